@@ -1,0 +1,51 @@
+"""Atomic output: write to a temporary file beside the target, then rename over it.
+
+A crash or Ctrl-C mid-write leaves the previous file intact and at most a stray temp file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path in the target's folder; on success it replaces the target."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def save_workbook(workbook: Any, target: Path) -> None:
+    """Save an openpyxl Workbook atomically."""
+    with atomic_path(target) as tmp:
+        workbook.save(tmp)
+
+
+def save_document(document: Any, target: Path) -> None:
+    """Save a python-docx Document atomically."""
+    with atomic_path(target) as tmp:
+        document.save(str(tmp))

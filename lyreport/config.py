@@ -1,0 +1,131 @@
+"""Workspace layout and the editable office configuration (templates/配置.toml)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+CONFIG_NAME = "配置.toml"
+TEMPLATES_DIR = "templates"
+HISTORY_DIR = "history"
+
+
+class ConfigError(Exception):
+    """The workspace or its configuration cannot be used; the message is Chinese."""
+
+
+@dataclass
+class Recipient:
+    name: str
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass
+class Config:
+    office_name: str
+    office_short: str
+    office_phone: str
+    office_email: str
+    recipients: list[Recipient]
+    deadline_weekday: int  # ISO weekday, 4 = Thursday
+    deadline_time: time
+    timezone: ZoneInfo
+    warn_days: int
+    master_file: str
+    directory_file: str
+    summary: dict[str, Any] = field(default_factory=dict)
+    mail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Workspace:
+    """A folder with inbox/, outbox/, templates/ and history/."""
+
+    root: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / TEMPLATES_DIR
+
+    @property
+    def history(self) -> Path:
+        return self.root / HISTORY_DIR
+
+    @property
+    def config_path(self) -> Path:
+        return self.templates / CONFIG_NAME
+
+
+def default_config_text() -> str:
+    return resources.files("lyreport.data").joinpath(CONFIG_NAME).read_text(encoding="utf-8")
+
+
+def find_workspace(start: Path) -> Workspace:
+    """The workspace containing `start` (itself or a parent), or ConfigError."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / TEMPLATES_DIR / CONFIG_NAME).is_file():
+            return Workspace(folder)
+    raise ConfigError(
+        f"“{start}”不是 lyreport 工作目录（找不到 {TEMPLATES_DIR}/{CONFIG_NAME}）。"
+        "请先运行“lyreport init 目录名”创建工作目录，或用 --workspace 指定。"
+    )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Parse the config file (or the bundled default) into a Config."""
+    try:
+        text = path.read_text(encoding="utf-8-sig") if path else default_config_text()
+        raw = tomllib.loads(text)
+    except FileNotFoundError:
+        raise ConfigError(f"找不到配置文件：{path}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"配置文件 {path} 不是 UTF-8 编码，请用记事本“另存为 UTF-8”后重试") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {path} 格式有误：{exc}") from None
+    try:
+        return _from_raw(raw)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ConfigError(f"配置文件 {path or CONFIG_NAME} 内容有误：{exc}") from None
+
+
+def _from_raw(raw: dict[str, Any]) -> Config:
+    office = raw.get("office", {})
+    deadline = raw.get("deadline", {})
+    lists = raw.get("lists", {})
+    hour, minute = (int(x) for x in str(deadline.get("time", "12:00")).split(":"))
+    weekday = int(deadline.get("weekday", 4))
+    if not 1 <= weekday <= 7:
+        raise ValueError(f"deadline.weekday 应为 1～7，现为 {weekday}")
+    return Config(
+        office_name=office.get("name", "洛阳市副中心城市建设工作领导小组办公室"),
+        office_short=office.get("short_name", "副中心办公室"),
+        office_phone=str(office.get("phone", "")),
+        office_email=office.get("email", ""),
+        recipients=[
+            Recipient(r["name"], r.get("email", ""), str(r.get("phone", "")))
+            for r in raw.get("recipients", [])
+        ],
+        deadline_weekday=weekday,
+        deadline_time=time(hour, minute),
+        timezone=ZoneInfo(deadline.get("timezone", "Asia/Shanghai")),
+        warn_days=int(deadline.get("warn_days", 30)),
+        master_file=lists.get("master", "措施清单.xlsx"),
+        directory_file=lists.get("directory", "单位名录.xlsx"),
+        summary=dict(raw.get("summary", {})),
+        mail=dict(raw.get("mail", {})),
+    )

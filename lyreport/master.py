@@ -1,0 +1,405 @@
+"""The master measure list (措施清单) and the unit directory (单位名录): load, validate, match names.
+
+Both are Excel workbooks staff edit by hand, so every refusal names the sheet, row and column.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .models import MasterList, Measure, Unit
+from .problems import ERROR, Problem, problem
+
+MASTER_SHEET = "措施清单"
+INFO_SHEET = "清单信息"
+DIRECTORY_SHEET = "单位名录"
+
+MASTER_COLUMNS = {
+    "no": ("序号",),
+    "category": ("类别", "分类", "领域"),
+    "text": ("措施内容", "措施", "重点工作", "工作任务"),
+    "units": ("责任单位",),
+    "timing": ("时间节点",),
+    "nodes": ("节点日期",),
+    "note": ("备注",),
+}
+MASTER_REQUIRED = ("no", "text", "units")
+
+DIRECTORY_COLUMNS = {
+    "name": ("单位名称", "单位"),
+    "full_name": ("单位全称", "全称"),
+    "aliases": ("简称及别名", "别名", "简称"),
+    "contact": ("联系人",),
+    "phone": ("联系电话", "电话"),
+    "email": ("电子邮箱", "邮箱", "电子信箱"),
+}
+
+_LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
+
+
+class MasterError(Exception):
+    """The master list or directory is unusable; `problems` says exactly why (Chinese)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# ----------------------------------------------------------------- name matching
+def name_key(name: str) -> str:
+    """Normalise a unit name for comparison: NFKC, no spaces or punctuation."""
+    text = unicodedata.normalize("NFKC", str(name))
+    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PSZ"))
+
+
+def _variants(key: str) -> set[str]:
+    """The usual ways the same unit is written: with or without 洛阳市/市 prefix."""
+    out = {key}
+    for prefix in ("洛阳市", "洛阳"):
+        if key.startswith(prefix) and len(key) > len(prefix) + 1:
+            rest = key[len(prefix) :]
+            out |= {rest, "市" + rest}
+    if key.startswith("市") and len(key) > 2:
+        out |= {key[1:], "洛阳市" + key[1:]}
+    return out
+
+
+@dataclass
+class Match:
+    """Result of matching a written name: exactly one unit, or the reason there is none."""
+
+    unit: str | None
+    candidates: list[str] = field(default_factory=list)
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.unit is None and len(self.candidates) > 1
+
+
+@dataclass
+class UnitDirectory:
+    """Canonical units with their aliases; answers "which unit is this name?" without guessing."""
+
+    units: list[Unit]
+    _index: dict[str, set[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for unit in self.units:
+            for written in (unit.name, unit.full_name, *unit.aliases):
+                if written:
+                    for variant in _variants(name_key(written)):
+                        self._index.setdefault(variant, set()).add(unit.name)
+
+    def get(self, name: str) -> Unit | None:
+        return next((u for u in self.units if u.name == name), None)
+
+    def match(self, written: str) -> Match:
+        """Match a name as a unit wrote it; ambiguous or unknown gives unit=None."""
+        key = name_key(written)
+        for suffix in ("盖章", "公章"):
+            key = key.removesuffix(suffix)
+        if not key:
+            return Match(None)
+        exact = self._index.get(key, set())
+        if len(exact) == 1:
+            return Match(next(iter(exact)))
+        found: set[str] = set(exact)
+        if not found:
+            for variant in _variants(key):
+                found |= self._index.get(variant, set())
+        if len(found) == 1:
+            return Match(next(iter(found)))
+        return Match(None, sorted(found))
+
+    def find_in_text(self, text: str) -> Match:
+        """Find a unit named inside free text such as a file name or e-mail subject."""
+        key = name_key(text)
+        best: dict[str, int] = {}
+        for alias, names in self._index.items():
+            if len(alias) >= 3 and alias in key:
+                for name in names:
+                    best[name] = max(best.get(name, 0), len(alias))
+        if not best:
+            return Match(None)
+        # Drop units whose only hits lie inside a longer hit of another unit (卫健委 in 市卫健委).
+        top = max(best.values())
+        leaders = sorted(n for n, length in best.items() if length == top)
+        if len(leaders) == 1:
+            return Match(leaders[0])
+        return Match(None, leaders)
+
+    def by_email(self, address: str) -> Match:
+        address = address.strip().lower()
+        hits = sorted(u.name for u in self.units if u.email and u.email.strip().lower() == address)
+        return Match(hits[0]) if len(hits) == 1 else Match(None, hits)
+
+
+# ----------------------------------------------------------------- node dates
+_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_NODE_PATTERN = re.compile(
+    r"(?P<ymd>(?P<y1>\d{4})年(?P<m1>\d{1,2})月(?:(?P<d1>\d{1,2})日|底|末)?)"
+    r"|(?P<yhalf>(?P<y2>\d{4})年(?P<half>上半年|下半年|年底|底|末|内)?)"
+    r"|(?P<plan>十(?P<plan_no>[一二三四五六七八九])五)"
+    r"|(?P<half_only>上半年|下半年)"
+    r"|(?P<year_end>年底|年内|年末)"
+)
+
+
+def _month_end(year: int, month: int) -> date:
+    if month == 12:
+        return date(year, 12, 31)
+    return date(year, month + 1, 1).fromordinal(date(year, month + 1, 1).toordinal() - 1)
+
+
+def derive_nodes(wording: str, base_year: int) -> list[date]:
+    """Dates named by time wording: 年底前 → base_year-12-31, 2021年上半年 → 2021-06-30, 十四五 → 2025-12-31."""
+    dates: list[date] = []
+    for m in _NODE_PATTERN.finditer(wording or ""):
+        if m.group("ymd"):
+            year, month = int(m.group("y1")), int(m.group("m1"))
+            if not 1 <= month <= 12:
+                continue
+            day = m.group("d1")
+            found = date(year, month, int(day)) if day else _month_end(year, month)
+        elif m.group("yhalf"):
+            year = int(m.group("y2"))
+            found = date(year, 6, 30) if m.group("half") == "上半年" else date(year, 12, 31)
+        elif m.group("plan"):
+            # 十四五 = 14th five-year plan, 2021-2025; since the 3rd, the n-th plan ends in 1955 + 5n.
+            n = 10 + _CN_NUM.get(m.group("plan_no"), 0)
+            found = date(1955 + 5 * n, 12, 31)
+        elif m.group("half_only"):
+            found = date(base_year, 6, 30) if m.group("half_only") == "上半年" else date(base_year, 12, 31)
+        else:
+            found = date(base_year, 12, 31)
+        if found not in dates:
+            dates.append(found)
+    return dates
+
+
+def parse_node_cell(value: Any) -> list[date] | None:
+    """节点日期 as staff write it: a date cell, or text with dates separated by ；、, . None if unreadable."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, datetime):
+        return [value.date()]
+    if isinstance(value, date):
+        return [value]
+    dates = []
+    for part in _LIST_SPLIT.split(str(value)):
+        part = part.strip()
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?", part)
+        if not m:
+            return None
+        try:
+            dates.append(date(int(m[1]), int(m[2]), int(m[3])))
+        except ValueError:
+            return None
+    return dates
+
+
+# ----------------------------------------------------------------- workbook loading
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _read_rows(path: Path, sheet_name: str, missing_code: str) -> tuple[str, list[tuple[Any, ...]]]:
+    from openpyxl import load_workbook
+
+    if not path.is_file():
+        raise MasterError([problem(missing_code, file=path.name, path=str(path))])
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing refusal
+        code = "master-unreadable" if missing_code == "master-missing" else "directory-unreadable"
+        raise MasterError([problem(code, file=path.name, reason=type(exc).__name__)]) from None
+    try:
+        ws = wb[sheet_name] if sheet_name in wb.sheetnames else wb.worksheets[0]
+        return ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _locate_header(rows: list[tuple[Any, ...]], columns: dict[str, tuple[str, ...]]) -> tuple[int, dict[str, int]]:
+    """Find the header row among the first rows and map each field to its column index."""
+    for index, row in enumerate(rows[:15]):
+        labels = [name_key(_cell_text(v)) for v in row]
+        found: dict[str, int] = {}
+        for field_name, names in columns.items():
+            for col, label in enumerate(labels):
+                if label in names and field_name not in found:
+                    found[field_name] = col
+        if len(found) >= 2:
+            return index, found
+    return -1, {}
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def load_directory(path: Path) -> UnitDirectory:
+    """Load 单位名录.xlsx; refuses duplicates and aliases shared by two units."""
+    sheet, rows = _read_rows(path, DIRECTORY_SHEET, "directory-missing")
+    header, cols = _locate_header(rows, DIRECTORY_COLUMNS)
+    if header < 0 or "name" not in cols:
+        raise MasterError([problem("master-missing-column", file=path.name, sheet=sheet, column="单位名称")])
+    units: list[Unit] = []
+    problems: list[Problem] = []
+    first_row: dict[str, int] = {}
+    for index, row in enumerate(rows[header + 1 :], start=header + 2):
+
+        def get(key: str, row: tuple[Any, ...] = row) -> str:
+            col = cols.get(key)
+            return _cell_text(row[col]) if col is not None and col < len(row) else ""
+
+        name = get("name")
+        if not name:
+            if any(_cell_text(v) for v in row):
+                problems.append(problem("directory-no-name", file=path.name, sheet=sheet, cell=f"A{index}", row=index))
+            continue
+        if name in first_row:
+            cell = f"{_column_letter(cols['name'])}{index}"
+            problems.append(problem("directory-duplicate", file=path.name, sheet=sheet, cell=cell, name=name, other_row=first_row[name]))
+            continue
+        first_row[name] = index
+        aliases = [a.strip() for a in _LIST_SPLIT.split(get("aliases")) if a.strip()]
+        units.append(Unit(name, get("full_name"), aliases, get("contact"), get("phone"), get("email")))
+    problems += _alias_clashes(units, path.name, sheet)
+    if problems:
+        raise MasterError(problems)
+    return UnitDirectory(units)
+
+
+def _alias_clashes(units: list[Unit], file: str, sheet: str) -> list[Problem]:
+    owner: dict[str, str] = {}
+    problems = []
+    for unit in units:
+        for written in {unit.name, unit.full_name, *unit.aliases} - {""}:
+            key = name_key(written)
+            if key in owner and owner[key] != unit.name:
+                problems.append(problem("directory-alias-clash", file=file, sheet=sheet, alias=written, first=owner[key], second=unit.name))
+            owner.setdefault(key, unit.name)
+    return problems
+
+
+def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[Problem]]:
+    """Load and validate 措施清单.xlsx; returns the list and informational notes, or raises MasterError."""
+    sheet, rows = _read_rows(path, MASTER_SHEET, "master-missing")
+    info = _read_info(path)
+    header, cols = _locate_header(rows, MASTER_COLUMNS)
+    missing = [MASTER_COLUMNS[f][0] for f in MASTER_REQUIRED if f not in cols]
+    if header < 0 or missing:
+        names = missing or [MASTER_COLUMNS[f][0] for f in MASTER_REQUIRED]
+        raise MasterError([problem("master-missing-column", file=path.name, sheet=sheet, column=c) for c in names])
+    base_year = _int_or(info.get("基准年份"), 2020)
+    errors: list[Problem] = []
+    notes: list[Problem] = []
+    measures: list[Measure] = []
+    seen: dict[int, int] = {}
+    category = ""
+    for row_no, row in enumerate(rows[header + 1 :], start=header + 2):
+        values = {f: (row[c] if c < len(row) else None) for f, c in cols.items()}
+        if not any(_cell_text(v) for v in values.values()):
+            continue
+
+        def at(field_name: str, row_no: int = row_no) -> dict[str, str]:
+            return {"file": path.name, "sheet": sheet, "cell": f"{_column_letter(cols[field_name])}{row_no}"}
+
+        category = _cell_text(values.get("category")) or category
+        no_text = _cell_text(values["no"])
+        if not re.fullmatch(r"\d+", no_text) or int(no_text) == 0:
+            errors.append(problem("master-bad-no", **at("no"), value=no_text))
+            continue
+        no = int(no_text)
+        if no in seen:
+            errors.append(problem("master-duplicate-no", **at("no"), no=no, other_row=seen[no]))
+            continue
+        seen[no] = row_no
+        text = _cell_text(values["text"])
+        if not text:
+            errors.append(problem("master-no-text", **at("text"), no=no))
+        units = _resolve_units(_cell_text(values["units"]), directory, no, at("units"), errors)
+        timing = _cell_text(values.get("timing"))
+        nodes = parse_node_cell(values.get("nodes")) if "nodes" in cols else []
+        derived = False
+        if nodes is None:
+            errors.append(problem("master-bad-date", **at("nodes"), no=no, value=_cell_text(values.get("nodes"))))
+            nodes = []
+        elif not nodes and timing:
+            nodes = derive_nodes(timing, base_year)
+            derived = bool(nodes)
+            if derived:
+                where = at("nodes") if "nodes" in cols else at("timing")
+                notes.append(problem("master-derived-date", **where, no=no, wording=timing, dates=[d.isoformat() for d in nodes], base_year=base_year))
+        measures.append(Measure(no, category, text, units, timing, nodes, _cell_text(values.get("note")), derived))
+    if not measures and not errors:
+        errors.append(problem("master-empty", file=path.name, sheet=sheet))
+    if errors:
+        raise MasterError(errors)
+    list_id = info.get("清单编号") or path.stem
+    title = info.get("清单名称") or path.stem
+    return MasterList(list_id, title, base_year, measures, source=str(path)), notes
+
+
+def _resolve_units(cell: str, directory: UnitDirectory, no: int, where: dict[str, str], errors: list[Problem]) -> list[str]:
+    """Split 责任单位 and match each name; "市发改委、工信局" carries the 市 prefix to later names."""
+    names = [n.strip() for n in _LIST_SPLIT.split(cell) if n.strip()]
+    names = [re.sub(r"[（(]?(牵头|配合)[)）]?$", "", n) for n in names]
+    if not names:
+        errors.append(problem("master-no-unit", **where, no=no))
+        return []
+    units: list[str] = []
+    for name in names:
+        match = directory.match(name)
+        if match.unit is None and match.candidates:
+            errors.append(problem("master-ambiguous-unit", **where, no=no, name=name, candidates=match.candidates))
+        elif match.unit is None:
+            errors.append(problem("master-unknown-unit", **where, no=no, name=name, hint="，请先在单位名录中添加该单位或其别名"))
+        elif match.unit not in units:
+            units.append(match.unit)
+    return units
+
+
+def _read_info(path: Path) -> dict[str, str]:
+    """Key/value pairs of the 清单信息 sheet (清单编号, 清单名称, 基准年份), if present."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - already reported by _read_rows
+        return {}
+    try:
+        if INFO_SHEET not in wb.sheetnames:
+            return {}
+        return {
+            _cell_text(r[0]): _cell_text(r[1])
+            for r in wb[INFO_SHEET].iter_rows(values_only=True)
+            if len(r) >= 2 and _cell_text(r[0])
+        }
+    finally:
+        wb.close()
+
+
+def _int_or(value: str | None, default: int) -> int:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def errors_of(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == ERROR]

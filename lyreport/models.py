@@ -1,0 +1,274 @@
+"""Plain data passed between the pipeline stages: discover → read → parse → merge → render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .problems import Problem
+
+# The four statuses of the standard return, in display order.
+STATUSES = ("已完成", "正常推进", "进度滞后", "尚未启动")
+DONE = "已完成"
+ON_TRACK = "正常推进"
+LAGGING = "进度滞后"
+NOT_STARTED = "尚未启动"
+
+ROLE_LEAD = "牵头"
+ROLE_SUPPORT = "配合"
+
+# Unit states for one week (summary.json values) and their Chinese labels.
+UNIT_STATES = {"on_time": "按时报送", "late": "迟报", "missing": "未报送", "invalid": "报送有误"}
+LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+
+
+# ----------------------------------------------------------------- master data
+@dataclass
+class Measure:
+    """One measure (措施) of a master list; units are canonical names, lead first."""
+
+    no: int
+    category: str
+    text: str
+    units: list[str]
+    timing: str = ""
+    nodes: list[date] = field(default_factory=list)
+    note: str = ""
+    nodes_derived: bool = False
+
+    @property
+    def lead(self) -> str:
+        return self.units[0]
+
+    def role_of(self, unit: str) -> str:
+        return ROLE_LEAD if unit == self.lead else ROLE_SUPPORT
+
+
+@dataclass
+class Unit:
+    """One entry of the unit directory (单位名录)."""
+
+    name: str
+    full_name: str = ""
+    aliases: list[str] = field(default_factory=list)
+    contact: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class MasterList:
+    """A measure list with its identity; `units` lists responsible units in first-seen order."""
+
+    list_id: str
+    title: str
+    base_year: int
+    measures: list[Measure]
+    source: str = ""
+
+    @property
+    def categories(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.measures:
+            seen.setdefault(m.category, None)
+        return list(seen)
+
+    @property
+    def units(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.measures:
+            for u in m.units:
+                seen.setdefault(u, None)
+        return list(seen)
+
+    def measure(self, no: int) -> Measure | None:
+        return next((m for m in self.measures if m.no == no), None)
+
+    def measures_of(self, unit: str) -> list[Measure]:
+        return [m for m in self.measures if unit in m.units]
+
+
+# ----------------------------------------------------------------- intake
+@dataclass
+class SourceFile:
+    """A file found in the inbox, or extracted from an e-mail or zip found there.
+
+    `path` is where the bytes can be read (a temporary copy for extracted members);
+    `display` is the name shown to staff, e.g. "发改委.eml › 落实情况.xlsx".
+    """
+
+    path: Path
+    display: str
+    kind: str  # "workbook" | "scan"
+    received_at: datetime  # timezone-aware
+    sha256: str
+    sender: str = ""  # e-mail address of the sender, where known
+    origin: Path | None = None  # the inbox file it came from (itself, or the .eml/.zip)
+
+    @property
+    def ext(self) -> str:
+        return self.path.suffix.lower()
+
+
+@dataclass
+class SheetData:
+    """One worksheet as a grid of plain values (str, int, float, bool, date, datetime, None)."""
+
+    name: str
+    rows: list[list[Any]]
+    hidden: bool = False
+
+
+@dataclass
+class WorkbookData:
+    """What read.py extracts from one workbook: its sheets and the template identity, if any."""
+
+    file: SourceFile
+    sheets: list[SheetData]
+    identity: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReturnRow:
+    """One measure row of a return; `row` is the 1-based sheet row for cell references."""
+
+    measure_no: int
+    status: str | None
+    progress: str = ""
+    issues: str = ""
+    next_steps: str = ""
+    expected: date | None = None
+    remark: str = ""
+    role: str = ""
+    row: int = 0
+
+
+@dataclass
+class ParsedReturn:
+    """One unit's return, parsed and normalised; `unit` is canonical or None if unattributed."""
+
+    file: SourceFile
+    sheet: str
+    unit: str | None
+    week: date | None  # deadline date (a Thursday) the return says it answers
+    week_source: str = ""  # "template" | "填报日期" | "received"
+    contact: str = ""
+    phone: str = ""
+    filled_on: date | None = None
+    rows: list[ReturnRow] = field(default_factory=list)
+    identity: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # why the return is unusable, if it is
+
+    @property
+    def usable(self) -> bool:
+        return self.unit is not None and not self.errors
+
+
+@dataclass
+class Scan:
+    """A signed scanned copy (PDF or picture) matched to a unit by its name."""
+
+    file: SourceFile
+    unit: str | None
+
+
+@dataclass
+class IntakeResult:
+    returns: list[ParsedReturn] = field(default_factory=list)
+    scans: list[Scan] = field(default_factory=list)
+    files: list[SourceFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------- merge
+@dataclass
+class UnitWeek:
+    """One unit's standing for the report week."""
+
+    name: str
+    state: str  # key of UNIT_STATES
+    received_at: datetime | None = None
+    files: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    contact: str = ""
+    phone: str = ""
+    measures: list[int] = field(default_factory=list)  # measures it is responsible for
+    missing_measures: list[int] = field(default_factory=list)
+    consecutive_missed: int = 0
+    scan_received: bool = False
+    invalid_reason: str = ""
+
+    @property
+    def state_label(self) -> str:
+        return UNIT_STATES[self.state]
+
+
+@dataclass
+class UnitReport:
+    """What one responsible unit reported on one measure this week."""
+
+    unit: str
+    role: str
+    status: str | None
+    progress: str = ""
+    issues: str = ""
+    next_steps: str = ""
+    expected: date | None = None
+    carried: bool = False  # status carried from an earlier week, not reported now
+
+
+@dataclass
+class MeasureWeek:
+    """One measure's combined standing for the report week."""
+
+    measure: Measure
+    status: str | None  # combined status, None when nobody has ever reported
+    light: str  # key of LIGHTS
+    overdue: bool
+    closed: bool
+    reports: dict[str, UnitReport | None]  # every responsible unit → this week's report or None
+    overdue_nodes: list[date] = field(default_factory=list)
+    next_node: date | None = None
+    days_to_next_node: int | None = None
+    previous_status: str | None = None
+    changes: list[str] = field(default_factory=list)  # "newly_completed", "status_changed", "newly_overdue"
+
+    @property
+    def no(self) -> int:
+        return self.measure.no
+
+
+@dataclass
+class WeekResult:
+    """Everything the renderers need for one report week."""
+
+    list_id: str
+    list_title: str
+    deadline: datetime  # Thursday 12:00 Asia/Shanghai, timezone-aware
+    period: int  # 第N期
+    units: list[UnitWeek]
+    measures: list[MeasureWeek]
+    problems: list[Problem]
+    returns: list[ParsedReturn] = field(default_factory=list)  # the counted ones
+    previous_week: date | None = None
+
+    @property
+    def week(self) -> date:
+        return self.deadline.date()
+
+    def unit(self, name: str) -> UnitWeek | None:
+        return next((u for u in self.units if u.name == name), None)
+
+    def measure(self, no: int) -> MeasureWeek | None:
+        return next((m for m in self.measures if m.no == no), None)
+
+
+@dataclass
+class HistoryView:
+    """Earlier weeks as the ledger needs them, read back from the history store."""
+
+    weeks: list[date]  # ascending, including the report week
+    unit_states: dict[tuple[date, str], str]  # (week, unit) -> state key
+    rows: list[dict[str, Any]]  # long table: week, unit, measure_no, status, progress, ...

@@ -1,0 +1,166 @@
+"""One model for every problem any stage finds: code, severity, location, Chinese message.
+
+A new check is a new entry in CATALOGUE plus the line that calls `problem()`.
+Message templates use str.format placeholders; missing fields render as "？".
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+
+SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+
+# code -> (severity, Chinese message template)
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # --- master list / unit directory / config (master.py, config.py) ---
+    "master-missing": (ERROR, "找不到措施清单文件：{path}"),
+    "master-unreadable": (ERROR, "措施清单无法读取：{reason}"),
+    "master-no-sheet": (ERROR, "措施清单中找不到工作表“{sheet_name}”"),
+    "master-missing-column": (ERROR, "措施清单缺少“{column}”列"),
+    "master-duplicate-no": (ERROR, "序号 {no} 重复（另见第 {other_row} 行）"),
+    "master-bad-no": (ERROR, "序号“{value}”不是有效的正整数"),
+    "master-no-text": (ERROR, "第 {no} 条措施内容为空"),
+    "master-no-unit": (ERROR, "第 {no} 条措施未填写责任单位"),
+    "master-unknown-unit": (ERROR, "第 {no} 条措施的责任单位“{name}”不在单位名录中{hint}"),
+    "master-ambiguous-unit": (ERROR, "第 {no} 条措施的责任单位“{name}”可对应多个单位：{candidates}"),
+    "master-bad-date": (ERROR, "第 {no} 条措施的节点日期“{value}”无法识别，请写成 2021-06-30 这样的日期"),
+    "master-derived-date": (INFO, "第 {no} 条措施未填节点日期，已按时间节点“{wording}”推算为 {dates}（基准年份 {base_year}）"),
+    "master-empty": (ERROR, "措施清单中没有任何措施"),
+    "directory-missing": (ERROR, "找不到单位名录文件：{path}"),
+    "directory-unreadable": (ERROR, "单位名录无法读取：{reason}"),
+    "directory-duplicate": (ERROR, "单位名录中“{name}”重复出现（另见第 {other_row} 行）"),
+    "directory-alias-clash": (ERROR, "别名“{alias}”同时属于“{first}”和“{second}”"),
+    "directory-no-name": (ERROR, "单位名录第 {row} 行未填写单位名称"),
+    "config-missing": (ERROR, "找不到配置文件：{path}"),
+    "config-invalid": (ERROR, "配置文件有误：{reason}"),
+    "workspace-missing": (ERROR, "当前目录不是 lyreport 工作目录（缺少 {path}）。请先运行 lyreport init 创建工作目录，或用 --workspace 指定"),
+    # --- discover (intake/discover.py) ---
+    "file-ignored": (INFO, "已忽略：{reason}"),
+    "file-unsupported": (WARNING, "不是可识别的报表或扫描件（扩展名“{ext}”），未处理"),
+    "file-too-large": (ERROR, "文件过大（{size}），超过上限 {limit}，未读取"),
+    "file-unreadable": (ERROR, "文件无法打开：{reason}"),
+    "zip-corrupt": (ERROR, "压缩包已损坏或不完整，无法解压：{reason}"),
+    "zip-encrypted": (ERROR, "压缩包已加密，无法解压，请对方发送未加密的文件"),
+    "zip-bomb": (ERROR, "压缩包解压后过大或文件过多（疑似“压缩炸弹”），已拒绝"),
+    "unsafe-name": (WARNING, "附件或压缩包成员名“{name}”含有路径字符，已按安全文件名“{safe}”处理"),
+    "eml-unreadable": (ERROR, "邮件无法解析：{reason}"),
+    "eml-no-attachment": (WARNING, "邮件中没有电子表格或扫描件附件"),
+    "nested-too-deep": (ERROR, "压缩包或邮件嵌套层数过多，已停止展开"),
+    # --- read (intake/read.py) ---
+    "read-corrupt": (ERROR, "文件已损坏或不是有效的 Excel/WPS 表格，无法读取：{reason}"),
+    "read-encrypted": (ERROR, "表格设置了打开密码，无法读取，请对方去掉密码后重新报送"),
+    "read-wrong-type": (ERROR, "文件内容是{actual}，不是电子表格（扩展名与内容不符）"),
+    "read-bomb": (ERROR, "表格解压后过大（疑似“压缩炸弹”），已拒绝读取"),
+    "read-too-many-rows": (ERROR, "工作表“{sheet_name}”范围过大（{rows} 行 × {cols} 列），超出正常报表规模，已拒绝读取"),
+    "read-xml-entity": (ERROR, "表格中含有 XML 实体声明（可能是恶意文件），已拒绝读取"),
+    "read-crashed": (ERROR, "读取时读取程序异常退出（{reason}），该文件已跳过"),
+    "read-timeout": (ERROR, "读取超时（超过 {seconds} 秒），该文件已跳过"),
+    "read-empty": (ERROR, "表格中没有任何内容"),
+    # --- parse (intake/parse.py) ---
+    "no-table": (ERROR, "找不到报表表头（应含“序号”“完成状态”“本周进展”等列），无法识别为落实情况报表"),
+    "unit-unknown": (ERROR, "无法确定报送单位：{reason}"),
+    "unit-name-unknown": (WARNING, "填报单位“{name}”不在单位名录中"),
+    "unit-ambiguous": (WARNING, "填报单位“{name}”可对应多个单位：{candidates}"),
+    "unit-conflict": (WARNING, "报送单位判断不一致：{details}；按“{chosen}”处理"),
+    "week-unknown": (WARNING, "无法确定所属周次，按收到时间归入 {week} 这一周"),
+    "week-other": (INFO, "本表属于 {week} 这一周的报送，不计入本周"),
+    "week-conflict": (WARNING, "周次判断不一致：{details}；按 {chosen} 处理"),
+    "template-other-list": (WARNING, "本表由其他措施清单（{list_id}）生成，与当前清单（{expected}）不一致"),
+    "measure-unknown": (ERROR, "序号“{value}”不在措施清单中"),
+    "measure-not-assigned": (WARNING, "第 {no} 条措施不是本单位的责任事项"),
+    "measure-missing": (ERROR, "本单位负责的第 {nos} 条措施未填报"),
+    "measure-duplicate": (WARNING, "第 {no} 条措施重复填报（另见第 {other_row} 行），以后一行为准"),
+    "status-unknown": (ERROR, "完成状态“{value}”无法识别，应为：已完成、正常推进、进度滞后、尚未启动"),
+    "status-empty": (ERROR, "第 {no} 条措施未填写完成状态"),
+    "progress-empty": (WARNING, "第 {no} 条措施未完成，但本周进展为空"),
+    "contact-missing": (WARNING, "未填写联系人"),
+    "phone-missing": (WARNING, "未填写联系电话"),
+    "phone-invalid": (WARNING, "联系电话“{value}”格式不正确（应为手机号或 0379 开头的固定电话）"),
+    "date-invalid": (WARNING, "日期“{value}”无法识别"),
+    "formula-text": (INFO, "单元格内容以“=”开头（{value}），已按普通文字处理，不作为公式执行"),
+    "duplicate-return": (INFO, "同一单位同一周有多份报表，本份较早，已被《{newer}》取代"),
+    "duplicate-file": (INFO, "与《{other}》内容完全相同，只计一次"),
+    # --- scans ---
+    "scan-unmatched": (WARNING, "扫描件无法对应到单位（文件名中未找到单位名称）"),
+    "scan-missing": (WARNING, "{unit}已报送电子版，但未收到盖章扫描件"),
+    "scan-only": (WARNING, "{unit}只报送了扫描件，未收到电子版报表"),
+    # --- merge ---
+    "unit-missing": (WARNING, "{unit}本周未报送"),
+    "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
+}
+
+_FORMATTER = string.Formatter()
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "？"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A single finding, shown identically in the terminal, 问题清单 and summary.json."""
+
+    code: str
+    severity: str
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    unit: str = ""
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS.get(self.severity, self.severity)
+
+    @property
+    def location(self) -> str:
+        """Where, as staff would read it: 《file》 sheet!cell."""
+        parts = []
+        if self.file:
+            parts.append(f"《{self.file}》")
+        if self.sheet and self.cell:
+            parts.append(f"{self.sheet}!{self.cell}")
+        elif self.sheet:
+            parts.append(f"工作表“{self.sheet}”")
+        elif self.cell:
+            parts.append(self.cell)
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location
+        return f"[{self.severity_label}] {where + '：' if where else ''}{self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def problem(
+    code: str,
+    *,
+    file: str = "",
+    sheet: str = "",
+    cell: str = "",
+    unit: str = "",
+    severity: str | None = None,
+    **fields: object,
+) -> Problem:
+    """Build a Problem from the catalogue; unknown codes are a programming error."""
+    default_severity, template = CATALOGUE[code]
+    message = template.format_map(_Lenient({k: _text(v) for k, v in fields.items()}))
+    return Problem(code, severity or default_severity, message, file, sheet, cell, unit)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    return any(p.severity == ERROR for p in problems)
