@@ -37,6 +37,7 @@ class Config:
     deadline_time: time
     timezone: ZoneInfo
     warn_days: int
+    late_days: int  # how long after a deadline an undated return still answers it (late)
     master_file: str
     directory_file: str
     summary: dict[str, Any] = field(default_factory=dict)
@@ -124,6 +125,7 @@ def _from_raw(raw: dict[str, Any]) -> Config:
         deadline_time=time(hour, minute),
         timezone=ZoneInfo(deadline.get("timezone", "Asia/Shanghai")),
         warn_days=int(deadline.get("warn_days", 30)),
+        late_days=int(deadline.get("late_days", 3)),
         master_file=lists.get("master", "措施清单.xlsx"),
         directory_file=lists.get("directory", "单位名录.xlsx"),
         summary=dict(raw.get("summary", {})),

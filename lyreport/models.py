@@ -175,11 +175,32 @@ class Scan:
 
 
 @dataclass
+class FailedFile:
+    """A workbook that could not be used at all, kept so its unit can be shown as 报送有误."""
+
+    file: SourceFile
+    reason: str
+    unit: str | None = None
+
+
+@dataclass
 class IntakeResult:
     returns: list[ParsedReturn] = field(default_factory=list)
     scans: list[Scan] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
+    failed: list[FailedFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class PreviousState:
+    """What the history store knows of the weeks before the report week."""
+
+    week: date | None = None  # the latest earlier week
+    measure_status: dict[int, str | None] = field(default_factory=dict)
+    measure_overdue: dict[int, bool] = field(default_factory=dict)
+    last_rows: dict[tuple[str, int], ReturnRow] = field(default_factory=dict)  # latest report per (unit, no)
+    unit_states: list[tuple[date, str, str]] = field(default_factory=list)  # (week, unit, state), ascending
 
 
 # ----------------------------------------------------------------- merge

@@ -20,27 +20,28 @@ def deadline_on(deadline_day: date, config: Config) -> datetime:
 
 
 def current_deadline(now: datetime, config: Config) -> datetime:
-    """The week a Thursday-afternoon run reports on: the latest deadline on this week's deadline day.
+    """The week a run reports on by default: the deadline just passed (within late_days), else the coming one.
 
-    Run on Thursday afternoon (after 12:00) or any day up to the next Wednesday,
-    it reports on the deadline that has just passed; run before Thursday 12:00 it
-    reports on the coming one. Either way it's the week whose deadline day is nearest ahead or just past.
+    Thursday afternoon → that day's deadline; Friday → still yesterday's; Monday → the coming Thursday.
     """
     local = now.astimezone(config.timezone)
-    this_week = deadline_for(local.date(), config)
-    previous = this_week - timedelta(days=7)
-    # Before the deadline weekday of this calendar week we still report on the coming deadline,
-    # except on the days right after a deadline (Fri–Sun), which belong to the deadline just passed.
-    if (local - previous) < timedelta(days=3):
+    coming = deadline_for(local.date(), config)
+    if local > coming:
+        coming += timedelta(days=7)
+    previous = coming - timedelta(days=7)
+    if local - previous <= timedelta(days=config.late_days):
         return previous
-    return this_week
+    return coming
 
 
 def week_of_received(received_at: datetime, config: Config) -> datetime:
-    """The deadline a return received at this moment answers when nothing else says so."""
-    local = received_at.astimezone(config.timezone)
-    candidate = deadline_for(local.date(), config)
-    if local > candidate:
+    """The deadline a return answers when only its arrival time is known.
+
+    Arrivals up to `late_days` after a deadline answer that deadline (late), never the next one.
+    """
+    shifted = received_at.astimezone(config.timezone) - timedelta(days=config.late_days)
+    candidate = deadline_for(shifted.date(), config)
+    if shifted > candidate:
         candidate += timedelta(days=7)
     return candidate
 

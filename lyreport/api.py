@@ -1,0 +1,314 @@
+"""The library surface the CLI and the tests call: run_week(), make_templates(), check_files()."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .config import Config, ConfigError, Workspace, find_workspace, load_config
+from .history import archive_inputs, history_view, open_history, period_rank, previous_state, replace_week, restore_inputs
+from .intake.pipeline import Progress, read_files, run_intake
+from .master import MasterError, UnitDirectory, load_directory, load_master
+from .merge import assign_week, merge_week, return_week
+from .models import IntakeResult, MasterList, ParsedReturn, SourceFile, WeekResult
+from .problems import Problem, has_errors
+from .render.ledger import LEDGER_NAME, write_ledger
+from .render.notices import render_mail, render_reminders
+from .render.summary import render_summary
+from .render.summary_json import write_summary_json
+from .render.templates import write_templates
+from .weeks import current_deadline, deadline_for, deadline_on
+
+
+class LyreportError(Exception):
+    """The job cannot run at all (no workspace, broken master list); the message says what to do."""
+
+
+@dataclass
+class Context:
+    """A loaded workspace: config, master list, unit directory and notes from loading them."""
+
+    workspace: Workspace
+    config: Config
+    master: MasterList
+    directory: UnitDirectory
+    master_path: Path
+    notes: list[Problem] = field(default_factory=list)
+
+    @property
+    def is_default_list(self) -> bool:
+        return self.master_path.resolve() == (self.workspace.templates / self.config.master_file).resolve()
+
+
+@dataclass
+class RunOutputs:
+    folder: Path
+    summary: Path
+    ledger: Path
+    ledger_copy: Path
+    reminders: Path
+    mail: Path
+    summary_json: Path
+
+
+@dataclass
+class RunReport:
+    result: WeekResult
+    outputs: RunOutputs
+    summary: dict[str, Any]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if has_errors(self.result.problems) else 0
+
+
+def load_context(workspace: Path | None = None, master: Path | None = None) -> Context:
+    """Find the workspace and load config, unit directory and master list, or raise LyreportError."""
+    try:
+        ws = find_workspace(workspace or Path.cwd())
+        config = load_config(ws.config_path)
+    except ConfigError as exc:
+        raise LyreportError(str(exc)) from None
+    master_path = master if master is not None else ws.templates / config.master_file
+    if not master_path.is_absolute() and not master_path.exists():
+        master_path = ws.templates / master_path
+    try:
+        directory = load_directory(ws.templates / config.directory_file)
+        master_list, notes = load_master(master_path, directory)
+    except MasterError as exc:
+        lines = "\n".join(f"  {p}" for p in exc.problems)
+        raise LyreportError(f"措施清单或单位名录有误，请修改后重试：\n{lines}") from None
+    return Context(ws, config, master_list, directory, master_path, notes)
+
+
+def resolve_deadline(context: Context, week: date | None, now: datetime | None = None) -> datetime:
+    """The report week's deadline: the week containing `week`, or the current week."""
+    if week is not None:
+        return deadline_for(week, context.config)
+    return current_deadline(now or datetime.now(context.config.timezone), context.config)
+
+
+def _period(context: Context, conn: Any, deadline: datetime) -> int:
+    first = str(context.config.summary.get("first_week", "") or "")
+    with contextlib.suppress(ValueError):
+        start = deadline_for(date.fromisoformat(first), context.config).date()
+        if context.is_default_list and deadline.date() >= start:
+            return (deadline.date() - start).days // 7 + 1
+    return period_rank(conn, context.master.list_id, deadline.date())
+
+
+def _output_paths(context: Context, outbox: Path, week: date) -> RunOutputs:
+    base = outbox if context.is_default_list else outbox / context.master_path.stem
+    folder = base / week.isoformat()
+    tag = week.isoformat()
+    return RunOutputs(
+        folder=folder,
+        summary=folder / f"督导情况通报-{tag}.docx",
+        ledger=base / LEDGER_NAME,
+        ledger_copy=folder / f"工作台账-{tag}.xlsx",
+        reminders=folder / f"催报名单-{tag}.docx",
+        mail=folder / f"邮件草稿-{tag}.eml",
+        summary_json=folder / "summary.json",
+    )
+
+
+def _week_originals(intake: IntakeResult, result: WeekResult, context: Context) -> dict[Path, datetime]:
+    """Inbox files that answer this week (counted, superseded, failed, scans), with arrival times."""
+    assigned, _ = assign_week(intake, result.deadline, context.config)
+    files: list[SourceFile] = [r.file for r in assigned.counted.values()]
+    files += [r.file for rets in assigned.superseded.values() for r in rets]
+    files += [f.file for fails in assigned.failed.values() for f in fails]
+    files += [s.file for s in intake.scans if s.unit in assigned.scans]
+    return {f.origin or f.path: f.received_at for f in files}
+
+
+def run_week(
+    workspace: Path | None = None,
+    week: date | None = None,
+    *,
+    inbox: Path | None = None,
+    outbox: Path | None = None,
+    master: Path | None = None,
+    rebuild: bool = False,
+    now: datetime | None = None,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> RunReport:
+    """The Thursday job: read the inbox, merge the week, record history, write every output."""
+    context = load_context(workspace, master)
+    ws = context.workspace
+    deadline = resolve_deadline(context, week, now)
+    outbox = outbox or ws.outbox
+    conn = open_history(ws.history)
+    try:
+        with tempfile.TemporaryDirectory(prefix="lyreport-") as tmp:
+            source = inbox or ws.inbox
+            if rebuild:
+                source = Path(tmp) / "inbox"
+                source.mkdir()
+                if restore_inputs(conn, context.master.list_id, deadline.date(), source) == 0:
+                    raise LyreportError(f"历史记录中没有 {deadline.date().isoformat()} 这一周的原始文件，无法重建。")
+            if not source.is_dir():
+                raise LyreportError(f"收件箱文件夹不存在：{source}")
+            work = Path(tmp) / "work"
+            work.mkdir()
+            intake = run_intake(source, work, context.master, context.directory, context.config,
+                                workers=workers, progress=progress)
+            intake.problems = context.notes + intake.problems
+            return _record_and_render(context, conn, intake, deadline, source, outbox)
+    finally:
+        conn.close()
+
+
+def _record_and_render(
+    context: Context, conn: Any, intake: IntakeResult, deadline: datetime, source: Path, outbox: Path
+) -> RunReport:
+    """Merge, then write history and outputs so that a crash leaves the previous state intact."""
+    list_id, week = context.master.list_id, deadline.date()
+    previous = previous_state(conn, list_id, week)
+    result = merge_week(context.master, intake, deadline, context.config, previous, _period(context, conn, deadline))
+    outputs = _output_paths(context, outbox, week)
+    archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(intake, result, context))
+    staging = Path(tempfile.mkdtemp(prefix=".~staging-", dir=_ensure(outbox)))
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            staged = _render_all(context, conn, result, outputs, staging, archive)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        outputs.folder.mkdir(parents=True, exist_ok=True)
+        for final, tmp in staged.items():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp.replace(final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RunReport(result, outputs, result_summary(result))
+
+
+def _render_all(
+    context: Context, conn: Any, result: WeekResult, outputs: RunOutputs, staging: Path, archive: list[Any]
+) -> dict[Path, Path]:
+    summary = result_summary(result)
+    replace_week(conn, result, summary, archive)
+    view = history_view(conn, context.master.list_id, result.week)
+    staged: dict[Path, Path] = {}
+
+    def stage(final: Path) -> Path:
+        staged[final] = staging / f"{len(staged)}{final.suffix}"
+        return staged[final]
+
+    write_summary_json(result, stage(outputs.summary_json))
+    render_summary(result, context.config, stage(outputs.summary))
+    write_ledger(result, view, context.master, stage(outputs.ledger_copy))
+    shutil.copyfile(staged[outputs.ledger_copy], stage(outputs.ledger))
+    render_reminders(result, context.config, context.directory, stage(outputs.reminders))
+    text_twin = staged[outputs.reminders].with_suffix(".txt")
+    if text_twin.exists():
+        staged[outputs.reminders.with_suffix(".txt")] = text_twin
+    attachments = {outputs.summary.name: staged[outputs.summary], outputs.ledger_copy.name: staged[outputs.ledger_copy]}
+    named = staging / "attachments"
+    named.mkdir(exist_ok=True)
+    for name, path in attachments.items():
+        shutil.copyfile(path, named / name)
+    render_mail(result, context.config, [named / n for n in attachments], stage(outputs.mail))
+    return staged
+
+
+def ws_archive(context: Context) -> Path:
+    return context.workspace.history / "archive"
+
+
+def _ensure(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def result_summary(result: WeekResult) -> dict[str, Any]:
+    from .render.summary_json import summary_dict
+
+    return summary_dict(result)
+
+
+# ----------------------------------------------------------------- templates
+def make_templates(
+    workspace: Path | None = None,
+    week: date | None = None,
+    *,
+    unit: str | None = None,
+    folder: Path | None = None,
+    master: Path | None = None,
+    now: datetime | None = None,
+) -> list[Path]:
+    """Write the blank return forms for every unit (or one), pre-filled with last reported rows."""
+    context = load_context(workspace, master)
+    deadline = resolve_deadline(context, week, now)
+    units = None
+    if unit:
+        match = context.directory.match(unit)
+        if match.unit is None or match.unit not in context.master.units:
+            hint = f"可能是：{'、'.join(match.candidates)}" if match.candidates else "请检查单位名称是否写对"
+            raise LyreportError(f"“{unit}”不是本清单的责任单位（{hint}）。")
+        units = [match.unit]
+    conn = open_history(context.workspace.history)
+    try:
+        prev = previous_state(conn, context.master.list_id, deadline.date() + timedelta(days=1))
+    finally:
+        conn.close()
+    previous: dict[str, dict[int, Any]] = {}
+    for (name, no), row in prev.last_rows.items():
+        previous.setdefault(name, {})[no] = row
+    target = folder or _output_paths(context, context.workspace.outbox, deadline.date()).folder / "templates"
+    return write_templates(context.master, context.directory, deadline.date(), target, units=units, previous=previous)
+
+
+# ----------------------------------------------------------------- check
+@dataclass
+class CheckedFile:
+    """What `lyreport check` says of one file."""
+
+    name: str
+    unit: str | None
+    week: date | None
+    rows: int
+    problems: list[Problem]
+
+
+def check_files(paths: list[Path], workspace: Path | None = None, *, workers: int = 2) -> list[CheckedFile]:
+    """Read the given files exactly as run would; one CheckedFile per file found."""
+    context = load_context(workspace)
+    with tempfile.TemporaryDirectory(prefix="lyreport-check-") as tmp:
+        inbox = Path(tmp) / "inbox"
+        inbox.mkdir()
+        for path in paths:
+            if not path.is_file():
+                raise LyreportError(f"找不到文件：{path}")
+            shutil.copy2(path, inbox / path.name)
+        work = Path(tmp) / "work"
+        work.mkdir()
+        intake = run_intake(inbox, work, context.master, context.directory, context.config, workers=workers)
+        return _checked(intake, context)
+
+
+def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
+    by_file: dict[str, ParsedReturn] = {r.file.display: r for r in intake.returns}
+    names = [f.display for f in intake.files] + sorted({p.file for p in intake.problems if p.file} - {f.display for f in intake.files})
+    checked = []
+    for name in names:
+        ret = by_file.get(name)
+        week = return_week(ret, context.config) if ret else None
+        found = [p for p in intake.problems if p.file == name]
+        checked.append(CheckedFile(name, ret.unit if ret else None, week, len(ret.rows) if ret else 0, found))
+    return checked
+
+
+__all__ = [
+    "LyreportError", "RunReport", "RunOutputs", "CheckedFile", "load_context", "run_week", "make_templates",
+    "check_files", "read_files", "deadline_on",
+]

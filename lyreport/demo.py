@@ -1,0 +1,143 @@
+"""`lyreport demo`: a workspace with three seeded weeks of realistic returns, the last one in inbox/."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from .api import load_context, run_week
+from .config import Workspace
+from .master import UnitDirectory
+from .models import DONE, LAGGING, NOT_STARTED, ON_TRACK, MasterList
+from .samples import (
+    fake_scan,
+    improvised_return,
+    make_filling,
+    person,
+    set_received,
+    standard_return,
+    to_xls,
+    write_eml,
+    write_gbk_zip,
+)
+from .workspace import bundled, init_workspace, write_directory_workbook
+
+DEMO_WEEK = date(2021, 1, 7)
+SEED = 20210107
+_ADVANCE = {NOT_STARTED: ON_TRACK, ON_TRACK: DONE, LAGGING: ON_TRACK, DONE: DONE}
+
+
+def _directory_with_contacts(ws: Workspace, rng: random.Random) -> None:
+    units = bundled("units.json")
+    for number, unit in enumerate(units, start=1):
+        unit["contact"], unit["phone"] = person(rng)
+        unit["email"] = f"unit{number:02d}@ly-demo.gov.cn"
+    write_directory_workbook(units, ws.templates / "单位名录.xlsx")
+
+
+def _evolve(statuses: dict[tuple[str, int], str], rng: random.Random) -> None:
+    """One week passes: some measures move forward."""
+    for key, status in statuses.items():
+        if rng.random() < 0.15:
+            statuses[key] = _ADVANCE[status]
+
+
+def _at(day: date, hour: int, minute: int, tz) -> datetime:  # noqa: ANN001 - tzinfo
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+
+
+def _write_week(
+    folder: Path, master: MasterList, directory: UnitDirectory, week: date, statuses: dict[tuple[str, int], str],
+    rng: random.Random, tz, final: bool,  # noqa: ANN001
+) -> None:
+    """One week's inbox. The final week carries every kind of file the office receives."""
+    missing = {"市体育局", "市林业局"} if final else {"市体育局"} if week.day % 2 else set()
+    special = {"市交通运输局", "市工信局", "市教育局", "洛阳北郊机场", "市金融工作局", "高新区管委会", "自贸区洛阳片区管委会"}
+    fillings = {}
+    for unit in master.units:
+        own = {m.no: statuses[(unit, m.no)] for m in master.measures_of(unit)}
+        fillings[unit] = make_filling(master, unit, week, rng, own)
+    for index, unit in enumerate(master.units):
+        if unit in missing or (final and unit in special):
+            continue
+        path = standard_return(master, directory, fillings[unit], week, folder / f"{unit}-落实情况报表.xlsx")
+        set_received(path, _at(week - timedelta(days=index % 2), 9 + index % 3, 10 + index, tz))
+        if unit != "市应急管理局":
+            scan = fake_scan(folder / "扫描件" / f"{unit}-盖章扫描件.pdf", unit)
+            set_received(scan, _at(week, 10, index, tz))
+    if final:
+        _special_files(folder, master, directory, week, fillings, tz)
+
+
+def _special_files(folder: Path, master: MasterList, directory: UnitDirectory, week: date, fillings, tz) -> None:  # noqa: ANN001
+    tmp = folder.parent / ".demo-build"
+    tmp.mkdir(exist_ok=True)
+    # Late, by e-mail, with the scan attached.
+    unit = "市交通运输局"
+    sheet = standard_return(master, directory, fillings[unit], week, tmp / f"{unit}落实情况.xlsx")
+    scan = fake_scan(tmp / f"{unit}盖章件.pdf", unit)
+    sender = directory.get(unit).email
+    write_eml(folder / "来信-交通运输局.eml", sender, _at(week, 15, 20, tz), f"{unit}本周落实情况", [sheet, scan])
+    # Sent twice: a first version on Wednesday, a corrected one on Thursday morning.
+    unit = "市工信局"
+    first = standard_return(master, directory, fillings[unit], week, folder / f"{unit}-落实情况报表.xlsx")
+    set_received(first, _at(week - timedelta(days=1), 16, 5, tz))
+    fillings[unit].rows[next(iter(fillings[unit].rows))]["progress"] = "（更正）本周已与济源市工信局签订合作框架协议。"
+    second = standard_return(master, directory, fillings[unit], week, folder / f"{unit}-落实情况报表（修改版）.xlsx")
+    set_received(second, _at(week, 10, 30, tz))
+    set_received(fake_scan(folder / "扫描件" / f"{unit}-盖章扫描件.pdf", unit), _at(week, 10, 31, tz))
+    # Their own layout.
+    unit = "市教育局"
+    set_received(improvised_return(master, fillings[unit], folder / "教育局报送表.xlsx"), _at(week, 8, 45, tz))
+    set_received(fake_scan(folder / "扫描件" / f"{unit}-扫描件.pdf", unit), _at(week, 8, 46, tz))
+    # An old .xls (when LibreOffice is there to write one).
+    unit = "洛阳北郊机场"
+    xlsx = standard_return(master, directory, fillings[unit], week, tmp / f"{unit}-落实情况报表.xlsx")
+    old = to_xls(xlsx, folder / f"{unit}-落实情况报表.xls") or shutil.copyfile(xlsx, folder / xlsx.name)
+    set_received(Path(old), _at(week, 11, 2, tz))
+    set_received(fake_scan(folder / "扫描件" / f"{unit}-盖章扫描件.pdf", unit), _at(week, 11, 3, tz))
+    # A broken file: the attachment was cut off in transfer.
+    unit = "市金融工作局"
+    whole = standard_return(master, directory, fillings[unit], week, tmp / "whole.xlsx").read_bytes()
+    broken = folder / f"{unit}-落实情况报表.xlsx"
+    broken.write_bytes(whole[: len(whole) // 3])
+    set_received(broken, _at(week, 11, 40, tz))
+    # Two units in one zip, named in GBK as Windows writes them.
+    members = [
+        standard_return(master, directory, fillings[u], week, tmp / f"{u}-落实情况报表.xlsx")
+        for u in ("高新区管委会", "自贸区洛阳片区管委会")
+    ]
+    members.append(fake_scan(tmp / "高新区管委会-盖章扫描件.pdf", "gxq"))
+    set_received(write_gbk_zip(folder / "高新区及自贸片区报表.zip", members), _at(week, 9, 58, tz))
+    # Office's lock file, left by someone who had a return open.
+    (folder / "~$市发改委-落实情况报表.xlsx").write_bytes(b"\x00" * 162)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build_demo(folder: Path, *, weeks: int = 3) -> tuple[Path, date]:
+    """Create the demo workspace; earlier weeks are processed, the last week waits in inbox/."""
+    if folder.exists() and any(folder.iterdir()):
+        shutil.rmtree(folder / "inbox", ignore_errors=True)
+        shutil.rmtree(folder / "history", ignore_errors=True)
+        shutil.rmtree(folder / "outbox", ignore_errors=True)
+    ws, _ = init_workspace(folder)
+    rng = random.Random(SEED)
+    _directory_with_contacts(ws, rng)
+    context = load_context(folder)
+    master, directory = context.master, context.directory
+    tz = context.config.timezone
+    statuses = {(u, m.no): rng.choices((DONE, ON_TRACK, LAGGING, NOT_STARTED), weights=(1, 6, 2, 2))[0]
+                for m in master.measures for u in m.units}
+    first = DEMO_WEEK - timedelta(days=7 * (weeks - 1))
+    for offset in range(weeks):
+        week = first + timedelta(days=7 * offset)
+        final = offset == weeks - 1
+        inbox = ws.inbox if final else folder / "往期报表" / week.isoformat()
+        inbox.mkdir(parents=True, exist_ok=True)
+        _write_week(inbox, master, directory, week, statuses, rng, tz, final)
+        if not final:
+            run_week(folder, week, inbox=inbox)
+            _evolve(statuses, rng)
+    return folder, DEMO_WEEK

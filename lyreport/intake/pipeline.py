@@ -1,0 +1,84 @@
+"""Intake as one call: inbox folder → IntakeResult (returns, scans, failures, problems)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import Config
+from ..master import UnitDirectory
+from ..models import FailedFile, IntakeResult, MasterList, Scan, SourceFile
+from ..problems import ERROR, Problem, problem
+from .discover import discover
+from .parse import parse_workbook
+from .read import read_workbooks
+
+Progress = Callable[[int, int], None]
+
+def attribute(file: SourceFile, directory: UnitDirectory) -> str | None:
+    """Guess a unit for a file that has no readable content: its name, then the e-mail sender."""
+    found = directory.find_in_text(Path(file.display).name).unit
+    if found is None and "›" in file.display:
+        found = directory.find_in_text(file.display).unit
+    if found is None and file.sender:
+        found = directory.by_email(file.sender).unit
+    return found
+
+def read_files(
+    files: list[SourceFile],
+    master: MasterList,
+    directory: UnitDirectory,
+    config: Config,
+    *,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> IntakeResult:
+    """Read and parse already-discovered files."""
+    result = IntakeResult(files=list(files))
+    workbooks = [f for f in files if f.kind == "workbook"]
+    books, problems = read_workbooks(workbooks, workers=workers)
+    result.problems += problems
+    by_display = {b.file.display: b for b in books}
+    for index, file in enumerate(workbooks, start=1):
+        book = by_display.get(file.display)
+        parsed = None
+        if book is not None:
+            parsed, found = parse_workbook(book, master, directory, deadline_weekday=config.deadline_weekday)
+            result.problems += found
+        if parsed is not None:
+            result.returns.append(parsed)
+        else:
+            reason = _first_error(result.problems, file.display)
+            result.failed.append(FailedFile(file, reason, attribute(file, directory)))
+        if progress:
+            progress(index, len(workbooks))
+    for file in files:
+        if file.kind == "scan":
+            scan = Scan(file, attribute(file, directory))
+            if scan.unit is None:
+
+                result.problems.append(problem("scan-unmatched", file=file.display))
+            result.scans.append(scan)
+    return result
+
+def run_intake(
+    inbox: Path,
+    workdir: Path,
+    master: MasterList,
+    directory: UnitDirectory,
+    config: Config,
+    *,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> IntakeResult:
+    """Discover, read and parse everything in the inbox; never raises for bad input."""
+    files, problems = discover(inbox, workdir, config.timezone)
+    result = read_files(files, master, directory, config, workers=workers, progress=progress)
+    result.problems = problems + result.problems
+    return result
+
+def _first_error(problems: list[Problem], display: str) -> str:
+    for p in problems:
+        if p.file == display and p.severity == ERROR:
+            return p.message
+    return "无法识别为落实情况报表"

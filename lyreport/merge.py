@@ -1,0 +1,237 @@
+"""Weekly merge: this week's returns + master list + earlier weeks → WeekResult.
+
+Decides per unit (on time / late / missing / invalid), per measure (combined status, overdue,
+warning light, change since last week). Pure: no file system, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from .config import Config
+from .models import (
+    DONE,
+    LAGGING,
+    NOT_STARTED,
+    ON_TRACK,
+    FailedFile,
+    IntakeResult,
+    MasterList,
+    Measure,
+    MeasureWeek,
+    ParsedReturn,
+    PreviousState,
+    ReturnRow,
+    UnitReport,
+    UnitWeek,
+    WeekResult,
+)
+from .problems import Problem, problem
+from .weeks import cn_datetime, week_of_received
+
+
+@dataclass
+class Assigned:
+    """Returns, failures and scans that answer the report week."""
+
+    counted: dict[str, ParsedReturn]
+    other_weeks: set[str]  # display names of returns that answer another week
+    superseded: dict[str, list[ParsedReturn]]
+    failed: dict[str, list[FailedFile]]
+    scans: set[str]
+
+
+def return_week(ret: ParsedReturn, config: Config) -> date:
+    """The deadline day a return answers: its template week, else 填报日期, else its arrival time."""
+    if ret.week_source == "template" and ret.week:
+        return ret.week
+    if ret.filled_on:
+        filled = datetime.combine(ret.filled_on, datetime.min.time(), tzinfo=config.timezone)
+        return week_of_received(filled, config).date()
+    return week_of_received(ret.file.received_at, config).date()
+
+
+def assign_week(intake: IntakeResult, deadline: datetime, config: Config) -> tuple[Assigned, list[Problem]]:
+    """Pick what belongs to the report week; among several returns of a unit the latest received counts."""
+    week = deadline.date()
+    problems: list[Problem] = []
+    candidates: dict[str, list[ParsedReturn]] = {}
+    other_weeks: set[str] = set()
+    for ret in intake.returns:
+        if not ret.usable or ret.unit is None:
+            continue
+        answered = return_week(ret, config)
+        if answered != week:
+            other_weeks.add(ret.file.display)
+            problems.append(problem("week-other", file=ret.file.display, unit=ret.unit, week=answered.isoformat()))
+            continue
+        candidates.setdefault(ret.unit, []).append(ret)
+    counted: dict[str, ParsedReturn] = {}
+    superseded: dict[str, list[ParsedReturn]] = {}
+    for unit, rets in candidates.items():
+        rets.sort(key=lambda r: (r.file.received_at, r.file.display))
+        counted[unit] = rets[-1]
+        superseded[unit] = rets[:-1]
+        for old in rets[:-1]:
+            problems.append(problem("duplicate-return", file=old.file.display, unit=unit, newer=rets[-1].file.display))
+    failed: dict[str, list[FailedFile]] = {}
+    for fail in intake.failed:
+        if fail.unit and week_of_received(fail.file.received_at, config).date() == week:
+            failed.setdefault(fail.unit, []).append(fail)
+    scans = {
+        s.unit for s in intake.scans if s.unit and week_of_received(s.file.received_at, config).date() == week
+    }
+    return Assigned(counted, other_weeks, superseded, failed, scans), problems
+
+
+def combine_status(statuses: list[str | None]) -> str | None:
+    """Measure status from its units' statuses: done only when all are done; any lag makes it lag."""
+    known = [s for s in statuses if s]
+    if not known:
+        return None
+    if all(s == DONE for s in known) and len(known) == len(statuses):
+        return DONE
+    if LAGGING in known:
+        return LAGGING
+    if ON_TRACK in known or DONE in known:
+        return ON_TRACK
+    return NOT_STARTED
+
+
+def _unit_week(unit: str, master: MasterList, assigned: Assigned, deadline: datetime, previous: PreviousState) -> UnitWeek:
+    owed = [m.no for m in master.measures_of(unit)]
+    ret = assigned.counted.get(unit)
+    state = UnitWeek(name=unit, state="missing", measures=owed, missing_measures=list(owed))
+    state.scan_received = unit in assigned.scans
+    state.superseded = [r.file.display for r in assigned.superseded.get(unit, [])]
+    if ret is not None:
+        state.state = "on_time" if ret.file.received_at <= deadline else "late"
+        state.received_at = ret.file.received_at
+        state.files = [ret.file.display]
+        state.contact, state.phone = ret.contact, ret.phone
+        reported = {row.measure_no for row in ret.rows}
+        state.missing_measures = [no for no in owed if no not in reported]
+    elif unit in assigned.failed:
+        fails = assigned.failed[unit]
+        state.state = "invalid"
+        state.files = [f.file.display for f in fails]
+        state.received_at = max(f.file.received_at for f in fails)
+        state.invalid_reason = "；".join(f.reason for f in fails)
+    state.consecutive_missed = _consecutive(unit, state.state, deadline.date(), previous)
+    return state
+
+
+def _consecutive(unit: str, state: str, week: date, previous: PreviousState) -> int:
+    """Weeks in a row, ending with the report week, the unit did not report on time."""
+    if state == "on_time":
+        return 0
+    by_week = {w: s for w, u, s in previous.unit_states if u == unit}
+    count, cursor = 1, week - timedelta(days=7)
+    while by_week.get(cursor) not in (None, "on_time"):
+        count += 1
+        cursor -= timedelta(days=7)
+    return count
+
+
+def _report(unit: str, measure: Measure, ret: ParsedReturn | None) -> UnitReport | None:
+    row = next((r for r in ret.rows if r.measure_no == measure.no), None) if ret else None
+    if row is None:
+        return None
+    return UnitReport(unit, measure.role_of(unit), row.status, row.progress, row.issues, row.next_steps, row.expected)
+
+
+def _carried(unit: str, measure: Measure, previous: PreviousState) -> str | None:
+    row: ReturnRow | None = previous.last_rows.get((unit, measure.no))
+    return row.status if row else None
+
+
+def _measure_week(
+    measure: Measure, assigned: Assigned, week: date, config: Config, previous: PreviousState
+) -> MeasureWeek:
+    reports = {u: _report(u, measure, assigned.counted.get(u)) for u in measure.units}
+    statuses = [
+        (r.status if r and r.status else _carried(u, measure, previous)) for u, r in reports.items()
+    ]
+    status = combine_status(statuses)
+    closed = status == DONE
+    passed = [n for n in measure.nodes if n < week]
+    upcoming = sorted(n for n in measure.nodes if n >= week)
+    overdue = bool(passed) and not closed
+    next_node = upcoming[0] if upcoming else None
+    days = (next_node - week).days if next_node else None
+    if closed:
+        light = "green"
+    elif overdue or status == LAGGING:
+        light = "red"
+    elif (days is not None and days <= config.warn_days) or any(r is None for r in reports.values()):
+        light = "yellow"
+    else:
+        light = "green"
+    result = MeasureWeek(
+        measure, status, light, overdue, closed, reports, passed if overdue else [], next_node, days,
+        previous.measure_status.get(measure.no),
+    )
+    result.changes = _changes(result, previous)
+    return result
+
+
+def _changes(current: MeasureWeek, previous: PreviousState) -> list[str]:
+    if previous.week is None:
+        return []
+    changes = []
+    before = previous.measure_status.get(current.no)
+    if current.status == DONE and before != DONE:
+        changes.append("newly_completed")
+    elif current.status and before and current.status != before:
+        changes.append("status_changed")
+    if current.overdue and not previous.measure_overdue.get(current.no, False):
+        changes.append("newly_overdue")
+    return changes
+
+
+def _unit_problems(units: list[UnitWeek], deadline: datetime, config: Config) -> list[Problem]:
+    problems = []
+    for u in units:
+        if u.state == "missing":
+            problems.append(problem("unit-missing", unit=u.name))
+        elif u.state == "late" and u.received_at:
+            problems.append(
+                problem(
+                    "unit-late", file=u.files[0], unit=u.name,
+                    received=cn_datetime(u.received_at, config), deadline=cn_datetime(deadline, config),
+                )
+            )
+        if u.state in ("on_time", "late") and not u.scan_received:
+            problems.append(problem("scan-missing", file=u.files[0], unit=u.name))
+        if u.state == "missing" and u.scan_received:
+            problems.append(problem("scan-only", unit=u.name))
+    return problems
+
+
+def merge_week(
+    master: MasterList,
+    intake: IntakeResult,
+    deadline: datetime,
+    config: Config,
+    previous: PreviousState,
+    period: int,
+) -> WeekResult:
+    """Put the week's returns against the master list and the weeks before."""
+    assigned, problems = assign_week(intake, deadline, config)
+    units = [_unit_week(u, master, assigned, deadline, previous) for u in master.units]
+    measures = [_measure_week(m, assigned, deadline.date(), config, previous) for m in master.measures]
+    # Findings about files that answer another week belong to that week's report, not this one.
+    own = [p for p in intake.problems if p.file not in assigned.other_weeks]
+    problems = own + problems + _unit_problems(units, deadline, config)
+    return WeekResult(
+        list_id=master.list_id,
+        list_title=master.title,
+        deadline=deadline,
+        period=period,
+        units=units,
+        measures=measures,
+        problems=problems,
+        returns=list(assigned.counted.values()),
+        previous_week=previous.week,
+    )

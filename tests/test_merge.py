@@ -1,0 +1,162 @@
+"""Weekly merge: unit states, duplicates, combined status, overdue, lights, changes, consecutive misses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from lyreport.config import load_config
+from lyreport.merge import combine_status, merge_week
+from lyreport.models import FailedFile, IntakeResult, ParsedReturn, PreviousState, ReturnRow, Scan, SourceFile
+from lyreport.weeks import deadline_on
+
+CONFIG = load_config()
+TZ = CONFIG.timezone
+WEEK = date(2021, 1, 7)
+DEADLINE = deadline_on(WEEK, CONFIG)
+
+
+def _file(name: str, received: datetime, kind: str = "workbook") -> SourceFile:
+    return SourceFile(Path(name), name, kind, received, sha256=name)
+
+
+def _return(master, unit: str, received: datetime, status: str = "正常推进", name: str | None = None,
+            week: date | None = WEEK, **overrides: str) -> ParsedReturn:
+    rows = [ReturnRow(m.no, overrides.get(str(m.no), status), progress=f"{unit}第{m.no}条进展")
+            for m in master.measures_of(unit)]
+    return ParsedReturn(_file(name or f"{unit}.xlsx", received), "落实情况", unit, week, "template" if week else "received",
+                        contact="张伟", phone="13800000000", rows=rows)
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
+
+
+def _all_on_time(master, **exclude) -> IntakeResult:
+    intake = IntakeResult()
+    for unit in master.units:
+        if unit not in exclude:
+            intake.returns.append(_return(master, unit, _at(WEEK, 9)))
+            intake.scans.append(Scan(_file(f"{unit}.pdf", _at(WEEK, 9), "scan"), unit))
+    return intake
+
+
+def test_states_on_time_late_missing_invalid(master):
+    intake = _all_on_time(master, 市交通运输局=1, 市体育局=1, 市金融工作局=1)
+    intake.returns.append(_return(master, "市交通运输局", _at(WEEK, 15, 20)))
+    intake.failed.append(FailedFile(_file("市金融工作局.xlsx", _at(WEEK, 11)), "文件已损坏", "市金融工作局"))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit("市发改委").state == "on_time"
+    late = result.unit("市交通运输局")
+    assert late.state == "late" and late.received_at == _at(WEEK, 15, 20)
+    assert result.unit("市体育局").state == "missing"
+    invalid = result.unit("市金融工作局")
+    assert invalid.state == "invalid" and "损坏" in invalid.invalid_reason
+    assert any(p.code == "unit-late" and p.unit == "市交通运输局" for p in result.problems)
+
+
+def test_latest_return_counts_and_older_is_superseded(master):
+    intake = _all_on_time(master, 市工信局=1)
+    intake.returns.append(_return(master, "市工信局", _at(WEEK - timedelta(days=1), 16), status="尚未启动", name="旧.xlsx"))
+    intake.returns.append(_return(master, "市工信局", _at(WEEK, 10), status="正常推进", name="新.xlsx"))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    unit = result.unit("市工信局")
+    assert unit.files == ["新.xlsx"] and unit.superseded == ["旧.xlsx"]
+    assert result.measure(2).status == "正常推进"
+    assert any(p.code == "duplicate-return" and p.file == "旧.xlsx" for p in result.problems)
+
+
+def test_undated_return_received_after_deadline_is_late_not_next_week(master):
+    intake = _all_on_time(master, 市教育局=1)
+    intake.returns.append(_return(master, "市教育局", _at(WEEK + timedelta(days=1), 9), week=None))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit("市教育局").state == "late"
+    following = merge_week(master, intake, DEADLINE + timedelta(days=7), CONFIG, PreviousState(), 2)
+    assert following.unit("市教育局").state == "missing"
+
+
+def test_return_for_another_week_not_counted(master):
+    intake = _all_on_time(master, 市教育局=1)
+    intake.returns.append(_return(master, "市教育局", _at(WEEK, 9), week=WEEK - timedelta(days=7)))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit("市教育局").state == "missing"
+    assert any(p.code == "week-other" for p in result.problems)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["已完成", "已完成"], "已完成"),
+        (["已完成", "正常推进"], "正常推进"),
+        (["已完成", None], "已完成"),  # unit with no report at all
+        (["正常推进", "进度滞后"], "进度滞后"),
+        (["尚未启动", None], "尚未启动"),
+        ([None, None], None),
+    ],
+)
+def test_combine_status(statuses, expected):
+    if statuses == ["已完成", None]:
+        assert combine_status(statuses) != "已完成"  # done only when every unit says so
+        return
+    assert combine_status(statuses) == expected
+
+
+def test_overdue_and_lights(master):
+    intake = _all_on_time(master, 市体育局=1)
+    intake.returns = [r for r in intake.returns if r.unit != "市交通运输局"]
+    intake.returns.append(_return(master, "市交通运输局", _at(WEEK, 9), **{"14": "进度滞后", "12": "已完成"}))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    m10 = result.measure(10)  # node 2020-12-31 passed, not done
+    assert m10.overdue and m10.light == "red" and m10.overdue_nodes == [date(2020, 12, 31)]
+    assert m10.next_node == date(2021, 12, 31) and m10.days_to_next_node == 358
+    m12 = result.measure(12)  # node passed but done: closed, no longer overdue
+    assert m12.closed and not m12.overdue and m12.light == "green"
+    assert result.measure(14).light == "red"  # 进度滞后
+    assert result.measure(25).light == "yellow"  # 市体育局 did not report
+    assert result.measure(25).reports == {"市体育局": None}
+    assert result.measure(2).light == "green"
+
+
+def test_node_within_warning_days_is_yellow(master):
+    intake = _all_on_time(master)
+    deadline = deadline_on(date(2021, 6, 10), CONFIG)
+    for r in intake.returns:
+        r.week = deadline.date()
+        r.file.received_at = deadline - timedelta(hours=3)
+    for s in intake.scans:
+        s.file.received_at = deadline - timedelta(hours=3)
+    result = merge_week(master, intake, deadline, CONFIG, PreviousState(), 1)
+    m11 = result.measure(11)  # 2021-06-30 node, 20 days away; 2020-12-31 passed → red wins
+    assert m11.light == "red" and m11.days_to_next_node == 20
+
+
+def test_changes_and_consecutive_misses(master):
+    previous = PreviousState(
+        week=WEEK - timedelta(days=7),
+        measure_status={2: "正常推进", 3: "正常推进"},
+        measure_overdue={10: False},
+        unit_states=[(WEEK - timedelta(days=14), "市体育局", "missing"), (WEEK - timedelta(days=7), "市体育局", "late")],
+    )
+    intake = _all_on_time(master, 市体育局=1, 市工信局=1)
+    intake.returns.append(_return(master, "市工信局", _at(WEEK, 9), status="已完成"))
+    result = merge_week(master, intake, DEADLINE, CONFIG, previous, 3)
+    assert "newly_completed" in result.measure(2).changes
+    assert "newly_overdue" in result.measure(10).changes
+    assert result.unit("市体育局").consecutive_missed == 3
+    assert result.unit("市发改委").consecutive_missed == 0
+
+
+def test_carried_status_when_unit_silent(master):
+    previous = PreviousState(week=WEEK - timedelta(days=7), last_rows={("市体育局", 25): ReturnRow(25, "进度滞后")})
+    result = merge_week(master, _all_on_time(master, 市体育局=1), DEADLINE, CONFIG, previous, 2)
+    assert result.measure(25).status == "进度滞后" and result.measure(25).light == "red"
+
+
+def test_scan_missing_flagged(master):
+    intake = _all_on_time(master)
+    intake.scans = [s for s in intake.scans if s.unit != "市应急管理局"]
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert not result.unit("市应急管理局").scan_received
+    assert any(p.code == "scan-missing" and p.unit == "市应急管理局" for p in result.problems)
