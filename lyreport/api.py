@@ -11,13 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config, ConfigError, Workspace, find_workspace, load_config
-from .history import archive_inputs, history_view, open_history, period_rank, previous_state, replace_week, restore_inputs
+from .history import (
+    archive_inputs,
+    history_view,
+    open_history,
+    period_rank,
+    previous_state,
+    replace_week,
+    restore_inputs,
+)
 from .intake.pipeline import Progress, read_files, run_intake
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import assign_week, merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, SourceFile, WeekResult
 from .problems import Problem, has_errors
-from .render.ledger import LEDGER_NAME, write_ledger
+from .render.ledger import ledger_filename as LEDGER_NAME
+from .render.ledger import write_ledger
 from .render.notices import render_mail, render_reminders
 from .render.summary import render_summary
 from .render.summary_json import write_summary_json
@@ -157,8 +166,9 @@ def run_week(
                 raise LyreportError(f"收件箱文件夹不存在：{source}")
             work = Path(tmp) / "work"
             work.mkdir()
-            intake = run_intake(source, work, context.master, context.directory, context.config,
-                                workers=workers, progress=progress)
+            intake = run_intake(
+                source, work, context.master, context.directory, context.config, workers=workers, progress=progress
+            )
             intake.problems = context.notes + intake.problems
             return _record_and_render(context, conn, intake, deadline, source, outbox)
     finally:
@@ -298,7 +308,9 @@ def check_files(paths: list[Path], workspace: Path | None = None, *, workers: in
 
 def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
     by_file: dict[str, ParsedReturn] = {r.file.display: r for r in intake.returns}
-    names = [f.display for f in intake.files] + sorted({p.file for p in intake.problems if p.file} - {f.display for f in intake.files})
+    names = [f.display for f in intake.files] + sorted(
+        {p.file for p in intake.problems if p.file} - {f.display for f in intake.files}
+    )
     checked = []
     for name in names:
         ret = by_file.get(name)
@@ -309,6 +321,14 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
 
 
 __all__ = [
-    "LyreportError", "RunReport", "RunOutputs", "CheckedFile", "load_context", "run_week", "make_templates",
-    "check_files", "read_files", "deadline_on",
+    "LyreportError",
+    "RunReport",
+    "RunOutputs",
+    "CheckedFile",
+    "load_context",
+    "run_week",
+    "make_templates",
+    "check_files",
+    "read_files",
+    "deadline_on",
 ]

@@ -55,13 +55,19 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings=CONTEXT, help="洛阳济源同城一体深度融合措施落实情况周报汇总工具。\n\n每周四下午把各单位报回的表格放进 inbox 文件夹，运行“lyreport run”，即在 outbox 文件夹生成督导情况通报（Word）、工作台账（Excel）、催报名单和邮件草稿。")
+@click.group(
+    context_settings=CONTEXT,
+    help="洛阳济源同城一体深度融合措施落实情况周报汇总工具。\n\n每周四下午把各单位报回的表格放进 inbox 文件夹，运行“lyreport run”，即在 outbox 文件夹生成督导情况通报（Word）、工作台账（Excel）、催报名单和邮件草稿。",
+)
 @click.version_option(__version__, "-V", "--version", message="lyreport %(version)s", help="显示版本号。")
 def main() -> None:
     pass
 
 
-@main.command("init", help="创建工作目录：inbox（收件箱）、outbox（输出）、templates（措施清单、单位名录、配置）。已有文件不会被覆盖。")
+@main.command(
+    "init",
+    help="创建工作目录：inbox（收件箱）、outbox（输出）、templates（措施清单、单位名录、配置）。已有文件不会被覆盖。",
+)
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".", metavar="[目录]")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def init_command(folder: Path, debug: bool) -> None:
@@ -83,12 +89,19 @@ def init_command(folder: Path, debug: bool) -> None:
 @main.command("template", help="生成各单位的标准报表模板（每个责任单位一个 Excel 文件），已有历史时预填上周报送内容。")
 @click.option("--week", type=DATE, help="报送周（该周内任一日期，如 2021-01-07），默认本周。")
 @click.option("--unit", metavar="单位", help="只生成这个单位的模板（可写简称，如 发改委）。")
-@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹，默认 outbox/<周>/templates。")
-@click.option("--master", type=click.Path(dir_okay=False, path_type=Path), help="使用其他措施清单（如 templates/七大行动清单.xlsx）。")
+@click.option(
+    "--out", "folder", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹，默认 outbox/<周>/templates。"
+)
+@click.option(
+    "--master",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="使用其他措施清单（如 templates/七大行动清单.xlsx）。",
+)
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), help="工作目录，默认当前目录。")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
-def template_command(week: date | None, unit: str | None, folder: Path | None, master: Path | None,
-                     workspace: Path | None, debug: bool) -> None:
+def template_command(
+    week: date | None, unit: str | None, folder: Path | None, master: Path | None, workspace: Path | None, debug: bool
+) -> None:
     def action() -> int:
         paths = api.make_templates(workspace, week, unit=unit, folder=folder, master=master)
         click.echo(f"已生成 {len(paths)} 个报表模板，位于：{paths[0].parent if paths else folder}")
@@ -99,7 +112,10 @@ def template_command(week: date | None, unit: str | None, folder: Path | None, m
     _guard(debug, action)
 
 
-@main.command("run", help="汇总本周报表：读取 inbox，生成通报、工作台账、催报名单和邮件草稿。\n\n退出码：0 完成；1 完成但有文件存在错误；2 无法运行。")
+@main.command(
+    "run",
+    help="汇总本周报表：读取 inbox，生成通报、工作台账、催报名单和邮件草稿。\n\n退出码：0 完成；1 完成但有文件存在错误；2 无法运行。",
+)
 @click.option("--week", type=DATE, help="报送周（该周内任一日期），默认本周（周五至周日运行时为刚过去的周四）。")
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), help="收件箱文件夹，默认 inbox。")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹，默认 outbox。")
@@ -109,17 +125,32 @@ def template_command(week: date | None, unit: str | None, folder: Path | None, m
 @click.option("--json", "as_json", is_flag=True, help="在屏幕上输出 summary.json 内容（供其他程序使用）。")
 @click.option("--quiet", "-q", is_flag=True, help="只输出结果文件路径。")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
-def run_command(week: date | None, inbox: Path | None, outbox: Path | None, master: Path | None,
-                workspace: Path | None, rebuild: bool, as_json: bool, quiet: bool, debug: bool) -> None:
+def run_command(
+    week: date | None,
+    inbox: Path | None,
+    outbox: Path | None,
+    master: Path | None,
+    workspace: Path | None,
+    rebuild: bool,
+    as_json: bool,
+    quiet: bool,
+    debug: bool,
+) -> None:
     def action() -> int:
         show_bar = not (quiet or as_json) and sys.stderr.isatty()
-        with click.progressbar(length=1, label="正在读取报表", file=sys.stderr, show_pos=True) if show_bar else _NoBar() as bar:
+        with (
+            click.progressbar(length=1, label="正在读取报表", file=sys.stderr, show_pos=True)
+            if show_bar
+            else _NoBar() as bar
+        ):
+
             def progress(done: int, total: int) -> None:
                 bar.length = total
                 bar.update(done - bar.pos)
 
-            report = api.run_week(workspace, week, inbox=inbox, outbox=outbox, master=master,
-                                  rebuild=rebuild, progress=progress)
+            report = api.run_week(
+                workspace, week, inbox=inbox, outbox=outbox, master=master, rebuild=rebuild, progress=progress
+            )
         if as_json:
             click.echo(json.dumps(report.summary, ensure_ascii=False, indent=2))
         elif quiet:
@@ -156,15 +187,19 @@ def _print_report(report: api.RunReport) -> None:
     counts = {state: [u.name for u in r.units if u.state == state] for state in UNIT_STATES}
     lights = {light: [m.no for m in r.measures if m.light == light and not m.closed] for light in LIGHTS}
     click.echo(f"{r.list_title} · 第{r.period}期 · 报送截止 {cn_date(r.week)} 12:00")
-    click.echo(f"应报单位 {len(r.units)} 个：按时 {len(counts['on_time'])}，迟报 {len(counts['late'])}，"
-               f"未报 {len(counts['missing'])}，报送有误 {len(counts['invalid'])}")
+    click.echo(
+        f"应报单位 {len(r.units)} 个：按时 {len(counts['on_time'])}，迟报 {len(counts['late'])}，"
+        f"未报 {len(counts['missing'])}，报送有误 {len(counts['invalid'])}"
+    )
     for state in ("late", "missing", "invalid"):
         if counts[state]:
             click.echo(f"  {UNIT_STATES[state]}：{'、'.join(counts[state])}")
     closed = sum(1 for m in r.measures if m.closed)
     overdue = sum(1 for m in r.measures if m.overdue)
-    click.echo(f"措施 {len(r.measures)} 条：红灯 {len(lights['red'])}，黄灯 {len(lights['yellow'])}，"
-               f"绿灯 {len(lights['green'])}，已销号 {closed}，逾期 {overdue}")
+    click.echo(
+        f"措施 {len(r.measures)} 条：红灯 {len(lights['red'])}，黄灯 {len(lights['yellow'])}，"
+        f"绿灯 {len(lights['green'])}，已销号 {closed}，逾期 {overdue}"
+    )
     errors = [p for p in r.problems if p.severity == ERROR]
     click.echo(f"发现问题 {len(r.problems)} 条（其中错误 {len(errors)} 条），详见工作台账“问题清单”。")
     for p in errors[:10]:
@@ -173,12 +208,20 @@ def _print_report(report: api.RunReport) -> None:
         click.echo(f"  …… 另有 {len(errors) - 10} 条错误")
     o = report.outputs
     click.echo("已生成：")
-    for label, path in (("督导情况通报", o.summary), ("工作台账", o.ledger), ("催报名单", o.reminders),
-                        ("邮件草稿", o.mail), ("数据摘要", o.summary_json)):
+    for label, path in (
+        ("督导情况通报", o.summary),
+        ("工作台账", o.ledger),
+        ("催报名单", o.reminders),
+        ("邮件草稿", o.mail),
+        ("数据摘要", o.summary_json),
+    ):
         click.echo(f"  {label}：{path}")
 
 
-@main.command("check", help="检查一个或几个报表文件（与 run 的读取方式完全相同），列出报送单位、所属周次和每个问题所在的单元格。\n\n退出码：0 无错误；1 有错误。")
+@main.command(
+    "check",
+    help="检查一个或几个报表文件（与 run 的读取方式完全相同），列出报送单位、所属周次和每个问题所在的单元格。\n\n退出码：0 无错误；1 有错误。",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件...")
 @click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), help="工作目录，默认当前目录。")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")

@@ -118,8 +118,7 @@ def _from_raw(raw: dict[str, Any]) -> Config:
         office_phone=str(office.get("phone", "")),
         office_email=office.get("email", ""),
         recipients=[
-            Recipient(r["name"], r.get("email", ""), str(r.get("phone", "")))
-            for r in raw.get("recipients", [])
+            Recipient(r["name"], r.get("email", ""), str(r.get("phone", ""))) for r in raw.get("recipients", [])
         ],
         deadline_weekday=weekday,
         deadline_time=time(hour, minute),

@@ -49,12 +49,26 @@ def _at(day: date, hour: int, minute: int, tz) -> datetime:  # noqa: ANN001 - tz
 
 
 def _write_week(
-    folder: Path, master: MasterList, directory: UnitDirectory, week: date, statuses: dict[tuple[str, int], str],
-    rng: random.Random, tz, final: bool,  # noqa: ANN001
+    folder: Path,
+    master: MasterList,
+    directory: UnitDirectory,
+    week: date,
+    statuses: dict[tuple[str, int], str],
+    rng: random.Random,
+    tz,
+    final: bool,  # noqa: ANN001
 ) -> None:
     """One week's inbox. The final week carries every kind of file the office receives."""
     missing = {"市体育局", "市林业局"} if final else {"市体育局"} if week.day % 2 else set()
-    special = {"市交通运输局", "市工信局", "市教育局", "洛阳北郊机场", "市金融工作局", "高新区管委会", "自贸区洛阳片区管委会"}
+    special = {
+        "市交通运输局",
+        "市工信局",
+        "市教育局",
+        "洛阳北郊机场",
+        "市金融工作局",
+        "高新区管委会",
+        "自贸区洛阳片区管委会",
+    }
     fillings = {}
     for unit in master.units:
         own = {m.no: statuses[(unit, m.no)] for m in master.measures_of(unit)}
@@ -128,8 +142,11 @@ def build_demo(folder: Path, *, weeks: int = 3) -> tuple[Path, date]:
     context = load_context(folder)
     master, directory = context.master, context.directory
     tz = context.config.timezone
-    statuses = {(u, m.no): rng.choices((DONE, ON_TRACK, LAGGING, NOT_STARTED), weights=(1, 6, 2, 2))[0]
-                for m in master.measures for u in m.units}
+    statuses = {
+        (u, m.no): rng.choices((DONE, ON_TRACK, LAGGING, NOT_STARTED), weights=(1, 6, 2, 2))[0]
+        for m in master.measures
+        for u in m.units
+    }
     first = DEMO_WEEK - timedelta(days=7 * (weeks - 1))
     for offset in range(weeks):
         week = first + timedelta(days=7 * offset)

@@ -82,8 +82,14 @@ def previous_state(conn: sqlite3.Connection, list_id: str, week: date) -> Previo
     ):
         unit, no, status, progress, issues, next_steps, expected, remark, role = row
         state.last_rows[(unit, no)] = ReturnRow(
-            no, status, progress or "", issues or "", next_steps or "",
-            date.fromisoformat(expected) if expected else None, remark or "", role or "",
+            no,
+            status,
+            progress or "",
+            issues or "",
+            next_steps or "",
+            date.fromisoformat(expected) if expected else None,
+            remark or "",
+            role or "",
         )
     state.unit_states = [
         (date.fromisoformat(w), u, s)
@@ -136,8 +142,18 @@ def _row_records(result: WeekResult):
             measure = next((m for m in result.measures if m.no == row.measure_no), None)
             role = measure.measure.role_of(ret.unit) if measure and ret.unit else row.role
             yield (
-                *key, ret.unit, row.measure_no, role, row.status, row.progress, row.issues, row.next_steps,
-                _iso(row.expected), row.remark, ret.file.display, _iso(ret.file.received_at),
+                *key,
+                ret.unit,
+                row.measure_no,
+                role,
+                row.status,
+                row.progress,
+                row.issues,
+                row.next_steps,
+                _iso(row.expected),
+                row.remark,
+                ret.file.display,
+                _iso(ret.file.received_at),
             )
 
 
@@ -156,8 +172,20 @@ def history_view(conn: sqlite3.Connection, list_id: str, up_to: date) -> History
         (date.fromisoformat(w), u): s
         for w, u, s in conn.execute("SELECT week, unit, state FROM unit_weeks WHERE list_id=? AND week<=?", week_filter)
     }
-    columns = ["week", "unit", "measure_no", "role", "status", "progress", "issues", "next_steps", "expected",
-               "remark", "file", "received_at"]
+    columns = [
+        "week",
+        "unit",
+        "measure_no",
+        "role",
+        "status",
+        "progress",
+        "issues",
+        "next_steps",
+        "expected",
+        "remark",
+        "file",
+        "received_at",
+    ]
     rows = []
     for record in conn.execute(
         f"SELECT {', '.join(columns)} FROM rows WHERE list_id=? AND week<=? ORDER BY week, unit, measure_no",

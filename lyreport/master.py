@@ -273,7 +273,11 @@ def load_directory(path: Path) -> UnitDirectory:
             continue
         if name in first_row:
             cell = f"{_column_letter(cols['name'])}{index}"
-            problems.append(problem("directory-duplicate", file=path.name, sheet=sheet, cell=cell, name=name, other_row=first_row[name]))
+            problems.append(
+                problem(
+                    "directory-duplicate", file=path.name, sheet=sheet, cell=cell, name=name, other_row=first_row[name]
+                )
+            )
             continue
         first_row[name] = index
         aliases = [a.strip() for a in _LIST_SPLIT.split(get("aliases")) if a.strip()]
@@ -291,7 +295,16 @@ def _alias_clashes(units: list[Unit], file: str, sheet: str) -> list[Problem]:
         for written in {unit.name, unit.full_name, *unit.aliases} - {""}:
             key = name_key(written)
             if key in owner and owner[key] != unit.name:
-                problems.append(problem("directory-alias-clash", file=file, sheet=sheet, alias=written, first=owner[key], second=unit.name))
+                problems.append(
+                    problem(
+                        "directory-alias-clash",
+                        file=file,
+                        sheet=sheet,
+                        alias=written,
+                        first=owner[key],
+                        second=unit.name,
+                    )
+                )
             owner.setdefault(key, unit.name)
     return problems
 
@@ -344,7 +357,16 @@ def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[
             derived = bool(nodes)
             if derived:
                 where = at("nodes") if "nodes" in cols else at("timing")
-                notes.append(problem("master-derived-date", **where, no=no, wording=timing, dates=[d.isoformat() for d in nodes], base_year=base_year))
+                notes.append(
+                    problem(
+                        "master-derived-date",
+                        **where,
+                        no=no,
+                        wording=timing,
+                        dates=[d.isoformat() for d in nodes],
+                        base_year=base_year,
+                    )
+                )
         measures.append(Measure(no, category, text, units, timing, nodes, _cell_text(values.get("note")), derived))
     if not measures and not errors:
         errors.append(problem("master-empty", file=path.name, sheet=sheet))
@@ -355,7 +377,9 @@ def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[
     return MasterList(list_id, title, base_year, measures, source=str(path)), notes
 
 
-def _resolve_units(cell: str, directory: UnitDirectory, no: int, where: dict[str, str], errors: list[Problem]) -> list[str]:
+def _resolve_units(
+    cell: str, directory: UnitDirectory, no: int, where: dict[str, str], errors: list[Problem]
+) -> list[str]:
     """Split 责任单位 and match each name; "市发改委、工信局" carries the 市 prefix to later names."""
     names = [n.strip() for n in _LIST_SPLIT.split(cell) if n.strip()]
     names = [re.sub(r"[（(]?(牵头|配合)[)）]?$", "", n) for n in names]
@@ -368,7 +392,9 @@ def _resolve_units(cell: str, directory: UnitDirectory, no: int, where: dict[str
         if match.unit is None and match.candidates:
             errors.append(problem("master-ambiguous-unit", **where, no=no, name=name, candidates=match.candidates))
         elif match.unit is None:
-            errors.append(problem("master-unknown-unit", **where, no=no, name=name, hint="，请先在单位名录中添加该单位或其别名"))
+            errors.append(
+                problem("master-unknown-unit", **where, no=no, name=name, hint="，请先在单位名录中添加该单位或其别名")
+            )
         elif match.unit not in units:
             units.append(match.unit)
     return units

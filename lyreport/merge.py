@@ -79,9 +79,7 @@ def assign_week(intake: IntakeResult, deadline: datetime, config: Config) -> tup
     for fail in intake.failed:
         if fail.unit and week_of_received(fail.file.received_at, config).date() == week:
             failed.setdefault(fail.unit, []).append(fail)
-    scans = {
-        s.unit for s in intake.scans if s.unit and week_of_received(s.file.received_at, config).date() == week
-    }
+    scans = {s.unit for s in intake.scans if s.unit and week_of_received(s.file.received_at, config).date() == week}
     return Assigned(counted, other_weeks, superseded, failed, scans), problems
 
 
@@ -99,7 +97,9 @@ def combine_status(statuses: list[str | None]) -> str | None:
     return NOT_STARTED
 
 
-def _unit_week(unit: str, master: MasterList, assigned: Assigned, deadline: datetime, previous: PreviousState) -> UnitWeek:
+def _unit_week(
+    unit: str, master: MasterList, assigned: Assigned, deadline: datetime, previous: PreviousState
+) -> UnitWeek:
     owed = [m.no for m in master.measures_of(unit)]
     ret = assigned.counted.get(unit)
     state = UnitWeek(name=unit, state="missing", measures=owed, missing_measures=list(owed))
@@ -150,9 +150,7 @@ def _measure_week(
     measure: Measure, assigned: Assigned, week: date, config: Config, previous: PreviousState
 ) -> MeasureWeek:
     reports = {u: _report(u, measure, assigned.counted.get(u)) for u in measure.units}
-    statuses = [
-        (r.status if r and r.status else _carried(u, measure, previous)) for u, r in reports.items()
-    ]
+    statuses = [(r.status if r and r.status else _carried(u, measure, previous)) for u, r in reports.items()]
     status = combine_status(statuses)
     closed = status == DONE
     passed = [n for n in measure.nodes if n < week]
@@ -169,7 +167,15 @@ def _measure_week(
     else:
         light = "green"
     result = MeasureWeek(
-        measure, status, light, overdue, closed, reports, passed if overdue else [], next_node, days,
+        measure,
+        status,
+        light,
+        overdue,
+        closed,
+        reports,
+        passed if overdue else [],
+        next_node,
+        days,
         previous.measure_status.get(measure.no),
     )
     result.changes = _changes(result, previous)
@@ -198,8 +204,11 @@ def _unit_problems(units: list[UnitWeek], deadline: datetime, config: Config) ->
         elif u.state == "late" and u.received_at:
             problems.append(
                 problem(
-                    "unit-late", file=u.files[0], unit=u.name,
-                    received=cn_datetime(u.received_at, config), deadline=cn_datetime(deadline, config),
+                    "unit-late",
+                    file=u.files[0],
+                    unit=u.name,
+                    received=cn_datetime(u.received_at, config),
+                    deadline=cn_datetime(deadline, config),
                 )
             )
         if u.state in ("on_time", "late") and not u.scan_received:

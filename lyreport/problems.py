@@ -29,7 +29,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "master-unknown-unit": (ERROR, "第 {no} 条措施的责任单位“{name}”不在单位名录中{hint}"),
     "master-ambiguous-unit": (ERROR, "第 {no} 条措施的责任单位“{name}”可对应多个单位：{candidates}"),
     "master-bad-date": (ERROR, "第 {no} 条措施的节点日期“{value}”无法识别，请写成 2021-06-30 这样的日期"),
-    "master-derived-date": (INFO, "第 {no} 条措施未填节点日期，已按时间节点“{wording}”推算为 {dates}（基准年份 {base_year}）"),
+    "master-derived-date": (
+        INFO,
+        "第 {no} 条措施未填节点日期，已按时间节点“{wording}”推算为 {dates}（基准年份 {base_year}）",
+    ),
     "master-empty": (ERROR, "措施清单中没有任何措施"),
     "directory-missing": (ERROR, "找不到单位名录文件：{path}"),
     "directory-unreadable": (ERROR, "单位名录无法读取：{reason}"),
@@ -38,7 +41,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "directory-no-name": (ERROR, "单位名录第 {row} 行未填写单位名称"),
     "config-missing": (ERROR, "找不到配置文件：{path}"),
     "config-invalid": (ERROR, "配置文件有误：{reason}"),
-    "workspace-missing": (ERROR, "当前目录不是 lyreport 工作目录（缺少 {path}）。请先运行 lyreport init 创建工作目录，或用 --workspace 指定"),
+    "workspace-missing": (
+        ERROR,
+        "当前目录不是 lyreport 工作目录（缺少 {path}）。请先运行 lyreport init 创建工作目录，或用 --workspace 指定",
+    ),
     # --- discover (intake/discover.py) ---
     "file-ignored": (INFO, "已忽略：{reason}"),
     "file-unsupported": (WARNING, "不是可识别的报表或扫描件（扩展名“{ext}”），未处理"),
@@ -56,7 +62,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "read-encrypted": (ERROR, "表格设置了打开密码，无法读取，请对方去掉密码后重新报送"),
     "read-wrong-type": (ERROR, "文件内容是{actual}，不是电子表格（扩展名与内容不符）"),
     "read-bomb": (ERROR, "表格解压后过大（疑似“压缩炸弹”），已拒绝读取"),
-    "read-too-many-rows": (ERROR, "工作表“{sheet_name}”范围过大（{rows} 行 × {cols} 列），超出正常报表规模，已拒绝读取"),
+    "read-too-many-rows": (
+        ERROR,
+        "工作表“{sheet_name}”范围过大（{rows} 行 × {cols} 列），超出正常报表规模，已拒绝读取",
+    ),
     "read-xml-entity": (ERROR, "表格中含有 XML 实体声明（可能是恶意文件），已拒绝读取"),
     "read-crashed": (ERROR, "读取时读取程序异常退出（{reason}），该文件已跳过"),
     "read-timeout": (ERROR, "读取超时（超过 {seconds} 秒），该文件已跳过"),
@@ -72,6 +81,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "week-conflict": (WARNING, "周次判断不一致：{details}；按 {chosen} 处理"),
     "template-other-list": (WARNING, "本表由其他措施清单（{list_id}）生成，与当前清单（{expected}）不一致"),
     "measure-unknown": (ERROR, "序号“{value}”不在措施清单中"),
+    "measure-no-empty": (ERROR, "该行填写了内容（{value}），但未填写序号，无法对应到措施"),
+    "measure-no-inferred": (WARNING, "序号为空，已按措施内容识别为第 {no} 条措施，请补填序号"),
+    "no-rows": (ERROR, "表中没有读到任何有效的措施行"),
+    "template-unit-unknown": (WARNING, "报表模板标识中的单位“{name}”不在单位名录中"),
     "measure-not-assigned": (WARNING, "第 {no} 条措施不是本单位的责任事项"),
     "measure-missing": (ERROR, "本单位负责的第 {nos} 条措施未填报"),
     "measure-duplicate": (WARNING, "第 {no} 条措施重复填报（另见第 {other_row} 行），以后一行为准"),
@@ -152,7 +165,8 @@ def problem(
 ) -> Problem:
     """Build a Problem from the catalogue; unknown codes are a programming error."""
     default_severity, template = CATALOGUE[code]
-    message = template.format_map(_Lenient({k: _text(v) for k, v in fields.items()}))
+    values = {"unit": unit, **{k: _text(v) for k, v in fields.items()}}
+    message = template.format_map(_Lenient(values))
     return Problem(code, severity or default_severity, message, file, sheet, cell, unit)
 
 

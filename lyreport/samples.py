@@ -6,6 +6,7 @@ Other shapes (an improvised layout, an e-mail, a zip, a scan) are built here too
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import shutil
@@ -32,7 +33,11 @@ PROGRESS = {
         "项目前期手续办理中，已完成可研报告编制。",
         "已建立两市联络机制，明确专人负责，按月调度。",
     ],
-    "进度滞后": ["受资金未到位影响，进度慢于计划。", "上级审批尚未批复，工作暂时停滞。", "与济源方面对接不够，方案尚未确定。"],
+    "进度滞后": [
+        "受资金未到位影响，进度慢于计划。",
+        "上级审批尚未批复，工作暂时停滞。",
+        "与济源方面对接不够，方案尚未确定。",
+    ],
     "尚未启动": ["正在研究工作方案，尚未实质启动。", "待上级政策明确后启动。"],
 }
 ISSUES = ["资金缺口较大，需市财政支持。", "涉及省级审批事项，协调难度大。", "两市标准不一致，需进一步对接。"]
@@ -58,8 +63,9 @@ def person(rng: random.Random) -> tuple[str, str]:
     return name, phone
 
 
-def make_filling(master: MasterList, unit: str, week: date, rng: random.Random,
-                 statuses: dict[int, str] | None = None) -> Filling:
+def make_filling(
+    master: MasterList, unit: str, week: date, rng: random.Random, statuses: dict[int, str] | None = None
+) -> Filling:
     """A plausible return: statuses drawn with a seed unless given per measure."""
     contact, phone = person(rng)
     filling = Filling(unit, contact, phone, week - timedelta(days=rng.choice((0, 0, 1))))
@@ -75,8 +81,14 @@ def make_filling(master: MasterList, unit: str, week: date, rng: random.Random,
     return filling
 
 
-_FIELDS = {"完成状态": "status", "本周进展": "progress", "存在问题": "issues", "下一步计划": "next_steps",
-           "预计完成时间": "expected", "备注": "remark"}
+_FIELDS = {
+    "完成状态": "status",
+    "本周进展": "progress",
+    "存在问题": "issues",
+    "下一步计划": "next_steps",
+    "预计完成时间": "expected",
+    "备注": "remark",
+}
 
 
 def fill_template(template: Path, filling: Filling, target: Path) -> Path:
@@ -140,7 +152,9 @@ def improvised_return(master: MasterList, filling: Filling, target: Path) -> Pat
         ws.cell(row_no, 4, row.get("next_steps"))
         ws.cell(row_no, 5, row.get("issues"))
         expected = row.get("expected")
-        ws.cell(row_no, 6, f"{expected.year}年{expected.month}月{expected.day}日" if isinstance(expected, date) else None)
+        ws.cell(
+            row_no, 6, f"{expected.year}年{expected.month}月{expected.day}日" if isinstance(expected, date) else None
+        )
         row_no += 1
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
@@ -168,12 +182,18 @@ def write_eml(target: Path, sender: str, moment: datetime, subject: str, attachm
     return target
 
 
+class _GbkName(zipfile.ZipInfo):
+    """Member whose name is stored as raw GBK bytes without the UTF-8 flag, as Windows writes it."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 - zipfile's hook
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+
 def write_gbk_zip(target: Path, members: list[Path]) -> Path:
     """A zip as Windows' built-in compressor writes it: GBK member names, no UTF-8 flag."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in members:
-            info = zipfile.ZipInfo(path.name, date_time=(2021, 1, 7, 9, 0, 0))
-            info.filename = path.name.encode("gbk").decode("cp437")
+            info = _GbkName(path.name, date_time=(2021, 1, 7, 9, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, path.read_bytes())
     return target
@@ -181,7 +201,9 @@ def write_gbk_zip(target: Path, members: list[Path]) -> Path:
 
 def fake_scan(target: Path, title: str) -> Path:
     """A one-page PDF standing in for a signed scanned copy."""
-    body = f"BT /F1 18 Tf 72 720 Td ({title.encode('ascii', 'ignore').decode() or 'scan'}) Tj ET".encode()
+    # Real scans differ from each other; the stand-in carries a digest of its title so it does too.
+    label = hashlib.sha256(title.encode("utf-8")).hexdigest()[:16]
+    body = f"BT /F1 18 Tf 72 720 Td (scan {label}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -211,7 +233,10 @@ def to_xls(source: Path, target: Path) -> Path | None:
         env = dict(os.environ, HOME=tmp)
         subprocess.run(
             [soffice, "--headless", "--convert-to", "xls:MS Excel 97", "--outdir", tmp, str(source)],
-            check=True, capture_output=True, timeout=120, env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+            env=env,
         )
         produced = Path(tmp) / (source.stem + ".xls")
         target.parent.mkdir(parents=True, exist_ok=True)

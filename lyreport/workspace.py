@@ -70,7 +70,9 @@ def write_master_workbook(data: dict[str, Any], path: Path) -> None:
     sheet.title = "措施清单"
     sheet.append(["序号", "类别", "措施内容", "责任单位", "时间节点", "节点日期", "备注"])
     for m in data["measures"]:
-        sheet.append([m["no"], m["category"], m["text"], "、".join(m["units"]), m["timing"], "；".join(m["nodes"]), m["note"]])
+        sheet.append(
+            [m["no"], m["category"], m["text"], "、".join(m["units"]), m["timing"], "；".join(m["nodes"]), m["note"]]
+        )
     _style_table(sheet, [6, 16, 70, 26, 30, 22, 16])
     info = wb.create_sheet("清单信息")
     info.append(["项目", "内容"])
@@ -78,7 +80,12 @@ def write_master_workbook(data: dict[str, Any], path: Path) -> None:
     info.append(["清单名称", data["title"]])
     info.append(["基准年份", data["base_year"]])
     info.append(["说明", data.get("note", "")])
-    info.append(["填写说明", "责任单位写单位名录中的名称，多个单位用“、”分隔，第一个为牵头单位；节点日期写成 2021-06-30，多个用“；”分隔；节点日期留空时按时间节点文字和基准年份推算（“年底前”= 基准年份12月31日）。"])
+    info.append(
+        [
+            "填写说明",
+            "责任单位写单位名录中的名称，多个单位用“、”分隔，第一个为牵头单位；节点日期写成 2021-06-30，多个用“；”分隔；节点日期留空时按时间节点文字和基准年份推算（“年底前”= 基准年份12月31日）。",
+        ]
+    )
     _style_table(info, [14, 90])
     save_workbook(wb, path)
 

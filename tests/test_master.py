@@ -16,7 +16,12 @@ def test_default_list_counts(master):
     assert master.list_id == "ly-jy-33"
     assert len(master.measures) == 33
     assert master.categories == [
-        "一、产业项目共建", "二、交通体系共联", "三、文旅合作共融", "四、公共服务共享", "五、生态环境共保", "六、突发事件共防",
+        "一、产业项目共建",
+        "二、交通体系共联",
+        "三、文旅合作共融",
+        "四、公共服务共享",
+        "五、生态环境共保",
+        "六、突发事件共防",
     ]
     assert len(master.units) == 15
     assert sum(len(m.units) for m in master.measures) == 36

@@ -22,12 +22,29 @@ def _file(name: str, received: datetime, kind: str = "workbook") -> SourceFile:
     return SourceFile(Path(name), name, kind, received, sha256=name)
 
 
-def _return(master, unit: str, received: datetime, status: str = "正常推进", name: str | None = None,
-            week: date | None = WEEK, **overrides: str) -> ParsedReturn:
-    rows = [ReturnRow(m.no, overrides.get(str(m.no), status), progress=f"{unit}第{m.no}条进展")
-            for m in master.measures_of(unit)]
-    return ParsedReturn(_file(name or f"{unit}.xlsx", received), "落实情况", unit, week, "template" if week else "received",
-                        contact="张伟", phone="13800000000", rows=rows)
+def _return(
+    master,
+    unit: str,
+    received: datetime,
+    status: str = "正常推进",
+    name: str | None = None,
+    week: date | None = WEEK,
+    **overrides: str,
+) -> ParsedReturn:
+    rows = [
+        ReturnRow(m.no, overrides.get(str(m.no), status), progress=f"{unit}第{m.no}条进展")
+        for m in master.measures_of(unit)
+    ]
+    return ParsedReturn(
+        _file(name or f"{unit}.xlsx", received),
+        "落实情况",
+        unit,
+        week,
+        "template" if week else "received",
+        contact="张伟",
+        phone="13800000000",
+        rows=rows,
+    )
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -59,7 +76,9 @@ def test_states_on_time_late_missing_invalid(master):
 
 def test_latest_return_counts_and_older_is_superseded(master):
     intake = _all_on_time(master, 市工信局=1)
-    intake.returns.append(_return(master, "市工信局", _at(WEEK - timedelta(days=1), 16), status="尚未启动", name="旧.xlsx"))
+    intake.returns.append(
+        _return(master, "市工信局", _at(WEEK - timedelta(days=1), 16), status="尚未启动", name="旧.xlsx")
+    )
     intake.returns.append(_return(master, "市工信局", _at(WEEK, 10), status="正常推进", name="新.xlsx"))
     result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
     unit = result.unit("市工信局")
@@ -137,7 +156,10 @@ def test_changes_and_consecutive_misses(master):
         week=WEEK - timedelta(days=7),
         measure_status={2: "正常推进", 3: "正常推进"},
         measure_overdue={10: False},
-        unit_states=[(WEEK - timedelta(days=14), "市体育局", "missing"), (WEEK - timedelta(days=7), "市体育局", "late")],
+        unit_states=[
+            (WEEK - timedelta(days=14), "市体育局", "missing"),
+            (WEEK - timedelta(days=7), "市体育局", "late"),
+        ],
     )
     intake = _all_on_time(master, 市体育局=1, 市工信局=1)
     intake.returns.append(_return(master, "市工信局", _at(WEEK, 9), status="已完成"))

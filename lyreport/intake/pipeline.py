@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import Config
@@ -15,6 +16,7 @@ from .read import read_workbooks
 
 Progress = Callable[[int, int], None]
 
+
 def attribute(file: SourceFile, directory: UnitDirectory) -> str | None:
     """Guess a unit for a file that has no readable content: its name, then the e-mail sender."""
     found = directory.find_in_text(Path(file.display).name).unit
@@ -23,6 +25,7 @@ def attribute(file: SourceFile, directory: UnitDirectory) -> str | None:
     if found is None and file.sender:
         found = directory.by_email(file.sender).unit
     return found
+
 
 def read_files(
     files: list[SourceFile],
@@ -49,17 +52,22 @@ def read_files(
             result.returns.append(parsed)
         else:
             reason = _first_error(result.problems, file.display)
-            result.failed.append(FailedFile(file, reason, attribute(file, directory)))
+            unit = attribute(file, directory)
+            result.failed.append(FailedFile(file, reason, unit))
+            if unit:  # say whose file it was, so 问题清单 can be sorted by unit
+                result.problems = [
+                    replace(p, unit=unit) if p.file == file.display and not p.unit else p for p in result.problems
+                ]
         if progress:
             progress(index, len(workbooks))
     for file in files:
         if file.kind == "scan":
             scan = Scan(file, attribute(file, directory))
             if scan.unit is None:
-
                 result.problems.append(problem("scan-unmatched", file=file.display))
             result.scans.append(scan)
     return result
+
 
 def run_intake(
     inbox: Path,
@@ -76,6 +84,7 @@ def run_intake(
     result = read_files(files, master, directory, config, workers=workers, progress=progress)
     result.problems = problems + result.problems
     return result
+
 
 def _first_error(problems: list[Problem], display: str) -> str:
     for p in problems:

@@ -1,0 +1,363 @@
+"""Find every returned file in the inbox: plain files, e-mail attachments and zip members.
+
+The inbox is only ever read. Anything unpacked goes to a numbered folder under `workdir`, under a
+sanitised name; nothing is skipped without a problem saying so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..models import SourceFile
+from ..problems import Problem, problem
+from . import mail
+from .safety import (
+    ARROW,
+    MAX_CONTAINER_BYTES,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_MEMBERS,
+    MAX_RATIO,
+    RATIO_MIN_BYTES,
+    Budget,
+    BudgetExceeded,
+    UnsafePathError,
+    decode_member_name,
+    human_size,
+    ignore_reason,
+    inside,
+    kind_of,
+    sanitise_member,
+    zip_entry_count,
+)
+
+CHUNK = 1024 * 1024
+MAX_ENTRIES = 5 * MAX_MEMBERS  # directory entries included; checked before zipfile parses them
+
+
+@dataclass
+class _Item:
+    """A file to look at: where its bytes are, what staff call it, and where it came from."""
+
+    path: Path
+    display: str
+    received_at: datetime
+    origin: Path
+    sender: str = ""
+    depth: int = 0
+    budget: Budget | None = None  # shared by everything unpacked from one inbox file
+    ext: str = ""  # of the (sanitised) name; taken from display when empty
+
+
+def discover(inbox: Path, workdir: Path, tz: ZoneInfo) -> tuple[list[SourceFile], list[Problem]]:
+    """All workbooks and scans in the inbox (sorted, duplicates dropped) plus a problem for everything else."""
+    inbox, workdir = Path(inbox), Path(workdir)
+    if workdir.resolve().is_relative_to(inbox.resolve()):
+        raise ValueError("workdir must not be inside the inbox")  # the inbox is never written to
+    found = _Discovery(inbox, workdir, tz)
+    if not inbox.is_dir():
+        return [], [problem("file-unreadable", file=str(inbox), reason="收件箱文件夹不存在")]
+    found.walk(inbox, "")
+    return found.deduplicate(), found.problems
+
+
+class _Discovery:
+    def __init__(self, inbox: Path, workdir: Path, tz: ZoneInfo):
+        self.inbox, self.workdir, self.tz = inbox, workdir, tz
+        self.files: list[SourceFile] = []
+        self.problems: list[Problem] = []
+        self._slots = 0
+        self._displays: set[str] = set()
+
+    def add(self, code: str, display: str, **fields: object) -> None:
+        self.problems.append(problem(code, file=display, **fields))
+
+    # ------------------------------------------------------------- the inbox folder
+    def walk(self, folder: Path, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            self.add("file-unreadable", prefix.rstrip("/") or str(folder), reason=_os_reason(exc))
+            return
+        for entry in entries:
+            display = prefix + entry.name
+            is_dir = entry.is_dir(follow_symlinks=False)
+            reason = ignore_reason(entry.name, is_dir=is_dir)
+            if reason is None and entry.is_symlink() and entry.is_dir():
+                reason = "指向其他位置的文件夹链接，未展开"
+            if reason:
+                self.add("file-ignored", display, reason=reason)
+            elif is_dir:
+                self.walk(Path(entry.path), display + "/")
+            elif entry.is_file():
+                path = Path(entry.path)
+                self.take(_Item(path, display, self._mtime(path), origin=path))
+            else:
+                self.add("file-ignored", display, reason="不是普通文件")
+
+    def _mtime(self, path: Path) -> datetime:
+        try:
+            return datetime.fromtimestamp(path.stat().st_mtime, self.tz)
+        except (OSError, ValueError, OverflowError):
+            return datetime.now(self.tz)
+
+    # ------------------------------------------------------------- one file, wherever it came from
+    def take(self, item: _Item) -> bool:
+        """Look at one file; True if it yielded at least one workbook or scan."""
+        ext = item.ext or Path(item.display).suffix.lower()
+        kind = kind_of(ext)
+        if kind is None:
+            self.add("file-unsupported", item.display, ext=ext or "无")
+            return False
+        try:
+            size = item.path.stat().st_size
+        except OSError as exc:
+            self.add("file-unreadable", item.display, reason=_os_reason(exc))
+            return False
+        limit = MAX_CONTAINER_BYTES if kind == "container" else MAX_FILE_BYTES
+        if size > limit:
+            self.add("file-too-large", item.display, size=human_size(size), limit=human_size(limit))
+            return False
+        if kind != "container":
+            return self._add_file(item, kind)
+        if item.depth >= MAX_DEPTH:
+            self.add("nested-too-deep", item.display)
+            return False
+        return self._expand_zip(item) if ext == ".zip" else self._expand_eml(item)
+
+    def _add_file(self, item: _Item, kind: str) -> bool:
+        try:
+            digest = _sha256(item.path)
+        except OSError as exc:
+            self.add("file-unreadable", item.display, reason=_os_reason(exc))
+            return False
+        display = self._unique(item.display)
+        self.files.append(SourceFile(item.path, display, kind, item.received_at, digest, item.sender, item.origin))
+        return True
+
+    def _unique(self, display: str) -> str:
+        """Two attachments may share a name; staff must still be able to tell them apart."""
+        candidate, n = display, 1
+        while candidate in self._displays:
+            n += 1
+            stem, dot, ext = display.rpartition(".")
+            candidate = f"{stem}（{n}）.{ext}" if dot and ARROW not in ext else f"{display}（{n}）"
+        self._displays.add(candidate)
+        return candidate
+
+    def _slot(self) -> Path:
+        """A fresh numbered folder under workdir for one unpacked file."""
+        self._slots += 1
+        folder = inside(self.workdir, f"{self._slots:05d}")
+        folder.mkdir(parents=True, exist_ok=False)
+        return folder
+
+    def _child(self, parent: _Item, member: str) -> tuple[_Item, str] | None:
+        """Display name and work path for a member/attachment name; None if it is to be ignored."""
+        display_path, base, unsafe = sanitise_member(member)
+        display = parent.display + ARROW + display_path
+        if unsafe:
+            self.add("unsafe-name", display, name=member.replace("\x00", "␀"), safe=base)
+        parts = display_path.split("/")
+        for depth, part in enumerate(parts):
+            reason = ignore_reason(part, is_dir=depth < len(parts) - 1)
+            if reason:
+                self.add("file-ignored", parent.display + ARROW + "/".join(parts[: depth + 1]), reason=reason)
+                return None
+        child = _Item(Path(), display, parent.received_at, parent.origin, parent.sender, parent.depth + 1)
+        child.budget, child.ext = parent.budget, Path(base).suffix.lower()
+        return child, base
+
+    # ------------------------------------------------------------- zip archives
+    def _expand_zip(self, item: _Item) -> bool:
+        files_before, problems_before = len(self.files), len(self.problems)
+        budget = item.budget or Budget()
+        item = replace(item, budget=budget)
+        try:
+            if (zip_entry_count(item.path) or 0) > MAX_ENTRIES:
+                raise BudgetExceeded
+            with zipfile.ZipFile(item.path) as archive:
+                return self._zip_members(archive, item, budget)
+        except BudgetExceeded:
+            del self.files[files_before:], self.problems[problems_before:]
+            self.add("zip-bomb", item.display)
+        except UnsafePathError:
+            raise  # a bug in sanitising, not bad input
+        except OSError as exc:
+            self.add("file-unreadable", item.display, reason=_os_reason(exc))
+        except Exception as exc:  # zipfile raises many kinds of errors on hostile archives
+            self.add("zip-corrupt", item.display, reason=_zip_reason(exc))
+        return False
+
+    def _zip_members(self, archive: zipfile.ZipFile, item: _Item, budget: Budget) -> bool:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        _check_declared(infos, budget)
+        named = sorted(((decode_member_name(i), i) for i in infos), key=lambda pair: pair[0])
+        ignored_folders: set[str] = set()
+        encrypted = usable = False
+        for name, info in named:
+            if info.flag_bits & 0x1:
+                encrypted = True
+                continue
+            usable |= self._zip_member(archive, info, name, item, budget, ignored_folders)
+        if encrypted:
+            self.add("zip-encrypted", item.display)
+        return usable
+
+    def _zip_member(
+        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, item: _Item, budget: Budget, seen: set[str]
+    ) -> bool:
+        parts = name.replace("\\", "/").split("/")
+        hidden = next((n for n, part in enumerate(parts[:-1]) if ignore_reason(part, is_dir=True)), None)
+        if hidden is not None:  # one note per ignored folder (__MACOSX holds a twin of every file)
+            folder = "/".join(parts[: hidden + 1])
+            if folder in seen:
+                return False
+            seen.add(folder)
+        found = self._child(item, name)
+        if found is None:
+            return False
+        child, base = found
+        kind = kind_of(Path(base).suffix)
+        if kind is None:
+            return self.take(child)  # reports it as unsupported
+        limit = MAX_CONTAINER_BYTES if kind == "container" else MAX_FILE_BYTES
+        if info.file_size > limit:
+            self.add("file-too-large", child.display, size=human_size(info.file_size), limit=human_size(limit))
+            return False
+        budget.take_file()
+        target = inside(self._slot(), base)
+        try:
+            _extract(archive, info, target, budget, limit)
+        except (BudgetExceeded, UnsafePathError):
+            target.unlink(missing_ok=True)
+            raise
+        except Exception as exc:  # this member is damaged; the others may be fine
+            target.unlink(missing_ok=True)
+            self.add("zip-corrupt", child.display, reason=_zip_reason(exc))
+            return False
+        child.path = target
+        return self.take(child)
+
+    # ------------------------------------------------------------- e-mails
+    def _expand_eml(self, item: _Item) -> bool:
+        try:
+            message = mail.parse(item.path.read_bytes())
+        except OSError as exc:
+            self.add("file-unreadable", item.display, reason=_os_reason(exc))
+            return False
+        except mail.MailError as exc:
+            self.add("eml-unreadable", item.display, reason=str(exc))
+            return False
+        sent = mail.received_at(message, self.tz)
+        address = mail.sender(message)
+        item = replace(
+            item, received_at=sent or item.received_at, sender=address or item.sender, budget=item.budget or Budget()
+        )
+        usable = False
+        try:
+            for attachment in mail.attachments(message):
+                usable |= self._attachment(item, attachment)
+        except mail.MailError as exc:
+            self.add("eml-unreadable", item.display, reason=str(exc))
+            return usable
+        except BudgetExceeded:
+            self.add("zip-bomb", item.display)
+            return usable
+        except UnsafePathError:
+            raise
+        except OSError as exc:
+            self.add("file-unreadable", item.display, reason=_os_reason(exc))
+            return usable
+        except Exception as exc:  # the e-mail parser can fail in many ways on hostile structure
+            self.add("eml-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
+            return usable
+        if not usable:
+            self.add("eml-no-attachment", item.display)
+        return usable
+
+    def _attachment(self, item: _Item, attachment: mail.Attachment) -> bool:
+        found = self._child(item, attachment.name)
+        if found is None:
+            return False
+        child, base = found
+        if attachment.inline_image:
+            self.add("file-ignored", child.display, reason="邮件正文中的内嵌图片（如签名图标），不是附件")
+            return False
+        kind = kind_of(Path(base).suffix)
+        if kind is None:
+            return self.take(child)
+        item.budget.take_file()  # type: ignore[union-attr]
+        item.budget.take_bytes(len(attachment.payload))  # type: ignore[union-attr]
+        child.path = inside(self._slot(), base)
+        with open(child.path, "xb") as handle:
+            handle.write(attachment.payload)
+        return self.take(child)
+
+    # ------------------------------------------------------------- duplicates
+    def deduplicate(self) -> list[SourceFile]:
+        """Keep the first of files with identical bytes; note the others."""
+        first: dict[str, SourceFile] = {}
+        kept = []
+        for file in self.files:
+            earlier = first.setdefault(file.sha256, file)
+            if earlier is file:
+                kept.append(file)
+            else:
+                self.add("duplicate-file", file.display, other=earlier.display)
+        return kept
+
+
+def _check_declared(infos: list[zipfile.ZipInfo], budget: Budget) -> None:
+    """Refuse a zip bomb from its directory alone, before inflating anything."""
+    if len(infos) > budget.files_left or sum(i.file_size for i in infos) > budget.bytes_left:
+        raise BudgetExceeded
+    for info in infos:
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise BudgetExceeded
+
+
+def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: Budget, limit: int) -> None:
+    """Stream one member to target, enforcing the limits on the bytes actually inflated."""
+    written = 0
+    with archive.open(info) as source, open(target, "xb") as sink:
+        while chunk := source.read(CHUNK):
+            written += len(chunk)
+            budget.take_bytes(len(chunk))
+            if written > limit:
+                raise BudgetExceeded
+            sink.write(chunk)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "没有读取权限（文件可能正被其他程序占用）"
+    if isinstance(exc, FileNotFoundError):
+        return "文件已不存在（可能在处理过程中被移走）"
+    return f"系统错误：{exc.strerror or type(exc).__name__}"
+
+
+def _zip_reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "CRC" in text:
+        return "数据校验失败（文件可能在传输中损坏）"
+    if isinstance(exc, NotImplementedError) or "compression" in text.lower():
+        return "使用了不支持的压缩方式，请用常规 ZIP 格式重新压缩"
+    if isinstance(exc, zlib.error):
+        return "压缩数据损坏（文件可能在传输中损坏）"
+    return "文件不完整或不是有效的 ZIP 压缩包"

@@ -1,0 +1,241 @@
+"""Locate the parts of a return sheet by their labels: the measure table and the header block around it.
+
+Units rename sheets, add title rows and notes, merge cells and move columns, so nothing here relies on a
+fixed address. Merged cells arrive as a value in the top-left cell and None elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import SheetData
+from . import normalize as nz
+
+IDENTITY_SHEET = "_lyreport"
+REQUIRED = ("no", "status", "progress")
+HEADER_SCAN_ROWS = 100  # units add title and note rows, but a header below row 100 is not a return form
+BLANK_RUN_END = 10  # this many blank rows in a row end the table
+
+# Header block labels (填报单位 …) → field key. Plain "单位" is left out: "单位：万元" is a common table note.
+BLOCK_LABELS = {
+    "unit": "填报单位 报送单位 填报单位名称 报送单位名称 单位名称",
+    "contact": "联系人 填报人 填表人 经办人",
+    "phone": "联系电话 电话 联系方式 手机 手机号码 办公电话 联系人电话",
+    "filled": "填报日期 填报时间 报送日期 报送时间 日期",
+}
+_LABEL_INDEX = {word: key for key, words in BLOCK_LABELS.items() for word in words.split()}
+_INLINE = re.compile(
+    r"(?:^|(?<=\s))(?P<label>" + "|".join(sorted(_LABEL_INDEX, key=len, reverse=True)) + r")(?:\([^()]*\))?\s*[:：]\s*"
+)
+_FOOTER = re.compile(
+    r"^(?:填报人|填表人|审核人|审批人|单位负责人|负责人|签发人|分管领导|主要领导|制表人|(?:注|说明)\d*[:：.])"
+)
+_EMPTY_DATE = re.compile(r"[年月日\s_]*")
+
+
+def cell_ref(col: int, index: int) -> str:
+    """A1 reference of a 0-based column and row index."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{letters}{index + 1}"
+
+
+def _at(row: list[Any], col: int) -> Any:
+    return row[col] if 0 <= col < len(row) else None
+
+
+# ----------------------------------------------------------------- table
+def map_columns(row: list[Any]) -> dict[str, int]:
+    """Field key → column index of a header row; 完成情况 only stands in where no stronger label exists."""
+    strong: dict[str, int] = {}
+    weak: list[tuple[str, int]] = []
+    for col, value in enumerate(row):
+        key = nz.header_label(value)
+        if key is None:
+            continue
+        if nz.is_weak_label(value):
+            weak.append((key, col))
+        else:
+            strong.setdefault(key, col)
+    for key, col in weak:
+        if key not in strong:
+            strong[key] = col
+        elif "progress" not in strong:  # beside a real status column, 完成情况 describes the progress
+            strong["progress"] = col
+    return strong
+
+
+@dataclass
+class Table:
+    """The measure table of a sheet: header row index (0-based), column map and the index after its last row."""
+
+    sheet: SheetData
+    header: int
+    cols: dict[str, int]
+    end: int = 0
+
+    def cells(self, index: int) -> dict[str, Any]:
+        row = self.sheet.rows[index]
+        return {key: _at(row, col) for key, col in self.cols.items()}
+
+    def ref(self, key: str, index: int) -> str:
+        return cell_ref(self.cols[key], index) if key in self.cols else ""
+
+    def is_header_row(self, index: int) -> bool:
+        """A repeated header (e.g. on a second printed page) inside the table."""
+        return all(k in map_columns(self.sheet.rows[index]) for k in REQUIRED)
+
+
+def _ordered(sheets: list[SheetData]) -> list[SheetData]:
+    usable = [s for s in sheets if s.name != IDENTITY_SHEET]
+    return [s for s in usable if not s.hidden] + [s for s in usable if s.hidden]
+
+
+def find_table(sheets: list[SheetData]) -> Table | None:
+    """The first table (visible sheets first) whose header has 序号, 完成状态 and 本周进展 or their variants."""
+    for sheet in _ordered(sheets):
+        for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+            cols = map_columns(row)
+            if all(k in cols for k in REQUIRED):
+                table = Table(sheet, index, cols)
+                table.end = _table_end(table)
+                return table
+    return None
+
+
+def is_blank_row(row: list[Any]) -> bool:
+    return all(nz.is_blank(v) for v in row)
+
+
+def is_footer(row: list[Any], no_value: Any) -> bool:
+    """A signature or note line under the table (填报人：…, 注：…), not a measure row."""
+    if nz.measure_no(no_value) is not None:
+        return False
+    first = next((v for v in row if not nz.is_blank(v)), None)
+    if not isinstance(first, str):
+        return False
+    return bool(_FOOTER.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", first))))
+
+
+def is_heading(cells: dict[str, Any], row: list[Any]) -> bool:
+    """A category line inside the table (一、产业转型 …): no arabic 序号, and nothing reported or one lone text."""
+    if _arabic_no(cells.get("no")):
+        return False
+    reported = ("status", "progress", "issues", "next_steps", "expected", "remark")
+    if all(nz.is_blank(cells.get(k)) for k in reported):
+        return True
+    # A merged heading spanning the row leaves its text in whichever column comes first.
+    filled = [v for v in row if not nz.is_blank(v)]
+    return len(filled) == 1 and nz.status(filled[0]) is None
+
+
+def _arabic_no(value: Any) -> bool:
+    """序号 holding a measure number in digits (21, "21、", "第21条"), unlike heading numerals such as 一."""
+    if nz.measure_no(value) is None:
+        return False
+    return not isinstance(value, str) or any(ch.isdigit() for ch in value)
+
+
+def _table_end(table: Table) -> int:
+    """Index after the last table row: at a footer line or after a long run of blank rows."""
+    rows = table.sheet.rows
+    blanks = 0
+    for index in range(table.header + 1, len(rows)):
+        if is_blank_row(rows[index]):
+            blanks += 1
+            if blanks >= BLANK_RUN_END:
+                return index - blanks + 1
+            continue
+        blanks = 0
+        if is_footer(rows[index], table.cells(index).get("no")):
+            return index
+    return len(rows)
+
+
+# ----------------------------------------------------------------- header block
+@dataclass
+class Block:
+    """Header block values (填报单位, 联系人, 联系电话, 填报日期) with the cell each came from."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)
+
+    def value(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def cell(self, key: str) -> str:
+        return self.cells.get(key, "")
+
+    def put(self, key: str, value: Any, cell: str) -> None:
+        if key not in self.cells:  # the first occurrence counts
+            if key == "filled" and isinstance(value, str) and _EMPTY_DATE.fullmatch(value):
+                value = None  # the printed "    年  月  日" left unfilled
+            self.values[key] = value
+            self.cells[key] = cell
+
+
+def _label_only(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value) > 20:
+        return None
+    return _LABEL_INDEX.get(nz.label_key(value, strip_notes=True))
+
+
+def _is_label(value: Any) -> bool:
+    return _label_only(value) is not None or (
+        isinstance(value, str) and _INLINE.search(unicodedata.normalize("NFKC", value)) is not None
+    )
+
+
+def _value_right(row: list[Any], col: int, index: int) -> tuple[Any, str]:
+    """The first non-empty cell right of a label (labels are often followed by merged or spacer cells)."""
+    for right in range(col + 1, len(row)):
+        value = row[right]
+        if nz.is_blank(value):
+            continue
+        if _is_label(value):
+            break
+        return value, cell_ref(right, index)
+    return None, cell_ref(col + 1, index)
+
+
+def _scan_row(block: Block, row: list[Any], index: int) -> None:
+    for col, value in enumerate(row):
+        key = _label_only(value)
+        if key is not None:
+            block.put(key, *_value_right(row, col, index))
+            continue
+        if not isinstance(value, str):
+            continue
+        text = unicodedata.normalize("NFKC", value)
+        matches = list(_INLINE.finditer(text))
+        for number, m in enumerate(matches):
+            stop = matches[number + 1].start() if number + 1 < len(matches) else len(text)
+            inline = text[m.end() : stop].strip()
+            key = _LABEL_INDEX[m.group("label")]
+            if inline:
+                block.put(key, inline, cell_ref(col, index))
+            elif number + 1 == len(matches):  # "填报单位：" with the value in a cell to the right
+                block.put(key, *_value_right(row, col, index))
+            else:
+                block.put(key, None, cell_ref(col, index))
+
+
+def read_block(table: Table) -> Block:
+    """Header block above the table; signature lines under it fill in a missing 联系人 or 联系电话."""
+    block = Block()
+    rows = table.sheet.rows
+    for index in range(table.header):
+        _scan_row(block, rows[index], index)
+    footer = Block()
+    for index in range(table.end, min(len(rows), table.end + BLANK_RUN_END)):
+        _scan_row(footer, rows[index], index)
+    for key, value in footer.values.items():
+        if nz.is_blank(block.value(key)) and not nz.is_blank(value):
+            block.values[key], block.cells[key] = value, footer.cells[key]
+    return block

@@ -1,0 +1,193 @@
+"""Saved e-mails (.eml): sender, date and attachments, whatever the sending mail client did to the names.
+
+Chinese mail clients write attachment names as RFC 2047 encoded words (often inside quotes, often
+labelled gb2312 while holding GBK), as RFC 2231 parameters, or as raw GBK/UTF-8 bytes.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.header import decode_header
+from email.message import EmailMessage, Message
+from zoneinfo import ZoneInfo
+
+MAX_PARTS = 2000
+
+# Content types that identify an attachment without a name.
+EXT_BY_TYPE = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+    "application/zip": ".zip",
+    "application/x-zip-compressed": ".zip",
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/tiff": ".tif",
+}
+
+_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}
+_HEADER_NAMES = {"from", "to", "date", "subject", "content-type", "message-id", "received", "mime-version"}
+
+
+class MailError(Exception):
+    """The file is not a readable e-mail; the message is Chinese."""
+
+
+@dataclass
+class Attachment:
+    name: str
+    payload: bytes
+    inline_image: bool  # a picture embedded in the mail body (signature logo), not a sent file
+
+
+def parse(data: bytes) -> EmailMessage:
+    """Parse a saved e-mail; MailError if it is not one."""
+    if data.count(b"\n--") > 4 * MAX_PARTS:  # refuse before the parser builds an object per part
+        raise MailError("邮件结构异常（部件过多）")
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+    except Exception as exc:  # the parser is lenient; anything it raises means the file is not a mail
+        raise MailError(f"邮件格式无法解析（{type(exc).__name__}）") from exc
+    if not _HEADER_NAMES.intersection(key.lower() for key in message):
+        raise MailError("文件内容不是邮件格式（找不到发件人、日期等邮件头）")
+    return message  # type: ignore[return-value]
+
+
+def received_at(message: Message, tz: ZoneInfo) -> datetime | None:
+    """The Date header as an aware datetime in tz; None if missing or unreadable."""
+    try:
+        header = message["Date"]
+        value = getattr(header, "datetime", None) if header is not None else None
+    except Exception:  # malformed headers can raise deep inside the parser
+        return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:  # "-0000": UTC, sender's zone unknown (RFC 5322)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz)
+
+
+def sender(message: Message) -> str:
+    """The From address, lower-case; "" if there is none."""
+    try:
+        header = message["From"]
+        addresses = getattr(header, "addresses", ()) if header is not None else ()
+        for address in addresses:
+            if address.addr_spec and "@" in address.addr_spec:
+                return address.addr_spec.strip().lower()
+        text = str(header or "")
+    except Exception:
+        text = " ".join(str(v) for k, v in message.raw_items() if k.lower() == "from")
+    found = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)
+    return found.group(0).lower() if found else ""
+
+
+def attachments(message: Message) -> Iterator[Attachment]:
+    """Every part that is a file (named, or of a spreadsheet/zip/PDF/picture type), in mail order."""
+    for count, part in enumerate(message.walk(), start=1):
+        if count > MAX_PARTS:
+            raise MailError("邮件结构异常（部件过多）")
+        if part.is_multipart():
+            continue
+        content_type = part.get_content_type()
+        name = attachment_name(part)
+        ext = EXT_BY_TYPE.get(content_type)
+        if name is None:
+            if ext is None:
+                continue  # the mail text itself
+            name = f"附件{count}{ext}"
+        elif ext and "." not in name.rsplit("/", 1)[-1]:
+            name += ext
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        disposition = part.get_content_disposition()
+        inline = content_type.startswith("image/") and disposition != "attachment" and part["Content-ID"] is not None
+        yield Attachment(name, payload, inline)
+
+
+def attachment_name(part: Message) -> str | None:
+    """The decoded file name of a MIME part, or None."""
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name and not _garbled(name):
+        return name.strip() or None
+    raw = _raw_param(part, "content-disposition", "filename") or _raw_param(part, "content-type", "name")
+    if raw:
+        return raw
+    return name.strip() if name and name.strip() else None
+
+
+def _garbled(text: str) -> bool:
+    return "\ufffd" in text or "=?" in text or any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _raw_param(part: Message, header: str, param: str) -> str | None:
+    """Find a header parameter in the raw header text, for names the standard parser gets wrong."""
+    for key, value in part.raw_items():
+        if key.lower() != header:
+            continue
+        text = re.sub(r"\r?\n[ \t]+", " ", _raw_text(value))
+        extended = re.search(param + r"\*=\s*([\w-]*)'[^']*'([^;\s]+)", text, re.I)
+        if extended:
+            return _percent_decode(extended.group(2), extended.group(1)) or None
+        plain = re.search(r"(?:^|;)\s*" + param + r"\s*=\s*(\"(?:[^\"\\]|\\.)*\"|[^;]+)", text, re.I)
+        if plain:
+            value = plain.group(1).strip()
+            if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+                value = value[1:-1].replace('\\"', '"')
+            return _decode_words(value).strip() or None
+    return None
+
+
+def _raw_text(value: object) -> str:
+    """Header text with raw 8-bit bytes (kept as surrogates by the parser) decoded as UTF-8 or GB18030."""
+    text = str(value)
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", "replace")
+
+
+def _charset(name: str | None) -> str:
+    name = (name or "utf-8").lower()
+    return _CHARSET_ALIASES.get(name, name)
+
+
+def _percent_decode(text: str, charset: str) -> str:
+    data = urllib.parse.unquote_to_bytes(text)
+    try:
+        return data.decode(_charset(charset))
+    except (LookupError, UnicodeDecodeError):
+        return data.decode("gb18030", "replace")
+
+
+def _decode_words(text: str) -> str:
+    """RFC 2047 encoded words (also when wrongly quoted or unquoted) to text."""
+    if "=?" not in text:
+        return text
+    try:
+        pieces = decode_header(text)
+    except Exception:
+        return text
+    out = []
+    for chunk, charset in pieces:
+        if isinstance(chunk, str):
+            out.append(chunk)
+            continue
+        try:
+            out.append(chunk.decode(_charset(charset)))
+        except (LookupError, UnicodeDecodeError):
+            out.append(chunk.decode("gb18030", "replace"))
+    return "".join(out)

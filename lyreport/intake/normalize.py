@@ -1,0 +1,275 @@
+"""Cell-level normalisation of returned spreadsheets: measure numbers, statuses, dates, phones, labels.
+
+Every function takes a raw cell value (str, int, float, bool, date, datetime or None) and never raises.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK
+
+# ----------------------------------------------------------------- text
+_SPACES = re.compile(r"[^\S\n]+")  # whitespace except newline (includes U+3000 and NBSP)
+
+
+def is_blank(value: Any) -> bool:
+    """True for None and strings that are only whitespace."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _number_text(value: float) -> str:
+    if value.is_integer():
+        return str(int(value))
+    # Excel floats such as 0.30000000000000004 are shown as staff typed them.
+    return f"{value:.10f}".rstrip("0").rstrip(".")
+
+
+def text(value: Any) -> str:
+    """Cell value as display text: trimmed, inner whitespace collapsed, line breaks kept, 1.0 → "1"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return _number_text(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    raw = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in raw.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):  # at most one empty line in a row
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def _nfkc(value: Any) -> str:
+    return unicodedata.normalize("NFKC", text(value))
+
+
+# ----------------------------------------------------------------- measure numbers
+_CN_DIGITS = {ch: i for i, ch in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+
+
+def cn_number(written: str) -> int | None:
+    """Chinese numerals up to 九十九: 一 → 1, 十二 → 12, 三十三 → 33."""
+    if not written or any(ch not in _CN_DIGITS and ch != "十" for ch in written):
+        return None
+    if "十" not in written:
+        return _CN_DIGITS[written] if len(written) == 1 else None
+    tens, _, units = written.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return None
+    value = (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+    return value or None
+
+
+def measure_no(value: Any) -> int | None:
+    """序号 as units write it (1, 1.0, "1、", "第1条", "（一）1", "三十三") → int; anything else → None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() and 0 < value < 10000 else None
+    key = re.sub(r"\s+", "", _nfkc(value))
+    key = re.sub(r"^\([一二三四五六七八九十]+\)", "", key)  # category prefix such as (一)
+    key = key.rstrip(".、,)").lstrip("(")
+    m = re.fullmatch(r"第?(\d+|[零〇一二两三四五六七八九十]+)条?", key) or re.fullmatch(r"(\d+)\.0+", key)
+    if not m:
+        return None
+    number = int(m[1]) if m[1].isdigit() else cn_number(m[1])
+    return number if number and number < 10000 else None
+
+
+# ----------------------------------------------------------------- statuses
+_STATUS_WORDS = {
+    DONE: "已完成 完成 已办结 办结 已落实 落实 全部完成 已全部完成 已经完成 已完工",
+    ON_TRACK: "正常推进 推进中 进行中 正在推进 按计划推进 正常 正常推进中 正在进行 按期推进 有序推进 稳步推进 "
+    "顺利推进 按序时推进 实施中 正在实施",
+    LAGGING: "进度滞后 滞后 延期 未按期 已延期 未按期完成 推进滞后 进展滞后 进度落后 落后",
+    NOT_STARTED: "尚未启动 未启动 尚未开始 未开始 暂未启动 还未启动 尚未开展 未开展",
+}
+_STATUS_INDEX = {word: status for status, words in _STATUS_WORDS.items() for word in words.split()}
+_TICKS = "✓√✔☑✅"
+
+
+def status(value: Any) -> str | None:
+    """Map a written status to one of STATUSES (完成 → 已完成, 推进中 → 正常推进 …); unknown → None."""
+    key = re.sub(r"\s+", "", _nfkc(value))
+    key = re.sub(r"\([^()]*\)$", "", key)  # trailing remark: 进度滞后（受疫情影响）
+    key = key.strip(_TICKS + "。.,;:!、")
+    return _STATUS_INDEX.get(key)
+
+
+# ----------------------------------------------------------------- dates
+_EXCEL_EPOCH = date(1899, 12, 30)  # 1900 date system, right for every serial after 1900-02-28
+_SERIAL_RANGE = (25569, 73051)  # 1970-01-01 … 2100-01-01
+_YEARS = (1950, 2150)
+
+
+def _month_end(year: int, month: int) -> date:
+    first_next = date(year + month // 12, month % 12 + 1, 1)
+    return first_next - timedelta(days=1)
+
+
+def _safe(year: int, month: int, day: int | None = None) -> date | None:
+    try:
+        return date(year, month, day) if day else _month_end(year, month)
+    except ValueError:
+        return None
+
+
+_DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?:\d{1,2}:\d{2}(?::\d{2})?)?"), "ymd"),
+    (re.compile(r"(\d{4})(\d{2})(\d{2})"), "ymd"),
+    (re.compile(r"(\d{4})[-/.年](\d{1,2})月?(?:底|末|份|中旬|下旬)?"), "ym"),
+    (re.compile(r"(\d{4})年?(上半年|年中|年上半年)"), "y-half"),
+    (re.compile(r"(\d{4})年?(年底|底|年末|末|下半年|年内|内|全年)"), "y-end"),
+    (re.compile(r"(\d{4})年?第?([1-4一二三四])季度(?:末|底)?"), "y-quarter"),
+    (re.compile(r"(\d{1,2})月(\d{1,2})[日号]"), "md"),
+    (re.compile(r"(\d{1,2})月(?:底|末|份|中旬|下旬)?"), "m"),
+    (re.compile(r"(?:今年)?(上半年|年中)"), "half"),
+    (re.compile(r"(?:今年)?(年底|年末|年内|下半年|全年)"), "end"),
+]
+
+
+def parse_date(value: Any, base_year: int | None = None, today: date | None = None) -> date | None:
+    """A date as units write it: date cells, Excel serials, 2021-6-30, 2021年6月底, 年底前 (base year)…"""
+    found = _parse_date(value, base_year or (today or date.today()).year)
+    # Years far off are typing slips (20021-6-30) and would break week arithmetic later.
+    return found if found and _YEARS[0] <= found.year <= _YEARS[1] else None
+
+
+def _parse_date(value: Any, year: int) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
+            return _EXCEL_EPOCH + timedelta(days=int(value))
+        value = text(value)  # maybe 20210630
+    key = re.sub(r"\s+", "", _nfkc(value))
+    key = re.sub(r"(之前|以前|前)$", "", key)
+    for pattern, kind in _DATE_PATTERNS:
+        m = pattern.fullmatch(key)
+        if m:
+            try:
+                return _from_match(kind, m, year)
+            except ValueError:
+                return None
+    return None
+
+
+def _from_match(kind: str, m: re.Match[str], year: int) -> date | None:
+    if kind == "ymd":
+        return _safe(int(m[1]), int(m[2]), int(m[3]))
+    if kind == "ym":
+        return _safe(int(m[1]), int(m[2])) if 1 <= int(m[2]) <= 12 else None
+    if kind == "y-half":
+        return date(int(m[1]), 6, 30)
+    if kind == "y-end":
+        return date(int(m[1]), 12, 31)
+    if kind == "y-quarter":
+        quarter = int(m[2]) if m[2].isdigit() else _CN_DIGITS[m[2]]
+        return _month_end(int(m[1]), quarter * 3)
+    if kind == "md":
+        return _safe(year, int(m[1]), int(m[2]))
+    if kind == "m":
+        return _safe(year, int(m[1])) if 1 <= int(m[1]) <= 12 else None
+    if kind == "half":
+        return date(year, 6, 30)
+    return date(year, 12, 31)
+
+
+# ----------------------------------------------------------------- phones
+_PHONE_SPLIT = re.compile(r"[/、,，;；\n]|(?<=\d)\s{2,}(?=\d)|或")
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
+_LOCAL_AREA = "0379"
+
+
+def _one_phone(part: str) -> tuple[str, bool]:
+    """Normalise one number; returns (text, valid)."""
+    ext = ""
+    m = _EXTENSION.search(part)
+    if m:
+        ext, part = f"转{m[1]}", part[: m.start()]
+    digits = re.sub(r"\D", "", part)
+    if part.lstrip().startswith("+86") or (digits.startswith("86") and len(digits) == 13):
+        digits = digits[2:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        return digits, True
+    if re.fullmatch(r"0(?:10|2\d)\d{8}", digits):  # Beijing, Shanghai … 3-digit area codes
+        return f"{digits[:3]}-{digits[3:]}{ext}", True
+    if re.fullmatch(r"0[3-9]\d{2}\d{7,8}", digits):
+        return f"{digits[:4]}-{digits[4:]}{ext}", True
+    if re.fullmatch(r"[2-9]\d{7}", digits):  # Luoyang local number without area code
+        return f"{_LOCAL_AREA}-{digits}{ext}", True
+    return part.strip() + ext, False
+
+
+def phone(value: Any) -> tuple[str, bool]:
+    """Normalise 联系电话; several numbers (separated by / or 、) are valid if any one is."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    raw = unicodedata.normalize("NFKC", text(value)).strip()
+    if not raw:
+        return "", False
+    parts = [p.strip() for p in _PHONE_SPLIT.split(raw) if p and p.strip()]
+    results = [_one_phone(p) for p in parts]
+    valid = any(ok for _, ok in results)
+    return "、".join(t for t, _ in results), valid
+
+
+# ----------------------------------------------------------------- header labels
+_HEADER_WORDS = {
+    "no": "序号 编号 条目 序列号 措施序号 条目序号",
+    "text": "措施内容 措施 工作任务 重点工作 具体措施 工作措施 重点任务 主要任务 任务内容",
+    "role": "责任类型 牵头或配合 牵头配合 角色 牵头配合单位 责任分工 牵头配合情况",
+    "status": "完成状态 状态 进展状态 推进状态 进度状态 当前状态",
+    "progress": "本周进展 进展情况 工作进展 本周工作进展 落实情况 本周进展情况 进展 推进情况 本周推进情况 "
+    "工作进展情况 本周工作进展情况 工作推进情况 本周落实情况",
+    "issues": "存在问题 存在的问题 困难问题 问题 困难和问题 存在困难和问题 存在的困难和问题 存在问题及困难 "
+    "存在困难 问题和困难",
+    "next_steps": "下一步计划 下步打算 下一步工作 下一步工作计划 下步计划 下一步打算 下步工作打算 下一步工作打算 "
+    "下步工作计划 下一步措施",
+    "expected": "预计完成时间 计划完成时间 完成时限 预计完成日期 计划完成日期 完成时间 计划完成时限",
+    "remark": "备注",
+}
+# Labels that only count when the table has no column with a stronger label for the same field.
+WEAK_LABELS = {"完成情况": "status"}
+_HEADER_INDEX = {word: key for key, words in _HEADER_WORDS.items() for word in words.split()}
+_NOTE = re.compile(r"\([^()]*\)")
+
+
+def label_key(value: Any, strip_notes: bool = False) -> str:
+    """A label cell reduced for comparison: NFKC, no spaces, line breaks or punctuation; optionally no (notes)."""
+    key = re.sub(r"\s+", "", _nfkc(value))
+    if strip_notes:  # "（必填）", "(500字以内)" and similar notes
+        key = _NOTE.sub("", key)
+    return "".join(ch for ch in key if unicodedata.category(ch)[0] not in "PSZ")
+
+
+def header_label(value: Any) -> str | None:
+    """The field a table header cell names ("no", "text", "status", "progress" …) or None."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    for key in (label_key(value), label_key(value, strip_notes=True)):
+        found = _HEADER_INDEX.get(key) or WEAK_LABELS.get(key)
+        if found:
+            return found
+    return None
+
+
+def is_weak_label(value: Any) -> bool:
+    """True for labels such as 完成情况 that yield to a stronger label for the same field."""
+    return isinstance(value, str) and label_key(value, strip_notes=True) in WEAK_LABELS

@@ -1,0 +1,287 @@
+"""Run a function over many inputs in a few long-lived worker processes, each input isolated.
+
+A worker that crashes (segfault, abort, Rust panic, out of memory) or overruns its time costs only the
+input it was working on: it is replaced and the rest continue. Workers get a memory ceiling, no core
+dumps, no Ctrl-C (the parent decides) and no stderr (Rust prints panics there).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import faulthandler
+import io
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+try:  # POSIX only; on Windows workers simply run without a memory ceiling
+    import resource
+except ImportError:  # pragma: no cover
+    resource = None  # type: ignore[assignment]
+
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+KEEP_STDERR_ENV = "LYREPORT_WORKER_STDERR"  # set to 1 to see worker stderr when debugging
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input whose worker died ("crashed"), overran ("timeout") or answered too much ("too-large")."""
+
+    kind: str
+    reason: str = ""
+
+
+def isolated_map(
+    func: Callable[[Any], Any],
+    args: Sequence[Any],
+    *,
+    workers: int = 2,
+    timeout: float = 30.0,
+    memory_mb: int = 1024,
+) -> list[Any]:
+    """[func(a) for a in args] computed in worker processes; failed items become Failure.
+
+    `func` must be a module-level function returning plain data (lists, dicts, str, numbers, dates).
+    OSError if not a single worker process can be started.
+    """
+    if not args:
+        return []
+    results: list[Any] = [None] * len(args)
+    pool = _Pool(func, max(1, min(workers, len(args))), memory_mb)
+    queue = deque(range(len(args)))
+    try:
+        while queue or pool.busy():
+            pool.dispatch(queue, args, results)
+            if not pool.workers:  # the system refuses new processes: give up on the rest, honestly
+                for index in queue:
+                    results[index] = Failure("crashed", "无法启动读取进程")
+                break
+            pool.collect(results, timeout)
+    finally:
+        pool.close()
+    return results
+
+
+class _Pool:
+    def __init__(self, func: Callable[[Any], Any], size: int, memory_mb: int):
+        self.ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self.func, self.memory_mb = func, memory_mb
+        self.workers: list[_Worker] = [_Worker(self.ctx, func, memory_mb)]  # let the first failure raise
+        self.workers += [w for w in (self._spawn() for _ in range(size - 1)) if w is not None]
+
+    def _spawn(self) -> _Worker | None:
+        try:
+            return _Worker(self.ctx, self.func, self.memory_mb)
+        except OSError:
+            return None
+
+    def busy(self) -> list[_Worker]:
+        return [w for w in self.workers if w.index is not None]
+
+    def dispatch(self, queue: deque[int], args: Sequence[Any], results: list[Any]) -> None:
+        """Give every idle worker its next input."""
+        kept: list[_Worker] = []
+        for worker in self.workers:
+            current: _Worker | None = worker
+            while current is not None and current.index is None and queue:
+                index = queue.popleft()
+                if current.send(index, args[index]):
+                    break
+                # An idle worker died between inputs: retry on a new one; a new one failing means no retry.
+                if current.fresh:
+                    results[index] = current.failure()
+                else:
+                    queue.appendleft(index)
+                    current.kill()
+                current = self._spawn()
+            if current is not None:
+                kept.append(current)
+        self.workers = kept
+
+    def collect(self, results: list[Any], timeout: float) -> None:
+        """Wait for the first answer, death or deadline among busy workers and record it."""
+        busy = self.busy()
+        if not busy:
+            return
+        deadline = min(w.started for w in busy) + timeout
+        waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+        ready = set(wait(waitables, timeout=max(0.0, deadline - time.monotonic())))
+        now = time.monotonic()
+        kept: list[_Worker] = []
+        for worker in self.workers:
+            index = worker.index
+            if index is not None and (worker.conn in ready or worker.process.sentinel in ready):
+                results[index] = worker.receive()
+            elif index is not None and now >= worker.started + timeout:
+                worker.kill()
+                results[index] = Failure("timeout")
+            replacement = worker if worker.alive else self._spawn()
+            if replacement is not None:
+                kept.append(replacement)
+        self.workers = kept
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+
+class _Worker:
+    def __init__(self, ctx: Any, func: Callable[[Any], Any], memory_mb: int):
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_worker_main, args=(child_end, func, memory_mb), daemon=True)
+        try:
+            self.process.start()
+        except BaseException:
+            parent_end.close()
+            raise
+        finally:
+            child_end.close()
+        self.conn: Connection = parent_end
+        self.index: int | None = None
+        self.started = 0.0
+        self.alive = True
+        self.fresh = True  # has not been given an input yet
+
+    def send(self, index: int, arg: Any) -> bool:
+        try:
+            self.conn.send((index, arg))
+        except (OSError, EOFError, ValueError):
+            self.alive = False
+            return False
+        self.index, self.started, self.fresh = index, time.monotonic(), False
+        return True
+
+    def receive(self) -> Any:
+        try:
+            if self.conn.poll():
+                payload = self.conn.recv_bytes(MAX_RESULT_BYTES + 4096)
+                answer = _loads(payload)
+                if answer[0] == self.index:
+                    self.index = None
+                    return Failure(answer[2], answer[3]) if answer[1] == "fail" else answer[2]
+        except Exception:  # a garbled answer is treated like no answer
+            pass
+        return self.failure()  # nothing usable came back: the worker died or misbehaved
+
+    def failure(self) -> Failure:
+        """Describe how this worker ended, and retire it."""
+        self.process.join(1)  # a worker whose pipe closed is exiting: collect its exit status
+        code = self.process.exitcode
+        self.kill()
+        return Failure("crashed", "读取进程返回了无法识别的结果" if code is None else _exit_reason(code))
+
+    def kill(self) -> None:
+        self.alive, self.index = False, None
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        if not self.alive:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            self.conn.send(None)
+        self.process.join(1)
+        self.kill()
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        if name == "SIGKILL":
+            return "被系统强制终止，可能是内存不足"
+        return f"收到 {name} 信号"
+    return f"退出码 {code}"
+
+
+# ----------------------------------------------------------------- worker side
+def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_mb: int) -> None:
+    _harden(memory_mb)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        index, arg = task
+        try:
+            answer: tuple[Any, ...] = (index, "ok", func(arg))
+        except MemoryError:
+            answer = (index, "fail", "crashed", "内存不足")
+        except BaseException as exc:  # noqa: BLE001 - Rust panics are BaseException; nothing may escape
+            answer = (index, "fail", "crashed", f"读取组件内部错误 {type(exc).__name__}")
+        conn.send_bytes(_dumps(index, answer))
+
+
+def _dumps(index: int, answer: tuple[Any, ...]) -> bytes:
+    try:
+        payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:  # noqa: BLE001
+        payload = pickle.dumps((index, "fail", "crashed", f"结果无法传回 {type(exc).__name__}"))
+    if len(payload) > MAX_RESULT_BYTES:
+        payload = pickle.dumps((index, "fail", "too-large", ""))
+    return payload
+
+
+def _harden(memory_mb: int) -> None:
+    """Limits for a process about to parse untrusted files."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.disable()  # an abort in calamine is expected here, not a bug report for the terminal
+    if os.environ.get(KEEP_STDERR_ENV) != "1":
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+    if resource is None:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # The ceiling is on top of what the forked process already maps, so it bounds new allocations only.
+    limit = _mapped_bytes() + memory_mb * 1024 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _mapped_bytes() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+# ----------------------------------------------------------------- answers are data, never code
+_ALLOWED = {("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")}
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """Workers parse hostile files: their answers may only rebuild plain data and date/time values."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED:
+            return getattr(datetime, name)
+        raise pickle.UnpicklingError(f"{module}.{name}")
+
+
+def _loads(payload: bytes) -> Any:
+    return _DataUnpickler(io.BytesIO(payload)).load()

@@ -1,0 +1,429 @@
+"""Cheap checks of a returned workbook before calamine touches it.
+
+calamine is fast but trusts its input: it allocates the dense used range of a sheet (one cell at
+XFD1048576 in a 2 KB file aborts the process), inflates whatever the zip says, and cannot tell a Word
+document from a broken workbook. These checks read only zip metadata and stream the XML once, with
+hard caps, and answer with a problem code the staff can act on.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from html import unescape
+from pathlib import Path
+from typing import IO
+
+from .safety import MAX_FILE_BYTES, MB, human_size, zip_entry_count
+
+MAX_UNCOMPRESSED = 200 * MB  # all parts of one workbook, as declared and as actually inflated
+MAX_PART_RATIO = 200  # one part's uncompressed / compressed size ...
+PART_RATIO_MIN = 10 * MB  # ... checked only for parts above this size
+MAX_PARTS = 10_000
+MAX_ROWS = 20_000  # legitimate returns have < 200 rows
+MAX_COLS = 500
+MAX_CELLS = 1_000_000  # rows x columns of the dense range calamine would build
+MAX_TAG_BYTES = 1 * MB  # one XML start tag; longer is not a spreadsheet
+CHUNK = 256 * 1024
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+@dataclass
+class Refusal:
+    """Why a file cannot be read: a problem code with its message fields."""
+
+    code: str
+    fields: dict[str, object] = field(default_factory=dict)
+    sheet: str = ""
+
+
+@dataclass
+class Precheck:
+    """Outcome of the checks: a refusal of the whole file, or sheets to leave out (name -> (rows, cols))."""
+
+    refusal: Refusal | None = None
+    oversized: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+class _Refused(Exception):
+    def __init__(self, refusal: Refusal):
+        self.refusal = refusal
+
+
+def precheck(path: Path) -> Precheck:
+    """Check one workbook file; never raises for bad content."""
+    try:
+        return _precheck(path)
+    except _Refused as refused:
+        return Precheck(refused.refusal)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
+        return Precheck(Refusal("read-corrupt", {"reason": _zip_reason(exc)}))
+    except OSError as exc:
+        return Precheck(Refusal("read-corrupt", {"reason": f"文件无法打开（{exc.strerror or exc}）"}))
+    except Exception as exc:  # a checker bug must not stop the run either
+        return Precheck(Refusal("read-corrupt", {"reason": f"文件结构异常（{type(exc).__name__}）"}))
+
+
+def _precheck(path: Path) -> Precheck:
+    size = path.stat().st_size
+    if size == 0:
+        raise _Refused(Refusal("read-corrupt", {"reason": "文件为空（0 字节）"}))
+    if size > MAX_FILE_BYTES:
+        raise _Refused(Refusal("file-too-large", {"size": human_size(size), "limit": human_size(MAX_FILE_BYTES)}))
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(OLE_MAGIC):
+        _check_ole(path.read_bytes())
+        return Precheck()
+    if head.startswith(ZIP_MAGICS):
+        return _check_zip(path)
+    actual = sniff_other(head)
+    if actual:
+        raise _Refused(Refusal("read-wrong-type", {"actual": actual}))
+    raise _Refused(Refusal("read-corrupt", {"reason": "无法识别的文件格式（不是 Excel、WPS 或 ODS 表格）"}))
+
+
+# ----------------------------------------------------------------- OLE2 (.xls, .et, encrypted OOXML)
+def _ole_entry(name: str) -> re.Pattern[bytes]:
+    """A directory entry: the UTF-16LE name, zero padding to 64 bytes, then the name length in bytes."""
+    raw = name.encode("utf-16-le") + b"\x00\x00"
+    return re.compile(re.escape(raw.ljust(64, b"\x00") + struct.pack("<H", len(raw))))
+
+
+_OLE_ENCRYPTED = _ole_entry("EncryptedPackage")
+_OLE_WORD = _ole_entry("WordDocument")
+_OLE_POWERPOINT = _ole_entry("PowerPoint Document")
+
+
+def _check_ole(data: bytes) -> None:
+    """Password-protected .xlsx files are OLE2 containers with an EncryptedPackage stream."""
+    if _OLE_ENCRYPTED.search(data):
+        raise _Refused(Refusal("read-encrypted"))
+    if _OLE_WORD.search(data):
+        raise _Refused(Refusal("read-wrong-type", {"actual": "Word 文档"}))
+    if _OLE_POWERPOINT.search(data):
+        raise _Refused(Refusal("read-wrong-type", {"actual": "PowerPoint 演示文稿"}))
+
+
+# ----------------------------------------------------------------- other content under a spreadsheet name
+_TEXT_KINDS = (
+    (re.compile(rb"^\s*<(\?xml[^>]*>\s*)?<\?mso-application[^>]*Excel", re.I), "Excel 2003 XML 表格（需另存为 .xlsx）"),
+    (re.compile(rb"urn:schemas-microsoft-com:office:spreadsheet", re.I), "Excel 2003 XML 表格（需另存为 .xlsx）"),
+    (re.compile(rb"<(!doctype\s+html|html|table|meta|head|body)\b", re.I), "网页（HTML）文件（需另存为 .xlsx）"),
+)
+_MAGICS = (
+    (b"%PDF", "PDF 文档"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF8", "GIF 图片"),
+    (b"II*\x00", "TIFF 图片"),
+    (b"MM\x00*", "TIFF 图片"),
+    (b"BM", "BMP 图片"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
+    (b"{\\rtf", "RTF 文档"),
+)
+
+
+def sniff_other(head: bytes) -> str | None:
+    """Chinese name of what non-spreadsheet content really is, or None if unknown."""
+    for magic, actual in _MAGICS:
+        if head.startswith(magic):
+            return actual
+    text = head.lstrip(b"\xef\xbb\xbf")
+    for pattern, actual in _TEXT_KINDS:
+        if pattern.search(text[:4096]):
+            return actual
+    if _looks_like_text(text):
+        return "文本文件（如 CSV，需另存为 .xlsx）"
+    return None
+
+
+def _looks_like_text(data: bytes) -> bool:
+    if not data or b"\x00" in data:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(data) - 4:  # cut in the middle of a character
+                return True
+    return False
+
+
+# ----------------------------------------------------------------- zip-based workbooks (.xlsx, .xlsm, .ods)
+def _check_zip(path: Path) -> Precheck:
+    if (zip_entry_count(path) or 0) > MAX_PARTS:
+        raise _Refused(Refusal("read-bomb"))
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        names = {info.filename for info in infos}
+        _check_zip_shape(infos, names, archive)
+        _check_zip_sizes(infos)
+        ods = "content.xml" in names and "xl/workbook.xml" not in names
+        sheet_names = {} if ods else _xlsx_sheet_names(archive, names)
+        oversized: dict[str, tuple[int, int]] = {}
+        budget = [MAX_UNCOMPRESSED]
+        for info in infos:
+            lower = info.filename.lower()
+            if not lower.endswith((".xml", ".rels", ".vml")):
+                continue
+            if ods and info.filename == "content.xml":
+                scanner: _Scanner = _OdsScanner()
+            elif not ods and (info.filename in sheet_names or _is_worksheet_part(lower)):
+                scanner = _XlsxScanner(sheet_names.get(info.filename, info.filename))
+            else:
+                scanner = _Scanner()
+            with archive.open(info) as stream:
+                _scan_part(stream, scanner, budget)
+            oversized.update(scanner.oversized)
+    return Precheck(None, oversized)
+
+
+def _is_worksheet_part(lower: str) -> bool:
+    return lower.startswith("xl/worksheets/") and lower.count("/") == 2
+
+
+def _check_zip_shape(infos: list[zipfile.ZipInfo], names: set[str], archive: zipfile.ZipFile) -> None:
+    if "EncryptionInfo" in names or "EncryptedPackage" in names or any(i.flag_bits & 0x1 for i in infos):
+        raise _Refused(Refusal("read-encrypted"))
+    tops = {name.split("/", 1)[0].lower() for name in names if "/" in name}
+    if "xl" in tops:
+        return
+    if "mimetype" in names and "content.xml" in names:
+        if archive.getinfo("mimetype").file_size > 200:
+            raise _Refused(Refusal("read-corrupt", {"reason": "文件结构异常"}))
+        mimetype = archive.read("mimetype")
+        if b"spreadsheet" in mimetype:
+            _check_ods_encryption(archive, names)
+            return
+        kind = "OpenDocument 文本文档" if b"text" in mimetype else "OpenDocument 文档（非表格）"
+        raise _Refused(Refusal("read-wrong-type", {"actual": kind}))
+    if "word" in tops:
+        raise _Refused(Refusal("read-wrong-type", {"actual": "Word 文档"}))
+    if "ppt" in tops:
+        raise _Refused(Refusal("read-wrong-type", {"actual": "PowerPoint 演示文稿"}))
+    if "[Content_Types].xml" in names:
+        raise _Refused(Refusal("read-corrupt", {"reason": "缺少工作簿内容（xl/ 目录）"}))
+    raise _Refused(Refusal("read-wrong-type", {"actual": "ZIP 压缩包"}))
+
+
+def _check_ods_encryption(archive: zipfile.ZipFile, names: set[str]) -> None:
+    """A password-protected .ods keeps its manifest readable and marks the encrypted parts in it."""
+    manifest = "META-INF/manifest.xml"
+    small = manifest in names and archive.getinfo(manifest).file_size <= MB
+    if small and b"encryption-data" in archive.read(manifest):
+        raise _Refused(Refusal("read-encrypted"))
+
+
+def _check_zip_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
+        raise _Refused(Refusal("read-bomb"))
+    for info in infos:
+        if info.file_size > PART_RATIO_MIN and info.file_size > MAX_PART_RATIO * max(info.compress_size, 1):
+            raise _Refused(Refusal("read-bomb"))
+
+
+_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
+_REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
+
+
+def _attr(attrs: str, name: str) -> str | None:
+    match = re.search(r"(?:^|\s)" + name + r"\s*=\s*([\"'])(.*?)\1", attrs, re.S)
+    return unescape(match.group(2)) if match else None
+
+
+def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Worksheet part name -> sheet name as shown in Excel, for messages and for skipping."""
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+    for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        if archive.getinfo(part).file_size > 16 * MB:
+            raise _Refused(Refusal("read-bomb"))
+    workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    if _DOCTYPE_TEXT.search(workbook) or _DOCTYPE_TEXT.search(rels):
+        raise _Refused(Refusal("read-xml-entity"))
+    targets = {}
+    for match in _REL_TAG.finditer(rels):
+        rel_id, target = _attr(match.group(1), "Id"), _attr(match.group(1), "Target")
+        if rel_id and target:
+            targets[rel_id] = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+    result = {}
+    for match in _SHEET_TAG.finditer(workbook):
+        name, rel_id = _attr(match.group(1), "name"), _attr(match.group(1), r"[\w]+:id")
+        if name and rel_id in targets:
+            result[targets[rel_id]] = name
+    return result
+
+
+# ----------------------------------------------------------------- streaming XML scan
+_DOCTYPE = re.compile(
+    rb"<!(?:DOCTYPE|ENTITY)"
+    rb"|<\x00!\x00(?:D\x00O\x00C\x00T\x00Y\x00P\x00E|E\x00N\x00T\x00I\x00T\x00Y)"
+    rb"|\x00<\x00!\x00(?:D\x00O\x00C\x00T\x00Y\x00P\x00E|E\x00N\x00T\x00I\x00T\x00Y)",
+    re.I,
+)
+_DOCTYPE_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
+
+
+class _Scanner:
+    """Base scanner: only looks for DOCTYPE/ENTITY (done by _scan_part); subclasses track sheet extents."""
+
+    def __init__(self) -> None:
+        self.oversized: dict[str, tuple[int, int]] = {}
+
+    def feed(self, segment: bytes) -> bool:
+        """Process complete tags; return False to stop reading this part."""
+        return True
+
+
+def _scan_part(stream: IO[bytes], scanner: _Scanner, budget: list[int]) -> None:
+    """Inflate one part in chunks (never more than the budget) and feed whole tags to the scanner."""
+    carry = b""
+    while chunk := stream.read(CHUNK):
+        budget[0] -= len(chunk)
+        if budget[0] < 0:
+            raise _Refused(Refusal("read-bomb"))
+        data = carry + chunk
+        if _DOCTYPE.search(data):
+            raise _Refused(Refusal("read-xml-entity"))
+        lt, gt = data.rfind(b"<"), data.rfind(b">")
+        segment, carry = (data[:lt], data[lt:]) if lt > gt else (data, b"")
+        if len(carry) > MAX_TAG_BYTES:
+            raise _Refused(Refusal("read-corrupt", {"reason": "XML 结构异常"}))
+        if not scanner.feed(segment):
+            return
+    scanner.feed(carry)
+
+
+def too_big(rows: int, cols: int) -> bool:
+    return rows > MAX_ROWS or cols > MAX_COLS or rows * cols > MAX_CELLS
+
+
+_XLSX_TOKEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
+_R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
+_CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,10})\$?(\d{0,12})$")
+
+
+class _XlsxScanner(_Scanner):
+    """Largest row and column of cells that hold something, as calamine will lay them out.
+
+    Self-closing cells (`<c r="XFD1" s="1"/>`) carry no value and calamine ignores them, so they do not
+    count; neither does <dimension>, which calamine does not use either.
+    """
+
+    def __init__(self, sheet: str):
+        super().__init__()
+        self.sheet = sheet
+        self.row = self.col = self.max_row = self.max_col = 0
+
+    def feed(self, segment: bytes) -> bool:
+        for match in _XLSX_TOKEN.finditer(segment):
+            tag, attrs = match.groups()
+            ref = _R_ATTR.search(attrs)
+            if tag == b"row":
+                self.row = int(ref.group(1)) if ref and ref.group(1).isdigit() else self.row + 1
+                self.col = 0
+                continue
+            row = self.row
+            cell = _CELL_REF.match(ref.group(1)) if ref else None
+            if cell:
+                self.col = _column_number(cell.group(1))
+                row = int(cell.group(2)) if cell.group(2) else row
+            else:
+                self.col += 1
+            if not attrs.endswith(b"/"):
+                self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, self.col)
+                if too_big(self.max_row, self.max_col):
+                    self.oversized[self.sheet] = (self.max_row, self.max_col)
+                    return False
+        return True
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ch - 64
+    return number
+
+
+_ODS_TOKEN = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)\b([^>]*)>")
+_ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"'](\d{1,12})[\"']")
+_COLS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"'](\d{1,12})[\"']")
+_TABLE_NAME = re.compile(rb"table:name\s*=\s*[\"']([^\"']*)[\"']")
+
+
+class _OdsScanner(_Scanner):
+    """Per table: rows and columns spanned by cells with content, counting *-repeated attributes.
+
+    LibreOffice writes a million repeated *empty* rows in every file; only repeats of cells with a
+    value (or with text inside) make calamine allocate.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sheet = ""
+        self._reset_table()
+
+    def _reset_table(self) -> None:
+        self.row = self.max_row = self.max_col = 0
+        self.row_start = self.row_repeat = self.col = 0
+        self.row_has_content = False
+
+    def feed(self, segment: bytes) -> bool:
+        for match in _ODS_TOKEN.finditer(segment):
+            closing, tag, attrs = match.groups()
+            if tag == b"table":
+                self._table(closing, attrs)
+            elif tag == b"table-row":
+                self._row(closing, attrs)
+            else:
+                self._cell(attrs)
+            if too_big(self.max_row, self.max_col):
+                self.oversized[self.sheet] = (self.max_row, self.max_col)
+                return False
+        return True
+
+    def _table(self, closing: bytes, attrs: bytes) -> None:
+        if not closing:
+            name = _TABLE_NAME.search(attrs)
+            self.sheet = unescape(name.group(1).decode("utf-8", "replace")) if name else ""
+            self._reset_table()
+
+    def _row(self, closing: bytes, attrs: bytes) -> None:
+        if closing:
+            if self.row_has_content:
+                self.max_row = max(self.max_row, self.row_start + self.row_repeat)
+            self.row = self.row_start + self.row_repeat
+            return
+        repeat = _ROWS_REPEATED.search(attrs)
+        self.row_start, self.row_repeat = self.row, int(repeat.group(1)) if repeat else 1
+        self.col, self.row_has_content = 0, False
+        if attrs.endswith(b"/"):
+            self.row = self.row_start + self.row_repeat
+
+    def _cell(self, attrs: bytes) -> None:
+        repeat = _COLS_REPEATED.search(attrs)
+        self.col += int(repeat.group(1)) if repeat else 1
+        if not attrs.endswith(b"/") or b"value-type" in attrs:
+            self.row_has_content = True
+            self.max_col = max(self.max_col, self.col)
+
+
+def _zip_reason(exc: BaseException) -> str:
+    text = str(exc)
+    if isinstance(exc, zlib.error) or (isinstance(exc, zipfile.BadZipFile) and "CRC" in text):
+        return "压缩数据校验失败（文件可能在传输中损坏）"
+    if isinstance(exc, zipfile.BadZipFile | EOFError):
+        return "压缩结构损坏（文件可能不完整或已截断）"
+    if isinstance(exc, NotImplementedError):
+        return "使用了不支持的压缩方式"
+    return f"文件结构异常（{type(exc).__name__}）"

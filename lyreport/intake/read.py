@@ -1,0 +1,201 @@
+"""Read returned workbooks (.xlsx .xlsm .xls .ods .et) into plain grids with python-calamine.
+
+The files are untrusted: one bad file may cost its own result, never the run, the memory of the
+machine or the other units' results. So every file is pre-checked (precheck.py) and then read in a
+worker process with a memory ceiling and a time limit (pool.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from ..models import SheetData, SourceFile, WorkbookData
+from ..problems import WARNING, Problem, problem
+from . import precheck as checks
+from .pool import Failure, isolated_map
+
+IDENTITY_SHEET = "_lyreport"
+
+
+class ReadError(Exception):
+    """A workbook could not be read; `problems` say why, in Chinese."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def read_workbooks(
+    files: list[SourceFile], *, workers: int = 2, timeout: float = 30.0, memory_mb: int = 1024
+) -> tuple[list[WorkbookData], list[Problem]]:
+    """Read every workbook; results and problems come back in input order. Never raises for bad files.
+
+    workers=0 reads in this process (for debugging): the pre-checks still apply, the isolation does not.
+    """
+    paths = [str(f.path) for f in files]
+    if workers <= 0:
+        answers = [read_path(p) for p in paths]
+    else:
+        try:
+            answers = isolated_map(read_path, paths, workers=workers, timeout=timeout, memory_mb=memory_mb)
+        except OSError:  # cannot start processes at all (exhausted system): pre-checked in-process reading
+            answers = [read_path(p) for p in paths]
+    books: list[WorkbookData] = []
+    problems: list[Problem] = []
+    for file, answer in zip(files, answers, strict=True):
+        book, found = _result(file, answer, timeout)
+        if book is not None:
+            books.append(book)
+        problems += found
+    return books, problems
+
+
+def read_one(file: SourceFile) -> tuple[WorkbookData | None, list[Problem]]:
+    """Read one workbook in this process (pre-checked, not isolated): the data or None, plus problems."""
+    return _result(file, read_path(str(file.path)), 0)
+
+
+def read_workbook(file: SourceFile) -> WorkbookData:
+    """Read one workbook in this process; ReadError if it yields nothing usable."""
+    book, problems = read_one(file)
+    if book is None:
+        raise ReadError(problems)
+    return book
+
+
+# ----------------------------------------------------------------- worker side: plain data only
+def read_path(path: str) -> tuple[Any, ...]:
+    """Pre-check and read one file; the answer is plain data so it can cross a process boundary.
+
+    ("ok", [(sheet, rows, hidden)], identity, notes) or ("refused", code, fields, sheet);
+    notes are sheets left out: (code, sheet, fields).
+    """
+    try:
+        check = checks.precheck(Path(path))
+        if check.refusal is not None:
+            return ("refused", check.refusal.code, check.refusal.fields, check.refusal.sheet)
+        return _read_calamine(path, check.oversized)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except MemoryError:
+        return ("refused", "read-crashed", {"reason": "内存不足"}, "")
+    except Exception as exc:  # calamine's own errors and anything unexpected in a malformed file
+        return _calamine_error(exc)
+    except BaseException as exc:  # noqa: BLE001 - a Rust panic arrives as PanicException(BaseException)
+        return ("refused", "read-crashed", {"reason": f"读取组件内部错误 {type(exc).__name__}"}, "")
+
+
+def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[Any, ...]:
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    with open(path, "rb") as handle:
+        workbook = CalamineWorkbook.from_filelike(handle)  # sniffs the content, whatever the extension says
+    metas = workbook.sheets_metadata
+    unknown = [name for name in oversized if name not in {m.name for m in metas}]
+    if unknown:  # cannot tell which sheet to leave out, so leave out the file
+        rows, cols = oversized[unknown[0]]
+        return ("refused", "read-too-many-rows", {"sheet_name": unknown[0], "rows": rows, "cols": cols}, unknown[0])
+    sheets: list[tuple[str, list[list[Any]], bool]] = []
+    identity: dict[str, str] = {}
+    notes: list[tuple[str, str, dict[str, Any]]] = []
+    for index, meta in enumerate(metas):
+        if meta.typ != SheetTypeEnum.WorkSheet:
+            continue
+        if meta.name in oversized:
+            rows, cols = oversized[meta.name]
+            notes.append(("read-too-many-rows", meta.name, {"sheet_name": meta.name, "rows": rows, "cols": cols}))
+            continue
+        sheet = workbook.get_sheet_by_index(index)
+        end = sheet.end
+        if end is not None and checks.too_big(end[0] + 1, end[1] + 1):  # second line for .xls/.et
+            notes.append(
+                ("read-too-many-rows", meta.name, {"sheet_name": meta.name, "rows": end[0] + 1, "cols": end[1] + 1})
+            )
+            continue
+        grid = _clean(sheet.to_python(skip_empty_area=False)) if end is not None else []
+        if meta.name.strip().lower() == IDENTITY_SHEET:
+            identity = _identity(grid)
+        else:
+            sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible))
+    return ("ok", sheets, identity, notes)
+
+
+def _clean(rows: list[list[Any]]) -> list[list[Any]]:
+    """Empty cells become None; trailing empty rows and columns go. Positions stay (row 1 is rows[0])."""
+    grid = [[None if value == "" else value for value in row] for row in rows]
+    while grid and all(value is None for value in grid[-1]):
+        grid.pop()
+    width = 0
+    for row in grid:
+        for col in range(len(row) - 1, width - 1, -1):
+            if row[col] is not None:
+                width = col + 1
+                break
+    return [row[:width] for row in grid]
+
+
+def _identity(grid: list[list[Any]]) -> dict[str, str]:
+    """Key in column A, value in column B; values as text however the spreadsheet program stored them."""
+    identity: dict[str, str] = {}
+    for row in grid:
+        if len(row) >= 2 and row[0] is not None:
+            key = _identity_text(row[0])
+            if key:
+                identity[key] = _identity_text(row[1])
+    return identity
+
+
+def _identity_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _calamine_error(exc: Exception) -> tuple[Any, ...]:
+    name = type(exc).__name__
+    text = str(exc).lower()
+    if name == "PasswordError" or "password" in text or "encrypt" in text:
+        return ("refused", "read-encrypted", {}, "")
+    if name == "XmlError" or "xml" in text:
+        reason = "表格内部 XML 内容损坏"
+    elif name == "ZipError" or "zip" in text:
+        reason = "压缩结构损坏（文件可能不完整或已截断）"
+    elif "detect file format" in text:
+        reason = "文件结构不完整或已损坏，无法识别为表格"
+    elif "cfb" in text or "ole" in text:
+        reason = "旧版 Excel（.xls）文件结构损坏"
+    else:
+        reason = "文件内容无法解析"
+    return ("refused", "read-corrupt", {"reason": reason}, "")
+
+
+# ----------------------------------------------------------------- parent side
+def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData | None, list[Problem]]:
+    """Turn a worker's answer into WorkbookData and problems that name the file."""
+    display = file.display
+    if isinstance(answer, Failure):
+        if answer.kind == "timeout":
+            return None, [problem("read-timeout", file=display, seconds=f"{timeout:g}")]
+        if answer.kind == "too-large":
+            return None, [problem("read-bomb", file=display)]
+        return None, [problem("read-crashed", file=display, reason=answer.reason)]
+    if answer[0] == "refused":
+        _, code, fields, sheet = answer
+        return None, [problem(code, file=display, sheet=sheet, **fields)]
+    _, raw_sheets, identity, notes = answer
+    sheets = [SheetData(name, rows, hidden) for name, rows, hidden in raw_sheets]
+    has_content = any(not s.hidden and any(v is not None for row in s.rows for v in row) for s in sheets)
+    if not has_content:
+        if notes:  # everything of substance was left out as oversized: that is the problem to report
+            return None, [problem(code, file=display, sheet=sheet, **fields) for code, sheet, fields in notes]
+        return None, [problem("read-empty", file=display)]
+    found = [problem(code, file=display, sheet=sheet, severity=WARNING, **fields) for code, sheet, fields in notes]
+    return WorkbookData(file, sheets, identity), found

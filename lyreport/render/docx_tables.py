@@ -1,0 +1,107 @@
+"""Bordered tables for the Word outputs: repeated header row, fixed widths, compact CJK cell text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.shared import Mm
+from docx.table import Table, _Cell
+
+from .docx_format import CENTER, HEITI, LEFT, SONGTI, TABLE_PT, element, format_paragraph, insert_ordered, style_run
+
+_TCPR_ORDER = [
+    "w:cnfStyle",
+    "w:tcW",
+    "w:gridSpan",
+    "w:hMerge",
+    "w:vMerge",
+    "w:tcBorders",
+    "w:shd",
+    "w:noWrap",
+    "w:tcMar",
+    "w:textDirection",
+    "w:tcFitText",
+    "w:vAlign",
+    "w:hideMark",
+]
+_TBLPR_ORDER = [
+    "w:tblStyle",
+    "w:tblpPr",
+    "w:tblOverlap",
+    "w:bidiVisual",
+    "w:tblStyleRowBandSize",
+    "w:tblStyleColBandSize",
+    "w:tblW",
+    "w:jc",
+    "w:tblCellSpacing",
+    "w:tblInd",
+    "w:tblBorders",
+    "w:shd",
+    "w:tblLayout",
+    "w:tblCellMar",
+    "w:tblLook",
+    "w:tblCaption",
+    "w:tblDescription",
+]
+
+
+def add_table(container: Any, headers: list[str], widths_mm: list[float], size: float = TABLE_PT) -> Table:
+    """A bordered, fixed-width table whose header row repeats on every page."""
+    table = container.add_table(rows=1, cols=len(headers))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _table_borders(table)
+    row = table.rows[0]
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(element("w:tblHeader"))
+    trpr.insert(0, element("w:cantSplit"))
+    for cell, header in zip(row.cells, headers, strict=False):
+        cell_text(cell, header, font=HEITI, size=size, align=CENTER)
+        shade(cell, "E7E6E6")
+    set_widths(table, widths_mm)
+    return table
+
+
+def add_row(table: Table, values: list[str], widths_mm: list[float], aligns: list[Any], size: float = TABLE_PT) -> Any:
+    row = table.add_row()
+    for cell, value, width, align in zip(row.cells, values, widths_mm, aligns, strict=False):
+        cell.width = Mm(width)
+        cell_text(cell, value, font=SONGTI, size=size, align=align)
+    return row
+
+
+def set_widths(table: Table, widths_mm: list[float]) -> None:
+    for column, width in zip(table.columns, widths_mm, strict=False):
+        column.width = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm, strict=False):
+            cell.width = Mm(width)
+
+
+def cell_text(
+    cell: _Cell, text: str, *, font: str = SONGTI, size: float = TABLE_PT, align: Any = LEFT, bold: bool = False
+) -> None:
+    """Write text into a cell; "\\n" starts a new paragraph. Single spacing, off the page grid."""
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    lines = str(text).split("\n") if text else [""]
+    for index, line in enumerate(lines):
+        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+        # Exact spacing keeps rows compact whatever CJK font the reader substitutes.
+        format_paragraph(paragraph, align=align, size=size, line=round(size * 1.35, 1))
+        if line:
+            style_run(paragraph.add_run(line), font, size, bold)
+
+
+def shade(cell: _Cell, fill: str) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    shd = element("w:shd", val="clear", color="auto", fill=fill)
+    insert_ordered(tcpr, shd, _TCPR_ORDER)
+
+
+def _table_borders(table: Table) -> None:
+    tblpr = table._tbl.tblPr
+    borders = element("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        borders.append(element(f"w:{side}", val="single", sz="4", space="0", color="000000"))
+    insert_ordered(tblpr, borders, _TBLPR_ORDER)

@@ -1,0 +1,394 @@
+"""discover(): what staff drop in the inbox becomes SourceFiles, and nothing is skipped silently."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import urllib.parse
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from lyreport.intake import discover as discover_module
+from lyreport.intake.discover import discover
+from lyreport.problems import INFO, WARNING
+
+TZ = ZoneInfo("Asia/Shanghai")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NAME = "市发改委落实情况.xlsx"
+
+
+# ----------------------------------------------------------------- builders
+def put(path: Path, data: bytes, when: datetime | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    if when:
+        os.utime(path, (when.timestamp(), when.timestamp()))
+    return path
+
+
+def eml(attachments: list[tuple[bytes, bytes]], *, date: str = "Thu, 06 Jun 2024 10:15:00 +0800") -> bytes:
+    """A multipart mail; each attachment is (raw MIME header lines, payload)."""
+    lines = [
+        b"From: =?UTF-8?B?" + base64.b64encode("张三".encode()) + b"?= <ZhangSan@FGW.LY.gov.cn>",
+        b"To: duban@ly.gov.cn",
+        b"Date: " + date.encode(),
+        b"Subject: =?UTF-8?B?" + base64.b64encode("落实情况".encode()) + b"?=",
+        b"MIME-Version: 1.0",
+        b'Content-Type: multipart/mixed; boundary="BOUNDARY"',
+        b"",
+        b"--BOUNDARY",
+        b"Content-Type: text/plain; charset=utf-8",
+        b"",
+        "请查收。".encode(),
+    ]
+    for headers, payload in attachments:
+        lines += [b"--BOUNDARY", headers, b"Content-Transfer-Encoding: base64", b"", base64.encodebytes(payload)]
+    lines.append(b"--BOUNDARY--")
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+def attachment_header(disposition: bytes, content_type: str = XLSX_TYPE) -> bytes:
+    return b"Content-Type: " + content_type.encode() + b"\r\nContent-Disposition: attachment; " + disposition
+
+
+def rfc2047(name: str, charset: str) -> bytes:
+    return f'filename="=?{charset}?B?{base64.b64encode(name.encode(charset)).decode()}?="'.encode()
+
+
+def rfc2231(name: str, charset: str) -> bytes:
+    return f"filename*={charset}''{urllib.parse.quote(name.encode(charset))}".encode()
+
+
+def legacy_zip(path: Path, members: dict[str, bytes], encoding: str = "gbk") -> Path:
+    """A zip as old Chinese Windows tools write it: names in GBK, no UTF-8 flag."""
+    placeholders = {}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n, (name, data) in enumerate(members.items()):
+            raw = name.encode(encoding)
+            placeholder = f"{n:02d}".encode() + b"#" * (len(raw) - 2)
+            assert len(placeholder) == len(raw)
+            placeholders[placeholder] = raw
+            archive.writestr(placeholder.decode(), data)
+    blob = path.read_bytes()
+    for placeholder, raw in placeholders.items():
+        assert blob.count(placeholder) == 2  # local header and central directory
+        blob = blob.replace(placeholder, raw)
+    path.write_bytes(blob)
+    return path
+
+
+def run(inbox: Path, tmp_path: Path):
+    return discover(inbox, tmp_path / "work", TZ)
+
+
+def codes(problems, file: str | None = None) -> list[str]:
+    return [p.code for p in problems if file is None or p.file == file]
+
+
+# ----------------------------------------------------------------- plain files
+def test_nested_folders_sorted_with_mtime_hash_and_kind(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    monday = datetime(2024, 6, 3, 9, 30, tzinfo=TZ)
+    put(inbox / "b单位" / "落实情况.xlsx", b"xlsx-b", monday)
+    put(inbox / "a单位" / "扫描件.PDF", b"%PDF-a", monday)
+    put(inbox / "a单位" / "子目录" / "表.xls", b"xls-a")
+    put(inbox / "c.ods", b"ods")
+    files, problems = run(inbox, tmp_path)
+    assert [f.display for f in files] == ["a单位/子目录/表.xls", "a单位/扫描件.PDF", "b单位/落实情况.xlsx", "c.ods"]
+    assert [f.kind for f in files] == ["workbook", "scan", "workbook", "workbook"]
+    by_name = {f.display: f for f in files}
+    pdf = by_name["a单位/扫描件.PDF"]
+    assert pdf.received_at == monday and pdf.received_at.utcoffset().total_seconds() == 8 * 3600
+    assert pdf.sha256 == hashlib.sha256(b"%PDF-a").hexdigest()
+    assert pdf.path == inbox / "a单位" / "扫描件.PDF" and pdf.origin == pdf.path
+    assert problems == []
+
+
+def test_lock_hidden_and_system_files_are_ignored_with_a_note(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    for name in ("~$落实情况.xlsx", ".~lock.表.xlsx#", "Thumbs.db", "desktop.ini", ".DS_Store", ".git/x.xlsx"):
+        put(inbox / name, b"x")
+    put(inbox / "说明.docx", b"doc")
+    put(inbox / "README", b"text")
+    put(inbox / "ok.xlsx", b"ok")
+    files, problems = run(inbox, tmp_path)
+    assert [f.display for f in files] == ["ok.xlsx"]
+    ignored = {p.file: p for p in problems if p.code == "file-ignored"}
+    assert set(ignored) == {"~$落实情况.xlsx", ".~lock.表.xlsx#", "Thumbs.db", "desktop.ini", ".DS_Store", ".git"}
+    assert all(p.severity == INFO for p in ignored.values())
+    assert "临时锁定文件" in ignored["~$落实情况.xlsx"].message
+    assert "隐藏文件夹" in ignored[".git"].message
+    unsupported = {p.file: p for p in problems if p.code == "file-unsupported"}
+    assert set(unsupported) == {"说明.docx", "README"}
+    assert unsupported["说明.docx"].severity == WARNING and "“.docx”" in unsupported["说明.docx"].message
+
+
+def test_duplicate_content_keeps_the_first(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "a.xlsx", b"same bytes")
+    put(inbox / "b" / "copy.xlsx", b"same bytes")
+    files, problems = run(inbox, tmp_path)
+    assert [f.display for f in files] == ["a.xlsx"]
+    [dup] = problems
+    assert dup.code == "duplicate-file" and dup.file == "b/copy.xlsx" and "《a.xlsx》" in dup.message
+
+
+def test_too_large_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(discover_module, "MAX_FILE_BYTES", 1000)
+    inbox = tmp_path / "inbox"
+    put(inbox / "big.xlsx", b"x" * 1001)
+    files, problems = run(inbox, tmp_path)
+    assert files == [] and codes(problems) == ["file-too-large"] and problems[0].file == "big.xlsx"
+
+
+# ----------------------------------------------------------------- e-mail
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        rfc2047(NAME, "GBK"),
+        rfc2047(NAME, "UTF-8"),
+        rfc2231(NAME, "gb18030"),
+        rfc2231(NAME, "UTF-8"),
+        b'filename="' + NAME.encode("gbk") + b'"',  # raw 8-bit GBK, as some clients send it
+        b'filename="' + NAME.encode("utf-8") + b'"',
+    ],
+    ids=["rfc2047-gbk", "rfc2047-utf8", "rfc2231-gb18030", "rfc2231-utf8", "raw-gbk", "raw-utf8"],
+)
+def test_eml_attachment_names_dates_and_sender(tmp_path: Path, disposition: bytes) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "来信.eml", eml([(attachment_header(disposition), b"PK-workbook-bytes")]))
+    files, problems = run(inbox, tmp_path)
+    assert problems == []
+    [file] = files
+    assert file.display == f"来信.eml › {NAME}"
+    assert file.path.name == NAME and file.path.read_bytes() == b"PK-workbook-bytes"
+    assert file.path.resolve().is_relative_to((tmp_path / "work").resolve())
+    assert file.received_at == datetime(2024, 6, 6, 10, 15, tzinfo=TZ)
+    assert file.sender == "zhangsan@fgw.ly.gov.cn"
+    assert file.origin == inbox / "来信.eml" and file.kind == "workbook"
+
+
+def test_eml_date_in_other_zone_is_converted_and_missing_date_falls_back(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    put(
+        inbox / "utc.eml",
+        eml([(attachment_header(b'filename="a.xlsx"'), b"a")], date="Thu, 06 Jun 2024 03:00:00 +0000"),
+    )
+    when = datetime(2024, 6, 5, 8, 0, tzinfo=TZ)
+    no_date = eml([(attachment_header(b'filename="b.pdf"', "application/pdf"), b"b")], date="not a date")
+    put(inbox / "nodate.eml", no_date, when)
+    files, _ = run(inbox, tmp_path)
+    got = {f.display: f for f in files}
+    assert got["utc.eml › a.xlsx"].received_at == datetime(2024, 6, 6, 11, 0, tzinfo=TZ)
+    assert got["nodate.eml › b.pdf"].received_at == when and got["nodate.eml › b.pdf"].kind == "scan"
+
+
+def test_eml_without_usable_attachment_and_unreadable_eml(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "空.eml", eml([]))
+    put(inbox / "说明.eml", eml([(attachment_header(rfc2231("说明.docx", "UTF-8"), "application/msword"), b"d")]))
+    put(inbox / "坏.eml", bytes(range(256)) * 4)
+    files, problems = run(inbox, tmp_path)
+    assert files == []
+    assert codes(problems, "空.eml") == ["eml-no-attachment"]
+    assert codes(problems, "说明.eml › 说明.docx") == ["file-unsupported"]
+    assert codes(problems, "说明.eml") == ["eml-no-attachment"]
+    assert codes(problems, "坏.eml") == ["eml-unreadable"]
+
+
+def test_eml_with_zip_attachment_and_same_named_attachments(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    packed = tmp_path / "p.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("表一.xlsx", b"one")
+    mail = eml(
+        [
+            (attachment_header(rfc2047("材料.zip", "GBK"), "application/zip"), packed.read_bytes()),
+            (attachment_header(b'filename="a.xlsx"'), b"first"),
+            (attachment_header(b'filename="a.xlsx"'), b"second"),
+        ]
+    )
+    put(inbox / "信.eml", mail)
+    files, problems = run(inbox, tmp_path)
+    assert problems == []
+    assert [f.display for f in files] == ["信.eml › 材料.zip › 表一.xlsx", "信.eml › a.xlsx", "信.eml › a（2）.xlsx"]
+    assert files[0].received_at == datetime(2024, 6, 6, 10, 15, tzinfo=TZ)
+    assert files[0].sender == "zhangsan@fgw.ly.gov.cn" and files[0].origin == inbox / "信.eml"
+    assert [f.path.read_bytes() for f in files] == [b"one", b"first", b"second"]
+
+
+# ----------------------------------------------------------------- zip
+def test_zip_with_gbk_names_and_utf8_names(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    zipped = legacy_zip(inbox / "材料.zip", {"市发改委/落实情况.xlsx": b"gbk-one", "扫描件.pdf": b"%PDF"})
+    when = datetime(2024, 6, 6, 9, 0, tzinfo=TZ)
+    os.utime(zipped, (when.timestamp(), when.timestamp()))
+    with zipfile.ZipFile(inbox / "新.zip", "w") as archive:
+        archive.writestr("市教育局.xlsx", b"utf8-flagged")
+    files, problems = run(inbox, tmp_path)
+    assert problems == []
+    assert [f.display for f in files] == [
+        "新.zip › 市教育局.xlsx",
+        "材料.zip › 市发改委/落实情况.xlsx",
+        "材料.zip › 扫描件.pdf",
+    ]
+    gbk = files[1]
+    assert gbk.path.name == "落实情况.xlsx" and gbk.path.read_bytes() == b"gbk-one"
+    assert gbk.received_at == when and gbk.origin == zipped
+    assert files[2].kind == "scan"
+
+
+def test_zip_slip_stays_inside_workdir(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    with zipfile.ZipFile(put(inbox / "slip.zip", b""), "w") as archive:
+        archive.writestr(zipfile.ZipInfo("../../evil.xlsx"), b"evil")
+        archive.writestr(zipfile.ZipInfo("/etc/abs.xlsx"), b"abs")
+        archive.writestr(zipfile.ZipInfo("C:\\Windows\\drive.xlsx"), b"drive")
+    files, problems = run(inbox, tmp_path)
+    work = (tmp_path / "work").resolve()
+    assert sorted(f.display for f in files) == ["slip.zip › abs.xlsx", "slip.zip › drive.xlsx", "slip.zip › evil.xlsx"]
+    assert all(f.path.resolve().is_relative_to(work) for f in files)
+    assert not (tmp_path / "evil.xlsx").exists() and not tmp_path.parent.joinpath("evil.xlsx").exists()
+    unsafe = [p for p in problems if p.code == "unsafe-name"]
+    assert len(unsafe) == 3 and {p.file for p in unsafe} == {f.display for f in files}
+    assert any("../../evil.xlsx" in p.message for p in unsafe)
+
+
+def test_zip_ignores_macos_folders_once(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    with zipfile.ZipFile(put(inbox / "mac.zip", b""), "w") as archive:
+        archive.writestr("a.xlsx", b"a")
+        archive.writestr("__MACOSX/._a.xlsx", b"junk")
+        archive.writestr("__MACOSX/._b.xlsx", b"junk")
+    files, problems = run(inbox, tmp_path)
+    assert [f.display for f in files] == ["mac.zip › a.xlsx"]
+    assert [(p.code, p.file) for p in problems] == [("file-ignored", "mac.zip › __MACOSX")]
+
+
+def test_zip_bomb_encrypted_and_corrupt(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    with zipfile.ZipFile(put(inbox / "bomb.zip", b""), "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ok.xlsx", b"fine")
+        archive.writestr("huge.xlsx", b"\0" * (20 * 1024 * 1024))  # ~20 KB compressed: ratio ~1000
+    plain = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain, "w") as archive:
+        archive.writestr("secret.xlsx", b"secret")
+    blob = bytearray(plain.read_bytes())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # set the "encrypted" flag bit
+        at = blob.find(signature)
+        blob[at + flag_at] |= 0x01
+    put(inbox / "locked.zip", bytes(blob))
+    put(inbox / "cut.zip", plain.read_bytes()[:40])
+    files, problems = run(inbox, tmp_path)
+    assert files == []
+    assert codes(problems, "bomb.zip") == ["zip-bomb"]
+    assert codes(problems, "locked.zip") == ["zip-encrypted"]
+    assert codes(problems, "cut.zip") == ["zip-corrupt"]
+    assert not any(p.file.startswith("bomb.zip ›") for p in problems)
+
+
+def test_many_members_is_a_bomb_and_nesting_is_limited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_budget = discover_module.Budget
+    monkeypatch.setattr(discover_module, "Budget", lambda: real_budget(10**9, 5))
+    inbox = tmp_path / "inbox"
+    with zipfile.ZipFile(put(inbox / "many.zip", b""), "w") as archive:
+        for n in range(6):
+            archive.writestr(f"{n}.xlsx", str(n).encode())
+    level = b"innermost"
+    for depth in range(4):
+        holder = tmp_path / f"n{depth}.zip"
+        with zipfile.ZipFile(holder, "w") as archive:
+            archive.writestr(f"d{depth}.zip" if depth else "x.xlsx", level)
+        level = holder.read_bytes()
+    put(inbox / "nest.zip", level)
+    files, problems = run(inbox, tmp_path)
+    assert codes(problems, "many.zip") == ["zip-bomb"]
+    assert [p.code for p in problems if p.file.startswith("nest.zip")] == ["nested-too-deep"]
+    assert files == []
+
+
+def test_inbox_is_never_modified(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "a.xlsx", b"a")
+    put(inbox / "~$a.xlsx", b"lock")
+    put(inbox / "sub" / "来信.eml", eml([(attachment_header(rfc2231(NAME, "gb18030")), b"att")]))
+    legacy_zip(inbox / "包.zip", {"../逃逸.xlsx": b"z", "正常.xlsx": b"y"})
+    before = _tree_hash(inbox)
+    files, _ = run(inbox, tmp_path)
+    assert len(files) == 4
+    assert _tree_hash(inbox) == before
+
+
+def _tree_hash(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
+    }
+
+
+def test_workdir_inside_inbox_is_a_programming_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        discover(tmp_path, tmp_path / "work", TZ)
+
+
+def test_archive_declaring_too_many_entries_is_refused_unopened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discover_module, "MAX_ENTRIES", 10)
+    inbox = tmp_path / "inbox"
+    with zipfile.ZipFile(put(inbox / "dirs.zip", b""), "w") as archive:
+        for n in range(11):
+            archive.writestr(f"folder{n}/", b"")
+    files, problems = run(inbox, tmp_path)
+    assert files == [] and [(p.code, p.file) for p in problems] == [("zip-bomb", "dirs.zip")]
+
+
+def test_eml_with_too_many_parts_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(discover_module.mail, "MAX_PARTS", 3)
+    inbox = tmp_path / "inbox"
+    parts = [(attachment_header(f'filename="{n}.xlsx"'.encode()), str(n).encode()) for n in range(20)]
+    put(inbox / "many.eml", eml(parts))
+    files, problems = run(inbox, tmp_path)
+    assert files == [] and [(p.code, p.file) for p in problems] == [("eml-unreadable", "many.eml")]
+    assert "部件过多" in problems[0].message
+
+
+def test_fuzzed_archives_and_mails_never_escape(tmp_path: Path) -> None:
+    """Seeded mutations of a zip and an e-mail: discovery finishes and accounts for every inbox file."""
+    import random
+
+    inbox = tmp_path / "inbox"
+    packed = tmp_path / "p.zip"
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("市发改委/落实情况.xlsx", b"workbook " * 50)
+        archive.writestr("扫描件.pdf", b"%PDF " * 50)
+    seeds = {
+        ".zip": packed.read_bytes(),
+        ".eml": eml(
+            [
+                (attachment_header(rfc2047(NAME, "GBK")), b"x" * 300),
+                (attachment_header(b'filename="p.zip"'), packed.read_bytes()),
+            ]
+        ),
+    }
+    rng = random.Random(99)
+    for n in range(200):
+        ext = ".zip" if n % 2 else ".eml"
+        data = bytearray(seeds[ext])
+        for _ in range(rng.randint(1, 12)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[at] = rng.randrange(256)
+            else:
+                del data[at : at + rng.randint(1, 40)]
+        put(inbox / f"{n:03d}{ext}", bytes(data))
+    files, problems = run(inbox, tmp_path)
+    accounted = {f.origin.name for f in files} | {p.file.split(" › ")[0] for p in problems}
+    assert accounted == {f"{n:03d}{ext}" for n in range(200) for ext in [".zip" if n % 2 else ".eml"]}
+    work = (tmp_path / "work").resolve()
+    assert all(f.path.resolve().is_relative_to(work) for f in files)

@@ -1,0 +1,280 @@
+"""Cell normalisation: measure numbers, statuses, dates, phones, text and header labels as units write them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from lyreport.intake import normalize as nz
+
+# ----------------------------------------------------------------- measure numbers
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, 1),
+        (1.0, 1),
+        ("1", 1),
+        ("1.", 1),
+        ("1、", 1),
+        ("第1条", 1),
+        ("（一）1", 1),
+        ("(一)1", 1),
+        ("一", 1),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("三十三", 33),
+        ("第三十三条", 33),
+        (" 12 ", 12),
+        ("１２", 12),  # full-width digits
+        ("1.0", 1),
+        ("(3)", 3),
+        ("第 21 条", 21),
+    ],
+)
+def test_measure_no_accepts_the_usual_forms(value: object, expected: int) -> None:
+    assert nz.measure_no(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "   ",
+        "x",
+        "序号",
+        "一、产业转型升级",
+        "（一）",
+        0,
+        -3,
+        1.5,
+        "1.5",
+        True,
+        "十十",
+        "第条",
+        date(2021, 1, 1),
+    ],
+)
+def test_measure_no_rejects_junk(value: object) -> None:
+    assert nz.measure_no(value) is None
+
+
+# ----------------------------------------------------------------- statuses
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("已完成", "已完成"),
+        ("完成", "已完成"),
+        ("已完成√", "已完成"),
+        ("已办结", "已完成"),
+        ("办结", "已完成"),
+        ("已落实", "已完成"),
+        ("✓完成", "已完成"),
+        ("已 完 成", "已完成"),
+        ("推进中", "正常推进"),
+        ("进行中", "正常推进"),
+        ("正在推进", "正常推进"),
+        ("按计划推进", "正常推进"),
+        ("正常", "正常推进"),
+        ("正常推进 ✓", "正常推进"),
+        ("滞后", "进度滞后"),
+        ("进度滞后", "进度滞后"),
+        ("延期", "进度滞后"),
+        ("未按期", "进度滞后"),
+        ("进度滞后（受疫情影响）", "进度滞后"),
+        ("未启动", "尚未启动"),
+        ("尚未开始", "尚未启动"),
+        ("未开始", "尚未启动"),
+        ("尚未启动", "尚未启动"),
+    ],
+)
+def test_status_maps_variants(value: str, expected: str) -> None:
+    assert nz.status(value) == expected
+
+
+@pytest.mark.parametrize("value", [None, "", "未完成", "差不多", "好", 1, "完成了一半"])
+def test_status_unknown_is_none_never_a_default(value: object) -> None:
+    assert nz.status(value) is None
+
+
+# ----------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (datetime(2021, 6, 30, 15, 30), date(2021, 6, 30)),
+        (date(2021, 6, 30), date(2021, 6, 30)),
+        (44377, date(2021, 6, 30)),  # Excel serial
+        (44377.0, date(2021, 6, 30)),
+        ("2021-6-30", date(2021, 6, 30)),
+        ("2021-06-30 00:00:00", date(2021, 6, 30)),
+        ("2021/6/30", date(2021, 6, 30)),
+        ("2021.6.30", date(2021, 6, 30)),
+        ("2021年6月30日", date(2021, 6, 30)),
+        ("２０２１年６月３０日", date(2021, 6, 30)),
+        ("2021年6月底", date(2021, 6, 30)),
+        ("2021年6月末", date(2021, 6, 30)),
+        ("2021年2月", date(2021, 2, 28)),
+        ("2021年6月底前", date(2021, 6, 30)),
+        ("2021年上半年", date(2021, 6, 30)),
+        ("2021年底", date(2021, 12, 31)),
+        ("2021年年底", date(2021, 12, 31)),
+        ("2021年第三季度", date(2021, 9, 30)),
+        ("20210630", date(2021, 6, 30)),
+    ],
+)
+def test_parse_date_absolute(value: object, expected: date) -> None:
+    assert nz.parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("年底前", date(2021, 12, 31)),
+        ("年底", date(2021, 12, 31)),
+        ("6月底", date(2021, 6, 30)),
+        ("9月30日前", date(2021, 9, 30)),
+        ("上半年", date(2021, 6, 30)),
+    ],
+)
+def test_parse_date_relative_to_base_year(value: str, expected: date) -> None:
+    assert nz.parse_date(value, base_year=2021) == expected
+
+
+def test_parse_date_base_year_defaults_to_today() -> None:
+    assert nz.parse_date("年底前", today=date(2023, 3, 1)) == date(2023, 12, 31)
+    assert nz.parse_date("年底", base_year=2022, today=date(2023, 3, 1)) == date(2022, 12, 31)
+
+
+@pytest.mark.parametrize("value", [None, "", "长期", "持续推进", "2021-13-01", "2021-2-30", "2021年13月", 5, 1e9, True])
+def test_parse_date_invalid(value: object) -> None:
+    assert nz.parse_date(value, base_year=2021) is None
+
+
+# ----------------------------------------------------------------- phones
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("13800000000", "13800000000"),
+        (13800000000.0, "13800000000"),
+        (13800000000, "13800000000"),
+        ("138 0000 0000", "13800000000"),
+        ("138-0000-0000", "13800000000"),
+        ("+86 138 0000 0000", "13800000000"),
+        ("0379-63926916", "0379-63926916"),
+        ("037963926916", "0379-63926916"),
+        ("(0379)63926916", "0379-63926916"),
+        ("63926916", "0379-63926916"),
+        ("0379-63926916转123", "0379-63926916转123"),
+        ("0379-63926916/13800000000", "0379-63926916、13800000000"),
+        ("无、13800000000", "无、13800000000"),
+        ("手机：13900001111", "13900001111"),
+    ],
+)
+def test_phone_valid(value: object, expected: str) -> None:
+    assert nz.phone(value) == (expected, True)
+
+
+@pytest.mark.parametrize("value", ["6392691", "12345678901", "无", "0379-6392", "1380000000"])
+def test_phone_invalid(value: str) -> None:
+    text, valid = nz.phone(value)
+    assert not valid
+    assert text == value
+
+
+def test_phone_empty() -> None:
+    assert nz.phone(None) == ("", False)
+    assert nz.phone("  ") == ("", False)
+
+
+# ----------------------------------------------------------------- text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        ("  推进  顺利 ", "推进 顺利"),
+        ("第一行\r\n  第二行  \n\n\n第三行\n", "第一行\n第二行\n\n第三行"),
+        ("\u3000全角\u3000空格\u3000", "全角 空格"),
+        (12.0, "12"),
+        (2.5, "2.5"),
+        (0.1 + 0.2, "0.3"),
+        (7, "7"),
+        (date(2021, 6, 30), "2021-06-30"),
+        (datetime(2021, 6, 30), "2021-06-30"),
+        ('=HYPERLINK("http://x","点我")', '=HYPERLINK("http://x","点我")'),
+    ],
+)
+def test_text(value: object, expected: str) -> None:
+    assert nz.text(value) == expected
+
+
+# ----------------------------------------------------------------- header labels
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("序号", "no"),
+        ("序 号", "no"),
+        ("编号", "no"),
+        ("条目", "no"),
+        ("措施内容", "text"),
+        ("措施", "text"),
+        ("工作任务", "text"),
+        ("重点工作", "text"),
+        ("责任类型", "role"),
+        ("牵头或配合", "role"),
+        ("牵头/配合", "role"),
+        ("角色", "role"),
+        ("完成状态", "status"),
+        ("状态", "status"),
+        ("进展状态", "status"),
+        ("完成情况", "status"),
+        ("本周进展", "progress"),
+        ("进展情况", "progress"),
+        ("工作进展", "progress"),
+        ("本周工作进展", "progress"),
+        ("落实情况", "progress"),
+        ("存在问题", "issues"),
+        ("存在的问题", "issues"),
+        ("困难问题", "issues"),
+        ("问题", "issues"),
+        ("下一步计划", "next_steps"),
+        ("下步打算", "next_steps"),
+        ("下一步工作", "next_steps"),
+        ("下一步工作计划", "next_steps"),
+        ("预计完成时间", "expected"),
+        ("计划完成时间", "expected"),
+        ("完成时限", "expected"),
+        ("备注", "remark"),
+        ("完成状态（必填）", "status"),
+        ("本周\n进展", "progress"),
+        ("本周进展\n（500字以内）", "progress"),
+        ("预计完成时间：", "expected"),
+        ("＊完成状态", "status"),
+        ("下一步\r\n工作计划", "next_steps"),
+    ],
+)
+def test_header_label(value: str, expected: str) -> None:
+    assert nz.header_label(value) == expected
+
+
+@pytest.mark.parametrize("value", [None, 3, "", "责任单位", "填报单位", "洛阳济源同城一体深度融合三十三条落实情况报表"])
+def test_header_label_other_cells(value: object) -> None:
+    assert nz.header_label(value) is None
+
+
+def test_weak_label() -> None:
+    assert nz.is_weak_label("完成情况")
+    assert not nz.is_weak_label("完成状态")
