@@ -18,6 +18,77 @@ from .problems import ERROR, SEVERITY_LABELS
 from .weeks import cn_date
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+_SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+_CLICK_ERRORS = (
+    ("Missing argument", "缺少参数"),
+    ("Missing option", "缺少选项"),
+    ("No such option", "没有这个选项"),
+    ("No such command", "没有这个命令"),
+    ("Invalid value for", "参数值无效："),
+    ("Got unexpected extra argument", "多余的参数"),
+    ("requires an argument", "需要一个值"),
+    ("does not exist", "不存在"),
+    ("Did you mean", "是否想输入"),
+)
+
+
+class _Formatter(click.HelpFormatter):
+    """Help text in Chinese: click's own headings are English."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix="用法：")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{_SECTIONS.get(heading, heading)}：\n")
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _ChineseHelp:
+    context_class = _Context
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
+class _Command(_ChineseHelp, click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+
+class _Group(_ChineseHelp, click.Group):
+    command_class = _Command
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Click's usage errors, translated; everything else is handled by each command."""
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else "")
+            sys.exit(0)
+        except click.UsageError as exc:
+            message = exc.format_message()
+            for english, chinese in _CLICK_ERRORS:
+                message = message.replace(english, chinese)
+            if exc.ctx is not None:
+                click.echo(exc.ctx.get_usage(), err=True)
+                click.echo(f"请运行“{exc.ctx.command_path} --help”查看帮助。", err=True)
+            click.secho(f"错误：{message}", fg="red", err=True)
+            sys.exit(2)
+        except click.exceptions.Abort:
+            click.echo("已取消。", err=True)
+            sys.exit(1)
 
 
 class _DateType(click.ParamType):
@@ -56,6 +127,7 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
 
 
 @click.group(
+    cls=_Group,
     context_settings=CONTEXT,
     help="洛阳济源同城一体深度融合措施落实情况周报汇总工具。\n\n每周四下午把各单位报回的表格放进 inbox 文件夹，运行“lyreport run”，即在 outbox 文件夹生成督导情况通报（Word）、工作台账（Excel）、催报名单和邮件草稿。",
 )

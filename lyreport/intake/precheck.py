@@ -64,8 +64,10 @@ def precheck(path: Path) -> Precheck:
         return Precheck(refused.refusal)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
         return Precheck(Refusal("read-corrupt", {"reason": _zip_reason(exc)}))
-    except OSError as exc:
-        return Precheck(Refusal("read-corrupt", {"reason": f"文件无法打开（{exc.strerror or exc}）"}))
+    except PermissionError:
+        return Precheck(Refusal("read-corrupt", {"reason": "没有读取权限（文件可能正被其他程序占用）"}))
+    except OSError:
+        return Precheck(Refusal("read-corrupt", {"reason": "文件无法打开（可能已被移走或损坏）"}))
     except Exception as exc:  # a checker bug must not stop the run either
         return Precheck(Refusal("read-corrupt", {"reason": f"文件结构异常（{type(exc).__name__}）"}))
 

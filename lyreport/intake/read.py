@@ -11,6 +11,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
 from ..models import SheetData, SourceFile, WorkbookData
 from ..problems import WARNING, Problem, problem
 from . import precheck as checks
@@ -45,7 +47,10 @@ def read_workbooks(
     books: list[WorkbookData] = []
     problems: list[Problem] = []
     for file, answer in zip(files, answers, strict=True):
-        book, found = _result(file, answer, timeout)
+        try:
+            book, found = _result(file, answer, timeout)
+        except Exception:  # an answer of the wrong shape: treat the worker as broken
+            book, found = None, [problem("read-crashed", file=file.display, reason="读取进程返回了无法识别的结果")]
         if book is not None:
             books.append(book)
         problems += found
@@ -88,8 +93,6 @@ def read_path(path: str) -> tuple[Any, ...]:
 
 
 def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[Any, ...]:
-    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
-
     with open(path, "rb") as handle:
         workbook = CalamineWorkbook.from_filelike(handle)  # sniffs the content, whatever the extension says
     metas = workbook.sheets_metadata

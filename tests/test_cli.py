@@ -1,0 +1,132 @@
+"""The CLI as staff use it: init, template, check, help texts; all in Chinese, no tracebacks."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from lyreport import api
+from lyreport.cli import main
+from lyreport.samples import make_filling, standard_return
+
+WEEK = date(2021, 1, 7)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["template"], ["run"], ["check"], ["demo"]])
+def test_help_is_chinese_and_complete(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    described = [line for line in result.output.splitlines() if line.strip().startswith("--")]
+    for line in described:
+        if "--help" in line:
+            continue
+        assert CJK.search(line), f"option without Chinese help: {line}"
+    assert result.output.startswith("用法：") and "选项：" in result.output
+    assert CJK.search(result.output.split("选项：")[0].replace("用法：", ""))
+
+
+def test_init_then_template_writes_15_workbooks(tmp_path):
+    root = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    result = runner.invoke(main, ["template", "--workspace", str(root), "--week", "2021-01-07"])
+    assert result.exit_code == 0, result.output
+    folder = root / "outbox" / "2021-01-07" / "templates"
+    files = sorted(folder.glob("*.xlsx"))
+    assert len(files) == 15
+    assert "已生成 15 个报表模板" in result.output
+    wb = load_workbook(folder / "市卫健委-落实情况报表-2021-01-07.xlsx")
+    sheet = wb["落实情况"]
+    assert sheet.protection.sheet and not sheet.protection.password
+    assert any(dv.formula1 == '"已完成,正常推进,进度滞后,尚未启动"' for dv in sheet.data_validations.dataValidation)
+
+
+def test_template_single_unit_by_alias_and_unknown_unit(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    ok = CliRunner().invoke(main, ["template", "--workspace", str(root), "--week", "2021-01-07", "--unit", "发改委"])
+    assert ok.exit_code == 0 and "市发改委-落实情况报表-2021-01-07.xlsx" in ok.output
+    bad = CliRunner().invoke(main, ["template", "--workspace", str(root), "--unit", "市不存在局"])
+    assert bad.exit_code == 2 and "不是本清单的责任单位" in bad.output
+
+
+def test_template_prefilled_from_history(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    context = api.load_context(root)
+    filling = make_filling(context.master, "市教育局", WEEK, random.Random(3), {22: "进度滞后", 23: "已完成"})
+    standard_return(context.master, context.directory, filling, WEEK, root / "inbox" / "教育局.xlsx")
+    api.run_week(root, WEEK)
+    paths = api.make_templates(root, date(2021, 1, 14), unit="市教育局")
+    sheet = load_workbook(paths[0])["落实情况"]
+    values = {row[0]: row for row in sheet.iter_rows(min_row=5, values_only=True) if isinstance(row[0], int)}
+    assert values[22][3] == "进度滞后" and values[23][3] == "已完成"
+    assert values[22][4] == filling.rows[22]["progress"]
+
+
+def test_check_reports_cells_and_exit_code(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    context = api.load_context(root)
+    filling = make_filling(context.master, "市交通运输局", WEEK, random.Random(4))
+    path = standard_return(context.master, context.directory, filling, WEEK, tmp_path / "交通局.xlsx")
+    good = CliRunner().invoke(main, ["check", "--workspace", str(root), str(path)])
+    assert good.exit_code == 0, good.output
+    assert "报送单位：市交通运输局" in good.output and "2021年1月7日" in good.output
+    wb = load_workbook(path)
+    sheet = wb["落实情况"]
+    sheet["D5"] = "差不多吧"
+    wb.save(path)
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    bad = CliRunner().invoke(main, ["check", "--workspace", str(root), str(path), str(broken)])
+    assert bad.exit_code == 1
+    assert "落实情况!D5" in bad.output and "差不多吧" in bad.output
+    assert "《坏文件.xlsx》" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_check_missing_file_is_a_message(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    result = CliRunner().invoke(main, ["check", "--workspace", str(root), str(tmp_path / "无此文件.xlsx")])
+    assert result.exit_code == 2 and "找不到文件" in result.output
+
+
+def test_other_master_list(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    seven = root / "templates" / "七大行动清单.xlsx"
+    result = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", "2021-01-07", "--master", str(seven)])
+    assert result.exit_code == 0, result.output
+    assert "建设现代化洛阳都市圈七大行动重点工作" in result.output
+    assert (root / "outbox" / "七大行动清单" / "2021-01-07" / "summary.json").is_file()
+    assert (root / "outbox" / "七大行动清单" / "工作台账.xlsx").is_file()
+
+
+def test_usage_errors_are_chinese():
+    result = CliRunner().invoke(main, ["run", "--wek", "3"])
+    assert result.exit_code == 2 and "没有这个选项" in result.output and "Traceback" not in result.output
+    missing = CliRunner().invoke(main, ["check"])
+    assert missing.exit_code == 2 and "缺少参数" in missing.output
+
+
+def test_bad_week_option_is_chinese(tmp_path):
+    result = CliRunner().invoke(main, ["run", "--workspace", str(tmp_path), "--week", "下周"])
+    assert result.exit_code == 2 and "不是有效日期" in result.output
+
+
+def test_demo_runs(tmp_path):
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "演示")])
+    assert result.exit_code == 0, result.output
+    assert "迟报：市交通运输局" in result.output
+    assert "未报送：市体育局、市林业局" in result.output
+    assert "报送有误：市金融工作局" in result.output
+    assert Path(tmp_path / "演示" / "outbox" / "工作台账.xlsx").is_file()
