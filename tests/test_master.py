@@ -152,3 +152,13 @@ def test_init_never_overwrites(tmp_path):
     config.write_text("# 已修改\n", encoding="utf-8")
     _, again = init_workspace(root)
     assert again == [] and config.read_text(encoding="utf-8") == "# 已修改\n"
+
+
+def test_repository_templates_match_bundled_defaults():
+    """The repo's own templates/ (a ready workspace) holds the same lists init writes."""
+    root = Path(__file__).resolve().parent.parent / "templates"
+    directory = load_directory(root / "单位名录.xlsx")
+    shipped, _ = load_master(root / "措施清单.xlsx", directory)
+    assert len(shipped.measures) == 33 and len(shipped.units) == 15
+    seven, _ = load_master(root / "七大行动清单.xlsx", directory)
+    assert seven.list_id == "ly-dsq-7"
