@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .atomic import remove_stale_temps
 from .config import Config, ConfigError, Workspace, find_workspace, load_config
 from .history import (
     archive_inputs,
@@ -184,6 +185,7 @@ def _record_and_render(
     result = merge_week(context.master, intake, deadline, context.config, previous, _period(context, conn, deadline))
     outputs = _output_paths(context, outbox, week)
     archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(intake, result, context))
+    remove_stale_temps(outbox)
     staging = Path(tempfile.mkdtemp(prefix=".~staging-", dir=_ensure(outbox)))
     try:
         conn.execute("BEGIN IMMEDIATE")

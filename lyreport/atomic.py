@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,3 +51,15 @@ def save_document(document: Any, target: Path) -> None:
     """Save a python-docx Document atomically."""
     with atomic_path(target) as tmp:
         document.save(str(tmp))
+
+
+def remove_stale_temps(folder: Path, max_age_seconds: float = 600) -> None:
+    """Delete temp files/folders a killed run left behind (older than a run could take)."""
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - max_age_seconds
+    for pattern in (".~tmp-*", ".~staging-*"):
+        for path in folder.rglob(pattern):
+            with contextlib.suppress(OSError):
+                if path.lstat().st_mtime < cutoff:
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()

@@ -100,3 +100,18 @@ def test_killed_process_at_any_moment_loses_nothing(processed):
         assert after["rows"] == before["rows"]
         with zipfile.ZipFile(processed / "outbox" / "工作台账.xlsx") as ledger:
             assert ledger.testzip() is None
+
+
+def test_stale_temp_files_from_a_killed_run_are_cleaned(processed):
+    import os
+
+    stale = processed / "outbox" / ".~staging-old"
+    stale.mkdir()
+    (stale / "0.docx").write_bytes(b"half")
+    half = processed / "outbox" / WEEK.isoformat() / ".~tmp-abc.xlsx"
+    half.write_bytes(b"half")
+    old = time.time() - 3600
+    for path in (stale / "0.docx", stale, half):
+        os.utime(path, (old, old))
+    api.run_week(processed, WEEK)
+    assert not stale.exists() and not half.exists()
