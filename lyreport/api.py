@@ -129,7 +129,7 @@ def _output_paths(context: Context, outbox: Path, week: date) -> RunOutputs:
 
 def _week_originals(intake: IntakeResult, result: WeekResult, context: Context) -> dict[Path, datetime]:
     """Inbox files that answer this week (counted, superseded, failed, scans), with arrival times."""
-    assigned, _ = assign_week(intake, result.deadline, context.config)
+    assigned, _ = assign_week(intake, result.deadline, context.config, context.master)
     files: list[SourceFile] = [r.file for r in assigned.counted.values()]
     files += [r.file for rets in assigned.superseded.values() for r in rets]
     files += [f.file for fails in assigned.failed.values() for f in fails]

@@ -52,14 +52,22 @@ def return_week(ret: ParsedReturn, config: Config) -> date:
     return week_of_received(ret.file.received_at, config).date()
 
 
-def assign_week(intake: IntakeResult, deadline: datetime, config: Config) -> tuple[Assigned, list[Problem]]:
+def assign_week(
+    intake: IntakeResult, deadline: datetime, config: Config, master: MasterList
+) -> tuple[Assigned, list[Problem]]:
     """Pick what belongs to the report week; among several returns of a unit the latest received counts."""
     week = deadline.date()
+    responsible, list_title = set(master.units), master.title
     problems: list[Problem] = []
     candidates: dict[str, list[ParsedReturn]] = {}
     other_weeks: set[str] = set()
     for ret in intake.returns:
         if not ret.usable or ret.unit is None:
+            continue
+        if ret.unit not in responsible:
+            problems.append(
+                problem("unit-not-responsible", file=ret.file.display, unit=ret.unit, list_title=list_title)
+            )
             continue
         answered = return_week(ret, config)
         if answered != week:
@@ -227,7 +235,7 @@ def merge_week(
     period: int,
 ) -> WeekResult:
     """Put the week's returns against the master list and the weeks before."""
-    assigned, problems = assign_week(intake, deadline, config)
+    assigned, problems = assign_week(intake, deadline, config, master)
     units = [_unit_week(u, master, assigned, deadline, previous) for u in master.units]
     measures = [_measure_week(m, assigned, deadline.date(), config, previous) for m in master.measures]
     # Findings about files that answer another week belong to that week's report, not this one.

@@ -218,3 +218,17 @@ def test_broken_master_exits_2_with_message(tmp_path):
 def test_not_a_workspace_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["run", "--workspace", str(tmp_path)])
     assert result.exit_code == 2 and "lyreport init" in result.output
+
+
+def test_scan_in_same_email_counts_for_that_unit(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    inbox = _week_inbox(root, W1, missing={"市教育局"})
+    context = load_context(root)
+    filling = make_filling(context.master, "市教育局", W1, random.Random(6))
+    sheet = standard_return(context.master, context.directory, filling, W1, tmp_path / "本周报表.xlsx")
+    scan = fake_scan(tmp_path / "盖章件.pdf", "edu")  # the scan's name does not say whose it is
+    write_eml(inbox / "来信.eml", "someone@example.cn", _at(W1, 10, 0, context.config.timezone), "报表", [sheet, scan])
+    data = json.loads(_run(root, W1, inbox, "--json").output)
+    edu = next(u for u in data["units"] if u["name"] == "市教育局")
+    assert edu["state"] == "on_time" and edu["scan_received"] is True

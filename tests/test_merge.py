@@ -182,3 +182,14 @@ def test_scan_missing_flagged(master):
     result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
     assert not result.unit("市应急管理局").scan_received
     assert any(p.code == "scan-missing" and p.unit == "市应急管理局" for p in result.problems)
+
+
+def test_return_from_unit_outside_the_list_is_reported(master):
+    intake = _all_on_time(master)
+    stray = _return(master, "市发改委", _at(WEEK, 9), name="科技局.xlsx")
+    stray.unit = "市科技局"
+    intake.returns.append(stray)
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    found = [p for p in result.problems if p.code == "unit-not-responsible"]
+    assert found and found[0].file == "科技局.xlsx" and "市科技局" in found[0].message
+    assert result.unit("市科技局") is None

@@ -60,9 +60,15 @@ def read_files(
                 ]
         if progress:
             progress(index, len(workbooks))
+    # A scan that came in the same e-mail or zip as a return belongs to that return's unit.
+    by_origin = {
+        r.file.origin: r.unit
+        for r in result.returns
+        if r.unit and r.file.origin and r.file.origin.suffix.lower() in (".eml", ".zip")
+    }
     for file in files:
         if file.kind == "scan":
-            scan = Scan(file, attribute(file, directory))
+            scan = Scan(file, attribute(file, directory) or by_origin.get(file.origin))
             if scan.unit is None:
                 result.problems.append(problem("scan-unmatched", file=file.display))
             result.scans.append(scan)
