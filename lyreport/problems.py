@@ -83,6 +83,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "measure-unknown": (ERROR, "序号“{value}”不在措施清单中"),
     "measure-no-empty": (ERROR, "该行填写了内容（{value}），但未填写序号，无法对应到措施"),
     "measure-no-inferred": (WARNING, "序号为空，已按措施内容识别为第 {no} 条措施，请补填序号"),
+    "measure-no-mismatch": (
+        WARNING,
+        "序号“{value}”与措施内容不符，已按措施内容识别为第 {no} 条措施（可能是按本单位顺序自行编号），请核对序号",
+    ),
+    "status-interpreted": (INFO, "完成状态“{value}”已按“{status}”处理"),
     "no-rows": (ERROR, "表中没有读到任何有效的措施行"),
     "template-unit-unknown": (WARNING, "报表模板标识中的单位“{name}”不在单位名录中"),
     "measure-not-assigned": (WARNING, "第 {no} 条措施不是本单位的责任事项"),
@@ -104,6 +109,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "scan-only": (WARNING, "{unit}只报送了扫描件，未收到电子版报表"),
     # --- merge ---
     "unit-missing": (WARNING, "{unit}本周未报送"),
+    "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
 }
 
