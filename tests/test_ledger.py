@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import shutil
-import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from office import needs_soffice, to_csv
 from openpyxl import load_workbook
 
 from lyreport.master import load_directory, load_master
@@ -252,20 +251,9 @@ def test_no_problems_no_history(master, tmp_path):
     assert _row_values(book["报送情况"], 3)[:2] == ["市发改委", "按时"]  # report week falls back to the result
 
 
-def soffice_to_csv(source: Path, outdir: Path) -> list[Path]:
-    """Convert every sheet to CSV with headless LibreOffice (own profile, so parallel runs don't clash)."""
-    filt = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
-    profile = (outdir / "lo-profile").as_uri()
-    cmd = ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", filt, "--outdir", str(outdir)]
-    done = subprocess.run([*cmd, str(source)], capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr
-    assert "Error" not in done.stdout + done.stderr, done.stdout + done.stderr
-    return sorted(outdir.glob(f"{source.stem}*.csv"))
-
-
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+@needs_soffice
 def test_libreoffice_opens_ledger(ledger, tmp_path):
-    outputs = soffice_to_csv(ledger, tmp_path)
+    outputs = to_csv(ledger, tmp_path, all_sheets=True)
     assert len(outputs) == 5
     text = {p.name: p.read_text(encoding="utf-8") for p in outputs}
     overview = next(t for name, t in text.items() if "总览" in name)

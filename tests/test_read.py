@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from office import convert, needs_soffice
 
 from lyreport.intake.read import ReadError, read_one, read_workbook, read_workbooks
 from lyreport.models import SourceFile
@@ -140,22 +140,7 @@ def test_real_template_identity_survives(tmp_path: Path, master, directory) -> N
 
 # ----------------------------------------------------------------- other spreadsheet programs
 def _soffice_convert(source_path: Path, fmt: str, out: Path) -> Path:
-    profile = out / f"profile-{fmt}"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            fmt,
-            "--outdir",
-            str(out),
-            str(source_path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    convert(source_path, fmt, out)
     converted = out / f"{source_path.stem}.{fmt}"
     assert converted.exists(), f"soffice did not write {converted.name}"
     return converted
@@ -170,10 +155,9 @@ def _plain(value):
     return value
 
 
+@needs_soffice
 @pytest.mark.parametrize("fmt", ["ods", "xls"])
 def test_libreoffice_formats_read_to_the_same_values(tmp_path: Path, fmt: str) -> None:
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice (soffice) not installed")
     original = make_return(tmp_path / "return.xlsx")
     converted = _soffice_convert(original, fmt, tmp_path / "out")
     books, problems = read_workbooks([source(original), source(converted)])

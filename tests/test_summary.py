@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
+from office import convert, needs_soffice
 from sample_week import DEADLINE, make_week
 
 from lyreport.models import WeekResult
@@ -242,27 +242,12 @@ def test_wording_is_taken_from_config(tmp_path):
     assert any("{oops" in p for p in paras)
 
 
+@needs_soffice
 def test_libreoffice_converts_it(rendered, tmp_path):
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
     _, _, target, _ = rendered
     source = tmp_path / "summary.docx"
     shutil.copy(target, source)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    convert(source, "pdf", tmp_path)
     pdf = (tmp_path / "summary.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
     assert 2 <= pages <= 30

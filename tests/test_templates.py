@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
+from office import needs_soffice, to_csv
 from openpyxl import load_workbook
 
 from lyreport.master import load_directory, load_master
@@ -179,23 +178,9 @@ def test_print_setup(written):
     assert sheet["B5"].font.name == "宋体"
 
 
-def soffice_to_csv(source: Path, outdir: Path, *, all_sheets: bool = False) -> list[Path]:
-    """Convert with headless LibreOffice (own profile, so parallel runs don't clash); returns the CSV files."""
-    sheet = "-1" if all_sheets else "1"
-    filt = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,{sheet}"
-    profile = (outdir / "lo-profile").as_uri()
-    cmd = ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", filt, "--outdir", str(outdir)]
-    done = subprocess.run([*cmd, str(source)], capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr
-    assert "Error" not in done.stdout + done.stderr, done.stdout + done.stderr
-    outputs = sorted(outdir.glob(f"{source.stem}*.csv"))
-    assert outputs, done.stdout + done.stderr
-    return outputs
-
-
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+@needs_soffice
 def test_libreoffice_opens_template(written, tmp_path):
-    (out,) = soffice_to_csv(_form_of(written, "市卫健委"), tmp_path)
+    (out,) = to_csv(_form_of(written, "市卫健委"), tmp_path)
     rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
     assert rows[2][0] == "填报单位" and rows[2][1] == "市卫健委"
     assert tuple(rows[3][:9]) == HEADERS
