@@ -15,6 +15,7 @@ from .config import Config, ConfigError, Workspace, find_workspace, load_config
 from .history import (
     archive_inputs,
     history_view,
+    latest_week,
     open_history,
     period_rank,
     previous_state,
@@ -219,7 +220,9 @@ def _render_all(
     write_summary_json(result, stage(outputs.summary_json))
     render_summary(result, context.config, stage(outputs.summary))
     write_ledger(result, view, context.master, stage(outputs.ledger_copy))
-    shutil.copyfile(staged[outputs.ledger_copy], stage(outputs.ledger))
+    if latest_week(conn, context.master.list_id) == result.week:
+        # The main ledger follows the newest week; re-running an older week only refreshes its dated copy.
+        shutil.copyfile(staged[outputs.ledger_copy], stage(outputs.ledger))
     render_reminders(result, context.config, context.directory, stage(outputs.reminders))
     text_twin = staged[outputs.reminders].with_suffix(".txt")
     if text_twin.exists():

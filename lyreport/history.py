@@ -101,6 +101,11 @@ def previous_state(conn: sqlite3.Connection, list_id: str, week: date) -> Previo
     return state
 
 
+def latest_week(conn: sqlite3.Connection, list_id: str) -> date | None:
+    last = conn.execute("SELECT max(week) FROM weeks WHERE list_id=?", (list_id,)).fetchone()[0]
+    return date.fromisoformat(last) if last else None
+
+
 def period_rank(conn: sqlite3.Connection, list_id: str, week: date) -> int:
     """1-based position of `week` among the recorded weeks (counting it even if not yet recorded)."""
     earlier = conn.execute(

@@ -149,6 +149,8 @@ def test_rerun_is_same_and_leaves_other_weeks(three_weeks):
     assert _run(root, W2, inboxes[W2]).exit_code == 0
     after = {w: (root / "outbox" / w.isoformat() / "summary.json").read_bytes() for w in (W1, W2, W3)}
     assert after == before
+    main_ledger = load_workbook(root / "outbox" / "工作台账.xlsx")
+    assert "2021年1月7日" in main_ledger["总览"]["A1"].value  # still the newest week
     import sqlite3
 
     conn = sqlite3.connect(root / "history" / "history.sqlite3")
