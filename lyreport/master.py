@@ -117,21 +117,25 @@ class UnitDirectory:
         return Match(None, sorted(found))
 
     def find_in_text(self, text: str) -> Match:
-        """Find a unit named inside free text such as a file name or e-mail subject."""
+        """Find the unit named inside free text such as a file name; two different units → ambiguous."""
         key = name_key(text)
-        best: dict[str, int] = {}
+        spans: list[tuple[int, int, str]] = []
         for alias, names in self._index.items():
-            if len(alias) >= 3 and alias in key:
-                for name in names:
-                    best[name] = max(best.get(name, 0), len(alias))
-        if not best:
-            return Match(None)
-        # Drop units whose only hits lie inside a longer hit of another unit (卫健委 in 市卫健委).
-        top = max(best.values())
-        leaders = sorted(n for n, length in best.items() if length == top)
-        if len(leaders) == 1:
-            return Match(leaders[0])
-        return Match(None, leaders)
+            if len(alias) < 3:
+                continue
+            at = key.find(alias)
+            while at >= 0:
+                spans.extend((at, at + len(alias), name) for name in names)
+                at = key.find(alias, at + 1)
+        # A hit inside a longer hit of another unit is part of that name, not a second unit.
+        kept = {
+            name
+            for start, end, name in spans
+            if not any(s <= start and end <= e and (e - s) > (end - start) and n != name for s, e, n in spans)
+        }
+        if len(kept) == 1:
+            return Match(kept.pop())
+        return Match(None, sorted(kept))
 
     def by_email(self, address: str) -> Match:
         address = address.strip().lower()

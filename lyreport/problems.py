@@ -76,6 +76,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit-name-unknown": (WARNING, "填报单位“{name}”不在单位名录中"),
     "unit-ambiguous": (WARNING, "填报单位“{name}”可对应多个单位：{candidates}"),
     "unit-conflict": (WARNING, "报送单位判断不一致：{details}；按“{chosen}”处理"),
+    "unit-inferred": (
+        WARNING,
+        "表中、文件名和发件人均未写明报送单位，已按所填措施（第 {nos} 条）推断为“{unit}”，请核对并在表中填写填报单位",
+    ),
     "week-unknown": (WARNING, "无法确定所属周次，按收到时间归入 {week} 这一周"),
     "week-other": (INFO, "本表属于 {week} 这一周的报送，不计入本周"),
     "week-conflict": (WARNING, "周次判断不一致：{details}；按 {chosen} 处理"),
@@ -89,6 +93,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "status-interpreted": (INFO, "完成状态“{value}”已按“{status}”处理"),
     "no-rows": (ERROR, "表中没有读到任何有效的措施行"),
+    "table-several": (
+        WARNING,
+        "同一工作表中有 {count} 张报表（表头在第 {rows} 行），已按填报日期最新的一张（表头在第 {row} 行）读取，其余未计入",
+    ),
     "template-unit-unknown": (WARNING, "报表模板标识中的单位“{name}”不在单位名录中"),
     "measure-not-assigned": (WARNING, "第 {no} 条措施不是本单位的责任事项"),
     "measure-missing": (ERROR, "本单位负责的第 {nos} 条措施未填报"),

@@ -162,3 +162,10 @@ def test_repository_templates_match_bundled_defaults():
     assert len(shipped.measures) == 33 and len(shipped.units) == 15
     seven, _ = load_master(root / "七大行动清单.xlsx", directory)
     assert seven.list_id == "ly-dsq-7"
+
+
+def test_two_units_in_a_file_name_are_ambiguous(directory):
+    found = directory.find_in_text("市医疗保障局、市卫健委联合报送.xlsx")
+    assert found.unit is None and found.candidates == ["市医疗保障局", "市卫健委"]
+    assert directory.find_in_text("洛阳市卫生健康委员会-报表.xlsx").unit == "市卫健委"
+    assert directory.find_in_text("自贸区洛阳片区管委会-落实情况.xlsx").unit == "自贸区洛阳片区管委会"

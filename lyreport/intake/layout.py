@@ -79,6 +79,8 @@ class Table:
     header: int
     cols: dict[str, int]
     end: int = 0
+    top: int = 0  # first row of its header block; above it lies an earlier table pasted into the same sheet
+    stop: int | None = None  # where the next table's header block starts
 
     def cells(self, index: int) -> dict[str, Any]:
         row = self.sheet.rows[index]
@@ -99,14 +101,54 @@ def _ordered(sheets: list[SheetData]) -> list[SheetData]:
 
 def find_table(sheets: list[SheetData]) -> Table | None:
     """The first table (visible sheets first) whose header has 序号, 完成状态 and 本周进展 or their variants."""
+    tables = find_tables(sheets)
+    return tables[0] if tables else None
+
+
+def find_tables(sheets: list[SheetData]) -> list[Table]:
+    """Every table of the first sheet holding one: units paste last week's table above this week's."""
     for sheet in _ordered(sheets):
-        for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-            cols = map_columns(row)
-            if all(k in cols for k in REQUIRED):
-                table = Table(sheet, index, cols)
-                table.end = _table_end(table)
-                return table
-    return None
+        rows = sheet.rows
+        found = next((hit for i in range(min(len(rows), HEADER_SCAN_ROWS)) if (hit := _header_at(rows, i))), None)
+        if found is None:
+            continue
+        tables = [Table(sheet, found[0], found[1])]
+        index = found[0] + 1
+        while index < min(len(rows), HEADER_SCAN_ROWS * 5):
+            hit = _header_at(rows, index)
+            top = _block_start(rows, tables[-1].header + 1, index) if hit else None
+            if hit and top is not None:  # a new header block above it: another return, not a page break
+                tables[-1].stop = top
+                tables.append(Table(sheet, hit[0], hit[1], top=top))
+                index = hit[0]
+            index += 1
+        for table in tables:
+            table.end = _table_end(table)
+        return tables
+    return []
+
+
+def _header_at(rows: list[list[Any]], index: int) -> tuple[int, dict[str, int]] | None:
+    """(header row index, column map) of a table header starting at index, one or two rows high."""
+    cols = map_columns(rows[index])
+    header = index
+    if not all(k in cols for k in REQUIRED) and cols and index + 1 < len(rows):
+        # Two-level header: "完成情况" merged over "完成状态 | 本周进展", "序号" merged down two rows.
+        cols, header = map_columns(_stacked(rows[index], rows[index + 1])), index + 1
+    return (header, cols) if all(k in cols for k in REQUIRED) else None
+
+
+def _block_start(rows: list[list[Any]], start: int, stop: int) -> int | None:
+    """The first row between start and stop holding a header block label (填报单位 …), if any."""
+    return next((i for i in range(start, stop) if any(_is_label(v) for v in rows[i])), None)
+
+
+def _stacked(upper: list[Any], lower: list[Any]) -> list[Any]:
+    """One header row from two: the lower label where it is one, else the (merged) upper label."""
+    width = max(len(upper), len(lower))
+    return [
+        _at(lower, col) if nz.header_label(_at(lower, col)) is not None else _at(upper, col) for col in range(width)
+    ]
 
 
 def is_blank_row(row: list[Any]) -> bool:
@@ -121,6 +163,15 @@ def is_footer(row: list[Any], no_value: Any) -> bool:
     if not isinstance(first, str):
         return False
     return bool(_FOOTER.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", first))))
+
+
+_TOTAL = re.compile(r"^(?:合计|总计|小计|共计|汇总)")
+
+
+def is_total(row: list[Any]) -> bool:
+    """A totals line (合计 3 项 …) added under or inside the table: not a measure."""
+    first = next((v for v in row if not nz.is_blank(v)), None)
+    return isinstance(first, str) and bool(_TOTAL.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", first))))
 
 
 def is_heading(cells: dict[str, Any], row: list[Any]) -> bool:
@@ -146,7 +197,8 @@ def _table_end(table: Table) -> int:
     """Index after the last table row: at a footer line or after a long run of blank rows."""
     rows = table.sheet.rows
     blanks = 0
-    for index in range(table.header + 1, len(rows)):
+    last = len(rows) if table.stop is None else table.stop
+    for index in range(table.header + 1, last):
         if is_blank_row(rows[index]):
             blanks += 1
             if blanks >= BLANK_RUN_END:
@@ -155,7 +207,7 @@ def _table_end(table: Table) -> int:
         blanks = 0
         if is_footer(rows[index], table.cells(index).get("no")):
             return index
-    return len(rows)
+    return last
 
 
 # ----------------------------------------------------------------- header block
@@ -230,10 +282,11 @@ def read_block(table: Table) -> Block:
     """Header block above the table; signature lines under it fill in a missing 联系人 or 联系电话."""
     block = Block()
     rows = table.sheet.rows
-    for index in range(table.header):
+    for index in range(table.top, table.header):
         _scan_row(block, rows[index], index)
     footer = Block()
-    for index in range(table.end, min(len(rows), table.end + BLANK_RUN_END)):
+    last = len(rows) if table.stop is None else table.stop
+    for index in range(table.end, min(last, table.end + BLANK_RUN_END)):
         _scan_row(footer, rows[index], index)
     for key, value in footer.values.items():
         if nz.is_blank(block.value(key)) and not nz.is_blank(value):

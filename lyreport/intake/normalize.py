@@ -90,7 +90,8 @@ def measure_no(value: Any) -> int | None:
 _STATUS_WORDS = {
     DONE: "已完成 完成 已办结 办结 已落实 落实 全部完成 已全部完成 已经完成 已完工",
     ON_TRACK: "正常推进 推进中 进行中 正在推进 按计划推进 正常 正常推进中 正在进行 按期推进 有序推进 稳步推进 "
-    "顺利推进 按序时推进 实施中 正在实施",
+    "顺利推进 按序时推进 实施中 正在实施 持续推进 长期推进 常态化推进 常态化 持续开展 长期坚持 持续落实 已启动 已开工 "
+    "在建 推进",
     LAGGING: "进度滞后 滞后 延期 未按期 已延期 未按期完成 推进滞后 进展滞后 进度落后 落后",
     NOT_STARTED: "尚未启动 未启动 尚未开始 未开始 暂未启动 还未启动 尚未开展 未开展",
 }
@@ -98,12 +99,38 @@ _STATUS_INDEX = {word: status for status, words in _STATUS_WORDS.items() for wor
 _TICKS = "✓√✔☑✅"
 
 
+# Wordings that say how far along a measure is rather than naming a status: mapped, and staff told so.
+_STATUS_READINGS = {
+    ON_TRACK: "基本完成 基本完工 接近完成 即将完成 大部分完成 部分完成 阶段性完成 已完成阶段性任务 初步完成",
+    LAGGING: "停滞 暂停 暂缓 推迟 推迟实施 暂缓实施 未能按期",
+}
+_READING_INDEX = {word: status for status, words in _STATUS_READINGS.items() for word in words.split()}
+_PERCENT = re.compile(r"(?:已|已经)?(?:完成|推进|进度|完成进度|完成约|完成了)(?:约|近|达|了)?(\d{1,3}(?:\.\d+)?)%")
+_CLAUSE = re.compile(r"[,;。:/]")
+
+
 def status(value: Any) -> str | None:
     """Map a written status to one of STATUSES (完成 → 已完成, 推进中 → 正常推进 …); unknown → None."""
+    return read_status(value)[0]
+
+
+def read_status(value: Any) -> tuple[str | None, bool]:
+    """(status, interpreted): interpreted is True when the wording only implies the status (已完成90%, 基本完成)."""
     key = re.sub(r"\s+", "", _nfkc(value))
     key = re.sub(r"\([^()]*\)$", "", key)  # trailing remark: 进度滞后（受疫情影响）
     key = key.strip(_TICKS + "。.,;:!、")
-    return _STATUS_INDEX.get(key)
+    if key in _STATUS_INDEX:
+        return _STATUS_INDEX[key], False
+    if key in _READING_INDEX:
+        return _READING_INDEX[key], True
+    percent = _PERCENT.fullmatch(key)
+    if percent:
+        share = float(percent[1])
+        return (DONE if share >= 100 else ON_TRACK if share > 0 else NOT_STARTED), True
+    first = _CLAUSE.split(key, maxsplit=1)[0]  # "正常推进，已完成80%", "已完成，待验收"
+    if first != key and first in _STATUS_INDEX:
+        return _STATUS_INDEX[first], False
+    return None, False
 
 
 # ----------------------------------------------------------------- dates
@@ -131,11 +158,23 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(\d{4})年?(上半年|年中|年上半年)"), "y-half"),
     (re.compile(r"(\d{4})年?(年底|底|年末|末|下半年|年内|内|全年)"), "y-end"),
     (re.compile(r"(\d{4})年?第?([1-4一二三四])季度(?:末|底)?"), "y-quarter"),
+    (re.compile(r"(?:今年)?第?([1-4一二三四])季度(?:末|底)?"), "quarter"),
     (re.compile(r"(\d{1,2})月(\d{1,2})[日号]"), "md"),
     (re.compile(r"(\d{1,2})月(?:底|末|份|中旬|下旬)?"), "m"),
     (re.compile(r"(?:今年)?(上半年|年中)"), "half"),
     (re.compile(r"(?:今年)?(年底|年末|年内|下半年|全年)"), "end"),
 ]
+
+
+# 预计完成时间 answered with a word instead of a date: a legitimate answer, not a typing slip.
+_NO_DATE = re.compile(
+    r"长期|持续|常态|待定|视情况|根据|按上级|十四五|每[年月季周]|逐年|已完成|已办结|^(?:无|略|/|-+|—+)$"
+)
+
+
+def is_no_date_word(value: Any) -> bool:
+    """True for 长期, 持续推进, 常态化, 待定, "十四五"期间 … written where a date is expected."""
+    return isinstance(value, str) and _NO_DATE.search(re.sub(r"\s+", "", _nfkc(value))) is not None
 
 
 def parse_date(value: Any, base_year: int | None = None, today: date | None = None) -> date | None:
@@ -156,8 +195,10 @@ def _parse_date(value: Any, year: int) -> date | None:
         if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
             return _EXCEL_EPOCH + timedelta(days=int(value))
         value = text(value)  # maybe 20210630
-    key = re.sub(r"\s+", "", _nfkc(value))
-    key = re.sub(r"(之前|以前|前)$", "", key)
+    key = _cn_date_digits(re.sub(r"\s+", "", _nfkc(value)))
+    key = re.sub(r"(?:之前|以前|前)?(?:完成|建成|办结|开工|完工|实施)?$", "", key)
+    key = re.sub(r"(?:之前|以前|前)$", "", key)
+    key = re.sub(r"^(\d{4}年)?\d{1,2}[-~～至到](?=\d{1,2}月)", r"\1", key)  # 2021年6-7月: the later month
     for pattern, kind in _DATE_PATTERNS:
         m = pattern.fullmatch(key)
         if m:
@@ -166,6 +207,16 @@ def _parse_date(value: Any, year: int) -> date | None:
             except ValueError:
                 return None
     return None
+
+
+_CN_YEAR = re.compile(r"[零〇一二三四五六七八九]{4}(?=年)")
+_CN_MONTH_DAY = re.compile(r"[一二三四五六七八九十]{1,3}(?=[月日号]|季度)")
+
+
+def _cn_date_digits(key: str) -> str:
+    """二〇二一年六月底 → 2021年6月底; 第二季度 stays readable by the quarter pattern too."""
+    key = _CN_YEAR.sub(lambda m: "".join(str(_CN_DIGITS[ch]) for ch in m[0]), key)
+    return _CN_MONTH_DAY.sub(lambda m: str(cn_number(m[0]) or m[0]), key)
 
 
 def _from_match(kind: str, m: re.Match[str], year: int) -> date | None:
@@ -180,6 +231,8 @@ def _from_match(kind: str, m: re.Match[str], year: int) -> date | None:
     if kind == "y-quarter":
         quarter = int(m[2]) if m[2].isdigit() else _CN_DIGITS[m[2]]
         return _month_end(int(m[1]), quarter * 3)
+    if kind == "quarter":
+        return _month_end(year, 3 * (int(m[1]) if m[1].isdigit() else _CN_DIGITS[m[1]]))
     if kind == "md":
         return _safe(year, int(m[1]), int(m[2]))
     if kind == "m":

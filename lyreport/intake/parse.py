@@ -7,30 +7,18 @@ move columns and rename sheets. Every finding is a Problem pointing at the sheet
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from ..master import UnitDirectory
 from ..models import DONE, MasterList, ParsedReturn, ReturnRow, WorkbookData
-from ..problems import Problem, problem
+from ..problems import Problem
 from . import normalize as nz
-from .layout import Block, Table, find_table, is_blank_row, is_heading, read_block
+from .attribution import Context, identify_unit, infer_unit
+from .layout import Block, Table, find_tables, is_blank_row, is_heading, is_total, read_block
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"
-_SOURCE_LABELS = {"template": "模板标识", "block": "填报单位", "email": "发件人邮箱", "file": "文件名"}
-
-
-@dataclass
-class _Context:
-    """Where problems point and who they concern, shared by the helpers of one parse."""
-
-    book: WorkbookData
-    sheet: str = ""
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, code: str, cell: str = "", **fields: Any) -> None:
-        self.problems.append(problem(code, file=self.book.file.display, sheet=self.sheet, cell=cell, **fields))
+GROUP_AFTER = 3  # more measures of other units than this are reported in one line
 
 
 def parse_workbook(
@@ -42,17 +30,25 @@ def parse_workbook(
     today: date | None = None,
 ) -> tuple[ParsedReturn | None, list[Problem]]:
     """Turn one workbook into a ParsedReturn plus every problem found; None if it holds no return table."""
-    ctx = _Context(book)
-    table = find_table(book.sheets)
-    if table is None:
+    ctx = Context(book)
+    tables = find_tables(book.sheets)
+    if not tables:
         ctx.add("no-table")
         return None, ctx.problems
-    ctx.sheet = table.sheet.name
-    block = read_block(table)
-    unit, unit_reason = _identify_unit(ctx, block, directory)
+    ctx.sheet = tables[0].sheet.name
+    table, block = _latest_table(ctx, tables)
+    unit, unit_reason, _ = identify_unit(ctx, block, directory)
     week, week_source, filled_on = _identify_week(ctx, block, master, deadline_weekday, today)
     contact, phone = _check_contact(ctx, block)
     base_year = week.year if week else (filled_on.year if filled_on else None)
+    if unit is None and not unit_reason.startswith("填报单位“"):
+        # Nothing names a unit (a pandas export, an anonymous file): the measures reported may still say whose.
+        dry = [r.measure_no for r in _read_rows(Context(book, ctx.sheet), table, master, None, base_year, today)]
+        unit = infer_unit(master, dry)
+        if unit:
+            ctx.add("unit-inferred", cell=block.cell("unit"), unit=unit, nos=sorted(set(dry)))
+    if unit is None:
+        ctx.add("unit-unknown", cell=block.cell("unit"), reason=unit_reason)
     rows = _read_rows(ctx, table, master, unit, base_year, today)
     errors = []
     if unit is None:
@@ -77,58 +73,21 @@ def parse_workbook(
     return parsed, found
 
 
-# ----------------------------------------------------------------- unit
-def _identify_unit(ctx: _Context, block: Block, directory: UnitDirectory) -> tuple[str | None, str]:
-    """First unit named by: template identity, 填报单位, sender address, file name; warns if they disagree."""
-    said: list[tuple[str, str]] = []
-    written = nz.text(block.value("unit"))
-    ident = str(ctx.book.identity.get("unit") or "").strip()
-    if ident:
-        known = directory.get(ident)
-        unit = known.name if known else directory.match(ident).unit
-        if unit:
-            said.append(("template", unit))
-        else:
-            ctx.add("template-unit-unknown", name=ident)
-    block_note = _match_block_unit(ctx, block, directory, written, said)
-    sender = (ctx.book.file.sender or "").strip()
-    if sender and (unit := directory.by_email(sender).unit):
-        said.append(("email", unit))
-    if unit := directory.find_in_text(ctx.book.file.display).unit:
-        said.append(("file", unit))
-    if not said:
-        reason = f"{block_note}，发件人和文件名中也找不到单位名录中的单位，请在表中“填报单位”处填写单位名称"
-        ctx.add("unit-unknown", cell=block.cell("unit"), reason=reason)
-        return None, reason
-    chosen = said[0][1]
-    if any(unit != chosen for _, unit in said):
-        details = "；".join(f"{_SOURCE_LABELS[source]}为“{unit}”" for source, unit in said)
-        ctx.add("unit-conflict", details=details, chosen=chosen)
-    return chosen, ""
-
-
-def _match_block_unit(
-    ctx: _Context, block: Block, directory: UnitDirectory, written: str, said: list[tuple[str, str]]
-) -> str:
-    """Match the 填报单位 text; returns a phrase for the unit-unknown reason."""
-    if not written:
-        return "表中未填写填报单位"
-    match = directory.match(written)
-    if match.unit is None and not match.ambiguous:
-        match = directory.find_in_text(written)  # "洛阳市交通运输局综合科", "市卫健委（盖章）"
-    if match.unit:
-        said.append(("block", match.unit))
-        return ""
-    if match.ambiguous:
-        ctx.add("unit-ambiguous", cell=block.cell("unit"), name=written, candidates=match.candidates)
-        return f"填报单位“{written}”可对应多个单位（{'、'.join(match.candidates)}）"
-    ctx.add("unit-name-unknown", cell=block.cell("unit"), name=written)
-    return f"填报单位“{written}”不在单位名录中"
+def _latest_table(ctx: Context, tables: list[Table]) -> tuple[Table, Block]:
+    """Of several returns pasted into one sheet, the one with the latest 填报日期 (the last one on a tie)."""
+    blocks = [read_block(t) for t in tables]
+    if len(tables) == 1:
+        return tables[0], blocks[0]
+    filled = [nz.parse_date(b.value("filled")) or date.min for b in blocks]
+    chosen = max(range(len(tables)), key=lambda i: (filled[i], i))
+    rows = "、".join(str(t.header + 1) for t in tables)
+    ctx.add("table-several", count=len(tables), rows=rows, row=tables[chosen].header + 1)
+    return tables[chosen], blocks[chosen]
 
 
 # ----------------------------------------------------------------- week
 def _identify_week(
-    ctx: _Context, block: Block, master: MasterList, weekday: int, today: date | None
+    ctx: Context, block: Block, master: MasterList, weekday: int, today: date | None
 ) -> tuple[date | None, str, date | None]:
     """(week, week_source, filled_on): template identity first, then 填报日期, else left to arrival time."""
     ident = ctx.book.identity
@@ -160,7 +119,7 @@ def _iso_date(value: str) -> date | None:
 
 
 # ----------------------------------------------------------------- contact
-def _check_contact(ctx: _Context, block: Block) -> tuple[str, str]:
+def _check_contact(ctx: Context, block: Block) -> tuple[str, str]:
     """联系人 and 联系电话, normalised; missing or malformed values are flagged at their cells."""
     contact = nz.text(block.value("contact"))
     if not contact:
@@ -176,7 +135,7 @@ def _check_contact(ctx: _Context, block: Block) -> tuple[str, str]:
     return contact, phone
 
 
-def _check_formula(ctx: _Context, value: Any, cell: str) -> None:
+def _check_formula(ctx: Context, value: Any, cell: str) -> None:
     """Text that looks like a formula is kept literally; say so, since Excel would have shown something else."""
     if isinstance(value, str) and value.strip().startswith("="):
         shown = nz.text(value)
@@ -185,7 +144,7 @@ def _check_formula(ctx: _Context, value: Any, cell: str) -> None:
 
 # ----------------------------------------------------------------- rows
 def _read_rows(
-    ctx: _Context,
+    ctx: Context,
     table: Table,
     master: MasterList,
     unit: str | None,
@@ -194,12 +153,15 @@ def _read_rows(
 ) -> list[ReturnRow]:
     """Measure rows from below the header to the footer; later duplicates replace earlier ones."""
     by_no: dict[int, ReturnRow] = {}
+    ctx.not_assigned = []
     for index in range(table.header + 1, table.end):
         cells = table.cells(index)
+        line = table.sheet.rows[index]
         if (
-            is_blank_row(table.sheet.rows[index])
-            or is_heading(cells, table.sheet.rows[index])
+            is_blank_row(line)
+            or is_heading(cells, line)
             or table.is_header_row(index)
+            or (is_total(line) and nz.measure_no(cells.get("no")) is None)
         ):
             continue
         row = _read_row(ctx, table, index, cells, master, unit, base_year, today)
@@ -209,13 +171,23 @@ def _read_rows(
             earlier = by_no.pop(row.measure_no)
             ctx.add("measure-duplicate", cell=table.ref("no", index), no=row.measure_no, other_row=earlier.row)
         by_no[row.measure_no] = row
+    _report_not_assigned(ctx, ctx.not_assigned)
     if unit is not None:
         _check_missing(ctx, master, unit, by_no)
     return sorted(by_no.values(), key=lambda r: r.row)
 
 
+def _report_not_assigned(ctx: Context, found: list[tuple[int, str]]) -> None:
+    """A unit that pasted the whole list gets one line about the other units' measures, not thirty."""
+    if len(found) > GROUP_AFTER:
+        ctx.add("measure-not-assigned", cell=found[0][1], no=[no for no, _ in found])
+        return
+    for no, cell in found:
+        ctx.add("measure-not-assigned", cell=cell, no=no)
+
+
 def _read_row(
-    ctx: _Context,
+    ctx: Context,
     table: Table,
     index: int,
     cells: dict[str, Any],
@@ -227,12 +199,12 @@ def _read_row(
     """One row → ReturnRow, or None when it cannot be tied to a measure of this unit."""
     for key, value in cells.items():
         _check_formula(ctx, value, table.ref(key, index))
-    no = _measure_of_row(ctx, table, index, cells, master)
+    no = _measure_of_row(ctx, table, index, cells, master, unit)
     if no is None:
         return None
     measure = master.measure(no)
     if unit is not None and measure is not None and unit not in measure.units:
-        ctx.add("measure-not-assigned", cell=table.ref("no", index), no=no)
+        ctx.not_assigned.append((no, table.ref("no", index)))
         return None
     row = ReturnRow(
         measure_no=no,
@@ -250,12 +222,15 @@ def _read_row(
     return row
 
 
-def _measure_of_row(ctx: _Context, table: Table, index: int, cells: dict[str, Any], master: MasterList) -> int | None:
-    """The master measure number of a row, from 序号 or, when 序号 is blank, from the measure text."""
+def _measure_of_row(
+    ctx: Context, table: Table, index: int, cells: dict[str, Any], master: MasterList, unit: str | None
+) -> int | None:
+    """The master measure number of a row, from 序号; the measure text wins when it names another of the unit's."""
     raw = cells.get("no")
     cell = table.ref("no", index)
+    by_text = _measure_by_text(master, cells.get("text"))
     if nz.is_blank(raw):
-        no = _measure_by_text(master, cells.get("text"))
+        no = by_text
         if no is not None:
             ctx.add("measure-no-inferred", cell=cell, no=no)
             return no
@@ -263,6 +238,10 @@ def _measure_of_row(ctx: _Context, table: Table, index: int, cells: dict[str, An
         ctx.add("measure-no-empty", cell=cell, value=content if len(content) <= 30 else content[:29] + "…")
         return None
     no = nz.measure_no(raw)
+    # People typing a return from scratch number their own rows 1, 2, 3 … while pasting the measure text.
+    if by_text is not None and by_text != no and (unit is None or unit in master.measure(by_text).units):  # type: ignore[union-attr]
+        ctx.add("measure-no-mismatch", cell=cell, value=nz.text(raw), no=by_text)
+        return by_text
     if no is None or master.measure(no) is None:
         ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
         return None
@@ -278,29 +257,31 @@ def _measure_by_text(master: MasterList, value: Any) -> int | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _row_status(ctx: _Context, table: Table, index: int, raw: Any, no: int) -> str | None:
+def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> str | None:
     cell = table.ref("status", index)
     if nz.is_blank(raw):
         ctx.add("status-empty", cell=cell, no=no)
         return None
-    found = nz.status(raw)
+    found, interpreted = nz.read_status(raw)
     if found is None:
         ctx.add("status-unknown", cell=cell, value=nz.text(raw))
+    elif interpreted:
+        ctx.add("status-interpreted", cell=cell, value=nz.text(raw), status=found)
     return found
 
 
 def _row_date(
-    ctx: _Context, table: Table, index: int, raw: Any, base_year: int | None, today: date | None
+    ctx: Context, table: Table, index: int, raw: Any, base_year: int | None, today: date | None
 ) -> date | None:
     if nz.is_blank(raw):
         return None
     found = nz.parse_date(raw, base_year, today)
-    if found is None:
+    if found is None and not nz.is_no_date_word(raw):
         ctx.add("date-invalid", cell=table.ref("expected", index), value=nz.text(raw))
     return found
 
 
-def _check_missing(ctx: _Context, master: MasterList, unit: str, by_no: dict[int, ReturnRow]) -> None:
+def _check_missing(ctx: Context, master: MasterList, unit: str, by_no: dict[int, ReturnRow]) -> None:
     missing = [m.no for m in master.measures_of(unit) if m.no not in by_no]
     if missing:
         ctx.add("measure-missing", nos=missing)

@@ -117,12 +117,28 @@ def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[An
                 ("read-too-many-rows", meta.name, {"sheet_name": meta.name, "rows": end[0] + 1, "cols": end[1] + 1})
             )
             continue
-        grid = _clean(sheet.to_python(skip_empty_area=False)) if end is not None else []
+        grid = _clean(_fill_vertical_merges(sheet.to_python(skip_empty_area=False), sheet)) if end is not None else []
         if meta.name.strip().lower() == IDENTITY_SHEET:
             identity = _identity(grid)
         else:
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible))
     return ("ok", sheets, identity, notes)
+
+
+def _fill_vertical_merges(rows: list[list[Any]], sheet: Any) -> list[list[Any]]:
+    """A value merged down one column (same 存在问题 for two measures, a 类别 spanning rows) applies to each row."""
+    try:
+        merged = sheet.merged_cell_ranges or []
+    except Exception:  # noqa: BLE001 - not every format reports merges; then there is nothing to fill
+        return rows
+    for (top, col), (bottom, right) in merged:
+        if col != right or bottom <= top or top >= len(rows) or col >= len(rows[top]):
+            continue
+        value = rows[top][col]
+        for row in rows[top + 1 : bottom + 1]:
+            if col < len(row) and row[col] in ("", None):
+                row[col] = value
+    return rows
 
 
 def _clean(rows: list[list[Any]]) -> list[list[Any]]:

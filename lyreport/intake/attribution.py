@@ -1,0 +1,112 @@
+"""Whose return is this: template identity, 填报单位, sender, file name, sheet name, and as a last resort the measures.
+
+Several sources may name a unit; the first counts and disagreement is reported. A cell naming two units
+(a joint return, "市医疗保障局、市卫健委") is ambiguous and never resolved by picking one of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..master import Match, UnitDirectory
+from ..models import MasterList, WorkbookData
+from ..problems import Problem, problem
+from . import normalize as nz
+from .layout import Block
+
+SOURCE_LABELS = {
+    "template": "模板标识",
+    "block": "填报单位",
+    "email": "发件人邮箱",
+    "file": "文件名",
+    "sheet": "工作表名",
+}
+# Separators between unit names in one cell or file name; none of them occurs inside a unit name.
+_SEPARATORS = re.compile(r"[、,，;；/／+＋&\s]+|与|及|联合")
+_GENERIC_SHEETS = re.compile(r"^(?:sheet\d*|工作表\d*|落实情况|.*报表|.*台账|.*清单)$", re.IGNORECASE)
+
+
+@dataclass
+class Context:
+    """Where problems point and who they concern, shared by the helpers of one parse."""
+
+    book: WorkbookData
+    sheet: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    not_assigned: list[tuple[int, str]] = field(default_factory=list)  # (measure, cell) of other units' rows
+
+    def add(self, code: str, cell: str = "", **fields: Any) -> None:
+        self.problems.append(problem(code, file=self.book.file.display, sheet=self.sheet, cell=cell, **fields))
+
+
+def units_in_text(directory: UnitDirectory, text: str) -> Match:
+    """The unit a free text names; two units named side by side ("医保局、卫健委") make it ambiguous."""
+    whole = directory.find_in_text(text)
+    named: list[str] = []
+    for part in _SEPARATORS.split(text):
+        found = directory.find_in_text(part).unit if part else None
+        if found and found not in named:
+            named.append(found)
+    if len(named) > 1:
+        return Match(None, sorted(named))
+    return whole
+
+
+def identify_unit(ctx: Context, block: Block, directory: UnitDirectory) -> tuple[str | None, str, list[str]]:
+    """(unit, reason if None, sources that said something) from the first source naming one; warns on conflict."""
+    said: list[tuple[str, str]] = []
+    written = nz.text(block.value("unit"))
+    ident = str(ctx.book.identity.get("unit") or "").strip()
+    if ident:
+        known = directory.get(ident)
+        unit = known.name if known else directory.match(ident).unit
+        if unit:
+            said.append(("template", unit))
+        else:
+            ctx.add("template-unit-unknown", name=ident)
+    block_note = _match_block_unit(ctx, block, directory, written, said)
+    sender = (ctx.book.file.sender or "").strip()
+    if sender and (unit := directory.by_email(sender).unit):
+        said.append(("email", unit))
+    if unit := units_in_text(directory, ctx.book.file.display).unit:
+        said.append(("file", unit))
+    if not _GENERIC_SHEETS.match(ctx.sheet.strip()) and (unit := units_in_text(directory, ctx.sheet).unit):
+        said.append(("sheet", unit))
+    if not said:
+        reason = f"{block_note}，发件人和文件名中也找不到单位名录中的单位，请在表中“填报单位”处填写单位名称"
+        return None, reason, []
+    chosen = said[0][1]
+    if any(unit != chosen for _, unit in said):
+        details = "；".join(f"{SOURCE_LABELS[source]}为“{unit}”" for source, unit in said)
+        ctx.add("unit-conflict", details=details, chosen=chosen)
+    return chosen, "", [source for source, _ in said]
+
+
+def _match_block_unit(
+    ctx: Context, block: Block, directory: UnitDirectory, written: str, said: list[tuple[str, str]]
+) -> str:
+    """Match the 填报单位 text; returns a phrase for the unit-unknown reason."""
+    if not written:
+        return "表中未填写填报单位"
+    match = directory.match(written)
+    if match.unit is None and not match.ambiguous:
+        match = units_in_text(directory, written)  # "洛阳市交通运输局综合科", "市卫健委（盖章）"
+    if match.unit:
+        said.append(("block", match.unit))
+        return ""
+    if match.ambiguous:
+        ctx.add("unit-ambiguous", cell=block.cell("unit"), name=written, candidates=match.candidates)
+        return f"填报单位“{written}”可对应多个单位（{'、'.join(match.candidates)}）"
+    ctx.add("unit-name-unknown", cell=block.cell("unit"), name=written)
+    return f"填报单位“{written}”不在单位名录中"
+
+
+def infer_unit(master: MasterList, numbers: list[int]) -> str | None:
+    """The one unit responsible for every measure reported, when no name was found anywhere; else None."""
+    wanted = {no for no in numbers if master.measure(no) is not None}
+    if len(wanted) < 2:  # one shared measure says too little
+        return None
+    owners = [unit for unit in master.units if wanted <= {m.no for m in master.measures_of(unit)}]
+    return owners[0] if len(owners) == 1 else None
