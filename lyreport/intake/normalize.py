@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK
@@ -316,6 +317,11 @@ def header_label(value: Any) -> str | None:
     """The field a table header cell names ("no", "text", "status", "progress" …) or None."""
     if not isinstance(value, str) or len(value) > 40:
         return None
+    return _header_label(value)
+
+
+@lru_cache(maxsize=4096)  # the same few labels recur in every return; this is the hot path of parsing
+def _header_label(value: str) -> str | None:
     for key in (label_key(value), label_key(value, strip_notes=True)):
         found = _HEADER_INDEX.get(key) or WEAK_LABELS.get(key)
         if found:
