@@ -19,14 +19,16 @@ from .history import (
     open_history,
     period_rank,
     previous_state,
+    recorded_period,
     replace_week,
     restore_inputs,
+    week_inputs,
 )
 from .intake.pipeline import Progress, read_files, run_intake
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import assign_week, merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, SourceFile, WeekResult
-from .problems import Problem, has_errors
+from .problems import Problem, has_errors, problem
 from .render.ledger import ledger_filename as LEDGER_NAME
 from .render.ledger import write_ledger
 from .render.notices import render_mail, render_reminders
@@ -87,7 +89,8 @@ def load_context(workspace: Path | None = None, master: Path | None = None) -> C
         raise LyreportError(str(exc)) from None
     master_path = master if master is not None else ws.templates / config.master_file
     if not master_path.is_absolute() and not master_path.exists():
-        master_path = ws.templates / master_path
+        candidates = [ws.root / master_path, ws.templates / master_path, ws.templates / master_path.name]
+        master_path = next((c for c in candidates if c.exists()), master_path)
     try:
         directory = load_directory(ws.templates / config.directory_file)
         master_list, notes = load_master(master_path, directory)
@@ -105,6 +108,10 @@ def resolve_deadline(context: Context, week: date | None, now: datetime | None =
 
 
 def _period(context: Context, conn: Any, deadline: datetime) -> int:
+    """第N期: frozen once a week is recorded; else from config first_week, else the week's rank in history."""
+    recorded = recorded_period(conn, context.master.list_id, deadline.date())
+    if recorded is not None:
+        return recorded
     first = str(context.config.summary.get("first_week", "") or "")
     with contextlib.suppress(ValueError):
         start = deadline_for(date.fromisoformat(first), context.config).date()
@@ -172,9 +179,24 @@ def run_week(
                 source, work, context.master, context.directory, context.config, workers=workers, progress=progress
             )
             intake.problems = context.notes + intake.problems
+            if not intake.files and not intake.problems:
+                intake.problems.append(problem("inbox-empty", file=str(source)))
+            if not rebuild and _would_erase(context, conn, intake, deadline):
+                raise LyreportError(
+                    f"收件箱中没有属于 {deadline.date().isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
+                    "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
+                )
             return _record_and_render(context, conn, intake, deadline, source, outbox)
     finally:
         conn.close()
+
+
+def _would_erase(context: Context, conn: Any, intake: IntakeResult, deadline: datetime) -> bool:
+    """True when a recorded week with archived inputs would be replaced by one with no inputs at all."""
+    if not week_inputs(conn, context.master.list_id, deadline.date()):
+        return False
+    assigned, _ = assign_week(intake, deadline, context.config, context.master)
+    return not (assigned.counted or assigned.failed or assigned.scans)
 
 
 def _record_and_render(
@@ -280,7 +302,15 @@ def make_templates(
     for (name, no), row in prev.last_rows.items():
         previous.setdefault(name, {})[no] = row
     target = folder or _output_paths(context, context.workspace.outbox, deadline.date()).folder / "templates"
-    return write_templates(context.master, context.directory, deadline.date(), target, units=units, previous=previous)
+    return write_templates(
+        context.master,
+        context.directory,
+        deadline.date(),
+        target,
+        units=units,
+        previous=previous,
+        config=context.config,
+    )
 
 
 # ----------------------------------------------------------------- check

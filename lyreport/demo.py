@@ -7,7 +7,7 @@ import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from .api import load_context, run_week
+from .api import LyreportError, load_context, run_week
 from .config import Workspace
 from .master import UnitDirectory
 from .models import DONE, LAGGING, NOT_STARTED, ON_TRACK, MasterList
@@ -25,6 +25,7 @@ from .samples import (
 from .workspace import bundled, init_workspace, write_directory_workbook
 
 DEMO_WEEK = date(2021, 1, 7)
+DEMO_MARKER = ".lyreport-demo"
 SEED = 20210107
 _ADVANCE = {NOT_STARTED: ON_TRACK, ON_TRACK: DONE, LAGGING: ON_TRACK, DONE: DONE}
 
@@ -133,10 +134,14 @@ def _special_files(folder: Path, master: MasterList, directory: UnitDirectory, w
 def build_demo(folder: Path, *, weeks: int = 3) -> tuple[Path, date]:
     """Create the demo workspace; earlier weeks are processed, the last week waits in inbox/."""
     if folder.exists() and any(folder.iterdir()):
-        shutil.rmtree(folder / "inbox", ignore_errors=True)
-        shutil.rmtree(folder / "history", ignore_errors=True)
-        shutil.rmtree(folder / "outbox", ignore_errors=True)
+        if not (folder / DEMO_MARKER).is_file():
+            raise LyreportError(
+                f"“{folder}”不是空文件夹，也不是以前生成的演示目录。为免误删文件，请换一个新文件夹名再运行 lyreport demo。"
+            )
+        for part in ("inbox", "history", "outbox", "往期报表"):  # a previous demo: start it afresh
+            shutil.rmtree(folder / part, ignore_errors=True)
     ws, _ = init_workspace(folder)
+    (folder / DEMO_MARKER).write_text("lyreport demo workspace\n", encoding="utf-8")
     rng = random.Random(SEED)
     _directory_with_contacts(ws, rng)
     context = load_context(folder)

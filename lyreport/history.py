@@ -106,6 +106,17 @@ def latest_week(conn: sqlite3.Connection, list_id: str) -> date | None:
     return date.fromisoformat(last) if last else None
 
 
+def recorded_period(conn: sqlite3.Connection, list_id: str, week: date) -> int | None:
+    found = conn.execute("SELECT period FROM weeks WHERE list_id=? AND week=?", (list_id, week.isoformat())).fetchone()
+    return found[0] if found else None
+
+
+def week_inputs(conn: sqlite3.Connection, list_id: str, week: date) -> list[str]:
+    """SHA-256 of the archived inputs of a recorded week."""
+    query = "SELECT sha256 FROM inputs WHERE list_id=? AND week=?"
+    return [sha for (sha,) in conn.execute(query, (list_id, week.isoformat()))]
+
+
 def period_rank(conn: sqlite3.Connection, list_id: str, week: date) -> int:
     """1-based position of `week` among the recorded weeks (counting it even if not yet recorded)."""
     earlier = conn.execute(
@@ -119,7 +130,7 @@ def replace_week(
 ) -> None:
     """Replace every record of the result's week; the caller wraps this in a transaction."""
     key = (result.list_id, result.week.isoformat())
-    for table in ("weeks", "unit_weeks", "measure_weeks", "rows", "inputs"):
+    for table in ("weeks", "unit_weeks", "measure_weeks", "rows"):
         conn.execute(f"DELETE FROM {table} WHERE list_id=? AND week=?", key)
     conn.execute(
         "INSERT INTO weeks VALUES (?,?,?,?,?)",
@@ -134,8 +145,9 @@ def replace_week(
         [(*key, m.no, m.status, m.light, int(m.overdue), int(m.closed)) for m in result.measures],
     )
     conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", list(_row_records(result)))
+    # Inputs accumulate: a file archived for this week stays referenced even if it left the inbox.
     conn.executemany(
-        "INSERT INTO inputs VALUES (?,?,?,?,?,?)",
+        "INSERT OR REPLACE INTO inputs VALUES (?,?,?,?,?,?)",
         [(*key, a.sha256, a.name, str(a.archived), a.received_at.isoformat()) for a in inputs],
     )
 

@@ -36,20 +36,30 @@ class Assigned:
     """Returns, failures and scans that answer the report week."""
 
     counted: dict[str, ParsedReturn]
-    other_weeks: set[str]  # display names of returns that answer another week
+    elsewhere: set[str]  # display names of files that belong to another week or list
     superseded: dict[str, list[ParsedReturn]]
     failed: dict[str, list[FailedFile]]
     scans: set[str]
 
 
-def return_week(ret: ParsedReturn, config: Config) -> date:
-    """The deadline day a return answers: its template week, else 填报日期, else its arrival time."""
+def declared_week(ret: ParsedReturn, config: Config) -> date | None:
+    """The week a return says it answers: its template identity, else its 填报日期."""
     if ret.week_source == "template" and ret.week:
         return ret.week
     if ret.filled_on:
         filled = datetime.combine(ret.filled_on, datetime.min.time(), tzinfo=config.timezone)
         return week_of_received(filled, config).date()
-    return week_of_received(ret.file.received_at, config).date()
+    return None
+
+
+def return_week(ret: ParsedReturn, config: Config) -> date:
+    """The deadline day a return answers: what it declares, else its arrival time."""
+    return declared_week(ret, config) or week_of_received(ret.file.received_at, config).date()
+
+
+def _other_list(ret: ParsedReturn, master: MasterList) -> bool:
+    list_id = ret.identity.get("list_id", "")
+    return bool(list_id) and list_id != master.list_id
 
 
 def assign_week(
@@ -57,24 +67,31 @@ def assign_week(
 ) -> tuple[Assigned, list[Problem]]:
     """Pick what belongs to the report week; among several returns of a unit the latest received counts."""
     week = deadline.date()
-    responsible, list_title = set(master.units), master.title
     problems: list[Problem] = []
     candidates: dict[str, list[ParsedReturn]] = {}
-    other_weeks: set[str] = set()
+    elsewhere: set[str] = set()
+    failed: dict[str, list[FailedFile]] = {}
+    for fail in intake.failed:
+        if week_of_received(fail.file.received_at, config).date() != week:
+            elsewhere.add(fail.file.display)
+        elif fail.unit:
+            failed.setdefault(fail.unit, []).append(fail)
     for ret in intake.returns:
-        if not ret.usable or ret.unit is None:
-            continue
-        if ret.unit not in responsible:
-            problems.append(
-                problem("unit-not-responsible", file=ret.file.display, unit=ret.unit, list_title=list_title)
-            )
-            continue
         answered = return_week(ret, config)
-        if answered != week:
-            other_weeks.add(ret.file.display)
-            problems.append(problem("week-other", file=ret.file.display, unit=ret.unit, week=answered.isoformat()))
+        if _other_list(ret, master) or answered != week:
+            elsewhere.add(ret.file.display)
+            if not _other_list(ret, master):
+                problems.append(_other_week(ret, answered, week, config))
             continue
-        candidates.setdefault(ret.unit, []).append(ret)
+        if ret.unit is not None and ret.unit not in master.units:
+            problems.append(
+                problem("unit-not-responsible", file=ret.file.display, unit=ret.unit, list_title=master.title)
+            )
+        elif ret.unit is not None and not ret.usable:  # received but unusable: 报送有误, not 未报送
+            reason = "；".join(ret.errors) or "无法识别为落实情况报表"
+            failed.setdefault(ret.unit, []).append(FailedFile(ret.file, reason, ret.unit))
+        elif ret.unit is not None:
+            candidates.setdefault(ret.unit, []).append(ret)
     counted: dict[str, ParsedReturn] = {}
     superseded: dict[str, list[ParsedReturn]] = {}
     for unit, rets in candidates.items():
@@ -83,12 +100,19 @@ def assign_week(
         superseded[unit] = rets[:-1]
         for old in rets[:-1]:
             problems.append(problem("duplicate-return", file=old.file.display, unit=unit, newer=rets[-1].file.display))
-    failed: dict[str, list[FailedFile]] = {}
-    for fail in intake.failed:
-        if fail.unit and week_of_received(fail.file.received_at, config).date() == week:
-            failed.setdefault(fail.unit, []).append(fail)
     scans = {s.unit for s in intake.scans if s.unit and week_of_received(s.file.received_at, config).date() == week}
-    return Assigned(counted, other_weeks, superseded, failed, scans), problems
+    return Assigned(counted, elsewhere, superseded, failed, scans), problems
+
+
+def _other_week(ret: ParsedReturn, answered: date, week: date, config: Config) -> Problem:
+    """Arrived this week but declares an earlier one: likely last week's form sent again — say so loudly."""
+    arrived = week_of_received(ret.file.received_at, config).date()
+    if arrived == week and answered < week:
+        source = "报表模板标识" if ret.week_source == "template" else "填报日期"
+        return problem(
+            "week-stale", file=ret.file.display, unit=ret.unit or "", source=source, week=answered.isoformat()
+        )
+    return problem("week-other", file=ret.file.display, unit=ret.unit or "", week=answered.isoformat())
 
 
 def combine_status(statuses: list[str | None]) -> str | None:
@@ -239,7 +263,7 @@ def merge_week(
     units = [_unit_week(u, master, assigned, deadline, previous) for u in master.units]
     measures = [_measure_week(m, assigned, deadline.date(), config, previous) for m in master.measures]
     # Findings about files that answer another week belong to that week's report, not this one.
-    own = [p for p in intake.problems if p.file not in assigned.other_weeks]
+    own = [p for p in intake.problems if p.file not in assigned.elsewhere or p.code == "template-other-list"]
     problems = own + problems + _unit_problems(units, deadline, config)
     return WeekResult(
         list_id=master.list_id,

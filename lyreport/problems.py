@@ -46,6 +46,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "当前目录不是 lyreport 工作目录（缺少 {path}）。请先运行 lyreport init 创建工作目录，或用 --workspace 指定",
     ),
     # --- discover (intake/discover.py) ---
+    "inbox-empty": (WARNING, "收件箱中没有找到任何文件，请确认各单位报送的文件已放入该文件夹"),
     "file-ignored": (INFO, "已忽略：{reason}"),
     "file-unsupported": (WARNING, "不是可识别的报表或扫描件（扩展名“{ext}”），未处理"),
     "file-too-large": (ERROR, "文件过大（{size}），超过上限 {limit}，未读取"),
@@ -117,6 +118,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "scan-only": (WARNING, "{unit}只报送了扫描件，未收到电子版报表"),
     # --- merge ---
     "unit-missing": (WARNING, "{unit}本周未报送"),
+    "week-stale": (
+        WARNING,
+        "本周收到，但{source}注明属于 {week} 这一周，可能误用了往期报表，未计入本周，请与报送单位核实",
+    ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
 }

@@ -130,3 +130,22 @@ def test_demo_runs(tmp_path):
     assert "未报送：市体育局、市林业局" in result.output
     assert "报送有误：市金融工作局" in result.output
     assert Path(tmp_path / "演示" / "outbox" / "工作台账.xlsx").is_file()
+
+
+def test_demo_refuses_a_real_workspace(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    keep = root / "inbox" / "重要来信.eml"
+    keep.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(main, ["demo", str(root)])
+    assert result.exit_code == 2 and "不是空文件夹" in result.output
+    assert keep.read_text(encoding="utf-8") == "x"
+
+
+def test_master_relative_to_workspace(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    args = ["template", "--workspace", str(root), "--week", "2021-01-07", "--master", "templates/七大行动清单.xlsx"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "已生成 15 个报表模板" in result.output

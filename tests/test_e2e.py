@@ -234,3 +234,22 @@ def test_scan_in_same_email_counts_for_that_unit(tmp_path):
     data = json.loads(_run(root, W1, inbox, "--json").output)
     edu = next(u for u in data["units"] if u["name"] == "市教育局")
     assert edu["state"] == "on_time" and edu["scan_received"] is True
+
+
+def test_rerun_with_files_gone_refuses_instead_of_erasing(three_weeks, tmp_path):
+    root, _, _ = three_weeks
+    before = _summary(root, W1)
+    empty = tmp_path / "空收件箱"
+    empty.mkdir()
+    result = _run(root, W1, empty)
+    assert result.exit_code == 2 and "--rebuild" in result.output
+    assert _summary(root, W1) == before
+    rebuilt = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", W1.isoformat(), "--rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert _summary(root, W1)["period"] == 1  # periods are frozen once issued
+
+
+def test_outputs_readable_by_the_office(three_weeks):
+    root, _, _ = three_weeks
+    mode = (root / "outbox" / W3.isoformat() / "summary.json").stat().st_mode & 0o777
+    assert mode & 0o044 == 0o044

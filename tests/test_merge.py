@@ -96,12 +96,51 @@ def test_undated_return_received_after_deadline_is_late_not_next_week(master):
     assert following.unit("市教育局").state == "missing"
 
 
-def test_return_for_another_week_not_counted(master):
+def test_return_for_next_week_not_counted(master):
+    intake = _all_on_time(master, 市教育局=1)
+    intake.returns.append(_return(master, "市教育局", _at(WEEK, 9), week=WEEK + timedelta(days=7)))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit("市教育局").state == "missing"
+    assert any(p.code == "week-other" for p in result.problems)
+
+
+def test_last_week_form_sent_this_week_is_flagged_not_counted(master):
     intake = _all_on_time(master, 市教育局=1)
     intake.returns.append(_return(master, "市教育局", _at(WEEK, 9), week=WEEK - timedelta(days=7)))
     result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
     assert result.unit("市教育局").state == "missing"
-    assert any(p.code == "week-other" for p in result.problems)
+    stale = [p for p in result.problems if p.code == "week-stale"]
+    assert stale and stale[0].severity == "warning" and "2020-12-31" in stale[0].message
+
+
+def test_unusable_return_from_a_known_unit_is_invalid_not_missing(master):
+    intake = _all_on_time(master, 市教育局=1)
+    bad = _return(master, "市教育局", _at(WEEK, 9))
+    bad.rows, bad.errors = [], ["表中没有读到任何有效的措施行"]
+    intake.returns.append(bad)
+    unit = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1).unit("市教育局")
+    assert unit.state == "invalid" and unit.files == ["市教育局.xlsx"] and "有效的措施行" in unit.invalid_reason
+
+
+def test_return_made_for_another_list_is_set_aside(master):
+    intake = _all_on_time(master, 市教育局=1)
+    other = _return(master, "市教育局", _at(WEEK, 9))
+    other.identity = {"list_id": "ly-dsq-7"}
+    intake.returns.append(other)
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit("市教育局").state == "missing"
+
+
+def test_failed_file_of_an_earlier_week_does_not_leak(master):
+    intake = _all_on_time(master)
+    old = _file("旧的坏文件.xlsx", _at(WEEK - timedelta(days=7), 9))
+    intake.failed.append(FailedFile(old, "文件已损坏", "市教育局"))
+    from lyreport.problems import problem
+
+    intake.problems.append(problem("read-corrupt", file=old.display, reason="截断"))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert not [p for p in result.problems if p.file == "旧的坏文件.xlsx"]
+    assert result.unit("市教育局").state == "on_time"
 
 
 @pytest.mark.parametrize(
