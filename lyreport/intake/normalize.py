@@ -305,6 +305,7 @@ _HEADER_INDEX = {word: key for key, words in _HEADER_WORDS.items() for word in w
 _NOTE = re.compile(r"\([^()]*\)")
 
 
+@lru_cache(maxsize=8192)  # measure texts are compared with every row; labels recur in every return
 def label_key(value: Any, strip_notes: bool = False) -> str:
     """A label cell reduced for comparison: NFKC, no spaces, line breaks or punctuation; optionally no (notes)."""
     key = re.sub(r"\s+", "", _nfkc(value))

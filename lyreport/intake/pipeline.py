@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..master import UnitDirectory
-from ..models import FailedFile, IntakeResult, MasterList, Scan, SourceFile
+from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ..problems import ERROR, Problem, problem
 from .discover import discover
 from .parse import parse_workbook
@@ -39,27 +39,30 @@ def read_files(
     """Read and parse already-discovered files."""
     result = IntakeResult(files=list(files))
     workbooks = [f for f in files if f.kind == "workbook"]
-    books, problems = read_workbooks(workbooks, workers=workers)
-    result.problems += problems
-    by_display = {b.file.display: b for b in books}
-    for index, file in enumerate(workbooks, start=1):
-        book = by_display.get(file.display)
+    outcomes: dict[str, tuple[ParsedReturn | None, list[Problem]]] = {}
+
+    def parse_as_read(file: SourceFile, book: WorkbookData | None, problems: list[Problem]) -> None:
+        # Runs while the workers read the next files; results are put back in input order below.
+        found = list(problems)
         parsed = None
         if book is not None:
-            parsed, found = parse_workbook(book, master, directory, deadline_weekday=config.deadline_weekday)
-            result.problems += found
+            parsed, more = parse_workbook(book, master, directory, deadline_weekday=config.deadline_weekday)
+            found += more
+        outcomes[file.display] = (parsed, found)
+        if progress:
+            progress(len(outcomes), len(workbooks))
+
+    read_workbooks(workbooks, workers=workers, on_read=parse_as_read)
+    for file in workbooks:
+        parsed, found = outcomes[file.display]
         if parsed is not None:
             result.returns.append(parsed)
         else:
-            reason = _first_error(result.problems, file.display)
             unit = attribute(file, directory)
-            result.failed.append(FailedFile(file, reason, unit))
+            result.failed.append(FailedFile(file, _first_error(found), unit))
             if unit:  # say whose file it was, so 问题清单 can be sorted by unit
-                result.problems = [
-                    replace(p, unit=unit) if p.file == file.display and not p.unit else p for p in result.problems
-                ]
-        if progress:
-            progress(index, len(workbooks))
+                found = [replace(p, unit=unit) if not p.unit else p for p in found]
+        result.problems += found
     # A scan that came in the same e-mail or zip as a return belongs to that return's unit.
     by_origin = {
         r.file.origin: r.unit
@@ -92,8 +95,8 @@ def run_intake(
     return result
 
 
-def _first_error(problems: list[Problem], display: str) -> str:
+def _first_error(problems: list[Problem]) -> str:
     for p in problems:
-        if p.file == display and p.severity == ERROR:
+        if p.severity == ERROR:
             return p.message
     return "无法识别为落实情况报表"

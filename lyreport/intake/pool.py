@@ -47,10 +47,12 @@ def isolated_map(
     workers: int = 2,
     timeout: float = 30.0,
     memory_mb: int = 1024,
+    on_result: Callable[[int, Any], None] | None = None,
 ) -> list[Any]:
     """[func(a) for a in args] computed in worker processes; failed items become Failure.
 
     `func` must be a module-level function returning plain data (lists, dicts, str, numbers, dates).
+    `on_result(index, result)` is called as each answer arrives, while the workers go on with the rest.
     OSError if not a single worker process can be started.
     """
     if not args:
@@ -64,8 +66,14 @@ def isolated_map(
             if not pool.workers:  # the system refuses new processes: give up on the rest, honestly
                 for index in queue:
                     results[index] = Failure("crashed", "无法启动读取进程")
+                    if on_result is not None:
+                        on_result(index, results[index])
                 break
-            pool.collect(results, timeout)
+            done = pool.collect(results, timeout)
+            if on_result is not None:
+                pool.dispatch(queue, args, results)  # keep the workers busy while the parent handles answers
+                for index in done:
+                    on_result(index, results[index])
     finally:
         pool.close()
     return results
@@ -107,27 +115,31 @@ class _Pool:
                 kept.append(current)
         self.workers = kept
 
-    def collect(self, results: list[Any], timeout: float) -> None:
-        """Wait for the first answer, death or deadline among busy workers and record it."""
+    def collect(self, results: list[Any], timeout: float) -> list[int]:
+        """Wait for the first answer, death or deadline among busy workers; record and return what finished."""
         busy = self.busy()
         if not busy:
-            return
+            return []
         deadline = min(w.started for w in busy) + timeout
         waitables: list[Any] = [w.conn for w in busy] + [w.process.sentinel for w in busy]
         ready = set(wait(waitables, timeout=max(0.0, deadline - time.monotonic())))
         now = time.monotonic()
         kept: list[_Worker] = []
+        done: list[int] = []
         for worker in self.workers:
             index = worker.index
             if index is not None and (worker.conn in ready or worker.process.sentinel in ready):
                 results[index] = worker.receive()
+                done.append(index)
             elif index is not None and now >= worker.started + timeout:
                 worker.kill()
                 results[index] = Failure("timeout")
+                done.append(index)
             replacement = worker if worker.alive else self._spawn()
             if replacement is not None:
                 kept.append(replacement)
         self.workers = kept
+        return done
 
     def close(self) -> None:
         for worker in self.workers:

@@ -8,6 +8,7 @@ worker process with a memory ceiling and a time limit (pool.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,32 +30,48 @@ class ReadError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+OnRead = Callable[[SourceFile, "WorkbookData | None", list[Problem]], None]
+
+
 def read_workbooks(
-    files: list[SourceFile], *, workers: int = 2, timeout: float = 30.0, memory_mb: int = 1024
+    files: list[SourceFile],
+    *,
+    workers: int = 2,
+    timeout: float = 30.0,
+    memory_mb: int = 1024,
+    on_read: OnRead | None = None,
 ) -> tuple[list[WorkbookData], list[Problem]]:
     """Read every workbook; results and problems come back in input order. Never raises for bad files.
 
-    workers=0 reads in this process (for debugging): the pre-checks still apply, the isolation does not.
+    `on_read(file, book, problems)` is called for each file as soon as it is read (in completion order),
+    so the caller can parse while the workers go on. workers=0 reads in this process (for debugging):
+    the pre-checks still apply, the isolation does not.
     """
+    outcomes: list[tuple[WorkbookData | None, list[Problem]] | None] = [None] * len(files)
+
+    def settle(index: int, answer: Any) -> None:
+        outcomes[index] = _settle(files[index], answer, timeout)
+        if on_read is not None:
+            on_read(files[index], *outcomes[index])
+
     paths = [str(f.path) for f in files]
-    if workers <= 0:
-        answers = [read_path(p) for p in paths]
-    else:
-        try:
-            answers = isolated_map(read_path, paths, workers=workers, timeout=timeout, memory_mb=memory_mb)
-        except OSError:  # cannot start processes at all (exhausted system): pre-checked in-process reading
-            answers = [read_path(p) for p in paths]
-    books: list[WorkbookData] = []
-    problems: list[Problem] = []
-    for file, answer in zip(files, answers, strict=True):
-        try:
-            book, found = _result(file, answer, timeout)
-        except Exception:  # an answer of the wrong shape: treat the worker as broken
-            book, found = None, [problem("read-crashed", file=file.display, reason="读取进程返回了无法识别的结果")]
-        if book is not None:
-            books.append(book)
-        problems += found
-    return books, problems
+    try:
+        if workers <= 0:
+            raise OSError("in-process reading requested")
+        isolated_map(read_path, paths, workers=workers, timeout=timeout, memory_mb=memory_mb, on_result=settle)
+    except OSError:  # no worker can be started (or none wanted): pre-checked in-process reading
+        for index, path in enumerate(paths):
+            if outcomes[index] is None:
+                settle(index, read_path(path))
+    books = [book for book, _ in filter(None, outcomes) if book is not None]
+    return books, [p for outcome in outcomes if outcome for p in outcome[1]]
+
+
+def _settle(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData | None, list[Problem]]:
+    try:
+        return _result(file, answer, timeout)
+    except Exception:  # an answer of the wrong shape: treat the worker as broken
+        return None, [problem("read-crashed", file=file.display, reason="读取进程返回了无法识别的结果")]
 
 
 def read_one(file: SourceFile) -> tuple[WorkbookData | None, list[Problem]]:
