@@ -25,6 +25,7 @@ from .history import (
     week_inputs,
 )
 from .intake.pipeline import Progress, read_files, run_intake
+from .intake.pool import DEFAULT_WORKERS
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import assign_week, merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, SourceFile, WeekResult
@@ -154,7 +155,7 @@ def run_week(
     master: Path | None = None,
     rebuild: bool = False,
     now: datetime | None = None,
-    workers: int = 2,
+    workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
 ) -> RunReport:
     """The Thursday job: read the inbox, merge the week, record history, write every output."""
@@ -325,7 +326,9 @@ class CheckedFile:
     problems: list[Problem]
 
 
-def check_files(paths: list[Path], workspace: Path | None = None, *, workers: int = 2) -> list[CheckedFile]:
+def check_files(
+    paths: list[Path], workspace: Path | None = None, *, workers: int = DEFAULT_WORKERS
+) -> list[CheckedFile]:
     """Read the given files exactly as run would; one CheckedFile per file found."""
     context = load_context(workspace)
     with tempfile.TemporaryDirectory(prefix="lyreport-check-") as tmp:

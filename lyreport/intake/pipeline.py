@@ -12,6 +12,7 @@ from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, Scan, S
 from ..problems import ERROR, Problem, problem
 from .discover import discover
 from .parse import parse_workbook
+from .pool import DEFAULT_WORKERS
 from .read import read_workbooks
 
 Progress = Callable[[int, int], None]
@@ -33,7 +34,7 @@ def read_files(
     directory: UnitDirectory,
     config: Config,
     *,
-    workers: int = 2,
+    workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
 ) -> IntakeResult:
     """Read and parse already-discovered files."""
@@ -85,7 +86,7 @@ def run_intake(
     directory: UnitDirectory,
     config: Config,
     *,
-    workers: int = 2,
+    workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
 ) -> IntakeResult:
     """Discover, read and parse everything in the inbox; never raises for bad input."""

@@ -32,6 +32,14 @@ MAX_RESULT_BYTES = 64 * 1024 * 1024
 KEEP_STDERR_ENV = "LYREPORT_WORKER_STDERR"  # set to 1 to see worker stderr when debugging
 
 
+def default_workers() -> int:
+    """One more reader than cores: the parent parses while they read, and mostly waits."""
+    return min(4, (os.cpu_count() or 1) + 1)
+
+
+DEFAULT_WORKERS = default_workers()
+
+
 @dataclass(frozen=True)
 class Failure:
     """An input whose worker died ("crashed"), overran ("timeout") or answered too much ("too-large")."""
@@ -44,7 +52,7 @@ def isolated_map(
     func: Callable[[Any], Any],
     args: Sequence[Any],
     *,
-    workers: int = 2,
+    workers: int = DEFAULT_WORKERS,
     timeout: float = 30.0,
     memory_mb: int = 1024,
     on_result: Callable[[int, Any], None] | None = None,

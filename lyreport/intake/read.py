@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from ..models import SheetData, SourceFile, WorkbookData
 from ..problems import WARNING, Problem, problem
 from . import precheck as checks
-from .pool import Failure, isolated_map
+from .pool import DEFAULT_WORKERS, Failure, isolated_map
 
 IDENTITY_SHEET = "_lyreport"
 
@@ -36,7 +36,7 @@ OnRead = Callable[[SourceFile, "WorkbookData | None", list[Problem]], None]
 def read_workbooks(
     files: list[SourceFile],
     *,
-    workers: int = 2,
+    workers: int = DEFAULT_WORKERS,
     timeout: float = 30.0,
     memory_mb: int = 1024,
     on_read: OnRead | None = None,
