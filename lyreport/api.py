@@ -215,6 +215,7 @@ def _record_and_render(
         conn.execute("BEGIN IMMEDIATE")
         try:
             staged = _render_all(context, conn, result, outputs, staging, archive)
+            _check_writable(staged)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -226,6 +227,19 @@ def _record_and_render(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RunReport(result, outputs, result_summary(result))
+
+
+def _check_writable(staged: dict[Path, Path]) -> None:
+    """Before anything is committed: an output held open in Excel/WPS (Windows locks it) stops the run."""
+    for final in staged:
+        try:
+            if final.exists():
+                with open(final, "r+b"):
+                    pass
+        except OSError:
+            raise LyreportError(
+                f"无法写入《{final.name}》：文件可能正在 Excel/WPS 中打开。请先关闭该文件再运行，本次未做任何改动。"
+            ) from None
 
 
 def _render_all(
@@ -324,6 +338,7 @@ class CheckedFile:
     week: date | None
     rows: int
     problems: list[Problem]
+    kind: str = ""  # "workbook" | "scan" | "" (ignored or unreadable before typing)
 
 
 def check_files(
@@ -334,10 +349,16 @@ def check_files(
     with tempfile.TemporaryDirectory(prefix="lyreport-check-") as tmp:
         inbox = Path(tmp) / "inbox"
         inbox.mkdir()
-        for path in paths:
-            if not path.is_file():
+        for index, path in enumerate(paths):
+            if not path.exists():
                 raise LyreportError(f"找不到文件：{path}")
-            shutil.copy2(path, inbox / path.name)
+            # Same-named files from different folders must not overwrite each other.
+            target = inbox / path.name if not (inbox / path.name).exists() else inbox / f"{index}" / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():  # a folder is checked like an inbox: everything in it
+                shutil.copytree(path, target)
+            else:
+                shutil.copy2(path, target)
         work = Path(tmp) / "work"
         work.mkdir()
         intake = run_intake(inbox, work, context.master, context.directory, context.config, workers=workers)
@@ -349,12 +370,16 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
     names = [f.display for f in intake.files] + sorted(
         {p.file for p in intake.problems if p.file} - {f.display for f in intake.files}
     )
+    other_units = {f.file.display: f.unit for f in intake.failed} | {s.file.display: s.unit for s in intake.scans}
+    kinds = {f.display: f.kind for f in intake.files}
     checked = []
     for name in names:
         ret = by_file.get(name)
         week = return_week(ret, context.config) if ret else None
         found = [p for p in intake.problems if p.file == name]
-        checked.append(CheckedFile(name, ret.unit if ret else None, week, len(ret.rows) if ret else 0, found))
+        unit = ret.unit if ret else other_units.get(name)
+        rows = len(ret.rows) if ret else 0
+        checked.append(CheckedFile(name, unit, week, rows, found, kinds.get(name, "")))
     return checked
 
 

@@ -6,11 +6,15 @@ A crash or Ctrl-C mid-write leaves the previous file intact and at most a stray 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import re
 import shutil
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +55,35 @@ def atomic_write_text(target: Path, text: str) -> None:
     atomic_write_bytes(target, text.encode("utf-8"))
 
 
-def save_workbook(workbook: Any, target: Path) -> None:
-    """Save an openpyxl Workbook atomically."""
-    with atomic_path(target) as tmp:
-        workbook.save(tmp)
+def save_workbook(workbook: Any, target: Path, when: datetime | None = None) -> None:
+    """Save an openpyxl Workbook atomically; with `when`, byte-identical for the same content."""
+    if when is None:
+        with atomic_path(target) as tmp:
+            workbook.save(tmp)
+        return
+    workbook.properties.created = when
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # openpyxl stamps "modified" with the clock; put the report time back
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    core = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+    patch = {"docProps/core.xml": lambda data: core.sub(rb"\g<1>" + stamp + rb"\g<2>", data)}
+    atomic_write_bytes(target, restamp_zip(buffer.getvalue(), when, patch))
+
+
+def restamp_zip(data: bytes, when: datetime, patch: dict[str, Any] | None = None) -> bytes:
+    """Rewrite a zip (docx/xlsx) with every entry dated `when`, optionally transforming some entries."""
+    stamp = when.timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            content = src.read(info.filename)
+            if patch and info.filename in patch:
+                content = patch[info.filename](content)
+            dst.writestr(entry, content)
+    return out.getvalue()
 
 
 def save_document(document: Any, target: Path) -> None:

@@ -107,6 +107,21 @@ class _DateType(click.ParamType):
 DATE = _DateType()
 
 
+class _PathType(click.Path):
+    """click.Path with a Chinese placeholder in the help (目录 / 文件)."""
+
+    def __init__(self, label: str, **kwargs: Any):
+        super().__init__(path_type=Path, **kwargs)
+        self.label = label
+
+    def get_metavar(self, *args: Any, **kwargs: Any) -> str:
+        return self.label
+
+
+FOLDER = _PathType("目录", file_okay=False)
+FILE = _PathType("文件", dir_okay=False)
+
+
 def _guard(debug: bool, action: Callable[[], int]) -> None:
     """Run an action; user errors become a Chinese message (exit 2), never a traceback unless --debug."""
     try:
@@ -120,7 +135,7 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
         if debug:
             traceback.print_exc()
-        click.secho(f"运行出错：{type(exc).__name__}：{exc}", fg="red", err=True)
+        click.secho(f"运行出错（程序内部错误）：{exc}", fg="red", err=True)
         click.echo("如需技术人员排查，请加 --debug 重新运行并把输出发给维护人员。", err=True)
         code = 2
     sys.exit(code)
@@ -140,7 +155,7 @@ def main() -> None:
     "init",
     help="创建工作目录：inbox（收件箱）、outbox（输出）、templates（措施清单、单位名录、配置）。已有文件不会被覆盖。",
 )
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".", metavar="[目录]")
+@click.argument("folder", type=FOLDER, default=".", metavar="[目录]")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def init_command(folder: Path, debug: bool) -> None:
     from .workspace import init_workspace
@@ -161,15 +176,13 @@ def init_command(folder: Path, debug: bool) -> None:
 @main.command("template", help="生成各单位的标准报表模板（每个责任单位一个 Excel 文件），已有历史时预填上周报送内容。")
 @click.option("--week", type=DATE, help="报送周（该周内任一日期，如 2021-01-07），默认本周。")
 @click.option("--unit", metavar="单位", help="只生成这个单位的模板（可写简称，如 发改委）。")
-@click.option(
-    "--out", "folder", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹，默认 outbox/<周>/templates。"
-)
+@click.option("--out", "folder", type=FOLDER, help="输出文件夹，默认 outbox/<周>/templates。")
 @click.option(
     "--master",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="使用其他措施清单（如 templates/七大行动清单.xlsx）。",
 )
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), help="工作目录，默认当前目录。")
+@click.option("--workspace", type=FOLDER, help="工作目录，默认当前目录。")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def template_command(
     week: date | None, unit: str | None, folder: Path | None, master: Path | None, workspace: Path | None, debug: bool
@@ -188,11 +201,15 @@ def template_command(
     "run",
     help="汇总本周报表：读取 inbox，生成通报、工作台账、催报名单和邮件草稿。\n\n退出码：0 完成；1 完成但有文件存在错误；2 无法运行。",
 )
-@click.option("--week", type=DATE, help="报送周（该周内任一日期），默认本周（周五至周日运行时为刚过去的周四）。")
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), help="收件箱文件夹，默认 inbox。")
-@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹，默认 outbox。")
-@click.option("--master", type=click.Path(dir_okay=False, path_type=Path), help="使用其他措施清单。")
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), help="工作目录，默认当前目录。")
+@click.option(
+    "--week",
+    type=DATE,
+    help="报送周：写该周截止日（周四）或之前几天的任一日期，如 2021-01-07；默认本周（截止后 3 天内运行时为刚过去的周四）。",
+)
+@click.option("--inbox", type=FOLDER, help="收件箱文件夹，默认 inbox。")
+@click.option("--outbox", type=FOLDER, help="输出文件夹，默认 outbox。")
+@click.option("--master", type=FILE, help="使用其他措施清单。")
+@click.option("--workspace", type=FOLDER, help="工作目录，默认当前目录。")
 @click.option("--rebuild", is_flag=True, help="用历史存档中该周的原始文件重新生成（不读 inbox）。")
 @click.option("--json", "as_json", is_flag=True, help="在屏幕上输出 summary.json 内容（供其他程序使用）。")
 @click.option("--quiet", "-q", is_flag=True, help="只输出结果文件路径。")
@@ -257,8 +274,8 @@ def _print_paths(report: api.RunReport) -> None:
 def _print_report(report: api.RunReport) -> None:
     r = report.result
     counts = {state: [u.name for u in r.units if u.state == state] for state in UNIT_STATES}
-    lights = {light: [m.no for m in r.measures if m.light == light and not m.closed] for light in LIGHTS}
-    click.echo(f"{r.list_title} · 第{r.period}期 · 报送截止 {cn_date(r.week)} 12:00")
+    lights = {light: [m.no for m in r.measures if m.light == light] for light in LIGHTS}
+    click.echo(f"{r.list_title} · 第{r.period}期 · 报送截止 {cn_date(r.week)} {r.deadline:%H:%M}")
     click.echo(
         f"应报单位 {len(r.units)} 个：按时 {len(counts['on_time'])}，迟报 {len(counts['late'])}，"
         f"未报 {len(counts['missing'])}，报送有误 {len(counts['invalid'])}"
@@ -270,7 +287,7 @@ def _print_report(report: api.RunReport) -> None:
     overdue = sum(1 for m in r.measures if m.overdue)
     click.echo(
         f"措施 {len(r.measures)} 条：红灯 {len(lights['red'])}，黄灯 {len(lights['yellow'])}，"
-        f"绿灯 {len(lights['green'])}，已销号 {closed}，逾期 {overdue}"
+        f"绿灯 {len(lights['green'])}（含已销号 {closed}），逾期 {overdue}"
     )
     errors = [p for p in r.problems if p.severity == ERROR]
     click.echo(f"发现问题 {len(r.problems)} 条（其中错误 {len(errors)} 条），详见工作台账“问题清单”。")
@@ -294,8 +311,8 @@ def _print_report(report: api.RunReport) -> None:
     "check",
     help="检查一个或几个报表文件（与 run 的读取方式完全相同），列出报送单位、所属周次和每个问题所在的单元格。\n\n退出码：0 无错误；1 有错误。",
 )
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件...")
-@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), help="工作目录，默认当前目录。")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="文件或文件夹...")
+@click.option("--workspace", type=FOLDER, help="工作目录，默认当前目录。")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) -> None:
     def action() -> int:
@@ -303,9 +320,12 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
         failed = False
         for item in checked:
             click.echo(f"《{item.name}》")
-            if item.unit:
-                week = cn_date(item.week) if item.week else "未能确定"
-                click.echo(f"  报送单位：{item.unit}　所属周次：{week}　填报措施 {item.rows} 条")
+            if item.kind == "scan":
+                click.echo(f"  盖章扫描件，对应单位：{item.unit or '未能确定'}")
+            elif item.week:
+                click.echo(f"  报送单位：{item.unit}　所属周次：{cn_date(item.week)}　填报措施 {item.rows} 条")
+            elif item.unit:
+                click.echo(f"  报送单位（按文件名等判断）：{item.unit}")
             for p in item.problems:
                 where = f"{p.sheet}!{p.cell} " if p.sheet and p.cell else ""
                 colour = "red" if p.severity == ERROR else None
@@ -319,7 +339,7 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
 
 
 @main.command("demo", help="生成演示工作目录（含模拟的各单位报表），并运行一次完整汇总，展示全部输出。")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="lyreport-demo", metavar="[目录]")
+@click.argument("folder", type=FOLDER, default="lyreport-demo", metavar="[目录]")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def demo_command(folder: Path, debug: bool) -> None:
     from .demo import build_demo

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CONFIG_NAME = "配置.toml"
 TEMPLATES_DIR = "templates"
@@ -97,21 +98,36 @@ def load_config(path: Path | None = None) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"配置文件 {path} 不是 UTF-8 编码，请用记事本“另存为 UTF-8”后重试") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件 {path} 格式有误：{exc}") from None
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        at = f"第 {where[1]} 行第 {where[2]} 列附近" if where else "某处"
+        raise ConfigError(
+            f"配置文件 {path} 格式有误（{at}）。请检查引号是否成对、等号两边的写法，文字要放在英文双引号中。"
+        ) from None
     try:
         return _from_raw(raw)
-    except (KeyError, ValueError, TypeError) as exc:
+    except ConfigError as exc:
         raise ConfigError(f"配置文件 {path or CONFIG_NAME} 内容有误：{exc}") from None
+    except (KeyError, ValueError, TypeError, AttributeError):
+        raise ConfigError(f"配置文件 {path or CONFIG_NAME} 内容有误，请对照默认配置检查各项的写法。") from None
 
 
 def _from_raw(raw: dict[str, Any]) -> Config:
     office = raw.get("office", {})
     deadline = raw.get("deadline", {})
     lists = raw.get("lists", {})
-    hour, minute = (int(x) for x in str(deadline.get("time", "12:00")).split(":"))
-    weekday = int(deadline.get("weekday", 4))
-    if not 1 <= weekday <= 7:
-        raise ValueError(f"deadline.weekday 应为 1～7，现为 {weekday}")
+    clock = re.fullmatch(r"\s*(\d{1,2})\s*[:：]\s*(\d{2})\s*", str(deadline.get("time", "12:00")))
+    if not clock or int(clock[1]) > 23 or int(clock[2]) > 59:
+        raise ConfigError(f'[deadline] time 应写成 "12:00" 这样的时刻，现为“{deadline.get("time")}”')
+    hour, minute = int(clock[1]), int(clock[2])
+    weekday = deadline.get("weekday", 4)
+    if not isinstance(weekday, int) or not 1 <= weekday <= 7:
+        raise ConfigError(f"[deadline] weekday 应为 1～7 的数字（4 表示周四），现为“{weekday}”")
+    try:
+        zone = ZoneInfo(str(deadline.get("timezone", "Asia/Shanghai")))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f'[deadline] timezone 无法识别：“{deadline.get("timezone")}”，北京时间请写 "Asia/Shanghai"'
+        ) from None
     return Config(
         office_name=office.get("name", "洛阳市副中心城市建设工作领导小组办公室"),
         office_short=office.get("short_name", "副中心办公室"),
@@ -122,7 +138,7 @@ def _from_raw(raw: dict[str, Any]) -> Config:
         ],
         deadline_weekday=weekday,
         deadline_time=time(hour, minute),
-        timezone=ZoneInfo(deadline.get("timezone", "Asia/Shanghai")),
+        timezone=zone,
         warn_days=int(deadline.get("warn_days", 30)),
         late_days=int(deadline.get("late_days", 3)),
         master_file=lists.get("master", "措施清单.xlsx"),

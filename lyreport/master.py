@@ -227,7 +227,8 @@ def _read_rows(path: Path, sheet_name: str, missing_code: str) -> tuple[str, lis
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing refusal
         code = "master-unreadable" if missing_code == "master-missing" else "directory-unreadable"
-        raise MasterError([problem(code, file=path.name, reason=type(exc).__name__)]) from None
+        reason = "文件已损坏或不是 Excel 工作簿（.xlsx）" if not isinstance(exc, PermissionError) else "没有读取权限"
+        raise MasterError([problem(code, file=path.name, reason=reason)]) from None
     try:
         ws = wb[sheet_name] if sheet_name in wb.sheetnames else wb.worksheets[0]
         return ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)]

@@ -149,3 +149,15 @@ def test_master_relative_to_workspace(tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "已生成 15 个报表模板" in result.output
+
+
+def test_check_accepts_folders_and_names_scans(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    from lyreport.samples import fake_scan
+
+    folder = tmp_path / "收到的文件"
+    fake_scan(folder / "扫描件" / "市林业局-盖章扫描件.pdf", "ly")
+    result = CliRunner().invoke(main, ["check", "--workspace", str(root), str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "盖章扫描件，对应单位：市林业局" in result.output

@@ -115,3 +115,20 @@ def test_stale_temp_files_from_a_killed_run_are_cleaned(processed):
         os.utime(path, (old, old))
     api.run_week(processed, WEEK)
     assert not stale.exists() and not half.exists()
+
+
+def test_output_held_open_stops_before_anything_changes(processed, monkeypatch):
+    before = _state(processed)
+    ledger = processed / "outbox" / "工作台账.xlsx"
+    real_open = open
+
+    def locked(path, *args, **kwargs):  # what Windows does while Excel holds the file
+        if str(path) == str(ledger) and args and "+" in args[0]:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", locked)
+    with pytest.raises(api.LyreportError, match="工作台账.xlsx"):
+        api.run_week(processed, WEEK)
+    monkeypatch.undo()
+    assert _state(processed) == before

@@ -7,7 +7,6 @@ sets all four rFonts slots explicitly. Layout numbers (A4, margins, 3号 仿宋 
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from ..atomic import atomic_write_bytes
+from ..atomic import atomic_write_bytes, restamp_zip
 
 FANGSONG = "仿宋_GB2312"
 HEITI = "黑体"
@@ -344,15 +343,3 @@ def save_docx(document: Any, target: Path, when: datetime) -> Path:
     document.save(buffer)
     atomic_write_bytes(target, restamp_zip(buffer.getvalue(), when))
     return target
-
-
-def restamp_zip(data: bytes, when: datetime) -> bytes:
-    stamp = when.timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()

@@ -52,7 +52,9 @@ def write_ledger(result: WeekResult, history: HistoryView, master: MasterList, t
     _submissions(wb.create_sheet("报送情况"), result, history)
     _problems(wb.create_sheet("问题清单"), result.problems, _title(result, "问题清单"))
     _history(wb.create_sheet("历史记录"), history, _title(result, "历史记录"), result.deadline.tzinfo)
-    save_workbook(wb, target)
+    wb.properties.creator = "lyreport"
+    wb.properties.title = _title(result, "工作台账")
+    save_workbook(wb, target, when=result.deadline.replace(tzinfo=None))
     return target
 
 
