@@ -175,8 +175,10 @@ def _category_progress(measures: list[MeasureWeek], config: Config) -> list[str]
     """Status changes, then a few quoted returns (the rest are in 附件1)."""
     changes = [item for m in measures for item in _change_items(m, config)]
     texts = [say(config, "progress_changes", parts="；".join(changes))] if changes else []
+    # Measures closed in an earlier week have left the active list (销号); lagging ones belong to 存在问题.
+    active = [m for m in measures if not (m.closed and m.previous_status == DONE) and m.status != LAGGING]
     quotes = {
-        m.no: r for m in measures if (r := next((r for r in reported(m) if _worth_quoting(r.progress, config)), None))
+        m.no: r for m in active if (r := next((r for r in reported(m) if _worth_quoting(r.progress, config)), None))
     }
     chosen = set(sorted(quotes, key=lambda no: _quote_rank(measures, no, quotes[no]))[: _quote_limit(config)])
     for m in measures:
@@ -310,6 +312,8 @@ def next_steps(result: WeekResult, config: Config) -> list[Block]:
 def measure_row(m: MeasureWeek, config: Config) -> list[str]:
     """附件1: 序号 | 措施内容 | 责任单位 | 完成状态 | 亮灯 | 本周进展"""
     status = status_label(m.status, config)
+    if m.closed:
+        status += say(config, "closed_mark")
     if m.overdue and m.status != DONE:
         status += "\n" + say(config, "overdue_mark")
     units = "\n".join(_unit_cell(m, unit, config) for unit in m.measure.units)
