@@ -195,14 +195,22 @@ def test_inbox_never_modified(tmp_path):
     assert snapshot() == before
 
 
-def test_json_output_and_late_email(tmp_path):
+def _inbox_with_mail_from_education(tmp_path: Path, sheet_name: str, *, hour: int, with_scan: bool):
+    """Every unit on time but 市教育局, whose return arrives by e-mail on the deadline day at `hour`."""
     root = tmp_path / "ws"
     CliRunner().invoke(main, ["init", str(root)])
     inbox = _week_inbox(root, W1, missing={"市教育局"})
     context = load_context(root)
-    filling = make_filling(context.master, "市教育局", W1, random.Random(5))
-    sheet = standard_return(context.master, context.directory, filling, W1, tmp_path / "教育局报表.xlsx")
-    write_eml(inbox / "来信.eml", "jyj@example.cn", _at(W1, 16, 30, context.config.timezone), "报表", [sheet])
+    filling = make_filling(context.master, "市教育局", W1, random.Random(hour))
+    attachments = [standard_return(context.master, context.directory, filling, W1, tmp_path / sheet_name)]
+    if with_scan:
+        attachments.append(fake_scan(tmp_path / "盖章件.pdf", "edu"))
+    write_eml(inbox / "来信.eml", "someone@example.cn", _at(W1, hour, 30, context.config.timezone), "报表", attachments)
+    return root, inbox
+
+
+def test_json_output_and_late_email(tmp_path):
+    root, inbox = _inbox_with_mail_from_education(tmp_path, "教育局报表.xlsx", hour=16, with_scan=False)
     result = _run(root, W1, inbox, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -230,14 +238,8 @@ def test_not_a_workspace_exits_2(tmp_path):
 
 
 def test_scan_in_same_email_counts_for_that_unit(tmp_path):
-    root = tmp_path / "ws"
-    CliRunner().invoke(main, ["init", str(root)])
-    inbox = _week_inbox(root, W1, missing={"市教育局"})
-    context = load_context(root)
-    filling = make_filling(context.master, "市教育局", W1, random.Random(6))
-    sheet = standard_return(context.master, context.directory, filling, W1, tmp_path / "本周报表.xlsx")
-    scan = fake_scan(tmp_path / "盖章件.pdf", "edu")  # the scan's name does not say whose it is
-    write_eml(inbox / "来信.eml", "someone@example.cn", _at(W1, 10, 0, context.config.timezone), "报表", [sheet, scan])
+    # Neither the sheet's nor the scan's file name says whose they are; the e-mail ties them together.
+    root, inbox = _inbox_with_mail_from_education(tmp_path, "本周报表.xlsx", hour=10, with_scan=True)
     data = json.loads(_run(root, W1, inbox, "--json").output)
     edu = next(u for u in data["units"] if u["name"] == "市教育局")
     assert edu["state"] == "on_time" and edu["scan_received"] is True
