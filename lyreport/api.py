@@ -162,6 +162,11 @@ def run_week(
     context = load_context(workspace, master)
     ws = context.workspace
     deadline = resolve_deadline(context, week, now)
+    coming = current_deadline(now or datetime.now(context.config.timezone), context.config)
+    if deadline > coming + timedelta(days=6):  # a typo in --week must not create a ghost week in history
+        raise LyreportError(
+            f"报送周 {deadline.date().isoformat()} 尚未到来（本周截止日为 {coming.date().isoformat()}），请检查 --week。"
+        )
     outbox = outbox or ws.outbox
     conn = open_history(ws.history)
     try:

@@ -161,3 +161,11 @@ def test_check_accepts_folders_and_names_scans(tmp_path):
     result = CliRunner().invoke(main, ["check", "--workspace", str(root), str(folder)])
     assert result.exit_code == 0, result.output
     assert "盖章扫描件，对应单位：市林业局" in result.output
+
+
+def test_future_week_is_refused(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    result = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", "2099-01-01"])
+    assert result.exit_code == 2 and "尚未到来" in result.output
+    assert not list((root / "outbox").glob("2099-*"))
