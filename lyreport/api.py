@@ -24,11 +24,11 @@ from .history import (
     restore_inputs,
     week_inputs,
 )
-from .intake.pipeline import Progress, read_files, run_intake
+from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
 from .master import MasterError, UnitDirectory, load_directory, load_master
-from .merge import assign_week, merge_week, return_week
-from .models import IntakeResult, MasterList, ParsedReturn, SourceFile, WeekResult
+from .merge import merge_week, return_week
+from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
 from .problems import Problem, has_errors, problem
 from .render.ledger import ledger_filename as LEDGER_NAME
 from .render.ledger import write_ledger
@@ -36,7 +36,7 @@ from .render.notices import render_mail, render_reminders
 from .render.summary import render_summary
 from .render.summary_json import write_summary_json
 from .render.templates import write_templates
-from .weeks import current_deadline, deadline_for, deadline_on
+from .weeks import current_deadline, deadline_for
 
 
 class LyreportError(Exception):
@@ -136,14 +136,9 @@ def _output_paths(context: Context, outbox: Path, week: date) -> RunOutputs:
     )
 
 
-def _week_originals(intake: IntakeResult, result: WeekResult, context: Context) -> dict[Path, datetime]:
-    """Inbox files that answer this week (counted, superseded, failed, scans), with arrival times."""
-    assigned, _ = assign_week(intake, result.deadline, context.config, context.master)
-    files: list[SourceFile] = [r.file for r in assigned.counted.values()]
-    files += [r.file for rets in assigned.superseded.values() for r in rets]
-    files += [f.file for fails in assigned.failed.values() for f in fails]
-    files += [s.file for s in intake.scans if s.unit in assigned.scans]
-    return {f.origin or f.path: f.received_at for f in files}
+def _week_originals(result: WeekResult) -> dict[Path, datetime]:
+    """Inbox files (the .eml/.zip for extracted ones) that answer this week, with arrival times."""
+    return {f.origin or f.path: f.received_at for f in result.answered}
 
 
 def run_week(
@@ -187,22 +182,9 @@ def run_week(
             intake.problems = context.notes + intake.problems
             if not intake.files and not intake.problems:
                 intake.problems.append(problem("inbox-empty", file=str(source)))
-            if not rebuild and _would_erase(context, conn, intake, deadline):
-                raise LyreportError(
-                    f"收件箱中没有属于 {deadline.date().isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
-                    "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
-                )
             return _record_and_render(context, conn, intake, deadline, source, outbox)
     finally:
         conn.close()
-
-
-def _would_erase(context: Context, conn: Any, intake: IntakeResult, deadline: datetime) -> bool:
-    """True when a recorded week with archived inputs would be replaced by one with no inputs at all."""
-    if not week_inputs(conn, context.master.list_id, deadline.date()):
-        return False
-    assigned, _ = assign_week(intake, deadline, context.config, context.master)
-    return not (assigned.counted or assigned.failed or assigned.scans)
 
 
 def _record_and_render(
@@ -212,14 +194,19 @@ def _record_and_render(
     list_id, week = context.master.list_id, deadline.date()
     previous = previous_state(conn, list_id, week)
     result = merge_week(context.master, intake, deadline, context.config, previous, _period(context, conn, deadline))
+    if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
+        raise LyreportError(
+            f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
+            "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
+        )
     outputs = _output_paths(context, outbox, week)
-    archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(intake, result, context))
+    archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
     remove_stale_temps(outbox)
     staging = Path(tempfile.mkdtemp(prefix=".~staging-", dir=_ensure(outbox)))
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            staged = _render_all(context, conn, result, outputs, staging, archive)
+            staged, summary = _render_all(context, conn, result, outputs, staging, archive)
             _check_writable(staged)
             conn.execute("COMMIT")
         except BaseException:
@@ -231,7 +218,7 @@ def _record_and_render(
             tmp.replace(final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return RunReport(result, outputs, result_summary(result))
+    return RunReport(result, outputs, summary)
 
 
 def _check_writable(staged: dict[Path, Path]) -> None:
@@ -249,17 +236,17 @@ def _check_writable(staged: dict[Path, Path]) -> None:
 
 def _render_all(
     context: Context, conn: Any, result: WeekResult, outputs: RunOutputs, staging: Path, archive: list[Any]
-) -> dict[Path, Path]:
-    summary = result_summary(result)
-    replace_week(conn, result, summary, archive)
-    view = history_view(conn, context.master.list_id, result.week)
+) -> tuple[dict[Path, Path], dict[str, Any]]:
+    """Record the week (inside the caller's transaction) and render every output into `staging`."""
     staged: dict[Path, Path] = {}
 
     def stage(final: Path) -> Path:
         staged[final] = staging / f"{len(staged)}{final.suffix}"
         return staged[final]
 
-    write_summary_json(result, stage(outputs.summary_json))
+    summary = write_summary_json(result, stage(outputs.summary_json))
+    replace_week(conn, result, summary, archive)
+    view = history_view(conn, context.master.list_id, result.week)
     render_summary(result, context.config, stage(outputs.summary))
     write_ledger(result, view, context.master, stage(outputs.ledger_copy))
     if latest_week(conn, context.master.list_id) == result.week:
@@ -275,7 +262,7 @@ def _render_all(
     for name, path in attachments.items():
         shutil.copyfile(path, named / name)
     render_mail(result, context.config, [named / n for n in attachments], stage(outputs.mail))
-    return staged
+    return staged, summary
 
 
 def ws_archive(context: Context) -> Path:
@@ -285,12 +272,6 @@ def ws_archive(context: Context) -> Path:
 def _ensure(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def result_summary(result: WeekResult) -> dict[str, Any]:
-    from .render.summary_json import summary_dict
-
-    return summary_dict(result)
 
 
 # ----------------------------------------------------------------- templates
@@ -397,6 +378,4 @@ __all__ = [
     "run_week",
     "make_templates",
     "check_files",
-    "read_files",
-    "deadline_on",
 ]

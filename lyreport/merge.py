@@ -23,6 +23,8 @@ from .models import (
     ParsedReturn,
     PreviousState,
     ReturnRow,
+    Scan,
+    SourceFile,
     UnitReport,
     UnitWeek,
     WeekResult,
@@ -39,7 +41,19 @@ class Assigned:
     elsewhere: set[str]  # display names of files that belong to another week or list
     superseded: dict[str, list[ParsedReturn]]
     failed: dict[str, list[FailedFile]]
-    scans: set[str]
+    scans: list[Scan]  # scans received this week from a known unit
+
+    @property
+    def scan_units(self) -> set[str]:
+        return {s.unit for s in self.scans if s.unit}
+
+    @property
+    def files(self) -> list[SourceFile]:
+        """Every file that answers this week: counted, superseded, unusable, scans."""
+        files = [r.file for r in self.counted.values()]
+        files += [r.file for rets in self.superseded.values() for r in rets]
+        files += [f.file for fails in self.failed.values() for f in fails]
+        return files + [s.file for s in self.scans]
 
 
 def declared_week(ret: ParsedReturn, config: Config) -> date | None:
@@ -100,7 +114,7 @@ def assign_week(
         superseded[unit] = rets[:-1]
         for old in rets[:-1]:
             problems.append(problem("duplicate-return", file=old.file.display, unit=unit, newer=rets[-1].file.display))
-    scans = {s.unit for s in intake.scans if s.unit and week_of_received(s.file.received_at, config).date() == week}
+    scans = [s for s in intake.scans if s.unit and week_of_received(s.file.received_at, config).date() == week]
     return Assigned(counted, elsewhere, superseded, failed, scans), problems
 
 
@@ -135,7 +149,7 @@ def _unit_week(
     owed = [m.no for m in master.measures_of(unit)]
     ret = assigned.counted.get(unit)
     state = UnitWeek(name=unit, state="missing", measures=owed, missing_measures=list(owed))
-    state.scan_received = unit in assigned.scans
+    state.scan_received = unit in assigned.scan_units
     state.superseded = [r.file.display for r in assigned.superseded.get(unit, [])]
     if ret is not None:
         state.state = "on_time" if ret.file.received_at <= deadline else "late"
@@ -274,5 +288,6 @@ def merge_week(
         measures=measures,
         problems=problems,
         returns=list(assigned.counted.values()),
+        answered=assigned.files,
         previous_week=previous.week,
     )

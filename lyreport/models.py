@@ -273,6 +273,7 @@ class WeekResult:
     measures: list[MeasureWeek]
     problems: list[Problem]
     returns: list[ParsedReturn] = field(default_factory=list)  # the counted ones
+    answered: list[SourceFile] = field(default_factory=list)  # every file that answers this week
     previous_week: date | None = None
 
     @property

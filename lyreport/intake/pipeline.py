@@ -19,10 +19,9 @@ Progress = Callable[[int, int], None]
 
 
 def attribute(file: SourceFile, directory: UnitDirectory) -> str | None:
-    """Guess a unit for a file that has no readable content: its name, then the e-mail sender."""
-    found = directory.find_in_text(Path(file.display).name).unit
-    if found is None and "›" in file.display:
-        found = directory.find_in_text(file.display).unit
+    """Guess a unit for a file that has no readable content: its own name, the e-mail/zip/folder, the sender."""
+    member = Path(file.display.rsplit("›", 1)[-1].strip()).name
+    found = directory.find_in_text(member).unit or directory.find_in_text(file.display).unit
     if found is None and file.sender:
         found = directory.by_email(file.sender).unit
     return found
