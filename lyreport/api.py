@@ -248,7 +248,7 @@ def _render_all(
     replace_week(conn, result, summary, archive)
     view = history_view(conn, context.master.list_id, result.week)
     render_summary(result, context.config, stage(outputs.summary))
-    write_ledger(result, view, context.master, stage(outputs.ledger_copy))
+    write_ledger(result, view, context.master, stage(outputs.ledger_copy), trend_weeks=context.config.trend_weeks)
     if latest_week(conn, context.master.list_id) == result.week:
         # The main ledger follows the newest week; re-running an older week only refreshes its dated copy.
         shutil.copyfile(staged[outputs.ledger_copy], stage(outputs.ledger))

@@ -43,6 +43,7 @@ class Config:
     directory_file: str
     summary: dict[str, Any] = field(default_factory=dict)
     mail: dict[str, Any] = field(default_factory=dict)
+    trend_weeks: int = 26  # [ledger] trend_weeks: how many recent weeks the 趋势 sheet charts
 
 
 @dataclass
@@ -128,6 +129,9 @@ def _from_raw(raw: dict[str, Any]) -> Config:
         raise ConfigError(
             f'[deadline] timezone 无法识别：“{deadline.get("timezone")}”，北京时间请写 "Asia/Shanghai"'
         ) from None
+    trend_weeks = raw.get("ledger", {}).get("trend_weeks", 26)
+    if isinstance(trend_weeks, bool) or not isinstance(trend_weeks, int) or not 1 <= trend_weeks <= 520:
+        raise ConfigError(f"[ledger] trend_weeks 应为 1～520 的整数（周数），现为“{trend_weeks}”")
     return Config(
         office_name=office.get("name", "洛阳市副中心城市建设工作领导小组办公室"),
         office_short=office.get("short_name", "副中心办公室"),
@@ -145,4 +149,5 @@ def _from_raw(raw: dict[str, Any]) -> Config:
         directory_file=lists.get("directory", "单位名录.xlsx"),
         summary=dict(raw.get("summary", {})),
         mail=dict(raw.get("mail", {})),
+        trend_weeks=trend_weeks,
     )

@@ -213,7 +213,13 @@ def history_view(conn: sqlite3.Connection, list_id: str, up_to: date) -> History
         item["expected"] = date.fromisoformat(item["expected"]) if item["expected"] else None
         item["received_at"] = datetime.fromisoformat(item["received_at"]) if item["received_at"] else None
         rows.append(item)
-    return HistoryView(weeks, states, rows)
+    measure_weeks = {
+        (date.fromisoformat(w), no): (light, bool(overdue), bool(closed))
+        for w, no, light, overdue, closed in conn.execute(
+            "SELECT week, no, light, overdue, closed FROM measure_weeks WHERE list_id=? AND week<=?", week_filter
+        )
+    }
+    return HistoryView(weeks, states, rows, measure_weeks)
 
 
 def sha256_of(path: Path) -> str:

@@ -294,3 +294,5 @@ class HistoryView:
     weeks: list[date]  # ascending, including the report week
     unit_states: dict[tuple[date, str], str]  # (week, unit) -> state key
     rows: list[dict[str, Any]]  # long table: week, unit, measure_no, status, progress, ...
+    # (week, measure no) -> (light, overdue, closed), for the 趋势 charts and the four-week trend sentence
+    measure_weeks: dict[tuple[date, int], tuple[str, bool, bool]] = field(default_factory=dict)

@@ -17,6 +17,7 @@ from ..models import LIGHTS, STATUSES, UNIT_STATES, HistoryView, MasterList, Mea
 from ..problems import ERROR, INFO, SEVERITY_LABELS, WARNING, Problem
 from ..weeks import cn_date
 from . import xlsx_style as xs
+from .ledger_charts import DEFAULT_WEEKS, write_trends
 
 ledger_filename = "工作台账.xlsx"
 
@@ -44,10 +45,13 @@ _LIGHT_FONT = {"red": Font(name=xs.FONT_NAME, size=11, bold=True, color="FFFFFF"
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
-def write_ledger(result: WeekResult, history: HistoryView, master: MasterList, target: Path) -> Path:
+def write_ledger(
+    result: WeekResult, history: HistoryView, master: MasterList, target: Path, *, trend_weeks: int = DEFAULT_WEEKS
+) -> Path:
     """Write 工作台账.xlsx for the report week atomically; returns `target`."""
     wb = Workbook()
     _overview(wb.active, result)
+    write_trends(wb.create_sheet(), result, history, _title(result, "趋势"), trend_weeks)
     _measures(wb.create_sheet("措施进展"), result, master)
     _submissions(wb.create_sheet("报送情况"), result, history)
     _problems(wb.create_sheet("问题清单"), result.problems, _title(result, "问题清单"))
