@@ -29,6 +29,7 @@ from .intake.pool import DEFAULT_WORKERS
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
+from .now import WeekGlance, in_workspace, week_glance
 from .problems import Problem, has_errors, problem
 from .render.ledger import ledger_filename as LEDGER_NAME
 from .render.ledger import write_ledger
@@ -37,6 +38,7 @@ from .render.summary import render_summary
 from .render.summary_json import write_summary_json
 from .render.templates import write_templates
 from .weeks import current_deadline, deadline_for
+from .workspace import init_workspace
 
 
 class LyreportError(Exception):
@@ -247,7 +249,7 @@ def _render_all(
     summary = write_summary_json(result, stage(outputs.summary_json))
     replace_week(conn, result, summary, archive)
     view = history_view(conn, context.master.list_id, result.week)
-    render_summary(result, context.config, stage(outputs.summary))
+    render_summary(result, context.config, stage(outputs.summary), history=view)
     write_ledger(result, view, context.master, stage(outputs.ledger_copy), trend_weeks=context.config.trend_weeks)
     if latest_week(conn, context.master.list_id) == result.week:
         # The main ledger follows the newest week; re-running an older week only refreshes its dated copy.
@@ -330,9 +332,14 @@ class CheckedFile:
 def check_files(
     paths: list[Path], workspace: Path | None = None, *, workers: int = DEFAULT_WORKERS
 ) -> list[CheckedFile]:
-    """Read the given files exactly as run would; one CheckedFile per file found."""
-    context = load_context(workspace)
+    """Read the given files exactly as run would; one CheckedFile per file found.
+
+    Outside any workspace (and without `workspace`) the bundled default list and unit directory are used.
+    """
     with tempfile.TemporaryDirectory(prefix="lyreport-check-") as tmp:
+        if workspace is None and not in_workspace():
+            workspace = init_workspace(Path(tmp) / "defaults")[0].root  # exactly what `init` would give
+        context = load_context(workspace)
         inbox = Path(tmp) / "inbox"
         inbox.mkdir()
         for index, path in enumerate(paths):
@@ -378,4 +385,7 @@ __all__ = [
     "run_week",
     "make_templates",
     "check_files",
+    "in_workspace",
+    "week_glance",
+    "WeekGlance",
 ]

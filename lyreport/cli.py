@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from . import __version__, api
+from .config import ConfigError
 from .models import LIGHTS, UNIT_STATES
 from .problems import ERROR, SEVERITY_LABELS
 from .weeks import cn_date
@@ -144,11 +145,41 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
 @click.group(
     cls=_Group,
     context_settings=CONTEXT,
+    invoke_without_command=True,
     help="洛阳济源同城一体深度融合措施落实情况周报汇总工具。\n\n每周四下午把各单位报回的表格放进 inbox 文件夹，运行“lyreport run”，即在 outbox 文件夹生成督导情况通报（Word）、工作台账（Excel）、催报名单和邮件草稿。",
 )
 @click.version_option(__version__, "-V", "--version", message="lyreport %(version)s", help="显示版本号。")
-def main() -> None:
-    pass
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """With no command: in a workspace, where this week stands; elsewhere, the help."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not api.in_workspace():
+        click.echo(ctx.get_help())
+        return
+    _guard(False, _print_glance)
+
+
+def _print_glance() -> int:
+    try:
+        glance = api.week_glance()
+    except ConfigError as exc:
+        raise api.LyreportError(str(exc)) from None
+    deadline = glance.deadline
+    click.echo(f"工作目录：{glance.workspace.root}")
+    state = "已截止" if glance.passed else "尚未截止"
+    weekday = "一二三四五六日"[deadline.isoweekday() - 1]
+    click.echo(f"本周报送截止时间：{cn_date(deadline.date())}（星期{weekday}）{deadline:%H:%M}，{state}")
+    click.echo(f"收件箱（inbox）中现有 {glance.inbox_files} 个文件。")
+    if glance.recorded:
+        step = "本周已汇总。收到新的或更正的报表后放入 inbox，再次运行“lyreport run”即可更新本周输出；运行“lyreport status”可查看各单位报送情况。"
+    elif not glance.passed:
+        step = "截止前可随时运行“lyreport status”查看已收到哪些单位的报表；截止后运行“lyreport run”汇总本周。"
+    else:
+        step = "运行“lyreport run”汇总本周报表（也可先运行“lyreport status”查看各单位报送情况）。"
+    click.echo(f"下一步：{step}")
+    click.echo("运行“lyreport --help”查看全部命令。")
+    return 0
 
 
 @main.command(
@@ -316,6 +347,8 @@ def _print_report(report: api.RunReport) -> None:
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) -> None:
     def action() -> int:
+        if workspace is None and not api.in_workspace():
+            click.echo("当前目录不是 lyreport 工作目录，按内置的默认措施清单和单位名录检查。")
         checked = api.check_files(list(files), workspace)
         failed = False
         for item in checked:

@@ -8,11 +8,12 @@ from docx.enum.section import WD_SECTION
 from docx.shared import Pt
 
 from ..config import Config
-from ..models import WeekResult
+from ..models import HistoryView, WeekResult
 from ..weeks import cn_date
 from . import docx_format as fmt
 from . import docx_tables as tables
-from .summary_text import H1, H2, Block, body_blocks, measure_row, unit_row
+from .summary_text import H1, H2, TREND_SPAN, Block, body_blocks, measure_row, unit_row
+from .trend_data import week_trends
 from .wording import say, summary_word
 
 TABLE1_WIDTHS = [12, 72, 42, 24, 14, 75]  # mm, landscape type area is 239 mm wide
@@ -23,14 +24,15 @@ LIGHT_FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}
 GRID_CHARS = 28  # characters per body line
 
 
-def render_summary(result: WeekResult, config: Config, target: Path) -> Path:
+def render_summary(result: WeekResult, config: Config, target: Path, history: HistoryView | None = None) -> Path:
     """Write the 督导情况通报 for the week to `target` (.docx), atomically and deterministically."""
+    trends = week_trends(result, history, TREND_SPAN) if history is not None else []
     document = fmt.new_document()
     section = document.sections[0]
     fmt.setup_page(section)
     fmt.page_number_footers(document, section)
     _masthead(document, result, config)
-    _body(document, body_blocks(result, config))
+    _body(document, body_blocks(result, config, trends))
     _attachment_note(document, config)
     _signature(document, result, config)
     _record(document, result, config)

@@ -6,11 +6,13 @@ apply and fills in the figures, leaving out zero counts so the text never reads 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..config import Config
 from ..models import DONE, LAGGING, LIGHTS, STATUSES, MeasureWeek, UnitReport, UnitWeek, WeekResult
 from ..weeks import cn_date
+from .trend_data import WeekTrend
 from .wording import (
     abridge,
     clean,
@@ -26,6 +28,7 @@ from .wording import (
 )
 
 H1, H2, BODY = "h1", "h2", "body"
+TREND_SPAN = 4  # weeks in the 总体情况 trend sentence
 
 
 @dataclass
@@ -36,8 +39,8 @@ class Block:
     text: str
 
 
-def body_blocks(result: WeekResult, config: Config) -> list[Block]:
-    """The five sections 一、总体情况 … 五、下一步工作, in order."""
+def body_blocks(result: WeekResult, config: Config, trends: Sequence[WeekTrend] = ()) -> list[Block]:
+    """The five sections 一、总体情况 … 五、下一步工作, in order; `trends` (oldest first) feed the 4-week sentence."""
     blocks: list[Block] = []
     for heading, build in (
         ("heading_overview", overview),
@@ -48,6 +51,8 @@ def body_blocks(result: WeekResult, config: Config) -> list[Block]:
     ):
         blocks.append(Block(H1, say(config, heading)))
         blocks += build(result, config)
+        if build is overview and blocks[-1].kind == BODY and (trend := trend_sentence(trends, config)):
+            blocks[-1] = Block(BODY, blocks[-1].text + trend)  # the paragraph that compares with last week
     return blocks
 
 
@@ -155,6 +160,17 @@ def _changes_sentence(result: WeekResult, config: Config) -> str:
     if not parts:
         return say(config, "changes_none")
     return say(config, "changes_sentence", parts="，".join(parts))
+
+
+def trend_sentence(trends: Sequence[WeekTrend], config: Config) -> str:
+    """近四周 figures, oldest first; only when the last four recorded weeks are four consecutive weeks."""
+    recent = list(trends)[-TREND_SPAN:]
+    if len(recent) < TREND_SPAN or (recent[-1].week - recent[0].week).days != 7 * (TREND_SPAN - 1):
+        return ""
+    series = {key: [t.figures()[key] for t in recent] for key in recent[0].figures()}
+    # A figure history does not hold is shown as “—”, never as 0.
+    text = {key: "、".join("—" if v is None else str(v) for v in values) for key, values in series.items()}
+    return say(config, "trend_sentence", **text)
 
 
 # ----------------------------------------------------------------- 二、各领域进展
