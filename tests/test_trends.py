@@ -14,9 +14,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from office import convert, needs_soffice
 from openpyxl import load_workbook
 
 from lyreport import api
@@ -181,8 +183,9 @@ def test_four_week_sentence_in_summary(five_weeks):
     on_time = "、".join(str(c["按时报送"]) for c in counts)
     red = "、".join(str(c["红灯"]) for c in counts)
     text = overview(WEEKS[-1])
-    assert f"从近四周看，按时报送单位数分别为{on_time}个，红灯措施分别为{red}项" in text
-    assert "与上周相比" in text.splitlines()[-1] or "从近四周看" in text.splitlines()[-1]
+    # One more sentence in the paragraph that compares with last week.
+    assert text.splitlines()[-1].startswith("与上期相比")
+    assert f"。从近四周看，按时报送单位数分别为{on_time}个，红灯措施分别为{red}条" in text.splitlines()[-1]
     assert "近四周" not in overview(WEEKS[2])  # three weeks of history: no trend sentence
 
 
@@ -238,3 +241,59 @@ def test_check_outside_a_workspace_uses_bundled_lists(five_weeks, tmp_path, monk
     assert lines[0] == "当前目录不是 lyreport 工作目录，按内置的默认措施清单和单位名录检查。"
     assert "报送单位：市发改委" in result.output
     assert list(tmp_path.iterdir()) == []  # nothing written where it was run
+
+
+# ----------------------------------------------------------------- the demo, and a real office program
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory) -> tuple[Path, Path]:
+    from lyreport.demo import build_demo
+
+    ws, week = build_demo(tmp_path_factory.mktemp("demo") / "演示")
+    api.run_week(ws, week)
+    return ws, ws / "outbox" / "工作台账.xlsx"
+
+
+def test_demo_shows_three_weeks_of_trend(demo_ledger):
+    root, xlsx = demo_ledger
+    weeks = sorted(date.fromisoformat(p.name) for p in (root / "outbox").iterdir() if p.is_dir())
+    assert len(weeks) == 3
+    assert_trend_sheet(root, xlsx, weeks)
+
+
+@needs_soffice
+def test_libreoffice_loads_and_draws_the_charts(demo_ledger, tmp_path):
+    _, xlsx = demo_ledger
+    sheet = load_workbook(xlsx)["趋势"]
+    header = _header_row(sheet, "周次")
+    first, last = header + 1, header + 3
+    # As LibreOffice reads them: four embedded chart objects on the data ranges of the table.
+    convert(xlsx, "ods", tmp_path)
+    with zipfile.ZipFile(tmp_path / "工作台账.ods") as z:
+        objects = [z.read(n).decode() for n in z.namelist() if re.fullmatch(r"Object \d+/content\.xml", n)]
+    loaded = {
+        re.search(r"<chart:title[^>]*><text:p>([^<]+)</text:p>", o)[1]: re.findall(r'values-cell-range-address="([^"]+)"', o)
+        for o in objects
+    }  # fmt: skip
+    assert set(loaded) == {
+        "各周报送情况",
+        "各周措施亮灯及销号情况",
+        "各周逾期未完成措施",
+        "近3周未按时报送次数较多的单位",
+    }
+    assert loaded["各周报送情况"] == [f"趋势.{c}{first}:趋势.{c}{last}" for c in "BCDE"]
+    assert loaded["各周措施亮灯及销号情况"] == [f"趋势.{c}{first}:趋势.{c}{last}" for c in "FGHI"]
+    assert loaded["各周逾期未完成措施"] == [f"趋势.J{first}:趋势.J{last}"]
+    # As LibreOffice prints them: the page with the charts carries their titles, axis titles and legends,
+    # and the bars are drawn in the traffic-light colours.
+    convert(xlsx, "pdf", tmp_path)
+    pdf = pdfium.PdfDocument(tmp_path / "工作台账.pdf")
+    page = next(p for p in pdf if "各周报送情况" in p.get_textpage().get_text_range())
+    # LibreOffice spaces digits from CJK (“近 3 周”) and stacks vertical axis titles one character a line.
+    text = re.sub(r"\s+", "", page.get_textpage().get_text_range())
+    for words in (*loaded, "单位数", "措施项数", "按时报送", "未报送", "红灯", "已销号", "逾期未完成"):
+        assert words in text, words
+    assert text.count("周次") >= 4  # the table header and the three charts' category axes
+    image = page.render(scale=1).to_pil().convert("RGB")
+    colours = {rgb for _, rgb in image.getcolors(maxcolors=1 << 20)}
+    assert (0, 176, 80) in colours and (255, 0, 0) in colours and (255, 192, 0) in colours
+    pdf.close()
