@@ -118,7 +118,7 @@ def test_measures_close_and_nodes_pass(three_weeks):
 def test_ledger_cells(three_weeks):
     root, _, _ = three_weeks
     wb = load_workbook(root / "outbox" / "工作台账.xlsx")
-    assert wb.sheetnames == ["总览", "措施进展", "报送情况", "问题清单", "历史记录"]
+    assert wb.sheetnames == ["总览", "趋势", "措施进展", "报送情况", "问题清单", "历史记录"]
     measures = {r["序号"]: r for r in _rows_by_header(wb["措施进展"]) if r["序号"]}
     assert measures[10]["是否逾期"] == "是" and measures[10]["亮灯"] == "红灯"
     assert measures[12]["状态"] == "已完成（销号）"

@@ -12,6 +12,7 @@ from datetime import date
 
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.axis import ChartLines
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -35,11 +36,10 @@ SERIES_COLOURS = {
     "red": "FF0000", "yellow": "FFD700", "green": "00B050", "closed": "4472C4", "overdue": "C00000",
 }  # fmt: skip
 MISSED_HEADER = "未按时次数"
-CHART_WIDTH, CHART_HEIGHT = 16.0, 8.0  # cm
-# Two bands of charts: 8 cm is about 15 default rows; the tables start below them.
-# Column A is 24 wide, the others 11: column F starts about 17 cm in, just right of a 16 cm chart.
-CHART_ANCHORS = ("A3", "F3", "A20", "F20")
-TITLE_COLUMNS = 14  # the title spans the two chart columns
+# Charts are anchored cell to cell (not by size): Excel, WPS and LibreOffice turn column widths into
+# different centimetres, and only a two-cell anchor keeps the charts from overlapping in all of them.
+BANDS = ((2, 18), (19, 35))  # 0-based rows of the two chart bands (rows 3–18 and 20–35)
+GAP = 180000  # EMU (0.5 cm) between the left and the right chart
 TABLE_ROW = 37
 UNIT_CHART_LIMIT = 15
 _SECTION_FONT = Font(name=xs.FONT_NAME, size=12, bold=True)
@@ -60,19 +60,37 @@ def write_trends(sheet: Worksheet, result: WeekResult, history: HistoryView, tit
     sheet.title = SHEET_NAME
     trends = week_trends(result, history, limit)
     weeks = trend_weeks(result, history, limit)
-    span = max(TITLE_COLUMNS, 2 + len(weeks))
+    per_chart = chart_columns(len(weeks))
+    span = max(2 * per_chart, 2 + len(weeks))
     xs.write_title(sheet, 1, title, span)
     xs.set_widths(sheet, [24, *(11 for _ in range(span - 1))])
     note = f"近{len(weeks)}周（{weeks[0].isoformat()} 至 {weeks[-1].isoformat()}），图表数据见下方两表"
     xs.write_title(sheet, 2, note, span, font=xs.NOTE_FONT, height=20)
     weekly = _weekly_table(sheet, trends, TABLE_ROW)
     units = _heat_map(sheet, result, history, weeks, weekly.last + 3)
-    sheet.add_chart(_units_chart(sheet, weekly), CHART_ANCHORS[0])
-    sheet.add_chart(_lights_chart(sheet, weekly), CHART_ANCHORS[1])
-    sheet.add_chart(_overdue_chart(sheet, weekly), CHART_ANCHORS[2])
-    if (unit_chart := _missed_chart(sheet, units, len(weeks))) is not None:
-        sheet.add_chart(unit_chart, CHART_ANCHORS[3])
+    charts = [_units_chart(sheet, weekly), _lights_chart(sheet, weekly), _overdue_chart(sheet, weekly)]
+    charts.append(_missed_chart(sheet, units, len(weeks)))
+    for index, chart in enumerate(charts):
+        if chart is not None:
+            chart.anchor = _anchor(index, per_chart)
+            sheet.add_chart(chart)
     xs.print_setup(sheet)
+
+
+def chart_columns(nweeks: int) -> int:
+    """Columns (11 wide) per chart: 6 for a few weeks, up to 10 so that 26 weekly bars stay readable."""
+    return min(10, max(6, nweeks // 3 + 2))
+
+
+def _anchor(index: int, columns: int) -> TwoCellAnchor:
+    """Chart `index` (0–3) in a 2 × 2 grid; the left one spans A (24 wide) plus columns-2 more columns."""
+    first_row, last_row = BANDS[index // 2]
+    left = index % 2 == 0
+    start, end = (0, columns - 1) if left else (columns - 1, 2 * columns - 1)
+    anchor = TwoCellAnchor()
+    anchor._from = AnchorMarker(col=start, colOff=0 if left else GAP, row=first_row, rowOff=0)
+    anchor.to = AnchorMarker(col=end, colOff=0, row=last_row, rowOff=0)
+    return anchor
 
 
 # ----------------------------------------------------------------- tables
@@ -138,7 +156,6 @@ def _style(chart: BarChart | LineChart, title: str, y_title: str) -> None:
     chart.title = title
     chart.y_axis.title = y_title
     chart.x_axis.title = "周次"
-    chart.width, chart.height = CHART_WIDTH, CHART_HEIGHT
     chart.legend.position = "b"
     # openpyxl ≥ 3.1 leaves axes marked deleted unless told; Excel then hides them.
     chart.x_axis.delete = False
@@ -224,5 +241,6 @@ def _missed_chart(sheet: Worksheet, block: _Block, nweeks: int) -> BarChart | No
     _style(chart, f"近{nweeks}周未按时报送次数较多的单位", "周数")
     chart.x_axis.title = None
     chart.x_axis.scaling.orientation = "maxMin"  # the most often late unit on top, as in the table
+    chart.y_axis.crosses = "max"  # keeps the value axis (and its title) at the bottom once categories run downwards
     chart.legend = None
     return chart
