@@ -297,3 +297,51 @@ def test_libreoffice_loads_and_draws_the_charts(demo_ledger, tmp_path):
     colours = {rgb for _, rgb in image.getcolors(maxcolors=1 << 20)}
     assert (0, 176, 80) in colours and (255, 0, 0) in colours and (255, 192, 0) in colours
     pdf.close()
+
+
+def test_charts_sit_in_a_grid_above_the_tables(five_weeks):
+    xlsx = _ledger(five_weeks, WEEKS[-1])
+    with zipfile.ZipFile(xlsx) as z:
+        drawing = ElementTree.fromstring(z.read("xl/drawings/drawing1.xml"))
+    ns = {"xdr": "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"}
+    anchors = drawing.findall("xdr:twoCellAnchor", ns)
+    assert len(anchors) == 4 and not drawing.findall("xdr:oneCellAnchor", ns)
+
+    def box(anchor) -> tuple[int, int, int, int]:
+        return tuple(int(anchor.findtext(f"xdr:{end}/xdr:{axis}", namespaces=ns))
+                     for end in ("from", "to") for axis in ("col", "row"))  # fmt: skip
+
+    (c0, r0, c1, r1), (c2, r2, c3, r3), (c4, r4, _, r5), _ = (box(a) for a in anchors)
+    assert c1 <= c2 and r0 == r2 and r1 < r4 and c4 == c0  # left/right, then the second band
+    table_header = _header_row(load_workbook(xlsx)["趋势"], "周次")
+    assert r5 < table_header - 1  # the charts end above the 一、每周汇总 table (rows are 0-based here)
+
+
+def test_trend_sentence_needs_four_consecutive_weeks():
+    from lyreport.config import load_config
+    from lyreport.render.summary_text import trend_sentence
+    from lyreport.render.trend_data import WeekTrend
+
+    config = load_config()
+    weeks = [date(2021, 1, 7) + timedelta(weeks=n) for n in range(5)]
+    trends = [WeekTrend(w, on_time=10 + n, red=n, overdue=1) for n, w in enumerate(weeks)]
+    assert trend_sentence(trends, config) == (
+        "从近四周看，按时报送单位数分别为11、12、13、14个，红灯措施分别为1、2、3、4条，逾期未完成措施分别为1、1、1、1条。"
+    )
+    assert trend_sentence(trends[:3], config) == ""
+    assert trend_sentence([trends[0], *trends[2:]], config) == ""  # a skipped week: not “近四周”
+    trends[2].red = None  # history without the figure: shown as unknown, never as 0
+    assert "红灯措施分别为1、—、3、4条" in trend_sentence(trends, config)
+
+
+def test_glance_after_the_run(five_weeks):
+    last = WEEKS[-1]
+    tz = api.load_context(five_weeks).config.timezone
+    before = api.week_glance(
+        five_weeks / "inbox", now=datetime(last.year, last.month, last.day, 9, tzinfo=tz) - timedelta(1)
+    )
+    assert before.deadline.date() == last and not before.passed and before.recorded
+    after_next = api.week_glance(
+        five_weeks, now=datetime(last.year, last.month, last.day, 13, tzinfo=tz) + timedelta(7)
+    )
+    assert after_next.passed and not after_next.recorded and after_next.last_recorded == last

@@ -114,7 +114,8 @@ def _weekly_table(sheet: Worksheet, trends: list[WeekTrend], top: int) -> _Block
 
 def _unit_rows(result: WeekResult, history: HistoryView, weeks: list[date]) -> list[tuple[str, list[str], int]]:
     """(unit, state per week, weeks not on time) — most often late or missing first, then in list order."""
-    per_week = [unit_states(result, history, week) for week in weeks]
+    by_week = unit_states(result, history, weeks)
+    per_week = [by_week[week] for week in weeks]
     names = [u.name for u in result.units]
     names += sorted({name for states in per_week for name in states} - set(names))
     rows = []

@@ -41,26 +41,32 @@ def trend_weeks(result: WeekResult, history: HistoryView, limit: int) -> list[da
 
 
 def week_trends(result: WeekResult, history: HistoryView, limit: int) -> list[WeekTrend]:
-    return [_week(result, history, week) for week in trend_weeks(result, history, limit)]
+    weeks = trend_weeks(result, history, limit)
+    states = unit_states(result, history, weeks)
+    measures: dict[date, list[tuple[str, bool, bool]]] = {}
+    for (week, _), value in history.measure_weeks.items():
+        measures.setdefault(week, []).append(value)
+    measures[result.week] = [(m.light, m.overdue, m.closed) for m in result.measures]
+    return [_week(week, states.get(week, {}), measures.get(week, [])) for week in weeks]
 
 
-def unit_states(result: WeekResult, history: HistoryView, week: date) -> dict[str, str]:
-    """unit -> state key for one week; the report week from the result."""
-    if week == result.week:
-        return {u.name: u.state for u in result.units}
-    return {unit: state for (w, unit), state in history.unit_states.items() if w == week}
+def unit_states(result: WeekResult, history: HistoryView, weeks: list[date]) -> dict[date, dict[str, str]]:
+    """week -> unit -> state key, for the given weeks; the report week from the result."""
+    wanted = set(weeks)
+    states: dict[date, dict[str, str]] = {week: {} for week in weeks}
+    for (week, unit), state in history.unit_states.items():
+        if week in wanted:
+            states[week][unit] = state
+    if result.week in wanted:
+        states[result.week] = {u.name: u.state for u in result.units}
+    return states
 
 
-def _week(result: WeekResult, history: HistoryView, week: date) -> WeekTrend:
+def _week(week: date, states: dict[str, str], measures: list[tuple[str, bool, bool]]) -> WeekTrend:
     trend = WeekTrend(week)
-    states = unit_states(result, history, week)
     if states:
         for key in UNIT_KEYS:
             setattr(trend, key, sum(1 for s in states.values() if s == key))
-    if week == result.week:
-        measures = [(m.light, m.overdue, m.closed) for m in result.measures]
-    else:
-        measures = [value for (w, _), value in history.measure_weeks.items() if w == week]
     if measures:
         for key in LIGHT_KEYS:
             setattr(trend, key, sum(1 for light, _, _ in measures if light == key))
