@@ -29,7 +29,8 @@ from .intake.pool import DEFAULT_WORKERS
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
-from .now import WeekGlance, in_workspace, week_glance
+from .now import WeekGlance, in_workspace
+from .now import week_glance as _week_glance
 from .problems import Problem, has_errors, problem
 from .render.ledger import ledger_filename as LEDGER_NAME
 from .render.ledger import write_ledger
@@ -327,6 +328,14 @@ class CheckedFile:
     rows: int
     problems: list[Problem]
     kind: str = ""  # "workbook" | "scan" | "" (ignored or unreadable before typing)
+
+
+def week_glance(start: Path | None = None, now: datetime | None = None) -> WeekGlance:
+    """The current week of the workspace around `start` (default: the current folder); read-only."""
+    try:
+        return _week_glance(start, now)
+    except ConfigError as exc:
+        raise LyreportError(str(exc)) from None
 
 
 def check_files(

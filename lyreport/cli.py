@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from . import __version__, api
-from .config import ConfigError
 from .models import LIGHTS, UNIT_STATES
 from .problems import ERROR, SEVERITY_LABELS
 from .weeks import cn_date
@@ -161,10 +160,7 @@ def main(ctx: click.Context) -> None:
 
 
 def _print_glance() -> int:
-    try:
-        glance = api.week_glance()
-    except ConfigError as exc:
-        raise api.LyreportError(str(exc)) from None
+    glance = api.week_glance()
     deadline = glance.deadline
     click.echo(f"工作目录：{glance.workspace.root}")
     state = "已截止" if glance.passed else "尚未截止"

@@ -345,3 +345,13 @@ def test_glance_after_the_run(five_weeks):
         five_weeks, now=datetime(last.year, last.month, last.day, 13, tzinfo=tz) + timedelta(7)
     )
     assert after_next.passed and not after_next.recorded and after_next.last_recorded == last
+
+
+def test_bare_command_with_a_broken_config(tmp_path, monkeypatch):
+    root = tmp_path / "ws"
+    init_workspace(root)
+    (root / "templates" / "配置.toml").write_text("[deadline\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 2
+    assert "无法运行：配置文件" in result.output and "格式有误" in result.output
