@@ -332,8 +332,11 @@ class CheckedFile:
 
 def week_glance(start: Path | None = None, now: datetime | None = None) -> WeekGlance:
     """The current week of the workspace around `start` (default: the current folder); read-only."""
+    list_id = None
+    with contextlib.suppress(LyreportError):  # a broken list is reported by `run`; the week is still shown
+        list_id = load_context(start).master.list_id
     try:
-        return _week_glance(start, now)
+        return _week_glance(start, now, list_id)
     except ConfigError as exc:
         raise LyreportError(str(exc)) from None
 

@@ -39,26 +39,30 @@ def in_workspace(start: Path | None = None) -> bool:
     return True
 
 
-def week_glance(start: Path | None = None, now: datetime | None = None) -> WeekGlance:
-    """The current week of the workspace containing `start`; ConfigError when there is none or its config is bad."""
+def week_glance(start: Path | None = None, now: datetime | None = None, list_id: str | None = None) -> WeekGlance:
+    """The current week of the workspace containing `start`; ConfigError when there is none or its config is bad.
+
+    `recorded` looks at the history of `list_id` (the default list), or of any list when it is not known.
+    """
     ws = find_workspace(start or Path.cwd())
     config = load_config(ws.config_path)
     moment = now or datetime.now(config.timezone)
     deadline = current_deadline(moment, config)
     inbox = [p for p in ws.inbox.rglob("*") if p.is_file() and not p.name.startswith(".")] if ws.inbox.is_dir() else []
-    weeks = _recorded_weeks(ws.history / DB_NAME)
+    weeks = _recorded_weeks(ws.history / DB_NAME, list_id)
     last = max(weeks, default=None)
     return WeekGlance(ws, deadline, moment, len(inbox), deadline.date() in weeks, last)
 
 
-def _recorded_weeks(db: Path) -> set[date]:
-    """Weeks of any list in the history; empty if there is no (readable) history yet."""
+def _recorded_weeks(db: Path, list_id: str | None) -> set[date]:
+    """Recorded weeks of the list (any list if None); empty if there is no (readable) history yet."""
     if not db.is_file():
         return set()
     try:
         conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
         try:
-            return {date.fromisoformat(w) for (w,) in conn.execute("SELECT DISTINCT week FROM weeks")}
+            query = "SELECT DISTINCT week FROM weeks WHERE ? IS NULL OR list_id=?"
+            return {date.fromisoformat(w) for (w,) in conn.execute(query, (list_id, list_id))}
         finally:
             conn.close()
     except (sqlite3.Error, ValueError):

@@ -16,6 +16,7 @@ from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import UNIT_STATES, HistoryView, WeekResult
@@ -75,6 +76,7 @@ def write_trends(sheet: Worksheet, result: WeekResult, history: HistoryView, tit
             chart.anchor = _anchor(index, per_chart)
             sheet.add_chart(chart)
     xs.print_setup(sheet)
+    sheet.row_breaks.append(Break(id=TABLE_ROW - 1))  # printed: the charts on a page of their own
 
 
 def chart_columns(nweeks: int) -> int:
