@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lyreport.intake import discover as discover_module
+from lyreport.intake import mail as mail_module
 from lyreport.intake.discover import discover
 from lyreport.problems import INFO, WARNING
 
@@ -118,15 +119,16 @@ def test_lock_hidden_and_system_files_are_ignored_with_a_note(tmp_path: Path) ->
     put(inbox / "README", b"text")
     put(inbox / "ok.xlsx", b"ok")
     files, problems = run(inbox, tmp_path)
-    assert [f.display for f in files] == ["ok.xlsx"]
+    # A Word file is kept as "foreign": the intake decides whose it is and reports it (issue 11).
+    assert [(f.display, f.kind) for f in files] == [("ok.xlsx", "workbook"), ("说明.docx", "foreign")]
     ignored = {p.file: p for p in problems if p.code == "file-ignored"}
     assert set(ignored) == {"~$落实情况.xlsx", ".~lock.表.xlsx#", "Thumbs.db", "desktop.ini", ".DS_Store", ".git"}
     assert all(p.severity == INFO for p in ignored.values())
     assert "临时锁定文件" in ignored["~$落实情况.xlsx"].message
     assert "隐藏文件夹" in ignored[".git"].message
     unsupported = {p.file: p for p in problems if p.code == "file-unsupported"}
-    assert set(unsupported) == {"说明.docx", "README"}
-    assert unsupported["说明.docx"].severity == WARNING and "“.docx”" in unsupported["说明.docx"].message
+    assert set(unsupported) == {"README"}
+    assert unsupported["README"].severity == WARNING and "“无”" in unsupported["README"].message
 
 
 def test_duplicate_content_keeps_the_first(tmp_path: Path) -> None:
@@ -195,10 +197,11 @@ def test_eml_without_usable_attachment_and_unreadable_eml(tmp_path: Path) -> Non
     put(inbox / "说明.eml", eml([(attachment_header(rfc2231("说明.docx", "UTF-8"), "application/msword"), b"d")]))
     put(inbox / "坏.eml", bytes(range(256)) * 4)
     files, problems = run(inbox, tmp_path)
-    assert files == []
+    # The Word attachment is kept as "foreign"; the intake reports it as a format it cannot read (issue 11).
+    assert [(f.display, f.kind) for f in files] == [("说明.eml › 说明.docx", "foreign")]
     assert codes(problems, "空.eml") == ["eml-no-attachment"]
-    assert codes(problems, "说明.eml › 说明.docx") == ["file-unsupported"]
-    assert codes(problems, "说明.eml") == ["eml-no-attachment"]
+    assert codes(problems, "说明.eml › 说明.docx") == []
+    assert codes(problems, "说明.eml") == []
     assert codes(problems, "坏.eml") == ["eml-unreadable"]
 
 
@@ -349,7 +352,7 @@ def test_archive_declaring_too_many_entries_is_refused_unopened(
 
 
 def test_eml_with_too_many_parts_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(discover_module.mail, "MAX_PARTS", 3)
+    monkeypatch.setattr(mail_module, "MAX_PARTS", 3)
     inbox = tmp_path / "inbox"
     parts = [(attachment_header(f'filename="{n}.xlsx"'.encode()), str(n).encode()) for n in range(20)]
     put(inbox / "many.eml", eml(parts))

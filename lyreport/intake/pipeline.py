@@ -10,10 +10,12 @@ from ..config import Config
 from ..master import UnitDirectory
 from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ..problems import ERROR, Problem, problem
+from ..weeks import week_of_received
 from .discover import discover
 from .parse import parse_workbook
 from .pool import DEFAULT_WORKERS
 from .read import read_workbooks
+from .safety import FOREIGN_FORMATS
 
 Progress = Callable[[int, int], None]
 
@@ -46,8 +48,14 @@ def read_files(
         found = list(problems)
         parsed = None
         if book is not None:
-            parsed, more = parse_workbook(book, master, directory, deadline_weekday=config.deadline_weekday)
+            # Year-less dates (1月6日, 6月底) take the year of the week the file answers, not the clock's.
+            week = week_of_received(file.received_at, config).date()
+            parsed, more = parse_workbook(
+                book, master, directory, deadline_weekday=config.deadline_weekday, today=week
+            )
             found += more
+            if parsed is None and file.ext == ".csv":  # a CSV that is not the form: a format we cannot read
+                found = [problem("csv-no-form", file=file.display) if p.code == "no-table" else p for p in found]
         outcomes[file.display] = (parsed, found)
         if progress:
             progress(len(outcomes), len(workbooks))
@@ -63,6 +71,7 @@ def read_files(
             if unit:  # say whose file it was, so 问题清单 can be sorted by unit
                 found = [replace(p, unit=unit) if not p.unit else p for p in found]
         result.problems += found
+    _foreign(result, files, directory)
     # A scan that came in the same e-mail or zip as a return belongs to that return's unit.
     by_origin = {
         r.file.origin: r.unit
@@ -93,6 +102,21 @@ def run_intake(
     result = read_files(files, master, directory, config, workers=workers, progress=progress)
     result.problems = problems + result.problems
     return result
+
+
+def _foreign(result: IntakeResult, files: list[SourceFile], directory: UnitDirectory) -> None:
+    """Files in a format that cannot be read as a return: the unit did report, wrongly (报送有误)."""
+    for file in files:
+        if file.kind != "foreign":
+            continue
+        name = FOREIGN_FORMATS.get(Path(file.display).suffix.lower(), "无法识别的格式")
+        unit = attribute(file, directory)
+        if unit is None:
+            result.problems.append(problem("format-unreadable-unit", file=file.display, format=name))
+        else:
+            result.problems.append(problem("format-unreadable", file=file.display, unit=unit, format=name))
+        reason = f"已收到，但格式无法读取（{name}）——请对方发送电子表格"
+        result.failed.append(FailedFile(file, reason, unit))
 
 
 def _first_error(problems: list[Problem]) -> str:
