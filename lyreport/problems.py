@@ -137,7 +137,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mail-date-no-zone": (INFO, "邮件发送时间“{date}”未注明时区，按北京时间计算"),
     "failed-other-week": (
         WARNING,
-        "该文件无法使用，按文件时间（{received}）属于 {week} 这一周，未计入本周；如果是本周报送的，请与{who}核实",
+        "该文件无法使用（{reason}）；按文件时间（{received}）属于 {week} 这一周，未计入本周，"
+        "如果是本周报送的，请与{who}核实",
     ),
     "version-chosen": (INFO, "{unit}本周有 {count} 份报表，采用本份（{why}）；未采用：{others}"),
     "saved-before-deadline": (
