@@ -33,7 +33,7 @@ from .models import (
     WeekResult,
 )
 from .problems import Problem, problem
-from .weeks import cn_datetime, week_of_received
+from .weeks import cn_datetime, deadline_on, week_of_received
 
 
 @dataclass
@@ -72,6 +72,22 @@ def declared_week(ret: ParsedReturn, config: Config) -> date | None:
 def return_week(ret: ParsedReturn, config: Config) -> date:
     """The deadline day a return answers: what it declares, else its arrival time."""
     return declared_week(ret, config) or week_of_received(ret.file.received_at, config).date()
+
+
+def file_notes(returns: list[ParsedReturn], config: Config) -> list[Problem]:
+    """What `check` says about copies without a report week: versions of one unit and week, saved-in-time files."""
+    groups: dict[tuple[str, date], list[ParsedReturn]] = {}
+    notes: list[Problem] = []
+    for ret in returns:
+        if not ret.usable:
+            continue
+        week = return_week(ret, config)
+        groups.setdefault((ret.unit, week), []).append(ret)  # type: ignore[arg-type]
+        if copies.saved_in_time(ret.file, deadline_on(week, config)):
+            notes.append(copies.saved_in_time_problem(ret, config))
+    for (unit, _), rets in groups.items():
+        notes += copies.pick(unit, rets)[2]
+    return notes
 
 
 def _other_list(ret: ParsedReturn, master: MasterList) -> bool:

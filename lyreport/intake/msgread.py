@@ -41,7 +41,7 @@ def read_msg(path: str) -> tuple[str, Any]:
 
         with open(path, "rb") as handle:
             if handle.read(8) != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-                return ("refused", "文件内容不是 Outlook 邮件（.msg）格式")
+                return ("refused", "文件内容不是 Outlook 邮件格式")
         message = extract_msg.openMsg(path, delayAttachments=False)
         try:
             return ("ok", _mail(message, 0, [0]))
@@ -52,7 +52,7 @@ def read_msg(path: str) -> tuple[str, Any]:
     except MemoryError:
         return ("refused", "内存不足")
     except Exception as exc:  # extract-msg / olefile raise many kinds of errors on damaged files
-        return ("refused", f"Outlook 邮件（.msg）文件已损坏或格式不受支持（{type(exc).__name__}）")
+        return ("refused", "文件已损坏、不完整或格式不受支持，请对方重新发送")
 
 
 def _mail(message: Any, depth: int, count: list[int]) -> dict[str, Any]:
