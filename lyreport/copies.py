@@ -52,7 +52,7 @@ def _why(chosen: ParsedReturn, other: ParsedReturn) -> str:
     else:
         why = "填报日期相同，收到时间更晚"
     if chosen.file.received_at < other.file.received_at:
-        why += "，尽管收到得更早"
+        why += "，尽管采用的一份收到时间更早"
     return why
 
 

@@ -131,7 +131,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "格式无法读取（{format}），且无法判断是哪个单位报送的，未计入任何单位，请打开查看",
     ),
     "format-unreadable-extra": (INFO, "{format}未读取；该单位本周已另报电子表格，此文件可能是报送函或说明"),
-    "csv-no-form": (ERROR, "已收到 CSV 文件，但其中没有报表的表头（序号、完成状态、本周进展等），无法读取——请对方发送电子表格"),
+    "csv-no-form": (
+        ERROR,
+        "已收到 CSV 文件，但其中没有报表的表头（序号、完成状态、本周进展等），无法读取——请对方发送电子表格",
+    ),
     "msg-unreadable": (ERROR, "Outlook 邮件（.msg）无法读取：{reason}"),
     "mail-forwarded": (INFO, "转发的邮件：收到时间按原邮件的发送时间 {sent} 计算（转发时间 {forwarded}）"),
     "mail-date-no-zone": (INFO, "邮件发送时间“{date}”未注明时区，按北京时间计算"),

@@ -11,17 +11,16 @@ import re
 import zipfile
 from datetime import date, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from msgfile import Mail, msg_bytes
 from openpyxl import Workbook
 
 from lyreport.api import check_files, run_week
 from lyreport.intake.discover import discover
 from lyreport.models import MasterList
-from msgfile import Mail, msg_bytes
 from lyreport.samples import set_received
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -155,31 +154,39 @@ def test_outlook_msg_is_read_as_a_mail_with_a_forward_inside(
 ) -> None:
     own = workbook(tmp_path / "x" / "发改委.xlsx", grid(master, "市发改委")).read_bytes()
     other = workbook(tmp_path / "x" / "交通局.xlsx", grid(master, "市交通运输局")).read_bytes()
-    inner = Mail("jtj@ly.gov.cn", "交通局报表", "Wed, 6 Jan 2021 16:30:00 +0800", at(6, 16, 30), [("交通局.xlsx", other)])
+    inner = Mail(
+        "jtj@ly.gov.cn", "交通局报表", "Wed, 6 Jan 2021 16:30:00 +0800", at(6, 16, 30), [("交通局.xlsx", other)]
+    )
     outer = Mail(
         "fgw@ly.gov.cn", "发改委落实情况", "Thu, 7 Jan 2021 14:00:00 +0800", at(7, 14), [("发改委.xlsx", own)], [inner]
     )
     inbox = tmp_path / "inbox"
     put(inbox / "发改委.msg", msg_bytes(outer), at(8, 9))
-    put(inbox / "坏邮件.msg", msg_bytes(outer)[:1500], at(7, 9))
+    put(inbox / "市林业局报表.msg", msg_bytes(outer)[:1500], at(7, 9))
     put(inbox / "假邮件.msg", b"not an outlook file at all", at(7, 9))
 
     files, problems = discover(inbox, tmp_path / "work", TZ)
-    times = {f.display: (f.received_at, f.sender) for f in files}
+    times = {f.display: (f.received_at, f.sender) for f in files if f.kind == "workbook"}
+    assert {f.display for f in files if f.kind == "foreign"} == {"市林业局报表.msg", "假邮件.msg"}
     assert times == {
         "发改委.msg › 发改委.xlsx": (at(7, 14), "fgw@ly.gov.cn"),
         "发改委.msg › 交通局报表.msg › 交通局.xlsx": (at(6, 16, 30), "jtj@ly.gov.cn"),
     }
     note = only(problems, "mail-forwarded")
     assert note.message == "转发的邮件：收到时间按原邮件的发送时间 2021-01-06 16:30 计算（转发时间 2021-01-07 14:00）"
-    broken = [(p.code, p.severity, p.message) for p in problems if p.file == "坏邮件.msg"]
-    assert broken == [("msg-unreadable", "error", "Outlook 邮件（.msg）无法读取：文件已损坏、不完整或格式不受支持，请对方重新发送")]
-    fake = [(p.code, p.message) for p in problems if p.file == "假邮件.msg"]
+    broken = [(p.code, p.severity, p.message) for p in problems if p.file == "市林业局报表.msg"]
+    assert broken == [
+        ("msg-unreadable", "error", "Outlook 邮件（.msg）无法读取：文件已损坏、不完整或格式不受支持，请对方重新发送")
+    ]
+    fake = [(p.code, p.message) for p in problems if p.file == "假邮件.msg"]  # charged to no unit
     assert fake == [("msg-unreadable", "Outlook 邮件（.msg）无法读取：文件内容不是 Outlook 邮件格式")]
 
     result = run(workspace, inbox)
     assert result.unit("市发改委").state == "late"  # the mail's Date, not the file time
     assert result.unit("市交通运输局").state == "on_time"  # the forwarded mail's own Date
+    forest = result.unit("市林业局")  # a damaged .msg named after its unit: received, unusable
+    assert forest.state == "invalid" and forest.invalid_reason.startswith("Outlook 邮件（.msg）无法读取")
+    assert sorted(p.unit for p in result.problems if p.code == "msg-unreadable") == ["", "市林业局"]
 
 
 # ----------------------------------------------------------------- broken or foreign files outside the week
@@ -196,7 +203,9 @@ def test_broken_file_with_an_old_file_time_is_still_reported(tmp_path: Path, wor
 
 
 # ----------------------------------------------------------------- when it came in
-def test_forward_as_attached_eml_counts_from_the_inner_date(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+def test_forward_as_attached_eml_counts_from_the_inner_date(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
     xlsx = workbook(tmp_path / "x" / "市卫健委.xlsx", grid(master, "市卫健委")).read_bytes()
     inner = mail("wjw@ly.gov.cn", "卫健委报表", "Thu, 07 Jan 2021 10:00:00 +0800", [("市卫健委.xlsx", xlsx)])
     outer = mail("office@ly.gov.cn", "Fw: 卫健委报表", "Thu, 07 Jan 2021 15:00:00 +0800", [])
@@ -248,7 +257,9 @@ def test_correction_supersedes_an_earlier_version_saved_later(
     # Same 填报日期: the mail subject's 更正 decides, though the plain file was saved later.
     workbook(inbox / "市生态环境局.xlsx", grid(master, "市生态环境局", status="已完成"))
     set_received(inbox / "市生态环境局.xlsx", at(7, 11))
-    fixed = workbook(tmp_path / "x" / "市生态环境局报表.xlsx", grid(master, "市生态环境局", status="正常推进")).read_bytes()
+    fixed = workbook(
+        tmp_path / "x" / "市生态环境局报表.xlsx", grid(master, "市生态环境局", status="正常推进")
+    ).read_bytes()
     put(inbox / "生态.eml", mail("slj@ly.gov.cn", "市生态环境局报表（更正）", "Thu, 07 Jan 2021 10:30:00 +0800",
                                 [("市生态环境局报表.xlsx", fixed)]).as_bytes(), at(7, 10, 30))  # fmt: skip
 
@@ -259,13 +270,13 @@ def test_correction_supersedes_an_earlier_version_saved_later(
     assert reported == {"进度滞后"}  # never the stale 已完成
     chosen = [p for p in result.problems if p.code == "version-chosen" and p.unit == "市教育局"][0]
     assert chosen.message == (
-        "市教育局本周有 2 份报表，采用本份（填报日期 2021-01-06 晚于 2021-01-05，尽管收到得更早）；"
+        "市教育局本周有 2 份报表，采用本份（填报日期 2021-01-06 晚于 2021-01-05，尽管采用的一份收到时间更早）；"
         "未采用：《市教育局落实情况.xlsx》"
     )
     water = result.unit("市生态环境局")
     assert water.files == ["生态.eml › 市生态环境局报表.xlsx"] and water.superseded == ["市生态环境局.xlsx"]
     old = [p for p in result.problems if p.code == "duplicate-return" and p.unit == "市生态环境局"][0]
-    assert "文件名或邮件主题注明“更正”，尽管收到得更早" in old.message
+    assert "文件名或邮件主题注明“更正”，尽管采用的一份收到时间更早" in old.message
 
     checked = {c.name: c for c in check_files([inbox], workspace, workers=0)}
     assert "version-chosen" in [p.code for p in checked["inbox/市教育局（更正）.xlsx"].problems]
@@ -288,14 +299,20 @@ def test_saved_from_mail_after_the_deadline_is_not_called_late(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:
     inbox = tmp_path / "inbox"
-    path = _saved_at(workbook(inbox / "市文化广电和旅游局.xlsx", grid(master, "市文化广电和旅游局")), "2021-01-07T02:05:00Z")
+    path = _saved_at(
+        workbook(inbox / "市文化广电和旅游局.xlsx", grid(master, "市文化广电和旅游局")), "2021-01-07T02:05:00Z"
+    )
     set_received(path, at(7, 16, 40))
     late = _saved_at(workbook(inbox / "洛阳北郊机场.xlsx", grid(master, "洛阳北郊机场")), "2021-01-07T07:00:00Z")
     set_received(late, at(7, 16, 40))
     result = run(workspace, inbox)
     assert result.unit("市文化广电和旅游局").state == "on_time"
     warning = only(result.problems, "saved-before-deadline")
-    assert (warning.file, warning.severity, warning.unit) == ("市文化广电和旅游局.xlsx", "warning", "市文化广电和旅游局")
+    assert (warning.file, warning.severity, warning.unit) == (
+        "市文化广电和旅游局.xlsx",
+        "warning",
+        "市文化广电和旅游局",
+    )
     assert warning.message == (
         "文件时间 2021年1月7日 16:40 已过截止时间，但表格自身的保存时间为 2021年1月7日 10:05（截止前），"
         "很可能是截止后才从邮件另存到收件箱；暂按按时报送处理，请以邮件实际收到时间核实"

@@ -39,7 +39,12 @@ def read_csv(path: str) -> tuple[Any, ...]:
         for line in csv.reader(io.StringIO(text, newline=""), dialect):
             rows.append([cell.strip() or None for cell in line])
             if len(rows) > MAX_ROWS or len(line) > MAX_COLS:
-                return ("refused", "read-too-many-rows", {"sheet_name": "CSV", "rows": len(rows), "cols": len(line)}, "")
+                return (
+                    "refused",
+                    "read-too-many-rows",
+                    {"sheet_name": "CSV", "rows": len(rows), "cols": len(line)},
+                    "",
+                )
     except csv.Error:
         return ("refused", "read-corrupt", {"reason": "CSV 文件格式错误（引号不配对或单元格过长）"}, "")
     width = max((len(r) for r in rows), default=0)

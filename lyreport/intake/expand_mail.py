@@ -34,6 +34,7 @@ class MailExpansion:
     def take(self, item: Item) -> bool: ...
     def _child(self, parent: Item, member: str) -> tuple[Item, str] | None: ...
     def _slot(self) -> Path: ...
+    def _add_file(self, item: Item, kind: str) -> bool: ...
 
     # ------------------------------------------------------------- .eml
     def _expand_eml(self, item: Item) -> bool:
@@ -44,7 +45,7 @@ class MailExpansion:
             return False
         except mail.MailError as exc:
             self.add("eml-unreadable", item.display, reason=str(exc))
-            return False
+            return self._add_file(item, "foreign")  # still received: the unit it names reported, wrongly
         return self._expand_message(item, message)
 
     def _expand_message(self, item: Item, message: Any) -> bool:
@@ -127,7 +128,7 @@ class MailExpansion:
         answer = read_msg_isolated(str(item.path))
         if isinstance(answer, str):
             self.add("msg-unreadable", item.display, reason=answer)
-            return False
+            return self._add_file(item, "foreign")  # still received: the unit it names reported, wrongly
         try:
             return self._msg_mail(replace(item, budget=item.budget or Budget()), answer)
         except BudgetExceeded:

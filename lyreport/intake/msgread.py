@@ -26,7 +26,11 @@ def read_msg_isolated(path: str) -> dict[str, Any] | str:
     except OSError:  # no worker process can be started: read here, still guarded
         answer = read_msg(path)
     if isinstance(answer, Failure):
-        return "读取超时" if answer.kind == "timeout" else f"读取程序异常退出（{answer.reason or answer.kind}）"
+        if answer.kind == "timeout":
+            return f"读取超时（超过 {TIMEOUT:g} 秒）"
+        if answer.kind == "too-large":
+            return "邮件内容过大，已拒绝读取"
+        return f"读取程序异常退出（{answer.reason or '原因不明'}）"
     if not isinstance(answer, tuple) or len(answer) != 2:
         return "读取程序返回了无法识别的结果"
     status, value = answer
@@ -51,7 +55,9 @@ def read_msg(path: str) -> tuple[str, Any]:
         raise
     except MemoryError:
         return ("refused", "内存不足")
-    except Exception as exc:  # extract-msg / olefile raise many kinds of errors on damaged files
+    except ImportError:
+        return ("refused", "本机未安装读取 Outlook 邮件所需的 extract-msg 组件（pip install extract-msg）")
+    except Exception:  # extract-msg / olefile raise many kinds of errors on damaged files
         return ("refused", "文件已损坏、不完整或格式不受支持，请对方重新发送")
 
 

@@ -50,9 +50,7 @@ def read_files(
         if book is not None:
             # Year-less dates (1月6日, 6月底) take the year of the week the file answers, not the clock's.
             week = week_of_received(file.received_at, config).date()
-            parsed, more = parse_workbook(
-                book, master, directory, deadline_weekday=config.deadline_weekday, today=week
-            )
+            parsed, more = parse_workbook(book, master, directory, deadline_weekday=config.deadline_weekday, today=week)
             found += more
             if parsed is None and file.ext == ".csv":  # a CSV that is not the form: a format we cannot read
                 found = [problem("csv-no-form", file=file.display) if p.code == "no-table" else p for p in found]
@@ -71,7 +69,6 @@ def read_files(
             if unit:  # say whose file it was, so 问题清单 can be sorted by unit
                 found = [replace(p, unit=unit) if not p.unit else p for p in found]
         result.problems += found
-    _foreign(result, files, directory)
     # A scan that came in the same e-mail or zip as a return belongs to that return's unit.
     by_origin = {
         r.file.origin: r.unit
@@ -101,21 +98,26 @@ def run_intake(
     files, problems = discover(inbox, workdir, config.timezone)
     result = read_files(files, master, directory, config, workers=workers, progress=progress)
     result.problems = problems + result.problems
+    _foreign(result, files, directory)
     return result
 
 
 def _foreign(result: IntakeResult, files: list[SourceFile], directory: UnitDirectory) -> None:
-    """Files in a format that cannot be read as a return: the unit did report, wrongly (报送有误)."""
+    """Files that cannot be read as a return (a .docx, a broken .msg): the unit did report, wrongly (报送有误)."""
     for file in files:
         if file.kind != "foreign":
             continue
-        name = FOREIGN_FORMATS.get(Path(file.display).suffix.lower(), "无法识别的格式")
         unit = attribute(file, directory)
-        if unit is None:
-            result.problems.append(problem("format-unreadable-unit", file=file.display, format=name))
+        said = [n for n, p in enumerate(result.problems) if p.file == file.display and p.severity == ERROR]
+        if said:  # discover already said why (a damaged mail): charge it to the unit
+            reason = result.problems[said[0]].message
+            for n in said:
+                result.problems[n] = replace(result.problems[n], unit=unit or "")
         else:
-            result.problems.append(problem("format-unreadable", file=file.display, unit=unit, format=name))
-        reason = f"已收到，但格式无法读取（{name}）——请对方发送电子表格"
+            name = FOREIGN_FORMATS.get(Path(file.display).suffix.lower(), "无法识别的格式")
+            code = "format-unreadable" if unit else "format-unreadable-unit"
+            result.problems.append(problem(code, file=file.display, unit=unit or "", format=name))
+            reason = f"已收到，但格式无法读取（{name}）——请对方发送电子表格"
         result.failed.append(FailedFile(file, reason, unit))
 
 
