@@ -358,3 +358,20 @@ def test_last_weeks_template_with_this_weeks_date_is_not_stale(
         "本表使用的是 2020-12-31 这一周的报表模板，但填报日期 2021-01-06 属于 2021-01-07 这一周，"
         "按填报日期计入 2021-01-07 这一周（可能沿用了往期表格），请核实"
     )
+
+
+def test_hostile_msg_files_never_stop_the_run(tmp_path: Path) -> None:
+    """Seeded mutations of a real .msg: each is read or reported, in its worker; discovery always finishes."""
+    import random
+
+    seed = msg_bytes(Mail("a@b.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("市发改委.xlsx", b"x" * 5000)]))
+    rng = random.Random(11)
+    inbox = tmp_path / "inbox"
+    for n in range(6):
+        data = bytearray(seed)
+        for _ in range(rng.randint(5, 60)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        put(inbox / f"{n}.msg", bytes(data), at(7, 9))
+    files, problems = discover(inbox, tmp_path / "work", TZ)
+    accounted = {f.display.split(" › ")[0] for f in files} | {p.file.split(" › ")[0] for p in problems}
+    assert accounted == {f"{n}.msg" for n in range(6)}

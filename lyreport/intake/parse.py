@@ -101,7 +101,7 @@ def _identify_week(
     if filled_on is None and not nz.is_blank(raw):
         ctx.add("date-invalid", cell=block.cell("filled"), value=nz.text(raw))
     filled_week = filled_on + timedelta(days=(weekday - filled_on.isoweekday()) % 7) if filled_on else None
-    if template_week and filled_week and filled_week > template_week and _arrived_in(ctx, filled_week, weekday):
+    if template_week and filled_week and filled_week > template_week and _arrived_in(ctx, filled_week):
         # Last week's form reused with this week's 填报日期, and it arrived that week: two visible sources agree.
         ctx.add(
             "week-template-old",
@@ -121,7 +121,7 @@ def _identify_week(
     return None, "received", filled_on
 
 
-def _arrived_in(ctx: Context, week: date, weekday: int) -> bool:
+def _arrived_in(ctx: Context, week: date) -> bool:
     """Whether the file arrived after the previous deadline day and at most three days after this one (late)."""
     received = ctx.book.file.received_at.date()
     return week - timedelta(days=7) < received <= week + timedelta(days=3)
