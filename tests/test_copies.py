@@ -364,7 +364,9 @@ def test_hostile_msg_files_never_stop_the_run(tmp_path: Path) -> None:
     """Seeded mutations of a real .msg: each is read or reported, in its worker; discovery always finishes."""
     import random
 
-    seed = msg_bytes(Mail("a@b.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("市发改委.xlsx", b"x" * 5000)]))
+    seed = msg_bytes(
+        Mail("a@b.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("市发改委.xlsx", b"x" * 5000)])
+    )
     rng = random.Random(11)
     inbox = tmp_path / "inbox"
     for n in range(6):
