@@ -296,9 +296,9 @@ def _unit_problems(units: list[UnitWeek], deadline: datetime, config: Config) ->
     return problems
 
 
-def _beside_return(found: Problem, assigned: Assigned) -> Problem:
+def beside_return(found: Problem, units: set[str] | dict[str, ParsedReturn]) -> Problem:
     """A Word file next to a usable return of the same unit is a cover letter, not a failed return."""
-    if found.code != "format-unreadable" or found.unit not in assigned.counted:
+    if found.code != "format-unreadable" or found.unit not in units:
         return found
     name = FOREIGN_FORMATS.get(PurePath(found.file).suffix.lower(), "该文件")
     return problem("format-unreadable-extra", file=found.file, unit=found.unit, format=name)
@@ -318,7 +318,7 @@ def merge_week(
     measures = [_measure_week(m, assigned, deadline.date(), config, previous) for m in master.measures]
     # Findings about files that answer another week belong to that week's report, not this one.
     own = [p for p in intake.problems if p.file not in assigned.elsewhere or p.code == "template-other-list"]
-    own = [_beside_return(p, assigned) for p in own]
+    own = [beside_return(p, assigned.counted) for p in own]
     timing = [
         copies.saved_in_time_problem(r, config)
         for r in assigned.counted.values()

@@ -117,6 +117,10 @@ def test_word_return_makes_its_unit_invalid_not_missing(tmp_path: Path, workspac
     assert result.unit("市发改委").state == "on_time"
     letter = [p for p in result.problems if p.file == "市发改委报送函.docx"]
     assert [(p.code, p.severity) for p in letter] == [("format-unreadable-extra", "info")]
+    both = {
+        c.name: c for c in check_files([inbox / "市发改委.xlsx", inbox / "市发改委报送函.docx"], workspace, workers=0)
+    }
+    assert [p.code for p in both["市发改委报送函.docx"].problems] == ["format-unreadable-extra"]  # check agrees
     unknown = only(result.problems, "format-unreadable-unit")
     assert (unknown.file, unknown.severity) == ("本周材料.wps", "warning")
     assert "WPS 文字文档" in unknown.message

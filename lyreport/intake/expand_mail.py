@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..problems import Problem
 from . import mail
 from .msgread import read_msg_isolated
-from .safety import Budget, BudgetExceeded, UnsafePathError, inside, kind_of, os_reason
+from .safety import MAX_DEPTH, Budget, BudgetExceeded, UnsafePathError, inside, kind_of, os_reason
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -104,7 +104,7 @@ class MailExpansion:
             return False
         child, base = found
         if attachment.message is not None:  # a forwarded mail, already parsed: open it as a mail
-            if child.depth >= 3:
+            if child.depth >= MAX_DEPTH:
                 self.add("nested-too-deep", child.display)
                 return False
             return self._expand_message(child, attachment.message)
@@ -151,7 +151,7 @@ class MailExpansion:
                 continue
             child, base = found
             if isinstance(attachment.get("mail"), dict):
-                if child.depth >= 3:
+                if child.depth >= MAX_DEPTH:
                     self.add("nested-too-deep", child.display)
                     continue
                 usable |= self._msg_mail(child, attachment["mail"])

@@ -146,8 +146,10 @@ def attachments(message: Message) -> Iterator[Attachment]:
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else None
             if isinstance(inner, Message):
-                title = subject(inner) or f"转发的邮件{count}"
-                yield Attachment((attachment_name(part) or title)[:80] + ".eml", b"", False, inner)
+                title = re.sub(
+                    r"\.eml$", "", attachment_name(part) or subject(inner) or f"转发的邮件{count}", flags=re.I
+                )
+                yield Attachment(title[:80] + ".eml", b"", False, inner)
             continue
         if part.is_multipart():
             continue
