@@ -136,7 +136,12 @@ def test_csv_with_the_form_is_read_gbk_and_utf8_bom(tmp_path: Path, workspace: P
     gbk = put(tmp_path / "市生态环境局.csv", _csv(grid(master, "市生态环境局"), "gbk"), at(7, 9))
     bom = put(tmp_path / "市教育局.csv", _csv(grid(master, "市教育局", status="进度滞后"), "utf-8-sig"), at(7, 9))
     plain = put(tmp_path / "市林业局.csv", "名称,数量\n苗木,300\n".encode("gbk"), at(7, 9))
-    checked = {c.name: c for c in check_files([gbk, bom, plain], workspace, workers=0)}
+    wide = put(tmp_path / "市体育局.csv", _csv(grid(master, "市体育局"), "utf-16"), at(7, 9))
+    checked = {c.name: c for c in check_files([gbk, bom, plain, wide], workspace, workers=0)}
+    assert (checked["市体育局.csv"].unit, checked["市体育局.csv"].rows) == (
+        "市体育局",
+        len(master.measures_of("市体育局")),
+    )
     water, education = checked["市生态环境局.csv"], checked["市教育局.csv"]
     assert (water.unit, water.week, water.rows) == ("市生态环境局", WEEK, len(master.measures_of("市生态环境局")))
     assert (education.unit, education.rows) == ("市教育局", len(master.measures_of("市教育局")))

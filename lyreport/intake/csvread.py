@@ -23,6 +23,11 @@ def read_csv(path: str) -> tuple[Any, ...]:
     data = Path(path).read_bytes()[: MAX_CSV_BYTES + 1]
     if len(data) > MAX_CSV_BYTES:
         return ("refused", "file-too-large", {"size": "超过 20 MB", "limit": "20 MB"}, "")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export: UTF-16 with a BOM
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return ("refused", "read-corrupt", {"reason": "CSV 文件的文字编码无法识别（应为 GBK 或 UTF-8）"}, "")
     if b"\x00" in data[:4096]:
         return ("refused", "read-corrupt", {"reason": "扩展名为 .csv，但内容不是文本表格"}, "")
     text = decode(data)
