@@ -27,7 +27,7 @@ from .history import (
 from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
 from .master import MasterError, UnitDirectory, load_directory, load_master
-from .merge import merge_week, return_week
+from .merge import beside_return, file_notes, merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
 from .now import WeekGlance, in_workspace
 from .now import week_glance as _week_glance
@@ -377,11 +377,14 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
     )
     other_units = {f.file.display: f.unit for f in intake.failed} | {s.file.display: s.unit for s in intake.scans}
     kinds = {f.display: f.kind for f in intake.files}
+    notes = file_notes(intake.returns, context.config)  # which copy counts, saved-in-time files
+    usable = {r.unit for r in intake.returns if r.usable and r.unit}
+    problems = [beside_return(p, usable) for p in intake.problems] + notes
     checked = []
     for name in names:
         ret = by_file.get(name)
         week = return_week(ret, context.config) if ret else None
-        found = [p for p in intake.problems if p.file == name]
+        found = [p for p in problems if p.file == name]
         unit = ret.unit if ret else other_units.get(name)
         rows = len(ret.rows) if ret else 0
         checked.append(CheckedFile(name, unit, week, rows, found, kinds.get(name, "")))

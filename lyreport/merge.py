@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import PurePath
 
+from . import copies
 from .config import Config
+from .intake.safety import FOREIGN_FORMATS
 from .models import (
     DONE,
     LAGGING,
@@ -30,7 +33,7 @@ from .models import (
     WeekResult,
 )
 from .problems import Problem, problem
-from .weeks import cn_datetime, week_of_received
+from .weeks import cn_datetime, deadline_on, week_of_received
 
 
 @dataclass
@@ -71,6 +74,22 @@ def return_week(ret: ParsedReturn, config: Config) -> date:
     return declared_week(ret, config) or week_of_received(ret.file.received_at, config).date()
 
 
+def file_notes(returns: list[ParsedReturn], config: Config) -> list[Problem]:
+    """What `check` says about copies without a report week: versions of one unit and week, saved-in-time files."""
+    groups: dict[tuple[str, date], list[ParsedReturn]] = {}
+    notes: list[Problem] = []
+    for ret in returns:
+        if not ret.usable:
+            continue
+        week = return_week(ret, config)
+        groups.setdefault((ret.unit, week), []).append(ret)  # type: ignore[arg-type]
+        if copies.saved_in_time(ret.file, deadline_on(week, config)):
+            notes.append(copies.saved_in_time_problem(ret, config))
+    for (unit, _), rets in groups.items():
+        notes += copies.pick(unit, rets)[2]
+    return notes
+
+
 def _other_list(ret: ParsedReturn, master: MasterList) -> bool:
     list_id = ret.identity.get("list_id", "")
     return bool(list_id) and list_id != master.list_id
@@ -86,8 +105,11 @@ def assign_week(
     elsewhere: set[str] = set()
     failed: dict[str, list[FailedFile]] = {}
     for fail in intake.failed:
-        if week_of_received(fail.file.received_at, config).date() != week:
+        arrived = week_of_received(fail.file.received_at, config).date()
+        if arrived != week:
             elsewhere.add(fail.file.display)
+        if arrived < week:  # its content cannot say which week it answers: one warning, never silence
+            problems.append(_failed_elsewhere(fail, arrived, config))
         elif fail.unit:
             failed.setdefault(fail.unit, []).append(fail)
     for ret in intake.returns:
@@ -109,13 +131,22 @@ def assign_week(
     counted: dict[str, ParsedReturn] = {}
     superseded: dict[str, list[ParsedReturn]] = {}
     for unit, rets in candidates.items():
-        rets.sort(key=lambda r: (r.file.received_at, r.file.display))
-        counted[unit] = rets[-1]
-        superseded[unit] = rets[:-1]
-        for old in rets[:-1]:
-            problems.append(problem("duplicate-return", file=old.file.display, unit=unit, newer=rets[-1].file.display))
+        counted[unit], superseded[unit], chosen_why = copies.pick(unit, rets)
+        problems += chosen_why
     scans = [s for s in intake.scans if s.unit and week_of_received(s.file.received_at, config).date() == week]
     return Assigned(counted, elsewhere, superseded, failed, scans), problems
+
+
+def _failed_elsewhere(fail: FailedFile, arrived: date, config: Config) -> Problem:
+    return problem(
+        "failed-other-week",
+        file=fail.file.display,
+        unit=fail.unit or "",
+        received=cn_datetime(fail.file.received_at, config),
+        week=arrived.isoformat(),
+        who=fail.unit or "报送单位",
+        reason=fail.reason,
+    )
 
 
 def _other_week(ret: ParsedReturn, answered: date, week: date, config: Config) -> Problem:
@@ -152,7 +183,8 @@ def _unit_week(
     state.scan_received = unit in assigned.scan_units
     state.superseded = [r.file.display for r in assigned.superseded.get(unit, [])]
     if ret is not None:
-        state.state = "on_time" if ret.file.received_at <= deadline else "late"
+        in_time = ret.file.received_at <= deadline or copies.saved_in_time(ret.file, deadline)
+        state.state = "on_time" if in_time else "late"
         state.received_at = ret.file.received_at
         state.files = [ret.file.display]
         state.contact, state.phone = ret.contact, ret.phone
@@ -264,6 +296,14 @@ def _unit_problems(units: list[UnitWeek], deadline: datetime, config: Config) ->
     return problems
 
 
+def beside_return(found: Problem, units: set[str] | dict[str, ParsedReturn]) -> Problem:
+    """A Word file next to a usable return of the same unit is a cover letter, not a failed return."""
+    if found.code != "format-unreadable" or found.unit not in units:
+        return found
+    name = FOREIGN_FORMATS.get(PurePath(found.file).suffix.lower(), "该文件")
+    return problem("format-unreadable-extra", file=found.file, unit=found.unit, format=name)
+
+
 def merge_week(
     master: MasterList,
     intake: IntakeResult,
@@ -278,7 +318,13 @@ def merge_week(
     measures = [_measure_week(m, assigned, deadline.date(), config, previous) for m in master.measures]
     # Findings about files that answer another week belong to that week's report, not this one.
     own = [p for p in intake.problems if p.file not in assigned.elsewhere or p.code == "template-other-list"]
-    problems = own + problems + _unit_problems(units, deadline, config)
+    own = [beside_return(p, assigned.counted) for p in own]
+    timing = [
+        copies.saved_in_time_problem(r, config)
+        for r in assigned.counted.values()
+        if copies.saved_in_time(r.file, deadline)
+    ]
+    problems = own + problems + timing + _unit_problems(units, deadline, config)
     return WeekResult(
         list_id=master.list_id,
         list_title=master.title,

@@ -101,11 +101,15 @@ class SourceFile:
 
     path: Path
     display: str
-    kind: str  # "workbook" | "scan"
+    kind: str  # "workbook" | "scan" | "foreign" (a format that cannot be read as a return, e.g. .docx)
     received_at: datetime  # timezone-aware
     sha256: str
     sender: str = ""  # e-mail address of the sender, where known
     origin: Path | None = None  # the inbox file it came from (itself, or the .eml/.zip)
+    subject: str = ""  # subject of the e-mail it came with, where known
+    received_from: str = "file"  # "mail" when received_at is a mail's Date, "file" when it is a file time
+    # The workbook's own last-saved time (docProps), filled in by the reader; not part of the file's identity.
+    saved_at: datetime | None = field(default=None, compare=False)
 
     @property
     def ext(self) -> str:

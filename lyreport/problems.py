@@ -110,7 +110,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "phone-invalid": (WARNING, "联系电话“{value}”格式不正确（应为手机号或 0379 开头的固定电话）"),
     "date-invalid": (WARNING, "日期“{value}”无法识别"),
     "formula-text": (INFO, "单元格内容以“=”开头（{value}），已按普通文字处理，不作为公式执行"),
-    "duplicate-return": (INFO, "同一单位同一周有多份报表，本份较早，已被《{newer}》取代"),
+    "duplicate-return": (INFO, "同一单位同一周有多份报表，本份已被《{newer}》取代（{why}）"),
     "duplicate-file": (INFO, "与《{other}》内容完全相同，只计一次"),
     # --- scans ---
     "scan-unmatched": (WARNING, "扫描件无法对应到单位（文件名中未找到单位名称）"),
@@ -124,6 +124,40 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
+    # --- which copy counts and when it came in (issue 11: discover, expand_mail, msgread, versions, merge) ---
+    "format-unreadable": (ERROR, "已收到，但格式无法读取（{format}）——请对方发送电子表格（.xlsx/.xls/.et）"),
+    "format-unreadable-unit": (
+        WARNING,
+        "格式无法读取（{format}），且无法判断是哪个单位报送的，未计入任何单位，请打开查看",
+    ),
+    "format-unreadable-extra": (INFO, "{format}未读取；该单位本周已另报电子表格，此文件可能是报送函或说明"),
+    "csv-no-form": (
+        ERROR,
+        "已收到 CSV 文件，但其中没有报表的表头（序号、完成状态、本周进展等），无法读取——请对方发送电子表格",
+    ),
+    "msg-unreadable": (ERROR, "Outlook 邮件（.msg）无法读取：{reason}"),
+    "mail-forwarded": (INFO, "转发的邮件：收到时间按原邮件的发送时间 {sent} 计算（转发时间 {forwarded}）"),
+    "mail-date-no-zone": (INFO, "邮件发送时间“{date}”未注明时区，按北京时间计算"),
+    "failed-other-week": (
+        WARNING,
+        "该文件无法使用（{reason}）；按文件时间（{received}）属于 {week} 这一周，未计入本周，"
+        "如果是本周报送的，请与{who}核实",
+    ),
+    "version-chosen": (INFO, "{unit}本周有 {count} 份报表，采用本份（{why}）；未采用：{others}"),
+    "saved-before-deadline": (
+        WARNING,
+        "文件时间 {received} 已过截止时间，但表格自身的保存时间为 {saved}（截止前），"
+        "很可能是截止后才从邮件另存到收件箱；暂按按时报送处理，请以邮件实际收到时间核实",
+    ),
+    "unit-template-other": (
+        WARNING,
+        "本表使用的是“{template}”的报表模板，但{sources}均为“{chosen}”，按“{chosen}”处理，请核实",
+    ),
+    "week-template-old": (
+        WARNING,
+        "本表使用的是 {template_week} 这一周的报表模板，但填报日期 {filled} 属于 {week} 这一周，"
+        "按填报日期计入 {week} 这一周（可能沿用了往期表格），请核实",
+    ),
 }
 
 _FORMATTER = string.Formatter()

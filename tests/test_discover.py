@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lyreport.intake import discover as discover_module
+from lyreport.intake import mail as mail_module
 from lyreport.intake.discover import discover
 from lyreport.problems import INFO, WARNING
 
@@ -118,15 +119,16 @@ def test_lock_hidden_and_system_files_are_ignored_with_a_note(tmp_path: Path) ->
     put(inbox / "README", b"text")
     put(inbox / "ok.xlsx", b"ok")
     files, problems = run(inbox, tmp_path)
-    assert [f.display for f in files] == ["ok.xlsx"]
+    # A Word file is kept as "foreign": the intake decides whose it is and reports it (issue 11).
+    assert [(f.display, f.kind) for f in files] == [("ok.xlsx", "workbook"), ("说明.docx", "foreign")]
     ignored = {p.file: p for p in problems if p.code == "file-ignored"}
     assert set(ignored) == {"~$落实情况.xlsx", ".~lock.表.xlsx#", "Thumbs.db", "desktop.ini", ".DS_Store", ".git"}
     assert all(p.severity == INFO for p in ignored.values())
     assert "临时锁定文件" in ignored["~$落实情况.xlsx"].message
     assert "隐藏文件夹" in ignored[".git"].message
     unsupported = {p.file: p for p in problems if p.code == "file-unsupported"}
-    assert set(unsupported) == {"说明.docx", "README"}
-    assert unsupported["说明.docx"].severity == WARNING and "“.docx”" in unsupported["说明.docx"].message
+    assert set(unsupported) == {"README"}
+    assert unsupported["README"].severity == WARNING and "“无”" in unsupported["README"].message
 
 
 def test_duplicate_content_keeps_the_first(tmp_path: Path) -> None:
@@ -195,10 +197,11 @@ def test_eml_without_usable_attachment_and_unreadable_eml(tmp_path: Path) -> Non
     put(inbox / "说明.eml", eml([(attachment_header(rfc2231("说明.docx", "UTF-8"), "application/msword"), b"d")]))
     put(inbox / "坏.eml", bytes(range(256)) * 4)
     files, problems = run(inbox, tmp_path)
-    assert files == []
+    # The Word attachment is kept as "foreign"; the intake reports it as a format it cannot read (issue 11).
+    assert [(f.display, f.kind) for f in files] == [("坏.eml", "foreign"), ("说明.eml › 说明.docx", "foreign")]
     assert codes(problems, "空.eml") == ["eml-no-attachment"]
-    assert codes(problems, "说明.eml › 说明.docx") == ["file-unsupported"]
-    assert codes(problems, "说明.eml") == ["eml-no-attachment"]
+    assert codes(problems, "说明.eml › 说明.docx") == []
+    assert codes(problems, "说明.eml") == []
     assert codes(problems, "坏.eml") == ["eml-unreadable"]
 
 
@@ -253,7 +256,8 @@ def test_zip_slip_stays_inside_workdir(tmp_path: Path) -> None:
     files, problems = run(inbox, tmp_path)
     work = (tmp_path / "work").resolve()
     assert sorted(f.display for f in files) == ["slip.zip › abs.xlsx", "slip.zip › drive.xlsx", "slip.zip › evil.xlsx"]
-    assert all(f.path.resolve().is_relative_to(work) for f in files)
+    # Everything unpacked stays in work; a mail that cannot be parsed is kept as the inbox file itself.
+    assert all(f.path.resolve().is_relative_to(work) or (f.kind == "foreign" and f.path == f.origin) for f in files)
     assert not (tmp_path / "evil.xlsx").exists() and not tmp_path.parent.joinpath("evil.xlsx").exists()
     unsafe = [p for p in problems if p.code == "unsafe-name"]
     assert len(unsafe) == 3 and {p.file for p in unsafe} == {f.display for f in files}
@@ -349,12 +353,14 @@ def test_archive_declaring_too_many_entries_is_refused_unopened(
 
 
 def test_eml_with_too_many_parts_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(discover_module.mail, "MAX_PARTS", 3)
+    monkeypatch.setattr(mail_module, "MAX_PARTS", 3)
     inbox = tmp_path / "inbox"
     parts = [(attachment_header(f'filename="{n}.xlsx"'.encode()), str(n).encode()) for n in range(20)]
     put(inbox / "many.eml", eml(parts))
     files, problems = run(inbox, tmp_path)
-    assert files == [] and [(p.code, p.file) for p in problems] == [("eml-unreadable", "many.eml")]
+    # Kept as a "foreign" file, so the unit it names is 报送有误 rather than 未报送 (issue 11).
+    assert [(f.display, f.kind) for f in files] == [("many.eml", "foreign")]
+    assert [(p.code, p.file) for p in problems] == [("eml-unreadable", "many.eml")]
     assert "部件过多" in problems[0].message
 
 
@@ -391,4 +397,5 @@ def test_fuzzed_archives_and_mails_never_escape(tmp_path: Path) -> None:
     accounted = {f.origin.name for f in files} | {p.file.split(" › ")[0] for p in problems}
     assert accounted == {f"{n:03d}{ext}" for n in range(200) for ext in [".zip" if n % 2 else ".eml"]}
     work = (tmp_path / "work").resolve()
-    assert all(f.path.resolve().is_relative_to(work) for f in files)
+    # Everything unpacked stays in work; a mail that cannot be parsed is kept as the inbox file itself.
+    assert all(f.path.resolve().is_relative_to(work) or (f.kind == "foreign" and f.path == f.origin) for f in files)

@@ -139,7 +139,10 @@ def test_failed_file_of_an_earlier_week_does_not_leak(master):
 
     intake.problems.append(problem("read-corrupt", file=old.display, reason="截断"))
     result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
-    assert not [p for p in result.problems if p.file == "旧的坏文件.xlsx"]
+    # Its own findings stay with its week; this week gets one warning so it is never dropped silently (issue 11).
+    (note,) = [p for p in result.problems if p.file == "旧的坏文件.xlsx"]
+    assert (note.code, note.severity, note.unit) == ("failed-other-week", "warning", "市教育局")
+    assert "文件已损坏" in note.message and "2020-12-31 这一周" in note.message
     assert result.unit("市教育局").state == "on_time"
 
 

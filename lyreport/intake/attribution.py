@@ -78,10 +78,35 @@ def identify_unit(ctx: Context, block: Block, directory: UnitDirectory) -> tuple
         reason = f"{block_note}，发件人和文件名中也找不到单位名录中的单位，请在表中“填报单位”处填写单位名称"
         return None, reason, []
     chosen = said[0][1]
-    if any(unit != chosen for _, unit in said):
+    overruled = _visible_majority(said)
+    if overruled:  # another unit's template, filled in and named as its own by this unit
+        chosen, sources = overruled
+        ctx.add(
+            "unit-template-other",
+            cell=block.cell("unit"),
+            template=said[0][1],
+            chosen=chosen,
+            sources="、".join(sources),
+        )
+    elif any(unit != chosen for _, unit in said):
         details = "；".join(f"{SOURCE_LABELS[source]}为“{unit}”" for source, unit in said)
         ctx.add("unit-conflict", details=details, chosen=chosen)
     return chosen, "", [source for source, _ in said]
+
+
+def _visible_majority(said: list[tuple[str, str]]) -> tuple[str, list[str]] | None:
+    """(unit, its sources) when 填报单位 and another visible source agree on a unit against the template identity.
+
+    The identity sheet is invisible to the person filling in; what they wrote (填报单位) and named
+    (file, sheet, sender) is the more recent evidence. 填报单位 must be one of them: a file name alone
+    is often the receiving office's own naming.
+    """
+    by_source = dict(said)
+    template, written = by_source.get("template"), by_source.get("block")
+    if template is None or written is None or written == template:
+        return None
+    sources = [SOURCE_LABELS[source] for source, unit in said if unit == written]
+    return (written, sources) if len(sources) >= 2 else None
 
 
 def _match_block_unit(

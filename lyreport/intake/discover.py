@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import SourceFile
 from ..problems import Problem, problem
-from . import mail
+from .expand_mail import MailExpansion
 from .safety import (
     ARROW,
     MAX_CONTAINER_BYTES,
@@ -34,6 +34,7 @@ from .safety import (
     ignore_reason,
     inside,
     kind_of,
+    os_reason,
     sanitise_member,
     zip_entry_count,
 )
@@ -43,7 +44,7 @@ MAX_ENTRIES = 5 * MAX_MEMBERS  # directory entries included; checked before zipf
 
 
 @dataclass
-class _Item:
+class Item:
     """A file to look at: where its bytes are, what staff call it, and where it came from."""
 
     path: Path
@@ -54,6 +55,9 @@ class _Item:
     depth: int = 0
     budget: Budget | None = None  # shared by everything unpacked from one inbox file
     ext: str = ""  # of the (sanitised) name; taken from display when empty
+    subject: str = ""  # of the e-mail it came in
+    received_from: str = "file"  # "mail" once a mail's Date set received_at
+    via_mail: datetime | None = None  # Date of the mail this one was attached to (a forward)
 
 
 def discover(inbox: Path, workdir: Path, tz: ZoneInfo) -> tuple[list[SourceFile], list[Problem]]:
@@ -68,7 +72,7 @@ def discover(inbox: Path, workdir: Path, tz: ZoneInfo) -> tuple[list[SourceFile]
     return found.deduplicate(), found.problems
 
 
-class _Discovery:
+class _Discovery(MailExpansion):
     def __init__(self, inbox: Path, workdir: Path, tz: ZoneInfo):
         self.inbox, self.workdir, self.tz = inbox, workdir, tz
         self.files: list[SourceFile] = []
@@ -84,7 +88,7 @@ class _Discovery:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            self.add("file-unreadable", prefix.rstrip("/") or str(folder), reason=_os_reason(exc))
+            self.add("file-unreadable", prefix.rstrip("/") or str(folder), reason=os_reason(exc))
             return
         for entry in entries:
             display = prefix + entry.name
@@ -98,7 +102,7 @@ class _Discovery:
                 self.walk(Path(entry.path), display + "/")
             elif entry.is_file():
                 path = Path(entry.path)
-                self.take(_Item(path, display, self._mtime(path), origin=path))
+                self.take(Item(path, display, self._mtime(path), origin=path))
             else:
                 self.add("file-ignored", display, reason="不是普通文件")
 
@@ -109,7 +113,7 @@ class _Discovery:
             return datetime.now(self.tz)
 
     # ------------------------------------------------------------- one file, wherever it came from
-    def take(self, item: _Item) -> bool:
+    def take(self, item: Item) -> bool:
         """Look at one file; True if it yielded at least one workbook or scan."""
         ext = item.ext or Path(item.display).suffix.lower()
         kind = kind_of(ext)
@@ -119,7 +123,7 @@ class _Discovery:
         try:
             size = item.path.stat().st_size
         except OSError as exc:
-            self.add("file-unreadable", item.display, reason=_os_reason(exc))
+            self.add("file-unreadable", item.display, reason=os_reason(exc))
             return False
         limit = MAX_CONTAINER_BYTES if kind == "container" else MAX_FILE_BYTES
         if size > limit:
@@ -130,16 +134,30 @@ class _Discovery:
         if item.depth >= MAX_DEPTH:
             self.add("nested-too-deep", item.display)
             return False
-        return self._expand_zip(item) if ext == ".zip" else self._expand_eml(item)
+        if ext == ".zip":
+            return self._expand_zip(item)
+        return self._expand_msg(item) if ext == ".msg" else self._expand_eml(item)
 
-    def _add_file(self, item: _Item, kind: str) -> bool:
+    def _add_file(self, item: Item, kind: str) -> bool:
         try:
             digest = _sha256(item.path)
         except OSError as exc:
-            self.add("file-unreadable", item.display, reason=_os_reason(exc))
+            self.add("file-unreadable", item.display, reason=os_reason(exc))
             return False
         display = self._unique(item.display)
-        self.files.append(SourceFile(item.path, display, kind, item.received_at, digest, item.sender, item.origin))
+        self.files.append(
+            SourceFile(
+                item.path,
+                display,
+                kind,
+                item.received_at,
+                digest,
+                item.sender,
+                item.origin,
+                subject=item.subject,
+                received_from=item.received_from,
+            )
+        )
         return True
 
     def _unique(self, display: str) -> str:
@@ -159,7 +177,7 @@ class _Discovery:
         folder.mkdir(parents=True, exist_ok=False)
         return folder
 
-    def _child(self, parent: _Item, member: str) -> tuple[_Item, str] | None:
+    def _child(self, parent: Item, member: str) -> tuple[Item, str] | None:
         """Display name and work path for a member/attachment name; None if it is to be ignored."""
         display_path, base, unsafe = sanitise_member(member)
         display = parent.display + ARROW + display_path
@@ -171,12 +189,11 @@ class _Discovery:
             if reason:
                 self.add("file-ignored", parent.display + ARROW + "/".join(parts[: depth + 1]), reason=reason)
                 return None
-        child = _Item(Path(), display, parent.received_at, parent.origin, parent.sender, parent.depth + 1)
-        child.budget, child.ext = parent.budget, Path(base).suffix.lower()
+        child = replace(parent, path=Path(), display=display, depth=parent.depth + 1, ext=Path(base).suffix.lower())
         return child, base
 
     # ------------------------------------------------------------- zip archives
-    def _expand_zip(self, item: _Item) -> bool:
+    def _expand_zip(self, item: Item) -> bool:
         files_before, problems_before = len(self.files), len(self.problems)
         budget = item.budget or Budget()
         item = replace(item, budget=budget)
@@ -191,12 +208,12 @@ class _Discovery:
         except UnsafePathError:
             raise  # a bug in sanitising, not bad input
         except OSError as exc:
-            self.add("file-unreadable", item.display, reason=_os_reason(exc))
+            self.add("file-unreadable", item.display, reason=os_reason(exc))
         except Exception as exc:  # zipfile raises many kinds of errors on hostile archives
             self.add("zip-corrupt", item.display, reason=_zip_reason(exc))
         return False
 
-    def _zip_members(self, archive: zipfile.ZipFile, item: _Item, budget: Budget) -> bool:
+    def _zip_members(self, archive: zipfile.ZipFile, item: Item, budget: Budget) -> bool:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         _check_declared(infos, budget)
         named = sorted(((decode_member_name(i), i) for i in infos), key=lambda pair: pair[0])
@@ -212,7 +229,7 @@ class _Discovery:
         return usable
 
     def _zip_member(
-        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, item: _Item, budget: Budget, seen: set[str]
+        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, item: Item, budget: Budget, seen: set[str]
     ) -> bool:
         parts = name.replace("\\", "/").split("/")
         hidden = next((n for n, part in enumerate(parts[:-1]) if ignore_reason(part, is_dir=True)), None)
@@ -246,68 +263,15 @@ class _Discovery:
         child.path = target
         return self.take(child)
 
-    # ------------------------------------------------------------- e-mails
-    def _expand_eml(self, item: _Item) -> bool:
-        try:
-            message = mail.parse(item.path.read_bytes())
-        except OSError as exc:
-            self.add("file-unreadable", item.display, reason=_os_reason(exc))
-            return False
-        except mail.MailError as exc:
-            self.add("eml-unreadable", item.display, reason=str(exc))
-            return False
-        sent = mail.received_at(message, self.tz)
-        address = mail.sender(message)
-        item = replace(
-            item, received_at=sent or item.received_at, sender=address or item.sender, budget=item.budget or Budget()
-        )
-        usable = False
-        try:
-            for attachment in mail.attachments(message):
-                usable |= self._attachment(item, attachment)
-        except mail.MailError as exc:
-            self.add("eml-unreadable", item.display, reason=str(exc))
-            return usable
-        except BudgetExceeded:
-            self.add("zip-bomb", item.display)
-            return usable
-        except UnsafePathError:
-            raise
-        except OSError as exc:
-            self.add("file-unreadable", item.display, reason=_os_reason(exc))
-            return usable
-        except Exception as exc:  # the e-mail parser can fail in many ways on hostile structure
-            self.add("eml-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
-            return usable
-        if not usable:
-            self.add("eml-no-attachment", item.display)
-        return usable
-
-    def _attachment(self, item: _Item, attachment: mail.Attachment) -> bool:
-        found = self._child(item, attachment.name)
-        if found is None:
-            return False
-        child, base = found
-        if attachment.inline_image:
-            self.add("file-ignored", child.display, reason="邮件正文中的内嵌图片（如签名图标），不是附件")
-            return False
-        kind = kind_of(Path(base).suffix)
-        if kind is None:
-            return self.take(child)
-        item.budget.take_file()  # type: ignore[union-attr]
-        item.budget.take_bytes(len(attachment.payload))  # type: ignore[union-attr]
-        child.path = inside(self._slot(), base)
-        with open(child.path, "xb") as handle:
-            handle.write(attachment.payload)
-        return self.take(child)
-
     # ------------------------------------------------------------- duplicates
     def deduplicate(self) -> list[SourceFile]:
-        """Keep the first of files with identical bytes; note the others."""
+        """Of files with identical bytes keep the earliest arrival, whatever the names; note the others."""
         first: dict[str, SourceFile] = {}
+        for file in sorted(self.files, key=lambda f: (f.received_at, f.display)):
+            first.setdefault(file.sha256, file)
         kept = []
-        for file in self.files:
-            earlier = first.setdefault(file.sha256, file)
+        for file in self.files:  # walk order, so the output order does not depend on file times
+            earlier = first[file.sha256]
             if earlier is file:
                 kept.append(file)
             else:
@@ -342,14 +306,6 @@ def _sha256(path: Path) -> str:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, PermissionError):
-        return "没有读取权限（文件可能正被其他程序占用）"
-    if isinstance(exc, FileNotFoundError):
-        return "文件已不存在（可能在处理过程中被移走）"
-    return f"系统错误：{exc.strerror or type(exc).__name__}"
 
 
 def _zip_reason(exc: BaseException) -> str:

@@ -46,6 +46,7 @@ class Attachment:
     name: str
     payload: bytes
     inline_image: bool  # a picture embedded in the mail body (signature logo), not a sent file
+    message: Message | None = None  # a mail forwarded as an attachment (message/rfc822), already parsed
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -63,16 +64,49 @@ def parse(data: bytes) -> EmailMessage:
 
 def received_at(message: Message, tz: ZoneInfo) -> datetime | None:
     """The Date header as an aware datetime in tz; None if missing or unreadable."""
+    return read_date(message, tz)[0]
+
+
+def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, bool]:
+    """(Date header in tz or None, whether it named no time zone and was taken as local time).
+
+    "-0000" is UTC with the sender's zone unknown (RFC 5322); a Date with no zone at all, as some
+    Chinese mail clients and scripts write it ("2021-01-07 10:00:00" too), is local (Beijing) time.
+    """
     try:
+        raw = " ".join(str(v) for k, v in message.raw_items() if k.lower() == "date").strip()
         header = message["Date"]
         value = getattr(header, "datetime", None) if header is not None else None
     except Exception:  # malformed headers can raise deep inside the parser
-        return None
+        return None, False
     if not isinstance(value, datetime):
+        value = _plain_date(raw)
+        if value is None:
+            return None, False
+    if value.tzinfo is not None:
+        return value.astimezone(tz), False
+    if re.search(r"-0000\s*(?:\(.*\))?$", raw):
+        return value.replace(tzinfo=UTC).astimezone(tz), False
+    return value.replace(tzinfo=tz), True
+
+
+def _plain_date(raw: str) -> datetime | None:
+    """2021-01-07 10:00[:00] or 2021/1/7 10:00 as some clients write the Date header; naive."""
+    found = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?", raw.strip())
+    if not found:
         return None
-    if value.tzinfo is None:  # "-0000": UTC, sender's zone unknown (RFC 5322)
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(tz)
+    try:
+        return datetime(*(int(g or 0) for g in found.groups()))  # type: ignore[misc]
+    except ValueError:
+        return None
+
+
+def subject(message: Message) -> str:
+    """The Subject header as text; "" if missing or unreadable."""
+    try:
+        return str(message["Subject"] or "").strip()
+    except Exception:
+        return " ".join(_raw_text(v) for k, v in message.raw_items() if k.lower() == "subject").strip()
 
 
 def sender(message: Message) -> str:
@@ -90,11 +124,33 @@ def sender(message: Message) -> str:
     return found.group(0).lower() if found else ""
 
 
+def _walk(message: Message) -> Iterator[Message]:
+    """Parts in mail order like Message.walk(), but a forwarded mail (message/rfc822) is one part, not opened."""
+    stack = [message]
+    while stack:
+        part = stack.pop()
+        yield part
+        if part.get_content_type() == "message/rfc822" and part is not message:
+            continue
+        payload = part.get_payload() if part.is_multipart() else None
+        if isinstance(payload, list):
+            stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
+
+
 def attachments(message: Message) -> Iterator[Attachment]:
     """Every part that is a file (named, or of a spreadsheet/zip/PDF/picture type), in mail order."""
-    for count, part in enumerate(message.walk(), start=1):
+    for count, part in enumerate(_walk(message), start=1):
         if count > MAX_PARTS:
             raise MailError("邮件结构异常（部件过多）")
+        if part.get_content_type() == "message/rfc822" and part is not message:
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else None
+            if isinstance(inner, Message):
+                title = re.sub(
+                    r"\.eml$", "", attachment_name(part) or subject(inner) or f"转发的邮件{count}", flags=re.I
+                )
+                yield Attachment(title[:80] + ".eml", b"", False, inner)
+            continue
         if part.is_multipart():
             continue
         content_type = part.get_content_type()

@@ -101,6 +101,16 @@ def _identify_week(
     if filled_on is None and not nz.is_blank(raw):
         ctx.add("date-invalid", cell=block.cell("filled"), value=nz.text(raw))
     filled_week = filled_on + timedelta(days=(weekday - filled_on.isoweekday()) % 7) if filled_on else None
+    if template_week and filled_week and filled_week > template_week and _arrived_in(ctx, filled_week):
+        # Last week's form reused with this week's 填报日期, and it arrived that week: two visible sources agree.
+        ctx.add(
+            "week-template-old",
+            cell=block.cell("filled"),
+            template_week=template_week.isoformat(),
+            filled=filled_on,
+            week=filled_week.isoformat(),
+        )
+        return filled_week, "填报日期", filled_on
     if template_week:
         if filled_week and filled_week != template_week:
             details = f"模板标识为 {template_week.isoformat()} 这一周，填报日期 {filled_on} 属于 {filled_week} 这一周"
@@ -109,6 +119,12 @@ def _identify_week(
     if filled_week:
         return filled_week, "填报日期", filled_on
     return None, "received", filled_on
+
+
+def _arrived_in(ctx: Context, week: date) -> bool:
+    """Whether the file arrived after the previous deadline day and at most three days after this one (late)."""
+    received = ctx.book.file.received_at.date()
+    return week - timedelta(days=7) < received <= week + timedelta(days=3)
 
 
 def _iso_date(value: str) -> date | None:

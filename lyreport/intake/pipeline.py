@@ -10,10 +10,12 @@ from ..config import Config
 from ..master import UnitDirectory
 from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ..problems import ERROR, Problem, problem
+from ..weeks import week_of_received
 from .discover import discover
 from .parse import parse_workbook
 from .pool import DEFAULT_WORKERS
 from .read import read_workbooks
+from .safety import FOREIGN_FORMATS
 
 Progress = Callable[[int, int], None]
 
@@ -46,8 +48,12 @@ def read_files(
         found = list(problems)
         parsed = None
         if book is not None:
-            parsed, more = parse_workbook(book, master, directory, deadline_weekday=config.deadline_weekday)
+            # Year-less dates (1月6日, 6月底) take the year of the week the file answers, not the clock's.
+            week = week_of_received(file.received_at, config).date()
+            parsed, more = parse_workbook(book, master, directory, deadline_weekday=config.deadline_weekday, today=week)
             found += more
+            if parsed is None and file.ext == ".csv":  # a CSV that is not the form: a format we cannot read
+                found = [problem("csv-no-form", file=file.display) if p.code == "no-table" else p for p in found]
         outcomes[file.display] = (parsed, found)
         if progress:
             progress(len(outcomes), len(workbooks))
@@ -92,7 +98,27 @@ def run_intake(
     files, problems = discover(inbox, workdir, config.timezone)
     result = read_files(files, master, directory, config, workers=workers, progress=progress)
     result.problems = problems + result.problems
+    _foreign(result, files, directory)
     return result
+
+
+def _foreign(result: IntakeResult, files: list[SourceFile], directory: UnitDirectory) -> None:
+    """Files that cannot be read as a return (a .docx, a broken .msg): the unit did report, wrongly (报送有误)."""
+    for file in files:
+        if file.kind != "foreign":
+            continue
+        unit = attribute(file, directory)
+        said = [n for n, p in enumerate(result.problems) if p.file == file.display and p.severity == ERROR]
+        if said:  # discover already said why (a damaged mail): charge it to the unit
+            reason = result.problems[said[0]].message
+            for n in said:
+                result.problems[n] = replace(result.problems[n], unit=unit or "")
+        else:
+            name = FOREIGN_FORMATS.get(Path(file.display).suffix.lower(), "无法识别的格式")
+            code = "format-unreadable" if unit else "format-unreadable-unit"
+            result.problems.append(problem(code, file=file.display, unit=unit or "", format=name))
+            reason = f"已收到，但格式无法读取（{name}）——请对方发送电子表格"
+        result.failed.append(FailedFile(file, reason, unit))
 
 
 def _first_error(problems: list[Problem]) -> str:

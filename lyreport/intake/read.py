@@ -17,7 +17,10 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from ..models import SheetData, SourceFile, WorkbookData
 from ..problems import WARNING, Problem, problem
 from . import precheck as checks
+from .csvread import read_csv
 from .pool import DEFAULT_WORKERS, Failure, isolated_map
+from .saved import saved_at
+from .saved import with_saved_at as _with_saved_at
 
 IDENTITY_SHEET = "_lyreport"
 
@@ -91,14 +94,16 @@ def read_workbook(file: SourceFile) -> WorkbookData:
 def read_path(path: str) -> tuple[Any, ...]:
     """Pre-check and read one file; the answer is plain data so it can cross a process boundary.
 
-    ("ok", [(sheet, rows, hidden)], identity, notes) or ("refused", code, fields, sheet);
-    notes are sheets left out: (code, sheet, fields).
+    ("ok", [(sheet, rows, hidden)], identity, notes, meta) or ("refused", code, fields, sheet);
+    notes are sheets left out: (code, sheet, fields); meta holds the file's own saved time (ISO text).
     """
     try:
+        if Path(path).suffix.lower() == ".csv":
+            return read_csv(path)
         check = checks.precheck(Path(path))
         if check.refusal is not None:
             return ("refused", check.refusal.code, check.refusal.fields, check.refusal.sheet)
-        return _read_calamine(path, check.oversized)
+        return (*_read_calamine(path, check.oversized), {"saved_at": saved_at(path)})
     except (KeyboardInterrupt, SystemExit):
         raise
     except MemoryError:
@@ -226,7 +231,9 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
     if answer[0] == "refused":
         _, code, fields, sheet = answer
         return None, [problem(code, file=display, sheet=sheet, **fields)]
-    _, raw_sheets, identity, notes = answer
+    _, raw_sheets, identity, notes, *rest = answer
+    meta = rest[0] if rest and isinstance(rest[0], dict) else {}
+    file = _with_saved_at(file, meta.get("saved_at"))
     sheets = [SheetData(name, rows, hidden) for name, rows, hidden in raw_sheets]
     has_content = any(not s.hidden and any(v is not None for row in s.rows for v in row) for s in sheets)
     if not has_content:

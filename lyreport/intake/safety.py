@@ -22,9 +22,35 @@ MAX_RATIO = 200  # uncompressed / compressed size of one member ...
 RATIO_MIN_BYTES = 1 * MB  # ... checked only above this size (tiny members compress absurdly well)
 MAX_DEPTH = 3  # levels of zip/eml nesting below the inbox file
 
-WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et"})
+WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv"})
 SCAN_EXTS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"})
-CONTAINER_EXTS = frozenset({".zip", ".eml"})
+CONTAINER_EXTS = frozenset({".zip", ".eml", ".msg"})
+# Formats a unit may send its return in that cannot be read as one: the unit did report, wrongly.
+FOREIGN_FORMATS = {
+    ".doc": "Word 文档",
+    ".docx": "Word 文档",
+    ".docm": "Word 文档",
+    ".dot": "Word 模板",
+    ".dotx": "Word 模板",
+    ".wps": "WPS 文字文档",
+    ".wpt": "WPS 文字模板",
+    ".rtf": "RTF 文档",
+    ".odt": "ODF 文字文档",
+    ".txt": "纯文本文件",
+    ".htm": "网页文件",
+    ".html": "网页文件",
+    ".mht": "网页存档文件",
+    ".mhtml": "网页存档文件",
+    ".ofd": "OFD 版式文档",
+    ".xlsb": "Excel 二进制工作簿（.xlsb）",
+    ".numbers": "Numbers 表格",
+    ".pages": "Pages 文稿",
+    ".ppt": "PowerPoint 演示文稿",
+    ".pptx": "PowerPoint 演示文稿",
+    ".dps": "WPS 演示文稿",
+    ".rar": "RAR 压缩包",
+    ".7z": "7z 压缩包",
+}
 
 ARROW = " › "  # joins a container's display name and a member's name
 
@@ -62,7 +88,7 @@ class Budget:
 
 
 def kind_of(ext: str) -> str | None:
-    """Kind of file for an extension like ".xlsx": "workbook", "scan", "container" or None."""
+    """Kind of file for an extension like ".xlsx": "workbook", "scan", "container", "foreign" or None."""
     ext = ext.lower()
     if ext in WORKBOOK_EXTS:
         return "workbook"
@@ -70,6 +96,8 @@ def kind_of(ext: str) -> str | None:
         return "scan"
     if ext in CONTAINER_EXTS:
         return "container"
+    if ext in FOREIGN_FORMATS:
+        return "foreign"
     return None
 
 
@@ -213,3 +241,12 @@ def human_size(n: int) -> str:
             return f"{int(value)} {unit}" if unit == "字节" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{n} 字节"
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused a file, in words staff understand."""
+    if isinstance(exc, PermissionError):
+        return "没有读取权限（文件可能正被其他程序占用）"
+    if isinstance(exc, FileNotFoundError):
+        return "文件已不存在（可能在处理过程中被移走）"
+    return f"系统错误：{exc.strerror or type(exc).__name__}"

@@ -1,0 +1,97 @@
+"""Which copy of a unit's return counts, and when it came in.
+
+Several versions from one unit for one week — the one that counts, in this order:
+
+| versions                                                         | counts                    |
+|------------------------------------------------------------------|---------------------------|
+| 填报日期 1月5日 and 1月6日 (the 1月5日 one saved into the inbox later) | 1月6日: later 填报日期       |
+| same 填报日期, one named or sent as “…（更正）”/修改/补充            | the correction            |
+| same 填报日期, no correction marker                                 | the one received last     |
+
+A missing 填报日期 counts as the day the file was received. Byte-identical copies never get this far:
+discover keeps the earliest arrival.
+
+When it came in: the mail's Date when it came by mail (a forward: the forwarded mail's own Date), else
+the file time. A file time after the deadline is often the moment staff saved the attachment from the
+mail client; when the workbook's own saved time (docProps) lies before the deadline, within the week,
+the return is counted on time with a warning showing both times.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from .config import Config
+from .models import ParsedReturn, SourceFile
+from .problems import Problem, problem
+from .weeks import cn_datetime
+
+CORRECTION = re.compile(r"更正|修改|修订|补充|更新|重报|重新报送|最终版|终版|定稿")
+
+
+def correction_word(file: SourceFile) -> str:
+    """The correction word in the file name or mail subject, "" if none."""
+    found = CORRECTION.search(f"{file.display} {file.subject}")
+    return found.group(0) if found else ""
+
+
+def _filled(ret: ParsedReturn) -> date:
+    return ret.filled_on or ret.file.received_at.date()
+
+
+def _rank(ret: ParsedReturn) -> tuple[date, bool, datetime, str]:
+    return (_filled(ret), bool(correction_word(ret.file)), ret.file.received_at, ret.file.display)
+
+
+def _why(chosen: ParsedReturn, other: ParsedReturn) -> str:
+    if _filled(chosen) > _filled(other):
+        why = f"填报日期 {_filled(chosen):%Y-%m-%d} 晚于 {_filled(other):%Y-%m-%d}"
+    elif correction_word(chosen.file) and not correction_word(other.file):
+        why = f"文件名或邮件主题注明“{correction_word(chosen.file)}”"
+    else:
+        why = "填报日期相同，收到时间更晚"
+    if chosen.file.received_at < other.file.received_at:
+        why += "，尽管采用的一份收到时间更早"
+    return why
+
+
+def pick(unit: str, rets: list[ParsedReturn]) -> tuple[ParsedReturn, list[ParsedReturn], list[Problem]]:
+    """(the version that counts, the superseded ones, problems saying what was chosen and why)."""
+    ordered = sorted(rets, key=_rank)
+    chosen, older = ordered[-1], ordered[:-1]
+    if not older:
+        return chosen, [], []
+    problems = [
+        problem("duplicate-return", file=old.file.display, unit=unit, newer=chosen.file.display, why=_why(chosen, old))
+        for old in older
+    ]
+    reasons = sorted({_why(chosen, old) for old in older})
+    problems.append(
+        problem(
+            "version-chosen",
+            file=chosen.file.display,
+            unit=unit,
+            count=len(rets),
+            why="；".join(reasons),
+            others="、".join(f"《{old.file.display}》" for old in older),
+        )
+    )
+    return chosen, older, problems
+
+
+def saved_in_time(file: SourceFile, deadline: datetime) -> bool:
+    """Received (file time) after the deadline, but the workbook itself was saved before it, within the week."""
+    if file.received_from == "mail" or file.saved_at is None or file.received_at <= deadline:
+        return False
+    return deadline - timedelta(days=7) < file.saved_at <= deadline
+
+
+def saved_in_time_problem(ret: ParsedReturn, config: Config) -> Problem:
+    return problem(
+        "saved-before-deadline",
+        file=ret.file.display,
+        unit=ret.unit or "",
+        received=cn_datetime(ret.file.received_at, config),
+        saved=cn_datetime(ret.file.saved_at, config),  # type: ignore[arg-type]
+    )

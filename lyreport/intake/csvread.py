@@ -1,0 +1,70 @@
+"""Returns saved as .csv (Excel "另存为 CSV", WPS, scripts): GBK or UTF-8, with or without a BOM.
+
+The grid goes through the same parse as a workbook's first sheet; whether it is a return at all is
+decided there, by the form's labels.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from .precheck import MAX_COLS, MAX_ROWS, too_big
+from .safety import MAX_FILE_BYTES
+
+MAX_CSV_BYTES = min(MAX_FILE_BYTES, 20 * 1024 * 1024)
+MAX_FIELD = 100_000  # one cell; a longer one is not a return
+
+
+def read_csv(path: str) -> tuple[Any, ...]:
+    """Worker side, same answer shape as read.read_path: ("ok", [(sheet, rows, hidden)], {}, notes) or refused."""
+    data = Path(path).read_bytes()[: MAX_CSV_BYTES + 1]
+    if len(data) > MAX_CSV_BYTES:
+        return ("refused", "file-too-large", {"size": "超过 20 MB", "limit": "20 MB"}, "")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export: UTF-16 with a BOM
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return ("refused", "read-corrupt", {"reason": "CSV 文件的文字编码无法识别（应为 GBK 或 UTF-8）"}, "")
+    if b"\x00" in data[:4096]:
+        return ("refused", "read-corrupt", {"reason": "扩展名为 .csv，但内容不是文本表格"}, "")
+    text = decode(data)
+    if text is None:
+        return ("refused", "read-corrupt", {"reason": "CSV 文件的文字编码无法识别（应为 GBK 或 UTF-8）"}, "")
+    csv.field_size_limit(MAX_FIELD)
+    try:
+        sample = text[:8192]
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    rows: list[list[Any]] = []
+    try:
+        for line in csv.reader(io.StringIO(text, newline=""), dialect):
+            rows.append([cell.strip() or None for cell in line])
+            if len(rows) > MAX_ROWS or len(line) > MAX_COLS:
+                return (
+                    "refused",
+                    "read-too-many-rows",
+                    {"sheet_name": "CSV", "rows": len(rows), "cols": len(line)},
+                    "",
+                )
+    except csv.Error:
+        return ("refused", "read-corrupt", {"reason": "CSV 文件格式错误（引号不配对或单元格过长）"}, "")
+    width = max((len(r) for r in rows), default=0)
+    if too_big(len(rows), width):
+        return ("refused", "read-too-many-rows", {"sheet_name": "CSV", "rows": len(rows), "cols": width}, "")
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    return ("ok", [(Path(path).stem, rows, False)], {}, [], {})
+
+
+def decode(data: bytes) -> str | None:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK, what Chinese Excel writes)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None

@@ -1,0 +1,179 @@
+"""E-mails found while discovering the inbox: saved .eml, Outlook .msg and mails forwarded as attachments.
+
+When a mail came in: its Date header. A mail forwarded as an attachment (message/rfc822, an attached
+.eml or .msg) came in when the unit sent it, so its own Date counts, not the forward's, and the
+forward is noted. A Date without a time zone is Beijing time, noted too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..problems import Problem
+from . import mail
+from .msgread import read_msg_isolated
+from .safety import MAX_DEPTH, Budget, BudgetExceeded, UnsafePathError, inside, kind_of, os_reason
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from .discover import Item
+
+
+class MailExpansion:
+    """Mixin of discover._Discovery: everything about mails."""
+
+    tz: ZoneInfo
+    problems: list[Problem]
+
+    # provided by _Discovery
+    def add(self, code: str, display: str, **fields: object) -> None: ...
+    def take(self, item: Item) -> bool: ...
+    def _child(self, parent: Item, member: str) -> tuple[Item, str] | None: ...
+    def _slot(self) -> Path: ...
+    def _add_file(self, item: Item, kind: str) -> bool: ...
+
+    # ------------------------------------------------------------- .eml
+    def _expand_eml(self, item: Item) -> bool:
+        try:
+            message = mail.parse(item.path.read_bytes())
+        except OSError as exc:
+            self.add("file-unreadable", item.display, reason=os_reason(exc))
+            return False
+        except mail.MailError as exc:
+            self.add("eml-unreadable", item.display, reason=str(exc))
+            return self._add_file(item, "foreign")  # still received: the unit it names reported, wrongly
+        return self._expand_message(item, message)
+
+    def _expand_message(self, item: Item, message: Any) -> bool:
+        sent, zoneless = mail.read_date(message, self.tz)
+        item = self._mail_item(item, sent, zoneless, mail.sender(message), mail.subject(message))
+        usable = False
+        try:
+            for attachment in mail.attachments(message):
+                usable |= self._attachment(item, attachment)
+        except mail.MailError as exc:
+            self.add("eml-unreadable", item.display, reason=str(exc))
+            return usable
+        except BudgetExceeded:
+            self.add("zip-bomb", item.display)
+            return usable
+        except UnsafePathError:
+            raise
+        except OSError as exc:
+            self.add("file-unreadable", item.display, reason=os_reason(exc))
+            return usable
+        except Exception as exc:  # the e-mail parser can fail in many ways on hostile structure
+            self.add("eml-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
+            return usable
+        if not usable:
+            self.add("eml-no-attachment", item.display)
+        return usable
+
+    def _mail_item(self, item: Item, sent: datetime | None, zoneless: bool, address: str, subject: str) -> Item:
+        """The item as its mail says: sent time, sender, subject; notes on forwards and zoneless dates."""
+        if sent is not None and zoneless:
+            self.add("mail-date-no-zone", item.display, date=f"{sent:%Y-%m-%d %H:%M}")
+        if sent is not None and item.via_mail is not None and item.received_from == "mail":
+            self.add(
+                "mail-forwarded",
+                item.display,
+                sent=f"{sent:%Y-%m-%d %H:%M}",
+                forwarded=f"{item.via_mail.astimezone(self.tz):%Y-%m-%d %H:%M}",
+            )
+        if sent is None:
+            received, source = item.received_at, item.received_from
+        else:
+            received, source = sent, "mail"
+        return replace(
+            item,
+            received_at=received,
+            received_from=source,
+            via_mail=sent if sent is not None else item.via_mail,
+            sender=address or item.sender,
+            subject=subject or item.subject,
+            budget=item.budget or Budget(),
+        )
+
+    def _attachment(self, item: Item, attachment: mail.Attachment) -> bool:
+        found = self._child(item, attachment.name)
+        if found is None:
+            return False
+        child, base = found
+        if attachment.message is not None:  # a forwarded mail, already parsed: open it as a mail
+            if child.depth >= MAX_DEPTH:
+                self.add("nested-too-deep", child.display)
+                return False
+            return self._expand_message(child, attachment.message)
+        if attachment.inline_image:
+            self.add("file-ignored", child.display, reason="邮件正文中的内嵌图片（如签名图标），不是附件")
+            return False
+        return self._write_child(item, child, base, attachment.payload)
+
+    def _write_child(self, item: Item, child: Item, base: str, payload: bytes) -> bool:
+        if kind_of(Path(base).suffix) is None:
+            return self.take(child)  # reports it as unsupported
+        item.budget.take_file()  # type: ignore[union-attr]
+        item.budget.take_bytes(len(payload))  # type: ignore[union-attr]
+        child.path = inside(self._slot(), base)
+        with open(child.path, "xb") as handle:
+            handle.write(payload)
+        return self.take(child)
+
+    # ------------------------------------------------------------- Outlook .msg
+    def _expand_msg(self, item: Item) -> bool:
+        answer = read_msg_isolated(str(item.path))
+        if isinstance(answer, str):
+            self.add("msg-unreadable", item.display, reason=answer)
+            return self._add_file(item, "foreign")  # still received: the unit it names reported, wrongly
+        try:
+            return self._msg_mail(replace(item, budget=item.budget or Budget()), answer)
+        except BudgetExceeded:
+            self.add("zip-bomb", item.display)
+        except UnsafePathError:
+            raise
+        except OSError as exc:
+            self.add("file-unreadable", item.display, reason=os_reason(exc))
+        except Exception as exc:  # an answer of an unexpected shape
+            self.add("msg-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
+        return False
+
+    def _msg_mail(self, item: Item, data: dict[str, Any]) -> bool:
+        sent, zoneless = _msg_date(data, self.tz)
+        item = self._mail_item(item, sent, zoneless, str(data.get("sender") or ""), str(data.get("subject") or ""))
+        usable = False
+        for attachment in data.get("attachments") or []:
+            found = self._child(item, str(attachment.get("name") or "附件"))
+            if found is None:
+                continue
+            child, base = found
+            if isinstance(attachment.get("mail"), dict):
+                if child.depth >= MAX_DEPTH:
+                    self.add("nested-too-deep", child.display)
+                    continue
+                usable |= self._msg_mail(child, attachment["mail"])
+            elif isinstance(attachment.get("payload"), bytes):
+                usable |= self._write_child(item, child, base, attachment["payload"])
+        if not usable:
+            self.add("eml-no-attachment", item.display)
+        return usable
+
+
+def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, bool]:
+    """The mail's sent time from the .msg; a Date header without a zone is local time."""
+    header = str(data.get("header_date") or "")
+    if header:
+        parsed = mail.parse(f"Date: {header}\nFrom: x@x.x\n\n".encode("utf-8", "replace"))
+        found, zoneless = mail.read_date(parsed, tz)
+        if found is not None:
+            return found, zoneless
+    try:
+        value = datetime.fromisoformat(str(data.get("date") or ""))
+    except ValueError:
+        return None, False
+    if value.tzinfo is None:
+        return value.replace(tzinfo=tz), True
+    return value.astimezone(tz), False

@@ -1,0 +1,52 @@
+"""A workbook's own last-saved time (docProps/core.xml dcterms:modified, ODS meta.xml dc:date).
+
+Staff often save attachments from the mail client into the inbox after the deadline: the file time is
+then the time of saving, not of sending. The time the unit last saved the workbook tells them apart.
+Read in the worker, after the pre-check has vetted the zip; small parts only, no XML parser.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from ..models import SourceFile
+
+MAX_PART = 256 * 1024
+_PARTS = (
+    ("docProps/core.xml", re.compile(rb"<dcterms:modified\b[^>]*>\s*([^<]{10,40}?)\s*</dcterms:modified>")),
+    ("meta.xml", re.compile(rb"<dc:date\b[^>]*>\s*([^<]{10,40}?)\s*</dc:date>")),
+)
+
+
+def saved_at(path: str) -> str:
+    """The saved time as ISO text ("" when unknown); never raises."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name, pattern in _PARTS:
+                try:
+                    info = archive.getinfo(name)
+                except KeyError:
+                    continue
+                if info.file_size > MAX_PART:
+                    return ""
+                found = pattern.search(archive.read(info))
+                return found.group(1).decode("ascii", "replace").strip() if found else ""
+    except Exception:  # not a zip (.xls), or damaged: the time is simply unknown
+        return ""
+    return ""
+
+
+def with_saved_at(file: SourceFile, text: object) -> SourceFile:
+    """The file with its saved time set, if the text is a plausible time."""
+    if not isinstance(text, str) or not text:
+        return file
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return file
+    if value.tzinfo is None:  # dcterms:modified is W3CDTF, UTC by convention when the zone is left out
+        value = value.replace(tzinfo=UTC)
+    return replace(file, saved_at=value.astimezone(file.received_at.tzinfo))

@@ -1,0 +1,388 @@
+"""Which copy counts and when it came in (issue 11): formats that cannot be read, CSV, Outlook .msg, forwards,
+zoneless mail dates, identical copies, corrections, files saved from mail after the deadline, year-less dates,
+another unit's or last week's template. Every return is built here, in code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from msgfile import Mail, msg_bytes
+from openpyxl import Workbook
+
+from lyreport.api import check_files, run_week
+from lyreport.intake.discover import discover
+from lyreport.models import MasterList
+from lyreport.samples import set_received
+
+TZ = ZoneInfo("Asia/Shanghai")
+WEEK = date(2021, 1, 7)
+NOW = datetime(2021, 1, 8, 9, 0, tzinfo=TZ)
+LABELS = ["序号", "措施内容", "责任类型", "完成状态", "本周进展", "存在问题", "下一步计划", "预计完成时间", "备注"]
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 1, year: int = 2021) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=TZ)
+
+
+def grid(master: MasterList, unit: str, filled: Any = date(2021, 1, 6), status: str = "正常推进") -> list[list[Any]]:
+    rows: list[list[Any]] = [["洛济深度融合措施落实情况"]]
+    rows.append(["填报单位", unit, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", filled])
+    rows.append(list(LABELS))
+    for m in master.measures_of(unit):
+        rows.append([m.no, m.text, m.role_of(unit), status, f"第{m.no}条进展", "无", "继续", "2021年6月30日"])
+    return rows
+
+
+def workbook(path: Path, rows: list[list[Any]], identity: dict[str, str] | None = None) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    for r, line in enumerate(rows, 1):
+        for c, value in enumerate(line, 1):
+            ws.cell(r, c, value)
+    if identity:
+        hidden = wb.create_sheet("_lyreport")
+        for r, (key, value) in enumerate(identity.items(), 1):
+            hidden.cell(r, 1, key), hidden.cell(r, 2, value)
+        hidden.sheet_state = "hidden"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def identity(unit: str, week: str = "2021-01-07") -> dict[str, str]:
+    return {"tool": "lyreport", "unit": unit, "week": week, "list_id": "ly-jy-33", "template_version": "1"}
+
+
+def put(path: Path, data: bytes, moment: datetime) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    set_received(path, moment)
+    return path
+
+
+def mail(sender: str, subject: str, date_header: str, files: list[tuple[str, bytes]]) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "lyfzxcscdz@163.com", subject
+    msg["Date"] = date_header
+    msg.set_content("请查收。")
+    for name, payload in files:
+        msg.add_attachment(payload, maintype="application", subtype="octet-stream", filename=name)
+    return msg
+
+
+def run(workspace: Path, inbox: Path):
+    return run_week(workspace, WEEK, inbox=inbox, now=NOW, workers=0).result
+
+
+def codes(problems, file: str) -> list[str]:
+    return [p.code for p in problems if p.file == file]
+
+
+def only(problems, code: str):
+    (hit,) = [p for p in problems if p.code == code]
+    return hit
+
+
+# ----------------------------------------------------------------- formats that cannot be read
+def test_word_return_makes_its_unit_invalid_not_missing(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "市交通运输局落实情况报表.docx", b"PK\x03\x04word", at(7, 9))
+    put(inbox / "本周材料.wps", b"\xd0\xcf\x11\xe0wps", at(7, 9))
+    workbook(inbox / "市发改委.xlsx", grid(master, "市发改委"))
+    set_received(inbox / "市发改委.xlsx", at(7, 9))
+    put(inbox / "市发改委报送函.docx", b"PK\x03\x04letter", at(7, 9))
+
+    checked = {c.name: c for c in check_files([inbox / "市交通运输局落实情况报表.docx"], workspace, workers=0)}
+    word = checked["市交通运输局落实情况报表.docx"]
+    assert word.unit == "市交通运输局" and word.kind == "foreign"
+    p = only(word.problems, "format-unreadable")
+    assert (p.severity, p.unit) == ("error", "市交通运输局")
+    assert p.message == "已收到，但格式无法读取（Word 文档）——请对方发送电子表格（.xlsx/.xls/.et）"
+
+    result = run(workspace, inbox)
+    transport = result.unit("市交通运输局")
+    assert transport.state == "invalid"  # 报送有误, not 未报送 with a reminder call
+    assert transport.invalid_reason == "已收到，但格式无法读取（Word 文档）——请对方发送电子表格"
+    assert not [p for p in result.problems if p.code == "unit-missing" and p.unit == "市交通运输局"]
+    assert result.unit("市发改委").state == "on_time"
+    letter = [p for p in result.problems if p.file == "市发改委报送函.docx"]
+    assert [(p.code, p.severity) for p in letter] == [("format-unreadable-extra", "info")]
+    both = {
+        c.name: c for c in check_files([inbox / "市发改委.xlsx", inbox / "市发改委报送函.docx"], workspace, workers=0)
+    }
+    assert [p.code for p in both["市发改委报送函.docx"].problems] == ["format-unreadable-extra"]  # check agrees
+    unknown = only(result.problems, "format-unreadable-unit")
+    assert (unknown.file, unknown.severity) == ("本周材料.wps", "warning")
+    assert "WPS 文字文档" in unknown.message
+
+
+def _csv(rows: list[list[Any]], encoding: str) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows([[v.isoformat() if isinstance(v, date) else v for v in row] for row in rows])
+    return out.getvalue().encode(encoding)
+
+
+def test_csv_with_the_form_is_read_gbk_and_utf8_bom(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    gbk = put(tmp_path / "市生态环境局.csv", _csv(grid(master, "市生态环境局"), "gbk"), at(7, 9))
+    bom = put(tmp_path / "市教育局.csv", _csv(grid(master, "市教育局", status="进度滞后"), "utf-8-sig"), at(7, 9))
+    plain = put(tmp_path / "市林业局.csv", "名称,数量\n苗木,300\n".encode("gbk"), at(7, 9))
+    wide = put(tmp_path / "市体育局.csv", _csv(grid(master, "市体育局"), "utf-16"), at(7, 9))
+    checked = {c.name: c for c in check_files([gbk, bom, plain, wide], workspace, workers=0)}
+    assert (checked["市体育局.csv"].unit, checked["市体育局.csv"].rows) == (
+        "市体育局",
+        len(master.measures_of("市体育局")),
+    )
+    water, education = checked["市生态环境局.csv"], checked["市教育局.csv"]
+    assert (water.unit, water.week, water.rows) == ("市生态环境局", WEEK, len(master.measures_of("市生态环境局")))
+    assert (education.unit, education.rows) == ("市教育局", len(master.measures_of("市教育局")))
+    assert not [p for p in water.problems + education.problems if p.severity == "error"]
+    forest = checked["市林业局.csv"]
+    assert [p.code for p in forest.problems] == ["csv-no-form"]
+    assert forest.unit == "市林业局"  # charged to its unit: 报送有误
+
+    result = run(workspace, tmp_path)
+    assert result.unit("市教育局").state == "on_time"
+    statuses = {r.status for m in result.measures for u, r in m.reports.items() if u == "市教育局" and r}
+    assert statuses == {"进度滞后"}
+    assert result.unit("市林业局").state == "invalid"
+
+
+# ----------------------------------------------------------------- Outlook .msg
+def test_outlook_msg_is_read_as_a_mail_with_a_forward_inside(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    own = workbook(tmp_path / "x" / "发改委.xlsx", grid(master, "市发改委")).read_bytes()
+    other = workbook(tmp_path / "x" / "交通局.xlsx", grid(master, "市交通运输局")).read_bytes()
+    inner = Mail(
+        "jtj@ly.gov.cn", "交通局报表", "Wed, 6 Jan 2021 16:30:00 +0800", at(6, 16, 30), [("交通局.xlsx", other)]
+    )
+    outer = Mail(
+        "fgw@ly.gov.cn", "发改委落实情况", "Thu, 7 Jan 2021 14:00:00 +0800", at(7, 14), [("发改委.xlsx", own)], [inner]
+    )
+    inbox = tmp_path / "inbox"
+    put(inbox / "发改委.msg", msg_bytes(outer), at(8, 9))
+    put(inbox / "市林业局报表.msg", msg_bytes(outer)[:1500], at(7, 9))
+    put(inbox / "假邮件.msg", b"not an outlook file at all", at(7, 9))
+
+    files, problems = discover(inbox, tmp_path / "work", TZ)
+    times = {f.display: (f.received_at, f.sender) for f in files if f.kind == "workbook"}
+    assert {f.display for f in files if f.kind == "foreign"} == {"市林业局报表.msg", "假邮件.msg"}
+    assert times == {
+        "发改委.msg › 发改委.xlsx": (at(7, 14), "fgw@ly.gov.cn"),
+        "发改委.msg › 交通局报表.msg › 交通局.xlsx": (at(6, 16, 30), "jtj@ly.gov.cn"),
+    }
+    note = only(problems, "mail-forwarded")
+    assert note.message == "转发的邮件：收到时间按原邮件的发送时间 2021-01-06 16:30 计算（转发时间 2021-01-07 14:00）"
+    broken = [(p.code, p.severity, p.message) for p in problems if p.file == "市林业局报表.msg"]
+    assert broken == [
+        ("msg-unreadable", "error", "Outlook 邮件（.msg）无法读取：文件已损坏、不完整或格式不受支持，请对方重新发送")
+    ]
+    fake = [(p.code, p.message) for p in problems if p.file == "假邮件.msg"]  # charged to no unit
+    assert fake == [("msg-unreadable", "Outlook 邮件（.msg）无法读取：文件内容不是 Outlook 邮件格式")]
+
+    result = run(workspace, inbox)
+    assert result.unit("市发改委").state == "late"  # the mail's Date, not the file time
+    assert result.unit("市交通运输局").state == "on_time"  # the forwarded mail's own Date
+    forest = result.unit("市林业局")  # a damaged .msg named after its unit: received, unusable
+    assert forest.state == "invalid" and forest.invalid_reason.startswith("Outlook 邮件（.msg）无法读取")
+    assert sorted(p.unit for p in result.problems if p.code == "msg-unreadable") == ["", "市林业局"]
+
+
+# ----------------------------------------------------------------- broken or foreign files outside the week
+def test_broken_file_with_an_old_file_time_is_still_reported(tmp_path: Path, workspace: Path) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "市林业局落实情况.xlsx", b"PK\x03\x04 cut short", at(24, 9, month=12, year=2020))
+    put(inbox / "市体育局.doc", b"\xd0\xcf\x11\xe0 old word", at(17, 9, month=12, year=2020))
+    result = run(workspace, inbox)
+    forest = [p for p in result.problems if p.file == "市林业局落实情况.xlsx"]
+    assert [(p.code, p.severity, p.unit) for p in forest] == [("failed-other-week", "warning", "市林业局")]
+    assert "2020-12-24 这一周" in forest[0].message and "如果是本周报送的，请与市林业局核实" in forest[0].message
+    assert codes(result.problems, "市体育局.doc") == ["failed-other-week"]
+    assert "格式无法读取（Word 文档）" in [p for p in result.problems if p.file == "市体育局.doc"][0].message
+
+
+# ----------------------------------------------------------------- when it came in
+def test_forward_as_attached_eml_counts_from_the_inner_date(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市卫健委.xlsx", grid(master, "市卫健委")).read_bytes()
+    inner = mail("wjw@ly.gov.cn", "卫健委报表", "Thu, 07 Jan 2021 10:00:00 +0800", [("市卫健委.xlsx", xlsx)])
+    outer = mail("office@ly.gov.cn", "Fw: 卫健委报表", "Thu, 07 Jan 2021 15:00:00 +0800", [])
+    outer.add_attachment(inner.as_bytes(), maintype="application", subtype="octet-stream", filename="原邮件.eml")
+    inbox = tmp_path / "inbox"
+    put(inbox / "转发.eml", outer.as_bytes(), at(7, 16))
+    result = run(workspace, inbox)
+    health = result.unit("市卫健委")
+    assert (health.state, health.received_at) == ("on_time", at(7, 10))
+    note = only(result.problems, "mail-forwarded")
+    assert note.file == "转发.eml › 原邮件.eml" and note.severity == "info"
+    assert "2021-01-07 10:00" in note.message and "转发时间 2021-01-07 15:00" in note.message
+
+
+def test_mail_date_without_time_zone_is_beijing_time(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    xlsx = workbook(tmp_path / "x" / "市应急管理局.xlsx", grid(master, "市应急管理局")).read_bytes()
+    inbox = tmp_path / "inbox"
+    raw = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00", [("表.xlsx", xlsx)]).as_bytes()
+    raw = raw.replace(b"11:30:00 -0000", b"11:30:00")  # the email package adds "-0000"; some clients write nothing
+    put(inbox / "应急.eml", raw, at(7, 18))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 30))  # read as UTC it would be 19:30, late
+    note = only(result.problems, "mail-date-no-zone")
+    assert (note.file, note.severity) == ("应急.eml", "info")
+    assert note.message == "邮件发送时间“2021-01-07 11:30”未注明时区，按北京时间计算"
+
+
+def test_identical_copies_the_earliest_arrival_counts(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    inbox = tmp_path / "inbox"
+    data = workbook(tmp_path / "x.xlsx", grid(master, "市金融工作局")).read_bytes()
+    put(inbox / "a-市金融工作局.xlsx", data, at(7, 14))  # first by name, saved later
+    put(inbox / "z-副本.xlsx", data, at(7, 9))
+    files, problems = discover(inbox, tmp_path / "work", TZ)
+    assert [f.display for f in files] == ["z-副本.xlsx"]
+    assert [(p.code, p.file) for p in problems] == [("duplicate-file", "a-市金融工作局.xlsx")]
+    result = run(workspace, inbox)
+    assert result.unit("市金融工作局").state == "on_time"
+
+
+def test_correction_supersedes_an_earlier_version_saved_later(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "市教育局落实情况.xlsx", grid(master, "市教育局", filled=date(2021, 1, 5), status="已完成"))
+    set_received(inbox / "市教育局落实情况.xlsx", at(7, 11))  # the first version, saved into the inbox last
+    workbook(inbox / "市教育局（更正）.xlsx", grid(master, "市教育局", filled=date(2021, 1, 6), status="进度滞后"))
+    set_received(inbox / "市教育局（更正）.xlsx", at(7, 10))
+    # Same 填报日期: the mail subject's 更正 decides, though the plain file was saved later.
+    workbook(inbox / "市生态环境局.xlsx", grid(master, "市生态环境局", status="已完成"))
+    set_received(inbox / "市生态环境局.xlsx", at(7, 11))
+    fixed = workbook(
+        tmp_path / "x" / "市生态环境局报表.xlsx", grid(master, "市生态环境局", status="正常推进")
+    ).read_bytes()
+    put(inbox / "生态.eml", mail("slj@ly.gov.cn", "市生态环境局报表（更正）", "Thu, 07 Jan 2021 10:30:00 +0800",
+                                [("市生态环境局报表.xlsx", fixed)]).as_bytes(), at(7, 10, 30))  # fmt: skip
+
+    result = run(workspace, inbox)
+    education = result.unit("市教育局")
+    assert education.files == ["市教育局（更正）.xlsx"] and education.superseded == ["市教育局落实情况.xlsx"]
+    reported = {r.status for m in result.measures for u, r in m.reports.items() if u == "市教育局" and r}
+    assert reported == {"进度滞后"}  # never the stale 已完成
+    chosen = [p for p in result.problems if p.code == "version-chosen" and p.unit == "市教育局"][0]
+    assert chosen.message == (
+        "市教育局本周有 2 份报表，采用本份（填报日期 2021-01-06 晚于 2021-01-05，尽管采用的一份收到时间更早）；"
+        "未采用：《市教育局落实情况.xlsx》"
+    )
+    water = result.unit("市生态环境局")
+    assert water.files == ["生态.eml › 市生态环境局报表.xlsx"] and water.superseded == ["市生态环境局.xlsx"]
+    old = [p for p in result.problems if p.code == "duplicate-return" and p.unit == "市生态环境局"][0]
+    assert "文件名或邮件主题注明“更正”，尽管采用的一份收到时间更早" in old.message
+
+    checked = {c.name: c for c in check_files([inbox], workspace, workers=0)}
+    assert "version-chosen" in [p.code for p in checked["inbox/市教育局（更正）.xlsx"].problems]
+
+
+def _saved_at(path: Path, stamp: str) -> Path:
+    """Rewrite docProps/core.xml's dcterms:modified as the unit's own program would have written it."""
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    core = parts["docProps/core.xml"].decode()
+    core = re.sub(r"<dcterms:modified([^>]*)>[^<]*<", rf"<dcterms:modified\1>{stamp}<", core)
+    parts["docProps/core.xml"] = core.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
+
+
+def test_saved_from_mail_after_the_deadline_is_not_called_late(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    path = _saved_at(
+        workbook(inbox / "市文化广电和旅游局.xlsx", grid(master, "市文化广电和旅游局")), "2021-01-07T02:05:00Z"
+    )
+    set_received(path, at(7, 16, 40))
+    late = _saved_at(workbook(inbox / "洛阳北郊机场.xlsx", grid(master, "洛阳北郊机场")), "2021-01-07T07:00:00Z")
+    set_received(late, at(7, 16, 40))
+    result = run(workspace, inbox)
+    assert result.unit("市文化广电和旅游局").state == "on_time"
+    warning = only(result.problems, "saved-before-deadline")
+    assert (warning.file, warning.severity, warning.unit) == (
+        "市文化广电和旅游局.xlsx",
+        "warning",
+        "市文化广电和旅游局",
+    )
+    assert warning.message == (
+        "文件时间 2021年1月7日 16:40 已过截止时间，但表格自身的保存时间为 2021年1月7日 10:05（截止前），"
+        "很可能是截止后才从邮件另存到收件箱；暂按按时报送处理，请以邮件实际收到时间核实"
+    )
+    assert result.unit("洛阳北郊机场").state == "late"  # saved at 15:00 too: really late
+    checked = {c.name: c for c in check_files([path], workspace, workers=0)}
+    assert "saved-before-deadline" in [p.code for p in checked["市文化广电和旅游局.xlsx"].problems]
+
+
+# ----------------------------------------------------------------- dates and templates
+def test_year_less_filled_date_takes_the_reporting_weeks_year(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    path = workbook(tmp_path / "市工信局.xlsx", grid(master, "市工信局", filled="1月6日"))
+    set_received(path, at(7, 9))
+    (checked,) = check_files([path], workspace, workers=0)
+    assert (checked.unit, checked.week) == ("市工信局", WEEK)  # never the computer clock's year
+    assert not [p for p in checked.problems if p.code.startswith("week")]
+
+
+def test_another_units_template_is_read_as_the_unit_that_filled_it(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    path = workbook(tmp_path / "市教育局落实情况.xlsx", grid(master, "市教育局"), identity("市发改委"))
+    (checked,) = check_files([path], workspace, workers=0)
+    assert (checked.unit, checked.rows) == ("市教育局", len(master.measures_of("市教育局")))
+    p = only(checked.problems, "unit-template-other")
+    assert (p.severity, p.cell) == ("warning", "B2")
+    assert p.message == "本表使用的是“市发改委”的报表模板，但填报单位、文件名均为“市教育局”，按“市教育局”处理，请核实"
+
+
+def test_last_weeks_template_with_this_weeks_date_is_not_stale(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "高新区管委会.xlsx", grid(master, "高新区管委会"), identity("高新区管委会", "2020-12-31"))
+    set_received(inbox / "高新区管委会.xlsx", at(7, 9))
+    result = run(workspace, inbox)
+    assert result.unit("高新区管委会").state == "on_time"
+    assert not [p for p in result.problems if p.code == "week-stale"]
+    p = only(result.problems, "week-template-old")
+    assert p.message == (
+        "本表使用的是 2020-12-31 这一周的报表模板，但填报日期 2021-01-06 属于 2021-01-07 这一周，"
+        "按填报日期计入 2021-01-07 这一周（可能沿用了往期表格），请核实"
+    )
+
+
+def test_hostile_msg_files_never_stop_the_run(tmp_path: Path) -> None:
+    """Seeded mutations of a real .msg: each is read or reported, in its worker; discovery always finishes."""
+    import random
+
+    seed = msg_bytes(
+        Mail("a@b.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("市发改委.xlsx", b"x" * 5000)])
+    )
+    rng = random.Random(11)
+    inbox = tmp_path / "inbox"
+    for n in range(6):
+        data = bytearray(seed)
+        for _ in range(rng.randint(5, 60)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        put(inbox / f"{n}.msg", bytes(data), at(7, 9))
+    files, problems = discover(inbox, tmp_path / "work", TZ)
+    accounted = {f.display.split(" › ")[0] for f in files} | {p.file.split(" › ")[0] for p in problems}
+    assert accounted == {f"{n}.msg" for n in range(6)}
