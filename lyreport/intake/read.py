@@ -18,6 +18,7 @@ from ..models import SheetData, SourceFile, WorkbookData
 from ..problems import WARNING, Problem, problem
 from . import precheck as checks
 from .pool import DEFAULT_WORKERS, Failure, isolated_map
+from .sheetmarks import Marks, sheet_marks
 
 IDENTITY_SHEET = "_lyreport"
 
@@ -91,7 +92,7 @@ def read_workbook(file: SourceFile) -> WorkbookData:
 def read_path(path: str) -> tuple[Any, ...]:
     """Pre-check and read one file; the answer is plain data so it can cross a process boundary.
 
-    ("ok", [(sheet, rows, hidden)], identity, notes) or ("refused", code, fields, sheet);
+    ("ok", [(sheet, rows, hidden, (hidden_rows, hidden_cols, uncached))], identity, notes) or ("refused", code, fields, sheet);
     notes are sheets left out: (code, sheet, fields).
     """
     try:
@@ -117,7 +118,8 @@ def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[An
     if unknown:  # cannot tell which sheet to leave out, so leave out the file
         rows, cols = oversized[unknown[0]]
         return ("refused", "read-too-many-rows", {"sheet_name": unknown[0], "rows": rows, "cols": cols}, unknown[0])
-    sheets: list[tuple[str, list[list[Any]], bool]] = []
+    sheets: list[tuple[str, list[list[Any]], bool, Any]] = []
+    marks = sheet_marks(path)
     identity: dict[str, str] = {}
     notes: list[tuple[str, str, dict[str, Any]]] = []
     for index, meta in enumerate(metas):
@@ -138,7 +140,8 @@ def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[An
         if meta.name.strip().lower() == IDENTITY_SHEET:
             identity = _identity(grid)
         else:
-            sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible))
+            marked = marks.get(meta.name, Marks()).as_tuple()
+            sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)
 
 
@@ -227,7 +230,10 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
         _, code, fields, sheet = answer
         return None, [problem(code, file=display, sheet=sheet, **fields)]
     _, raw_sheets, identity, notes = answer
-    sheets = [SheetData(name, rows, hidden) for name, rows, hidden in raw_sheets]
+    sheets = [
+        SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]})
+        for name, rows, hidden, marks in raw_sheets
+    ]
     has_content = any(not s.hidden and any(v is not None for row in s.rows for v in row) for s in sheets)
     if not has_content:
         if notes:  # everything of substance was left out as oversized: that is the problem to report
