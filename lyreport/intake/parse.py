@@ -14,10 +14,12 @@ from ..models import MasterList, ParsedReturn, WorkbookData
 from ..problems import Problem
 from . import normalize as nz
 from .attribution import Context, identify_unit, infer_unit
-from .layout import Block, Table, find_tables, read_block
-from .rows import check_formula, read_rows
+from .choose import Group, choose_tables, report_columns
+from .layout import Block, find_all_tables
+from .rows import check_formula, check_missing, read_rows
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"
+BLANK_REASON = "报表未填写（完成状态和本周进展均为空）"
 
 
 def parse_workbook(
@@ -28,33 +30,93 @@ def parse_workbook(
     deadline_weekday: int = 4,
     today: date | None = None,
 ) -> tuple[ParsedReturn | None, list[Problem]]:
-    """Turn one workbook into a ParsedReturn plus every problem found; None if it holds no return table."""
+    """The workbook's main return plus every problem found; None if it holds no return table."""
+    returns, problems = parse_returns(book, master, directory, deadline_weekday=deadline_weekday, today=today)
+    return (returns[0] if returns else None), problems
+
+
+def parse_returns(
+    book: WorkbookData,
+    master: MasterList,
+    directory: UnitDirectory,
+    *,
+    deadline_weekday: int = 4,
+    today: date | None = None,
+) -> tuple[list[ParsedReturn], list[Problem]]:
+    """Every return in one workbook (usually one; a second unit's sheet is that unit's return) and the problems."""
     ctx = Context(book)
-    tables = find_tables(book.sheets)
+    tables = find_all_tables(book.sheets)
     if not tables:
         ctx.add("no-table")
-        return None, ctx.problems
+        return [], ctx.problems
     ctx.sheet = tables[0].sheet.name
-    table, block = _latest_table(ctx, tables)
+    ident = str(book.identity.get("unit") or "").strip()
+    known = directory.get(ident) if ident else None
+    main_unit = known.name if known else (directory.match(ident).unit if ident else None)
+    groups = choose_tables(ctx, tables, directory, main_unit)
+    returns: list[ParsedReturn] = []
+    found: list[Problem] = []
+    for number, group in enumerate(groups):
+        data = book
+        if number:  # the template identity names the file's main unit, not this sheet's
+            data = dataclasses.replace(book, identity={k: v for k, v in book.identity.items() if k != "unit"})
+        parsed, more = _parse_group(data, group, master, directory, deadline_weekday, today)
+        if number:
+            sheet = group.tables[0].table.sheet.name
+            ctx.add("sheet-other-unit", sheet_name=sheet, other=parsed.unit or group.unit or "另一单位")
+        returns.append(parsed)
+        found += more
+    main = returns[0].unit or ""
+    return returns, [dataclasses.replace(p, unit=p.unit or main) for p in ctx.problems] + found
+
+
+def _parse_group(
+    book: WorkbookData,
+    group: Group,
+    master: MasterList,
+    directory: UnitDirectory,
+    weekday: int,
+    today: date | None,
+) -> tuple[ParsedReturn, list[Problem]]:
+    """One unit's return from its chosen table(s): header block of the first, rows of all."""
+    first = group.tables[0]
+    table, block = first.table, first.block
+    ctx = Context(book, table.sheet.name)
     unit, unit_reason, _ = identify_unit(ctx, block, directory)
-    week, week_source, filled_on = _identify_week(ctx, block, master, deadline_weekday, today)
+    week, week_source, filled_on = _identify_week(ctx, block, master, weekday, today)
     contact, phone = _check_contact(ctx, block)
     base_year = week.year if week else (filled_on.year if filled_on else None)
     if unit is None and not unit_reason.startswith("填报单位“"):
         # Nothing names a unit (a pandas export, an anonymous file): the measures reported may still say whose.
-        dry = [r.measure_no for r in read_rows(Context(book, ctx.sheet), table, master, None, base_year, today)]
+        dry = [
+            r.measure_no
+            for c in group.tables
+            for r in read_rows(Context(book, ctx.sheet), c.table, master, None, base_year, today)
+        ]
         unit = infer_unit(master, dry)
         if unit:
             ctx.add("unit-inferred", cell=block.cell("unit"), unit=unit, nos=sorted(set(dry)))
     if unit is None:
         ctx.add("unit-unknown", cell=block.cell("unit"), reason=unit_reason)
-    rows = read_rows(ctx, table, master, unit, base_year, today)
+    rows = []
+    for cand in group.tables:
+        ctx.sheet = cand.table.sheet.name
+        report_columns(ctx, cand.table)
+        rows += read_rows(ctx, cand.table, master, unit, base_year, today)
+    ctx.sheet = table.sheet.name
+    if unit is not None:
+        check_missing(ctx, master, unit, {r.measure_no for r in rows})
     errors = []
     if unit is None:
         errors.append(unit_reason)
     if not rows:
         ctx.add("no-rows")
         errors.append(NO_ROWS_REASON)
+    elif all(r.status is None and not r.progress for r in rows):
+        # A blank template sent back: one clear error instead of an empty-cell note per measure.
+        ctx.problems = [p for p in ctx.problems if p.code not in ("status-empty", "progress-empty")]
+        ctx.add("return-blank")
+        errors.append(BLANK_REASON)
     parsed = ParsedReturn(
         file=book.file,
         sheet=table.sheet.name,
@@ -68,20 +130,7 @@ def parse_workbook(
         identity=dict(book.identity),
         errors=errors,
     )
-    found = [dataclasses.replace(p, unit=p.unit or unit or "") for p in ctx.problems]
-    return parsed, found
-
-
-def _latest_table(ctx: Context, tables: list[Table]) -> tuple[Table, Block]:
-    """Of several returns pasted into one sheet, the one with the latest 填报日期 (the last one on a tie)."""
-    blocks = [read_block(t) for t in tables]
-    if len(tables) == 1:
-        return tables[0], blocks[0]
-    filled = [nz.parse_date(b.value("filled")) or date.min for b in blocks]
-    chosen = max(range(len(tables)), key=lambda i: (filled[i], i))
-    rows = "、".join(str(t.header + 1) for t in tables)
-    ctx.add("table-several", count=len(tables), rows=rows, row=tables[chosen].header + 1)
-    return tables[chosen], blocks[chosen]
+    return parsed, [dataclasses.replace(p, unit=p.unit or unit or "") for p in ctx.problems]
 
 
 # ----------------------------------------------------------------- week
@@ -132,5 +181,3 @@ def _check_contact(ctx: Context, block: Block) -> tuple[str, str]:
     for key in ("unit", "contact", "phone", "filled"):
         check_formula(ctx, block.value(key), block.cell(key))
     return contact, phone
-
-

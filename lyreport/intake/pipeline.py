@@ -11,7 +11,7 @@ from ..master import UnitDirectory
 from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ..problems import ERROR, Problem, problem
 from .discover import discover
-from .parse import parse_workbook
+from .parse import parse_returns
 from .pool import DEFAULT_WORKERS
 from .read import read_workbooks
 
@@ -39,14 +39,14 @@ def read_files(
     """Read and parse already-discovered files."""
     result = IntakeResult(files=list(files))
     workbooks = [f for f in files if f.kind == "workbook"]
-    outcomes: dict[str, tuple[ParsedReturn | None, list[Problem]]] = {}
+    outcomes: dict[str, tuple[list[ParsedReturn], list[Problem]]] = {}
 
     def parse_as_read(file: SourceFile, book: WorkbookData | None, problems: list[Problem]) -> None:
         # Runs while the workers read the next files; results are put back in input order below.
         found = list(problems)
-        parsed = None
-        if book is not None:
-            parsed, more = parse_workbook(book, master, directory, deadline_weekday=config.deadline_weekday)
+        parsed: list[ParsedReturn] = []
+        if book is not None:  # usually one return; a second unit's sheet in the same file is a second one
+            parsed, more = parse_returns(book, master, directory, deadline_weekday=config.deadline_weekday)
             found += more
         outcomes[file.display] = (parsed, found)
         if progress:
@@ -55,8 +55,8 @@ def read_files(
     read_workbooks(workbooks, workers=workers, on_read=parse_as_read)
     for file in workbooks:
         parsed, found = outcomes[file.display]
-        if parsed is not None:
-            result.returns.append(parsed)
+        if parsed:
+            result.returns += parsed
         else:
             unit = attribute(file, directory)
             result.failed.append(FailedFile(file, _first_error(found), unit))

@@ -72,8 +72,6 @@ def read_rows(
             status = by_no[no].status or "无法识别"
             ctx.add("measure-rows-combined", cell=table.ref("no", first - 1), no=no, rows=rows, status=status)
     _report_not_assigned(ctx, ctx.not_assigned)
-    if unit is not None:
-        _check_missing(ctx, master, unit, by_no)
     return sorted(by_no.values(), key=lambda r: r.row)
 
 
@@ -295,7 +293,8 @@ def _row_date(
     return found
 
 
-def _check_missing(ctx: Context, master: MasterList, unit: str, by_no: dict[int, ReturnRow]) -> None:
-    missing = [m.no for m in master.measures_of(unit) if m.no not in by_no]
+def check_missing(ctx: Context, master: MasterList, unit: str, reported: set[int]) -> None:
+    """One error listing the unit's measures that no row reported."""
+    missing = [m.no for m in master.measures_of(unit) if m.no not in reported]
     if missing:
         ctx.add("measure-missing", nos=missing)

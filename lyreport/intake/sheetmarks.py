@@ -77,8 +77,12 @@ def _xlsx(archive: zipfile.ZipFile, names: set[str]) -> dict[str, Marks]:
 
 
 def _unescape(name: str) -> str:
-    return name.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace(
-        "&amp;", "&"
+    return (
+        name.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
     )
 
 
