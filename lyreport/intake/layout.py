@@ -187,7 +187,8 @@ def _header_at(rows: list[list[Any]], index: int) -> tuple[int, list[Any]] | Non
     labels = rows[index]
     cols = map_columns(labels)
     header = index
-    if not all(k in cols for k in REQUIRED) and cols and index + 1 < len(rows):
+    split = index + 1 < len(rows) and any(_is_week_word(v) for v in rows[index + 1])
+    if (split or not all(k in cols for k in REQUIRED)) and cols and index + 1 < len(rows):
         # Two-level header: "完成情况" merged over "完成状态 | 本周进展", "序号" merged down two rows.
         labels, header = _stacked(rows[index], rows[index + 1]), index + 1
         cols = map_columns(labels)
@@ -197,6 +198,11 @@ def _header_at(rows: list[list[Any]], index: int) -> tuple[int, list[Any]] | Non
 def _block_start(rows: list[list[Any]], start: int, stop: int) -> int | None:
     """The first row between start and stop holding a header block label (填报单位 …), if any."""
     return next((i for i in range(start, stop) if any(_is_label(v) for v in rows[i])), None)
+
+
+def _is_week_word(value: Any) -> bool:
+    """A bare 上周 / 本周 under a merged label: the label is split into last week's and this week's column."""
+    return isinstance(value, str) and len(value) <= 6 and nz.label_key(value) in _THIS_WEEK + _LAST_WEEK
 
 
 def _stacked(upper: list[Any], lower: list[Any]) -> list[Any]:
@@ -212,7 +218,7 @@ def _stacked(upper: list[Any], lower: list[Any]) -> list[Any]:
         parent = above if not nz.is_blank(above) else parent
         if nz.header_label(below) is not None:
             out.append(below)
-        elif isinstance(below, str) and isinstance(parent, str) and nz.label_key(below) in _THIS_WEEK + _LAST_WEEK:
+        elif isinstance(parent, str) and _is_week_word(below):
             out.append(nz.label_key(below) + parent)
         else:
             out.append(above)

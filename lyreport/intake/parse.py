@@ -62,6 +62,8 @@ def parse_returns(
             data = dataclasses.replace(book, identity={k: v for k, v in book.identity.items() if k != "unit"})
         parsed, more = _parse_group(data, group, master, directory, deadline_weekday, today)
         if number:
+            # The file name and sender name the file's main unit; this sheet was split off for naming another.
+            more = [p for p in more if p.code != "unit-conflict"]
             sheet = group.tables[0].table.sheet.name
             ctx.add("sheet-other-unit", sheet_name=sheet, other=parsed.unit or group.unit or "另一单位")
         returns.append(parsed)
