@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from office import convert, needs_soffice
 from openpyxl import Workbook
 
 from lyreport.api import CheckedFile, check_files, load_context
@@ -21,7 +22,6 @@ from lyreport.intake.parse import parse_returns
 from lyreport.intake.read import read_one
 from lyreport.models import MasterList, SourceFile
 from lyreport.weeks import deadline_on
-from office import convert, needs_soffice
 
 HEADERS = ["序号", "措施内容", "责任类型", "完成状态", "本周进展", "存在问题", "下一步计划", "预计完成时间"]
 FILLED = date(2021, 1, 6)
@@ -58,7 +58,9 @@ def parse(workspace: Path, path: Path):  # -> (returns, problems)
 
 def header(ws: Any, unit: str, *, top: int = 1, filled: Any = FILLED, labels: list[str] | None = None) -> int:
     """Header block and table header from row `top`; returns the first measure row."""
-    for col, value in enumerate(["填报单位", unit, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", filled], 1):
+    for col, value in enumerate(
+        ["填报单位", unit, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", filled], 1
+    ):
         ws.cell(top, col, value)
     for col, label in enumerate(labels or HEADERS, 1):
         ws.cell(top + 1, col, label)
@@ -90,7 +92,13 @@ def transport(
 
 # ----------------------------------------------------------------- statuses written in words
 def test_status_sentences_are_read_for_their_meaning(tmp_path: Path, workspace: Path, master: MasterList) -> None:
-    statuses = {10: "推进中，部分工作滞后", 11: "已完成；某段尚未开工", 12: "已完成（已销号）", 14: "正在研究", 15: "同上"}
+    statuses = {
+        10: "推进中，部分工作滞后",
+        11: "已完成；某段尚未开工",
+        12: "已完成（已销号）",
+        14: "正在研究",
+        15: "同上",
+    }
     checked = check(workspace, transport(tmp_path, master, statuses))
     returns, _ = parse(workspace, tmp_path / "交通局.xlsx")
     assert {r.measure_no: r.status for r in returns[0].rows} == {

@@ -74,7 +74,8 @@ def choose_tables(ctx: Context, tables: list[Table], directory: UnitDirectory, m
     candidates = [_candidate(t, directory) for t in tables]
     if len(candidates) == 1:
         return [Group(candidates[0].unit, candidates)]
-    named = {c.unit for c in candidates if c.unit}
+    # A hidden sheet naming another unit is an old copy, not that unit's return: only visible sheets split a file.
+    named = {c.unit for c in candidates if c.unit and not c.table.sheet.hidden}
     main = main_unit if main_unit in named or not named else next(c.unit for c in candidates if c.unit)
     by_unit: dict[str | None, list[Candidate]] = {}
     for cand in candidates:
@@ -88,7 +89,7 @@ def _pick(ctx: Context, group: Group) -> Group:
     cands = group.tables
     if len(cands) == 1:
         return group
-    if all(c.nos for c in cands) and sum(len(c.nos) for c in cands) == len(set().union(*(c.nos for c in cands))):
+    if _disjoint(cands, group.unit):
         sheets = "、".join(dict.fromkeys(f"“{c.table.sheet.name}”" for c in cands))
         ctx.add(
             "table-chosen",
@@ -106,6 +107,13 @@ def _pick(ctx: Context, group: Group) -> Group:
         skipped = "；".join(c.where for c in cands if c is not chosen)
         ctx.add("table-chosen", chosen=chosen.where, why=_why(chosen, cands), skipped=skipped)
     return Group(group.unit, [chosen])
+
+
+def _disjoint(cands: list[Candidate], unit: str | None) -> bool:
+    """Visible tables of this unit, each with measures of its own: one sheet per measure, to be combined."""
+    if any(c.table.sheet.hidden or not c.nos or c.unit not in (None, unit) for c in cands):
+        return False
+    return sum(len(c.nos) for c in cands) == len(set().union(*(c.nos for c in cands)))
 
 
 def _score(cand: Candidate, position: int) -> tuple[bool, date, int, int]:

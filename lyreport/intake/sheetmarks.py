@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 MAX_MARKS = 5_000  # per kind and sheet; a return has a few hundred rows
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
+MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already; this keeps memory bounded anyway
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _xlsx(archive: zipfile.ZipFile, names: set[str]) -> dict[str, Marks]:
     for tag in _SHEET.findall(archive.read("xl/workbook.xml")):
         attrs = _attrs(tag)
         part = rels.get(attrs.get(b"id", b""), "")
-        if part in names:
+        if part in names and archive.getinfo(part).file_size <= MAX_SHEET_BYTES:
             name = _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
             marks[name] = _xlsx_sheet(archive.read(part))
     return marks
@@ -95,6 +96,10 @@ def _col_index(letters: bytes) -> int:
 
 def _xlsx_sheet(xml: bytes) -> Marks:
     marks = Marks()
+    if b"<f" in xml or b":f>" in xml:
+        _uncached(xml, marks)
+    if b"hidden=" not in xml:  # the common case: one byte search, no pattern scan
+        return marks
     for tag in _HIDDEN_ROW.findall(xml)[:MAX_MARKS]:
         number = _attrs(tag).get(b"r", b"")
         if number.isdigit() and 0 < int(number) <= MAX_INDEX:
@@ -104,8 +109,6 @@ def _xlsx_sheet(xml: bytes) -> Marks:
         low, high = attrs.get(b"min", b""), attrs.get(b"max", b"")
         if low.isdigit() and high.isdigit():
             marks.hidden_cols.update(range(int(low) - 1, min(int(high), MAX_INDEX)))
-    if b"<f" in xml or b":f" in xml:
-        _uncached(xml, marks)
     return marks
 
 
