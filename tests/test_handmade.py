@@ -274,6 +274,12 @@ def test_formula_without_cached_value_is_not_empty(tmp_path: Path, workspace: Pa
     assert returns[0].rows[0].status is None
 
 
+def test_filled_date_formula_without_value(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    path = transport(tmp_path, master, {}, filled="=TODAY()")
+    checked = check(workspace, path)
+    assert found(checked) == [("formula-no-value", "H1")]
+
+
 # ----------------------------------------------------------------- several tables in one workbook
 def test_stale_copy_first_and_second_units_sheet(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     wb = Workbook()

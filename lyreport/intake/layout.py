@@ -47,6 +47,18 @@ def cell_ref(col: int, index: int) -> str:
     return f"{letters}{index + 1}"
 
 
+def cell_index(ref: str) -> tuple[int, int] | None:
+    """(0-based row, column) of an A1 reference; None for anything else."""
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters) :]
+    if not letters or not digits or not letters.isascii() or not letters.isalpha():
+        return None
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return int(digits) - 1, col - 1
+
+
 def _at(row: list[Any], col: int) -> Any:
     return row[col] if 0 <= col < len(row) else None
 

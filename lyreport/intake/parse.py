@@ -15,7 +15,7 @@ from ..problems import Problem
 from . import normalize as nz
 from .attribution import Context, identify_unit, infer_unit
 from .choose import Group, choose_tables, report_columns
-from .layout import Block, find_all_tables
+from .layout import Block, cell_index, find_all_tables
 from .rows import check_formula, check_missing, read_rows
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"
@@ -87,6 +87,9 @@ def _parse_group(
     unit, unit_reason, _ = identify_unit(ctx, block, directory)
     week, week_source, filled_on = _identify_week(ctx, block, master, weekday, today)
     contact, phone = _check_contact(ctx, block)
+    for key in ("unit", "contact", "phone", "filled"):  # =TODAY() written by a program: no value saved
+        if cell_index(block.cell(key)) in table.sheet.uncached:
+            ctx.add("formula-no-value", cell=block.cell(key))
     base_year = week.year if week else (filled_on.year if filled_on else None)
     if unit is None and not unit_reason.startswith("填报单位“"):
         # Nothing names a unit (a pandas export, an anonymous file): the measures reported may still say whose.
