@@ -337,3 +337,38 @@ def test_check_prints_what_to_act_on(tmp_path: Path, workspace: Path, master: Ma
     assert "第 3 行被隐藏" in result.output
     assert "单元格是公式，但文件中没有保存计算结果" in result.output
     assert "Traceback" not in result.output
+
+
+# ----------------------------------------------------------------- through the weekly run
+def test_run_counts_second_units_sheet_and_blank_template_is_invalid(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    from datetime import datetime
+
+    from lyreport.api import run_week
+    from lyreport.samples import set_received
+
+    inbox = workspace / "inbox"
+    wb = Workbook()
+    put(wb.active, header(wb.active, TRANSPORT), measure_row(master, 10, "正常推进"))
+    other = wb.create_sheet("教育局")
+    row = header(other, EDUCATION)
+    for offset, no in enumerate((22, 23)):
+        put(other, row + offset, measure_row(master, no, "进度滞后"))
+    wb.save(inbox / "交通局.xlsx")
+    blank = Workbook()
+    row = header(blank.active, "市卫健委")
+    put(blank.active, row, [20, master.measure(20).text, "牵头"])
+    put(blank.active, row + 1, [21, master.measure(21).text, "配合"])
+    blank.save(inbox / "卫健委.xlsx")
+    ctx = load_context(workspace)
+    deadline = deadline_on(date(2021, 1, 7), ctx.config)
+    for path in inbox.iterdir():
+        set_received(path, deadline.replace(hour=9))
+    report = run_week(workspace, date(2021, 1, 7), now=datetime(2021, 1, 8, tzinfo=deadline.tzinfo), workers=0)
+    result = report.result
+    assert result.unit(TRANSPORT).state == "on_time"
+    assert result.unit(EDUCATION).state == "on_time"
+    assert result.measure(22).reports[EDUCATION].status == "进度滞后"
+    assert result.unit("市卫健委").state == "invalid"
+    assert "报表未填写" in result.unit("市卫健委").invalid_reason
