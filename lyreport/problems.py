@@ -123,7 +123,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "row-hidden": (WARNING, "第 {row} 行被隐藏（{value}），未计入本周报送；如该行是本周内容，请取消隐藏后重新报送"),
     "column-hidden": (WARNING, "“{label}”列（{col} 列）被隐藏，仍按该列读取，请核对"),
-    "column-chosen": (INFO, "表中有多列“{field}”（{columns}），已按标明本周的“{chosen}”（{col} 列）读取，其余列未计入"),
+    "column-chosen": (INFO, "表中有多列“{field}”（{columns}），已按“{chosen}”（{col} 列）读取（{why}），其余列未计入"),
     "column-ambiguous": (
         WARNING,
         "表中有多列“{field}”（{columns}），无法确定哪一列是本周的，已按“{chosen}”（{col} 列）读取，请核对",

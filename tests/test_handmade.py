@@ -172,6 +172,34 @@ def test_hidden_row_and_merged_number_in_ods(tmp_path: Path, workspace: Path, ma
     assert [(p.code, p.cell) for p in problems] == [("measure-rows-combined", "A3")]
 
 
+def test_hidden_last_week_column_beside_a_plain_one(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    ws = wb.active
+    row = header(ws, TRANSPORT, labels=["序号", "措施内容", "完成状态", "完成状态", "本周进展"])
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, [no, master.measure(no).text, "已完成", "正常推进", "进展"])
+    ws.column_dimensions["C"].hidden = True
+    path = tmp_path / "交通局隐藏列.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("column-chosen", "D2")]
+    assert "（其余列标明为上周或已隐藏）" in message(checked, "column-chosen")
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"正常推进"}
+
+
+def test_two_plain_status_columns_are_a_warning(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    ws = wb.active
+    row = header(ws, TRANSPORT, labels=["序号", "措施内容", "完成状态", "完成状态", "本周进展"])
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, [no, master.measure(no).text, "已完成", "正常推进", "进展"])
+    path = tmp_path / "交通局两列同名.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("column-ambiguous", "C2")]
+
+
 def test_hidden_status_column_is_said(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     path = transport(tmp_path, master, {})
     from openpyxl import load_workbook
@@ -195,7 +223,7 @@ def test_inserted_this_week_status_column_wins(tmp_path: Path, workspace: Path, 
     wb.save(path)
     checked = check(workspace, path)
     assert found(checked) == [("column-chosen", "E2")]
-    assert "已按标明本周的“本周完成状态”（E 列）读取" in message(checked, "column-chosen")
+    assert "已按“本周完成状态”（E 列）读取（该列标明为本周）" in message(checked, "column-chosen")
     returns, _ = parse(workspace, path)
     assert {r.status for r in returns[0].rows} == {"进度滞后"}
 

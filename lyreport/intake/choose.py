@@ -138,10 +138,12 @@ def report_columns(ctx: Context, table: Table) -> None:
         rank = (week_label(table.labels[col]) or ("", 1))[1]
         listed = "、".join(f"{_letter(c)} 列“{nz.text(table.labels[c])}”" for c in [col, *others])
         letter = _letter(col)
-        code = "column-chosen" if rank == 0 and col not in table.sheet.hidden_cols else "column-ambiguous"
-        ctx.add(
-            code, cell=cell_ref(col, table.header), field=FIELD_NAMES[key], columns=listed, chosen=label, col=letter
-        )
+        hidden = table.sheet.hidden_cols
+        stale = all(c in hidden or (week_label(table.labels[c]) or ("", 1))[1] == 2 for c in others)
+        code = "column-chosen" if col not in hidden and (rank == 0 or stale) else "column-ambiguous"
+        why = "该列标明为本周" if rank == 0 else "其余列标明为上周或已隐藏"
+        cell = cell_ref(col, table.header)
+        ctx.add(code, cell=cell, field=FIELD_NAMES[key], columns=listed, chosen=label, col=letter, why=why)
     for key, col in table.cols.items():
         if col in table.sheet.hidden_cols:
             letter = _letter(col)
