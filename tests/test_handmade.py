@@ -400,3 +400,25 @@ def test_run_counts_second_units_sheet_and_blank_template_is_invalid(
     assert result.measure(22).reports[EDUCATION].status == "进度滞后"
     assert result.unit("市卫健委").state == "invalid"
     assert "报表未填写" in result.unit("市卫健委").invalid_reason
+
+
+def test_copy_of_another_units_measures_first_is_skipped(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """A first sheet holding measures of another unit (an old copy, no unit named) is skipped for the unit's own."""
+    wb = Workbook()
+    copy = wb.active
+    copy.title = "Sheet1"
+    for col, label in enumerate(HEADERS, 1):
+        copy.cell(1, col, label)
+    for offset, no in enumerate((22, 23)):
+        put(copy, 2 + offset, measure_row(master, no, "已完成"))
+    own = wb.create_sheet("Sheet2")
+    for col, label in enumerate(HEADERS, 1):
+        own.cell(1, col, label)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(own, 2 + offset, measure_row(master, no, "正常推进"))
+    path = tmp_path / "市交通运输局.xlsx"
+    wb.save(path)
+    returns, problems = parse(workspace, path)
+    assert returns[0].unit == TRANSPORT and returns[0].sheet == "Sheet2"
+    chosen = [p for p in problems if p.code == "table-chosen"]
+    assert len(chosen) == 1 and "所填为本单位负责的措施" in chosen[0].message

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..master import UnitDirectory
+from ..models import MasterList
 from . import normalize as nz
 from .attribution import _GENERIC_SHEETS, Context, units_in_text
 from .layout import FIELD_NAMES, Block, Table, cell_ref, read_block, week_label
@@ -69,7 +70,9 @@ def _candidate(table: Table, directory: UnitDirectory) -> Candidate:
     return Candidate(table, block, unit, nz.parse_date(block.value("filled")), nos, statuses)
 
 
-def choose_tables(ctx: Context, tables: list[Table], directory: UnitDirectory, main_unit: str | None) -> list[Group]:
+def choose_tables(
+    ctx: Context, tables: list[Table], directory: UnitDirectory, main_unit: str | None, master: MasterList | None = None
+) -> list[Group]:
     """Groups of tables to read, the main unit's first; problems say what was chosen and skipped."""
     candidates = [_candidate(t, directory) for t in tables]
     if len(candidates) == 1:
@@ -82,14 +85,15 @@ def choose_tables(ctx: Context, tables: list[Table], directory: UnitDirectory, m
         key = cand.unit if cand.unit in named and len(named) > 1 else main
         by_unit.setdefault(key, []).append(cand)
     groups = [Group(main, by_unit.pop(main, []))] + [Group(u, cands) for u, cands in by_unit.items()]
-    return [_pick(ctx, group) for group in groups if group.tables]
+    owned = {g.unit: {m.no for m in master.measures_of(g.unit)} for g in groups if master and g.unit}
+    return [_pick(ctx, group, owned.get(group.unit, set())) for group in groups if group.tables]
 
 
-def _pick(ctx: Context, group: Group) -> Group:
+def _pick(ctx: Context, group: Group, owned: set[int]) -> Group:
     cands = group.tables
     if len(cands) == 1:
         return group
-    if _disjoint(cands, group.unit):
+    if _disjoint(cands, group.unit, owned):
         sheets = "、".join(dict.fromkeys(f"“{c.table.sheet.name}”" for c in cands))
         ctx.add(
             "table-chosen",
@@ -98,34 +102,39 @@ def _pick(ctx: Context, group: Group) -> Group:
             skipped="无",
         )
         return group
-    best = max(range(len(cands)), key=lambda i: _score(cands[i], i))
+    best = max(range(len(cands)), key=lambda i: _score(cands[i], i, owned))
     chosen = cands[best]
     if len({c.table.sheet.name for c in cands}) == 1:  # several returns pasted into one sheet
         rows = "、".join(str(c.table.header + 1) for c in cands)
         ctx.add("table-several", count=len(cands), rows=rows, row=chosen.table.header + 1)
     else:
         skipped = "；".join(c.where for c in cands if c is not chosen)
-        ctx.add("table-chosen", chosen=chosen.where, why=_why(chosen, cands), skipped=skipped)
+        ctx.add("table-chosen", chosen=chosen.where, why=_why(chosen, cands, owned), skipped=skipped)
     return Group(group.unit, [chosen])
 
 
-def _disjoint(cands: list[Candidate], unit: str | None) -> bool:
+def _disjoint(cands: list[Candidate], unit: str | None, owned: set[int]) -> bool:
     """Visible tables of this unit, each with measures of its own: one sheet per measure, to be combined."""
     if any(c.table.sheet.hidden or not c.nos or c.unit not in (None, unit) for c in cands):
+        return False
+    if owned and any(not c.nos & owned for c in cands):  # a table of someone else's measures is not a part
         return False
     return sum(len(c.nos) for c in cands) == len(set().union(*(c.nos for c in cands)))
 
 
-def _score(cand: Candidate, position: int) -> tuple[bool, date, int, int]:
-    return (not cand.table.sheet.hidden, cand.filled or date.min, cand.statuses, position)
+def _score(cand: Candidate, position: int, owned: set[int]) -> tuple[bool, date, int, int, int]:
+    """Visible, then latest 填报日期, then most of the unit's own measures, then most statuses, then later."""
+    return (not cand.table.sheet.hidden, cand.filled or date.min, len(cand.nos & owned), cand.statuses, position)
 
 
-def _why(chosen: Candidate, cands: list[Candidate]) -> str:
+def _why(chosen: Candidate, cands: list[Candidate], owned: set[int]) -> str:
     if chosen.table.sheet.hidden is False and any(c.table.sheet.hidden for c in cands):
         return "其余在隐藏工作表中"
     others = [c for c in cands if c is not chosen]
     if chosen.filled and all((c.filled or date.min) < chosen.filled for c in others):
         return f"填报日期最新（{chosen.filled.isoformat()}）"
+    if all(len(c.nos & owned) < len(chosen.nos & owned) for c in others):
+        return "所填为本单位负责的措施"
     if all(c.statuses < chosen.statuses for c in others):
         return f"填写最完整（{chosen.statuses} 项填有完成状态）"
     return "各表内容相当，取最后一张"

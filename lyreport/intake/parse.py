@@ -13,7 +13,7 @@ from ..master import UnitDirectory
 from ..models import MasterList, ParsedReturn, WorkbookData
 from ..problems import Problem
 from . import normalize as nz
-from .attribution import Context, identify_unit, infer_unit
+from .attribution import Context, identify_unit, infer_unit, units_in_text
 from .choose import Group, choose_tables, report_columns
 from .layout import Block, cell_index, find_all_tables
 from .rows import check_formula, check_missing, read_rows
@@ -53,7 +53,9 @@ def parse_returns(
     ident = str(book.identity.get("unit") or "").strip()
     known = directory.get(ident) if ident else None
     main_unit = known.name if known else (directory.match(ident).unit if ident else None)
-    groups = choose_tables(ctx, tables, directory, main_unit)
+    if main_unit is None:  # the file name or sender says whose file it is, for choosing among its tables
+        main_unit = units_in_text(directory, book.file.display).unit or directory.by_email(book.file.sender).unit
+    groups = choose_tables(ctx, tables, directory, main_unit, master)
     returns: list[ParsedReturn] = []
     found: list[Problem] = []
     for number, group in enumerate(groups):
