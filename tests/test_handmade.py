@@ -422,3 +422,25 @@ def test_copy_of_another_units_measures_first_is_skipped(tmp_path: Path, workspa
     assert returns[0].unit == TRANSPORT and returns[0].sheet == "Sheet2"
     chosen = [p for p in problems if p.code == "table-chosen"]
     assert len(chosen) == 1 and "所填为本单位负责的措施" in chosen[0].message
+
+
+def test_last_weeks_table_pasted_below_without_its_header_block(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, measure_row(master, no, "进度滞后"))
+    for col, label in enumerate(HEADERS, 1):  # "上周报表" pasted under it: header row and rows, no block
+        ws.cell(row + 7, col, label)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + 8 + offset, measure_row(master, no, "已完成"))
+    path = tmp_path / "交通局贴上周.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("table-several", "")]
+    assert "已按填报日期最新的一张（表头在第 2 行）读取" in checked.problems[0].message
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"进度滞后"}

@@ -179,6 +179,8 @@ def sheet_tables(sheet: SheetData) -> list[Table]:
     while index < min(len(rows), HEADER_SCAN_ROWS * 5):
         hit = _header_at(rows, index)
         top = _block_start(rows, tables[-1].header + 1, index) if hit else None
+        if hit and top is None and _repeats(rows, tables[-1], index, hit[0]):
+            top = index  # no header block, but the same measures again: last week's table pasted below
         if hit and top is not None:  # a new header block above it: another return, not a page break
             tables[-1].stop = top
             tables.append(_table(sheet, hit, top))
@@ -187,6 +189,16 @@ def sheet_tables(sheet: SheetData) -> list[Table]:
     for table in tables:
         table.end = _table_end(table)
     return tables
+
+
+def _repeats(rows: list[list[Any]], table: Table, start: int, header: int) -> bool:
+    """A header inside a table followed by measure numbers already listed above it: a second table."""
+    col = table.cols.get("no")
+    if col is None:
+        return False
+    above = {nz.measure_no(_at(row, col)) for row in rows[table.header + 1 : start]} - {None}
+    below = {nz.measure_no(_at(row, col)) for row in rows[header + 1 : header + 1 + HEADER_SCAN_ROWS]} - {None}
+    return bool(above & below)
 
 
 def _table(sheet: SheetData, hit: tuple[int, list[Any]], top: int = 0) -> Table:
