@@ -74,9 +74,9 @@ def choose_tables(
     ctx: Context, tables: list[Table], directory: UnitDirectory, main_unit: str | None, master: MasterList | None = None
 ) -> list[Group]:
     """Groups of tables to read, the main unit's first; problems say what was chosen and skipped."""
+    if len(tables) == 1:  # the common case: nothing to choose, nothing to scan
+        return [Group(main_unit, [Candidate(tables[0], read_block(tables[0]), None, None, set(), 0)])]
     candidates = [_candidate(t, directory) for t in tables]
-    if len(candidates) == 1:
-        return [Group(candidates[0].unit, candidates)]
     # A hidden sheet naming another unit is an old copy, not that unit's return: only visible sheets split a file.
     named = {c.unit for c in candidates if c.unit and not c.table.sheet.hidden}
     main = main_unit if main_unit in named or not named else next(c.unit for c in candidates if c.unit)

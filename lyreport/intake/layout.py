@@ -99,6 +99,8 @@ def columns(row: list[Any], hidden: set[int] | frozenset[int] = frozenset()) -> 
     strong: dict[str, list[tuple[int, int]]] = {}
     weak: list[tuple[str, int]] = []
     for col, value in enumerate(row):
+        if type(value) is not str:  # hot path: every row of every sheet passes here
+            continue
         found = week_label(value)
         if found is None:
             continue
@@ -106,6 +108,8 @@ def columns(row: list[Any], hidden: set[int] | frozenset[int] = frozenset()) -> 
             weak.append((found[0], col))
         else:
             strong.setdefault(found[0], []).append((found[1] + (3 if col in hidden else 0), col))
+    if not weak and all(len(cands) == 1 for cands in strong.values()):  # the common case, kept cheap
+        return {key: cands[0][1] for key, cands in strong.items()}, []
     cols = {key: min(cands)[1] for key, cands in strong.items()}
     notes = [
         (key, cols[key], [c for _, c in cands if c != cols[key]]) for key, cands in strong.items() if len(cands) > 1
@@ -210,9 +214,11 @@ def _header_at(rows: list[list[Any]], index: int) -> tuple[int, list[Any]] | Non
     """(header row index, header labels) of a table header starting at index, one or two rows high."""
     labels = rows[index]
     cols = map_columns(labels)
+    if not cols or index + 1 >= len(rows):
+        return (index, labels) if all(k in cols for k in REQUIRED) else None
     header = index
-    split = index + 1 < len(rows) and any(_is_week_word(v) for v in rows[index + 1])
-    if (split or not all(k in cols for k in REQUIRED)) and cols and index + 1 < len(rows):
+    split = any(_is_week_word(v) for v in rows[index + 1])
+    if split or not all(k in cols for k in REQUIRED):
         # Two-level header: "完成情况" merged over "完成状态 | 本周进展", "序号" merged down two rows.
         labels, header = _stacked(rows[index], rows[index + 1]), index + 1
         cols = map_columns(labels)
