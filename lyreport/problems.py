@@ -143,6 +143,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "measure-text-differs": (WARNING, "所填措施内容与清单第 {no} 条措施不一致，已按序号读作第 {no} 条，请核对"),
     "table-chosen": (INFO, "工作簿中有多张报表，已读取{chosen}（{why}）；未计入：{skipped}"),
+    "sheet-hidden-read": (WARNING, "报表在隐藏的工作表“{sheet_name}”中，已按该表读取，请核对是否为本周内容"),
     "sheet-other-unit": (INFO, "工作表“{sheet_name}”是{other}的报表，已作为该单位的报送单独计入"),
     # --- scans ---
     "scan-unmatched": (WARNING, "扫描件无法对应到单位（文件名中未找到单位名称）"),

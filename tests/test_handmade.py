@@ -444,3 +444,19 @@ def test_last_weeks_table_pasted_below_without_its_header_block(
     assert "已按填报日期最新的一张（表头在第 2 行）读取" in checked.problems[0].message
     returns, _ = parse(workspace, path)
     assert {r.status for r in returns[0].rows} == {"进度滞后"}
+
+
+def test_table_only_on_a_hidden_sheet_is_read_with_a_warning(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    path = transport(tmp_path, master, {})
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.create_sheet("封面")["A1"] = "交通局报表"
+    wb["落实情况"].sheet_state = "hidden"
+    wb.active = 1
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("sheet-hidden-read", "")]
+    assert checked.rows == 5

@@ -86,6 +86,8 @@ def _parse_group(
     first = group.tables[0]
     table, block = first.table, first.block
     ctx = Context(book, table.sheet.name)
+    if table.sheet.hidden:  # only a hidden sheet holds a table: read it, but never silently
+        ctx.add("sheet-hidden-read", sheet_name=table.sheet.name)
     unit, unit_reason, _ = identify_unit(ctx, block, directory)
     week, week_source, filled_on = _identify_week(ctx, block, master, weekday, today)
     contact, phone = _check_contact(ctx, block)
