@@ -289,6 +289,9 @@ def test_weak_label() -> None:
         ("正常推进（部分路段进度滞后）", "进度滞后", True),
         ("已启动，进度滞后", "进度滞后", True),
         ("已完成，但个别点位推进缓慢、有所延误", "进度滞后", True),
+        ("推进缓慢", "进度滞后", True),
+        ("正在办理", "正常推进", True),
+        ("已签约", None, False),  # an achievement, not a status: the unit must say
         # negated lags are not lags
         ("正常推进，未滞后", "正常推进", False),
         ("推进中，无滞后现象", "正常推进", False),
