@@ -314,7 +314,8 @@ def test_weak_label() -> None:
         ("进度滞后（受疫情影响）", "进度滞后", False),
         # started / not started
         ("未完成，正在推进", "正常推进", True),
-        ("尚未开工（正在办理手续）", "尚未启动", True),
+        ("尚未开工（待省里批复）", "尚未启动", True),
+        ("尚未开工（正在办理手续）", "正常推进", True),  # preparatory work under way
         ("尚未开工，前期手续推进中", "正常推进", True),
         # unreadable: several statuses would fit, the unit must say
         ("未完成", None, False),

@@ -13,7 +13,8 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 已完成；某段尚未开工 · 已完成（部分）          | 正常推进   | done with a reservation is not done            |
 | 基本完成 · 已完成90% · 已完成前期工作 · 已完成，待验收 | 正常推进 | the same                             |
 | 未完成，正在推进 · 已开工                     | 正常推进   | started, not done                              |
-| 尚未开工（正在办理手续）                     | 尚未启动   | only a not-started phrase                      |
+| 尚未开工（待省里批复）                       | 尚未启动   | only a not-started phrase                      |
+| 尚未开工（正在办理手续）                     | 正常推进   | not started, but preparatory work under way    |
 | 未完成 · 尚未完成 · 正在研究 · 同上 · 完成了一半 | unreadable | could be several statuses: the unit must say |
 
 Everything but an exact match is an interpretation, which the parser reports with the original text.
