@@ -53,7 +53,7 @@ def parse_returns(
     ident = str(book.identity.get("unit") or "").strip()
     known = directory.get(ident) if ident else None
     main_unit = known.name if known else (directory.match(ident).unit if ident else None)
-    if main_unit is None:  # the file name or sender says whose file it is, for choosing among its tables
+    if main_unit is None and len(tables) > 1:  # the file name or sender says whose file it is, to choose by
         main_unit = units_in_text(directory, book.file.display).unit or directory.by_email(book.file.sender).unit
     groups = choose_tables(ctx, tables, directory, main_unit, master)
     returns: list[ParsedReturn] = []
