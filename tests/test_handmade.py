@@ -460,3 +460,18 @@ def test_table_only_on_a_hidden_sheet_is_read_with_a_warning(
     checked = check(workspace, path)
     assert found(checked) == [("sheet-hidden-read", "")]
     assert checked.rows == 5
+
+
+def test_second_units_sheet_named_only_by_its_sheet_name(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    put(wb.active, header(wb.active, TRANSPORT), measure_row(master, 10, "正常推进"))
+    other = wb.create_sheet("市教育局")
+    row = header(other, "")
+    for offset, no in enumerate((22, 23)):
+        put(other, row + offset, measure_row(master, no, "进度滞后"))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    returns, problems = parse(workspace, path)
+    assert [(r.unit, r.sheet) for r in returns] == [(TRANSPORT, "Sheet"), (EDUCATION, "市教育局")]
+    assert [r.role for r in returns[1].rows] == ["牵头", "牵头"]
+    assert "sheet-other-unit" in [p.code for p in problems]

@@ -60,8 +60,8 @@ def parse_returns(
     found: list[Problem] = []
     for number, group in enumerate(groups):
         data = book
-        if number:  # the template identity names the file's main unit, not this sheet's
-            data = dataclasses.replace(book, identity={k: v for k, v in book.identity.items() if k != "unit"})
+        if number and group.unit:  # this sheet was split off because it names another unit: that unit it is
+            data = dataclasses.replace(book, identity={**book.identity, "unit": group.unit})
         parsed, more = _parse_group(data, group, master, directory, deadline_weekday, today)
         if number:
             # The file name and sender name the file's main unit; this sheet was split off for naming another.
