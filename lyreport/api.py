@@ -371,7 +371,13 @@ def check_files(
 
 
 def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
-    by_file: dict[str, ParsedReturn] = {r.file.display: r for r in intake.returns}
+    by_file: dict[str, ParsedReturn] = {}
+    extra: dict[str, list[ParsedReturn]] = {}  # a workbook holding a second unit's sheet
+    for ret in intake.returns:
+        if ret.file.display in by_file:
+            extra.setdefault(ret.file.display, []).append(ret)
+        else:
+            by_file[ret.file.display] = ret
     names = [f.display for f in intake.files] + sorted(
         {p.file for p in intake.problems if p.file} - {f.display for f in intake.files}
     )
@@ -387,6 +393,8 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
         found = [p for p in problems if p.file == name]
         unit = ret.unit if ret else other_units.get(name)
         rows = len(ret.rows) if ret else 0
+        for more in extra.get(name, []):
+            unit, rows = "、".join(filter(None, [unit, more.unit])), rows + len(more.rows)
         checked.append(CheckedFile(name, unit, week, rows, found, kinds.get(name, "")))
     return checked
 

@@ -240,7 +240,8 @@ def _measure_week(
         light = "green"
     elif overdue or status == LAGGING:
         light = "red"
-    elif (days is not None and days <= config.warn_days) or any(r is None for r in reports.values()):
+    # A status nobody could read counts as not reported: never greener than for a unit that sent nothing.
+    elif (days is not None and days <= config.warn_days) or any(r is None or not r.status for r in reports.values()):
         light = "yellow"
     else:
         light = "green"

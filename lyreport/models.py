@@ -123,6 +123,10 @@ class SheetData:
     name: str
     rows: list[list[Any]]
     hidden: bool = False
+    # From the raw XML (intake/sheetmarks.py), 0-based: what the unit hid, and formulas never calculated.
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[int] = field(default_factory=set)
+    uncached: set[tuple[int, int]] = field(default_factory=set)
 
 
 @dataclass

@@ -112,6 +112,39 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "formula-text": (INFO, "单元格内容以“=”开头（{value}），已按普通文字处理，不作为公式执行"),
     "duplicate-return": (INFO, "同一单位同一周有多份报表，本份已被《{newer}》取代（{why}）"),
     "duplicate-file": (INFO, "与《{other}》内容完全相同，只计一次"),
+    # --- hand-made returns: statuses in words, what the workbook holds (intake/rows.py, parse.py, choose.py) ---
+    "status-done-reserved": (
+        INFO,
+        "完成状态“{value}”写有未完成的部分，不按“已完成”（销号）处理，已按“{status}”处理；如确已全部完成请改为“已完成”",
+    ),
+    "return-blank": (
+        ERROR,
+        "报表中各措施的完成状态和本周进展均未填写（可能是空白模板被直接发回），按报送有误处理，请对方填写后重新报送",
+    ),
+    "row-hidden": (WARNING, "第 {row} 行被隐藏（{value}），未计入本周报送；如该行是本周内容，请取消隐藏后重新报送"),
+    "column-hidden": (WARNING, "“{label}”列（{col} 列）被隐藏，仍按该列读取，请核对"),
+    "column-chosen": (INFO, "表中有多列“{field}”（{columns}），已按“{chosen}”（{col} 列）读取（{why}），其余列未计入"),
+    "column-ambiguous": (
+        WARNING,
+        "表中有多列“{field}”（{columns}），无法确定哪一列是本周的，已按“{chosen}”（{col} 列）读取，请核对",
+    ),
+    "formula-no-value": (
+        ERROR,
+        "单元格是公式，但文件中没有保存计算结果（多见于程序生成的表格），无法读取其内容，"
+        "请在 Excel/WPS 中打开并保存后重新报送",
+    ),
+    "measure-rows-combined": (
+        INFO,
+        "第 {no} 条措施分多行填写（第 {rows} 行），已合并为一条：完成状态取最不利的“{status}”，进展等文字依次连接",
+    ),
+    "measure-no-weak": (
+        WARNING,
+        "序号“{value}”与措施内容不符，措施内容与第 {no} 条最接近（约 {share} 相同），已按第 {no} 条读取，请核对序号",
+    ),
+    "measure-text-differs": (WARNING, "所填措施内容与清单第 {no} 条措施不一致，已按序号读作第 {no} 条，请核对"),
+    "table-chosen": (INFO, "工作簿中有多张报表，已读取{chosen}（{why}）；未计入：{skipped}"),
+    "sheet-hidden-read": (WARNING, "报表在隐藏的工作表“{sheet_name}”中，已按该表读取，请核对是否为本周内容"),
+    "sheet-other-unit": (INFO, "工作表“{sheet_name}”是{other}的报表，已作为该单位的报送单独计入"),
     # --- scans ---
     "scan-unmatched": (WARNING, "扫描件无法对应到单位（文件名中未找到单位名称）"),
     "scan-missing": (WARNING, "{unit}已报送电子版，但未收到盖章扫描件"),

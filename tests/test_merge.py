@@ -235,3 +235,19 @@ def test_return_from_unit_outside_the_list_is_reported(master):
     found = [p for p in result.problems if p.code == "unit-not-responsible"]
     assert found and found[0].file == "科技局.xlsx" and "市科技局" in found[0].message
     assert result.unit("市科技局") is None
+
+
+def test_unreadable_status_is_never_greener_than_not_reported(master):
+    """正在研究 / 同上 could not be read: the light is that of a unit that sent nothing (yellow), not green."""
+    unit = master.measure(2).units[0]
+    intake = _all_on_time(master)
+    intake.returns = [r for r in intake.returns if r.unit != unit]
+    unreadable = _return(master, unit, _at(WEEK, 9))
+    for row in unreadable.rows:
+        if row.measure_no == 2:
+            row.status = None  # the parser found 正在研究 and reported status-unknown
+    intake.returns.append(unreadable)
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.measure(2).light == "yellow"
+    silent = _all_on_time(master, **{unit: 1})
+    assert merge_week(master, silent, DEADLINE, CONFIG, PreviousState(), 1).measure(2).light == "yellow"

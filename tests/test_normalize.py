@@ -278,3 +278,53 @@ def test_header_label_other_cells(value: object) -> None:
 def test_weak_label() -> None:
     assert nz.is_weak_label("完成情况")
     assert not nz.is_weak_label("完成状态")
+
+
+# ----------------------------------------------------------------- statuses written as sentences (status_words.py)
+@pytest.mark.parametrize(
+    ("value", "expected", "interpreted"),
+    [
+        # a lag or a not-done anywhere wins over an earlier "done / in progress"
+        ("推进中，部分工作滞后", "进度滞后", True),
+        ("正常推进（部分路段进度滞后）", "进度滞后", True),
+        ("已启动，进度滞后", "进度滞后", True),
+        ("已完成，但个别点位推进缓慢、有所延误", "进度滞后", True),
+        ("推进缓慢", "进度滞后", True),
+        ("正在办理", "正常推进", True),
+        ("已签约", None, False),  # an achievement, not a status: the unit must say
+        # negated lags are not lags
+        ("正常推进，未滞后", "正常推进", False),
+        ("推进中，无滞后现象", "正常推进", False),
+        ("推进中，未发现滞后", "正常推进", False),
+        ("有序推进，避免延期", "正常推进", False),
+        # "done" with a reservation is not done; done and confirmed stays done
+        ("已完成；某段尚未开工", "正常推进", True),
+        ("已完成（部分）", "正常推进", True),
+        ("基本完成", "正常推进", True),
+        ("已基本完成", "正常推进", True),
+        ("已完成前期工作", "正常推进", True),
+        ("已完成，待验收", "正常推进", True),
+        ("已完成90%", "正常推进", True),
+        ("已完成（已销号）", "已完成", False),
+        ("已完成，已验收", "已完成", False),
+        ("已全部完成（已销号）", "已完成", False),
+        ("已按期完成", "已完成", True),
+        # a remark that does not contradict the status word leaves it exact
+        ("正常推进（已完成80%）", "正常推进", False),
+        ("进度滞后（受疫情影响）", "进度滞后", False),
+        # started / not started
+        ("未完成，正在推进", "正常推进", True),
+        ("尚未开工（待省里批复）", "尚未启动", True),
+        ("尚未开工（正在办理手续）", "正常推进", True),  # preparatory work under way
+        ("尚未开工，前期手续推进中", "正常推进", True),
+        # unreadable: several statuses would fit, the unit must say
+        ("未完成", None, False),
+        ("尚未完成", None, False),
+        ("正在研究", None, False),
+        ("同上", None, False),
+        ("按期完成", None, False),
+        ("完成了一半", None, False),
+    ],
+)
+def test_status_sentences(value: str, expected: str | None, interpreted: bool) -> None:
+    assert nz.read_status(value) == (expected, interpreted)

@@ -103,9 +103,9 @@ def test_hand_typed_two_level_header_local_numbers_and_loose_wording(
     assert found(checked) == [
         ("measure-no-mismatch", "A5"),
         ("measure-no-mismatch", "A6"),
-        ("status-interpreted", "C6"),
+        ("status-done-reserved", "C6"),  # 基本完成: not closed, and said so
         ("measure-no-mismatch", "A7"),
-        ("status-interpreted", "C7"),
+        ("status-done-reserved", "C7"),  # 已完成90%
         ("measure-no-mismatch", "A8"),
         ("measure-no-mismatch", "A9"),
         ("date-invalid", "G9"),  # 2021.13.5 is a slip; 长期 is an answer

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..models import SheetData
@@ -46,6 +47,18 @@ def cell_ref(col: int, index: int) -> str:
     return f"{letters}{index + 1}"
 
 
+def cell_index(ref: str) -> tuple[int, int] | None:
+    """(0-based row, column) of an A1 reference; None for anything else."""
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters) :]
+    if not letters or not digits or not letters.isascii() or not letters.isalpha():
+        return None
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return int(digits) - 1, col - 1
+
+
 def _at(row: list[Any], col: int) -> Any:
     return row[col] if 0 <= col < len(row) else None
 
@@ -53,22 +66,60 @@ def _at(row: list[Any], col: int) -> Any:
 # ----------------------------------------------------------------- table
 def map_columns(row: list[Any]) -> dict[str, int]:
     """Field key → column index of a header row; 完成情况 only stands in where no stronger label exists."""
-    strong: dict[str, int] = {}
+    return columns(row)[0]
+
+
+# A header cell naming this week's or last week's column (本周完成状态 | 上周完成状态): rank 0, 1 plain, 2 last week.
+_THIS_WEEK = ("本周", "本期", "本次", "当前", "最新", "本月")
+_LAST_WEEK = ("上周", "上期", "上次", "上一周", "前期", "上月")
+FIELD_NAMES = {"status": "完成状态", "progress": "本周进展"}
+
+
+@lru_cache(maxsize=4096)
+def week_label(value: Any) -> tuple[str, int] | None:
+    """(field key, rank) of a header cell; rank 0 for this week's column, 2 for last week's, else 1."""
+    if not isinstance(value, str):
+        return None
+    key = nz.label_key(value, strip_notes=True)
+    for rank, prefixes in ((0, _THIS_WEEK), (2, _LAST_WEEK)):
+        for prefix in prefixes:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                found = nz.header_label(key[len(prefix) :]) or nz.header_label(key)
+                if found:
+                    return found, rank
+    found = nz.header_label(value)
+    return (found, 1) if found else None
+
+
+Note = tuple[str, int, list[int]]  # field, chosen column, the other columns with the same field
+
+
+def columns(row: list[Any], hidden: set[int] | frozenset[int] = frozenset()) -> tuple[dict[str, int], list[Note]]:
+    """Column map plus notes where several columns name one field: this week's, then visible, then leftmost."""
+    strong: dict[str, list[tuple[int, int]]] = {}
     weak: list[tuple[str, int]] = []
     for col, value in enumerate(row):
-        key = nz.header_label(value)
-        if key is None:
+        if type(value) is not str:  # hot path: every row of every sheet passes here
+            continue
+        found = week_label(value)
+        if found is None:
             continue
         if nz.is_weak_label(value):
-            weak.append((key, col))
+            weak.append((found[0], col))
         else:
-            strong.setdefault(key, col)
+            strong.setdefault(found[0], []).append((found[1] + (3 if col in hidden else 0), col))
+    if not weak and all(len(cands) == 1 for cands in strong.values()):  # the common case, kept cheap
+        return {key: cands[0][1] for key, cands in strong.items()}, []
+    cols = {key: min(cands)[1] for key, cands in strong.items()}
+    notes = [
+        (key, cols[key], [c for _, c in cands if c != cols[key]]) for key, cands in strong.items() if len(cands) > 1
+    ]
     for key, col in weak:
-        if key not in strong:
-            strong[key] = col
-        elif "progress" not in strong:  # beside a real status column, 完成情况 describes the progress
-            strong["progress"] = col
-    return strong
+        if key not in cols:
+            cols[key] = col
+        elif "progress" not in cols:  # beside a real status column, 完成情况 describes the progress
+            cols["progress"] = col
+    return cols, [n for n in notes if n[0] in FIELD_NAMES]
 
 
 @dataclass
@@ -81,6 +132,8 @@ class Table:
     end: int = 0
     top: int = 0  # first row of its header block; above it lies an earlier table pasted into the same sheet
     stop: int | None = None  # where the next table's header block starts
+    labels: list[Any] = field(default_factory=list)  # the header labels as read (two-level headers joined)
+    notes: list[Note] = field(default_factory=list)  # fields named by several columns, and which was taken
 
     def cells(self, index: int) -> dict[str, Any]:
         row = self.sheet.rows[index]
@@ -108,34 +161,68 @@ def find_table(sheets: list[SheetData]) -> Table | None:
 def find_tables(sheets: list[SheetData]) -> list[Table]:
     """Every table of the first sheet holding one: units paste last week's table above this week's."""
     for sheet in _ordered(sheets):
-        rows = sheet.rows
-        found = next((hit for i in range(min(len(rows), HEADER_SCAN_ROWS)) if (hit := _header_at(rows, i))), None)
-        if found is None:
-            continue
-        tables = [Table(sheet, found[0], found[1])]
-        index = found[0] + 1
-        while index < min(len(rows), HEADER_SCAN_ROWS * 5):
-            hit = _header_at(rows, index)
-            top = _block_start(rows, tables[-1].header + 1, index) if hit else None
-            if hit and top is not None:  # a new header block above it: another return, not a page break
-                tables[-1].stop = top
-                tables.append(Table(sheet, hit[0], hit[1], top=top))
-                index = hit[0]
-            index += 1
-        for table in tables:
-            table.end = _table_end(table)
-        return tables
+        tables = sheet_tables(sheet)
+        if tables:
+            return tables
     return []
 
 
-def _header_at(rows: list[list[Any]], index: int) -> tuple[int, dict[str, int]] | None:
-    """(header row index, column map) of a table header starting at index, one or two rows high."""
-    cols = map_columns(rows[index])
+def find_all_tables(sheets: list[SheetData]) -> list[Table]:
+    """Every table of every sheet, visible sheets first: the choice among them is made on their content."""
+    return [table for sheet in _ordered(sheets) for table in sheet_tables(sheet)]
+
+
+def sheet_tables(sheet: SheetData) -> list[Table]:
+    """The tables of one sheet, top to bottom."""
+    rows = sheet.rows
+    found = next((hit for i in range(min(len(rows), HEADER_SCAN_ROWS)) if (hit := _header_at(rows, i))), None)
+    if found is None:
+        return []
+    tables = [_table(sheet, found)]
+    index = found[0] + 1
+    while index < min(len(rows), HEADER_SCAN_ROWS * 5):
+        hit = _header_at(rows, index)
+        top = _block_start(rows, tables[-1].header + 1, index) if hit else None
+        if hit and top is None and _repeats(rows, tables[-1], index, hit[0]):
+            top = index  # no header block, but the same measures again: last week's table pasted below
+        if hit and top is not None:  # a new header block above it: another return, not a page break
+            tables[-1].stop = top
+            tables.append(_table(sheet, hit, top))
+            index = hit[0]
+        index += 1
+    for table in tables:
+        table.end = _table_end(table)
+    return tables
+
+
+def _repeats(rows: list[list[Any]], table: Table, start: int, header: int) -> bool:
+    """A header inside a table followed by measure numbers already listed above it: a second table."""
+    col = table.cols.get("no")
+    if col is None:
+        return False
+    above = {nz.measure_no(_at(row, col)) for row in rows[table.header + 1 : start]} - {None}
+    below = {nz.measure_no(_at(row, col)) for row in rows[header + 1 : header + 1 + HEADER_SCAN_ROWS]} - {None}
+    return bool(above & below)
+
+
+def _table(sheet: SheetData, hit: tuple[int, list[Any]], top: int = 0) -> Table:
+    cols, notes = columns(hit[1], sheet.hidden_cols)
+    return Table(sheet, hit[0], cols, top=top, labels=hit[1], notes=notes)
+
+
+def _header_at(rows: list[list[Any]], index: int) -> tuple[int, list[Any]] | None:
+    """(header row index, header labels) of a table header starting at index, one or two rows high."""
+    labels = rows[index]
+    cols = map_columns(labels)
+    if not cols or index + 1 >= len(rows):
+        return (index, labels) if all(k in cols for k in REQUIRED) else None
     header = index
-    if not all(k in cols for k in REQUIRED) and cols and index + 1 < len(rows):
+    split = any(_is_week_word(v) for v in rows[index + 1])
+    if split or not all(k in cols for k in REQUIRED):
         # Two-level header: "完成情况" merged over "完成状态 | 本周进展", "序号" merged down two rows.
-        cols, header = map_columns(_stacked(rows[index], rows[index + 1])), index + 1
-    return (header, cols) if all(k in cols for k in REQUIRED) else None
+        labels, header = _stacked(rows[index], rows[index + 1]), index + 1
+        cols = map_columns(labels)
+    return (header, labels) if all(k in cols for k in REQUIRED) else None
 
 
 def _block_start(rows: list[list[Any]], start: int, stop: int) -> int | None:
@@ -143,12 +230,29 @@ def _block_start(rows: list[list[Any]], start: int, stop: int) -> int | None:
     return next((i for i in range(start, stop) if any(_is_label(v) for v in rows[i])), None)
 
 
+def _is_week_word(value: Any) -> bool:
+    """A bare 上周 / 本周 under a merged label: the label is split into last week's and this week's column."""
+    return isinstance(value, str) and len(value) <= 6 and nz.label_key(value) in _THIS_WEEK + _LAST_WEEK
+
+
 def _stacked(upper: list[Any], lower: list[Any]) -> list[Any]:
-    """One header row from two: the lower label where it is one, else the (merged) upper label."""
+    """One header row from two: the lower label where it is one, else the (merged) upper label.
+
+    "完成状态" merged over "上周 | 本周" gives "上周完成状态 | 本周完成状态", so this week's column can be told.
+    """
     width = max(len(upper), len(lower))
-    return [
-        _at(lower, col) if nz.header_label(_at(lower, col)) is not None else _at(upper, col) for col in range(width)
-    ]
+    out: list[Any] = []
+    parent: Any = None
+    for col in range(width):
+        above, below = _at(upper, col), _at(lower, col)
+        parent = above if not nz.is_blank(above) else parent
+        if nz.header_label(below) is not None:
+            out.append(below)
+        elif isinstance(parent, str) and _is_week_word(below):
+            out.append(nz.label_key(below) + parent)
+        else:
+            out.append(above)
+    return out
 
 
 def is_blank_row(row: list[Any]) -> bool:

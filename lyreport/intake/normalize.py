@@ -11,7 +11,9 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK
+from .status_words import read_status
+
+__all__ = ["read_status"]  # re-exported: callers read statuses through this module
 
 # ----------------------------------------------------------------- text
 _SPACES = re.compile(r"[^\S\n]+")  # whitespace except newline (includes U+3000 and NBSP)
@@ -88,50 +90,9 @@ def measure_no(value: Any) -> int | None:
 
 
 # ----------------------------------------------------------------- statuses
-_STATUS_WORDS = {
-    DONE: "已完成 完成 已办结 办结 已落实 落实 全部完成 已全部完成 已经完成 已完工",
-    ON_TRACK: "正常推进 推进中 进行中 正在推进 按计划推进 正常 正常推进中 正在进行 按期推进 有序推进 稳步推进 "
-    "顺利推进 按序时推进 实施中 正在实施 持续推进 长期推进 常态化推进 常态化 持续开展 长期坚持 持续落实 已启动 已开工 "
-    "在建 推进",
-    LAGGING: "进度滞后 滞后 延期 未按期 已延期 未按期完成 推进滞后 进展滞后 进度落后 落后",
-    NOT_STARTED: "尚未启动 未启动 尚未开始 未开始 暂未启动 还未启动 尚未开展 未开展",
-}
-_STATUS_INDEX = {word: status for status, words in _STATUS_WORDS.items() for word in words.split()}
-_TICKS = "✓√✔☑✅"
-
-
-# Wordings that say how far along a measure is rather than naming a status: mapped, and staff told so.
-_STATUS_READINGS = {
-    ON_TRACK: "基本完成 基本完工 接近完成 即将完成 大部分完成 部分完成 阶段性完成 已完成阶段性任务 初步完成",
-    LAGGING: "停滞 暂停 暂缓 推迟 推迟实施 暂缓实施 未能按期",
-}
-_READING_INDEX = {word: status for status, words in _STATUS_READINGS.items() for word in words.split()}
-_PERCENT = re.compile(r"(?:已|已经)?(?:完成|推进|进度|完成进度|完成约|完成了)(?:约|近|达|了)?(\d{1,3}(?:\.\d+)?)%")
-_CLAUSE = re.compile(r"[,;。:/]")
-
-
 def status(value: Any) -> str | None:
     """Map a written status to one of STATUSES (完成 → 已完成, 推进中 → 正常推进 …); unknown → None."""
     return read_status(value)[0]
-
-
-def read_status(value: Any) -> tuple[str | None, bool]:
-    """(status, interpreted): interpreted is True when the wording only implies the status (已完成90%, 基本完成)."""
-    key = re.sub(r"\s+", "", _nfkc(value))
-    key = re.sub(r"\([^()]*\)$", "", key)  # trailing remark: 进度滞后（受疫情影响）
-    key = key.strip(_TICKS + "。.,;:!、")
-    if key in _STATUS_INDEX:
-        return _STATUS_INDEX[key], False
-    if key in _READING_INDEX:
-        return _READING_INDEX[key], True
-    percent = _PERCENT.fullmatch(key)
-    if percent:
-        share = float(percent[1])
-        return (DONE if share >= 100 else ON_TRACK if share > 0 else NOT_STARTED), True
-    first = _CLAUSE.split(key, maxsplit=1)[0]  # "正常推进，已完成80%", "已完成，待验收"
-    if first != key and first in _STATUS_INDEX:
-        return _STATUS_INDEX[first], False
-    return None, False
 
 
 # ----------------------------------------------------------------- dates

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, timedelta
-from typing import Any
 
 from ..master import UnitDirectory
-from ..models import DONE, MasterList, ParsedReturn, ReturnRow, WorkbookData
+from ..models import MasterList, ParsedReturn, WorkbookData
 from ..problems import Problem
 from . import normalize as nz
-from .attribution import Context, identify_unit, infer_unit
-from .layout import Block, Table, find_tables, is_blank_row, is_heading, is_total, read_block
+from .attribution import Context, identify_unit, infer_unit, units_in_text
+from .choose import Group, choose_tables, report_columns
+from .layout import Block, cell_index, find_all_tables
+from .rows import check_formula, check_missing, read_rows
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"
-GROUP_AFTER = 3  # more measures of other units than this are reported in one line
+BLANK_REASON = "报表未填写（完成状态和本周进展均为空）"
 
 
 def parse_workbook(
@@ -29,33 +30,102 @@ def parse_workbook(
     deadline_weekday: int = 4,
     today: date | None = None,
 ) -> tuple[ParsedReturn | None, list[Problem]]:
-    """Turn one workbook into a ParsedReturn plus every problem found; None if it holds no return table."""
+    """The workbook's main return plus every problem found; None if it holds no return table."""
+    returns, problems = parse_returns(book, master, directory, deadline_weekday=deadline_weekday, today=today)
+    return (returns[0] if returns else None), problems
+
+
+def parse_returns(
+    book: WorkbookData,
+    master: MasterList,
+    directory: UnitDirectory,
+    *,
+    deadline_weekday: int = 4,
+    today: date | None = None,
+) -> tuple[list[ParsedReturn], list[Problem]]:
+    """Every return in one workbook (usually one; a second unit's sheet is that unit's return) and the problems."""
     ctx = Context(book)
-    tables = find_tables(book.sheets)
+    tables = find_all_tables(book.sheets)
     if not tables:
         ctx.add("no-table")
-        return None, ctx.problems
+        return [], ctx.problems
     ctx.sheet = tables[0].sheet.name
-    table, block = _latest_table(ctx, tables)
+    ident = str(book.identity.get("unit") or "").strip()
+    known = directory.get(ident) if ident else None
+    main_unit = known.name if known else (directory.match(ident).unit if ident else None)
+    if main_unit is None and len(tables) > 1:  # the file name or sender says whose file it is, to choose by
+        main_unit = units_in_text(directory, book.file.display).unit or directory.by_email(book.file.sender).unit
+    groups = choose_tables(ctx, tables, directory, main_unit, master)
+    returns: list[ParsedReturn] = []
+    found: list[Problem] = []
+    for number, group in enumerate(groups):
+        data = book
+        if number and group.unit:  # this sheet was split off because it names another unit: that unit it is
+            data = dataclasses.replace(book, identity={**book.identity, "unit": group.unit})
+        parsed, more = _parse_group(data, group, master, directory, deadline_weekday, today)
+        if number:
+            # The file name and sender name the file's main unit; this sheet was split off for naming another.
+            more = [p for p in more if p.code != "unit-conflict"]
+            sheet = group.tables[0].table.sheet.name
+            ctx.add("sheet-other-unit", sheet_name=sheet, other=parsed.unit or group.unit or "另一单位")
+        returns.append(parsed)
+        found += more
+    main = returns[0].unit or ""
+    return returns, [dataclasses.replace(p, unit=p.unit or main) for p in ctx.problems] + found
+
+
+def _parse_group(
+    book: WorkbookData,
+    group: Group,
+    master: MasterList,
+    directory: UnitDirectory,
+    weekday: int,
+    today: date | None,
+) -> tuple[ParsedReturn, list[Problem]]:
+    """One unit's return from its chosen table(s): header block of the first, rows of all."""
+    first = group.tables[0]
+    table, block = first.table, first.block
+    ctx = Context(book, table.sheet.name)
+    if table.sheet.hidden:  # only a hidden sheet holds a table: read it, but never silently
+        ctx.add("sheet-hidden-read", sheet_name=table.sheet.name)
     unit, unit_reason, _ = identify_unit(ctx, block, directory)
-    week, week_source, filled_on = _identify_week(ctx, block, master, deadline_weekday, today)
+    week, week_source, filled_on = _identify_week(ctx, block, master, weekday, today)
     contact, phone = _check_contact(ctx, block)
+    for key in ("unit", "contact", "phone", "filled"):  # =TODAY() written by a program: no value saved
+        if cell_index(block.cell(key)) in table.sheet.uncached:
+            ctx.add("formula-no-value", cell=block.cell(key))
     base_year = week.year if week else (filled_on.year if filled_on else None)
     if unit is None and not unit_reason.startswith("填报单位“"):
         # Nothing names a unit (a pandas export, an anonymous file): the measures reported may still say whose.
-        dry = [r.measure_no for r in _read_rows(Context(book, ctx.sheet), table, master, None, base_year, today)]
+        dry = [
+            r.measure_no
+            for c in group.tables
+            for r in read_rows(Context(book, ctx.sheet), c.table, master, None, base_year, today)
+        ]
         unit = infer_unit(master, dry)
         if unit:
             ctx.add("unit-inferred", cell=block.cell("unit"), unit=unit, nos=sorted(set(dry)))
     if unit is None:
         ctx.add("unit-unknown", cell=block.cell("unit"), reason=unit_reason)
-    rows = _read_rows(ctx, table, master, unit, base_year, today)
+    rows = []
+    for cand in group.tables:
+        ctx.sheet = cand.table.sheet.name
+        report_columns(ctx, cand.table)
+        rows += read_rows(ctx, cand.table, master, unit, base_year, today)
+    ctx.sheet = table.sheet.name
+    if unit is not None:
+        check_missing(ctx, master, unit, {r.measure_no for r in rows})
     errors = []
     if unit is None:
         errors.append(unit_reason)
     if not rows:
         ctx.add("no-rows")
         errors.append(NO_ROWS_REASON)
+    elif all(r.status is None and not r.progress for r in rows):
+        # A blank template sent back: one clear error instead of an empty-cell note per measure.
+        ctx.problems = [p for p in ctx.problems if p.code not in ("status-empty", "progress-empty")]
+        ctx.add("return-blank")
+        errors.append(BLANK_REASON)
     parsed = ParsedReturn(
         file=book.file,
         sheet=table.sheet.name,
@@ -69,20 +139,7 @@ def parse_workbook(
         identity=dict(book.identity),
         errors=errors,
     )
-    found = [dataclasses.replace(p, unit=p.unit or unit or "") for p in ctx.problems]
-    return parsed, found
-
-
-def _latest_table(ctx: Context, tables: list[Table]) -> tuple[Table, Block]:
-    """Of several returns pasted into one sheet, the one with the latest 填报日期 (the last one on a tie)."""
-    blocks = [read_block(t) for t in tables]
-    if len(tables) == 1:
-        return tables[0], blocks[0]
-    filled = [nz.parse_date(b.value("filled")) or date.min for b in blocks]
-    chosen = max(range(len(tables)), key=lambda i: (filled[i], i))
-    rows = "、".join(str(t.header + 1) for t in tables)
-    ctx.add("table-several", count=len(tables), rows=rows, row=tables[chosen].header + 1)
-    return tables[chosen], blocks[chosen]
+    return parsed, [dataclasses.replace(p, unit=p.unit or unit or "") for p in ctx.problems]
 
 
 # ----------------------------------------------------------------- week
@@ -147,157 +204,5 @@ def _check_contact(ctx: Context, block: Block) -> tuple[str, str]:
     elif not valid:
         ctx.add("phone-invalid", cell=block.cell("phone"), value=nz.text(raw_phone))
     for key in ("unit", "contact", "phone", "filled"):
-        _check_formula(ctx, block.value(key), block.cell(key))
+        check_formula(ctx, block.value(key), block.cell(key))
     return contact, phone
-
-
-def _check_formula(ctx: Context, value: Any, cell: str) -> None:
-    """Text that looks like a formula is kept literally; say so, since Excel would have shown something else."""
-    if isinstance(value, str) and value.strip().startswith("="):
-        shown = nz.text(value)
-        ctx.add("formula-text", cell=cell, value=shown if len(shown) <= 60 else shown[:57] + "…")
-
-
-# ----------------------------------------------------------------- rows
-def _read_rows(
-    ctx: Context,
-    table: Table,
-    master: MasterList,
-    unit: str | None,
-    base_year: int | None,
-    today: date | None,
-) -> list[ReturnRow]:
-    """Measure rows from below the header to the footer; later duplicates replace earlier ones."""
-    by_no: dict[int, ReturnRow] = {}
-    ctx.not_assigned = []
-    for index in range(table.header + 1, table.end):
-        cells = table.cells(index)
-        line = table.sheet.rows[index]
-        if (
-            is_blank_row(line)
-            or is_heading(cells, line)
-            or table.is_header_row(index)
-            or (is_total(line) and nz.measure_no(cells.get("no")) is None)
-        ):
-            continue
-        row = _read_row(ctx, table, index, cells, master, unit, base_year, today)
-        if row is None:
-            continue
-        if row.measure_no in by_no:
-            earlier = by_no.pop(row.measure_no)
-            ctx.add("measure-duplicate", cell=table.ref("no", index), no=row.measure_no, other_row=earlier.row)
-        by_no[row.measure_no] = row
-    _report_not_assigned(ctx, ctx.not_assigned)
-    if unit is not None:
-        _check_missing(ctx, master, unit, by_no)
-    return sorted(by_no.values(), key=lambda r: r.row)
-
-
-def _report_not_assigned(ctx: Context, found: list[tuple[int, str]]) -> None:
-    """A unit that pasted the whole list gets one line about the other units' measures, not thirty."""
-    if len(found) > GROUP_AFTER:
-        ctx.add("measure-not-assigned", cell=found[0][1], no=[no for no, _ in found])
-        return
-    for no, cell in found:
-        ctx.add("measure-not-assigned", cell=cell, no=no)
-
-
-def _read_row(
-    ctx: Context,
-    table: Table,
-    index: int,
-    cells: dict[str, Any],
-    master: MasterList,
-    unit: str | None,
-    base_year: int | None,
-    today: date | None,
-) -> ReturnRow | None:
-    """One row → ReturnRow, or None when it cannot be tied to a measure of this unit."""
-    for key, value in cells.items():
-        _check_formula(ctx, value, table.ref(key, index))
-    no = _measure_of_row(ctx, table, index, cells, master, unit)
-    if no is None:
-        return None
-    measure = master.measure(no)
-    if unit is not None and measure is not None and unit not in measure.units:
-        ctx.not_assigned.append((no, table.ref("no", index)))
-        return None
-    row = ReturnRow(
-        measure_no=no,
-        status=_row_status(ctx, table, index, cells.get("status"), no),
-        progress=nz.text(cells.get("progress")),
-        issues=nz.text(cells.get("issues")),
-        next_steps=nz.text(cells.get("next_steps")),
-        expected=_row_date(ctx, table, index, cells.get("expected"), base_year, today),
-        remark=nz.text(cells.get("remark")),
-        role=measure.role_of(unit) if unit and measure else "",
-        row=index + 1,
-    )
-    if not row.progress and row.status != DONE:
-        ctx.add("progress-empty", cell=table.ref("progress", index), no=no)
-    return row
-
-
-def _measure_of_row(
-    ctx: Context, table: Table, index: int, cells: dict[str, Any], master: MasterList, unit: str | None
-) -> int | None:
-    """The master measure number of a row, from 序号; the measure text wins when it names another of the unit's."""
-    raw = cells.get("no")
-    cell = table.ref("no", index)
-    by_text = _measure_by_text(master, cells.get("text"))
-    if nz.is_blank(raw):
-        no = by_text
-        if no is not None:
-            ctx.add("measure-no-inferred", cell=cell, no=no)
-            return no
-        content = next((nz.text(v) for v in cells.values() if not nz.is_blank(v)), "")
-        ctx.add("measure-no-empty", cell=cell, value=content if len(content) <= 30 else content[:29] + "…")
-        return None
-    no = nz.measure_no(raw)
-    # People typing a return from scratch number their own rows 1, 2, 3 … while pasting the measure text.
-    if by_text is not None and by_text != no and (unit is None or unit in master.measure(by_text).units):  # type: ignore[union-attr]
-        ctx.add("measure-no-mismatch", cell=cell, value=nz.text(raw), no=by_text)
-        return by_text
-    if no is None or master.measure(no) is None:
-        ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
-        return None
-    return no
-
-
-def _measure_by_text(master: MasterList, value: Any) -> int | None:
-    """A measure whose text the cell repeats (possibly cut short); None unless exactly one fits."""
-    key = nz.label_key(value)
-    if len(key) < 8:
-        return None
-    hits = [m.no for m in master.measures if (other := nz.label_key(m.text)) and (key in other or other in key)]
-    return hits[0] if len(hits) == 1 else None
-
-
-def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> str | None:
-    cell = table.ref("status", index)
-    if nz.is_blank(raw):
-        ctx.add("status-empty", cell=cell, no=no)
-        return None
-    found, interpreted = nz.read_status(raw)
-    if found is None:
-        ctx.add("status-unknown", cell=cell, value=nz.text(raw))
-    elif interpreted:
-        ctx.add("status-interpreted", cell=cell, value=nz.text(raw), status=found)
-    return found
-
-
-def _row_date(
-    ctx: Context, table: Table, index: int, raw: Any, base_year: int | None, today: date | None
-) -> date | None:
-    if nz.is_blank(raw):
-        return None
-    found = nz.parse_date(raw, base_year, today)
-    if found is None and not nz.is_no_date_word(raw):
-        ctx.add("date-invalid", cell=table.ref("expected", index), value=nz.text(raw))
-    return found
-
-
-def _check_missing(ctx: Context, master: MasterList, unit: str, by_no: dict[int, ReturnRow]) -> None:
-    missing = [m.no for m in master.measures_of(unit) if m.no not in by_no]
-    if missing:
-        ctx.add("measure-missing", nos=missing)

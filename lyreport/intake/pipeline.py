@@ -12,7 +12,7 @@ from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, Scan, S
 from ..problems import ERROR, Problem, problem
 from ..weeks import week_of_received
 from .discover import discover
-from .parse import parse_workbook
+from .parse import parse_returns
 from .pool import DEFAULT_WORKERS
 from .read import read_workbooks
 from .safety import FOREIGN_FORMATS
@@ -41,18 +41,18 @@ def read_files(
     """Read and parse already-discovered files."""
     result = IntakeResult(files=list(files))
     workbooks = [f for f in files if f.kind == "workbook"]
-    outcomes: dict[str, tuple[ParsedReturn | None, list[Problem]]] = {}
+    outcomes: dict[str, tuple[list[ParsedReturn], list[Problem]]] = {}
 
     def parse_as_read(file: SourceFile, book: WorkbookData | None, problems: list[Problem]) -> None:
         # Runs while the workers read the next files; results are put back in input order below.
         found = list(problems)
-        parsed = None
-        if book is not None:
+        parsed: list[ParsedReturn] = []
+        if book is not None:  # usually one return; a second unit's sheet in the same file is a second one
             # Year-less dates (1月6日, 6月底) take the year of the week the file answers, not the clock's.
             week = week_of_received(file.received_at, config).date()
-            parsed, more = parse_workbook(book, master, directory, deadline_weekday=config.deadline_weekday, today=week)
+            parsed, more = parse_returns(book, master, directory, deadline_weekday=config.deadline_weekday, today=week)
             found += more
-            if parsed is None and file.ext == ".csv":  # a CSV that is not the form: a format we cannot read
+            if not parsed and file.ext == ".csv":  # a CSV that is not the form: a format we cannot read
                 found = [problem("csv-no-form", file=file.display) if p.code == "no-table" else p for p in found]
         outcomes[file.display] = (parsed, found)
         if progress:
@@ -61,8 +61,8 @@ def read_files(
     read_workbooks(workbooks, workers=workers, on_read=parse_as_read)
     for file in workbooks:
         parsed, found = outcomes[file.display]
-        if parsed is not None:
-            result.returns.append(parsed)
+        if parsed:
+            result.returns += parsed
         else:
             unit = attribute(file, directory)
             result.failed.append(FailedFile(file, _first_error(found), unit))

@@ -21,6 +21,7 @@ from .csvread import read_csv
 from .pool import DEFAULT_WORKERS, Failure, isolated_map
 from .saved import saved_at
 from .saved import with_saved_at as _with_saved_at
+from .sheetmarks import Marks, sheet_marks
 
 IDENTITY_SHEET = "_lyreport"
 
@@ -94,8 +95,9 @@ def read_workbook(file: SourceFile) -> WorkbookData:
 def read_path(path: str) -> tuple[Any, ...]:
     """Pre-check and read one file; the answer is plain data so it can cross a process boundary.
 
-    ("ok", [(sheet, rows, hidden)], identity, notes, meta) or ("refused", code, fields, sheet);
-    notes are sheets left out: (code, sheet, fields); meta holds the file's own saved time (ISO text).
+    ("ok", [(sheet, rows, hidden, (hidden_rows, hidden_cols, uncached))], identity, notes, meta)
+    or ("refused", code, fields, sheet); notes are sheets left out: (code, sheet, fields);
+    meta holds the file's own saved time (ISO text). CSV answers carry no marks (3-item sheets).
     """
     try:
         if Path(path).suffix.lower() == ".csv":
@@ -122,7 +124,8 @@ def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[An
     if unknown:  # cannot tell which sheet to leave out, so leave out the file
         rows, cols = oversized[unknown[0]]
         return ("refused", "read-too-many-rows", {"sheet_name": unknown[0], "rows": rows, "cols": cols}, unknown[0])
-    sheets: list[tuple[str, list[list[Any]], bool]] = []
+    sheets: list[tuple[str, list[list[Any]], bool, Any]] = []
+    marks = sheet_marks(path)
     identity: dict[str, str] = {}
     notes: list[tuple[str, str, dict[str, Any]]] = []
     for index, meta in enumerate(metas):
@@ -143,7 +146,8 @@ def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[An
         if meta.name.strip().lower() == IDENTITY_SHEET:
             identity = _identity(grid)
         else:
-            sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible))
+            marked = marks.get(meta.name, Marks()).as_tuple()
+            sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)
 
 
@@ -234,7 +238,7 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
     _, raw_sheets, identity, notes, *rest = answer
     meta = rest[0] if rest and isinstance(rest[0], dict) else {}
     file = _with_saved_at(file, meta.get("saved_at"))
-    sheets = [SheetData(name, rows, hidden) for name, rows, hidden in raw_sheets]
+    sheets = [_sheet_data(*entry) for entry in raw_sheets]
     has_content = any(not s.hidden and any(v is not None for row in s.rows for v in row) for s in sheets)
     if not has_content:
         if notes:  # everything of substance was left out as oversized: that is the problem to report
@@ -242,3 +246,10 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
         return None, [problem("read-empty", file=display)]
     found = [problem(code, file=display, sheet=sheet, severity=WARNING, **fields) for code, sheet, fields in notes]
     return WorkbookData(file, sheets, identity), found
+
+
+def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
+    """One sheet of a worker's answer; `marks` are (hidden rows, hidden columns, uncached formula cells)."""
+    if not marks:
+        return SheetData(name, rows, hidden)
+    return SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]})

@@ -1,0 +1,165 @@
+"""Which of the tables in one workbook are read, and as whose return.
+
+Units keep a stale copy of the sheet in front, paste last week's table under this week's, put each measure on
+its own sheet, or send two units' sheets in one file. Every table is looked at; the choice is made on content:
+
+| the workbook holds                                   | read                                             |
+|------------------------------------------------------|--------------------------------------------------|
+| one table                                            | it                                               |
+| tables naming different units (填报单位 / sheet name)  | each unit's tables as that unit's return         |
+| tables of one unit with disjoint measures            | all of them, combined (one sheet per measure)    |
+| tables of one unit with the same measures            | visible sheet first, then latest 填报日期, then the |
+|                                                      | most filled-in (statuses), then the later one    |
+
+What was chosen and what was skipped is always said (table-several for one sheet, table-chosen otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..master import UnitDirectory
+from ..models import MasterList
+from . import normalize as nz
+from .attribution import _GENERIC_SHEETS, Context, units_in_text
+from .layout import FIELD_NAMES, Block, Table, cell_ref, read_block, week_label
+
+
+@dataclass
+class Candidate:
+    """One table with what its content says about it."""
+
+    table: Table
+    block: Block
+    unit: str | None  # the unit its own 填报单位 or sheet name names
+    filled: date | None
+    nos: set[int]
+    statuses: int  # rows with a status written
+
+    @property
+    def where(self) -> str:
+        return f"工作表“{self.table.sheet.name}”第 {self.table.header + 1} 行起的报表"
+
+
+@dataclass
+class Group:
+    """The tables read as one unit's return: the first gives the header block, the rest add rows."""
+
+    unit: str | None
+    tables: list[Candidate] = field(default_factory=list)
+
+
+def _candidate(table: Table, directory: UnitDirectory) -> Candidate:
+    block = read_block(table)
+    written = nz.text(block.value("unit"))
+    unit = None
+    if written:
+        unit = directory.match(written).unit or units_in_text(directory, written).unit
+    name = table.sheet.name.strip()
+    if unit is None and not _GENERIC_SHEETS.match(name):
+        unit = units_in_text(directory, name).unit
+    nos: set[int] = set()
+    statuses = 0
+    for index in range(table.header + 1, table.end):
+        cells = table.cells(index)
+        no = nz.measure_no(cells.get("no"))
+        if no is not None:
+            nos.add(no)
+        statuses += not nz.is_blank(cells.get("status"))
+    return Candidate(table, block, unit, nz.parse_date(block.value("filled")), nos, statuses)
+
+
+def choose_tables(
+    ctx: Context, tables: list[Table], directory: UnitDirectory, main_unit: str | None, master: MasterList | None = None
+) -> list[Group]:
+    """Groups of tables to read, the main unit's first; problems say what was chosen and skipped."""
+    if len(tables) == 1:  # the common case: nothing to choose, nothing to scan
+        return [Group(main_unit, [Candidate(tables[0], read_block(tables[0]), None, None, set(), 0)])]
+    candidates = [_candidate(t, directory) for t in tables]
+    # A hidden sheet naming another unit is an old copy, not that unit's return: only visible sheets split a file.
+    named = {c.unit for c in candidates if c.unit and not c.table.sheet.hidden}
+    main = main_unit if main_unit in named or not named else next(c.unit for c in candidates if c.unit)
+    by_unit: dict[str | None, list[Candidate]] = {}
+    for cand in candidates:
+        key = cand.unit if cand.unit in named and len(named) > 1 else main
+        by_unit.setdefault(key, []).append(cand)
+    groups = [Group(main, by_unit.pop(main, []))] + [Group(u, cands) for u, cands in by_unit.items()]
+    owned = {g.unit: {m.no for m in master.measures_of(g.unit)} for g in groups if master and g.unit}
+    return [_pick(ctx, group, owned.get(group.unit, set())) for group in groups if group.tables]
+
+
+def _pick(ctx: Context, group: Group, owned: set[int]) -> Group:
+    cands = group.tables
+    if len(cands) == 1:
+        return group
+    if _disjoint(cands, group.unit, owned):
+        sheets = "、".join(dict.fromkeys(f"“{c.table.sheet.name}”" for c in cands))
+        ctx.add(
+            "table-chosen",
+            chosen=f"工作表{sheets}中的全部 {len(cands)} 张报表",
+            why="各表所填措施不重复，已合并",
+            skipped="无",
+        )
+        return group
+    best = max(range(len(cands)), key=lambda i: _score(cands[i], i, owned))
+    chosen = cands[best]
+    if len({c.table.sheet.name for c in cands}) == 1:  # several returns pasted into one sheet
+        rows = "、".join(str(c.table.header + 1) for c in cands)
+        ctx.add("table-several", count=len(cands), rows=rows, row=chosen.table.header + 1)
+    else:
+        skipped = "；".join(c.where for c in cands if c is not chosen)
+        ctx.add("table-chosen", chosen=chosen.where, why=_why(chosen, cands, owned), skipped=skipped)
+    return Group(group.unit, [chosen])
+
+
+def _disjoint(cands: list[Candidate], unit: str | None, owned: set[int]) -> bool:
+    """Visible tables of this unit, each with measures of its own: one sheet per measure, to be combined."""
+    if any(c.table.sheet.hidden or not c.nos or c.unit not in (None, unit) for c in cands):
+        return False
+    if owned and any(not c.nos & owned for c in cands):  # a table of someone else's measures is not a part
+        return False
+    return sum(len(c.nos) for c in cands) == len(set().union(*(c.nos for c in cands)))
+
+
+def _score(cand: Candidate, position: int, owned: set[int]) -> tuple[bool, date, int, int, int]:
+    """Visible, then latest 填报日期, then most of the unit's own measures, then most statuses, then later."""
+    return (not cand.table.sheet.hidden, cand.filled or date.min, len(cand.nos & owned), cand.statuses, position)
+
+
+def _why(chosen: Candidate, cands: list[Candidate], owned: set[int]) -> str:
+    if chosen.table.sheet.hidden is False and any(c.table.sheet.hidden for c in cands):
+        return "其余在隐藏工作表中"
+    others = [c for c in cands if c is not chosen]
+    if chosen.filled and all((c.filled or date.min) < chosen.filled for c in others):
+        return f"填报日期最新（{chosen.filled.isoformat()}）"
+    if all(len(c.nos & owned) < len(chosen.nos & owned) for c in others):
+        return "所填为本单位负责的措施"
+    if all(c.statuses < chosen.statuses for c in others):
+        return f"填写最完整（{chosen.statuses} 项填有完成状态）"
+    return "各表内容相当，取最后一张"
+
+
+def report_columns(ctx: Context, table: Table) -> None:
+    """Say which column was read where several name one field, and when a column read is hidden."""
+    for key, col, others in table.notes:
+        label = nz.text(table.labels[col])
+        rank = (week_label(table.labels[col]) or ("", 1))[1]
+        listed = "、".join(f"{_letter(c)} 列“{nz.text(table.labels[c])}”" for c in [col, *others])
+        letter = _letter(col)
+        hidden = table.sheet.hidden_cols
+        stale = all(c in hidden or (week_label(table.labels[c]) or ("", 1))[1] == 2 for c in others)
+        code = "column-chosen" if col not in hidden and (rank == 0 or stale) else "column-ambiguous"
+        why = "该列标明为本周" if rank == 0 else "其余列标明为上周或已隐藏"
+        cell = cell_ref(col, table.header)
+        ctx.add(code, cell=cell, field=FIELD_NAMES[key], columns=listed, chosen=label, col=letter, why=why)
+    for key, col in table.cols.items():
+        if col in table.sheet.hidden_cols:
+            letter = _letter(col)
+            ctx.add(
+                "column-hidden", cell=cell_ref(col, table.header), label=nz.text(table.labels[col]) or key, col=letter
+            )
+
+
+def _letter(col: int) -> str:
+    return cell_ref(col, 0)[:-1]

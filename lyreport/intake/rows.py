@@ -1,0 +1,300 @@
+"""The measure rows of one table: which measure each row is, what it says, and every doubt about it.
+
+A measure may be written over several rows (序号 merged down, or left blank under the first row): those rows are
+combined, the worst status wins and the texts are joined. Hidden rows are left out with a warning. A formula cell
+without a saved result is not readable, never empty. Rows numbered by the unit itself are matched by their text,
+and a match that is only similar is a warning, never a silent remap.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from ..master import MasterList
+from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK, ReturnRow
+from . import normalize as nz
+from .attribution import Context
+from .layout import Table, is_blank_row, is_heading, is_total
+from .status_words import done_with_reservation
+
+GROUP_AFTER = 3  # more measures of other units than this are reported in one line
+TEXT_FIELDS = ("progress", "issues", "next_steps", "remark")
+_WORST = {LAGGING: 0, NOT_STARTED: 1, ON_TRACK: 2, DONE: 3}
+SIMILAR = 0.5  # share of the row text's character pairs found in a measure text to call it "similar"
+DIFFERENT = 0.2  # below this, the text does not describe the numbered measure
+
+
+def read_rows(
+    ctx: Context,
+    table: Table,
+    master: MasterList,
+    unit: str | None,
+    base_year: int | None,
+    today: date | None,
+) -> list[ReturnRow]:
+    """Measure rows from below the header to the footer; rows of one measure written together are combined."""
+    by_no: dict[int, ReturnRow] = {}
+    parts: dict[int, list[int]] = {}  # measure → sheet rows combined into it
+    ctx.not_assigned = []
+    last: ReturnRow | None = None  # the measure row just above, for rows that continue it
+    last_text = ""
+    for index in range(table.header + 1, table.end):
+        cells = table.cells(index)
+        line = table.sheet.rows[index]
+        if _skipped(table, index, cells, line):
+            last = None if is_blank_row(line) else last
+            continue
+        if index in table.sheet.hidden_rows:
+            ctx.add("row-hidden", cell=table.ref("no", index), row=index + 1, value=_gist(cells))
+            continue
+        if last is not None and last.row == index and _continues(cells, last, last_text):
+            part = _read_row(ctx, table, index, cells, master, unit, base_year, today, part_of=last)
+            _combine(last, part)
+            parts[last.measure_no].append(index + 1)
+            last.row = index + 1  # adjacency is checked against the latest row of the measure
+            continue
+        row = _read_row(ctx, table, index, cells, master, unit, base_year, today)
+        if row is None:
+            last = None
+            continue
+        if row.measure_no in by_no:
+            earlier = by_no.pop(row.measure_no)
+            ctx.add("measure-duplicate", cell=table.ref("no", index), no=row.measure_no, other_row=earlier.row)
+        by_no[row.measure_no] = row
+        parts[row.measure_no] = [index + 1]
+        last, last_text = row, nz.label_key(cells.get("text"))
+    for no, rows in parts.items():
+        if len(rows) > 1 and no in by_no:
+            first = rows[0]
+            by_no[no].row = first
+            status = by_no[no].status or "无法识别"
+            ctx.add("measure-rows-combined", cell=table.ref("no", first - 1), no=no, rows=rows, status=status)
+    _report_not_assigned(ctx, ctx.not_assigned)
+    return sorted(by_no.values(), key=lambda r: r.row)
+
+
+def _skipped(table: Table, index: int, cells: dict[str, Any], line: list[Any]) -> bool:
+    return (
+        is_blank_row(line)
+        or is_heading(cells, line)
+        or table.is_header_row(index)
+        or (is_total(line) and nz.measure_no(cells.get("no")) is None)
+    )
+
+
+def _gist(cells: dict[str, Any]) -> str:
+    content = "，".join(nz.text(cells[k]) for k in ("no", "status", "progress") if not nz.is_blank(cells.get(k)))
+    return content if len(content) <= 40 else content[:39] + "…"
+
+
+def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str) -> bool:
+    """The row right under a measure row belongs to it: same 序号 (merged, filled down) or none at all."""
+    raw = cells.get("no")
+    if nz.is_blank(raw):
+        text = nz.label_key(cells.get("text"))
+        return not text or text == last_text
+    return nz.measure_no(raw) == last.measure_no
+
+
+def _combine(into: ReturnRow, part: ReturnRow | None) -> None:
+    """Worst status wins (done only if every row is done); texts are joined; the later expected date counts."""
+    if part is None:
+        return
+    statuses = [into.status, part.status]
+    known = [s for s in statuses if s]
+    if not known:
+        into.status = None
+    elif len(known) == 2 or DONE not in known:
+        into.status = min(known, key=_WORST.__getitem__)
+    else:  # one row done, the other unreadable or empty: not done
+        into.status = None
+    for key in TEXT_FIELDS:
+        mine, theirs = getattr(into, key), getattr(part, key)
+        if theirs and theirs not in mine:
+            setattr(into, key, f"{mine}\n{theirs}" if mine else theirs)
+    if part.expected and (into.expected is None or part.expected > into.expected):
+        into.expected = part.expected
+
+
+def _report_not_assigned(ctx: Context, found: list[tuple[int, str]]) -> None:
+    """A unit that pasted the whole list gets one line about the other units' measures, not thirty."""
+    if len(found) > GROUP_AFTER:
+        ctx.add("measure-not-assigned", cell=found[0][1], no=[no for no, _ in found])
+        return
+    for no, cell in found:
+        ctx.add("measure-not-assigned", cell=cell, no=no)
+
+
+def _read_row(
+    ctx: Context,
+    table: Table,
+    index: int,
+    cells: dict[str, Any],
+    master: MasterList,
+    unit: str | None,
+    base_year: int | None,
+    today: date | None,
+    part_of: ReturnRow | None = None,
+) -> ReturnRow | None:
+    """One row → ReturnRow, or None when it cannot be tied to a measure of this unit.
+
+    part_of: the measure row this one continues; its blank cells (merged in .ods) are not reported.
+    """
+    for key, value in cells.items():
+        check_formula(ctx, value, table.ref(key, index))
+    unreadable = _uncached(ctx, table, index)
+    no = part_of.measure_no if part_of else None
+    if part_of is not None and nz.is_blank(cells.get("status")):
+        unreadable.add("status")  # a merged status cell: the first row's status stands
+    if no is None:
+        no = _measure_of_row(ctx, table, index, cells, master, unit)
+        if no is None:
+            return None
+        measure = master.measure(no)
+        if unit is not None and measure is not None and unit not in measure.units:
+            ctx.not_assigned.append((no, table.ref("no", index)))
+            return None
+    measure = master.measure(no)
+    status_raw = cells.get("status")
+    row = ReturnRow(
+        measure_no=no,
+        status=None if "status" in unreadable else _row_status(ctx, table, index, status_raw, no),
+        progress=nz.text(cells.get("progress")),
+        issues=nz.text(cells.get("issues")),
+        next_steps=nz.text(cells.get("next_steps")),
+        expected=_row_date(ctx, table, index, cells.get("expected"), base_year, today),
+        remark=nz.text(cells.get("remark")),
+        role=measure.role_of(unit) if unit and measure else "",
+        row=index + 1,
+    )
+    if part_of is not None and "status" in unreadable and nz.is_blank(cells.get("status")):
+        row.status = part_of.status
+    if not row.progress and row.status != DONE and "progress" not in unreadable and part_of is None:
+        ctx.add("progress-empty", cell=table.ref("progress", index), no=no)
+    return row
+
+
+def _uncached(ctx: Context, table: Table, index: int) -> set[str]:
+    """Fields of this row whose cell is a formula without a saved result: reported, never read as empty."""
+    found = set()
+    for key, col in table.cols.items():
+        if (index, col) in table.sheet.uncached:
+            found.add(key)
+            ctx.add("formula-no-value", cell=table.ref(key, index))
+    return found
+
+
+def check_formula(ctx: Context, value: Any, cell: str) -> None:
+    """Text that looks like a formula is kept literally; say so, since Excel would have shown something else."""
+    if isinstance(value, str) and value.strip().startswith("="):
+        shown = nz.text(value)
+        ctx.add("formula-text", cell=cell, value=shown if len(shown) <= 60 else shown[:57] + "…")
+
+
+def _measure_of_row(
+    ctx: Context, table: Table, index: int, cells: dict[str, Any], master: MasterList, unit: str | None
+) -> int | None:
+    """The master measure number of a row, from 序号; the measure text wins when it names another of the unit's."""
+    raw = cells.get("no")
+    cell = table.ref("no", index)
+    by_text = _measure_by_text(master, cells.get("text"))
+    if nz.is_blank(raw):
+        no = by_text
+        if no is not None:
+            ctx.add("measure-no-inferred", cell=cell, no=no)
+            return no
+        content = next((nz.text(v) for v in cells.values() if not nz.is_blank(v)), "")
+        ctx.add("measure-no-empty", cell=cell, value=content if len(content) <= 30 else content[:29] + "…")
+        return None
+    no = nz.measure_no(raw)
+    # People typing a return from scratch number their own rows 1, 2, 3 … while pasting the measure text.
+    if by_text is not None and by_text != no and (unit is None or unit in master.measure(by_text).units):  # type: ignore[union-attr]
+        ctx.add("measure-no-mismatch", cell=cell, value=nz.text(raw), no=by_text)
+        return by_text
+    if by_text is None:
+        return _weak_match(ctx, cell, raw, no, cells.get("text"), master, unit)
+    if no is None or master.measure(no) is None:
+        ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
+        return None
+    return no
+
+
+def _weak_match(
+    ctx: Context, cell: str, raw: Any, no: int | None, text: Any, master: MasterList, unit: str | None
+) -> int | None:
+    """序号 whose text is not a copy of any measure: compare by similarity and say what was decided."""
+    key = nz.label_key(text)
+    numbered = master.measure(no) if no is not None else None
+    if len(key) < 8:  # no text worth comparing ("措施内容略"): the number stands
+        if numbered is None:
+            ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
+        return numbered.no if numbered else None
+    pool = master.measures_of(unit) if unit else master.measures
+    scored = sorted(((_similarity(key, m.text), m.no) for m in pool), reverse=True)
+    best_score, best = scored[0] if scored else (0.0, None)
+    own = _similarity(key, numbered.text) if numbered else 0.0
+    if best is not None and best != no and best_score >= SIMILAR and best_score - own >= DIFFERENT:
+        percent = f"{best_score:.0%}"
+        ctx.add("measure-no-weak", cell=cell, value=nz.text(raw), no=best, share=percent)
+        return best
+    if numbered is None:
+        ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
+        return None
+    if own < DIFFERENT:
+        ctx.add("measure-text-differs", cell=cell, no=no)
+    return numbered.no
+
+
+def _similarity(key: str, measure_text: str) -> float:
+    """Share of the row text's character pairs that occur in the measure text (abbreviations stay high)."""
+    mine = _pairs(key)
+    return len(mine & _pairs(nz.label_key(measure_text))) / len(mine) if mine else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _pairs(key: str) -> frozenset[str]:
+    return frozenset(key[i : i + 2] for i in range(len(key) - 1))
+
+
+def _measure_by_text(master: MasterList, value: Any) -> int | None:
+    """A measure whose text the cell repeats (possibly cut short); None unless exactly one fits."""
+    key = nz.label_key(value)
+    if len(key) < 8:
+        return None
+    hits = [m.no for m in master.measures if (other := nz.label_key(m.text)) and (key in other or other in key)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> str | None:
+    cell = table.ref("status", index)
+    if nz.is_blank(raw):
+        ctx.add("status-empty", cell=cell, no=no)
+        return None
+    found, interpreted = nz.read_status(raw)
+    if found is None:
+        ctx.add("status-unknown", cell=cell, value=nz.text(raw))
+    elif interpreted and done_with_reservation(raw):
+        ctx.add("status-done-reserved", cell=cell, value=nz.text(raw), status=found)
+    elif interpreted:
+        ctx.add("status-interpreted", cell=cell, value=nz.text(raw), status=found)
+    return found
+
+
+def _row_date(
+    ctx: Context, table: Table, index: int, raw: Any, base_year: int | None, today: date | None
+) -> date | None:
+    if nz.is_blank(raw):
+        return None
+    found = nz.parse_date(raw, base_year, today)
+    if found is None and not nz.is_no_date_word(raw):
+        ctx.add("date-invalid", cell=table.ref("expected", index), value=nz.text(raw))
+    return found
+
+
+def check_missing(ctx: Context, master: MasterList, unit: str, reported: set[int]) -> None:
+    """One error listing the unit's measures that no row reported."""
+    missing = [m.no for m in master.measures_of(unit) if m.no not in reported]
+    if missing:
+        ctx.add("measure-missing", nos=missing)

@@ -1,0 +1,166 @@
+"""What the fast reader does not say about a sheet, read from the raw XML: hidden rows and columns, formulas
+without a saved result.
+
+calamine returns values only. A row the unit hid (last week's prefilled line) would otherwise be read as this
+week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
+Runs inside the isolated reader after the pre-check has bounded the parts; it only scans tags, never builds a
+tree, and gives up quietly (no marks) on anything unexpected.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+MAX_MARKS = 5_000  # per kind and sheet; a return has a few hundred rows
+MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
+MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already; this keeps memory bounded anyway
+
+
+@dataclass
+class Marks:
+    """0-based hidden rows and columns, and (row, col) of formula cells without a saved value."""
+
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[int] = field(default_factory=set)
+    uncached: set[tuple[int, int]] = field(default_factory=set)
+
+    def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]]]:
+        return sorted(self.hidden_rows), sorted(self.hidden_cols), sorted(self.uncached)
+
+
+def sheet_marks(path: str) -> dict[str, Marks]:
+    """Sheet name → Marks for .xlsx/.xlsm and .ods; {} for other formats or on any surprise."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" in names:
+                return _xlsx(archive, names)
+            if "content.xml" in names:
+                return _ods(archive.read("content.xml"))
+    except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
+        return {}
+    return {}
+
+
+# ----------------------------------------------------------------- xlsx
+_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+_HIDDEN_COL = re.compile(rb'<(?:\w+:)?col\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+
+
+def _attrs(tag: bytes) -> dict[bytes, bytes]:
+    return {key.split(b":")[-1] if key.startswith(b"r:") else key: value for key, value in _ATTR.findall(tag)}
+
+
+def _xlsx(archive: zipfile.ZipFile, names: set[str]) -> dict[str, Marks]:
+    rels = {}
+    for tag in _REL.findall(archive.read("xl/_rels/workbook.xml.rels")):
+        attrs = _attrs(tag)
+        target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        rels[attrs.get(b"Id", b"")] = part
+    marks: dict[str, Marks] = {}
+    for tag in _SHEET.findall(archive.read("xl/workbook.xml")):
+        attrs = _attrs(tag)
+        part = rels.get(attrs.get(b"id", b""), "")
+        if part in names and archive.getinfo(part).file_size <= MAX_SHEET_BYTES:
+            name = _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
+            marks[name] = _xlsx_sheet(archive.read(part))
+    return marks
+
+
+def _unescape(name: str) -> str:
+    return (
+        name.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+def _col_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ch - 64
+    return index - 1
+
+
+def _xlsx_sheet(xml: bytes) -> Marks:
+    marks = Marks()
+    if b"<f" in xml or b":f>" in xml:
+        _uncached(xml, marks)
+    if b"hidden=" not in xml:  # the common case: one byte search, no pattern scan
+        return marks
+    for tag in _HIDDEN_ROW.findall(xml)[:MAX_MARKS]:
+        number = _attrs(tag).get(b"r", b"")
+        if number.isdigit() and 0 < int(number) <= MAX_INDEX:
+            marks.hidden_rows.add(int(number) - 1)
+    for tag in _HIDDEN_COL.findall(xml)[:MAX_MARKS]:
+        attrs = _attrs(tag)
+        low, high = attrs.get(b"min", b""), attrs.get(b"max", b"")
+        if low.isdigit() and high.isdigit():
+            marks.hidden_cols.update(range(int(low) - 1, min(int(high), MAX_INDEX)))
+    return marks
+
+
+def _uncached(xml: bytes, marks: Marks) -> None:
+    """Formula cells whose <v> is missing or empty: the program that wrote them never calculated."""
+    for count, hit in enumerate(_FORMULA.finditer(xml)):
+        if count >= MAX_MARKS:
+            return
+        start = max(xml.rfind(b"<c ", 0, hit.start()), xml.rfind(b"<x:c ", 0, hit.start()))
+        end = xml.find(b"</", hit.end())
+        close = xml.find(b"c>", end)
+        if start < 0 or close < 0:
+            continue
+        cell = xml[start : close + 2]
+        head = cell[: cell.find(b">") + 1]
+        ref = _CELL_REF.search(head)
+        # t="str" with an empty <v> is a formula whose saved result is "" (Excel writes that); not missing.
+        if ref is None or _VALUE.search(cell) or b't="str"' in head:
+            continue
+        marks.uncached.add((int(ref[2]) - 1, _col_index(ref[1])))
+
+
+# ----------------------------------------------------------------- ods
+_ODS_TAG = re.compile(
+    rb"<table:table-row[\s/>][^>]*>|<table:table-column[\s/>][^>]*>|<table:table[\s>][^>]*>|</table:table>"
+)
+
+
+def _ods(xml: bytes) -> dict[str, Marks]:
+    if b"table:visibility" not in xml:  # nothing hidden: the common case costs one search
+        return {}
+    marks: dict[str, Marks] = {}
+    current: Marks | None = None
+    row = col = 0
+    for hit in _ODS_TAG.finditer(xml):
+        tag = hit.group()
+        if tag.startswith(b"</"):
+            current = None
+            continue
+        attrs = _attrs(tag)
+        if tag.startswith(b"<table:table-row"):
+            repeat = min(int(attrs.get(b"table:number-rows-repeated", b"1") or 1), MAX_INDEX)
+            if current is not None and attrs.get(b"table:visibility", b"visible") != b"visible":
+                current.hidden_rows.update(range(row, min(row + repeat, MAX_INDEX)))
+            row += repeat
+        elif tag.startswith(b"<table:table-column"):
+            repeat = min(int(attrs.get(b"table:number-columns-repeated", b"1") or 1), MAX_INDEX)
+            if current is not None and attrs.get(b"table:visibility", b"visible") != b"visible":
+                current.hidden_cols.update(range(col, min(col + repeat, MAX_INDEX)))
+            col += repeat
+        else:
+            name = _unescape(attrs.get(b"table:name", b"").decode("utf-8", "replace"))
+            current = marks.setdefault(name, Marks())
+            row = col = 0
+    return marks

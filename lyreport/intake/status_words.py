@@ -1,0 +1,120 @@
+"""What a written 完成状态 means: units write short sentences, not codes, so the whole cell is read.
+
+The rules, in the order they decide (each row is tested in tests/test_normalize.py):
+
+| written                                   | read as   | why                                            |
+|-------------------------------------------|-----------|------------------------------------------------|
+| 已完成 · 推进中 · 滞后 · 未启动 (exact)     | its status| an exact status word (not an interpretation)   |
+| 进度滞后（受疫情影响） · 正常推进，无滞后     | as written| first clause exact, the rest does not contradict |
+| 推进中，部分工作滞后 · 已启动，进度滞后 · 推进缓慢 | 进度滞后 | a lag anywhere in the cell wins              |
+| 正常推进（部分路段进度滞后）                 | 进度滞后   | the same, inside a remark                      |
+| 正常推进，未滞后 · 无延期 · 避免滞后          | 正常推进   | a negated lag is not a lag                     |
+| 已完成（已销号） · 已完成，已验收 · 已完成100%  | 已完成     | done, and the rest only confirms it            |
+| 已完成；某段尚未开工 · 已完成（部分）          | 正常推进   | done with a reservation is not done            |
+| 基本完成 · 已完成90% · 已完成前期工作 · 已完成，待验收 | 正常推进 | the same                             |
+| 未完成，正在推进 · 已开工                     | 正常推进   | started, not done                              |
+| 尚未开工（待省里批复）                       | 尚未启动   | only a not-started phrase                      |
+| 尚未开工（正在办理手续）                     | 正常推进   | not started, but preparatory work under way    |
+| 未完成 · 尚未完成 · 正在研究 · 同上 · 完成了一半 | unreadable | could be several statuses: the unit must say |
+
+Everything but an exact match is an interpretation, which the parser reports with the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK
+
+_STATUS_WORDS = {
+    DONE: "已完成 完成 已办结 办结 已落实 落实 全部完成 已全部完成 已经完成 已完工",
+    ON_TRACK: "正常推进 推进中 进行中 正在推进 按计划推进 正常 正常推进中 正在进行 按期推进 有序推进 稳步推进 "
+    "顺利推进 按序时推进 实施中 正在实施 持续推进 长期推进 常态化推进 常态化 持续开展 长期坚持 持续落实 已启动 已开工 "
+    "在建 推进",
+    LAGGING: "进度滞后 滞后 延期 未按期 已延期 未按期完成 推进滞后 进展滞后 进度落后 落后",
+    NOT_STARTED: "尚未启动 未启动 尚未开始 未开始 暂未启动 还未启动 尚未开展 未开展",
+}
+STATUS_INDEX = {word: status for status, words in _STATUS_WORDS.items() for word in words.split()}
+_TICKS = "✓√✔☑✅"
+
+# A negated lag ("未滞后", "无明显延期", "避免滞后") says the opposite of a lag.
+_NO_LAG = re.compile(
+    r"(?:未|无|没有|没|不|不存在|未发生|防止|避免|杜绝|不会)(?:发现|出现|任何|明显|进度|工作)*"
+    r"(?:滞后|延期|延误|落后|推迟|拖期|拖延)(?:情况|现象|问题)?"
+)
+_LAG = re.compile(r"滞后|延期|延误|落后|未按期|未能按期|推迟|停滞|暂停|暂缓|拖期|拖延|缓慢|未按时")
+_NOT_DONE = re.compile(r"(?:未|尚未|没有|没|还未|仍未|暂未|还没有?)(?:全部|全面|完全)?(?:完成|办结|完工|落实)")
+_NOT_STARTED = re.compile(r"(?:未|尚未|暂未|还未|没有|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)")
+_DONE = re.compile(
+    r"(?:已经?|均已|全部|全面)(?:按期|按时|如期|全面|全部|顺利)?(?:完成|办结|完工|落实|建成|竣工|销号)|^(?:完成|办结)(?=[\W_]|$)"
+)
+# Words that qualify a "done" as partial.
+_PARTLY_DONE = re.compile(r"基本完|基本完工|接近完成|即将完成|大部分完成|部分完成|阶段性完成|阶段性任务|初步完成")
+# What may follow 已完成 and still leave it done.
+_CONFIRMS = re.compile(
+    r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期|100%|百分之百|任务|工作"
+)
+_STARTED = re.compile(
+    r"推进|进行|实施|开展|启动|开工|在建|建设中|施工|正常|按计划|有序|稳步|顺利|序时|持续|常态化|办理|落实中|对接中"
+)
+_PERCENT = re.compile(r"(?:已|已经)?(?:完成|推进|进度|完成进度|完成约|完成了)(?:约|近|达|了)?(\d{1,3}(?:\.\d+)?)%")
+_CLAUSE = re.compile(r"[,;。:/()]")
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def read_status(value: Any) -> tuple[str | None, bool]:
+    """(status, interpreted) of a written status; interpreted unless the wording is an exact status word."""
+    if value is None or isinstance(value, bool):
+        return None, False
+    return _read(re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).strip(_TICKS + "。.,;:!、"))
+
+
+@lru_cache(maxsize=4096)  # the same few sentences recur in every return
+def _read(key: str) -> tuple[str | None, bool]:
+    if key in STATUS_INDEX:
+        return STATUS_INDEX[key], False
+    found = _meaning(key)
+    if found is None:
+        return None, False
+    first = _CLAUSE.split(key, maxsplit=1)[0]
+    return found, STATUS_INDEX.get(first) != found
+
+
+def _meaning(key: str) -> str | None:
+    percent = _PERCENT.fullmatch(key)
+    if percent:
+        share = float(percent[1])
+        return DONE if share >= 100 else ON_TRACK if share > 0 else NOT_STARTED
+    key = _NO_LAG.sub("", key)
+    if _LAG.search(key):
+        return LAGGING
+    not_done = _NOT_DONE.search(key) is not None
+    key = _NOT_DONE.sub("、", key)
+    if _PARTLY_DONE.search(key):
+        return ON_TRACK
+    not_started = _NOT_STARTED.search(key) is not None
+    key = _NOT_STARTED.sub("、", key)
+    done = _DONE.search(key)
+    if done:
+        rest = _PUNCT.sub("", _CONFIRMS.sub("", key[: done.start()] + key[done.end() :]))
+        return DONE if not rest and not not_done and not not_started else ON_TRACK
+    if _STARTED.search(key):
+        return ON_TRACK
+    if not_started and not not_done:
+        return NOT_STARTED
+    return None
+
+
+def done_with_reservation(value: Any) -> bool:
+    """True when the text claims 已完成 (or 基本完成) but was read as not done: the info note says why."""
+    if value is None or isinstance(value, bool):
+        return False
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    found, _ = read_status(value)
+    if found in (DONE, None):
+        return False
+    key = _NOT_DONE.sub("、", _NOT_STARTED.sub("、", key))
+    return bool(_DONE.search(key) or _PARTLY_DONE.search(key))

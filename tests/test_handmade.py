@@ -1,0 +1,477 @@
+"""Returns as civil servants really fill, copy and hide them: every value read right, or a problem pointing at it.
+
+Each test builds its workbook in code with openpyxl (and, where the format matters, converts it to .ods with
+LibreOffice), reads it exactly as `lyreport check` does and asserts the reading and the exact problem codes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from office import convert, needs_soffice
+from openpyxl import Workbook
+
+from lyreport.api import CheckedFile, check_files, load_context
+from lyreport.cli import main
+from lyreport.intake.parse import parse_returns
+from lyreport.intake.read import read_one
+from lyreport.models import MasterList, SourceFile
+from lyreport.weeks import deadline_on
+
+HEADERS = ["序号", "措施内容", "责任类型", "完成状态", "本周进展", "存在问题", "下一步计划", "预计完成时间"]
+FILLED = date(2021, 1, 6)
+TRANSPORT = "市交通运输局"  # measures 10, 11, 12, 14, 15
+EDUCATION = "市教育局"  # measures 22, 23
+
+
+@pytest.fixture
+def master(workspace: Path) -> MasterList:
+    return load_context(workspace).master
+
+
+def check(workspace: Path, path: Path) -> CheckedFile:
+    (checked,) = [c for c in check_files([path], workspace, workers=0) if c.name == path.name]
+    return checked
+
+
+def found(checked: CheckedFile) -> list[tuple[str, str]]:
+    return [(p.code, p.cell) for p in checked.problems]
+
+
+def message(checked: CheckedFile, code: str) -> str:
+    (hit,) = [p.message for p in checked.problems if p.code == code]
+    return hit
+
+
+def parse(workspace: Path, path: Path):  # -> (returns, problems)
+    ctx = load_context(workspace)
+    received = deadline_on(date(2021, 1, 7), ctx.config)
+    book, _ = read_one(SourceFile(path, path.name, "workbook", received, "0" * 64))
+    assert book is not None
+    return parse_returns(book, ctx.master, ctx.directory)
+
+
+def header(ws: Any, unit: str, *, top: int = 1, filled: Any = FILLED, labels: list[str] | None = None) -> int:
+    """Header block and table header from row `top`; returns the first measure row."""
+    for col, value in enumerate(
+        ["填报单位", unit, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", filled], 1
+    ):
+        ws.cell(top, col, value)
+    for col, label in enumerate(labels or HEADERS, 1):
+        ws.cell(top + 1, col, label)
+    return top + 2
+
+
+def put(ws: Any, row: int, values: list[Any]) -> None:
+    for col, value in enumerate(values, 1):
+        ws.cell(row, col, value)
+
+
+def measure_row(master: MasterList, no: int, status: Any, progress: str = "") -> list[Any]:
+    return [no, master.measure(no).text, "牵头", status, progress or f"第{no}条本周进展", "无", "继续", "2021-06-30"]
+
+
+def transport(
+    tmp_path: Path, master: MasterList, statuses: dict[int, Any], name: str = "交通局.xlsx", **kw: Any
+) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT, **kw)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, measure_row(master, no, statuses.get(no, "正常推进")))
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+# ----------------------------------------------------------------- statuses written in words
+def test_status_sentences_are_read_for_their_meaning(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    statuses = {
+        10: "推进中，部分工作滞后",
+        11: "已完成；某段尚未开工",
+        12: "已完成（已销号）",
+        14: "正在研究",
+        15: "同上",
+    }
+    checked = check(workspace, transport(tmp_path, master, statuses))
+    returns, _ = parse(workspace, tmp_path / "交通局.xlsx")
+    assert {r.measure_no: r.status for r in returns[0].rows} == {
+        10: "进度滞后",
+        11: "正常推进",
+        12: "已完成",
+        14: None,
+        15: None,
+    }
+    assert found(checked) == [
+        ("status-interpreted", "D3"),
+        ("status-done-reserved", "D4"),
+        ("status-unknown", "D6"),
+        ("status-unknown", "D7"),
+    ]
+    assert message(checked, "status-interpreted") == "完成状态“推进中，部分工作滞后”已按“进度滞后”处理"
+    assert "已完成；某段尚未开工" in message(checked, "status-done-reserved")
+    assert all(p.severity == "error" for p in checked.problems if p.code == "status-unknown")
+
+
+# ----------------------------------------------------------------- blank template
+def test_blank_template_sent_back_is_an_error(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    ws = wb.active
+    row = header(ws, TRANSPORT)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, [no, master.measure(no).text, "牵头"])
+    path = tmp_path / "交通局空表.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("return-blank", "")]
+    returns, _ = parse(workspace, path)
+    assert not returns[0].usable  # → 报送有误 in merge, not 按时报送
+
+
+# ----------------------------------------------------------------- hidden rows and columns
+def _hidden_row_book(master: MasterList, path: Path) -> Path:
+    """Last week's prefilled row 10 hidden above this week's row 10."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT)
+    put(ws, row, measure_row(master, 10, "已完成", "上周预填"))
+    ws.row_dimensions[row].hidden = True
+    for offset, no in enumerate((10, 11, 12, 14, 15), 1):
+        put(ws, row + offset, measure_row(master, no, "进度滞后" if no == 10 else "正常推进"))
+    wb.save(path)
+    return path
+
+
+def test_hidden_prefilled_row_is_not_read_as_this_week(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    path = _hidden_row_book(master, tmp_path / "交通局隐藏行.xlsx")
+    checked = check(workspace, path)
+    assert found(checked) == [("row-hidden", "A3")]
+    returns, _ = parse(workspace, path)
+    assert [(r.measure_no, r.status, r.row) for r in returns[0].rows][0] == (10, "进度滞后", 4)
+
+
+@needs_soffice
+def test_hidden_row_and_merged_number_in_ods(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    source = _hidden_row_book(master, tmp_path / "交通局隐藏行.xlsx")
+    merged = _merged_rows_book(master, tmp_path / "交通局合并.xlsx")
+    convert(source, "ods", tmp_path)
+    convert(merged, "ods", tmp_path)
+    checked = check(workspace, tmp_path / "交通局隐藏行.ods")
+    assert found(checked) == [("row-hidden", "A3")]
+    returns, problems = parse(workspace, tmp_path / "交通局合并.ods")
+    first = returns[0].rows[0]
+    assert (first.measure_no, first.status, first.row) == (10, "进度滞后", 3)
+    assert first.progress == "甲路段正常\n乙路段滞后"
+    assert [(p.code, p.cell) for p in problems] == [("measure-rows-combined", "A3")]
+
+
+def test_hidden_last_week_column_beside_a_plain_one(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    ws = wb.active
+    row = header(ws, TRANSPORT, labels=["序号", "措施内容", "完成状态", "完成状态", "本周进展"])
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, [no, master.measure(no).text, "已完成", "正常推进", "进展"])
+    ws.column_dimensions["C"].hidden = True
+    path = tmp_path / "交通局隐藏列.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("column-chosen", "D2")]
+    assert "（其余列标明为上周或已隐藏）" in message(checked, "column-chosen")
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"正常推进"}
+
+
+def test_two_plain_status_columns_are_a_warning(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    ws = wb.active
+    row = header(ws, TRANSPORT, labels=["序号", "措施内容", "完成状态", "完成状态", "本周进展"])
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, [no, master.measure(no).text, "已完成", "正常推进", "进展"])
+    path = tmp_path / "交通局两列同名.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("column-ambiguous", "C2")]
+
+
+def test_hidden_status_column_is_said(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    path = transport(tmp_path, master, {})
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.active.column_dimensions["D"].hidden = True
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("column-hidden", "D2")]
+
+
+# ----------------------------------------------------------------- two status columns
+def test_inserted_this_week_status_column_wins(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    ws = wb.active
+    labels = ["序号", "措施内容", "责任类型", "完成状态", "本周完成状态", "本周进展", "存在问题"]
+    row = header(ws, TRANSPORT, labels=labels)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, [no, master.measure(no).text, "牵头", "已完成", "进度滞后", "进展", "无"])
+    path = tmp_path / "交通局两列.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("column-chosen", "E2")]
+    assert "已按“本周完成状态”（E 列）读取（该列标明为本周）" in message(checked, "column-chosen")
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"进度滞后"}
+
+
+def test_status_split_into_last_and_this_week(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    ws = wb.active
+    header(ws, TRANSPORT)
+    for col, label in enumerate(["序号", "措施内容", "完成状态", None, "本周进展"], 1):
+        ws.cell(2, col, label)
+    ws.merge_cells("C2:D2")
+    for col in (1, 2, 5):
+        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+    ws["C3"], ws["D3"] = "上周", "本周"
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, 4 + offset, [no, master.measure(no).text, "已完成", "正常推进", "进展"])
+    path = tmp_path / "交通局上周本周.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("column-chosen", "D3")]
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"正常推进"}
+
+
+# ----------------------------------------------------------------- one measure over several rows
+def _merged_rows_book(master: MasterList, path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT)
+    put(ws, row, measure_row(master, 10, "正常推进", "甲路段正常"))
+    put(ws, row + 1, [None, None, None, "进度滞后", "乙路段滞后"])
+    ws.merge_cells(start_row=row, start_column=1, end_row=row + 1, end_column=1)
+    ws.merge_cells(start_row=row, start_column=2, end_row=row + 1, end_column=2)
+    for offset, no in enumerate((11, 12, 14, 15), 2):
+        put(ws, row + offset, measure_row(master, no, "正常推进"))
+    wb.save(path)
+    return path
+
+
+def test_measure_over_merged_rows_is_combined(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    path = _merged_rows_book(master, tmp_path / "交通局合并.xlsx")
+    checked = check(workspace, path)
+    assert found(checked) == [("measure-rows-combined", "A3")]
+    assert "第 10 条措施分多行填写（第 3、4 行）" in message(checked, "measure-rows-combined")
+    returns, _ = parse(workspace, path)
+    first = returns[0].rows[0]
+    assert (first.status, first.progress) == ("进度滞后", "甲路段正常\n乙路段滞后")
+
+
+# ----------------------------------------------------------------- self-numbered rows
+def test_self_numbered_rows_with_paraphrased_text(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    ws = wb.active
+    row = header(ws, EDUCATION)
+    text_23 = master.measure(23).text
+    # Row 1: the text of measure 23 reworded (not a copy); row 2: a text that is no measure at all.
+    reworded = text_23[len(text_23) // 3 :][:-4] + "等相关工作"
+    put(ws, row, [1, reworded, "牵头", "正常推进", "进展"])
+    put(ws, row + 1, [22, "本单位自行安排的其他重点工作事项", "牵头", "正常推进", "进展"])
+    path = tmp_path / "教育局自编号.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("measure-no-weak", "A3"), ("measure-text-differs", "A4")]
+    returns, _ = parse(workspace, path)
+    assert [r.measure_no for r in returns[0].rows] == [23, 22]
+
+
+# ----------------------------------------------------------------- formulas without a saved result
+def test_formula_without_cached_value_is_not_empty(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    path = transport(tmp_path, master, {10: '=IF(1>0,"正常推进","")'})
+    checked = check(workspace, path)
+    assert found(checked) == [("formula-no-value", "D3")]
+    assert checked.problems[0].severity == "error"
+    returns, _ = parse(workspace, path)
+    assert returns[0].rows[0].status is None
+
+
+def test_filled_date_formula_without_value(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    path = transport(tmp_path, master, {}, filled="=TODAY()")
+    checked = check(workspace, path)
+    assert found(checked) == [("formula-no-value", "H1")]
+
+
+# ----------------------------------------------------------------- several tables in one workbook
+def test_stale_copy_first_and_second_units_sheet(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    stale = wb.active
+    stale.title = "落实情况 (2)"
+    row = header(stale, TRANSPORT, filled=date(2020, 12, 30))
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(stale, row + offset, measure_row(master, no, "已完成"))
+    current = wb.create_sheet("落实情况")
+    row = header(current, TRANSPORT)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(current, row + offset, measure_row(master, no, "正常推进"))
+    other = wb.create_sheet("教育局")
+    row = header(other, EDUCATION)
+    for offset, no in enumerate((22, 23)):
+        put(other, row + offset, measure_row(master, no, "进度滞后"))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    returns, problems = parse(workspace, path)
+    assert [(r.unit, r.sheet, {x.status for x in r.rows}) for r in returns] == [
+        (TRANSPORT, "落实情况", {"正常推进"}),
+        (EDUCATION, "教育局", {"进度滞后"}),
+    ]
+    codes = [p.code for p in problems]
+    assert codes == ["table-chosen", "sheet-other-unit"]
+    assert "填报日期最新（2021-01-06）" in problems[0].message and "落实情况 (2)" in problems[0].message
+    checked = check(workspace, path)
+    assert checked.unit == f"{TRANSPORT}、{EDUCATION}" and checked.rows == 7
+
+
+def test_one_sheet_per_measure_is_combined(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for no in (10, 11, 12, 14, 15):
+        ws = wb.create_sheet(f"第{no}条")
+        put(ws, header(ws, TRANSPORT), measure_row(master, no, "正常推进"))
+    path = tmp_path / "交通局分表.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert checked.rows == 5
+    assert found(checked) == [("table-chosen", "")]
+    assert "各表所填措施不重复，已合并" in message(checked, "table-chosen")
+
+
+# ----------------------------------------------------------------- what a staff member sees
+def test_check_prints_what_to_act_on(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    transport(folder, master, {14: "正在研究"}, name="交通局.xlsx")
+    _hidden_row_book(master, folder / "交通局隐藏行.xlsx")
+    shutil.copy(transport(tmp_path, master, {10: "=1+1"}, name="交通局公式.xlsx"), folder)
+    result = CliRunner().invoke(main, ["check", "--workspace", str(workspace), str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "落实情况!D6" in result.output and "完成状态“正在研究”无法识别" in result.output
+    assert "第 3 行被隐藏" in result.output
+    assert "单元格是公式，但文件中没有保存计算结果" in result.output
+    assert "Traceback" not in result.output
+
+
+# ----------------------------------------------------------------- through the weekly run
+def test_run_counts_second_units_sheet_and_blank_template_is_invalid(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    from datetime import datetime
+
+    from lyreport.api import run_week
+    from lyreport.samples import set_received
+
+    inbox = workspace / "inbox"
+    wb = Workbook()
+    put(wb.active, header(wb.active, TRANSPORT), measure_row(master, 10, "正常推进"))
+    other = wb.create_sheet("教育局")
+    row = header(other, EDUCATION)
+    for offset, no in enumerate((22, 23)):
+        put(other, row + offset, measure_row(master, no, "进度滞后"))
+    wb.save(inbox / "交通局.xlsx")
+    blank = Workbook()
+    row = header(blank.active, "市卫健委")
+    put(blank.active, row, [20, master.measure(20).text, "牵头"])
+    put(blank.active, row + 1, [21, master.measure(21).text, "配合"])
+    blank.save(inbox / "卫健委.xlsx")
+    ctx = load_context(workspace)
+    deadline = deadline_on(date(2021, 1, 7), ctx.config)
+    for path in inbox.iterdir():
+        set_received(path, deadline.replace(hour=9))
+    report = run_week(workspace, date(2021, 1, 7), now=datetime(2021, 1, 8, tzinfo=deadline.tzinfo), workers=0)
+    result = report.result
+    assert result.unit(TRANSPORT).state == "on_time"
+    assert result.unit(EDUCATION).state == "on_time"
+    assert result.measure(22).reports[EDUCATION].status == "进度滞后"
+    assert result.unit("市卫健委").state == "invalid"
+    assert "报表未填写" in result.unit("市卫健委").invalid_reason
+
+
+def test_copy_of_another_units_measures_first_is_skipped(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """A first sheet holding measures of another unit (an old copy, no unit named) is skipped for the unit's own."""
+    wb = Workbook()
+    copy = wb.active
+    copy.title = "Sheet1"
+    for col, label in enumerate(HEADERS, 1):
+        copy.cell(1, col, label)
+    for offset, no in enumerate((22, 23)):
+        put(copy, 2 + offset, measure_row(master, no, "已完成"))
+    own = wb.create_sheet("Sheet2")
+    for col, label in enumerate(HEADERS, 1):
+        own.cell(1, col, label)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(own, 2 + offset, measure_row(master, no, "正常推进"))
+    path = tmp_path / "市交通运输局.xlsx"
+    wb.save(path)
+    returns, problems = parse(workspace, path)
+    assert returns[0].unit == TRANSPORT and returns[0].sheet == "Sheet2"
+    chosen = [p for p in problems if p.code == "table-chosen"]
+    assert len(chosen) == 1 and "所填为本单位负责的措施" in chosen[0].message
+
+
+def test_last_weeks_table_pasted_below_without_its_header_block(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, measure_row(master, no, "进度滞后"))
+    for col, label in enumerate(HEADERS, 1):  # "上周报表" pasted under it: header row and rows, no block
+        ws.cell(row + 7, col, label)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + 8 + offset, measure_row(master, no, "已完成"))
+    path = tmp_path / "交通局贴上周.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("table-several", "")]
+    assert "已按填报日期最新的一张（表头在第 2 行）读取" in checked.problems[0].message
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"进度滞后"}
+
+
+def test_table_only_on_a_hidden_sheet_is_read_with_a_warning(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    path = transport(tmp_path, master, {})
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.create_sheet("封面")["A1"] = "交通局报表"
+    wb["落实情况"].sheet_state = "hidden"
+    wb.active = 1
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("sheet-hidden-read", "")]
+    assert checked.rows == 5
+
+
+def test_second_units_sheet_named_only_by_its_sheet_name(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    wb = Workbook()
+    put(wb.active, header(wb.active, TRANSPORT), measure_row(master, 10, "正常推进"))
+    other = wb.create_sheet("市教育局")
+    row = header(other, "")
+    for offset, no in enumerate((22, 23)):
+        put(other, row + offset, measure_row(master, no, "进度滞后"))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    returns, problems = parse(workspace, path)
+    assert [(r.unit, r.sheet) for r in returns] == [(TRANSPORT, "Sheet"), (EDUCATION, "市教育局")]
+    assert [r.role for r in returns[1].rows] == ["牵头", "牵头"]
+    assert "sheet-other-unit" in [p.code for p in problems]
