@@ -354,5 +354,10 @@ def demo_command(folder: Path, debug: bool) -> None:
     _guard(debug, action)
 
 
+# The mailbox commands (fetch, status, remind) live with the mailbox package; they import it lazily.
+from .mailbox.commands import register as _register_mailbox  # noqa: E402
+
+_register_mailbox(main, FOLDER, DATE, _guard)
+
 if __name__ == "__main__":
     main()

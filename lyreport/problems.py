@@ -124,6 +124,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
+    # --- mailbox: fetch and reminders (mailbox/) ---
+    "mail-no-password": (ERROR, "未收取：{reason}"),
+    "mail-login": (ERROR, "未收取：{reason}"),
+    "mail-unreachable": (ERROR, "未收取：{reason}。请检查网络连接和配置中的服务器地址、端口"),
+    "mail-timeout": (ERROR, "未收取完：{reason}"),
+    "mail-certificate": (
+        ERROR,
+        "未收取：{reason}。可能是网络被代理或劫持、电脑时间不对，或服务器地址写错；请勿关闭证书检查，联系信息技术人员处理",
+    ),
+    "mail-unsafe-login": (ERROR, "未收取：{reason}"),
+    "mail-folder": (ERROR, "未收取：{reason}"),
+    "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),
+    "remind-no-email": (WARNING, "单位名录中没有{unit}的电子邮箱，催报邮件草稿未填收件人，请补充名录或电话催报"),
+    "remind-send-failed": (ERROR, "发给{unit}的催报邮件未发出：{reason}"),
 }
 
 _FORMATTER = string.Formatter()

@@ -92,6 +92,8 @@ class _Discovery:
             reason = ignore_reason(entry.name, is_dir=is_dir)
             if reason is None and entry.is_symlink() and entry.is_dir():
                 reason = "指向其他位置的文件夹链接，未展开"
+            if reason is None and mail.is_sidecar(Path(entry.path)):
+                continue  # fetch's arrival-time record, read with its .eml below
             if reason:
                 self.add("file-ignored", display, reason=reason)
             elif is_dir:
@@ -256,7 +258,9 @@ class _Discovery:
         except mail.MailError as exc:
             self.add("eml-unreadable", item.display, reason=str(exc))
             return False
-        sent = mail.received_at(message, self.tz)
+        # The server's arrival time (recorded by `lyreport fetch`) beats the sender's Date header.
+        arrived = mail.server_received_at(item.path, self.tz) if item.depth == 0 else None
+        sent = arrived or mail.received_at(message, self.tz)
         address = mail.sender(message)
         item = replace(
             item, received_at=sent or item.received_at, sender=address or item.sender, budget=item.budget or Budget()

@@ -1,0 +1,70 @@
+"""What fetch remembers between runs: UIDVALIDITY and last UID per folder, and every message kept.
+
+A small sqlite file under history/ (not the config). A message is recorded only after its .eml is in
+place, so a fetch that is killed simply fetches that message again next time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+DB_NAME = "mailbox.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS folders (
+    mailbox TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL,
+    PRIMARY KEY (mailbox, folder));
+CREATE TABLE IF NOT EXISTS messages (
+    key TEXT PRIMARY KEY, path TEXT NOT NULL, internaldate TEXT NOT NULL,
+    mailbox TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL);
+"""
+
+
+@dataclass
+class Kept:
+    path: str  # relative to the inbox
+    internaldate: datetime
+
+
+class Store:
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(folder / DB_NAME, isolation_level=None, timeout=30)
+        self.conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def last_uid(self, mailbox: str, folder: str, uidvalidity: int) -> int:
+        """The last UID kept from this folder; 0 when unknown or when UIDVALIDITY changed (re-scan)."""
+        row = self.conn.execute(
+            "SELECT uidvalidity, last_uid FROM folders WHERE mailbox=? AND folder=?", (mailbox, folder)
+        ).fetchone()
+        return int(row[1]) if row and int(row[0]) == uidvalidity else 0
+
+    def advance(self, mailbox: str, folder: str, uidvalidity: int, uid: int) -> None:
+        self.conn.execute(
+            "INSERT INTO folders VALUES (?,?,?,?) ON CONFLICT(mailbox, folder) DO UPDATE SET "
+            "uidvalidity=excluded.uidvalidity, last_uid=excluded.last_uid",
+            (mailbox, folder, uidvalidity, uid),
+        )
+
+    def kept(self, key: str) -> Kept | None:
+        row = self.conn.execute("SELECT path, internaldate FROM messages WHERE key=?", (key,)).fetchone()
+        return Kept(row[0], datetime.fromisoformat(row[1])) if row else None
+
+    def keep(self, key: str, path: str, when: datetime, mailbox: str, folder: str, uidvalidity: int, uid: int) -> None:
+        """Record a message and advance its folder in one transaction."""
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.execute(
+                "INSERT OR REPLACE INTO messages VALUES (?,?,?,?,?,?,?)",
+                (key, path, when.isoformat(), mailbox, folder, uidvalidity, uid),
+            )
+            self.advance(mailbox, folder, uidvalidity, uid)
+
+    def earlier(self, key: str, when: datetime) -> None:
+        self.conn.execute("UPDATE messages SET internaldate=? WHERE key=?", (when.isoformat(), key))
