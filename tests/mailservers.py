@@ -33,8 +33,14 @@ def require_dovecot() -> None:
     pytest.skip("Dovecot not installed")
 
 
-def mail(subject: str, message_id: str | None, sent: datetime, attachments: dict[str, bytes] | None = None,
-         sender: str = "unit@example.org", size_pad: int = 0) -> bytes:
+def mail(
+    subject: str,
+    message_id: str | None,
+    sent: datetime,
+    attachments: dict[str, bytes] | None = None,
+    sender: str = "unit@example.org",
+    size_pad: int = 0,
+) -> bytes:
     """A message as a unit's mail client sends it; `sent` is the sender-written Date header."""
     msg = EmailMessage()
     msg["From"] = sender
@@ -49,10 +55,17 @@ def mail(subject: str, message_id: str | None, sent: datetime, attachments: dict
     return msg.as_bytes()
 
 
-def mailbox_config(port: int, *, timeout: float = 10, max_mb: float = 50, users=(OFFICE, NDRC), host="127.0.0.1",
-                   ports: dict[str, int] | None = None) -> str:
+def mailbox_config(
+    port: int,
+    *,
+    timeout: float = 10,
+    max_mb: float = 50,
+    users=(OFFICE, NDRC),
+    host="127.0.0.1",
+    ports: dict[str, int] | None = None,
+) -> str:
     """[[mailbox]] sections for the test server (plain IMAP on localhost, as only a test may do)."""
-    parts = [f"\n[fetch]\nsince = \"\"\nmax_mb = {max_mb}\ntimeout = {timeout}\n"]
+    parts = [f'\n[fetch]\nsince = ""\nmax_mb = {max_mb}\ntimeout = {timeout}\n']
     for user in users:
         name = "副中心办公室" if user == OFFICE else "市发改委"
         parts.append(
@@ -66,7 +79,8 @@ def configure(workspace: Path, text: str) -> None:
     """Replace the config's [fetch] section (the bundled one) with the test's own."""
     path = workspace / "templates" / "配置.toml"
     config = path.read_text(encoding="utf-8").split(_MARK)[0]
-    config = re.sub(r"\n\[fetch\]\n(?:[^\[]*\n)", "\n", config, count=1)
+    for table in ("fetch", "smtp"):  # the bundled sections make way for the test's own
+        config = config.replace(f"\n[{table}]\n", f"\n[{table}_bundled]\n")
     path.write_text(config + _MARK + text, encoding="utf-8")
 
 
@@ -136,7 +150,12 @@ class NetEaseProxy:
                 self.id_seen += 1
             if command in (b"SELECT", b"EXAMINE") and (self.always_refuse or not state["id"]):
                 self.refused += 1
-                client.sendall(words[0] + b" NO [UNAVAILABLE] " + command + b" Unsafe Login. Please contact kefu@188.com for help\r\n")
+                client.sendall(
+                    words[0]
+                    + b" NO [UNAVAILABLE] "
+                    + command
+                    + b" Unsafe Login. Please contact kefu@188.com for help\r\n"
+                )
                 continue
             server.sendall(line)
         server.close()

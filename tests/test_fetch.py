@@ -81,7 +81,9 @@ def test_fetch_is_incremental_read_only_and_keeps_server_arrival_time(ws: Path, 
 
 
 def test_since_skips_old_mail(ws: Path, server: LocalImap) -> None:
-    server.append(OFFICE, mail("去年的报表", "<old@unit>", at(7, 9) - timedelta(days=400)), at(7, 9) - timedelta(days=400))
+    server.append(
+        OFFICE, mail("去年的报表", "<old@unit>", at(7, 9) - timedelta(days=400)), at(7, 9) - timedelta(days=400)
+    )
     server.append(OFFICE, mail("本周报表", "<new@unit>", at(7, 9)), at(7, 9))
     assert [s.subject for s in fetch_mail(ws, since=SINCE).saved] == ["本周报表"]
 

@@ -23,11 +23,14 @@ def register(main: click.Group, folder_type: click.ParamType, date_type: click.P
     @click.option("--save-password", is_flag=True, help="输入并保存邮箱密码（授权码）到系统凭据管理器，不收取邮件。")
     @click.option("--workspace", type=folder_type, help="工作目录，默认当前目录。")
     @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
-    def fetch_command(since: date | None, only: str | None, save_password: bool, workspace: Path | None, debug: bool) -> None:
+    def fetch_command(
+        since: date | None, only: str | None, save_password: bool, workspace: Path | None, debug: bool
+    ) -> None:
         def action() -> int:
             from .service import fetch_mail, save_passwords
 
             if save_password:
+
                 def ask(server) -> str:  # noqa: ANN001
                     return click.prompt(f"请输入 {server.user} 的密码（授权码，输入时不显示）", hide_input=True)
 

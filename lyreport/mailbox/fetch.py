@@ -85,7 +85,9 @@ def fetch_all(
             except imap.MailboxError as exc:
                 report.problems.append(problem(exc.code, file=where, reason=exc.reason))
             except (TimeoutError, OSError, imap.imaplib.IMAP4.abort) as exc:
-                reason = "服务器长时间没有响应" if isinstance(exc, TimeoutError) else f"连接中断（{type(exc).__name__}）"
+                reason = (
+                    "服务器长时间没有响应" if isinstance(exc, TimeoutError) else f"连接中断（{type(exc).__name__}）"
+                )
                 report.problems.append(problem("mail-timeout", file=where, reason=reason + "，下次运行会接着收取"))
             finally:
                 imap.close(conn)
@@ -139,8 +141,18 @@ class _Job:
             self.store.advance(name, folder, uidvalidity, env.uid)
             return
         target = self._target(key, when)
-        self._write(target, data, {"received_at": when.isoformat(), "mailbox": name, "folder": folder,
-                                   "uidvalidity": uidvalidity, "uid": env.uid, "message_id": env.message_id})
+        self._write(
+            target,
+            data,
+            {
+                "received_at": when.isoformat(),
+                "mailbox": name,
+                "folder": folder,
+                "uidvalidity": uidvalidity,
+                "uid": env.uid,
+                "message_id": env.message_id,
+            },
+        )
         self.store.keep(key, target.relative_to(self.inbox).as_posix(), when, name, folder, uidvalidity, env.uid)
         self.report.saved.append(Saved(name, target, when.astimezone(self.tz), _clean(env.subject)))
 
@@ -201,7 +213,7 @@ class _Job:
         )
 
 
-def default_since(latest_recorded: date | None, current: datetime, late_days: int) -> date:
+def default_since(latest_recorded: date | None, current: datetime, late_days: int) -> date:  # current: its deadline
     """The earliest week still open: the week after the last recorded one (at most the current week).
 
     Returns for a week arrive after the previous deadline (early ones up to `late_days` before);
@@ -220,10 +232,8 @@ def _json(record: dict) -> bytes:
 def _clean(text: str) -> str:
     from email.header import decode_header, make_header
 
-    try:
+    with contextlib.suppress(Exception):  # a hostile subject stays as sent
         text = str(make_header(decode_header(text)))
-    except Exception:  # a hostile subject stays as sent
-        pass
     return "".join(ch for ch in text if ch >= " ")[:80]
 
 

@@ -6,6 +6,7 @@ Every failure becomes MailboxError with a Chinese message staff can act on (授�
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import re
 import socket
@@ -60,7 +61,7 @@ def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
             conn = imaplib.IMAP4(server.host, server.port, timeout=timeout)
             if server.security == "starttls":
                 conn.starttls(ssl.create_default_context())
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise MailboxError("mail-timeout", f"服务器 {server.host}:{server.port} 在 {timeout:g} 秒内没有响应") from None
     except ssl.SSLCertVerificationError as exc:
         raise MailboxError("mail-certificate", f"{server.host} 的安全证书无法验证（{exc.verify_message}）") from None
@@ -70,7 +71,7 @@ def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
         raise MailboxError("mail-unreachable", f"无法连接 {server.host}:{server.port}（{_os_reason(exc)}）") from None
     try:
         conn.login(server.user, password)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         _close(conn)
         raise MailboxError("mail-timeout", f"服务器 {server.host} 登录时没有响应") from None
     except imaplib.IMAP4.error as exc:
@@ -86,10 +87,9 @@ def send_id(conn: imaplib.IMAP4, server: Server) -> None:
     if not server.netease and "ID" not in conn.capabilities:
         return
     fields = f'("name" "lyreport" "version" "{__version__}" "vendor" "lyreport" "contact" "{server.user}")'
-    try:
+    # A server without ID support answers BAD; EXAMINE will say if it mattered.
+    with contextlib.suppress(imaplib.IMAP4.error):
         conn._simple_command("ID", fields)  # noqa: SLF001 - imaplib has no public ID call
-    except imaplib.IMAP4.error:
-        pass  # a server without ID support; EXAMINE will say if it mattered
 
 
 def examine(conn: imaplib.IMAP4, server: Server, folder: str) -> int:
@@ -173,8 +173,13 @@ def _envelope(meta: bytes, literal: bytes | None) -> Envelope:
             moment = None
     headers = BytesHeaderParser().parsebytes(literal or b"")
     message_id = str(headers.get("Message-ID", "") or "").strip()
-    return Envelope(int(uid.group(1)) if uid else 0, moment, int(size.group(1)) if size else 0, message_id,
-                    str(headers.get("Subject", "") or ""))
+    return Envelope(
+        int(uid.group(1)) if uid else 0,
+        moment,
+        int(size.group(1)) if size else 0,
+        message_id,
+        str(headers.get("Subject", "") or ""),
+    )
 
 
 def _quote(folder: str) -> str:
@@ -184,10 +189,8 @@ def _quote(folder: str) -> str:
 
 
 def _close(conn: imaplib.IMAP4) -> None:
-    try:
+    with contextlib.suppress(Exception):  # already gone; nothing to tidy for a read-only session
         conn.logout()
-    except Exception:  # already gone; nothing to tidy on the server for a read-only session
-        pass
 
 
 def _short(value: object) -> str:

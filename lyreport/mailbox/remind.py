@@ -6,6 +6,7 @@ when staff ask for it (`--send`) and confirm the list. Wording comes from 配置
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -76,7 +77,9 @@ def prepare_reminders(workspace: Path | None = None, *, now: datetime | None = N
         }
         subject = _fill(str(wording["subject"]), values)
         body = _fill(str(wording["body"]), values)
-        draft = Draft(unit.name, unit.email, unit.missing, subject, body, _message(sender, unit.email, subject, body, status.now))
+        draft = Draft(
+            unit.name, unit.email, unit.missing, subject, body, _message(sender, unit.email, subject, body, status.now)
+        )
         if not unit.email:
             result.problems.append(problem("remind-no-email", unit=unit.name))
         draft.path = folder / safe_basename(f"{index:02d}-{unit.name}.eml")
@@ -112,10 +115,8 @@ def send_reminders(workspace: Path | None, result: RemindResult, *, timeout: flo
             except Exception as exc:  # noqa: BLE001 - one refused address must not stop the others
                 result.problems.append(problem("remind-send-failed", unit=draft.unit, reason=_reason(exc)))
     finally:
-        try:
+        with contextlib.suppress(Exception):  # the mails are out; closing politely is optional
             client.quit()
-        except Exception:  # noqa: BLE001 - the mails are out; closing politely is optional
-            pass
     return result
 
 

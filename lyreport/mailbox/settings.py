@@ -12,7 +12,10 @@ from typing import Any
 from ..config import ConfigError
 
 SECURITY = ("tls", "starttls", "plain")
-DEFAULT_PORTS = {"imap": {"tls": 993, "starttls": 143, "plain": 143}, "smtp": {"tls": 465, "starttls": 587, "plain": 25}}
+DEFAULT_PORTS = {
+    "imap": {"tls": 993, "starttls": 143, "plain": 143},
+    "smtp": {"tls": 465, "starttls": 587, "plain": 25},
+}
 
 
 @dataclass
