@@ -62,16 +62,18 @@ def mailbox_config(
     max_mb: float = 50,
     users=(OFFICE, NDRC),
     host="127.0.0.1",
-    ports: dict[str, int] | None = None,
+    security: str = "plain",
+    ca_file: Path | None = None,
 ) -> str:
-    """[[mailbox]] sections for the test server (plain IMAP on localhost, as only a test may do)."""
+    """[fetch] and [[mailbox]] sections for the test server (plain IMAP on localhost, as only a test may do)."""
     parts = [f'\n[fetch]\nsince = ""\nmax_mb = {max_mb}\ntimeout = {timeout}\n']
     for user in users:
         name = "副中心办公室" if user == OFFICE else "市发改委"
         parts.append(
-            f'\n[[mailbox]]\nname = "{name}"\nhost = "{host}"\nport = {(ports or {}).get(user, port)}\n'
-            f'user = "{user}"\nsecurity = "plain"\n'
+            f'\n[[mailbox]]\nname = "{name}"\nhost = "{host}"\nport = {port}\nuser = "{user}"\nsecurity = "{security}"\n'
         )
+        if ca_file:
+            parts.append(f"ca_file = '{ca_file}'\n")
     return "".join(parts)
 
 

@@ -214,3 +214,22 @@ def test_too_large_message_is_listed_not_downloaded(workspace: Path, server: Loc
     assert [s.subject for s in report.saved] == ["正常报表"]
     [big] = report.problems
     assert big.code == "mail-too-large" and "超大附件" in big.message and "未下载" in big.message
+
+
+@pytest.fixture
+def tls_server():
+    require_dovecot()
+    with LocalImap(dict(PASSWORDS), tls=True) as imap:
+        yield imap
+
+
+def test_tls_certificate_is_checked(workspace: Path, tls_server: LocalImap, monkeypatch) -> None:
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls"))
+    set_passwords(monkeypatch)
+    [untrusted] = fetch_mail(workspace, since=SINCE).problems
+    assert untrusted.code == "mail-certificate" and "安全证书无法验证" in untrusted.message
+
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls", ca_file=tls_server.cert))
+    tls_server.append(OFFICE, mail("加密连接收到的报表", "<tls@unit>", at(7, 9)), at(7, 9))
+    report = fetch_mail(workspace, since=SINCE)
+    assert report.problems == [] and [s.subject for s in report.saved] == ["加密连接收到的报表"]

@@ -251,11 +251,15 @@ def test_remind_send_reaches_each_missing_unit(workspace: Path, monkeypatch) -> 
     assert len(drafts) == len(owing) and b"X-Unsent: 1" in drafts[0].read_bytes()
 
 
-def test_remind_asks_before_sending(workspace: Path) -> None:
+def test_remind_asks_before_sending_and_sends_nothing_on_no(workspace: Path) -> None:
+    units = bundled("units.json")
+    units[0]["email"] = "fgw@example.org"
+    write_directory_workbook(units, workspace / "templates" / "单位名录.xlsx")
     result = CliRunner().invoke(main, ["remind", "--workspace", str(workspace), "--send"], input="n\n")
-    assert "确认向以上" not in result.output or "未发送" in result.output
-    assert "没有可发送的单位" in result.output or "未发送" in result.output
-    assert result.exit_code in (0, 1)
+    assert result.exit_code == 0, result.output
+    assert "确认向以上 1 个单位发送催报邮件？" in result.output and "未发送" in result.output
+    assert f"{units[0]['name']}：缺电子版及盖章扫描件　收件人：fgw@example.org" in result.output
+    assert "（名录中无邮箱）" in result.output  # the others are listed too, to be called instead
 
 
 # ----------------------------------------------------------------- credentials and imports

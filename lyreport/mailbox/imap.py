@@ -55,12 +55,12 @@ def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
     try:
         if server.security == "tls":
             conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                server.host, server.port, ssl_context=ssl.create_default_context(), timeout=timeout
+                server.host, server.port, ssl_context=server.tls_context(), timeout=timeout
             )
         else:
             conn = imaplib.IMAP4(server.host, server.port, timeout=timeout)
             if server.security == "starttls":
-                conn.starttls(ssl.create_default_context())
+                conn.starttls(server.tls_context())
     except TimeoutError:
         raise MailboxError("mail-timeout", f"服务器 {server.host}:{server.port} 在 {timeout:g} 秒内没有响应") from None
     except ssl.SSLCertVerificationError as exc:

@@ -12,6 +12,7 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -27,7 +28,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -36,10 +37,11 @@ mail_location = maildir:{root}/mail/%u
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
-    port = {port}
+    port = {plain_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
   chroot =
 }}
@@ -74,6 +76,7 @@ class LocalImap:
 
     users: dict[str, str]
     root: Path = field(default_factory=lambda: Path())
+    tls: bool = False  # IMAPS with a fresh self-signed certificate (self.cert) instead of plain IMAP
     port: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
 
@@ -97,14 +100,49 @@ class LocalImap:
         self._write_passwd()
         user_line = "" if os.getuid() == 0 else _unprivileged_users()
         conf = self.root / "dovecot.conf"
+        ssl_line = "ssl = no"
+        if self.tls:
+            self._make_certificate()
+            ssl_line = f"ssl = required\nssl_cert = <{self.cert}\nssl_key = <{self.root / 'key.pem'}"
+        ports = {"plain_port": 0, "tls_port": self.port} if self.tls else {"plain_port": self.port, "tls_port": 0}
         conf.write_text(
-            _CONFIG.format(root=self.root, port=self.port, uid=uid, gid=gid, user_line=user_line), encoding="utf-8"
+            _CONFIG.format(root=self.root, uid=uid, gid=gid, user_line=user_line, ssl=ssl_line, **ports),
+            encoding="utf-8",
         )
         self.process = subprocess.Popen(
             [DOVECOT, "-c", str(conf), "-F"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         self._wait(timeout)
         return self
+
+    @property
+    def cert(self) -> Path:
+        return self.root / "cert.pem"
+
+    def _make_certificate(self) -> None:
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                str(self.root / "key.pem"),
+                "-out",
+                str(self.cert),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     def _write_passwd(self) -> None:
         lines = [f"{user}:{{PLAIN}}{password}::::::" for user, password in self.users.items()]
@@ -119,6 +157,8 @@ class LocalImap:
                 raise RuntimeError(f"dovecot exited: {self.log()}")
             try:
                 with socket.create_connection((self.host, self.port), timeout=1) as sock:
+                    if self.tls:
+                        sock = _trusting().wrap_socket(sock, server_hostname=self.host)  # noqa: PLW2901
                     if sock.recv(64).startswith(b"* OK"):
                         return
             except OSError:
@@ -150,7 +190,10 @@ class LocalImap:
 
     # ------------------------------------------------------------- filling and changing mailboxes
     def connect(self, user: str) -> imaplib.IMAP4:
-        conn = imaplib.IMAP4(self.host, self.port, timeout=10)
+        if self.tls:
+            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=_trusting(), timeout=10)
+        else:
+            conn = imaplib.IMAP4(self.host, self.port, timeout=10)
         conn.login(user, self.users[user])
         return conn
 
@@ -177,6 +220,14 @@ class LocalImap:
             for index, path in enumerate(sorted((box / sub).glob("*"))):
                 path.rename(box / "new" / f"{int(time.time())}.M{index}P1.lyreport")
         time.sleep(1.1)  # UIDVALIDITY is a timestamp; a second later it differs
+
+
+def _trusting() -> ssl.SSLContext:
+    """Our own test certificate: the harness talks to the server it just started."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def _unprivileged_users() -> str:

@@ -7,10 +7,11 @@ when staff ask for it (`--send`) and confirm the list. Wording comes from 配置
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 
 from ..atomic import atomic_write_bytes
@@ -122,14 +123,13 @@ def send_reminders(workspace: Path | None, result: RemindResult, *, timeout: flo
 
 def _connect(server: Server, password: str, timeout: float):  # noqa: ANN202 - smtplib.SMTP
     import smtplib
-    import ssl
 
     if server.security == "tls":
-        client = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=ssl.create_default_context())
+        client = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=server.tls_context())
     else:
         client = smtplib.SMTP(server.host, server.port, timeout=timeout)
         if server.security == "starttls":
-            client.starttls(context=ssl.create_default_context())
+            client.starttls(context=server.tls_context())
     if password:
         client.login(server.user, password)
     return client
@@ -142,7 +142,9 @@ def _message(sender: str, to: str, subject: str, body: str, now: datetime) -> Em
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain="lyreport.local")
+    # Fixed by content, so the same reminder written twice is the same file.
+    digest = hashlib.sha256("\n".join((to, subject, body)).encode("utf-8")).hexdigest()[:24]
+    message["Message-ID"] = f"<{digest}@lyreport.local>"
     message["X-Unsent"] = "1"  # Outlook opens it as a draft to check and send
     message.set_content(body)
     return message

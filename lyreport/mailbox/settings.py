@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import ssl
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,11 @@ class Server:
     security: str = "tls"
     folders: list[str] = field(default_factory=lambda: ["INBOX"])
     password_env: str = ""  # environment variable holding the password / 授权码
+    ca_file: str = ""  # extra trusted certificate (an in-house server's own CA); checks stay on
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificates are always verified: against the system's store, plus ca_file when configured."""
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
     @property
     def netease(self) -> bool:
@@ -101,4 +107,5 @@ def _server(raw: dict[str, Any], kind: str, index: int) -> Server:
         security=security,
         folders=[str(f) for f in folders] or ["INBOX"],
         password_env=str(raw.get("password_env", "") or default_env),
+        ca_file=str(raw.get("ca_file", "") or ""),
     )
