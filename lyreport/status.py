@@ -46,10 +46,11 @@ class UnitStatus:
     def missing(self) -> str:
         """What is still owed: "", "电子版", "扫描件" or "电子版及盖章扫描件"."""
         electronic = self.state in ("missing", "invalid")
+        what = "符合要求的电子版" if self.state == "invalid" else "电子版"  # received but unusable
         if electronic and not self.scan:
-            return "电子版及盖章扫描件"
+            return f"{what}及盖章扫描件"
         if electronic:
-            return "电子版"
+            return what
         return "" if self.scan else "盖章扫描件"
 
 

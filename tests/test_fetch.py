@@ -233,3 +233,15 @@ def test_tls_certificate_is_checked(workspace: Path, tls_server: LocalImap, monk
     tls_server.append(OFFICE, mail("加密连接收到的报表", "<tls@unit>", at(7, 9)), at(7, 9))
     report = fetch_mail(workspace, since=SINCE)
     assert report.problems == [] and [s.subject for s in report.saved] == ["加密连接收到的报表"]
+
+
+def test_chinese_folders_are_read_and_a_missing_one_is_named(workspace: Path, server: LocalImap, monkeypatch) -> None:
+    text = mailbox_config(server.port, users=(OFFICE,)) + 'folders = ["INBOX", "报表", "不存在"]\n'
+    configure(workspace, text)
+    set_passwords(monkeypatch)
+    server.append(OFFICE, mail("收件箱中的报表", "<f1@unit>", at(7, 9)), at(7, 9))
+    server.append(OFFICE, mail("已归入“报表”文件夹", "<f2@unit>", at(7, 9, 5)), at(7, 9, 5), folder="报表")
+    report = fetch_mail(workspace, since=SINCE)
+    [missing] = report.problems
+    assert missing.code == "mail-folder" and "“不存在”" in missing.message and "folders" in missing.message
+    assert sorted(s.subject for s in report.saved) == ["已归入“报表”文件夹", "收件箱中的报表"]

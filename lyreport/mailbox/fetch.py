@@ -56,45 +56,51 @@ def fetch_all(
     hook: Hook | None = None,
 ) -> FetchReport:
     """Fetch every configured mailbox in turn; one failing mailbox does not stop the others."""
-    from . import imap
-    from .credentials import CredentialError, get_password
-
     report = FetchReport()
     store = Store(state_dir)
     partial = state_dir / "partial"
     _clear(partial)
     try:
         for server in settings.mailboxes:
-            if only and server.name != only:
-                continue
-            where = f"邮箱“{server.name}”（{server.user}）"
-            try:
-                password = get_password(server)
-                conn = imap.connect(server, password, settings.timeout)
-            except CredentialError as exc:
-                report.problems.append(problem("mail-no-password", file=where, reason=str(exc)))
-                continue
-            except imap.MailboxError as exc:
-                report.problems.append(problem(exc.code, file=where, reason=exc.reason))
-                continue
-            try:
-                job = _Job(server, conn, store, inbox, partial, tz, settings, report, hook)
-                for folder in server.folders:
-                    job.folder(folder, since)
-                report.mailboxes_read.append(server.name)
-            except imap.MailboxError as exc:
-                report.problems.append(problem(exc.code, file=where, reason=exc.reason))
-            except (TimeoutError, OSError, imap.imaplib.IMAP4.abort) as exc:
-                reason = (
-                    "服务器长时间没有响应" if isinstance(exc, TimeoutError) else f"连接中断（{type(exc).__name__}）"
-                )
-                report.problems.append(problem("mail-timeout", file=where, reason=reason + "，下次运行会接着收取"))
-            finally:
-                imap.close(conn)
+            if not only or server.name == only:
+                job = _Job(server, None, store, inbox, partial, tz, settings, report, hook)
+                problem_found = _one_mailbox(job, since)
+                if problem_found is None:
+                    report.mailboxes_read.append(server.name)
+                else:
+                    report.problems.append(problem_found)
     finally:
         store.close()
         _clear(partial)
     return report
+
+
+def _one_mailbox(job: _Job, since: date | None) -> Problem | None:
+    """Log in and fetch every folder of one mailbox; the problem that stopped it, if any."""
+    from . import imap
+    from .credentials import CredentialError, get_password
+
+    server = job.server
+    where = f"邮箱“{server.name}”（{server.user}）"
+    try:
+        job.conn = imap.connect(server, get_password(server), job.settings.timeout)
+    except CredentialError as exc:
+        return problem("mail-no-password", file=where, reason=str(exc))
+    except imap.MailboxError as exc:
+        return problem(exc.code, file=where, reason=exc.reason)
+    try:
+        for folder in server.folders:
+            job.folder(folder, since)
+    except imap.MailboxError as exc:
+        return problem(exc.code, file=where, reason=exc.reason)
+    except (TimeoutError, OSError, imap.imaplib.IMAP4.abort) as exc:
+        reason = "服务器长时间没有响应" if isinstance(exc, TimeoutError) else f"连接中断（{type(exc).__name__}）"
+        return problem("mail-timeout", file=where, reason=reason + "，下次运行会接着收取")
+    except imap.imaplib.IMAP4.error as exc:  # a command the server refused (BAD/NO) mid-session
+        return problem("mail-unreachable", file=where, reason=f"服务器拒绝了读取命令（{imap.short(exc)}）")
+    finally:
+        imap.close(job.conn)
+    return None
 
 
 @dataclass

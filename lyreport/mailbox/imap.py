@@ -6,6 +6,7 @@ Every failure becomes MailboxError with a Chinese message staff can act on (授�
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import imaplib
 import re
@@ -185,12 +186,38 @@ def _envelope(meta: bytes, literal: bytes | None) -> Envelope:
 def _quote(folder: str) -> str:
     if folder.upper() == "INBOX":
         return "INBOX"
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    name = utf7(folder)
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def utf7(name: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3): Chinese folder names such as 报表."""
+    out, pending = [], []
+
+    def flush() -> None:
+        if pending:
+            encoded = base64.b64encode("".join(pending).encode("utf-16-be")).decode().rstrip("=")
+            out.append("&" + encoded.replace("/", ",") + "-")
+            pending.clear()
+
+    for ch in name:
+        if " " <= ch <= "~":
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            pending.append(ch)
+    flush()
+    return "".join(out)
 
 
 def _close(conn: imaplib.IMAP4) -> None:
     with contextlib.suppress(Exception):  # already gone; nothing to tidy for a read-only session
         conn.logout()
+
+
+def short(value: object) -> str:
+    """A server's answer or an error as one short printable line."""
+    return _short(value)
 
 
 def _short(value: object) -> str:

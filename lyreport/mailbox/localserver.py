@@ -199,11 +199,14 @@ class LocalImap:
 
     def append(self, user: str, message: bytes, when: datetime, folder: str = "INBOX") -> None:
         """Store a message with a chosen INTERNALDATE (the server's arrival time)."""
+        from .imap import utf7
+
         conn = self.connect(user)
+        name = folder if folder.upper() == "INBOX" else f'"{utf7(folder)}"'
         try:
             if folder.upper() != "INBOX":
-                conn.create(folder)
-            typ, data = conn.append(folder, "", imaplib.Time2Internaldate(when), message)
+                conn.create(name)  # NO when it exists already: fine
+            typ, data = conn.append(name, "", imaplib.Time2Internaldate(when), message)
             if typ != "OK":
                 raise RuntimeError(f"APPEND failed: {data!r}")
         finally:
@@ -211,9 +214,11 @@ class LocalImap:
 
     def recreate(self, user: str, folder: str) -> None:
         """Delete and recreate a folder's storage so its UIDVALIDITY changes, keeping the messages."""
+        from .imap import utf7
+
         box = self.root / "mail" / user
         if folder.upper() != "INBOX":
-            box = box / f".{folder}"
+            box = box / f".{utf7(folder)}"
         for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
             (box / name).unlink(missing_ok=True)
         for sub in ("cur", "new"):  # Dovecot names files by UID once known; plain names make them new again
