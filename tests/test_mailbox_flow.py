@@ -250,6 +250,12 @@ def test_remind_send_reaches_each_missing_unit(workspace: Path, monkeypatch) -> 
     drafts = sorted((workspace / "outbox" / week.isoformat() / "催报邮件").glob("*.eml"))
     assert len(drafts) == len(owing) and b"X-Unsent: 1" in drafts[0].read_bytes()
 
+    (workspace / "inbox" / f"{names[1]}-扫描件.pdf").write_bytes(files[f"{names[1]}-扫描件.pdf"])
+    again = CliRunner().invoke(main, ["remind", "--workspace", str(workspace)])
+    assert again.exit_code == 0 and f"{names[1]}：" not in again.output
+    drafts = sorted((workspace / "outbox" / week.isoformat() / "催报邮件").glob("*.eml"))
+    assert len(drafts) == len(owing) - 1  # the unit now complete has no draft left to send by mistake
+
 
 def test_remind_asks_before_sending_and_sends_nothing_on_no(workspace: Path) -> None:
     units = bundled("units.json")

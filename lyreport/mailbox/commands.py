@@ -69,15 +69,16 @@ def register(main: click.Group, folder_type: click.ParamType, date_type: click.P
         guard(debug, action)
 
     @main.command("remind", help="为本周仍未报齐的单位各生成一封催报邮件草稿；加 --send 确认后经发信服务器发出。")
+    @click.option("--week", type=date_type, help="报送周（该周内任一日期），默认本周。")
     @click.option("--send", is_flag=True, help="列出名单并确认后，通过配置的发信服务器（[smtp]）发送。")
     @click.option("--yes", is_flag=True, help="发送时不再询问确认（供脚本使用）。")
     @click.option("--workspace", type=folder_type, help="工作目录，默认当前目录。")
     @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
-    def remind_command(send: bool, yes: bool, workspace: Path | None, debug: bool) -> None:
+    def remind_command(week: date | None, send: bool, yes: bool, workspace: Path | None, debug: bool) -> None:
         def action() -> int:
             from .remind import prepare_reminders, send_reminders
 
-            result = prepare_reminders(workspace)
+            result = prepare_reminders(workspace, week)
             if not result.drafts:
                 click.echo("本周各单位均已报齐电子版和盖章扫描件，无需催报。")
                 return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -54,11 +54,13 @@ class RemindResult:
     sent: list[str] = field(default_factory=list)
 
 
-def prepare_reminders(workspace: Path | None = None, *, now: datetime | None = None) -> RemindResult:
-    """Write one draft per unit still owing something this week; nothing is sent."""
+def prepare_reminders(
+    workspace: Path | None = None, week: date | None = None, *, now: datetime | None = None
+) -> RemindResult:
+    """Write one draft per unit still owing something in the week (default: this week); nothing is sent."""
     context, settings = mail_settings(workspace)
     config = context.config  # type: ignore[attr-defined]
-    status = week_status(workspace, now=now)
+    status = week_status(workspace, week, now=now)
     wording = {"subject": DEFAULT_SUBJECT, "body": DEFAULT_BODY, **settings.remind}
     sender = str(settings.smtp.user if settings.smtp else config.mail.get("sender", "") or config.office_email)
     folder = context.workspace.outbox / status.week.isoformat() / "催报邮件"  # type: ignore[attr-defined]
@@ -86,7 +88,16 @@ def prepare_reminders(workspace: Path | None = None, *, now: datetime | None = N
         draft.path = folder / safe_basename(f"{index:02d}-{unit.name}.eml")
         atomic_write_bytes(draft.path, draft.message.as_bytes(policy=DRAFT_POLICY))
         result.drafts.append(draft)
+    _drop_stale(folder, {d.path for d in result.drafts if d.path})
     return result
+
+
+def _drop_stale(folder: Path, current: set[Path]) -> None:
+    """Drafts from an earlier `remind` for units that have since sent their return must not be sent."""
+    if folder.is_dir():
+        for path in folder.glob("*.eml"):
+            if path not in current:
+                path.unlink(missing_ok=True)
 
 
 def send_reminders(workspace: Path | None, result: RemindResult, *, timeout: float | None = None) -> RemindResult:
