@@ -9,11 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-
-from lyreport.cli import main
-from lyreport.mailbox.localserver import LocalImap
-from lyreport.mailbox.service import fetch_mail
-from tests.mailservers import (
+from mailservers import (
     NDRC,
     OFFICE,
     PASSWORDS,
@@ -25,6 +21,10 @@ from tests.mailservers import (
     require_dovecot,
     set_passwords,
 )
+
+from lyreport.cli import main
+from lyreport.mailbox.localserver import LocalImap
+from lyreport.mailbox.service import fetch_mail
 
 TZ = ZoneInfo("Asia/Shanghai")
 SINCE = datetime(2021, 1, 1).date()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from mailservers import NDRC, OFFICE, PASSWORDS, configure, mail, mailbox_config, require_dovecot, set_passwords
 
 from lyreport.api import load_context
 from lyreport.cli import main
@@ -24,7 +25,6 @@ from lyreport.samples import fake_scan, make_filling, set_received, standard_ret
 from lyreport.status import week_status
 from lyreport.weeks import current_deadline
 from lyreport.workspace import bundled, write_directory_workbook
-from tests.mailservers import NDRC, OFFICE, PASSWORDS, configure, mail, mailbox_config, require_dovecot, set_passwords
 
 TZ = ZoneInfo("Asia/Shanghai")
 W = date(2021, 1, 7)
