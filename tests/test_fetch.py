@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -245,3 +249,28 @@ def test_chinese_folders_are_read_and_a_missing_one_is_named(workspace: Path, se
     [missing] = report.problems
     assert missing.code == "mail-folder" and "“不存在”" in missing.message and "folders" in missing.message
     assert sorted(s.subject for s in report.saved) == ["已归入“报表”文件夹", "收件箱中的报表"]
+
+
+def test_killed_fetch_leaves_no_half_file_and_resumes(ws: Path, server: LocalImap) -> None:
+    """A real kill (SIGKILL: no clean-up code runs) right after the second message was written to disk."""
+    for n in range(3):
+        server.append(OFFICE, mail(f"报表{n}", f"<z{n}@unit>", at(7, 9, n), {"a.xlsx": b"y" * 5000}), at(7, 9, n))
+    script = (
+        "import os, signal, sys\n"
+        "from datetime import date\nfrom pathlib import Path\n"
+        "from lyreport.mailbox.service import fetch_mail\n"
+        "seen = []\n"
+        "def hook(stage, path):\n"
+        "    seen.append(stage)\n"
+        "    if seen.count('written') == 2:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "fetch_mail(Path(sys.argv[1]), since=date(2021, 1, 1), hook=hook)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    killed = subprocess.run([sys.executable, "-c", script, str(ws)], env=env, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert [p.name for p in (ws / "history" / "mailbox" / "partial").iterdir()]  # the half message, outside inbox
+    assert len(emls(ws)) == 1 and all(arrival(p) for p in emls(ws))
+    report = fetch_mail(ws, since=SINCE)
+    assert [s.subject for s in report.saved] == ["报表1", "报表2"] and len(emls(ws)) == 3
+    assert not any((ws / "history" / "mailbox" / "partial").iterdir())
