@@ -238,6 +238,12 @@ def test_tls_certificate_is_checked(workspace: Path, tls_server: LocalImap, monk
     report = fetch_mail(workspace, since=SINCE)
     assert report.problems == [] and [s.subject for s in report.saved] == ["加密连接收到的报表"]
 
+    port = tls_server.starttls_port  # the same server through STARTTLS on its plain port
+    configure(workspace, mailbox_config(port, users=(OFFICE,), security="starttls", ca_file=tls_server.cert))
+    tls_server.append(OFFICE, mail("STARTTLS 收到的报表", "<starttls@unit>", at(7, 9, 1)), at(7, 9, 1))
+    report = fetch_mail(workspace, since=SINCE)
+    assert report.problems == [] and [s.subject for s in report.saved] == ["STARTTLS 收到的报表"]
+
 
 def test_chinese_folders_are_read_and_a_missing_one_is_named(workspace: Path, server: LocalImap, monkeypatch) -> None:
     text = mailbox_config(server.port, users=(OFFICE,)) + 'folders = ["INBOX", "报表", "不存在"]\n'

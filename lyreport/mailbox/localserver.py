@@ -81,6 +81,7 @@ class LocalImap:
     root: Path = field(default_factory=lambda: Path())
     tls: bool = False  # IMAPS with a fresh self-signed certificate (self.cert) instead of plain IMAP
     port: int = 0
+    starttls_port: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     host = "127.0.0.1"
@@ -107,7 +108,10 @@ class LocalImap:
         if self.tls:
             self._make_certificate()
             ssl_line = f"ssl = required\nssl_cert = <{self.cert}\nssl_key = <{self.root / 'key.pem'}"
-        ports = {"plain_port": 0, "tls_port": self.port} if self.tls else {"plain_port": self.port, "tls_port": 0}
+        ports = {"plain_port": self.port, "tls_port": 0}
+        if self.tls:  # IMAPS on `port`; the plain port then offers only STARTTLS (ssl = required)
+            self.starttls_port = free_port()
+            ports = {"plain_port": self.starttls_port, "tls_port": self.port}
         conf.write_text(
             _CONFIG.format(root=self.root, uid=uid, gid=gid, user_line=user_line, ssl=ssl_line, **ports),
             encoding="utf-8",
