@@ -280,3 +280,15 @@ def test_killed_fetch_leaves_no_half_file_and_resumes(ws: Path, server: LocalIma
     report = fetch_mail(ws, since=SINCE)
     assert [s.subject for s in report.saved] == ["报表1", "报表2"] and len(emls(ws)) == 3
     assert not any((ws / "history" / "mailbox" / "partial").iterdir())
+
+
+def test_an_earlier_since_reaches_back_to_older_mail(ws: Path, server: LocalImap) -> None:
+    server.append(
+        OFFICE, mail("上个月的报表", "<dec@unit>", at(7, 9) - timedelta(days=30)), at(7, 9) - timedelta(days=30)
+    )
+    server.append(OFFICE, mail("本周报表", "<jan@unit>", at(7, 9)), at(7, 9))
+    assert [s.subject for s in fetch_mail(ws, since=SINCE).saved] == ["本周报表"]
+    assert fetch_mail(ws, since=SINCE).saved == []
+    older = fetch_mail(ws, since=SINCE - timedelta(days=60))
+    assert [s.subject for s in older.saved] == ["上个月的报表"] and older.duplicates == 1
+    assert fetch_mail(ws, since=SINCE).saved == [] and len(emls(ws)) == 2

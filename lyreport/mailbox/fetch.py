@@ -119,7 +119,9 @@ class _Job:
         from . import imap
 
         uidvalidity = imap.examine(self.conn, self.server, folder)
-        last = self.store.last_uid(self.server.name, folder, uidvalidity)
+        last = self.store.last_uid(self.server.name, folder, uidvalidity, since)
+        if last == 0:
+            self.store.start(self.server.name, folder, uidvalidity, since)
         uids = imap.search_new(self.conn, last, since)
         for envelope in imap.envelopes(self.conn, uids):
             self.message(folder, uidvalidity, envelope)

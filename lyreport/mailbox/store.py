@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 DB_NAME = "mailbox.sqlite"
@@ -16,6 +16,7 @@ DB_NAME = "mailbox.sqlite"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS folders (
     mailbox TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL,
+    since TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (mailbox, folder));
 CREATE TABLE IF NOT EXISTS messages (
     key TEXT PRIMARY KEY, path TEXT NOT NULL, internaldate TEXT NOT NULL,
@@ -38,18 +39,34 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def last_uid(self, mailbox: str, folder: str, uidvalidity: int) -> int:
-        """The last UID kept from this folder; 0 when unknown or when UIDVALIDITY changed (re-scan)."""
+    def last_uid(self, mailbox: str, folder: str, uidvalidity: int, since: date | None) -> int:
+        """The last UID looked at in this folder; 0 (re-scan) when unknown, when UIDVALIDITY changed, or
+        when this fetch reaches further back than the earlier ones did (older mail was never looked at)."""
         row = self.conn.execute(
-            "SELECT uidvalidity, last_uid FROM folders WHERE mailbox=? AND folder=?", (mailbox, folder)
+            "SELECT uidvalidity, last_uid, since FROM folders WHERE mailbox=? AND folder=?", (mailbox, folder)
         ).fetchone()
-        return int(row[1]) if row and int(row[0]) == uidvalidity else 0
+        if not row or int(row[0]) != uidvalidity:
+            return 0
+        covered = row[2]  # "" = everything was looked at
+        if covered and (since is None or since.isoformat() < covered):
+            return 0
+        return int(row[1])
+
+    def start(self, mailbox: str, folder: str, uidvalidity: int, since: date | None) -> None:
+        """A scan from the first UID begins: it covers mail from `since` on (all mail when None).
+
+        last_uid restarts at 0 so a scan cut short resumes where it stopped; mail already kept is
+        recognised by Message-ID and costs only its envelope.
+        """
+        self.conn.execute(
+            "INSERT OR REPLACE INTO folders VALUES (?,?,?,0,?)",
+            (mailbox, folder, uidvalidity, since.isoformat() if since else ""),
+        )
 
     def advance(self, mailbox: str, folder: str, uidvalidity: int, uid: int) -> None:
         self.conn.execute(
-            "INSERT INTO folders VALUES (?,?,?,?) ON CONFLICT(mailbox, folder) DO UPDATE SET "
-            "uidvalidity=excluded.uidvalidity, last_uid=excluded.last_uid",
-            (mailbox, folder, uidvalidity, uid),
+            "UPDATE folders SET last_uid=max(last_uid, ?) WHERE mailbox=? AND folder=? AND uidvalidity=?",
+            (uid, mailbox, folder, uidvalidity),
         )
 
     def kept(self, key: str) -> Kept | None:
