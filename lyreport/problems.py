@@ -135,6 +135,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "mail-unsafe-login": (ERROR, "未收取：{reason}"),
     "mail-folder": (ERROR, "未收取：{reason}"),
+    "mail-no-files": (INFO, "邮件“{subject}”没有报表、扫描件或压缩包附件，未存入收件箱"),
     "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),
     "remind-no-email": (WARNING, "单位名录中没有{unit}的电子邮箱，催报邮件草稿未填收件人，请补充名录或电话催报"),
     "remind-send-failed": (ERROR, "发给{unit}的催报邮件未发出：{reason}"),

@@ -292,3 +292,14 @@ def test_an_earlier_since_reaches_back_to_older_mail(ws: Path, server: LocalImap
     older = fetch_mail(ws, since=SINCE - timedelta(days=60))
     assert [s.subject for s in older.saved] == ["上个月的报表"] and older.duplicates == 1
     assert fetch_mail(ws, since=SINCE).saved == [] and len(emls(ws)) == 2
+
+
+def test_mail_without_files_is_listed_not_put_in_the_inbox(ws: Path, server: LocalImap) -> None:
+    server.append(OFFICE, mail("关于召开周例会的通知", "<notice@city>", at(7, 8), {}), at(7, 8))
+    server.append(OFFICE, mail("市体育局报表", "<ret@unit>", at(7, 9)), at(7, 9))
+    report = fetch_mail(ws, since=SINCE)
+    assert [s.subject for s in report.saved] == ["市体育局报表"] and len(emls(ws)) == 1
+    [note] = report.problems
+    assert note.code == "mail-no-files" and "关于召开周例会的通知" in note.message and note.severity == "info"
+    again = fetch_mail(ws, since=SINCE)
+    assert again.problems == [] and again.saved == []  # looked at once, not listed every time

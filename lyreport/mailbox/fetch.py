@@ -148,6 +148,12 @@ class _Job:
         if self._known(key, when):
             self.store.advance(name, folder, uidvalidity, env.uid)
             return
+        if not carries_files(data):  # notices, newsletters, "no change" notes: listed, kept out of the inbox
+            self.report.problems.append(
+                problem("mail-no-files", file=f"邮箱“{name}”/{folder}", subject=_clean(env.subject) or "（无主题）")
+            )
+            self.store.keep(key, "", when, name, folder, uidvalidity, env.uid)
+            return
         target = self._target(key, when)
         self._write(
             target,
@@ -170,7 +176,7 @@ class _Job:
         if kept is None:
             return False
         self.report.duplicates += 1
-        if when < kept.internaldate:
+        if kept.path and when < kept.internaldate:
             sidecar = self.inbox / (kept.path + SIDECAR_SUFFIX)
             with contextlib.suppress(OSError, ValueError):
                 record = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -219,6 +225,21 @@ class _Job:
                 limit=limit,
             )
         )
+
+
+def carries_files(data: bytes) -> bool:
+    """Does the message hold a workbook, scan, zip or e-mail attachment? Unreadable ones count as yes:
+    discover will name what is wrong with them."""
+    from ..intake import mail
+    from ..intake.safety import kind_of
+
+    try:
+        for attachment in mail.attachments(mail.parse(data)):
+            if not attachment.inline_image and kind_of(Path(attachment.name).suffix) is not None:
+                return True
+    except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
+        return True
+    return False
 
 
 def default_since(latest_recorded: date | None, current: datetime, late_days: int) -> date:  # current: its deadline
