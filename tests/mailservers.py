@@ -5,6 +5,7 @@ Dovecot tests skip when it is not installed locally, and fail in CI (CI=true), w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -116,6 +117,8 @@ class SilentServer:
     def close(self) -> None:
         for conn in self.held:
             conn.close()
+        with contextlib.suppress(OSError):  # wakes the thread blocked in accept()
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
 
 
@@ -173,6 +176,8 @@ class NetEaseProxy:
         client.close()
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
 
 

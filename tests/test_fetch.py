@@ -27,7 +27,7 @@ from mailservers import (
 )
 
 from lyreport.cli import main
-from lyreport.mailbox.localserver import LocalImap
+from lyreport.mailbox.localserver import LocalImap, free_port
 from lyreport.mailbox.service import fetch_mail
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -177,10 +177,7 @@ def test_server_that_never_answers_times_out(workspace: Path, monkeypatch) -> No
 
 
 def test_unreachable_server_is_explained(workspace: Path, monkeypatch) -> None:
-    silent = SilentServer()
-    port = silent.port
-    silent.close()  # nothing listens there now
-    configure(workspace, mailbox_config(port, users=(OFFICE,)))
+    configure(workspace, mailbox_config(free_port(), users=(OFFICE,)))  # nothing listens there
     set_passwords(monkeypatch)
     [refused] = fetch_mail(workspace, since=SINCE).problems
     assert refused.code == "mail-unreachable" and "连接被拒绝" in refused.message
