@@ -229,13 +229,22 @@ class _Job:
 
 def carries_files(data: bytes) -> bool:
     """Does the message hold a workbook, scan, zip or e-mail attachment? Unreadable ones count as yes:
-    discover will name what is wrong with them."""
+    discover will name what is wrong with them. Names only: no part is decoded here."""
+    import email
+
     from ..intake import mail
     from ..intake.safety import kind_of
 
     try:
-        for attachment in mail.attachments(mail.parse(data)):
-            if not attachment.inline_image and kind_of(Path(attachment.name).suffix) is not None:
+        message = email.message_from_bytes(data)  # the quick compat32 parser is enough for names and types
+        for count, part in enumerate(message.walk()):
+            if count > mail.MAX_PARTS:
+                return True
+            if part.is_multipart():
+                continue
+            name = mail.attachment_name(part) or ""
+            ext = Path(name).suffix if name else mail.EXT_BY_TYPE.get(part.get_content_type(), "")
+            if kind_of(ext) is not None or mail.EXT_BY_TYPE.get(part.get_content_type()) in (".zip", ".pdf"):
                 return True
     except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
         return True

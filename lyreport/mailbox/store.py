@@ -34,6 +34,10 @@ class Store:
     def __init__(self, folder: Path):
         folder.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(folder / DB_NAME, isolation_level=None, timeout=30)
+        # WAL without a sync per commit: a crash may forget the last few messages kept, and the next
+        # fetch simply writes the same files again under the same names.
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(_SCHEMA)
 
     def close(self) -> None:
