@@ -329,3 +329,14 @@ def test_default_since_is_the_earliest_open_week() -> None:
     assert default_since(date(2020, 12, 24), thursday, 3) == date(2020, 12, 20)  # 12-31 not yet recorded
     assert default_since(date(2020, 12, 31), thursday, 3) == date(2020, 12, 27)
     assert default_since(date(2021, 1, 7), thursday, 3) == date(2020, 12, 27)  # re-fetching a recorded week
+
+
+def test_mailbox_config_mistakes_are_explained(workspace: Path) -> None:
+    configure(
+        workspace, '\n[[mailbox]]\nname = "副中心办公室"\nhost = "imap.163.com"\nuser = "a@163.com"\nsecurity = "ssl"\n'
+    )
+    result = CliRunner().invoke(main, ["fetch", "--workspace", str(workspace)])
+    assert result.exit_code == 2 and "security 只能是 tls、starttls 或 plain" in result.output
+    configure(workspace, "\n")
+    result = CliRunner().invoke(main, ["fetch", "--workspace", str(workspace)])
+    assert result.exit_code == 2 and "还没有填写邮箱" in result.output
