@@ -371,17 +371,23 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
 @click.argument("folder", type=FOLDER, default="lyreport-demo", metavar="[目录]")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def demo_command(folder: Path, debug: bool) -> None:
-    from .demo import build_demo
+    from .demo import build_demo, fetch_demo_mail
 
     def action() -> int:
         ws, week = build_demo(folder)
         click.echo(f"演示工作目录：{ws.resolve()}（报送周 {cn_date(week)}）")
+        fetch_demo_mail(ws, click.echo)  # only when Dovecot is installed
         report = api.run_week(ws, week)
         _print_report(report)
         return 0
 
     _guard(debug, action)
 
+
+# The mailbox commands (fetch, status, remind) live with the mailbox package; they import it lazily.
+from .mailbox.commands import register as _register_mailbox  # noqa: E402
+
+_register_mailbox(main, FOLDER, DATE, _guard)
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_path
+from .atomic import atomic_path, atomic_write_text
+from .intake.mail import SIDECAR_SUFFIX
 from .models import HistoryView, PreviousState, ReturnRow, WeekResult
 
 DB_NAME = "history.sqlite3"
@@ -261,5 +262,7 @@ def restore_inputs(conn: sqlite3.Connection, list_id: str, week: date, inbox: Pa
         shutil.copyfile(archived, target)
         stamp = datetime.fromisoformat(received_at).timestamp()
         os.utime(target, (stamp, stamp))
+        if target.suffix.lower() == ".eml":  # discover reads an e-mail's arrival time from its record, not mtime
+            atomic_write_text(target.with_name(target.name + SIDECAR_SUFFIX), json.dumps({"received_at": received_at}))
         count += 1
     return count

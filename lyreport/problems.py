@@ -191,6 +191,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "本表使用的是 {template_week} 这一周的报表模板，但填报日期 {filled} 属于 {week} 这一周，"
         "按填报日期计入 {week} 这一周（可能沿用了往期表格），请核实",
     ),
+    # --- mailbox: fetch and reminders (mailbox/) ---
+    "mail-no-password": (ERROR, "未收取：{reason}"),
+    "mail-login": (ERROR, "未收取：{reason}"),
+    "mail-unreachable": (ERROR, "未收取：{reason}。请检查网络连接和配置中的服务器地址、端口"),
+    "mail-timeout": (ERROR, "未收取完：{reason}"),
+    "mail-certificate": (
+        ERROR,
+        "未收取：{reason}。可能是网络被代理或劫持、电脑时间不对，或服务器地址写错；请勿关闭证书检查，联系信息技术人员处理",
+    ),
+    "mail-unsafe-login": (ERROR, "未收取：{reason}"),
+    "mail-folder": (ERROR, "未收取：{reason}"),
+    "mail-no-files": (INFO, "邮件“{subject}”没有报表、扫描件或压缩包附件，未存入收件箱"),
+    "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),
+    "remind-no-email": (WARNING, "单位名录中没有{unit}的电子邮箱，催报邮件草稿未填收件人，请补充名录或电话催报"),
+    "remind-send-failed": (ERROR, "发给{unit}的催报邮件未发出：{reason}"),
 }
 
 _FORMATTER = string.Formatter()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import SourceFile
 from ..problems import Problem, problem
+from . import mail
 from .expand_mail import MailExpansion
 from .safety import (
     ARROW,
@@ -96,6 +97,8 @@ class _Discovery(MailExpansion):
             reason = ignore_reason(entry.name, is_dir=is_dir)
             if reason is None and entry.is_symlink() and entry.is_dir():
                 reason = "指向其他位置的文件夹链接，未展开"
+            if reason is None and mail.is_sidecar(Path(entry.path)):
+                continue  # fetch's arrival-time record, read with its .eml below
             if reason:
                 self.add("file-ignored", display, reason=reason)
             elif is_dir:

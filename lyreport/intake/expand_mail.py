@@ -46,10 +46,12 @@ class MailExpansion:
         except mail.MailError as exc:
             self.add("eml-unreadable", item.display, reason=str(exc))
             return self._add_file(item, "foreign")  # still received: the unit it names reported, wrongly
-        return self._expand_message(item, message)
+        # The server's arrival time (recorded by `lyreport fetch`) beats the sender's Date header.
+        arrived = mail.server_received_at(item.path, self.tz) if item.depth == 0 else None
+        return self._expand_message(item, message, arrived)
 
-    def _expand_message(self, item: Item, message: Any) -> bool:
-        sent, zoneless = mail.read_date(message, self.tz)
+    def _expand_message(self, item: Item, message: Any, arrived: datetime | None = None) -> bool:
+        sent, zoneless = (arrived, False) if arrived is not None else mail.read_date(message, self.tz)
         item = self._mail_item(item, sent, zoneless, mail.sender(message), mail.subject(message))
         usable = False
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import re
 import urllib.parse
 from collections.abc import Iterator
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import EmailMessage, Message
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 MAX_PARTS = 2000
+SIDECAR_SUFFIX = ".json"  # `x.eml.json` beside `x.eml`: written by `lyreport fetch` (mailbox/fetch.py)
 
 # Content types that identify an attachment without a name.
 EXT_BY_TYPE = {
@@ -107,6 +110,28 @@ def subject(message: Message) -> str:
         return str(message["Subject"] or "").strip()
     except Exception:
         return " ".join(_raw_text(v) for k, v in message.raw_items() if k.lower() == "subject").strip()
+
+
+# ----------------------------------------------------------------- arrival time recorded by `lyreport fetch`
+def is_sidecar(path: Path) -> bool:
+    """`x.eml.json` next to `x.eml`: fetch's record of the server arrival time, not a return."""
+    name = path.name.lower()
+    return name.endswith(".eml" + SIDECAR_SUFFIX) and path.with_name(path.name[: -len(SIDECAR_SUFFIX)]).is_file()
+
+
+def server_received_at(path: Path, tz: ZoneInfo) -> datetime | None:
+    """The mail server's arrival time (IMAP INTERNALDATE) of a fetched .eml, if fetch recorded one.
+
+    Preferred to the Date header, which the sender's clock writes.
+    """
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    try:
+        if sidecar.stat().st_size > 64 * 1024:
+            return None
+        value = datetime.fromisoformat(json.loads(sidecar.read_text(encoding="utf-8"))["received_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return value.astimezone(tz) if value.tzinfo else None
 
 
 def sender(message: Message) -> str:

@@ -1,0 +1,283 @@
+"""`lyreport fetch`: copy new messages from the office mailboxes into inbox/邮件/<mailbox>/ as .eml.
+
+Read-only (EXAMINE, BODY.PEEK), incremental (UIDVALIDITY + last UID per folder in history/mailbox.sqlite),
+one file per Message-ID across all mailboxes, the server's arrival time (INTERNALDATE) kept in a
+sidecar `<name>.eml.json` that discover prefers to the sender-written Date header. A message is
+written to a temporary file outside the inbox and renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..atomic import atomic_write_bytes
+from ..intake.mail import SIDECAR_SUFFIX
+from ..intake.safety import safe_basename
+from ..problems import Problem, problem
+from .settings import MailSettings, Server
+from .store import Store
+
+MAIL_DIR = "邮件"
+Hook = Callable[[str, Path], None]  # (stage, path): a test can stop a fetch half-way
+
+
+@dataclass
+class Saved:
+    mailbox: str
+    path: Path
+    received_at: datetime
+    subject: str
+
+
+@dataclass
+class FetchReport:
+    saved: list[Saved] = field(default_factory=list)
+    duplicates: int = 0  # already kept (same Message-ID from the other mailbox, or a re-scan)
+    problems: list[Problem] = field(default_factory=list)
+    mailboxes_read: list[str] = field(default_factory=list)
+
+
+def fetch_all(
+    settings: MailSettings,
+    inbox: Path,
+    state_dir: Path,
+    tz: ZoneInfo,
+    since: date | None,
+    *,
+    only: str | None = None,
+    hook: Hook | None = None,
+) -> FetchReport:
+    """Fetch every configured mailbox in turn; one failing mailbox does not stop the others."""
+    report = FetchReport()
+    store = Store(state_dir)
+    partial = state_dir / "partial"
+    _clear(partial)
+    try:
+        for server in settings.mailboxes:
+            if not only or server.name == only:
+                job = _Job(server, None, store, inbox, partial, tz, settings, report, hook)
+                problem_found = _one_mailbox(job, since)
+                if problem_found is None:
+                    report.mailboxes_read.append(server.name)
+                else:
+                    report.problems.append(problem_found)
+    finally:
+        store.close()
+        _clear(partial)
+    return report
+
+
+def _one_mailbox(job: _Job, since: date | None) -> Problem | None:
+    """Log in and fetch every folder of one mailbox; the problem that stopped it, if any."""
+    from . import imap
+    from .credentials import CredentialError, get_password
+
+    server = job.server
+    where = f"邮箱“{server.name}”（{server.user}）"
+    try:
+        job.conn = imap.connect(server, get_password(server), job.settings.timeout)
+    except CredentialError as exc:
+        return problem("mail-no-password", file=where, reason=str(exc))
+    except imap.MailboxError as exc:
+        return problem(exc.code, file=where, reason=exc.reason)
+    try:
+        for folder in server.folders:
+            job.folder(folder, since)
+    except imap.MailboxError as exc:
+        return problem(exc.code, file=where, reason=exc.reason)
+    except (TimeoutError, OSError, imap.imaplib.IMAP4.abort) as exc:
+        reason = "服务器长时间没有响应" if isinstance(exc, TimeoutError) else f"连接中断（{type(exc).__name__}）"
+        return problem("mail-timeout", file=where, reason=reason + "，下次运行会接着收取")
+    except imap.imaplib.IMAP4.error as exc:  # a command the server refused (BAD/NO) mid-session
+        return problem("mail-unreachable", file=where, reason=f"服务器拒绝了读取命令（{imap.short(exc)}）")
+    finally:
+        imap.close(job.conn)
+    return None
+
+
+@dataclass
+class _Job:
+    server: Server
+    conn: object
+    store: Store
+    inbox: Path
+    partial: Path
+    tz: ZoneInfo
+    settings: MailSettings
+    report: FetchReport
+    hook: Hook | None
+
+    def folder(self, folder: str, since: date | None) -> None:
+        from . import imap
+
+        uidvalidity = imap.examine(self.conn, self.server, folder)
+        last = self.store.last_uid(self.server.name, folder, uidvalidity, since)
+        if last == 0:
+            self.store.start(self.server.name, folder, uidvalidity, since)
+        uids = imap.search_new(self.conn, last, since)
+        for envelope in imap.envelopes(self.conn, uids):
+            self.message(folder, uidvalidity, envelope)
+
+    def message(self, folder: str, uidvalidity: int, env: object) -> None:
+        from . import imap
+
+        assert isinstance(env, imap.Envelope)
+        name, when = self.server.name, env.internaldate or datetime.now(self.tz)
+        if env.size > self.settings.max_bytes:
+            self._too_large(env, folder)
+            self.store.advance(name, folder, uidvalidity, env.uid)
+            return
+        key = f"mid:{env.message_id}" if env.message_id else ""
+        if key and self._known(key, when):
+            self.store.advance(name, folder, uidvalidity, env.uid)
+            return
+        data = imap.body(self.conn, env.uid)
+        if len(data) > self.settings.max_bytes:
+            self._too_large(env, folder)
+            self.store.advance(name, folder, uidvalidity, env.uid)
+            return
+        key = key or "sha:" + hashlib.sha256(data).hexdigest()
+        if self._known(key, when):
+            self.store.advance(name, folder, uidvalidity, env.uid)
+            return
+        if not carries_files(data):  # notices, newsletters, "no change" notes: listed, kept out of the inbox
+            self.report.problems.append(
+                problem("mail-no-files", file=f"邮箱“{name}”/{folder}", subject=_clean(env.subject) or "（无主题）")
+            )
+            self.store.keep(key, "", when, name, folder, uidvalidity, env.uid)
+            return
+        target = self._target(key, when)
+        self._write(
+            target,
+            data,
+            {
+                "received_at": when.isoformat(),
+                "mailbox": name,
+                "folder": folder,
+                "uidvalidity": uidvalidity,
+                "uid": env.uid,
+                "message_id": env.message_id,
+            },
+        )
+        self.store.keep(key, target.relative_to(self.inbox).as_posix(), when, name, folder, uidvalidity, env.uid)
+        self.report.saved.append(Saved(name, target, when.astimezone(self.tz), _clean(env.subject)))
+
+    def _known(self, key: str, when: datetime) -> bool:
+        """Already kept; if this copy reached its mailbox earlier, the earlier arrival counts."""
+        kept = self.store.kept(key)
+        if kept is None:
+            return False
+        self.report.duplicates += 1
+        if kept.path and when < kept.internaldate:
+            sidecar = self.inbox / (kept.path + SIDECAR_SUFFIX)
+            with contextlib.suppress(OSError, ValueError):
+                record = json.loads(sidecar.read_text(encoding="utf-8"))
+                record["received_at"] = when.isoformat()
+                atomic_write_bytes(sidecar, _json(record))
+                self.store.earlier(key, when)
+        return True
+
+    def _target(self, key: str, when: datetime) -> Path:
+        """A name fixed by the message itself, so a resumed or repeated fetch writes the same file."""
+        folder = self.inbox / MAIL_DIR / safe_basename(self.server.name)
+        stamp = when.astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
+        return folder / f"{stamp}-{hashlib.sha256(key.encode()).hexdigest()[:10]}.eml"
+
+    def _write(self, target: Path, data: bytes, record: dict) -> None:
+        self.partial.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.partial / target.name
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if self.hook:
+            self.hook("written", tmp)
+        # The arrival time goes first: an .eml never sits in the inbox without it.
+        atomic_write_bytes(target.with_name(target.name + SIDECAR_SUFFIX), _json(record))
+        try:
+            os.replace(tmp, target)
+        except OSError:  # inbox on another drive than history/: copy beside the target, then rename
+            atomic_write_bytes(target, tmp.read_bytes())
+            tmp.unlink(missing_ok=True)
+        if self.hook:
+            self.hook("renamed", target)
+
+    def _too_large(self, env: object, folder: str) -> None:
+        from ..intake.safety import human_size
+
+        size = human_size(getattr(env, "size", 0))
+        limit = human_size(self.settings.max_bytes)
+        self.report.problems.append(
+            problem(
+                "mail-too-large",
+                file=f"邮箱“{self.server.name}”/{folder}",
+                subject=_clean(getattr(env, "subject", "")) or "（无主题）",
+                size=size,
+                limit=limit,
+            )
+        )
+
+
+def carries_files(data: bytes) -> bool:
+    """Does the message hold a workbook, scan, zip or e-mail attachment? Unreadable ones count as yes:
+    discover will name what is wrong with them. Names only: no part is decoded here."""
+    import email
+
+    from ..intake import mail
+    from ..intake.safety import kind_of
+
+    try:
+        message = email.message_from_bytes(data)  # the quick compat32 parser is enough for names and types
+        for count, part in enumerate(message.walk()):
+            if count > mail.MAX_PARTS:
+                return True
+            if part.is_multipart():
+                continue
+            name = mail.attachment_name(part) or ""
+            ext = Path(name).suffix if name else mail.EXT_BY_TYPE.get(part.get_content_type(), "")
+            if kind_of(ext) is not None or mail.EXT_BY_TYPE.get(part.get_content_type()) in (".zip", ".pdf"):
+                return True
+    except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
+        return True
+    return False
+
+
+def default_since(latest_recorded: date | None, current: datetime, late_days: int) -> date:  # current: its deadline
+    """The earliest week still open: the week after the last recorded one (at most the current week).
+
+    Returns for a week arrive after the previous deadline (early ones up to `late_days` before);
+    a day more covers servers that keep INTERNALDATE in another time zone.
+    """
+    week = current.date()
+    if latest_recorded is not None and latest_recorded + timedelta(days=7) < week:
+        week = latest_recorded + timedelta(days=7)
+    return week - timedelta(days=7 + late_days + 1)
+
+
+def _json(record: dict) -> bytes:
+    return json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def _clean(text: str) -> str:
+    from email.header import decode_header, make_header
+
+    with contextlib.suppress(Exception):  # a hostile subject stays as sent
+        text = str(make_header(decode_header(text)))
+    return "".join(ch for ch in text if ch >= " ")[:80]
+
+
+def _clear(folder: Path) -> None:
+    """Left-overs of an interrupted fetch: never in the inbox, removed before and after each fetch."""
+    if folder.is_dir():
+        for path in folder.iterdir():
+            with contextlib.suppress(OSError):
+                path.unlink()

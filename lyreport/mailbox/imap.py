@@ -1,0 +1,238 @@
+"""The IMAP conversation, read-only: connect, log in, IMAP ID, EXAMINE, UID SEARCH/FETCH with BODY.PEEK.
+
+Every failure becomes MailboxError with a Chinese message staff can act on (授权码, IMAP 开关,
+"Unsafe Login", certificates, time-outs). Nothing here stores, flags, moves or deletes mail.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import imaplib
+import re
+import socket
+import ssl
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.parser import BytesHeaderParser
+
+from .. import __version__
+from .settings import Server
+
+imaplib.Commands.setdefault("ID", ("NONAUTH", "AUTH", "SELECTED"))  # RFC 2971; imaplib does not know it
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_INTERNALDATE = re.compile(rb'INTERNALDATE "\s?(\d{1,2}-\w{3}-\d{4} \d\d:\d\d:\d\d [+-]\d{4})"')
+_UID = re.compile(rb"\bUID (\d+)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
+_NEW_RECORD = re.compile(rb"^\d+ \(")
+NETEASE_HINT = (
+    "网易（163/126）邮箱须使用“客户端授权码”而不是网页登录密码：请登录网页邮箱，在“设置 → POP3/SMTP/IMAP”中"
+    "开启 IMAP/SMTP 服务并生成授权码，再运行“lyreport fetch --save-password”保存。"
+)
+
+
+class MailboxError(Exception):
+    """This mailbox cannot be read now; `code` is a problems.CATALOGUE code, the text is Chinese."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+@dataclass
+class Envelope:
+    """What the first, cheap FETCH says of a message."""
+
+    uid: int
+    internaldate: datetime | None
+    size: int
+    message_id: str
+    subject: str
+
+
+def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
+    """Open and log in (TLS unless the config asks otherwise); then identify ourselves (IMAP ID)."""
+    try:
+        if server.security == "tls":
+            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                server.host, server.port, ssl_context=server.tls_context(), timeout=timeout
+            )
+        else:
+            conn = imaplib.IMAP4(server.host, server.port, timeout=timeout)
+            if server.security == "starttls":
+                conn.starttls(server.tls_context())
+    except TimeoutError:
+        raise MailboxError("mail-timeout", f"服务器 {server.host}:{server.port} 在 {timeout:g} 秒内没有响应") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise MailboxError("mail-certificate", f"{server.host} 的安全证书无法验证（{exc.verify_message}）") from None
+    except (ssl.SSLError, imaplib.IMAP4.abort, imaplib.IMAP4.error) as exc:
+        raise MailboxError("mail-unreachable", f"与 {server.host}:{server.port} 的连接异常（{_short(exc)}）") from None
+    except OSError as exc:
+        raise MailboxError("mail-unreachable", f"无法连接 {server.host}:{server.port}（{_os_reason(exc)}）") from None
+    try:
+        conn.login(server.user, password)
+    except TimeoutError:
+        _close(conn)
+        raise MailboxError("mail-timeout", f"服务器 {server.host} 登录时没有响应") from None
+    except imaplib.IMAP4.error as exc:
+        _close(conn)
+        hint = NETEASE_HINT if server.netease else "请检查账号和密码，必要时重新运行“lyreport fetch --save-password”。"
+        raise MailboxError("mail-login", f"账号 {server.user} 登录被拒绝（{_short(exc)}）。{hint}") from None
+    send_id(conn, server)
+    return conn
+
+
+def send_id(conn: imaplib.IMAP4, server: Server) -> None:
+    """RFC 2971 ID: NetEase answers EXAMINE with "Unsafe Login" to clients that do not send it."""
+    if not server.netease and "ID" not in conn.capabilities:
+        return
+    fields = f'("name" "lyreport" "version" "{__version__}" "vendor" "lyreport" "contact" "{server.user}")'
+    # A server without ID support answers BAD; EXAMINE will say if it mattered.
+    with contextlib.suppress(imaplib.IMAP4.error):
+        conn._simple_command("ID", fields)  # noqa: SLF001 - imaplib has no public ID call
+
+
+def examine(conn: imaplib.IMAP4, server: Server, folder: str) -> int:
+    """Open a folder read-only (EXAMINE); its UIDVALIDITY."""
+    typ, data = conn.select(_quote(folder), readonly=True)
+    if typ != "OK":
+        text = _short(data)
+        if "unsafe" in text.lower():
+            raise MailboxError(
+                "mail-unsafe-login",
+                f"服务器拒绝读取文件夹“{folder}”（Unsafe Login）。网易邮箱要求客户端先发送 IMAP ID 标识，"
+                "本程序已发送；如仍出现，请在网页邮箱“设置 → 客户端授权密码”中确认已开启 IMAP 并使用授权码，"
+                "或在网页邮箱的安全提醒中允许本次登录。",
+            )
+        raise MailboxError("mail-folder", f"无法打开文件夹“{folder}”（{text}），请检查配置中的 folders")
+    values = conn.untagged_responses.get("UIDVALIDITY") or [b"0"]
+    return int(values[-1])
+
+
+def search_new(conn: imaplib.IMAP4, after_uid: int, since: date | None) -> list[int]:
+    """UIDs above `after_uid` (and on/after `since`), ascending."""
+    criteria = [f"UID {after_uid + 1}:*"]
+    if since is not None:
+        criteria += ["SINCE", f"{since.day}-{_MONTHS[since.month - 1]}-{since.year}"]
+    typ, data = conn.uid("SEARCH", *criteria)
+    if typ != "OK":
+        raise MailboxError("mail-unreachable", f"服务器拒绝了搜索命令（{_short(data)}）")
+    uids = sorted({int(x) for chunk in data if chunk for x in chunk.split()})
+    return [u for u in uids if u > after_uid]  # "n:*" always includes the highest UID
+
+
+def envelopes(conn: imaplib.IMAP4, uids: list[int]) -> list[Envelope]:
+    """INTERNALDATE, size and Message-ID of each UID, without downloading (or marking) the bodies."""
+    found: list[Envelope] = []
+    for start in range(0, len(uids), 200):
+        chunk = ",".join(str(u) for u in uids[start : start + 200])
+        typ, data = conn.uid(
+            "FETCH", chunk, "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT)])"
+        )
+        if typ != "OK":
+            raise MailboxError("mail-unreachable", f"服务器拒绝了读取命令（{_short(data)}）")
+        found += [_envelope(meta, literal) for meta, literal in _records(data)]
+    return sorted((e for e in found if e.uid), key=lambda e: e.uid)
+
+
+def body(conn: imaplib.IMAP4, uid: int) -> bytes:
+    """The whole message as stored (BODY.PEEK[] leaves it unread)."""
+    typ, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
+    records = _records(data) if typ == "OK" else []
+    if not records or records[0][1] is None:
+        raise MailboxError("mail-unreachable", f"服务器没有返回第 {uid} 封邮件的内容")
+    return records[0][1]
+
+
+def close(conn: imaplib.IMAP4) -> None:
+    _close(conn)
+
+
+def _records(data: list) -> list[tuple[bytes, bytes | None]]:
+    """imaplib's FETCH answer as (metadata, literal) per message; UID may follow the literal."""
+    records: list[list] = []
+    for item in data:
+        if isinstance(item, tuple):
+            records.append([item[0], item[1]])
+        elif isinstance(item, bytes) and records and not _NEW_RECORD.match(item):
+            records[-1][0] += b" " + item
+        elif isinstance(item, bytes):
+            records.append([item, None])
+    return [(meta, literal) for meta, literal in records]
+
+
+def _envelope(meta: bytes, literal: bytes | None) -> Envelope:
+    uid = _UID.search(meta)
+    size = _SIZE.search(meta)
+    when = _INTERNALDATE.search(meta)
+    moment = None
+    if when:
+        try:
+            moment = datetime.strptime(when.group(1).decode(), "%d-%b-%Y %H:%M:%S %z")
+        except ValueError:
+            moment = None
+    headers = BytesHeaderParser().parsebytes(literal or b"")
+    message_id = str(headers.get("Message-ID", "") or "").strip()
+    return Envelope(
+        int(uid.group(1)) if uid else 0,
+        moment,
+        int(size.group(1)) if size else 0,
+        message_id,
+        str(headers.get("Subject", "") or ""),
+    )
+
+
+def _quote(folder: str) -> str:
+    if folder.upper() == "INBOX":
+        return "INBOX"
+    name = utf7(folder)
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def utf7(name: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3): Chinese folder names such as 报表."""
+    out, pending = [], []
+
+    def flush() -> None:
+        if pending:
+            encoded = base64.b64encode("".join(pending).encode("utf-16-be")).decode().rstrip("=")
+            out.append("&" + encoded.replace("/", ",") + "-")
+            pending.clear()
+
+    for ch in name:
+        if " " <= ch <= "~":
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            pending.append(ch)
+    flush()
+    return "".join(out)
+
+
+def _close(conn: imaplib.IMAP4) -> None:
+    with contextlib.suppress(Exception):  # already gone; nothing to tidy for a read-only session
+        conn.logout()
+
+
+def short(value: object) -> str:
+    """A server's answer or an error as one short printable line."""
+    return _short(value)
+
+
+def _short(value: object) -> str:
+    if isinstance(value, list):
+        value = b" ".join(v if isinstance(v, bytes) else str(v).encode() for v in value)
+    if isinstance(value, BaseException):
+        value = str(value)
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    text = re.sub(r"^b'|'$", "", text.strip())
+    return re.sub(r"[\x00-\x1f]", " ", text)[:160] or "无详细信息"
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "连接被拒绝，请检查服务器地址和端口"
+    if isinstance(exc, socket.gaierror):
+        return "找不到该服务器，请检查网络连接和服务器地址"
+    return exc.strerror or type(exc).__name__

@@ -1,0 +1,111 @@
+"""The [fetch], [[mailbox]], [smtp] and [remind] sections of 配置.toml (passwords never live there)."""
+
+from __future__ import annotations
+
+import re
+import ssl
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..config import ConfigError
+
+SECURITY = ("tls", "starttls", "plain")
+DEFAULT_PORTS = {
+    "imap": {"tls": 993, "starttls": 143, "plain": 143},
+    "smtp": {"tls": 465, "starttls": 587, "plain": 25},
+}
+
+
+@dataclass
+class Server:
+    """One IMAP mailbox or the SMTP server: where and as whom; the password comes from credentials.py."""
+
+    name: str
+    host: str
+    user: str
+    port: int
+    security: str = "tls"
+    folders: list[str] = field(default_factory=lambda: ["INBOX"])
+    password_env: str = ""  # environment variable holding the password / 授权码
+    ca_file: str = ""  # extra trusted certificate (an in-house server's own CA); checks stay on
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificates are always verified: against the system's store, plus ca_file when configured."""
+        return ssl.create_default_context(cafile=self.ca_file or None)
+
+    @property
+    def netease(self) -> bool:
+        """163/126/yeah.net: authorisation code instead of the web password, IMAP ID before SELECT."""
+        netease = r"(^|[.@])(163|126|yeah)\.(com|net)$"
+        return bool(re.search(netease, self.host.lower()) or re.search(netease, self.user.lower()))
+
+
+@dataclass
+class MailSettings:
+    mailboxes: list[Server]
+    smtp: Server | None
+    since: date | None  # None: the earliest week still open
+    max_bytes: int
+    timeout: float
+    remind: dict[str, Any]
+
+
+def load_mail_settings(config_path: Path) -> MailSettings:
+    """Read the mail sections of the workspace config; ConfigError (Chinese) when they are wrong."""
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise ConfigError(f"配置文件 {config_path} 无法读取或格式有误，请先运行 lyreport check 查看。") from None
+    fetch = raw.get("fetch", {})
+    try:
+        since_text = str(fetch.get("since", "") or "").strip()
+        since = date.fromisoformat(since_text) if since_text else None
+    except ValueError:
+        raise ConfigError(f'[fetch] since 应写成 "2021-01-01" 这样的日期，现为“{fetch.get("since")}”') from None
+    boxes = raw.get("mailbox", [])
+    if not isinstance(boxes, list):
+        raise ConfigError("邮箱应写成 [[mailbox]] 段（两个方括号），每个邮箱一段")
+    mailboxes = [_server(box, "imap", n) for n, box in enumerate(boxes, start=1)]
+    names = [m.name for m in mailboxes]
+    if len(set(names)) != len(names):
+        raise ConfigError("[[mailbox]] 的 name 不能重复（收到的邮件按 name 分文件夹保存）")
+    smtp_raw = raw.get("smtp", {})
+    smtp = _server(smtp_raw, "smtp", 0) if smtp_raw.get("host") else None
+    return MailSettings(
+        mailboxes=mailboxes,
+        smtp=smtp,
+        since=since,
+        max_bytes=int(float(fetch.get("max_mb", 50)) * 1024 * 1024),
+        timeout=float(fetch.get("timeout", 30)),
+        remind=dict(raw.get("remind", {})),
+    )
+
+
+def _server(raw: dict[str, Any], kind: str, index: int) -> Server:
+    where = f"第 {index} 个 [[mailbox]]" if kind == "imap" else "[smtp]"
+    host, user = str(raw.get("host", "")).strip(), str(raw.get("user", "")).strip()
+    if not host or not user:
+        raise ConfigError(f"{where} 须填写 host（服务器地址）和 user（邮箱账号）")
+    security = str(raw.get("security", "tls")).strip().lower()
+    if security not in SECURITY:
+        raise ConfigError(f"{where} 的 security 只能是 tls、starttls 或 plain，现为“{security}”")
+    port = raw.get("port") or DEFAULT_PORTS[kind][security]
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"{where} 的 port 应为端口号数字，现为“{port}”")
+    folders = raw.get("folders", ["INBOX"])
+    if isinstance(folders, str):
+        folders = [folders]
+    default_env = f"LYREPORT_MAIL_PASSWORD_{index}" if kind == "imap" else "LYREPORT_SMTP_PASSWORD"
+    return Server(
+        name=str(raw.get("name", "") or user).strip(),
+        host=host,
+        user=user,
+        port=port,
+        security=security,
+        folders=[str(f) for f in folders] or ["INBOX"],
+        password_env=str(raw.get("password_env", "") or default_env),
+        ca_file=str(raw.get("ca_file", "") or ""),
+    )

@@ -1,0 +1,302 @@
+"""`lyreport fetch` against a real Dovecot: read-only, incremental, de-duplicated, interruptible, bounded."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from mailservers import (
+    NDRC,
+    OFFICE,
+    PASSWORDS,
+    NetEaseProxy,
+    SilentServer,
+    configure,
+    mail,
+    mailbox_config,
+    require_dovecot,
+    set_passwords,
+)
+
+from lyreport.cli import main
+from lyreport.mailbox.localserver import LocalImap, free_port
+from lyreport.mailbox.service import fetch_mail
+
+TZ = ZoneInfo("Asia/Shanghai")
+SINCE = datetime(2021, 1, 1).date()
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2021, 1, day, hour, minute, tzinfo=TZ)
+
+
+@pytest.fixture
+def server():
+    require_dovecot()
+    with LocalImap(dict(PASSWORDS)) as imap:
+        yield imap
+
+
+@pytest.fixture
+def ws(workspace: Path, server: LocalImap, monkeypatch) -> Path:
+    configure(workspace, mailbox_config(server.port))
+    set_passwords(monkeypatch)
+    return workspace
+
+
+def emls(ws: Path) -> list[Path]:
+    return sorted((ws / "inbox").rglob("*.eml"))
+
+
+def arrival(path: Path) -> datetime:
+    return datetime.fromisoformat(json.loads(path.with_name(path.name + ".json").read_text("utf-8"))["received_at"])
+
+
+def test_fetch_is_incremental_read_only_and_keeps_server_arrival_time(ws: Path, server: LocalImap) -> None:
+    server.append(OFFICE, mail("市发改委报表", "<a@unit>", at(7, 9)), at(7, 9, 5))
+    server.append(OFFICE, mail("市教育局报表", "<b@unit>", at(7, 11, 50)), at(7, 12, 30))  # sender's clock is slow
+    first = fetch_mail(ws, since=SINCE)
+    assert [p.code for p in first.problems] == []
+    assert len(first.saved) == 2 and first.mailboxes_read == ["副中心办公室", "市发改委"]
+    files = emls(ws)
+    assert [f.parent.relative_to(ws / "inbox").as_posix() for f in files] == ["邮件/副中心办公室"] * 2
+    assert sorted(arrival(f) for f in files) == [at(7, 9, 5), at(7, 12, 30)]
+    assert files[1].read_bytes().replace(b"\r\n", b"\n").endswith(b"\n") and b"<b@unit>" in files[1].read_bytes()
+
+    server.append(OFFICE, mail("市林业局报表", "<c@unit>", at(7, 10)), at(7, 10, 1))
+    second = fetch_mail(ws, since=SINCE)
+    assert [s.subject for s in second.saved] == ["市林业局报表"] and second.duplicates == 0
+    assert len(emls(ws)) == 3
+    assert fetch_mail(ws, since=SINCE).saved == []
+
+    conn = server.connect(OFFICE)  # nothing was marked read, moved or deleted on the server
+    conn.select("INBOX", readonly=True)
+    typ, data = conn.fetch("1:*", "(FLAGS)")
+    conn.logout()
+    assert len(data) == 3 and all(b"\\Seen" not in line for line in data)
+
+
+def test_since_skips_old_mail(ws: Path, server: LocalImap) -> None:
+    server.append(
+        OFFICE, mail("去年的报表", "<old@unit>", at(7, 9) - timedelta(days=400)), at(7, 9) - timedelta(days=400)
+    )
+    server.append(OFFICE, mail("本周报表", "<new@unit>", at(7, 9)), at(7, 9))
+    assert [s.subject for s in fetch_mail(ws, since=SINCE).saved] == ["本周报表"]
+
+
+def test_same_message_in_both_mailboxes_is_one_return_with_earliest_arrival(ws: Path, server: LocalImap) -> None:
+    both = mail("市发改委报表（同时报送两个邮箱）", "<same@unit>", at(7, 11))
+    server.append(OFFICE, both, at(7, 11, 2))
+    server.append(NDRC, both, at(7, 11, 1))
+    report = fetch_mail(ws, since=SINCE)
+    assert len(report.saved) == 1 and report.duplicates == 1
+    [only] = emls(ws)
+    assert arrival(only) == at(7, 11, 1)  # the earlier of the two servers' arrival times
+
+
+def test_uidvalidity_change_rescans_without_duplicating(ws: Path, server: LocalImap) -> None:
+    for n in range(3):
+        server.append(OFFICE, mail(f"报表{n}", f"<m{n}@unit>", at(7, 9, n)), at(7, 9, n))
+    server.append(OFFICE, mail("无 Message-ID 的邮件", None, at(7, 9, 9)), at(7, 9, 9))
+    assert len(fetch_mail(ws, since=SINCE).saved) == 4
+    server.recreate(OFFICE, "INBOX")
+    server.append(OFFICE, mail("之后的新邮件", "<m9@unit>", at(7, 10)), at(7, 10))
+    report = fetch_mail(ws, since=SINCE)
+    assert [s.subject for s in report.saved] == ["之后的新邮件"] and report.duplicates == 4
+    assert len(emls(ws)) == 5
+
+
+class Crash(BaseException):
+    """Stands for a kill mid-fetch (not an Exception, so nothing inside fetch may swallow it)."""
+
+
+def test_interrupted_fetch_leaves_no_half_file_and_resumes(ws: Path, server: LocalImap) -> None:
+    for n in range(3):
+        server.append(OFFICE, mail(f"报表{n}", f"<k{n}@unit>", at(7, 9, n), {"a.xlsx": b"x" * 5000}), at(7, 9, n))
+    calls = []
+
+    def crash_on_second(stage: str, path: Path) -> None:
+        calls.append(stage)
+        if stage == "written" and calls.count("written") == 2:
+            assert path.stat().st_size > 5000 and not path.is_relative_to(ws / "inbox")
+            raise Crash
+
+    with pytest.raises(Crash):
+        fetch_mail(ws, since=SINCE, hook=crash_on_second)
+    inbox_files = sorted(p.name for p in (ws / "inbox").rglob("*") if p.is_file())
+    assert len(inbox_files) == 2 and inbox_files[0] + ".json" == inbox_files[1]  # one whole mail + its record
+    assert not any((ws / "history" / "mailbox" / "partial").glob("*"))
+    report = fetch_mail(ws, since=SINCE)
+    assert [s.subject for s in report.saved] == ["报表1", "报表2"]
+    assert len(emls(ws)) == 3
+
+
+def test_wrong_password_is_explained_and_other_mailbox_still_fetched(ws: Path, server: LocalImap, monkeypatch) -> None:
+    set_passwords(monkeypatch, {OFFICE: "web-password", NDRC: PASSWORDS[NDRC]})
+    server.append(NDRC, mail("市发改委报表", "<n@unit>", at(7, 9)), at(7, 9))
+    result = CliRunner().invoke(main, ["fetch", "--workspace", str(ws), "--since", "2021-01-01"])
+    assert result.exit_code == 1, result.output
+    assert "登录被拒绝" in result.output and "授权码" in result.output and "IMAP" in result.output
+    assert "web-password" not in result.output and PASSWORDS[NDRC] not in result.output
+    assert "新收邮件 1 封" in result.output and len(emls(ws)) == 1
+    config = (ws / "templates" / "配置.toml").read_text("utf-8")
+    assert PASSWORDS[NDRC] not in config and not any(
+        PASSWORDS[NDRC].encode() in p.read_bytes() for p in (ws / "history").rglob("*") if p.is_file()
+    )
+
+
+def test_missing_password_tells_how_to_save_it(ws: Path, monkeypatch) -> None:
+    monkeypatch.delenv("LYREPORT_MAIL_PASSWORD_1")
+    monkeypatch.setattr("lyreport.mailbox.credentials.SERVICE", "lyreport-test-nothing-stored")
+    report = fetch_mail(ws, since=SINCE)
+    [missing] = [p for p in report.problems if p.code == "mail-no-password"]
+    assert "--save-password" in missing.message and "LYREPORT_MAIL_PASSWORD_1" in missing.message
+    assert report.mailboxes_read == ["市发改委"]
+
+
+def test_server_that_never_answers_times_out(workspace: Path, monkeypatch) -> None:
+    silent = SilentServer()
+    try:
+        configure(workspace, mailbox_config(silent.port, timeout=1, users=(OFFICE,)))
+        set_passwords(monkeypatch)
+        started = datetime.now(UTC)
+        report = fetch_mail(workspace, since=SINCE)
+        assert (datetime.now(UTC) - started).total_seconds() < 10
+    finally:
+        silent.close()
+    [timeout] = report.problems
+    assert timeout.code == "mail-timeout" and "没有响应" in timeout.message and "1 秒" in timeout.message
+
+
+def test_unreachable_server_is_explained(workspace: Path, monkeypatch) -> None:
+    configure(workspace, mailbox_config(free_port(), users=(OFFICE,)))  # nothing listens there
+    set_passwords(monkeypatch)
+    [refused] = fetch_mail(workspace, since=SINCE).problems
+    assert refused.code == "mail-unreachable" and "连接被拒绝" in refused.message
+
+
+def test_netease_id_command_is_sent_before_examine(ws: Path, server: LocalImap) -> None:
+    proxy = NetEaseProxy(server.port)
+    try:
+        configure(ws, mailbox_config(proxy.port, users=(OFFICE,)))
+        server.append(OFFICE, mail("市发改委报表", "<id@unit>", at(7, 9)), at(7, 9))
+        report = fetch_mail(ws, since=SINCE)
+    finally:
+        proxy.close()
+    assert report.problems == [] and len(report.saved) == 1
+    assert proxy.id_seen == 1 and proxy.refused == 0
+
+
+def test_unsafe_login_is_explained_in_chinese(ws: Path, server: LocalImap) -> None:
+    proxy = NetEaseProxy(server.port, always_refuse=True)
+    try:
+        configure(ws, mailbox_config(proxy.port, users=(OFFICE,)))
+        [refused] = fetch_mail(ws, since=SINCE).problems
+    finally:
+        proxy.close()
+    assert refused.code == "mail-unsafe-login"
+    assert "Unsafe Login" in refused.message and "IMAP ID" in refused.message and "授权码" in refused.message
+
+
+def test_too_large_message_is_listed_not_downloaded(workspace: Path, server: LocalImap, monkeypatch) -> None:
+    configure(workspace, mailbox_config(server.port, max_mb=0.05, users=(OFFICE,)))
+    set_passwords(monkeypatch)
+    server.append(OFFICE, mail("超大附件", "<big@unit>", at(7, 9), {"scan.pdf": b"%PDF" + b"0" * 100_000}), at(7, 9))
+    server.append(OFFICE, mail("正常报表", "<small@unit>", at(7, 9, 1)), at(7, 9, 1))
+    report = fetch_mail(workspace, since=SINCE)
+    assert [s.subject for s in report.saved] == ["正常报表"]
+    [big] = report.problems
+    assert big.code == "mail-too-large" and "超大附件" in big.message and "未下载" in big.message
+
+
+@pytest.fixture
+def tls_server():
+    require_dovecot()
+    with LocalImap(dict(PASSWORDS), tls=True) as imap:
+        yield imap
+
+
+def test_tls_certificate_is_checked(workspace: Path, tls_server: LocalImap, monkeypatch) -> None:
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls"))
+    set_passwords(monkeypatch)
+    [untrusted] = fetch_mail(workspace, since=SINCE).problems
+    assert untrusted.code == "mail-certificate" and "安全证书无法验证" in untrusted.message
+
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls", ca_file=tls_server.cert))
+    tls_server.append(OFFICE, mail("加密连接收到的报表", "<tls@unit>", at(7, 9)), at(7, 9))
+    report = fetch_mail(workspace, since=SINCE)
+    assert report.problems == [] and [s.subject for s in report.saved] == ["加密连接收到的报表"]
+
+    port = tls_server.starttls_port  # the same server through STARTTLS on its plain port
+    configure(workspace, mailbox_config(port, users=(OFFICE,), security="starttls", ca_file=tls_server.cert))
+    tls_server.append(OFFICE, mail("STARTTLS 收到的报表", "<starttls@unit>", at(7, 9, 1)), at(7, 9, 1))
+    report = fetch_mail(workspace, since=SINCE)
+    assert report.problems == [] and [s.subject for s in report.saved] == ["STARTTLS 收到的报表"]
+
+
+def test_chinese_folders_are_read_and_a_missing_one_is_named(workspace: Path, server: LocalImap, monkeypatch) -> None:
+    text = mailbox_config(server.port, users=(OFFICE,)) + 'folders = ["INBOX", "报表", "不存在"]\n'
+    configure(workspace, text)
+    set_passwords(monkeypatch)
+    server.append(OFFICE, mail("收件箱中的报表", "<f1@unit>", at(7, 9)), at(7, 9))
+    server.append(OFFICE, mail("已归入“报表”文件夹", "<f2@unit>", at(7, 9, 5)), at(7, 9, 5), folder="报表")
+    report = fetch_mail(workspace, since=SINCE)
+    [missing] = report.problems
+    assert missing.code == "mail-folder" and "“不存在”" in missing.message and "folders" in missing.message
+    assert sorted(s.subject for s in report.saved) == ["已归入“报表”文件夹", "收件箱中的报表"]
+
+
+def test_killed_fetch_leaves_no_half_file_and_resumes(ws: Path, server: LocalImap) -> None:
+    """A real kill (SIGKILL: no clean-up code runs) right after the second message was written to disk."""
+    for n in range(3):
+        server.append(OFFICE, mail(f"报表{n}", f"<z{n}@unit>", at(7, 9, n), {"a.xlsx": b"y" * 5000}), at(7, 9, n))
+    script = (
+        "import os, signal, sys\n"
+        "from datetime import date\nfrom pathlib import Path\n"
+        "from lyreport.mailbox.service import fetch_mail\n"
+        "seen = []\n"
+        "def hook(stage, path):\n"
+        "    seen.append(stage)\n"
+        "    if seen.count('written') == 2:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "fetch_mail(Path(sys.argv[1]), since=date(2021, 1, 1), hook=hook)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    killed = subprocess.run([sys.executable, "-c", script, str(ws)], env=env, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert [p.name for p in (ws / "history" / "mailbox" / "partial").iterdir()]  # the half message, outside inbox
+    assert len(emls(ws)) == 1 and all(arrival(p) for p in emls(ws))
+    report = fetch_mail(ws, since=SINCE)
+    assert [s.subject for s in report.saved] == ["报表1", "报表2"] and len(emls(ws)) == 3
+    assert not any((ws / "history" / "mailbox" / "partial").iterdir())
+
+
+def test_an_earlier_since_reaches_back_to_older_mail(ws: Path, server: LocalImap) -> None:
+    server.append(
+        OFFICE, mail("上个月的报表", "<dec@unit>", at(7, 9) - timedelta(days=30)), at(7, 9) - timedelta(days=30)
+    )
+    server.append(OFFICE, mail("本周报表", "<jan@unit>", at(7, 9)), at(7, 9))
+    assert [s.subject for s in fetch_mail(ws, since=SINCE).saved] == ["本周报表"]
+    assert fetch_mail(ws, since=SINCE).saved == []
+    older = fetch_mail(ws, since=SINCE - timedelta(days=60))
+    assert [s.subject for s in older.saved] == ["上个月的报表"] and older.duplicates == 1
+    assert fetch_mail(ws, since=SINCE).saved == [] and len(emls(ws)) == 2
+
+
+def test_mail_without_files_is_listed_not_put_in_the_inbox(ws: Path, server: LocalImap) -> None:
+    server.append(OFFICE, mail("关于召开周例会的通知", "<notice@city>", at(7, 8), {}), at(7, 8))
+    server.append(OFFICE, mail("市体育局报表", "<ret@unit>", at(7, 9)), at(7, 9))
+    report = fetch_mail(ws, since=SINCE)
+    assert [s.subject for s in report.saved] == ["市体育局报表"] and len(emls(ws)) == 1
+    [note] = report.problems
+    assert note.code == "mail-no-files" and "关于召开周例会的通知" in note.message and note.severity == "info"
+    again = fetch_mail(ws, since=SINCE)
+    assert again.problems == [] and again.saved == []  # looked at once, not listed every time
