@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import tempfile
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,10 @@ from typing import Any
 
 from .atomic import remove_stale_temps
 from .config import Config, ConfigError, Workspace, find_workspace, load_config
+from .faults import fault_point, os_message, sqlite_message
 from .history import (
+    DB_NAME,
+    ArchiveError,
     archive_inputs,
     history_view,
     latest_week,
@@ -26,16 +30,19 @@ from .history import (
 )
 from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
+from .lock import WorkspaceBusy, workspace_lock
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
 from .problems import Problem, has_errors, problem
+from .recovery import HistoryLost, check_history, clean_temp, workspace_temp
 from .render.ledger import ledger_filename as LEDGER_NAME
 from .render.ledger import write_ledger
 from .render.notices import render_mail, render_reminders
 from .render.summary import render_summary
 from .render.summary_json import write_summary_json
 from .render.templates import write_templates
+from .staging import carry_over, marker, new_staging, repair, switch_in, unfinished_weeks
 from .weeks import current_deadline, deadline_for
 
 
@@ -163,28 +170,67 @@ def run_week(
             f"报送周 {deadline.date().isoformat()} 尚未到来（本周截止日为 {coming.date().isoformat()}），请检查 --week。"
         )
     outbox = outbox or ws.outbox
-    conn = open_history(ws.history)
+    with holding(ws):
+        _start_checks(context, outbox, deadline.date())
+        conn = open_history(ws.history)
+        try:
+            with workspace_temp(ws, "run") as tmp:
+                source = inbox or ws.inbox
+                if rebuild:
+                    source = tmp / "inbox"
+                    source.mkdir()
+                    if restore_inputs(conn, ws_archive(context), context.master.list_id, deadline.date(), source) == 0:
+                        raise LyreportError(f"历史记录中没有 {deadline.date().isoformat()} 这一周的原始文件，无法重建。")
+                if not source.is_dir():
+                    raise LyreportError(f"收件箱文件夹不存在：{source}")
+                work = tmp / "work"
+                work.mkdir()
+
+                def reading(done: int, total: int) -> None:
+                    fault_point("reading")  # reader workers are alive here
+                    if progress:
+                        progress(done, total)
+
+                intake = run_intake(
+                    source, work, context.master, context.directory, context.config, workers=workers, progress=reading
+                )
+                intake.problems = context.notes + intake.problems
+                if not intake.files and not intake.problems:
+                    intake.problems.append(problem("inbox-empty", file=str(source)))
+                return _record_and_render(context, conn, intake, deadline, source, outbox)
+        finally:
+            conn.close()
+
+
+@contextlib.contextmanager
+def holding(ws: Workspace) -> Iterator[None]:
+    """The workspace lock, with every disk/database fault turned into a Chinese message naming the path."""
     try:
-        with tempfile.TemporaryDirectory(prefix="lyreport-") as tmp:
-            source = inbox or ws.inbox
-            if rebuild:
-                source = Path(tmp) / "inbox"
-                source.mkdir()
-                if restore_inputs(conn, context.master.list_id, deadline.date(), source) == 0:
-                    raise LyreportError(f"历史记录中没有 {deadline.date().isoformat()} 这一周的原始文件，无法重建。")
-            if not source.is_dir():
-                raise LyreportError(f"收件箱文件夹不存在：{source}")
-            work = Path(tmp) / "work"
-            work.mkdir()
-            intake = run_intake(
-                source, work, context.master, context.directory, context.config, workers=workers, progress=progress
-            )
-            intake.problems = context.notes + intake.problems
-            if not intake.files and not intake.problems:
-                intake.problems.append(problem("inbox-empty", file=str(source)))
-            return _record_and_render(context, conn, intake, deadline, source, outbox)
-    finally:
-        conn.close()
+        with workspace_lock(ws.root):
+            fault_point("locked")
+            yield
+    except WorkspaceBusy as exc:
+        raise LyreportError(str(exc)) from None
+    except (HistoryLost, ArchiveError) as exc:
+        raise LyreportError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise LyreportError(sqlite_message(exc, ws.history / DB_NAME)) from None
+    except OSError as exc:
+        raise LyreportError(os_message(exc, ws.root)) from None
+
+
+def _start_checks(context: Context, outbox: Path, week: date) -> None:
+    """Under the lock: refuse a lost history; clean what killed runs left; note unfinished outputs."""
+    ws = context.workspace
+    check_history(ws, outbox)
+    clean_temp(ws)
+    remove_stale_temps(outbox, 0)  # we hold the lock: no other run is writing there
+    remove_stale_temps(ws_archive(context), 0)
+    base = _output_paths(context, outbox, week).ledger.parent
+    repair(base)
+    for other in unfinished_weeks(base):
+        if other != week.isoformat():
+            context.notes.append(problem("outputs-unfinished", week=other))
 
 
 def _record_and_render(
@@ -192,33 +238,52 @@ def _record_and_render(
 ) -> RunReport:
     """Merge, then write history and outputs so that a crash leaves the previous state intact."""
     list_id, week = context.master.list_id, deadline.date()
-    previous = previous_state(conn, list_id, week)
-    result = merge_week(context.master, intake, deadline, context.config, previous, _period(context, conn, deadline))
-    if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
-        raise LyreportError(
-            f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
-            "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
-        )
     outputs = _output_paths(context, outbox, week)
-    archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
-    remove_stale_temps(outbox)
-    staging = Path(tempfile.mkdtemp(prefix=".~staging-", dir=_ensure(outbox)))
+    staging = new_staging(outbox)
     try:
+        # Everything the week depends on (period, previous weeks) is read inside the write transaction.
         conn.execute("BEGIN IMMEDIATE")
         try:
+            previous = previous_state(conn, list_id, week)
+            result = merge_week(
+                context.master, intake, deadline, context.config, previous, _period(context, conn, deadline)
+            )
+            if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
+                raise LyreportError(
+                    f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
+                    "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
+                )
+            archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
+            fault_point("archived")
             staged, summary = _render_all(context, conn, result, outputs, staging, archive)
             _check_writable(staged)
+            outputs.ledger.parent.mkdir(parents=True, exist_ok=True)
+            marker(outputs.ledger.parent, week.isoformat()).write_bytes(b"")
+            fault_point("before-commit")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
+            marker(outputs.ledger.parent, week.isoformat()).unlink(missing_ok=True)
             raise
-        outputs.folder.mkdir(parents=True, exist_ok=True)
-        for final, tmp in staged.items():
-            final.parent.mkdir(parents=True, exist_ok=True)
-            tmp.replace(final)
+        fault_point("committed")
+        _switch(outputs, staging, staged)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RunReport(result, outputs, summary)
+
+
+def _switch(outputs: RunOutputs, staging: Path, staged: dict[Path, Path]) -> None:
+    """The recorded week's outputs go in with one rename; a failure here says the week needs a re-run."""
+    week = outputs.folder.name
+    try:
+        carry_over(outputs.folder, staging / week)
+        switch_in(staging / week, outputs.folder, staged.get(outputs.ledger), outputs.ledger)
+        marker(outputs.ledger.parent, week).unlink(missing_ok=True)
+    except OSError as exc:
+        raise LyreportError(
+            f"{week} 这一周已记入历史，但输出文件未能写出：{os_message(exc, outputs.folder)}"
+            f"排除后请重新运行“lyreport run --week {week} --rebuild”即可补齐。"
+        ) from None
 
 
 def _check_writable(staged: dict[Path, Path]) -> None:
@@ -237,11 +302,16 @@ def _check_writable(staged: dict[Path, Path]) -> None:
 def _render_all(
     context: Context, conn: Any, result: WeekResult, outputs: RunOutputs, staging: Path, archive: list[Any]
 ) -> tuple[dict[Path, Path], dict[str, Any]]:
-    """Record the week (inside the caller's transaction) and render every output into `staging`."""
+    """Record the week (inside the caller's transaction) and render every output into `staging`.
+
+    The week's files go to staging/<week>/ under their final names, the main ledger to staging/.
+    """
     staged: dict[Path, Path] = {}
+    week_dir = staging / outputs.folder.name
+    week_dir.mkdir()
 
     def stage(final: Path) -> Path:
-        staged[final] = staging / f"{len(staged)}{final.suffix}"
+        staged[final] = (week_dir if final.parent == outputs.folder else staging) / final.name
         return staged[final]
 
     summary = write_summary_json(result, stage(outputs.summary_json))
@@ -267,11 +337,6 @@ def _render_all(
 
 def ws_archive(context: Context) -> Path:
     return context.workspace.history / "archive"
-
-
-def _ensure(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 # ----------------------------------------------------------------- templates
@@ -332,8 +397,8 @@ def check_files(
 ) -> list[CheckedFile]:
     """Read the given files exactly as run would; one CheckedFile per file found."""
     context = load_context(workspace)
-    with tempfile.TemporaryDirectory(prefix="lyreport-check-") as tmp:
-        inbox = Path(tmp) / "inbox"
+    with workspace_temp(context.workspace, "check") as tmp:
+        inbox = tmp / "inbox"
         inbox.mkdir()
         for index, path in enumerate(paths):
             if not path.exists():
@@ -345,7 +410,7 @@ def check_files(
                 shutil.copytree(path, target)
             else:
                 shutil.copy2(path, target)
-        work = Path(tmp) / "work"
+        work = tmp / "work"
         work.mkdir()
         intake = run_intake(inbox, work, context.master, context.directory, context.config, workers=workers)
         return _checked(intake, context)

@@ -15,6 +15,7 @@ import click
 from . import __version__, api
 from .models import LIGHTS, UNIT_STATES
 from .problems import ERROR, SEVERITY_LABELS
+from .textsafe import shown, shown_lines
 from .weeks import cn_date
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -127,15 +128,15 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
     try:
         code = action()
     except api.LyreportError as exc:
-        click.secho(f"无法运行：{exc}", fg="red", err=True)
-        code = 2
+        click.secho(f"无法运行：{shown_lines(str(exc))}", fg="red", err=True)
+        code = exc.exit_code if hasattr(exc, "exit_code") else 2
     except KeyboardInterrupt:
         click.secho("已中断。历史记录和已有输出文件未受影响。", fg="yellow", err=True)
         code = 130
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
         if debug:
             traceback.print_exc()
-        click.secho(f"运行出错（程序内部错误）：{exc}", fg="red", err=True)
+        click.secho(f"运行出错（程序内部错误）：{shown(str(exc))}", fg="red", err=True)
         click.echo("如需技术人员排查，请加 --debug 重新运行并把输出发给维护人员。", err=True)
         code = 2
     sys.exit(code)
@@ -268,7 +269,7 @@ class _NoBar:
 def _print_paths(report: api.RunReport) -> None:
     o = report.outputs
     for path in (o.summary, o.ledger, o.reminders, o.mail, o.summary_json):
-        click.echo(str(path))
+        click.echo(shown(str(path)))
 
 
 def _print_report(report: api.RunReport) -> None:
@@ -282,7 +283,7 @@ def _print_report(report: api.RunReport) -> None:
     )
     for state in ("late", "missing", "invalid"):
         if counts[state]:
-            click.echo(f"  {UNIT_STATES[state]}：{'、'.join(counts[state])}")
+            click.echo(shown(f"  {UNIT_STATES[state]}：{'、'.join(counts[state])}"))
     closed = sum(1 for m in r.measures if m.closed)
     overdue = sum(1 for m in r.measures if m.overdue)
     click.echo(
@@ -292,7 +293,7 @@ def _print_report(report: api.RunReport) -> None:
     errors = [p for p in r.problems if p.severity == ERROR]
     click.echo(f"发现问题 {len(r.problems)} 条（其中错误 {len(errors)} 条），详见工作台账“问题清单”。")
     for p in errors[:10]:
-        click.secho(f"  {p}", fg="red")
+        click.secho(f"  {shown(str(p))}", fg="red")
     if len(errors) > 10:
         click.echo(f"  …… 另有 {len(errors) - 10} 条错误")
     o = report.outputs
@@ -304,7 +305,7 @@ def _print_report(report: api.RunReport) -> None:
         ("邮件草稿", o.mail),
         ("数据摘要", o.summary_json),
     ):
-        click.echo(f"  {label}：{path}")
+        click.echo(f"  {label}：{shown(str(path))}")
 
 
 @main.command(
@@ -319,17 +320,17 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
         checked = api.check_files(list(files), workspace)
         failed = False
         for item in checked:
-            click.echo(f"《{item.name}》")
+            click.echo(f"《{shown(item.name)}》")
             if item.kind == "scan":
-                click.echo(f"  盖章扫描件，对应单位：{item.unit or '未能确定'}")
+                click.echo(shown(f"  盖章扫描件，对应单位：{item.unit or '未能确定'}"))
             elif item.week:
-                click.echo(f"  报送单位：{item.unit}　所属周次：{cn_date(item.week)}　填报措施 {item.rows} 条")
+                click.echo(shown(f"  报送单位：{item.unit}　所属周次：{cn_date(item.week)}　填报措施 {item.rows} 条"))
             elif item.unit:
-                click.echo(f"  报送单位（按文件名等判断）：{item.unit}")
+                click.echo(shown(f"  报送单位（按文件名等判断）：{item.unit}"))
             for p in item.problems:
                 where = f"{p.sheet}!{p.cell} " if p.sheet and p.cell else ""
                 colour = "red" if p.severity == ERROR else None
-                click.secho(f"  [{SEVERITY_LABELS[p.severity]}] {where}{p.message}", fg=colour)
+                click.secho(shown(f"  [{SEVERITY_LABELS[p.severity]}] {where}{p.message}"), fg=colour)
                 failed = failed or p.severity == ERROR
             if not item.problems:
                 click.echo("  未发现问题。")

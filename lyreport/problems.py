@@ -124,6 +124,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
+    # --- workspace faults (issue 12: mail limits, unfinished outputs) ---
+    "eml-too-many": (ERROR, "邮件附件过多或解开后过大（超出安全上限），已拒绝，请对方分几封邮件发送"),
+    "outputs-unfinished": (
+        WARNING,
+        "上次运行已记录 {week} 这一周，但未能写完输出文件；请运行“lyreport run --week {week} --rebuild”重新生成",
+    ),
 }
 
 _FORMATTER = string.Formatter()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import SourceFile
 from ..problems import Problem, problem
+from ..textsafe import shown
 from . import mail
 from .safety import (
     ARROW,
@@ -87,7 +88,7 @@ class _Discovery:
             self.add("file-unreadable", prefix.rstrip("/") or str(folder), reason=_os_reason(exc))
             return
         for entry in entries:
-            display = prefix + entry.name
+            display = prefix + shown(entry.name)  # a non-UTF-8 or control-character name, shown escaped
             is_dir = entry.is_dir(follow_symlinks=False)
             reason = ignore_reason(entry.name, is_dir=is_dir)
             if reason is None and entry.is_symlink() and entry.is_dir():
@@ -162,7 +163,7 @@ class _Discovery:
     def _child(self, parent: _Item, member: str) -> tuple[_Item, str] | None:
         """Display name and work path for a member/attachment name; None if it is to be ignored."""
         display_path, base, unsafe = sanitise_member(member)
-        display = parent.display + ARROW + display_path
+        display = parent.display + ARROW + shown(display_path)
         if unsafe:
             self.add("unsafe-name", display, name=member.replace("\x00", "␀"), safe=base)
         parts = display_path.split("/")
@@ -269,7 +270,7 @@ class _Discovery:
             self.add("eml-unreadable", item.display, reason=str(exc))
             return usable
         except BudgetExceeded:
-            self.add("zip-bomb", item.display)
+            self.add("eml-too-many", item.display)  # a mail, not a zip: say so
             return usable
         except UnsafePathError:
             raise
