@@ -18,6 +18,7 @@ from .history import (
     DB_NAME,
     ArchiveError,
     archive_inputs,
+    backfill_manifests,
     history_view,
     latest_week,
     open_history,
@@ -174,6 +175,7 @@ def run_week(
         _start_checks(context, outbox, deadline.date())
         conn = open_history(ws.history)
         try:
+            backfill_manifests(conn, ws_archive(context))
             with workspace_temp(ws, "run") as tmp:
                 source = inbox or ws.inbox
                 if rebuild:

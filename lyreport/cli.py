@@ -339,6 +339,28 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
     _guard(debug, action)
 
 
+@main.command(
+    "restore",
+    help="历史记录丢失或损坏时，用 history/archive 中存档的原始文件按时间顺序重建每一周的历史、工作台账和各周输出。"
+    "损坏的数据库会先移到 history/损坏备份-<时间> 文件夹。",
+)
+@click.option("--master", type=FILE, help="重建其他措施清单的历史。")
+@click.option("--workspace", type=FOLDER, help="工作目录，默认当前目录。")
+@click.option("--debug", is_flag=True, help="出错时显示技术细节。")
+def restore_command(master: Path | None, workspace: Path | None, debug: bool) -> None:
+    from .recovery import restore_all
+
+    def action() -> int:
+        reports = restore_all(workspace, master)
+        for report in reports:
+            r = report.result
+            click.echo(f"  已重建 {cn_date(r.week)}（第{r.period}期）")
+        click.echo(f"已按顺序重建 {len(reports)} 周，工作台账：{shown(str(reports[-1].outputs.ledger))}")
+        return 0
+
+    _guard(debug, action)
+
+
 @main.command("demo", help="生成演示工作目录（含模拟的各单位报表），并运行一次完整汇总，展示全部输出。")
 @click.argument("folder", type=FOLDER, default="lyreport-demo", metavar="[目录]")
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")

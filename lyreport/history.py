@@ -295,7 +295,9 @@ def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, w
     Each file is checked against its SHA-256 first; any missing or altered file stops the rebuild
     (ArchiveError naming them) rather than rebuilding the week from partial inputs.
     """
-    entries = {e["sha256"]: (e["name"], e["received_at"]) for e in read_manifest(archive_root / list_id / week.isoformat())}
+    entries = {
+        e["sha256"]: (e["name"], e["received_at"]) for e in read_manifest(archive_root / list_id / week.isoformat())
+    }
     for sha, name, received_at in conn.execute(
         "SELECT sha256, name, received_at FROM inputs WHERE list_id=? AND week=?", (list_id, week.isoformat())
     ):
@@ -308,7 +310,9 @@ def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, w
         elif sha256_of(source) != sha:
             bad.append(f"{source}（原文件《{shown(name)}》）：内容已被改动（SHA-256 不符）")
     if bad:
-        raise ArchiveError("历史存档中以下文件缺失或已被改动，无法据此重建 " + week.isoformat() + " 这一周：\n  " + "\n  ".join(bad))
+        raise ArchiveError(
+            "历史存档中以下文件缺失或已被改动，无法据此重建 " + week.isoformat() + " 这一周：\n  " + "\n  ".join(bad)
+        )
     for sha, (name, received_at) in sorted(entries.items()):
         target = inbox / Path(name).name if ".." in Path(name).parts or Path(name).is_absolute() else inbox / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -316,3 +320,18 @@ def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, w
         stamp = datetime.fromisoformat(received_at).timestamp()
         os.utime(target, (stamp, stamp))
     return len(entries)
+
+
+def backfill_manifests(conn: sqlite3.Connection, archive_root: Path) -> None:
+    """Archives written before manifests existed get one from the database while it is still intact."""
+    weeks = conn.execute("SELECT DISTINCT list_id, week FROM inputs").fetchall()
+    for list_id, week in weeks:
+        folder = archive_root / list_id / week
+        if not folder.is_dir() or (folder / MANIFEST).exists():
+            continue
+        query = "SELECT sha256, name, received_at FROM inputs WHERE list_id=? AND week=? ORDER BY sha256"
+        entries = [
+            {"sha256": sha, "name": _from_db_name(name), "received_at": at}
+            for sha, name, at in conn.execute(query, (list_id, week))
+        ]
+        atomic_write_text(folder / MANIFEST, json.dumps(entries, indent=1) + "\n")

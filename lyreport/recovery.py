@@ -20,10 +20,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .config import Workspace
-from .history import DB_NAME, open_history
+from .history import DB_NAME, MANIFEST, open_history
 
 TEMP_DIR = ".lyreport-tmp"
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+_restoring = False  # set while restore_all rebuilds: the outbox is ahead of the history on purpose
 
 
 class HistoryLost(Exception):
@@ -69,6 +72,24 @@ def check_history(ws: Workspace, outbox: Path) -> None:
             f"历史数据库 {database} 已损坏（{problem}），本次未做任何改动。"
             f"请先把该文件移到别处（或从备份恢复），然后{restore[1:]}"
         )
+    missing = sorted(set(weeks) - _weeks_in(database))
+    if missing and not _restoring:
+        raise HistoryLost(
+            f"历史数据库 {database} 中没有 {'、'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}"
+            f"{len(missing)} 周的记录，而输出文件夹 {outbox} 中有这些周的结果（历史可能被换成了旧的或新建的文件）。"
+            f"本次未做任何改动。{_advice(ws, restore)}"
+        )
+
+
+def _weeks_in(database: Path) -> set[str]:
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+        try:
+            return {w for (w,) in conn.execute("SELECT DISTINCT week FROM weeks")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return set()  # no table yet (killed before the first commit) or busy: nothing to compare
 
 
 def _advice(ws: Workspace, restore: str) -> str:
@@ -154,16 +175,28 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
 
     context = api.load_context(workspace, master)
     ws = context.workspace
+    archive = ws.history / "archive" / context.master.list_id
     weeks = archived_weeks(ws.history / "archive", context.master.list_id)
     if not weeks:
         raise api.LyreportError(
             f"历史存档 {ws.history / 'archive' / context.master.list_id} 中没有任何周的原始文件，无法重建。"
             "请从备份中恢复 history 文件夹。"
         )
+    unlisted = [w.isoformat() for w in weeks if not (archive / w.isoformat() / MANIFEST).is_file()]
+    if unlisted:
+        raise api.LyreportError(
+            f"历史存档中 {'、'.join(unlisted)} 这几周没有文件清单（{MANIFEST}，由旧版本存档），无法据此重建。"
+            "请从备份中恢复 history 文件夹。"
+        )
+    global _restoring
     reports = []
     with api.holding(ws):
         set_aside_damaged(ws)
         open_history(ws.history).close()  # a fresh, valid database: the runs below fill it week by week
-        for week in weeks:
-            reports.append(api.run_week(ws.root, week, master=master, rebuild=True))
+        _restoring = True
+        try:
+            for week in weeks:
+                reports.append(api.run_week(ws.root, week, master=master, rebuild=True))
+        finally:
+            _restoring = False
     return reports
