@@ -37,6 +37,7 @@ def os_message(exc: OSError, workspace: Path) -> str:
     """What staff read when the disk or the folders refuse: the path and what to do, nothing technical."""
     path = exc.filename or exc.filename2 or workspace
     if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", -1):
+        path = exc.filename2 or path  # a failed copy names source then target: the full disk is the target's
         return f"磁盘空间不足，无法写入 {path}。请清理该磁盘（或临时文件夹）后重新运行，本周的历史记录未被改动。"
     if exc.errno in _READ_ONLY:
         return (
