@@ -2,21 +2,25 @@
 
 A run renders everything into outbox/.~staging-*/<week>/; once the history is committed, the old week
 folder is moved aside, the new one renamed in, and only then is the main 工作台账.xlsx replaced. A kill
-between the two renames leaves the old folder as .~old-<week>-*, put back by the next run. A marker
+between the two renames leaves the old folder as .~old-<week>-*, put back by the next run; on Linux the
+two folders are swapped in one system call (renameat2 RENAME_EXCHANGE), so there is no such moment. A marker
 file says "recorded but outputs not written" until the switch is complete, so the next run can say so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 from .faults import fault_point
 
 UNFINISHED = ".~unfinished-"
+PLAIN_RENAME_ENV = "LYREPORT_PLAIN_RENAME"  # tests: exercise the portable two-rename switch on Linux too
 OLD = ".~old-"
 
 
@@ -63,10 +67,31 @@ def carry_over(folder: Path, staged_week: Path) -> None:
             shutil.copy2(entry, target)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one system call (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux") or os.environ.get(PLAIN_RENAME_ENV) == "1":
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0  # EINVAL/ENOSYS (old kernel, odd filesystem): fall back to two renames
+
+
 def switch_in(staged_week: Path, folder: Path, staged_ledger: Path | None, ledger: Path) -> None:
     """Rename the staged week folder into place (one rename), then the main ledger (another)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     aside = None
+    if folder.is_dir() and _exchange(staged_week, folder):
+        fault_point("week-switched")
+        if staged_ledger is not None:
+            os.replace(staged_ledger, ledger)
+            fault_point("ledger-switched")
+        shutil.rmtree(staged_week, ignore_errors=True)  # now holds the old outputs
+        return
     if folder.exists():
         aside = folder.with_name(f"{OLD}{folder.name}#{os.getpid()}")
         folder.rename(aside)
