@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .atomic import remove_stale_temps
 from .config import Config, ConfigError, Workspace, find_workspace, load_config
-from .faults import fault_point, os_message, sqlite_message
+from .faults import LyreportError, fault_point
 from .history import (
-    DB_NAME,
-    ArchiveError,
     archive_inputs,
     backfill_manifests,
     history_view,
@@ -31,24 +26,20 @@ from .history import (
 )
 from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
-from .lock import WorkspaceBusy, workspace_lock
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
 from .problems import Problem, has_errors, problem
-from .recovery import HistoryLost, check_history, clean_temp, workspace_temp
+from .recovery import workspace_temp
 from .render.ledger import ledger_filename as LEDGER_NAME
 from .render.ledger import write_ledger
 from .render.notices import render_mail, render_reminders
 from .render.summary import render_summary
 from .render.summary_json import write_summary_json
 from .render.templates import write_templates
-from .staging import carry_over, marker, new_staging, repair, switch_in, unfinished_weeks
+from .runguard import holding, note_later_weeks, start_checks, switch
+from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for
-
-
-class LyreportError(Exception):
-    """The job cannot run at all (no workspace, broken master list); the message says what to do."""
 
 
 @dataclass
@@ -204,35 +195,9 @@ def run_week(
             conn.close()
 
 
-@contextlib.contextmanager
-def holding(ws: Workspace) -> Iterator[None]:
-    """The workspace lock, with every disk/database fault turned into a Chinese message naming the path."""
-    try:
-        with workspace_lock(ws.root):
-            fault_point("locked")
-            yield
-    except WorkspaceBusy as exc:
-        raise LyreportError(str(exc)) from None
-    except (HistoryLost, ArchiveError) as exc:
-        raise LyreportError(str(exc)) from None
-    except sqlite3.Error as exc:
-        raise LyreportError(sqlite_message(exc, ws.history / DB_NAME)) from None
-    except OSError as exc:
-        raise LyreportError(os_message(exc, ws.root)) from None
-
-
 def _start_checks(context: Context, outbox: Path, week: date) -> None:
-    """Under the lock: refuse a lost history; clean what killed runs left; note unfinished outputs."""
-    ws = context.workspace
-    check_history(ws, outbox)
-    clean_temp(ws)
-    remove_stale_temps(outbox, 0)  # we hold the lock: no other run is writing there
-    remove_stale_temps(ws_archive(context), 0)
     base = _output_paths(context, outbox, week).ledger.parent
-    repair(base)
-    for other in unfinished_weeks(base):
-        if other != week.isoformat():
-            context.notes.append(problem("outputs-unfinished", week=other))
+    context.notes += start_checks(context.workspace, outbox, base, ws_archive(context), week)
 
 
 def _record_and_render(
@@ -250,6 +215,7 @@ def _record_and_render(
             result = merge_week(
                 context.master, intake, deadline, context.config, previous, _period(context, conn, deadline)
             )
+            note_later_weeks(conn, result)
             if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
                 raise LyreportError(
                     f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
@@ -268,24 +234,10 @@ def _record_and_render(
             marker(outputs.ledger.parent, week.isoformat()).unlink(missing_ok=True)
             raise
         fault_point("committed")
-        _switch(outputs, staging, staged)
+        switch(outputs.folder, outputs.ledger, staging, staged.get(outputs.ledger))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RunReport(result, outputs, summary)
-
-
-def _switch(outputs: RunOutputs, staging: Path, staged: dict[Path, Path]) -> None:
-    """The recorded week's outputs go in with one rename; a failure here says the week needs a re-run."""
-    week = outputs.folder.name
-    try:
-        carry_over(outputs.folder, staging / week)
-        switch_in(staging / week, outputs.folder, staged.get(outputs.ledger), outputs.ledger)
-        marker(outputs.ledger.parent, week).unlink(missing_ok=True)
-    except OSError as exc:
-        raise LyreportError(
-            f"{week} 这一周已记入历史，但输出文件未能写出：{os_message(exc, outputs.folder)}"
-            f"排除后请重新运行“lyreport run --week {week} --rebuild”即可补齐。"
-        ) from None
 
 
 def _check_writable(staged: dict[Path, Path]) -> None:

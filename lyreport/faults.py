@@ -19,6 +19,10 @@ KILL_ENV = "LYREPORT_KILL_AT"
 PAUSE_ENV = "LYREPORT_PAUSE_AT"
 
 
+class LyreportError(Exception):
+    """The job cannot run at all (no workspace, broken master list); the message says what to do."""
+
+
 def fault_point(name: str) -> None:
     if os.environ.get(KILL_ENV) == name:
         if sys.platform == "win32":  # pragma: no cover

@@ -126,6 +126,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
     # --- workspace faults (issue 12: mail limits, unfinished outputs) ---
     "eml-too-many": (ERROR, "邮件附件过多或解开后过大（超出安全上限），已拒绝，请对方分几封邮件发送"),
+    "weeks-out-of-order": (
+        WARNING,
+        "{later} 已先于本周记录，其期数和连续未按时报送周数未计入本周；如需更正，请运行“lyreport restore”按时间顺序重建",
+    ),
     "outputs-unfinished": (
         WARNING,
         "上次运行已记录 {week} 这一周，但未能写完输出文件；请运行“lyreport run --week {week} --rebuild”重新生成",

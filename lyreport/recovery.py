@@ -172,6 +172,7 @@ def workspace_temp(ws: Workspace, purpose: str) -> Iterator[Path]:
 def restore_all(workspace: Path | None = None, master: Path | None = None) -> list[object]:
     """Rebuild every archived week of the list, oldest first, into a fresh history; the RunReports."""
     from . import api  # the runs themselves; imported here because api imports this module
+    from .runguard import holding
 
     context = api.load_context(workspace, master)
     ws = context.workspace
@@ -190,7 +191,7 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
         )
     global _restoring
     reports = []
-    with api.holding(ws):
+    with holding(ws):
         set_aside_damaged(ws)
         open_history(ws.history).close()  # a fresh, valid database: the runs below fill it week by week
         _restoring = True
