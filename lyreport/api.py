@@ -173,7 +173,9 @@ def run_week(
                     source = tmp / "inbox"
                     source.mkdir()
                     if restore_inputs(conn, ws_archive(context), context.master.list_id, deadline.date(), source) == 0:
-                        raise LyreportError(f"历史记录中没有 {deadline.date().isoformat()} 这一周的原始文件，无法重建。")
+                        raise LyreportError(
+                            f"历史记录中没有 {deadline.date().isoformat()} 这一周的原始文件，无法重建。"
+                        )
                 if not source.is_dir():
                     raise LyreportError(f"收件箱文件夹不存在：{source}")
                 work = tmp / "work"
