@@ -129,7 +129,7 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
         code = action()
     except api.LyreportError as exc:
         click.secho(f"无法运行：{shown_lines(str(exc))}", fg="red", err=True)
-        code = exc.exit_code if hasattr(exc, "exit_code") else 2
+        code = 2
     except KeyboardInterrupt:
         click.secho("已中断。历史记录和已有输出文件未受影响。", fg="yellow", err=True)
         code = 130

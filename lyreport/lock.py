@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - Windows
     import msvcrt
 
 LOCK_NAME = ".lyreport.lock"
+_WINDOWS_LOCK_OFFSET = 1 << 20
 _held: dict[str, int] = {}  # workspaces this process already holds (restore runs week after week)
 
 
@@ -33,8 +34,8 @@ def _try_lock(fd: int) -> bool:
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        else:  # pragma: no cover
-            os.lseek(fd, 0, os.SEEK_SET)
+        else:  # pragma: no cover - lock one byte far past the text, so others can still read who holds it
+            os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
     except OSError:
         return False
@@ -73,7 +74,8 @@ def workspace_lock(root: Path) -> Iterator[Path]:
         info = {"pid": os.getpid(), "host": socket.gethostname(), "started": datetime.now().isoformat(" ", "seconds")}
         data = json.dumps(info, ensure_ascii=False).encode("utf-8")
         os.ftruncate(fd, 0)
-        os.pwrite(fd, data, 0) if hasattr(os, "pwrite") else os.write(fd, data)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, data)
         _held[key] = 1
         try:
             yield path

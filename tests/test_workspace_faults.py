@@ -475,3 +475,22 @@ def test_zz_report_fault_figures():
     """Prints the figures for the issue's closing note (run with -s)."""
     print(f"\nfault figures: {FIGURES}")
     assert FIGURES["leftovers"] == 0 and FIGURES["wrong_history"] == 0
+
+
+def test_week_recorded_but_outputs_not_written_says_so_and_a_rerun_fixes_it(ws, monkeypatch):
+    from lyreport import runguard
+
+    def refused(*args, **kwargs):  # e.g. the week folder is open in Explorer on Windows and cannot be renamed
+        raise PermissionError(13, "Permission denied", str(ws / "outbox" / W3.isoformat()))
+
+    monkeypatch.setattr(runguard, "switch_in", refused)
+    with pytest.raises(api.LyreportError) as failure:
+        api.run_week(ws, W3)
+    assert "已记入历史" in str(failure.value) and f"--week {W3.isoformat()}" in str(failure.value)
+    assert [w for w, _, _ in history(ws)][-1] == W3.isoformat()
+    monkeypatch.undo()
+    noted = api.run_week(ws, W1)
+    assert any(p.code == "outputs-unfinished" and W3.isoformat() in p.message for p in noted.result.problems)
+    api.run_week(ws, W3)
+    assert (ws / "outbox" / W3.isoformat() / "summary.json").is_file()
+    assert not (ws / "outbox" / f".~unfinished-{W3.isoformat()}").exists()
