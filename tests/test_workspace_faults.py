@@ -1,4 +1,4 @@
-"""The workspace survives two users, a kill, a lost history and odd file names (issue 12).
+"""The workspace survives two users, a kill and a lost history (issue 12).
 
 Runs are real `lyreport` processes; a kill happens at a named point (LYREPORT_KILL_AT), not after a guessed
 delay, so every point between reading and the last rename is hit on purpose.
@@ -6,25 +6,31 @@ delay, so every point between reading and the last rename is hit on purpose.
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import shutil
 import sqlite3
-import subprocess
 import sys
 import time
-from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from fault_workspace import (
+    UNITS,
+    W1,
+    W2,
+    W3,
+    build_base,
+    cli,
+    history,
+    leftovers,
+    make_returns,
+    popen,
+    processes_using,
+    snapshot,
+)
 
 from lyreport import api
-from lyreport.samples import make_filling, set_received, standard_return
-from lyreport.workspace import init_workspace
 
-W1, W2, W3 = date(2021, 1, 7), date(2021, 1, 14), date(2021, 1, 21)
-UNITS = 6  # of 15: the other nine miss every week, so their consecutive-miss counts climb 1, 2, 3
 # (point, env): the week-moved-aside point exists only in the portable two-rename switch; on Linux the
 # folders are swapped in one call, so that switch is forced with LYREPORT_PLAIN_RENAME for those kills.
 PLAIN = {"LYREPORT_PLAIN_RENAME": "1"}
@@ -42,27 +48,9 @@ KILL_POINTS = [
 FIGURES = {"kills": 0, "leftovers": 0, "races": 0, "wrong_history": 0}
 
 
-def _returns(root: Path, week: date, units: int = UNITS, folder: str = "") -> None:
-    context = api.load_context(root)
-    rng = random.Random(week.toordinal())
-    for index, unit in enumerate(context.master.units[:units]):
-        filling = make_filling(context.master, unit, week, rng)
-        target = root / "inbox" / folder / f"{unit}-{week.isoformat()}.xlsx"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path = standard_return(context.master, context.directory, filling, week, target)
-        set_received(path, datetime(week.year, week.month, week.day, 9, index, tzinfo=context.config.timezone))
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
-    """A workspace with W1 and W2 recorded and the W3 returns already in the inbox."""
-    root = tmp_path_factory.mktemp("base") / "ws"
-    init_workspace(root)
-    for week in (W1, W2, W3):
-        _returns(root, week)
-    api.run_week(root, W1)
-    api.run_week(root, W2)
-    return root
+    return build_base(tmp_path_factory.mktemp("base") / "ws")
 
 
 @pytest.fixture
@@ -72,63 +60,13 @@ def ws(base: Path, tmp_path: Path) -> Path:
     return root
 
 
-def cli(root: Path, *args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent), **(env or {})}
-    command = [sys.executable, "-m", "lyreport.cli", *args, "--workspace", str(root)]
-    return subprocess.run(command, capture_output=True, env=full_env, timeout=120, **kwargs)
-
-
-def popen(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    full_env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent), **(env or {})}
-    command = [sys.executable, "-m", "lyreport.cli", *args, "--workspace", str(root)]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
-
-
-def history(root: Path) -> list[tuple[str, int, dict[str, int]]]:
-    """(week, 期, consecutive misses per unit) as recorded."""
-    conn = sqlite3.connect(root / "history" / "history.sqlite3")
-    try:
-        weeks = conn.execute("SELECT week, period, summary FROM weeks ORDER BY week").fetchall()
-    finally:
-        conn.close()
-    return [(w, p, {u["name"]: u["consecutive_missed"] for u in json.loads(s)["units"]}) for w, p, s in weeks]
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()} if folder.is_dir() else {}
-
-
-def processes_using(root: Path) -> list[int]:
-    """Live processes whose command line names the workspace (reader workers inherit it)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if str(root).encode() in cmdline and state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def leftovers(root: Path) -> list[str]:
-    found = [str(p) for p in (root / "outbox").rglob(".~*") if not p.name.startswith(".~unfinished-")]
-    found += [str(p) for p in (root / "history").rglob(".~tmp-*")]
-    temp = root / ".lyreport-tmp"
-    found += [str(p) for p in temp.iterdir()] if temp.is_dir() else []
-    return found
-
-
 # ----------------------------------------------------------------- kills at chosen points
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL and /proc")
 def test_kill_at_every_point_leaves_old_or_new_never_mixed(ws):
     folder = ws / "outbox" / W2.isoformat()
     ledger = ws / "outbox" / "工作台账.xlsx"
     old_week, old_ledger, old_history = snapshot(folder), ledger.read_bytes(), history(ws)
-    _returns(ws, W2, units=UNITS + 2, folder="late")  # two more units answer W2: the re-run changes it
+    make_returns(ws, W2, units=UNITS + 2, folder="late")  # two more units answer W2: the re-run changes it
     after_kill = []
     for point, env in KILL_POINTS:
         run = cli(ws, "run", "--week", W2.isoformat(), "-q", env={"LYREPORT_KILL_AT": point, **env})
@@ -321,162 +259,6 @@ def test_renamed_copy_rebuilds_from_its_own_archive(ws, tmp_path):
     assert (moved / "history" / "archive" / archived[1].relative_to(copy / "history" / "archive")).exists()
 
 
-# ----------------------------------------------------------------- odd file names
-def test_invalid_utf8_name_is_processed_and_every_output_survives(ws):
-    name = next(p for p in (ws / "inbox").iterdir() if p.name.endswith(f"{W3.isoformat()}.xlsx"))
-    raw = os.fsencode(str(name.parent)) + b"/\xb2\xe2\xca\xd4" + os.fsencode(name.name)
-    os.rename(name, raw)
-    run = cli(ws, "run", "--week", W3.isoformat())
-    assert run.returncode in (0, 1), run.stderr.decode()
-    assert b"\\xb2\\xe2\\xca\\xd4" not in run.stderr and not run.stderr
-    folder = ws / "outbox" / W3.isoformat()
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    files = [f for u in summary["units"] for f in u["files"]]
-    assert any(f.startswith("\\xb2\\xe2\\xca\\xd4") for f in files), files  # shown escaped, and read
-    unit = name.name.split("-")[0]
-    assert next(u for u in summary["units"] if u["name"] == unit)["state"] == "on_time"
-    from email import message_from_bytes, policy
-
-    from docx import Document
-    from openpyxl import load_workbook
-
-    Document(str(folder / f"督导情况通报-{W3.isoformat()}.docx"))
-    load_workbook(folder / f"工作台账-{W3.isoformat()}.xlsx")
-    message_from_bytes((folder / f"邮件草稿-{W3.isoformat()}.eml").read_bytes(), policy=policy.default)
-    rebuilt = cli(ws, "run", "--week", W3.isoformat(), "--rebuild", "-q")  # the raw name is archived losslessly
-    assert rebuilt.returncode in (0, 1), rebuilt.stderr.decode()
-    again = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    assert [u for u in again["units"] if u["name"] == unit] == [u for u in summary["units"] if u["name"] == unit]
-
-
-FORGED = "市发改委\x1b]0;被改的标题\x07\n  [错误] 伪造的一行\r\x9b2J.xlsx"
-
-
-def test_control_characters_in_names_cannot_forge_terminal_lines(ws):
-    source = next(p for p in (ws / "inbox").iterdir() if p.name.startswith("市发改委") and W3.isoformat() in p.name)
-    source.rename(ws / "inbox" / FORGED)
-    (ws / "inbox" / "说明\x1b[31m.txt").write_text("x")
-    run = cli(ws, "run", "--week", W3.isoformat())
-    check = cli(ws, "check", str(ws / "inbox"))
-    for output in (run.stdout, run.stderr, check.stdout, check.stderr):
-        text = output.decode("utf-8")
-        assert "\x1b" not in text and "\x07" not in text and "\r" not in text and "\x9b" not in text
-        assert not any(line.lstrip().startswith("[错误] 伪造") for line in text.splitlines())
-    assert "\\x1b]0;被改的标题\\x07\\n  [错误] 伪造的一行" in check.stdout.decode()
-    summary = json.loads((ws / "outbox" / W3.isoformat() / "summary.json").read_text(encoding="utf-8"))
-    assert next(u for u in summary["units"] if u["name"] == "市发改委")["state"] == "on_time"
-
-
-# ----------------------------------------------------------------- config wording
-def _edit_config(root: Path, old: str, new: str) -> None:
-    path = root / "templates" / "配置.toml"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def test_placeholder_typo_in_config_is_an_error_naming_the_key(ws):
-    _edit_config(ws, "截至{week_cn}的落实情况", "截至{week_cm}的落实情况")
-    run = cli(ws, "run", "--week", W3.isoformat())
-    assert run.returncode == 2
-    message = run.stderr.decode()
-    assert "[summary] opening" in message and "{week_cm}" in message and "{week_cn}" in message
-
-
-def test_unbalanced_brace_and_empty_recipients_are_errors(ws):
-    _edit_config(ws, 'subject = "{title}', 'subject = "{title')
-    text = (ws / "templates" / "配置.toml").read_text(encoding="utf-8")
-    start = text.index("[[recipients]]")
-    text = text[:start] + text[text.index("[deadline]") :]
-    (ws / "templates" / "配置.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(api.LyreportError) as failure:
-        api.load_context(ws)
-    assert "[[recipients]]" in str(failure.value) and "[mail] subject" in str(failure.value)
-
-
-# ----------------------------------------------------------------- messages for a refusing disk
-def _only_message(run: subprocess.CompletedProcess) -> str:
-    assert run.returncode == 2
-    message = run.stderr.decode()
-    assert "Traceback" not in message and "程序内部错误" not in message and "Errno" not in message
-    return message
-
-
-def test_outbox_that_is_a_file_gets_a_message_naming_it(ws):
-    shutil.rmtree(ws / "outbox")
-    (ws / "outbox").write_text("not a folder")
-    message = _only_message(cli(ws, "run", "--week", W3.isoformat()))
-    assert str(ws / "outbox") in message and "文件夹" in message
-    assert [w for w, _, _ in history(ws)] == [W1.isoformat(), W2.isoformat()]  # nothing recorded
-
-
-@pytest.mark.skipif(shutil.which("chattr") is None, reason="needs chattr (root ignores chmod)")
-def test_read_only_week_folder_gets_a_message_and_changes_nothing(ws):
-    folder = ws / "outbox" / W2.isoformat()
-    before = snapshot(folder)
-    if subprocess.run(["chattr", "+i", str(ws / "outbox")], capture_output=True).returncode:
-        pytest.skip("filesystem without the immutable flag")
-    try:
-        message = _only_message(cli(ws, "run", "--week", W2.isoformat()))
-    finally:
-        subprocess.run(["chattr", "-i", str(ws / "outbox")], check=True)
-    assert str(ws / "outbox") in message and "只读" in message
-    assert snapshot(folder) == before
-
-
-def test_locked_database_gets_a_message(ws):
-    holder = sqlite3.connect(ws / "history" / "history.sqlite3", isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")
-    try:
-        message = _only_message(cli(ws, "run", "--week", W3.isoformat()))
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    assert "history.sqlite3" in message and "锁定" in message
-
-
-def test_full_temp_disk_gets_a_message(ws):
-    temp = ws / ".lyreport-tmp"
-    temp.mkdir(exist_ok=True)
-    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(temp)], capture_output=True)
-    if mount.returncode:
-        pytest.skip("cannot mount a small tmpfs here")
-    try:
-        message = _only_message(cli(ws, "run", "--week", W2.isoformat(), "--rebuild"))
-    finally:
-        subprocess.run(["umount", str(temp)], check=True)
-    assert "磁盘空间不足" in message and str(temp) in message
-
-
-# ----------------------------------------------------------------- mails are mails
-def test_mail_over_the_attachment_limit_is_called_a_mail(tmp_path, monkeypatch):
-    from lyreport.intake import discover as discover_module
-    from lyreport.intake.safety import Budget
-    from lyreport.samples import write_eml
-
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    parts = []
-    for n in range(4):
-        part = tmp_path / f"表{n}.xlsx"
-        part.write_bytes(b"PK" + bytes([n]) * 10)
-        parts.append(part)
-    write_eml(inbox / "报表.eml", "a@b.cn", datetime(2021, 1, 7, 9, 0), "报表", parts)
-    monkeypatch.setattr(discover_module, "Budget", lambda: Budget(max_files=3))
-    from zoneinfo import ZoneInfo
-
-    _, problems = discover_module.discover(inbox, tmp_path / "work", ZoneInfo("Asia/Shanghai"))
-    codes = {p.code for p in problems}
-    assert "eml-too-many" in codes and "zip-bomb" not in codes
-    assert "压缩包" not in next(p.message for p in problems if p.code == "eml-too-many")
-
-
-def test_zz_report_fault_figures():
-    """Prints the figures for the issue's closing note (run with -s)."""
-    print(f"\nfault figures: {FIGURES}")
-    assert FIGURES["leftovers"] == 0 and FIGURES["wrong_history"] == 0
-
-
 def test_week_recorded_but_outputs_not_written_says_so_and_a_rerun_fixes_it(ws, monkeypatch):
     from lyreport import runguard
 
@@ -494,3 +276,9 @@ def test_week_recorded_but_outputs_not_written_says_so_and_a_rerun_fixes_it(ws, 
     api.run_week(ws, W3)
     assert (ws / "outbox" / W3.isoformat() / "summary.json").is_file()
     assert not (ws / "outbox" / f".~unfinished-{W3.isoformat()}").exists()
+
+
+def test_zz_report_fault_figures():
+    """Prints the figures for the issue's closing note (run with -s)."""
+    print(f"\nfault figures: {FIGURES}")
+    assert FIGURES["leftovers"] == 0 and FIGURES["wrong_history"] == 0
