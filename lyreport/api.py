@@ -172,7 +172,10 @@ def run_week(
                 if rebuild:
                     source = tmp / "inbox"
                     source.mkdir()
-                    if restore_inputs(conn, ws_archive(context), context.master.list_id, deadline.date(), source) == 0:
+                    if (
+                        restore_inputs(conn, ws_archive(context), context.master.list_id, deadline.date(), source)
+                        is None
+                    ):
                         raise LyreportError(
                             f"历史记录中没有 {deadline.date().isoformat()} 这一周的原始文件，无法重建。"
                         )

@@ -342,7 +342,7 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
 @main.command(
     "restore",
     help="历史记录丢失或损坏时，用 history/archive 中存档的原始文件按时间顺序重建每一周的历史、工作台账和各周输出。"
-    "损坏的数据库会先移到 history/损坏备份-<时间> 文件夹。",
+    "原有的数据库不会删除，先移到 history/损坏备份-<时间>（或 重建前备份-<时间>）文件夹。",
 )
 @click.option("--master", type=FILE, help="重建其他措施清单的历史。")
 @click.option("--workspace", type=FOLDER, help="工作目录，默认当前目录。")

@@ -272,7 +272,7 @@ def archive_inputs(
             with atomic_path(target) as tmp:
                 shutil.copyfile(original, tmp)
         kept.append(ArchivedInput(digest, name, target.relative_to(archive_root), received_at))
-    if kept:
+    if kept or not (folder / MANIFEST).exists():  # a week nobody answered is still a week to rebuild
         entries = {e["sha256"]: e for e in read_manifest(folder)}
         for a in kept:
             entries[a.sha256] = {"sha256": a.sha256, "name": a.name, "received_at": a.received_at.isoformat()}
@@ -289,19 +289,24 @@ def read_manifest(folder: Path) -> list[dict[str, str]]:
     return [e for e in entries if isinstance(e, dict) and {"sha256", "name", "received_at"} <= e.keys()]
 
 
-def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, week: date, inbox: Path) -> int:
+def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, week: date, inbox: Path) -> int | None:
     """Lay the archived inputs of a week out as an inbox again, arrival times as file times.
+
+    The number of files, 0 for an archived week nobody answered, None if the week was never archived.
 
     Each file is checked against its SHA-256 first; any missing or altered file stops the rebuild
     (ArchiveError naming them) rather than rebuilding the week from partial inputs.
     """
-    entries = {
-        e["sha256"]: (e["name"], e["received_at"]) for e in read_manifest(archive_root / list_id / week.isoformat())
-    }
+    folder = archive_root / list_id / week.isoformat()
+    entries = {e["sha256"]: (e["name"], e["received_at"]) for e in read_manifest(folder)}
+    known = (folder / MANIFEST).is_file()
     for sha, name, received_at in conn.execute(
         "SELECT sha256, name, received_at FROM inputs WHERE list_id=? AND week=?", (list_id, week.isoformat())
     ):
         entries[sha] = (_from_db_name(name), received_at)
+        known = True
+    if not known:
+        return None
     bad = []
     for sha, (name, _) in sorted(entries.items()):
         source = archived_file(archive_root, list_id, week, sha, name)

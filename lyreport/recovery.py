@@ -116,12 +116,14 @@ def quick_check(database: Path) -> str:
     return "" if answer == [("ok",)] else "完整性检查未通过"
 
 
-def set_aside_damaged(ws: Workspace) -> Path | None:
-    """Move a damaged or empty database (with its -wal/-shm) into history/损坏备份-<time>/."""
+def set_aside(ws: Workspace) -> Path | None:
+    """Move the current database (with its -wal/-shm) into history/重建前备份-<time>/ (损坏备份 if damaged);
+    it is kept, never deleted, and the rebuild starts from an empty history so every 期 is re-counted."""
     database = ws.history / DB_NAME
-    if not database.exists() or (database.stat().st_size and not quick_check(database)):
+    if not database.exists():
         return None
-    folder = ws.history / f"损坏备份-{datetime.now():%Y%m%d-%H%M%S}"
+    damaged = database.stat().st_size == 0 or bool(quick_check(database))
+    folder = ws.history / f"{'损坏备份' if damaged else '重建前备份'}-{datetime.now():%Y%m%d-%H%M%S}"
     folder.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         part = database.with_name(DB_NAME + suffix)
@@ -192,7 +194,7 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
     global _restoring
     reports = []
     with holding(ws):
-        set_aside_damaged(ws)
+        set_aside(ws)
         open_history(ws.history).close()  # a fresh, valid database: the runs below fill it week by week
         _restoring = True
         try:

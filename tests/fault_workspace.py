@@ -80,11 +80,36 @@ def leftovers(root: Path) -> list[str]:
     return found
 
 
-def build_base(root: Path) -> Path:
-    """A workspace with W1 and W2 recorded and the W3 returns already in the inbox."""
+def build_base(root: Path, recorded: tuple[date, ...] = (W1, W2)) -> Path:
+    """A workspace with the `recorded` weeks run and the returns of W1, W2 and W3 in the inbox."""
     init_workspace(root)
     for week in (W1, W2, W3):
         make_returns(root, week)
-    api.run_week(root, W1)
-    api.run_week(root, W2)
+    for week in recorded:
+        api.run_week(root, week)
     return root
+
+
+def out_of_order(root: Path, week: date) -> bool:
+    """Did the week's run warn that a later week had been recorded before it?"""
+    summary = json.loads((root / "outbox" / week.isoformat() / "summary.json").read_text(encoding="utf-8"))
+    return any(p["code"] == "weeks-out-of-order" for p in summary["problems"])
+
+
+def race(root: Path, weeks: tuple[date, ...]) -> dict[str, int]:
+    """Start a run for each week at once; retry those refused (busy), as staff would, oldest first;
+    follow a weeks-out-of-order warning with `lyreport restore`, as it says."""
+    procs = {week: popen(root, "run", "--week", week.isoformat(), "-q") for week in weeks}
+    errors = {week: proc.communicate()[1].decode() for week, proc in procs.items()}
+    told = {"refused": 0, "refused_with_message": 0, "restored": 0}
+    for week in weeks:
+        if procs[week].returncode == 2:
+            told["refused"] += 1
+            told["refused_with_message"] += "正在被" in errors[week] and errors[week].count("\n") == 1
+            assert cli(root, "run", "--week", week.isoformat(), "-q").returncode in (0, 1)
+        else:
+            assert procs[week].returncode in (0, 1), errors[week]
+    if any(out_of_order(root, week) for week in weeks):
+        assert cli(root, "restore").returncode == 0
+        told["restored"] += 1
+    return told
