@@ -67,16 +67,20 @@ def check_wording(raw: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
 
 
 def check_recipients(raw: dict[str, Any]) -> list[str]:
-    """The mail draft must have someone to go to: at least one recipient, each with a valid address."""
+    """The mail draft must have someone to go to: at least one recipient with a valid address; a
+    malformed address is a typo to fix (an empty one is allowed for a recipient reached otherwise)."""
     recipients = raw.get("recipients")
+    empty = "[[recipients]] 报送对象为空：请至少填写一个带 email 的收件人，否则邮件草稿没有收件人"
     if not isinstance(recipients, list) or not recipients:
-        return ["[[recipients]] 报送对象为空：请至少填写一个收件人（name 和 email），否则邮件草稿没有收件人"]
+        return [empty]
     errors = []
+    valid = 0
     for n, r in enumerate(recipients, start=1):
         email = str(r.get("email", "")).strip() if isinstance(r, dict) else ""
         name = str(r.get("name", "")).strip() if isinstance(r, dict) else ""
         if not name:
             errors.append(f"[[recipients]] 第 {n} 个收件人缺少 name（单位名称）")
-        if not _EMAIL.fullmatch(email):
-            errors.append(f"[[recipients]] 第 {n} 个收件人（{name or '未命名'}）的 email “{email}”不是有效的邮箱地址")
-    return errors
+        if email and not _EMAIL.fullmatch(email):
+            errors.append(f"[[recipients]] 第 {n} 个收件人（{name or '未命名'}）的 email“{email}”不是有效的邮箱地址")
+        valid += bool(_EMAIL.fullmatch(email))
+    return errors if valid else [*errors, empty]
