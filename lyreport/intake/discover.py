@@ -165,7 +165,7 @@ class _Discovery:
         display_path, base, unsafe = sanitise_member(member)
         display = parent.display + ARROW + shown(display_path)
         if unsafe:
-            self.add("unsafe-name", display, name=member.replace("\x00", "␀"), safe=base)
+            self.add("unsafe-name", display, name=shown(member), safe=base)
         parts = display_path.split("/")
         for depth, part in enumerate(parts):
             reason = ignore_reason(part, is_dir=depth < len(parts) - 1)
