@@ -10,10 +10,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .atomic import remove_stale_temps
 from .config import Config, ConfigError, Workspace, find_workspace, load_config
+from .faults import LyreportError, fault_point
 from .history import (
     archive_inputs,
+    backfill_manifests,
     history_view,
     latest_week,
     open_history,
@@ -32,18 +33,17 @@ from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
 from .now import WeekGlance, in_workspace
 from .now import week_glance as _week_glance
 from .problems import Problem, has_errors, problem
+from .recovery import workspace_temp
 from .render.ledger import ledger_filename as LEDGER_NAME
 from .render.ledger import write_ledger
 from .render.notices import render_mail, render_reminders
 from .render.summary import render_summary
 from .render.summary_json import write_summary_json
 from .render.templates import write_templates
+from .runguard import holding, note_later_weeks, start_checks, switch
+from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for
 from .workspace import init_workspace
-
-
-class LyreportError(Exception):
-    """The job cannot run at all (no workspace, broken master list); the message says what to do."""
 
 
 @dataclass
@@ -166,28 +166,47 @@ def run_week(
             f"报送周 {deadline.date().isoformat()} 尚未到来（本周截止日为 {coming.date().isoformat()}），请检查 --week。"
         )
     outbox = outbox or ws.outbox
-    conn = open_history(ws.history)
-    try:
-        with tempfile.TemporaryDirectory(prefix="lyreport-") as tmp:
-            source = inbox or ws.inbox
-            if rebuild:
-                source = Path(tmp) / "inbox"
-                source.mkdir()
-                if restore_inputs(conn, context.master.list_id, deadline.date(), source) == 0:
-                    raise LyreportError(f"历史记录中没有 {deadline.date().isoformat()} 这一周的原始文件，无法重建。")
-            if not source.is_dir():
-                raise LyreportError(f"收件箱文件夹不存在：{source}")
-            work = Path(tmp) / "work"
-            work.mkdir()
-            intake = run_intake(
-                source, work, context.master, context.directory, context.config, workers=workers, progress=progress
-            )
-            intake.problems = context.notes + intake.problems
-            if not intake.files and not intake.problems:
-                intake.problems.append(problem("inbox-empty", file=str(source)))
-            return _record_and_render(context, conn, intake, deadline, source, outbox)
-    finally:
-        conn.close()
+    with holding(ws):
+        _start_checks(context, outbox, deadline.date())
+        conn = open_history(ws.history)
+        try:
+            backfill_manifests(conn, ws_archive(context))
+            with workspace_temp(ws, "run") as tmp:
+                source = inbox or ws.inbox
+                if rebuild:
+                    source = tmp / "inbox"
+                    source.mkdir()
+                    if (
+                        restore_inputs(conn, ws_archive(context), context.master.list_id, deadline.date(), source)
+                        is None
+                    ):
+                        raise LyreportError(
+                            f"历史记录中没有 {deadline.date().isoformat()} 这一周的原始文件，无法重建。"
+                        )
+                if not source.is_dir():
+                    raise LyreportError(f"收件箱文件夹不存在：{source}")
+                work = tmp / "work"
+                work.mkdir()
+
+                def reading(done: int, total: int) -> None:
+                    fault_point("reading")  # reader workers are alive here
+                    if progress:
+                        progress(done, total)
+
+                intake = run_intake(
+                    source, work, context.master, context.directory, context.config, workers=workers, progress=reading
+                )
+                intake.problems = context.notes + intake.problems
+                if not intake.files and not intake.problems:
+                    intake.problems.append(problem("inbox-empty", file=str(source)))
+                return _record_and_render(context, conn, intake, deadline, source, outbox)
+        finally:
+            conn.close()
+
+
+def _start_checks(context: Context, outbox: Path, week: date) -> None:
+    base = _output_paths(context, outbox, week).ledger.parent
+    context.notes += start_checks(context.workspace, outbox, base, ws_archive(context), week)
 
 
 def _record_and_render(
@@ -195,30 +214,36 @@ def _record_and_render(
 ) -> RunReport:
     """Merge, then write history and outputs so that a crash leaves the previous state intact."""
     list_id, week = context.master.list_id, deadline.date()
-    previous = previous_state(conn, list_id, week)
-    result = merge_week(context.master, intake, deadline, context.config, previous, _period(context, conn, deadline))
-    if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
-        raise LyreportError(
-            f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
-            "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
-        )
     outputs = _output_paths(context, outbox, week)
-    archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
-    remove_stale_temps(outbox)
-    staging = Path(tempfile.mkdtemp(prefix=".~staging-", dir=_ensure(outbox)))
+    staging = new_staging(outbox)
     try:
+        # Everything the week depends on (period, previous weeks) is read inside the write transaction.
         conn.execute("BEGIN IMMEDIATE")
         try:
+            previous = previous_state(conn, list_id, week)
+            result = merge_week(
+                context.master, intake, deadline, context.config, previous, _period(context, conn, deadline)
+            )
+            note_later_weeks(conn, result)
+            if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
+                raise LyreportError(
+                    f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
+                    "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
+                )
+            archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
+            fault_point("archived")
             staged, summary = _render_all(context, conn, result, outputs, staging, archive)
             _check_writable(staged)
+            outputs.ledger.parent.mkdir(parents=True, exist_ok=True)
+            marker(outputs.ledger.parent, week.isoformat()).write_bytes(b"")
+            fault_point("before-commit")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
+            marker(outputs.ledger.parent, week.isoformat()).unlink(missing_ok=True)
             raise
-        outputs.folder.mkdir(parents=True, exist_ok=True)
-        for final, tmp in staged.items():
-            final.parent.mkdir(parents=True, exist_ok=True)
-            tmp.replace(final)
+        fault_point("committed")
+        switch(outputs.folder, outputs.ledger, staging, staged.get(outputs.ledger))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RunReport(result, outputs, summary)
@@ -240,11 +265,16 @@ def _check_writable(staged: dict[Path, Path]) -> None:
 def _render_all(
     context: Context, conn: Any, result: WeekResult, outputs: RunOutputs, staging: Path, archive: list[Any]
 ) -> tuple[dict[Path, Path], dict[str, Any]]:
-    """Record the week (inside the caller's transaction) and render every output into `staging`."""
+    """Record the week (inside the caller's transaction) and render every output into `staging`.
+
+    The week's files go to staging/<week>/ under their final names, the main ledger to staging/.
+    """
     staged: dict[Path, Path] = {}
+    week_dir = staging / outputs.folder.name
+    week_dir.mkdir()
 
     def stage(final: Path) -> Path:
-        staged[final] = staging / f"{len(staged)}{final.suffix}"
+        staged[final] = (week_dir if final.parent == outputs.folder else staging) / final.name
         return staged[final]
 
     summary = write_summary_json(result, stage(outputs.summary_json))
@@ -270,11 +300,6 @@ def _render_all(
 
 def ws_archive(context: Context) -> Path:
     return context.workspace.history / "archive"
-
-
-def _ensure(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 # ----------------------------------------------------------------- templates
@@ -348,11 +373,13 @@ def check_files(
 
     Outside any workspace (and without `workspace`) the bundled default list and unit directory are used.
     """
-    with tempfile.TemporaryDirectory(prefix="lyreport-check-") as tmp:
+    with contextlib.ExitStack() as stack:
         if workspace is None and not in_workspace():
-            workspace = init_workspace(Path(tmp) / "defaults")[0].root  # exactly what `init` would give
+            defaults = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lyreport-check-")))
+            workspace = init_workspace(defaults / "defaults")[0].root  # exactly what `init` would give
         context = load_context(workspace)
-        inbox = Path(tmp) / "inbox"
+        tmp = stack.enter_context(workspace_temp(context.workspace, "check"))
+        inbox = tmp / "inbox"
         inbox.mkdir()
         for index, path in enumerate(paths):
             if not path.exists():
@@ -364,7 +391,7 @@ def check_files(
                 shutil.copytree(path, target)
             else:
                 shutil.copy2(path, target)
-        work = Path(tmp) / "work"
+        work = tmp / "work"
         work.mkdir()
         intake = run_intake(inbox, work, context.master, context.directory, context.config, workers=workers)
         return _checked(intake, context)

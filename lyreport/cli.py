@@ -15,6 +15,7 @@ import click
 from . import __version__, api
 from .models import LIGHTS, UNIT_STATES
 from .problems import ERROR, SEVERITY_LABELS
+from .textsafe import shown, shown_lines
 from .weeks import cn_date
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -127,7 +128,7 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
     try:
         code = action()
     except api.LyreportError as exc:
-        click.secho(f"无法运行：{exc}", fg="red", err=True)
+        click.secho(f"无法运行：{shown_lines(str(exc))}", fg="red", err=True)
         code = 2
     except KeyboardInterrupt:
         click.secho("已中断。历史记录和已有输出文件未受影响。", fg="yellow", err=True)
@@ -135,7 +136,7 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
         if debug:
             traceback.print_exc()
-        click.secho(f"运行出错（程序内部错误）：{exc}", fg="red", err=True)
+        click.secho(f"运行出错（程序内部错误）：{shown(str(exc))}", fg="red", err=True)
         click.echo("如需技术人员排查，请加 --debug 重新运行并把输出发给维护人员。", err=True)
         code = 2
     sys.exit(code)
@@ -295,7 +296,7 @@ class _NoBar:
 def _print_paths(report: api.RunReport) -> None:
     o = report.outputs
     for path in (o.summary, o.ledger, o.reminders, o.mail, o.summary_json):
-        click.echo(str(path))
+        click.echo(shown(str(path)))
 
 
 def _print_report(report: api.RunReport) -> None:
@@ -309,7 +310,7 @@ def _print_report(report: api.RunReport) -> None:
     )
     for state in ("late", "missing", "invalid"):
         if counts[state]:
-            click.echo(f"  {UNIT_STATES[state]}：{'、'.join(counts[state])}")
+            click.echo(shown(f"  {UNIT_STATES[state]}：{'、'.join(counts[state])}"))
     closed = sum(1 for m in r.measures if m.closed)
     overdue = sum(1 for m in r.measures if m.overdue)
     click.echo(
@@ -319,7 +320,7 @@ def _print_report(report: api.RunReport) -> None:
     errors = [p for p in r.problems if p.severity == ERROR]
     click.echo(f"发现问题 {len(r.problems)} 条（其中错误 {len(errors)} 条），详见工作台账“问题清单”。")
     for p in errors[:10]:
-        click.secho(f"  {p}", fg="red")
+        click.secho(f"  {shown(str(p))}", fg="red")
     if len(errors) > 10:
         click.echo(f"  …… 另有 {len(errors) - 10} 条错误")
     o = report.outputs
@@ -331,7 +332,7 @@ def _print_report(report: api.RunReport) -> None:
         ("邮件草稿", o.mail),
         ("数据摘要", o.summary_json),
     ):
-        click.echo(f"  {label}：{path}")
+        click.echo(f"  {label}：{shown(str(path))}")
 
 
 @main.command(
@@ -348,21 +349,43 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
         checked = api.check_files(list(files), workspace)
         failed = False
         for item in checked:
-            click.echo(f"《{item.name}》")
+            click.echo(f"《{shown(item.name)}》")
             if item.kind == "scan":
-                click.echo(f"  盖章扫描件，对应单位：{item.unit or '未能确定'}")
+                click.echo(shown(f"  盖章扫描件，对应单位：{item.unit or '未能确定'}"))
             elif item.week:
-                click.echo(f"  报送单位：{item.unit}　所属周次：{cn_date(item.week)}　填报措施 {item.rows} 条")
+                click.echo(shown(f"  报送单位：{item.unit}　所属周次：{cn_date(item.week)}　填报措施 {item.rows} 条"))
             elif item.unit:
-                click.echo(f"  报送单位（按文件名等判断）：{item.unit}")
+                click.echo(shown(f"  报送单位（按文件名等判断）：{item.unit}"))
             for p in item.problems:
                 where = f"{p.sheet}!{p.cell} " if p.sheet and p.cell else ""
                 colour = "red" if p.severity == ERROR else None
-                click.secho(f"  [{SEVERITY_LABELS[p.severity]}] {where}{p.message}", fg=colour)
+                click.secho(shown(f"  [{SEVERITY_LABELS[p.severity]}] {where}{p.message}"), fg=colour)
                 failed = failed or p.severity == ERROR
             if not item.problems:
                 click.echo("  未发现问题。")
         return 1 if failed else 0
+
+    _guard(debug, action)
+
+
+@main.command(
+    "restore",
+    help="历史记录丢失或损坏时，用 history/archive 中存档的原始文件按时间顺序重建每一周的历史、工作台账和各周输出。"
+    "原有的数据库不会删除，先移到 history/损坏备份-<时间>（或 重建前备份-<时间>）文件夹。",
+)
+@click.option("--master", type=FILE, help="重建其他措施清单的历史。")
+@click.option("--workspace", type=FOLDER, help="工作目录，默认当前目录。")
+@click.option("--debug", is_flag=True, help="出错时显示技术细节。")
+def restore_command(master: Path | None, workspace: Path | None, debug: bool) -> None:
+    from .recovery import restore_all
+
+    def action() -> int:
+        reports = restore_all(workspace, master)
+        for report in reports:
+            r = report.result
+            click.echo(f"  已重建 {cn_date(r.week)}（第{r.period}期）")
+        click.echo(f"已按顺序重建 {len(reports)} 周，工作台账：{shown(str(reports[-1].outputs.ledger))}")
+        return 0
 
     _guard(debug, action)
 

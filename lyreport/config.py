@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .config_check import check_recipients, check_wording
+
 CONFIG_NAME = "配置.toml"
 TEMPLATES_DIR = "templates"
 HISTORY_DIR = "history"
@@ -104,6 +106,10 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(
             f"配置文件 {path} 格式有误（{at}）。请检查引号是否成对、等号两边的写法，文字要放在英文双引号中。"
         ) from None
+    errors = check_recipients(raw) + check_wording(raw, tomllib.loads(default_config_text()) if path else raw)
+    if errors:
+        lines = "\n  ".join(errors)
+        raise ConfigError(f"配置文件 {path or CONFIG_NAME} 内容有误，请修改后重试：\n  {lines}")
     try:
         return _from_raw(raw)
     except ConfigError as exc:

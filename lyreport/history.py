@@ -18,6 +18,7 @@ from typing import Any
 from .atomic import atomic_path, atomic_write_text
 from .intake.mail import SIDECAR_SUFFIX
 from .models import HistoryView, PreviousState, ReturnRow, WeekResult
+from .textsafe import shown
 
 DB_NAME = "history.sqlite3"
 
@@ -48,7 +49,7 @@ class ArchivedInput:
 
     sha256: str
     name: str  # path relative to the inbox
-    archived: Path
+    archived: Path  # relative to the archive root
     received_at: datetime
 
 
@@ -149,7 +150,7 @@ def replace_week(
     # Inputs accumulate: a file archived for this week stays referenced even if it left the inbox.
     conn.executemany(
         "INSERT OR REPLACE INTO inputs VALUES (?,?,?,?,?,?)",
-        [(*key, a.sha256, a.name, str(a.archived), a.received_at.isoformat()) for a in inputs],
+        [(*key, a.sha256, _db_name(a.name), a.archived.as_posix(), a.received_at.isoformat()) for a in inputs],
     )
 
 
@@ -231,38 +232,120 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+class ArchiveError(Exception):
+    """Archived inputs are missing or altered; the message names them, in Chinese."""
+
+
+MANIFEST = "manifest.json"
+
+
+def _db_name(name: str) -> str | bytes:
+    """A file name for the database: text, or its raw bytes when it is not valid UTF-8."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape")
+
+
+def _from_db_name(value: str | bytes) -> str:
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
+
+
+def archived_file(archive_root: Path, list_id: str, week: date, sha256: str, name: str) -> Path:
+    """Where an input lives in the archive: derived from its content, never from a stored absolute path,
+    so a renamed or copied workspace reads its own archive."""
+    return archive_root / list_id / week.isoformat() / f"{sha256[:16]}{Path(name).suffix.lower()}"
+
+
 def archive_inputs(
     archive_root: Path, list_id: str, week: date, inbox: Path, originals: dict[Path, datetime]
 ) -> list[ArchivedInput]:
-    """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256."""
+    """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256.
+
+    A manifest.json beside them lists names and arrival times, so the history can be rebuilt from the
+    archive alone if the database is lost.
+    """
     folder = archive_root / list_id / week.isoformat()
     kept = []
     for original, received_at in sorted(originals.items()):
         digest = sha256_of(original)
-        target = folder / f"{digest[:16]}{original.suffix.lower()}"
-        if not target.exists():
-            with atomic_path(target) as tmp:
-                shutil.copyfile(original, tmp)
         try:
             name = original.relative_to(inbox).as_posix()
         except ValueError:
             name = original.name
-        kept.append(ArchivedInput(digest, name, target, received_at))
+        target = archived_file(archive_root, list_id, week, digest, name)
+        if not target.exists() or sha256_of(target) != digest:
+            with atomic_path(target) as tmp:
+                shutil.copyfile(original, tmp)
+        kept.append(ArchivedInput(digest, name, target.relative_to(archive_root), received_at))
+    if kept or not (folder / MANIFEST).exists():  # a week nobody answered is still a week to rebuild
+        entries = {e["sha256"]: e for e in read_manifest(folder)}
+        for a in kept:
+            entries[a.sha256] = {"sha256": a.sha256, "name": a.name, "received_at": a.received_at.isoformat()}
+        text = json.dumps(sorted(entries.values(), key=lambda e: e["sha256"]), indent=1)  # ASCII: any name survives
+        atomic_write_text(folder / MANIFEST, text + "\n")
     return kept
 
 
-def restore_inputs(conn: sqlite3.Connection, list_id: str, week: date, inbox: Path) -> int:
-    """Lay the archived inputs of a week out as an inbox again, arrival times as file times."""
-    count = 0
-    for name, archived, received_at in conn.execute(
-        "SELECT name, archived, received_at FROM inputs WHERE list_id=? AND week=?", (list_id, week.isoformat())
+def read_manifest(folder: Path) -> list[dict[str, str]]:
+    try:
+        entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict) and {"sha256", "name", "received_at"} <= e.keys()]
+
+
+def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, week: date, inbox: Path) -> int | None:
+    """Lay the archived inputs of a week out as an inbox again, arrival times as file times.
+
+    The number of files, 0 for an archived week nobody answered, None if the week was never archived.
+
+    Each file is checked against its SHA-256 first; any missing or altered file stops the rebuild
+    (ArchiveError naming them) rather than rebuilding the week from partial inputs.
+    """
+    folder = archive_root / list_id / week.isoformat()
+    entries = {e["sha256"]: (e["name"], e["received_at"]) for e in read_manifest(folder)}
+    known = (folder / MANIFEST).is_file()
+    for sha, name, received_at in conn.execute(
+        "SELECT sha256, name, received_at FROM inputs WHERE list_id=? AND week=?", (list_id, week.isoformat())
     ):
-        target = inbox / Path(name).name if ".." in Path(name).parts else inbox / name
+        entries[sha] = (_from_db_name(name), received_at)
+        known = True
+    if not known:
+        return None
+    bad = []
+    for sha, (name, _) in sorted(entries.items()):
+        source = archived_file(archive_root, list_id, week, sha, name)
+        if not source.is_file():
+            bad.append(f"{source}（原文件《{shown(name)}》）：文件不存在")
+        elif sha256_of(source) != sha:
+            bad.append(f"{source}（原文件《{shown(name)}》）：内容已被改动（SHA-256 不符）")
+    if bad:
+        raise ArchiveError(
+            "历史存档中以下文件缺失或已被改动，无法据此重建 " + week.isoformat() + " 这一周：\n  " + "\n  ".join(bad)
+        )
+    for sha, (name, received_at) in sorted(entries.items()):
+        target = inbox / Path(name).name if ".." in Path(name).parts or Path(name).is_absolute() else inbox / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(archived, target)
+        shutil.copyfile(archived_file(archive_root, list_id, week, sha, name), target)
         stamp = datetime.fromisoformat(received_at).timestamp()
         os.utime(target, (stamp, stamp))
         if target.suffix.lower() == ".eml":  # discover reads an e-mail's arrival time from its record, not mtime
             atomic_write_text(target.with_name(target.name + SIDECAR_SUFFIX), json.dumps({"received_at": received_at}))
-        count += 1
-    return count
+    return len(entries)
+
+
+def backfill_manifests(conn: sqlite3.Connection, archive_root: Path) -> None:
+    """Archives written before manifests existed get one from the database while it is still intact."""
+    weeks = conn.execute("SELECT DISTINCT list_id, week FROM inputs").fetchall()
+    for list_id, week in weeks:
+        folder = archive_root / list_id / week
+        if not folder.is_dir() or (folder / MANIFEST).exists():
+            continue
+        query = "SELECT sha256, name, received_at FROM inputs WHERE list_id=? AND week=? ORDER BY sha256"
+        entries = [
+            {"sha256": sha, "name": _from_db_name(name), "received_at": at}
+            for sha, name, at in conn.execute(query, (list_id, week))
+        ]
+        atomic_write_text(folder / MANIFEST, json.dumps(entries, indent=1) + "\n")

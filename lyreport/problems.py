@@ -206,6 +206,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),
     "remind-no-email": (WARNING, "单位名录中没有{unit}的电子邮箱，催报邮件草稿未填收件人，请补充名录或电话催报"),
     "remind-send-failed": (ERROR, "发给{unit}的催报邮件未发出：{reason}"),
+    # --- workspace faults (issue 12: mail limits, unfinished outputs) ---
+    "eml-too-many": (ERROR, "邮件附件过多或解开后过大（超出安全上限），已拒绝，请对方分几封邮件发送"),
+    "weeks-out-of-order": (
+        WARNING,
+        "{later} 已先于本周记录，其期数和连续未按时报送周数未计入本周；如需更正，请运行“lyreport restore”按时间顺序重建",
+    ),
+    "outputs-unfinished": (
+        WARNING,
+        "上次运行已记录 {week} 这一周，但未能写完输出文件；请运行“lyreport run --week {week} --rebuild”重新生成",
+    ),
 }
 
 _FORMATTER = string.Formatter()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import SourceFile
 from ..problems import Problem, problem
+from ..textsafe import shown
 from . import mail
 from .expand_mail import MailExpansion
 from .safety import (
@@ -92,7 +93,7 @@ class _Discovery(MailExpansion):
             self.add("file-unreadable", prefix.rstrip("/") or str(folder), reason=os_reason(exc))
             return
         for entry in entries:
-            display = prefix + entry.name
+            display = prefix + shown(entry.name)  # a non-UTF-8 or control-character name, shown escaped
             is_dir = entry.is_dir(follow_symlinks=False)
             reason = ignore_reason(entry.name, is_dir=is_dir)
             if reason is None and entry.is_symlink() and entry.is_dir():
@@ -183,9 +184,9 @@ class _Discovery(MailExpansion):
     def _child(self, parent: Item, member: str) -> tuple[Item, str] | None:
         """Display name and work path for a member/attachment name; None if it is to be ignored."""
         display_path, base, unsafe = sanitise_member(member)
-        display = parent.display + ARROW + display_path
+        display = parent.display + ARROW + shown(display_path)
         if unsafe:
-            self.add("unsafe-name", display, name=member.replace("\x00", "␀"), safe=base)
+            self.add("unsafe-name", display, name=shown(member), safe=base)
         parts = display_path.split("/")
         for depth, part in enumerate(parts):
             reason = ignore_reason(part, is_dir=depth < len(parts) - 1)

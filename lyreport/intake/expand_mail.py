@@ -61,7 +61,7 @@ class MailExpansion:
             self.add("eml-unreadable", item.display, reason=str(exc))
             return usable
         except BudgetExceeded:
-            self.add("zip-bomb", item.display)
+            self.add("eml-too-many", item.display)  # a mail, not a zip: say so
             return usable
         except UnsafePathError:
             raise

@@ -16,6 +16,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -157,7 +158,8 @@ class _Pool:
 class _Worker:
     def __init__(self, ctx: Any, func: Callable[[Any], Any], memory_mb: int):
         parent_end, child_end = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child_end, func, memory_mb), daemon=True)
+        args = (child_end, func, memory_mb, os.getpid())
+        self.process = ctx.Process(target=_worker_main, args=args, daemon=True)
         try:
             self.process.start()
         except BaseException:
@@ -228,7 +230,8 @@ def _exit_reason(code: int) -> str:
 
 
 # ----------------------------------------------------------------- worker side
-def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_mb: int) -> None:
+def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_mb: int, parent: int) -> None:
+    _die_with_parent(parent)
     _harden(memory_mb)
     while True:
         try:
@@ -255,6 +258,33 @@ def _dumps(index: int, answer: tuple[Any, ...]) -> bytes:
     if len(payload) > MAX_RESULT_BYTES:
         payload = pickle.dumps((index, "fail", "too-large", ""))
     return payload
+
+
+def _die_with_parent(parent: int) -> None:
+    """A killed parent must not leave readers behind holding files open: on Linux the kernel sends
+    SIGKILL when the parent dies (PR_SET_PDEATHSIG); elsewhere a watchdog thread notices the change."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Portable fallback: multiprocessing keeps a pipe from the parent open in every child; it becomes
+    readable (end of file) when the parent dies, however it dies. Exit at once then."""
+    origin = multiprocessing.parent_process()
+    if origin is not None:
+        with contextlib.suppress(OSError, ValueError):
+            wait([origin.sentinel])
+    else:  # no sentinel available: notice being re-parented instead
+        while os.getppid() == parent:
+            time.sleep(0.5)
+    os._exit(1)
 
 
 def _harden(memory_mb: int) -> None:

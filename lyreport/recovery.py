@@ -1,0 +1,205 @@
+"""Start-of-run checks of the workspace, its own temp folder, and rebuilding a lost history.
+
+A lost or damaged history must never silently restart at 第1期 and overwrite 工作台账.xlsx: the outbox
+still shows that weeks existed, so the run refuses and tells staff to run `lyreport restore`, which
+rebuilds every archived week in order from history/archive (each file checked by SHA-256).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+from .config import Workspace
+from .history import DB_NAME, MANIFEST, open_history
+
+TEMP_DIR = ".lyreport-tmp"
+_WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+_restoring = False  # set while restore_all rebuilds: the outbox is ahead of the history on purpose
+
+
+class HistoryLost(Exception):
+    """The history database is missing, empty or damaged while the workspace shows past weeks."""
+
+
+def recorded_weeks_in_outbox(outbox: Path) -> list[str]:
+    """Week folders that a finished run left in the outbox (any list)."""
+    found = []
+    for base in (outbox, *(p for p in _dirs(outbox) if not _WEEK.fullmatch(p.name))):
+        found += [p.name for p in _dirs(base) if _WEEK.fullmatch(p.name) and (p / "summary.json").is_file()]
+    return sorted(set(found))
+
+
+def archived_weeks(archive_root: Path, list_id: str) -> list[date]:
+    return [date.fromisoformat(p.name) for p in sorted(_dirs(archive_root / list_id)) if _WEEK.fullmatch(p.name)]
+
+
+def _dirs(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:
+        return []
+
+
+def check_history(ws: Workspace, outbox: Path) -> None:
+    """Refuse to run on a lost or damaged history (HistoryLost with restore instructions)."""
+    database = ws.history / DB_NAME
+    weeks = recorded_weeks_in_outbox(outbox)
+    restore = "请运行“lyreport restore”，它会用 history/archive 中存档的原始文件按顺序重建每一周的历史和输出。"
+    if not database.is_file() or database.stat().st_size == 0:
+        if not weeks:
+            return  # a new workspace
+        state = "不存在" if not database.exists() else "是空文件（0 字节）"
+        where = "history 文件夹不存在" if not ws.history.exists() else f"历史数据库 {database} {state}"
+        raise HistoryLost(
+            f"{where}，但输出文件夹 {outbox} 显示已有 {len(weeks)} 周的结果（{weeks[0]} 至 {weeks[-1]}）。"
+            f"为避免从第1期重新开始并覆盖工作台账，本次未做任何改动。{_advice(ws, restore)}"
+        )
+    problem = quick_check(database)
+    if problem:
+        raise HistoryLost(
+            f"历史数据库 {database} 已损坏（{problem}），本次未做任何改动。"
+            f"请先把该文件移到别处（或从备份恢复），然后{restore[1:]}"
+        )
+    missing = sorted(set(weeks) - _weeks_in(database))
+    if missing and not _restoring:
+        raise HistoryLost(
+            f"历史数据库 {database} 中没有 {'、'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}"
+            f"{len(missing)} 周的记录，而输出文件夹 {outbox} 中有这些周的结果（历史可能被换成了旧的或新建的文件）。"
+            f"本次未做任何改动。{_advice(ws, restore)}"
+        )
+
+
+def _weeks_in(database: Path) -> set[str]:
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+        try:
+            return {w for (w,) in conn.execute("SELECT DISTINCT week FROM weeks")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return set()  # no table yet (killed before the first commit) or busy: nothing to compare
+
+
+def _advice(ws: Workspace, restore: str) -> str:
+    archive = ws.history / "archive"
+    if any(archive.glob("*/*/manifest.json")):
+        return "如有 history 文件夹的备份，请放回原处；否则" + restore[1:]
+    return "请从备份中恢复 history 文件夹（含 history.sqlite3 和 archive）后重新运行。"
+
+
+def quick_check(database: Path) -> str:
+    """'' if sqlite's quick_check passes, else a short Chinese reason."""
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+        try:
+            answer = conn.execute("PRAGMA quick_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return ""  # someone holds it; the run itself will report that clearly
+        return "无法打开"
+    except sqlite3.DatabaseError:
+        return "不是有效的数据库文件"
+    return "" if answer == [("ok",)] else "完整性检查未通过"
+
+
+def set_aside(ws: Workspace) -> Path | None:
+    """Move the current database (with its -wal/-shm) into history/重建前备份-<time>/ (损坏备份 if damaged);
+    it is kept, never deleted, and the rebuild starts from an empty history so every 期 is re-counted."""
+    database = ws.history / DB_NAME
+    if not database.exists():
+        return None
+    damaged = database.stat().st_size == 0 or bool(quick_check(database))
+    folder = ws.history / f"{'损坏备份' if damaged else '重建前备份'}-{datetime.now():%Y%m%d-%H%M%S}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        part = database.with_name(DB_NAME + suffix)
+        if part.exists():
+            part.replace(folder / part.name)
+    return folder
+
+
+# ----------------------------------------------------------------- the workspace's own temp folder
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # pragma: no cover - os.kill(pid, 0) would terminate it on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def clean_temp(ws: Workspace, max_age_seconds: float = 86400) -> None:
+    """Remove what killed runs left in <workspace>/.lyreport-tmp (their process is gone)."""
+    root = ws.root / TEMP_DIR
+    if not root.is_dir():
+        return
+    cutoff = time.time() - max_age_seconds
+    for entry in root.iterdir():
+        pid = entry.name.split("-", 1)[0]
+        dead = pid.isdigit() and not _alive(int(pid))
+        with contextlib.suppress(OSError):
+            if dead or entry.lstat().st_mtime < cutoff:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+@contextlib.contextmanager
+def workspace_temp(ws: Workspace, purpose: str) -> Iterator[Path]:
+    """A temp folder inside the workspace (not the system temp), named by our pid so leftovers are known."""
+    root = ws.root / TEMP_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{purpose}-", dir=root))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def restore_all(workspace: Path | None = None, master: Path | None = None) -> list[object]:
+    """Rebuild every archived week of the list, oldest first, into a fresh history; the RunReports."""
+    from . import api  # the runs themselves; imported here because api imports this module
+    from .runguard import holding
+
+    context = api.load_context(workspace, master)
+    ws = context.workspace
+    archive = ws.history / "archive" / context.master.list_id
+    weeks = archived_weeks(ws.history / "archive", context.master.list_id)
+    if not weeks:
+        raise api.LyreportError(
+            f"历史存档 {ws.history / 'archive' / context.master.list_id} 中没有任何周的原始文件，无法重建。"
+            "请从备份中恢复 history 文件夹。"
+        )
+    unlisted = [w.isoformat() for w in weeks if not (archive / w.isoformat() / MANIFEST).is_file()]
+    if unlisted:
+        raise api.LyreportError(
+            f"历史存档中 {'、'.join(unlisted)} 这几周没有文件清单（{MANIFEST}，由旧版本存档），无法据此重建。"
+            "请从备份中恢复 history 文件夹。"
+        )
+    global _restoring
+    reports = []
+    with holding(ws):
+        set_aside(ws)
+        open_history(ws.history).close()  # a fresh, valid database: the runs below fill it week by week
+        _restoring = True
+        try:
+            for week in weeks:
+                reports.append(api.run_week(ws.root, week, master=master, rebuild=True))
+        finally:
+            _restoring = False
+    return reports

@@ -1,0 +1,72 @@
+"""What wraps one run of a week: the workspace lock, the start checks, and switching the outputs in.
+
+Every disk or database fault met while the lock is held becomes one Chinese message naming the path
+(LyreportError), never a Python exception text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from .atomic import remove_stale_temps
+from .config import Workspace
+from .faults import LyreportError, fault_point, os_message, sqlite_message
+from .history import DB_NAME, ArchiveError, recorded_period
+from .lock import WorkspaceBusy, workspace_lock
+from .models import WeekResult
+from .problems import Problem, problem
+from .recovery import HistoryLost, check_history, clean_temp
+from .staging import carry_over, marker, repair, switch_in, unfinished_weeks
+
+
+@contextlib.contextmanager
+def holding(ws: Workspace) -> Iterator[None]:
+    """The workspace lock, with every disk/database fault turned into a Chinese message naming the path."""
+    try:
+        with workspace_lock(ws.root):
+            fault_point("locked")
+            yield
+    except (WorkspaceBusy, HistoryLost, ArchiveError) as exc:
+        raise LyreportError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise LyreportError(sqlite_message(exc, ws.history / DB_NAME)) from None
+    except OSError as exc:
+        raise LyreportError(os_message(exc, ws.root)) from None
+
+
+def start_checks(ws: Workspace, outbox: Path, base: Path, archive: Path, week: date) -> list[Problem]:
+    """Under the lock: refuse a lost history; clean what killed runs left; note unfinished outputs."""
+    check_history(ws, outbox)
+    clean_temp(ws)
+    remove_stale_temps(outbox, 0)  # we hold the lock: no other run is writing there
+    remove_stale_temps(archive, 0)
+    repair(base)
+    return [problem("outputs-unfinished", week=w) for w in unfinished_weeks(base) if w != week.isoformat()]
+
+
+def note_later_weeks(conn: sqlite3.Connection, result: WeekResult) -> None:
+    """A week recorded for the first time after later weeks: those were computed without it."""
+    if recorded_period(conn, result.list_id, result.week) is not None:
+        return
+    query = "SELECT week FROM weeks WHERE list_id=? AND week>? ORDER BY week"
+    later = [w for (w,) in conn.execute(query, (result.list_id, result.week.isoformat()))]
+    if later:
+        result.problems.append(problem("weeks-out-of-order", later="、".join(later)))
+
+
+def switch(folder: Path, ledger: Path, staging: Path, staged_ledger: Path | None) -> None:
+    """The recorded week's outputs go in with one rename; a failure here says the week needs a re-run."""
+    week = folder.name
+    try:
+        carry_over(folder, staging / week)
+        switch_in(staging / week, folder, staged_ledger, ledger)
+        marker(ledger.parent, week).unlink(missing_ok=True)
+    except OSError as exc:
+        raise LyreportError(
+            f"{week} 这一周已记入历史，但输出文件未能写出：{os_message(exc, folder)}"
+            f"排除后请重新运行“lyreport run --week {week} --rebuild”即可补齐。"
+        ) from None
