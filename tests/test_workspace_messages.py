@@ -177,7 +177,9 @@ def test_mail_over_the_attachment_limit_is_called_a_mail(tmp_path, monkeypatch):
         part.write_bytes(b"PK" + bytes([n]) * 10)
         parts.append(part)
     write_eml(inbox / "报表.eml", "a@b.cn", datetime(2021, 1, 7, 9, 0), "报表", parts)
-    monkeypatch.setattr(discover_module, "Budget", lambda: Budget(max_files=3))
+    from lyreport.intake import expand_mail
+
+    monkeypatch.setattr(expand_mail, "Budget", lambda: Budget(max_files=3))
     from zoneinfo import ZoneInfo
 
     _, problems = discover_module.discover(inbox, tmp_path / "work", ZoneInfo("Asia/Shanghai"))
