@@ -30,13 +30,11 @@ from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
 from .problems import Problem, has_errors, problem
-from .render.ledger import ledger_filename as LEDGER_NAME
-from .render.ledger import write_ledger
-from .render.notices import render_mail, render_reminders
-from .render.summary import render_summary
-from .render.summary_json import write_summary_json
-from .render.templates import write_templates
 from .weeks import current_deadline, deadline_for
+
+# Renderers (openpyxl, python-docx, lxml) are imported inside the functions that write outputs, so that
+# `lyreport check` starts without them; see the README's 性能 section.
+LEDGER_NAME = "工作台账.xlsx"  # = render.ledger.ledger_filename, kept here so paths need no renderer
 
 
 class LyreportError(Exception):
@@ -238,21 +236,24 @@ def _render_all(
     context: Context, conn: Any, result: WeekResult, outputs: RunOutputs, staging: Path, archive: list[Any]
 ) -> tuple[dict[Path, Path], dict[str, Any]]:
     """Record the week (inside the caller's transaction) and render every output into `staging`."""
+    from .render import ledger, notices, summary_json
+    from .render.summary import render_summary
+
     staged: dict[Path, Path] = {}
 
     def stage(final: Path) -> Path:
         staged[final] = staging / f"{len(staged)}{final.suffix}"
         return staged[final]
 
-    summary = write_summary_json(result, stage(outputs.summary_json))
+    summary = summary_json.write_summary_json(result, stage(outputs.summary_json))
     replace_week(conn, result, summary, archive)
     view = history_view(conn, context.master.list_id, result.week)
     render_summary(result, context.config, stage(outputs.summary))
-    write_ledger(result, view, context.master, stage(outputs.ledger_copy))
+    ledger.write_ledger(result, view, context.master, stage(outputs.ledger_copy))
     if latest_week(conn, context.master.list_id) == result.week:
         # The main ledger follows the newest week; re-running an older week only refreshes its dated copy.
         shutil.copyfile(staged[outputs.ledger_copy], stage(outputs.ledger))
-    render_reminders(result, context.config, context.directory, stage(outputs.reminders))
+    notices.render_reminders(result, context.config, context.directory, stage(outputs.reminders))
     text_twin = staged[outputs.reminders].with_suffix(".txt")
     if text_twin.exists():
         staged[outputs.reminders.with_suffix(".txt")] = text_twin
@@ -261,7 +262,7 @@ def _render_all(
     named.mkdir(exist_ok=True)
     for name, path in attachments.items():
         shutil.copyfile(path, named / name)
-    render_mail(result, context.config, [named / n for n in attachments], stage(outputs.mail))
+    notices.render_mail(result, context.config, [named / n for n in attachments], stage(outputs.mail))
     return staged, summary
 
 
@@ -285,6 +286,8 @@ def make_templates(
     now: datetime | None = None,
 ) -> list[Path]:
     """Write the blank return forms for every unit (or one), pre-filled with last reported rows."""
+    from .render.templates import write_templates
+
     context = load_context(workspace, master)
     deadline = resolve_deadline(context, week, now)
     units = None

@@ -8,15 +8,20 @@ import traceback
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, api
+from . import __version__
 from .models import LIGHTS, UNIT_STATES
 from .problems import ERROR, SEVERITY_LABELS
 from .weeks import cn_date
 
+if TYPE_CHECKING:
+    from .api import RunReport
+
+# Commands import lyreport.api (and through it only what they need) inside their bodies: `--help`
+# loads no reader and `check` no renderer. Keep new commands that way.
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
 _CLICK_ERRORS = (
@@ -124,9 +129,11 @@ FILE = _PathType("文件", dir_okay=False)
 
 def _guard(debug: bool, action: Callable[[], int]) -> None:
     """Run an action; user errors become a Chinese message (exit 2), never a traceback unless --debug."""
+    from .api import LyreportError
+
     try:
         code = action()
-    except api.LyreportError as exc:
+    except LyreportError as exc:
         click.secho(f"无法运行：{exc}", fg="red", err=True)
         code = 2
     except KeyboardInterrupt:
@@ -188,6 +195,8 @@ def template_command(
     week: date | None, unit: str | None, folder: Path | None, master: Path | None, workspace: Path | None, debug: bool
 ) -> None:
     def action() -> int:
+        from . import api
+
         paths = api.make_templates(workspace, week, unit=unit, folder=folder, master=master)
         click.echo(f"已生成 {len(paths)} 个报表模板，位于：{paths[0].parent if paths else folder}")
         for path in paths:
@@ -226,6 +235,8 @@ def run_command(
     debug: bool,
 ) -> None:
     def action() -> int:
+        from . import api
+
         show_bar = not (quiet or as_json) and sys.stderr.isatty()
         with (
             click.progressbar(length=1, label="正在读取报表", file=sys.stderr, show_pos=True)
@@ -265,13 +276,13 @@ class _NoBar:
         self.pos += n
 
 
-def _print_paths(report: api.RunReport) -> None:
+def _print_paths(report: RunReport) -> None:
     o = report.outputs
     for path in (o.summary, o.ledger, o.reminders, o.mail, o.summary_json):
         click.echo(str(path))
 
 
-def _print_report(report: api.RunReport) -> None:
+def _print_report(report: RunReport) -> None:
     r = report.result
     counts = {state: [u.name for u in r.units if u.state == state] for state in UNIT_STATES}
     lights = {light: [m.no for m in r.measures if m.light == light] for light in LIGHTS}
@@ -316,6 +327,8 @@ def _print_report(report: api.RunReport) -> None:
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) -> None:
     def action() -> int:
+        from . import api
+
         checked = api.check_files(list(files), workspace)
         failed = False
         for item in checked:
@@ -345,6 +358,8 @@ def demo_command(folder: Path, debug: bool) -> None:
     from .demo import build_demo
 
     def action() -> int:
+        from . import api
+
         ws, week = build_demo(folder)
         click.echo(f"演示工作目录：{ws.resolve()}（报送周 {cn_date(week)}）")
         report = api.run_week(ws, week)
