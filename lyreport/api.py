@@ -24,7 +24,8 @@ from .history import (
     restore_inputs,
     week_inputs,
 )
-from .intake.pipeline import Progress, run_intake
+from .intake.discover import discover_paths
+from .intake.pipeline import Progress, read_files, run_intake
 from .intake.pool import DEFAULT_WORKERS
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import merge_week, return_week
@@ -335,22 +336,14 @@ def check_files(
 ) -> list[CheckedFile]:
     """Read the given files exactly as run would; one CheckedFile per file found."""
     context = load_context(workspace)
-    with tempfile.TemporaryDirectory(prefix="lyreport-check-") as tmp:
-        inbox = Path(tmp) / "inbox"
-        inbox.mkdir()
-        for index, path in enumerate(paths):
-            if not path.exists():
-                raise LyreportError(f"找不到文件：{path}")
-            # Same-named files from different folders must not overwrite each other.
-            target = inbox / path.name if not (inbox / path.name).exists() else inbox / f"{index}" / path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_dir():  # a folder is checked like an inbox: everything in it
-                shutil.copytree(path, target)
-            else:
-                shutil.copy2(path, target)
-        work = Path(tmp) / "work"
-        work.mkdir()
-        intake = run_intake(inbox, work, context.master, context.directory, context.config, workers=workers)
+    for path in paths:
+        if not path.exists():
+            raise LyreportError(f"找不到文件：{path}")
+    # The files are read where they lie (never written); only e-mail and zip members are unpacked.
+    with tempfile.TemporaryDirectory(prefix="lyreport-check-") as work:
+        files, found = discover_paths(paths, Path(work), context.config.timezone)
+        intake = read_files(files, context.master, context.directory, context.config, workers=workers)
+        intake.problems = found + intake.problems
         return _checked(intake, context)
 
 

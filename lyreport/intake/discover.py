@@ -68,6 +68,25 @@ def discover(inbox: Path, workdir: Path, tz: ZoneInfo) -> tuple[list[SourceFile]
     return found.deduplicate(), found.problems
 
 
+def discover_paths(paths: list[Path], workdir: Path, tz: ZoneInfo) -> tuple[list[SourceFile], list[Problem]]:
+    """Like discover() over an inbox holding exactly these files and folders, read where they lie.
+
+    `lyreport check a.xlsx 收到的文件/` used to copy its arguments into a temporary inbox; this names
+    them the same way (a folder's files as "folder/name", a repeated name as "N/name") without copying.
+    """
+    found = _Discovery(Path(), Path(workdir), tz)
+    entries: list[tuple[str, Path]] = []
+    names: set[str] = set()
+    for index, path in enumerate(paths):
+        name = Path(path).resolve().name  # "." names the current folder, as the copy did
+        top = name if name not in names else f"{index}/{name}"
+        names.add(name)
+        entries.append((top, Path(path).resolve() if Path(path).is_symlink() else Path(path)))
+    for top, path in sorted(entries, key=lambda pair: pair[0]):
+        found.entry(path, top, is_dir=path.is_dir())
+    return found.deduplicate(), found.problems
+
+
 class _Discovery:
     def __init__(self, inbox: Path, workdir: Path, tz: ZoneInfo):
         self.inbox, self.workdir, self.tz = inbox, workdir, tz
@@ -87,20 +106,21 @@ class _Discovery:
             self.add("file-unreadable", prefix.rstrip("/") or str(folder), reason=_os_reason(exc))
             return
         for entry in entries:
-            display = prefix + entry.name
-            is_dir = entry.is_dir(follow_symlinks=False)
-            reason = ignore_reason(entry.name, is_dir=is_dir)
-            if reason is None and entry.is_symlink() and entry.is_dir():
-                reason = "指向其他位置的文件夹链接，未展开"
-            if reason:
-                self.add("file-ignored", display, reason=reason)
-            elif is_dir:
-                self.walk(Path(entry.path), display + "/")
-            elif entry.is_file():
-                path = Path(entry.path)
-                self.take(_Item(path, display, self._mtime(path), origin=path))
-            else:
-                self.add("file-ignored", display, reason="不是普通文件")
+            self.entry(Path(entry.path), prefix + entry.name, is_dir=entry.is_dir(follow_symlinks=False))
+
+    def entry(self, path: Path, display: str, *, is_dir: bool) -> None:
+        """One file or folder of the inbox, shown to staff as `display`."""
+        reason = ignore_reason(display.rsplit("/", 1)[-1], is_dir=is_dir)
+        if reason is None and path.is_symlink() and path.is_dir():
+            reason = "指向其他位置的文件夹链接，未展开"
+        if reason:
+            self.add("file-ignored", display, reason=reason)
+        elif is_dir:
+            self.walk(path, display + "/")
+        elif path.is_file():
+            self.take(_Item(path, display, self._mtime(path), origin=path))
+        else:
+            self.add("file-ignored", display, reason="不是普通文件")
 
     def _mtime(self, path: Path) -> datetime:
         try:
