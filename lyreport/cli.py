@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -77,6 +80,10 @@ class _Group(_ChineseHelp, click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Click's usage errors, translated; everything else is handled by each command."""
+        global _FAST_EXIT
+        # Called with no arguments = the `lyreport` program itself (not click's test runner, not a caller
+        # in the same process): then, once everything is written, the process may skip its teardown.
+        _FAST_EXIT = not args and not kwargs
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.NoArgsIsHelpError as exc:
@@ -127,10 +134,26 @@ FOLDER = _PathType("目录", file_okay=False)
 FILE = _PathType("文件", dir_okay=False)
 
 
+_FAST_EXIT = False
+
+
+def _exit(code: int) -> None:
+    """End the command. As a program: flush and leave at once, skipping the interpreter's teardown
+    (60–110 ms of freeing objects one by one); every output is already written, closed and renamed."""
+    if not _FAST_EXIT:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 def _guard(debug: bool, action: Callable[[], int]) -> None:
     """Run an action; user errors become a Chinese message (exit 2), never a traceback unless --debug."""
     from .api import LyreportError
 
+    if _FAST_EXIT:
+        gc.freeze()  # what is imported lives until exit: keep it out of every later collection
     try:
         code = action()
     except LyreportError as exc:
@@ -145,7 +168,7 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
         click.secho(f"运行出错（程序内部错误）：{exc}", fg="red", err=True)
         click.echo("如需技术人员排查，请加 --debug 重新运行并把输出发给维护人员。", err=True)
         code = 2
-    sys.exit(code)
+    _exit(code)
 
 
 @click.group(
