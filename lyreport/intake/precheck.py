@@ -8,15 +8,16 @@ hard caps, and answer with a problem code the staff can act on.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from html import unescape
 from pathlib import Path
-from typing import IO
 
 from .safety import MAX_FILE_BYTES, MB, human_size, zip_entry_count
 
@@ -49,6 +50,7 @@ class Precheck:
 
     refusal: Refusal | None = None
     oversized: dict[str, tuple[int, int]] = field(default_factory=dict)
+    data: bytes | None = None  # the file as checked, so that the reader does not read it again
 
 
 class _Refused(Exception):
@@ -57,7 +59,7 @@ class _Refused(Exception):
 
 
 def precheck(path: Path) -> Precheck:
-    """Check one workbook file; never raises for bad content."""
+    """Check one workbook file; never raises for bad content. The bytes checked come back in `data`."""
     try:
         return _precheck(path)
     except _Refused as refused:
@@ -78,13 +80,16 @@ def _precheck(path: Path) -> Precheck:
         raise _Refused(Refusal("read-corrupt", {"reason": "文件为空（0 字节）"}))
     if size > MAX_FILE_BYTES:
         raise _Refused(Refusal("file-too-large", {"size": human_size(size), "limit": human_size(MAX_FILE_BYTES)}))
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
+    with open(path, "rb") as handle:  # read once, bounded: the checks and the reader share these bytes
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _Refused(Refusal("file-too-large", {"size": human_size(len(data)), "limit": human_size(MAX_FILE_BYTES)}))
+    head = data[:4096]
     if head.startswith(OLE_MAGIC):
-        _check_ole(path.read_bytes())
-        return Precheck()
+        _check_ole(data)
+        return Precheck(data=data)
     if head.startswith(ZIP_MAGICS):
-        return _check_zip(path)
+        return replace(_check_zip(data), data=data)
     actual = sniff_other(head)
     if actual:
         raise _Refused(Refusal("read-wrong-type", {"actual": actual}))
@@ -161,32 +166,89 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 # ----------------------------------------------------------------- zip-based workbooks (.xlsx, .xlsm, .ods)
-def _check_zip(path: Path) -> Precheck:
-    if (zip_entry_count(path) or 0) > MAX_PARTS:
+def _check_zip(data: bytes) -> Precheck:
+    if (zip_entry_count(data) or 0) > MAX_PARTS:
         raise _Refused(Refusal("read-bomb"))
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
         _check_zip_shape(infos, names, archive)
-        _check_zip_sizes(infos)
+        _check_zip_sizes(infos)  # declared sizes of every part, from the central directory
         ods = "content.xml" in names and "xl/workbook.xml" not in names
         sheet_names = {} if ods else _xlsx_sheet_names(archive, names)
         oversized: dict[str, tuple[int, int]] = {}
         budget = [MAX_UNCOMPRESSED]
         for info in infos:
-            lower = info.filename.lower()
-            if not lower.endswith((".xml", ".rels", ".vml")):
-                continue
+            if not _reader_parses(info.filename, ods, sheet_names) or info.filename in _READ_ALREADY:
+                continue  # calamine never inflates it (theme, docProps, media …): its declared size was enough
             if ods and info.filename == "content.xml":
                 scanner: _Scanner = _OdsScanner()
-            elif not ods and (info.filename in sheet_names or _is_worksheet_part(lower)):
+            elif not ods and (info.filename in sheet_names or _is_worksheet_part(info.filename.lower())):
                 scanner = _XlsxScanner(sheet_names.get(info.filename, info.filename))
             else:
                 scanner = _Scanner()
-            with archive.open(info) as stream:
-                _scan_part(stream, scanner, budget)
+            _scan_part(_inflate(data, info, budget), scanner)
             oversized.update(scanner.oversized)
     return Precheck(None, oversized)
+
+
+# Parts calamine opens in an .xlsx besides the worksheets and the targets of the workbook's relationships
+# (compared in lower case: calamine also finds "xl/SharedStrings.xml").
+_XLSX_PARTS = frozenset(
+    {"[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedstrings.xml", "xl/styles.xml"}
+)
+_READ_ALREADY = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels"})  # by _xlsx_sheet_names
+_ODS_PARTS = frozenset({"content.xml", "styles.xml", "meta-inf/manifest.xml"})
+
+
+def _reader_parses(name: str, ods: bool, sheet_names: dict[str, str]) -> bool:
+    """Whether the reader will inflate and parse this part (so it must be inflated and scanned here)."""
+    lower = name.lower()
+    if not lower.endswith((".xml", ".rels", ".vml")):
+        return False
+    if ods:
+        return lower in _ODS_PARTS
+    return lower in _XLSX_PARTS or name in sheet_names or lower.startswith("xl/worksheets/")
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
+    """The part's bytes in chunks, inflated straight from the file with zlib, never beyond the budget.
+
+    Reads the local header itself (zipfile's stream object costs more than these small parts do);
+    the CRC is checked once the part has been inflated to its end.
+    """
+    offset = info.header_offset
+    if data[offset : offset + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    name_len, extra_len = struct.unpack_from("<HH", data, offset + 26)
+    start = offset + 30 + name_len + extra_len
+    raw = data[start : start + info.compress_size]
+    if len(raw) < info.compress_size:
+        raise EOFError("truncated part")
+    if info.compress_type == zipfile.ZIP_STORED:
+        inflater = None
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+    else:
+        raise NotImplementedError("compression method")
+    crc = 0
+    while raw or (inflater is not None and not inflater.eof):
+        if inflater is None:
+            chunk, raw = raw[:CHUNK], raw[CHUNK:]
+        else:
+            chunk = inflater.decompress(raw, CHUNK)
+            raw = inflater.unconsumed_tail
+            if not chunk and not raw:
+                if not inflater.eof:
+                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+                break
+        budget[0] -= len(chunk)
+        if budget[0] < 0:
+            raise _Refused(Refusal("read-bomb"))
+        crc = zlib.crc32(chunk, crc)
+        yield chunk
+    if crc != info.CRC:
+        raise zipfile.BadZipFile("Bad CRC-32")
 
 
 def _is_worksheet_part(lower: str) -> bool:
@@ -287,14 +349,11 @@ class _Scanner:
         return True
 
 
-def _scan_part(stream: IO[bytes], scanner: _Scanner, budget: list[int]) -> None:
-    """Inflate one part in chunks (never more than the budget) and feed whole tags to the scanner."""
+def _scan_part(chunks: Iterator[bytes], scanner: _Scanner) -> None:
+    """Feed whole tags of an inflated part to the scanner; stop early once it has seen enough."""
     carry = b""
-    while chunk := stream.read(CHUNK):
-        budget[0] -= len(chunk)
-        if budget[0] < 0:
-            raise _Refused(Refusal("read-bomb"))
-        data = carry + chunk
+    for chunk in chunks:
+        data = carry + chunk if carry else chunk
         if _may_declare(data) and _DOCTYPE.search(data):
             raise _Refused(Refusal("read-xml-entity"))
         lt, gt = data.rfind(b"<"), data.rfind(b">")
@@ -333,6 +392,40 @@ class _XlsxScanner(_Scanner):
         self.row = self.col = self.max_row = self.max_col = 0
 
     def feed(self, segment: bytes) -> bool:
+        if not self._feed_fast(segment):
+            self._feed_tags(segment)
+        if too_big(self.max_row, self.max_col):
+            self.oversized[self.sheet] = (self.max_row, self.max_col)
+            return False
+        return True
+
+    def _feed_fast(self, segment: bytes) -> bool:
+        """The usual case, without a Python loop over cells: every cell and row says where it is.
+
+        Applies only when every <c> has a plain r="A1" reference, every <row> an r="1", and no attribute
+        is single-quoted (so no r="…" can hide inside another attribute's value); else False.
+        """
+        if b"'" in segment or b":c" in segment or b":row" in segment:
+            return False
+        cells = len(_ANY_CELL.findall(segment))
+        full = _FULL_CELL.findall(segment)  # cells with a value: (column letters, row number)
+        if cells != len(_REF_CELL.findall(segment)):
+            return False
+        rows = _ROW_REF.findall(segment)
+        if len(rows) != len(_ANY_ROW.findall(segment)):
+            return False
+        if full:
+            self.max_row = max(self.max_row, max(map(int, (row for _, row in full))))
+            self.max_col = max(self.max_col, max(map(_column_number, {col for col, _ in full})))
+        if rows:  # where the slow path would go on from, should a later segment need it
+            self.row, self.col = int(rows[-1]), 0
+        last = _LAST_CELL.findall(segment[segment.rfind(b"<row") :]) if rows else []
+        if last:
+            self.col = _column_number(last[-1])
+        return True
+
+    def _feed_tags(self, segment: bytes) -> None:
+        """Tag by tag, as calamine lays cells out: a cell without a reference goes right of the previous one."""
         for match in _XLSX_TOKEN.finditer(segment):
             tag, attrs = match.groups()
             ref = _R_ATTR.search(attrs)
@@ -350,9 +443,15 @@ class _XlsxScanner(_Scanner):
             if not attrs.endswith(b"/"):
                 self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, self.col)
                 if too_big(self.max_row, self.max_col):
-                    self.oversized[self.sheet] = (self.max_row, self.max_col)
-                    return False
-        return True
+                    return
+
+
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+_REF_CELL = re.compile(rb'<c\s[^>]*?\br="[A-Z]{1,3}[0-9]{1,7}"')
+_FULL_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
+_LAST_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})[0-9]{1,7}"')
+_ANY_ROW = re.compile(rb"<row[\s/>]")
+_ROW_REF = re.compile(rb'<row\s[^>]*?\br="([0-9]{1,7})"')
 
 
 def _column_number(letters: bytes) -> int:

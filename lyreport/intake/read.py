@@ -8,6 +8,7 @@ worker process with a memory ceiling and a time limit (pool.py).
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,7 @@ def read_path(path: str) -> tuple[Any, ...]:
         check = checks.precheck(Path(path))
         if check.refusal is not None:
             return ("refused", check.refusal.code, check.refusal.fields, check.refusal.sheet)
-        return _read_calamine(path, check.oversized)
+        return _read_calamine(check.data if check.data is not None else path, check.oversized)
     except (KeyboardInterrupt, SystemExit):
         raise
     except MemoryError:
@@ -109,8 +110,9 @@ def read_path(path: str) -> tuple[Any, ...]:
         return ("refused", "read-crashed", {"reason": f"读取组件内部错误 {type(exc).__name__}"}, "")
 
 
-def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[Any, ...]:
-    with open(path, "rb") as handle:
+def _read_calamine(source: str | bytes, oversized: dict[str, tuple[int, int]]) -> tuple[Any, ...]:
+    """Read the bytes the pre-check saw (not the file again: it could have changed in between)."""
+    with io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb") as handle:
         workbook = CalamineWorkbook.from_filelike(handle)  # sniffs the content, whatever the extension says
     metas = workbook.sheets_metadata
     unknown = [name for name in oversized if name not in {m.name for m in metas}]
