@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import lean
 from .atomic import remove_stale_temps
 from .config import Config, ConfigError, Workspace, find_workspace, load_config
 from .history import (
@@ -237,6 +238,7 @@ def _render_all(
     context: Context, conn: Any, result: WeekResult, outputs: RunOutputs, staging: Path, archive: list[Any]
 ) -> tuple[dict[Path, Path], dict[str, Any]]:
     """Record the week (inside the caller's transaction) and render every output into `staging`."""
+    lean.import_openpyxl()
     from .render import ledger, notices, summary_json
     from .render.summary import render_summary
 

@@ -84,6 +84,10 @@ class _Group(_ChineseHelp, click.Group):
         # Called with no arguments = the `lyreport` program itself (not click's test runner, not a caller
         # in the same process): then, once everything is written, the process may skip its teardown.
         _FAST_EXIT = not args and not kwargs
+        if _FAST_EXIT:
+            from . import lean
+
+            lean.as_program()
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.NoArgsIsHelpError as exc:
