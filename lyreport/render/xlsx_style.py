@@ -10,6 +10,7 @@ from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -167,11 +168,20 @@ def write_header(sheet: Worksheet, row: int, labels: Iterable[str]) -> None:
 def style_body(sheet: Worksheet, first_row: int, last_row: int, ncols: int, *, centered: Iterable[int] = ()) -> None:
     """Font, border and wrapping for table body cells; `centered` are 1-based columns to centre."""
     centre = set(centered)
-    for row in sheet.iter_rows(min_row=first_row, max_row=last_row, max_col=ncols):
+    rows = list(sheet.iter_rows(min_row=first_row, max_row=last_row, max_col=ncols))
+    if not rows:
+        return
+    # Same effect as `cell.font = FONT` etc. on every cell, which hashes the style object each time:
+    # the workbook's style indexes are looked up once, in the order those assignments would add them.
+    book = sheet.parent
+    font, border = book._fonts.add(FONT), book._borders.add(BORDER)
+    aligns = [book._alignments.add(CENTER if col in centre else WRAP) for col in range(1, ncols + 1)]
+    for row in rows:
         for cell in row:
-            cell.font = FONT
-            cell.border = BORDER
-            cell.alignment = CENTER if cell.column in centre else WRAP
+            style = cell._style
+            if not style:
+                style = cell._style = StyleArray()
+            style.fontId, style.borderId, style.alignmentId = font, border, aligns[cell.column - 1]
 
 
 def fit_rows(sheet: Worksheet, first_row: int, last_row: int, *, slack: int = 0) -> None:
