@@ -10,6 +10,7 @@ import io
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import zipfile
@@ -31,11 +32,7 @@ _UMASK = _current_umask()
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path in the target's folder; on success it replaces the target."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for the whole office
+    tmp = temp_beside(target)
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
@@ -44,6 +41,63 @@ def atomic_path(target: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def temp_beside(target: Path) -> Path:
+    """A new empty temp file in the target's folder (created if need be), readable by the office."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are for the whole office
+    return tmp
+
+
+def commit_files(pairs: list[tuple[Path, Path]]) -> None:
+    """Make every written temp file durable, then rename each over its target.
+
+    One filesystem flush for the batch where the system offers it (Linux syncfs) instead of one fsync
+    per file: the first archive of a 1,000-return week spent seconds in fsync. The folders' entries
+    are flushed once per folder after the renames.
+    """
+    if not pairs:
+        return
+    temps = [tmp for tmp, _ in pairs]
+    if len(temps) < 4 or not _syncfs(temps[0].parent):
+        for tmp in temps:
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+    for tmp, target in pairs:
+        os.replace(tmp, target)
+    for folder in sorted({target.parent for _, target in pairs}):
+        _fsync_folder(folder)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Flush the filesystem holding `folder` (Linux); False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            return libc.syncfs(fd) == 0
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        return False
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Persist a folder's entries (renames); folders cannot be opened for this on Windows."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_path
+from .atomic import commit_files, temp_beside
 from .models import HistoryView, PreviousState, ReturnRow, WeekResult
 
 DB_NAME = "history.sqlite3"
@@ -230,17 +230,23 @@ def archive_inputs(
     """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256."""
     folder = archive_root / list_id / week.isoformat()
     kept = []
-    for original, received_at in sorted(originals.items()):
-        digest = sha256_of(original)
-        target = folder / f"{digest[:16]}{original.suffix.lower()}"
-        if not target.exists():
-            with atomic_path(target) as tmp:
-                shutil.copyfile(original, tmp)
-        try:
-            name = original.relative_to(inbox).as_posix()
-        except ValueError:
-            name = original.name
-        kept.append(ArchivedInput(digest, name, target, received_at))
+    pending: dict[Path, Path] = {}  # target -> its copy, renamed into place together once durable
+    try:
+        for original, received_at in sorted(originals.items()):
+            digest = sha256_of(original)
+            target = folder / f"{digest[:16]}{original.suffix.lower()}"
+            if target not in pending and not target.exists():
+                pending[target] = temp_beside(target)
+                shutil.copyfile(original, pending[target])
+            try:
+                name = original.relative_to(inbox).as_posix()
+            except ValueError:
+                name = original.name
+            kept.append(ArchivedInput(digest, name, target, received_at))
+        commit_files([(tmp, target) for target, tmp in pending.items()])
+    finally:
+        for tmp in pending.values():
+            tmp.unlink(missing_ok=True)
     return kept
 
 

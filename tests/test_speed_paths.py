@@ -11,7 +11,7 @@ import random
 import subprocess
 import sys
 import zipfile
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
@@ -238,3 +238,26 @@ def _week(tmp_path: Path, n: int) -> Path:
         path = fill_template(blank, make_filling(master, unit, WEEK, rng), root / "inbox" / f"{index:02d}-{unit}.xlsx")
         set_received(path, deadline.replace(hour=9))
     return root
+
+
+def test_archive_copies_a_batch_with_one_flush_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from lyreport.history import archive_inputs
+
+    inbox = tmp_path / "inbox"
+    (inbox / "子目录").mkdir(parents=True)
+    files = {inbox / f"{n}.xlsx": f"return {n}".encode() for n in range(6)}
+    files[inbox / "子目录" / "same.XLSX"] = b"return 0"  # same bytes as 0.xlsx: one archived copy
+    for path, data in files.items():
+        path.write_bytes(data)
+    when = datetime(2021, 1, 7, 9, tzinfo=UTC)
+    kept = archive_inputs(tmp_path / "archive", "ly", WEEK, inbox, dict.fromkeys(files, when))
+    folder = tmp_path / "archive" / "ly" / WEEK.isoformat()
+    assert sorted(p.name for p in folder.iterdir()) == sorted({k.archived.name for k in kept})
+    assert len(list(folder.iterdir())) == 6
+    assert {k.name: k.archived.read_bytes() for k in kept} == {
+        p.relative_to(inbox).as_posix(): d for p, d in files.items()
+    }
+    again = archive_inputs(tmp_path / "archive", "ly", WEEK, inbox, dict.fromkeys(files, when))
+    assert [k.archived for k in again] == [k.archived for k in kept] and len(list(folder.iterdir())) == 6
