@@ -299,8 +299,14 @@ _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
 _REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
 
 
+_ATTRS: dict[str, re.Pattern[str]] = {}
+
+
 def _attr(attrs: str, name: str) -> str | None:
-    match = re.search(r"(?:^|\s)" + name + r"\s*=\s*([\"'])(.*?)\1", attrs, re.S)
+    pattern = _ATTRS.get(name)
+    if pattern is None:
+        pattern = _ATTRS[name] = re.compile(r"(?:^|\s)" + name + r"\s*=\s*([\"'])(.*?)\1", re.S)
+    match = pattern.search(attrs)
     return unescape(match.group(2)) if match else None
 
 
@@ -407,10 +413,10 @@ class _XlsxScanner(_Scanner):
         """
         if b"'" in segment or b":c" in segment or b":row" in segment:
             return False
-        cells = len(_ANY_CELL.findall(segment))
-        full = _FULL_CELL.findall(segment)  # cells with a value: (column letters, row number)
-        if cells != len(_REF_CELL.findall(segment)):
+        refs = _REF_CELL.findall(segment)  # (column letters, row number, "/" if it holds no value)
+        if len(_ANY_CELL.findall(segment)) != len(refs):
             return False
+        full = [(col, row) for col, row, empty in refs if not empty]
         rows = _ROW_REF.findall(segment)
         if len(rows) != len(_ANY_ROW.findall(segment)):
             return False
@@ -447,8 +453,7 @@ class _XlsxScanner(_Scanner):
 
 
 _ANY_CELL = re.compile(rb"<c[\s/>]")
-_REF_CELL = re.compile(rb'<c\s[^>]*?\br="[A-Z]{1,3}[0-9]{1,7}"')
-_FULL_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
+_REF_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
 _LAST_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})[0-9]{1,7}"')
 _ANY_ROW = re.compile(rb"<row[\s/>]")
 _ROW_REF = re.compile(rb'<row\s[^>]*?\br="([0-9]{1,7})"')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -96,8 +97,11 @@ def set_datetime(cell: Cell, value: datetime | None, zone: tzinfo | None) -> Cel
     return cell
 
 
+@functools.lru_cache(maxsize=8192)  # the ledger measures the same unit names and statuses thousands of times
 def display_width(text: str) -> int:
     """Width in Excel character units: CJK and full-width characters count double."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
