@@ -13,11 +13,11 @@ import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..models import SourceFile
 from ..problems import Problem, problem
-from . import mail
 from .safety import (
     ARROW,
     MAX_CONTAINER_BYTES,
@@ -37,6 +37,9 @@ from .safety import (
     sanitise_member,
     zip_entry_count,
 )
+
+if TYPE_CHECKING:
+    from . import mail
 
 CHUNK = 1024 * 1024
 MAX_ENTRIES = 5 * MAX_MEMBERS  # directory entries included; checked before zipfile parses them
@@ -268,6 +271,8 @@ class _Discovery:
 
     # ------------------------------------------------------------- e-mails
     def _expand_eml(self, item: _Item) -> bool:
+        from . import mail  # the e-mail package loads only when there is an e-mail to open
+
         try:
             message = mail.parse(item.path.read_bytes())
         except OSError as exc:
