@@ -349,7 +349,7 @@ def test_archive_declaring_too_many_entries_is_refused_unopened(
 
 
 def test_eml_with_too_many_parts_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(discover_module.mail, "MAX_PARTS", 3)
+    monkeypatch.setattr("lyreport.intake.mail.MAX_PARTS", 3)
     inbox = tmp_path / "inbox"
     parts = [(attachment_header(f'filename="{n}.xlsx"'.encode()), str(n).encode()) for n in range(20)]
     put(inbox / "many.eml", eml(parts))
