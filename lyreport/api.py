@@ -289,6 +289,7 @@ def make_templates(
     now: datetime | None = None,
 ) -> list[Path]:
     """Write the blank return forms for every unit (or one), pre-filled with last reported rows."""
+    lean.import_openpyxl()
     from .render.templates import write_templates
 
     context = load_context(workspace, master)
