@@ -115,24 +115,53 @@ def save_workbook(workbook: Any, target: Path, when: datetime | None = None) -> 
         with atomic_path(target) as tmp:
             workbook.save(tmp)
         return
+    from openpyxl.writer.excel import ExcelWriter
+
     workbook.properties.created = when
-    buffer = io.BytesIO()
-    workbook.save(buffer)  # openpyxl stamps "modified" with the clock; put the report time back
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     core = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
     patch = {"docProps/core.xml": lambda data: core.sub(rb"\g<1>" + stamp + rb"\g<2>", data)}
-    atomic_write_bytes(target, restamp_zip(buffer.getvalue(), when, patch))
+    buffer = io.BytesIO()
+    # openpyxl stamps "modified" with the clock; the patch puts the report time back. The zip dates each
+    # entry as it is written: the same bytes as saving and then restamp_zip(), without deflating twice.
+    workbook.properties.modified = when  # what Workbook.save() does with the clock; patched anyway
+    ExcelWriter(workbook, _StampedZip(buffer, when, patch)).save()  # closes the zip
+    atomic_write_bytes(target, buffer.getvalue())
+
+
+class _StampedZip(zipfile.ZipFile):
+    """A zip being written whose entries are all dated `when` (see stamped_entry), some transformed."""
+
+    def __init__(self, file: Any, when: datetime, patch: dict[str, Any]):
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+        self.when, self.patch = when, patch
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        data = data.encode("utf-8") if isinstance(data, str) else data
+        if name in self.patch:
+            data = self.patch[name](data)
+        super().writestr(stamped_entry(name, self.when), data)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        with open(filename, "rb") as handle:
+            self.writestr(arcname if arcname is not None else os.path.basename(filename), handle.read())
+
+
+def stamped_entry(name: str, when: datetime) -> zipfile.ZipInfo:
+    """A deflated zip entry dated `when`, readable by everyone: how every docx/xlsx entry we write looks."""
+    entry = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    return entry
 
 
 def restamp_zip(data: bytes, when: datetime, patch: dict[str, Any] | None = None) -> bytes:
     """Rewrite a zip (docx/xlsx) with every entry dated `when`, optionally transforming some entries."""
-    stamp = when.timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
+            entry = stamped_entry(info.filename, when)
             content = src.read(info.filename)
             if patch and info.filename in patch:
                 content = patch[info.filename](content)

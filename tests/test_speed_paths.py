@@ -11,7 +11,7 @@ import random
 import subprocess
 import sys
 import zipfile
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -261,3 +261,40 @@ def test_archive_copies_a_batch_with_one_flush_and_leaves_no_temp_files(tmp_path
     }
     again = archive_inputs(tmp_path / "archive", "ly", WEEK, inbox, dict.fromkeys(files, when))
     assert [k.archived for k in again] == [k.archived for k in kept] and len(list(folder.iterdir())) == 6
+
+
+# ----------------------------------------------------------------- saving once
+WHEN = datetime(2021, 1, 7, 12, 0)
+
+
+def test_save_docx_writes_the_bytes_save_then_restamp_wrote(tmp_path: Path) -> None:
+    from lyreport.atomic import restamp_zip
+
+    document = fmt.new_document()
+    fmt.add_text(document, "关于落实情况的通报")
+    tables.add_rows(tables.add_table(document, ["序号", "措施", "问题", "状态"], WIDTHS), AWKWARD, WIDTHS, ALIGNS)
+    fmt.set_core_properties(document, "标题", "洛阳市", WHEN)
+    buffer = io.BytesIO()
+    document.save(buffer)  # the reference: save, then rewrite every entry with the report time
+    expected = restamp_zip(buffer.getvalue(), WHEN)
+    fmt.save_docx(document, tmp_path / "a.docx", WHEN)
+    assert (tmp_path / "a.docx").read_bytes() == expected
+
+
+def test_save_workbook_writes_the_bytes_save_then_restamp_wrote(tmp_path: Path) -> None:
+    import re
+
+    from lyreport.atomic import restamp_zip, save_workbook
+
+    book = Workbook()
+    xs.write_header(book.active, 1, ["序号", "措施"])
+    xs.set_text(book.active.cell(2, 2), "=不是公式")
+    book.create_sheet("第二张").cell(1, 1).value = 3.5
+    save_workbook(book, tmp_path / "a.xlsx", when=WHEN)
+    book.properties.created = WHEN
+    buffer = io.BytesIO()
+    book.save(buffer)  # the reference: openpyxl's own save, then the same restamping and patch
+    stamp = WHEN.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    core = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+    patch = {"docProps/core.xml": lambda data: core.sub(rb"\g<1>" + stamp + rb"\g<2>", data)}
+    assert (tmp_path / "a.xlsx").read_bytes() == restamp_zip(buffer.getvalue(), WHEN, patch)
