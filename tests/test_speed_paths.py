@@ -298,3 +298,25 @@ def test_save_workbook_writes_the_bytes_save_then_restamp_wrote(tmp_path: Path) 
     core = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
     patch = {"docProps/core.xml": lambda data: core.sub(rb"\g<1>" + stamp + rb"\g<2>", data)}
     assert (tmp_path / "a.xlsx").read_bytes() == restamp_zip(buffer.getvalue(), WHEN, patch)
+
+
+def test_a_part_the_workbook_links_to_is_scanned_wherever_it_lies(tmp_path: Path) -> None:
+    root = _week(tmp_path, 1)
+    good = next((root / "inbox").iterdir())
+    entity = b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "x">]><sst><si><t>&a;</t></si></sst>'
+    link = (
+        b'<Relationship Id="rId99" Target="parts/strings.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", link + b"</Relationships>")
+            target.writestr(info, data)
+        target.writestr("xl/parts/strings.xml", entity)
+    bad = tmp_path / "linked.xlsx"
+    bad.write_bytes(buffer.getvalue())
+    assert precheck.precheck(good).refusal is None
+    assert precheck.precheck(bad).refusal.code == "read-xml-entity"

@@ -175,11 +175,11 @@ def _check_zip(data: bytes) -> Precheck:
         _check_zip_shape(infos, names, archive)
         _check_zip_sizes(infos)  # declared sizes of every part, from the central directory
         ods = "content.xml" in names and "xl/workbook.xml" not in names
-        sheet_names = {} if ods else _xlsx_sheet_names(archive, names)
+        sheet_names, linked = ({}, set()) if ods else _xlsx_sheet_names(archive, names)
         oversized: dict[str, tuple[int, int]] = {}
         budget = [MAX_UNCOMPRESSED]
         for info in infos:
-            if not _reader_parses(info.filename, ods, sheet_names) or info.filename in _READ_ALREADY:
+            if not _reader_parses(info.filename, ods, sheet_names, linked) or info.filename in _READ_ALREADY:
                 continue  # calamine never inflates it (theme, docProps, media …): its declared size was enough
             if ods and info.filename == "content.xml":
                 scanner: _Scanner = _OdsScanner()
@@ -201,14 +201,14 @@ _READ_ALREADY = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels"})  # 
 _ODS_PARTS = frozenset({"content.xml", "styles.xml", "meta-inf/manifest.xml"})
 
 
-def _reader_parses(name: str, ods: bool, sheet_names: dict[str, str]) -> bool:
+def _reader_parses(name: str, ods: bool, sheet_names: dict[str, str], linked: set[str]) -> bool:
     """Whether the reader will inflate and parse this part (so it must be inflated and scanned here)."""
     lower = name.lower()
     if not lower.endswith((".xml", ".rels", ".vml")):
         return False
     if ods:
         return lower in _ODS_PARTS
-    return lower in _XLSX_PARTS or name in sheet_names or lower.startswith("xl/worksheets/")
+    return lower in _XLSX_PARTS or name in sheet_names or name in linked or lower.startswith("xl/worksheets/")
 
 
 def _inflate(data: bytes, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
@@ -310,10 +310,11 @@ def _attr(attrs: str, name: str) -> str | None:
     return unescape(match.group(2)) if match else None
 
 
-def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
-    """Worksheet part name -> sheet name as shown in Excel, for messages and for skipping."""
+def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str]) -> tuple[dict[str, str], set[str]]:
+    """Worksheet part name -> sheet name as shown in Excel, for messages and for skipping; and every
+    other part the workbook links to (shared strings, styles …) but its theme, which no reader parses."""
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-        return {}
+        return {}, set()
     for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if archive.getinfo(part).file_size > 16 * MB:
             raise _Refused(Refusal("read-bomb"))
@@ -322,16 +323,19 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str]) -> dict[str, st
     if _DOCTYPE_TEXT.search(workbook) or _DOCTYPE_TEXT.search(rels):
         raise _Refused(Refusal("read-xml-entity"))
     targets = {}
+    linked = set()
     for match in _REL_TAG.finditer(rels):
         rel_id, target = _attr(match.group(1), "Id"), _attr(match.group(1), "Target")
         if rel_id and target:
             targets[rel_id] = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            if not (_attr(match.group(1), "Type") or "").endswith("/theme"):
+                linked.add(targets[rel_id])
     result = {}
     for match in _SHEET_TAG.finditer(workbook):
         name, rel_id = _attr(match.group(1), "name"), _attr(match.group(1), r"[\w]+:id")
         if name and rel_id in targets:
             result[targets[rel_id]] = name
-    return result
+    return result, linked
 
 
 # ----------------------------------------------------------------- streaming XML scan
