@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import lean
 from .config import Config, ConfigError, Workspace, find_workspace, load_config
 from .faults import LyreportError, fault_point
 from .history import (
@@ -25,7 +26,8 @@ from .history import (
     restore_inputs,
     week_inputs,
 )
-from .intake.pipeline import Progress, run_intake
+from .intake.discover import discover_paths
+from .intake.pipeline import Progress, read_discovered, run_intake
 from .intake.pool import DEFAULT_WORKERS
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import beside_return, file_notes, merge_week, return_week
@@ -34,16 +36,14 @@ from .now import WeekGlance, in_workspace
 from .now import week_glance as _week_glance
 from .problems import Problem, has_errors, problem
 from .recovery import workspace_temp
-from .render.ledger import ledger_filename as LEDGER_NAME
-from .render.ledger import write_ledger
-from .render.notices import render_mail, render_reminders
-from .render.summary import render_summary
-from .render.summary_json import write_summary_json
-from .render.templates import write_templates
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for
 from .workspace import init_workspace
+
+# Renderers (openpyxl, python-docx, lxml) are imported inside the functions that write outputs, so that
+# `lyreport check` starts without them; see the README's 性能 section.
+LEDGER_NAME = "工作台账.xlsx"  # = render.ledger.ledger_filename, kept here so paths need no renderer
 
 
 @dataclass
@@ -269,6 +269,10 @@ def _render_all(
 
     The week's files go to staging/<week>/ under their final names, the main ledger to staging/.
     """
+    lean.import_openpyxl()
+    from .render import ledger, notices, summary_json
+    from .render.summary import render_summary
+
     staged: dict[Path, Path] = {}
     week_dir = staging / outputs.folder.name
     week_dir.mkdir()
@@ -277,15 +281,17 @@ def _render_all(
         staged[final] = (week_dir if final.parent == outputs.folder else staging) / final.name
         return staged[final]
 
-    summary = write_summary_json(result, stage(outputs.summary_json))
+    summary = summary_json.write_summary_json(result, stage(outputs.summary_json))
     replace_week(conn, result, summary, archive)
     view = history_view(conn, context.master.list_id, result.week)
     render_summary(result, context.config, stage(outputs.summary), history=view)
-    write_ledger(result, view, context.master, stage(outputs.ledger_copy), trend_weeks=context.config.trend_weeks)
+    ledger.write_ledger(
+        result, view, context.master, stage(outputs.ledger_copy), trend_weeks=context.config.trend_weeks
+    )
     if latest_week(conn, context.master.list_id) == result.week:
         # The main ledger follows the newest week; re-running an older week only refreshes its dated copy.
         shutil.copyfile(staged[outputs.ledger_copy], stage(outputs.ledger))
-    render_reminders(result, context.config, context.directory, stage(outputs.reminders))
+    notices.render_reminders(result, context.config, context.directory, stage(outputs.reminders))
     text_twin = staged[outputs.reminders].with_suffix(".txt")
     if text_twin.exists():
         staged[outputs.reminders.with_suffix(".txt")] = text_twin
@@ -294,7 +300,7 @@ def _render_all(
     named.mkdir(exist_ok=True)
     for name, path in attachments.items():
         shutil.copyfile(path, named / name)
-    render_mail(result, context.config, [named / n for n in attachments], stage(outputs.mail))
+    notices.render_mail(result, context.config, [named / n for n in attachments], stage(outputs.mail))
     return staged, summary
 
 
@@ -313,6 +319,9 @@ def make_templates(
     now: datetime | None = None,
 ) -> list[Path]:
     """Write the blank return forms for every unit (or one), pre-filled with last reported rows."""
+    lean.import_openpyxl()
+    from .render.templates import write_templates
+
     context = load_context(workspace, master)
     deadline = resolve_deadline(context, week, now)
     units = None
@@ -378,22 +387,13 @@ def check_files(
             defaults = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lyreport-check-")))
             workspace = init_workspace(defaults / "defaults")[0].root  # exactly what `init` would give
         context = load_context(workspace)
-        tmp = stack.enter_context(workspace_temp(context.workspace, "check"))
-        inbox = tmp / "inbox"
-        inbox.mkdir()
-        for index, path in enumerate(paths):
+        for path in paths:
             if not path.exists():
                 raise LyreportError(f"找不到文件：{path}")
-            # Same-named files from different folders must not overwrite each other.
-            target = inbox / path.name if not (inbox / path.name).exists() else inbox / f"{index}" / path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_dir():  # a folder is checked like an inbox: everything in it
-                shutil.copytree(path, target)
-            else:
-                shutil.copy2(path, target)
-        work = tmp / "work"
-        work.mkdir()
-        intake = run_intake(inbox, work, context.master, context.directory, context.config, workers=workers)
+        # The files are read where they lie (never written); only e-mail and zip members are unpacked.
+        work = stack.enter_context(workspace_temp(context.workspace, "check"))
+        files, found = discover_paths(paths, work, context.config.timezone)
+        intake = read_discovered(files, found, context.master, context.directory, context.config, workers=workers)
         return _checked(intake, context)
 
 

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, api
+from . import __version__
 from .models import LIGHTS, UNIT_STATES
 from .problems import ERROR, SEVERITY_LABELS
 from .textsafe import shown, shown_lines
 from .weeks import cn_date
 
+if TYPE_CHECKING:
+    from .api import RunReport
+
+# Commands import lyreport.api (and through it only what they need) inside their bodies: `--help`
+# loads no reader and `check` no renderer. Keep new commands that way.
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
 _CLICK_ERRORS = (
@@ -73,6 +81,14 @@ class _Group(_ChineseHelp, click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Click's usage errors, translated; everything else is handled by each command."""
+        global _FAST_EXIT
+        # Called with no arguments = the `lyreport` program itself (not click's test runner, not a caller
+        # in the same process): then, once everything is written, the process may skip its teardown.
+        _FAST_EXIT = not args and not kwargs
+        if _FAST_EXIT:
+            from . import lean
+
+            lean.as_program()
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.NoArgsIsHelpError as exc:
@@ -123,11 +139,29 @@ FOLDER = _PathType("目录", file_okay=False)
 FILE = _PathType("文件", dir_okay=False)
 
 
+_FAST_EXIT = False
+
+
+def _exit(code: int) -> None:
+    """End the command. As a program: flush and leave at once, skipping the interpreter's teardown
+    (60–110 ms of freeing objects one by one); every output is already written, closed and renamed."""
+    if not _FAST_EXIT:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 def _guard(debug: bool, action: Callable[[], int]) -> None:
     """Run an action; user errors become a Chinese message (exit 2), never a traceback unless --debug."""
+    from .api import LyreportError
+
+    if _FAST_EXIT:
+        gc.freeze()  # what is imported lives until exit: keep it out of every later collection
     try:
         code = action()
-    except api.LyreportError as exc:
+    except LyreportError as exc:
         click.secho(f"无法运行：{shown_lines(str(exc))}", fg="red", err=True)
         code = 2
     except KeyboardInterrupt:
@@ -139,7 +173,7 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
         click.secho(f"运行出错（程序内部错误）：{shown(str(exc))}", fg="red", err=True)
         click.echo("如需技术人员排查，请加 --debug 重新运行并把输出发给维护人员。", err=True)
         code = 2
-    sys.exit(code)
+    _exit(code)
 
 
 @click.group(
@@ -154,13 +188,17 @@ def main(ctx: click.Context) -> None:
     """With no command: in a workspace, where this week stands; elsewhere, the help."""
     if ctx.invoked_subcommand is not None:
         return
-    if not api.in_workspace():
+    from .now import in_workspace
+
+    if not in_workspace():
         click.echo(ctx.get_help())
         return
     _guard(False, _print_glance)
 
 
 def _print_glance() -> int:
+    from . import api
+
     glance = api.week_glance()
     deadline = glance.deadline
     click.echo(f"工作目录：{glance.workspace.root}")
@@ -216,6 +254,8 @@ def template_command(
     week: date | None, unit: str | None, folder: Path | None, master: Path | None, workspace: Path | None, debug: bool
 ) -> None:
     def action() -> int:
+        from . import api
+
         paths = api.make_templates(workspace, week, unit=unit, folder=folder, master=master)
         click.echo(f"已生成 {len(paths)} 个报表模板，位于：{paths[0].parent if paths else folder}")
         for path in paths:
@@ -254,6 +294,8 @@ def run_command(
     debug: bool,
 ) -> None:
     def action() -> int:
+        from . import api
+
         show_bar = not (quiet or as_json) and sys.stderr.isatty()
         with (
             click.progressbar(length=1, label="正在读取报表", file=sys.stderr, show_pos=True)
@@ -293,13 +335,13 @@ class _NoBar:
         self.pos += n
 
 
-def _print_paths(report: api.RunReport) -> None:
+def _print_paths(report: RunReport) -> None:
     o = report.outputs
     for path in (o.summary, o.ledger, o.reminders, o.mail, o.summary_json):
         click.echo(shown(str(path)))
 
 
-def _print_report(report: api.RunReport) -> None:
+def _print_report(report: RunReport) -> None:
     r = report.result
     counts = {state: [u.name for u in r.units if u.state == state] for state in UNIT_STATES}
     lights = {light: [m.no for m in r.measures if m.light == light] for light in LIGHTS}
@@ -344,6 +386,8 @@ def _print_report(report: api.RunReport) -> None:
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) -> None:
     def action() -> int:
+        from . import api
+
         if workspace is None and not api.in_workspace():
             click.echo("当前目录不是 lyreport 工作目录，按内置的默认措施清单和单位名录检查。")
         checked = api.check_files(list(files), workspace)
@@ -397,6 +441,8 @@ def demo_command(folder: Path, debug: bool) -> None:
     from .demo import build_demo, fetch_demo_mail
 
     def action() -> int:
+        from . import api
+
         ws, week = build_demo(folder)
         click.echo(f"演示工作目录：{ws.resolve()}（报送周 {cn_date(week)}）")
         fetch_demo_mail(ws, click.echo)  # only when Dovecot is installed

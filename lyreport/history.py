@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_path, atomic_write_text
+from .atomic import atomic_write_text, commit_files, temp_beside
 from .intake.mail import SIDECAR_SUFFIX
 from .models import HistoryView, PreviousState, ReturnRow, WeekResult
 from .textsafe import shown
@@ -268,17 +268,23 @@ def archive_inputs(
     """
     folder = archive_root / list_id / week.isoformat()
     kept = []
-    for original, received_at in sorted(originals.items()):
-        digest = sha256_of(original)
-        try:
-            name = original.relative_to(inbox).as_posix()
-        except ValueError:
-            name = original.name
-        target = archived_file(archive_root, list_id, week, digest, name)
-        if not target.exists() or sha256_of(target) != digest:
-            with atomic_path(target) as tmp:
-                shutil.copyfile(original, tmp)
-        kept.append(ArchivedInput(digest, name, target.relative_to(archive_root), received_at))
+    pending: dict[Path, Path] = {}  # target -> its copy, renamed into place together once durable
+    try:
+        for original, received_at in sorted(originals.items()):
+            digest = sha256_of(original)
+            try:
+                name = original.relative_to(inbox).as_posix()
+            except ValueError:
+                name = original.name
+            target = archived_file(archive_root, list_id, week, digest, name)
+            if target not in pending and (not target.exists() or sha256_of(target) != digest):
+                pending[target] = temp_beside(target)
+                shutil.copyfile(original, pending[target])
+            kept.append(ArchivedInput(digest, name, target.relative_to(archive_root), received_at))
+        commit_files([(tmp, target) for target, tmp in pending.items()])
+    finally:
+        for tmp in pending.values():
+            tmp.unlink(missing_ok=True)
     if kept or not (folder / MANIFEST).exists():  # a week nobody answered is still a week to rebuild
         entries = {e["sha256"]: e for e in read_manifest(folder)}
         for a in kept:

@@ -153,21 +153,38 @@ def _cell_text(value: Any) -> str:
 
 
 def _read_rows(path: Path, sheet_name: str, missing_code: str) -> tuple[str, list[tuple[Any, ...]]]:
-    from openpyxl import load_workbook
+    """Rows of the named sheet (else the first worksheet), empty cells as None, as openpyxl would give them.
 
+    Read with calamine rather than openpyxl: `check` and `run` then start without loading openpyxl.
+    """
     if not path.is_file():
         raise MasterError([problem(missing_code, file=path.name, path=str(path))])
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        sheets = _worksheets(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing refusal
         code = "master-unreadable" if missing_code == "master-missing" else "directory-unreadable"
         reason = "文件已损坏或不是 Excel 工作簿（.xlsx）" if not isinstance(exc, PermissionError) else "没有读取权限"
         raise MasterError([problem(code, file=path.name, reason=reason)]) from None
-    try:
-        ws = wb[sheet_name] if sheet_name in wb.sheetnames else wb.worksheets[0]
-        return ws.title, [tuple(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+    if not sheets:
+        code = "master-unreadable" if missing_code == "master-missing" else "directory-unreadable"
+        raise MasterError([problem(code, file=path.name, reason="文件已损坏或不是 Excel 工作簿（.xlsx）")])
+    name = sheet_name if sheet_name in sheets else next(iter(sheets))
+    return name, sheets[name]
+
+
+def _worksheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every worksheet of a workbook by name, in order; calamine's "" for an empty cell becomes None."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    with open(path, "rb") as handle:
+        workbook = CalamineWorkbook.from_filelike(handle)
+    sheets: dict[str, list[tuple[Any, ...]]] = {}
+    for index, meta in enumerate(workbook.sheets_metadata):
+        if meta.typ != SheetTypeEnum.WorkSheet:
+            continue
+        rows = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+        sheets[meta.name] = [tuple(None if v == "" else v for v in row) for row in rows]
+    return sheets
 
 
 def _locate_header(rows: list[tuple[Any, ...]], columns: dict[str, tuple[str, ...]]) -> tuple[int, dict[str, int]]:
@@ -185,9 +202,13 @@ def _locate_header(rows: list[tuple[Any, ...]], columns: dict[str, tuple[str, ..
 
 
 def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
+    """Excel column letters for a 0-based index (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def load_directory(path: Path) -> UnitDirectory:
@@ -341,22 +362,11 @@ def _resolve_units(
 
 def _read_info(path: Path) -> dict[str, str]:
     """Key/value pairs of the 清单信息 sheet (清单编号, 清单名称, 基准年份), if present."""
-    from openpyxl import load_workbook
-
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        rows = _worksheets(path).get(INFO_SHEET, [])
     except Exception:  # noqa: BLE001 - already reported by _read_rows
         return {}
-    try:
-        if INFO_SHEET not in wb.sheetnames:
-            return {}
-        return {
-            _cell_text(r[0]): _cell_text(r[1])
-            for r in wb[INFO_SHEET].iter_rows(values_only=True)
-            if len(r) >= 2 and _cell_text(r[0])
-        }
-    finally:
-        wb.close()
+    return {_cell_text(r[0]): _cell_text(r[1]) for r in rows if len(r) >= 2 and _cell_text(r[0])}
 
 
 def _int_or(value: str | None, default: int) -> int:

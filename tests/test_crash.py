@@ -60,7 +60,7 @@ def test_interrupt_during_render_keeps_previous(processed, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(api, "render_mail", interrupted)
+    monkeypatch.setattr("lyreport.render.notices.render_mail", interrupted)
     with pytest.raises(KeyboardInterrupt):
         api.run_week(processed, WEEK)
     assert _state(processed) == before

@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..models import SourceFile
@@ -40,6 +41,9 @@ from .safety import (
     sanitise_member,
     zip_entry_count,
 )
+
+if TYPE_CHECKING:
+    from . import mail
 
 CHUNK = 1024 * 1024
 MAX_ENTRIES = 5 * MAX_MEMBERS  # directory entries included; checked before zipfile parses them
@@ -74,6 +78,25 @@ def discover(inbox: Path, workdir: Path, tz: ZoneInfo) -> tuple[list[SourceFile]
     return found.deduplicate(), found.problems
 
 
+def discover_paths(paths: list[Path], workdir: Path, tz: ZoneInfo) -> tuple[list[SourceFile], list[Problem]]:
+    """Like discover() over an inbox holding exactly these files and folders, read where they lie.
+
+    `lyreport check a.xlsx 收到的文件/` used to copy its arguments into a temporary inbox; this names
+    them the same way (a folder's files as "folder/name", a repeated name as "N/name") without copying.
+    """
+    found = _Discovery(Path(), Path(workdir), tz)
+    entries: list[tuple[str, Path]] = []
+    names: set[str] = set()
+    for index, path in enumerate(paths):
+        name = Path(path).resolve().name  # "." names the current folder, as the copy did
+        top = shown(name) if name not in names else f"{index}/{shown(name)}"
+        names.add(name)
+        entries.append((top, Path(path).resolve() if Path(path).is_symlink() else Path(path)))
+    for top, path in sorted(entries, key=lambda pair: pair[0]):
+        found.entry(path, top, is_dir=path.is_dir())
+    return found.deduplicate(), found.problems
+
+
 class _Discovery(MailExpansion):
     def __init__(self, inbox: Path, workdir: Path, tz: ZoneInfo):
         self.inbox, self.workdir, self.tz = inbox, workdir, tz
@@ -93,22 +116,23 @@ class _Discovery(MailExpansion):
             self.add("file-unreadable", prefix.rstrip("/") or str(folder), reason=os_reason(exc))
             return
         for entry in entries:
-            display = prefix + shown(entry.name)  # a non-UTF-8 or control-character name, shown escaped
-            is_dir = entry.is_dir(follow_symlinks=False)
-            reason = ignore_reason(entry.name, is_dir=is_dir)
-            if reason is None and entry.is_symlink() and entry.is_dir():
-                reason = "指向其他位置的文件夹链接，未展开"
-            if reason is None and mail.is_sidecar(Path(entry.path)):
-                continue  # fetch's arrival-time record, read with its .eml below
-            if reason:
-                self.add("file-ignored", display, reason=reason)
-            elif is_dir:
-                self.walk(Path(entry.path), display + "/")
-            elif entry.is_file():
-                path = Path(entry.path)
-                self.take(Item(path, display, self._mtime(path), origin=path))
-            else:
-                self.add("file-ignored", display, reason="不是普通文件")
+            self.entry(Path(entry.path), prefix + shown(entry.name), is_dir=entry.is_dir(follow_symlinks=False))
+
+    def entry(self, path: Path, display: str, *, is_dir: bool) -> None:
+        """One file or folder of the inbox, shown to staff as `display`."""
+        reason = ignore_reason(display.rsplit("/", 1)[-1], is_dir=is_dir)
+        if reason is None and path.is_symlink() and path.is_dir():
+            reason = "指向其他位置的文件夹链接，未展开"
+        if reason is None and not is_dir and mail.is_sidecar(path):
+            return  # fetch's arrival-time record, read with its .eml
+        if reason:
+            self.add("file-ignored", display, reason=reason)
+        elif is_dir:
+            self.walk(path, display + "/")
+        elif path.is_file():
+            self.take(Item(path, display, self._mtime(path), origin=path))
+        else:
+            self.add("file-ignored", display, reason="不是普通文件")
 
     def _mtime(self, path: Path) -> datetime:
         try:

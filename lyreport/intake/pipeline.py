@@ -96,6 +96,20 @@ def run_intake(
 ) -> IntakeResult:
     """Discover, read and parse everything in the inbox; never raises for bad input."""
     files, problems = discover(inbox, workdir, config.timezone)
+    return read_discovered(files, problems, master, directory, config, workers=workers, progress=progress)
+
+
+def read_discovered(
+    files: list[SourceFile],
+    problems: list[Problem],
+    master: MasterList,
+    directory: UnitDirectory,
+    config: Config,
+    *,
+    workers: int = DEFAULT_WORKERS,
+    progress: Progress | None = None,
+) -> IntakeResult:
+    """Read discovered files; discovery's problems first, then unreadable formats charged to their units."""
     result = read_files(files, master, directory, config, workers=workers, progress=progress)
     result.problems = problems + result.problems
     _foreign(result, files, directory)

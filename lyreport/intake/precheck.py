@@ -2,31 +2,35 @@
 
 calamine is fast but trusts its input: it allocates the dense used range of a sheet (one cell at
 XFD1048576 in a 2 KB file aborts the process), inflates whatever the zip says, and cannot tell a Word
-document from a broken workbook. These checks read only zip metadata and stream the XML once, with
-hard caps, and answer with a problem code the staff can act on.
+document from a broken workbook. These checks read the file once, check every part's declared size
+from the zip directory, inflate (bounded, CRC-checked) only the parts the reader will parse, scan
+them for entity declarations and sheet extents (extent.py), and answer with a problem code the staff
+can act on. The reader then gets the very bytes that were checked.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from html import unescape
 from pathlib import Path
-from typing import IO
 
+from .extent import MAX_CELLS, MAX_COLS, MAX_ROWS, too_big  # noqa: F401 - read.py and callers use them from here
+from .extent import OdsScanner as _OdsScanner
+from .extent import Scanner as _Scanner
+from .extent import XlsxScanner as _XlsxScanner
 from .safety import MAX_FILE_BYTES, MB, human_size, zip_entry_count
 
 MAX_UNCOMPRESSED = 200 * MB  # all parts of one workbook, as declared and as actually inflated
 MAX_PART_RATIO = 200  # one part's uncompressed / compressed size ...
 PART_RATIO_MIN = 10 * MB  # ... checked only for parts above this size
 MAX_PARTS = 10_000
-MAX_ROWS = 20_000  # legitimate returns have < 200 rows
-MAX_COLS = 500
-MAX_CELLS = 1_000_000  # rows x columns of the dense range calamine would build
 MAX_TAG_BYTES = 1 * MB  # one XML start tag; longer is not a spreadsheet
 CHUNK = 256 * 1024
 
@@ -49,6 +53,7 @@ class Precheck:
 
     refusal: Refusal | None = None
     oversized: dict[str, tuple[int, int]] = field(default_factory=dict)
+    data: bytes | None = None  # the file as checked, so that the reader does not read it again
 
 
 class _Refused(Exception):
@@ -57,7 +62,7 @@ class _Refused(Exception):
 
 
 def precheck(path: Path) -> Precheck:
-    """Check one workbook file; never raises for bad content."""
+    """Check one workbook file; never raises for bad content. The bytes checked come back in `data`."""
     try:
         return _precheck(path)
     except _Refused as refused:
@@ -78,13 +83,16 @@ def _precheck(path: Path) -> Precheck:
         raise _Refused(Refusal("read-corrupt", {"reason": "文件为空（0 字节）"}))
     if size > MAX_FILE_BYTES:
         raise _Refused(Refusal("file-too-large", {"size": human_size(size), "limit": human_size(MAX_FILE_BYTES)}))
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
+    with open(path, "rb") as handle:  # read once, bounded: the checks and the reader share these bytes
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _Refused(Refusal("file-too-large", {"size": human_size(len(data)), "limit": human_size(MAX_FILE_BYTES)}))
+    head = data[:4096]
     if head.startswith(OLE_MAGIC):
-        _check_ole(path.read_bytes())
-        return Precheck()
+        _check_ole(data)
+        return Precheck(data=data)
     if head.startswith(ZIP_MAGICS):
-        return _check_zip(path)
+        return replace(_check_zip(data), data=data)
     actual = sniff_other(head)
     if actual:
         raise _Refused(Refusal("read-wrong-type", {"actual": actual}))
@@ -161,32 +169,89 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 # ----------------------------------------------------------------- zip-based workbooks (.xlsx, .xlsm, .ods)
-def _check_zip(path: Path) -> Precheck:
-    if (zip_entry_count(path) or 0) > MAX_PARTS:
+def _check_zip(data: bytes) -> Precheck:
+    if (zip_entry_count(data) or 0) > MAX_PARTS:
         raise _Refused(Refusal("read-bomb"))
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
         _check_zip_shape(infos, names, archive)
-        _check_zip_sizes(infos)
+        _check_zip_sizes(infos)  # declared sizes of every part, from the central directory
         ods = "content.xml" in names and "xl/workbook.xml" not in names
-        sheet_names = {} if ods else _xlsx_sheet_names(archive, names)
+        sheet_names, linked = ({}, set()) if ods else _xlsx_sheet_names(archive, names)
         oversized: dict[str, tuple[int, int]] = {}
         budget = [MAX_UNCOMPRESSED]
         for info in infos:
-            lower = info.filename.lower()
-            if not lower.endswith((".xml", ".rels", ".vml")):
-                continue
+            if not _reader_parses(info.filename, ods, sheet_names, linked) or info.filename in _READ_ALREADY:
+                continue  # calamine never inflates it (theme, docProps, media …): its declared size was enough
             if ods and info.filename == "content.xml":
                 scanner: _Scanner = _OdsScanner()
-            elif not ods and (info.filename in sheet_names or _is_worksheet_part(lower)):
+            elif not ods and (info.filename in sheet_names or _is_worksheet_part(info.filename.lower())):
                 scanner = _XlsxScanner(sheet_names.get(info.filename, info.filename))
             else:
                 scanner = _Scanner()
-            with archive.open(info) as stream:
-                _scan_part(stream, scanner, budget)
+            _scan_part(_inflate(data, info, budget), scanner)
             oversized.update(scanner.oversized)
     return Precheck(None, oversized)
+
+
+# Parts calamine opens in an .xlsx besides the worksheets and the targets of the workbook's relationships
+# (compared in lower case: calamine also finds "xl/SharedStrings.xml").
+_XLSX_PARTS = frozenset(
+    {"[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedstrings.xml", "xl/styles.xml"}
+)
+_READ_ALREADY = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels"})  # by _xlsx_sheet_names
+_ODS_PARTS = frozenset({"content.xml", "styles.xml", "meta-inf/manifest.xml"})
+
+
+def _reader_parses(name: str, ods: bool, sheet_names: dict[str, str], linked: set[str]) -> bool:
+    """Whether the reader will inflate and parse this part (so it must be inflated and scanned here)."""
+    lower = name.lower()
+    if not lower.endswith((".xml", ".rels", ".vml")):
+        return False
+    if ods:
+        return lower in _ODS_PARTS
+    return lower in _XLSX_PARTS or name in sheet_names or name in linked or lower.startswith("xl/worksheets/")
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
+    """The part's bytes in chunks, inflated straight from the file with zlib, never beyond the budget.
+
+    Reads the local header itself (zipfile's stream object costs more than these small parts do);
+    the CRC is checked once the part has been inflated to its end.
+    """
+    offset = info.header_offset
+    if data[offset : offset + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    name_len, extra_len = struct.unpack_from("<HH", data, offset + 26)
+    start = offset + 30 + name_len + extra_len
+    raw = data[start : start + info.compress_size]
+    if len(raw) < info.compress_size:
+        raise EOFError("truncated part")
+    if info.compress_type == zipfile.ZIP_STORED:
+        inflater = None
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+    else:
+        raise NotImplementedError("compression method")
+    crc = 0
+    while raw or (inflater is not None and not inflater.eof):
+        if inflater is None:
+            chunk, raw = raw[:CHUNK], raw[CHUNK:]
+        else:
+            chunk = inflater.decompress(raw, CHUNK)
+            raw = inflater.unconsumed_tail
+            if not chunk and not raw:
+                if not inflater.eof:
+                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+                break
+        budget[0] -= len(chunk)
+        if budget[0] < 0:
+            raise _Refused(Refusal("read-bomb"))
+        crc = zlib.crc32(chunk, crc)
+        yield chunk
+    if crc != info.CRC:
+        raise zipfile.BadZipFile("Bad CRC-32")
 
 
 def _is_worksheet_part(lower: str) -> bool:
@@ -237,15 +302,22 @@ _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
 _REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
 
 
+_ATTRS: dict[str, re.Pattern[str]] = {}
+
+
 def _attr(attrs: str, name: str) -> str | None:
-    match = re.search(r"(?:^|\s)" + name + r"\s*=\s*([\"'])(.*?)\1", attrs, re.S)
+    pattern = _ATTRS.get(name)
+    if pattern is None:
+        pattern = _ATTRS[name] = re.compile(r"(?:^|\s)" + name + r"\s*=\s*([\"'])(.*?)\1", re.S)
+    match = pattern.search(attrs)
     return unescape(match.group(2)) if match else None
 
 
-def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
-    """Worksheet part name -> sheet name as shown in Excel, for messages and for skipping."""
+def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str]) -> tuple[dict[str, str], set[str]]:
+    """Worksheet part name -> sheet name as shown in Excel, for messages and for skipping; and every
+    other part the workbook links to (shared strings, styles …) but its theme, which no reader parses."""
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-        return {}
+        return {}, set()
     for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if archive.getinfo(part).file_size > 16 * MB:
             raise _Refused(Refusal("read-bomb"))
@@ -254,16 +326,19 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str]) -> dict[str, st
     if _DOCTYPE_TEXT.search(workbook) or _DOCTYPE_TEXT.search(rels):
         raise _Refused(Refusal("read-xml-entity"))
     targets = {}
+    linked = set()
     for match in _REL_TAG.finditer(rels):
         rel_id, target = _attr(match.group(1), "Id"), _attr(match.group(1), "Target")
         if rel_id and target:
             targets[rel_id] = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            if not (_attr(match.group(1), "Type") or "").endswith("/theme"):
+                linked.add(targets[rel_id])
     result = {}
     for match in _SHEET_TAG.finditer(workbook):
         name, rel_id = _attr(match.group(1), "name"), _attr(match.group(1), r"[\w]+:id")
         if name and rel_id in targets:
             result[targets[rel_id]] = name
-    return result
+    return result, linked
 
 
 # ----------------------------------------------------------------- streaming XML scan
@@ -276,25 +351,11 @@ _DOCTYPE = re.compile(
 _DOCTYPE_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
 
 
-class _Scanner:
-    """Base scanner: only looks for DOCTYPE/ENTITY (done by _scan_part); subclasses track sheet extents."""
-
-    def __init__(self) -> None:
-        self.oversized: dict[str, tuple[int, int]] = {}
-
-    def feed(self, segment: bytes) -> bool:
-        """Process complete tags; return False to stop reading this part."""
-        return True
-
-
-def _scan_part(stream: IO[bytes], scanner: _Scanner, budget: list[int]) -> None:
-    """Inflate one part in chunks (never more than the budget) and feed whole tags to the scanner."""
+def _scan_part(chunks: Iterator[bytes], scanner: _Scanner) -> None:
+    """Feed whole tags of an inflated part to the scanner; stop early once it has seen enough."""
     carry = b""
-    while chunk := stream.read(CHUNK):
-        budget[0] -= len(chunk)
-        if budget[0] < 0:
-            raise _Refused(Refusal("read-bomb"))
-        data = carry + chunk
+    for chunk in chunks:
+        data = carry + chunk if carry else chunk
         if _may_declare(data) and _DOCTYPE.search(data):
             raise _Refused(Refusal("read-xml-entity"))
         lt, gt = data.rfind(b"<"), data.rfind(b">")
@@ -309,120 +370,6 @@ def _scan_part(stream: IO[bytes], scanner: _Scanner, budget: list[int]) -> None:
 def _may_declare(data: bytes) -> bool:
     """Cheap pre-filter (memchr-speed) before the case-insensitive regex: no "<!" means no declaration."""
     return b"<!" in data or b"<\x00!" in data
-
-
-def too_big(rows: int, cols: int) -> bool:
-    return rows > MAX_ROWS or cols > MAX_COLS or rows * cols > MAX_CELLS
-
-
-_XLSX_TOKEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
-_R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
-_CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,10})\$?(\d{0,12})$")
-
-
-class _XlsxScanner(_Scanner):
-    """Largest row and column of cells that hold something, as calamine will lay them out.
-
-    Self-closing cells (`<c r="XFD1" s="1"/>`) carry no value and calamine ignores them, so they do not
-    count; neither does <dimension>, which calamine does not use either.
-    """
-
-    def __init__(self, sheet: str):
-        super().__init__()
-        self.sheet = sheet
-        self.row = self.col = self.max_row = self.max_col = 0
-
-    def feed(self, segment: bytes) -> bool:
-        for match in _XLSX_TOKEN.finditer(segment):
-            tag, attrs = match.groups()
-            ref = _R_ATTR.search(attrs)
-            if tag == b"row":
-                self.row = int(ref.group(1)) if ref and ref.group(1).isdigit() else self.row + 1
-                self.col = 0
-                continue
-            row = self.row
-            cell = _CELL_REF.match(ref.group(1)) if ref else None
-            if cell:
-                self.col = _column_number(cell.group(1))
-                row = int(cell.group(2)) if cell.group(2) else row
-            else:
-                self.col += 1
-            if not attrs.endswith(b"/"):
-                self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, self.col)
-                if too_big(self.max_row, self.max_col):
-                    self.oversized[self.sheet] = (self.max_row, self.max_col)
-                    return False
-        return True
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ch - 64
-    return number
-
-
-_ODS_TOKEN = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)\b([^>]*)>")
-_ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"'](\d{1,12})[\"']")
-_COLS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"'](\d{1,12})[\"']")
-_TABLE_NAME = re.compile(rb"table:name\s*=\s*[\"']([^\"']*)[\"']")
-
-
-class _OdsScanner(_Scanner):
-    """Per table: rows and columns spanned by cells with content, counting *-repeated attributes.
-
-    LibreOffice writes a million repeated *empty* rows in every file; only repeats of cells with a
-    value (or with text inside) make calamine allocate.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sheet = ""
-        self._reset_table()
-
-    def _reset_table(self) -> None:
-        self.row = self.max_row = self.max_col = 0
-        self.row_start = self.row_repeat = self.col = 0
-        self.row_has_content = False
-
-    def feed(self, segment: bytes) -> bool:
-        for match in _ODS_TOKEN.finditer(segment):
-            closing, tag, attrs = match.groups()
-            if tag == b"table":
-                self._table(closing, attrs)
-            elif tag == b"table-row":
-                self._row(closing, attrs)
-            else:
-                self._cell(attrs)
-            if too_big(self.max_row, self.max_col):
-                self.oversized[self.sheet] = (self.max_row, self.max_col)
-                return False
-        return True
-
-    def _table(self, closing: bytes, attrs: bytes) -> None:
-        if not closing:
-            name = _TABLE_NAME.search(attrs)
-            self.sheet = unescape(name.group(1).decode("utf-8", "replace")) if name else ""
-            self._reset_table()
-
-    def _row(self, closing: bytes, attrs: bytes) -> None:
-        if closing:
-            if self.row_has_content:
-                self.max_row = max(self.max_row, self.row_start + self.row_repeat)
-            self.row = self.row_start + self.row_repeat
-            return
-        repeat = _ROWS_REPEATED.search(attrs)
-        self.row_start, self.row_repeat = self.row, int(repeat.group(1)) if repeat else 1
-        self.col, self.row_has_content = 0, False
-        if attrs.endswith(b"/"):
-            self.row = self.row_start + self.row_repeat
-
-    def _cell(self, attrs: bytes) -> None:
-        repeat = _COLS_REPEATED.search(attrs)
-        self.col += int(repeat.group(1)) if repeat else 1
-        if not attrs.endswith(b"/") or b"value-type" in attrs:
-            self.row_has_content = True
-            self.max_col = max(self.max_col, self.col)
 
 
 def _zip_reason(exc: BaseException) -> str:

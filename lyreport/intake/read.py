@@ -8,6 +8,7 @@ worker process with a memory ceiling and a time limit (pool.py).
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,8 @@ def read_path(path: str) -> tuple[Any, ...]:
         check = checks.precheck(Path(path))
         if check.refusal is not None:
             return ("refused", check.refusal.code, check.refusal.fields, check.refusal.sheet)
-        return (*_read_calamine(path, check.oversized), {"saved_at": saved_at(path)})
+        source = check.data if check.data is not None else path
+        return (*_read_calamine(source, check.oversized), {"saved_at": saved_at(_zip_source(source))})
     except (KeyboardInterrupt, SystemExit):
         raise
     except MemoryError:
@@ -116,8 +118,14 @@ def read_path(path: str) -> tuple[Any, ...]:
         return ("refused", "read-crashed", {"reason": f"读取组件内部错误 {type(exc).__name__}"}, "")
 
 
-def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[Any, ...]:
-    with open(path, "rb") as handle:
+def _zip_source(source: str | bytes) -> Any:
+    """What zipfile opens: the path, or the bytes the pre-check already read."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source
+
+
+def _read_calamine(source: str | bytes, oversized: dict[str, tuple[int, int]]) -> tuple[Any, ...]:
+    """Read the bytes the pre-check saw (not the file again: it could have changed in between)."""
+    with io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb") as handle:
         workbook = CalamineWorkbook.from_filelike(handle)  # sniffs the content, whatever the extension says
     metas = workbook.sheets_metadata
     unknown = [name for name in oversized if name not in {m.name for m in metas}]
@@ -125,7 +133,7 @@ def _read_calamine(path: str, oversized: dict[str, tuple[int, int]]) -> tuple[An
         rows, cols = oversized[unknown[0]]
         return ("refused", "read-too-many-rows", {"sheet_name": unknown[0], "rows": rows, "cols": cols}, unknown[0])
     sheets: list[tuple[str, list[list[Any]], bool, Any]] = []
-    marks = sheet_marks(path)
+    marks = sheet_marks(_zip_source(source))
     identity: dict[str, str] = {}
     notes: list[tuple[str, str, dict[str, Any]]] = []
     for index, meta in enumerate(metas):

@@ -5,6 +5,7 @@ Everything staff drop in the inbox, and everything inside those files, comes fro
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import unicodedata
@@ -205,14 +206,14 @@ def _unicode_path_extra(info: ZipInfo) -> str | None:
     return None
 
 
-def zip_entry_count(path: Path) -> int | None:
+def zip_entry_count(source: Path | bytes) -> int | None:
     """Entries a zip file declares, read from its end record without parsing the directory; None if unclear.
 
     zipfile builds an object per entry, so a small archive declaring millions of entries would cost
-    memory before any other check could run.
+    memory before any other check could run. `source` is the file or its bytes already read.
     """
     try:
-        with open(path, "rb") as handle:
+        with open(source, "rb") if isinstance(source, Path) else io.BytesIO(source) as handle:
             size = handle.seek(0, 2)
             start = max(0, size - (65536 + 22))
             handle.seek(start)
@@ -229,7 +230,7 @@ def zip_entry_count(path: Path) -> int | None:
             if len(record) < 40 or record[:4] != b"PK\x06\x06":
                 return None
             return struct.unpack_from("<Q", record, 32)[0]
-    except (OSError, struct.error):
+    except (OSError, struct.error, ValueError, OverflowError):
         return None
 
 

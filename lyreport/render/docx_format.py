@@ -7,6 +7,7 @@ sets all four rFonts slots explicitly. Layout numbers (A4, margins, 3号 仿宋 
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from ..atomic import atomic_write_bytes, restamp_zip
+from ..atomic import atomic_write_bytes, stamped_entry
 
 FANGSONG = "仿宋_GB2312"
 HEITI = "黑体"
@@ -338,8 +339,32 @@ def _page_field(paragraph: Paragraph) -> None:
 
 # ----------------------------------------------------------------- saving
 def save_docx(document: Any, target: Path, when: datetime) -> Path:
-    """Save atomically with every zip entry stamped `when`, so the same input gives byte-identical output."""
+    """Save atomically with every zip entry stamped `when`, so the same input gives byte-identical output.
+
+    The same bytes as `document.save()` followed by restamp_zip(), written once: python-docx's own
+    package writer is given a zip that stamps each entry as it is written, instead of a zip that is
+    inflated and deflated again afterwards.
+    """
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
     buffer = io.BytesIO()
-    document.save(buffer)
-    atomic_write_bytes(target, restamp_zip(buffer.getvalue(), when))
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        writer = _StampedWriter(archive, when)
+        PackageWriter._write_content_types_stream(writer, package.parts)
+        PackageWriter._write_pkg_rels(writer, package.rels)
+        PackageWriter._write_parts(writer, package.parts)
+    atomic_write_bytes(target, buffer.getvalue())
     return target
+
+
+class _StampedWriter:
+    """python-docx's physical package writer interface, over a zip whose entries carry one date."""
+
+    def __init__(self, archive: zipfile.ZipFile, when: datetime):
+        self.archive, self.when = archive, when
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self.archive.writestr(stamped_entry(pack_uri.membername, self.when), blob)

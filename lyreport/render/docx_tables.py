@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.oxml.ns import qn
 from docx.shared import Mm
-from docx.table import Table, _Cell
+from docx.table import Table, _Cell, _Row
 
 from .docx_format import CENTER, HEITI, LEFT, SONGTI, TABLE_PT, element, format_paragraph, insert_ordered, style_run
 
@@ -69,6 +71,43 @@ def add_row(table: Table, values: list[str], widths_mm: list[float], aligns: lis
         cell.width = Mm(width)
         cell_text(cell, value, font=SONGTI, size=size, align=align)
     return row
+
+
+def add_rows(
+    table: Table, rows: list[list[str]], widths_mm: list[float], aligns: list[Any], size: float = TABLE_PT
+) -> list[_Row]:
+    """Many rows at once, the same XML add_row() would build row by row, about ten times faster.
+
+    One prototype row is built through python-docx (so its formatting code stays the only definition),
+    then every row is a copy of it with its own text: copying lxml elements costs far less than
+    python-docx's per-property element lookups.
+    """
+    if not rows:
+        return []
+    prototype = add_row(table, ["X"] * len(widths_mm), widths_mm, aligns, size)._tr
+    table._tbl.remove(prototype)
+    cells = prototype.findall(qn("w:tc"))
+    with_run = [tc.find(qn("w:p")) for tc in cells]
+    without_run = [deepcopy(p) for p in with_run]
+    for p in without_run:
+        p.remove(p.find(qn("w:r")))
+    for p in with_run:
+        run = p.find(qn("w:r"))
+        run.remove(run.find(qn("w:t")))
+    added = []
+    for values in rows:
+        tr = deepcopy(prototype)
+        for index, (tc, value) in enumerate(zip(tr.findall(qn("w:tc")), values, strict=False)):
+            for p in tc.findall(qn("w:p")):
+                tc.remove(p)
+            for line in str(value).split("\n") if value else [""]:
+                p = deepcopy(with_run[index] if line else without_run[index])
+                if line:
+                    p.find(qn("w:r")).text = line  # python-docx's setter: tabs and breaks as Word wants them
+                tc.append(p)
+        table._tbl.append(tr)
+        added.append(_Row(tr, table))
+    return added
 
 
 def set_widths(table: Table, widths_mm: list[float]) -> None:

@@ -141,11 +141,19 @@ def render_reminders(result: WeekResult, config: Config, directory: UnitDirector
     if entries:
         fmt.add_text(document, _intro(result, config))
         table = tables.add_table(document, [str(h) for h in mail_word(config, "reminder_headers")], TABLE_WIDTHS)
-        for index, r in enumerate(entries, start=1):
-            weeks = str(r.weeks) if r.weeks else say(config, "empty_cell")
-            tables.add_row(
-                table, [str(index), r.unit, r.contact, r.phone, r.measures, r.state, weeks], TABLE_WIDTHS, TABLE_ALIGNS
-            )
+        rows = [
+            [
+                str(index),
+                r.unit,
+                r.contact,
+                r.phone,
+                r.measures,
+                r.state,
+                str(r.weeks) if r.weeks else say(config, "empty_cell"),
+            ]
+            for index, r in enumerate(entries, start=1)
+        ]
+        tables.add_rows(table, rows, TABLE_WIDTHS, TABLE_ALIGNS)
         fmt.add_text(document, "", indent=False)
         fmt.add_text(document, _footer(config))
     else:

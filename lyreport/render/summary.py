@@ -162,16 +162,15 @@ def _attachments(document, result: WeekResult, config: Config) -> None:
     rule.paragraph_format.space_after = Pt(6)
     headers = [str(h) for h in summary_word(config, "table1_headers")]
     table = tables.add_table(document, headers, TABLE1_WIDTHS)
-    for m in result.measures:
-        row = tables.add_row(table, measure_row(m, config), TABLE1_WIDTHS, TABLE1_ALIGNS)
+    rows = tables.add_rows(table, [measure_row(m, config) for m in result.measures], TABLE1_WIDTHS, TABLE1_ALIGNS)
+    for m, row in zip(result.measures, rows, strict=True):
         fill = LIGHT_FILLS.get(m.light)
         if fill:
             tables.shade(row.cells[4], fill)
     _attachment_heading(document, config, 2, "attachment2_title", first=False)
     headers = [str(h) for h in summary_word(config, "table2_headers")]
     table = tables.add_table(document, headers, TABLE2_WIDTHS, size=12)
-    for unit in result.units:
-        tables.add_row(table, unit_row(unit, config), TABLE2_WIDTHS, TABLE2_ALIGNS, size=12)
+    tables.add_rows(table, [unit_row(unit, config) for unit in result.units], TABLE2_WIDTHS, TABLE2_ALIGNS, size=12)
 
 
 def _attachment_heading(document, config: Config, n: int, title_key: str, first: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -10,6 +11,7 @@ from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -95,8 +97,11 @@ def set_datetime(cell: Cell, value: datetime | None, zone: tzinfo | None) -> Cel
     return cell
 
 
+@functools.lru_cache(maxsize=8192)  # the ledger measures the same unit names and statuses thousands of times
 def display_width(text: str) -> int:
     """Width in Excel character units: CJK and full-width characters count double."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -167,11 +172,20 @@ def write_header(sheet: Worksheet, row: int, labels: Iterable[str]) -> None:
 def style_body(sheet: Worksheet, first_row: int, last_row: int, ncols: int, *, centered: Iterable[int] = ()) -> None:
     """Font, border and wrapping for table body cells; `centered` are 1-based columns to centre."""
     centre = set(centered)
-    for row in sheet.iter_rows(min_row=first_row, max_row=last_row, max_col=ncols):
+    rows = list(sheet.iter_rows(min_row=first_row, max_row=last_row, max_col=ncols))
+    if not rows:
+        return
+    # Same effect as `cell.font = FONT` etc. on every cell, which hashes the style object each time:
+    # the workbook's style indexes are looked up once, in the order those assignments would add them.
+    book = sheet.parent
+    font, border = book._fonts.add(FONT), book._borders.add(BORDER)
+    aligns = [book._alignments.add(CENTER if col in centre else WRAP) for col in range(1, ncols + 1)]
+    for row in rows:
         for cell in row:
-            cell.font = FONT
-            cell.border = BORDER
-            cell.alignment = CENTER if cell.column in centre else WRAP
+            style = cell._style
+            if not style:
+                style = cell._style = StyleArray()
+            style.fontId, style.borderId, style.alignmentId = font, border, aligns[cell.column - 1]
 
 
 def fit_rows(sheet: Worksheet, first_row: int, last_row: int, *, slack: int = 0) -> None:

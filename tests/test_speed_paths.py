@@ -1,0 +1,322 @@
+"""The fast paths give exactly what the straightforward code gave: same Word XML, same ledger styles,
+same sheet extents from the pre-check, same files found by `check`, and a real `lyreport` process that
+loads no renderer for `check` and leaves complete, byte-identical outputs after its fast exit."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from docx.table import Table
+from lxml import etree
+from openpyxl import Workbook
+
+from lyreport.api import check_files, load_context
+from lyreport.intake import precheck
+from lyreport.render import docx_format as fmt
+from lyreport.render import docx_tables as tables
+from lyreport.render import xlsx_style as xs
+from lyreport.render.templates import write_template
+from lyreport.samples import fill_template, make_filling, set_received
+from lyreport.weeks import deadline_on
+
+REPO = Path(__file__).resolve().parent.parent
+WEEK = date(2021, 1, 7)
+WIDTHS = [10.0, 40.0, 25.0, 18.0]
+ALIGNS = [fmt.CENTER, fmt.LEFT, fmt.LEFT, fmt.CENTER]
+AWKWARD = [
+    ["1", "普通文字", "", "正常推进"],
+    ["2", "两行\n第二行", "  前后有空格  ", "已完成"],
+    ["3", "制表\t符", "\n以换行开头", '=HYPERLINK("x")'],
+    ["", "三\n\n行（中间空行）", "末尾换行\n", "进度滞后"],
+]
+
+
+# ----------------------------------------------------------------- Word tables
+def _reference_rows(table: Table, rows: list[list[str]], size: float) -> None:
+    """How rows were built before add_rows: one python-docx add_row per row (kept as the reference)."""
+    for values in rows:
+        tables.add_row(table, values, WIDTHS, ALIGNS, size)
+
+
+@pytest.mark.parametrize("size", [fmt.TABLE_PT, 12])
+def test_add_rows_builds_the_same_xml_as_row_by_row(size: float) -> None:
+    built = []
+    for builder in (_reference_rows, lambda t, r, s: tables.add_rows(t, r, WIDTHS, ALIGNS, s)):
+        document = fmt.new_document()
+        table = tables.add_table(document, ["序号", "措施", "问题", "状态"], WIDTHS, size=size)
+        builder(table, AWKWARD, size)
+        built.append(etree.tostring(table._tbl, encoding="unicode"))
+    assert built[0] == built[1]
+    assert "前后有空格" in built[1] and 'xml:space="preserve"' in built[1] and "<w:tab/>" in built[1]
+
+
+def test_add_rows_returns_rows_that_can_be_shaded() -> None:
+    document = fmt.new_document()
+    table = tables.add_table(document, ["序号", "措施", "问题", "状态"], WIDTHS)
+    rows = tables.add_rows(table, AWKWARD, WIDTHS, ALIGNS)
+    tables.shade(rows[1].cells[3], "FF0000")
+    assert len(table.rows) == 1 + len(AWKWARD)
+    assert table.rows[2].cells[1].text == "两行\n第二行"
+    assert 'w:fill="FF0000"' in etree.tostring(table.rows[2].cells[3]._tc, encoding="unicode")
+    assert tables.add_rows(table, [], WIDTHS, ALIGNS) == [] and len(table.rows) == 1 + len(AWKWARD)
+
+
+# ----------------------------------------------------------------- ledger styles
+def _reference_style_body(sheet, first_row: int, last_row: int, ncols: int, centered=()) -> None:
+    """style_body as it was: assign the style objects cell by cell (kept as the reference)."""
+    for row in sheet.iter_rows(min_row=first_row, max_row=last_row, max_col=ncols):
+        for cell in row:
+            cell.font = xs.FONT
+            cell.border = xs.BORDER
+            cell.alignment = xs.CENTER if cell.column in set(centered) else xs.WRAP
+
+
+def _styled(styler) -> tuple:
+    book = Workbook()
+    sheet = book.active
+    xs.write_header(sheet, 2, ["序号", "措施", "状态", "备注", "亮灯"])
+    for row in range(3, 9):
+        for col in range(1, 5):  # column 5 left empty: styling must create those cells too
+            xs.set_text(sheet.cell(row, col), f"{row}-{col}")
+    sheet.cell(4, 2).font = xs.TITLE_FONT  # a cell styled before: its other style parts must stay
+    sheet.cell(5, 3).fill = xs.WARN_FILL
+    styler(sheet, 3, 8, 5, centered=(1, 5))
+    styler(sheet, 9, 8, 5, centered=(2,))  # an empty range adds nothing
+    cells = [tuple(c._style or ()) for row in sheet.iter_rows(min_row=1, max_row=8, max_col=5) for c in row]
+    return cells, list(book._fonts), list(book._borders), list(book._alignments), list(book._fills)
+
+
+def test_style_body_gives_the_same_styles_as_cell_by_cell_assignment() -> None:
+    assert _styled(xs.style_body) == _styled(_reference_style_body)
+
+
+# ----------------------------------------------------------------- pre-check extents
+def _extent_both_ways(sheet_xml: bytes) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(max_row, max_col) by the regex path where it applies, and tag by tag."""
+    fast = precheck._XlsxScanner("s")
+    fast.feed(sheet_xml)
+    slow = precheck._XlsxScanner("s")
+    slow._feed_tags(sheet_xml)
+    return (fast.max_row, fast.max_col), (slow.max_row, slow.max_col)
+
+
+def _sheet_parts(path: Path) -> list[bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" s="2"/></row><row r="7"><c r="AB7"><v>1</v></c></row>',
+        '<row r="1"><c r="A1"><v>1</v></c><c><v>2</v></c><c><v>3</v></c></row><row><c><v>4</v></c></row>',
+        "<row r='2'><c r='D2'><v>1</v></c></row>",
+        '<row r="3"><c s="1" r="B3"><v>1</v></c><c r="XFD3" s="1"/></row>',
+        '<x:row r="2"><x:c r="E2"><x:v>1</x:v></x:c></x:row>',
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>it\'s r="Z9"</t></is></c></row>',
+        '<row r="5"><c r="$B$5"><v>1</v></c></row>',
+        "",
+    ],
+)
+def test_regex_extents_match_the_tag_by_tag_scan(cells: str) -> None:
+    xml = f"<worksheet><sheetData>{cells}</sheetData></worksheet>".encode()
+    fast, slow = _extent_both_ways(xml)
+    assert fast == slow
+
+
+def test_regex_extents_match_on_real_returns(tmp_path: Path) -> None:
+    root = _week(tmp_path, 6)
+    parts = [part for path in sorted((root / "inbox").iterdir()) for part in _sheet_parts(path)]
+    assert parts
+    for part in parts:
+        fast, slow = _extent_both_ways(part)
+        assert fast == slow and fast[0] > 0
+
+
+def test_precheck_reads_each_file_once_and_hands_the_reader_those_bytes(tmp_path: Path) -> None:
+    root = _week(tmp_path, 1)
+    path = next((root / "inbox").iterdir())
+    checked = precheck.precheck(path)
+    assert checked.refusal is None and checked.data == path.read_bytes()
+
+
+def test_a_corrupt_part_the_reader_parses_is_still_caught(tmp_path: Path) -> None:
+    root = _week(tmp_path, 1)
+    good = next((root / "inbox").iterdir())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+    data = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo("xl/styles.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF  # flip bits inside the deflated styles
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(bytes(data))
+    assert precheck.precheck(bad).refusal.code == "read-corrupt"
+
+
+# ----------------------------------------------------------------- check reads in place
+def test_check_reads_its_arguments_in_place_with_the_names_staff_gave(tmp_path: Path) -> None:
+    root = _week(tmp_path, 4)
+    inbox = root / "inbox"
+    first, second, third, fourth = sorted(inbox.iterdir())
+    other = tmp_path / "另一处"
+    other.mkdir()
+    twin = fourth.rename(other / first.name)  # the same file name in another folder, other content
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in [*inbox.rglob("*"), twin]}
+    pair = check_files([first, twin], root, workers=1)
+    assert [c.name for c in pair] == [first.name, f"1/{first.name}"]
+    assert [c.unit for c in pair] == [c.unit for c in check_files([first], root)] + [
+        c.unit for c in check_files([twin], root)
+    ]
+    folder = check_files([inbox], root, workers=1)
+    assert [c.name for c in folder] == [f"inbox/{p.name}" for p in (first, second, third)]
+    assert all(c.unit and c.week == WEEK for c in pair) and not any(c.problems for c in folder)
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in [*inbox.rglob("*"), twin]} == before
+    assert sorted(p.name for p in inbox.iterdir()) == [first.name, second.name, third.name]
+
+
+# ----------------------------------------------------------------- the real program
+def _program(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_check_process_loads_no_renderer(tmp_path: Path) -> None:
+    root = _week(tmp_path, 2)
+    done = _program("-X", "importtime", "-m", "lyreport", "check", "inbox", "--workspace", ".", cwd=root)
+    assert done.returncode in (0, 1), done.stderr
+    assert "填报措施" in done.stdout  # the report was printed in full before the fast exit
+    loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "lyreport.intake.read" in loaded
+    assert not {m.split(".")[0] for m in loaded} & {"openpyxl", "docx", "lxml", "numpy", "pandas"}
+
+
+def test_run_process_outputs_are_complete_and_identical_on_rerun(tmp_path: Path) -> None:
+    root = _week(tmp_path, 15)
+    digests = []
+    for _ in range(2):
+        done = _program("-m", "lyreport", "run", "--week", WEEK.isoformat(), "--workspace", ".", "-q", cwd=root)
+        assert done.returncode in (0, 1), done.stderr
+        assert len(done.stdout.splitlines()) == 5  # every output path printed
+        outputs = sorted(p for p in (root / "outbox").rglob("*") if p.is_file())
+        for path in outputs:
+            if path.suffix in (".docx", ".xlsx"):
+                with zipfile.ZipFile(path) as archive:
+                    assert archive.testzip() is None
+        digests.append({p.relative_to(root): hashlib.sha256(p.read_bytes()).hexdigest() for p in outputs})
+    assert digests[0] == digests[1] and len(digests[0]) >= 7
+
+
+# ----------------------------------------------------------------- helpers
+def _week(tmp_path: Path, n: int) -> Path:
+    """A workspace whose inbox holds n standard returns for WEEK, received before the deadline."""
+    from lyreport.workspace import init_workspace
+
+    root = tmp_path / "ws"
+    init_workspace(root)
+    context = load_context(root)
+    master, directory = context.master, context.directory
+    rng = random.Random(n)
+    deadline = deadline_on(WEEK, context.config)
+    for index in range(n):
+        unit = master.units[index % len(master.units)]
+        blank = write_template(master, directory.get(unit), WEEK, tmp_path / "blank" / f"{unit}.xlsx")
+        path = fill_template(blank, make_filling(master, unit, WEEK, rng), root / "inbox" / f"{index:02d}-{unit}.xlsx")
+        set_received(path, deadline.replace(hour=9))
+    return root
+
+
+def test_archive_copies_a_batch_with_one_flush_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from lyreport.history import archive_inputs
+
+    inbox = tmp_path / "inbox"
+    (inbox / "子目录").mkdir(parents=True)
+    files = {inbox / f"{n}.xlsx": f"return {n}".encode() for n in range(6)}
+    files[inbox / "子目录" / "same.XLSX"] = b"return 0"  # same bytes as 0.xlsx: one archived copy
+    for path, data in files.items():
+        path.write_bytes(data)
+    when = datetime(2021, 1, 7, 9, tzinfo=UTC)
+    kept = archive_inputs(tmp_path / "archive", "ly", WEEK, inbox, dict.fromkeys(files, when))
+    folder = tmp_path / "archive" / "ly" / WEEK.isoformat()
+    assert sorted(p.name for p in folder.iterdir()) == sorted({k.archived.name for k in kept})
+    assert len(list(folder.iterdir())) == 6
+    assert {k.name: k.archived.read_bytes() for k in kept} == {
+        p.relative_to(inbox).as_posix(): d for p, d in files.items()
+    }
+    again = archive_inputs(tmp_path / "archive", "ly", WEEK, inbox, dict.fromkeys(files, when))
+    assert [k.archived for k in again] == [k.archived for k in kept] and len(list(folder.iterdir())) == 6
+
+
+# ----------------------------------------------------------------- saving once
+WHEN = datetime(2021, 1, 7, 12, 0)
+
+
+def test_save_docx_writes_the_bytes_save_then_restamp_wrote(tmp_path: Path) -> None:
+    from lyreport.atomic import restamp_zip
+
+    document = fmt.new_document()
+    fmt.add_text(document, "关于落实情况的通报")
+    tables.add_rows(tables.add_table(document, ["序号", "措施", "问题", "状态"], WIDTHS), AWKWARD, WIDTHS, ALIGNS)
+    fmt.set_core_properties(document, "标题", "洛阳市", WHEN)
+    buffer = io.BytesIO()
+    document.save(buffer)  # the reference: save, then rewrite every entry with the report time
+    expected = restamp_zip(buffer.getvalue(), WHEN)
+    fmt.save_docx(document, tmp_path / "a.docx", WHEN)
+    assert (tmp_path / "a.docx").read_bytes() == expected
+
+
+def test_save_workbook_writes_the_bytes_save_then_restamp_wrote(tmp_path: Path) -> None:
+    import re
+
+    from lyreport.atomic import restamp_zip, save_workbook
+
+    book = Workbook()
+    xs.write_header(book.active, 1, ["序号", "措施"])
+    xs.set_text(book.active.cell(2, 2), "=不是公式")
+    book.create_sheet("第二张").cell(1, 1).value = 3.5
+    save_workbook(book, tmp_path / "a.xlsx", when=WHEN)
+    book.properties.created = WHEN
+    buffer = io.BytesIO()
+    book.save(buffer)  # the reference: openpyxl's own save, then the same restamping and patch
+    stamp = WHEN.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    core = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+    patch = {"docProps/core.xml": lambda data: core.sub(rb"\g<1>" + stamp + rb"\g<2>", data)}
+    assert (tmp_path / "a.xlsx").read_bytes() == restamp_zip(buffer.getvalue(), WHEN, patch)
+
+
+def test_a_part_the_workbook_links_to_is_scanned_wherever_it_lies(tmp_path: Path) -> None:
+    root = _week(tmp_path, 1)
+    good = next((root / "inbox").iterdir())
+    entity = b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "x">]><sst><si><t>&a;</t></si></sst>'
+    link = (
+        b'<Relationship Id="rId99" Target="parts/strings.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", link + b"</Relationships>")
+            target.writestr(info, data)
+        target.writestr("xl/parts/strings.xml", entity)
+    bad = tmp_path / "linked.xlsx"
+    bad.write_bytes(buffer.getvalue())
+    assert precheck.precheck(good).refusal is None
+    assert precheck.precheck(bad).refusal.code == "read-xml-entity"
