@@ -39,7 +39,6 @@ from .recovery import workspace_temp
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for
-from .workspace import init_workspace
 
 # Renderers (openpyxl, python-docx, lxml) are imported inside the functions that write outputs, so that
 # `lyreport check` starts without them; see the README's 性能 section.
@@ -171,7 +170,7 @@ def run_week(
         conn = open_history(ws.history)
         try:
             backfill_manifests(conn, ws_archive(context))
-            with workspace_temp(ws, "run") as tmp:
+            with workspace_temp(ws, "run", avoid=inbox) as tmp:
                 source = inbox or ws.inbox
                 if rebuild:
                     source = tmp / "inbox"
@@ -384,6 +383,8 @@ def check_files(
     """
     with contextlib.ExitStack() as stack:
         if workspace is None and not in_workspace():
+            from .workspace import init_workspace  # writes the default templates: openpyxl only here
+
             defaults = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lyreport-check-")))
             workspace = init_workspace(defaults / "defaults")[0].root  # exactly what `init` would give
         context = load_context(workspace)

@@ -160,9 +160,15 @@ def clean_temp(ws: Workspace, max_age_seconds: float = 86400) -> None:
 
 
 @contextlib.contextmanager
-def workspace_temp(ws: Workspace, purpose: str) -> Iterator[Path]:
-    """A temp folder inside the workspace (not the system temp), named by our pid so leftovers are known."""
+def workspace_temp(ws: Workspace, purpose: str, avoid: Path | None = None) -> Iterator[Path]:
+    """A temp folder inside the workspace (not the system temp), named by our pid so leftovers are known.
+
+    When the workspace lies inside `avoid` (an --inbox that holds the workspace), the system temp folder is
+    used instead: extracted attachments must never land in the inbox being read.
+    """
     root = ws.root / TEMP_DIR
+    if avoid is not None and root.resolve().is_relative_to(Path(avoid).resolve()):
+        root = Path(tempfile.gettempdir())
     root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{purpose}-", dir=root))
     try:

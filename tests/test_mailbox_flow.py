@@ -313,8 +313,8 @@ def test_run_and_check_do_not_load_network_or_keyring_modules(workspace: Path) -
         "atexit.register(lambda: print('LOADED', sorted(m for m in ('imaplib', 'smtplib', 'keyring', 'aiosmtpd')"
         " if m in sys.modules)))\n"
         "from lyreport.cli import main\n"
-        f"sys.argv = ['lyreport', 'run', '--workspace', {str(workspace)!r}, '--week', '2021-01-07']\n"
-        "main()\n"
+        # Arguments given explicitly: the program's fast exit (os._exit) would skip the atexit report.
+        f"main(['run', '--workspace', {str(workspace)!r}, '--week', '2021-01-07'])\n"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)

@@ -254,13 +254,13 @@ def test_archive_copies_a_batch_with_one_flush_and_leaves_no_temp_files(tmp_path
     when = datetime(2021, 1, 7, 9, tzinfo=UTC)
     kept = archive_inputs(tmp_path / "archive", "ly", WEEK, inbox, dict.fromkeys(files, when))
     folder = tmp_path / "archive" / "ly" / WEEK.isoformat()
-    assert sorted(p.name for p in folder.iterdir()) == sorted({k.archived.name for k in kept})
-    assert len(list(folder.iterdir())) == 6
-    assert {k.name: k.archived.read_bytes() for k in kept} == {
+    assert sorted(p.name for p in folder.iterdir()) == sorted({k.archived.name for k in kept} | {"manifest.json"})
+    assert len(list(folder.iterdir())) == 6 + 1  # six distinct contents and the manifest
+    assert {k.name: (tmp_path / "archive" / k.archived).read_bytes() for k in kept} == {
         p.relative_to(inbox).as_posix(): d for p, d in files.items()
     }
     again = archive_inputs(tmp_path / "archive", "ly", WEEK, inbox, dict.fromkeys(files, when))
-    assert [k.archived for k in again] == [k.archived for k in kept] and len(list(folder.iterdir())) == 6
+    assert [k.archived for k in again] == [k.archived for k in kept] and len(list(folder.iterdir())) == 6 + 1
 
 
 # ----------------------------------------------------------------- saving once
