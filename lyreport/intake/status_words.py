@@ -5,7 +5,7 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | written                                   | read as   | why                                            |
 |-------------------------------------------|-----------|------------------------------------------------|
 | 已完成 · 推进中 · 滞后 · 未启动 (exact)     | its status| an exact status word (not an interpretation)   |
-| 进度滞后（受疫情影响） · 正常推进，无滞后     | as written| first clause exact, the rest does not contradict |
+| 进度滞后（受疫情影响） · 正常推进，无滞后     | as written| first clause exact, the rest does not contradict (still noted) |
 | 推进中，部分工作滞后 · 已启动，进度滞后 · 推进缓慢 | 进度滞后 | a lag anywhere in the cell wins              |
 | 正常推进（部分路段进度滞后）                 | 进度滞后   | the same, inside a remark                      |
 | 正常推进，未滞后 · 无延期 · 避免滞后          | 正常推进   | a negated lag is not a lag                     |
@@ -77,10 +77,8 @@ def _read(key: str) -> tuple[str | None, bool]:
     if key in STATUS_INDEX:
         return STATUS_INDEX[key], False
     found = _meaning(key)
-    if found is None:
-        return None, False
-    first = _CLAUSE.split(key, maxsplit=1)[0]
-    return found, STATUS_INDEX.get(first) != found
+    # Anything beyond the status word (a remark, a reason) is an interpretation the user is told of.
+    return found, found is not None
 
 
 def _meaning(key: str) -> str | None:
@@ -115,6 +113,8 @@ def done_with_reservation(value: Any) -> bool:
     key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
     found, _ = read_status(value)
     if found in (DONE, None):
+        return False
+    if STATUS_INDEX.get(_CLAUSE.split(key, maxsplit=1)[0]) == found:  # 正常推进（已完成80%）: the word says it
         return False
     key = _NOT_DONE.sub("、", _NOT_STARTED.sub("、", key))
     return bool(_DONE.search(key) or _PARTLY_DONE.search(key))
