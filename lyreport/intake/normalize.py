@@ -282,8 +282,15 @@ def header_label(value: Any) -> str | None:
     return _header_label(value)
 
 
+_STATUS_CHOICES = ("已完成", "正常推进", "滞后", "未启动")
+
+
 @lru_cache(maxsize=4096)  # the same few labels recur in every return; this is the hot path of parsing
 def _header_label(value: str) -> str | None:
+    # "进展情况（已完成/正常推进/滞后/未启动）": a column whose note lists the statuses is the status column.
+    notes = "".join(_NOTE.findall(_nfkc(value)))
+    if sum(word in notes for word in _STATUS_CHOICES) >= 2:
+        return "status"
     for key in (label_key(value), label_key(value, strip_notes=True)):
         found = _HEADER_INDEX.get(key) or WEAK_LABELS.get(key)
         if found:
