@@ -3,7 +3,7 @@
 Run: PYTHONPATH=$PWD python bench/redteam.py [--keep DIR]
 Every case is read as `lyreport run` would (intake + merge, no rendering) and classified:
   right   — every measure read as the truth says (or flagged where the truth says it must be)
-  warned  — something differs, but a warning/error points at it
+  warned  — something differs, but a warning/error points at it (warned-DONE: a not-done measure read 已完成)
   SILENT  — wrong without a word (SEVERE when a not-done measure shows 已完成)
 Also listed: interpretations of non-exact status text without a problem quoting the text.
 """
@@ -471,6 +471,25 @@ def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
         edit=status_in_remark,
     )
 
+    def swapped_numbers(wb):
+        ws = wb["落实情况"]
+        ws.cell(6, 1).value, ws.cell(7, 1).value = 12, 11  # texts of 11 and 12 kept, numbers typed crosswise
+
+    zoo.simple("序号 typed crosswise", TRANSPORT, {**base, 11: DONE}, {**base, 11: DONE}, edit=swapped_numbers)
+
+    def copied_text(wb):
+        ws = wb["落实情况"]
+        ws.cell(6, 2).value = ws.cell(5, 2).value  # measure 10's text copied onto measure 11's row
+
+    zoo.simple("text copied from the row above", TRANSPORT, {**base, 11: DONE}, {**base, 11: FLAG}, edit=copied_text)
+    zoo.simple(
+        "full-width filled date",
+        EDUCATION,
+        {22: ON_TRACK, 23: LAGGING},
+        {22: ON_TRACK, 23: LAGGING},
+        filled="２０２１年１月６日",
+    )
+
     # pandas-written, no template identity
     try:
         import pandas as pd
@@ -506,6 +525,17 @@ def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
     )
     fwd.set_content("转发")
     fwd.add_attachment(inner, maintype="application", subtype="octet-stream", filename="原邮件.eml")
+    rfc = EmailMessage()
+    rfc["Subject"], rfc["From"], rfc["Date"] = (
+        "Fw: 教育局落实情况",
+        "office@ly.gov.cn",
+        format_datetime(datetime(2021, 1, 8, 10, tzinfo=TZ)),
+    )
+    rfc.set_content("转发")
+    from email import message_from_bytes
+
+    rfc.add_attachment(message_from_bytes(inner))
+    zoo.add(Case("forwarded as message/rfc822", EDUCATION, {22: ON_TRACK, 23: LAGGING}), {"转发2.eml": rfc.as_bytes()})
     zoo.add(Case("forwarded .eml", EDUCATION, {22: ON_TRACK, 23: LAGGING}), {"转发.eml": fwd.as_bytes()})
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -530,6 +560,7 @@ def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
         Case("correction supersedes", EDUCATION, {22: ON_TRACK, 23: LAGGING}),
         {"教育局落实情况.xlsx": zoo.save(first), "教育局落实情况（更正）.xlsx": data},
     )
+    conversions(zoo, base, words)
     # LibreOffice conversions (one soffice call for all)
     for fmt in ("ods", "xls"):
         wb = zoo.form(TRANSPORT)
@@ -547,6 +578,37 @@ def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
                 zoo.save(wb),
                 fmt,
             )
+        )
+
+
+def conversions(zoo: Zoo, base: dict[int, str], words: dict[int, str]) -> None:
+    """Hand edits that must survive LibreOffice's .ods and .xls (hidden rows, merges, pasted tables)."""
+    for fmt in ("ods", "xls"):
+        wb = zoo.form(TRANSPORT)
+        zoo.fill(wb, {**base, 11: DONE})
+        wb["落实情况"].row_dimensions[6].hidden = True
+        zoo.to_convert.append(
+            (Case(f"{fmt}: hidden measure row", TRANSPORT, {**base, 11: FLAG}), f"交通局隐藏-{fmt}", zoo.save(wb), fmt)
+        )
+        wb = zoo.form(TRANSPORT)
+        zoo.fill(wb, {**base, 11: None})
+        wb["落实情况"].merge_cells("D5:D6")
+        zoo.to_convert.append(
+            (
+                Case(f"{fmt}: status merged over two measures", TRANSPORT, {**base, 11: FLAG}),
+                f"交通局合并-{fmt}",
+                zoo.save(wb),
+                fmt,
+            )
+        )
+        wb = zoo.form(TRANSPORT)
+        zoo.fill(wb, base)
+        ws = wb["落实情况"]
+        for i, no in enumerate(base):
+            ws.cell(13 + i, 1, no)
+            ws.cell(13 + i, 4, DONE)
+        zoo.to_convert.append(
+            (Case(f"{fmt}: last week pasted below", TRANSPORT, base), f"交通局上周-{fmt}", zoo.save(wb), fmt)
         )
 
 
@@ -604,7 +666,7 @@ def evaluate(zoo: Zoo, case: Case) -> tuple[str, list[str]]:
             verdict = _worse(verdict, "SEVERE" if got == DONE else "SILENT")
         elif got != truth:
             if loud:
-                verdict = _worse(verdict, "warned")
+                verdict = _worse(verdict, "warned-DONE" if got == DONE else "warned")
                 notes.append(f"{no}: {truth} read as {got} (warned: {loud[0].code})")
             else:
                 verdict = _worse(verdict, "SEVERE" if got == DONE else "SILENT")
@@ -631,7 +693,7 @@ def _exact(text: str) -> bool:
     return key in STATUS_INDEX
 
 
-ORDER = ["right", "unquoted", "warned", "SILENT", "SEVERE"]
+ORDER = ["right", "unquoted", "warned", "warned-DONE", "SILENT", "SEVERE"]
 
 
 def _worse(a: str, b: str) -> str:

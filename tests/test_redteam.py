@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from office import convert, needs_soffice
 from openpyxl import load_workbook
 
 from lyreport.api import check_files, load_context
@@ -109,6 +110,20 @@ def test_remarks_beside_an_exact_word_are_quoted(workspace: Path, tmp_path: Path
         ("status-interpreted", "D8"),
     ]
     assert "（备注：资金未到位）" in checked.problems[0].message
+
+
+@needs_soffice
+def test_hidden_row_in_xls_is_not_read_as_this_week(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 11: "已完成"})
+    wb["落实情况"].row_dimensions[6].hidden = True  # last week's 已完成 for measure 11, hidden, sent as .xls
+    source = tmp_path / "交通局.xlsx"
+    wb.save(source)
+    out = tmp_path / "xls"
+    out.mkdir()
+    convert(source, "xls", out)
+    statuses, found, _ = read(workspace, out / "交通局.xls")
+    assert 11 not in statuses  # never the hidden 已完成
+    assert ("row-hidden", "A6") in found
 
 
 @pytest.mark.parametrize(
