@@ -112,6 +112,20 @@ def test_remarks_beside_an_exact_word_are_quoted(workspace: Path, tmp_path: Path
     assert "（备注：资金未到位）" in checked.problems[0].message
 
 
+def test_numbers_typed_crosswise_are_read_by_text(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 11: "已完成"})
+    ws = wb["落实情况"]
+    ws["A6"], ws["A7"] = 12, 11  # texts of 11 and 12 stay; the numbers were typed the wrong way round
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == {**BASE, 11: "已完成"}  # never combined into one measure, never 12 missing
+    assert [c for c in found if c[0].startswith("measure")] == [
+        ("measure-no-mismatch", "A6"),
+        ("measure-no-mismatch", "A7"),
+    ]
+
+
 @needs_soffice
 def test_hidden_row_in_xls_is_not_read_as_this_week(workspace: Path, tmp_path: Path) -> None:
     wb = filled_form(workspace, tmp_path, {**BASE, 11: "已完成"})

@@ -49,7 +49,7 @@ def read_rows(
         if index in table.sheet.hidden_rows:
             ctx.add("row-hidden", cell=table.ref("no", index), row=index + 1, value=_gist(cells))
             continue
-        if last is not None and last.row == index and _continues(cells, last, last_text):
+        if last is not None and last.row == index and _continues(cells, last, last_text, master):
             part = _read_row(ctx, table, index, cells, master, unit, base_year, today, part_of=last)
             _combine(last, part)
             parts[last.measure_no].append(index + 1)
@@ -110,12 +110,17 @@ def _gist(cells: dict[str, Any]) -> str:
     return content if len(content) <= 40 else content[:39] + "…"
 
 
-def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str) -> bool:
-    """The row right under a measure row belongs to it: same 序号 (merged, filled down) or none at all."""
+def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, master: MasterList) -> bool:
+    """The row right under a measure row belongs to it: same 序号 (merged, filled down) or none at all.
+
+    A row repeating another measure's text is that measure, whatever its 序号 says (numbers typed crosswise).
+    """
     raw = cells.get("no")
+    text = nz.label_key(cells.get("text"))
     if nz.is_blank(raw):
-        text = nz.label_key(cells.get("text"))
         return not text or text == last_text
+    if text and text != last_text and _measure_by_text(master, cells.get("text")) not in (None, last.measure_no):
+        return False
     return nz.measure_no(raw) == last.measure_no
 
 
