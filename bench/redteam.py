@@ -57,6 +57,7 @@ class Case:
     state: str = ""  # expected unit state where it matters ("invalid" for a blank form)
     note: str = ""
     raw: dict[int, str] = field(default_factory=dict)  # non-exact status text written, to check it is quoted
+    mtime: datetime = ON_TIME  # the inbox file time (when staff saved it from mail)
 
 
 class Zoo:
@@ -125,6 +126,18 @@ class Zoo:
         for fname, data in attach.items():
             msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=fname)
         return msg.as_bytes()
+
+
+def saved_on(data: bytes, when: str) -> bytes:
+    """The workbook with its docProps modified time set (openpyxl always writes the current time)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item)
+            if item.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + when.encode(), body)
+            dst.writestr(item, body)
+    return out.getvalue()
 
 
 def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
@@ -556,6 +569,53 @@ def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
         Case("older version saved later, newer filled date wins", EDUCATION, {22: ON_TRACK, 23: LAGGING}),
         {"教育局落实情况.xlsx": data, "教育局落实情况(1).xlsx": zoo.save(later)},
     )
+    # received time: file times, saved times, mail dates
+    late_saved = datetime(2021, 1, 7, 15, 0, tzinfo=TZ)
+    early = zoo.form(EDUCATION)
+    zoo.fill(early, {22: ON_TRACK, 23: LAGGING})
+    zoo.add(
+        Case(
+            "saved from mail after the deadline",
+            EDUCATION,
+            {22: ON_TRACK, 23: LAGGING},
+            state="on_time",
+            mtime=late_saved,
+        ),
+        {"教育局落实情况.xlsx": saved_on(zoo.save(early), "2021-01-07T01:30:00Z")},  # 09:30 Beijing,
+    )
+    really = zoo.form(EDUCATION)
+    zoo.fill(really, {22: ON_TRACK, 23: LAGGING})
+    zoo.add(
+        Case("really late", EDUCATION, {22: ON_TRACK, 23: LAGGING}, state="late", mtime=late_saved),
+        {"教育局落实情况.xlsx": saved_on(zoo.save(really), "2021-01-07T06:50:00Z")},  # 14:50: really late,
+    )
+    sent = datetime(2021, 1, 7, 11, 30, tzinfo=TZ)
+    naive11 = zoo.mail("教育局落实情况", "jyj@ly.gov.cn", {"落实情况.xlsx": data}, sent).replace(b" +0800", b"")
+    zoo.add(
+        Case(
+            "naive mail Date 11:30 is Beijing time",
+            EDUCATION,
+            {22: ON_TRACK, 23: LAGGING},
+            state="on_time",
+            mtime=late_saved,
+        ),
+        {"教育局.eml": naive11},
+    )
+    fwd2 = EmailMessage()
+    fwd2["Subject"], fwd2["From"], fwd2["Date"] = "转发：教育局", "office@ly.gov.cn", format_datetime(late_saved)
+    fwd2.set_content("转发")
+    inner11 = zoo.mail("教育局落实情况", "jyj@ly.gov.cn", {"落实情况.xlsx": data}, sent)
+    fwd2.add_attachment(inner11, maintype="application", subtype="octet-stream", filename="原邮件.eml")
+    zoo.add(
+        Case(
+            "forwarded after the deadline, sent before",
+            EDUCATION,
+            {22: ON_TRACK, 23: LAGGING},
+            state="on_time",
+            mtime=late_saved,
+        ),
+        {"转发.eml": fwd2.as_bytes()},
+    )
     zoo.add(
         Case("correction supersedes", EDUCATION, {22: ON_TRACK, 23: LAGGING}),
         {"教育局落实情况.xlsx": zoo.save(first), "教育局落实情况（更正）.xlsx": data},
@@ -636,7 +696,7 @@ def evaluate(zoo: Zoo, case: Case) -> tuple[str, list[str]]:
     inbox.mkdir(parents=True)
     for fname, data in case.files.items():
         (inbox / fname).write_bytes(data)
-        stamp = ON_TIME.timestamp()
+        stamp = case.mtime.timestamp()
         os.utime(inbox / fname, (stamp, stamp))
     work = inbox.parent / "work"
     work.mkdir()
