@@ -503,6 +503,29 @@ def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
         filled="２０２１年１月６日",
     )
 
+    zoo.simple(
+        "填报日期 typo: next week",
+        EDUCATION,
+        {22: ON_TRACK, 23: LAGGING},
+        {22: ON_TRACK, 23: LAGGING},
+        filled=date(2021, 1, 14),
+    )
+    for label, subs in (
+        ("sub-numbered 10-1/10-2", ("10-1", "10-2")),
+        ("sub-numbered 10.1/10.2", ("10.1", "10.2")),
+        ("sub-numbered 10（1）/10（2）", ("10（1）", "10（2）")),
+    ):
+
+        def sub_rows(wb, subs=subs):
+            ws = wb["落实情况"]
+            ws.insert_rows(6)
+            ws.cell(5, 1).value, ws.cell(6, 1).value = subs
+            ws.cell(6, 2).value = "其中：洛济快速通道段"
+            ws.cell(6, 4).value = LAGGING
+            ws.cell(6, 5).value = "征迁滞后"
+
+        zoo.simple(label, TRANSPORT, {**base, 10: DONE}, {**base, 10: LAGGING}, edit=sub_rows)
+
     # pandas-written, no template identity
     try:
         import pandas as pd

@@ -126,6 +126,19 @@ def test_numbers_typed_crosswise_are_read_by_text(workspace: Path, tmp_path: Pat
     ]
 
 
+@pytest.mark.parametrize("subs", [("10-1", "10-2"), ("10.1", "10.2"), ("10（1）", "10（2）")])
+def test_sub_numbered_rows_of_one_measure_are_combined(workspace: Path, tmp_path: Path, subs: tuple) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 10: "已完成"})
+    ws = wb["落实情况"]
+    ws.insert_rows(6)
+    ws["A5"], ws["A6"], ws["B6"], ws["D6"], ws["E6"] = *subs, "其中：洛济快速通道段", "进度滞后", "征迁滞后"
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == {**BASE, 10: "进度滞后"}  # the lagging sub-item wins; never 已完成, never measure 11
+    assert ("measure-rows-combined", "A5") in found
+
+
 @needs_soffice
 def test_hidden_row_in_xls_is_not_read_as_this_week(workspace: Path, tmp_path: Path) -> None:
     wb = filled_form(workspace, tmp_path, {**BASE, 11: "已完成"})

@@ -121,7 +121,7 @@ def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, master: M
         return not text or text == last_text
     if text and text != last_text and _measure_by_text(master, cells.get("text")) not in (None, last.measure_no):
         return False
-    return nz.measure_no(raw) == last.measure_no
+    return last.measure_no in (nz.measure_no(raw), nz.sub_measure_no(raw))
 
 
 def _combine(into: ReturnRow, part: ReturnRow | None) -> None:
