@@ -127,6 +127,8 @@ class SheetData:
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
     uncached: set[tuple[int, int]] = field(default_factory=set)
+    # Cells filled from a vertical merge above: (row, col) -> the merge's top row (0-based), see intake/read.py.
+    merged_from: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 @dataclass

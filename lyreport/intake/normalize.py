@@ -74,7 +74,7 @@ def cn_number(written: str) -> int | None:
 
 
 def measure_no(value: Any) -> int | None:
-    """序号 as units write it (1, 1.0, "1、", "第1条", "（一）1", "三十三") → int; anything else → None."""
+    """序号 as units write it (1, 1.0, "1、", "第1条", "（一）1", "三十三", "10-1") → int; anything else → None."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
@@ -83,10 +83,24 @@ def measure_no(value: Any) -> int | None:
     key = re.sub(r"^\([一二三四五六七八九十]+\)", "", key)  # category prefix such as (一)
     key = key.rstrip(".、,)").lstrip("(")
     m = re.fullmatch(r"第?(\d+|[零〇一二两三四五六七八九十]+)条?", key) or re.fullmatch(r"(\d+)\.0+", key)
+    # Sub-items of one measure, "10-1", "10(1)": part of measure 10 (rows.py combines them).
+    m = m or re.fullmatch(r"(\d{1,3})(?:[-—_~]|\()[1-9]\d?\)?", key)
     if not m:
         return None
     number = int(m[1]) if m[1].isdigit() else cn_number(m[1])
     return number if number and number < 10000 else None
+
+
+def sub_measure_no(value: Any) -> int | None:
+    """The measure a sub-item number belongs to ("10.2", "10-2", "10(2)" → 10); None if it is not one.
+
+    "10.2" alone could be a decimal, so it only counts right under a row of measure 10 (rows.py).
+    """
+    if not isinstance(value, str):
+        return None
+    key = re.sub(r"\s+", "", _nfkc(value))
+    m = re.fullmatch(r"(\d{1,3})(?:[-.—_~]|\()[1-9]\d?\)?", key)
+    return int(m[1]) if m and int(m[1]) > 0 else None
 
 
 # ----------------------------------------------------------------- statuses
@@ -282,8 +296,15 @@ def header_label(value: Any) -> str | None:
     return _header_label(value)
 
 
+_STATUS_CHOICES = ("已完成", "正常推进", "滞后", "未启动")
+
+
 @lru_cache(maxsize=4096)  # the same few labels recur in every return; this is the hot path of parsing
 def _header_label(value: str) -> str | None:
+    # "进展情况（已完成/正常推进/滞后/未启动）": a column whose note lists the statuses is the status column.
+    notes = "".join(_NOTE.findall(_nfkc(value)))
+    if sum(word in notes for word in _STATUS_CHOICES) >= 2:
+        return "status"
     for key in (label_key(value), label_key(value, strip_notes=True)):
         found = _HEADER_INDEX.get(key) or WEAK_LABELS.get(key)
         if found:

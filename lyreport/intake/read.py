@@ -150,17 +150,24 @@ def _read_calamine(source: str | bytes, oversized: dict[str, tuple[int, int]]) -
                 ("read-too-many-rows", meta.name, {"sheet_name": meta.name, "rows": end[0] + 1, "cols": end[1] + 1})
             )
             continue
-        grid = _clean(_fill_vertical_merges(sheet.to_python(skip_empty_area=False), sheet)) if end is not None else []
+        merged: list[tuple[int, int, int]] = []
+        if end is not None:
+            grid = _clean(_fill_vertical_merges(sheet.to_python(skip_empty_area=False), sheet, merged))
+        else:
+            grid = []
         if meta.name.strip().lower() == IDENTITY_SHEET:
             identity = _identity(grid)
         else:
-            marked = marks.get(meta.name, Marks()).as_tuple()
+            marked = (*marks.get(meta.name, Marks()).as_tuple(), merged)
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)
 
 
-def _fill_vertical_merges(rows: list[list[Any]], sheet: Any) -> list[list[Any]]:
-    """A value merged down one column (same 存在问题 for two measures, a 类别 spanning rows) applies to each row."""
+def _fill_vertical_merges(rows: list[list[Any]], sheet: Any, filled: list[tuple[int, int, int]]) -> list[list[Any]]:
+    """A value merged down one column (same 存在问题 for two measures, a 类别 spanning rows) applies to each row.
+
+    Each filled cell is listed in `filled` as (row, col, top row), so a status merged over two measures is said.
+    """
     try:
         merged = sheet.merged_cell_ranges or []
     except Exception:  # noqa: BLE001 - not every format reports merges; then there is nothing to fill
@@ -169,9 +176,10 @@ def _fill_vertical_merges(rows: list[list[Any]], sheet: Any) -> list[list[Any]]:
         if col != right or bottom <= top or top >= len(rows) or col >= len(rows[top]):
             continue
         value = rows[top][col]
-        for row in rows[top + 1 : bottom + 1]:
+        for index, row in enumerate(rows[top + 1 : bottom + 1], top + 1):
             if col < len(row) and row[col] in ("", None):
                 row[col] = value
+                filled.append((index, col, top))
     return rows
 
 
@@ -257,7 +265,8 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
 
 
 def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
-    """One sheet of a worker's answer; `marks` are (hidden rows, hidden columns, uncached formula cells)."""
+    """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, merge fills)."""
     if not marks:
         return SheetData(name, rows, hidden)
-    return SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]})
+    merged = {(r, c): top for r, c, top in marks[3]} if len(marks) > 3 else {}
+    return SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]}, merged)

@@ -49,7 +49,7 @@ def read_rows(
         if index in table.sheet.hidden_rows:
             ctx.add("row-hidden", cell=table.ref("no", index), row=index + 1, value=_gist(cells))
             continue
-        if last is not None and last.row == index and _continues(cells, last, last_text):
+        if last is not None and last.row == index and _continues(cells, last, last_text, master):
             part = _read_row(ctx, table, index, cells, master, unit, base_year, today, part_of=last)
             _combine(last, part)
             parts[last.measure_no].append(index + 1)
@@ -60,8 +60,7 @@ def read_rows(
             last = None
             continue
         if row.measure_no in by_no:
-            earlier = by_no.pop(row.measure_no)
-            ctx.add("measure-duplicate", cell=table.ref("no", index), no=row.measure_no, other_row=earlier.row)
+            row = _duplicate(ctx, table, index, by_no.pop(row.measure_no), row)
         by_no[row.measure_no] = row
         parts[row.measure_no] = [index + 1]
         last, last_text = row, nz.label_key(cells.get("text"))
@@ -73,6 +72,28 @@ def read_rows(
             ctx.add("measure-rows-combined", cell=table.ref("no", first - 1), no=no, rows=rows, status=status)
     _report_not_assigned(ctx, ctx.not_assigned)
     return sorted(by_no.values(), key=lambda r: r.row)
+
+
+def _duplicate(ctx: Context, table: Table, index: int, earlier: ReturnRow, row: ReturnRow) -> ReturnRow:
+    """A measure written twice: the later row counts, unless the two disagree on the status.
+
+    Then the less favourable one is kept — last week's table pasted below must not turn a lag into 已完成.
+    """
+    cell, no = table.ref("no", index), row.measure_no
+    if earlier.status == row.status or earlier.status is None or row.status is None:
+        ctx.add("measure-duplicate", cell=cell, no=no, other_row=earlier.row)
+        return row  # an unreadable later row stays unreadable (its own problem says so)
+    kept = min((earlier, row), key=lambda r: _WORST[r.status or LAGGING])
+    ctx.add(
+        "measure-duplicate-conflict",
+        cell=cell,
+        no=no,
+        other_row=earlier.row,
+        first=earlier.status,
+        second=row.status,
+        status=kept.status,
+    )
+    return kept
 
 
 def _skipped(table: Table, index: int, cells: dict[str, Any], line: list[Any]) -> bool:
@@ -89,13 +110,18 @@ def _gist(cells: dict[str, Any]) -> str:
     return content if len(content) <= 40 else content[:39] + "…"
 
 
-def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str) -> bool:
-    """The row right under a measure row belongs to it: same 序号 (merged, filled down) or none at all."""
+def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, master: MasterList) -> bool:
+    """The row right under a measure row belongs to it: same 序号 (merged, filled down) or none at all.
+
+    A row repeating another measure's text is that measure, whatever its 序号 says (numbers typed crosswise).
+    """
     raw = cells.get("no")
+    text = nz.label_key(cells.get("text"))
     if nz.is_blank(raw):
-        text = nz.label_key(cells.get("text"))
         return not text or text == last_text
-    return nz.measure_no(raw) == last.measure_no
+    if text and text != last_text and _measure_by_text(master, cells.get("text")) not in (None, last.measure_no):
+        return False
+    return last.measure_no in (nz.measure_no(raw), nz.sub_measure_no(raw))
 
 
 def _combine(into: ReturnRow, part: ReturnRow | None) -> None:
@@ -171,6 +197,9 @@ def _read_row(
     )
     if part_of is not None and "status" in unreadable and nz.is_blank(cells.get("status")):
         row.status = part_of.status
+    top = table.sheet.merged_from.get((index, table.cols.get("status", -1)))
+    if part_of is None and top is not None and row.status is not None:  # one status merged over two measures
+        ctx.add("status-from-merge", cell=table.ref("status", index), no=no, top=top + 1, status=row.status)
     if not row.progress and row.status != DONE and "progress" not in unreadable and part_of is None:
         ctx.add("progress-empty", cell=table.ref("progress", index), no=no)
     return row

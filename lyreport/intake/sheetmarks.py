@@ -14,6 +14,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from .xlsmarks import xls_marks
+
 MAX_MARKS = 5_000  # per kind and sheet; a return has a few hundred rows
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
 MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already; this keeps memory bounded anyway
@@ -32,7 +34,9 @@ class Marks:
 
 
 def sheet_marks(path: str) -> dict[str, Marks]:
-    """Sheet name → Marks for .xlsx/.xlsm and .ods; {} for other formats or on any surprise."""
+    """Sheet name → Marks for .xlsx/.xlsm, .ods and .xls; {} for other formats or on any surprise."""
+    if not zipfile.is_zipfile(path):
+        return xls_marks(path, Marks)
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())

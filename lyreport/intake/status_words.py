@@ -5,7 +5,7 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | written                                   | read as   | why                                            |
 |-------------------------------------------|-----------|------------------------------------------------|
 | 已完成 · 推进中 · 滞后 · 未启动 (exact)     | its status| an exact status word (not an interpretation)   |
-| 进度滞后（受疫情影响） · 正常推进，无滞后     | as written| first clause exact, the rest does not contradict |
+| 进度滞后（受疫情影响） · 正常推进，无滞后     | as written| first clause exact, the rest does not contradict (still noted) |
 | 推进中，部分工作滞后 · 已启动，进度滞后 · 推进缓慢 | 进度滞后 | a lag anywhere in the cell wins              |
 | 正常推进（部分路段进度滞后）                 | 进度滞后   | the same, inside a remark                      |
 | 正常推进，未滞后 · 无延期 · 避免滞后          | 正常推进   | a negated lag is not a lag                     |
@@ -45,7 +45,9 @@ _NO_LAG = re.compile(
     r"(?:未|无|没有|没|不|不存在|未发生|防止|避免|杜绝|不会)(?:发现|出现|任何|明显|进度|工作)*"
     r"(?:滞后|延期|延误|落后|推迟|拖期|拖延)(?:情况|现象|问题)?"
 )
-_LAG = re.compile(r"滞后|延期|延误|落后|未按期|未能按期|推迟|停滞|暂停|暂缓|拖期|拖延|缓慢|未按时")
+_LAG = re.compile(
+    r"滞后|延期|延误|落后|未按期|未能按期|(?:不能|无法|难以|不能够)按(?:期|时|计划)|推迟|停滞|暂停|暂缓|拖期|拖延|缓慢|未按时"
+)
 _NOT_DONE = re.compile(r"(?:未|尚未|没有|没|还未|仍未|暂未|还没有?)(?:全部|全面|完全)?(?:完成|办结|完工|落实)")
 _NOT_STARTED = re.compile(r"(?:未|尚未|暂未|还未|没有|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)")
 _DONE = re.compile(
@@ -69,7 +71,11 @@ def read_status(value: Any) -> tuple[str | None, bool]:
     """(status, interpreted) of a written status; interpreted unless the wording is an exact status word."""
     if value is None or isinstance(value, bool):
         return None, False
-    return _read(re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).strip(_TICKS + "。.,;:!、"))
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    bare = key.strip(_TICKS + "。.,;:!、")
+    found, interpreted = _read(bare)
+    # A tick or a stray mark around the word ("✔已完成") is read through; the word itself is exact.
+    return found, interpreted
 
 
 @lru_cache(maxsize=4096)  # the same few sentences recur in every return
@@ -77,10 +83,8 @@ def _read(key: str) -> tuple[str | None, bool]:
     if key in STATUS_INDEX:
         return STATUS_INDEX[key], False
     found = _meaning(key)
-    if found is None:
-        return None, False
-    first = _CLAUSE.split(key, maxsplit=1)[0]
-    return found, STATUS_INDEX.get(first) != found
+    # Anything beyond the status word (a remark, a reason) is an interpretation the user is told of.
+    return found, found is not None
 
 
 def _meaning(key: str) -> str | None:
@@ -115,6 +119,8 @@ def done_with_reservation(value: Any) -> bool:
     key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
     found, _ = read_status(value)
     if found in (DONE, None):
+        return False
+    if STATUS_INDEX.get(_CLAUSE.split(key, maxsplit=1)[0]) == found:  # 正常推进（已完成80%）: the word says it
         return False
     key = _NOT_DONE.sub("、", _NOT_STARTED.sub("、", key))
     return bool(_DONE.search(key) or _PARTLY_DONE.search(key))

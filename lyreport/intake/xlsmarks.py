@@ -1,0 +1,38 @@
+"""Hidden rows and columns of an old Excel (.xls) workbook, which the fast reader does not report.
+
+A unit that hides last week's prefilled row in an .xls would otherwise have it read as this week's data. xlrd
+reads the BIFF row/column records; without it (or on anything unexpected) there are no marks, as for other formats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
+
+
+def xls_marks(path: str, marks_type: Any) -> dict[str, Any]:
+    """Sheet name → marks_type(hidden_rows=…, hidden_cols=…) for an .xls file; {} when it cannot be told."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(8) != OLE_MAGIC:
+                return {}
+        import xlrd  # only .xls needs it
+
+        book = xlrd.open_workbook(path, formatting_info=True, on_demand=True)
+    except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
+        return {}
+    found = {}
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            rows = {r for r, info in sheet.rowinfo_map.items() if info.hidden and r < MAX_INDEX}
+            cols = {c for c, info in sheet.colinfo_map.items() if info.hidden and c < MAX_INDEX}
+            if rows or cols:
+                found[sheet.name] = marks_type(hidden_rows=rows, hidden_cols=cols)
+    except Exception:  # noqa: BLE001 - as above: no marks rather than no return
+        return {}
+    finally:
+        book.release_resources()
+    return found

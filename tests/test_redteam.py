@@ -1,0 +1,168 @@
+"""Regressions found by the red-team zoo (bench/redteam.py): each was wrong without a word, or unquoted.
+
+Every test fills the real template of 市交通运输局 (measures 10, 11, 12, 14, 15) in code, edits it the way a
+unit did, and asserts the status read and the exact problem code at the cell.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from office import convert, needs_soffice
+from openpyxl import load_workbook
+
+from lyreport.api import check_files, load_context
+from lyreport.intake import normalize as nz
+from lyreport.intake.parse import parse_returns
+from lyreport.intake.read import read_one
+from lyreport.models import SourceFile
+from lyreport.render.templates import write_templates
+from lyreport.weeks import deadline_on
+
+WEEK = date(2021, 1, 7)
+TRANSPORT = "市交通运输局"
+BASE = {10: "正常推进", 11: "正常推进", 12: "进度滞后", 14: "已完成", 15: "尚未启动"}
+
+
+def filled_form(workspace: Path, tmp_path: Path, statuses: dict[int, Any]) -> Any:
+    ctx = load_context(workspace)
+    (path,) = write_templates(ctx.master, ctx.directory, WEEK, tmp_path / "tpl", units=[TRANSPORT])
+    wb = load_workbook(path)
+    ws = wb["落实情况"]
+    ws["D3"], ws["F3"], ws["H3"] = "王五", "0379-63211234", date(2021, 1, 6)
+    for r in range(5, 10):
+        no = ws.cell(r, 1).value
+        ws.cell(r, 4).value = statuses.get(no)
+        ws.cell(r, 5).value = f"第{no}条本周进展"
+    return wb
+
+
+def read(workspace: Path, path: Path) -> tuple[dict[int, str | None], list[tuple[str, str]], list[Any]]:
+    ctx = load_context(workspace)
+    received = deadline_on(WEEK, ctx.config)
+    book, _ = read_one(SourceFile(path, path.name, "workbook", received, "0" * 64))
+    assert book is not None
+    (ret,), problems = parse_returns(book, ctx.master, ctx.directory)
+    return {r.measure_no: r.status for r in ret.rows}, [(p.code, p.cell) for p in problems], problems
+
+
+def test_last_weeks_table_pasted_below_never_turns_a_lag_into_done(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    ws["A12"] = "上周报送情况"
+    for i, no in enumerate(BASE):
+        ws.cell(13 + i, 1, no)
+        ws.cell(13 + i, 4, "已完成")  # last week's (wrong) copy, pasted under this week's table
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == BASE  # the less favourable of two disagreeing rows, never 已完成 over a lag
+    assert ("measure-duplicate-conflict", "A15") in found
+    (msg,) = [p.message for p in problems if p.cell == "A15"]
+    assert msg == (
+        "第 12 条措施重复填报且完成状态不一致（第 7 行“进度滞后”，本行“已完成”），已按较不利的“进度滞后”读取，请核对哪一行是本周内容"
+    )
+    assert ("measure-duplicate", "A17") not in found  # 14 is 已完成 twice: no conflict
+    assert ("measure-duplicate", "A16") in found
+
+
+def test_status_merged_over_two_measures_is_said(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 11: None})
+    wb["落实情况"].merge_cells("D5:D6")  # one 正常推进 typed for measures 10 and 11
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses[11] == "正常推进"
+    assert ("status-from-merge", "D6") in found
+    assert ("status-from-merge", "D5") not in found
+
+
+def test_status_column_named_by_its_choices(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    ws["D4"], ws["E4"] = "进展情况（已完成/正常推进/滞后/未启动）", "工作进展"
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == BASE
+    assert not [code for code, _ in found if code.startswith("status")]
+
+
+def test_remarks_beside_an_exact_word_are_quoted(workspace: Path, tmp_path: Path) -> None:
+    written = {
+        10: "正常推进\n（备注：资金未到位）",
+        11: "正常推进，无滞后",
+        12: "不能按期完成",
+        14: "已完成（已销号）",
+        15: "尚未启动",
+    }
+    wb = filled_form(workspace, tmp_path, written)
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    (checked,) = check_files([path], workspace, workers=0)
+    assert [(p.code, p.cell) for p in checked.problems] == [
+        ("status-interpreted", "D5"),
+        ("status-interpreted", "D6"),
+        ("status-interpreted", "D7"),
+        ("status-interpreted", "D8"),
+    ]
+    assert "（备注：资金未到位）" in checked.problems[0].message
+
+
+def test_numbers_typed_crosswise_are_read_by_text(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 11: "已完成"})
+    ws = wb["落实情况"]
+    ws["A6"], ws["A7"] = 12, 11  # texts of 11 and 12 stay; the numbers were typed the wrong way round
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == {**BASE, 11: "已完成"}  # never combined into one measure, never 12 missing
+    assert [c for c in found if c[0].startswith("measure")] == [
+        ("measure-no-mismatch", "A6"),
+        ("measure-no-mismatch", "A7"),
+    ]
+
+
+@pytest.mark.parametrize("subs", [("10-1", "10-2"), ("10.1", "10.2"), ("10（1）", "10（2）")])
+def test_sub_numbered_rows_of_one_measure_are_combined(workspace: Path, tmp_path: Path, subs: tuple) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 10: "已完成"})
+    ws = wb["落实情况"]
+    ws.insert_rows(6)
+    ws["A5"], ws["A6"], ws["B6"], ws["D6"], ws["E6"] = *subs, "其中：洛济快速通道段", "进度滞后", "征迁滞后"
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == {**BASE, 10: "进度滞后"}  # the lagging sub-item wins; never 已完成, never measure 11
+    assert ("measure-rows-combined", "A5") in found
+
+
+@needs_soffice
+def test_hidden_row_in_xls_is_not_read_as_this_week(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 11: "已完成"})
+    wb["落实情况"].row_dimensions[6].hidden = True  # last week's 已完成 for measure 11, hidden, sent as .xls
+    source = tmp_path / "交通局.xlsx"
+    wb.save(source)
+    out = tmp_path / "xls"
+    out.mkdir()
+    convert(source, "xls", out)
+    statuses, found, _ = read(workspace, out / "交通局.xls")
+    assert 11 not in statuses  # never the hidden 已完成
+    assert ("row-hidden", "A6") in found
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("不能按期完成", ("进度滞后", True)),
+        ("无法按期完成", ("进度滞后", True)),
+        ("难以按时完成", ("进度滞后", True)),
+        ("✔已完成", ("已完成", False)),  # a tick beside the word: exact
+        ("已完成。", ("已完成", False)),
+        ("正常推进（已完成80%）", ("正常推进", True)),
+    ],
+)
+def test_status_words_found_by_the_zoo(value: str, expected: tuple[str, bool]) -> None:
+    assert nz.read_status(value) == expected
