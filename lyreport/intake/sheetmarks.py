@@ -13,6 +13,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import Any
 
 from .xlsmarks import xls_marks
 
@@ -33,7 +34,7 @@ class Marks:
         return sorted(self.hidden_rows), sorted(self.hidden_cols), sorted(self.uncached)
 
 
-def sheet_marks(path: str) -> dict[str, Marks]:
+def sheet_marks(path: Any) -> dict[str, Marks]:
     """Sheet name → Marks for .xlsx/.xlsm, .ods and .xls; {} for other formats or on any surprise."""
     if not zipfile.is_zipfile(path):
         return xls_marks(path, Marks)

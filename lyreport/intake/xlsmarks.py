@@ -12,15 +12,21 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
 
 
-def xls_marks(path: str, marks_type: Any) -> dict[str, Any]:
-    """Sheet name → marks_type(hidden_rows=…, hidden_cols=…) for an .xls file; {} when it cannot be told."""
+def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
+    """Sheet name → marks_type(hidden_rows=…, hidden_cols=…) for an .xls file (a path, or the bytes already
+    read as a file object); {} when it cannot be told."""
     try:
-        with open(path, "rb") as handle:
-            if handle.read(8) != OLE_MAGIC:
-                return {}
+        if hasattr(source, "read"):
+            source.seek(0)
+            data = source.read()
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read()
+        if data[:8] != OLE_MAGIC:
+            return {}
         import xlrd  # only .xls needs it
 
-        book = xlrd.open_workbook(path, formatting_info=True, on_demand=True)
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
     except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
         return {}
     found = {}
