@@ -55,7 +55,9 @@ def read_one_page(page: Page) -> dict[str, Any]:
     image = page.image
     seal = find_seal(image)
     marks = read_marks(image)
-    if USE_TEXT_LAYER and len(page.words) >= MIN_TEXT_WORDS:
+    if not marks and _nearly_blank(image):  # a blank, black or one-line page: nothing a form could hold
+        boxes, skew, source = [], 0.0, "blank"
+    elif USE_TEXT_LAYER and len(page.words) >= MIN_TEXT_WORDS:
         boxes, skew, source = [TextBox(t, x0, y0, x1, y1) for t, x0, y0, x1, y1 in page.words], 0.0, "text"
     else:
         raw = read_page(without_red(image) if seal.found else image)
@@ -72,6 +74,15 @@ def read_one_page(page: Page) -> dict[str, Any]:
         "boxes": [[round(v, 1) if isinstance(v, float) else v for v in b.as_tuple()] for b in boxes],
         "skipped": False,
     }
+
+
+def _nearly_blank(image: Any) -> bool:
+    """Less than 0.3 % ink, or almost all dark: a page OCR need not be spent on."""
+    gray = image.convert("L").reduce(4)
+    histogram = gray.histogram()
+    pixels = max(1, sum(histogram))
+    dark = sum(histogram[:110]) / pixels
+    return dark < 0.003 or dark > 0.9
 
 
 __all__ = ["READER_VERSION", "MAX_PAGES", "scan_path"]
