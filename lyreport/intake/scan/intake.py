@@ -22,7 +22,9 @@ from .reader import READER_VERSION, scan_path
 from .table import ScanGrid, build_grid
 
 SCAN_TIMEOUT = 150.0  # seconds per file, hard (the worker is killed); reader.FILE_BUDGET stops OCR earlier
-SCAN_MEMORY_MB = 1536
+# Address space, not resident memory: onnxruntime's threads each reserve a malloc arena (64 MB of virtual
+# space), so the ceiling is set well above the ~400-600 MB a worker actually touches while reading a page.
+SCAN_MEMORY_MB = 2560
 SCAN_WORKERS = 2  # OCR uses every core it gets; more workers than cores only thrash
 LOW_CONFIDENCE = 0.85
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
@@ -51,7 +53,7 @@ def read_scans(
         nonlocal done
         index = todo[position]
         answers[index] = answer
-        if not isinstance(answer, Failure):
+        if _lasting(answer):
             _store(cache, files[index], answer)
         done += 1
         if on_scan:
@@ -75,6 +77,11 @@ def read_scans(
 # ----------------------------------------------------------------- cache
 def _cache_file(cache: Path, file: SourceFile) -> Path:
     return cache / f"{file.sha256}-v{READER_VERSION}.json"
+
+
+def _lasting(answer: Any) -> bool:
+    """Only what the file's bytes decide is cached; a crash, a timeout or an engine error may not recur."""
+    return isinstance(answer, tuple) and bool(answer) and answer[0] in ("ok", "refused") and answer[1] != "read-crashed"
 
 
 def _cached(cache: Path | None, file: SourceFile) -> Any:

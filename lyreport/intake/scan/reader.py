@@ -33,7 +33,7 @@ def scan_path(path: str) -> tuple[Any, ...]:
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - a malformed file may break any library in its own way
-        return ("refused", "scan-corrupt", {"reason": f"读取组件内部错误 {type(exc).__name__}"})
+        return ("refused", "read-crashed", {"reason": f"读取组件内部错误 {type(exc).__name__}"})
 
 
 def _read_pages(pages: list[Page]) -> list[dict[str, Any]]:
