@@ -127,7 +127,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "扫描件注明属于 {week} 这一周（{source}），不计为本周的扫描件，可能误发了往期纸质报表，请与报送单位核实",
     ),
-    "scan-low-confidence": (WARNING, "第 {no} 条措施的{field}识别为“{value}”，但识别把握不大（{score}），请对照原件核对"),
+    "scan-low-confidence": (
+        WARNING,
+        "第 {no} 条措施的{field}识别为“{value}”，但识别把握不大（{score}），请对照原件核对",
+    ),
     "scan-pages-skipped": (WARNING, "扫描件共 {total} 页，只读取了前 {read} 页"),
     "scan-corrupt": (ERROR, "文件无法打开：{reason}"),
     "scan-encrypted": (ERROR, "PDF 设置了打开密码，无法读取"),

@@ -70,7 +70,7 @@ def scan_files(
     for index, (filling, week, _, _, _) in enumerate(jobs):
         books.append(standard_return(master, directory, filling, week, workdir / f"form{index}.xlsx"))
     pages = render_pages(books, workdir)
-    for page, (filling, week, target, stamped, marked) in zip(pages, jobs):
+    for page, (filling, week, target, stamped, marked) in zip(pages, jobs, strict=False):
         if marked:
             add_mark(page, master.list_id, filling.unit, week)
         if stamped:

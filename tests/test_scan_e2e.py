@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from office import needs_soffice
 from openpyxl import load_workbook
+from scan_forms import scan_files
 
 from lyreport.api import load_context
 from lyreport.cli import main
 from lyreport.models import DONE, LAGGING, NOT_STARTED, ON_TRACK
 from lyreport.samples import make_filling, set_received, standard_return
-
-from office import needs_soffice
-from scan_forms import scan_files
 
 WEEK = date(2021, 1, 7)
 SCAN_CODES = ("scan-unstamped", "scan-mismatch", "scan-other-week", "scan-unreadable", "scan-low-confidence")

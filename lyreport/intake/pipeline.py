@@ -108,9 +108,7 @@ def run_intake(
 ) -> IntakeResult:
     """Discover, read and parse everything in the inbox; never raises for bad input."""
     files, problems = discover(inbox, workdir, config.timezone)
-    result = read_files(
-        files, master, directory, config, workers=workers, progress=progress, scan_cache=scan_cache
-    )
+    result = read_files(files, master, directory, config, workers=workers, progress=progress, scan_cache=scan_cache)
     result.problems = problems + result.problems
     return result
 

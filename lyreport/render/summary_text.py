@@ -312,7 +312,9 @@ def _paper_sentences(result: WeekResult, config: Config) -> list[str]:
         texts.append(say(config, "report_scan_unstamped", count=len(unstamped), names=join_cn(unstamped)))
     differ = [u for u in result.units if u.scan_mismatches]
     if differ:
-        items = join_cn(say(config, "scan_mismatch_item", unit=u.name, nos=join_cn(map(str, u.scan_mismatches))) for u in differ)
+        items = join_cn(
+            say(config, "scan_mismatch_item", unit=u.name, nos=join_cn(map(str, u.scan_mismatches))) for u in differ
+        )
         texts.append(say(config, "report_scan_mismatch", count=len(differ), items=items))
     stale = sorted({p.unit for p in result.problems if p.code == "scan-other-week" and p.unit})
     if stale:

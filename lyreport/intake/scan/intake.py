@@ -71,7 +71,7 @@ def read_scans(
         for position, path in enumerate(paths):
             if answers[todo[position]] is None:
                 settle(position, scan_path(path))
-    return [interpret(f, a, master, directory, deadline_weekday) for f, a in zip(files, answers)]
+    return [interpret(f, a, master, directory, deadline_weekday) for f, a in zip(files, answers, strict=False)]
 
 
 # ----------------------------------------------------------------- cache
@@ -132,7 +132,9 @@ def interpret(
     problems = [_relocate(p, grid, unit) for p in found]
     problems += _low_confidence(grid, parsed, unit, file)
     if total > len(pages) or len(usable) < len(pages):
-        problems.append(problem("scan-pages-skipped", file=file.display, unit=unit or "", read=len(usable), total=total))
+        problems.append(
+            problem("scan-pages-skipped", file=file.display, unit=unit or "", read=len(usable), total=total)
+        )
     return Scan(file, unit, parsed, stamped, True, problems)
 
 

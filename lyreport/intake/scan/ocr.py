@@ -48,7 +48,11 @@ def _engine() -> Any:
         from rapidocr_onnxruntime import RapidOCR
 
         _ENGINE = RapidOCR(
-            det_limit_side_len=DET_SIDE, det_limit_type="max", use_cls=False, print_verbose=False, intra_op_num_threads=2
+            det_limit_side_len=DET_SIDE,
+            det_limit_type="max",
+            use_cls=False,
+            print_verbose=False,
+            intra_op_num_threads=2,
         )
     return _ENGINE
 

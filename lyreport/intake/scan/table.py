@@ -141,9 +141,9 @@ def _add_table(
     if not centres:
         _add_lines(grid, boxes, page, joined=True)
         return
-    gaps = [b - a for a, b in zip(centres, centres[1:])]
+    gaps = [b - a for a, b in zip(centres, centres[1:], strict=False)]
     reach = max(line * 2.5, (median(gaps) / 2) if gaps else line * 2.5)
-    edges = [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [centres[-1] + reach]
+    edges = [(a + b) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [centres[-1] + reach]
     rows: list[list[list[TextBox]]] = [[[] for _ in columns] for _ in centres]
     footer = []
     placed: list[list[tuple[TextBox, int]]] = [[] for _ in centres]
