@@ -78,3 +78,32 @@ def scan_files(
         target.parent.mkdir(parents=True, exist_ok=True)
         page.save(target, resolution=200.0)
     return [job[2] for job in jobs]
+
+
+def self_made_form(
+    unit: str, filled_on: str, rows: list[tuple[str, str, str, str]], *, width: int = 2339
+) -> Image.Image:
+    """A unit's own table drawn by hand (A4 landscape, 200 dpi): other column order, 第N条 numbers.
+
+    rows: (序号 text, 完成状态, 措施内容, 工作进展).
+    """
+    height = int(width * 210 / 297)
+    page = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(page)
+    title, body = ImageFont.truetype(FONT, 44), ImageFont.truetype(FONT, 30)
+    draw.text((width // 2 - 420, 90), "洛济深度融合三十三条落实情况", fill="black", font=title)
+    draw.text((120, 200), f"填报单位：{unit}", fill="black", font=body)
+    draw.text((1500, 200), f"填报日期：{filled_on}", fill="black", font=body)
+    cols = [("序号", 120, 330), ("完成状态", 330, 590), ("措施内容", 590, 1300), ("工作进展", 1300, 2220)]
+    top, line_h = 280, 110
+    for label, x0, x1 in cols:
+        draw.rectangle((x0, top, x1, top + line_h), outline="black", width=3)
+        draw.text((x0 + 20, top + 35), label, fill="black", font=body)
+    for index, cells in enumerate(rows, start=1):
+        y = top + index * line_h
+        for (_, x0, x1), text in zip(cols, cells, strict=True):
+            draw.rectangle((x0, y, x1, y + line_h), outline="black", width=3)
+            draw.text((x0 + 20, y + 35), text, fill="black", font=body)
+    bottom = top + (len(rows) + 1) * line_h + 60
+    draw.text((120, bottom), "联系人：王伟    联系电话：13937900001", fill="black", font=body)
+    return page

@@ -2,9 +2,9 @@
 
 The table is located by its labels: the header line is the band of boxes naming 序号, 完成状态,
 本周进展 …; columns are the header boxes' positions; each measure row is anchored on its 序号 or its
-status, and every other box joins the row and column it sits in. Lines above the header become the
-header block (填报单位 …), lines under the table the footer (signatures). Pages are stacked in order;
-a page without a header continues the previous page's columns.
+status, and every other box joins the row and column it sits in. Every other line (title, 填报单位 …,
+signatures under the table) is put above the header row, where parse.py reads the header block. Pages
+are stacked in order; a page without a header continues the previous page's columns.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from .ocr import TextBox
 
 SHEET = "扫描件"
 _LABELS = sorted((w for words in BLOCK_LABELS.values() for w in words.split()), key=len, reverse=True)
-_GLUED = re.compile(r"^(?P<label>" + "|".join(_LABELS) + r")(?:[（(][^）)]*[）)])?[:：]?(?P<value>.+)$")
+# "填报单位市发改委": OCR reads a label and the value in the next cell as one line. With a colon the text
+# is left whole: parse.py reads "联系人：王伟 联系电话：139…" itself.
+_GLUED = re.compile(r"^(?P<label>" + "|".join(_LABELS) + r")(?:[（(][^）)]*[）)])?(?P<value>[^:：].*)$")
 
 
 @dataclass
@@ -42,27 +44,30 @@ class ScanGrid:
 
 
 def build_grid(pages: list[list[TextBox]]) -> ScanGrid:
-    grid = ScanGrid(SheetData(SHEET, []), [])
+    """Header and signature lines of every page go above the table's header row (where parse.py reads the
+    header block); the measure rows of all pages follow it in order."""
+    top, table = ScanGrid(SheetData(SHEET, []), []), ScanGrid(SheetData(SHEET, []), [])
     columns: list[tuple[str, float]] | None = None
     for number, boxes in enumerate(pages, start=1):
         if not boxes:
             continue
         line = median(b.height for b in boxes) or 10.0
         header = _header_band(boxes, line)
+        level = -1.0
         if header is not None:
             columns = sorted(((b.text, b.cx) for b in header), key=lambda c: c[1])
-            top = max(b.y1 for b in header)
-            above = [b for b in boxes if b.cy < min(b.cy for b in header) - line * 0.6]
-            _add_lines(grid, above, number)
-            _add_row(grid, [[b] for b in sorted(header, key=lambda b: b.cx)], RowPlace(number))
-            grid.columns = [c[0] for c in columns]
-        else:
-            top = -1.0
+            level = max(b.y1 for b in header)
+            _add_lines(top, [b for b in boxes if b.cy < min(h.cy for h in header) - line * 0.6], number)
+            _add_row(table, [[b] for b in sorted(header, key=lambda b: b.cx)], RowPlace(number))
+            table.columns = [c[0] for c in columns]
         if columns is None:
-            _add_lines(grid, boxes, number)
+            _add_lines(top, boxes, number)
             continue
-        below = [b for b in boxes if b.cy > top + line * 0.3]
-        _add_table(grid, below, columns, line, number, continued=header is None)
+        below = [b for b in boxes if b.cy > level + line * 0.3]
+        _add_table(table, top, below, columns, line, number, continued=header is None)
+    grid = ScanGrid(SheetData(SHEET, top.sheet.rows + table.sheet.rows), top.places + table.places)
+    grid.scores = dict(top.scores) | {(r + len(top.sheet.rows), c): v for (r, c), v in table.scores.items()}
+    grid.columns = table.columns
     width = max((len(r) for r in grid.sheet.rows), default=0)
     grid.sheet.rows = [r + [None] * (width - len(r)) for r in grid.sheet.rows]
     return grid
@@ -93,18 +98,13 @@ def _lines(boxes: list[TextBox], line: float) -> list[list[TextBox]]:
 _PAGE_NO = re.compile(r"^第?\s*\d+\s*页")
 
 
-def _add_lines(grid: ScanGrid, boxes: list[TextBox], page: int, *, joined: bool = False) -> None:
-    """Free text: one grid row per line. Above the table (header block) a label glued to its value is split
-    in two; under it (footer, a page that does not continue the table) each line is one cell, so that
-    parse.py reads signature lines and never mistakes a line for a measure row."""
+def _add_lines(grid: ScanGrid, boxes: list[TextBox], page: int) -> None:
+    """Free text (titles, header block, signatures): one grid row per line, a label glued to its value split."""
     if not boxes:
         return
     line = median(b.height for b in boxes) or 10.0
     for group in _lines(boxes, line):
-        if joined:
-            text = " ".join(b.text.strip() for b in group)
-            if not _PAGE_NO.match(text):
-                _add_row(grid, [[_part(group[0], text)]], RowPlace(page))
+        if _PAGE_NO.match(group[0].text.strip()):
             continue
         cells: list[list[TextBox]] = []
         for box in group:
@@ -121,7 +121,13 @@ def _part(box: TextBox, text: str) -> TextBox:
 
 
 def _add_table(
-    grid: ScanGrid, boxes: list[TextBox], columns: list[tuple[str, float]], line: float, page: int, continued: bool
+    grid: ScanGrid,
+    top: ScanGrid,
+    boxes: list[TextBox],
+    columns: list[tuple[str, float]],
+    line: float,
+    page: int,
+    continued: bool,
 ) -> None:
     """Measure rows anchored on 序号 or status boxes; what lies below the last row is the footer."""
     keys = [nz.header_label(label) for label, _ in columns]
@@ -139,7 +145,7 @@ def _add_table(
             continue
         centres.append(y)
     if not centres:
-        _add_lines(grid, boxes, page, joined=True)
+        _add_lines(top, boxes, page)
         return
     gaps = [b - a for a, b in zip(centres, centres[1:], strict=False)]
     reach = max(line * 2.5, (median(gaps) / 2) if gaps else line * 2.5)
@@ -158,7 +164,7 @@ def _add_table(
         rows[index][col].append(box)
     for ordinal, cells in enumerate(rows, start=1):
         _add_row(grid, cells, RowPlace(page, ordinal))
-    _add_lines(grid, footer, page, joined=True)
+    _add_lines(top, footer, page)
 
 
 def _continues(box: TextBox, wide: TextBox, line: float) -> bool:
