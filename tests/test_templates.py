@@ -131,7 +131,7 @@ def test_help_sheet_visible_identity_hidden(written):
         "unit": "市卫健委",
         "week": "2021-01-07",
         "list_id": "ly-jy-33",
-        "template_version": "1",
+        "template_version": "2",
     }
 
 
@@ -172,8 +172,8 @@ def test_print_setup(written):
     assert sheet.page_setup.orientation == "landscape"
     assert int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
-    assert sheet.print_title_rows == "$4:$4"
-    assert sheet.column_dimensions["B"].width == 45 and sheet.column_dimensions["E"].width == 40
+    assert sheet.print_title_rows == "$3:$4"  # 填报单位 line and table header on every page
+    assert sheet.column_dimensions["B"].width == 38 and sheet.column_dimensions["E"].width == 34
     assert sheet["B5"].alignment.wrap_text
     assert sheet["B5"].font.name == "宋体"
 
