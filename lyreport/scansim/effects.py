@@ -90,9 +90,11 @@ def encode(pages: list[Image.Image], fmt: str, dpi: int, rng: random.Random) -> 
     elif fmt == "jpeg":
         first.save(out, "JPEG", quality=rng.randint(60, 80), dpi=(dpi, dpi))
     elif fmt == "png":
-        first.save(out, "PNG", dpi=(dpi, dpi))
+        first.save(out, "PNG", dpi=(dpi, dpi), compress_level=1)  # noisy pages barely compress anyway
     elif fmt == "tiff":
-        first.save(out, "TIFF", save_all=True, append_images=rest, compression="tiff_deflate", dpi=(dpi, dpi))
+        # Colour scanners save JPEG-compressed TIFF; lossless deflate of a noisy page is slow and huge.
+        options = {"compression": "jpeg", "quality": rng.randint(80, 92)}
+        first.save(out, "TIFF", save_all=True, append_images=rest, dpi=(dpi, dpi), **options)
     else:
         raise ValueError(f"unknown scan format {fmt!r}")
     return out.getvalue()
