@@ -43,6 +43,7 @@ class Spec:
     noise: bool = True
     photo: bool = False
     statuses: tuple[tuple[int, str], ...] | None = None  # (measure no, status) pairs; random when None
+    filling: Filling | None = None  # exactly what is written (the demo prints its electronic returns)
 
 
 @dataclass
@@ -84,6 +85,8 @@ def default_lists() -> tuple[MasterList, UnitDirectory]:
 
 
 def _filling(master: MasterList, spec: Spec, unit: str, rng: random.Random) -> Filling:
+    if spec.filling is not None:
+        return spec.filling
     return make_filling(master, unit, spec.week, rng, dict(spec.statuses) if spec.statuses else None)
 
 
@@ -172,7 +175,7 @@ def build(specs: list[Spec], master: MasterList | None = None, directory: UnitDi
             raise ValueError(f"unknown scan kind or format: {spec.kind}, {spec.fmt}")
         rng = random.Random(spec.seed)
         dpi = spec.dpi or rng.choice((150, 160, 180, 200))
-        unit = spec.unit or rng.choice(master.units)
+        unit = spec.filling.unit if spec.filling else spec.unit or rng.choice(master.units)
         filling = _filling(master, spec, unit, rng)
         prepared.append((spec, rng, dpi, unit, filling))
     office_jobs = [(s, f, d) for s, _, d, _, f in prepared if s.kind == "office"]
