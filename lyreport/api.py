@@ -177,8 +177,9 @@ def run_week(
             work = Path(tmp) / "work"
             work.mkdir()
             intake = run_intake(
-                source, work, context.master, context.directory, context.config, workers=workers, progress=progress
-            )
+                source, work, context.master, context.directory, context.config,
+                workers=workers, progress=progress, scan_cache=scan_cache(context),
+            )  # fmt: skip
             intake.problems = context.notes + intake.problems
             if not intake.files and not intake.problems:
                 intake.problems.append(problem("inbox-empty", file=str(source)))
@@ -265,6 +266,11 @@ def _render_all(
     return staged, summary
 
 
+def scan_cache(context: Context) -> Path:
+    """What was read from each scan, by SHA-256: re-running a week does not OCR again."""
+    return context.workspace.history / "scan-cache"
+
+
 def ws_archive(context: Context) -> Path:
     return context.workspace.history / "archive"
 
@@ -347,12 +353,17 @@ def check_files(
                 shutil.copy2(path, target)
         work = Path(tmp) / "work"
         work.mkdir()
-        intake = run_intake(inbox, work, context.master, context.directory, context.config, workers=workers)
+        intake = run_intake(
+            inbox, work, context.master, context.directory, context.config,
+            workers=workers, scan_cache=scan_cache(context),
+        )  # fmt: skip
         return _checked(intake, context)
 
 
 def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
     by_file: dict[str, ParsedReturn] = {r.file.display: r for r in intake.returns}
+    by_file |= {s.file.display: s.parsed for s in intake.scans if s.parsed is not None}
+    scan_notes = {s.file.display: [p for p in s.problems if p.code != "scan-unreadable"] for s in intake.scans}
     names = [f.display for f in intake.files] + sorted(
         {p.file for p in intake.problems if p.file} - {f.display for f in intake.files}
     )
@@ -362,7 +373,7 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
     for name in names:
         ret = by_file.get(name)
         week = return_week(ret, context.config) if ret else None
-        found = [p for p in intake.problems if p.file == name]
+        found = [p for p in intake.problems if p.file == name] + scan_notes.get(name, [])
         unit = ret.unit if ret else other_units.get(name)
         rows = len(ret.rows) if ret else 0
         checked.append(CheckedFile(name, unit, week, rows, found, kinds.get(name, "")))
