@@ -16,6 +16,7 @@ from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
 from ..layout import cell_ref
 from ..normalize import header_label, label_key
+from ..normalize import measure_no as nz_measure_no
 from ..parse import _measure_by_text, parse_workbook
 from ..pool import Failure, isolated_map
 from .mark import identity_of
@@ -165,11 +166,15 @@ def _fill_numbers(grid: ScanGrid, master: MasterList) -> None:
     no_col, text_col = keys.index("no"), keys.index("text")
     for index, place in enumerate(grid.places):
         row = grid.sheet.rows[index]
-        if not place.ordinal or row[no_col] not in (None, "") or not row[text_col]:
+        if not place.ordinal or not row[text_col]:
             continue
+        read = nz_measure_no(row[no_col])
+        if read is not None and master.measure(read) is not None:
+            continue
+        # Empty, or no measure of the list ("120": a ruled line read as a 1): the measure text decides.
         no = _measure_by_text(master, row[text_col])
-        if no is None:  # OCR slips in the text: the measure it resembles most, clearly, marked for checking
-            no = _measure_like(master, str(row[text_col]))
+        if no is None or row[no_col] not in (None, ""):  # a guess, or overruling what was read: check it
+            no = no or _measure_like(master, str(row[text_col]))
             grid.scores[(index, no_col)] = GUESSED
         if no is not None:
             row[no_col] = str(no)

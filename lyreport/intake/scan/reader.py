@@ -13,7 +13,7 @@ from typing import Any
 
 from .raster import MAX_PAGES, Page, RasterError, load_pages
 
-READER_VERSION = "2"  # bump when reading changes, so cached answers are read again
+READER_VERSION = "3"  # bump when reading changes, so cached answers are read again
 FILE_BUDGET = 90.0  # seconds of OCR per file; pages after that are reported as not read
 MIN_TEXT_WORDS = 12  # a PDF text layer with fewer words is a scan, not an exported spreadsheet
 # Exported PDFs (LibreOffice) draw a cell's text in runs out of reading order; until the words are
@@ -77,15 +77,20 @@ def read_one_page(page: Page) -> dict[str, Any]:
 
 
 def _nearly_blank(image: Any) -> bool:
-    """Fewer than three separate lines of ink, or almost all dark: no form is on the page, skip OCR."""
+    """Fewer than three separate lines of writing, or almost all dark: no form is on the page, skip OCR.
+
+    A row of pixels holds writing when it crosses several dark strokes; the dark table edge of a photo
+    or a long ruled line crosses one or two, so they do not count.
+    """
     import numpy as np
 
-    gray = np.asarray(image.convert("L").reduce(4))
-    dark = gray < 128
+    gray = np.asarray(image.convert("L").reduce(4)).astype(np.int16)
+    dark = gray < min(128, int(np.median(gray) * 0.7))
     if dark.mean() > 0.9:
         return True
-    inked = (dark.sum(axis=1) > 2).astype(np.int8)
-    starts = int(np.count_nonzero(np.diff(np.concatenate(([0], inked))) == 1))
+    strokes = np.count_nonzero(np.diff(dark.astype(np.int8), axis=1) == 1, axis=1)
+    written = (strokes >= 4).astype(np.int8)
+    starts = int(np.count_nonzero(np.diff(np.concatenate(([0], written))) == 1))
     return starts < 3
 
 
