@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import re
 from collections.abc import Callable
@@ -181,15 +180,20 @@ def _fill_numbers(grid: ScanGrid, master: MasterList) -> None:
 
 
 def _measure_like(master: MasterList, text: str) -> int | None:
-    key = label_key(text)
-    if len(key) < 8:
+    """The measure sharing most character pairs with the text (robust to misread characters and lines read
+    out of order), when it clearly beats the next one."""
+    pairs = _pairs(text)
+    if len(pairs) < 6:
         return None
-    ranked = sorted(
-        ((difflib.SequenceMatcher(None, key, label_key(m.text)).ratio(), m.no) for m in master.measures), reverse=True
-    )
-    if ranked and ranked[0][0] >= 0.6 and (len(ranked) == 1 or ranked[1][0] < ranked[0][0] - 0.15):
+    ranked = sorted(((len(pairs & _pairs(m.text)) / len(pairs), m.no) for m in master.measures), reverse=True)
+    if ranked[0][0] >= 0.6 and (len(ranked) == 1 or ranked[1][0] < ranked[0][0] - 0.2):
         return ranked[0][1]
     return None
+
+
+def _pairs(text: str) -> set[str]:
+    key = label_key(text)
+    return {key[i : i + 2] for i in range(len(key) - 1)}
 
 
 def _place_of(grid: ScanGrid, cell: str) -> tuple[str, int | None, int | None]:

@@ -245,8 +245,8 @@ def _add_row(grid: ScanGrid, cells: list[list[TextBox]], place: RowPlace) -> Non
         if not boxes:
             row.append(None)
             continue
-        ordered = sorted(boxes, key=lambda b: (round(b.cy / max(1.0, b.height)), b.x0))
-        row.append(_join(b.text for b in ordered))
+        line = median(b.height for b in boxes) or 10.0
+        row.append(_join(b.text for group in _lines(boxes, line) for b in group))
         grid.scores[(index, col)] = min(b.score for b in boxes)
     grid.sheet.rows.append(row)
     grid.places.append(place)
