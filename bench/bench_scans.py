@@ -48,7 +48,6 @@ def read_all(folder: Path) -> dict[str, Any]:
 
     from lyreport.intake.scan.intake import interpret
     from lyreport.intake.scan.reader import scan_path
-
     from lyreport.master import load_directory, load_master
     from lyreport.models import SourceFile
     from lyreport.workspace import init_workspace
@@ -166,6 +165,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20210107)
     parser.add_argument("--no-office", action="store_true", help="only PIL-drawn forms (no LibreOffice)")
     parser.add_argument("--keep", type=Path, help="write the scans and results here instead of a temporary folder")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: read the scans generated there before")
     parser.add_argument("--read", type=Path, help=argparse.SUPPRESS)  # child process: read a generated folder
     args = parser.parse_args()
     if args.read:
@@ -175,7 +175,10 @@ def main() -> None:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        truths = generate(folder, args.n, args.seed, False if args.no_office else None)
+        if args.reuse and (folder / "truth.json").is_file():
+            truths = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+        else:
+            truths = generate(folder, args.n, args.seed, False if args.no_office else None)
         generated = time.perf_counter() - started
         child = subprocess.run(
             [sys.executable, __file__, "--read", str(folder)], check=True, capture_output=True, text=True
