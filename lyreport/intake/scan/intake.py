@@ -14,12 +14,14 @@ from ...master import UnitDirectory
 from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
 from ..layout import cell_ref
+from ..normalize import header_label, label_key
+from ..normalize import measure_no as nz_measure_no
 from ..parse import _measure_by_text, parse_workbook
 from ..pool import Failure, isolated_map
 from .mark import identity_of
 from .ocr import TextBox
 from .reader import READER_VERSION, scan_path
-from .table import ScanGrid, build_grid
+from .table import GUESSED, ScanGrid, build_grid
 
 SCAN_TIMEOUT = 150.0  # seconds per file, hard (the worker is killed); reader.FILE_BUDGET stops OCR earlier
 # Address space, not resident memory: onnxruntime's threads each reserve a malloc arena (64 MB of virtual
@@ -157,18 +159,41 @@ def _refusal_reason(code: str, fields: dict[str, Any]) -> str:
 
 def _fill_numbers(grid: ScanGrid, master: MasterList) -> None:
     """A printed 序号 the OCR missed (a lone "1" is easily lost) is recovered from the measure text beside it."""
-    header = next((i for i, r in enumerate(grid.sheet.rows) if "序号" in [str(v or "") for v in r]), None)
-    if header is None:
+    keys = [header_label(label) for label in grid.columns]
+    if "no" not in keys or "text" not in keys:
         return
-    labels = [str(v or "") for v in grid.sheet.rows[header]]
-    no_col = labels.index("序号")
-    text_col = next((i for i, v in enumerate(labels) if v in ("措施内容", "工作措施", "具体措施", "措施")), None)
-    if text_col is None:
-        return
+    no_col, text_col = keys.index("no"), keys.index("text")
     for index, place in enumerate(grid.places):
         row = grid.sheet.rows[index]
-        if place.ordinal and row[no_col] in (None, "") and (no := _measure_by_text(master, row[text_col])):
+        if not place.ordinal or not row[text_col]:
+            continue
+        read = nz_measure_no(row[no_col])
+        if read is not None and master.measure(read) is not None:
+            continue
+        # Empty, or no measure of the list ("120": a ruled line read as a 1): the measure text decides.
+        no = _measure_by_text(master, row[text_col])
+        if no is None or row[no_col] not in (None, ""):  # a guess, or overruling what was read: check it
+            no = no or _measure_like(master, str(row[text_col]))
+            grid.scores[(index, no_col)] = GUESSED
+        if no is not None:
             row[no_col] = str(no)
+
+
+def _measure_like(master: MasterList, text: str) -> int | None:
+    """The measure sharing most character pairs with the text (robust to misread characters and lines read
+    out of order), when it clearly beats the next one."""
+    pairs = _pairs(text)
+    if len(pairs) < 6:
+        return None
+    ranked = sorted(((len(pairs & _pairs(m.text)) / len(pairs), m.no) for m in master.measures), reverse=True)
+    if ranked[0][0] >= 0.6 and (len(ranked) == 1 or ranked[1][0] < ranked[0][0] - 0.2):
+        return ranked[0][1]
+    return None
+
+
+def _pairs(text: str) -> set[str]:
+    key = label_key(text)
+    return {key[i : i + 2] for i in range(len(key) - 1)}
 
 
 def _place_of(grid: ScanGrid, cell: str) -> tuple[str, int | None, int | None]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .raster import MAX_PAGES, Page, RasterError, load_pages
 
-READER_VERSION = "1"  # bump when reading changes, so cached answers are read again
+READER_VERSION = "3"  # bump when reading changes, so cached answers are read again
 FILE_BUDGET = 90.0  # seconds of OCR per file; pages after that are reported as not read
 MIN_TEXT_WORDS = 12  # a PDF text layer with fewer words is a scan, not an exported spreadsheet
 # Exported PDFs (LibreOffice) draw a cell's text in runs out of reading order; until the words are
@@ -50,7 +50,7 @@ def _read_pages(pages: list[Page]) -> list[dict[str, Any]]:
 def read_one_page(page: Page) -> dict[str, Any]:
     from .mark import read_marks
     from .ocr import TextBox, deskew, read_page
-    from .seal import find_seal, without_red
+    from .seal import find_seal, red_as_paper
 
     image = page.image
     seal = find_seal(image)
@@ -60,7 +60,7 @@ def read_one_page(page: Page) -> dict[str, Any]:
     elif USE_TEXT_LAYER and len(page.words) >= MIN_TEXT_WORDS:
         boxes, skew, source = [TextBox(t, x0, y0, x1, y1) for t, x0, y0, x1, y1 in page.words], 0.0, "text"
     else:
-        raw = read_page(without_red(image) if seal.found else image)
+        raw = read_page(red_as_paper(image) if seal.found else image)
         boxes, skew = deskew(raw, image.width, image.height)
         source = "ocr"
     return {
@@ -77,12 +77,21 @@ def read_one_page(page: Page) -> dict[str, Any]:
 
 
 def _nearly_blank(image: Any) -> bool:
-    """Less than 0.3 % ink, or almost all dark: a page OCR need not be spent on."""
-    gray = image.convert("L").reduce(4)
-    histogram = gray.histogram()
-    pixels = max(1, sum(histogram))
-    dark = sum(histogram[:110]) / pixels
-    return dark < 0.003 or dark > 0.9
+    """Fewer than three separate lines of writing, or almost all dark: no form is on the page, skip OCR.
+
+    A row of pixels holds writing when it crosses several dark strokes; the dark table edge of a photo
+    or a long ruled line crosses one or two, so they do not count.
+    """
+    import numpy as np
+
+    gray = np.asarray(image.convert("L").reduce(4)).astype(np.int16)
+    dark = gray < min(128, int(np.median(gray) * 0.7))
+    if dark.mean() > 0.9:
+        return True
+    strokes = np.count_nonzero(np.diff(dark.astype(np.int8), axis=1) == 1, axis=1)
+    written = (strokes >= 4).astype(np.int8)
+    starts = int(np.count_nonzero(np.diff(np.concatenate(([0], written))) == 1))
+    return starts < 3
 
 
 __all__ = ["READER_VERSION", "MAX_PAGES", "scan_path"]
