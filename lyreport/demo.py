@@ -155,7 +155,7 @@ def _special_files(folder: Path, master: MasterList, directory: UnitDirectory, w
     # Their own layout.
     unit = "市教育局"
     set_received(improvised_return(master, fillings[unit], folder / "教育局报送表.xlsx"), _at(week, 8, 45, tz))
-    _paper(folder / "扫描件" / f"{unit}-扫描件", fillings[unit], _at(week, 8, 46, tz), paper, kind="selfmade")
+    _paper(folder / "扫描件" / f"{unit}-扫描件", fillings[unit], _at(week, 8, 46, tz), paper)
     # An old .xls (when LibreOffice is there to write one).
     unit = "洛阳北郊机场"
     xlsx = standard_return(master, directory, fillings[unit], week, tmp / f"{unit}-落实情况报表.xlsx")

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from lyreport.identity_mark import decode_mark
 from lyreport.intake.read import read_workbooks
 from lyreport.master import load_directory, load_master
-from lyreport.models import ReturnRow, SourceFile
+from lyreport.models import ReturnRow, SourceFile, Unit
 from lyreport.render.templates import HEADERS, TEMPLATE_VERSION, template_filename, write_template, write_templates
 from lyreport.samples import make_filling, standard_return
 from lyreport.workspace import init_workspace
@@ -272,3 +272,10 @@ def test_other_formats_keep_the_identity(written, tmp_path, fmt):
     assert problems == []
     assert book.identity["unit"] == "市卫健委" and book.identity["template_version"] == TEMPLATE_VERSION
     assert [s.name for s in book.sheets] == ["落实情况", "填表说明"]
+
+
+def test_name_unfit_for_the_qr_code_leaves_it_out(workspace, tmp_path):
+    _, _, master = workspace
+    path = write_template(master, Unit("市发改委|旧称"), WEEK, tmp_path / "f.xlsx")
+    sheet = load_workbook(path)["落实情况"]
+    assert sheet._images == [] and sheet["B3"].value == "市发改委|旧称"

@@ -95,7 +95,12 @@ def write_template(
     _add_validations(sheet, last_row)
     _finish_sheet(sheet)
     seal_row = paper.write_seal_area(sheet, last_row + 1, len(HEADERS))
-    paper.add_mark(sheet, encode_mark(master.list_id, unit.name, deadline_day, TEMPLATE_VERSION), last_col=len(HEADERS))
+    try:
+        mark = encode_mark(master.list_id, unit.name, deadline_day, TEMPLATE_VERSION)
+    except ValueError:  # a "|" or line break in a staff-typed name: the scan is then identified by its text
+        mark = None
+    if mark:
+        paper.add_mark(sheet, mark, last_col=len(HEADERS))
     help_sheet = wb.create_sheet(HELP_SHEET)
     _write_help(help_sheet, config)
     paper.print_form_only(sheet, seal_row, len(HEADERS), [help_sheet])

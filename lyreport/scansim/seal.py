@@ -44,9 +44,8 @@ def _star(draw: ImageDraw.ImageDraw, cx: float, cy: float, r: float) -> None:
     draw.polygon(points, fill=255)
 
 
-def _arc_text(mask: Image.Image, text: str, cx: float, cy_or_r: float, char_px: int) -> None:
+def _arc_text(mask: Image.Image, text: str, cx: float, radius: float, char_px: int) -> None:
     """Characters upright towards the centre, spread over the top 240° of the ring."""
-    radius = cy_or_r
     cy = mask.height / 2
     face = font("sans-bold", char_px)
     count = max(1, len(text))
