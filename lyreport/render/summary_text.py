@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..config import Config
 from ..models import DONE, LAGGING, LIGHTS, STATUSES, MeasureWeek, UnitReport, UnitWeek, WeekResult
 from ..weeks import cn_date
+from .scan_text import paper_sentences, scan_cell
 from .wording import (
     abridge,
     clean,
@@ -297,29 +298,8 @@ def reporting(result: WeekResult, config: Config) -> list[Block]:
         texts.append(say(config, "report_invalid", count=len(invalid), items=items))
     if no_scan:
         texts.append(say(config, "report_no_scan", count=len(no_scan), names=join_cn(u.name for u in no_scan)))
-    texts += _paper_sentences(result, config)
+    texts += paper_sentences(result, config)
     return [Block(BODY, t) for t in texts if t]
-
-
-def _paper_sentences(result: WeekResult, config: Config) -> list[str]:
-    """Signed paper returns: read from the scan, no seal, disagreeing with the electronic file, an old week."""
-    texts = []
-    only = [u.name for u in result.units if u.source == "scan"]
-    if only:
-        texts.append(say(config, "report_scan_only", count=len(only), names=join_cn(only)))
-    unstamped = [u.name for u in result.units if u.scan_stamped is False]
-    if unstamped:
-        texts.append(say(config, "report_scan_unstamped", count=len(unstamped), names=join_cn(unstamped)))
-    differ = [u for u in result.units if u.scan_mismatches]
-    if differ:
-        items = join_cn(
-            say(config, "scan_mismatch_item", unit=u.name, nos=join_cn(map(str, u.scan_mismatches))) for u in differ
-        )
-        texts.append(say(config, "report_scan_mismatch", count=len(differ), items=items))
-    stale = sorted({p.unit for p in result.problems if p.code == "scan-other-week" and p.unit})
-    if stale:
-        texts.append(say(config, "report_scan_other_week", count=len(stale), names=join_cn(stale)))
-    return texts
 
 
 # ----------------------------------------------------------------- 五、下一步工作
@@ -386,20 +366,6 @@ def unit_row(u: UnitWeek, config: Config) -> list[str]:
         short_time(u.received_at, config) or empty,
         clean(u.contact) or empty,
         clean(u.phone) or empty,
-        _scan_cell(u, config),
+        scan_cell(u, config),
         str(u.consecutive_missed) if u.consecutive_missed else empty,
     ]
-
-
-def _scan_cell(u: UnitWeek, config: Config) -> str:
-    """已收到 / 未收到, with what the scan showed: data taken from it, no seal, disagreement."""
-    if not u.scan_received:
-        return say(config, "scan_no")
-    text = say(config, "scan_yes")
-    if u.source == "scan":
-        text += say(config, "scan_source_mark")
-    if u.scan_stamped is False:
-        text += say(config, "scan_unstamped_mark")
-    if u.scan_mismatches:
-        text += say(config, "scan_mismatch_mark", nos=join_cn(map(str, u.scan_mismatches)))
-    return text

@@ -47,6 +47,8 @@ def _engine() -> Any:
     if _ENGINE is None:
         from rapidocr_onnxruntime import RapidOCR
 
+        _limit_malloc_arenas()
+
         _ENGINE = RapidOCR(
             det_limit_side_len=DET_SIDE,
             det_limit_type="max",
@@ -92,3 +94,23 @@ def deskew(boxes: list[TextBox], width: float, height: float) -> tuple[list[Text
         half_h = max(4.0, b.height / 2 - abs(math.sin(math.radians(b.angle))) * half_w)
         level.append(TextBox(b.text, nx - half_w, ny - half_h, nx + half_w, ny + half_h, b.score, 0.0))
     return sorted(level, key=lambda b: (b.cy, b.cx)), skew
+
+
+def _limit_malloc_arenas() -> None:
+    """onnxruntime's threads would each get a glibc malloc arena that keeps freed memory: two are enough."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc (Windows, musl): nothing to tune
+
+
+def release_memory() -> None:
+    """Give freed page buffers back to the system between pages, so a worker's footprint stays flat."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

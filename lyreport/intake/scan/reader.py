@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .ocr import release_memory
 from .raster import MAX_PAGES, Page, RasterError, load_pages
 
-READER_VERSION = "3"  # bump when reading changes, so cached answers are read again
+READER_VERSION = "4"  # bump when reading changes, so cached answers are read again
 FILE_BUDGET = 90.0  # seconds of OCR per file; pages after that are reported as not read
 MIN_TEXT_WORDS = 12  # a PDF text layer with fewer words is a scan, not an exported spreadsheet
 # Exported PDFs (LibreOffice) draw a cell's text in runs out of reading order; until the words are
@@ -44,6 +45,8 @@ def _read_pages(pages: list[Page]) -> list[dict[str, Any]]:
             out.append({"skipped": True, "width": page.image.width, "height": page.image.height})
             continue
         out.append(read_one_page(page))
+        page.image = None  # the next page need not share the memory with this one
+        release_memory()
     return out
 
 
@@ -84,7 +87,8 @@ def _nearly_blank(image: Any) -> bool:
     """
     import numpy as np
 
-    gray = np.asarray(image.convert("L").reduce(4)).astype(np.int16)
+    factor = max(1, min(image.size) // 800)  # keep about 800 px: thin strokes of a 150 dpi page stay visible
+    gray = np.asarray(image.convert("L").reduce(factor)).astype(np.int16)
     dark = gray < min(128, int(np.median(gray) * 0.7))
     if dark.mean() > 0.9:
         return True
