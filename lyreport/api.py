@@ -193,8 +193,9 @@ def run_week(
                         progress(done, total)
 
                 intake = run_intake(
-                    source, work, context.master, context.directory, context.config, workers=workers, progress=reading
-                )
+                    source, work, context.master, context.directory, context.config,
+                    workers=workers, progress=reading, scan_cache=scan_cache(context),
+                )  # fmt: skip
                 intake.problems = context.notes + intake.problems
                 if not intake.files and not intake.problems:
                     intake.problems.append(problem("inbox-empty", file=str(source)))
@@ -303,6 +304,11 @@ def _render_all(
     return staged, summary
 
 
+def scan_cache(context: Context) -> Path:
+    """What was read from each scan, by SHA-256: re-running a week does not OCR again."""
+    return context.workspace.history / "scan-cache"
+
+
 def ws_archive(context: Context) -> Path:
     return context.workspace.history / "archive"
 
@@ -394,7 +400,10 @@ def check_files(
         # The files are read where they lie (never written); only e-mail and zip members are unpacked.
         work = stack.enter_context(workspace_temp(context.workspace, "check"))
         files, found = discover_paths(paths, work, context.config.timezone)
-        intake = read_discovered(files, found, context.master, context.directory, context.config, workers=workers)
+        intake = read_discovered(
+            files, found, context.master, context.directory, context.config,
+            workers=workers, scan_cache=scan_cache(context),
+        )  # fmt: skip
         return _checked(intake, context)
 
 
@@ -406,6 +415,8 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
             extra.setdefault(ret.file.display, []).append(ret)
         else:
             by_file[ret.file.display] = ret
+    by_file |= {s.file.display: s.parsed for s in intake.scans if s.parsed is not None}
+    scan_notes = {s.file.display: [p for p in s.problems if p.code != "scan-unreadable"] for s in intake.scans}
     names = [f.display for f in intake.files] + sorted(
         {p.file for p in intake.problems if p.file} - {f.display for f in intake.files}
     )
@@ -418,7 +429,7 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
     for name in names:
         ret = by_file.get(name)
         week = return_week(ret, context.config) if ret else None
-        found = [p for p in problems if p.file == name]
+        found = [p for p in problems if p.file == name] + scan_notes.get(name, [])
         unit = ret.unit if ret else other_units.get(name)
         rows = len(ret.rows) if ret else 0
         for more in extra.get(name, []):

@@ -341,6 +341,9 @@ def _print_paths(report: RunReport) -> None:
         click.echo(shown(str(path)))
 
 
+_PAPER_CODES = {"scan-unstamped", "scan-mismatch", "scan-other-week", "scan-unreadable", "scan-low-confidence"}
+
+
 def _print_report(report: RunReport) -> None:
     r = report.result
     counts = {state: [u.name for u in r.units if u.state == state] for state in UNIT_STATES}
@@ -365,6 +368,12 @@ def _print_report(report: RunReport) -> None:
         click.secho(f"  {shown(str(p))}", fg="red")
     if len(errors) > 10:
         click.echo(f"  …… 另有 {len(errors) - 10} 条错误")
+    # Paper returns: what the signed scans showed is worth a look on the day (no seal, disagreement, old week).
+    paper = [p for p in r.problems if p.code.startswith("scan-") and p.severity != ERROR and p.code in _PAPER_CODES]
+    for p in paper[:10]:
+        click.secho(f"  {shown(str(p))}", fg="yellow")
+    if len(paper) > 10:
+        click.echo(f"  …… 另有 {len(paper) - 10} 条扫描件提示")
     o = report.outputs
     click.echo("已生成：")
     for label, path in (

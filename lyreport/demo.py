@@ -1,19 +1,26 @@
-"""`lyreport demo`: a workspace with three seeded weeks of realistic returns, the last one in inbox/."""
+"""`lyreport demo`: a workspace with three seeded weeks of realistic returns, the last one in inbox/.
+
+Scans are drawn with PIL (lyreport.scansim, no LibreOffice needed); without a Chinese font on the machine
+the demo has no scans and says so.
+"""
 
 from __future__ import annotations
 
+import copy
 import random
 import shutil
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import click
+
 from .api import LyreportError, load_context, run_week
 from .config import Workspace
 from .master import UnitDirectory
 from .models import DONE, LAGGING, NOT_STARTED, ON_TRACK, MasterList
 from .samples import (
-    fake_scan,
+    Filling,
     improvised_return,
     make_filling,
     person,
@@ -23,12 +30,48 @@ from .samples import (
     write_eml,
     write_gbk_zip,
 )
+from .scansim import Spec, can_draw
+from .scansim import build as build_scans
 from .workspace import bundled, init_workspace, write_directory_workbook
 
 DEMO_WEEK = date(2021, 1, 7)
 DEMO_MARKER = ".lyreport-demo"
 SEED = 20210107
 _ADVANCE = {NOT_STARTED: ON_TRACK, ON_TRACK: DONE, LAGGING: ON_TRACK, DONE: DONE}
+# Paper returns of the final week: units that sent only their signed scan (and how), the unit whose scan
+# bears no seal, the unit whose signed paper says something else than its file (洛阳北郊机场 re-sends last
+# week's paper, see _special_files).
+SCAN_ONLY = {"市生态环境局": {}, "市医疗保障局": {"photo": True, "fmt": "jpeg"}, "市卫健委": {"kind": "selfmade"}}
+UNSTAMPED = "市发改委"
+MISMATCH = "市文化广电和旅游局"
+PAST_SCANS = False  # reading every earlier week's scans too would make the demo slow to build
+
+
+def _paper(target: Path, filling: Filling, at: datetime | None, ctx: tuple, **options) -> Path | None:  # noqa: ANN003
+    """Write a signed scan of `filling` at `target` (suffix from its format); None when scans are off."""
+    master, directory, week, enabled = ctx
+    if not enabled:
+        return None
+    options.setdefault("kind", "drawn")
+    fmt = options.get("fmt", "pdf")
+    target = target.with_suffix({"jpeg": ".jpg", "png": ".png", "tiff": ".tif"}.get(fmt, ".pdf"))
+    seed = SEED + sum(map(ord, target.name))
+    options.setdefault("week", week)
+    spec = Spec(seed=seed, filling=filling, dpi=150, noise=False, angle=(seed % 7 - 3) * 0.4, **options)
+    [scan] = build_scans([spec], master, directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(scan.data)
+    if at is not None:
+        set_received(target, at)
+    return target
+
+
+def _disagreeing(filling: Filling) -> Filling:
+    """The same return with one status changed, as when the signed paper was not updated."""
+    paper = copy.deepcopy(filling)
+    first = paper.rows[next(iter(paper.rows))]
+    first["status"] = LAGGING if first["status"] != LAGGING else ON_TRACK
+    return paper
 
 
 def _directory_with_contacts(ws: Workspace, rng: random.Random) -> None:
@@ -75,27 +118,33 @@ def _write_week(
     for unit in master.units:
         own = {m.no: statuses[(unit, m.no)] for m in master.measures_of(unit)}
         fillings[unit] = make_filling(master, unit, week, rng, own)
+    paper = (master, directory, week, can_draw() and (final or PAST_SCANS))
+    scan_only = SCAN_ONLY if final and paper[-1] else {}
     for index, unit in enumerate(master.units):
         if unit in missing or (final and unit in special):
             continue
-        path = standard_return(master, directory, fillings[unit], week, folder / f"{unit}-落实情况报表.xlsx")
-        set_received(path, _at(week - timedelta(days=index % 2), 9 + index % 3, 10 + index, tz))
-        if unit != "市应急管理局":
-            scan = fake_scan(folder / "扫描件" / f"{unit}-盖章扫描件.pdf", unit)
-            set_received(scan, _at(week, 10, index, tz))
+        if unit not in scan_only:
+            path = standard_return(master, directory, fillings[unit], week, folder / f"{unit}-落实情况报表.xlsx")
+            set_received(path, _at(week - timedelta(days=index % 2), 9 + index % 3, 10 + index, tz))
+        if unit == "市应急管理局":
+            continue
+        signed = _disagreeing(fillings[unit]) if final and unit == MISMATCH else fillings[unit]
+        options = dict(scan_only.get(unit, {}), stamped=not (final and unit == UNSTAMPED))
+        _paper(folder / "扫描件" / f"{unit}-盖章扫描件", signed, _at(week, 10, index, tz), paper, **options)
     if final:
-        _special_files(folder, master, directory, week, fillings, tz)
+        _special_files(folder, master, directory, week, fillings, tz, paper)
 
 
-def _special_files(folder: Path, master: MasterList, directory: UnitDirectory, week: date, fillings, tz) -> None:  # noqa: ANN001
+def _special_files(folder: Path, master: MasterList, directory: UnitDirectory, week: date, fillings, tz, paper) -> None:  # noqa: ANN001
     tmp = folder.parent / ".demo-build"
     tmp.mkdir(exist_ok=True)
     # Late, by e-mail, with the scan attached.
     unit = "市交通运输局"
     sheet = standard_return(master, directory, fillings[unit], week, tmp / f"{unit}落实情况.xlsx")
-    scan = fake_scan(tmp / f"{unit}盖章件.pdf", unit)
+    scan = _paper(tmp / f"{unit}盖章件", fillings[unit], None, paper)
     sender = directory.get(unit).email
-    write_eml(folder / "来信-交通运输局.eml", sender, _at(week, 15, 20, tz), f"{unit}本周落实情况", [sheet, scan])
+    attached = [sheet, scan] if scan else [sheet]
+    write_eml(folder / "来信-交通运输局.eml", sender, _at(week, 15, 20, tz), f"{unit}本周落实情况", attached)
     # Sent twice: a first version on Wednesday, a corrected one on Thursday morning.
     unit = "市工信局"
     first = standard_return(master, directory, fillings[unit], week, folder / f"{unit}-落实情况报表.xlsx")
@@ -103,17 +152,21 @@ def _special_files(folder: Path, master: MasterList, directory: UnitDirectory, w
     fillings[unit].rows[next(iter(fillings[unit].rows))]["progress"] = "（更正）本周已与济源市工信局签订合作框架协议。"
     second = standard_return(master, directory, fillings[unit], week, folder / f"{unit}-落实情况报表（修改版）.xlsx")
     set_received(second, _at(week, 10, 30, tz))
-    set_received(fake_scan(folder / "扫描件" / f"{unit}-盖章扫描件.pdf", unit), _at(week, 10, 31, tz))
+    _paper(folder / "扫描件" / f"{unit}-盖章扫描件", fillings[unit], _at(week, 10, 31, tz), paper)
     # Their own layout.
     unit = "市教育局"
     set_received(improvised_return(master, fillings[unit], folder / "教育局报送表.xlsx"), _at(week, 8, 45, tz))
-    set_received(fake_scan(folder / "扫描件" / f"{unit}-扫描件.pdf", unit), _at(week, 8, 46, tz))
+    _paper(folder / "扫描件" / f"{unit}-扫描件", fillings[unit], _at(week, 8, 46, tz), paper)
     # An old .xls (when LibreOffice is there to write one).
     unit = "洛阳北郊机场"
     xlsx = standard_return(master, directory, fillings[unit], week, tmp / f"{unit}-落实情况报表.xlsx")
     old = to_xls(xlsx, folder / f"{unit}-落实情况报表.xls") or shutil.copyfile(xlsx, folder / xlsx.name)
     set_received(Path(old), _at(week, 11, 2, tz))
-    set_received(fake_scan(folder / "扫描件" / f"{unit}-盖章扫描件.pdf", unit), _at(week, 11, 3, tz))
+    # ... with last week's signed paper scanned again by mistake.
+    last_week = make_filling(master, unit, week - timedelta(days=7), random.Random(SEED))
+    _paper(
+        folder / "扫描件" / f"{unit}-盖章扫描件", last_week, _at(week, 11, 3, tz), paper, week=week - timedelta(days=7)
+    )
     # A broken file: the attachment was cut off in transfer.
     unit = "市金融工作局"
     whole = standard_return(master, directory, fillings[unit], week, tmp / "whole.xlsx").read_bytes()
@@ -125,7 +178,8 @@ def _special_files(folder: Path, master: MasterList, directory: UnitDirectory, w
         standard_return(master, directory, fillings[u], week, tmp / f"{u}-落实情况报表.xlsx")
         for u in ("高新区管委会", "自贸区洛阳片区管委会")
     ]
-    members.append(fake_scan(tmp / "高新区管委会-盖章扫描件.pdf", "gxq"))
+    scan = _paper(tmp / "高新区管委会-盖章扫描件", fillings["高新区管委会"], None, paper)
+    members += [scan] if scan else []
     set_received(write_gbk_zip(folder / "高新区及自贸片区报表.zip", members), _at(week, 9, 58, tz))
     # Office's lock file, left by someone who had a return open.
     (folder / "~$市发改委-落实情况报表.xlsx").write_bytes(b"\x00" * 162)
@@ -142,6 +196,8 @@ def build_demo(folder: Path, *, weeks: int = 3) -> tuple[Path, date]:
         for part in ("inbox", "history", "outbox", "往期报表"):  # a previous demo: start it afresh
             shutil.rmtree(folder / part, ignore_errors=True)
     ws, _ = init_workspace(folder)
+    if not can_draw():
+        click.echo("提示：本机未找到中文字体，演示数据中不含盖章扫描件。", err=True)
     (folder / DEMO_MARKER).write_text("lyreport demo workspace\n", encoding="utf-8")
     rng = random.Random(SEED)
     _directory_with_contacts(ws, rng)

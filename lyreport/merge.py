@@ -6,7 +6,7 @@ warning light, change since last week). Pure: no file system, no clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
 
@@ -44,7 +44,8 @@ class Assigned:
     elsewhere: set[str]  # display names of files that belong to another week or list
     superseded: dict[str, list[ParsedReturn]]
     failed: dict[str, list[FailedFile]]
-    scans: list[Scan]  # scans received this week from a known unit
+    scans: list[Scan]  # scans of this week from a known unit
+    from_scan: set[str] = field(default_factory=set)  # units whose counted return was read from a scan
 
     @property
     def scan_units(self) -> set[str]:
@@ -133,8 +134,88 @@ def assign_week(
     for unit, rets in candidates.items():
         counted[unit], superseded[unit], chosen_why = copies.pick(unit, rets)
         problems += chosen_why
-    scans = [s for s in intake.scans if s.unit and week_of_received(s.file.received_at, config).date() == week]
-    return Assigned(counted, elsewhere, superseded, failed, scans), problems
+    scans, more = _week_scans(intake.scans, week, config)
+    problems += more
+    assigned = Assigned(counted, elsewhere, superseded, failed, scans)
+    _count_scan_only(assigned)
+    return assigned, problems
+
+
+def _week_scans(scans: list[Scan], week: date, config: Config) -> tuple[list[Scan], list[Problem]]:
+    """Scans answering the week: what the paper declares (QR mark, 填报日期), else when it arrived."""
+    kept, problems = [], []
+    for scan in scans:
+        if not scan.unit:
+            continue
+        arrived = week_of_received(scan.file.received_at, config).date()
+        declared = declared_week(scan.parsed, config) if scan.parsed else None
+        if declared is not None and declared != week:
+            if arrived == week:  # last week's paper sent again: it is not this week's signed copy
+                source = "二维码标识" if scan.parsed and scan.parsed.week_source == "template" else "填报日期"
+                problems.append(
+                    problem(
+                        "scan-other-week", file=scan.file.display, unit=scan.unit,
+                        week=declared.isoformat(), source=source,
+                    )
+                )  # fmt: skip
+            continue
+        if declared is None and arrived != week:
+            continue
+        kept.append(scan)
+    return kept, problems
+
+
+def _count_scan_only(assigned: Assigned) -> None:
+    """A unit that sent only its signed paper has reported: the latest readable scan is its return."""
+    by_unit: dict[str, list[Scan]] = {}
+    for scan in assigned.scans:
+        by_unit.setdefault(scan.unit or "", []).append(scan)
+    for unit, scans in by_unit.items():
+        if unit in assigned.counted:
+            continue
+        readable = sorted((s for s in scans if s.parsed is not None and s.parsed.usable), key=_arrival)
+        if readable:
+            assigned.counted[unit] = readable[-1].parsed  # type: ignore[assignment]
+            assigned.from_scan.add(unit)
+        elif unit not in assigned.failed:  # received, but nothing could be read from it: 报送有误
+            assigned.failed[unit] = [FailedFile(s.file, "扫描件无法识别", unit) for s in sorted(scans, key=_arrival)]
+
+
+def _arrival(scan: Scan) -> tuple[datetime, str]:
+    return scan.file.received_at, scan.file.display
+
+
+def scan_findings(unit: str, assigned: Assigned) -> tuple[bool | None, list[int], list[Problem]]:
+    """(stamped, measures where the scan disagrees, problems) for one unit's scans of the week."""
+    scans = sorted((s for s in assigned.scans if s.unit == unit), key=_arrival)
+    if not scans:
+        return None, [], []
+    problems: list[Problem] = []
+    stamped = any(s.stamped for s in scans)
+    latest = scans[-1]
+    if not stamped and latest.readable:
+        problems.append(problem("scan-unstamped", file=latest.file.display, unit=unit))
+    ret = assigned.counted.get(unit)
+    if unit in assigned.from_scan:  # the scan is the data source: what was read from it, row by row
+        source = next(s for s in scans if s.parsed is ret)
+        return stamped, [], problems + [p for p in source.problems if p.code != "scan-unreadable"]
+    readable = [s for s in scans if s.parsed is not None]
+    if ret is None or not readable:
+        return stamped, [], problems
+    paper = readable[-1]
+    written = {r.measure_no: r.status for r in paper.parsed.rows}  # type: ignore[union-attr]
+    mismatches = []
+    for row in ret.rows:
+        on_paper = written.get(row.measure_no)
+        if row.status and on_paper and on_paper != row.status:
+            mismatches.append(row.measure_no)
+            problems.append(
+                problem(
+                    "scan-mismatch", file=paper.file.display, unit=unit,
+                    no=row.measure_no, scan=on_paper, electronic=row.status,
+                )
+            )  # fmt: skip
+    return stamped, mismatches, problems
 
 
 def _failed_elsewhere(fail: FailedFile, arrived: date, config: Config) -> Problem:
@@ -182,7 +263,9 @@ def _unit_week(
     state = UnitWeek(name=unit, state="missing", measures=owed, missing_measures=list(owed))
     state.scan_received = unit in assigned.scan_units
     state.superseded = [r.file.display for r in assigned.superseded.get(unit, [])]
+    state.scan_stamped, state.scan_mismatches, _ = scan_findings(unit, assigned)
     if ret is not None:
+        state.source = "scan" if unit in assigned.from_scan else "electronic"
         in_time = ret.file.received_at <= deadline or copies.saved_in_time(ret.file, deadline)
         state.state = "on_time" if in_time else "late"
         state.received_at = ret.file.received_at
@@ -216,7 +299,10 @@ def _report(unit: str, measure: Measure, ret: ParsedReturn | None) -> UnitReport
     row = next((r for r in ret.rows if r.measure_no == measure.no), None) if ret else None
     if row is None:
         return None
-    return UnitReport(unit, measure.role_of(unit), row.status, row.progress, row.issues, row.next_steps, row.expected)
+    return UnitReport(
+        unit, measure.role_of(unit), row.status, row.progress, row.issues, row.next_steps, row.expected,
+        from_scan=ret is not None and ret.source == "scan",
+    )  # fmt: skip
 
 
 def _carried(unit: str, measure: Measure, previous: PreviousState) -> str | None:
@@ -292,8 +378,8 @@ def _unit_problems(units: list[UnitWeek], deadline: datetime, config: Config) ->
             )
         if u.state in ("on_time", "late") and not u.scan_received:
             problems.append(problem("scan-missing", file=u.files[0], unit=u.name))
-        if u.state == "missing" and u.scan_received:
-            problems.append(problem("scan-only", unit=u.name))
+        if u.source == "scan":
+            problems.append(problem("scan-only", file=u.files[0], unit=u.name))
     return problems
 
 
@@ -326,6 +412,7 @@ def merge_week(
         if copies.saved_in_time(r.file, deadline)
     ]
     problems = own + problems + timing + _unit_problems(units, deadline, config)
+    problems += [p for u in units for p in scan_findings(u.name, assigned)[2]]
     return WeekResult(
         list_id=master.list_id,
         list_title=master.title,

@@ -170,6 +170,7 @@ class ParsedReturn:
     rows: list[ReturnRow] = field(default_factory=list)
     identity: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # why the return is unusable, if it is
+    source: str = "electronic"  # "electronic" | "scan" (read from a signed paper copy)
 
     @property
     def usable(self) -> bool:
@@ -178,10 +179,14 @@ class ParsedReturn:
 
 @dataclass
 class Scan:
-    """A signed scanned copy (PDF or picture) matched to a unit by its name."""
+    """A signed scanned copy (PDF or picture): whose it is, the form read from it and whether it bears a seal."""
 
     file: SourceFile
     unit: str | None
+    parsed: ParsedReturn | None = None  # the form read from it; None when unreadable
+    stamped: bool | None = None  # a red official seal was found; None when not looked at
+    readable: bool = False
+    problems: list[Problem] = field(default_factory=list)  # findings that matter when the scan is the data source
 
 
 @dataclass
@@ -230,6 +235,9 @@ class UnitWeek:
     consecutive_missed: int = 0
     scan_received: bool = False
     invalid_reason: str = ""
+    source: str | None = None  # "electronic" | "scan": where this week's statuses come from
+    scan_stamped: bool | None = None  # None when no scan of this week was received
+    scan_mismatches: list[int] = field(default_factory=list)  # measures whose scan status differs
 
     @property
     def state_label(self) -> str:
@@ -248,6 +256,7 @@ class UnitReport:
     next_steps: str = ""
     expected: date | None = None
     carried: bool = False  # status carried from an earlier week, not reported now
+    from_scan: bool = False  # read from the signed paper copy (no electronic return)
 
 
 @dataclass

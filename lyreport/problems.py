@@ -158,7 +158,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- scans ---
     "scan-unmatched": (WARNING, "扫描件无法对应到单位（文件名中未找到单位名称）"),
     "scan-missing": (WARNING, "{unit}已报送电子版，但未收到盖章扫描件"),
-    "scan-only": (WARNING, "{unit}只报送了扫描件，未收到电子版报表"),
+    "scan-only": (INFO, "{unit}只报送了盖章扫描件，未收到电子版报表；本周情况按扫描件识别结果统计"),
+    # --- reading scans (intake/scan/, merge.py) ---
+    "scan-unreadable": (WARNING, "扫描件无法识别：{reason}。已计为收到扫描件，请人工查看原件"),
+    "scan-unstamped": (WARNING, "扫描件上未发现红色公章，请核实是否已盖章"),
+    "scan-mismatch": (
+        WARNING,
+        "第 {no} 条措施：盖章扫描件上的完成状态为“{scan}”，电子版为“{electronic}”；以电子版为准，请与报送单位核实",
+    ),
+    "scan-other-week": (
+        WARNING,
+        "扫描件注明属于 {week} 这一周（{source}），不计为本周的扫描件，可能误发了往期纸质报表，请与报送单位核实",
+    ),
+    "scan-low-confidence": (
+        WARNING,
+        "第 {no} 条措施的{field}识别为“{value}”，但识别把握不大（{score}），请对照原件核对",
+    ),
+    "scan-pages-skipped": (WARNING, "扫描件共 {total} 页，只读取了前 {read} 页"),
+    "scan-corrupt": (ERROR, "文件无法打开：{reason}"),
+    "scan-encrypted": (ERROR, "PDF 设置了打开密码，无法读取"),
+    "scan-too-many-pixels": (ERROR, "图片像素过多（疑似异常或恶意文件），已拒绝读取"),
+    "scan-page-too-large": (ERROR, "PDF 第 {page} 页尺寸异常，已拒绝读取"),
     # --- merge ---
     "unit-missing": (WARNING, "{unit}本周未报送"),
     "week-stale": (

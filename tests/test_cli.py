@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from datetime import date
@@ -13,7 +14,9 @@ from openpyxl import load_workbook
 
 from lyreport import api
 from lyreport.cli import main
+from lyreport.demo import MISMATCH, SCAN_ONLY, UNSTAMPED
 from lyreport.samples import make_filling, standard_return
+from lyreport.scansim import can_draw
 
 WEEK = date(2021, 1, 7)
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -130,6 +133,16 @@ def test_demo_runs(tmp_path):
     assert "未报送：市体育局、市林业局" in result.output
     assert "报送有误：市金融工作局" in result.output
     assert Path(tmp_path / "演示" / "outbox" / "工作台账.xlsx").is_file()
+    if not can_draw():
+        return  # no Chinese font: the demo has no scans
+    summary = json.loads((tmp_path / "演示" / "outbox" / "2021-01-07" / "summary.json").read_text(encoding="utf-8"))
+    units = {u["name"]: u for u in summary["units"]}
+    assert {n for n, u in units.items() if u["source"] == "scan"} == set(SCAN_ONLY)  # counted as reported
+    assert all(units[n]["state"] == "on_time" for n in SCAN_ONLY)
+    paper = {(p["code"], p["unit"]) for p in summary["problems"] if p["code"].startswith("scan-")}
+    assert {("scan-unstamped", UNSTAMPED), ("scan-mismatch", MISMATCH), ("scan-other-week", "洛阳北郊机场")} <= paper
+    assert not {code for code, _ in paper} & {"scan-unreadable", "scan-low-confidence"}
+    assert units[UNSTAMPED]["scan_stamped"] is False and len(units[MISMATCH]["scan_mismatches"]) == 1
 
 
 def test_demo_refuses_a_real_workspace(tmp_path):

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
+import hashlib
+import io
+import random
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from office import needs_soffice, to_csv
+from office import convert, needs_soffice, to_csv
 from openpyxl import load_workbook
 
+from lyreport.identity_mark import decode_mark
+from lyreport.intake.read import read_workbooks
 from lyreport.master import load_directory, load_master
-from lyreport.models import ReturnRow
-from lyreport.render.templates import HEADERS, template_filename, write_template, write_templates
+from lyreport.models import ReturnRow, SourceFile, Unit
+from lyreport.render.templates import HEADERS, TEMPLATE_VERSION, template_filename, write_template, write_templates
+from lyreport.samples import make_filling, standard_return
 from lyreport.workspace import init_workspace
 
 WEEK = date(2021, 1, 7)
@@ -131,7 +137,7 @@ def test_help_sheet_visible_identity_hidden(written):
         "unit": "市卫健委",
         "week": "2021-01-07",
         "list_id": "ly-jy-33",
-        "template_version": "1",
+        "template_version": "2",
     }
 
 
@@ -172,8 +178,8 @@ def test_print_setup(written):
     assert sheet.page_setup.orientation == "landscape"
     assert int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
-    assert sheet.print_title_rows == "$4:$4"
-    assert sheet.column_dimensions["B"].width == 45 and sheet.column_dimensions["E"].width == 40
+    assert sheet.print_title_rows == "$3:$4"  # 填报单位 line and table header on every page
+    assert sheet.column_dimensions["B"].width == 38 and sheet.column_dimensions["E"].width == 34
     assert sheet["B5"].alignment.wrap_text
     assert sheet["B5"].font.name == "宋体"
 
@@ -185,3 +191,91 @@ def test_libreoffice_opens_template(written, tmp_path):
     assert rows[2][0] == "填报单位" and rows[2][1] == "市卫健委"
     assert tuple(rows[3][:9]) == HEADERS
     assert any(r[0] == "21" and r[2] == "配合" for r in rows[4:])
+
+
+# ----------------------------------------------------------------- the form on paper
+def _mark_of(sheet) -> str:
+    import zxingcpp
+    from PIL import Image
+
+    [image] = sheet._images
+    return zxingcpp.read_barcodes(Image.open(io.BytesIO(image._data())))[0].text
+
+
+def test_paper_form_prints_form_and_seal_line_only(written):
+    wb = load_workbook(_form_of(written, "市发改委"))
+    sheet = wb["落实情况"]
+    last = sheet.max_row
+    assert sheet.print_area == f"'落实情况'!$A$1:$I${last}"
+    assert sheet.cell(last - 1, 1).value.startswith("注：本表打印后须经单位负责人签字并加盖单位公章")
+    assert [sheet.cell(last, c).value for c in (1, 5, 7)] == [
+        "填报单位（盖章）：",
+        "负责人（签字）：",
+        "日期：　　　　年　　月　　日",
+    ]
+    assert sheet.row_dimensions[last].height >= 80  # room for the seal
+    assert last == 5 + 4 + 2  # four measures, a spacer row, the note, the seal line
+    help_area = wb["填表说明"].print_area
+    assert help_area == "'填表说明'!$C$1" and wb["填表说明"]["C1"].value is None
+
+
+def test_paper_form_carries_the_identity_as_qr_code(written):
+    pytest.importorskip("zxingcpp")
+    sheet = load_workbook(_form_of(written, "市卫健委"))["落实情况"]
+    assert decode_mark(_mark_of(sheet)) == {
+        "tool": "lyreport",
+        "list_id": "ly-jy-33",
+        "unit": "市卫健委",
+        "week": "2021-01-07",
+        "template_version": TEMPLATE_VERSION,
+    }
+    anchor = sheet._images[0].anchor._from
+    assert (anchor.row, anchor.col) == (0, 7)  # top right, above 预计完成时间/备注
+
+
+def test_filled_form_keeps_its_qr_code(workspace, tmp_path):
+    pytest.importorskip("zxingcpp")
+    _, directory, master = workspace
+    filling = make_filling(master, "市教育局", WEEK, random.Random(1))
+    path = standard_return(master, directory, filling, WEEK, tmp_path / "filled.xlsx")
+    assert decode_mark(_mark_of(load_workbook(path)["落实情况"]))["unit"] == "市教育局"
+
+
+@needs_soffice
+def test_libreoffice_prints_one_page_with_a_readable_qr_code(written, tmp_path):
+    """Printed as LibreOffice prints it, rasterised at 150 dpi like a scan: one page, the code decodes."""
+    pdfium = pytest.importorskip("pypdfium2")
+    zxingcpp = pytest.importorskip("zxingcpp")
+    form = _form_of(written, "自贸区洛阳片区管委会")  # the longest unit name: the densest code
+    convert(form, "pdf", tmp_path)
+    doc = pdfium.PdfDocument(str(tmp_path / f"{form.stem}.pdf"))
+    assert len(doc) == 1  # the 填表说明 sheet is not printed
+    text = doc[0].get_textpage().get_text_range()
+    assert "填报单位（盖章）" in text and "负责人（签字）" in text and "报送时间" not in text
+    image = doc[0].render(scale=150 / 72).to_pil()
+    assert image.width > image.height  # landscape
+    [code] = zxingcpp.read_barcodes(image)
+    assert decode_mark(code.text)["unit"] == "自贸区洛阳片区管委会"
+    module = (code.position.top_right.x - code.position.top_left.x) / 37  # a version-5 code
+    assert module >= 3  # pixels per module at 150 dpi: survives a scan
+
+
+@needs_soffice
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_other_formats_keep_the_identity(written, tmp_path, fmt):
+    form = _form_of(written, "市卫健委")
+    convert(form, fmt, tmp_path)
+    other = tmp_path / f"{form.stem}.{fmt}"
+    received = datetime(2021, 1, 7, 10, tzinfo=UTC)
+    digest = hashlib.sha256(other.read_bytes()).hexdigest()
+    [book], problems = read_workbooks([SourceFile(other, other.name, "workbook", received, digest, origin=other)])
+    assert problems == []
+    assert book.identity["unit"] == "市卫健委" and book.identity["template_version"] == TEMPLATE_VERSION
+    assert [s.name for s in book.sheets] == ["落实情况", "填表说明"]
+
+
+def test_name_unfit_for_the_qr_code_leaves_it_out(workspace, tmp_path):
+    _, _, master = workspace
+    path = write_template(master, Unit("市发改委|旧称"), WEEK, tmp_path / "f.xlsx")
+    sheet = load_workbook(path)["落实情况"]
+    assert sheet._images == [] and sheet["B3"].value == "市发改委|旧称"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..master import UnitDirectory
-from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
+from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, SourceFile, WorkbookData
 from ..problems import ERROR, Problem, problem
 from ..weeks import week_of_received
 from .discover import discover
@@ -37,10 +37,13 @@ def read_files(
     *,
     workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
+    scan_cache: Path | None = None,
 ) -> IntakeResult:
-    """Read and parse already-discovered files."""
+    """Read and parse already-discovered files; scans are read by OCR (cached by SHA-256 in `scan_cache`)."""
     result = IntakeResult(files=list(files))
     workbooks = [f for f in files if f.kind == "workbook"]
+    scan_files = [f for f in files if f.kind == "scan"]
+    total = len(workbooks) + len(scan_files)
     outcomes: dict[str, tuple[list[ParsedReturn], list[Problem]]] = {}
 
     def parse_as_read(file: SourceFile, book: WorkbookData | None, problems: list[Problem]) -> None:
@@ -56,7 +59,7 @@ def read_files(
                 found = [problem("csv-no-form", file=file.display) if p.code == "no-table" else p for p in found]
         outcomes[file.display] = (parsed, found)
         if progress:
-            progress(len(outcomes), len(workbooks))
+            progress(len(outcomes), total)
 
     read_workbooks(workbooks, workers=workers, on_read=parse_as_read)
     for file in workbooks:
@@ -75,11 +78,25 @@ def read_files(
         for r in result.returns
         if r.unit and r.file.origin and r.file.origin.suffix.lower() in (".eml", ".zip")
     }
-    for file in files:
-        if file.kind == "scan":
-            scan = Scan(file, attribute(file, directory) or by_origin.get(file.origin))
+    if scan_files:  # imported here: reading scans loads OCR and image libraries, a run without scans does not
+        from .scan.intake import read_scans
+
+        def scan_progress(done: int) -> None:
+            if progress:
+                progress(len(workbooks) + done, total)
+
+        scans = read_scans(
+            scan_files, master, directory, deadline_weekday=config.deadline_weekday,
+            workers=workers, cache=scan_cache, on_scan=scan_progress,
+        )  # fmt: skip
+        for scan in scans:
             if scan.unit is None:
-                result.problems.append(problem("scan-unmatched", file=file.display))
+                scan.unit = by_origin.get(scan.file.origin)
+                scan.problems = [replace(p, unit=p.unit or scan.unit or "") for p in scan.problems]
+            if scan.unit is None:
+                result.problems.append(problem("scan-unmatched", file=scan.file.display))
+            # Unreadable is said whatever the week; the rest only matters where the scan is the data source.
+            result.problems += [p for p in scan.problems if p.code == "scan-unreadable"]
             result.scans.append(scan)
     return result
 
@@ -93,10 +110,13 @@ def run_intake(
     *,
     workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
+    scan_cache: Path | None = None,
 ) -> IntakeResult:
     """Discover, read and parse everything in the inbox; never raises for bad input."""
     files, problems = discover(inbox, workdir, config.timezone)
-    return read_discovered(files, problems, master, directory, config, workers=workers, progress=progress)
+    return read_discovered(
+        files, problems, master, directory, config, workers=workers, progress=progress, scan_cache=scan_cache
+    )
 
 
 def read_discovered(
@@ -108,9 +128,10 @@ def read_discovered(
     *,
     workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
+    scan_cache: Path | None = None,
 ) -> IntakeResult:
     """Read discovered files; discovery's problems first, then unreadable formats charged to their units."""
-    result = read_files(files, master, directory, config, workers=workers, progress=progress)
+    result = read_files(files, master, directory, config, workers=workers, progress=progress, scan_cache=scan_cache)
     result.problems = problems + result.problems
     _foreign(result, files, directory)
     return result

@@ -161,7 +161,8 @@ def _report_lines(mw: MeasureWeek, field: str, *, note_missing: bool = False) ->
         report = mw.reports.get(unit)
         text = getattr(report, field, "") if report is not None else ""
         if text:
-            lines.append(f"【{unit}】{text}")
+            source = "（据扫描件）" if report is not None and report.from_scan else ""
+            lines.append(f"【{unit}{source}】{text}")
         elif note_missing and report is None:
             lines.append(f"【{unit}】（本周未报送）")
     return "\n".join(lines)

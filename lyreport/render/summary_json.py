@@ -39,6 +39,9 @@ def summary_dict(result: WeekResult) -> dict[str, Any]:
                 "consecutive_missed": u.consecutive_missed,
                 "scan_received": u.scan_received,
                 "invalid_reason": u.invalid_reason or None,
+                "source": u.source,
+                "scan_stamped": u.scan_stamped,
+                "scan_mismatches": u.scan_mismatches,
             }
             for u in result.units
         ],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..config import Config
 from ..models import DONE, LAGGING, LIGHTS, STATUSES, MeasureWeek, UnitReport, UnitWeek, WeekResult
 from ..weeks import cn_date
+from .scan_text import paper_sentences, scan_cell
 from .trend_data import WeekTrend
 from .wording import (
     abridge,
@@ -313,6 +314,7 @@ def reporting(result: WeekResult, config: Config) -> list[Block]:
         texts.append(say(config, "report_invalid", count=len(invalid), items=items))
     if no_scan:
         texts.append(say(config, "report_no_scan", count=len(no_scan), names=join_cn(u.name for u in no_scan)))
+    texts += paper_sentences(result, config)
     return [Block(BODY, t) for t in texts if t]
 
 
@@ -351,6 +353,8 @@ def _unit_cell(m: MeasureWeek, unit: str, config: Config) -> str:
     report = m.reports.get(unit)
     if report is None or report.carried:
         text += say(config, "unit_not_reported")
+    elif report.from_scan:
+        text += say(config, "scan_source_mark")
     return text
 
 
@@ -378,6 +382,6 @@ def unit_row(u: UnitWeek, config: Config) -> list[str]:
         short_time(u.received_at, config) or empty,
         clean(u.contact) or empty,
         clean(u.phone) or empty,
-        say(config, "scan_yes" if u.scan_received else "scan_no"),
+        scan_cell(u, config),
         str(u.consecutive_missed) if u.consecutive_missed else empty,
     ]

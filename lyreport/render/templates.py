@@ -7,6 +7,7 @@ from datetime import date, time
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -14,17 +15,21 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..atomic import save_workbook
 from ..config import Config, load_config
+from ..identity_mark import encode_mark
 from ..master import UnitDirectory
 from ..models import STATUSES, MasterList, Measure, ReturnRow, Unit
 from ..weeks import cn_date
+from . import paper
 from . import xlsx_style as xs
 
-TEMPLATE_VERSION = "1"
+# 2: printable form (QR identity mark, seal and signature area, print area on the form only).
+TEMPLATE_VERSION = "2"
 SHEET_NAME = "落实情况"
 HELP_SHEET = "填表说明"
 IDENTITY_SHEET = "_lyreport"
 HEADERS = ("序号", "措施内容", "责任类型", "完成状态", "本周进展", "存在问题", "下一步计划", "预计完成时间", "备注")
-WIDTHS = (9, 45, 10, 12, 40, 26, 26, 14, 14)
+# Narrow enough that fit-to-width keeps 11 pt text legible on A4 landscape paper.
+WIDTHS = (7, 38, 9, 11, 34, 22, 22, 13, 11)
 INFO_LABELS = ("填报单位", "联系人", "联系电话", "填报日期")
 
 TITLE_ROW, NOTE_ROW, INFO_ROW, HEADER_ROW = 1, 2, 3, 4
@@ -89,7 +94,16 @@ def write_template(
     last_row = FIRST_ROW + max(len(measures), 1) - 1
     _add_validations(sheet, last_row)
     _finish_sheet(sheet)
-    _write_help(wb.create_sheet(HELP_SHEET), config)
+    seal_row = paper.write_seal_area(sheet, last_row + 1, len(HEADERS))
+    try:
+        mark = encode_mark(master.list_id, unit.name, deadline_day, TEMPLATE_VERSION)
+    except ValueError:  # a "|" or line break in a staff-typed name: the scan is then identified by its text
+        mark = None
+    if mark:
+        paper.add_mark(sheet, mark, last_col=len(HEADERS))
+    help_sheet = wb.create_sheet(HELP_SHEET)
+    _write_help(help_sheet, config)
+    paper.print_form_only(sheet, seal_row, len(HEADERS), [help_sheet])
     _write_identity(wb.create_sheet(IDENTITY_SHEET), master, unit.name, deadline_day)
     save_workbook(wb, target)
     return target
@@ -106,9 +120,11 @@ def _clock(moment: time) -> str:
 
 def _write_heading(sheet: Worksheet, master: MasterList, unit: Unit, deadline_day: date, config: Config) -> None:
     ncols = len(HEADERS)
-    xs.write_title(sheet, TITLE_ROW, f"{master.title}落实情况报表", ncols)
+    # Title and week line are tall enough for the QR code at their right end (paper.add_mark).
+    xs.write_title(sheet, TITLE_ROW, f"{master.title}落实情况报表", ncols, height=56)
     note = f"报送周：{deadline_wording(deadline_day, config.deadline_time)}报送"
-    xs.write_title(sheet, NOTE_ROW, note, ncols, font=xs.NOTE_FONT, height=20)
+    xs.write_title(sheet, NOTE_ROW, note, ncols, font=xs.NOTE_FONT, height=52)
+    sheet.cell(NOTE_ROW, 1).alignment = Alignment(vertical="bottom")
     values = {"填报单位": unit.name, "联系人": unit.contact, "联系电话": unit.phone, "填报日期": None}
     for label, value_col in INFO_VALUE_COLS.items():
         label_cell = xs.set_text(sheet.cell(INFO_ROW, value_col - 1), label)
@@ -121,6 +137,10 @@ def _write_heading(sheet: Worksheet, master: MasterList, unit: Unit, deadline_da
         cell.font, cell.alignment, cell.border = xs.FONT, xs.WRAP, xs.BORDER
         if label != "填报单位":
             cell.protection, cell.fill = xs.UNLOCKED, xs.INPUT_FILL
+    # The last value cell runs to the table's right edge, so the block is as wide as the table.
+    last_value = max(INFO_VALUE_COLS.values())
+    if last_value < ncols:
+        sheet.merge_cells(start_row=INFO_ROW, start_column=last_value, end_row=INFO_ROW, end_column=ncols)
     sheet.row_dimensions[INFO_ROW].height = 24
 
 
@@ -188,7 +208,8 @@ def _finish_sheet(sheet: Worksheet) -> None:
         # Leave room for a few lines of typed progress: units cannot always resize rows themselves.
         xs.fit_row_height(sheet, row, ncols=len(HEADERS), min_lines=3)
     sheet.freeze_panes = f"A{FIRST_ROW}"
-    xs.print_setup(sheet, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    # The 填报单位 line repeats with the table header, so every printed page names its unit.
+    xs.print_setup(sheet, title_rows=f"{INFO_ROW}:{HEADER_ROW}")
     protection = sheet.protection
     # No password on purpose: the protection guards against slips, units must never be locked out.
     protection.sheet = True

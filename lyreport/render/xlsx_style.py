@@ -204,6 +204,8 @@ def print_setup(sheet: Worksheet, *, title_rows: str | None = None) -> None:
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    # Header and footer inside the margins: with openpyxl's 0.5" default LibreOffice clips the page numbers.
+    sheet.page_margins.header = sheet.page_margins.footer = 0.25
     if title_rows:
         sheet.print_title_rows = title_rows
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"

@@ -1,0 +1,242 @@
+"""Parent side of scan reading: cache, isolated workers, grid → parse.py, problems located by page and row."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ...atomic import atomic_write_text
+from ...master import UnitDirectory
+from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
+from ...problems import CATALOGUE, Problem, problem
+from ..layout import cell_ref
+from ..normalize import header_label, label_key
+from ..normalize import measure_no as nz_measure_no
+from ..parse import _measure_by_text, parse_workbook
+from ..pool import Failure, isolated_map
+from .mark import identity_of
+from .ocr import TextBox
+from .reader import READER_VERSION, scan_path
+from .table import GUESSED, ScanGrid, build_grid
+
+SCAN_TIMEOUT = 150.0  # seconds per file, hard (the worker is killed); reader.FILE_BUDGET stops OCR earlier
+# Address space, not resident memory: onnxruntime's threads each reserve a malloc arena (64 MB of virtual
+# space), so the ceiling is set well above the ~400-600 MB a worker actually touches while reading a page.
+SCAN_MEMORY_MB = 2560
+SCAN_WORKERS = 2  # OCR uses every core it gets; more workers than cores only thrash
+LOW_CONFIDENCE = 0.85
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+
+OnScan = Callable[[int], None]
+
+
+def read_scans(
+    files: list[SourceFile],
+    master: MasterList,
+    directory: UnitDirectory,
+    *,
+    deadline_weekday: int = 4,
+    workers: int = SCAN_WORKERS,
+    cache: Path | None = None,
+    on_scan: OnScan | None = None,
+) -> list[Scan]:
+    """Every scan read (from the cache when its bytes were read before); never raises for bad files."""
+    answers: list[Any] = [_cached(cache, f) for f in files]
+    todo = [i for i, a in enumerate(answers) if a is None]
+    done = len(files) - len(todo)
+    if on_scan:
+        on_scan(done)
+
+    def settle(position: int, answer: Any) -> None:
+        nonlocal done
+        index = todo[position]
+        answers[index] = answer
+        if _lasting(answer):
+            _store(cache, files[index], answer)
+        done += 1
+        if on_scan:
+            on_scan(done)
+
+    paths = [str(files[i].path) for i in todo]
+    try:
+        if workers <= 0:
+            raise OSError("in-process reading requested")
+        isolated_map(
+            scan_path, paths, workers=min(workers, SCAN_WORKERS), timeout=SCAN_TIMEOUT,
+            memory_mb=SCAN_MEMORY_MB, on_result=settle,
+        )  # fmt: skip
+    except OSError:
+        for position, path in enumerate(paths):
+            if answers[todo[position]] is None:
+                settle(position, scan_path(path))
+    return [interpret(f, a, master, directory, deadline_weekday) for f, a in zip(files, answers, strict=False)]
+
+
+# ----------------------------------------------------------------- cache
+def _cache_file(cache: Path, file: SourceFile) -> Path:
+    return cache / f"{file.sha256}-v{READER_VERSION}.json"
+
+
+def _lasting(answer: Any) -> bool:
+    """Only what the file's bytes decide is cached; a crash, a timeout or an engine error may not recur."""
+    return isinstance(answer, tuple) and bool(answer) and answer[0] in ("ok", "refused") and answer[1] != "read-crashed"
+
+
+def _cached(cache: Path | None, file: SourceFile) -> Any:
+    if cache is None or not file.sha256:
+        return None
+    try:
+        return json.loads(_cache_file(cache, file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _store(cache: Path | None, file: SourceFile, answer: Any) -> None:
+    if cache is None or not file.sha256:
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(_cache_file(cache, file), json.dumps(answer, ensure_ascii=False))
+    except (OSError, TypeError, ValueError):
+        pass  # a cache that cannot be written only costs the next run its time
+
+
+# ----------------------------------------------------------------- answer → Scan
+def interpret(
+    file: SourceFile, answer: Any, master: MasterList, directory: UnitDirectory, deadline_weekday: int = 4
+) -> Scan:
+    """A worker's answer (or its failure) as a Scan with its return, seal finding and problems."""
+    fallback = _attribute(file, directory)
+    if isinstance(answer, Failure):
+        reason = "读取超时" if answer.kind == "timeout" else (answer.reason or "读取进程异常退出")
+        return _unreadable(file, fallback, reason)
+    if not isinstance(answer, (list, tuple)) or not answer or answer[0] != "ok":
+        code, fields = (answer[1], answer[2]) if isinstance(answer, (list, tuple)) and len(answer) >= 3 else ("", {})
+        return _unreadable(file, fallback, _refusal_reason(code, fields))
+    _, total, pages = answer
+    stamped = any(p.get("seal") for p in pages)
+    usable = [p for p in pages if not p.get("skipped")]
+    boxes = [[TextBox(*b) for b in p.get("boxes", [])] for p in usable]
+    identity = identity_of([t for p in usable for t in p.get("marks", [])])
+    grid = build_grid(boxes)
+    _fill_numbers(grid, master)
+    book = WorkbookData(file, [grid.sheet], identity)
+    parsed, found = parse_workbook(book, master, directory, deadline_weekday=deadline_weekday)
+    if parsed is None or not parsed.rows:
+        reason = "不像是落实情况报表（找不到表头或措施行）" if any(boxes) else "页面空白或过暗，未识别出文字"
+        return _unreadable(file, parsed.unit if parsed and parsed.unit else fallback, reason, stamped)
+    parsed.source = "scan"
+    unit = parsed.unit or fallback
+    problems = [_relocate(p, grid, unit) for p in found]
+    problems += _low_confidence(grid, parsed, unit, file)
+    if total > len(pages) or len(usable) < len(pages):
+        problems.append(
+            problem("scan-pages-skipped", file=file.display, unit=unit or "", read=len(usable), total=total)
+        )
+    return Scan(file, unit, parsed, stamped, True, problems)
+
+
+def _attribute(file: SourceFile, directory: UnitDirectory) -> str | None:
+    from ..pipeline import attribute
+
+    return attribute(file, directory)
+
+
+def _unreadable(file: SourceFile, unit: str | None, reason: str, stamped: bool | None = None) -> Scan:
+    found = problem("scan-unreadable", file=file.display, unit=unit or "", reason=reason)
+    return Scan(file, unit, None, stamped, False, [found])
+
+
+def _refusal_reason(code: str, fields: dict[str, Any]) -> str:
+    if code in CATALOGUE:
+        return problem(code, **{k: v for k, v in fields.items() if isinstance(k, str)}).message
+    return "文件无法读取"
+
+
+def _fill_numbers(grid: ScanGrid, master: MasterList) -> None:
+    """A printed 序号 the OCR missed (a lone "1" is easily lost) is recovered from the measure text beside it."""
+    keys = [header_label(label) for label in grid.columns]
+    if "no" not in keys or "text" not in keys:
+        return
+    no_col, text_col = keys.index("no"), keys.index("text")
+    for index, place in enumerate(grid.places):
+        row = grid.sheet.rows[index]
+        if not place.ordinal or not row[text_col]:
+            continue
+        read = nz_measure_no(row[no_col])
+        if read is not None and master.measure(read) is not None:
+            continue
+        # Empty, or no measure of the list ("120": a ruled line read as a 1): the measure text decides.
+        no = _measure_by_text(master, row[text_col])
+        if no is None or row[no_col] not in (None, ""):  # a guess, or overruling what was read: check it
+            no = no or _measure_like(master, str(row[text_col]))
+            grid.scores[(index, no_col)] = GUESSED
+        if no is not None:
+            row[no_col] = str(no)
+
+
+def _measure_like(master: MasterList, text: str) -> int | None:
+    """The measure sharing most character pairs with the text (robust to misread characters and lines read
+    out of order), when it clearly beats the next one."""
+    pairs = _pairs(text)
+    if len(pairs) < 6:
+        return None
+    ranked = sorted(((len(pairs & _pairs(m.text)) / len(pairs), m.no) for m in master.measures), reverse=True)
+    if ranked[0][0] >= 0.6 and (len(ranked) == 1 or ranked[1][0] < ranked[0][0] - 0.2):
+        return ranked[0][1]
+    return None
+
+
+def _pairs(text: str) -> set[str]:
+    key = label_key(text)
+    return {key[i : i + 2] for i in range(len(key) - 1)}
+
+
+def _place_of(grid: ScanGrid, cell: str) -> tuple[str, int | None, int | None]:
+    """("第2页 第3行（完成状态）", row index, col index) for a grid cell reference."""
+    match = _CELL.match(cell or "")
+    if not match:
+        return "", None, None
+    letters, number = match.groups()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    col, index = col - 1, int(number) - 1
+    if not 0 <= index < len(grid.places):
+        return "", None, None
+    place = grid.places[index]
+    label = grid.columns[col] if 0 <= col < len(grid.columns) else ""
+    where = f"第{place.page}页 " + (f"表格第{place.ordinal}行" if place.ordinal else "表头")
+    return where + (f"（{label}）" if label and place.ordinal else ""), index, col
+
+
+def _relocate(found: Problem, grid: ScanGrid, unit: str | None) -> Problem:
+    """Grid cell references mean nothing on paper: say page and table row instead."""
+    where, _, _ = _place_of(grid, found.cell)
+    return dataclasses.replace(found, sheet="", cell=where or "", unit=found.unit or unit or "")
+
+
+def _low_confidence(grid: ScanGrid, parsed: ParsedReturn, unit: str | None, file: SourceFile) -> list[Problem]:
+    """序号 and 完成状态 cells the OCR was unsure of: staff check these against the paper."""
+    out = []
+    header = [str(v or "") for v in grid.sheet.rows[0]] if grid.sheet.rows else []
+    del header
+    for row in parsed.rows:
+        index = row.row - 1
+        for col, value in enumerate(grid.sheet.rows[index] if 0 <= index < len(grid.sheet.rows) else []):
+            score = grid.scores.get((index, col))
+            label = grid.columns[col] if col < len(grid.columns) else ""
+            if score is None or score >= LOW_CONFIDENCE or label not in ("序号", "完成状态"):
+                continue
+            where, _, _ = _place_of(grid, cell_ref(col, index))
+            out.append(
+                problem(
+                    "scan-low-confidence", file=file.display, cell=where, unit=unit or "",
+                    no=row.measure_no, field=label, value=str(value), score=f"{score:.2f}",
+                )
+            )  # fmt: skip
+    return out

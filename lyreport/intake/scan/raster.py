@@ -1,0 +1,147 @@
+"""Scans to bounded RGB pages: image-only or text PDFs (pypdfium2), JPEG/PNG/TIFF/BMP (Pillow, multi-page too).
+
+Every input is untrusted: page count, page size and pixel count are capped before anything big is
+allocated, and huge pictures are decoded small (JPEG draft mode) or refused.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAX_PAGES = 10
+PDF_DPI = 200
+MAX_SIDE = 3000  # pixels of the longer side handed to OCR; a phone photo at 4000 px is scaled down
+MAX_DECODE_PIXELS = 80_000_000  # what Pillow may decode at all (after draft reduction)
+MAX_PDF_POINTS = 3000  # a PDF page larger than ~1 m is not a scanned form
+
+
+class RasterError(Exception):
+    """The file cannot be turned into pages; `code`/`fields` name the problem for the catalogue."""
+
+    def __init__(self, code: str, **fields: Any):
+        self.code, self.fields = code, fields
+        super().__init__(code)
+
+
+@dataclass
+class Page:
+    image: Any  # PIL.Image.Image, RGB
+    words: list[tuple[str, float, float, float, float]] = field(default_factory=list)  # PDF text layer, pixels
+
+
+def load_pages(path: Path) -> tuple[list[Page], int]:
+    """(pages, total page count in the file); raises RasterError for anything unusable."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"%PDF"):
+        return _pdf_pages(path)
+    return _image_pages(path)
+
+
+def _pdf_pages(path: Path) -> tuple[list[Page], int]:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise RasterError("scan-encrypted") from None
+        raise RasterError("scan-corrupt", reason="PDF 文件结构损坏") from None
+    try:
+        total = len(pdf)
+        if total == 0:
+            raise RasterError("scan-corrupt", reason="PDF 中没有任何页面")
+        pages = []
+        for index in range(min(total, MAX_PAGES)):
+            page = pdf[index]
+            width, height = page.get_size()
+            if width <= 0 or height <= 0 or max(width, height) > MAX_PDF_POINTS:
+                raise RasterError("scan-page-too-large", page=index + 1)
+            scale = min(PDF_DPI / 72, MAX_SIDE / max(width, height))
+            image = page.render(scale=scale).to_pil().convert("RGB")
+            pages.append(Page(image, _text_layer(page, scale, height)))
+        return pages, total
+    finally:
+        pdf.close()
+
+
+def _text_layer(page: Any, scale: float, height: float) -> list[tuple[str, float, float, float, float]]:
+    """Words of an exported (not scanned) PDF with pixel boxes: exact text, no OCR needed.
+
+    Characters are joined into words while they follow each other on one line with no wide gap:
+    exporters draw each cell's text in one go, so a gap or a jump means the next cell.
+    """
+    textpage = page.get_textpage()
+    words: list[tuple[str, float, float, float, float]] = []
+    current: list[Any] = []  # [text, left, bottom, right, top]
+    try:
+        for index in range(min(textpage.count_chars(), 20000)):
+            char = textpage.get_text_range(index, 1)
+            if not char.strip():
+                if current and char == " ":
+                    current[0] += " "
+                continue
+            left, bottom, right, top = textpage.get_charbox(index)
+            size = max(1.0, top - bottom)
+            if current and abs(bottom - current[2]) < size * 0.5 and -size * 0.3 < left - current[3] < size * 0.9:
+                current[0] += char
+                current[3], current[4] = right, max(current[4], top)
+                continue
+            if current:
+                words.append(_word(current, scale, height))
+            current = [char, left, bottom, right, top]
+        if current:
+            words.append(_word(current, scale, height))
+    finally:
+        textpage.close()
+    return words
+
+
+def _word(raw: list[Any], scale: float, height: float) -> tuple[str, float, float, float, float]:
+    text, left, bottom, right, top = raw
+    return (text.strip(), left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
+
+
+def _image_pages(path: Path) -> tuple[list[Page], int]:
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+            total = getattr(image, "n_frames", 1)
+            pages = []
+            for index in range(min(total, MAX_PAGES)):
+                image.seek(index)
+                pages.append(Page(_bounded(image, index)))
+            return pages, total
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise RasterError("scan-too-many-pixels") from None
+    except UnidentifiedImageError:
+        raise RasterError("scan-corrupt", reason="不是可识别的图片或 PDF") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise RasterError("scan-corrupt", reason=f"图片数据损坏（{type(exc).__name__}）") from None
+
+
+def _bounded(image: Any, index: int) -> Any:
+    from PIL import Image, ImageOps
+
+    width, height = image.size
+    if width * height > MAX_DECODE_PIXELS * 4:
+        raise RasterError("scan-too-many-pixels")
+    if image.format == "JPEG" and max(width, height) > MAX_SIDE:
+        image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at 1/2, 1/4 or 1/8 size: a 20000 px JPEG stays small
+    if image.size[0] * image.size[1] > MAX_DECODE_PIXELS:
+        raise RasterError("scan-too-many-pixels")
+    image.load()
+    if index == 0:
+        image = ImageOps.exif_transpose(image)  # phone photos are stored sideways with an orientation tag
+    rgb = image.convert("RGB")
+    if max(rgb.size) > MAX_SIDE:
+        ratio = MAX_SIDE / max(rgb.size)
+        rgb = rgb.resize((max(1, int(rgb.width * ratio)), max(1, int(rgb.height * ratio))), Image.LANCZOS)
+    return rgb

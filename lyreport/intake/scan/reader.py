@@ -1,0 +1,101 @@
+"""Worker side: one scan file → plain data (pages with QR texts, seal finding, text boxes). Runs isolated.
+
+The answer is JSON-ready so it can be cached by the file's SHA-256 and cross the process boundary:
+("ok", total_pages, [page]) or ("refused", code, fields); page = {"width", "height", "marks",
+"seal", "seal_score", "source" ("ocr" | "text"), "skew", "boxes": [[text, x0, y0, x1, y1, score]], "skipped"}.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from .ocr import release_memory
+from .raster import MAX_PAGES, Page, RasterError, load_pages
+
+READER_VERSION = "4"  # bump when reading changes, so cached answers are read again
+FILE_BUDGET = 90.0  # seconds of OCR per file; pages after that are reported as not read
+MIN_TEXT_WORDS = 12  # a PDF text layer with fewer words is a scan, not an exported spreadsheet
+# Exported PDFs (LibreOffice) draw a cell's text in runs out of reading order; until the words are
+# rebuilt reliably from the characters, every page goes through OCR, which reads them right.
+USE_TEXT_LAYER = False
+
+
+def scan_path(path: str) -> tuple[Any, ...]:
+    """Read one scan file; never raises for bad input."""
+    try:
+        pages, total = load_pages(Path(path))
+        return ("ok", total, _read_pages(pages))
+    except RasterError as exc:
+        return ("refused", exc.code, exc.fields)
+    except MemoryError:
+        return ("refused", "read-crashed", {"reason": "内存不足"})
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a malformed file may break any library in its own way
+        return ("refused", "read-crashed", {"reason": f"读取组件内部错误 {type(exc).__name__}"})
+
+
+def _read_pages(pages: list[Page]) -> list[dict[str, Any]]:
+    started = time.monotonic()
+    out = []
+    for page in pages:
+        if time.monotonic() - started > FILE_BUDGET:
+            out.append({"skipped": True, "width": page.image.width, "height": page.image.height})
+            continue
+        out.append(read_one_page(page))
+        page.image = None  # the next page need not share the memory with this one
+        release_memory()
+    return out
+
+
+def read_one_page(page: Page) -> dict[str, Any]:
+    from .mark import read_marks
+    from .ocr import TextBox, deskew, read_page
+    from .seal import find_seal, red_as_paper
+
+    image = page.image
+    seal = find_seal(image)
+    marks = read_marks(image)
+    if not marks and _nearly_blank(image):  # a blank, black or one-line page: nothing a form could hold
+        boxes, skew, source = [], 0.0, "blank"
+    elif USE_TEXT_LAYER and len(page.words) >= MIN_TEXT_WORDS:
+        boxes, skew, source = [TextBox(t, x0, y0, x1, y1) for t, x0, y0, x1, y1 in page.words], 0.0, "text"
+    else:
+        raw = read_page(red_as_paper(image) if seal.found else image)
+        boxes, skew = deskew(raw, image.width, image.height)
+        source = "ocr"
+    return {
+        "width": image.width,
+        "height": image.height,
+        "marks": marks,
+        "seal": seal.found,
+        "seal_score": seal.score,
+        "source": source,
+        "skew": round(skew, 2),
+        "boxes": [[round(v, 1) if isinstance(v, float) else v for v in b.as_tuple()] for b in boxes],
+        "skipped": False,
+    }
+
+
+def _nearly_blank(image: Any) -> bool:
+    """Fewer than three separate lines of writing, or almost all dark: no form is on the page, skip OCR.
+
+    A row of pixels holds writing when it crosses several dark strokes; the dark table edge of a photo
+    or a long ruled line crosses one or two, so they do not count.
+    """
+    import numpy as np
+
+    factor = max(1, min(image.size) // 800)  # keep about 800 px: thin strokes of a 150 dpi page stay visible
+    gray = np.asarray(image.convert("L").reduce(factor)).astype(np.int16)
+    dark = gray < min(128, int(np.median(gray) * 0.7))
+    if dark.mean() > 0.9:
+        return True
+    strokes = np.count_nonzero(np.diff(dark.astype(np.int8), axis=1) == 1, axis=1)
+    written = (strokes >= 4).astype(np.int8)
+    starts = int(np.count_nonzero(np.diff(np.concatenate(([0], written))) == 1))
+    return starts < 3
+
+
+__all__ = ["READER_VERSION", "MAX_PAGES", "scan_path"]

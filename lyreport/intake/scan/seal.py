@@ -1,0 +1,102 @@
+"""Is a red official seal on the page? A red mask (HSV) whose closed blobs are round and of a seal's size.
+
+An official seal is a red ring about 40 mm across with a star and ring text. Red ink text, red
+table lines and red underlines are thin or elongated: after closing they stay long and hollow-less,
+so they fail the roundness test. Photos shift colours, so the red test is on hue and saturation only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MIN_DIAMETER = 0.07  # of the page's shorter side: 42 mm on A4 is 0.2; a small scan margin either way
+MAX_DIAMETER = 0.40
+
+
+@dataclass
+class Seal:
+    found: bool
+    score: float = 0.0  # roundness of the best candidate, 0..1
+    box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 in page pixels
+
+
+def red_mask(image: Any) -> Any:
+    """uint8 mask (255 = red ink) of a PIL RGB image or numpy RGB array."""
+    import cv2
+    import numpy as np
+
+    hsv = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2HSV)
+    low = cv2.inRange(hsv, (0, 70, 60), (10, 255, 255))
+    high = cv2.inRange(hsv, (160, 70, 60), (180, 255, 255))
+    return cv2.bitwise_or(low, high)
+
+
+def find_seal(image: Any) -> Seal:
+    import cv2
+    import numpy as np
+
+    mask = red_mask(image)
+    height, width = mask.shape
+    short = min(height, width)
+    if cv2.countNonZero(mask) < short * 0.5:
+        return Seal(False)
+    mask = cv2.bitwise_and(mask, cv2.bitwise_not(_straight_lines(mask, short)))
+    size = max(3, int(short * 0.012) | 1)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    best = Seal(False)
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        diameter = max(w, h)
+        if not (MIN_DIAMETER * short <= diameter <= MAX_DIAMETER * short) or min(w, h) < 0.7 * diameter:
+            continue
+        (cx, cy), radius = cv2.minEnclosingCircle(contour)
+        hull = cv2.convexHull(contour)
+        roundness = float(cv2.contourArea(hull)) / (np.pi * radius * radius + 1e-6)
+        ring = _ring_coverage(mask, cx, cy, radius)
+        score = min(roundness, ring / 0.6)
+        if roundness > 0.7 and ring > 0.45 and score > best.score:
+            best = Seal(True, round(score, 3), (x, y, x + w, y + h))
+    return best
+
+
+def _straight_lines(mask: Any, short: int) -> Any:
+    """Long horizontal and vertical red strokes (table rules, underlines): never part of a seal."""
+    import cv2
+    import numpy as np
+
+    length = max(10, int(short * 0.12))
+    lines = cv2.bitwise_or(
+        cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
+        cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)),
+    )
+    return cv2.dilate(lines, np.ones((5, 5), np.uint8))
+
+
+def _ring_coverage(mask: Any, cx: float, cy: float, radius: float) -> float:
+    """Share of angles around the centre where red ink lies near the rim: a seal's border is a full ring."""
+    import numpy as np
+
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    height, width = mask.shape
+    hits = 0
+    for angle in angles:
+        found = False
+        for frac in np.linspace(0.80, 1.0, 6):
+            x = int(cx + np.cos(angle) * radius * frac)
+            y = int(cy + np.sin(angle) * radius * frac)
+            if 0 <= x < width and 0 <= y < height and mask[y, x]:
+                found = True
+                break
+        hits += found
+    return hits / len(angles)
+
+
+def red_as_paper(image: Any) -> Any:
+    """The page seen through its red channel: red seal ink turns pale while black text under it stays dark,
+    so a seal stamped across cells does not garble the words beneath (whitening red pixels would cut them)."""
+    import numpy as np
+
+    red = np.asarray(image)[:, :, 0]
+    return np.ascontiguousarray(np.stack([red, red, red], axis=2))

@@ -1,0 +1,263 @@
+"""OCR text boxes of a scan's pages → the same grid (SheetData) that parse.py reads for workbooks.
+
+The table is located by its labels: the header line is the band of boxes naming 序号, 完成状态,
+本周进展 …; columns are the header boxes' positions; each measure row is anchored on its 序号 or its
+status, and every other box joins the row and column it sits in. Every other line (title, 填报单位 …,
+signatures under the table) is put above the header row, where parse.py reads the header block. Pages
+are stacked in order; a page without a header continues the previous page's columns.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+from ...models import STATUSES, SheetData
+from .. import normalize as nz
+from ..layout import BLOCK_LABELS, REQUIRED
+from .ocr import TextBox
+
+SHEET = "扫描件"
+GUESSED = 0.5  # score given to a cell whose text was repaired by similarity: always shown for checking
+_HEADERS = [
+    label
+    for label in [
+        "序号",
+        "条目",
+        "措施内容",
+        "责任类型",
+        "完成状态",
+        "本周进展",
+        "存在问题",
+        "下一步计划",
+        "预计完成时间",
+        "备注",
+        "推进情况",
+        "工作进展",
+        "进展情况",
+        "存在的问题",
+        "下一步工作",
+    ]
+    if nz.header_label(label)
+]
+_NUMBER_EDGE = re.compile(r"^(?P<no>\d{1,3})[、.．]?(?P<rest>\D.*)$|^(?P<rest2>.*\D)(?P<no2>\d{1,3})$")
+_LABELS = sorted((w for words in BLOCK_LABELS.values() for w in words.split()), key=len, reverse=True)
+# "填报单位市发改委": OCR reads a label and the value in the next cell as one line. With a colon the text
+# is left whole: parse.py reads "联系人：王伟 联系电话：139…" itself.
+_GLUED = re.compile(r"^(?P<label>" + "|".join(_LABELS) + r")(?:[（(][^）)]*[）)])?(?P<value>[^:：].*)$")
+
+
+@dataclass
+class RowPlace:
+    """Where a grid row came from: page (1-based), data row ordinal on the page (0 = not a measure row)."""
+
+    page: int
+    ordinal: int = 0
+
+
+@dataclass
+class ScanGrid:
+    sheet: SheetData
+    places: list[RowPlace]  # one per grid row
+    scores: dict[tuple[int, int], float] = field(default_factory=dict)  # (row, col) → lowest OCR score
+    columns: list[str] = field(default_factory=list)  # header label per grid column, for messages
+
+
+def build_grid(pages: list[list[TextBox]]) -> ScanGrid:
+    """Header and signature lines of every page go above the table's header row (where parse.py reads the
+    header block); the measure rows of all pages follow it in order."""
+    top, table = ScanGrid(SheetData(SHEET, []), []), ScanGrid(SheetData(SHEET, []), [])
+    columns: list[tuple[str, float, float]] | None = None  # (label, left, right) of each header box
+    for number, boxes in enumerate(pages, start=1):
+        if not boxes:
+            continue
+        line = median(b.height for b in boxes) or 10.0
+        header = _header_band(boxes, line)
+        level = -1.0
+        if header is not None:
+            columns = [(b.text, b.x0, b.x1) for b in sorted(header, key=lambda b: b.cx)]
+            level = max(b.y1 for b in header)
+            _add_lines(top, [b for b in boxes if b.cy < min(h.cy for h in header) - line * 0.6], number)
+            _add_row(table, [[b] for b in sorted(header, key=lambda b: b.cx)], RowPlace(number))
+            table.columns = [c[0] for c in columns]
+        if columns is None:
+            _add_lines(top, boxes, number)
+            continue
+        below = [b for b in boxes if b.cy > level + line * 0.3]
+        _add_table(table, top, below, columns, line, number, continued=header is None)
+    grid = ScanGrid(SheetData(SHEET, top.sheet.rows + table.sheet.rows), top.places + table.places)
+    grid.scores = dict(top.scores) | {(r + len(top.sheet.rows), c): v for (r, c), v in table.scores.items()}
+    grid.columns = table.columns
+    width = max((len(r) for r in grid.sheet.rows), default=0)
+    grid.sheet.rows = [r + [None] * (width - len(r)) for r in grid.sheet.rows]
+    return grid
+
+
+def _header_band(boxes: list[TextBox], line: float) -> list[TextBox] | None:
+    """The boxes of the first line that holds 序号, 完成状态 and 本周进展 (or their variants); a label
+    garbled by a seal or a fold ("房成有") is taken for the known label it most resembles."""
+    labelled = [b for b in boxes if nz.header_label(b.text)]
+    for anchor in labelled:
+        band = [_header_box(b) for b in boxes if abs(b.cy - anchor.cy) < line * 0.8]
+        keys = {nz.header_label(b.text) for b in band}
+        if all(k in keys for k in REQUIRED):
+            return band
+    return None
+
+
+def _header_box(box: TextBox) -> TextBox:
+    if nz.header_label(box.text) or len(box.text) < 2:
+        return box
+    close = difflib.get_close_matches(box.text, _HEADERS, n=1, cutoff=0.5)
+    return TextBox(close[0], box.x0, box.y0, box.x1, box.y1, GUESSED) if close else box
+
+
+def _lines(boxes: list[TextBox], line: float) -> list[list[TextBox]]:
+    """Boxes grouped into text lines by their vertical centre, each line left to right."""
+    out: list[list[TextBox]] = []
+    for box in sorted(boxes, key=lambda b: b.cy):
+        if out and abs(box.cy - median(b.cy for b in out[-1])) < line * 0.6:
+            out[-1].append(box)
+        else:
+            out.append([box])
+    return [sorted(group, key=lambda b: b.x0) for group in out]
+
+
+_PAGE_NO = re.compile(r"^第?\s*\d+\s*页")
+
+
+def _add_lines(grid: ScanGrid, boxes: list[TextBox], page: int) -> None:
+    """Free text (titles, header block, signatures): one grid row per line, a label glued to its value split."""
+    if not boxes:
+        return
+    line = median(b.height for b in boxes) or 10.0
+    for group in _lines(boxes, line):
+        if _PAGE_NO.match(group[0].text.strip()):
+            continue
+        cells: list[list[TextBox]] = []
+        for box in group:
+            glued = _GLUED.match(unicodedata.normalize("NFKC", box.text).strip())
+            if glued and glued["label"] in _LABELS:
+                cells += [[_part(box, glued["label"])], [_part(box, glued["value"])]]
+            else:
+                cells.append([box])
+        _add_row(grid, cells, RowPlace(page))
+
+
+def _part(box: TextBox, text: str) -> TextBox:
+    return TextBox(text.strip(), box.x0, box.y0, box.x1, box.y1, box.score)
+
+
+def _add_table(
+    grid: ScanGrid,
+    top: ScanGrid,
+    boxes: list[TextBox],
+    columns: list[tuple[str, float, float]],
+    line: float,
+    page: int,
+    continued: bool,
+) -> None:
+    """Measure rows anchored on 序号 or status boxes; what lies below the last row is the footer."""
+    keys = [nz.header_label(label) for label, _, _ in columns]
+    # Headers are centred, cell text is mostly left-aligned: a column starts a little after the previous
+    # header ends, well before its own header begins.
+    bounds = [columns[i][2] + (columns[i + 1][1] - columns[i][2]) * 0.3 for i in range(len(columns) - 1)]
+
+    def col_of(box: TextBox) -> int:
+        return sum(box.cx > b for b in bounds)
+
+    if "no" in keys:
+        boxes = [part for b in boxes for part in _split_number(b, keys.index("no"), bounds)]
+    numbers = [b.cy for b in boxes if keys[col_of(b)] == "no" and nz.measure_no(b.text) is not None]
+    statuses = [b.cy for b in boxes if keys[col_of(b)] == "status" and nz.read_status(b.text)[0] is not None]
+    anchors = sorted(numbers + statuses) if numbers or not continued else []
+    centres: list[float] = []
+    for y in anchors:
+        if centres and y - centres[-1] < line * 0.9:
+            continue
+        centres.append(y)
+    if not centres:
+        _add_lines(top, boxes, page)
+        return
+    gaps = [b - a for a, b in zip(centres, centres[1:], strict=False)]
+    reach = max(line * 2.5, (median(gaps) / 2) if gaps else line * 2.5)
+    edges = [(a + b) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [centres[-1] + reach]
+    rows: list[list[list[TextBox]]] = [[[] for _ in columns] for _ in centres]
+    footer = []
+    placed: list[list[tuple[TextBox, int]]] = [[] for _ in centres]
+    for box in sorted(boxes, key=lambda b: b.x0 - b.x1):  # widest first: wrapped lines follow their first line
+        if box.cy > edges[-1]:
+            footer.append(box)
+            continue
+        index = sum(box.cy > e for e in edges[:-1])
+        col = next((c for wide, c in placed[index] if _continues(box, wide, line)), None)
+        col = col_of(box) if col is None else col
+        placed[index].append((box, col))
+        rows[index][col].append(box)
+    for ordinal, cells in enumerate(rows, start=1):
+        if "status" in keys:
+            cells[keys.index("status")] = _status_cell(cells[keys.index("status")])
+        _add_row(grid, cells, RowPlace(page, ordinal))
+    _add_lines(top, footer, page)
+
+
+def _split_number(box: TextBox, col: int, bounds: list[float]) -> list[TextBox]:
+    """ "24统一电话区号": OCR ran the 序号 into the next cell's text; give the number back to its column."""
+    right = bounds[col] if col < len(bounds) else float("inf")
+    if not (box.x0 < right < box.x1 and box.x1 - right > box.height and box.x0 < right - box.height * 0.3):
+        return [box]
+    match = _NUMBER_EDGE.match(box.text.strip())
+    if not match:
+        return [box]
+    no, rest = (match["no"], match["rest"]) if match["no"] else (match["no2"], match["rest2"])
+    width = right - box.x0
+    return [
+        TextBox(no, box.x0, box.y0, box.x0 + width * 0.9, box.y1, box.score),
+        TextBox(rest, right, box.y0, box.x1, box.y1, box.score),
+    ]
+
+
+def _status_cell(boxes: list[TextBox]) -> list[TextBox]:
+    """A status the OCR half-read ("正常进") is taken for the one it resembles, marked for checking."""
+    text = _join(b.text for b in boxes)
+    if not text or nz.read_status(text)[0] is not None:
+        return boxes
+    close = difflib.get_close_matches(text, STATUSES, n=2, cutoff=0.6)
+    if len(close) != 1:
+        return boxes
+    first = boxes[0]
+    return [TextBox(close[0], first.x0, first.y0, boxes[-1].x1, boxes[-1].y1, min(GUESSED, *(b.score for b in boxes)))]
+
+
+def _continues(box: TextBox, wide: TextBox, line: float) -> bool:
+    """A short last line of a wrapped cell starts where the cell's first line starts."""
+    return abs(box.x0 - wide.x0) < line and box.x1 <= wide.x1 + line and box.cy > wide.cy
+
+
+def _add_row(grid: ScanGrid, cells: list[list[TextBox]], place: RowPlace) -> None:
+    index = len(grid.sheet.rows)
+    row: list[Any] = []
+    for col, boxes in enumerate(cells):
+        if not boxes:
+            row.append(None)
+            continue
+        line = median(b.height for b in boxes) or 10.0
+        row.append(_join(b.text for group in _lines(boxes, line) for b in group))
+        grid.scores[(index, col)] = min(b.score for b in boxes)
+    grid.sheet.rows.append(row)
+    grid.places.append(place)
+
+
+def _join(parts: Any) -> str:
+    """Lines of one cell: Chinese text wraps without spaces; Latin words and numbers keep one."""
+    out = ""
+    for part in parts:
+        part = part.strip()
+        if out and out[-1].isascii() and out[-1].isalnum() and part[:1].isascii() and part[:1].isalnum():
+            out += " "
+        out += part
+    return out

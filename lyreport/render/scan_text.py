@@ -1,0 +1,42 @@
+"""Sentences and cells about signed paper returns (scans) for the 通报 and its 附件2."""
+
+from __future__ import annotations
+
+from ..config import Config
+from ..models import UnitWeek, WeekResult
+from .wording import join_cn, say
+
+
+def paper_sentences(result: WeekResult, config: Config) -> list[str]:
+    """Signed paper returns: read from the scan, no seal, disagreeing with the electronic file, an old week."""
+    texts = []
+    only = [u.name for u in result.units if u.source == "scan"]
+    if only:
+        texts.append(say(config, "report_scan_only", count=len(only), names=join_cn(only)))
+    unstamped = sorted({p.unit for p in result.problems if p.code == "scan-unstamped" and p.unit})
+    if unstamped:
+        texts.append(say(config, "report_scan_unstamped", count=len(unstamped), names=join_cn(unstamped)))
+    differ = [u for u in result.units if u.scan_mismatches]
+    if differ:
+        items = join_cn(
+            say(config, "scan_mismatch_item", unit=u.name, nos=join_cn(map(str, u.scan_mismatches))) for u in differ
+        )
+        texts.append(say(config, "report_scan_mismatch", count=len(differ), items=items))
+    stale = sorted({p.unit for p in result.problems if p.code == "scan-other-week" and p.unit})
+    if stale:
+        texts.append(say(config, "report_scan_other_week", count=len(stale), names=join_cn(stale)))
+    return texts
+
+
+def scan_cell(u: UnitWeek, config: Config) -> str:
+    """已收到 / 未收到, with what the scan showed: data taken from it, no seal, disagreement."""
+    if not u.scan_received:
+        return say(config, "scan_no")
+    text = say(config, "scan_yes")
+    if u.source == "scan":
+        text += say(config, "scan_source_mark")
+    if u.scan_stamped is False:
+        text += say(config, "scan_unstamped_mark")
+    if u.scan_mismatches:
+        text += say(config, "scan_mismatch_mark", nos=join_cn(map(str, u.scan_mismatches)))
+    return text

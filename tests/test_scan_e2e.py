@@ -1,0 +1,131 @@
+"""End to end with paper returns: scan-only units, a scan without seal, a scan that disagrees, last week's paper."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from office import needs_soffice
+from openpyxl import load_workbook
+from scan_forms import scan_files
+
+from lyreport.api import load_context
+from lyreport.cli import main
+from lyreport.models import DONE, LAGGING, NOT_STARTED, ON_TRACK
+from lyreport.samples import make_filling, set_received, standard_return
+
+WEEK = date(2021, 1, 7)
+SCAN_CODES = ("scan-unstamped", "scan-mismatch", "scan-other-week", "scan-unreadable", "scan-low-confidence")
+
+
+def _at(day: date, hour: int, tz) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=tz)
+
+
+@pytest.fixture(scope="module")
+def paper_week(tmp_path_factory):
+    root = tmp_path_factory.mktemp("paper") / "ws"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    context = load_context(root)
+    master, directory, tz = context.master, context.directory, context.config.timezone
+    small = sorted((u for u in master.units), key=lambda u: (len(master.measures_of(u)), u))
+    only_a, only_b, both, stale = small[:4]
+    rng = random.Random(7)
+    inbox, work = root / "inbox", root.parent / "work"
+    work.mkdir()
+    cycle = (DONE, ON_TRACK, LAGGING, NOT_STARTED)
+    want = {u: {m.no: cycle[(i + k) % 4] for k, m in enumerate(master.measures_of(u))} for i, u in enumerate(small[:4])}
+    fills = {u: make_filling(master, u, WEEK, rng, want[u]) for u in want}
+    # The electronic return of `both` says something else than its signed paper for its first measure.
+    paper_both = make_filling(master, both, WEEK, random.Random(8), want[both])
+    first = master.measures_of(both)[0].no
+    fills[both].rows[first]["status"] = ON_TRACK if want[both][first] != ON_TRACK else LAGGING
+    last_week = WEEK - timedelta(days=7)
+    old = make_filling(master, stale, last_week, random.Random(9))
+    jobs = [
+        (fills[only_a], WEEK, inbox / f"{only_a}-盖章扫描件.png", True, True),
+        (fills[only_b], WEEK, inbox / "扫描件2.pdf", False, False),  # identified from its text alone
+        (paper_both, WEEK, inbox / f"{both}扫描件.jpg", True, True),
+        (old, last_week, inbox / f"{stale}扫描件.png", True, True),
+    ]
+    scans = scan_files(master, directory, jobs, work)
+    late = {inbox / "扫描件2.pdf"}
+    for index, path in enumerate(scans):
+        set_received(path, _at(WEEK, 15, tz) if path in late else _at(WEEK, 9 + index, tz))
+    for unit in (both, stale):
+        path = standard_return(master, directory, fills[unit], WEEK, inbox / f"{unit}.xlsx")
+        set_received(path, _at(WEEK, 8, tz))
+    result = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", WEEK.isoformat()])
+    return root, result, {"a": only_a, "b": only_b, "both": both, "stale": stale}, want, first, fills
+
+
+def _summary(root: Path) -> dict:
+    return json.loads((root / "outbox" / WEEK.isoformat() / "summary.json").read_text(encoding="utf-8"))
+
+
+@needs_soffice
+def test_unit_states_and_sources(paper_week):
+    root, result, units, _, first, _ = paper_week
+    assert result.exit_code in (0, 1), result.output
+    by_name = {u["name"]: u for u in _summary(root)["units"]}
+    a, b, both, stale = (by_name[units[k]] for k in ("a", "b", "both", "stale"))
+    assert (a["state"], a["source"], a["scan_stamped"]) == ("on_time", "scan", True)
+    assert (b["state"], b["source"], b["scan_stamped"]) == ("late", "scan", False)
+    assert (both["source"], both["scan_stamped"], both["scan_mismatches"]) == ("electronic", True, [first])
+    assert (stale["source"], stale["scan_stamped"], stale["scan_received"]) == ("electronic", None, False)
+    assert by_name[next(n for n in by_name if n not in units.values())]["source"] is None
+
+
+@needs_soffice
+def test_statuses_come_from_the_scans(paper_week):
+    root, _, units, want, _, _ = paper_week
+    measures = {m["no"]: m for m in _summary(root)["measures"]}
+    for key in ("a", "b"):
+        unit = units[key]
+        for no, status in want[unit].items():
+            assert measures[no]["units"][unit] == status, (unit, no)
+
+
+@needs_soffice
+def test_exactly_the_scan_warnings(paper_week):
+    root, result, units, want, first, fills = paper_week
+    found = sorted((p["code"], p["unit"]) for p in _summary(root)["problems"] if p["code"] in SCAN_CODES)
+    assert found == sorted(
+        [("scan-unstamped", units["b"]), ("scan-mismatch", units["both"]), ("scan-other-week", units["stale"])]
+    )
+    mismatch = next(p for p in _summary(root)["problems"] if p["code"] == "scan-mismatch")
+    assert f"第 {first} 条" in mismatch["message"]
+    assert want[units["both"]][first] in mismatch["message"]
+    assert fills[units["both"]].rows[first]["status"] in mismatch["message"]
+    assert "扫描件上未发现红色公章" in result.output and "不计为本周的扫描件" in result.output
+    ledger = load_workbook(root / "outbox" / "工作台账.xlsx")
+    listed = "\n".join(str(c.value) for row in ledger["问题清单"].iter_rows() for c in row if c.value)
+    assert "扫描件上未发现红色公章" in listed and "盖章扫描件上的完成状态" in listed
+    assert "（据扫描件）" in "\n".join(str(c.value) for row in ledger.worksheets[1].iter_rows() for c in row if c.value)
+
+
+@needs_soffice
+def test_notice_marks_paper_returns(paper_week):
+    root, _, units, _, first, _ = paper_week
+    doc = Document(root / "outbox" / WEEK.isoformat() / f"督导情况通报-{WEEK.isoformat()}.docx")
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "只报送了盖章扫描件的单位2个" in text and units["a"] in text
+    assert f"{units['both']}（第{first}条）" in text
+    assert f"{units['a']}（据扫描件）" in cells
+    assert "未见公章" in cells
+
+
+@needs_soffice
+def test_rerun_reads_from_cache_and_is_identical(paper_week):
+    root, _, _, _, _, _ = paper_week
+    before = (root / "outbox" / WEEK.isoformat() / "summary.json").read_bytes()
+    assert len(list((root / "history" / "scan-cache").glob("*.json"))) == 4
+    again = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", WEEK.isoformat()])
+    assert again.exit_code in (0, 1), again.output
+    assert (root / "outbox" / WEEK.isoformat() / "summary.json").read_bytes() == before

@@ -1,0 +1,67 @@
+"""Real OCR on a few pages (slow: about 2-10 s a page): a photographed self-made form, `check` on a scan."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from PIL import Image
+from scan_forms import add_seal, self_made_form
+
+from lyreport.api import check_files
+from lyreport.cli import main
+from lyreport.samples import fake_scan
+
+ROWS = [
+    ("第1条", "正常推进", "石化产业基地规划", "已召开对接会，形成纪要"),
+    ("第8条", "进度滞后", "呼南高铁前期工作", "审批尚未批复"),
+    ("第9条", "已完成", "焦济洛城际铁路", "已完成可研批复"),
+    ("第16条", "尚未启动", "石化物流产业园", "正在研究方案"),
+]
+
+
+def test_photographed_self_made_form_with_seal_across_cells(workspace: Path, tmp_path: Path):
+    page = self_made_form("市发改委", "2021年1月7日", ROWS)
+    page = add_seal(page, "洛阳市发展和改革委员会", centre=(700, 560))  # over the status and text columns
+    photo = page.rotate(-2, expand=True, fillcolor=(228, 224, 214), resample=Image.BICUBIC)
+    target = tmp_path / "发改委报表照片.jpg"
+    photo.save(target, quality=80)
+    [checked] = check_files([target], workspace)
+    assert checked.kind == "scan" and checked.unit == "市发改委"
+    assert checked.week is not None and checked.week.isoformat() == "2021-01-07"
+    codes = {p.code for p in checked.problems}
+    assert "scan-unreadable" not in codes and "scan-low-confidence" not in codes, checked.problems
+    assert checked.rows == 4
+
+
+def test_check_command_on_scans(workspace: Path, tmp_path: Path):
+    page = self_made_form("市工信局", "2021年1月7日", [("2", "正常推进", "轴承钢应用", "已对接")])
+    pdf = tmp_path / "工信局扫描件.pdf"
+    page.save(pdf, resolution=200.0)
+    blank = fake_scan(tmp_path / "空白扫描件.pdf", "空白")
+    result = CliRunner().invoke(main, ["check", "--workspace", str(workspace), str(pdf), str(blank)])
+    assert "工信局扫描件.pdf" in result.output and "市工信局" in result.output, result.output
+    assert "扫描件上未发现红色公章" not in result.output  # a seal is a run finding, not a check one
+    assert "扫描件无法识别" in result.output and "空白扫描件.pdf" in result.output
+
+
+def test_runs_without_scans_do_not_load_the_ocr_stack(workspace: Path, tmp_path: Path):
+    import random
+    from datetime import date
+
+    from lyreport.api import load_context
+    from lyreport.samples import make_filling, standard_return
+
+    context = load_context(workspace)
+    week = date(2021, 1, 7)
+    filling = make_filling(context.master, "市发改委", week, random.Random(1))
+    book = standard_return(context.master, context.directory, filling, week, tmp_path / "市发改委.xlsx")
+    code = (
+        "import sys; from pathlib import Path; from lyreport.api import check_files;"
+        f"check_files([Path({str(book)!r})], Path({str(workspace)!r}));"
+        "print(sorted(m for m in ('onnxruntime', 'cv2', 'rapidocr_onnxruntime', 'pypdfium2') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr

@@ -1,0 +1,165 @@
+"""Scan reading, module by module, on pages drawn in code (no OCR here: that is test_scan_read.py)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from scan_forms import FONT, add_mark, add_seal, self_made_form
+
+from lyreport.intake.parse import parse_workbook
+from lyreport.intake.pool import isolated_map
+from lyreport.intake.scan import raster
+from lyreport.intake.scan.mark import identity_of, read_marks
+from lyreport.intake.scan.ocr import TextBox, deskew
+from lyreport.intake.scan.reader import scan_path
+from lyreport.intake.scan.seal import find_seal
+from lyreport.intake.scan.table import build_grid
+from lyreport.models import SourceFile, WorkbookData
+
+ROWS = [("第1条", "正常推进", "石化产业基地规划", "已召开对接会"), ("第8条", "进度滞后", "呼南高铁", "审批未批复")]
+
+
+def _page() -> Image.Image:
+    return self_made_form("市发改委", "2021年1月7日", ROWS)
+
+
+# ----------------------------------------------------------------- raster
+def test_multipage_tiff_gives_every_page(tmp_path: Path):
+    frames = [Image.new("RGB", (800, 600), c) for c in ("white", "gray", "black")]
+    target = tmp_path / "三页.tif"
+    frames[0].save(target, save_all=True, append_images=frames[1:])
+    pages, total = raster.load_pages(target)
+    assert total == 3 and len(pages) == 3
+
+
+def test_huge_picture_is_refused_not_decoded(tmp_path: Path):
+    target = tmp_path / "巨图.png"
+    Image.new("1", (20000, 20000), 1).save(target)  # 400 M pixels, a few kB on disk
+    assert scan_path(str(target)) == ("refused", "scan-too-many-pixels", {})
+
+
+def test_big_jpeg_is_decoded_small(tmp_path: Path):
+    target = tmp_path / "手机照片.jpg"
+    Image.new("L", (6400, 4800), 200).save(target, quality=50)
+    pages, _ = raster.load_pages(target)
+    assert max(pages[0].image.size) <= raster.MAX_SIDE
+
+
+@pytest.mark.parametrize("data", [b"%PDF-1.4\n garbage", b"\x89PNG\r\n\x1a\n" + b"\0" * 50, b"not an image at all"])
+def test_broken_files_are_refused_with_a_reason(tmp_path: Path, data: bytes):
+    target = tmp_path / "坏文件.pdf"
+    target.write_bytes(data)
+    answer = scan_path(str(target))
+    assert answer[0] == "refused" and answer[1] == "scan-corrupt" and answer[2]["reason"]
+
+
+def test_pdf_page_limit(tmp_path: Path):
+    target = tmp_path / "十二页.pdf"
+    pages = [Image.new("RGB", (200, 280), "white") for _ in range(12)]
+    pages[0].save(target, save_all=True, append_images=pages[1:])
+    loaded, total = raster.load_pages(target)
+    assert total == 12 and len(loaded) == raster.MAX_PAGES
+
+
+def test_hostile_scan_costs_only_its_own_file(tmp_path: Path):
+    huge = tmp_path / "巨图.png"
+    Image.new("1", (20000, 20000), 1).save(huge)
+    blank = tmp_path / "空白.png"
+    Image.new("RGB", (1000, 700), "white").save(blank)
+    answers = isolated_map(scan_path, [str(huge), str(blank)], workers=2, timeout=60, memory_mb=2560)
+    assert answers[0][0] == "refused"
+    assert answers[1][0] == "ok" and answers[1][2][0]["source"] == "blank"
+
+
+# ----------------------------------------------------------------- seal
+def test_seal_found_over_the_table():
+    page = add_seal(_page(), "洛阳市发展和改革委员会", centre=(900, 420))
+    assert find_seal(page).found
+
+
+def test_red_text_and_red_lines_are_not_a_seal():
+    page = _page()
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 36)
+    draw.text((200, 1000), "注：红色字体为本周新增内容，请于周四12时前报送", fill=(220, 20, 30), font=font)
+    draw.line((100, 1100, 2200, 1100), fill=(220, 0, 0), width=5)
+    draw.rectangle((120, 280, 2220, 390), outline=(210, 20, 20), width=4)
+    draw.text((300, 1200), "进度滞后", fill=(220, 20, 30), font=ImageFont.truetype(FONT, 90))
+    assert not find_seal(page).found
+
+
+def test_seal_survives_a_phone_photo():
+    page = add_seal(_page(), "洛阳市发展和改革委员会").rotate(3, expand=True, fillcolor=(235, 230, 220))
+    photo = Image.eval(page, lambda v: int(v * 0.85 + 10))  # dimmer, yellowish paper
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", quality=60)
+    assert find_seal(Image.open(buffer).convert("RGB")).found
+    assert not find_seal(_page()).found
+
+
+# ----------------------------------------------------------------- QR mark
+def test_qr_mark_read_back_after_rotation():
+    page = add_mark(_page(), "luoji33", "市发改委", date(2021, 1, 7)).rotate(2, expand=True, fillcolor="white")
+    ident = identity_of(read_marks(page))
+    assert (ident["list_id"], ident["unit"], ident["week"]) == ("luoji33", "市发改委", "2021-01-07")
+    assert identity_of(read_marks(_page())) == {}
+
+
+# ----------------------------------------------------------------- table
+def _box(text: str, x: float, y: float, w: float = 120, h: float = 30, score: float = 0.99) -> TextBox:
+    return TextBox(text, x, y, x + w, y + h, score)
+
+
+def _form_boxes(dy=0.0) -> list[TextBox]:
+    """What OCR finds on a self-made form: other column order, 第N条, a wrapped progress cell."""
+    return [
+        _box("填报单位：市发改委（盖章）", 100, 100, 400),
+        _box("填报日期：2021年1月7日", 1400, 100, 360),
+        _box("完成状态", 300, 200),
+        _box("序号", 100, 200, 60),
+        _box("措施内容", 600, 200),
+        _box("工作进展", 1300, 200),
+        _box("第1条", 100, 300 + dy, 80),
+        _box("正常推进", 300, 300 + dy),
+        _box("将济源纳入", 600, 300 + dy, 300),
+        _box("已召开对接会，形成会议", 1300, 290 + dy, 500),
+        _box("纪要。", 1300, 325 + dy, 90),
+        _box("第8条", 100, 420 + dy, 80),
+        _box("进度滞后", 300, 420 + dy),
+        _box("审批尚未批复", 1300, 420 + dy, 300),
+        _box("联系人：王伟  联系电话：13937900001", 100, 560 + dy, 700),
+    ]
+
+
+def _parse(boxes, master, directory):
+    grid = build_grid([boxes])
+    file = SourceFile(Path("x.png"), "扫描件.png", "scan", None, "")  # type: ignore[arg-type]
+    return grid, parse_workbook(WorkbookData(file, [grid.sheet]), master, directory)
+
+
+def test_grid_reads_a_self_made_form(master, directory):
+    grid, (parsed, problems) = _parse(_form_boxes(), master, directory)
+    assert parsed.unit == "市发改委" and parsed.filled_on == date(2021, 1, 7)
+    assert [(r.measure_no, r.status) for r in parsed.rows] == [(1, "正常推进"), (8, "进度滞后")]
+    assert parsed.rows[0].progress == "已召开对接会，形成会议纪要。"
+    assert (parsed.contact, parsed.phone) == ("王伟", "13937900001")
+
+
+def test_deskew_levels_a_tilted_table(master, directory):
+    import math
+
+    tilted = []
+    for b in _form_boxes():
+        angle = math.radians(2.5)
+        cx, cy = b.cx, b.cy
+        nx, ny = cx * math.cos(angle) - cy * math.sin(angle), cx * math.sin(angle) + cy * math.cos(angle)
+        half_w, half_h = (b.x1 - b.x0) / 2, b.height / 2
+        tilted.append(TextBox(b.text, nx - half_w, ny - half_h, nx + half_w, ny + half_h, b.score, 2.5))
+    level, skew = deskew(tilted, 2339, 1654)
+    assert abs(skew - 2.5) < 0.01
+    _, (parsed, _) = _parse(level, master, directory)
+    assert [(r.measure_no, r.status) for r in parsed.rows] == [(1, "正常推进"), (8, "进度滞后")]
