@@ -106,7 +106,7 @@ def test_exactly_the_scan_warnings(paper_week):
     ledger = load_workbook(root / "outbox" / "工作台账.xlsx")
     listed = "\n".join(str(c.value) for row in ledger["问题清单"].iter_rows() for c in row if c.value)
     assert "扫描件上未发现红色公章" in listed and "盖章扫描件上的完成状态" in listed
-    assert "（据扫描件）" in "\n".join(str(c.value) for row in ledger.worksheets[1].iter_rows() for c in row if c.value)
+    assert "（据扫描件）" in "\n".join(str(c.value) for row in ledger["措施进展"].iter_rows() for c in row if c.value)
 
 
 @needs_soffice

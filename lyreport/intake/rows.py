@@ -119,7 +119,7 @@ def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, master: M
     text = nz.label_key(cells.get("text"))
     if nz.is_blank(raw):
         return not text or text == last_text
-    if text and text != last_text and _measure_by_text(master, cells.get("text")) not in (None, last.measure_no):
+    if text and text != last_text and measure_by_text(master, cells.get("text")) not in (None, last.measure_no):
         return False
     return last.measure_no in (nz.measure_no(raw), nz.sub_measure_no(raw))
 
@@ -228,7 +228,7 @@ def _measure_of_row(
     """The master measure number of a row, from 序号; the measure text wins when it names another of the unit's."""
     raw = cells.get("no")
     cell = table.ref("no", index)
-    by_text = _measure_by_text(master, cells.get("text"))
+    by_text = measure_by_text(master, cells.get("text"))
     if nz.is_blank(raw):
         no = by_text
         if no is not None:
@@ -287,7 +287,7 @@ def _pairs(key: str) -> frozenset[str]:
     return frozenset(key[i : i + 2] for i in range(len(key) - 1))
 
 
-def _measure_by_text(master: MasterList, value: Any) -> int | None:
+def measure_by_text(master: MasterList, value: Any) -> int | None:
     """A measure whose text the cell repeats (possibly cut short); None unless exactly one fits."""
     key = nz.label_key(value)
     if len(key) < 8:

@@ -16,8 +16,9 @@ from ...problems import CATALOGUE, Problem, problem
 from ..layout import cell_ref
 from ..normalize import header_label, label_key
 from ..normalize import measure_no as nz_measure_no
-from ..parse import _measure_by_text, parse_workbook
+from ..parse import parse_workbook
 from ..pool import Failure, isolated_map
+from ..rows import measure_by_text
 from .mark import identity_of
 from .ocr import TextBox
 from .reader import READER_VERSION, scan_path
@@ -171,7 +172,7 @@ def _fill_numbers(grid: ScanGrid, master: MasterList) -> None:
         if read is not None and master.measure(read) is not None:
             continue
         # Empty, or no measure of the list ("120": a ruled line read as a 1): the measure text decides.
-        no = _measure_by_text(master, row[text_col])
+        no = measure_by_text(master, row[text_col])
         if no is None or row[no_col] not in (None, ""):  # a guess, or overruling what was read: check it
             no = no or _measure_like(master, str(row[text_col]))
             grid.scores[(index, no_col)] = GUESSED
