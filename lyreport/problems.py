@@ -146,6 +146,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sheet-hidden-read": (WARNING, "报表在隐藏的工作表“{sheet_name}”中，已按该表读取，请核对是否为本周内容"),
     "sheet-other-unit": (INFO, "工作表“{sheet_name}”是{other}的报表，已作为该单位的报送单独计入"),
     # --- red-team fixes (intake/rows.py, intake/read.py) ---
+    "rows-after-table": (
+        WARNING,
+        "表格结束（“注”或签字盖章行）之后第 {rows} 行还填有措施和完成状态，未读取；如是本周内容，请与报送单位核实",
+    ),
     "measure-duplicate-conflict": (
         WARNING,
         "第 {no} 条措施重复填报且完成状态不一致（第 {other_row} 行“{first}”，本行“{second}”），"

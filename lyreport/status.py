@@ -17,7 +17,7 @@ from .api import load_context, resolve_deadline
 from .history import DB_NAME, previous_state
 from .intake.pipeline import run_intake
 from .merge import merge_week
-from .models import PreviousState
+from .models import PreviousState, UnitWeek
 from .problems import Problem
 from .weeks import cn_datetime
 
@@ -45,11 +45,13 @@ class UnitStatus:
     @property
     def missing(self) -> str:
         """What is still owed: "", "电子版", "扫描件" or "电子版及盖章扫描件"."""
-        electronic = self.state in ("missing", "invalid")
-        what = "符合要求的电子版" if self.state == "invalid" else "电子版"  # received but unusable
-        if electronic and not self.scan:
+        usable = self.state in ("on_time", "late") and self.electronic
+        owed = not usable
+        # Received but unusable: ask for one that can be used.
+        what = "符合要求的电子版" if self.state == "invalid" and self.electronic else "电子版"
+        if owed and not self.scan:
             return f"{what}及盖章扫描件"
-        if electronic:
+        if owed:
             return what
         return "" if self.scan else "盖章扫描件"
 
@@ -109,6 +111,13 @@ class WeekStatus:
         }
 
 
+def _electronic(unit: UnitWeek, scan_files: set[str]) -> bool:
+    """An electronic return arrived (usable or not): a paper-only unit has not sent its spreadsheet."""
+    if unit.state in ("on_time", "late"):
+        return unit.source != "scan"
+    return unit.state in ELECTRONIC_STATES and any(f not in scan_files for f in unit.files)
+
+
 def week_status(
     workspace: Path | None = None, week: date | None = None, *, now: datetime | None = None, inbox: Path | None = None
 ) -> WeekStatus:
@@ -126,6 +135,7 @@ def week_status(
 
         intake = IntakeResult()
     result = merge_week(context.master, intake, deadline, config, previous, 0)
+    scan_files = {s.file.display for s in intake.scans}
     units = []
     for u in result.units:
         entry = context.directory.get(u.name)
@@ -133,7 +143,7 @@ def week_status(
             UnitStatus(
                 name=u.name,
                 state=u.state,
-                electronic=u.state in ELECTRONIC_STATES,
+                electronic=_electronic(u, scan_files),
                 scan=u.scan_received,
                 received_at=u.received_at,
                 contact=u.contact or (entry.contact if entry else ""),

@@ -134,7 +134,7 @@ def test_fetch_then_run_equals_files_dropped_by_hand(tmp_path: Path, server: Loc
     assert (
         states[b][0] == "late" and states[b][1] == "2021-01-07T12:30:00+08:00"
     )  # server time, not the Date header's 11:50
-    assert states[c][0] == "missing" and states[c][2]  # scan only
+    assert states[c][0] == "invalid" and states[c][2]  # scan only, and the fake scan cannot be read: 报送有误
     assert states[d][0] == "on_time" and states[d][2]
 
 

@@ -52,6 +52,7 @@ def read(workspace: Path, path: Path) -> tuple[dict[int, str | None], list[tuple
 def test_last_weeks_table_pasted_below_never_turns_a_lag_into_done(workspace: Path, tmp_path: Path) -> None:
     wb = filled_form(workspace, tmp_path, BASE)
     ws = wb["落实情况"]
+    ws.insert_rows(10, 8)  # pasted inside the table, above the printed form's 注 and seal lines
     ws["A12"] = "上周报送情况"
     for i, no in enumerate(BASE):
         ws.cell(13 + i, 1, no)
@@ -67,6 +68,21 @@ def test_last_weeks_table_pasted_below_never_turns_a_lag_into_done(workspace: Pa
     )
     assert ("measure-duplicate", "A17") not in found  # 14 is 已完成 twice: no conflict
     assert ("measure-duplicate", "A16") in found
+
+
+def test_rows_pasted_under_the_seal_line_are_not_read_but_said(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    for i, no in enumerate(BASE):  # under the printed form's 注 (row 11) and seal (row 12) lines
+        ws.cell(14 + i, 1, no)
+        ws.cell(14 + i, 4, "已完成")
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == BASE  # this week's table, never the rows under the seal line
+    assert ("rows-after-table", "A14") in found
+    (msg,) = [p.message for p in problems if p.code == "rows-after-table"]
+    assert "第 14、15、16、17、18 行" in msg
 
 
 def test_status_merged_over_two_measures_is_said(workspace: Path, tmp_path: Path) -> None:

@@ -71,7 +71,25 @@ def read_rows(
             status = by_no[no].status or "无法识别"
             ctx.add("measure-rows-combined", cell=table.ref("no", first - 1), no=no, rows=rows, status=status)
     _report_not_assigned(ctx, ctx.not_assigned)
+    _report_rows_after_end(ctx, table, master)
     return sorted(by_no.values(), key=lambda r: r.row)
+
+
+def _report_rows_after_end(ctx: Context, table: Table, master: MasterList) -> None:
+    """Measure-like rows below the table's end (the 注/signature line): not read, and said so.
+
+    A unit may paste last week's rows, or add a late row, under the seal line of the printed form.
+    """
+    rows = table.sheet.rows
+    stop = len(rows) if table.stop is None else table.stop
+    found = []
+    for index in range(table.end + 1, stop):
+        cells = table.cells(index)
+        no = nz.measure_no(cells.get("no"))
+        if no is not None and master.measure(no) is not None and not nz.is_blank(cells.get("status")):
+            found.append(index + 1)
+    if found:
+        ctx.add("rows-after-table", cell=table.ref("no", found[0] - 1), rows="、".join(map(str, found)))
 
 
 def _duplicate(ctx: Context, table: Table, index: int, earlier: ReturnRow, row: ReturnRow) -> ReturnRow:
