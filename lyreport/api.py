@@ -407,6 +407,14 @@ def check_files(
         return _checked(intake, context)
 
 
+def _scan_notes(scan: Any) -> list[Problem]:
+    """What `check` says of a scan beyond reading it: what it read with doubt, and a missing seal."""
+    notes = [p for p in scan.problems if p.code != "scan-unreadable"]
+    if scan.readable and scan.stamped is False:
+        notes.append(problem("scan-unstamped", file=scan.file.display, unit=scan.unit or ""))
+    return notes
+
+
 def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
     by_file: dict[str, ParsedReturn] = {}
     extra: dict[str, list[ParsedReturn]] = {}  # a workbook holding a second unit's sheet
@@ -416,7 +424,7 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
         else:
             by_file[ret.file.display] = ret
     by_file |= {s.file.display: s.parsed for s in intake.scans if s.parsed is not None}
-    scan_notes = {s.file.display: [p for p in s.problems if p.code != "scan-unreadable"] for s in intake.scans}
+    scan_notes = {s.file.display: _scan_notes(s) for s in intake.scans}
     names = [f.display for f in intake.files] + sorted(
         {p.file for p in intake.problems if p.file} - {f.display for f in intake.files}
     )

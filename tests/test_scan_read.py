@@ -33,6 +33,7 @@ def test_photographed_self_made_form_with_seal_across_cells(workspace: Path, tmp
     assert checked.week is not None and checked.week.isoformat() == "2021-01-07"
     codes = {p.code for p in checked.problems}
     assert "scan-unreadable" not in codes and "scan-low-confidence" not in codes, checked.problems
+    assert "scan-unstamped" not in codes  # the seal across the cells is found
     assert checked.rows == 4
 
 
@@ -43,7 +44,7 @@ def test_check_command_on_scans(workspace: Path, tmp_path: Path):
     blank = fake_scan(tmp_path / "空白扫描件.pdf", "空白")
     result = CliRunner().invoke(main, ["check", "--workspace", str(workspace), str(pdf), str(blank)])
     assert "工信局扫描件.pdf" in result.output and "市工信局" in result.output, result.output
-    assert "扫描件上未发现红色公章" not in result.output  # a seal is a run finding, not a check one
+    assert "扫描件上未发现红色公章" in result.output  # staff checking a paper return learn it is not stamped
     assert "扫描件无法识别" in result.output and "空白扫描件.pdf" in result.output
 
 
