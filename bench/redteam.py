@@ -408,6 +408,9 @@ def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
 
     def whole_list(wb):
         ws = wb["落实情况"]
+        for merged in list(ws.merged_cells.ranges):  # pasting over the printed form's note and seal lines
+            if merged.min_row > 4:
+                ws.unmerge_cells(str(merged))
         ws.delete_rows(5, 5)
         for i, m in enumerate(zoo.ctx.master.measures):
             ws.cell(5 + i, 1, m.no)
