@@ -28,7 +28,9 @@ SCAN_TIMEOUT = 150.0  # seconds per file, hard (the worker is killed); reader.FI
 # Address space, not resident memory: onnxruntime's threads each reserve a malloc arena (64 MB of virtual
 # space), so the ceiling is set well above the ~400-600 MB a worker actually touches while reading a page.
 SCAN_MEMORY_MB = 2560
-SCAN_WORKERS = 1  # onnxruntime already uses both cores; a second worker was slower (29.7 s vs 22.3 s for 15) and doubled memory
+SCAN_WORKERS = (
+    1  # onnxruntime already uses both cores; a second worker was slower (29.7 s vs 22.3 s for 15) and doubled memory
+)
 LOW_CONFIDENCE = 0.85
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 
