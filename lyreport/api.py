@@ -27,7 +27,7 @@ from .history import (
     week_inputs,
 )
 from .intake.discover import discover_paths
-from .intake.pipeline import Progress, read_discovered, run_intake
+from .intake.pipeline import Progress, read_files, run_intake
 from .intake.pool import DEFAULT_WORKERS
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .merge import beside_return, file_notes, merge_week, return_week
@@ -400,7 +400,7 @@ def check_files(
         # The files are read where they lie (never written); only e-mail and zip members are unpacked.
         work = stack.enter_context(workspace_temp(context.workspace, "check"))
         files, found = discover_paths(paths, work, context.config.timezone)
-        intake = read_discovered(
+        intake = read_files(
             files, found, context.master, context.directory, context.config,
             workers=workers, scan_cache=scan_cache(context),
         )  # fmt: skip

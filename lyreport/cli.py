@@ -201,7 +201,7 @@ def _print_glance() -> int:
 
     glance = api.week_glance()
     deadline = glance.deadline
-    click.echo(f"工作目录：{glance.workspace.root}")
+    click.echo(f"工作目录：{shown(str(glance.workspace.root))}")
     state = "已截止" if glance.passed else "尚未截止"
     weekday = "一二三四五六日"[deadline.isoweekday() - 1]
     click.echo(f"本周报送截止时间：{cn_date(deadline.date())}（星期{weekday}）{deadline:%H:%M}，{state}")
@@ -369,7 +369,7 @@ def _print_report(report: RunReport) -> None:
     if len(errors) > 10:
         click.echo(f"  …… 另有 {len(errors) - 10} 条错误")
     # Paper returns: what the signed scans showed is worth a look on the day (no seal, disagreement, old week).
-    paper = [p for p in r.problems if p.code.startswith("scan-") and p.severity != ERROR and p.code in _PAPER_CODES]
+    paper = [p for p in r.problems if p.code in _PAPER_CODES and p.severity != ERROR]
     for p in paper[:10]:
         click.secho(f"  {shown(str(p))}", fg="yellow")
     if len(paper) > 10:

@@ -109,8 +109,8 @@ def assign_week(
         arrived = week_of_received(fail.file.received_at, config).date()
         if arrived != week:
             elsewhere.add(fail.file.display)
-        if arrived < week:  # its content cannot say which week it answers: one warning, never silence
-            problems.append(_failed_elsewhere(fail, arrived, config))
+            if arrived < week:  # its content cannot say which week it answers: one warning, never silence
+                problems.append(_failed_elsewhere(fail, arrived, config))
         elif fail.unit:
             failed.setdefault(fail.unit, []).append(fail)
     for ret in intake.returns:
@@ -256,14 +256,19 @@ def combine_status(statuses: list[str | None]) -> str | None:
 
 
 def _unit_week(
-    unit: str, master: MasterList, assigned: Assigned, deadline: datetime, previous: PreviousState
+    unit: str,
+    master: MasterList,
+    assigned: Assigned,
+    deadline: datetime,
+    previous: PreviousState,
+    findings: tuple[bool | None, list[int], list[Problem]],
 ) -> UnitWeek:
     owed = [m.no for m in master.measures_of(unit)]
     ret = assigned.counted.get(unit)
     state = UnitWeek(name=unit, state="missing", measures=owed, missing_measures=list(owed))
     state.scan_received = unit in assigned.scan_units
     state.superseded = [r.file.display for r in assigned.superseded.get(unit, [])]
-    state.scan_stamped, state.scan_mismatches, _ = scan_findings(unit, assigned)
+    state.scan_stamped, state.scan_mismatches, _ = findings
     if ret is not None:
         state.source = "scan" if unit in assigned.from_scan else "electronic"
         in_time = ret.file.received_at <= deadline or copies.saved_in_time(ret.file, deadline)
@@ -401,7 +406,8 @@ def merge_week(
 ) -> WeekResult:
     """Put the week's returns against the master list and the weeks before."""
     assigned, problems = assign_week(intake, deadline, config, master)
-    units = [_unit_week(u, master, assigned, deadline, previous) for u in master.units]
+    findings = {u: scan_findings(u, assigned) for u in master.units}
+    units = [_unit_week(u, master, assigned, deadline, previous, findings[u]) for u in master.units]
     measures = [_measure_week(m, assigned, deadline.date(), config, previous) for m in master.measures]
     # Findings about files that answer another week belong to that week's report, not this one.
     own = [p for p in intake.problems if p.file not in assigned.elsewhere or p.code == "template-other-list"]
@@ -412,7 +418,7 @@ def merge_week(
         if copies.saved_in_time(r.file, deadline)
     ]
     problems = own + problems + timing + _unit_problems(units, deadline, config)
-    problems += [p for u in units for p in scan_findings(u.name, assigned)[2]]
+    problems += [p for u in master.units for p in findings[u][2]]
     return WeekResult(
         list_id=master.list_id,
         list_title=master.title,

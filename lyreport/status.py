@@ -39,20 +39,13 @@ class UnitStatus:
     invalid_reason: str = ""
 
     @property
-    def complete(self) -> bool:
-        return self.state in ("on_time", "late") and self.scan
-
-    @property
     def missing(self) -> str:
         """What is still owed: "", "电子版", "扫描件" or "电子版及盖章扫描件"."""
-        usable = self.state in ("on_time", "late") and self.electronic
-        owed = not usable
+        owed = not (self.state in ("on_time", "late") and self.electronic)
         # Received but unusable: ask for one that can be used.
         what = "符合要求的电子版" if self.state == "invalid" and self.electronic else "电子版"
-        if owed and not self.scan:
-            return f"{what}及盖章扫描件"
         if owed:
-            return what
+            return what if self.scan else f"{what}及盖章扫描件"
         return "" if self.scan else "盖章扫描件"
 
 

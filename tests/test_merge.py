@@ -146,6 +146,15 @@ def test_failed_file_of_an_earlier_week_does_not_leak(master):
     assert result.unit("市教育局").state == "on_time"
 
 
+def test_failed_file_of_a_later_week_is_not_charged_to_this_week(master):
+    intake = _all_on_time(master, 市教育局=1)
+    later = _file("新的坏文件.xlsx", _at(WEEK + timedelta(days=7), 9))
+    intake.failed.append(FailedFile(later, "文件已损坏", "市教育局"))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit("市教育局").state == "missing"  # its week is the next one, not this one
+    assert not [p for p in result.problems if p.file == "新的坏文件.xlsx"]
+
+
 @pytest.mark.parametrize(
     ("statuses", "expected"),
     [

@@ -13,7 +13,6 @@ import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..models import SourceFile
@@ -41,9 +40,6 @@ from .safety import (
     sanitise_member,
     zip_entry_count,
 )
-
-if TYPE_CHECKING:
-    from . import mail
 
 CHUNK = 1024 * 1024
 MAX_ENTRIES = 5 * MAX_MEMBERS  # directory entries included; checked before zipfile parses them

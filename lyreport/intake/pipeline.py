@@ -31,6 +31,7 @@ def attribute(file: SourceFile, directory: UnitDirectory) -> str | None:
 
 def read_files(
     files: list[SourceFile],
+    discovered: list[Problem],
     master: MasterList,
     directory: UnitDirectory,
     config: Config,
@@ -39,7 +40,8 @@ def read_files(
     progress: Progress | None = None,
     scan_cache: Path | None = None,
 ) -> IntakeResult:
-    """Read and parse already-discovered files; scans are read by OCR (cached by SHA-256 in `scan_cache`)."""
+    """Read and parse already-discovered files (after discovery's own problems); scans are read by OCR
+    (cached by SHA-256 in `scan_cache`); unreadable formats are charged to their units."""
     result = IntakeResult(files=list(files))
     workbooks = [f for f in files if f.kind == "workbook"]
     scan_files = [f for f in files if f.kind == "scan"]
@@ -98,6 +100,8 @@ def read_files(
             # Unreadable is said whatever the week; the rest only matters where the scan is the data source.
             result.problems += [p for p in scan.problems if p.code == "scan-unreadable"]
             result.scans.append(scan)
+    result.problems = discovered + result.problems
+    _foreign(result, files, directory)
     return result
 
 
@@ -114,27 +118,9 @@ def run_intake(
 ) -> IntakeResult:
     """Discover, read and parse everything in the inbox; never raises for bad input."""
     files, problems = discover(inbox, workdir, config.timezone)
-    return read_discovered(
+    return read_files(
         files, problems, master, directory, config, workers=workers, progress=progress, scan_cache=scan_cache
     )
-
-
-def read_discovered(
-    files: list[SourceFile],
-    problems: list[Problem],
-    master: MasterList,
-    directory: UnitDirectory,
-    config: Config,
-    *,
-    workers: int = DEFAULT_WORKERS,
-    progress: Progress | None = None,
-    scan_cache: Path | None = None,
-) -> IntakeResult:
-    """Read discovered files; discovery's problems first, then unreadable formats charged to their units."""
-    result = read_files(files, master, directory, config, workers=workers, progress=progress, scan_cache=scan_cache)
-    result.problems = problems + result.problems
-    _foreign(result, files, directory)
-    return result
 
 
 def _foreign(result: IntakeResult, files: list[SourceFile], directory: UnitDirectory) -> None:

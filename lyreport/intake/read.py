@@ -268,5 +268,5 @@ def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = Non
     """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, merge fills)."""
     if not marks:
         return SheetData(name, rows, hidden)
-    merged = {(r, c): top for r, c, top in marks[3]} if len(marks) > 3 else {}
+    merged = {(r, c): top for r, c, top in marks[3]}
     return SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]}, merged)
