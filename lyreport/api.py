@@ -432,12 +432,14 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
     kinds = {f.display: f.kind for f in intake.files}
     notes = file_notes(intake.returns, context.config)  # which copy counts, saved-in-time files
     usable = {r.unit for r in intake.returns if r.usable and r.unit}
-    problems = [beside_return(p, usable) for p in intake.problems] + notes
+    by_name: dict[str, list[Problem]] = {}  # one pass, in order: a scan of all problems per file is quadratic
+    for found_problem in [beside_return(p, usable) for p in intake.problems] + notes:
+        by_name.setdefault(found_problem.file, []).append(found_problem)
     checked = []
     for name in names:
         ret = by_file.get(name)
         week = return_week(ret, context.config) if ret else None
-        found = [p for p in problems if p.file == name] + scan_notes.get(name, [])
+        found = by_name.get(name, []) + scan_notes.get(name, [])
         unit = ret.unit if ret else other_units.get(name)
         rows = len(ret.rows) if ret else 0
         for more in extra.get(name, []):

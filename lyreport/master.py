@@ -87,6 +87,9 @@ class UnitDirectory:
 
     units: list[Unit]
     _index: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    # Names of 3+ characters by their first two: find_in_text then does one dict lookup per position
+    # of the text instead of a search per name (it runs several times for every file read).
+    _heads: dict[str, list[tuple[str, set[str]]]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for unit in self.units:
@@ -94,6 +97,9 @@ class UnitDirectory:
                 if written:
                     for variant in _variants(name_key(written)):
                         self._index.setdefault(variant, set()).add(unit.name)
+        for alias, names in self._index.items():
+            if len(alias) >= 3:
+                self._heads.setdefault(alias[:2], []).append((alias, names))
 
     def get(self, name: str) -> Unit | None:
         return next((u for u in self.units if u.name == name), None)
@@ -119,14 +125,11 @@ class UnitDirectory:
     def find_in_text(self, text: str) -> Match:
         """Find the unit named inside free text such as a file name; two different units → ambiguous."""
         key = name_key(text)
-        spans: list[tuple[int, int, str]] = []
-        for alias, names in self._index.items():
-            if len(alias) < 3:
-                continue
-            at = key.find(alias)
-            while at >= 0:
-                spans.extend((at, at + len(alias), name) for name in names)
-                at = key.find(alias, at + 1)
+        spans: list[tuple[int, int, str]] = []  # every occurrence of every name, overlapping ones too
+        for at in range(len(key) - 2):
+            for alias, names in self._heads.get(key[at : at + 2], ()):
+                if key.startswith(alias, at):
+                    spans.extend((at, at + len(alias), name) for name in names)
         # A hit inside a longer hit of another unit is part of that name, not a second unit.
         kept = {
             name

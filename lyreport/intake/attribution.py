@@ -44,8 +44,11 @@ class Context:
 def units_in_text(directory: UnitDirectory, text: str) -> Match:
     """The unit a free text names; two units named side by side ("医保局、卫健委") make it ambiguous."""
     whole = directory.find_in_text(text)
+    parts = _SEPARATORS.split(text)
+    if parts == [text]:  # no separator: one part, the whole text, already searched
+        return whole
     named: list[str] = []
-    for part in _SEPARATORS.split(text):
+    for part in parts:
         found = directory.find_in_text(part).unit if part else None
         if found and found not in named:
             named.append(found)
