@@ -66,7 +66,15 @@ def _at(row: list[Any], col: int) -> Any:
 # ----------------------------------------------------------------- table
 def map_columns(row: list[Any]) -> dict[str, int]:
     """Field key → column index of a header row; 完成情况 only stands in where no stronger label exists."""
-    return columns(row)[0]
+    try:
+        return dict(_row_columns(tuple(row)))  # a copy: the cached map is shared
+    except TypeError:  # a cell value that cannot be hashed: no cache
+        return columns(row)[0]
+
+
+@lru_cache(maxsize=2048)  # every row is tried as a header; titles, headers, notes and footers recur in every return
+def _row_columns(row: tuple[Any, ...]) -> dict[str, int]:
+    return columns(row)[0]  # type: ignore[arg-type]
 
 
 # A header cell naming this week's or last week's column (本周完成状态 | 上周完成状态): rank 0, 1 plain, 2 last week.
@@ -264,9 +272,7 @@ def is_footer(row: list[Any], no_value: Any) -> bool:
     if nz.measure_no(no_value) is not None:
         return False
     first = next((v for v in row if not nz.is_blank(v)), None)
-    if not isinstance(first, str):
-        return False
-    return bool(_FOOTER.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", first))))
+    return isinstance(first, str) and bool(_FOOTER.match(_squeezed(first)))
 
 
 _TOTAL = re.compile(r"^(?:合计|总计|小计|共计|汇总)")
@@ -275,7 +281,13 @@ _TOTAL = re.compile(r"^(?:合计|总计|小计|共计|汇总)")
 def is_total(row: list[Any]) -> bool:
     """A totals line (合计 3 项 …) added under or inside the table: not a measure."""
     first = next((v for v in row if not nz.is_blank(v)), None)
-    return isinstance(first, str) and bool(_TOTAL.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", first))))
+    return isinstance(first, str) and bool(_TOTAL.match(_squeezed(first)))
+
+
+@lru_cache(maxsize=4096)  # the first text of a row (a note, a signature line) recurs in every return
+def _squeezed(text: str) -> str:
+    """NFKC without any whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def is_heading(cells: dict[str, Any], row: list[Any]) -> bool:
@@ -309,7 +321,7 @@ def _table_end(table: Table) -> int:
                 return index - blanks + 1
             continue
         blanks = 0
-        if is_footer(rows[index], table.cells(index).get("no")):
+        if is_footer(rows[index], _at(rows[index], table.cols["no"])):
             return index
     return last
 
@@ -343,8 +355,17 @@ def _label_only(value: Any) -> str | None:
 
 
 def _is_label(value: Any) -> bool:
-    return _label_only(value) is not None or (
-        isinstance(value, str) and _INLINE.search(unicodedata.normalize("NFKC", value)) is not None
+    return _label_only(value) is not None or (isinstance(value, str) and bool(_inline_labels(value)))
+
+
+@lru_cache(maxsize=4096)  # title, header-block and signature lines recur in every return
+def _inline_labels(value: str) -> tuple[tuple[str, str], ...]:
+    """(field key, the text after it up to the next label) of each "填报单位：…" written inside one cell."""
+    text = unicodedata.normalize("NFKC", value)
+    matches = list(_INLINE.finditer(text))
+    stops = [m.start() for m in matches[1:]] + [len(text)] if matches else []
+    return tuple(
+        (_LABEL_INDEX[m.group("label")], text[m.end() : stop].strip()) for m, stop in zip(matches, stops, strict=True)
     )
 
 
@@ -362,21 +383,19 @@ def _value_right(row: list[Any], col: int, index: int) -> tuple[Any, str]:
 
 def _scan_row(block: Block, row: list[Any], index: int) -> None:
     for col, value in enumerate(row):
+        if value is None:  # most cells of a header block are merged or empty
+            continue
         key = _label_only(value)
         if key is not None:
             block.put(key, *_value_right(row, col, index))
             continue
         if not isinstance(value, str):
             continue
-        text = unicodedata.normalize("NFKC", value)
-        matches = list(_INLINE.finditer(text))
-        for number, m in enumerate(matches):
-            stop = matches[number + 1].start() if number + 1 < len(matches) else len(text)
-            inline = text[m.end() : stop].strip()
-            key = _LABEL_INDEX[m.group("label")]
+        found = _inline_labels(value)
+        for number, (key, inline) in enumerate(found):
             if inline:
                 block.put(key, inline, cell_ref(col, index))
-            elif number + 1 == len(matches):  # "填报单位：" with the value in a cell to the right
+            elif number + 1 == len(found):  # "填报单位：" with the value in a cell to the right
                 block.put(key, *_value_right(row, col, index))
             else:
                 block.put(key, None, cell_ref(col, index))

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..master import MasterList
-from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK, ReturnRow
+from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK, Measure, ReturnRow
 from . import normalize as nz
 from .attribution import Context
 from .layout import Table, is_blank_row, is_heading, is_total
@@ -26,6 +26,31 @@ SIMILAR = 0.5  # share of the row text's character pairs found in a measure text
 DIFFERENT = 0.2  # below this, the text does not describe the numbered measure
 
 
+class Measures:
+    """The master list as rows are matched against it: by number, and by text as compared.
+
+    Built once per table read; looking a number up in MasterList walks the whole list, for every row.
+    """
+
+    def __init__(self, master: MasterList):
+        self.master = master
+        self._by_no: dict[int, Measure] = {}
+        for measure in master.measures:
+            self._by_no.setdefault(measure.no, measure)  # the first one, as MasterList.measure gives
+        self._keys = [(m.no, nz.label_key(m.text)) for m in master.measures]
+
+    def measure(self, no: int | None) -> Measure | None:
+        return self._by_no.get(no) if no is not None else None
+
+    def by_text(self, value: Any) -> int | None:
+        """A measure whose text the cell repeats (possibly cut short); None unless exactly one fits."""
+        key = nz.label_key(value)
+        if len(key) < 8:
+            return None
+        hits = [no for no, other in self._keys if other and (key in other or other in key)]
+        return hits[0] if len(hits) == 1 else None
+
+
 def read_rows(
     ctx: Context,
     table: Table,
@@ -35,6 +60,7 @@ def read_rows(
     today: date | None,
 ) -> list[ReturnRow]:
     """Measure rows from below the header to the footer; rows of one measure written together are combined."""
+    known = Measures(master)
     by_no: dict[int, ReturnRow] = {}
     parts: dict[int, list[int]] = {}  # measure → sheet rows combined into it
     ctx.not_assigned = []
@@ -49,13 +75,13 @@ def read_rows(
         if index in table.sheet.hidden_rows:
             ctx.add("row-hidden", cell=table.ref("no", index), row=index + 1, value=_gist(cells))
             continue
-        if last is not None and last.row == index and _continues(cells, last, last_text, master):
-            part = _read_row(ctx, table, index, cells, master, unit, base_year, today, part_of=last)
+        if last is not None and last.row == index and _continues(cells, last, last_text, known):
+            part = _read_row(ctx, table, index, cells, known, unit, base_year, today, part_of=last)
             _combine(last, part)
             parts[last.measure_no].append(index + 1)
             last.row = index + 1  # adjacency is checked against the latest row of the measure
             continue
-        row = _read_row(ctx, table, index, cells, master, unit, base_year, today)
+        row = _read_row(ctx, table, index, cells, known, unit, base_year, today)
         if row is None:
             last = None
             continue
@@ -71,11 +97,11 @@ def read_rows(
             status = by_no[no].status or "无法识别"
             ctx.add("measure-rows-combined", cell=table.ref("no", first - 1), no=no, rows=rows, status=status)
     _report_not_assigned(ctx, ctx.not_assigned)
-    _report_rows_after_end(ctx, table, master)
+    _report_rows_after_end(ctx, table, known)
     return sorted(by_no.values(), key=lambda r: r.row)
 
 
-def _report_rows_after_end(ctx: Context, table: Table, master: MasterList) -> None:
+def _report_rows_after_end(ctx: Context, table: Table, known: Measures) -> None:
     """Measure-like rows below the table's end (the 注/signature line): not read, and said so.
 
     A unit may paste last week's rows, or add a late row, under the seal line of the printed form.
@@ -86,7 +112,7 @@ def _report_rows_after_end(ctx: Context, table: Table, master: MasterList) -> No
     for index in range(table.end + 1, stop):
         cells = table.cells(index)
         no = nz.measure_no(cells.get("no"))
-        if no is not None and master.measure(no) is not None and not nz.is_blank(cells.get("status")):
+        if no is not None and known.measure(no) is not None and not nz.is_blank(cells.get("status")):
             found.append(index + 1)
     if found:
         ctx.add("rows-after-table", cell=table.ref("no", found[0] - 1), rows="、".join(map(str, found)))
@@ -128,7 +154,7 @@ def _gist(cells: dict[str, Any]) -> str:
     return content if len(content) <= 40 else content[:39] + "…"
 
 
-def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, master: MasterList) -> bool:
+def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, known: Measures) -> bool:
     """The row right under a measure row belongs to it: same 序号 (merged, filled down) or none at all.
 
     A row repeating another measure's text is that measure, whatever its 序号 says (numbers typed crosswise).
@@ -137,7 +163,7 @@ def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, master: M
     text = nz.label_key(cells.get("text"))
     if nz.is_blank(raw):
         return not text or text == last_text
-    if text and text != last_text and measure_by_text(master, cells.get("text")) not in (None, last.measure_no):
+    if text and text != last_text and known.by_text(cells.get("text")) not in (None, last.measure_no):
         return False
     return last.measure_no in (nz.measure_no(raw), nz.sub_measure_no(raw))
 
@@ -176,7 +202,7 @@ def _read_row(
     table: Table,
     index: int,
     cells: dict[str, Any],
-    master: MasterList,
+    known: Measures,
     unit: str | None,
     base_year: int | None,
     today: date | None,
@@ -187,20 +213,21 @@ def _read_row(
     part_of: the measure row this one continues; its blank cells (merged in .ods) are not reported.
     """
     for key, value in cells.items():
-        check_formula(ctx, value, table.ref(key, index))
+        if _formula_like(value):  # the cell reference only when there is something to say
+            check_formula(ctx, value, table.ref(key, index))
     unreadable = _uncached(ctx, table, index)
     no = part_of.measure_no if part_of else None
     if part_of is not None and nz.is_blank(cells.get("status")):
         unreadable.add("status")  # a merged status cell: the first row's status stands
     if no is None:
-        no = _measure_of_row(ctx, table, index, cells, master, unit)
+        no = _measure_of_row(ctx, table, index, cells, known, unit)
         if no is None:
             return None
-        measure = master.measure(no)
+        measure = known.measure(no)
         if unit is not None and measure is not None and unit not in measure.units:
             ctx.not_assigned.append((no, table.ref("no", index)))
             return None
-    measure = master.measure(no)
+    measure = known.measure(no)
     status_raw = cells.get("status")
     row = ReturnRow(
         measure_no=no,
@@ -225,7 +252,9 @@ def _read_row(
 
 def _uncached(ctx: Context, table: Table, index: int) -> set[str]:
     """Fields of this row whose cell is a formula without a saved result: reported, never read as empty."""
-    found = set()
+    found: set[str] = set()
+    if not table.sheet.uncached:  # the usual case: every formula has its saved value
+        return found
     for key, col in table.cols.items():
         if (index, col) in table.sheet.uncached:
             found.add(key)
@@ -233,20 +262,24 @@ def _uncached(ctx: Context, table: Table, index: int) -> set[str]:
     return found
 
 
+def _formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().startswith("=")
+
+
 def check_formula(ctx: Context, value: Any, cell: str) -> None:
     """Text that looks like a formula is kept literally; say so, since Excel would have shown something else."""
-    if isinstance(value, str) and value.strip().startswith("="):
+    if _formula_like(value):
         shown = nz.text(value)
         ctx.add("formula-text", cell=cell, value=shown if len(shown) <= 60 else shown[:57] + "…")
 
 
 def _measure_of_row(
-    ctx: Context, table: Table, index: int, cells: dict[str, Any], master: MasterList, unit: str | None
+    ctx: Context, table: Table, index: int, cells: dict[str, Any], known: Measures, unit: str | None
 ) -> int | None:
     """The master measure number of a row, from 序号; the measure text wins when it names another of the unit's."""
     raw = cells.get("no")
     cell = table.ref("no", index)
-    by_text = measure_by_text(master, cells.get("text"))
+    by_text = known.by_text(cells.get("text"))
     if nz.is_blank(raw):
         no = by_text
         if no is not None:
@@ -257,23 +290,24 @@ def _measure_of_row(
         return None
     no = nz.measure_no(raw)
     # People typing a return from scratch number their own rows 1, 2, 3 … while pasting the measure text.
-    if by_text is not None and by_text != no and (unit is None or unit in master.measure(by_text).units):  # type: ignore[union-attr]
+    if by_text is not None and by_text != no and (unit is None or unit in known.measure(by_text).units):  # type: ignore[union-attr]
         ctx.add("measure-no-mismatch", cell=cell, value=nz.text(raw), no=by_text)
         return by_text
     if by_text is None:
-        return _weak_match(ctx, cell, raw, no, cells.get("text"), master, unit)
-    if no is None or master.measure(no) is None:
+        return _weak_match(ctx, cell, raw, no, cells.get("text"), known, unit)
+    if no is None or known.measure(no) is None:
         ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
         return None
     return no
 
 
 def _weak_match(
-    ctx: Context, cell: str, raw: Any, no: int | None, text: Any, master: MasterList, unit: str | None
+    ctx: Context, cell: str, raw: Any, no: int | None, text: Any, known: Measures, unit: str | None
 ) -> int | None:
     """序号 whose text is not a copy of any measure: compare by similarity and say what was decided."""
     key = nz.label_key(text)
-    numbered = master.measure(no) if no is not None else None
+    numbered = known.measure(no)
+    master = known.master
     if len(key) < 8:  # no text worth comparing ("措施内容略"): the number stands
         if numbered is None:
             ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
@@ -307,11 +341,7 @@ def _pairs(key: str) -> frozenset[str]:
 
 def measure_by_text(master: MasterList, value: Any) -> int | None:
     """A measure whose text the cell repeats (possibly cut short); None unless exactly one fits."""
-    key = nz.label_key(value)
-    if len(key) < 8:
-        return None
-    hits = [m.no for m in master.measures if (other := nz.label_key(m.text)) and (key in other or other in key)]
-    return hits[0] if len(hits) == 1 else None
+    return Measures(master).by_text(value)
 
 
 def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> str | None:
