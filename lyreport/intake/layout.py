@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from ..models import SheetData
 from . import normalize as nz
+from .rowkinds import is_blank_row, is_footer
 
 IDENTITY_SHEET = "_lyreport"
 REQUIRED = ("no", "status", "progress")
@@ -30,9 +32,6 @@ BLOCK_LABELS = {
 _LABEL_INDEX = {word: key for key, words in BLOCK_LABELS.items() for word in words.split()}
 _INLINE = re.compile(
     r"(?:^|(?<=\s))(?P<label>" + "|".join(sorted(_LABEL_INDEX, key=len, reverse=True)) + r")(?:\([^()]*\))?\s*[:：]\s*"
-)
-_FOOTER = re.compile(
-    r"^(?:填报人|填表人|审核人|审批人|单位负责人|负责人|签发人|分管领导|主要领导|制表人|(?:注|说明)\d*[:：.])"
 )
 _EMPTY_DATE = re.compile(r"[年月日\s_]*")
 
@@ -59,7 +58,7 @@ def cell_index(ref: str) -> tuple[int, int] | None:
     return int(digits) - 1, col - 1
 
 
-def _at(row: list[Any], col: int) -> Any:
+def _at(row: Sequence[Any], col: int) -> Any:
     return row[col] if 0 <= col < len(row) else None
 
 
@@ -145,7 +144,8 @@ class Table:
 
     def cells(self, index: int) -> dict[str, Any]:
         row = self.sheet.rows[index]
-        return {key: _at(row, col) for key, col in self.cols.items()}
+        width = len(row)
+        return {key: row[col] if 0 <= col < width else None for key, col in self.cols.items()}  # _at, inlined
 
     def ref(self, key: str, index: int) -> str:
         return cell_ref(self.cols[key], index) if key in self.cols else ""
@@ -220,17 +220,29 @@ def _table(sheet: SheetData, hit: tuple[int, list[Any]], top: int = 0) -> Table:
 
 def _header_at(rows: list[list[Any]], index: int) -> tuple[int, list[Any]] | None:
     """(header row index, header labels) of a table header starting at index, one or two rows high."""
-    labels = rows[index]
-    cols = map_columns(labels)
-    if not cols or index + 1 >= len(rows):
-        return (index, labels) if all(k in cols for k in REQUIRED) else None
-    header = index
-    split = any(_is_week_word(v) for v in rows[index + 1])
-    if split or not all(k in cols for k in REQUIRED):
-        # Two-level header: "完成情况" merged over "完成状态 | 本周进展", "序号" merged down two rows.
-        labels, header = _stacked(rows[index], rows[index + 1]), index + 1
-        cols = map_columns(labels)
-    return (header, labels) if all(k in cols for k in REQUIRED) else None
+    upper = rows[index]
+    lower = rows[index + 1] if index + 1 < len(rows) else None
+    try:  # every row is tried; the same title, note and signature lines come in every return
+        height = _header_height(tuple(upper), None if lower is None else tuple(lower))
+    except TypeError:  # a cell value that cannot be hashed: no cache
+        height = _header_height.__wrapped__(upper, lower)
+    if height is None:
+        return None
+    return (index, upper) if height == 1 else (index + 1, _stacked(upper, lower or []))
+
+
+@lru_cache(maxsize=4096)
+def _header_height(upper: Sequence[Any], lower: Sequence[Any] | None) -> int | None:
+    """1 or 2 when a table header starts at `upper` (`lower` is the row under it, None at the end), else None."""
+    cols = columns(upper)[0]  # type: ignore[arg-type]
+    if not cols or lower is None:
+        return 1 if all(k in cols for k in REQUIRED) else None
+    split = any(_is_week_word(v) for v in lower)
+    if not split and all(k in cols for k in REQUIRED):
+        return 1
+    # Two-level header: "完成情况" merged over "完成状态 | 本周进展", "序号" merged down two rows.
+    cols = columns(_stacked(upper, lower))[0]
+    return 2 if all(k in cols for k in REQUIRED) else None
 
 
 def _block_start(rows: list[list[Any]], start: int, stop: int) -> int | None:
@@ -243,7 +255,7 @@ def _is_week_word(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 6 and nz.label_key(value) in _THIS_WEEK + _LAST_WEEK
 
 
-def _stacked(upper: list[Any], lower: list[Any]) -> list[Any]:
+def _stacked(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
     """One header row from two: the lower label where it is one, else the (merged) upper label.
 
     "完成状态" merged over "上周 | 本周" gives "上周完成状态 | 本周完成状态", so this week's column can be told.
@@ -261,52 +273,6 @@ def _stacked(upper: list[Any], lower: list[Any]) -> list[Any]:
         else:
             out.append(above)
     return out
-
-
-def is_blank_row(row: list[Any]) -> bool:
-    return all(nz.is_blank(v) for v in row)
-
-
-def is_footer(row: list[Any], no_value: Any) -> bool:
-    """A signature or note line under the table (填报人：…, 注：…), not a measure row."""
-    if nz.measure_no(no_value) is not None:
-        return False
-    first = next((v for v in row if not nz.is_blank(v)), None)
-    return isinstance(first, str) and bool(_FOOTER.match(_squeezed(first)))
-
-
-_TOTAL = re.compile(r"^(?:合计|总计|小计|共计|汇总)")
-
-
-def is_total(row: list[Any]) -> bool:
-    """A totals line (合计 3 项 …) added under or inside the table: not a measure."""
-    first = next((v for v in row if not nz.is_blank(v)), None)
-    return isinstance(first, str) and bool(_TOTAL.match(_squeezed(first)))
-
-
-@lru_cache(maxsize=4096)  # the first text of a row (a note, a signature line) recurs in every return
-def _squeezed(text: str) -> str:
-    """NFKC without any whitespace."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
-def is_heading(cells: dict[str, Any], row: list[Any]) -> bool:
-    """A category line inside the table (一、产业转型 …): no arabic 序号, and nothing reported or one lone text."""
-    if _arabic_no(cells.get("no")):
-        return False
-    reported = ("status", "progress", "issues", "next_steps", "expected", "remark")
-    if all(nz.is_blank(cells.get(k)) for k in reported):
-        return True
-    # A merged heading spanning the row leaves its text in whichever column comes first.
-    filled = [v for v in row if not nz.is_blank(v)]
-    return len(filled) == 1 and nz.status(filled[0]) is None
-
-
-def _arabic_no(value: Any) -> bool:
-    """序号 holding a measure number in digits (21, "21、", "第21条"), unlike heading numerals such as 一."""
-    if nz.measure_no(value) is None:
-        return False
-    return not isinstance(value, str) or any(ch.isdigit() for ch in value)
 
 
 def _table_end(table: Table) -> int:

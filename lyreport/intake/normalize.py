@@ -43,7 +43,12 @@ def text(value: Any) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
-    raw = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _text(value) if type(value) is str else _text(str(value))
+
+
+@lru_cache(maxsize=4096)  # texts recur: 无, 同上, the same progress pasted from week to week
+def _text(raw: str) -> str:
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in raw.split("\n")]
     out: list[str] = []
     for line in lines:
@@ -79,6 +84,11 @@ def measure_no(value: Any) -> int | None:
         return None
     if isinstance(value, (int, float)):
         return int(value) if float(value).is_integer() and 0 < value < 10000 else None
+    return _measure_no(value) if type(value) is str else _measure_no.__wrapped__(value)
+
+
+@lru_cache(maxsize=4096)  # the same 序号 texts ("1、", "第3条") come in every return
+def _measure_no(value: Any) -> int | None:
     key = re.sub(r"\s+", "", _nfkc(value))
     key = re.sub(r"^\([一二三四五六七八九十]+\)", "", key)  # category prefix such as (一)
     key = key.rstrip(".、,)").lstrip("(")

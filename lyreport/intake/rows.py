@@ -16,7 +16,8 @@ from ..master import MasterList
 from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK, Measure, ReturnRow
 from . import normalize as nz
 from .attribution import Context
-from .layout import Table, is_blank_row, is_heading, is_total
+from .layout import Table
+from .rowkinds import is_blank_row, is_heading, is_total
 from .status_words import done_with_reservation
 
 GROUP_AFTER = 3  # more measures of other units than this are reported in one line
@@ -37,7 +38,7 @@ class Measures:
         self._by_no: dict[int, Measure] = {}
         for measure in master.measures:
             self._by_no.setdefault(measure.no, measure)  # the first one, as MasterList.measure gives
-        self._keys = [(m.no, nz.label_key(m.text)) for m in master.measures]
+        self._by_text = _text_match(tuple((m.no, m.text) for m in master.measures))
 
     def measure(self, no: int | None) -> Measure | None:
         return self._by_no.get(no) if no is not None else None
@@ -45,10 +46,28 @@ class Measures:
     def by_text(self, value: Any) -> int | None:
         """A measure whose text the cell repeats (possibly cut short); None unless exactly one fits."""
         key = nz.label_key(value)
-        if len(key) < 8:
-            return None
-        hits = [no for no, other in self._keys if other and (key in other or other in key)]
-        return hits[0] if len(hits) == 1 else None
+        return self._by_text(key) if len(key) >= 8 else None
+
+
+class _TextMatch:
+    """Which measure a text names, for one list of measure texts; every return repeats the same texts."""
+
+    def __init__(self, measures: tuple[tuple[int, str], ...]):
+        self._keys = [(no, nz.label_key(text)) for no, text in measures]
+        self._found: dict[str, int | None] = {}
+
+    def __call__(self, key: str) -> int | None:
+        if key not in self._found:
+            if len(self._found) >= 4096:  # bounded: hand-typed texts differ
+                self._found.clear()
+            hits = [no for no, other in self._keys if other and (key in other or other in key)]
+            self._found[key] = hits[0] if len(hits) == 1 else None
+        return self._found[key]
+
+
+@lru_cache(maxsize=8)  # keyed by the (number, text) pairs themselves: a changed list is a new entry
+def _text_match(measures: tuple[tuple[int, str], ...]) -> _TextMatch:
+    return _TextMatch(measures)
 
 
 def read_rows(
