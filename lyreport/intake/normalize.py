@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from ..master import without_marks
 from .status_words import read_status
 
 __all__ = ["read_status"]  # re-exported: callers read statuses through this module
@@ -296,7 +297,7 @@ def label_key(value: Any, strip_notes: bool = False) -> str:
     key = re.sub(r"\s+", "", _nfkc(value))
     if strip_notes:  # "（必填）", "(500字以内)" and similar notes
         key = _NOTE.sub("", key)
-    return "".join(ch for ch in key if unicodedata.category(ch)[0] not in "PSZ")
+    return without_marks(key)  # whitespace is gone already: only punctuation, symbols and separators go
 
 
 def header_label(value: Any) -> str | None:
