@@ -63,17 +63,18 @@ def _at(row: Sequence[Any], col: int) -> Any:
 
 
 # ----------------------------------------------------------------- table
-def map_columns(row: list[Any]) -> dict[str, int]:
+def map_columns(row: Sequence[Any]) -> dict[str, int]:
     """Field key → column index of a header row; 完成情况 only stands in where no stronger label exists."""
     try:
-        return dict(_row_columns(tuple(row)))  # a copy: the cached map is shared
+        found = _row_columns(tuple(row))
     except TypeError:  # a cell value that cannot be hashed: no cache
         return columns(row)[0]
+    return dict(found) if found else {}  # a copy: the cached map is shared
 
 
 @lru_cache(maxsize=2048)  # every row is tried as a header; titles, headers, notes and footers recur in every return
 def _row_columns(row: tuple[Any, ...]) -> dict[str, int]:
-    return columns(row)[0]  # type: ignore[arg-type]
+    return columns(row)[0]
 
 
 # A header cell naming this week's or last week's column (本周完成状态 | 上周完成状态): rank 0, 1 plain, 2 last week.
@@ -101,7 +102,7 @@ def week_label(value: Any) -> tuple[str, int] | None:
 Note = tuple[str, int, list[int]]  # field, chosen column, the other columns with the same field
 
 
-def columns(row: list[Any], hidden: set[int] | frozenset[int] = frozenset()) -> tuple[dict[str, int], list[Note]]:
+def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset()) -> tuple[dict[str, int], list[Note]]:
     """Column map plus notes where several columns name one field: this week's, then visible, then leftmost."""
     strong: dict[str, list[tuple[int, int]]] = {}
     weak: list[tuple[str, int]] = []
@@ -221,8 +222,10 @@ def _table(sheet: SheetData, hit: tuple[int, list[Any]], top: int = 0) -> Table:
 def _header_at(rows: list[list[Any]], index: int) -> tuple[int, list[Any]] | None:
     """(header row index, header labels) of a table header starting at index, one or two rows high."""
     upper = rows[index]
+    if not map_columns(upper):  # most rows hold no header label at all
+        return None
     lower = rows[index + 1] if index + 1 < len(rows) else None
-    try:  # every row is tried; the same title, note and signature lines come in every return
+    try:  # the same title, note and instruction lines come in every return
         height = _header_height(tuple(upper), None if lower is None else tuple(lower))
     except TypeError:  # a cell value that cannot be hashed: no cache
         height = _header_height.__wrapped__(upper, lower)
@@ -234,7 +237,7 @@ def _header_at(rows: list[list[Any]], index: int) -> tuple[int, list[Any]] | Non
 @lru_cache(maxsize=4096)
 def _header_height(upper: Sequence[Any], lower: Sequence[Any] | None) -> int | None:
     """1 or 2 when a table header starts at `upper` (`lower` is the row under it, None at the end), else None."""
-    cols = columns(upper)[0]  # type: ignore[arg-type]
+    cols = columns(upper)[0]
     if not cols or lower is None:
         return 1 if all(k in cols for k in REQUIRED) else None
     split = any(_is_week_word(v) for v in lower)
