@@ -15,6 +15,7 @@ import pytest
 
 from lyreport.api import _checked, load_context
 from lyreport.intake import layout
+from lyreport.intake import normalize as nz
 from lyreport.intake.layout import REQUIRED, Block, columns
 from lyreport.intake.rows import Measures, measure_by_text
 from lyreport.master import Match, UnitDirectory, name_key, without_marks
@@ -208,6 +209,31 @@ def _grid(rng: random.Random) -> list[list[Any]]:
         rows.insert(rng.randrange(len(rows) + 1), ["序号", "措施内容", "完成状态", None, "本周进展"])
         rows.insert(rng.randrange(len(rows) + 1), [None, None, "上周", "本周", None])
     return rows
+
+
+def _reference_week_label(value: Any) -> tuple[str, int] | None:
+    if not isinstance(value, str):
+        return None
+    key = nz.label_key(value, strip_notes=True)
+    for rank, prefixes in ((0, layout._THIS_WEEK), (2, layout._LAST_WEEK)):
+        for prefix in prefixes:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                found = nz.header_label(key[len(prefix) :]) or nz.header_label(key)
+                if found:
+                    return found, rank
+    found = nz.header_label(value)
+    return (found, 1) if found else None
+
+
+def test_header_cells_are_named_as_by_the_full_label_reading() -> None:
+    rng = random.Random(SEED)
+    words = [*nz._HEADER_INDEX, *nz.WEAK_LABELS, "情况", "工作", "具体", "与济源市对接", "e\u0301", "한"]
+    prefixes = ["", "", *layout._THIS_WEEK, *layout._LAST_WEEK, "本 周", "上一 周"]
+    extras = ["", " ", "（必填）", "(已完成/滞后)", "：", "\n", "、", "ｅ", "\u0301", "（单位：万元）", "…" * 30]
+    for _ in range(20000):
+        parts = [rng.choice(prefixes), *rng.choices(words + extras, k=rng.randint(1, 3))]
+        value = "".join(parts)
+        assert layout.week_label.__wrapped__(value) == _reference_week_label(value), repr(value)
 
 
 def test_header_rows_are_found_as_without_the_cache() -> None:

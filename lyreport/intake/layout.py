@@ -92,7 +92,7 @@ def week_label(value: Any) -> tuple[str, int] | None:
     for rank, prefixes in ((0, _THIS_WEEK), (2, _LAST_WEEK)):
         for prefix in prefixes:
             if key.startswith(prefix) and len(key) > len(prefix):
-                found = nz.header_label(key[len(prefix) :]) or nz.header_label(key)
+                found = nz.key_label(key[len(prefix) :]) or nz.key_label(key)
                 if found:
                     return found, rank
     found = nz.header_label(value)

@@ -323,6 +323,15 @@ def _header_label(value: str) -> str | None:
     return None
 
 
+def key_label(key: str) -> str | None:
+    """header_label of a text label_key has already reduced (no notes, spaces or punctuation): one lookup.
+
+    Such a text has no note to read statuses from and reduces to itself, so the full header_label would
+    only repeat the normalisation. A label is a few CJK characters, well under header_label's 40.
+    """
+    return _HEADER_INDEX.get(key) or WEAK_LABELS.get(key)
+
+
 def is_weak_label(value: Any) -> bool:
     """True for labels such as 完成情况 that yield to a stronger label for the same field."""
     return isinstance(value, str) and label_key(value, strip_notes=True) in WEAK_LABELS
