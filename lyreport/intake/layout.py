@@ -72,7 +72,7 @@ def map_columns(row: Sequence[Any]) -> dict[str, int]:
     return dict(found) if found else {}  # a copy: the cached map is shared
 
 
-@lru_cache(maxsize=2048)  # every row is tried as a header; titles, headers, notes and footers recur in every return
+@lru_cache(maxsize=256)  # every row is tried as a header; titles, headers, notes and footers recur in every return
 def _row_columns(row: tuple[Any, ...]) -> dict[str, int]:
     return columns(row)[0]
 
@@ -234,7 +234,7 @@ def _header_at(rows: list[list[Any]], index: int) -> tuple[int, list[Any]] | Non
     return (index, upper) if height == 1 else (index + 1, _stacked(upper, lower or []))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)
 def _header_height(upper: Sequence[Any], lower: Sequence[Any] | None) -> int | None:
     """1 or 2 when a table header starts at `upper` (`lower` is the row under it, None at the end), else None."""
     cols = columns(upper)[0]
@@ -327,7 +327,7 @@ def _is_label(value: Any) -> bool:
     return _label_only(value) is not None or (isinstance(value, str) and bool(_inline_labels(value)))
 
 
-@lru_cache(maxsize=4096)  # title, header-block and signature lines recur in every return
+@lru_cache(maxsize=256)  # title, header-block and signature lines recur in every return
 def _inline_labels(value: str) -> tuple[tuple[str, str], ...]:
     """(field key, the text after it up to the next label) of each "填报单位：…" written inside one cell."""
     text = unicodedata.normalize("NFKC", value)

@@ -47,7 +47,7 @@ def text(value: Any) -> str:
     return _text(value) if type(value) is str else _text(str(value))
 
 
-@lru_cache(maxsize=4096)  # texts recur: 无, 同上, the same progress pasted from week to week
+@lru_cache(maxsize=256)  # texts recur: 无, 同上, the same progress pasted from week to week
 def _text(raw: str) -> str:
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in raw.split("\n")]
@@ -88,7 +88,7 @@ def measure_no(value: Any) -> int | None:
     return _measure_no(value) if type(value) is str else _measure_no.__wrapped__(value)
 
 
-@lru_cache(maxsize=4096)  # the same 序号 texts ("1、", "第3条") come in every return
+@lru_cache(maxsize=256)  # the same 序号 texts ("1、", "第3条") come in every return
 def _measure_no(value: Any) -> int | None:
     key = re.sub(r"\s+", "", _nfkc(value))
     key = re.sub(r"^\([一二三四五六七八九十]+\)", "", key)  # category prefix such as (一)

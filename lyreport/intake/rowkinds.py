@@ -36,7 +36,7 @@ def is_total(row: list[Any]) -> bool:
     return isinstance(first, str) and bool(_TOTAL.match(_squeezed(first)))
 
 
-@lru_cache(maxsize=4096)  # the first text of a row (a note, a signature line) recurs in every return
+@lru_cache(maxsize=256)  # the first text of a row (a note, a signature line) recurs in every return
 def _squeezed(text: str) -> str:
     """NFKC without any whitespace."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
