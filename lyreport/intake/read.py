@@ -49,15 +49,17 @@ def read_workbooks(
     """Read every workbook; results and problems come back in input order. Never raises for bad files.
 
     `on_read(file, book, problems)` is called for each file as soon as it is read (in completion order),
-    so the caller can parse while the workers go on. workers=0 reads in this process (for debugging):
-    the pre-checks still apply, the isolation does not.
+    so the caller can parse while the workers go on; the books are then the caller's and not returned
+    (holding every grid to the end would only raise the peak memory). workers=0 reads in this process
+    (for debugging): the pre-checks still apply, the isolation does not.
     """
     outcomes: list[tuple[WorkbookData | None, list[Problem]] | None] = [None] * len(files)
 
     def settle(index: int, answer: Any) -> None:
-        outcomes[index] = _settle(files[index], answer, timeout)
+        book, problems = _settle(files[index], answer, timeout)
+        outcomes[index] = (book if on_read is None else None, problems)
         if on_read is not None:
-            on_read(files[index], *outcomes[index])
+            on_read(files[index], book, problems)
 
     paths = [str(f.path) for f in files]
     try:
