@@ -3,23 +3,25 @@ without a saved result.
 
 calamine returns values only. A row the unit hid (last week's prefilled line) would otherwise be read as this
 week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
-Runs inside the isolated reader after the pre-check has bounded the parts; it only scans tags, never builds a
-tree, and gives up quietly (no marks) on anything unexpected.
+Runs inside the isolated reader after the pre-check has bounded the parts, on the parts the pre-check has
+inflated already (zipparts.py); it only scans tags, never builds a tree, and gives up quietly (no marks) on
+anything unexpected.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
-from typing import Any
 
 from .xlsmarks import xls_marks
+from .zipparts import ZipParts
 
 MAX_MARKS = 5_000  # per kind and sheet; a return has a few hundred rows
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
 MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already; this keeps memory bounded anyway
+MAX_ODS_BYTES = 200 * 1024 * 1024  # content.xml holds every sheet: bounded by the pre-check's limit for all parts
 
 
 @dataclass
@@ -34,17 +36,16 @@ class Marks:
         return sorted(self.hidden_rows), sorted(self.hidden_cols), sorted(self.uncached)
 
 
-def sheet_marks(path: Any) -> dict[str, Marks]:
-    """Sheet name → Marks for .xlsx/.xlsm, .ods and .xls; {} for other formats or on any surprise."""
-    if not zipfile.is_zipfile(path):
-        return xls_marks(path, Marks)
+def sheet_marks(parts: ZipParts | None, source: bytes | str) -> dict[str, Marks]:
+    """Sheet name → Marks for .xlsx/.xlsm and .ods (`parts`, from the pre-check) and for .xls (the file's
+    bytes, or its path, in `source`); {} for other formats or on any surprise."""
+    if parts is None:
+        return xls_marks(io.BytesIO(source) if isinstance(source, bytes) else source, Marks)
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "xl/workbook.xml" in names:
-                return _xlsx(archive, names)
-            if "content.xml" in names:
-                return _ods(archive.read("content.xml"))
+        if "xl/workbook.xml" in parts.infos:
+            return _xlsx(parts)
+        if "content.xml" in parts.infos:
+            return _ods(parts.read("content.xml", MAX_ODS_BYTES))
     except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
         return {}
     return {}
@@ -65,20 +66,21 @@ def _attrs(tag: bytes) -> dict[bytes, bytes]:
     return {key.split(b":")[-1] if key.startswith(b"r:") else key: value for key, value in _ATTR.findall(tag)}
 
 
-def _xlsx(archive: zipfile.ZipFile, names: set[str]) -> dict[str, Marks]:
+def _xlsx(parts: ZipParts) -> dict[str, Marks]:
     rels = {}
-    for tag in _REL.findall(archive.read("xl/_rels/workbook.xml.rels")):
+    for tag in _REL.findall(parts.read("xl/_rels/workbook.xml.rels", MAX_SHEET_BYTES)):
         attrs = _attrs(tag)
         target = attrs.get(b"Target", b"").decode("utf-8", "replace")
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
         rels[attrs.get(b"Id", b"")] = part
     marks: dict[str, Marks] = {}
-    for tag in _SHEET.findall(archive.read("xl/workbook.xml")):
+    for tag in _SHEET.findall(parts.read("xl/workbook.xml", MAX_SHEET_BYTES)):
         attrs = _attrs(tag)
         part = rels.get(attrs.get(b"id", b""), "")
-        if part in names and archive.getinfo(part).file_size <= MAX_SHEET_BYTES:
+        info = parts.infos.get(part)
+        if info is not None and info.file_size <= MAX_SHEET_BYTES:
             name = _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
-            marks[name] = _xlsx_sheet(archive.read(part))
+            marks[name] = _xlsx_sheet(parts.read(part, MAX_SHEET_BYTES))
     return marks
 
 
