@@ -280,9 +280,7 @@ def _attr(attrs: str, name: str) -> str | None:
     return unescape(match.group(2)) if match else None
 
 
-def _xlsx_sheet_names(
-    archive: zipfile.ZipFile, names: set[str], parts: ZipParts
-) -> tuple[dict[str, str], set[str]]:
+def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str], parts: ZipParts) -> tuple[dict[str, str], set[str]]:
     """Worksheet part name -> sheet name as shown in Excel, for messages and for skipping; and every
     other part the workbook links to (shared strings, styles …) but its theme, which no reader parses."""
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
@@ -291,8 +289,7 @@ def _xlsx_sheet_names(
     for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if archive.getinfo(part).file_size > 16 * MB:
             raise _Refused(Refusal("read-bomb"))
-        raw[part] = archive.read(part)
-        parts.keep(part, raw[part])  # the marks reader needs both again
+        raw[part] = parts.read_as_zipfile(archive, part)  # and kept: the marks reader needs both again
     workbook = raw["xl/workbook.xml"].decode("utf-8", "replace")
     rels = raw["xl/_rels/workbook.xml.rels"].decode("utf-8", "replace")
     if _DOCTYPE_TEXT.search(workbook) or _DOCTYPE_TEXT.search(rels):

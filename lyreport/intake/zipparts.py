@@ -9,6 +9,7 @@ the file.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import zipfile
 import zlib
@@ -95,11 +96,33 @@ class ZipParts:
             self._kept[name] = b"".join(kept)
             self._room -= size
 
-    def keep(self, name: str, payload: bytes) -> None:
-        """Keep a part read otherwise (whole, CRC-checked by zipfile)."""
+    def read_as_zipfile(self, archive: zipfile.ZipFile, name: str) -> bytes:
+        """archive.read(name), kept for `read`: inflated here when the part is plain (deflated or stored, a
+        local header that names it, as many bytes as declared, right CRC), so that the bytes are the ones
+        zipfile gives; anything else goes to zipfile itself, which gives what it gives or raises what it raises.
+        """
+        info = self.infos[name]
+        payload = None
+        if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not info.flag_bits & 0x61:
+            with contextlib.suppress(
+                zipfile.BadZipFile, EOFError, OverBudget, zlib.error, struct.error, UnicodeDecodeError
+            ):
+                if self._local_name(info) == info.orig_filename:
+                    payload = b"".join(inflate(self.data, info, [info.file_size]))
+        if payload is None or len(payload) != info.file_size:
+            payload = archive.read(name)
         if len(payload) <= self._room:
             self._kept[name] = payload
             self._room -= len(payload)
+        return payload
+
+    def _local_name(self, info: zipfile.ZipInfo) -> str:
+        """The name in the part's local header, decoded as zipfile does (it refuses a part whose names differ)."""
+        offset = info.header_offset
+        (flags,) = struct.unpack_from("<H", self.data, offset + 6)  # the local header's own flags, as zipfile
+        (length,) = struct.unpack_from("<H", self.data, offset + 26)
+        raw = self.data[offset + 30 : offset + 30 + length]
+        return raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
 
     def read(self, name: str, limit: int) -> bytes:
         """The whole part: as kept, else inflated now (OverBudget beyond `limit` bytes, KeyError if absent)."""
