@@ -289,7 +289,7 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str], parts: ZipParts
     for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if archive.getinfo(part).file_size > 16 * MB:
             raise _Refused(Refusal("read-bomb"))
-        raw[part] = parts.read_as_zipfile(archive, part)  # and kept: the marks reader needs both again
+        raw[part] = parts.read_and_keep(part)  # as archive.read(part), and kept: the marks reader needs both again
     workbook = raw["xl/workbook.xml"].decode("utf-8", "replace")
     rels = raw["xl/_rels/workbook.xml.rels"].decode("utf-8", "replace")
     if _DOCTYPE_TEXT.search(workbook) or _DOCTYPE_TEXT.search(rels):

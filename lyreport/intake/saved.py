@@ -32,7 +32,7 @@ def saved_at(parts: ZipParts | None) -> str:
                 continue
             if info.file_size > MAX_PART:
                 return ""
-            found = pattern.search(parts.read(name, MAX_PART))
+            found = pattern.search(parts.read(name))
             return found.group(1).decode("ascii", "replace").strip() if found else ""
     except Exception:  # damaged: the time is simply unknown
         return ""

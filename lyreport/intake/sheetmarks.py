@@ -21,7 +21,6 @@ from .zipparts import ZipParts
 MAX_MARKS = 5_000  # per kind and sheet; a return has a few hundred rows
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
 MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already; this keeps memory bounded anyway
-MAX_ODS_BYTES = 200 * 1024 * 1024  # content.xml holds every sheet: bounded by the pre-check's limit for all parts
 
 
 @dataclass
@@ -45,7 +44,7 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str) -> dict[str, Marks]
         if "xl/workbook.xml" in parts.infos:
             return _xlsx(parts)
         if "content.xml" in parts.infos:
-            return _ods(parts.read("content.xml", MAX_ODS_BYTES))
+            return _ods(parts.read("content.xml"))
     except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
         return {}
     return {}
@@ -68,19 +67,19 @@ def _attrs(tag: bytes) -> dict[bytes, bytes]:
 
 def _xlsx(parts: ZipParts) -> dict[str, Marks]:
     rels = {}
-    for tag in _REL.findall(parts.read("xl/_rels/workbook.xml.rels", MAX_SHEET_BYTES)):
+    for tag in _REL.findall(parts.read("xl/_rels/workbook.xml.rels")):
         attrs = _attrs(tag)
         target = attrs.get(b"Target", b"").decode("utf-8", "replace")
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
         rels[attrs.get(b"Id", b"")] = part
     marks: dict[str, Marks] = {}
-    for tag in _SHEET.findall(parts.read("xl/workbook.xml", MAX_SHEET_BYTES)):
+    for tag in _SHEET.findall(parts.read("xl/workbook.xml")):
         attrs = _attrs(tag)
         part = rels.get(attrs.get(b"id", b""), "")
         info = parts.infos.get(part)
         if info is not None and info.file_size <= MAX_SHEET_BYTES:
             name = _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
-            marks[name] = _xlsx_sheet(parts.read(part, MAX_SHEET_BYTES))
+            marks[name] = _xlsx_sheet(parts.read(part))
     return marks
 
 

@@ -10,6 +10,7 @@ the file.
 from __future__ import annotations
 
 import contextlib
+import io
 import struct
 import zipfile
 import zlib
@@ -67,7 +68,13 @@ def inflate(data: bytes, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[b
 
 class ZipParts:
     """A vetted zip's directory (name -> ZipInfo, the last entry of a name wins, as in zipfile) and the
-    parts inflated so far."""
+    parts inflated so far.
+
+    `read` gives exactly what zipfile's read gives (the bytes, or the error), so the readers that used to
+    open the zip themselves see no difference: a part is inflated here, or kept from the pre-check's
+    inflating, only when it is plain (stored or deflated, not flagged, a local header that names it, as
+    many bytes as declared, right CRC); anything else goes to zipfile itself.
+    """
 
     def __init__(self, data: bytes, infos: list[zipfile.ZipInfo]):
         self.data = data
@@ -78,7 +85,7 @@ class ZipParts:
     def keeping(self, info: zipfile.ZipInfo, chunks: Iterator[bytes]) -> Iterator[bytes]:
         """Pass `chunks` through; once they have all gone through (CRC checked), keep them for `read`.
 
-        A part read only in part (the scan stopped early) or too big for the room left is not kept.
+        A part read only in part (the scan stopped early), too big for the room left or not plain is not kept.
         """
         name = info.filename
         self._kept.pop(name, None)  # a later entry of the same name replaces an earlier one
@@ -92,43 +99,45 @@ class ZipParts:
                 else:
                     kept = None
             yield chunk
-        if kept is not None and self.infos.get(name) is info:
-            self._kept[name] = b"".join(kept)
-            self._room -= size
+        if kept is not None and self.infos.get(name) is info and size == info.file_size and self._plain(info):
+            self._keep(name, b"".join(kept))
 
-    def read_as_zipfile(self, archive: zipfile.ZipFile, name: str) -> bytes:
-        """archive.read(name), kept for `read`: inflated here when the part is plain (deflated or stored, a
-        local header that names it, as many bytes as declared, right CRC), so that the bytes are the ones
-        zipfile gives; anything else goes to zipfile itself, which gives what it gives or raises what it raises.
-        """
+    def read(self, name: str) -> bytes:
+        """zipfile.ZipFile(data).read(name): the bytes or the very error (KeyError if there is no such part)."""
+        kept = self._kept.get(name)
+        if kept is not None:
+            return kept
         info = self.infos[name]
         payload = None
-        if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not info.flag_bits & 0x61:
-            with contextlib.suppress(
-                zipfile.BadZipFile, EOFError, OverBudget, zlib.error, struct.error, UnicodeDecodeError
-            ):
-                if self._local_name(info) == info.orig_filename:
-                    payload = b"".join(inflate(self.data, info, [info.file_size]))
+        if self._plain(info):
+            with contextlib.suppress(zipfile.BadZipFile, EOFError, OverBudget, zlib.error):
+                payload = b"".join(inflate(self.data, info, [info.file_size]))
         if payload is None or len(payload) != info.file_size:
-            payload = archive.read(name)
+            with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
+                payload = archive.read(name)
+        return payload
+
+    def read_and_keep(self, name: str) -> bytes:
+        """`read`, and keep the part for later reads."""
+        payload = self.read(name)
+        self._keep(name, payload)
+        return payload
+
+    def _keep(self, name: str, payload: bytes) -> None:
         if len(payload) <= self._room:
             self._kept[name] = payload
             self._room -= len(payload)
-        return payload
 
-    def _local_name(self, info: zipfile.ZipInfo) -> str:
-        """The name in the part's local header, decoded as zipfile does (it refuses a part whose names differ)."""
+    def _plain(self, info: zipfile.ZipInfo) -> bool:
+        """Whether zipfile reads the part as `inflate` does (zipfile refuses a part whose local header names
+        another, decoding that name by the local header's own flags)."""
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x61:
+            return False
         offset = info.header_offset
-        (flags,) = struct.unpack_from("<H", self.data, offset + 6)  # the local header's own flags, as zipfile
-        (length,) = struct.unpack_from("<H", self.data, offset + 26)
-        raw = self.data[offset + 30 : offset + 30 + length]
-        return raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
-
-    def read(self, name: str, limit: int) -> bytes:
-        """The whole part: as kept, else inflated now (OverBudget beyond `limit` bytes, KeyError if absent)."""
-        kept = self._kept.get(name)
-        if kept is not None:
-            if len(kept) > limit:
-                raise OverBudget(name)
-            return kept
-        return b"".join(inflate(self.data, self.infos[name], [limit]))
+        try:
+            (flags,) = struct.unpack_from("<H", self.data, offset + 6)
+            (length,) = struct.unpack_from("<H", self.data, offset + 26)
+            raw = self.data[offset + 30 : offset + 30 + length]
+            return (raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")) == info.orig_filename
+        except (struct.error, UnicodeDecodeError):
+            return False
