@@ -101,9 +101,10 @@ def read_path(path: str) -> tuple[Any, ...]:
     meta holds the file's own saved time (ISO text). CSV answers carry no marks (3-item sheets).
     """
     try:
-        if Path(path).suffix.lower() == ".csv":
+        file = Path(path)
+        if file.suffix.lower() == ".csv":
             return read_csv(path)
-        check = checks.precheck(Path(path))
+        check = checks.precheck(file)
         if check.refusal is not None:
             return ("refused", check.refusal.code, check.refusal.fields, check.refusal.sheet)
         source = check.data if check.data is not None else path
