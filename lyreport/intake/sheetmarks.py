@@ -102,8 +102,11 @@ def _col_index(letters: bytes) -> int:
 
 def _xlsx_sheet(xml: bytes) -> Marks:
     marks = Marks()
-    if b"<f" in xml or b":f>" in xml:
-        _uncached(xml, marks)
+    # Formulas: one pattern scan that usually finds nothing (<formula1> of a drop-down list, <firstHeader> are
+    # not formulas); the byte test that used to come first is kept as a condition, so the marks stay the same.
+    first = _FORMULA.search(xml)
+    if first and (xml.startswith(b"<f", first.start()) or b"<f" in xml or b":f>" in xml):
+        _uncached(xml, marks, first.start())
     if b"hidden=" not in xml:  # the common case: one byte search, no pattern scan
         return marks
     for tag in _HIDDEN_ROW.findall(xml)[:MAX_MARKS]:
@@ -118,9 +121,9 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     return marks
 
 
-def _uncached(xml: bytes, marks: Marks) -> None:
+def _uncached(xml: bytes, marks: Marks, start: int = 0) -> None:
     """Formula cells whose <v> is missing or empty: the program that wrote them never calculated."""
-    for count, hit in enumerate(_FORMULA.finditer(xml)):
+    for count, hit in enumerate(_FORMULA.finditer(xml, start)):
         if count >= MAX_MARKS:
             return
         start = max(xml.rfind(b"<c ", 0, hit.start()), xml.rfind(b"<x:c ", 0, hit.start()))
