@@ -5,7 +5,8 @@ XFD1048576 in a 2 KB file aborts the process), inflates whatever the zip says, a
 document from a broken workbook. These checks read the file once, check every part's declared size
 from the zip directory, inflate (bounded, CRC-checked) only the parts the reader will parse, scan
 them for entity declarations and sheet extents (extent.py), and answer with a problem code the staff
-can act on. The reader then gets the very bytes that were checked.
+can act on. The reader then gets the very bytes that were checked, and the parts inflated here
+(zipparts.py), so that the marks and the saved time need not open the zip again.
 """
 
 from __future__ import annotations
@@ -285,13 +286,12 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str], parts: ZipParts
     other part the workbook links to (shared strings, styles …) but its theme, which no reader parses."""
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
         return {}, set()
-    raw = {}
     for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if archive.getinfo(part).file_size > 16 * MB:
             raise _Refused(Refusal("read-bomb"))
-        raw[part] = parts.read_and_keep(part)  # as archive.read(part), and kept: the marks reader needs both again
-    workbook = raw["xl/workbook.xml"].decode("utf-8", "replace")
-    rels = raw["xl/_rels/workbook.xml.rels"].decode("utf-8", "replace")
+    # As archive.read(part), and kept: the marks reader needs both again.
+    workbook = parts.read_and_keep("xl/workbook.xml").decode("utf-8", "replace")
+    rels = parts.read_and_keep("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     if _DOCTYPE_TEXT.search(workbook) or _DOCTYPE_TEXT.search(rels):
         raise _Refused(Refusal("read-xml-entity"))
     targets = {}
