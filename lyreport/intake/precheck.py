@@ -11,6 +11,7 @@ can act on. The reader then gets the very bytes that were checked, and the parts
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -297,17 +298,49 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str], parts: ZipParts
     targets = {}
     linked = set()
     for match in _REL_TAG.finditer(rels):
-        rel_id, target = _attr(match.group(1), "Id"), _attr(match.group(1), "Target")
-        if rel_id and target:
-            targets[rel_id] = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-            if not (_attr(match.group(1), "Type") or "").endswith("/theme"):
-                linked.add(targets[rel_id])
+        relationship = _relationship(match.group(1))
+        if relationship is not None:
+            rel_id, part, theme = relationship
+            targets[rel_id] = part
+            if not theme:
+                linked.add(part)
     result = {}
     for match in _SHEET_TAG.finditer(workbook):
-        name, rel_id = _attr(match.group(1), "name"), _attr(match.group(1), r"[\w]+:id")
+        name, rel_id = _sheet_entry(match.group(1))
         if name and rel_id in targets:
             result[targets[rel_id]] = name
     return result, linked
+
+
+# Returns made from one template repeat the same <sheet> and <Relationship> tags, file after file in the same
+# reader process: their attributes are parsed once (short tags only, so the caches stay small).
+CACHED_TAG = 512
+
+
+def _relationship(attrs: str) -> tuple[str, str, bool] | None:
+    """(id, part name, whether it is the theme) of one workbook relationship; None without id or target."""
+    return _cached_relationship(attrs) if len(attrs) <= CACHED_TAG else _parse_relationship(attrs)
+
+
+def _parse_relationship(attrs: str) -> tuple[str, str, bool] | None:
+    rel_id, target = _attr(attrs, "Id"), _attr(attrs, "Target")
+    if not (rel_id and target):
+        return None
+    part = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+    return rel_id, part, (_attr(attrs, "Type") or "").endswith("/theme")
+
+
+def _sheet_entry(attrs: str) -> tuple[str | None, str | None]:
+    """(name, relationship id) of one <sheet> of the workbook."""
+    return _cached_sheet_entry(attrs) if len(attrs) <= CACHED_TAG else _parse_sheet_entry(attrs)
+
+
+def _parse_sheet_entry(attrs: str) -> tuple[str | None, str | None]:
+    return _attr(attrs, "name"), _attr(attrs, r"[\w]+:id")
+
+
+_cached_relationship = functools.lru_cache(maxsize=256)(_parse_relationship)
+_cached_sheet_entry = functools.lru_cache(maxsize=256)(_parse_sheet_entry)
 
 
 # ----------------------------------------------------------------- streaming XML scan

@@ -10,6 +10,7 @@ anything unexpected.
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -66,21 +67,46 @@ def _attrs(tag: bytes) -> dict[bytes, bytes]:
 
 
 def _xlsx(parts: ZipParts) -> dict[str, Marks]:
-    rels = {}
-    for tag in _REL.findall(parts.read("xl/_rels/workbook.xml.rels")):
-        attrs = _attrs(tag)
-        target = attrs.get(b"Target", b"").decode("utf-8", "replace")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        rels[attrs.get(b"Id", b"")] = part
+    rels = dict(map(_relationship, _REL.findall(parts.read("xl/_rels/workbook.xml.rels"))))
     marks: dict[str, Marks] = {}
     for tag in _SHEET.findall(parts.read("xl/workbook.xml")):
-        attrs = _attrs(tag)
-        part = rels.get(attrs.get(b"id", b""), "")
+        rel_id, name = _sheet_entry(tag)
+        part = rels.get(rel_id, "")
         info = parts.infos.get(part)
         if info is not None and info.file_size <= MAX_SHEET_BYTES:
-            name = _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
             marks[name] = _xlsx_sheet(parts.read(part))
     return marks
+
+
+# Returns made from one template repeat the same tags file after file in one reader process: parsed once
+# (short tags only, so the caches stay small).
+CACHED_TAG = 512
+
+
+def _parse_relationship(tag: bytes) -> tuple[bytes, str]:
+    """(id, part name) of one workbook relationship."""
+    attrs = _attrs(tag)
+    target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return attrs.get(b"Id", b""), part
+
+
+def _parse_sheet_entry(tag: bytes) -> tuple[bytes, str]:
+    """(relationship id, name) of one <sheet> of the workbook."""
+    attrs = _attrs(tag)
+    return attrs.get(b"id", b""), _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
+
+
+_cached_relationship = functools.lru_cache(maxsize=256)(_parse_relationship)
+_cached_sheet_entry = functools.lru_cache(maxsize=256)(_parse_sheet_entry)
+
+
+def _relationship(tag: bytes) -> tuple[bytes, str]:
+    return _cached_relationship(tag) if len(tag) <= CACHED_TAG else _parse_relationship(tag)
+
+
+def _sheet_entry(tag: bytes) -> tuple[bytes, str]:
+    return _cached_sheet_entry(tag) if len(tag) <= CACHED_TAG else _parse_sheet_entry(tag)
 
 
 def _unescape(name: str) -> str:
