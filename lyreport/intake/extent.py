@@ -90,11 +90,11 @@ class XlsxScanner(Scanner):
         rows = _R_FIRST_ROW.findall(segment)  # row number, or "" if r is not first
         if b"" in rows or (cells and b"" in next(zip(*cells, strict=True))):
             return False
-        full_rows = {row for _, row, rest in cells if not rest.endswith(b"/")}  # a cell "<c …/>" holds nothing
-        if full_rows:
-            full_cols = {col for col, _, rest in cells if not rest.endswith(b"/")}
-            self.max_row = max(self.max_row, max(map(int, full_rows)))
-            self.max_col = max(self.max_col, widest_column(full_cols))
+        full = [(col, row) for col, row, rest in cells if not rest.endswith(b"/")]  # a cell "<c …/>" holds nothing
+        if full:
+            cols, numbers = zip(*full, strict=True)
+            self.max_row = max(self.max_row, max(map(int, set(numbers))))
+            self.max_col = max(self.max_col, widest_column(set(cols)))
         if rows:
             self.row, self.col = int(rows[-1]), 0
             last = _LAST_CELL.findall(segment[segment.rfind(b"<row") :])
