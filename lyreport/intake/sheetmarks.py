@@ -147,9 +147,10 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     return marks
 
 
-def _uncached(xml: bytes, marks: Marks, start: int = 0) -> None:
-    """Formula cells whose <v> is missing or empty: the program that wrote them never calculated."""
-    for count, hit in enumerate(_FORMULA.finditer(xml, start)):
+def _uncached(xml: bytes, marks: Marks, first: int = 0) -> None:
+    """Formula cells whose <v> is missing or empty: the program that wrote them never calculated.
+    `first`: where the first formula tag is, if known."""
+    for count, hit in enumerate(_FORMULA.finditer(xml, first)):
         if count >= MAX_MARKS:
             return
         start = max(xml.rfind(b"<c ", 0, hit.start()), xml.rfind(b"<x:c ", 0, hit.start()))
