@@ -5,18 +5,20 @@ XFD1048576 in a 2 KB file aborts the process), inflates whatever the zip says, a
 document from a broken workbook. These checks read the file once, check every part's declared size
 from the zip directory, inflate (bounded, CRC-checked) only the parts the reader will parse, scan
 them for entity declarations and sheet extents (extent.py), and answer with a problem code the staff
-can act on. The reader then gets the very bytes that were checked.
+can act on. The reader then gets the very bytes that were checked, and the parts inflated here
+(zipparts.py), so that the marks and the saved time need not open the zip again.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from html import unescape
 from pathlib import Path
@@ -26,13 +28,13 @@ from .extent import OdsScanner as _OdsScanner
 from .extent import Scanner as _Scanner
 from .extent import XlsxScanner as _XlsxScanner
 from .safety import MAX_FILE_BYTES, MB, human_size, zip_entry_count
+from .zipparts import OverBudget, ZipParts, inflate
 
 MAX_UNCOMPRESSED = 200 * MB  # all parts of one workbook, as declared and as actually inflated
 MAX_PART_RATIO = 200  # one part's uncompressed / compressed size ...
 PART_RATIO_MIN = 10 * MB  # ... checked only for parts above this size
 MAX_PARTS = 10_000
 MAX_TAG_BYTES = 1 * MB  # one XML start tag; longer is not a spreadsheet
-CHUNK = 256 * 1024
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -54,6 +56,7 @@ class Precheck:
     refusal: Refusal | None = None
     oversized: dict[str, tuple[int, int]] = field(default_factory=dict)
     data: bytes | None = None  # the file as checked, so that the reader does not read it again
+    parts: ZipParts | None = None  # a zip's directory and the parts inflated here, for the reader to reuse
 
 
 class _Refused(Exception):
@@ -67,6 +70,8 @@ def precheck(path: Path) -> Precheck:
         return _precheck(path)
     except _Refused as refused:
         return Precheck(refused.refusal)
+    except OverBudget:  # the parts inflate to more than any workbook needs
+        return Precheck(Refusal("read-bomb"))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
         return Precheck(Refusal("read-corrupt", {"reason": _zip_reason(exc)}))
     except PermissionError:
@@ -84,7 +89,10 @@ def _precheck(path: Path) -> Precheck:
     if size > MAX_FILE_BYTES:
         raise _Refused(Refusal("file-too-large", {"size": human_size(size), "limit": human_size(MAX_FILE_BYTES)}))
     with open(path, "rb") as handle:  # read once, bounded: the checks and the reader share these bytes
-        data = handle.read(MAX_FILE_BYTES + 1)
+        # Ask for the size just seen: read(n) allocates n bytes up front, and 50 MB for a 12 KB file costs.
+        data = handle.read(size + 1)
+        if len(data) > size:  # it grew since: read on, up to the same bound
+            data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     if len(data) > MAX_FILE_BYTES:
         raise _Refused(Refusal("file-too-large", {"size": human_size(len(data)), "limit": human_size(MAX_FILE_BYTES)}))
     head = data[:4096]
@@ -174,11 +182,12 @@ def _check_zip(data: bytes) -> Precheck:
         raise _Refused(Refusal("read-bomb"))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
-        names = {info.filename for info in infos}
+        parts = ZipParts(data, infos)
+        names = set(parts.infos)
         _check_zip_shape(infos, names, archive)
         _check_zip_sizes(infos)  # declared sizes of every part, from the central directory
         ods = "content.xml" in names and "xl/workbook.xml" not in names
-        sheet_names, linked = ({}, set()) if ods else _xlsx_sheet_names(archive, names)
+        sheet_names, linked = ({}, set()) if ods else _xlsx_sheet_names(archive, names, parts)
         oversized: dict[str, tuple[int, int]] = {}
         budget = [MAX_UNCOMPRESSED]
         for info in infos:
@@ -190,9 +199,9 @@ def _check_zip(data: bytes) -> Precheck:
                 scanner = _XlsxScanner(sheet_names.get(info.filename, info.filename))
             else:
                 scanner = _Scanner()
-            _scan_part(_inflate(data, info, budget), scanner)
+            _scan_part(parts.keeping(info, inflate(data, info, budget)), scanner)
             oversized.update(scanner.oversized)
-    return Precheck(None, oversized)
+    return Precheck(None, oversized, parts=parts)
 
 
 # Parts calamine opens in an .xlsx besides the worksheets and the targets of the workbook's relationships
@@ -212,46 +221,6 @@ def _reader_parses(name: str, ods: bool, sheet_names: dict[str, str], linked: se
     if ods:
         return lower in _ODS_PARTS
     return lower in _XLSX_PARTS or name in sheet_names or name in linked or lower.startswith("xl/worksheets/")
-
-
-def _inflate(data: bytes, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
-    """The part's bytes in chunks, inflated straight from the file with zlib, never beyond the budget.
-
-    Reads the local header itself (zipfile's stream object costs more than these small parts do);
-    the CRC is checked once the part has been inflated to its end.
-    """
-    offset = info.header_offset
-    if data[offset : offset + 4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile("bad local header")
-    name_len, extra_len = struct.unpack_from("<HH", data, offset + 26)
-    start = offset + 30 + name_len + extra_len
-    raw = data[start : start + info.compress_size]
-    if len(raw) < info.compress_size:
-        raise EOFError("truncated part")
-    if info.compress_type == zipfile.ZIP_STORED:
-        inflater = None
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
-        inflater = zlib.decompressobj(-15)
-    else:
-        raise NotImplementedError("compression method")
-    crc = 0
-    while raw or (inflater is not None and not inflater.eof):
-        if inflater is None:
-            chunk, raw = raw[:CHUNK], raw[CHUNK:]
-        else:
-            chunk = inflater.decompress(raw, CHUNK)
-            raw = inflater.unconsumed_tail
-            if not chunk and not raw:
-                if not inflater.eof:
-                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
-                break
-        budget[0] -= len(chunk)
-        if budget[0] < 0:
-            raise _Refused(Refusal("read-bomb"))
-        crc = zlib.crc32(chunk, crc)
-        yield chunk
-    if crc != info.CRC:
-        raise zipfile.BadZipFile("Bad CRC-32")
 
 
 def _is_worksheet_part(lower: str) -> bool:
@@ -313,7 +282,7 @@ def _attr(attrs: str, name: str) -> str | None:
     return unescape(match.group(2)) if match else None
 
 
-def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str]) -> tuple[dict[str, str], set[str]]:
+def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str], parts: ZipParts) -> tuple[dict[str, str], set[str]]:
     """Worksheet part name -> sheet name as shown in Excel, for messages and for skipping; and every
     other part the workbook links to (shared strings, styles …) but its theme, which no reader parses."""
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
@@ -321,24 +290,57 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str]) -> tuple[dict[s
     for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if archive.getinfo(part).file_size > 16 * MB:
             raise _Refused(Refusal("read-bomb"))
-    workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    # As archive.read(part), and kept: the marks reader needs both again.
+    workbook = parts.read_and_keep("xl/workbook.xml").decode("utf-8", "replace")
+    rels = parts.read_and_keep("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     if _DOCTYPE_TEXT.search(workbook) or _DOCTYPE_TEXT.search(rels):
         raise _Refused(Refusal("read-xml-entity"))
     targets = {}
     linked = set()
     for match in _REL_TAG.finditer(rels):
-        rel_id, target = _attr(match.group(1), "Id"), _attr(match.group(1), "Target")
-        if rel_id and target:
-            targets[rel_id] = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-            if not (_attr(match.group(1), "Type") or "").endswith("/theme"):
-                linked.add(targets[rel_id])
+        relationship = _relationship(match.group(1))
+        if relationship is not None:
+            rel_id, part, theme = relationship
+            targets[rel_id] = part
+            if not theme:
+                linked.add(part)
     result = {}
     for match in _SHEET_TAG.finditer(workbook):
-        name, rel_id = _attr(match.group(1), "name"), _attr(match.group(1), r"[\w]+:id")
+        name, rel_id = _sheet_entry(match.group(1))
         if name and rel_id in targets:
             result[targets[rel_id]] = name
     return result, linked
+
+
+# Returns made from one template repeat the same <sheet> and <Relationship> tags, file after file in the same
+# reader process: their attributes are parsed once (short tags only, so the caches stay small).
+CACHED_TAG = 512
+
+
+def _relationship(attrs: str) -> tuple[str, str, bool] | None:
+    """(id, part name, whether it is the theme) of one workbook relationship; None without id or target."""
+    return _cached_relationship(attrs) if len(attrs) <= CACHED_TAG else _parse_relationship(attrs)
+
+
+def _parse_relationship(attrs: str) -> tuple[str, str, bool] | None:
+    rel_id, target = _attr(attrs, "Id"), _attr(attrs, "Target")
+    if not (rel_id and target):
+        return None
+    part = target[1:] if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+    return rel_id, part, (_attr(attrs, "Type") or "").endswith("/theme")
+
+
+def _sheet_entry(attrs: str) -> tuple[str | None, str | None]:
+    """(name, relationship id) of one <sheet> of the workbook."""
+    return _cached_sheet_entry(attrs) if len(attrs) <= CACHED_TAG else _parse_sheet_entry(attrs)
+
+
+def _parse_sheet_entry(attrs: str) -> tuple[str | None, str | None]:
+    return _attr(attrs, "name"), _attr(attrs, r"[\w]+:id")
+
+
+_cached_relationship = functools.lru_cache(maxsize=256)(_parse_relationship)
+_cached_sheet_entry = functools.lru_cache(maxsize=256)(_parse_sheet_entry)
 
 
 # ----------------------------------------------------------------- streaming XML scan
@@ -351,7 +353,7 @@ _DOCTYPE = re.compile(
 _DOCTYPE_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
 
 
-def _scan_part(chunks: Iterator[bytes], scanner: _Scanner) -> None:
+def _scan_part(chunks: Iterable[bytes], scanner: _Scanner) -> None:
     """Feed whole tags of an inflated part to the scanner; stop early once it has seen enough."""
     carry = b""
     for chunk in chunks:
@@ -368,8 +370,9 @@ def _scan_part(chunks: Iterator[bytes], scanner: _Scanner) -> None:
 
 
 def _may_declare(data: bytes) -> bool:
-    """Cheap pre-filter (memchr-speed) before the case-insensitive regex: no "<!" means no declaration."""
-    return b"<!" in data or b"<\x00!" in data
+    """Cheap pre-filter before the case-insensitive regex: no "<!" means no declaration. "!" alone is
+    rare in XML and found at memchr speed, unlike "<", which starts every tag."""
+    return b"!" in data and (b"<!" in data or b"<\x00!" in data)
 
 
 def _zip_reason(exc: BaseException) -> str:

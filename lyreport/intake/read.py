@@ -103,13 +103,14 @@ def read_path(path: str) -> tuple[Any, ...]:
     meta holds the file's own saved time (ISO text). CSV answers carry no marks (3-item sheets).
     """
     try:
-        if Path(path).suffix.lower() == ".csv":
+        file = Path(path)
+        if file.suffix.lower() == ".csv":
             return read_csv(path)
-        check = checks.precheck(Path(path))
+        check = checks.precheck(file)
         if check.refusal is not None:
             return ("refused", check.refusal.code, check.refusal.fields, check.refusal.sheet)
         source = check.data if check.data is not None else path
-        return (*_read_calamine(source, check.oversized), {"saved_at": saved_at(_zip_source(source))})
+        return (*_read_calamine(source, check), {"saved_at": saved_at(check.parts)})
     except (KeyboardInterrupt, SystemExit):
         raise
     except MemoryError:
@@ -120,13 +121,9 @@ def read_path(path: str) -> tuple[Any, ...]:
         return ("refused", "read-crashed", {"reason": f"读取组件内部错误 {type(exc).__name__}"}, "")
 
 
-def _zip_source(source: str | bytes) -> Any:
-    """What zipfile opens: the path, or the bytes the pre-check already read."""
-    return io.BytesIO(source) if isinstance(source, bytes) else source
-
-
-def _read_calamine(source: str | bytes, oversized: dict[str, tuple[int, int]]) -> tuple[Any, ...]:
+def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ...]:
     """Read the bytes the pre-check saw (not the file again: it could have changed in between)."""
+    oversized = check.oversized
     with io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb") as handle:
         workbook = CalamineWorkbook.from_filelike(handle)  # sniffs the content, whatever the extension says
     metas = workbook.sheets_metadata
@@ -135,7 +132,7 @@ def _read_calamine(source: str | bytes, oversized: dict[str, tuple[int, int]]) -
         rows, cols = oversized[unknown[0]]
         return ("refused", "read-too-many-rows", {"sheet_name": unknown[0], "rows": rows, "cols": cols}, unknown[0])
     sheets: list[tuple[str, list[list[Any]], bool, Any]] = []
-    marks = sheet_marks(_zip_source(source))
+    marks = sheet_marks(check.parts, source)
     identity: dict[str, str] = {}
     notes: list[tuple[str, str, dict[str, Any]]] = []
     for index, meta in enumerate(metas):

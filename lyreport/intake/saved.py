@@ -2,17 +2,17 @@
 
 Staff often save attachments from the mail client into the inbox after the deadline: the file time is
 then the time of saving, not of sending. The time the unit last saved the workbook tells them apart.
-Read in the worker, after the pre-check has vetted the zip; small parts only, no XML parser.
+Read in the worker from the zip the pre-check has vetted (zipparts.py); small parts only, no XML parser.
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from ..models import SourceFile
+from .zipparts import ZipParts
 
 MAX_PART = 256 * 1024
 _PARTS = (
@@ -21,20 +21,20 @@ _PARTS = (
 )
 
 
-def saved_at(path: str) -> str:
-    """The saved time as ISO text ("" when unknown); never raises."""
+def saved_at(parts: ZipParts | None) -> str:
+    """The saved time as ISO text ("" when unknown: not a zip, like .xls, or damaged); never raises."""
+    if parts is None:
+        return ""
     try:
-        with zipfile.ZipFile(path) as archive:
-            for name, pattern in _PARTS:
-                try:
-                    info = archive.getinfo(name)
-                except KeyError:
-                    continue
-                if info.file_size > MAX_PART:
-                    return ""
-                found = pattern.search(archive.read(info))
-                return found.group(1).decode("ascii", "replace").strip() if found else ""
-    except Exception:  # not a zip (.xls), or damaged: the time is simply unknown
+        for name, pattern in _PARTS:
+            info = parts.infos.get(name)
+            if info is None:
+                continue
+            if info.file_size > MAX_PART:
+                return ""
+            found = pattern.search(parts.read(name))
+            return found.group(1).decode("ascii", "replace").strip() if found else ""
+    except Exception:  # damaged: the time is simply unknown
         return ""
     return ""
 

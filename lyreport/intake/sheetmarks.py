@@ -3,19 +3,21 @@ without a saved result.
 
 calamine returns values only. A row the unit hid (last week's prefilled line) would otherwise be read as this
 week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
-Runs inside the isolated reader after the pre-check has bounded the parts; it only scans tags, never builds a
-tree, and gives up quietly (no marks) on anything unexpected.
+Runs inside the isolated reader after the pre-check has bounded the parts, on the parts the pre-check has
+inflated already (zipparts.py); it only scans tags, never builds a tree, and gives up quietly (no marks) on
+anything unexpected.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
-from typing import Any
 
 from .xlsmarks import xls_marks
+from .zipparts import ZipParts
 
 MAX_MARKS = 5_000  # per kind and sheet; a return has a few hundred rows
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
@@ -34,17 +36,16 @@ class Marks:
         return sorted(self.hidden_rows), sorted(self.hidden_cols), sorted(self.uncached)
 
 
-def sheet_marks(path: Any) -> dict[str, Marks]:
-    """Sheet name → Marks for .xlsx/.xlsm, .ods and .xls; {} for other formats or on any surprise."""
-    if not zipfile.is_zipfile(path):
-        return xls_marks(path, Marks)
+def sheet_marks(parts: ZipParts | None, source: bytes | str) -> dict[str, Marks]:
+    """Sheet name → Marks for .xlsx/.xlsm and .ods (`parts`, from the pre-check) and for .xls (the file's
+    bytes, or its path, in `source`); {} for other formats or on any surprise."""
+    if parts is None:
+        return xls_marks(io.BytesIO(source) if isinstance(source, bytes) else source, Marks)
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "xl/workbook.xml" in names:
-                return _xlsx(archive, names)
-            if "content.xml" in names:
-                return _ods(archive.read("content.xml"))
+        if "xl/workbook.xml" in parts.infos:
+            return _xlsx(parts)
+        if "content.xml" in parts.infos:
+            return _ods(parts.read("content.xml"))
     except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
         return {}
     return {}
@@ -65,21 +66,47 @@ def _attrs(tag: bytes) -> dict[bytes, bytes]:
     return {key.split(b":")[-1] if key.startswith(b"r:") else key: value for key, value in _ATTR.findall(tag)}
 
 
-def _xlsx(archive: zipfile.ZipFile, names: set[str]) -> dict[str, Marks]:
-    rels = {}
-    for tag in _REL.findall(archive.read("xl/_rels/workbook.xml.rels")):
-        attrs = _attrs(tag)
-        target = attrs.get(b"Target", b"").decode("utf-8", "replace")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        rels[attrs.get(b"Id", b"")] = part
+def _xlsx(parts: ZipParts) -> dict[str, Marks]:
+    rels = dict(map(_relationship, _REL.findall(parts.read("xl/_rels/workbook.xml.rels"))))
     marks: dict[str, Marks] = {}
-    for tag in _SHEET.findall(archive.read("xl/workbook.xml")):
-        attrs = _attrs(tag)
-        part = rels.get(attrs.get(b"id", b""), "")
-        if part in names and archive.getinfo(part).file_size <= MAX_SHEET_BYTES:
-            name = _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
-            marks[name] = _xlsx_sheet(archive.read(part))
+    for tag in _SHEET.findall(parts.read("xl/workbook.xml")):
+        rel_id, name = _sheet_entry(tag)
+        part = rels.get(rel_id, "")
+        info = parts.infos.get(part)
+        if info is not None and info.file_size <= MAX_SHEET_BYTES:
+            marks[name] = _xlsx_sheet(parts.read(part))
     return marks
+
+
+# Returns made from one template repeat the same tags file after file in one reader process: parsed once
+# (short tags only, so the caches stay small).
+CACHED_TAG = 512
+
+
+def _parse_relationship(tag: bytes) -> tuple[bytes, str]:
+    """(id, part name) of one workbook relationship."""
+    attrs = _attrs(tag)
+    target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return attrs.get(b"Id", b""), part
+
+
+def _parse_sheet_entry(tag: bytes) -> tuple[bytes, str]:
+    """(relationship id, name) of one <sheet> of the workbook."""
+    attrs = _attrs(tag)
+    return attrs.get(b"id", b""), _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
+
+
+_cached_relationship = functools.lru_cache(maxsize=256)(_parse_relationship)
+_cached_sheet_entry = functools.lru_cache(maxsize=256)(_parse_sheet_entry)
+
+
+def _relationship(tag: bytes) -> tuple[bytes, str]:
+    return _cached_relationship(tag) if len(tag) <= CACHED_TAG else _parse_relationship(tag)
+
+
+def _sheet_entry(tag: bytes) -> tuple[bytes, str]:
+    return _cached_sheet_entry(tag) if len(tag) <= CACHED_TAG else _parse_sheet_entry(tag)
 
 
 def _unescape(name: str) -> str:
@@ -101,8 +128,11 @@ def _col_index(letters: bytes) -> int:
 
 def _xlsx_sheet(xml: bytes) -> Marks:
     marks = Marks()
-    if b"<f" in xml or b":f>" in xml:
-        _uncached(xml, marks)
+    # Formulas: one pattern scan that usually finds nothing (<formula1> of a drop-down list, <firstHeader> are
+    # not formulas); the byte test that used to come first is kept as a condition, so the marks stay the same.
+    first = _FORMULA.search(xml)
+    if first and (xml.startswith(b"<f", first.start()) or b"<f" in xml or b":f>" in xml):
+        _uncached(xml, marks, first.start())
     if b"hidden=" not in xml:  # the common case: one byte search, no pattern scan
         return marks
     for tag in _HIDDEN_ROW.findall(xml)[:MAX_MARKS]:
@@ -117,9 +147,10 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     return marks
 
 
-def _uncached(xml: bytes, marks: Marks) -> None:
-    """Formula cells whose <v> is missing or empty: the program that wrote them never calculated."""
-    for count, hit in enumerate(_FORMULA.finditer(xml)):
+def _uncached(xml: bytes, marks: Marks, first: int = 0) -> None:
+    """Formula cells whose <v> is missing or empty: the program that wrote them never calculated.
+    `first`: where the first formula tag is, if known."""
+    for count, hit in enumerate(_FORMULA.finditer(xml, first)):
         if count >= MAX_MARKS:
             return
         start = max(xml.rfind(b"<c ", 0, hit.start()), xml.rfind(b"<x:c ", 0, hit.start()))
