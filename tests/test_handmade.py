@@ -476,3 +476,25 @@ def test_second_units_sheet_named_only_by_its_sheet_name(tmp_path: Path, workspa
     assert [(r.unit, r.sheet) for r in returns] == [(TRANSPORT, "Sheet"), (EDUCATION, "市教育局")]
     assert [r.role for r in returns[1].rows] == ["牵头", "牵头"]
     assert "sheet-other-unit" in [p.code for p in problems]
+
+
+def test_hidden_row_found_when_the_sheet_name_is_written_as_character_references(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """Some writers store a Chinese sheet name as &#33853;… in workbook.xml: its hidden rows still count."""
+    import zipfile
+
+    plain = _hidden_row_book(master, tmp_path / "plain.xlsx")
+    path = tmp_path / "交通局隐藏行（编码表名）.xlsx"
+    encoded = "".join(f"&#{ord(ch)};" for ch in "落实情况").encode()
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                assert "落实情况".encode() in data
+                data = data.replace("落实情况".encode(), encoded)
+            dst.writestr(info, data)
+    checked = check(workspace, path)
+    assert found(checked) == [("row-hidden", "A3")]
+    returns, _ = parse(workspace, path)
+    assert [(r.measure_no, r.status) for r in returns[0].rows][0] == (10, "进度滞后")

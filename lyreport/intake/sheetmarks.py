@@ -11,6 +11,7 @@ anything unexpected.
 from __future__ import annotations
 
 import functools
+import html
 import io
 import posixpath
 import re
@@ -110,13 +111,9 @@ def _sheet_entry(tag: bytes) -> tuple[bytes, str]:
 
 
 def _unescape(name: str) -> str:
-    return (
-        name.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+    """XML text as the reader shows it: named and numeric references (&#20307; &#x4F53;) decoded; a sheet
+    name written either way must find its marks, or its hidden rows would be read as data."""
+    return html.unescape(name) if "&" in name else name
 
 
 def _col_index(letters: bytes) -> int:
