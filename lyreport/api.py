@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,6 +38,7 @@ from .now import WeekGlance, in_workspace
 from .now import week_glance as _week_glance
 from .problems import Problem, has_errors, problem
 from .recovery import workspace_temp
+from .render.forked import Call, Renderers, run_here
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for
@@ -168,6 +171,8 @@ def run_week(
     with holding(ws):
         _start_checks(context, outbox, deadline.date())
         conn = open_history(ws.history)
+        # Helpers import the renderers while the inbox is read, then write outputs beside this process.
+        renderers = Renderers()
         try:
             backfill_manifests(conn, ws_archive(context))
             with workspace_temp(ws, "run", avoid=inbox) as tmp:
@@ -199,8 +204,9 @@ def run_week(
                 intake.problems = context.notes + intake.problems
                 if not intake.files and not intake.problems:
                     intake.problems.append(problem("inbox-empty", file=str(source)))
-                return _record_and_render(context, conn, intake, deadline, source, outbox)
+                return _record_and_render(context, conn, intake, deadline, source, outbox, renderers)
         finally:
+            renderers.stop()
             conn.close()
 
 
@@ -210,7 +216,13 @@ def _start_checks(context: Context, outbox: Path, week: date) -> None:
 
 
 def _record_and_render(
-    context: Context, conn: Any, intake: IntakeResult, deadline: datetime, source: Path, outbox: Path
+    context: Context,
+    conn: Any,
+    intake: IntakeResult,
+    deadline: datetime,
+    source: Path,
+    outbox: Path,
+    renderers: Renderers | None = None,
 ) -> RunReport:
     """Merge, then write history and outputs so that a crash leaves the previous state intact."""
     list_id, week = context.master.list_id, deadline.date()
@@ -232,7 +244,7 @@ def _record_and_render(
                 )
             archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
             fault_point("archived")
-            staged, summary = _render_all(context, conn, result, outputs, staging, archive)
+            staged, summary = _render_all(context, conn, result, outputs, staging, archive, renderers)
             _check_writable(staged)
             outputs.ledger.parent.mkdir(parents=True, exist_ok=True)
             marker(outputs.ledger.parent, week.isoformat()).write_bytes(b"")
@@ -263,15 +275,19 @@ def _check_writable(staged: dict[Path, Path]) -> None:
 
 
 def _render_all(
-    context: Context, conn: Any, result: WeekResult, outputs: RunOutputs, staging: Path, archive: list[Any]
+    context: Context,
+    conn: Any,
+    result: WeekResult,
+    outputs: RunOutputs,
+    staging: Path,
+    archive: list[Any],
+    renderers: Renderers | None = None,
 ) -> tuple[dict[Path, Path], dict[str, Any]]:
     """Record the week (inside the caller's transaction) and render every output into `staging`.
 
     The week's files go to staging/<week>/ under their final names, the main ledger to staging/.
     """
-    lean.import_openpyxl()
-    from .render import ledger, notices, summary_json
-    from .render.summary import render_summary
+    from .render import summary_json
 
     staged: dict[Path, Path] = {}
     week_dir = staging / outputs.folder.name
@@ -284,14 +300,19 @@ def _render_all(
     summary = summary_json.write_summary_json(result, stage(outputs.summary_json))
     replace_week(conn, result, summary, archive)
     view = history_view(conn, context.master.list_id, result.week)
-    render_summary(result, context.config, stage(outputs.summary), history=view)
-    ledger.write_ledger(
-        result, view, context.master, stage(outputs.ledger_copy), trend_weeks=context.config.trend_weeks
-    )
-    if latest_week(conn, context.master.list_id) == result.week:
-        # The main ledger follows the newest week; re-running an older week only refreshes its dated copy.
-        shutil.copyfile(staged[outputs.ledger_copy], stage(outputs.ledger))
-    notices.render_reminders(result, context.config, context.directory, stage(outputs.reminders))
+    stage(outputs.summary), stage(outputs.ledger_copy)
+    # The main ledger follows the newest week; re-running an older week only refreshes its dated copy.
+    main_ledger = stage(outputs.ledger) if latest_week(conn, context.master.list_id) == result.week else None
+    stage(outputs.reminders)
+
+    def copy_ledger() -> None:
+        if main_ledger is not None:
+            shutil.copyfile(staged[outputs.ledger_copy], main_ledger)
+
+    if renderers:
+        _render_beside(context, result, view, outputs, staged, renderers, copy_ledger)
+    else:
+        _render_here(context, result, view, outputs, staged, copy_ledger)
     text_twin = staged[outputs.reminders].with_suffix(".txt")
     if text_twin.exists():
         staged[outputs.reminders.with_suffix(".txt")] = text_twin
@@ -300,8 +321,71 @@ def _render_all(
     named.mkdir(exist_ok=True)
     for name, path in attachments.items():
         shutil.copyfile(path, named / name)
+    from .render import notices
+
     notices.render_mail(result, context.config, [named / n for n in attachments], stage(outputs.mail))
     return staged, summary
+
+
+def _render_here(
+    context: Context,
+    result: WeekResult,
+    view: Any,
+    outputs: RunOutputs,
+    staged: dict[Path, Path],
+    copy_ledger: Callable[[], None],
+) -> None:
+    """通报, 工作台账 (and its main copy) and 催报名单 one after the other, in this process."""
+    lean.import_openpyxl()
+    from .render import ledger, notices
+    from .render.summary import render_summary
+
+    render_summary(result, context.config, staged[outputs.summary], history=view)
+    ledger.write_ledger(
+        result, view, context.master, staged[outputs.ledger_copy], trend_weeks=context.config.trend_weeks
+    )
+    copy_ledger()
+    notices.render_reminders(result, context.config, context.directory, staged[outputs.reminders])
+
+
+def _render_beside(
+    context: Context,
+    result: WeekResult,
+    view: Any,
+    outputs: RunOutputs,
+    staged: dict[Path, Path],
+    renderers: Renderers,
+    copy_ledger: Callable[[], None],
+) -> None:
+    """The same three outputs written by the two helpers at once; a failure is raised as _render_here
+    would have raised it: the 通报's first, then the ledger's, then the 催报名单's."""
+    config = context.config
+    ledger_calls: list[Call] = [
+        ("lyreport.lean", "import_openpyxl", (), {}),  # a no-op in the helper; numpy stays hidden if run here
+        ("lyreport.render.ledger", "write_ledger", (result, view, context.master, staged[outputs.ledger_copy]),
+         {"trend_weeks": config.trend_weeks}),
+    ]  # fmt: skip
+    document_calls: list[Call] = [
+        ("lyreport.render.summary", "render_summary", (result, config, staged[outputs.summary]), {"history": view}),
+        ("lyreport.render.notices", "render_reminders",
+         (result, config, context.directory, staged[outputs.reminders]), {}),
+    ]  # fmt: skip
+    # A helper forked before numpy came in (scans read by OCR) has openpyxl without numpy: data that may
+    # now hold numpy numbers is written here, where openpyxl is imported knowing numpy.
+    writer = renderers.ledger if renderers.ledger and "numpy" not in sys.modules else None
+    documents = renderers.documents.begin(document_calls) if renderers.documents else run_here(document_calls)
+    ledger = writer.begin(ledger_calls) if writer else run_here(ledger_calls)
+    from .render import notices  # noqa: F401 - for the mail draft, imported while the helpers write
+
+    failed = documents.wait()
+    if failed and failed[0] == 0:
+        raise failed[1]
+    failed_ledger = ledger.wait()
+    if failed_ledger:
+        raise failed_ledger[1]
+    copy_ledger()
+    if failed:
+        raise failed[1]
 
 
 def scan_cache(context: Context) -> Path:
