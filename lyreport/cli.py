@@ -294,6 +294,9 @@ def run_command(
     debug: bool,
 ) -> None:
     def action() -> int:
+        from .render import forked
+
+        forked.start_early()  # the renderers load in helper processes while the rest starts (program only)
         from . import api
 
         show_bar = not (quiet or as_json) and sys.stderr.isatty()

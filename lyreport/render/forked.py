@@ -179,8 +179,13 @@ class Renderers:
     """The helpers of one run: one writes the ledger (openpyxl), one the Word files (python-docx)."""
 
     def __init__(self) -> None:
-        self.ledger = Helper.start(_prepare_ledger)
-        self.documents = Helper.start(_prepare_documents) if self.ledger is not None else None
+        global _early
+        if _early is not None:  # started by the command line before it imported the rest of lyreport
+            self.ledger, self.documents = _early
+            _early = None
+        else:
+            self.ledger = Helper.start(_prepare_ledger)
+            self.documents = Helper.start(_prepare_documents) if self.ledger is not None else None
 
     def __bool__(self) -> bool:
         return self.ledger is not None
@@ -191,11 +196,31 @@ class Renderers:
                 helper.stop()
 
 
+_early: tuple[Helper | None, Helper | None] | None = None
+
+
+def start_early() -> None:
+    """Fork the helpers now, for the next Renderers(): `lyreport run` calls this first thing, so that
+    the renderers are imported while the parent imports and runs everything before them."""
+    global _early
+    if _early is None:
+        ledger = Helper.start(_prepare_ledger)
+        _early = (ledger, Helper.start(_prepare_documents) if ledger is not None else None)
+
+
+# What the calls' data unpickles into, imported with the renderer rather than on arrival.
+_DATA_MODULES = ("lyreport.models", "lyreport.config", "lyreport.master")
+
+
 def _prepare_ledger() -> None:  # pragma: no cover - child side
     lean.import_openpyxl(images=False)  # this process writes one picture-free workbook and ends
-    importlib.import_module("lyreport.render.ledger")
+    for name in ("lyreport.render.ledger", *_DATA_MODULES):
+        importlib.import_module(name)
 
 
 def _prepare_documents() -> None:  # pragma: no cover - child side
-    importlib.import_module("lyreport.render.summary")
-    importlib.import_module("lyreport.render.notices")
+    for name in ("lyreport.render.summary", "lyreport.render.notices", *_DATA_MODULES):
+        importlib.import_module(name)
+    from . import docx_format
+
+    docx_format.open_blanks(2)  # the 通报 and the 催报名单 start from python-docx's template
