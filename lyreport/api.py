@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,13 +16,10 @@ from .faults import LyreportError, fault_point
 from .history import (
     archive_inputs,
     backfill_manifests,
-    history_view,
-    latest_week,
     open_history,
     period_rank,
     previous_state,
     recorded_period,
-    replace_week,
     restore_inputs,
     week_inputs,
 )
@@ -36,9 +31,10 @@ from .merge import beside_return, file_notes, merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
 from .now import WeekGlance, in_workspace
 from .now import week_glance as _week_glance
+from .outputs import write_outputs
 from .problems import Problem, has_errors, problem
 from .recovery import workspace_temp
-from .render.forked import Call, Renderers, run_here
+from .render.forked import Renderers
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for
@@ -242,9 +238,11 @@ def _record_and_render(
                     f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
                     "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
                 )
-            archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
-            fault_point("archived")
-            staged, summary = _render_all(context, conn, result, outputs, staging, archive, renderers)
+
+            def archive() -> list[Any]:
+                return archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
+
+            staged, summary = write_outputs(context, conn, result, outputs, staging, archive, renderers)
             _check_writable(staged)
             outputs.ledger.parent.mkdir(parents=True, exist_ok=True)
             marker(outputs.ledger.parent, week.isoformat()).write_bytes(b"")
@@ -272,120 +270,6 @@ def _check_writable(staged: dict[Path, Path]) -> None:
             raise LyreportError(
                 f"无法写入《{final.name}》：文件可能正在 Excel/WPS 中打开。请先关闭该文件再运行，本次未做任何改动。"
             ) from None
-
-
-def _render_all(
-    context: Context,
-    conn: Any,
-    result: WeekResult,
-    outputs: RunOutputs,
-    staging: Path,
-    archive: list[Any],
-    renderers: Renderers | None = None,
-) -> tuple[dict[Path, Path], dict[str, Any]]:
-    """Record the week (inside the caller's transaction) and render every output into `staging`.
-
-    The week's files go to staging/<week>/ under their final names, the main ledger to staging/.
-    """
-    from .render import summary_json
-
-    staged: dict[Path, Path] = {}
-    week_dir = staging / outputs.folder.name
-    week_dir.mkdir()
-
-    def stage(final: Path) -> Path:
-        staged[final] = (week_dir if final.parent == outputs.folder else staging) / final.name
-        return staged[final]
-
-    summary = summary_json.write_summary_json(result, stage(outputs.summary_json))
-    replace_week(conn, result, summary, archive)
-    view = history_view(conn, context.master.list_id, result.week)
-    stage(outputs.summary), stage(outputs.ledger_copy)
-    # The main ledger follows the newest week; re-running an older week only refreshes its dated copy.
-    main_ledger = stage(outputs.ledger) if latest_week(conn, context.master.list_id) == result.week else None
-    stage(outputs.reminders)
-
-    def copy_ledger() -> None:
-        if main_ledger is not None:
-            shutil.copyfile(staged[outputs.ledger_copy], main_ledger)
-
-    if renderers:
-        _render_beside(context, result, view, outputs, staged, renderers, copy_ledger)
-    else:
-        _render_here(context, result, view, outputs, staged, copy_ledger)
-    text_twin = staged[outputs.reminders].with_suffix(".txt")
-    if text_twin.exists():
-        staged[outputs.reminders.with_suffix(".txt")] = text_twin
-    attachments = {outputs.summary.name: staged[outputs.summary], outputs.ledger_copy.name: staged[outputs.ledger_copy]}
-    named = staging / "attachments"
-    named.mkdir(exist_ok=True)
-    for name, path in attachments.items():
-        shutil.copyfile(path, named / name)
-    from .render import notices
-
-    notices.render_mail(result, context.config, [named / n for n in attachments], stage(outputs.mail))
-    return staged, summary
-
-
-def _render_here(
-    context: Context,
-    result: WeekResult,
-    view: Any,
-    outputs: RunOutputs,
-    staged: dict[Path, Path],
-    copy_ledger: Callable[[], None],
-) -> None:
-    """通报, 工作台账 (and its main copy) and 催报名单 one after the other, in this process."""
-    lean.import_openpyxl()
-    from .render import ledger, notices
-    from .render.summary import render_summary
-
-    render_summary(result, context.config, staged[outputs.summary], history=view)
-    ledger.write_ledger(
-        result, view, context.master, staged[outputs.ledger_copy], trend_weeks=context.config.trend_weeks
-    )
-    copy_ledger()
-    notices.render_reminders(result, context.config, context.directory, staged[outputs.reminders])
-
-
-def _render_beside(
-    context: Context,
-    result: WeekResult,
-    view: Any,
-    outputs: RunOutputs,
-    staged: dict[Path, Path],
-    renderers: Renderers,
-    copy_ledger: Callable[[], None],
-) -> None:
-    """The same three outputs written by the two helpers at once; a failure is raised as _render_here
-    would have raised it: the 通报's first, then the ledger's, then the 催报名单's."""
-    config = context.config
-    ledger_calls: list[Call] = [
-        ("lyreport.lean", "import_openpyxl", (), {}),  # a no-op in the helper; numpy stays hidden if run here
-        ("lyreport.render.ledger", "write_ledger", (result, view, context.master, staged[outputs.ledger_copy]),
-         {"trend_weeks": config.trend_weeks}),
-    ]  # fmt: skip
-    document_calls: list[Call] = [
-        ("lyreport.render.summary", "render_summary", (result, config, staged[outputs.summary]), {"history": view}),
-        ("lyreport.render.notices", "render_reminders",
-         (result, config, context.directory, staged[outputs.reminders]), {}),
-    ]  # fmt: skip
-    # A helper forked before numpy came in (scans read by OCR) has openpyxl without numpy: data that may
-    # now hold numpy numbers is written here, where openpyxl is imported knowing numpy.
-    writer = renderers.ledger if renderers.ledger and "numpy" not in sys.modules else None
-    documents = renderers.documents.begin(document_calls) if renderers.documents else run_here(document_calls)
-    ledger = writer.begin(ledger_calls) if writer else run_here(ledger_calls)
-    from .render import notices  # noqa: F401 - for the mail draft, imported while the helpers write
-
-    failed = documents.wait()
-    if failed and failed[0] == 0:
-        raise failed[1]
-    failed_ledger = ledger.wait()
-    if failed_ledger:
-        raise failed_ledger[1]
-    copy_ledger()
-    if failed:
-        raise failed[1]
 
 
 def scan_cache(context: Context) -> Path:

@@ -148,6 +148,12 @@ def replace_week(
         [(*key, m.no, m.status, m.light, int(m.overdue), int(m.closed)) for m in result.measures],
     )
     conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", list(_row_records(result)))
+    record_inputs(conn, result, inputs)
+
+
+def record_inputs(conn: sqlite3.Connection, result: WeekResult, inputs: list[ArchivedInput]) -> None:
+    """Note the week's archived inputs (part of replace_week; also called alone once they are copied)."""
+    key = (result.list_id, result.week.isoformat())
     # Inputs accumulate: a file archived for this week stays referenced even if it left the inbox.
     conn.executemany(
         "INSERT OR REPLACE INTO inputs VALUES (?,?,?,?,?,?)",

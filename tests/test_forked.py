@@ -142,3 +142,22 @@ def _week(root: Path, n: int) -> Path:
         path = fill_template(blank, make_filling(master, unit, WEEK, rng), root / "inbox" / f"{index:02d}-{unit}.xlsx")
         set_received(path, deadline.replace(hour=9))
     return root
+
+
+def test_with_helpers_a_refused_archive_stops_the_run_with_the_same_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helpers render while the inputs are archived; the archive's failure still comes first."""
+    messages = []
+    for name, as_program in (("in-turn", False), ("helpers", True)):
+        root = _week(tmp_path / name, 3)
+        list_id = api.load_context(root).master.list_id
+        (root / "history" / "archive").mkdir(parents=True)
+        (root / "history" / "archive" / list_id).write_text("不是文件夹")  # the week's folder cannot be made
+        monkeypatch.setattr(lean, "_program", as_program)
+        with pytest.raises(api.LyreportError) as caught:
+            api.run_week(root, WEEK)
+        messages.append(str(caught.value).replace(str(root), "<ws>"))
+        assert not (root / "outbox" / WEEK.isoformat()).exists()
+        assert not [p for p in (root / "outbox").iterdir() if p.name.startswith(".~")]
+    assert messages[0] == messages[1] and "<ws>" in messages[0]
