@@ -16,13 +16,10 @@ from .faults import LyreportError, fault_point
 from .history import (
     archive_inputs,
     backfill_manifests,
-    history_view,
-    latest_week,
     open_history,
     period_rank,
     previous_state,
     recorded_period,
-    replace_week,
     restore_inputs,
     week_inputs,
 )
@@ -34,8 +31,10 @@ from .merge import beside_return, file_notes, merge_week, return_week
 from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
 from .now import WeekGlance, in_workspace
 from .now import week_glance as _week_glance
+from .outputs import write_outputs
 from .problems import Problem, has_errors, problem
 from .recovery import workspace_temp
+from .render.forked import Renderers
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for
@@ -168,6 +167,8 @@ def run_week(
     with holding(ws):
         _start_checks(context, outbox, deadline.date())
         conn = open_history(ws.history)
+        # Helpers import the renderers while the inbox is read, then write outputs beside this process.
+        renderers = Renderers()
         try:
             backfill_manifests(conn, ws_archive(context))
             with workspace_temp(ws, "run", avoid=inbox) as tmp:
@@ -199,8 +200,9 @@ def run_week(
                 intake.problems = context.notes + intake.problems
                 if not intake.files and not intake.problems:
                     intake.problems.append(problem("inbox-empty", file=str(source)))
-                return _record_and_render(context, conn, intake, deadline, source, outbox)
+                return _record_and_render(context, conn, intake, deadline, source, outbox, renderers)
         finally:
+            renderers.stop()
             conn.close()
 
 
@@ -210,7 +212,13 @@ def _start_checks(context: Context, outbox: Path, week: date) -> None:
 
 
 def _record_and_render(
-    context: Context, conn: Any, intake: IntakeResult, deadline: datetime, source: Path, outbox: Path
+    context: Context,
+    conn: Any,
+    intake: IntakeResult,
+    deadline: datetime,
+    source: Path,
+    outbox: Path,
+    renderers: Renderers | None = None,
 ) -> RunReport:
     """Merge, then write history and outputs so that a crash leaves the previous state intact."""
     list_id, week = context.master.list_id, deadline.date()
@@ -230,9 +238,11 @@ def _record_and_render(
                     f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
                     "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
                 )
-            archive = archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
-            fault_point("archived")
-            staged, summary = _render_all(context, conn, result, outputs, staging, archive)
+
+            def archive() -> list[Any]:
+                return archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
+
+            staged, summary = write_outputs(context, conn, result, outputs, staging, archive, renderers)
             _check_writable(staged)
             outputs.ledger.parent.mkdir(parents=True, exist_ok=True)
             marker(outputs.ledger.parent, week.isoformat()).write_bytes(b"")
@@ -260,48 +270,6 @@ def _check_writable(staged: dict[Path, Path]) -> None:
             raise LyreportError(
                 f"无法写入《{final.name}》：文件可能正在 Excel/WPS 中打开。请先关闭该文件再运行，本次未做任何改动。"
             ) from None
-
-
-def _render_all(
-    context: Context, conn: Any, result: WeekResult, outputs: RunOutputs, staging: Path, archive: list[Any]
-) -> tuple[dict[Path, Path], dict[str, Any]]:
-    """Record the week (inside the caller's transaction) and render every output into `staging`.
-
-    The week's files go to staging/<week>/ under their final names, the main ledger to staging/.
-    """
-    lean.import_openpyxl()
-    from .render import ledger, notices, summary_json
-    from .render.summary import render_summary
-
-    staged: dict[Path, Path] = {}
-    week_dir = staging / outputs.folder.name
-    week_dir.mkdir()
-
-    def stage(final: Path) -> Path:
-        staged[final] = (week_dir if final.parent == outputs.folder else staging) / final.name
-        return staged[final]
-
-    summary = summary_json.write_summary_json(result, stage(outputs.summary_json))
-    replace_week(conn, result, summary, archive)
-    view = history_view(conn, context.master.list_id, result.week)
-    render_summary(result, context.config, stage(outputs.summary), history=view)
-    ledger.write_ledger(
-        result, view, context.master, stage(outputs.ledger_copy), trend_weeks=context.config.trend_weeks
-    )
-    if latest_week(conn, context.master.list_id) == result.week:
-        # The main ledger follows the newest week; re-running an older week only refreshes its dated copy.
-        shutil.copyfile(staged[outputs.ledger_copy], stage(outputs.ledger))
-    notices.render_reminders(result, context.config, context.directory, stage(outputs.reminders))
-    text_twin = staged[outputs.reminders].with_suffix(".txt")
-    if text_twin.exists():
-        staged[outputs.reminders.with_suffix(".txt")] = text_twin
-    attachments = {outputs.summary.name: staged[outputs.summary], outputs.ledger_copy.name: staged[outputs.ledger_copy]}
-    named = staging / "attachments"
-    named.mkdir(exist_ok=True)
-    for name, path in attachments.items():
-        shutil.copyfile(path, named / name)
-    notices.render_mail(result, context.config, [named / n for n in attachments], stage(outputs.mail))
-    return staged, summary
 
 
 def scan_cache(context: Context) -> Path:

@@ -20,12 +20,23 @@ def as_program() -> None:
     _program = True
 
 
-def import_openpyxl() -> None:
-    """Import openpyxl now, without numpy support when that is known to be safe (see above)."""
+def is_program() -> bool:
+    return _program
+
+
+def import_openpyxl(*, images: bool = True) -> None:
+    """Import openpyxl now, without numpy support when that is known to be safe (see above).
+
+    images=False also leaves Pillow out (openpyxl only needs it to embed pictures, ~20 ms): for a
+    process that writes nothing but picture-free workbooks and then ends (render/forked.py's helper).
+    """
     if not _program or "openpyxl" in sys.modules or "numpy" in sys.modules:
         return
-    sys.modules["numpy"] = None  # type: ignore[assignment]  # makes `import numpy` raise ImportError
+    hidden = ["numpy"] + ([] if images or "PIL" in sys.modules else ["PIL"])
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
     try:
         import openpyxl  # noqa: F401
     finally:
-        del sys.modules["numpy"]
+        for name in hidden:
+            del sys.modules[name]

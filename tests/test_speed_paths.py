@@ -99,6 +99,38 @@ def test_style_body_gives_the_same_styles_as_cell_by_cell_assignment() -> None:
     assert _styled(xs.style_body) == _styled(_reference_style_body)
 
 
+def _reference_fit_rows(sheet, first_row: int, last_row: int, *, slack: int = 0) -> None:
+    """How rows were fitted before fit_rows looked widths and merges up once (kept as the reference)."""
+    ncols = sheet.max_column
+    for row in range(first_row, last_row + 1):
+        xs.fit_row_height(sheet, row, ncols=ncols, slack=slack)
+
+
+def _fitted(fit, slack: int) -> tuple:
+    wb = Workbook()
+    sheet = wb.active
+    xs.write_title(sheet, 1, "标题" * 30, 6)
+    xs.set_widths(sheet, [6, 30, 12])  # columns 4-6 keep no width of their own: read (and created) on use
+    rng = random.Random(3)
+    words = ["", "短", "较长的一段问题说明" * 3, "两行\n第二行", "x" * 90, "市发改委、市工信局、市生态环境局"]
+    for row in range(3, 40):
+        for col in range(1, 7):
+            if rng.random() < 0.25:
+                continue  # a gap: the fitting creates the empty cell, as iter_cols did
+            value = rng.choice([*words, 12, date(2021, 1, 7)])
+            sheet.cell(row, col).value = value or None
+    sheet.merge_cells("B10:C11")
+    fit(sheet, 2, 42, slack=slack)  # past the last row written, too
+    heights = {r: d.height for r, d in sheet.row_dimensions.items()}
+    widths = [(k, d.width) for k, d in sheet.column_dimensions.items()]
+    return heights, widths, list(sheet._cells)
+
+
+@pytest.mark.parametrize("slack", [0, 1])
+def test_fit_rows_gives_the_heights_and_cells_of_row_by_row_fitting(slack: int) -> None:
+    assert _fitted(xs.fit_rows, slack) == _fitted(_reference_fit_rows, slack)
+
+
 # ----------------------------------------------------------------- pre-check extents
 def _extent_both_ways(sheet_xml: bytes) -> tuple[tuple[int, int], tuple[int, int]]:
     """(max_row, max_col) by the regex path where it applies, and tag by tag."""

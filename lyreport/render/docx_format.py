@@ -134,9 +134,17 @@ def _rgb(hex_color: str) -> Any:
 
 
 # ----------------------------------------------------------------- document setup
+_blanks: list[Any] = []  # python-docx's template opened ahead (render/forked.py), used once each
+
+
+def open_blanks(count: int) -> None:
+    """Open python-docx's blank template `count` times now, for the next new_document() calls."""
+    _blanks.extend(Document() for _ in range(count))
+
+
 def new_document() -> Any:
     """A blank document whose defaults are 3号 仿宋_GB2312 on an exact 28.9 pt line, Chinese language."""
-    document = Document()
+    document = _blanks.pop() if _blanks else Document()
     styles = document.styles.element
     rpr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     rfonts = rpr.find(qn("w:rFonts"))

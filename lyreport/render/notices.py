@@ -19,13 +19,11 @@ from ..config import Config
 from ..master import UnitDirectory
 from ..models import UnitWeek, WeekResult
 from ..weeks import cn_date, cn_datetime
-from . import docx_format as fmt
-from . import docx_tables as tables
 from .wording import abridge, clean, mail_word, measure_nos, say, say_mail, short_time, summary_word
 
 REMIND_STATES = ("missing", "invalid", "late")
 TABLE_WIDTHS = [9, 26, 18, 33, 20, 35, 15]  # mm, portrait type area is 156 mm wide
-TABLE_ALIGNS = [fmt.CENTER, fmt.LEFT, fmt.CENTER, fmt.CENTER, fmt.LEFT, fmt.LEFT, fmt.CENTER]
+TABLE_ALIGNS = ["center", "left", "center", "center", "left", "left", "center"]  # names in docx_format
 # Unfolded headers: folding splits a Chinese display name into two encoded-words, which some readers
 # (Python's own parser among them) rejoin with a stray space; 998 is RFC 5322's hard line limit.
 DRAFT_POLICY = policy.SMTP.clone(max_line_length=998)
@@ -122,6 +120,11 @@ def _footer(config: Config) -> str:
 
 def render_reminders(result: WeekResult, config: Config, directory: UnitDirectory, target: Path) -> Path:
     """Write the 催报名单 as .docx at `target` and the same lines as a .txt beside it (UTF-8 with BOM for Notepad)."""
+    # python-docx is imported here, not with the module: `run` writes the mail draft without it.
+    from . import docx_format as fmt
+    from . import docx_tables as tables
+
+    aligns = [{"center": fmt.CENTER, "left": fmt.LEFT}[name] for name in TABLE_ALIGNS]
     document = fmt.new_document()
     section = document.sections[0]
     fmt.setup_page(section)
@@ -153,7 +156,7 @@ def render_reminders(result: WeekResult, config: Config, directory: UnitDirector
             ]
             for index, r in enumerate(entries, start=1)
         ]
-        tables.add_rows(table, rows, TABLE_WIDTHS, TABLE_ALIGNS)
+        tables.add_rows(table, rows, TABLE_WIDTHS, aligns)
         fmt.add_text(document, "", indent=False)
         fmt.add_text(document, _footer(config))
     else:

@@ -67,5 +67,9 @@ def summary_dict(result: WeekResult) -> dict[str, Any]:
 
 def write_summary_json(result: WeekResult, target: Path) -> dict[str, Any]:
     data = summary_dict(result)
-    atomic_write_text(target, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    save_summary(data, target)
     return data
+
+
+def save_summary(data: dict[str, Any], target: Path) -> None:
+    atomic_write_text(target, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
