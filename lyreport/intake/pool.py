@@ -151,6 +151,9 @@ class _Pool:
         return done
 
     def close(self) -> None:
+        # Tell every worker to stop before waiting for any: their exits overlap instead of queueing.
+        for worker in self.workers:
+            worker.ask_to_stop()
         for worker in self.workers:
             worker.stop()
 
@@ -172,6 +175,7 @@ class _Worker:
         self.started = 0.0
         self.alive = True
         self.fresh = True  # has not been given an input yet
+        self.stopping = False
 
     def send(self, index: int, arg: Any) -> bool:
         try:
@@ -208,11 +212,16 @@ class _Worker:
         self.process.join(5)
         self.conn.close()
 
+    def ask_to_stop(self) -> None:
+        if self.alive and not self.stopping:
+            self.stopping = True
+            with contextlib.suppress(OSError, ValueError):
+                self.conn.send(None)
+
     def stop(self) -> None:
         if not self.alive:
             return
-        with contextlib.suppress(OSError, ValueError):
-            self.conn.send(None)
+        self.ask_to_stop()
         self.process.join(1)
         self.kill()
 
