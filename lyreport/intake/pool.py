@@ -57,30 +57,36 @@ def isolated_map(
     timeout: float = 30.0,
     memory_mb: int = 1024,
     on_result: Callable[[int, Any], None] | None = None,
+    depth: int = 1,
 ) -> list[Any]:
     """[func(a) for a in args] computed in worker processes; failed items become Failure.
 
     `func` must be a module-level function returning plain data (lists, dicts, str, numbers, dates).
     `on_result(index, result)` is called as each answer arrives, while the workers go on with the rest.
+    `depth` inputs are queued at each worker at once (for small inputs such as paths): a worker then goes
+    from one input to the next without waiting for the parent, and the two sides stop waking each other
+    for every item. Each input still has its own time limit, and a dying worker costs only the input it
+    was on: the ones queued behind it go to another worker.
     OSError if not a single worker process can be started.
     """
     if not args:
         return []
     results: list[Any] = [None] * len(args)
-    pool = _Pool(func, max(1, min(workers, len(args))), memory_mb)
+    pool = _Pool(func, max(1, min(workers, len(args))), memory_mb, max(1, depth))
     queue = deque(range(len(args)))
     try:
         while queue or pool.busy():
-            pool.dispatch(queue, args, results)
+            done = pool.dispatch(queue, args, results)
             if not pool.workers:  # the system refuses new processes: give up on the rest, honestly
                 for index in queue:
                     results[index] = Failure("crashed", "无法启动读取进程")
-                    if on_result is not None:
-                        on_result(index, results[index])
-                break
-            done = pool.collect(results, timeout)
+                done += queue
+                queue.clear()
+            else:
+                done += pool.collect(queue, results, timeout)
+                if on_result is not None:
+                    done += pool.dispatch(queue, args, results)  # keep the workers busy meanwhile
             if on_result is not None:
-                pool.dispatch(queue, args, results)  # keep the workers busy while the parent handles answers
                 for index in done:
                     on_result(index, results[index])
     finally:
@@ -89,9 +95,9 @@ def isolated_map(
 
 
 class _Pool:
-    def __init__(self, func: Callable[[Any], Any], size: int, memory_mb: int):
+    def __init__(self, func: Callable[[Any], Any], size: int, memory_mb: int, depth: int):
         self.ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        self.func, self.memory_mb = func, memory_mb
+        self.func, self.memory_mb, self.depth = func, memory_mb, depth
         self.workers: list[_Worker] = [_Worker(self.ctx, func, memory_mb)]  # let the first failure raise
         self.workers += [w for w in (self._spawn() for _ in range(size - 1)) if w is not None]
 
@@ -102,20 +108,25 @@ class _Pool:
             return None
 
     def busy(self) -> list[_Worker]:
-        return [w for w in self.workers if w.index is not None]
+        return [w for w in self.workers if w.pending]
 
-    def dispatch(self, queue: deque[int], args: Sequence[Any], results: list[Any]) -> None:
-        """Give every idle worker its next input."""
+    def dispatch(self, queue: deque[int], args: Sequence[Any], results: list[Any]) -> list[int]:
+        """Fill every worker's queue up to `depth`; return the inputs that failed on the way (see below)."""
+        failed: list[int] = []
         kept: list[_Worker] = []
         for worker in self.workers:
             current: _Worker | None = worker
-            while current is not None and current.index is None and queue:
+            while current is not None and current.alive and len(current.pending) < self.depth and queue:
                 index = queue.popleft()
                 if current.send(index, args[index]):
+                    continue
+                if current.pending:  # died while working: collect() charges the input it was on
+                    queue.appendleft(index)
                     break
                 # An idle worker died between inputs: retry on a new one; a new one failing means no retry.
                 if current.fresh:
                     results[index] = current.failure()
+                    failed.append(index)
                 else:
                     queue.appendleft(index)
                     current.kill()
@@ -123,9 +134,11 @@ class _Pool:
             if current is not None:
                 kept.append(current)
         self.workers = kept
+        return failed
 
-    def collect(self, results: list[Any], timeout: float) -> list[int]:
-        """Wait for the first answer, death or deadline among busy workers; record and return what finished."""
+    def collect(self, queue: deque[int], results: list[Any], timeout: float) -> list[int]:
+        """Wait for the first answer, death or deadline among busy workers; record and return what finished.
+        Inputs queued behind a worker that died or overran go back to the front of `queue`."""
         busy = self.busy()
         if not busy:
             return []
@@ -136,14 +149,21 @@ class _Pool:
         kept: list[_Worker] = []
         done: list[int] = []
         for worker in self.workers:
-            index = worker.index
-            if index is not None and (worker.conn in ready or worker.process.sentinel in ready):
-                results[index] = worker.receive()
-                done.append(index)
-            elif index is not None and now >= worker.started + timeout:
-                worker.kill()
+            if worker.pending and (worker.conn in ready or worker.process.sentinel in ready):
+                for index, answer in worker.receive():
+                    results[index] = answer
+                    done.append(index)
+            elif worker.pending and now >= worker.started + timeout:
+                index = worker.pending[0]
                 results[index] = Failure("timeout")
                 done.append(index)
+                worker.kill()
+            if not worker.alive and worker.pending:  # a send found it dead: charge the input it was on
+                index = worker.pending[0]
+                results[index] = worker.failure()
+                done.append(index)
+            if not worker.alive:
+                queue.extendleft(reversed(worker.orphans))
             replacement = worker if worker.alive else self._spawn()
             if replacement is not None:
                 kept.append(replacement)
@@ -171,8 +191,9 @@ class _Worker:
         finally:
             child_end.close()
         self.conn: Connection = parent_end
-        self.index: int | None = None
-        self.started = 0.0
+        self.pending: deque[int] = deque()  # inputs sent, in order; the first is the one being worked on
+        self.orphans: list[int] = []  # inputs that were queued behind the input this worker died on
+        self.started = 0.0  # when the first pending input began (its time limit counts from here)
         self.alive = True
         self.fresh = True  # has not been given an input yet
         self.stopping = False
@@ -183,20 +204,34 @@ class _Worker:
         except (OSError, EOFError, ValueError):
             self.alive = False
             return False
-        self.index, self.started, self.fresh = index, time.monotonic(), False
+        if not self.pending:
+            self.started = time.monotonic()
+        self.pending.append(index)
+        self.fresh = False
         return True
 
-    def receive(self) -> Any:
+    def receive(self) -> list[tuple[int, Any]]:
+        """The answers waiting in the pipe, in input order. If the worker died or misbehaved, the input it
+        was on gets its failure and the worker is retired (its other inputs become `orphans`)."""
+        answers: list[tuple[int, Any]] = []
         try:
-            if self.conn.poll():
-                payload = self.conn.recv_bytes(MAX_RESULT_BYTES + 4096)
-                answer = _loads(payload)
-                if answer[0] == self.index:
-                    self.index = None
-                    return Failure(answer[2], answer[3]) if answer[1] == "fail" else answer[2]
-        except Exception:  # a garbled answer is treated like no answer
+            while self.pending and self.conn.poll():
+                answer = _loads(self.conn.recv_bytes(MAX_RESULT_BYTES + 4096))
+                if answer[0] != self.pending[0]:
+                    break  # an answer for another input: the worker is broken
+                self.pending.popleft()
+                self.started = time.monotonic()
+                answers.append((answer[0], Failure(answer[2], answer[3]) if answer[1] == "fail" else answer[2]))
+            else:
+                if answers or self.process.is_alive():
+                    return answers
+        except Exception:  # a garbled answer or the end of the pipe: treated like no answer
             pass
-        return self.failure()  # nothing usable came back: the worker died or misbehaved
+        if self.pending:  # nothing usable came back for the current input: the worker died or misbehaved
+            answers.append((self.pending[0], self.failure()))
+        else:
+            self.kill()
+        return answers
 
     def failure(self) -> Failure:
         """Describe how this worker ended, and retire it."""
@@ -206,7 +241,9 @@ class _Worker:
         return Failure("crashed", "读取进程返回了无法识别的结果" if code is None else _exit_reason(code))
 
     def kill(self) -> None:
-        self.alive, self.index = False, None
+        self.orphans = list(self.pending)[1:] if self.pending else []
+        self.alive = False
+        self.pending.clear()
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)

@@ -65,7 +65,9 @@ def read_workbooks(
     try:
         if workers <= 0:
             raise OSError("in-process reading requested")
-        isolated_map(read_path, paths, workers=workers, timeout=timeout, memory_mb=memory_mb, on_result=settle)
+        isolated_map(
+            read_path, paths, workers=workers, timeout=timeout, memory_mb=memory_mb, on_result=settle, depth=4
+        )  # paths are small: each worker keeps a few queued
     except OSError:  # no worker can be started (or none wanted): pre-checked in-process reading
         for index, path in enumerate(paths):
             if outcomes[index] is None:
