@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text, commit_files
-from .intake.mail import SIDECAR_SUFFIX
+from .intake.sidecar import SIDECAR_SUFFIX
 from .models import HistoryView, PreviousState, ReturnRow, WeekResult
 from .textsafe import shown
 

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from ..models import SourceFile
 from ..problems import Problem, problem
 from ..textsafe import shown
-from . import mail
 from .expand_mail import MailExpansion
 from .safety import (
     ARROW,
@@ -40,6 +39,7 @@ from .safety import (
     sanitise_member,
     zip_entry_count,
 )
+from .sidecar import is_sidecar
 
 CHUNK = 1024 * 1024
 MAX_ENTRIES = 5 * MAX_MEMBERS  # directory entries included; checked before zipfile parses them
@@ -119,7 +119,7 @@ class _Discovery(MailExpansion):
         reason = ignore_reason(display.rsplit("/", 1)[-1], is_dir=is_dir)
         if reason is None and path.is_symlink() and path.is_dir():
             reason = "指向其他位置的文件夹链接，未展开"
-        if reason is None and not is_dir and mail.is_sidecar(path):
+        if reason is None and not is_dir and is_sidecar(path):
             return  # fetch's arrival-time record, read with its .eml
         if reason:
             self.add("file-ignored", display, reason=reason)

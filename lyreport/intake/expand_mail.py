@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
-from . import mail
 from .msgread import read_msg_isolated
 from .safety import MAX_DEPTH, Budget, BudgetExceeded, UnsafePathError, inside, kind_of, os_reason
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from . import mail
     from .discover import Item
 
 
@@ -38,6 +38,8 @@ class MailExpansion:
 
     # ------------------------------------------------------------- .eml
     def _expand_eml(self, item: Item) -> bool:
+        from . import mail  # the e-mail package loads only when there is a mail to open
+
         try:
             message = mail.parse(item.path.read_bytes())
         except OSError as exc:
@@ -51,6 +53,8 @@ class MailExpansion:
         return self._expand_message(item, message, arrived)
 
     def _expand_message(self, item: Item, message: Any, arrived: datetime | None = None) -> bool:
+        from . import mail
+
         sent, zoneless = (arrived, False) if arrived is not None else mail.read_date(message, self.tz)
         item = self._mail_item(item, sent, zoneless, mail.sender(message), mail.subject(message))
         usable = False
@@ -166,6 +170,8 @@ class MailExpansion:
 
 def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, bool]:
     """The mail's sent time from the .msg; a Date header without a zone is local time."""
+    from . import mail
+
     header = str(data.get("header_date") or "")
     if header:
         parsed = mail.parse(f"Date: {header}\nFrom: x@x.x\n\n".encode("utf-8", "replace"))

@@ -19,8 +19,9 @@ from email.message import EmailMessage, Message
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .sidecar import SIDECAR_SUFFIX, is_sidecar  # noqa: F401 - callers import them from here too
+
 MAX_PARTS = 2000
-SIDECAR_SUFFIX = ".json"  # `x.eml.json` beside `x.eml`: written by `lyreport fetch` (mailbox/fetch.py)
 
 # Content types that identify an attachment without a name.
 EXT_BY_TYPE = {
@@ -113,12 +114,6 @@ def subject(message: Message) -> str:
 
 
 # ----------------------------------------------------------------- arrival time recorded by `lyreport fetch`
-def is_sidecar(path: Path) -> bool:
-    """`x.eml.json` next to `x.eml`: fetch's record of the server arrival time, not a return."""
-    name = path.name.lower()
-    return name.endswith(".eml" + SIDECAR_SUFFIX) and path.with_name(path.name[: -len(SIDECAR_SUFFIX)]).is_file()
-
-
 def server_received_at(path: Path, tz: ZoneInfo) -> datetime | None:
     """The mail server's arrival time (IMAP INTERNALDATE) of a fetched .eml, if fetch recorded one.
 

@@ -7,7 +7,6 @@ parsed in a worker process with a memory ceiling and a time limit (pool.py), and
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -39,6 +38,8 @@ def read_msg_isolated(path: str) -> dict[str, Any] | str:
 
 def read_msg(path: str) -> tuple[str, Any]:
     """Worker side: ("ok", mail dict) or ("refused", Chinese reason)."""
+    import logging
+
     logging.getLogger("extract_msg").setLevel(logging.CRITICAL)  # it logs every oddity of hostile files
     try:
         import extract_msg

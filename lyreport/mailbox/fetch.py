@@ -19,8 +19,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..atomic import atomic_write_bytes
-from ..intake.mail import SIDECAR_SUFFIX
 from ..intake.safety import safe_basename
+from ..intake.sidecar import SIDECAR_SUFFIX
 from ..problems import Problem, problem
 from .settings import MailSettings, Server
 from .store import Store
