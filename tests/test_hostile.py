@@ -488,3 +488,27 @@ def test_inputs_queued_behind_a_crash_are_read_by_the_next_worker(
         [(n, "read-crashed") for n in ("abort1.xlsx", "exit1.xlsx", "abort2.xlsx", "exit2.xlsx")]
         + [("slow1.xlsx", "read-timeout")]
     )
+
+
+def _hang_on_demand(item: str) -> str:
+    if item == "hang":
+        time.sleep(60)
+    return item
+
+
+def test_a_queued_input_is_timed_from_when_it_began_not_from_when_the_parent_looked() -> None:
+    """The parent may be busy with an earlier answer while a queued input hangs: the hang's time limit has
+    already run by then, so it is charged at once rather than given the parent's delay on top."""
+    from lyreport.intake.pool import Failure, isolated_map
+
+    started = time.monotonic()
+    seen: dict[int, float] = {}
+
+    def busy_parent(index: int, result: object) -> None:
+        seen[index] = time.monotonic() - started
+        if index == 0:
+            time.sleep(4)  # parsing a large return, say
+
+    results = isolated_map(_hang_on_demand, ["a", "b", "hang"], workers=1, timeout=2, depth=4, on_result=busy_parent)
+    assert results[:2] == ["a", "b"] and results[2] == Failure("timeout")
+    assert seen[2] < 5.5  # charged when the parent looked again (~4 s), not 2 s after that

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 import time
@@ -192,6 +193,7 @@ class _Worker:
             child_end.close()
         self.conn: Connection = parent_end
         self.pending: deque[int] = deque()  # inputs sent, in order; the first is the one being worked on
+        self.sent_at: dict[int, float] = {}  # when each pending input was sent
         self.orphans: list[int] = []  # inputs that were queued behind the input this worker died on
         self.started = 0.0  # when the first pending input began (its time limit counts from here)
         self.alive = True
@@ -204,8 +206,9 @@ class _Worker:
         except (OSError, EOFError, ValueError):
             self.alive = False
             return False
+        self.sent_at[index] = time.monotonic()
         if not self.pending:
-            self.started = time.monotonic()
+            self.started = self.sent_at[index]
         self.pending.append(index)
         self.fresh = False
         return True
@@ -216,11 +219,14 @@ class _Worker:
         answers: list[tuple[int, Any]] = []
         try:
             while self.pending and self.conn.poll():
-                answer = _loads(self.conn.recv_bytes(MAX_RESULT_BYTES + 4096))
+                data = self.conn.recv_bytes(MAX_RESULT_BYTES + 4096)
+                (finished,) = _FINISHED.unpack_from(data)
+                answer = _loads(memoryview(data)[_FINISHED.size :])
                 if answer[0] != self.pending[0]:
                     break  # an answer for another input: the worker is broken
-                self.pending.popleft()
-                self.started = time.monotonic()
+                del self.sent_at[self.pending.popleft()]
+                if self.pending:  # the next input began when this one finished, or when it arrived if later
+                    self.started = min(time.monotonic(), max(self.sent_at[self.pending[0]], finished))
                 answers.append((answer[0], Failure(answer[2], answer[3]) if answer[1] == "fail" else answer[2]))
             else:
                 if answers or self.process.is_alive():
@@ -293,7 +299,12 @@ def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_mb: int, p
             answer = (index, "fail", "crashed", "内存不足")
         except BaseException as exc:  # noqa: BLE001 - Rust panics are BaseException; nothing may escape
             answer = (index, "fail", "crashed", f"读取组件内部错误 {type(exc).__name__}")
-        conn.send_bytes(_dumps(index, answer))
+        # The time this input ended is when the next queued one began: its time limit counts from there,
+        # however long the parent takes to read this answer (time.monotonic is the same clock system-wide).
+        conn.send_bytes(_FINISHED.pack(time.monotonic()) + _dumps(index, answer))
+
+
+_FINISHED = struct.Struct("<d")
 
 
 def _dumps(index: int, answer: tuple[Any, ...]) -> bytes:

@@ -11,7 +11,6 @@ anything unexpected.
 from __future__ import annotations
 
 import functools
-import html
 import io
 import posixpath
 import re
@@ -110,10 +109,24 @@ def _sheet_entry(tag: bytes) -> tuple[bytes, str]:
     return _cached_sheet_entry(tag) if len(tag) <= CACHED_TAG else _parse_sheet_entry(tag)
 
 
+_XML_REFERENCE = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|lt|gt|amp|quot|apos);")
+_XML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
 def _unescape(name: str) -> str:
-    """XML text as the reader shows it: named and numeric references (&#20307; &#x4F53;) decoded; a sheet
-    name written either way must find its marks, or its hidden rows would be read as data."""
-    return html.unescape(name) if "&" in name else name
+    """XML text as the reader shows it: the five named references and numeric ones (&#20307; &#x4F53;)
+    decoded, nothing else (HTML names such as &nbsp; are not XML). A sheet name written either way must
+    find its marks, or its hidden rows would be read as data."""
+    return _XML_REFERENCE.sub(_reference, name) if "&" in name else name
+
+
+def _reference(match: re.Match[str]) -> str:
+    ref = match.group(1)
+    if not ref.startswith("#"):
+        return _XML_NAMED[ref]
+    code = int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:])
+    valid = 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
+    return chr(code) if valid else match.group(0)
 
 
 def _col_index(letters: bytes) -> int:
