@@ -478,21 +478,33 @@ def test_second_units_sheet_named_only_by_its_sheet_name(tmp_path: Path, workspa
     assert "sheet-other-unit" in [p.code for p in problems]
 
 
-def test_hidden_row_found_when_the_sheet_name_is_written_as_character_references(
-    tmp_path: Path, workspace: Path, master: MasterList
+@pytest.mark.parametrize(
+    "written",
+    [
+        "".join(f"&#{ord(ch)};" for ch in "落实情况").encode(),  # a Chinese name as &#33853;…
+        "落实情况'".encode(),  # single-quoted attributes: name='落实情况' r:id='rId1'
+    ],
+    ids=["character-references", "single-quotes"],
+)
+def test_hidden_row_found_however_the_workbook_writes_the_sheet_name(
+    tmp_path: Path, workspace: Path, master: MasterList, written: bytes
 ) -> None:
-    """Some writers store a Chinese sheet name as &#33853;… in workbook.xml: its hidden rows still count."""
+    """Writers spell workbook.xml differently; the hidden rows of the sheet still count."""
+    import re
     import zipfile
 
     plain = _hidden_row_book(master, tmp_path / "plain.xlsx")
-    path = tmp_path / "交通局隐藏行（编码表名）.xlsx"
-    encoded = "".join(f"&#{ord(ch)};" for ch in "落实情况").encode()
+    path = tmp_path / "交通局隐藏行（另一种写法）.xlsx"
     with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info)
             if info.filename == "xl/workbook.xml":
-                assert "落实情况".encode() in data
-                data = data.replace("落实情况".encode(), encoded)
+                assert '"落实情况"'.encode() in data
+                if written.endswith(b"'"):
+                    data = re.sub(rb"(<sheet [^>]*?)/>", lambda m: m.group(1).replace(b'"', b"'") + b"/>", data)
+                    assert b"name='" in data
+                else:
+                    data = data.replace("落实情况".encode(), written)
             dst.writestr(info, data)
     checked = check(workspace, path)
     assert found(checked) == [("row-hidden", "A3")]

@@ -8,7 +8,8 @@ sheets whose extent is over the limits.
 from __future__ import annotations
 
 import re
-from html import unescape
+
+from .xmltext import unescape
 
 MAX_ROWS = 20_000  # legitimate returns have < 200 rows
 MAX_COLS = 500

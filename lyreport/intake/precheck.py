@@ -20,7 +20,6 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from html import unescape
 from pathlib import Path
 
 from .extent import MAX_CELLS, MAX_COLS, MAX_ROWS, too_big  # noqa: F401 - read.py and callers use them from here
@@ -28,6 +27,7 @@ from .extent import OdsScanner as _OdsScanner
 from .extent import Scanner as _Scanner
 from .extent import XlsxScanner as _XlsxScanner
 from .safety import MAX_FILE_BYTES, MB, human_size, zip_entry_count
+from .xmltext import unescape
 from .zipparts import OverBudget, ZipParts, inflate
 
 MAX_UNCOMPRESSED = 200 * MB  # all parts of one workbook, as declared and as actually inflated
@@ -57,6 +57,7 @@ class Precheck:
     oversized: dict[str, tuple[int, int]] = field(default_factory=dict)
     data: bytes | None = None  # the file as checked, so that the reader does not read it again
     parts: ZipParts | None = None  # a zip's directory and the parts inflated here, for the reader to reuse
+    sheet_parts: dict[str, str] = field(default_factory=dict)  # .xlsx worksheet part -> sheet name
 
 
 class _Refused(Exception):
@@ -201,7 +202,7 @@ def _check_zip(data: bytes) -> Precheck:
                 scanner = _Scanner()
             _scan_part(parts.keeping(info, inflate(data, info, budget)), scanner)
             oversized.update(scanner.oversized)
-    return Precheck(None, oversized, parts=parts)
+    return Precheck(None, oversized, parts=parts, sheet_parts=sheet_names)
 
 
 # Parts calamine opens in an .xlsx besides the worksheets and the targets of the workbook's relationships
@@ -290,9 +291,8 @@ def _xlsx_sheet_names(archive: zipfile.ZipFile, names: set[str], parts: ZipParts
     for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if archive.getinfo(part).file_size > 16 * MB:
             raise _Refused(Refusal("read-bomb"))
-    # As archive.read(part), and kept: the marks reader needs both again.
-    workbook = parts.read_and_keep("xl/workbook.xml").decode("utf-8", "replace")
-    rels = parts.read_and_keep("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    workbook = parts.read("xl/workbook.xml").decode("utf-8", "replace")  # as archive.read(part)
+    rels = parts.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     if _DOCTYPE_TEXT.search(workbook) or _DOCTYPE_TEXT.search(rels):
         raise _Refused(Refusal("read-xml-entity"))
     targets = {}

@@ -134,7 +134,7 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
         rows, cols = oversized[unknown[0]]
         return ("refused", "read-too-many-rows", {"sheet_name": unknown[0], "rows": rows, "cols": cols}, unknown[0])
     sheets: list[tuple[str, list[list[Any]], bool, Any]] = []
-    marks = sheet_marks(check.parts, source)
+    marks = sheet_marks(check.parts, source, check.sheet_parts)
     identity: dict[str, str] = {}
     notes: list[tuple[str, str, dict[str, Any]]] = []
     for index, meta in enumerate(metas):

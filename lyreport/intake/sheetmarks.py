@@ -10,13 +10,12 @@ anything unexpected.
 
 from __future__ import annotations
 
-import functools
 import io
-import posixpath
 import re
 from dataclasses import dataclass, field
 
 from .xlsmarks import xls_marks
+from .xmltext import unescape
 from .zipparts import ZipParts
 
 MAX_MARKS = 5_000  # per kind and sheet; a return has a few hundred rows
@@ -36,14 +35,15 @@ class Marks:
         return sorted(self.hidden_rows), sorted(self.hidden_cols), sorted(self.uncached)
 
 
-def sheet_marks(parts: ZipParts | None, source: bytes | str) -> dict[str, Marks]:
-    """Sheet name → Marks for .xlsx/.xlsm and .ods (`parts`, from the pre-check) and for .xls (the file's
-    bytes, or its path, in `source`); {} for other formats or on any surprise."""
+def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[str, str]) -> dict[str, Marks]:
+    """Sheet name → Marks for .xlsx/.xlsm (`sheet_parts`: worksheet part → sheet name, as the pre-check
+    read them from the workbook) and .ods (`parts`, from the pre-check), and for .xls (the file's bytes,
+    or its path, in `source`); {} for other formats or on any surprise."""
     if parts is None:
         return xls_marks(io.BytesIO(source) if isinstance(source, bytes) else source, Marks)
     try:
         if "xl/workbook.xml" in parts.infos:
-            return _xlsx(parts)
+            return _xlsx(parts, sheet_parts)
         if "content.xml" in parts.infos:
             return _ods(parts.read("content.xml"))
     except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
@@ -53,8 +53,6 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str) -> dict[str, Marks]
 
 # ----------------------------------------------------------------- xlsx
 _ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
-_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
-_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
 _HIDDEN_COL = re.compile(rb'<(?:\w+:)?col\b[^>]*\bhidden="(?:1|true)"[^>]*>')
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -66,67 +64,13 @@ def _attrs(tag: bytes) -> dict[bytes, bytes]:
     return {key.split(b":")[-1] if key.startswith(b"r:") else key: value for key, value in _ATTR.findall(tag)}
 
 
-def _xlsx(parts: ZipParts) -> dict[str, Marks]:
-    rels = dict(map(_relationship, _REL.findall(parts.read("xl/_rels/workbook.xml.rels"))))
+def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
     marks: dict[str, Marks] = {}
-    for tag in _SHEET.findall(parts.read("xl/workbook.xml")):
-        rel_id, name = _sheet_entry(tag)
-        part = rels.get(rel_id, "")
+    for part, name in sheet_parts.items():
         info = parts.infos.get(part)
         if info is not None and info.file_size <= MAX_SHEET_BYTES:
             marks[name] = _xlsx_sheet(parts.read(part))
     return marks
-
-
-# Returns made from one template repeat the same tags file after file in one reader process: parsed once
-# (short tags only, so the caches stay small).
-CACHED_TAG = 512
-
-
-def _parse_relationship(tag: bytes) -> tuple[bytes, str]:
-    """(id, part name) of one workbook relationship."""
-    attrs = _attrs(tag)
-    target = attrs.get(b"Target", b"").decode("utf-8", "replace")
-    part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-    return attrs.get(b"Id", b""), part
-
-
-def _parse_sheet_entry(tag: bytes) -> tuple[bytes, str]:
-    """(relationship id, name) of one <sheet> of the workbook."""
-    attrs = _attrs(tag)
-    return attrs.get(b"id", b""), _unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
-
-
-_cached_relationship = functools.lru_cache(maxsize=256)(_parse_relationship)
-_cached_sheet_entry = functools.lru_cache(maxsize=256)(_parse_sheet_entry)
-
-
-def _relationship(tag: bytes) -> tuple[bytes, str]:
-    return _cached_relationship(tag) if len(tag) <= CACHED_TAG else _parse_relationship(tag)
-
-
-def _sheet_entry(tag: bytes) -> tuple[bytes, str]:
-    return _cached_sheet_entry(tag) if len(tag) <= CACHED_TAG else _parse_sheet_entry(tag)
-
-
-_XML_REFERENCE = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|lt|gt|amp|quot|apos);")
-_XML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-
-
-def _unescape(name: str) -> str:
-    """XML text as the reader shows it: the five named references and numeric ones (&#20307; &#x4F53;)
-    decoded, nothing else (HTML names such as &nbsp; are not XML). A sheet name written either way must
-    find its marks, or its hidden rows would be read as data."""
-    return _XML_REFERENCE.sub(_reference, name) if "&" in name else name
-
-
-def _reference(match: re.Match[str]) -> str:
-    ref = match.group(1)
-    if not ref.startswith("#"):
-        return _XML_NAMED[ref]
-    code = int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:])
-    valid = 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF
-    return chr(code) if valid else match.group(0)
 
 
 def _col_index(letters: bytes) -> int:
@@ -206,7 +150,7 @@ def _ods(xml: bytes) -> dict[str, Marks]:
                 current.hidden_cols.update(range(col, min(col + repeat, MAX_INDEX)))
             col += repeat
         else:
-            name = _unescape(attrs.get(b"table:name", b"").decode("utf-8", "replace"))
+            name = unescape(attrs.get(b"table:name", b"").decode("utf-8", "replace"))
             current = marks.setdefault(name, Marks())
             row = col = 0
     return marks

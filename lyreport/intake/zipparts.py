@@ -117,12 +117,6 @@ class ZipParts:
                 payload = archive.read(name)
         return payload
 
-    def read_and_keep(self, name: str) -> bytes:
-        """`read`, and keep the part for later reads."""
-        payload = self.read(name)
-        self._keep(name, payload)
-        return payload
-
     def _keep(self, name: str, payload: bytes) -> None:
         if len(payload) <= self._room:
             self._kept[name] = payload
