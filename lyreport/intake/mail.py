@@ -19,7 +19,7 @@ from email.message import EmailMessage, Message
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .sidecar import SIDECAR_SUFFIX, is_sidecar  # noqa: F401 - callers import them from here too
+from .sidecar import SIDECAR_SUFFIX
 
 MAX_PARTS = 2000
 
