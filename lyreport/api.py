@@ -255,6 +255,8 @@ def _record_and_render(
         fault_point("committed")
         switch(outputs.folder, outputs.ledger, staging, staged.get(outputs.ledger))
     finally:
+        if renderers:  # a run that failed midway may leave a helper still writing into staging
+            renderers.stop()
         shutil.rmtree(staging, ignore_errors=True)
     return RunReport(result, outputs, summary)
 

@@ -161,3 +161,41 @@ def test_with_helpers_a_refused_archive_stops_the_run_with_the_same_message(
         assert not (root / "outbox" / WEEK.isoformat()).exists()
         assert not [p for p in (root / "outbox").iterdir() if p.name.startswith(".~")]
     assert messages[0] == messages[1] and "<ws>" in messages[0]
+
+
+def test_a_failed_run_stops_its_helpers_before_it_removes_the_staging_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper still writing while the staging folder is removed would leave a half-deleted .~staging
+    folder in the outbox (seen on a slow machine): the helpers are stopped first, at once."""
+    root = _week(tmp_path / "ws", 2)
+    list_id = api.load_context(root).master.list_id
+    (root / "history" / "archive").mkdir(parents=True)
+    (root / "history" / "archive" / list_id).write_text("不是文件夹")
+    monkeypatch.setattr(lean, "_program", True)
+    monkeypatch.setenv("LYREPORT_PAUSE_AT", "helper-call:30")  # each helper holds its call, as a slow disk would
+    started: list[forked.Renderers] = []
+
+    class Recorded(forked.Renderers):
+        def __init__(self) -> None:
+            super().__init__()
+            started.append(self)
+
+    alive_at_removal: list[bool] = []
+    remove = shutil.rmtree
+
+    def watched(path: Path, *args: object, **kwargs: object) -> None:
+        if Path(path).name.startswith(".~staging"):
+            alive_at_removal.extend(h.pid is not None for r in started for h in (r.ledger, r.documents) if h)
+        remove(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "Renderers", Recorded)
+    monkeypatch.setattr(shutil, "rmtree", watched)
+    begun = time.monotonic()
+    with pytest.raises(api.LyreportError):
+        api.run_week(root, WEEK)
+    if not started or not started[0]:  # pragma: no cover - another thread is running in this test process
+        pytest.skip("helpers are only forked from a single-threaded process")
+    assert alive_at_removal == [False, False]
+    assert time.monotonic() - begun < 20  # stopped, not waited for
+    assert not [p for p in (root / "outbox").iterdir() if p.name.startswith(".~")]

@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
 from .. import lean
+from ..faults import fault_point
 
 
 class HelperDied(Exception):
@@ -146,6 +147,7 @@ def _serve(conn: Connection, prepare: Callable[[], None], parent: int) -> None: 
             payload = conn.recv_bytes()
         except EOFError:  # the parent needed no call (the run stopped early)
             os._exit(0)
+        fault_point("helper-call")
         try:
             answer = _run(pickle.loads(payload))
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
