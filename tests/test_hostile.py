@@ -482,7 +482,7 @@ def test_inputs_queued_behind_a_crash_are_read_by_the_next_worker(
     monkeypatch.setattr(read_module, "read_path", _misbehaving_reader(read_module.read_path))
     names = ["1.xlsx", "abort1.xlsx", "2.xlsx", "3.xlsx", "exit1.xlsx", "abort2.xlsx", "4.xlsx", "slow1.xlsx"]
     names += ["5.xlsx", "6.xlsx", "exit2.xlsx", "7.xlsx", "8.xlsx"]
-    books, problems = read_workbooks(_batch(tmp_path, names), workers=1, timeout=1.5)
+    books, problems = read_workbooks(_batch(tmp_path, names), workers=1, timeout=3)
     assert [b.file.display for b in books] == [f"{n}.xlsx" for n in range(1, 9)]
     assert sorted((p.file, p.code) for p in problems) == sorted(
         [(n, "read-crashed") for n in ("abort1.xlsx", "exit1.xlsx", "abort2.xlsx", "exit2.xlsx")]

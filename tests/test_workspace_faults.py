@@ -107,11 +107,14 @@ def test_kill_at_every_point_leaves_old_or_new_never_mixed(ws):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
-def test_workers_die_with_their_parent_and_temp_is_inside_the_workspace(ws):
-    proc = popen(ws, "run", "--week", W3.isoformat(), "-q", env={"LYREPORT_PAUSE_AT": "reading:30"})
+def test_workers_die_with_their_parent_and_temp_is_inside_the_workspace(ws, tmp_path):
+    paused = tmp_path / "paused"  # the run is reading, its reader workers alive (the render helpers start sooner)
+    env = {"LYREPORT_PAUSE_AT": "reading:30", "LYREPORT_PAUSED_NOTE": str(paused)}
+    proc = popen(ws, "run", "--week", W3.isoformat(), "-q", env=env)
     deadline = time.monotonic() + 30
-    while len(processes_using(ws)) < 2 and time.monotonic() < deadline:
+    while not paused.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert paused.exists(), proc.stderr.read().decode() if proc.poll() is not None else "the run never paused"
     workers = [p for p in processes_using(ws) if p != proc.pid]
     assert workers, "expected reader worker processes while reading"
     assert list((ws / ".lyreport-tmp").iterdir()), "the run's temp folder is inside the workspace"
