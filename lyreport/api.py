@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from . import lean
-from .config import Config, ConfigError, Workspace, find_workspace, load_config
+from .checking import CheckedFile, check_files
+from .config import ConfigError, in_workspace
+from .context import Context, load_context, scan_cache
 from .faults import LyreportError, fault_point
 from .history import (
     archive_inputs,
@@ -23,41 +24,23 @@ from .history import (
     restore_inputs,
     week_inputs,
 )
-from .intake.discover import discover_paths
-from .intake.pipeline import Progress, read_files, run_intake
+from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
-from .master import MasterError, UnitDirectory, load_directory, load_master
-from .merge import beside_return, file_notes, merge_week, return_week
-from .models import IntakeResult, MasterList, ParsedReturn, WeekResult
-from .now import WeekGlance, in_workspace
+from .merge import merge_week
+from .models import IntakeResult, WeekResult
+from .now import WeekGlance
 from .now import week_glance as _week_glance
 from .outputs import write_outputs
-from .problems import Problem, has_errors, problem
-from .recovery import workspace_temp
+from .problems import has_errors, problem
 from .render.forked import Renderers
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for
+from .worktemp import workspace_temp
 
 # Renderers (openpyxl, python-docx, lxml) are imported inside the functions that write outputs, so that
 # `lyreport check` starts without them; see the README's 性能 section.
 LEDGER_NAME = "工作台账.xlsx"  # = render.ledger.ledger_filename, kept here so paths need no renderer
-
-
-@dataclass
-class Context:
-    """A loaded workspace: config, master list, unit directory and notes from loading them."""
-
-    workspace: Workspace
-    config: Config
-    master: MasterList
-    directory: UnitDirectory
-    master_path: Path
-    notes: list[Problem] = field(default_factory=list)
-
-    @property
-    def is_default_list(self) -> bool:
-        return self.master_path.resolve() == (self.workspace.templates / self.config.master_file).resolve()
 
 
 @dataclass
@@ -80,26 +63,6 @@ class RunReport:
     @property
     def exit_code(self) -> int:
         return 1 if has_errors(self.result.problems) else 0
-
-
-def load_context(workspace: Path | None = None, master: Path | None = None) -> Context:
-    """Find the workspace and load config, unit directory and master list, or raise LyreportError."""
-    try:
-        ws = find_workspace(workspace or Path.cwd())
-        config = load_config(ws.config_path)
-    except ConfigError as exc:
-        raise LyreportError(str(exc)) from None
-    master_path = master if master is not None else ws.templates / config.master_file
-    if not master_path.is_absolute() and not master_path.exists():
-        candidates = [ws.root / master_path, ws.templates / master_path, ws.templates / master_path.name]
-        master_path = next((c for c in candidates if c.exists()), master_path)
-    try:
-        directory = load_directory(ws.templates / config.directory_file)
-        master_list, notes = load_master(master_path, directory)
-    except MasterError as exc:
-        lines = "\n".join(f"  {p}" for p in exc.problems)
-        raise LyreportError(f"措施清单或单位名录有误，请修改后重试：\n{lines}") from None
-    return Context(ws, config, master_list, directory, master_path, notes)
 
 
 def resolve_deadline(context: Context, week: date | None, now: datetime | None = None) -> datetime:
@@ -274,11 +237,6 @@ def _check_writable(staged: dict[Path, Path]) -> None:
             ) from None
 
 
-def scan_cache(context: Context) -> Path:
-    """What was read from each scan, by SHA-256: re-running a week does not OCR again."""
-    return context.workspace.history / "scan-cache"
-
-
 def ws_archive(context: Context) -> Path:
     return context.workspace.history / "archive"
 
@@ -327,18 +285,6 @@ def make_templates(
 
 
 # ----------------------------------------------------------------- check
-@dataclass
-class CheckedFile:
-    """What `lyreport check` says of one file."""
-
-    name: str
-    unit: str | None
-    week: date | None
-    rows: int
-    problems: list[Problem]
-    kind: str = ""  # "workbook" | "scan" | "" (ignored or unreadable before typing)
-
-
 def week_glance(start: Path | None = None, now: datetime | None = None) -> WeekGlance:
     """The current week of the workspace around `start` (default: the current folder); read-only."""
     list_id = None
@@ -348,74 +294,6 @@ def week_glance(start: Path | None = None, now: datetime | None = None) -> WeekG
         return _week_glance(start, now, list_id)
     except ConfigError as exc:
         raise LyreportError(str(exc)) from None
-
-
-def check_files(
-    paths: list[Path], workspace: Path | None = None, *, workers: int = DEFAULT_WORKERS
-) -> list[CheckedFile]:
-    """Read the given files exactly as run would; one CheckedFile per file found.
-
-    Outside any workspace (and without `workspace`) the bundled default list and unit directory are used.
-    """
-    with contextlib.ExitStack() as stack:
-        if workspace is None and not in_workspace():
-            from .workspace import init_workspace  # writes the default templates: openpyxl only here
-
-            defaults = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lyreport-check-")))
-            workspace = init_workspace(defaults / "defaults")[0].root  # exactly what `init` would give
-        context = load_context(workspace)
-        for path in paths:
-            if not path.exists():
-                raise LyreportError(f"找不到文件：{path}")
-        # The files are read where they lie (never written); only e-mail and zip members are unpacked.
-        work = stack.enter_context(workspace_temp(context.workspace, "check"))
-        files, found = discover_paths(paths, work, context.config.timezone)
-        intake = read_files(
-            files, found, context.master, context.directory, context.config,
-            workers=workers, scan_cache=scan_cache(context),
-        )  # fmt: skip
-        return _checked(intake, context)
-
-
-def _scan_notes(scan: Any) -> list[Problem]:
-    """What `check` says of a scan beyond reading it: what it read with doubt, and a missing seal."""
-    notes = [p for p in scan.problems if p.code != "scan-unreadable"]
-    if scan.readable and scan.stamped is False:
-        notes.append(problem("scan-unstamped", file=scan.file.display, unit=scan.unit or ""))
-    return notes
-
-
-def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
-    by_file: dict[str, ParsedReturn] = {}
-    extra: dict[str, list[ParsedReturn]] = {}  # a workbook holding a second unit's sheet
-    for ret in intake.returns:
-        if ret.file.display in by_file:
-            extra.setdefault(ret.file.display, []).append(ret)
-        else:
-            by_file[ret.file.display] = ret
-    by_file |= {s.file.display: s.parsed for s in intake.scans if s.parsed is not None}
-    scan_notes = {s.file.display: _scan_notes(s) for s in intake.scans}
-    names = [f.display for f in intake.files] + sorted(
-        {p.file for p in intake.problems if p.file} - {f.display for f in intake.files}
-    )
-    other_units = {f.file.display: f.unit for f in intake.failed} | {s.file.display: s.unit for s in intake.scans}
-    kinds = {f.display: f.kind for f in intake.files}
-    notes = file_notes(intake.returns, context.config)  # which copy counts, saved-in-time files
-    usable = {r.unit for r in intake.returns if r.usable and r.unit}
-    by_name: dict[str, list[Problem]] = {}  # one pass, in order: a scan of all problems per file is quadratic
-    for found_problem in [beside_return(p, usable) for p in intake.problems] + notes:
-        by_name.setdefault(found_problem.file, []).append(found_problem)
-    checked = []
-    for name in names:
-        ret = by_file.get(name)
-        week = return_week(ret, context.config) if ret else None
-        found = by_name.get(name, []) + scan_notes.get(name, [])
-        unit = ret.unit if ret else other_units.get(name)
-        rows = len(ret.rows) if ret else 0
-        for more in extra.get(name, []):
-            unit, rows = "、".join(filter(None, [unit, more.unit])), rows + len(more.rows)
-        checked.append(CheckedFile(name, unit, week, rows, found, kinds.get(name, "")))
-    return checked
 
 
 __all__ = [

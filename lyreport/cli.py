@@ -155,7 +155,7 @@ def _exit(code: int) -> None:
 
 def _guard(debug: bool, action: Callable[[], int]) -> None:
     """Run an action; user errors become a Chinese message (exit 2), never a traceback unless --debug."""
-    from .api import LyreportError
+    from .faults import LyreportError
 
     if _FAST_EXIT:
         gc.freeze()  # what is imported lives until exit: keep it out of every later collection
@@ -191,7 +191,7 @@ def main(ctx: click.Context) -> None:
     """With no command: in a workspace, where this week stands; elsewhere, the help."""
     if ctx.invoked_subcommand is not None:
         return
-    from .now import in_workspace
+    from .config import in_workspace
 
     if not in_workspace():
         click.echo(ctx.get_help())
@@ -401,27 +401,30 @@ def _print_report(report: RunReport) -> None:
 @click.option("--debug", is_flag=True, help="出错时显示技术细节。")
 def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) -> None:
     def action() -> int:
-        from . import api
+        from . import checking  # not api: the renderers and history stay unloaded
 
-        if workspace is None and not api.in_workspace():
+        if workspace is None and not checking.in_workspace():
             click.echo("当前目录不是 lyreport 工作目录，按内置的默认措施清单和单位名录检查。")
-        checked = api.check_files(list(files), workspace)
+        checked = checking.check_files(list(files), workspace)
         failed = False
+        lines: list[str] = []  # printed at once: a thousand files are a few thousand lines
         for item in checked:
-            click.echo(f"《{shown(item.name)}》")
+            lines.append(f"《{shown(item.name)}》")
             if item.kind == "scan":
-                click.echo(shown(f"  盖章扫描件，对应单位：{item.unit or '未能确定'}"))
+                lines.append(shown(f"  盖章扫描件，对应单位：{item.unit or '未能确定'}"))
             elif item.week:
-                click.echo(shown(f"  报送单位：{item.unit}　所属周次：{cn_date(item.week)}　填报措施 {item.rows} 条"))
+                lines.append(shown(f"  报送单位：{item.unit}　所属周次：{cn_date(item.week)}　填报措施 {item.rows} 条"))
             elif item.unit:
-                click.echo(shown(f"  报送单位（按文件名等判断）：{item.unit}"))
+                lines.append(shown(f"  报送单位（按文件名等判断）：{item.unit}"))
             for p in item.problems:
                 where = f"{p.sheet}!{p.cell} " if p.sheet and p.cell else ""
                 colour = "red" if p.severity == ERROR else None
-                click.secho(shown(f"  [{SEVERITY_LABELS[p.severity]}] {where}{p.message}"), fg=colour)
+                lines.append(click.style(shown(f"  [{SEVERITY_LABELS[p.severity]}] {where}{p.message}"), fg=colour))
                 failed = failed or p.severity == ERROR
             if not item.problems:
-                click.echo("  未发现问题。")
+                lines.append("  未发现问题。")
+        if lines:
+            click.echo("\n".join(lines))
         return 1 if failed else 0
 
     _guard(debug, action)

@@ -91,6 +91,14 @@ def find_workspace(start: Path) -> Workspace:
     )
 
 
+def in_workspace(start: Path | None = None) -> bool:
+    try:
+        find_workspace(start or Path.cwd())
+    except ConfigError:
+        return False
+    return True
+
+
 def load_config(path: Path | None = None) -> Config:
     """Parse the config file (or the bundled default) into a Config."""
     try:

@@ -10,10 +10,13 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # `check` never opens the history
+    import sqlite3
 
 KILL_ENV = "LYREPORT_KILL_AT"
 PAUSE_ENV = "LYREPORT_PAUSE_AT"

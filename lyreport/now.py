@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from .config import ConfigError, Workspace, find_workspace, load_config
+from .config import Workspace, find_workspace, load_config
 from .history import DB_NAME
 from .weeks import current_deadline
 
@@ -29,14 +29,6 @@ class WeekGlance:
     @property
     def passed(self) -> bool:
         return self.now >= self.deadline
-
-
-def in_workspace(start: Path | None = None) -> bool:
-    try:
-        find_workspace(start or Path.cwd())
-    except ConfigError:
-        return False
-    return True
 
 
 def week_glance(start: Path | None = None, now: datetime | None = None, list_id: str | None = None) -> WeekGlance:

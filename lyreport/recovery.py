@@ -13,16 +13,14 @@ import re
 import shutil
 import sqlite3
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 from .config import Workspace
 from .history import DB_NAME, MANIFEST, open_history
+from .worktemp import TEMP_DIR
 
-TEMP_DIR = ".lyreport-tmp"
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -157,24 +155,6 @@ def clean_temp(ws: Workspace, max_age_seconds: float = 86400) -> None:
         with contextlib.suppress(OSError):
             if dead or entry.lstat().st_mtime < cutoff:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-
-
-@contextlib.contextmanager
-def workspace_temp(ws: Workspace, purpose: str, avoid: Path | None = None) -> Iterator[Path]:
-    """A temp folder inside the workspace (not the system temp), named by our pid so leftovers are known.
-
-    When the workspace lies inside `avoid` (an --inbox that holds the workspace), the system temp folder is
-    used instead: extracted attachments must never land in the inbox being read.
-    """
-    root = ws.root / TEMP_DIR
-    if avoid is not None and root.resolve().is_relative_to(Path(avoid).resolve()):
-        root = Path(tempfile.gettempdir())
-    root.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{purpose}-", dir=root))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def restore_all(workspace: Path | None = None, master: Path | None = None) -> list[object]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import multiprocessing
 import os
 import random
 import struct
@@ -512,3 +513,34 @@ def test_a_queued_input_is_timed_from_when_it_began_not_from_when_the_parent_loo
     results = isolated_map(_hang_on_demand, ["a", "b", "hang"], workers=1, timeout=2, depth=4, on_result=busy_parent)
     assert results[:2] == ["a", "b"] and results[2] == Failure("timeout")
     assert seen[2] < 5.5  # charged when the parent looked again (~4 s), not 2 s after that
+
+
+def test_a_reading_begun_ahead_still_costs_a_crash_only_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """start_reading queues many files at each worker before anyone waits for them (check loads its lists
+    meanwhile): crashes among the queued files still cost only themselves, answers keep their order."""
+    from lyreport.intake.read import Reading
+
+    monkeypatch.setattr(read_module, "read_path", _misbehaving_reader(read_module.read_path))
+    names = ["1.xlsx", "abort1.xlsx", "2.xlsx", "3.xlsx", "exit1.xlsx", "4.xlsx", "5.xlsx", "abort2.xlsx", "6.xlsx"]
+    reading = Reading(_batch(tmp_path, names), workers=2, head_start=8)
+    time.sleep(0.5)  # the parent is busy elsewhere while the workers run through their queues
+    books, problems = reading.finish()
+    assert [b.file.display for b in books] == [f"{n}.xlsx" for n in range(1, 7)]
+    assert sorted((p.file, p.code) for p in problems) == sorted(
+        (n, "read-crashed") for n in ("abort1.xlsx", "exit1.xlsx", "abort2.xlsx")
+    )
+    assert not multiprocessing.active_children()
+
+
+def test_a_reading_abandoned_before_its_answers_leaves_no_worker(tmp_path: Path) -> None:
+    from lyreport.intake.read import Reading
+
+    with Reading(_batch(tmp_path, [f"{n}.xlsx" for n in range(12)]), workers=2, head_start=8) as reading:
+        assert reading.mapping is not None and len(reading.mapping.pool.workers) == 2
+        pids = [w.process.pid for w in reading.mapping.pool.workers]
+    assert not multiprocessing.active_children()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from lyreport.api import _checked, load_context
+from lyreport.api import load_context
+from lyreport.checking import _checked
 from lyreport.intake import layout
 from lyreport.intake import normalize as nz
 from lyreport.intake.layout import REQUIRED, Block, columns

@@ -235,6 +235,7 @@ def test_check_process_loads_no_renderer(tmp_path: Path) -> None:
     loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert "lyreport.intake.read" in loaded
     assert not {m.split(".")[0] for m in loaded} & {"openpyxl", "docx", "lxml", "numpy", "pandas", "email"}
+    assert not loaded & {"lyreport.api", "lyreport.history", "lyreport.render.forked", "sqlite3"}  # records nothing
 
 
 def test_run_process_outputs_are_complete_and_identical_on_rerun(tmp_path: Path) -> None:
@@ -352,3 +353,20 @@ def test_a_part_the_workbook_links_to_is_scanned_wherever_it_lies(tmp_path: Path
     bad.write_bytes(buffer.getvalue())
     assert precheck.precheck(good).refusal is None
     assert precheck.precheck(bad).refusal.code == "read-xml-entity"
+
+
+def test_check_reads_while_it_loads_the_lists_and_a_broken_list_stops_it_cleanly(tmp_path: Path) -> None:
+    """check starts the readers before it loads the master list: a broken list is still the message (before
+    a missing file, as always), and no reader is left running."""
+    import multiprocessing
+
+    from lyreport.faults import LyreportError
+
+    root = _week(tmp_path, 4)
+    checked = check_files([root / "inbox"], root)
+    assert len(checked) == 4 and all(c.unit and c.rows for c in checked)
+    (root / "templates" / "措施清单.xlsx").write_bytes(b"not a workbook")
+    for paths in ([root / "inbox"], [root / "inbox", root / "没有这个文件.xlsx"]):
+        with pytest.raises(LyreportError, match="措施清单"):
+            check_files(paths, root)
+        assert not multiprocessing.active_children()

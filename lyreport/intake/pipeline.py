@@ -14,7 +14,7 @@ from ..weeks import week_of_received
 from .discover import discover
 from .parse import parse_returns
 from .pool import DEFAULT_WORKERS
-from .read import read_workbooks
+from .read import Reading, workbooks_of
 from .safety import FOREIGN_FORMATS
 
 Progress = Callable[[int, int], None]
@@ -39,11 +39,14 @@ def read_files(
     workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
     scan_cache: Path | None = None,
+    reading: Reading | None = None,
 ) -> IntakeResult:
     """Read and parse already-discovered files (after discovery's own problems); scans are read by OCR
-    (cached by SHA-256 in `scan_cache`); unreadable formats are charged to their units."""
+    (cached by SHA-256 in `scan_cache`); unreadable formats are charged to their units.
+
+    `reading`: the workbooks' reading, already begun by start_reading(files) (see checking.py)."""
     result = IntakeResult(files=list(files))
-    workbooks = [f for f in files if f.kind == "workbook"]
+    workbooks = workbooks_of(files)
     scan_files = [f for f in files if f.kind == "scan"]
     total = len(workbooks) + len(scan_files)
     outcomes: dict[str, tuple[list[ParsedReturn], list[Problem]]] = {}
@@ -63,7 +66,10 @@ def read_files(
         if progress:
             progress(len(outcomes), total)
 
-    read_workbooks(workbooks, workers=workers, on_read=parse_as_read)
+    if reading is None:
+        reading = Reading(workbooks, workers=workers)
+    assert reading.files == workbooks, "a reading begun for other files"
+    reading.finish(on_read=parse_as_read)
     for file in workbooks:
         parsed, found = outcomes[file.display]
         if parsed:

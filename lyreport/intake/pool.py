@@ -2,22 +2,19 @@
 
 A worker that crashes (segfault, abort, Rust panic, out of memory) or overruns its time costs only the
 input it was working on: it is replaced and the rest continue. Workers get a memory ceiling, no core
-dumps, no Ctrl-C (the parent decides) and no stderr (Rust prints panics there).
+dumps, no Ctrl-C (the parent decides) and no stderr (Rust prints panics there): see poolworker.py.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
-import faulthandler
 import io
 import multiprocessing
 import os
 import pickle
 import signal
-import struct
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -25,13 +22,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-try:  # POSIX only; on Windows workers simply run without a memory ceiling
-    import resource
-except ImportError:  # pragma: no cover
-    resource = None  # type: ignore[assignment]
-
-MAX_RESULT_BYTES = 64 * 1024 * 1024
-KEEP_STDERR_ENV = "LYREPORT_WORKER_STDERR"  # set to 1 to see worker stderr when debugging
+from .poolworker import FINISHED, MAX_RESULT_BYTES, worker_main
 
 
 def default_workers() -> int:
@@ -70,29 +61,64 @@ def isolated_map(
     was on: the ones queued behind it go to another worker.
     OSError if not a single worker process can be started.
     """
-    if not args:
-        return []
-    results: list[Any] = [None] * len(args)
-    pool = _Pool(func, max(1, min(workers, len(args))), memory_mb, max(1, depth))
-    queue = deque(range(len(args)))
-    try:
-        while queue or pool.busy():
-            done = pool.dispatch(queue, args, results)
-            if not pool.workers:  # the system refuses new processes: give up on the rest, honestly
-                for index in queue:
-                    results[index] = Failure("crashed", "无法启动读取进程")
-                done += queue
-                queue.clear()
-            else:
-                done += pool.collect(queue, results, timeout)
+    return IsolatedMap(func, args, workers=workers, timeout=timeout, memory_mb=memory_mb, depth=depth).finish(on_result)
+
+
+class IsolatedMap:
+    """isolated_map begun now, finished later: the workers start on the inputs at once (`head_start`
+    of them queued at each) while the caller does other work, such as importing the code that will use
+    the answers. `finish` then collects everything as isolated_map does; `close` abandons the rest.
+    OSError if not a single worker process can be started."""
+
+    def __init__(
+        self,
+        func: Callable[[Any], Any],
+        args: Sequence[Any],
+        *,
+        workers: int = DEFAULT_WORKERS,
+        timeout: float = 30.0,
+        memory_mb: int = 1024,
+        depth: int = 1,
+        head_start: int = 0,
+    ):
+        self.args, self.timeout, self.depth = args, timeout, max(1, depth)
+        self.results: list[Any] = [None] * len(args)
+        self.queue = deque(range(len(args)))
+        self.pool: _Pool | None = None
+        self.early: list[int] = []  # inputs failed while starting, reported by finish
+        if args:
+            self.pool = _Pool(func, max(1, min(workers, len(args))), memory_mb, max(self.depth, head_start))
+            self.early = self.pool.dispatch(self.queue, args, self.results)
+            self.pool.depth = self.depth
+
+    def finish(self, on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
+        pool, queue, results = self.pool, self.queue, self.results
+        try:
+            done = self.early
+            while pool is not None:
                 if on_result is not None:
-                    done += pool.dispatch(queue, args, results)  # keep the workers busy meanwhile
-            if on_result is not None:
-                for index in done:
-                    on_result(index, results[index])
-    finally:
-        pool.close()
-    return results
+                    for index in done:
+                        on_result(index, results[index])
+                if not (queue or pool.busy()):
+                    break
+                done = pool.dispatch(queue, self.args, results)
+                if not pool.workers:  # the system refuses new processes: give up on the rest, honestly
+                    for index in queue:
+                        results[index] = Failure("crashed", "无法启动读取进程")
+                    done += queue
+                    queue.clear()
+                else:
+                    done += pool.collect(queue, results, self.timeout)
+                    if on_result is not None:
+                        done += pool.dispatch(queue, self.args, results)  # keep the workers busy meanwhile
+        finally:
+            self.close()
+        return results
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
 
 class _Pool:
@@ -183,7 +209,7 @@ class _Worker:
     def __init__(self, ctx: Any, func: Callable[[Any], Any], memory_mb: int):
         parent_end, child_end = ctx.Pipe(duplex=True)
         args = (child_end, func, memory_mb, os.getpid())
-        self.process = ctx.Process(target=_worker_main, args=args, daemon=True)
+        self.process = ctx.Process(target=worker_main, args=args, daemon=True)
         try:
             self.process.start()
         except BaseException:
@@ -220,8 +246,8 @@ class _Worker:
         try:
             while self.pending and self.conn.poll():
                 data = self.conn.recv_bytes(MAX_RESULT_BYTES + 4096)
-                (finished,) = _FINISHED.unpack_from(data)
-                answer = _loads(memoryview(data)[_FINISHED.size :])
+                (finished,) = FINISHED.unpack_from(data)
+                answer = _loads(memoryview(data)[FINISHED.size :])
                 if answer[0] != self.pending[0]:
                     break  # an answer for another input: the worker is broken
                 del self.sent_at[self.pending.popleft()]
@@ -279,102 +305,6 @@ def _exit_reason(code: int) -> str:
             return "被系统强制终止，可能是内存不足"
         return f"收到 {name} 信号"
     return f"退出码 {code}"
-
-
-# ----------------------------------------------------------------- worker side
-def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_mb: int, parent: int) -> None:
-    _die_with_parent(parent)
-    _harden(memory_mb)
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        index, arg = task
-        try:
-            answer: tuple[Any, ...] = (index, "ok", func(arg))
-        except MemoryError:
-            answer = (index, "fail", "crashed", "内存不足")
-        except BaseException as exc:  # noqa: BLE001 - Rust panics are BaseException; nothing may escape
-            answer = (index, "fail", "crashed", f"读取组件内部错误 {type(exc).__name__}")
-        # The time this input ended is when the next queued one began: its time limit counts from there,
-        # however long the parent takes to read this answer (time.monotonic is the same clock system-wide).
-        conn.send_bytes(_FINISHED.pack(time.monotonic()) + _dumps(index, answer))
-
-
-_FINISHED = struct.Struct("<d")
-
-
-def _dumps(index: int, answer: tuple[Any, ...]) -> bytes:
-    try:
-        payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-    except BaseException as exc:  # noqa: BLE001
-        payload = pickle.dumps((index, "fail", "crashed", f"结果无法传回 {type(exc).__name__}"))
-    if len(payload) > MAX_RESULT_BYTES:
-        payload = pickle.dumps((index, "fail", "too-large", ""))
-    return payload
-
-
-def _die_with_parent(parent: int) -> None:
-    """A killed parent must not leave readers behind holding files open: on Linux the kernel sends
-    SIGKILL when the parent dies (PR_SET_PDEATHSIG); elsewhere a watchdog thread notices the change."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
-def _watch_parent(parent: int) -> None:
-    """Portable fallback: multiprocessing keeps a pipe from the parent open in every child; it becomes
-    readable (end of file) when the parent dies, however it dies. Exit at once then."""
-    origin = multiprocessing.parent_process()
-    if origin is not None:
-        with contextlib.suppress(OSError, ValueError):
-            wait([origin.sentinel])
-    else:  # no sentinel available: notice being re-parented instead
-        while os.getppid() == parent:
-            time.sleep(0.5)
-    os._exit(1)
-
-
-def _harden(memory_mb: int) -> None:
-    """Limits for a process about to parse untrusted files."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    faulthandler.disable()  # an abort in calamine is expected here, not a bug report for the terminal
-    if os.environ.get(KEEP_STDERR_ENV) != "1":
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 2)
-            os.close(devnull)
-    if resource is None:
-        return
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # The ceiling is on top of what the forked process already maps, so it bounds new allocations only.
-    limit = _mapped_bytes() + memory_mb * 1024 * 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _mapped_bytes() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
 
 
 # ----------------------------------------------------------------- answers are data, never code

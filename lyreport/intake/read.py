@@ -7,6 +7,7 @@ worker process with a memory ceiling and a time limit (pool.py).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 from collections.abc import Callable
@@ -19,12 +20,15 @@ from ..models import SheetData, SourceFile, WorkbookData
 from ..problems import WARNING, Problem, problem
 from . import precheck as checks
 from .csvread import read_csv
-from .pool import DEFAULT_WORKERS, Failure, isolated_map
+from .pool import DEFAULT_WORKERS, Failure, IsolatedMap
 from .saved import saved_at
 from .saved import with_saved_at as _with_saved_at
 from .sheetmarks import Marks, sheet_marks
 
 IDENTITY_SHEET = "_lyreport"
+# Files queued at each worker by start_reading: enough to keep it busy while the parent loads (~3 KB answers
+# wait in the socket meanwhile), few enough that the last files still spread over the workers.
+HEAD_START = 24
 
 
 class ReadError(Exception):
@@ -53,27 +57,73 @@ def read_workbooks(
     (holding every grid to the end would only raise the peak memory). workers=0 reads in this process
     (for debugging): the pre-checks still apply, the isolation does not.
     """
-    outcomes: list[tuple[WorkbookData | None, list[Problem]] | None] = [None] * len(files)
+    return Reading(files, workers=workers, timeout=timeout, memory_mb=memory_mb).finish(on_read)
 
-    def settle(index: int, answer: Any) -> None:
-        book, problems = _settle(files[index], answer, timeout)
-        outcomes[index] = (book if on_read is None else None, problems)
-        if on_read is not None:
-            on_read(files[index], book, problems)
 
-    paths = [str(f.path) for f in files]
-    try:
-        if workers <= 0:
-            raise OSError("in-process reading requested")
-        isolated_map(
-            read_path, paths, workers=workers, timeout=timeout, memory_mb=memory_mb, on_result=settle, depth=4
-        )  # paths are small: each worker keeps a few queued
-    except OSError:  # no worker can be started (or none wanted): pre-checked in-process reading
-        for index, path in enumerate(paths):
+class Reading:
+    """read_workbooks begun now (the workers start on the files at once) and finished later, so that the
+    caller can load what it needs for the answers (parsing code, master list) while the files are read.
+    Use it as a context manager, or call finish(): either way no worker outlives it."""
+
+    def __init__(
+        self,
+        files: list[SourceFile],
+        *,
+        workers: int = DEFAULT_WORKERS,
+        timeout: float = 30.0,
+        memory_mb: int = 1024,
+        head_start: int = 0,
+    ):
+        self.files, self.timeout = files, timeout
+        self.mapping: IsolatedMap | None = None
+        if workers > 0 and self.files:
+            paths = [str(f.path) for f in self.files]  # paths are small: each worker keeps a few queued
+            with contextlib.suppress(OSError):  # no worker can be started: read in-process at finish()
+                self.mapping = IsolatedMap(
+                    read_path, paths, workers=workers, timeout=timeout, memory_mb=memory_mb,
+                    depth=4, head_start=head_start,
+                )  # fmt: skip
+
+    def finish(self, on_read: OnRead | None = None) -> tuple[list[WorkbookData], list[Problem]]:
+        """Wait for every file (see read_workbooks)."""
+        files, timeout = self.files, self.timeout
+        outcomes: list[tuple[WorkbookData | None, list[Problem]] | None] = [None] * len(files)
+
+        def settle(index: int, answer: Any) -> None:
+            book, problems = _settle(files[index], answer, timeout)
+            outcomes[index] = (book if on_read is None else None, problems)
+            if on_read is not None:
+                on_read(files[index], book, problems)
+
+        if self.mapping is not None:
+            mapping, self.mapping = self.mapping, None
+            mapping.finish(settle)
+        for index, file in enumerate(files):  # pre-checked in-process reading when no worker could run
             if outcomes[index] is None:
-                settle(index, read_path(path))
-    books = [book for book, _ in filter(None, outcomes) if book is not None]
-    return books, [p for outcome in outcomes if outcome for p in outcome[1]]
+                settle(index, read_path(str(file.path)))
+        books = [book for book, _ in filter(None, outcomes) if book is not None]
+        return books, [p for outcome in outcomes if outcome for p in outcome[1]]
+
+    def close(self) -> None:
+        if self.mapping is not None:
+            self.mapping.close()
+            self.mapping = None
+
+    def __enter__(self) -> Reading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def workbooks_of(files: list[SourceFile]) -> list[SourceFile]:
+    return [f for f in files if f.kind == "workbook"]
+
+
+def start_reading(files: list[SourceFile], *, workers: int = DEFAULT_WORKERS) -> Reading:
+    """Begin reading the workbooks among discovered files, many queued at each worker at once: the
+    caller loads the parsing code and the lists meanwhile, then hands this to pipeline.read_files."""
+    return Reading(workbooks_of(files), workers=workers, head_start=HEAD_START)
 
 
 def _settle(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData | None, list[Problem]]:

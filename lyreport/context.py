@@ -1,0 +1,65 @@
+"""A loaded workspace: find it, read its config, then its unit directory and master list.
+
+Two steps, because `check` starts reading the files between them (see checking.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config, ConfigError, Workspace, find_workspace, load_config
+from .faults import LyreportError
+from .master import MasterError, UnitDirectory, load_directory, load_master
+from .models import MasterList
+from .problems import Problem
+
+
+@dataclass
+class Context:
+    """A loaded workspace: config, master list, unit directory and notes from loading them."""
+
+    workspace: Workspace
+    config: Config
+    master: MasterList
+    directory: UnitDirectory
+    master_path: Path
+    notes: list[Problem] = field(default_factory=list)
+
+    @property
+    def is_default_list(self) -> bool:
+        return self.master_path.resolve() == (self.workspace.templates / self.config.master_file).resolve()
+
+
+def load_context(workspace: Path | None = None, master: Path | None = None) -> Context:
+    """Find the workspace and load config, unit directory and master list, or raise LyreportError."""
+    return load_lists(*load_settings(workspace), master)
+
+
+def load_settings(workspace: Path | None = None) -> tuple[Workspace, Config]:
+    """The workspace around `workspace` (default: the current folder) and its config, or LyreportError."""
+    try:
+        ws = find_workspace(workspace or Path.cwd())
+        return ws, load_config(ws.config_path)
+    except ConfigError as exc:
+        raise LyreportError(str(exc)) from None
+
+
+def load_lists(ws: Workspace, config: Config, master: Path | None = None) -> Context:
+    """The unit directory and the master list (`master`, default the config's), or LyreportError."""
+    master_path = master if master is not None else ws.templates / config.master_file
+    if not master_path.is_absolute() and not master_path.exists():
+        candidates = [ws.root / master_path, ws.templates / master_path, ws.templates / master_path.name]
+        master_path = next((c for c in candidates if c.exists()), master_path)
+    try:
+        directory = load_directory(ws.templates / config.directory_file)
+        master_list, notes = load_master(master_path, directory)
+    except MasterError as exc:
+        lines = "\n".join(f"  {p}" for p in exc.problems)
+        raise LyreportError(f"措施清单或单位名录有误，请修改后重试：\n{lines}") from None
+    return Context(ws, config, master_list, directory, master_path, notes)
+
+
+def scan_cache(context: Context) -> Path:
+    """What was read from each scan, by SHA-256: re-running a week does not OCR again."""
+    return context.workspace.history / "scan-cache"
