@@ -402,8 +402,9 @@ def _print_report(report: RunReport) -> None:
 def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) -> None:
     def action() -> int:
         from . import checking  # not api: the renderers and history stay unloaded
+        from .config import in_workspace
 
-        if workspace is None and not checking.in_workspace():
+        if workspace is None and not in_workspace():
             click.echo("当前目录不是 lyreport 工作目录，按内置的默认措施清单和单位名录检查。")
         checked = checking.check_files(list(files), workspace)
         failed = False

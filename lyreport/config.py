@@ -92,6 +92,7 @@ def find_workspace(start: Path) -> Workspace:
 
 
 def in_workspace(start: Path | None = None) -> bool:
+    """Whether `start` (default: the current folder) lies in a workspace."""
     try:
         find_workspace(start or Path.cwd())
     except ConfigError:

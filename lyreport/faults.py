@@ -1,7 +1,8 @@
 """Faults of the workspace turned into Chinese messages, plus named points where tests stop a run.
 
 `fault_point(name)` does nothing unless the environment asks for it: LYREPORT_KILL_AT=<name> kills the
-process there (as a power cut or Task Manager would), LYREPORT_PAUSE_AT=<name>:<seconds> waits there (creating the file LYREPORT_PAUSED_NOTE names, if set).
+process there (as a power cut or Task Manager would), LYREPORT_PAUSE_AT=<name>:<seconds> waits there,
+first creating the file LYREPORT_PAUSED_NOTE names (if set) so that a test knows the run got there.
 The crash tests use them to stop a real run at a chosen moment instead of guessing with timers.
 """
 
@@ -34,7 +35,7 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
     pause = os.environ.get(PAUSE_ENV, "")
     if pause.partition(":")[0] == name:
-        if os.environ.get(PAUSED_ENV):  # tells the waiting test the run is there (helpers start sooner)
+        if os.environ.get(PAUSED_ENV):
             Path(os.environ[PAUSED_ENV]).touch()
         time.sleep(float(pause.partition(":")[2] or 1))
 
