@@ -11,17 +11,17 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import in_workspace
-from .context import Context, load_lists, load_settings, scan_cache
 from .faults import LyreportError
-from .intake.discover import discover_paths
 from .intake.pool import DEFAULT_WORKERS
-from .intake.read import start_reading
+from .intake.read import Reading, guess_workbooks, workbooks_of
 from .models import IntakeResult, ParsedReturn, SourceFile
 from .problems import Problem, problem
-from .worktemp import workspace_temp
+
+if TYPE_CHECKING:
+    from .context import Context
 
 
 @dataclass
@@ -44,21 +44,26 @@ def check_files(
     Outside any workspace (and without `workspace`) the bundled default list and unit directory are used.
     """
     with contextlib.ExitStack() as stack:
+        missing = [path for path in paths if not path.exists()]
+        # The readers begin on the likely workbooks at once; config, discover and the lists load meanwhile.
+        reading = stack.enter_context(Reading.ahead(guess_workbooks(paths) if not missing else [], workers=workers))
+        from .context import load_lists, load_settings, scan_cache
+        from .intake.discover import discover_paths
+        from .worktemp import workspace_temp
+
         if workspace is None and not in_workspace():
             from .workspace import init_workspace  # writes the default templates: openpyxl only here
 
             defaults = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lyreport-check-")))
             workspace = init_workspace(defaults / "defaults")[0].root  # exactly what `init` would give
         ws, config = load_settings(workspace)
-        missing = [path for path in paths if not path.exists()]
         files: list[SourceFile] = []
         found: list[Problem] = []
-        reading = None
         if not missing:
             # The files are read where they lie (never written); only e-mail and zip members are unpacked.
             work = stack.enter_context(workspace_temp(ws, "check"))
             files, found = discover_paths(paths, work, config.timezone)
-            reading = stack.enter_context(start_reading(files, workers=workers))
+        reading.adopt(workbooks_of(files))
         context = load_lists(ws, config)  # a broken list is said before a missing file, as always
         if missing:
             raise LyreportError(f"找不到文件：{missing[0]}")

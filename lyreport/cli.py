@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -172,6 +170,8 @@ def _guard(debug: bool, action: Callable[[], int]) -> None:
         code = 130
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
         if debug:
+            import traceback  # only here: with linecache and tokenize it costs ~2 ms of every start
+
             traceback.print_exc()
         click.secho(f"运行出错（程序内部错误）：{shown(str(exc))}", fg="red", err=True)
         click.echo("如需技术人员排查，请加 --debug 重新运行并把输出发给维护人员。", err=True)
@@ -317,6 +317,8 @@ def run_command(
                 workspace, week, inbox=inbox, outbox=outbox, master=master, rebuild=rebuild, progress=progress
             )
         if as_json:
+            import json
+
             click.echo(json.dumps(report.summary, ensure_ascii=False, indent=2))
         elif quiet:
             _print_paths(report)

@@ -103,7 +103,7 @@ class SourceFile:
     display: str
     kind: str  # "workbook" | "scan" | "foreign" (a format that cannot be read as a return, e.g. .docx)
     received_at: datetime  # timezone-aware
-    sha256: str
+    sha256: str  # of the bytes; "" for a workbook whose size no other file shares (it cannot be a duplicate)
     sender: str = ""  # e-mail address of the sender, where known
     origin: Path | None = None  # the inbox file it came from (itself, or the .eml/.zip)
     subject: str = ""  # subject of the e-mail it came with, where known

@@ -141,6 +141,23 @@ def test_duplicate_content_keeps_the_first(tmp_path: Path) -> None:
     assert dup.code == "duplicate-file" and dup.file == "b/copy.xlsx" and "《a.xlsx》" in dup.message
 
 
+def test_only_files_of_a_shared_size_are_compared(tmp_path: Path) -> None:
+    """Equal sizes are hashed (a copy inside a zip too) and only equal bytes are dropped; a return whose
+    size no other file has cannot be a duplicate and is not read here at all."""
+    inbox = tmp_path / "inbox"
+    put(inbox / "a.xlsx", b"bytes AAAA")
+    put(inbox / "b.xlsx", b"bytes BBBB")  # same size, other bytes: both kept
+    put(inbox / "c.xlsx", b"a longer, unique one")
+    with zipfile.ZipFile(inbox / "d.zip", "w") as archive:
+        archive.writestr("inner.xlsx", b"bytes AAAA")  # the same bytes as a.xlsx, unpacked
+    files, problems = run(inbox, tmp_path)
+    assert [f.display for f in files] == ["a.xlsx", "b.xlsx", "c.xlsx"]
+    assert [p.code for p in problems] == ["duplicate-file"] and problems[0].file == "d.zip › inner.xlsx"
+    by_name = {f.display: f for f in files}
+    assert by_name["b.xlsx"].sha256 == hashlib.sha256(b"bytes BBBB").hexdigest()
+    assert by_name["c.xlsx"].sha256 == ""
+
+
 def test_too_large_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(discover_module, "MAX_FILE_BYTES", 1000)
     inbox = tmp_path / "inbox"

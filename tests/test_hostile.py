@@ -544,3 +544,18 @@ def test_a_reading_abandoned_before_its_answers_leaves_no_worker(tmp_path: Path)
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_inputs_dropped_before_they_are_sent_are_never_read_and_added_ones_are() -> None:
+    """check begins reading on guessed paths: the guesses discover does not keep are dropped (those not
+    yet sent are never read, answers to the others not passed on), the files it adds are read after."""
+    from lyreport.intake.pool import IsolatedMap
+
+    mapping = IsolatedMap(str.upper, ["a", "b", "c", "e"], workers=1, depth=1, head_start=2)
+    mapping.drop([1, 2])  # "b" is already queued at the worker, "c" is not
+    assert mapping.add(["d"]) == [4]
+    seen: list[tuple[int, str]] = []
+    results = mapping.finish(lambda index, answer: seen.append((index, answer)))
+    assert seen == [(0, "A"), (3, "E"), (4, "D")]
+    assert results[2] is None  # never sent
+    assert not multiprocessing.active_children()

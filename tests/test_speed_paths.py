@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import multiprocessing
 import os
 import random
 import subprocess
@@ -370,3 +371,75 @@ def test_check_reads_while_it_loads_the_lists_and_a_broken_list_stops_it_cleanly
         with pytest.raises(LyreportError, match="措施清单"):
             check_files(paths, root)
         assert not multiprocessing.active_children()
+
+
+# ----------------------------------------------------------------- check reads ahead of discover
+def _awkward_inbox(root: Path) -> Path:
+    """A week's returns plus what discover leaves out or adds: a copy, hidden and lock files, a folder, a zip."""
+    inbox = root / "inbox"
+    first, second, third, fourth = sorted(inbox.iterdir())
+    (inbox / "副本.xlsx").write_bytes(first.read_bytes())  # the same bytes: discover keeps one
+    (inbox / "~$锁定.xlsx").write_bytes(b"lock")
+    (inbox / ".隐藏.xlsx").write_bytes(second.read_bytes())
+    (inbox / "子目录").mkdir()
+    third.rename(inbox / "子目录" / third.name)
+    with zipfile.ZipFile(inbox / "打包.zip", "w") as archive:
+        archive.writestr("压缩包里的表.xlsx", fourth.read_bytes())  # a member: found by discover only
+    fourth.unlink()
+    (inbox / "说明.txt").write_text("不是报表", encoding="utf-8")
+    return inbox
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_reading_ahead_delivers_exactly_the_workbooks_discover_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, relative: bool
+) -> None:
+    """The readers begin on guessed paths before discover runs; the answers passed on are those of discover's
+    workbooks, each once: a guessed copy it drops is not, a zip member it adds is (read after)."""
+    from zoneinfo import ZoneInfo
+
+    from lyreport.intake.discover import discover_paths
+    from lyreport.intake.read import Reading, guess_workbooks, workbooks_of
+
+    root = _week(tmp_path, 4)
+    inbox = _awkward_inbox(root)
+    if relative:  # `lyreport check .` from inside the inbox: paths are named as "x.xlsx", not "./x.xlsx"
+        monkeypatch.chdir(inbox)
+        inbox = Path(".")
+    guessed = guess_workbooks([inbox])
+    assert not [g for g in guessed if "锁定" in g or "隐藏" in g or g.endswith((".txt", ".zip"))]
+    work = tmp_path / "work"
+    work.mkdir()
+    files, problems = discover_paths([inbox], work, ZoneInfo("Asia/Shanghai"))
+    workbooks = workbooks_of(files)
+    assert "duplicate-file" in {p.code for p in problems}
+    on_disk = {str(f.path) for f in workbooks if f.origin == f.path}
+    assert on_disk <= set(guessed) and len(guessed) == len(on_disk) + 1  # every one guessed, plus the copy
+    with Reading.ahead(guessed, workers=2) as reading:
+        reading.adopt(workbooks)
+        seen: list[str] = []
+        books, read_problems = reading.finish(lambda file, book, found: seen.append(file.display))
+    assert sorted(seen) == sorted(f.display for f in workbooks) and len(seen) == len(set(seen)) == 4
+    assert any(s.endswith("打包.zip › 压缩包里的表.xlsx") for s in seen) and read_problems == []
+    assert not multiprocessing.active_children()
+
+
+def test_files_found_beyond_the_guess_get_more_readers(tmp_path: Path) -> None:
+    """A single guessed file starts one reader; the members of a zip adopted later are spread over more."""
+    from lyreport.intake.read import Reading
+
+    root = _week(tmp_path, 4)
+    paths = sorted((root / "inbox").iterdir())
+    files = [_source_file(path, f"{n}.xlsx") for n, path in enumerate(paths)]
+    with Reading.ahead([str(paths[0])], workers=2) as reading:
+        assert reading.mapping is not None and len(reading.mapping.pool.workers) == 1
+        reading.adopt(files)
+        assert len(reading.mapping.pool.workers) == 2
+        books, problems = reading.finish()
+    assert [b.file.display for b in books] == [f.display for f in files] and problems == []
+
+
+def _source_file(path: Path, display: str):
+    from lyreport.models import SourceFile
+
+    return SourceFile(path, display, "workbook", datetime(2021, 1, 7, 9, tzinfo=UTC), "")

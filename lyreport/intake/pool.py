@@ -81,15 +81,37 @@ class IsolatedMap:
         depth: int = 1,
         head_start: int = 0,
     ):
-        self.args, self.timeout, self.depth = args, timeout, max(1, depth)
+        self.func, self.workers, self.memory_mb = func, workers, memory_mb
+        self.args, self.timeout, self.depth = list(args), timeout, max(1, depth)
         self.results: list[Any] = [None] * len(args)
         self.queue = deque(range(len(args)))
+        self.dropped: set[int] = set()  # inputs no longer wanted: not sent, or their answers not passed on
         self.pool: _Pool | None = None
         self.early: list[int] = []  # inputs failed while starting, reported by finish
         if args:
             self.pool = _Pool(func, max(1, min(workers, len(args))), memory_mb, max(self.depth, head_start))
-            self.early = self.pool.dispatch(self.queue, args, self.results)
+            self.early = self.pool.dispatch(self.queue, self.args, self.results)
             self.pool.depth = self.depth
+
+    def add(self, args: Sequence[Any]) -> list[int]:
+        """Queue more inputs behind the others (sent by finish); their indexes. OSError as at the start."""
+        start = len(self.args)
+        self.args += args
+        self.results += [None] * len(args)
+        self.queue.extend(range(start, len(self.args)))
+        wanted = max(1, min(self.workers, len(self.args) - len(self.dropped)))
+        if self.pool is None and self.queue:
+            self.pool = _Pool(self.func, wanted, self.memory_mb, self.depth)
+        elif self.pool is not None:
+            self.pool.grow(wanted)
+        return list(range(start, len(self.args)))
+
+    def drop(self, indexes: Sequence[int]) -> None:
+        """Forget these inputs: those not yet sent are not, answers to the others are not passed on."""
+        self.dropped.update(indexes)
+        kept = [i for i in self.queue if i not in self.dropped]
+        self.queue.clear()
+        self.queue.extend(kept)
 
     def finish(self, on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
         pool, queue, results = self.pool, self.queue, self.results
@@ -98,7 +120,8 @@ class IsolatedMap:
             while pool is not None:
                 if on_result is not None:
                     for index in done:
-                        on_result(index, results[index])
+                        if index not in self.dropped:
+                            on_result(index, results[index])
                 if not (queue or pool.busy()):
                     break
                 done = pool.dispatch(queue, self.args, results)
@@ -127,6 +150,11 @@ class _Pool:
         self.func, self.memory_mb, self.depth = func, memory_mb, depth
         self.workers: list[_Worker] = [_Worker(self.ctx, func, memory_mb)]  # let the first failure raise
         self.workers += [w for w in (self._spawn() for _ in range(size - 1)) if w is not None]
+
+    def grow(self, size: int) -> None:
+        """Start workers up to `size` (inputs added after the start may need more than it had)."""
+        while len(self.workers) < size and (worker := self._spawn()) is not None:
+            self.workers.append(worker)
 
     def _spawn(self) -> _Worker | None:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from ..problems import WARNING, Problem, problem
 from . import precheck as checks
 from .csvread import read_csv
 from .pool import DEFAULT_WORKERS, Failure, IsolatedMap
+from .safety import MAX_DEPTH, WORKBOOK_EXTS, ignore_reason
 from .saved import saved_at
 from .saved import with_saved_at as _with_saved_at
 from .sheetmarks import Marks, sheet_marks
@@ -63,7 +65,11 @@ def read_workbooks(
 class Reading:
     """read_workbooks begun now (the workers start on the files at once) and finished later, so that the
     caller can load what it needs for the answers (parsing code, master list) while the files are read.
-    Use it as a context manager, or call finish(): either way no worker outlives it."""
+    Use it as a context manager, or call finish(): either way no worker outlives it.
+
+    Reading.ahead(paths) begins even before discover, on the paths discover will most likely call
+    workbooks (guess_workbooks); adopt(files) then names the files really wanted: the guesses discover
+    did not keep are dropped, the files it found besides (members of e-mails and zips) are added."""
 
     def __init__(
         self,
@@ -74,33 +80,64 @@ class Reading:
         memory_mb: int = 1024,
         head_start: int = 0,
     ):
-        self.files, self.timeout = files, timeout
+        self.files: list[SourceFile] = []
+        self.timeout, self.workers, self.memory_mb, self.head_start = timeout, workers, memory_mb, head_start
         self.mapping: IsolatedMap | None = None
-        if workers > 0 and self.files:
-            paths = [str(f.path) for f in self.files]  # paths are small: each worker keeps a few queued
-            with contextlib.suppress(OSError):  # no worker can be started: read in-process at finish()
+        self.inputs: dict[str, int] = {}  # path -> its input number in the mapping
+        self.started = False
+        self.adopt(files)
+
+    @classmethod
+    def ahead(cls, paths: list[str], *, workers: int = DEFAULT_WORKERS, head_start: int = HEAD_START) -> Reading:
+        """Begin on these paths; adopt() must name the files wanted before finish()."""
+        reading = cls([], workers=workers, head_start=head_start)
+        reading._queue(paths)
+        return reading
+
+    def adopt(self, files: list[SourceFile]) -> None:
+        """The files to read (workbooks as discover found them), in the order the answers are wanted."""
+        self.files = list(files)
+        self._queue([str(f.path) for f in self.files])
+        if self.mapping is not None:
+            wanted = {str(f.path) for f in self.files}
+            self.mapping.drop([index for path, index in self.inputs.items() if path not in wanted])
+
+    def _queue(self, paths: list[str]) -> None:
+        new = [path for path in dict.fromkeys(paths) if path not in self.inputs]
+        if not new or self.workers <= 0:
+            return
+        with contextlib.suppress(OSError):  # no worker can be started: read in-process at finish()
+            if not self.started:
+                self.started = True
                 self.mapping = IsolatedMap(
-                    read_path, paths, workers=workers, timeout=timeout, memory_mb=memory_mb,
-                    depth=4, head_start=head_start,
+                    read_path, new, workers=self.workers, timeout=self.timeout, memory_mb=self.memory_mb,
+                    depth=4, head_start=self.head_start,
                 )  # fmt: skip
+                self.inputs.update((path, index) for index, path in enumerate(new))
+            elif self.mapping is not None:
+                self.inputs.update(zip(new, self.mapping.add(new), strict=True))
 
     def finish(self, on_read: OnRead | None = None) -> tuple[list[WorkbookData], list[Problem]]:
         """Wait for every file (see read_workbooks)."""
         files, timeout = self.files, self.timeout
         outcomes: list[tuple[WorkbookData | None, list[Problem]] | None] = [None] * len(files)
+        positions: dict[int, list[int]] = {}  # input number -> the files read from it
+        for position, file in enumerate(files):
+            if str(file.path) in self.inputs:
+                positions.setdefault(self.inputs[str(file.path)], []).append(position)
 
-        def settle(index: int, answer: Any) -> None:
-            book, problems = _settle(files[index], answer, timeout)
-            outcomes[index] = (book if on_read is None else None, problems)
+        def settle(position: int, answer: Any) -> None:
+            book, problems = _settle(files[position], answer, timeout)
+            outcomes[position] = (book if on_read is None else None, problems)
             if on_read is not None:
-                on_read(files[index], book, problems)
+                on_read(files[position], book, problems)
 
         if self.mapping is not None:
             mapping, self.mapping = self.mapping, None
-            mapping.finish(settle)
-        for index, file in enumerate(files):  # pre-checked in-process reading when no worker could run
-            if outcomes[index] is None:
-                settle(index, read_path(str(file.path)))
+            mapping.finish(lambda index, answer: [settle(position, answer) for position in positions.get(index, ())])
+        for position, file in enumerate(files):  # pre-checked in-process reading when no worker could run
+            if outcomes[position] is None:
+                settle(position, read_path(str(file.path)))
         books = [book for book, _ in filter(None, outcomes) if book is not None]
         return books, [p for outcome in outcomes if outcome for p in outcome[1]]
 
@@ -124,6 +161,47 @@ def start_reading(files: list[SourceFile], *, workers: int = DEFAULT_WORKERS) ->
     """Begin reading the workbooks among discovered files, many queued at each worker at once: the
     caller loads the parsing code and the lists meanwhile, then hands this to pipeline.read_files."""
     return Reading(workbooks_of(files), workers=workers, head_start=HEAD_START)
+
+
+def guess_workbooks(paths: list[Path], limit: int = 2000) -> list[str]:
+    """The paths under `paths` (files, and folders walked) that discover will most likely call workbooks,
+    in its order, by one listing per folder: the reading can begin before discover has run.
+
+    Only a guess: a path discover does not keep costs its reading time, one it finds besides (in an
+    e-mail or a zip) is read after. So it is kept cheap and safe: regular files with a workbook
+    extension, no hidden or lock files, no links to folders, at most `limit` paths.
+    """
+    found: list[str] = []
+    folders: list[Path] = []
+    for path in sorted(paths, key=lambda p: Path(p).resolve().name):
+        if path.is_symlink():
+            continue  # discover reads it where it points
+        if path.is_dir():
+            folders.append(path)
+        elif path.suffix.lower() in WORKBOOK_EXTS and ignore_reason(path.name) is None:
+            found.append(str(path))
+    for folder in folders:
+        _guess_in(folder, found, limit, depth=0)
+    return found[:limit]
+
+
+def _guess_in(folder: Path, found: list[str], limit: int, depth: int) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    base = "" if str(folder) == "." else str(folder)  # as str(Path(entry.path)) gives it: "./a.xlsx" is "a.xlsx"
+    for entry in entries:
+        if len(found) >= limit or ignore_reason(entry.name, is_dir=entry.is_dir(follow_symlinks=False)):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if depth < MAX_DEPTH:
+                    _guess_in(Path(base, entry.name), found, limit, depth + 1)
+            elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in WORKBOOK_EXTS:
+                found.append(os.path.join(base, entry.name))
+        except OSError:
+            continue
 
 
 def _settle(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData | None, list[Problem]]:

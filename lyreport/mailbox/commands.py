@@ -5,7 +5,6 @@ Registered by lyreport/cli.py; heavy and network modules are imported inside eac
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +75,8 @@ def _status(workspace: Path | None, week: date | None, as_json: bool) -> int:
     status = week_status(workspace, week)
     config = load_context(workspace).config
     if as_json:
+        import json
+
         click.echo(json.dumps(status.to_dict(config), ensure_ascii=False, indent=1))
         return 0
     _print_status(status, config)
