@@ -11,7 +11,7 @@ from typing import Any
 
 from . import lean
 from .checking import CheckedFile, check_files
-from .config import ConfigError, in_workspace
+from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
 from .faults import LyreportError, fault_point
 from .history import (
@@ -26,6 +26,7 @@ from .history import (
 )
 from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
+from .intake.read import Reading, guess_workbooks
 from .merge import merge_week
 from .models import IntakeResult, WeekResult
 from .now import WeekGlance
@@ -118,6 +119,34 @@ def run_week(
     progress: Progress | None = None,
 ) -> RunReport:
     """The Thursday job: read the inbox, merge the week, record history, write every output."""
+    # The readers begin on the inbox's likely workbooks at once; the lists, history and helpers load meanwhile.
+    with Reading.ahead(_likely_workbooks(workspace, inbox, rebuild), workers=workers) as ahead:
+        return _run_week(workspace, week, inbox, outbox, master, rebuild, now, workers, progress, ahead)
+
+
+def _likely_workbooks(workspace: Path | None, inbox: Path | None, rebuild: bool) -> list[str]:
+    """What the week's reading can begin on before anything is loaded (see read.guess_workbooks)."""
+    if rebuild:  # the inbox is restored from the archive later
+        return []
+    try:
+        source = inbox or find_workspace(workspace or Path.cwd()).inbox
+        return guess_workbooks([source]) if source.is_dir() else []
+    except (ConfigError, OSError):
+        return []  # said properly by what follows
+
+
+def _run_week(
+    workspace: Path | None,
+    week: date | None,
+    inbox: Path | None,
+    outbox: Path | None,
+    master: Path | None,
+    rebuild: bool,
+    now: datetime | None,
+    workers: int,
+    progress: Progress | None,
+    ahead: Reading,
+) -> RunReport:
     context = load_context(workspace, master)
     ws = context.workspace
     deadline = resolve_deadline(context, week, now)
@@ -158,7 +187,7 @@ def run_week(
 
                 intake = run_intake(
                     source, work, context.master, context.directory, context.config,
-                    workers=workers, progress=reading, scan_cache=scan_cache(context),
+                    workers=workers, progress=reading, scan_cache=scan_cache(context), reading=ahead,
                 )  # fmt: skip
                 intake.problems = context.notes + intake.problems
                 if not intake.files and not intake.problems:

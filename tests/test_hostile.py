@@ -518,7 +518,7 @@ def test_a_queued_input_is_timed_from_when_it_began_not_from_when_the_parent_loo
 def test_a_reading_begun_ahead_still_costs_a_crash_only_its_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """start_reading queues many files at each worker before anyone waits for them (check loads its lists
+    """A reading begun ahead queues many files at each worker before anyone waits for them (check loads its lists
     meanwhile): crashes among the queued files still cost only themselves, answers keep their order."""
     from lyreport.intake.read import Reading
 

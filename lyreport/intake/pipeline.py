@@ -44,7 +44,7 @@ def read_files(
     """Read and parse already-discovered files (after discovery's own problems); scans are read by OCR
     (cached by SHA-256 in `scan_cache`); unreadable formats are charged to their units.
 
-    `reading`: the workbooks' reading, already begun by start_reading(files) (see checking.py)."""
+    `reading`: the workbooks' reading, already begun (Reading.ahead; see checking.py)."""
     result = IntakeResult(files=list(files))
     workbooks = workbooks_of(files)
     scan_files = [f for f in files if f.kind == "scan"]
@@ -68,7 +68,8 @@ def read_files(
 
     if reading is None:
         reading = Reading(workbooks, workers=workers)
-    assert reading.files == workbooks, "a reading begun for other files"
+    else:  # begun on guessed paths (Reading.ahead) or on these files: now exactly these
+        reading.adopt(workbooks)
     reading.finish(on_read=parse_as_read)
     for file in workbooks:
         parsed, found = outcomes[file.display]
@@ -121,12 +122,15 @@ def run_intake(
     workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
     scan_cache: Path | None = None,
+    reading: Reading | None = None,
 ) -> IntakeResult:
-    """Discover, read and parse everything in the inbox; never raises for bad input."""
+    """Discover, read and parse everything in the inbox; never raises for bad input. `reading`: one begun
+    ahead on the inbox's likely workbooks (Reading.ahead), which then reads exactly discover's."""
     files, problems = discover(inbox, workdir, config.timezone)
     return read_files(
-        files, problems, master, directory, config, workers=workers, progress=progress, scan_cache=scan_cache
-    )
+        files, problems, master, directory, config,
+        workers=workers, progress=progress, scan_cache=scan_cache, reading=reading,
+    )  # fmt: skip
 
 
 def _foreign(result: IntakeResult, files: list[SourceFile], directory: UnitDirectory) -> None:

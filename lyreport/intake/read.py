@@ -28,7 +28,7 @@ from .saved import with_saved_at as _with_saved_at
 from .sheetmarks import Marks, sheet_marks
 
 IDENTITY_SHEET = "_lyreport"
-# Files queued at each worker by start_reading: enough to keep it busy while the parent loads (~3 KB answers
+# Files queued at each worker by Reading.ahead: enough to keep it busy while the parent loads (~3 KB answers
 # wait in the socket meanwhile), few enough that the last files still spread over the workers.
 HEAD_START = 24
 
@@ -155,12 +155,6 @@ class Reading:
 
 def workbooks_of(files: list[SourceFile]) -> list[SourceFile]:
     return [f for f in files if f.kind == "workbook"]
-
-
-def start_reading(files: list[SourceFile], *, workers: int = DEFAULT_WORKERS) -> Reading:
-    """Begin reading the workbooks among discovered files, many queued at each worker at once: the
-    caller loads the parsing code and the lists meanwhile, then hands this to pipeline.read_files."""
-    return Reading(workbooks_of(files), workers=workers, head_start=HEAD_START)
 
 
 def guess_workbooks(paths: list[Path], limit: int = 2000) -> list[str]:
