@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .models import LIGHTS, UNIT_STATES
-from .problems import ERROR, SEVERITY_LABELS
 from .textsafe import shown, shown_lines
 from .weeks import cn_date
 
@@ -353,6 +351,9 @@ _PAPER_CODES = {"scan-unstamped", "scan-mismatch", "scan-other-week", "scan-unre
 
 
 def _print_report(report: RunReport) -> None:
+    from .models import LIGHTS, UNIT_STATES
+    from .problems import ERROR
+
     r = report.result
     counts = {state: [u.name for u in r.units if u.state == state] for state in UNIT_STATES}
     lights = {light: [m.no for m in r.measures if m.light == light] for light in LIGHTS}
@@ -409,6 +410,8 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
         if workspace is None and not in_workspace():
             click.echo("当前目录不是 lyreport 工作目录，按内置的默认措施清单和单位名录检查。")
         checked = checking.check_files(list(files), workspace)
+        from .problems import ERROR, SEVERITY_LABELS  # models and problems load while the readers begin
+
         failed = False
         lines: list[str] = []  # printed at once: a thousand files are a few thousand lines
         for item in checked:

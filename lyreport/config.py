@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import time
-from importlib import resources
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
-from .config_check import check_recipients, check_wording
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+# tomllib, zoneinfo and the config checks load with the config itself (load_config), not with the workspace's
+# whereabouts: finding a workspace is on the way to the first file read, and they cost ~4 ms.
 
 CONFIG_NAME = "配置.toml"
 TEMPLATES_DIR = "templates"
@@ -76,6 +77,8 @@ class Workspace:
 
 
 def default_config_text() -> str:
+    from importlib import resources
+
     return resources.files("lyreport.data").joinpath(CONFIG_NAME).read_text(encoding="utf-8")
 
 
@@ -102,6 +105,10 @@ def in_workspace(start: Path | None = None) -> bool:
 
 def load_config(path: Path | None = None) -> Config:
     """Parse the config file (or the bundled default) into a Config."""
+    import tomllib
+
+    from .config_check import check_recipients, check_wording
+
     try:
         text = path.read_text(encoding="utf-8-sig") if path else default_config_text()
         raw = tomllib.loads(text)
@@ -128,6 +135,8 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def _from_raw(raw: dict[str, Any]) -> Config:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     office = raw.get("office", {})
     deadline = raw.get("deadline", {})
     lists = raw.get("lists", {})

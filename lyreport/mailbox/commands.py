@@ -10,8 +10,6 @@ from pathlib import Path
 
 import click
 
-from ..problems import ERROR
-
 
 def register(main: click.Group, folder_type: click.ParamType, date_type: click.ParamType, guard) -> None:  # noqa: ANN001
     """Add the three commands to the `lyreport` group."""
@@ -124,6 +122,8 @@ def _print_status(status, config) -> None:  # noqa: ANN001
 
 
 def _print_problems(problems) -> int:  # noqa: ANN001
+    from ..problems import ERROR
+
     failed = False
     for p in problems:
         click.secho(str(p), fg="red" if p.severity == ERROR else None, err=p.severity == ERROR)
