@@ -559,3 +559,26 @@ def test_inputs_dropped_before_they_are_sent_are_never_read_and_added_ones_are()
     assert seen == [(0, "A"), (3, "E"), (4, "D")]
     assert results[2] is None  # never sent
     assert not multiprocessing.active_children()
+
+
+def test_a_head_start_spreads_a_few_inputs_over_every_worker() -> None:
+    from lyreport.intake.pool import IsolatedMap
+
+    mapping = IsolatedMap(str.upper, list("abcdef"), workers=3, depth=4, head_start=24)
+    try:
+        assert [len(w.pending) for w in mapping.pool.workers] == [2, 2, 2]
+    finally:
+        mapping.close()
+
+
+def test_closing_a_reading_still_at_work_kills_its_readers_at_once() -> None:
+    """A run that fails early (a busy workspace, a wrong --week) closes the reading begun ahead: its readers
+    are not left to finish their queued files first."""
+    from lyreport.intake.pool import IsolatedMap
+
+    mapping = IsolatedMap(time.sleep, [30] * 6, workers=2, depth=1, head_start=3, timeout=120)
+    time.sleep(0.2)
+    started = time.monotonic()
+    mapping.close()
+    assert time.monotonic() - started < 0.8  # politely stopping each would wait 1 s per reader
+    assert not multiprocessing.active_children()

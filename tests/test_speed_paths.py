@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -443,3 +444,58 @@ def _source_file(path: Path, display: str):
     from lyreport.models import SourceFile
 
     return SourceFile(path, display, "workbook", datetime(2021, 1, 7, 9, tzinfo=UTC), "")
+
+
+def test_a_guessed_path_that_is_no_regular_file_does_not_hold_the_check(tmp_path: Path) -> None:
+    """A pipe named like a workbook blocks whoever opens it: it is not guessed (discover ignores it, and a
+    reader waiting on it would hold the check until its time limit)."""
+    from lyreport.intake.read import guess_workbooks
+
+    root = _week(tmp_path, 1)
+    pipe = tmp_path / "管道.csv"
+    os.mkfifo(pipe)
+    (root / "inbox" / "管道.xlsx").symlink_to(pipe)
+    assert guess_workbooks([pipe]) == [] and not any("管道" in g for g in guess_workbooks([root / "inbox"]))
+    started = time.monotonic()
+    checked = check_files([pipe, root / "inbox"], root)
+    assert time.monotonic() - started < 10
+    assert any(c.name == "管道.csv" and c.problems for c in checked)
+
+
+def test_readers_left_with_only_unwanted_inputs_are_not_waited_for(tmp_path: Path) -> None:
+    """A guess dropped while a reader is stuck on it (a file that hangs) costs nothing: finish does not wait
+    for it and close kills that reader at once."""
+    from lyreport.intake.pool import IsolatedMap
+
+    mapping = IsolatedMap(time.sleep, [60, 0.01], workers=2, depth=1, timeout=120)
+    mapping.drop([0])
+    started = time.monotonic()
+    seen: list[int] = []
+    mapping.finish(lambda index, answer: seen.append(index))
+    assert seen == [1] and time.monotonic() - started < 5
+    assert not multiprocessing.active_children()
+
+
+def test_a_path_dropped_and_wanted_again_is_read_by_a_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lyreport.intake import read as read_module
+    from lyreport.intake.read import Reading
+
+    root = _week(tmp_path, 2)
+    paths = sorted((root / "inbox").iterdir())
+    files = [_source_file(path, path.name) for path in paths]
+    parent = os.getpid()
+    in_parent: list[str] = []
+    real = read_module.read_path
+
+    def spy(path: str):
+        if os.getpid() == parent:
+            in_parent.append(path)
+        return real(path)
+
+    monkeypatch.setattr(read_module, "read_path", spy)
+    with Reading.ahead([str(p) for p in paths], workers=2) as reading:
+        reading.adopt(files[:1])
+        reading.adopt(files)
+        books, problems = reading.finish()
+    assert [b.file.display for b in books] == [f.display for f in files] and problems == []
+    assert in_parent == []  # never read in this process, outside the readers' limits

@@ -92,10 +92,13 @@ class IsolatedMap:
         self.results: list[Any] = [None] * len(args)
         self.queue = deque(range(len(args)))
         self.dropped: set[int] = set()  # inputs no longer wanted: not sent, or their answers not passed on
+        self.unsent: set[int] = set()  # dropped before they were sent
         self.pool: _Pool | None = None
         self.early: list[int] = []  # inputs failed while starting, reported by finish
         if args:
-            self.pool = _Pool(func, max(1, min(workers, len(args))), memory_mb, max(self.depth, head_start))
+            size = max(1, min(workers, len(args)))
+            first = min(max(self.depth, head_start), -(-len(args) // size))  # a few inputs go to every worker
+            self.pool = _Pool(func, size, memory_mb, first)
             self.early = self.pool.dispatch(self.queue, self.args, self.results)
             self.pool.depth = self.depth
 
@@ -113,11 +116,20 @@ class IsolatedMap:
         return list(range(start, len(self.args)))
 
     def drop(self, indexes: Sequence[int]) -> None:
-        """Forget these inputs: those not yet sent are not, answers to the others are not passed on."""
+        """Forget these inputs: those not yet sent are not, answers to the others are not passed on, and
+        finish does not wait for them (close kills a worker still on one)."""
         self.dropped.update(indexes)
         kept = [i for i in self.queue if i not in self.dropped]
+        self.unsent.update(i for i in self.queue if i in self.dropped)
         self.queue.clear()
         self.queue.extend(kept)
+
+    def keep(self, indexes: Sequence[int]) -> None:
+        """Want these inputs after all (undo drop): those never sent are queued again."""
+        back = [i for i in indexes if i in self.dropped]
+        self.dropped.difference_update(back)
+        self.queue.extend(i for i in back if i in self.unsent)
+        self.unsent.difference_update(back)
 
     def finish(self, on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
         pool, queue, results = self.pool, self.queue, self.results
@@ -128,7 +140,7 @@ class IsolatedMap:
                     for index in done:
                         if index not in self.dropped:
                             on_result(index, results[index])
-                if not (queue or pool.busy()):
+                if not (queue or pool.busy(self.dropped)):  # left: nothing, or inputs nobody wants
                     break
                 done = pool.dispatch(queue, self.args, results)
                 if not pool.workers:  # the system refuses new processes: give up on the rest, honestly
@@ -168,8 +180,9 @@ class _Pool:
         except OSError:
             return None
 
-    def busy(self) -> list[_Worker]:
-        return [w for w in self.workers if w.pending]
+    def busy(self, ignore: set[int] | frozenset[int] = frozenset()) -> list[_Worker]:
+        """Workers with inputs pending; with `ignore`, only those with one not in it."""
+        return [w for w in self.workers if w.pending and not ignore.issuperset(w.pending)]
 
     def dispatch(self, queue: deque[int], args: Sequence[Any], results: list[Any]) -> list[int]:
         """Fill every worker's queue up to `depth`; return the inputs that failed on the way (see below)."""
@@ -232,8 +245,12 @@ class _Pool:
         return done
 
     def close(self) -> None:
-        # Tell every worker to stop before waiting for any: their exits overlap instead of queueing.
+        # A worker still on inputs (an abandoned or failed run, guesses nobody wants) is killed at once: it
+        # only reads. Idle ones are asked to stop. All before waiting for any, so that their exits overlap.
         for worker in self.workers:
+            if worker.pending and worker.alive:
+                with contextlib.suppress(OSError):
+                    worker.process.kill()
             worker.ask_to_stop()
         for worker in self.workers:
             worker.stop()

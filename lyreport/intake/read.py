@@ -97,10 +97,11 @@ class Reading:
     def adopt(self, files: list[SourceFile]) -> None:
         """The files to read (workbooks as discover found them), in the order the answers are wanted."""
         self.files = list(files)
-        self._queue([str(f.path) for f in self.files])
-        if self.mapping is not None:
-            wanted = {str(f.path) for f in self.files}
+        wanted = {str(f.path) for f in self.files}
+        if self.mapping is not None:  # first drop, so that added files get the readers guesses would have
             self.mapping.drop([index for path, index in self.inputs.items() if path not in wanted])
+            self.mapping.keep([index for path, index in self.inputs.items() if path in wanted])
+        self._queue([str(f.path) for f in self.files])
 
     def _queue(self, paths: list[str]) -> None:
         new = [path for path in dict.fromkeys(paths) if path not in self.inputs]
@@ -135,8 +136,10 @@ class Reading:
         if self.mapping is not None:
             mapping, self.mapping = self.mapping, None
             mapping.finish(lambda index, answer: [settle(position, answer) for position in positions.get(index, ())])
-        for position, file in enumerate(files):  # pre-checked in-process reading when no worker could run
-            if outcomes[position] is None:
+        for position, file in enumerate(files):
+            if outcomes[position] is None and str(file.path) in self.inputs:  # given to a reader, no answer
+                settle(position, Failure("crashed", "读取进程未返回结果"))
+            elif outcomes[position] is None:  # no reader could be started: pre-checked, in this process
                 settle(position, read_path(str(file.path)))
         books = [book for book, _ in filter(None, outcomes) if book is not None]
         return books, [p for outcome in outcomes if outcome for p in outcome[1]]
@@ -168,12 +171,15 @@ def guess_workbooks(paths: list[Path], limit: int = 2000) -> list[str]:
     found: list[str] = []
     folders: list[Path] = []
     for path in sorted(paths, key=lambda p: Path(p).resolve().name):
-        if path.is_symlink():
-            continue  # discover reads it where it points
-        if path.is_dir():
-            folders.append(path)
-        elif path.suffix.lower() in WORKBOOK_EXTS and ignore_reason(path.name) is None:
-            found.append(str(path))
+        try:
+            if path.is_symlink():
+                continue  # discover reads it where it points
+            if path.is_dir():
+                folders.append(path)
+            elif path.is_file() and path.suffix.lower() in WORKBOOK_EXTS and ignore_reason(path.name) is None:
+                found.append(str(path))  # a regular file: a pipe or device would hold a reader until its time limit
+        except OSError:
+            continue
     for folder in folders:
         _guess_in(folder, found, limit, depth=0)
     return found[:limit]
@@ -186,9 +192,9 @@ def _guess_in(folder: Path, found: list[str], limit: int, depth: int) -> None:
         return
     base = "" if str(folder) == "." else str(folder)  # as str(Path(entry.path)) gives it: "./a.xlsx" is "a.xlsx"
     for entry in entries:
-        if len(found) >= limit or ignore_reason(entry.name, is_dir=entry.is_dir(follow_symlinks=False)):
-            continue
         try:
+            if len(found) >= limit or ignore_reason(entry.name, is_dir=entry.is_dir(follow_symlinks=False)):
+                continue
             if entry.is_dir(follow_symlinks=False):
                 if depth < MAX_DEPTH:
                     _guess_in(Path(base, entry.name), found, limit, depth + 1)
