@@ -121,7 +121,10 @@ def run_week(
     """The Thursday job: read the inbox, merge the week, record history, write every output."""
     # The readers begin on the inbox's likely workbooks at once; the lists, history and helpers load meanwhile.
     with Reading.ahead(_likely_workbooks(workspace, inbox, rebuild), workers=workers) as ahead:
-        return _run_week(workspace, week, inbox, outbox, master, rebuild, now, workers, progress, ahead)
+        return _run_week(
+            workspace, week, inbox=inbox, outbox=outbox, master=master, rebuild=rebuild, now=now,
+            workers=workers, progress=progress, ahead=ahead,
+        )  # fmt: skip
 
 
 def _likely_workbooks(workspace: Path | None, inbox: Path | None, rebuild: bool) -> list[str]:
@@ -138,6 +141,7 @@ def _likely_workbooks(workspace: Path | None, inbox: Path | None, rebuild: bool)
 def _run_week(
     workspace: Path | None,
     week: date | None,
+    *,
     inbox: Path | None,
     outbox: Path | None,
     master: Path | None,

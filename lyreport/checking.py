@@ -63,7 +63,7 @@ def check_files(
             # The files are read where they lie (never written); only e-mail and zip members are unpacked.
             work = stack.enter_context(workspace_temp(ws, "check"))
             files, found = discover_paths(paths, work, config.timezone)
-        reading.adopt(workbooks_of(files))
+        reading.adopt(workbooks_of(files))  # e-mail and zip members start now too, not after the lists
         context = load_lists(ws, config)  # a broken list is said before a missing file, as always
         if missing:
             raise LyreportError(f"找不到文件：{missing[0]}")

@@ -192,8 +192,10 @@ def _guess_in(folder: Path, found: list[str], limit: int, depth: int) -> None:
         return
     base = "" if str(folder) == "." else str(folder)  # as str(Path(entry.path)) gives it: "./a.xlsx" is "a.xlsx"
     for entry in entries:
+        if len(found) >= limit:
+            return
         try:
-            if len(found) >= limit or ignore_reason(entry.name, is_dir=entry.is_dir(follow_symlinks=False)):
+            if ignore_reason(entry.name, is_dir=entry.is_dir(follow_symlinks=False)):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 if depth < MAX_DEPTH:
