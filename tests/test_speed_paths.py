@@ -140,7 +140,7 @@ def _extent_both_ways(sheet_xml: bytes) -> tuple[tuple[int, int], tuple[int, int
     fast.feed(sheet_xml)
     slow = precheck._XlsxScanner("s")
     slow._feed_tags(sheet_xml)
-    return (fast.max_row, fast.max_col), (slow.max_row, slow.max_col)
+    return fast.extent, (slow.max_row, slow.max_col)
 
 
 def _sheet_parts(path: Path) -> list[bytes]:
@@ -165,6 +165,39 @@ def test_regex_extents_match_the_tag_by_tag_scan(cells: str) -> None:
     xml = f"<worksheet><sheetData>{cells}</sheetData></worksheet>".encode()
     fast, slow = _extent_both_ways(xml)
     assert fast == slow
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.6, 0.85])
+@pytest.mark.parametrize(("last", "oversized"), [("B19000", {}), ("ALL19000", {"s": (19000, 1000)})])
+def test_an_extent_fed_in_pieces_is_the_tag_by_tag_extent(cut: float, last: str, oversized: dict) -> None:
+    """The first piece of a sheet is only bounded (all cells, empty or not) until more follows: then it is
+    measured after all, so a later piece adds to the real extent, not to the bound. Here the bound's column
+    (an empty styled cell in SA1, column 495) with the later row 19000 would be over the cell limit."""
+    cells = (
+        '<row r="1"><c r="A1"><v>1</v></c><c r="SA1" s="1"/></row>'
+        + "".join(f'<row r="{r}"><c r="B{r}"><v>{r}</v></c></row>' for r in range(2, 40))
+        + f'<row r="19000"><c r="{last}"><v>1</v></c></row>'
+    )
+    xml = f"<worksheet><sheetData>{cells}</sheetData></worksheet>".encode()
+    at = xml.index(b"<row", int(len(xml) * cut))
+    pieces = precheck._XlsxScanner("s")
+    for piece in (xml[:at], xml[at:], b""):
+        pieces.feed(piece)
+    slow = precheck._XlsxScanner("s")
+    slow._feed_tags(xml)
+    assert pieces.extent == (slow.max_row, slow.max_col)
+    assert pieces.oversized == oversized
+
+
+def test_a_sheet_within_its_bound_is_not_measured_twice_and_a_far_value_is_still_caught() -> None:
+    near = b'<worksheet><sheetData><row r="3"><c r="C3"><v>1</v></c></row></sheetData></worksheet>'
+    far = near.replace(b'r="C3"', b'r="XFD1048576"').replace(b'r="3"', b'r="1048576"')
+    scanner = precheck._XlsxScanner("s")
+    assert scanner.feed(near) and scanner.feed(b"") and scanner.oversized == {}
+    assert scanner.extent == (3, 3)
+    scanner = precheck._XlsxScanner("s")
+    assert not scanner.feed(far)
+    assert scanner.oversized == {"s": (1048576, 16384)}
 
 
 def test_regex_extents_match_on_real_returns(tmp_path: Path) -> None:

@@ -47,8 +47,31 @@ class XlsxScanner(Scanner):
         super().__init__()
         self.sheet = sheet
         self.row = self.col = self.max_row = self.max_col = 0
+        self._fed = False
+        self._pending: bytes | None = None  # a first segment known to be within the limits, not yet measured
 
     def feed(self, segment: bytes) -> bool:
+        if not segment:  # nothing to measure (the pre-check ends every part with what is left over)
+            return True
+        if self._pending is not None:
+            self._measure(self._pending)
+        elif not self._fed:
+            self._fed = True
+            bound = _upper_bound(segment)
+            if bound is not None and not too_big(*bound):  # the usual sheet, whole in one segment
+                self._pending = segment  # measured only if more follows, or if asked (extent)
+                return True
+        return self._measure(segment)
+
+    @property
+    def extent(self) -> tuple[int, int]:
+        """(max_row, max_col) of the cells fed so far that hold something."""
+        if self._pending is not None:
+            self._measure(self._pending)
+        return self.max_row, self.max_col
+
+    def _measure(self, segment: bytes) -> bool:
+        self._pending = None
         if not self._feed_fast(segment):
             self._feed_tags(segment)
         if too_big(self.max_row, self.max_col):
@@ -134,6 +157,24 @@ _REF_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
 _LAST_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})[0-9]{1,7}"')
 _ANY_ROW = re.compile(rb"<row[\s/>]")
 _ROW_REF = re.compile(rb'<row\s[^>]*?\br="([0-9]{1,7})"')
+
+
+_ANY_CELL_REF = re.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3})([0-9]{1,7})")?')
+
+
+def _upper_bound(segment: bytes) -> tuple[int, int] | None:
+    """Largest row and column of every cell, empty or not, when each cell tag starts with its reference;
+    else None. No larger than the extent, so within the limits means the extent is too: one pattern scan
+    instead of telling empty cells from full ones."""
+    if b"'" in segment or _PREFIXED.search(segment):
+        return None
+    refs = _ANY_CELL_REF.findall(segment)  # (column letters, row) of each cell; ("", "") if r is not first
+    if not refs:
+        return 0, 0
+    letters, numbers = zip(*refs, strict=True)
+    if b"" in letters:
+        return None
+    return max(map(int, set(numbers))), widest_column(set(letters))
 
 
 def widest_column(letters: set[bytes]) -> int:
