@@ -159,6 +159,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "第 {no} 条措施的完成状态单元格与上方第 {top} 行合并，已按合并单元格的“{status}”读取，请核对",
     ),
+    "column-last-week": (
+        ERROR,
+        "只找到上周的完成状态列（{col} 列“{label}”），未找到本周完成状态，本表各措施的完成状态均未读取"
+        "（按未报送对待），请对方填写本周完成状态后重新报送",
+    ),
+    "column-last-week-read": (
+        WARNING,
+        "只找到上周的“{field}”列（{col} 列“{label}”），未找到本周的，已按该列读取，请核对是否为本周内容",
+    ),
+    "column-status-other": (
+        WARNING,
+        "表头中的“{label}”（{other} 列）看似也是完成状态，未计入；已按“{chosen}”（{col} 列）读取完成状态，"
+        "请核对哪一列是本周的",
+    ),
+    "measure-text-other": (
+        WARNING,
+        "所填措施内容是第 {other} 条措施（{owner}负责）的内容，与序号“{value}”不符，"
+        "已按序号读作第 {no} 条，请核对序号和措施内容",
+    ),
     # --- scans ---
     "scan-unmatched": (WARNING, "扫描件无法对应到单位（文件名中未找到单位名称）"),
     "scan-missing": (WARNING, "{unit}已报送电子版，但未收到盖章扫描件"),

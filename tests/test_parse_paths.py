@@ -223,14 +223,26 @@ def _reference_week_label(value: Any) -> tuple[str, int] | None:
                 if found:
                     return found, rank
     found = nz.header_label(value)
-    return (found, 1) if found else None
+    if found:  # "完成状态（本周）": a note naming one week (前期 in a note does not count)
+        notes = nz.label_key("".join(re.findall(r"\([^()]*\)", unicodedata.normalize("NFKC", value))))
+        this = any(word in notes for word in layout._THIS_WEEK)
+        last = any(word in notes for word in ("上周", "上期", "上次", "上一周", "上月"))
+        return found, 0 if this and not last else 2 if last and not this else 1
+    if len(key) <= 20 and (key.endswith("状态") or key.endswith("完成情况")):  # "本周更新状态"
+        this = any(word in key for word in layout._THIS_WEEK)
+        last = any(word in key for word in layout._LAST_WEEK)
+        if this != last:
+            return "status", 0 if this else 2
+    return None
 
 
 def test_header_cells_are_named_as_by_the_full_label_reading() -> None:
     rng = random.Random(SEED)
     words = [*nz._HEADER_INDEX, *nz.WEAK_LABELS, "情况", "工作", "具体", "与济源市对接", "e\u0301", "한"]
+    words += ["更新状态", "调整后状态", "截至本周", "本周", "上周"]
     prefixes = ["", "", *layout._THIS_WEEK, *layout._LAST_WEEK, "本 周", "上一 周"]
     extras = ["", " ", "（必填）", "(已完成/滞后)", "：", "\n", "、", "ｅ", "\u0301", "（单位：万元）", "…" * 30]
+    extras += ["（本周）", "(上 周)", "（含前期工作）", "（本周/上周）"]
     for _ in range(20000):
         parts = [rng.choice(prefixes), *rng.choices(words + extras, k=rng.randint(1, 3))]
         value = "".join(parts)

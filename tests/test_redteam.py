@@ -182,3 +182,98 @@ def test_hidden_row_in_xls_is_not_read_as_this_week(workspace: Path, tmp_path: P
 )
 def test_status_words_found_by_the_zoo(value: str, expected: tuple[str, bool]) -> None:
     assert nz.read_status(value) == expected
+
+
+# ----------------------------------------------------------------- last week's status column (B2)
+def _beside_old_status(workspace: Path, tmp_path: Path, old: str, new: str) -> tuple[Path, dict[int, str]]:
+    """The template's status column D relabelled `old` (every row 已完成), a column `new` inserted at E."""
+    this_week = {10: "正常推进", 11: "正常推进", 12: "进度滞后", 14: "正常推进", 15: "尚未启动"}
+    wb = filled_form(workspace, tmp_path, dict.fromkeys(BASE, "已完成"))
+    ws = wb["落实情况"]
+    ws["D4"] = old
+    ws.insert_cols(5)
+    ws["E4"] = new
+    for r in range(5, 10):
+        ws.cell(r, 5).value = this_week[ws.cell(r, 1).value]
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    return path, this_week
+
+
+@pytest.mark.parametrize("new", ["本周", "本期"])
+def test_bare_this_week_column_beside_last_weeks_is_read(workspace: Path, tmp_path: Path, new: str) -> None:
+    path, this_week = _beside_old_status(workspace, tmp_path, "上周完成状态", new)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == this_week  # 12 is 进度滞后 this week, never last week's 已完成
+    assert found == [("column-chosen", "E4")]
+
+
+def test_only_a_last_week_status_column_is_an_error_and_never_done(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, dict.fromkeys(BASE, "已完成"))
+    wb["落实情况"]["D4"] = "上周完成状态"
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == dict.fromkeys(BASE)  # not read: no measure of this unit is 已完成
+    assert found == [("column-last-week", "D4")]
+    (problem,) = problems
+    assert problem.severity == "error"
+    assert problem.message.startswith("只找到上周的完成状态列（D 列“上周完成状态”），未找到本周完成状态")
+
+
+@pytest.mark.parametrize("new", ["截至本周完成状态", "本周更新状态", "完成状态（本周）", "完成状态(本期)"])
+def test_new_status_column_labelled_this_week_wins(workspace: Path, tmp_path: Path, new: str) -> None:
+    path, this_week = _beside_old_status(workspace, tmp_path, "完成状态", new)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == this_week
+    assert found == [("column-chosen", "E4")]
+    assert "（该列标明为本周）" in problems[0].message
+
+
+@pytest.mark.parametrize("new", ["调整后状态", "1月7日完成状态", "新完成状态", "本周"])
+def test_unrecognised_status_like_column_beside_the_read_one_is_a_warning(
+    workspace: Path, tmp_path: Path, new: str
+) -> None:
+    path, _ = _beside_old_status(workspace, tmp_path, "完成状态", new)
+    statuses, found, problems = read(workspace, path)
+    assert found == [("column-status-other", "E4")]  # D is read, but never without a word
+    assert problems[0].severity == "warning"
+    assert f"“{new}”（E 列）" in problems[0].message and "“完成状态”（D 列）" in problems[0].message
+
+
+def test_last_week_column_never_beats_a_hidden_this_week_one(workspace: Path, tmp_path: Path) -> None:
+    path, this_week = _beside_old_status(workspace, tmp_path, "上周完成状态", "本周完成状态")
+    wb = load_workbook(path)
+    wb["落实情况"].column_dimensions["E"].hidden = True
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == this_week
+    assert ("column-hidden", "E4") in found
+
+
+# ----------------------------------------------------------------- 序号 against the text (B3)
+def test_own_number_with_another_units_measure_text_is_said(workspace: Path, tmp_path: Path) -> None:
+    ctx = load_context(workspace)
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    assert ws["A8"].value == 14 and TRANSPORT not in ctx.master.measure(13).units
+    ws["B8"] = ctx.master.measure(13).text  # 洛阳北郊机场's measure, typed beside 14
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == BASE  # read by its number, with a warning naming both measures
+    assert found == [("measure-text-other", "A8")]
+    assert problems[0].message.startswith("所填措施内容是第 13 条措施（洛阳北郊机场负责）的内容，与序号“14”不符")
+
+
+@pytest.mark.parametrize(("cell", "value"), [("A9", "（十五）"), ("A5", "10.1"), ("A5", "(十)")])
+def test_unusual_number_agreeing_with_the_text_is_not_a_mismatch(
+    workspace: Path, tmp_path: Path, cell: str, value: str
+) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    wb["落实情况"][cell] = value
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == BASE
+    assert found == []

@@ -23,7 +23,17 @@ from ..master import UnitDirectory
 from ..models import MasterList
 from . import normalize as nz
 from .attribution import _GENERIC_SHEETS, Context, units_in_text
-from .layout import FIELD_NAMES, Block, Table, cell_ref, read_block, week_label
+from .layout import (
+    FIELD_NAMES,
+    LAST_WEEK,
+    Block,
+    Table,
+    cell_ref,
+    is_this_week_word,
+    label_rank,
+    read_block,
+    status_like,
+)
 
 
 @dataclass
@@ -141,23 +151,56 @@ def _why(chosen: Candidate, cands: list[Candidate], owned: set[int]) -> str:
 
 
 def report_columns(ctx: Context, table: Table) -> None:
-    """Say which column was read where several name one field, and when a column read is hidden."""
+    """Say which column was read where several name one field, and when a column read is hidden or last week's."""
+    hidden = table.sheet.hidden_cols
     for key, col, others in table.notes:
         label = nz.text(table.labels[col])
-        rank = (week_label(table.labels[col]) or ("", 1))[1]
+        rank = label_rank(table.labels, col)
         listed = "、".join(f"{_letter(c)} 列“{nz.text(table.labels[c])}”" for c in [col, *others])
-        letter = _letter(col)
-        hidden = table.sheet.hidden_cols
-        stale = all(c in hidden or (week_label(table.labels[c]) or ("", 1))[1] == 2 for c in others)
+        if rank == LAST_WEEK:  # every column of the field is last week's: said below
+            continue
+        stale = all(c in hidden or label_rank(table.labels, c) == LAST_WEEK for c in others)
         code = "column-chosen" if col not in hidden and (rank == 0 or stale) else "column-ambiguous"
         why = "该列标明为本周" if rank == 0 else "其余列标明为上周或已隐藏"
         cell = cell_ref(col, table.header)
-        ctx.add(code, cell=cell, field=FIELD_NAMES[key], columns=listed, chosen=label, col=letter, why=why)
+        ctx.add(code, cell=cell, field=FIELD_NAMES[key], columns=listed, chosen=label, col=_letter(col), why=why)
+    _report_last_week(ctx, table)
+    _report_status_like(ctx, table)
     for key, col in table.cols.items():
-        if col in table.sheet.hidden_cols:
+        if col in hidden:
             letter = _letter(col)
             ctx.add(
                 "column-hidden", cell=cell_ref(col, table.header), label=nz.text(table.labels[col]) or key, col=letter
+            )
+
+
+def _report_last_week(ctx: Context, table: Table) -> None:
+    """A field found only in a column labelled last week's: statuses are not read (rows.py), progress is."""
+    for key, name in FIELD_NAMES.items():
+        if table.last_week(key):
+            col = table.cols[key]
+            code = "column-last-week" if key == "status" else "column-last-week-read"
+            label = nz.text(table.labels[col])
+            ctx.add(code, cell=cell_ref(col, table.header), field=name, col=_letter(col), label=label)
+
+
+def _report_status_like(ctx: Context, table: Table) -> None:
+    """Header cells that read like another status column ("调整后状态", or a bare 本周 beside 完成状态).
+
+    The column read may be the old one: the unit's new column under a label of its own is never read silently.
+    """
+    col = table.cols.get("status")
+    if col is None or table.last_week("status"):
+        return
+    for other, value in enumerate(table.labels):
+        if other != col and (status_like(value) or (abs(other - col) == 1 and is_this_week_word(value))):
+            ctx.add(
+                "column-status-other",
+                cell=cell_ref(other, table.header),
+                label=nz.text(value),
+                other=_letter(other),
+                chosen=nz.text(table.labels[col]),
+                col=_letter(col),
             )
 
 

@@ -80,7 +80,11 @@ def _row_columns(row: tuple[Any, ...]) -> dict[str, int]:
 # A header cell naming this week's or last week's column (本周完成状态 | 上周完成状态): rank 0, 1 plain, 2 last week.
 _THIS_WEEK = ("本周", "本期", "本次", "当前", "最新", "本月")
 _LAST_WEEK = ("上周", "上期", "上次", "上一周", "前期", "上月")
+# In a note, "完成状态（本周）": 前期 is left out, "（含前期工作）" says nothing about the week.
+_NOTE_WEEKS = ((0, _THIS_WEEK), (2, ("上周", "上期", "上次", "上一周", "上月")))
+_STATUS_ENDS = ("状态", "完成情况")
 FIELD_NAMES = {"status": "完成状态", "progress": "本周进展"}
+LAST_WEEK = 2
 
 
 @lru_cache(maxsize=4096)
@@ -96,26 +100,85 @@ def week_label(value: Any) -> tuple[str, int] | None:
                 if found:
                     return found, rank
     found = nz.header_label(value)
-    return (found, 1) if found else None
+    if found:
+        return found, _week_in(nz.label_notes(value), _NOTE_WEEKS)
+    return _week_status(key)
+
+
+def _week_in(text: str, weeks: tuple[tuple[int, tuple[str, ...]], ...]) -> int:
+    """0 or 2 when the text names this week or last week (not both), else 1."""
+    named = {rank for rank, words in weeks if any(word in text for word in words)}
+    return named.pop() if len(named) == 1 else 1
+
+
+def _week_status(key: str) -> tuple[str, int] | None:
+    """ "截至本周完成状态", "本周更新状态": a status label of its own words that names the week it is for.
+
+    Without a week word such a label ("调整后状态") is only status-like: see status_like.
+    """
+    if len(key) > 20 or not key.endswith(_STATUS_ENDS):
+        return None
+    rank = _week_in(key, ((0, _THIS_WEEK), (2, _LAST_WEEK)))
+    return ("status", rank) if rank != 1 else None
+
+
+def status_like(value: Any) -> bool:
+    """A header cell that reads like a status column but names no field ("调整后状态", "1月7日完成状态")."""
+    if not isinstance(value, str) or week_label(value) is not None:
+        return False
+    key = nz.label_key(value, strip_notes=True)
+    return len(key) <= 20 and key.endswith(_STATUS_ENDS)
+
+
+def is_this_week_word(value: Any) -> bool:
+    """A header cell that is only 本周 (本期 …): it names a week, not a field."""
+    return _is_week_word(value) and nz.label_key(value) in _THIS_WEEK
+
+
+def _beside_last_week(row: Sequence[Any], col: int) -> tuple[str, int] | None:
+    """(field, 0) of a bare 本周 cell right beside a last-week column: "上周完成状态 | 本周" splits one field."""
+    if not is_this_week_word(_at(row, col)):
+        return None
+    for other in (col - 1, col + 1):
+        found = week_label(_at(row, other)) if other >= 0 else None
+        if found and found[1] == LAST_WEEK:
+            return found[0], 0
+    return None
+
+
+def label_rank(labels: Sequence[Any], col: int) -> int:
+    """The rank of a column read from a header row: as week_label, or 0 for a bare 本周 beside last week's."""
+    found = week_label(_at(labels, col)) or _beside_last_week(labels, col)
+    return found[1] if found else 1
 
 
 Note = tuple[str, int, list[int]]  # field, chosen column, the other columns with the same field
 
 
 def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset()) -> tuple[dict[str, int], list[Note]]:
-    """Column map plus notes where several columns name one field: this week's, then visible, then leftmost."""
+    """Column map plus notes where several columns name one field: this week's, then visible, then leftmost.
+
+    A column labelled last week's comes after every other, hidden ones included: it is never this week's.
+    """
     strong: dict[str, list[tuple[int, int]]] = {}
     weak: list[tuple[str, int]] = []
+    bare: list[int] = []
     for col, value in enumerate(row):
         if type(value) is not str:  # hot path: every row of every sheet passes here
             continue
         found = week_label(value)
         if found is None:
+            if _is_week_word(value):
+                bare.append(col)
             continue
         if nz.is_weak_label(value):
             weak.append((found[0], col))
         else:
-            strong.setdefault(found[0], []).append((found[1] + (3 if col in hidden else 0), col))
+            strong.setdefault(found[0], []).append((_order(found[1], col in hidden), col))
+    for col in bare:
+        found = _beside_last_week(row, col)
+        if found:
+            strong.setdefault(found[0], []).append((_order(0, col in hidden), col))
     if not weak and all(len(cands) == 1 for cands in strong.values()):  # the common case, kept cheap
         return {key: cands[0][1] for key, cands in strong.items()}, []
     cols = {key: min(cands)[1] for key, cands in strong.items()}
@@ -128,6 +191,11 @@ def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset())
         elif "progress" not in cols:  # beside a real status column, 完成情况 describes the progress
             cols["progress"] = col
     return cols, [n for n in notes if n[0] in FIELD_NAMES]
+
+
+def _order(rank: int, hidden: bool) -> int:
+    """This week's, plain, hidden this week's, hidden plain, last week's, hidden last week's."""
+    return rank + (3 if hidden else 0) + (6 if rank == LAST_WEEK else 0)
 
 
 @dataclass
@@ -147,6 +215,10 @@ class Table:
         row = self.sheet.rows[index]
         width = len(row)
         return {key: row[col] if 0 <= col < width else None for key, col in self.cols.items()}  # _at, inlined
+
+    def last_week(self, key: str) -> bool:
+        """The column read for this field is labelled last week's: no column for this week was found."""
+        return key in self.cols and label_rank(self.labels, self.cols[key]) == LAST_WEEK
 
     def ref(self, key: str, index: int) -> str:
         return cell_ref(self.cols[key], index) if key in self.cols else ""

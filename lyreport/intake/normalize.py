@@ -300,6 +300,11 @@ def label_key(value: Any, strip_notes: bool = False) -> str:
     return without_marks(key)  # whitespace is gone already: only punctuation, symbols and separators go
 
 
+def label_notes(value: Any) -> str:
+    """The notes of a label cell, reduced like label_key: "完成状态（本周）" → "本周"."""
+    return without_marks(re.sub(r"\s+", "", "".join(_NOTE.findall(_nfkc(value)))))
+
+
 def header_label(value: Any) -> str | None:
     """The field a table header cell names ("no", "text", "status", "progress" …) or None."""
     if not isinstance(value, str) or len(value) > 40:

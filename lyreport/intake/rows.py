@@ -235,6 +235,8 @@ def _read_row(
         if _formula_like(value):  # the cell reference only when there is something to say
             check_formula(ctx, value, table.ref(key, index))
     unreadable = _uncached(ctx, table, index)
+    if table.last_week("status"):  # only last week's statuses: never this week's (one error at the header)
+        unreadable.add("status")
     no = part_of.measure_no if part_of else None
     if part_of is not None and nz.is_blank(cells.get("status")):
         unreadable.add("status")  # a merged status cell: the first row's status stands
@@ -308,16 +310,30 @@ def _measure_of_row(
         ctx.add("measure-no-empty", cell=cell, value=content if len(content) <= 30 else content[:29] + "…")
         return None
     no = nz.measure_no(raw)
+    if no is None and by_text is not None and by_text == _loose_no(raw):
+        return by_text  # "（十五）", or "10.1" with no row of 10 above: the text says which, and agrees
+    named = known.measure(by_text)
     # People typing a return from scratch number their own rows 1, 2, 3 … while pasting the measure text.
-    if by_text is not None and by_text != no and (unit is None or unit in known.measure(by_text).units):  # type: ignore[union-attr]
+    if named is not None and by_text != no and (unit is None or unit in named.units):
         ctx.add("measure-no-mismatch", cell=cell, value=nz.text(raw), no=by_text)
         return by_text
     if by_text is None:
         return _weak_match(ctx, cell, raw, no, cells.get("text"), known, unit)
-    if no is None or known.measure(no) is None:
+    numbered = known.measure(no)
+    if numbered is None:
         ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
         return None
+    if named is not None and by_text != no and unit in numbered.units:
+        # The text is another unit's measure: the number is read, never silently (the text may be the slip).
+        owner = "、".join(named.units)
+        ctx.add("measure-text-other", cell=cell, value=nz.text(raw), no=no, other=by_text, owner=owner)
     return no
+
+
+def _loose_no(raw: Any) -> int | None:
+    """A 序号 measure_no leaves alone as unsure: "10.1" (maybe a decimal), "（十五）" (maybe a heading)."""
+    found = nz.cn_number(nz.label_key(raw)) if isinstance(raw, str) else None
+    return found or nz.sub_measure_no(raw)
 
 
 def _weak_match(
