@@ -104,6 +104,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "measure-duplicate": (WARNING, "第 {no} 条措施重复填报（另见第 {other_row} 行），以后一行为准"),
     "status-unknown": (ERROR, "完成状态“{value}”无法识别，应为：已完成、正常推进、进度滞后、尚未启动"),
     "status-empty": (ERROR, "第 {no} 条措施未填写完成状态"),
+    "status-marked": (
+        ERROR,
+        "完成状态“{value}”中有“{mark}”（打叉、空框、问号、删除线或其他无法确认含义的符号），不能确定是何状态，"
+        "未按任何状态处理；应为：已完成、正常推进、进度滞后、尚未启动",
+    ),
+    "status-empty-part": (
+        ERROR,
+        "第 {no} 条措施分多行填写，上方第 {above} 行为“已完成”，本行未填写完成状态，该措施不按“已完成”（销号）处理；"
+        "如确已全部完成，请在本行也填写“已完成”",
+    ),
     "progress-empty": (WARNING, "第 {no} 条措施未完成，但本周进展为空"),
     "contact-missing": (WARNING, "未填写联系人"),
     "phone-missing": (WARNING, "未填写联系电话"),

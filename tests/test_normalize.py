@@ -324,7 +324,58 @@ def test_weak_label() -> None:
         ("同上", None, False),
         ("按期完成", None, False),
         ("完成了一半", None, False),
+        # crossed out, unticked, questioned or struck through: never done, never greener than no status
+        ("已完成？", None, False),
+        ("已完成(?)", None, False),
+        ("☐已完成", None, False),
+        ("完成☐", None, False),
+        ("□已完成", None, False),
+        ("☒已完成", None, False),  # Word's ticked box, or a crossed one: the unit must say
+        ("已完成×", None, False),
+        ("已完成 ×", None, False),
+        ("已完成（×）", None, False),
+        ("完成:×", None, False),
+        ("❌已完成", None, False),
+        ("✗已完成", None, False),
+        ("已完成 x", None, False),
+        ("已完成(x)", None, False),
+        ("已完成ｘ", None, False),
+        ("~~已完成~~", None, False),
+        ("～已完成～", None, False),
+        ("已\u0336完\u0336成\u0336", None, False),  # strike-through typed over the characters
+        ("推进中？", None, False),
+        ("尚未启动?", None, False),
+        ("已完成★", None, False),  # a mark nobody knows the meaning of: not done
+        ("已完成|", None, False),
+        # a lag stays a lag whatever the mark: that is already the least favourable reading
+        ("进度滞后？", "进度滞后", True),
+        ("滞后×", "进度滞后", True),
+        # ticks confirm; arithmetic and invisible characters are no marks
+        ("✓ 已完成", "已完成", False),
+        ("√已完成", "已完成", False),
+        ("☑已完成", "已完成", False),
+        ("✔\ufe0f已完成", "已完成", False),
+        ("已完成（√）", "已完成", True),
+        ("已完成\u200b", "已完成", False),
+        ("正常推进★", "正常推进", True),
+        ("已完成1~3期工作", "正常推进", True),
+        ("已完成2×3公里", "正常推进", True),
     ],
 )
 def test_status_sentences(value: str, expected: str | None, interpreted: bool) -> None:
     assert nz.read_status(value) == (expected, interpreted)
+
+
+@pytest.mark.parametrize(
+    ("value", "mark"),
+    [
+        ("已完成？", "？"),
+        ("☐已完成", "☐"),
+        ("已完成 ×", "×"),
+        ("～～已完成～～", "～"),
+        ("已完成★", "★"),
+        ("差不多", None),
+    ],
+)
+def test_status_mark_is_quoted_as_written(value: str, mark: str | None) -> None:
+    assert nz.status_mark(value) == mark

@@ -279,6 +279,29 @@ def test_repeated_header_and_blank_run(lists: tuple[MasterList, UnitDirectory]) 
     assert only(problems, "measure-missing").message == "本单位负责的第 15 条措施未填报"
 
 
+def test_blank_sub_item_status_where_merges_are_not_known(lists: tuple[MasterList, UnitDirectory]) -> None:
+    # .ods and .csv do not tell merges: a blank cell under 已完成 may be a merged 已完成 or a sub-item nobody
+    # assessed. Either way the measure must not close on it, and the cell is named.
+    rows = [row(10, "已完成", "一期已通车"), row(None, None, "二期尚未开工"), row(11), row(12), row(14), row(15)]
+    parsed, problems = run(lists, book(standard_grid(TRANSPORT, rows), identity(TRANSPORT)))
+    assert parsed is not None
+    assert {r.measure_no: r.status for r in parsed.rows}[10] is None
+    found = only(problems, "status-empty-part")
+    assert (found.cell, found.severity) == ("D6", ERROR)
+    assert found.message == (
+        "第 10 条措施分多行填写，上方第 5 行为“已完成”，本行未填写完成状态，该措施不按“已完成”（销号）处理；"
+        "如确已全部完成，请在本行也填写“已完成”"
+    )
+
+
+def test_blank_sub_item_status_under_progress_is_not_reported(lists: tuple[MasterList, UnitDirectory]) -> None:
+    rows = [row(10, "正常推进", "甲段"), row(None, None, "乙段"), row(11), row(12), row(14), row(15)]
+    parsed, problems = run(lists, book(standard_grid(TRANSPORT, rows), identity(TRANSPORT)))
+    assert parsed is not None
+    assert {r.measure_no: r.status for r in parsed.rows}[10] == "正常推进"
+    assert not [p for p in problems if p.code.startswith("status")]
+
+
 # ----------------------------------------------------------------- problems, with their cells
 def test_problems_point_at_their_cells(lists: tuple[MasterList, UnitDirectory]) -> None:
     rows = [

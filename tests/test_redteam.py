@@ -155,6 +155,60 @@ def test_sub_numbered_rows_of_one_measure_are_combined(workspace: Path, tmp_path
     assert ("measure-rows-combined", "A5") in found
 
 
+def test_sub_item_with_a_blank_status_never_closes_the_measure(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 10: "已完成"})
+    ws = wb["落实情况"]
+    ws.insert_rows(6)
+    ws["A5"], ws["A6"], ws["B6"], ws["E6"] = "10-1", "10-2", "其中：二期工程", "二期尚未开工，待省里批复"
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == {**BASE, 10: None}  # done beside a sub-item nobody assessed: not done, never 已完成
+    (blank,) = [p for p in problems if p.code == "status-empty-part"]
+    assert (blank.cell, blank.severity) == ("D6", "error")
+    assert "第 10 条措施" in blank.message and "上方第 5 行为“已完成”" in blank.message
+    assert ("measure-rows-combined", "A5") in found
+
+
+def test_sub_item_with_a_blank_status_under_a_lag_stays_a_lag(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 10: "进度滞后"})
+    ws = wb["落实情况"]
+    ws.insert_rows(6)
+    ws["A5"], ws["A6"], ws["E6"] = "10-1", "10-2", "二期工程"
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == {**BASE, 10: "进度滞后"}
+    assert not [c for c in found if c[0].startswith("status")]  # the measure's status is the lag, as written
+
+
+def test_status_merged_over_the_rows_of_one_measure_stays_done(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, {**BASE, 10: "已完成"})
+    ws = wb["落实情况"]
+    ws.insert_rows(6)
+    ws["A5"], ws["A6"], ws["E6"] = "10-1", "10-2", "二期已通车"
+    ws.merge_cells("D5:D6")  # a merge the reader knows: one 已完成 written for both sub-items
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == {**BASE, 10: "已完成"}
+    assert not [c for c in found if c[0].startswith("status")]
+
+
+def test_crossed_out_or_questioned_done_is_an_error_at_its_cell(workspace: Path, tmp_path: Path) -> None:
+    written = {10: "已完成？", 11: "☐已完成", 12: "已完成 ×", 14: "✓ 已完成", 15: "~~已完成~~"}
+    wb = filled_form(workspace, tmp_path, written)
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, _, problems = read(workspace, path)
+    assert statuses == {10: None, 11: None, 12: None, 14: "已完成", 15: None}  # only the ticked one is done
+    marked = [(p.cell, p.severity) for p in problems if p.code == "status-marked"]
+    assert marked == [("D5", "error"), ("D6", "error"), ("D7", "error"), ("D9", "error")]
+    first = next(p for p in problems if p.code == "status-marked")
+    assert "完成状态“已完成？”中有“？”" in first.message
+    assert not [p for p in problems if p.code == "status-interpreted"]  # never “已按“已完成”处理”
+
+
 @needs_soffice
 def test_hidden_row_in_xls_is_not_read_as_this_week(workspace: Path, tmp_path: Path) -> None:
     wb = filled_form(workspace, tmp_path, {**BASE, 11: "已完成"})
@@ -176,6 +230,9 @@ def test_hidden_row_in_xls_is_not_read_as_this_week(workspace: Path, tmp_path: P
         ("无法按期完成", ("进度滞后", True)),
         ("难以按时完成", ("进度滞后", True)),
         ("✔已完成", ("已完成", False)),  # a tick beside the word: exact
+        ("☑已完成", ("已完成", False)),
+        ("已完成×", (None, False)),  # a cross beside the word: crossed out, never done
+        ("❌已完成", (None, False)),
         ("已完成。", ("已完成", False)),
         ("正常推进（已完成80%）", ("正常推进", True)),
     ],

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from scan_forms import FONT, add_mark, add_seal, self_made_form
 
+from lyreport.intake import normalize as nz
 from lyreport.intake.parse import parse_workbook
 from lyreport.intake.pool import isolated_map
 from lyreport.intake.scan import raster
@@ -17,7 +18,7 @@ from lyreport.intake.scan.mark import identity_of, read_marks
 from lyreport.intake.scan.ocr import TextBox, deskew
 from lyreport.intake.scan.reader import scan_path
 from lyreport.intake.scan.seal import find_seal
-from lyreport.intake.scan.table import build_grid
+from lyreport.intake.scan.table import _status_cell, build_grid
 from lyreport.models import SourceFile, WorkbookData
 
 ROWS = [("第1条", "正常推进", "石化产业基地规划", "已召开对接会"), ("第8条", "进度滞后", "呼南高铁", "审批未批复")]
@@ -112,6 +113,14 @@ def test_qr_mark_read_back_after_rotation():
 # ----------------------------------------------------------------- table
 def _box(text: str, x: float, y: float, w: float = 120, h: float = 30, score: float = 0.99) -> TextBox:
     return TextBox(text, x, y, x + w, y + h, score)
+
+
+def test_status_cell_repairs_a_half_read_word_but_never_a_crossed_out_one():
+    (repaired,) = _status_cell([_box("已完戍", 300, 300)])  # 成 misread
+    assert repaired.text == "已完成" and repaired.score <= 0.5  # guessed: shown for checking
+    for written in ("已完成？", "已完成×", "☐已完成"):
+        read = [nz.read_status(b.text)[0] for b in _status_cell([_box(written, 300, 300)])]
+        assert read == [None]  # left unreadable, never repaired into 已完成
 
 
 def _form_boxes(dy=0.0) -> list[TextBox]:

@@ -229,7 +229,8 @@ def _read_row(
 ) -> ReturnRow | None:
     """One row → ReturnRow, or None when it cannot be tied to a measure of this unit.
 
-    part_of: the measure row this one continues; its blank cells (merged in .ods) are not reported.
+    part_of: the measure row this one continues; its blank cells (merged in .ods) are not reported, except a
+    blank status under 已完成 (see _blank_part_status).
     """
     for key, value in cells.items():
         if _formula_like(value):  # the cell reference only when there is something to say
@@ -238,8 +239,9 @@ def _read_row(
     if table.last_week("status"):  # only last week's statuses: never this week's (one error at the header)
         unreadable.add("status")
     no = part_of.measure_no if part_of else None
-    if part_of is not None and nz.is_blank(cells.get("status")):
-        unreadable.add("status")  # a merged status cell: the first row's status stands
+    if part_of is not None and "status" not in unreadable and nz.is_blank(cells.get("status")):
+        _blank_part_status(ctx, table, index, part_of)
+        unreadable.add("status")  # no status of its own: _combine keeps the other rows' unless they say done
     if no is None:
         no = _measure_of_row(ctx, table, index, cells, known, unit)
         if no is None:
@@ -261,14 +263,24 @@ def _read_row(
         role=measure.role_of(unit) if unit and measure else "",
         row=index + 1,
     )
-    if part_of is not None and "status" in unreadable and nz.is_blank(cells.get("status")):
-        row.status = part_of.status
     top = table.sheet.merged_from.get((index, table.cols.get("status", -1)))
     if part_of is None and top is not None and row.status is not None:  # one status merged over two measures
         ctx.add("status-from-merge", cell=table.ref("status", index), no=no, top=top + 1, status=row.status)
     if not row.progress and row.status != DONE and "progress" not in unreadable and part_of is None:
         ctx.add("progress-empty", cell=table.ref("progress", index), no=no)
     return row
+
+
+def _blank_part_status(ctx: Context, table: Table, index: int, part_of: ReturnRow) -> None:
+    """A sub-item row without a status, under rows that say 已完成: the measure is not done, and the cell is said.
+
+    A merge the reader knows (.xlsx, .xls) was filled down already, so this cell is blank indeed; where merges are
+    not known (.ods, .csv, scans) it may be a merged 已完成, but it may as well be a sub-item nobody assessed.
+    Either way the measure must not close on it, and _combine reads done beside unknown as not done.
+    """
+    if part_of.status == DONE:
+        cell = table.ref("status", index)
+        ctx.add("status-empty-part", cell=cell, no=part_of.measure_no, above=part_of.row)
 
 
 def _uncached(ctx: Context, table: Table, index: int) -> set[str]:
@@ -385,7 +397,10 @@ def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> st
         ctx.add("status-empty", cell=cell, no=no)
         return None
     found, interpreted = nz.read_status(raw)
-    if found is None:
+    mark = nz.status_mark(raw) if found is None else None
+    if mark is not None:  # crossed out, unticked or questioned: name the mark, the unit must correct it
+        ctx.add("status-marked", cell=cell, value=nz.text(raw), mark=mark)
+    elif found is None:
         ctx.add("status-unknown", cell=cell, value=nz.text(raw))
     elif interpreted and done_with_reservation(raw):
         ctx.add("status-done-reserved", cell=cell, value=nz.text(raw), status=found)

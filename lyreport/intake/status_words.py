@@ -16,8 +16,13 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 尚未开工（待省里批复）                       | 尚未启动   | only a not-started phrase                      |
 | 尚未开工（正在办理手续）                     | 正常推进   | not started, but preparatory work under way    |
 | 未完成 · 尚未完成 · 正在研究 · 同上 · 完成了一半 | unreadable | could be several statuses: the unit must say |
+| 已完成？ · ☐已完成 · 已完成× · ~~已完成~~ · 已完成(x) | unreadable | crossed out, unticked or questioned |
+| 已完成★ (a mark not known)                 | unreadable | cannot vouch for a done it may qualify         |
+| 进度滞后？ · 滞后×                          | 进度滞后   | a lag is the least favourable reading anyway   |
+| ✓已完成 · ☑已完成 · 已完成（√）              | 已完成     | a tick confirms                                |
 
-Everything but an exact match is an interpretation, which the parser reports with the original text.
+Everything but an exact match is an interpretation, which the parser reports with the original text. A status
+that reads as unreadable because of a mark is reported with that mark (`status_mark`).
 """
 
 from __future__ import annotations
@@ -38,7 +43,16 @@ _STATUS_WORDS = {
     NOT_STARTED: "尚未启动 未启动 尚未开始 未开始 暂未启动 还未启动 尚未开展 未开展",
 }
 STATUS_INDEX = {word: status for status, words in _STATUS_WORDS.items() for word in words.split()}
-_TICKS = "✓√✔☑✅"
+_TICKS = "✓√✔☑✅🗸"
+# Marks that cross out, leave unticked or question the word they stand beside (matched after NFKC, which turns
+# ？ into ?, ～ into ~ and ｘ into x). × and ~ are no mark between digits ("2×3", "1~3"), nor x inside a word.
+# The U+0335..U+0338 overlays are strike-through typed over the characters.
+_DOUBT = re.compile(
+    r"[?¿‽✕✖✗✘❌❎☒☓⊗⊠⨯╳☐□▢◻⬜\u0335-\u0338]"
+    r"|(?<!\d)[×~〜]|[×~〜](?!\d)|(?<![A-Za-z0-9])[xX](?![A-Za-z0-9])"
+)
+# Invisible characters that come with copied text or emoji (✔️ is ✔ + U+FE0F): no mark at all.
+_INVISIBLE = re.compile(r"[\ufe0e\ufe0f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 # A negated lag ("未滞后", "无明显延期", "避免滞后") says the opposite of a lag.
 _NO_LAG = re.compile(
@@ -69,22 +83,57 @@ _PUNCT = re.compile(r"[\W_]+")
 
 def read_status(value: Any) -> tuple[str | None, bool]:
     """(status, interpreted) of a written status; interpreted unless the wording is an exact status word."""
-    if value is None or isinstance(value, bool):
+    key = _key(value)
+    if key is None:
         return None, False
-    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
-    bare = key.strip(_TICKS + "。.,;:!、")
-    found, interpreted = _read(bare)
-    # A tick or a stray mark around the word ("✔已完成") is read through; the word itself is exact.
+    found, interpreted, _ = _read(key)
     return found, interpreted
 
 
+def status_mark(value: Any) -> str | None:
+    """The mark that made a status unreadable ("已完成×" → "×"), for the message; None when no mark did."""
+    key = _key(value)
+    mark = None if key is None else _read(key)[2]
+    if mark is None:
+        return None
+    # Quote the mark as written (？ rather than the ? it was matched as).
+    return next((c for c in str(value) if unicodedata.normalize("NFKC", c) == mark), mark)
+
+
+def _key(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    return _INVISIBLE.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))))
+
+
 @lru_cache(maxsize=4096)  # the same few sentences recur in every return
-def _read(key: str) -> tuple[str | None, bool]:
-    if key in STATUS_INDEX:
-        return STATUS_INDEX[key], False
-    found = _meaning(key)
+def _read(key: str) -> tuple[str | None, bool, str | None]:
+    """(status, interpreted, the mark that voids it) of a whitespace-free NFKC cell text."""
+    # A tick around the word ("✔已完成") is read through; the word itself is exact.
+    bare = key.strip(_TICKS + "。.,;:!、")
+    if bare in STATUS_INDEX:
+        return STATUS_INDEX[bare], False, None
+    found = _meaning(bare)
+    mark = _voiding_mark(key, found)
+    if mark is not None:
+        return None, False, mark
     # Anything beyond the status word (a remark, a reason) is an interpretation the user is told of.
-    return found, found is not None
+    return found, found is not None, None
+
+
+def _voiding_mark(key: str, found: str | None) -> str | None:
+    """A mark that leaves the written status in doubt, so that it must not count (the unit must say).
+
+    A crossing, an empty box or a question mark voids any reading but a lag: a lag is already the least
+    favourable one, and reading it as unknown would make the light greener. A mark not known at all (neither
+    tick nor punctuation) voids only a done: done is the one reading that closes a measure.
+    """
+    doubt = _DOUBT.search(key)
+    if doubt is not None:
+        return None if found == LAGGING else doubt.group()
+    if found == DONE:
+        return next((c for c in key if c not in _TICKS and unicodedata.category(c)[0] in "SMC"), None)
+    return None
 
 
 def _meaning(key: str) -> str | None:

@@ -224,8 +224,8 @@ def _split_number(box: TextBox, col: int, bounds: list[float]) -> list[TextBox]:
 def _status_cell(boxes: list[TextBox]) -> list[TextBox]:
     """A status the OCR half-read ("正常进") is taken for the one it resembles, marked for checking."""
     text = _join(b.text for b in boxes)
-    if not text or nz.read_status(text)[0] is not None:
-        return boxes
+    if not text or nz.read_status(text)[0] is not None or nz.status_mark(text) is not None:
+        return boxes  # a crossed-out or questioned 已完成 is no half-read one: never repaired into a status
     close = difflib.get_close_matches(text, STATUSES, n=2, cutoff=0.6)
     if len(close) != 1:
         return boxes
