@@ -346,7 +346,12 @@ def test_weak_label() -> None:
         ("推进中？", None, False),
         ("尚未启动?", None, False),
         ("已完成★", None, False),  # a mark nobody knows the meaning of: not done
-        ("已完成|", None, False),
+        # a table border's stroke beside a scanned cell's text doubts nothing (the reading is still said)
+        ("已完成|", "已完成", True),
+        ("｜已完成", "已完成", True),
+        # a question about something else, in a longer sentence, leaves the status; beside a done it does not
+        ("正常推进，资金何时到位？", "正常推进", True),
+        ("推进中，资金何时到位？", "正常推进", True),
         # a lag stays a lag whatever the mark: that is already the least favourable reading
         ("进度滞后？", "进度滞后", True),
         ("滞后×", "进度滞后", True),

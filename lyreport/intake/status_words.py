@@ -51,6 +51,10 @@ _DOUBT = re.compile(
     r"[?¿‽✕✖✗✘❌❎☒☓⊗⊠⨯╳☐□▢◻⬜\u0335-\u0338]"
     r"|(?<!\d)[×~〜]|[×~〜](?!\d)|(?<![A-Za-z0-9])[xX](?![A-Za-z0-9])"
 )
+_QUESTION = "?¿‽"
+_SHORT = 8  # characters: a status word with a mark or two
+# Ticks, and the separators a table border leaves beside a scanned cell's text: no doubt about the word.
+_NO_MARK = _TICKS + "|｜丨¦"
 # Invisible characters that come with copied text or emoji (✔️ is ✔ + U+FE0F): no mark at all.
 _INVISIBLE = re.compile(r"[\ufe0e\ufe0f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
@@ -129,10 +133,13 @@ def _voiding_mark(key: str, found: str | None) -> str | None:
     tick nor punctuation) voids only a done: done is the one reading that closes a measure.
     """
     doubt = _DOUBT.search(key)
-    if doubt is not None:
-        return None if found == LAGGING else doubt.group()
+    # A question inside a longer sentence ("正常推进，资金何时到位？") asks about something else; beside a done,
+    # or in a cell that is hardly more than the status, it questions the status itself.
+    questioned = doubt is not None and (found == DONE or len(key) <= _SHORT)
+    if doubt is not None and found != LAGGING and (doubt.group() not in _QUESTION or questioned):
+        return doubt.group()
     if found == DONE:
-        return next((c for c in key if c not in _TICKS and unicodedata.category(c)[0] in "SMC"), None)
+        return next((c for c in key if c not in _NO_MARK and unicodedata.category(c)[0] in "SMC"), None)
     return None
 
 
