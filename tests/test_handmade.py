@@ -135,6 +135,69 @@ def test_blank_template_sent_back_is_an_error(tmp_path: Path, workspace: Path, m
     assert not returns[0].usable  # → 报送有误 in merge, not 按时报送
 
 
+# ----------------------------------------------------------------- prefilled template sent back
+LAST_WEEK = {  # 市交通运输局's last report, as the office's template prefills it
+    10: ("正常推进", "本周进展"),
+    11: ("正常推进", "本周进展"),
+    12: ("进度滞后", "征地未完成"),
+    14: ("已完成", "已通车"),
+    15: ("尚未启动", "前期对接"),
+}
+
+
+def _prefilled_form(workspace: Path, path: Path, last: dict[int, tuple[str, str]] = LAST_WEEK) -> Path:
+    """The form `lyreport template --week 2021-01-14` writes for 市交通运输局 after last week's report."""
+    from lyreport.models import ReturnRow
+    from lyreport.render.templates import write_template
+
+    ctx = load_context(workspace)
+    previous = {no: ReturnRow(no, status, progress) for no, (status, progress) in last.items()}
+    return write_template(ctx.master, ctx.directory.get(TRANSPORT), date(2021, 1, 14), path, previous=previous)
+
+
+def test_prefilled_form_sent_back_unchanged_is_an_error(tmp_path: Path, workspace: Path) -> None:
+    """Untouched, it would read as an on-time report with last week's statuses, 已完成 included."""
+    path = _prefilled_form(workspace, tmp_path / "市交通运输局-落实情况报表-2021-01-14.xlsx")
+    checked = check(workspace, path)
+    assert ("date-missing", "H3") in found(checked)
+    problem = next(p for p in checked.problems if p.code == "return-unchanged")
+    assert problem.severity == "error" and problem.sheet == "落实情况"
+    assert "与模板预填的上次报送内容完全相同" in problem.message
+    returns, _ = parse(workspace, path)
+    assert not returns[0].usable  # → 报送有误 in merge, not 按时报送
+
+
+def test_prefilled_form_with_this_weeks_situation_is_read(tmp_path: Path, workspace: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = _prefilled_form(workspace, tmp_path / "市交通运输局-落实情况报表-2021-01-14.xlsx")
+    wb = load_workbook(path)
+    ws = wb["落实情况"]
+    ws["D3"], ws["F3"], ws["H3"] = "王五", "0379-63211234", date(2021, 1, 13)
+    row = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == 10)
+    ws.cell(row, 5).value = "本周完成路基施工"  # one measure's progress updated, the rest kept
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == []
+    returns, _ = parse(workspace, path)
+    assert returns[0].usable and {r.measure_no: r.status for r in returns[0].rows}[14] == "已完成"
+
+
+def test_prefilled_form_of_finished_measures_confirmed_by_date(tmp_path: Path, workspace: Path) -> None:
+    """Every measure done already: dating the unchanged form confirms it; undated, it is still not a report."""
+    from openpyxl import load_workbook
+
+    done = {no: ("已完成", "已完成") for no in LAST_WEEK}
+    path = _prefilled_form(workspace, tmp_path / "市交通运输局-落实情况报表-2021-01-14.xlsx", done)
+    assert "return-unchanged" in [p.code for p in check(workspace, path).problems]
+    wb = load_workbook(path)
+    wb["落实情况"]["H3"] = date(2021, 1, 13)
+    wb.save(path)
+    assert "return-unchanged" not in [p.code for p in check(workspace, path).problems]
+    returns, _ = parse(workspace, path)
+    assert returns[0].usable
+
+
 # ----------------------------------------------------------------- hidden rows and columns
 def _hidden_row_book(master: MasterList, path: Path) -> Path:
     """Last week's prefilled row 10 hidden above this week's row 10."""

@@ -1,8 +1,8 @@
 """What the fast reader does not say about a sheet, read from the raw XML: hidden rows and columns, formulas
 without a saved result.
 
-calamine returns values only. A row the unit hid (or made 0 high) (last week's prefilled line) would otherwise be read as this
-week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
+calamine returns values only. A row the unit hid or made 0 high (last week's prefilled line) would otherwise be
+read as this week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
 Runs inside the isolated reader after the pre-check has bounded the parts, on the parts the pre-check has
 inflated already (zipparts.py); it only scans tags, never builds a tree, and gives up quietly (no marks) on
 anything unexpected.
