@@ -64,7 +64,9 @@ def parse_returns(
     for number, group in enumerate(groups):
         data = book
         if number and group.unit:  # this sheet was split off because it names another unit: that unit it is
-            data = dataclasses.replace(book, identity={**book.identity, "unit": group.unit})
+            # What the template prefilled was the main unit's: it says nothing about this sheet.
+            identity = {k: v for k, v in book.identity.items() if k != PREFILL_KEY}
+            data = dataclasses.replace(book, identity={**identity, "unit": group.unit})
         parsed, more = _parse_group(data, group, master, directory, deadline_weekday, today)
         if number:
             # The file name and sender name the file's main unit; this sheet was split off for naming another.
