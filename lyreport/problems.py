@@ -118,6 +118,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "contact-missing": (WARNING, "未填写联系人"),
     "phone-missing": (WARNING, "未填写联系电话"),
     "phone-invalid": (WARNING, "联系电话“{value}”格式不正确（应为手机号或 0379 开头的固定电话）"),
+    "date-missing": (WARNING, "未填写填报日期"),
     "date-invalid": (WARNING, "日期“{value}”无法识别"),
     "formula-text": (INFO, "单元格内容以“=”开头（{value}），已按普通文字处理，不作为公式执行"),
     "duplicate-return": (INFO, "同一单位同一周有多份报表，本份已被《{newer}》取代（{why}）"),
@@ -130,6 +131,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "return-blank": (
         ERROR,
         "报表中各措施的完成状态和本周进展均未填写（可能是空白模板被直接发回），按报送有误处理，请对方填写后重新报送",
+    ),
+    "return-unchanged": (
+        ERROR,
+        "报表各措施的完成状态、本周进展等与模板预填的上次报送内容完全相同（可能是预填模板未作更新就发回），"
+        "未反映本周落实情况，按报送有误处理，请对方更新后重新报送；如本周确无变化，请在“本周进展”中注明",
     ),
     "row-hidden": (WARNING, "第 {row} 行被隐藏（{value}），未计入本周报送；如该行是本周内容，请取消隐藏后重新报送"),
     "column-hidden": (WARNING, "“{label}”列（{col} 列）被隐藏，仍按该列读取，请核对"),

@@ -135,6 +135,69 @@ def test_blank_template_sent_back_is_an_error(tmp_path: Path, workspace: Path, m
     assert not returns[0].usable  # → 报送有误 in merge, not 按时报送
 
 
+# ----------------------------------------------------------------- prefilled template sent back
+LAST_WEEK = {  # 市交通运输局's last report, as the office's template prefills it
+    10: ("正常推进", "本周进展"),
+    11: ("正常推进", "本周进展"),
+    12: ("进度滞后", "征地未完成"),
+    14: ("已完成", "已通车"),
+    15: ("尚未启动", "前期对接"),
+}
+
+
+def _prefilled_form(workspace: Path, path: Path, last: dict[int, tuple[str, str]] = LAST_WEEK) -> Path:
+    """The form `lyreport template --week 2021-01-14` writes for 市交通运输局 after last week's report."""
+    from lyreport.models import ReturnRow
+    from lyreport.render.templates import write_template
+
+    ctx = load_context(workspace)
+    previous = {no: ReturnRow(no, status, progress) for no, (status, progress) in last.items()}
+    return write_template(ctx.master, ctx.directory.get(TRANSPORT), date(2021, 1, 14), path, previous=previous)
+
+
+def test_prefilled_form_sent_back_unchanged_is_an_error(tmp_path: Path, workspace: Path) -> None:
+    """Untouched, it would read as an on-time report with last week's statuses, 已完成 included."""
+    path = _prefilled_form(workspace, tmp_path / "市交通运输局-落实情况报表-2021-01-14.xlsx")
+    checked = check(workspace, path)
+    assert ("date-missing", "H3") in found(checked)
+    problem = next(p for p in checked.problems if p.code == "return-unchanged")
+    assert problem.severity == "error" and problem.sheet == "落实情况"
+    assert "与模板预填的上次报送内容完全相同" in problem.message
+    returns, _ = parse(workspace, path)
+    assert not returns[0].usable  # → 报送有误 in merge, not 按时报送
+
+
+def test_prefilled_form_with_this_weeks_situation_is_read(tmp_path: Path, workspace: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = _prefilled_form(workspace, tmp_path / "市交通运输局-落实情况报表-2021-01-14.xlsx")
+    wb = load_workbook(path)
+    ws = wb["落实情况"]
+    ws["D3"], ws["F3"], ws["H3"] = "王五", "0379-63211234", date(2021, 1, 13)
+    row = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == 10)
+    ws.cell(row, 5).value = "本周完成路基施工"  # one measure's progress updated, the rest kept
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == []
+    returns, _ = parse(workspace, path)
+    assert returns[0].usable and {r.measure_no: r.status for r in returns[0].rows}[14] == "已完成"
+
+
+def test_prefilled_form_of_finished_measures_confirmed_by_date(tmp_path: Path, workspace: Path) -> None:
+    """Every measure done already: dating the unchanged form confirms it; undated, it is still not a report."""
+    from openpyxl import load_workbook
+
+    done = {no: ("已完成", "已完成") for no in LAST_WEEK}
+    path = _prefilled_form(workspace, tmp_path / "市交通运输局-落实情况报表-2021-01-14.xlsx", done)
+    assert "return-unchanged" in [p.code for p in check(workspace, path).problems]
+    wb = load_workbook(path)
+    wb["落实情况"]["H3"] = date(2021, 1, 13)
+    wb.save(path)
+    assert "return-unchanged" not in [p.code for p in check(workspace, path).problems]
+    returns, _ = parse(workspace, path)
+    assert returns[0].usable
+
+
 # ----------------------------------------------------------------- hidden rows and columns
 def _hidden_row_book(master: MasterList, path: Path) -> Path:
     """Last week's prefilled row 10 hidden above this week's row 10."""
@@ -171,6 +234,130 @@ def test_hidden_row_and_merged_number_in_ods(tmp_path: Path, workspace: Path, ma
     assert (first.measure_no, first.status, first.row) == (10, "进度滞后", 3)
     assert first.progress == "甲路段正常\n乙路段滞后"
     assert [(p.code, p.cell) for p in problems] == [("measure-rows-combined", "A3")]
+
+
+def _rewrite_sheet(source: Path, path: Path, change: Any) -> Path:
+    """A copy of `source` with its first worksheet's XML passed through `change` (other writers' spellings)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, change(data) if info.filename == "xl/worksheets/sheet1.xml" else data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        b"<row r='3' hidden='1'>",  # single quotes
+        b'<row r = "3" hidden = "1" >',  # spaces around =
+        b'<row r="3" hidden="true">',
+        b'<row r="3" ht="0" customHeight="1">',  # zero height: as hidden as hidden gets
+        b'<row r="3" ht=\'0.0\' customHeight="1">',
+        b'<row hidden="1">',  # r is optional: the row after row 2
+    ],
+    ids=["single-quotes", "spaces", "true", "zero-height", "zero-height-quoted", "no-r"],
+)
+def test_hidden_row_found_however_the_sheet_xml_writes_it(
+    tmp_path: Path, workspace: Path, master: MasterList, written: bytes
+) -> None:
+    """Last week's 已完成 in an invisible row is never read as this week's, whatever the XML spelling."""
+    plain = _hidden_row_book(master, tmp_path / "plain.xlsx")
+
+    def change(xml: bytes) -> bytes:
+        assert b'<row r="3" hidden="1">' in xml
+        return xml.replace(b'<row r="3" hidden="1">', written)
+
+    path = _rewrite_sheet(plain, tmp_path / "交通局隐藏行（另一种写法）.xlsx", change)
+    checked = check(workspace, path)
+    assert found(checked) == [("row-hidden", "A3")]
+    returns, _ = parse(workspace, path)
+    assert [(r.measure_no, r.status, r.row) for r in returns[0].rows][0] == (10, "进度滞后", 4)
+
+
+@pytest.mark.parametrize(
+    "cols",
+    [
+        b"<cols><col min='4' max='4' hidden='1'/></cols>",
+        b'<cols><col min="4" max="4" width="0" customWidth="1"/></cols>',
+    ],
+    ids=["single-quotes", "zero-width"],
+)
+def test_invisible_status_column_is_said_however_written(
+    tmp_path: Path, workspace: Path, master: MasterList, cols: bytes
+) -> None:
+    plain = transport(tmp_path, master, {})
+    path = _rewrite_sheet(
+        plain, tmp_path / "交通局隐藏列.xlsx", lambda xml: xml.replace(b"<sheetData>", cols + b"<sheetData>")
+    )
+    checked = check(workspace, path)
+    assert found(checked) == [("column-hidden", "D2")]
+
+
+def test_low_rows_and_page_margins_are_not_hidden(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """A short but visible row, page margins (right="0.7") and fitToHeight="0" hide nothing."""
+    plain = transport(tmp_path, master, {})
+
+    def change(xml: bytes) -> bytes:
+        xml = xml.replace(b'<row r="3">', b'<row r="3" ht="9" customHeight="1">')
+        return xml.replace(b"<pageMargins", b'<pageSetup fitToHeight="0"/><pageMargins')
+
+    path = _rewrite_sheet(plain, tmp_path / "交通局（矮行）.xlsx", change)
+    checked = check(workspace, path)
+    assert found(checked) == []
+
+
+def test_ods_rows_hidden_however_written(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """.ods: visibility in single quotes, and a row style of height 0, hide rows just as LibreOffice's own does."""
+    import zipfile
+
+    def cells(values: list[Any]) -> str:
+        return "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>' for v in values
+        )
+
+    head = ["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", "2021-01-06"]
+    rows = [f"<table:table-row>{cells(head)}</table:table-row>", f"<table:table-row>{cells(HEADERS)}</table:table-row>"]
+    rows.append(
+        f"<table:table-row table:visibility='collapse'>{cells(measure_row(master, 10, '已完成'))}</table:table-row>"
+    )
+    rows.append(f'<table:table-row table:style-name="ro2">{cells(measure_row(master, 11, "已完成"))}</table:table-row>')
+    for no in (10, 11, 12, 14, 15):
+        rows.append(
+            f'<table:table-row table:style-name="ro1">{cells(measure_row(master, no, "正常推进"))}</table:table-row>'
+        )
+    styles = (
+        '<office:automatic-styles><style:style style:name="ro1" style:family="table-row">'
+        '<style:table-row-properties style:row-height="0.452cm"/></style:style>'
+        '<style:style style:name="ro2" style:family="table-row">'
+        "<style:table-row-properties style:row-height='0cm'/></style:style></office:automatic-styles>"
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'{styles}<office:body><office:spreadsheet><table:table table:name="落实情况">{"".join(rows)}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    path = tmp_path / "交通局隐藏行.ods"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", manifest)
+    checked = check(workspace, path)
+    assert found(checked) == [("row-hidden", "A3"), ("row-hidden", "A4")]
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"正常推进"}
 
 
 def test_hidden_last_week_column_beside_a_plain_one(tmp_path: Path, workspace: Path, master: MasterList) -> None:

@@ -509,7 +509,10 @@ def test_week_from_filled_date(lists: tuple[MasterList, UnitDirectory]) -> None:
 def test_week_left_to_arrival_time(lists: tuple[MasterList, UnitDirectory]) -> None:
     parsed, problems = run(lists, book(standard_grid(HEALTH, [row(20), row(21)], filled=None)))
     assert parsed is not None and (parsed.week, parsed.week_source) == (None, "received")
-    assert problems == []
+    # The form's 填报日期 left empty is said, like a missing 联系人: the week rests on the arrival time alone.
+    assert [(p.code, p.cell, p.severity, p.message) for p in problems] == [
+        ("date-missing", "H3", WARNING, "未填写填报日期")
+    ]
 
 
 def test_week_conflict_and_other_list(lists: tuple[MasterList, UnitDirectory]) -> None:

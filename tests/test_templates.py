@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import random
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -171,6 +172,14 @@ def test_prefill_from_previous_week(workspace, tmp_path):
     assert sheet.cell(first, 5).value == '=HYPERLINK("http://evil","x")'
     untouched = next(r for r in range(5, sheet.max_row + 1) if sheet.cell(r, 1).value not in (1, 8))
     assert sheet.cell(untouched, 4).value is None
+    # What was prefilled is fingerprinted in the identity sheet, the same on every run (a form sent back unchanged
+    # is told from a report by it); a form with nothing prefilled has no fingerprint.
+    identity = {r[0]: r[1] for r in load_workbook(paths[0])["_lyreport"].iter_rows(values_only=True)}
+    again = write_templates(
+        master, directory, WEEK, tmp_path / "again", units=["市发改委"], previous={"市发改委": last}
+    )
+    assert re.fullmatch("[0-9a-f]{16}", identity["prefill"])
+    assert {r[0]: r[1] for r in load_workbook(again[0])["_lyreport"].iter_rows(values_only=True)} == identity
 
 
 def test_print_setup(written):

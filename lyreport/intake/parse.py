@@ -10,7 +10,9 @@ import dataclasses
 from datetime import date, timedelta
 
 from ..master import UnitDirectory
-from ..models import MasterList, ParsedReturn, WorkbookData
+from ..models import DONE, MasterList, ParsedReturn, ReturnRow, WorkbookData
+from ..prefill import IDENTITY_KEY as PREFILL_KEY
+from ..prefill import fingerprint
 from ..problems import Problem
 from . import normalize as nz
 from .attribution import Context, identify_unit, infer_unit, units_in_text
@@ -20,6 +22,7 @@ from .rows import check_formula, check_missing, read_rows
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"
 BLANK_REASON = "报表未填写（完成状态和本周进展均为空）"
+UNCHANGED_REASON = "报表与模板预填的上次报送内容完全相同，未更新本周情况"
 
 
 def parse_workbook(
@@ -61,7 +64,9 @@ def parse_returns(
     for number, group in enumerate(groups):
         data = book
         if number and group.unit:  # this sheet was split off because it names another unit: that unit it is
-            data = dataclasses.replace(book, identity={**book.identity, "unit": group.unit})
+            # What the template prefilled was the main unit's: it says nothing about this sheet.
+            identity = {k: v for k, v in book.identity.items() if k != PREFILL_KEY}
+            data = dataclasses.replace(book, identity={**identity, "unit": group.unit})
         parsed, more = _parse_group(data, group, master, directory, deadline_weekday, today)
         if number:
             # The file name and sender name the file's main unit; this sheet was split off for naming another.
@@ -94,6 +99,10 @@ def _parse_group(
     for key in ("unit", "contact", "phone", "filled"):  # =TODAY() written by a program: no value saved
         if cell_index(block.cell(key)) in table.sheet.uncached:
             ctx.add("formula-no-value", cell=block.cell(key))
+        elif key == "filled" and block.cell(key) and nz.is_blank(block.value(key)):
+            # The form has the field and it was left empty: said, like a missing 联系人, since the week then
+            # rests on the template or the arrival time alone. Self-made tables without it are not told to add one.
+            ctx.add("date-missing", cell=block.cell(key))
     base_year = week.year if week else (filled_on.year if filled_on else None)
     if unit is None and not unit_reason.startswith("填报单位“"):
         # Nothing names a unit (a pandas export, an anonymous file): the measures reported may still say whose.
@@ -126,6 +135,9 @@ def _parse_group(
         ctx.problems = [p for p in ctx.problems if p.code not in ("status-empty", "progress-empty")]
         ctx.add("return-blank")
         errors.append(BLANK_REASON)
+    elif _sent_back_unchanged(book, rows, filled_on):
+        ctx.add("return-unchanged")
+        errors.append(UNCHANGED_REASON)
     parsed = ParsedReturn(
         file=book.file,
         sheet=table.sheet.name,
@@ -140,6 +152,15 @@ def _parse_group(
         errors=errors,
     )
     return parsed, [dataclasses.replace(p, unit=p.unit or unit or "") for p in ctx.problems]
+
+
+def _sent_back_unchanged(book: WorkbookData, rows: list[ReturnRow], filled_on: date | None) -> bool:
+    """The office's prefilled form (last report's statuses and texts) sent back without a change: not this week's
+    report. Only a unit whose every measure was done already may confirm it unchanged, by dating the form."""
+    prefilled = str(book.identity.get(PREFILL_KEY) or "").strip()
+    if not prefilled or fingerprint(rows) != prefilled:
+        return False
+    return filled_on is None or any(r.status != DONE for r in rows)
 
 
 # ----------------------------------------------------------------- week

@@ -1,8 +1,8 @@
 """What the fast reader does not say about a sheet, read from the raw XML: hidden rows and columns, formulas
 without a saved result.
 
-calamine returns values only. A row the unit hid (last week's prefilled line) would otherwise be read as this
-week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
+calamine returns values only. A row the unit hid or made 0 high (last week's prefilled line) would otherwise be
+read as this week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
 Runs inside the isolated reader after the pre-check has bounded the parts, on the parts the pre-check has
 inflated already (zipparts.py); it only scans tags, never builds a tree, and gives up quietly (no marks) on
 anything unexpected.
@@ -52,16 +52,38 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
 
 
 # ----------------------------------------------------------------- xlsx
-_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
-_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
-_HIDDEN_COL = re.compile(rb'<(?:\w+:)?col\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+# XML allows either quote and spaces around "=": hidden='1' and hidden = "1" hide a row just as hidden="1" does.
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
+_COL_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
+# "hidden", or a row height / column width that could be below one (0, 0.5, .5, -0, 1E-3): only then are the
+# tags read one by one. Each starts with a literal, so the scan is a fast substring search; right="0.7" (page
+# margins) and fitToHeight="0" match too and are told apart by the byte before.
+_SUSPECT_ROW = re.compile(rb"""hidden|ht\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
+_SUSPECT_COL = re.compile(rb"""hidden|width\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+_TRUE = (b"1", b"true")
+MIN_ROW_HEIGHT = 1.0  # points: a row lower than this shows nothing (Excel's own "hide" is height 0)
+MIN_COL_WIDTH = 1.0  # characters: a column narrower than this shows no readable value
 
 
 def _attrs(tag: bytes) -> dict[bytes, bytes]:
-    return {key.split(b":")[-1] if key.startswith(b"r:") else key: value for key, value in _ATTR.findall(tag)}
+    return {
+        key.split(b":")[-1] if key.startswith(b"r:") else key: double or single
+        for key, double, single in _ATTR.findall(tag)
+    }
+
+
+def _below(value: bytes | None, limit: float) -> bool:
+    """Whether a size attribute is given and smaller than `limit` (unreadable sizes are not guessed at)."""
+    if value is None:
+        return False
+    try:
+        return float(value) < limit
+    except ValueError:
+        return False
 
 
 def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
@@ -87,18 +109,47 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     first = _FORMULA.search(xml)
     if first and (xml.startswith(b"<f", first.start()) or b"<f" in xml or b":f>" in xml):
         _uncached(xml, marks, first.start())
-    if b"hidden=" not in xml:  # the common case: one byte search, no pattern scan
-        return marks
-    for tag in _HIDDEN_ROW.findall(xml)[:MAX_MARKS]:
-        number = _attrs(tag).get(b"r", b"")
-        if number.isdigit() and 0 < int(number) <= MAX_INDEX:
-            marks.hidden_rows.add(int(number) - 1)
-    for tag in _HIDDEN_COL.findall(xml)[:MAX_MARKS]:
-        attrs = _attrs(tag)
-        low, high = attrs.get(b"min", b""), attrs.get(b"max", b"")
-        if low.isdigit() and high.isdigit():
-            marks.hidden_cols.update(range(int(low) - 1, min(int(high), MAX_INDEX)))
+    # <cols> comes before <sheetData>: the column widths are in the sheet's first few hundred bytes.
+    data = xml.find(b"sheetData")
+    head = xml[: data if data >= 0 else len(xml)]
+    if _suspect(_SUSPECT_COL, head):
+        _invisible_cols(head, marks)
+    if _suspect(_SUSPECT_ROW, xml):  # the common case: one scan that finds nothing
+        _invisible_rows(xml, marks)
     return marks
+
+
+def _suspect(pattern: re.Pattern[bytes], xml: bytes) -> bool:
+    """Whether `xml` says "hidden" or has a size attribute (not right=, fitToHeight=) that may be below one."""
+    return any(
+        hit.group().startswith(b"hidden") or xml[hit.start() - 1 : hit.start()].isspace()
+        for hit in pattern.finditer(xml)
+    )
+
+
+def _invisible_rows(xml: bytes, marks: Marks) -> None:
+    """Rows hidden or too low to see. A row without r= is the one after the previous (r is optional)."""
+    number = 0
+    for count, hit in enumerate(_ROW_TAG.finditer(xml)):
+        if count >= MAX_INDEX or len(marks.hidden_rows) >= MAX_MARKS:
+            return
+        attrs = _attrs(hit.group())
+        given = attrs.get(b"r", b"").strip()
+        number = int(given) if given.isdigit() else number + 1
+        if number > MAX_INDEX:
+            return
+        if attrs.get(b"hidden", b"").strip().lower() in _TRUE or _below(attrs.get(b"ht"), MIN_ROW_HEIGHT):
+            marks.hidden_rows.add(number - 1)
+
+
+def _invisible_cols(head: bytes, marks: Marks) -> None:
+    """Columns hidden or too narrow to see."""
+    for tag in _COL_TAG.findall(head)[:MAX_MARKS]:
+        attrs = _attrs(tag)
+        if attrs.get(b"hidden", b"").strip().lower() in _TRUE or _below(attrs.get(b"width"), MIN_COL_WIDTH):
+            low, high = attrs.get(b"min", b"").strip(), attrs.get(b"max", b"").strip()
+            if low.isdigit() and high.isdigit():
+                marks.hidden_cols.update(range(int(low) - 1, min(int(high), MAX_INDEX)))
 
 
 def _uncached(xml: bytes, marks: Marks, first: int = 0) -> None:
@@ -127,8 +178,35 @@ _ODS_TAG = re.compile(
 )
 
 
+_ODS_STYLE = re.compile(rb"<style:style\b[^>]*>")
+_ODS_SIZE = re.compile(rb"""style:(row-height|column-width)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# A style's size that could be small (0cm, 0.02in, .5pt): only then are the styles read one by one.
+_ODS_LOW = re.compile(rb"""(?:row-height|column-width)\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
+_ODS_NUMBER = re.compile(rb"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(cm|mm|in|pt|pc|px)?\s*")
+_POINTS = {b"cm": 72 / 2.54, b"mm": 72 / 25.4, b"in": 72.0, b"pt": 1.0, b"pc": 12.0, b"px": 0.75, None: 1.0}
+_ODS_MIN = {b"row-height": MIN_ROW_HEIGHT, b"column-width": 5.0}  # points; 5 points is about one character
+
+
+def _ods_invisible_styles(xml: bytes) -> set[tuple[bytes, bytes]]:
+    """(row-height | column-width, name) of the styles too low or too narrow to show anything: a row of height 0
+    is hidden in all but name. The automatic styles come before the body and are few."""
+    body = xml.find(b"<office:body")
+    styles = xml[: body if body >= 0 else len(xml)]
+    if not _ODS_LOW.search(styles):
+        return set()
+    found = set()
+    for hit in _ODS_STYLE.finditer(styles):
+        end = styles.find(b"</style:style>", hit.end())
+        size = None if hit.group().endswith(b"/>") else _ODS_SIZE.search(styles, hit.end(), max(end, hit.end()))
+        number = _ODS_NUMBER.fullmatch(size[2] or size[3]) if size else None
+        if size and number and float(number[1]) * _POINTS[number[2]] < _ODS_MIN[size[1]]:
+            found.add((size[1], _attrs(hit.group()).get(b"style:name", b"")))
+    return found
+
+
 def _ods(xml: bytes) -> dict[str, Marks]:
-    if b"table:visibility" not in xml:  # nothing hidden: the common case costs one search
+    invisible = _ods_invisible_styles(xml)
+    if not invisible and b"table:visibility" not in xml:  # nothing hidden: the common case costs two searches
         return {}
     marks: dict[str, Marks] = {}
     current: Marks | None = None
@@ -141,12 +219,12 @@ def _ods(xml: bytes) -> dict[str, Marks]:
         attrs = _attrs(tag)
         if tag.startswith(b"<table:table-row"):
             repeat = min(int(attrs.get(b"table:number-rows-repeated", b"1") or 1), MAX_INDEX)
-            if current is not None and attrs.get(b"table:visibility", b"visible") != b"visible":
+            if current is not None and _ods_hidden(attrs, invisible, b"row-height"):
                 current.hidden_rows.update(range(row, min(row + repeat, MAX_INDEX)))
             row += repeat
         elif tag.startswith(b"<table:table-column"):
             repeat = min(int(attrs.get(b"table:number-columns-repeated", b"1") or 1), MAX_INDEX)
-            if current is not None and attrs.get(b"table:visibility", b"visible") != b"visible":
+            if current is not None and _ods_hidden(attrs, invisible, b"column-width"):
                 current.hidden_cols.update(range(col, min(col + repeat, MAX_INDEX)))
             col += repeat
         else:
@@ -154,3 +232,11 @@ def _ods(xml: bytes) -> dict[str, Marks]:
             current = marks.setdefault(name, Marks())
             row = col = 0
     return marks
+
+
+def _ods_hidden(attrs: dict[bytes, bytes], invisible: set[tuple[bytes, bytes]], size: bytes) -> bool:
+    """Collapsed or filtered away, or of a style too small to see."""
+    return (
+        attrs.get(b"table:visibility", b"visible").strip() != b"visible"
+        or (size, attrs.get(b"table:style-name", b"")) in invisible
+    )

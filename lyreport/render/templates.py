@@ -18,6 +18,8 @@ from ..config import Config, load_config
 from ..identity_mark import encode_mark
 from ..master import UnitDirectory
 from ..models import STATUSES, MasterList, Measure, ReturnRow, Unit
+from ..prefill import IDENTITY_KEY as PREFILL_KEY
+from ..prefill import fingerprint
 from ..weeks import cn_date
 from . import paper
 from . import xlsx_style as xs
@@ -104,7 +106,8 @@ def write_template(
     help_sheet = wb.create_sheet(HELP_SHEET)
     _write_help(help_sheet, config)
     paper.print_form_only(sheet, seal_row, len(HEADERS), [help_sheet])
-    _write_identity(wb.create_sheet(IDENTITY_SHEET), master, unit.name, deadline_day)
+    prefilled = _prefilled(measures, previous or {})
+    _write_identity(wb.create_sheet(IDENTITY_SHEET), master, unit.name, deadline_day, prefilled)
     save_workbook(wb, target)
     return target
 
@@ -142,6 +145,23 @@ def _write_heading(sheet: Worksheet, master: MasterList, unit: Unit, deadline_da
     if last_value < ncols:
         sheet.merge_cells(start_row=INFO_ROW, start_column=last_value, end_row=INFO_ROW, end_column=ncols)
     sheet.row_dimensions[INFO_ROW].height = 24
+
+
+def _prefilled(measures: list[Measure], previous: dict[int, ReturnRow]) -> str | None:
+    """Fingerprint of the values _write_measure_row puts in the input columns; None when nothing is prefilled
+    (a blank form sent back is caught as blank)."""
+    if not any(m.no in previous for m in measures):
+        return None
+    rows = []
+    for measure in measures:
+        last = previous.get(measure.no)
+        if last is None:
+            rows.append(ReturnRow(measure.no, None))
+            continue
+        status = last.status if last.status in STATUSES else None
+        texts = (xs.clean_text(t) for t in (last.progress, last.issues, last.next_steps))
+        rows.append(ReturnRow(measure.no, status, *texts, expected=last.expected))
+    return fingerprint(rows)
 
 
 def _write_measure_row(sheet: Worksheet, row: int, measure: Measure, unit: str, last: ReturnRow | None) -> None:
@@ -258,7 +278,9 @@ def _write_help(sheet: Worksheet, config: Config) -> None:
     xs.print_setup(sheet)
 
 
-def _write_identity(sheet: Worksheet, master: MasterList, unit: str, deadline_day: date) -> None:
+def _write_identity(
+    sheet: Worksheet, master: MasterList, unit: str, deadline_day: date, prefilled: str | None = None
+) -> None:
     rows = [
         ("tool", "lyreport"),
         ("unit", unit),
@@ -266,6 +288,8 @@ def _write_identity(sheet: Worksheet, master: MasterList, unit: str, deadline_da
         ("list_id", master.list_id),
         ("template_version", TEMPLATE_VERSION),
     ]
+    if prefilled:  # what the office prefilled, so that a form sent back unchanged is told from a report
+        rows.append((PREFILL_KEY, prefilled))
     for row, (key, value) in enumerate(rows, start=1):
         xs.set_text(sheet.cell(row, 1), key)
         xs.set_text(sheet.cell(row, 2), value)
