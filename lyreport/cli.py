@@ -419,7 +419,11 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
             if item.kind == "scan":
                 lines.append(shown(f"  盖章扫描件，对应单位：{item.unit or '未能确定'}"))
             elif item.week:
-                lines.append(shown(f"  报送单位：{item.unit}　所属周次：{cn_date(item.week)}　填报措施 {item.rows} 条"))
+                lines.append(
+                    shown(
+                        f"  报送单位：{item.unit or '（无法确定）'}　所属周次：{cn_date(item.week)}　填报措施 {item.rows} 条"
+                    )
+                )
             elif item.unit:
                 lines.append(shown(f"  报送单位（按文件名等判断）：{item.unit}"))
             for p in item.problems:

@@ -37,7 +37,9 @@ def correction_word(file: SourceFile) -> str:
 
 
 def _filled(ret: ParsedReturn) -> date:
-    return ret.filled_on or ret.file.received_at.date()
+    """填报日期, else the day received; a 填报日期 after arrival is a slip and must not make a version "later"."""
+    received = ret.file.received_at.date()
+    return min(ret.filled_on, received) if ret.filled_on else received
 
 
 def _rank(ret: ParsedReturn) -> tuple[date, bool, datetime, str]:

@@ -5,8 +5,10 @@ Both are Excel workbooks staff edit by hand, so every refusal names the sheet, r
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,12 +92,38 @@ def _variants(key: str) -> set[str]:
     return out
 
 
+_CJK = "\u4e00-\u9fff"
+
+
+@functools.cache
+def _gazetteer() -> tuple[str, ...]:
+    """Place names (济源, 郑州, 孟津 …) from data/places.json, without 省/市/县/区."""
+    import json  # only when a directory is built: `lyreport --help` stays light
+    from importlib import resources
+
+    data = json.loads(resources.files("lyreport.data").joinpath("places.json").read_text(encoding="utf-8"))
+    return tuple(name for key, names in data.items() if not key.startswith("_") for name in names)
+
+
+@functools.cache
+def _place_patterns(places: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a place anywhere, a place right at the end of a text) for these place names.
+
+    At the end: a known place with or without 省/市/县/区, or any name ending in 县/区/省 (孟津县, 瀍河回族区):
+    a county's or district's bureau is not the city's even when its name is unknown here.
+    """
+    names = "|".join(re.escape(p) for p in sorted(places, key=len, reverse=True))
+    return re.compile(names), re.compile(rf"(?:({names})[省市县区]?|[{_CJK}][县区省])$")
+
+
 @dataclass
 class Match:
     """Result of matching a written name: exactly one unit, or the reason there is none."""
 
     unit: str | None
     candidates: list[str] = field(default_factory=list)
+    # Units whose name appears only after another place's name ("济源市交通运输局" → 市交通运输局): not them.
+    foreign: list[str] = field(default_factory=list)
 
     @property
     def ambiguous(self) -> bool:
@@ -111,6 +139,9 @@ class UnitDirectory:
     # Names of 3+ characters by their first two: find_in_text then does one dict lookup per position
     # of the text instead of a search per name (it runs several times for every file read).
     _heads: dict[str, list[tuple[str, set[str]]]] = field(default_factory=dict, repr=False, compare=False)
+    # Each unit's own places (洛阳, from its full name): a name written after any other place is another body.
+    _own: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _place_end: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for unit in self.units:
@@ -121,6 +152,19 @@ class UnitDirectory:
         for alias, names in self._index.items():
             if len(alias) >= 3:
                 self._heads.setdefault(alias[:2], []).append((alias, names))
+        self._learn_places()
+
+    def _learn_places(self) -> None:
+        """Own places per unit from its names; cities the directory names ("某某市…") count as places too."""
+        keys = {u.name: [name_key(w) for w in (u.name, u.full_name, *u.aliases) if w] for u in self.units}
+        starts = (re.match(rf"([{_CJK}]{{2,3}})市.", k) for ks in keys.values() for k in ks)
+        cities = {m.group(1) for m in starts if m and "市" not in m.group(1)}  # not "市城" of 市城市管理局
+        anywhere, self._place_end = _place_patterns(tuple(sorted(set(_gazetteer()) | cities)))
+        found = {name: frozenset(p for k in ks for p in anywhere.findall(k)) for name, ks in keys.items()}
+        counts = Counter(p for places in found.values() for p in places)
+        home = frozenset([counts.most_common(1)[0][0]]) if counts else frozenset()
+        # A unit whose names carry no place ("市教育局" only) belongs to the directory's city.
+        self._own = {name: places or home for name, places in found.items()}
 
     def get(self, name: str) -> Unit | None:
         return next((u for u in self.units if u.name == name), None)
@@ -144,27 +188,63 @@ class UnitDirectory:
         return Match(None, sorted(found))
 
     def find_in_text(self, text: str) -> Match:
-        """Find the unit named inside free text such as a file name; two different units → ambiguous."""
+        """Find the unit named inside free text such as a file name; two different units → ambiguous.
+
+        A name written right after another place's name ("济源市交通运输局", "孟津县交通局") is that place's
+        body, not the unit: the answer is then no unit, with `foreign` saying which name was seen.
+        """
         key = name_key(text)
-        spans: list[tuple[int, int, str]] = []  # every occurrence of every name, overlapping ones too
+        spans = self._spans(key)
+        foreign = self._foreign(key, spans) if spans else []
+        if foreign:
+            return Match(None, foreign=foreign)
+        return _named(spans)
+
+    def names_in_text(self, text: str) -> Match:
+        """Every unit whose name occurs in the text, whatever is written before it (find_in_text without places)."""
+        return _named(self._spans(name_key(text)))
+
+    def _spans(self, key: str) -> list[tuple[int, int, str]]:
+        """Every occurrence of every name of 3+ characters in a name key, overlapping ones too."""
+        spans: list[tuple[int, int, str]] = []
         for at in range(len(key) - 2):
             for alias, names in self._heads.get(key[at : at + 2], ()):
                 if key.startswith(alias, at):
                     spans.extend((at, at + len(alias), name) for name in names)
-        # A hit inside a longer hit of another unit is part of that name, not a second unit.
-        kept = {
-            name
-            for start, end, name in spans
-            if not any(s <= start and end <= e and (e - s) > (end - start) and n != name for s, e, n in spans)
-        }
-        if len(kept) == 1:
-            return Match(kept.pop())
-        return Match(None, sorted(kept))
+        return spans
+
+    def _foreign(self, key: str, spans: list[tuple[int, int, str]]) -> list[str]:
+        """Units named (outside any longer name) right after a place that is not their own."""
+        assert self._place_end is not None
+        out: set[str] = set()
+        for start, end, name in spans:
+            if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans):
+                continue  # part of a longer name: "济源市发改委" in the directory, or "洛阳市交通运输局"
+            own = self._own.get(name, frozenset())
+            if any(place in key[start:end] for place in own):
+                continue  # the name states its own place ("洛阳市交通运输局"); "河南省" before it is no other body
+            head = key[: start + 1] if key[start] == "市" else key[:start]  # "济源" + "市交通运输局"
+            found = self._place_end.search(head[-8:])
+            if found and found.group(1) not in own:
+                out.add(name)
+        return sorted(out)
 
     def by_email(self, address: str) -> Match:
         address = address.strip().lower()
         hits = sorted(u.name for u in self.units if u.email and u.email.strip().lower() == address)
         return Match(hits[0]) if len(hits) == 1 else Match(None, hits)
+
+
+def _named(spans: list[tuple[int, int, str]]) -> Match:
+    """The one unit the spans name; a hit inside a longer hit of another unit is part of that name."""
+    kept = {
+        name
+        for start, end, name in spans
+        if not any(s <= start and end <= e and (e - s) > (end - start) and n != name for s, e, n in spans)
+    }
+    if len(kept) == 1:
+        return Match(kept.pop())
+    return Match(None, sorted(kept))
 
 
 # ----------------------------------------------------------------- workbook loading

@@ -6,6 +6,7 @@ warning light, change since last week). Pure: no file system, no clock.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
@@ -33,7 +34,7 @@ from .models import (
     WeekResult,
 )
 from .problems import Problem, problem
-from .weeks import cn_datetime, deadline_on, week_of_received
+from .weeks import cn_datetime, deadline_on, next_deadline, week_of_received
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Assigned:
         return files + [s.file for s in self.scans]
 
 
-def declared_week(ret: ParsedReturn, config: Config) -> date | None:
+def _claimed_week(ret: ParsedReturn, config: Config) -> date | None:
     """The week a return says it answers: its template identity, else its 填报日期."""
     if ret.week_source == "template" and ret.week:
         return ret.week
@@ -68,6 +69,40 @@ def declared_week(ret: ParsedReturn, config: Config) -> date | None:
         filled = datetime.combine(ret.filled_on, datetime.min.time(), tzinfo=config.timezone)
         return week_of_received(filled, config).date()
     return None
+
+
+def _future(ret: ParsedReturn, config: Config) -> date | None:
+    """The claimed week when it lies after the week the return arrived in: impossible, so not believed."""
+    claimed = _claimed_week(ret, config)
+    if claimed is not None and claimed > next_deadline(ret.file.received_at, config).date():
+        return claimed
+    return None
+
+
+def declared_week(ret: ParsedReturn, config: Config) -> date | None:
+    """The week a return says it answers, unless that is a later week than it arrived in.
+
+    A 填报日期 typed wrong (2021-01-13 on a return received 2021-01-07) or a template made for a later week
+    would otherwise hide an on-time return from its week and count it on time weeks later.
+    """
+    return None if _future(ret, config) else _claimed_week(ret, config)
+
+
+def future_week_problem(ret: ParsedReturn, config: Config) -> Problem | None:
+    """The warning for a return claiming a week after its arrival (counted by arrival instead), else None."""
+    claimed = _future(ret, config)
+    if claimed is None:
+        return None
+    return problem(
+        "week-future",
+        file=ret.file.display,
+        sheet=ret.sheet,
+        unit=ret.unit or "",
+        source="报表模板标识" if ret.week_source == "template" else "填报日期",
+        week=claimed.isoformat(),
+        received=cn_datetime(ret.file.received_at, config),
+        arrived=week_of_received(ret.file.received_at, config).date().isoformat(),
+    )
 
 
 def return_week(ret: ParsedReturn, config: Config) -> date:
@@ -80,6 +115,8 @@ def file_notes(returns: list[ParsedReturn], config: Config) -> list[Problem]:
     groups: dict[tuple[str, date], list[ParsedReturn]] = {}
     notes: list[Problem] = []
     for ret in returns:
+        if future := future_week_problem(ret, config):
+            notes.append(future)
         if not ret.usable:
             continue
         week = return_week(ret, config)
@@ -120,6 +157,8 @@ def assign_week(
             if not _other_list(ret, master):
                 problems.append(_other_week(ret, answered, week, config))
             continue
+        if future := future_week_problem(ret, config):
+            problems.append(future)
         if ret.unit is not None and ret.unit not in master.units:
             problems.append(
                 problem("unit-not-responsible", file=ret.file.display, unit=ret.unit, list_title=master.title)
@@ -149,6 +188,9 @@ def _week_scans(scans: list[Scan], week: date, config: Config) -> tuple[list[Sca
             continue
         arrived = week_of_received(scan.file.received_at, config).date()
         declared = declared_week(scan.parsed, config) if scan.parsed else None
+        future = future_week_problem(scan.parsed, config) if scan.parsed and arrived == week else None
+        if future:
+            problems.append(dataclasses.replace(future, unit=scan.unit))
         if declared is not None and declared != week:
             if arrived == week:  # last week's paper sent again: it is not this week's signed copy
                 source = "二维码标识" if scan.parsed and scan.parsed.week_source == "template" else "填报日期"

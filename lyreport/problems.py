@@ -75,6 +75,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no-table": (ERROR, "找不到报表表头（应含“序号”“完成状态”“本周进展”等列），无法识别为落实情况报表"),
     "unit-unknown": (ERROR, "无法确定报送单位：{reason}"),
     "unit-name-unknown": (WARNING, "填报单位“{name}”不在单位名录中"),
+    "unit-other-place": (
+        WARNING,
+        "{where}“{name}”中的“{units}”前面写有其他地方的名称（如济源市、某某县），是别处的单位，不按“{units}”计入；"
+        "如确为本单位报送，请在表中写明本单位名称",
+    ),
     "unit-ambiguous": (WARNING, "填报单位“{name}”可对应多个单位：{candidates}"),
     "unit-conflict": (WARNING, "报送单位判断不一致：{details}；按“{chosen}”处理"),
     "unit-inferred": (
@@ -120,6 +125,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "phone-invalid": (WARNING, "联系电话“{value}”格式不正确（应为手机号或 0379 开头的固定电话）"),
     "date-missing": (WARNING, "未填写填报日期"),
     "date-invalid": (WARNING, "日期“{value}”无法识别"),
+    "date-not-day": (
+        WARNING,
+        "填报日期“{value}”没有写明哪一天，不用于确定所属周次（按报表模板标识或收到时间确定），请填写具体日期",
+    ),
     "formula-text": (INFO, "单元格内容以“=”开头（{value}），已按普通文字处理，不作为公式执行"),
     "duplicate-return": (INFO, "同一单位同一周有多份报表，本份已被《{newer}》取代（{why}）"),
     "duplicate-file": (INFO, "与《{other}》内容完全相同，只计一次"),
@@ -223,6 +232,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "week-stale": (
         WARNING,
         "本周收到，但{source}注明属于 {week} 这一周，可能误用了往期报表，未计入本周，请与报送单位核实",
+    ),
+    "week-future": (
+        WARNING,
+        "{source}注明属于 {week} 这一周，但本表 {received} 就已收到，不可能属于以后的周次"
+        "（多为日期写错或用了以后周次的模板），已按收到时间计入 {arrived} 这一周，请与报送单位核实",
     ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),

@@ -39,9 +39,14 @@ def week_of_received(received_at: datetime, config: Config) -> datetime:
 
     Arrivals up to `late_days` after a deadline answer that deadline (late), never the next one.
     """
-    shifted = received_at.astimezone(config.timezone) - timedelta(days=config.late_days)
-    candidate = deadline_for(shifted.date(), config)
-    if shifted > candidate:
+    return next_deadline(received_at - timedelta(days=config.late_days), config)
+
+
+def next_deadline(moment: datetime, config: Config) -> datetime:
+    """The first deadline at or after a moment: the latest week a return received then can answer."""
+    local = moment.astimezone(config.timezone)
+    candidate = deadline_for(local.date(), config)
+    if local > candidate:
         candidate += timedelta(days=7)
     return candidate
 

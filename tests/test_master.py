@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from lyreport.master import MasterError, derive_nodes, load_directory, load_master
+from lyreport.master import MasterError, UnitDirectory, derive_nodes, load_directory, load_master
+from lyreport.models import Unit
 from lyreport.workspace import init_workspace
 
 
@@ -169,3 +170,62 @@ def test_two_units_in_a_file_name_are_ambiguous(directory):
     assert found.unit is None and found.candidates == ["市医疗保障局", "市卫健委"]
     assert directory.find_in_text("洛阳市卫生健康委员会-报表.xlsx").unit == "市卫健委"
     assert directory.find_in_text("自贸区洛阳片区管委会-落实情况.xlsx").unit == "自贸区洛阳片区管委会"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "济源市交通运输局",
+        "孟津县交通运输局",
+        "郑州市交通运输局",
+        "偃师市发改委",
+        "济源高新区管委会",
+        "西工区交通运输局",
+        "瀍河回族区发改委",
+        "济源市交通运输局-落实情况.xlsx",
+        "关于报送济源市交通运输局第3期落实情况的函",
+    ],
+)
+def test_name_after_another_place_is_that_place_s_body(directory, text):
+    # "交通运输局" inside "济源市交通运输局" is Jiyuan's bureau, not Luoyang's: never matched silently.
+    found = directory.find_in_text(text)
+    assert found.unit is None and found.foreign and not found.ambiguous
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("洛阳市交通运输局", "市交通运输局"),
+        ("市交通运输局", "市交通运输局"),
+        ("河南省洛阳市交通运输局", "市交通运输局"),
+        ("我市交通运输局", "市交通运输局"),
+        ("0003-市交通运输局-落实情况.xlsx", "市交通运输局"),
+        ("关于报送市交通运输局第3期落实情况的函", "市交通运输局"),
+        ("填报单位：市交通运输局", "市交通运输局"),
+        ("洛阳市交通运输局综合科（盖章）", "市交通运输局"),
+        ("洛阳济源深度融合-市发改委.xlsx", "市发改委"),
+        ("洛阳高新区管委会", "高新区管委会"),
+        ("河南自贸区管委会", "自贸区洛阳片区管委会"),
+    ],
+)
+def test_names_with_the_city_s_own_place_still_match(directory, text, unit):
+    found = directory.find_in_text(text)
+    assert (found.unit, found.foreign) == (unit, [])
+
+
+def test_a_partner_city_s_units_in_the_directory_match_exactly():
+    # A directory that also lists Jiyuan's bureau: its names match it, Luoyang's names match Luoyang's.
+    directory = UnitDirectory(
+        [
+            Unit("市交通运输局", "洛阳市交通运输局", ["交通运输局", "交通局"]),
+            Unit("济源市交通运输局", "济源市交通运输局", ["济源交通局"]),
+            Unit("市发改委", "洛阳市发展和改革委员会", ["发改委"]),
+        ]
+    )
+    assert directory.match("济源市交通运输局").unit == "济源市交通运输局"
+    assert directory.find_in_text("济源市交通运输局-落实情况.xlsx").unit == "济源市交通运输局"
+    assert directory.find_in_text("济源交通局报表.xlsx").unit == "济源市交通运输局"
+    assert directory.find_in_text("洛阳市交通运输局-落实情况.xlsx").unit == "市交通运输局"
+    assert directory.find_in_text("市交通运输局-落实情况.xlsx").unit == "市交通运输局"
+    # Jiyuan's 发改委 is not in this directory: Luoyang's must not stand in for it.
+    assert directory.find_in_text("济源市发改委").foreign == ["市发改委"]

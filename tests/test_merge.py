@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from lyreport.config import load_config
-from lyreport.merge import combine_status, merge_week
+from lyreport.merge import combine_status, file_notes, merge_week, return_week
 from lyreport.models import FailedFile, IntakeResult, ParsedReturn, PreviousState, ReturnRow, Scan, SourceFile
 from lyreport.weeks import deadline_on
 
@@ -96,12 +97,52 @@ def test_undated_return_received_after_deadline_is_late_not_next_week(master):
     assert following.unit("市教育局").state == "missing"
 
 
-def test_return_for_next_week_not_counted(master):
+def test_return_for_next_week_sent_after_the_deadline_not_counted(master):
+    # Sent the day after this week's deadline on next week's template: early for next week, not late for this.
     intake = _all_on_time(master, 市教育局=1)
-    intake.returns.append(_return(master, "市教育局", _at(WEEK, 9), week=WEEK + timedelta(days=7)))
+    intake.returns.append(_return(master, "市教育局", _at(WEEK + timedelta(days=1), 9), week=WEEK + timedelta(days=7)))
     result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
     assert result.unit("市教育局").state == "missing"
     assert any(p.code == "week-other" for p in result.problems)
+    following = merge_week(master, intake, DEADLINE + timedelta(days=7), CONFIG, PreviousState(), 2)
+    assert following.unit("市教育局").state == "on_time"
+    assert not any(p.code == "week-future" for p in following.problems)
+
+
+def test_return_claiming_a_week_after_it_arrived_counts_for_its_arrival_week(master):
+    # Received before this week's deadline, yet its template says a later week: impossible, so the arrival decides.
+    intake = _all_on_time(master, 市教育局=1)
+    intake.returns.append(_return(master, "市教育局", _at(WEEK, 9), week=WEEK + timedelta(days=21)))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit("市教育局").state == "on_time"
+    future = [p for p in result.problems if p.code == "week-future"]
+    assert len(future) == 1 and future[0].unit == "市教育局" and "报表模板标识" in future[0].message
+    assert WEEK.isoformat() in future[0].message and (WEEK + timedelta(days=21)).isoformat() in future[0].message
+    later = merge_week(master, intake, DEADLINE + timedelta(days=21), CONFIG, PreviousState(), 4)
+    assert later.unit("市教育局").state == "missing"  # never on time weeks later from a file received earlier
+
+
+def test_filled_date_after_arrival_counts_for_arrival_week(master):
+    # 填报日期 typed 2021-01-13 on a return received 2021-01-07 09:00.
+    intake = _all_on_time(master, 市教育局=1)
+    ret = _return(master, "市教育局", _at(WEEK, 9), week=None)
+    intake.returns.append(dataclasses.replace(ret, week_source="填报日期", filled_on=WEEK + timedelta(days=6)))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit("市教育局").state == "on_time"
+    assert any(p.code == "week-future" and "填报日期" in p.message for p in result.problems)
+    following = merge_week(master, intake, DEADLINE + timedelta(days=7), CONFIG, PreviousState(), 2)
+    assert following.unit("市教育局").state == "missing"
+
+
+def test_filled_date_after_arrival_does_not_make_a_version_newer(master):
+    # The first file carries a mistyped future 填报日期; the correction sent the next morning must count.
+    intake = _all_on_time(master, 市教育局=1)
+    typo = _return(master, "市教育局", _at(WEEK - timedelta(days=1), 9), status="尚未启动", name="旧.xlsx", week=None)
+    fixed = _return(master, "市教育局", _at(WEEK, 9), status="正常推进", name="新.xlsx", week=None)
+    intake.returns.append(dataclasses.replace(typo, filled_on=WEEK + timedelta(days=6)))
+    intake.returns.append(dataclasses.replace(fixed, filled_on=WEEK))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit("市教育局").files == ["新.xlsx"]
 
 
 def test_last_week_form_sent_this_week_is_flagged_not_counted(master):
@@ -260,3 +301,12 @@ def test_unreadable_status_is_never_greener_than_not_reported(master):
     assert result.measure(2).light == "yellow"
     silent = _all_on_time(master, **{unit: 1})
     assert merge_week(master, silent, DEADLINE, CONFIG, PreviousState(), 1).measure(2).light == "yellow"
+
+
+def test_check_shows_the_arrival_week_for_a_future_claim(master):
+    # `check` (file_notes, return_week): the week shown is the arrival week, with the warning beside it.
+    ret = dataclasses.replace(
+        _return(master, "市交通运输局", _at(WEEK, 9), week=None), week_source="填报日期", filled_on=date(2021, 1, 31)
+    )
+    assert return_week(ret, CONFIG) == WEEK
+    assert [p.code for p in file_notes([ret], CONFIG)] == ["week-future"]

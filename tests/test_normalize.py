@@ -158,6 +158,32 @@ def test_parse_date_invalid(value: object) -> None:
     assert nz.parse_date(value, base_year=2021) is None
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (date(2021, 1, 6), date(2021, 1, 6)),
+        (44202, date(2021, 1, 6)),
+        ("2021-01-13", date(2021, 1, 13)),  # a year written: kept as written, the merge judges it
+        ("1月6日", date(2021, 1, 6)),
+        ("12月30日", date(2020, 12, 30)),  # no year, and this year's would postdate the arrival
+        ("十二月三十日", date(2020, 12, 30)),
+        ("2021年1月", None),  # a month names no day
+        ("1月", None),
+        ("6月底", None),
+        ("年底", None),
+        ("第一季度", None),
+    ],
+)
+def test_parse_day_names_one_day_not_after_arrival(value: object, expected: date | None) -> None:
+    assert nz.parse_day(value, base_year=2021, not_after=date(2021, 1, 7)) == expected
+
+
+def test_parse_date_still_reads_months_for_deadlines() -> None:
+    # 预计完成时间 and node dates keep reading "2021年1月" as the month's end.
+    assert nz.parse_date("2021年1月") == date(2021, 1, 31)
+    assert nz.parse_date("12月30日", base_year=2021) == date(2021, 12, 30)
+
+
 # ----------------------------------------------------------------- phones
 
 

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from lyreport.intake.parse import parse_workbook
+from lyreport.intake.parse import parse_returns, parse_workbook
 from lyreport.master import UnitDirectory, load_directory, load_master
 from lyreport.models import MasterList, ParsedReturn, SheetData, SourceFile, Unit, WorkbookData
 from lyreport.problems import ERROR, INFO, WARNING, Problem
@@ -467,6 +467,45 @@ def test_unit_name_unknown_falls_back_to_file_name(lists: tuple[MasterList, Unit
     assert (p.cell, p.message) == ("B3", "填报单位“某某办公室”不在单位名录中")
 
 
+@pytest.mark.parametrize(
+    "written", ["济源市交通运输局", "孟津县交通运输局", "郑州市交通运输局", "济源市交通运输局（盖章）"]
+)
+def test_unit_of_another_place_is_not_counted_as_ours(lists: tuple[MasterList, UnitDirectory], written: str) -> None:
+    # Another place's bureau filled in the form (even on our bureau's template, in a file named for ours).
+    for ident, display in [(None, f"{written}-落实情况.xlsx"), (identity(TRANSPORT), "市交通运输局-落实情况.xlsx")]:
+        parsed, problems = run(lists, book(standard_grid(written, transport_rows()), ident, display=display))
+        assert parsed is not None and parsed.unit is None and not parsed.usable
+        other = only(problems, "unit-other-place")
+        assert other.cell == "B3" and written in other.message and "市交通运输局" in other.message
+        assert only(problems, "unit-unknown").severity == ERROR
+        assert "unit-inferred" not in codes(problems)
+
+
+def test_file_named_for_another_place_is_not_evidence(lists: tuple[MasterList, UnitDirectory]) -> None:
+    # Nothing but the file name names a unit, and it names Jiyuan's bureau: no unit, and no guess from measures.
+    parsed, problems = run(lists, book(standard_grid(None, transport_rows()), display="济源市交通运输局-落实情况.xlsx"))
+    assert parsed is not None and parsed.unit is None
+    assert "济源市交通运输局" in only(problems, "unit-other-place").message
+    assert "unit-inferred" not in codes(problems)
+    # Our own bureau's name in the cell still counts; the file name's other place is reported, not used.
+    parsed, problems = run(
+        lists, book(standard_grid("洛阳市交通运输局", transport_rows()), display="济源市交通运输局-落实情况.xlsx")
+    )
+    assert parsed is not None and parsed.unit == TRANSPORT
+    assert only(problems, "unit-other-place").severity == WARNING
+
+
+def test_sheet_of_another_place_is_never_read_as_ours(lists: tuple[MasterList, UnitDirectory]) -> None:
+    # One workbook: our bureau's sheet and the Jiyuan counterpart's sheet with the same measures, later dated.
+    ours = SheetData("洛阳", standard_grid(TRANSPORT, transport_rows()))
+    theirs = SheetData("济源", standard_grid("济源市交通运输局", transport_rows(), filled=date(2021, 1, 7)))
+    data = WorkbookData(source("市交通运输局-落实情况.xlsx"), [ours, theirs], {})
+    master, directory = lists
+    returns, problems = parse_returns(data, master, directory)
+    assert [(r.sheet, r.unit) for r in returns] == [("洛阳", TRANSPORT), ("济源", None)]
+    assert not returns[1].usable and "unit-other-place" in codes(problems)
+
+
 def test_unit_ambiguous(lists: tuple[MasterList, UnitDirectory]) -> None:
     master, directory = lists
     crowded = UnitDirectory([*directory.units, Unit("市交通运输管理处", aliases=["交通局"])])
@@ -504,6 +543,22 @@ def test_week_from_filled_date(lists: tuple[MasterList, UnitDirectory]) -> None:
         assert parsed is not None and (parsed.week, parsed.week_source) == (expected, "填报日期")
     parsed, _ = run(lists, book(standard_grid(HEALTH, [row(20), row(21)], filled=date(2021, 1, 4))), deadline_weekday=5)
     assert parsed is not None and parsed.week == date(2021, 1, 8)
+
+
+def test_filled_month_is_no_day_for_the_week(lists: tuple[MasterList, UnitDirectory]) -> None:
+    # "2021年1月" would be 1月31日, three weeks after the return arrived: it is said, not used for the week.
+    parsed, problems = run(lists, book(standard_grid(HEALTH, [row(20), row(21)], filled="2021年1月")))
+    assert parsed is not None and (parsed.filled_on, parsed.week, parsed.week_source) == (None, None, "received")
+    p = only(problems, "date-not-day")
+    assert (p.severity, p.cell) == (WARNING, "H3") and "2021年1月" in p.message
+
+
+def test_filled_day_without_year_is_never_after_arrival(lists: tuple[MasterList, UnitDirectory]) -> None:
+    # Received 2021-01-07: "12月30日" is last December's, not 2021-12-30.
+    parsed, _ = run(lists, book(standard_grid(HEALTH, [row(20), row(21)], filled="12月30日")), today=date(2021, 1, 7))
+    assert parsed is not None and parsed.filled_on == date(2020, 12, 30)
+    parsed, _ = run(lists, book(standard_grid(HEALTH, [row(20), row(21)], filled="1月6日")), today=date(2021, 1, 7))
+    assert parsed is not None and parsed.filled_on == date(2021, 1, 6)
 
 
 def test_week_left_to_arrival_time(lists: tuple[MasterList, UnitDirectory]) -> None:

@@ -160,7 +160,7 @@ def _texts(directory: UnitDirectory, rng: random.Random) -> list[str]:
 def test_find_in_text_finds_what_the_search_over_every_name_found(context: Any) -> None:
     directory = context.directory
     for text in _texts(directory, random.Random(SEED)):
-        assert directory.find_in_text(text) == _reference_find_in_text(directory, text), text
+        assert directory.names_in_text(text) == _reference_find_in_text(directory, text), text
 
 
 def test_overlapping_names_are_still_each_found() -> None:
@@ -176,7 +176,7 @@ def test_overlapping_names_are_still_each_found() -> None:
         "交通交通局局",
         "运输管理处交通局",
     ]:
-        assert directory.find_in_text(text) == _reference_find_in_text(directory, text), text
+        assert directory.names_in_text(text) == _reference_find_in_text(directory, text), text
 
 
 def _symbol(ch: str) -> bool:

@@ -45,7 +45,9 @@ def units_in_text(directory: UnitDirectory, text: str) -> Match:
     """The unit a free text names; two units named side by side ("医保局、卫健委") make it ambiguous."""
     whole = directory.find_in_text(text)
     parts = _SEPARATORS.split(text)
-    if parts == [text]:  # no separator: one part, the whole text, already searched
+    # No separator: the whole text was the one part searched. Another place's body ("济源市交通运输局") anywhere
+    # in it: none of ours is named, whatever the parts say.
+    if whole.foreign or parts == [text]:
         return whole
     named: list[str] = []
     for part in parts:
@@ -69,13 +71,15 @@ def identify_unit(ctx: Context, block: Block, directory: UnitDirectory) -> tuple
             said.append(("template", unit))
         else:
             ctx.add("template-unit-unknown", name=ident)
-    block_note = _match_block_unit(ctx, block, directory, written, said)
+    block_note, other_place = _match_block_unit(ctx, block, directory, written, said)
+    if other_place:  # the form says it is another place's body: never counted as ours, whoever sent it
+        return None, block_note, [source for source, _ in said]
     sender = (ctx.book.file.sender or "").strip()
     if sender and (unit := directory.by_email(sender).unit):
         said.append(("email", unit))
-    if unit := units_in_text(directory, ctx.book.file.display).unit:
+    if unit := _named_in(ctx, directory, ctx.book.file.display, "文件名"):
         said.append(("file", unit))
-    if not _GENERIC_SHEETS.match(ctx.sheet.strip()) and (unit := units_in_text(directory, ctx.sheet).unit):
+    if not _GENERIC_SHEETS.match(ctx.sheet.strip()) and (unit := _named_in(ctx, directory, ctx.sheet, "工作表名")):
         said.append(("sheet", unit))
     if not said:
         reason = f"{block_note}，发件人和文件名中也找不到单位名录中的单位，请在表中“填报单位”处填写单位名称"
@@ -112,23 +116,35 @@ def _visible_majority(said: list[tuple[str, str]]) -> tuple[str, list[str]] | No
     return (written, sources) if len(sources) >= 2 else None
 
 
+def _named_in(ctx: Context, directory: UnitDirectory, text: str, where: str) -> str | None:
+    """The unit a file or sheet name names; another place's body there ("济源市交通运输局.xlsx") is said, not used."""
+    match = units_in_text(directory, text)
+    if match.foreign:
+        ctx.add("unit-other-place", where=where, name=text, units=match.foreign)
+    return match.unit
+
+
 def _match_block_unit(
     ctx: Context, block: Block, directory: UnitDirectory, written: str, said: list[tuple[str, str]]
-) -> str:
-    """Match the 填报单位 text; returns a phrase for the unit-unknown reason."""
+) -> tuple[str, bool]:
+    """Match the 填报单位 text; returns a phrase for the unit-unknown reason and whether it names another place's body."""
     if not written:
-        return "表中未填写填报单位"
+        return "表中未填写填报单位", False
     match = directory.match(written)
     if match.unit is None and not match.ambiguous:
         match = units_in_text(directory, written)  # "洛阳市交通运输局综合科", "市卫健委（盖章）"
     if match.unit:
         said.append(("block", match.unit))
-        return ""
+        return "", False
+    if match.foreign:
+        units = "、".join(match.foreign)
+        ctx.add("unit-other-place", cell=block.cell("unit"), where="填报单位", name=written, units=units)
+        return f"填报单位“{written}”是其他地方的单位，不是单位名录中的“{units}”", True
     if match.ambiguous:
         ctx.add("unit-ambiguous", cell=block.cell("unit"), name=written, candidates=match.candidates)
-        return f"填报单位“{written}”可对应多个单位（{'、'.join(match.candidates)}）"
+        return f"填报单位“{written}”可对应多个单位（{'、'.join(match.candidates)}）", False
     ctx.add("unit-name-unknown", cell=block.cell("unit"), name=written)
-    return f"填报单位“{written}”不在单位名录中"
+    return f"填报单位“{written}”不在单位名录中", False
 
 
 def infer_unit(master: MasterList, numbers: list[int]) -> str | None:

@@ -46,6 +46,7 @@ class Candidate:
     filled: date | None
     nos: set[int]
     statuses: int  # rows with a status written
+    other_place: bool = False  # its 填报单位 names another place's body ("济源市交通运输局")
 
     @property
     def where(self) -> str:
@@ -64,10 +65,13 @@ def _candidate(table: Table, directory: UnitDirectory) -> Candidate:
     block = read_block(table)
     written = nz.text(block.value("unit"))
     unit = None
+    other_place = False
     if written:
-        unit = directory.match(written).unit or units_in_text(directory, written).unit
+        match = directory.match(written)
+        match = match if match.unit or match.ambiguous else units_in_text(directory, written)
+        unit, other_place = match.unit, bool(match.foreign)
     name = table.sheet.name.strip()
-    if unit is None and not _GENERIC_SHEETS.match(name):
+    if unit is None and not other_place and not _GENERIC_SHEETS.match(name):
         unit = units_in_text(directory, name).unit
     nos: set[int] = set()
     statuses = 0
@@ -77,7 +81,7 @@ def _candidate(table: Table, directory: UnitDirectory) -> Candidate:
         if no is not None:
             nos.add(no)
         statuses += not nz.is_blank(cells.get("status"))
-    return Candidate(table, block, unit, nz.parse_date(block.value("filled")), nos, statuses)
+    return Candidate(table, block, unit, nz.parse_day(block.value("filled")), nos, statuses, other_place)
 
 
 def choose_tables(
@@ -86,7 +90,13 @@ def choose_tables(
     """Groups of tables to read, the main unit's first; problems say what was chosen and skipped."""
     if len(tables) == 1:  # the common case: nothing to choose, nothing to scan
         return [Group(main_unit, [Candidate(tables[0], read_block(tables[0]), None, None, set(), 0)])]
-    candidates = [_candidate(t, directory) for t in tables]
+    every = [_candidate(t, directory) for t in tables]
+    # A visible table filled in by another place's body is read on its own (and attributed to no unit of ours),
+    # never combined with or chosen over this unit's table.
+    elsewhere = [Group(None, [c]) for c in every if c.other_place and not c.table.sheet.hidden]
+    candidates = [c for c in every if not (c.other_place and not c.table.sheet.hidden)]
+    if not candidates:
+        return elsewhere
     # A hidden sheet naming another unit is an old copy, not that unit's return: only visible sheets split a file.
     named = {c.unit for c in candidates if c.unit and not c.table.sheet.hidden}
     main = main_unit if main_unit in named or not named else next(c.unit for c in candidates if c.unit)
@@ -96,7 +106,7 @@ def choose_tables(
         by_unit.setdefault(key, []).append(cand)
     groups = [Group(main, by_unit.pop(main, []))] + [Group(u, cands) for u, cands in by_unit.items()]
     owned = {g.unit: {m.no for m in master.measures_of(g.unit)} for g in groups if master and g.unit}
-    return [_pick(ctx, group, owned.get(group.unit, set())) for group in groups if group.tables]
+    return [_pick(ctx, group, owned.get(group.unit, set())) for group in groups if group.tables] + elsewhere
 
 
 def _pick(ctx: Context, group: Group, owned: set[int]) -> Group:

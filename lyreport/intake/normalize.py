@@ -166,21 +166,47 @@ def is_no_date_word(value: Any) -> bool:
 
 def parse_date(value: Any, base_year: int | None = None, today: date | None = None) -> date | None:
     """A date as units write it: date cells, Excel serials, 2021-6-30, 2021年6月底, 年底前 (base year)…"""
-    found = _parse_date(value, base_year or (today or date.today()).year)
-    # Years far off are typing slips (20021-6-30) and would break week arithmetic later.
-    return found if found and _YEARS[0] <= found.year <= _YEARS[1] else None
+    return _dated(value, base_year, today)[0]
 
 
-def _parse_date(value: Any, year: int) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, bool) or value is None:
+# What the written value names: one day (a date cell, 2021-1-6, 1月6日), or a longer time (2021年1月, 年底).
+_DAY_KINDS = frozenset({"cell", "ymd", "md"})
+_YEARLESS_KINDS = frozenset({"md", "m", "quarter", "half", "end"})
+
+
+def parse_day(
+    value: Any, base_year: int | None = None, today: date | None = None, not_after: date | None = None
+) -> date | None:
+    """A day such as 填报日期: a month or season ("2021年1月", "6月底") names no day and gives None.
+
+    A day written without a year takes the base year, unless that puts it after `not_after` (the day the
+    return arrived, which it cannot postdate): then it is last year's ("12月30日" arriving 2021-01-07).
+    """
+    found, kind = _dated(value, base_year, today)
+    if found is None or kind not in _DAY_KINDS:
         return None
+    if not_after is not None and found > not_after and kind in _YEARLESS_KINDS:
+        found = _dated(value, found.year - 1)[0]
+    return found
+
+
+def _dated(value: Any, base_year: int | None = None, today: date | None = None) -> tuple[date | None, str]:
+    """(date, kind of writing) for parse_date and parse_day."""
+    found, kind = _parse_date(value, base_year or (today or date.today()).year)
+    # Years far off are typing slips (20021-6-30) and would break week arithmetic later.
+    return (found, kind) if found and _YEARS[0] <= found.year <= _YEARS[1] else (None, "")
+
+
+def _parse_date(value: Any, year: int) -> tuple[date | None, str]:
+    if isinstance(value, datetime):
+        return value.date(), "cell"
+    if isinstance(value, date):
+        return value, "cell"
+    if isinstance(value, bool) or value is None:
+        return None, ""
     if isinstance(value, (int, float)):
         if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
-            return _EXCEL_EPOCH + timedelta(days=int(value))
+            return _EXCEL_EPOCH + timedelta(days=int(value)), "cell"
         value = text(value)  # maybe 20210630
     key = _cn_date_digits(re.sub(r"\s+", "", _nfkc(value)))
     key = re.sub(r"(?:之前|以前|前)?(?:完成|建成|办结|开工|完工|实施)?$", "", key)
@@ -190,10 +216,10 @@ def _parse_date(value: Any, year: int) -> date | None:
         m = pattern.fullmatch(key)
         if m:
             try:
-                return _from_match(kind, m, year)
+                return _from_match(kind, m, year), kind
             except ValueError:
-                return None
-    return None
+                return None, ""
+    return None, ""
 
 
 _CN_YEAR = re.compile(r"[零〇一二三四五六七八九]{4}(?=年)")

@@ -104,8 +104,10 @@ def _parse_group(
             # rests on the template or the arrival time alone. Self-made tables without it are not told to add one.
             ctx.add("date-missing", cell=block.cell(key))
     base_year = week.year if week else (filled_on.year if filled_on else None)
-    if unit is None and not unit_reason.startswith("填报单位“"):
+    other_place = any(p.code == "unit-other-place" for p in ctx.problems)
+    if unit is None and not unit_reason.startswith("填报单位“") and not other_place:
         # Nothing names a unit (a pandas export, an anonymous file): the measures reported may still say whose.
+        # A file named for another place's body ("济源市交通运输局.xlsx") is not anonymous: no guessing then.
         dry = [
             r.measure_no
             for c in group.tables
@@ -175,8 +177,12 @@ def _identify_week(
     template_week = _iso_date(str(ident.get("week") or ""))
     raw = block.value("filled")
     base_year = template_week.year if template_week else None
-    filled_on = nz.parse_date(raw, base_year, today)
-    if filled_on is None and not nz.is_blank(raw):
+    # A return cannot be filled in after it arrived: "12月30日" received 2021-01-07 is 2020-12-30.
+    filled_on = nz.parse_day(raw, base_year, today, not_after=ctx.book.file.received_at.date())
+    if filled_on is None and nz.parse_date(raw, base_year, today) is not None:
+        # "2021年1月" names a month: taking its last day would put the return weeks after it arrived.
+        ctx.add("date-not-day", cell=block.cell("filled"), value=nz.text(raw))
+    elif filled_on is None and not nz.is_blank(raw):
         ctx.add("date-invalid", cell=block.cell("filled"), value=nz.text(raw))
     filled_week = filled_on + timedelta(days=(weekday - filled_on.isoweekday()) % 7) if filled_on else None
     if template_week and filled_week and filled_week > template_week and _arrived_in(ctx, filled_week):
