@@ -178,7 +178,8 @@ def _identify_week(
     raw = block.value("filled")
     base_year = template_week.year if template_week else None
     # A return cannot be filled in after it arrived: "12月30日" received 2021-01-07 is 2020-12-30.
-    filled_on = nz.parse_day(raw, base_year, today, not_after=ctx.book.file.received_at.date())
+    received = ctx.book.file.received_at  # None where a grid is read on its own (a scan's pages in tests)
+    filled_on = nz.parse_day(raw, base_year, today, not_after=received.date() if received else None)
     if filled_on is None and nz.parse_date(raw, base_year, today) is not None:
         # "2021年1月" names a month: taking its last day would put the return weeks after it arrived.
         ctx.add("date-not-day", cell=block.cell("filled"), value=nz.text(raw))
