@@ -12,7 +12,6 @@ depends on how the other stores a value.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -27,6 +26,8 @@ _FIELDS = ("status", "progress", "issues", "next_steps", "expected", "remark")
 def fingerprint(rows: Iterable[ReturnRow]) -> str:
     """16 hex digits for the rows' measure numbers and input fields, in measure order."""
     lines = sorted(f"{row.measure_no}\x1f" + "\x1f".join(_reduced(getattr(row, f)) for f in _FIELDS) for row in rows)
+    import hashlib  # here: loading OpenSSL costs ~3 ms, and only prefilled forms carry a fingerprint
+
     return hashlib.sha256("\x1e".join(lines).encode("utf-8")).hexdigest()[:16]
 
 

@@ -80,6 +80,7 @@ def _row_columns(row: tuple[Any, ...]) -> dict[str, int]:
 # A header cell naming this week's or last week's column (本周完成状态 | 上周完成状态): rank 0, 1 plain, 2 last week.
 _THIS_WEEK = ("本周", "本期", "本次", "当前", "最新", "本月")
 _LAST_WEEK = ("上周", "上期", "上次", "上一周", "前期", "上月")
+_WEEK_WORDS = frozenset(_THIS_WEEK + _LAST_WEEK)
 # In a note, "完成状态（本周）": 前期 is left out, "（含前期工作）" says nothing about the week.
 _NOTE_WEEKS = ((0, _THIS_WEEK), (2, ("上周", "上期", "上次", "上一周", "上月")))
 _STATUS_ENDS = ("状态", "完成情况")
@@ -168,7 +169,7 @@ def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset())
             continue
         found = week_label(value)
         if found is None:
-            if _is_week_word(value):
+            if len(value) <= WEEK_WORD_LEN and _is_week_word(value):  # most cells are longer: no call
                 bare.append(col)
             continue
         if nz.is_weak_label(value):
@@ -325,9 +326,17 @@ def _block_start(rows: list[list[Any]], start: int, stop: int) -> int | None:
     return next((i for i in range(start, stop) if any(_is_label(v) for v in rows[i])), None)
 
 
+WEEK_WORD_LEN = 6
+
+
 def _is_week_word(value: Any) -> bool:
     """A bare 上周 / 本周 under a merged label: the label is split into last week's and this week's column."""
-    return isinstance(value, str) and len(value) <= 6 and nz.label_key(value) in _THIS_WEEK + _LAST_WEEK
+    return isinstance(value, str) and len(value) <= WEEK_WORD_LEN and _week_word(value)
+
+
+@lru_cache(maxsize=1024)  # short cells (序号, statuses, 是/否) recur in every row of every return
+def _week_word(value: str) -> bool:
+    return nz.label_key(value) in _WEEK_WORDS
 
 
 def _stacked(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
