@@ -167,10 +167,11 @@ def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset())
     for col, value in enumerate(row):
         if type(value) is not str:  # hot path: every row of every sheet passes here
             continue
-        found = week_label(value)
+        found = _cell_label(value)
         if found is None:
-            if len(value) <= WEEK_WORD_LEN and _is_week_word(value):  # most cells are longer: no call
-                bare.append(col)
+            continue
+        if found is _BARE:
+            bare.append(col)
             continue
         if nz.is_weak_label(value):
             weak.append((found[0], col))
@@ -192,6 +193,15 @@ def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset())
         elif "progress" not in cols:  # beside a real status column, 完成情况 describes the progress
             cols["progress"] = col
     return cols, [n for n in notes if n[0] in FIELD_NAMES]
+
+
+_BARE = ("", 1)  # a cell that is only 本周 / 上周: a week, not a field
+
+
+@lru_cache(maxsize=4096)  # one lookup per cell on the hot path, for a label and for a bare week word
+def _cell_label(value: str) -> tuple[str, int] | None:
+    found = week_label(value)
+    return _BARE if found is None and _is_week_word(value) else found
 
 
 def _order(rank: int, hidden: bool) -> int:
@@ -331,12 +341,7 @@ WEEK_WORD_LEN = 6
 
 def _is_week_word(value: Any) -> bool:
     """A bare 上周 / 本周 under a merged label: the label is split into last week's and this week's column."""
-    return isinstance(value, str) and len(value) <= WEEK_WORD_LEN and _week_word(value)
-
-
-@lru_cache(maxsize=1024)  # short cells (序号, statuses, 是/否) recur in every row of every return
-def _week_word(value: str) -> bool:
-    return nz.label_key(value) in _WEEK_WORDS
+    return isinstance(value, str) and len(value) <= WEEK_WORD_LEN and nz.label_key(value) in _WEEK_WORDS
 
 
 def _stacked(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
