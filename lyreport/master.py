@@ -142,6 +142,10 @@ class UnitDirectory:
     # Each unit's own places (洛阳, from its full name): a name written after any other place is another body.
     _own: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _place_end: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    # find_in_text by name key: the unit cells, sheet names and mail subjects of one week repeat a few texts.
+    _found: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for unit in self.units:
@@ -194,6 +198,15 @@ class UnitDirectory:
         body, not the unit: the answer is then no unit, with `foreign` saying which name was seen.
         """
         key = name_key(text)
+        found = self._found.get(key)
+        if found is None:
+            if len(self._found) >= 4096:  # bounded: file names differ from file to file
+                self._found.clear()
+            match = self._find(key)
+            found = self._found[key] = (match.unit, tuple(match.candidates), tuple(match.foreign))
+        return Match(found[0], list(found[1]), list(found[2]))  # a Match of its own for every caller
+
+    def _find(self, key: str) -> Match:
         spans = self._spans(key)
         foreign = self._foreign(key, spans) if spans else []
         if foreign:

@@ -123,6 +123,7 @@ def _week_status(key: str) -> tuple[str, int] | None:
     return ("status", rank) if rank != 1 else None
 
 
+@lru_cache(maxsize=1024)  # header labels recur in every return
 def status_like(value: Any) -> bool:
     """A header cell that reads like a status column but names no field ("调整后状态", "1月7日完成状态")."""
     if not isinstance(value, str) or week_label(value) is not None:
@@ -221,6 +222,7 @@ class Table:
     stop: int | None = None  # where the next table's header block starts
     labels: list[Any] = field(default_factory=list)  # the header labels as read (two-level headers joined)
     notes: list[Note] = field(default_factory=list)  # fields named by several columns, and which was taken
+    _last_week: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def cells(self, index: int) -> dict[str, Any]:
         row = self.sheet.rows[index]
@@ -229,7 +231,10 @@ class Table:
 
     def last_week(self, key: str) -> bool:
         """The column read for this field is labelled last week's: no column for this week was found."""
-        return key in self.cols and label_rank(self.labels, self.cols[key]) == LAST_WEEK
+        found = self._last_week.get(key)
+        if found is None:  # asked for every row read: the header does not change
+            found = self._last_week[key] = key in self.cols and label_rank(self.labels, self.cols[key]) == LAST_WEEK
+        return found
 
     def ref(self, key: str, index: int) -> str:
         return cell_ref(self.cols[key], index) if key in self.cols else ""
