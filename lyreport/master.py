@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .models import MasterList, Measure, Unit
-from .nodes import derive_nodes, parse_node_cell
+from .nodes import derive_nodes as derive_nodes  # re-exported
+from .nodes import parse_node_cell, read_timing
 from .problems import ERROR, Problem, problem
 
 MASTER_SHEET = "措施清单"
@@ -430,10 +431,12 @@ def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[
             errors.append(problem("master-bad-date", **at("nodes"), no=no, value=_cell_text(values.get("nodes"))))
             nodes = []
         elif not nodes and timing:
-            nodes = derive_nodes(timing, base_year)
+            read = read_timing(timing, base_year)
+            nodes = read.dates
             derived = bool(nodes)
+            where = at("nodes") if "nodes" in cols else at("timing")
             if derived:
-                where = at("nodes") if "nodes" in cols else at("timing")
+                assumed = f"；未写年份的按 {base_year} 年计" if read.assumed_year else ""
                 notes.append(
                     problem(
                         "master-derived-date",
@@ -442,7 +445,12 @@ def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[
                         wording=timing,
                         dates=[d.isoformat() for d in nodes],
                         base_year=base_year,
+                        assumed=assumed,
                     )
+                )
+            if read.unread:
+                notes.append(
+                    problem("master-undated-timing", **where, no=no, wording=timing, unread="、".join(read.unread))
                 )
         measures.append(Measure(no, category, text, units, timing, nodes, _cell_text(values.get("note")), derived))
     if not measures and not errors:

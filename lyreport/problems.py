@@ -31,7 +31,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "master-bad-date": (ERROR, "第 {no} 条措施的节点日期“{value}”无法识别，请写成 2021-06-30 这样的日期"),
     "master-derived-date": (
         INFO,
-        "第 {no} 条措施未填节点日期，已按时间节点“{wording}”推算为 {dates}（基准年份 {base_year}）",
+        "第 {no} 条措施未填节点日期，已按时间节点“{wording}”推算为 {dates}（基准年份 {base_year}{assumed}）",
+    ),
+    "master-undated-timing": (
+        WARNING,
+        "第 {no} 条措施未填节点日期，时间节点“{wording}”中的“{unread}”无法推算为日期，"
+        "该节点不参与逾期判定；请在节点日期列填写，如 2021-06-30",
     ),
     "master-empty": (ERROR, "措施清单中没有任何措施"),
     "directory-missing": (ERROR, "找不到单位名录文件：{path}"),

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from lyreport.master import MasterError, UnitDirectory, derive_nodes, load_directory, load_master
 from lyreport.models import Unit
+from lyreport.nodes import read_timing
 from lyreport.workspace import init_workspace
 
 
@@ -61,6 +62,24 @@ def test_node_dates(master):
         ("2021年6月底前完成", [date(2021, 6, 30)]),
         ("2021年3月15日前", [date(2021, 3, 15)]),
         ("长期坚持", []),
+        ("9月底前完成", [date(2020, 9, 30)]),
+        ("二〇二一年六月底", [date(2021, 6, 30)]),
+        ("2021.6", [date(2021, 6, 30)]),
+        ("2021-06-30", [date(2021, 6, 30)]),
+        ("2021/6/30", [date(2021, 6, 30)]),
+        ("2021年6月15", [date(2021, 6, 15)]),
+        ("第四季度", [date(2020, 12, 31)]),
+        ("Q1", [date(2020, 3, 31)]),
+        ("明年3月底", [date(2021, 3, 31)]),
+        ("2020年三季度完成", [date(2020, 9, 30)]),
+        ("2021年一季度", [date(2021, 3, 31)]),
+        ("2021年第二季度", [date(2021, 6, 30)]),
+        ("2021年前三季度", [date(2021, 9, 30)]),
+        ("2021年3-6月", [date(2021, 6, 30)]),
+        ("2021年年中", [date(2021, 6, 30)]),
+        ("2021年春节前", []),
+        ("2021年初", []),
+        ("S240力争年底前开工建设；G208争取2021年上半年开工建设", [date(2020, 12, 31), date(2021, 6, 30)]),
     ],
 )
 def test_derive_nodes(wording, expected):
@@ -229,3 +248,42 @@ def test_a_partner_city_s_units_in_the_directory_match_exactly():
     assert directory.find_in_text("市交通运输局-落实情况.xlsx").unit == "市交通运输局"
     # Jiyuan's 发改委 is not in this directory: Luoyang's must not stand in for it.
     assert directory.find_in_text("济源市发改委").foreign == ["市发改委"]
+
+
+@pytest.mark.parametrize(
+    ("wording", "unread"),
+    [
+        ("2021年春节前完成", ["2021年春节前完成"]),
+        ("年底前开工；2021年春节前完工", ["2021年春节前完工"]),
+        ("一年内完成", ["一年内完成"]),
+        ("长期坚持", []),
+        ("力争在“十四五”落地实施", []),
+        ("年底前启动前期工作", []),
+    ],
+)
+def test_time_wording_that_gives_no_date_is_reported(wording, unread):
+    assert read_timing(wording, 2020).unread == unread
+
+
+@pytest.mark.parametrize(
+    ("wording", "dates", "undated"),
+    [
+        ("9月底前完成", "2020-09-30", False),
+        ("2021年春节前完成", None, True),
+        ("争取2021年初开工", None, True),
+    ],
+)
+def test_blank_dates_never_silently_missing(workspace, directory, wording, dates, undated):
+    def edit(ws):
+        ws["E13"], ws["F13"] = wording, None  # measure 12
+
+    master, notes = load_master(_edit_master(workspace, edit), directory)
+    derived = [n for n in notes if n.code == "master-derived-date" and "第 12 条" in n.message]
+    warned = [n for n in notes if n.code == "master-undated-timing" and "第 12 条" in n.message]
+    if dates:
+        assert derived and dates in derived[0].message and "未写年份的按 2020 年计" in derived[0].message
+    else:
+        assert not derived and master.measure(12).nodes == []
+    assert bool(warned) == undated
+    if undated:
+        assert warned[0].severity == "warning" and warned[0].cell == "F13" and wording in warned[0].message
