@@ -130,6 +130,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "phone-invalid": (WARNING, "联系电话“{value}”格式不正确（应为手机号或 0379 开头的固定电话）"),
     "date-missing": (WARNING, "未填写填报日期"),
     "date-invalid": (WARNING, "日期“{value}”无法识别"),
+    "date-ambiguous": (
+        WARNING,
+        "日期“{value}”是数字，可能是“{other}”被 Excel 去掉了末尾的 0；已按 {read} 读取，请核实，"
+        "并把该单元格设为文本或写成 2021-10-31 这样的日期",
+    ),
     "date-not-day": (
         WARNING,
         "填报日期“{value}”没有写明哪一天，不用于确定所属周次（按报表模板标识或收到时间确定），请填写具体日期",

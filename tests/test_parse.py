@@ -586,3 +586,13 @@ def test_expected_relative_dates_use_the_report_year(lists: tuple[MasterList, Un
     parsed, _ = run(lists, book(standard_grid(HEALTH, rows), identity(HEALTH)), today=date(2030, 1, 1))
     assert parsed is not None
     assert [r.expected for r in parsed.rows] == [date(2021, 12, 31), date(2021, 6, 30)]
+
+
+def test_expected_number_that_may_have_lost_a_zero_is_flagged(lists: tuple[MasterList, UnitDirectory]) -> None:
+    rows = [row(10, expected=2021.1), row(11, expected=2021.6), row(12), row(14), row(15, "已完成", "")]
+    parsed, problems = run(lists, book(standard_grid(TRANSPORT, rows), identity(TRANSPORT)))
+    found = only(problems, "date-ambiguous")
+    assert found.cell == "H5" and found.severity == WARNING
+    assert "2021.1" in found.message and "2021.10" in found.message and "2021-01-31" in found.message
+    assert parsed is not None and parsed.rows[0].expected == date(2021, 1, 31)
+    assert parsed.rows[1].expected == date(2021, 6, 30)

@@ -190,6 +190,16 @@ def parse_day(
     return found
 
 
+def lost_trailing_zero(value: Any) -> str:
+    """For a number such as 2021.1 read as a year and month: the month it may have been (2021.10 → "2021.10").
+
+    Excel keeps 2021.10 typed into a number cell as 2021.1, so October and January look alike; "" otherwise.
+    """
+    if isinstance(value, bool) or not isinstance(value, float) or not _YEARS[0] <= value < _YEARS[1] + 1:
+        return ""
+    return f"{int(value)}.10" if text(value) == f"{int(value)}.1" else ""
+
+
 def _dated(value: Any, base_year: int | None = None, today: date | None = None) -> tuple[date | None, str]:
     """(date, kind of writing) for parse_date and parse_day."""
     found, kind = _parse_date(value, base_year or (today or date.today()).year)

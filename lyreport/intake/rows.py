@@ -417,6 +417,9 @@ def _row_date(
     found = nz.parse_date(raw, base_year, today)
     if found is None and not nz.is_no_date_word(raw):
         ctx.add("date-invalid", cell=table.ref("expected", index), value=nz.text(raw))
+    elif found is not None and nz.lost_trailing_zero(raw):
+        other = nz.lost_trailing_zero(raw)
+        ctx.add("date-ambiguous", cell=table.ref("expected", index), value=nz.text(raw), read=found, other=other)
     return found
 
 
