@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from msgfile import Mail, msg_bytes
 from openpyxl import Workbook
 
@@ -289,6 +290,40 @@ def test_correction_supersedes_an_earlier_version_saved_later(
 
     checked = {c.name: c for c in check_files([inbox], workspace, workers=0)}
     assert "version-chosen" in [p.code for p in checked["inbox/市教育局（更正）.xlsx"].problems]
+
+
+@pytest.mark.parametrize(
+    "name", ["市教育局落实情况（修改前）.xlsx", "市教育局落实情况（未修改）.xlsx", "市教育局-原稿.xlsx"]
+)
+def test_copy_before_the_revision_never_counts_as_the_correction(
+    tmp_path: Path, workspace: Path, master: MasterList, name: str
+) -> None:
+    # Same 填报日期; the copy "before the revision" arrives first and would win as a 修改 without the fix.
+    inbox = tmp_path / "inbox"
+    workbook(inbox / name, grid(master, "市教育局", filled=date(2021, 1, 6), status="已完成"))
+    set_received(inbox / name, at(7, 8))
+    workbook(inbox / "市教育局落实情况.xlsx", grid(master, "市教育局", filled=date(2021, 1, 6), status="进度滞后"))
+    set_received(inbox / "市教育局落实情况.xlsx", at(7, 9))
+    # Even received last, the 修改前 copy loses against the plain one.
+    workbook(inbox / "市金融工作局.xlsx", grid(master, "市金融工作局", filled=date(2021, 1, 6), status="进度滞后"))
+    set_received(inbox / "市金融工作局.xlsx", at(7, 8))
+    workbook(
+        inbox / "市金融工作局（修改前对照）.xlsx",
+        grid(master, "市金融工作局", filled=date(2021, 1, 6), status="已完成"),
+    )
+    set_received(inbox / "市金融工作局（修改前对照）.xlsx", at(7, 9))
+
+    result = run(workspace, inbox)
+    education = result.unit("市教育局")
+    assert education.files == ["市教育局落实情况.xlsx"] and education.superseded == [name]
+    finance = result.unit("市金融工作局")
+    assert finance.files == ["市金融工作局.xlsx"] and finance.superseded == ["市金融工作局（修改前对照）.xlsx"]
+    reported = {
+        r.status for m in result.measures for u, r in m.reports.items() if u in ("市教育局", "市金融工作局") and r
+    }
+    assert reported == {"进度滞后"}  # never the stale 已完成
+    old = [p for p in result.problems if p.code == "duplicate-return" and p.unit == "市金融工作局"][0]
+    assert "《市金融工作局（修改前对照）.xlsx》的文件名或邮件主题注明“修改前”" in old.message
 
 
 def _saved_at(path: Path, stamp: str) -> Path:
