@@ -244,6 +244,26 @@ def test_mail_date_without_time_zone_is_beijing_time(tmp_path: Path, workspace: 
     assert note.message == "邮件发送时间“2021-01-07 11:30”未注明时区，按北京时间计算"
 
 
+@pytest.mark.parametrize("zone", ["CST", "China Standard Time", "(CST)"])
+def test_mail_date_in_cst_is_china_standard_time(
+    tmp_path: Path, workspace: Path, master: MasterList, zone: str
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市应急管理局.xlsx", grid(master, "市应急管理局")).read_bytes()
+    inbox = tmp_path / "inbox"
+    raw = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00", [("表.xlsx", xlsx)]).as_bytes()
+    raw = raw.replace(b"11:30:00 -0000", b"11:30:00 " + zone.encode())
+    put(inbox / "应急.eml", raw, at(7, 18))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 30))  # as US Central: 01:30 next day, late
+    note = only(result.problems, "mail-date-china-zone")
+    assert (note.file, note.severity) == ("应急.eml", "info")
+    assert note.message == (
+        f"邮件发送时间“2021-01-07 11:30”的时区写作“{zone.strip('()')}”，按中国标准时间（北京时间，UTC+8）计算"
+    )
+    assert not [p for p in result.problems if p.code == "mail-date-no-zone"]
+
+
 def test_identical_copies_the_earliest_arrival_counts(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     inbox = tmp_path / "inbox"
     data = workbook(tmp_path / "x.xlsx", grid(master, "市金融工作局")).read_bytes()
