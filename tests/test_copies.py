@@ -21,7 +21,8 @@ from openpyxl import Workbook
 
 from lyreport.api import check_files, run_week
 from lyreport.intake.discover import discover
-from lyreport.models import MasterList
+from lyreport.intake.saved import with_saved_at
+from lyreport.models import MasterList, SourceFile
 from lyreport.samples import set_received
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -384,6 +385,27 @@ def test_saved_from_mail_after_the_deadline_is_not_called_late(
     assert result.unit("洛阳北郊机场").state == "late"  # saved at 15:00 too: really late
     checked = {c.name: c for c in check_files([path], workspace, workers=0)}
     assert "saved-before-deadline" in [p.code for p in checked["市文化广电和旅游局.xlsx"].problems]
+
+
+@pytest.mark.parametrize("stamp", ["2021-01-07T11:30:00", "2021-01-07T11:30:00.000000000", "2021-01-07T03:30:00Z"])
+def test_saved_time_without_a_zone_is_local_time(
+    tmp_path: Path, workspace: Path, master: MasterList, stamp: str
+) -> None:
+    # LibreOffice writes the saving computer's clock with no zone (11:30 Beijing): as UTC it would be 19:30, late.
+    inbox = tmp_path / "inbox"
+    path = _saved_at(workbook(inbox / "市文化广电和旅游局.xlsx", grid(master, "市文化广电和旅游局")), stamp)
+    set_received(path, at(7, 14))
+    result = run(workspace, inbox)
+    assert result.unit("市文化广电和旅游局").state == "on_time"
+    warning = only(result.problems, "saved-before-deadline")
+    assert "表格自身的保存时间为 2021年1月7日 11:30（截止前）" in warning.message
+
+
+def test_ods_saved_time_without_a_zone_is_local_time() -> None:
+    file = SourceFile(Path("x.ods"), "x.ods", "workbook", datetime(2021, 1, 7, 14, 0, tzinfo=TZ), "0" * 64)
+    local = with_saved_at(file, "2021-01-07T11:30:00.000000000").saved_at
+    assert local == datetime(2021, 1, 7, 11, 30, tzinfo=TZ) == with_saved_at(file, "2021-01-07T03:30:00Z").saved_at
+    assert with_saved_at(file, "2021-01-07T11:30:00+08:00").saved_at == local
 
 
 # ----------------------------------------------------------------- dates and templates
