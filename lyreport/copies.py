@@ -6,6 +6,7 @@ Several versions from one unit for one week — the one that counts, in this ord
 |------------------------------------------------------------------|---------------------------|
 | 填报日期 1月5日 and 1月6日 (the 1月5日 one saved into the inbox later) | 1月6日: later 填报日期       |
 | same 填报日期, one named or sent as “…（更正）”/修改/补充            | the correction            |
+| same 填报日期, one named “…（修改前）”/未修改/原稿/旧版              | never: the superseded one |
 | same 填报日期, no correction marker                                 | the one received last     |
 
 A missing 填报日期 counts as the day the file was received. Byte-identical copies never get this far:
@@ -28,12 +29,36 @@ from .problems import Problem, problem
 from .weeks import cn_datetime
 
 CORRECTION = re.compile(r"更正|修改|修订|补充|更新|重报|重新报送|最终版|终版|定稿")
+# "Before the revision / not revised / the original": the copy a unit sends along for comparison. Such
+# words contain a correction word (修改前, 未修改) and must never count as one; they mark the old copy.
+ORIGINAL = re.compile(
+    r"(?:更正|修改|修订|补充|更新|调整|变更)之?前"
+    r"|未经?(?:更正|修改|修订|补充|更新|调整|改)"
+    r"|原稿|原版|旧版|旧稿|旧表|初稿|作废|废弃"
+)
+
+
+def _names(file: SourceFile) -> str:
+    return f"{file.display} {file.subject}"
+
+
+def original_word(file: SourceFile) -> str:
+    """A word in the file name or mail subject saying this is the copy before the revision, "" if none."""
+    found = ORIGINAL.search(_names(file))
+    return found.group(0) if found else ""
 
 
 def correction_word(file: SourceFile) -> str:
-    """The correction word in the file name or mail subject, "" if none."""
-    found = CORRECTION.search(f"{file.display} {file.subject}")
+    """The correction word in the file name or mail subject, "" if none or if it marks the original."""
+    if original_word(file):
+        return ""
+    found = CORRECTION.search(_names(file))
     return found.group(0) if found else ""
+
+
+def _marked(file: SourceFile) -> int:
+    """1 for a correction, -1 for the copy before the revision, else 0."""
+    return -1 if original_word(file) else 1 if correction_word(file) else 0
 
 
 def _filled(ret: ParsedReturn) -> date:
@@ -42,15 +67,17 @@ def _filled(ret: ParsedReturn) -> date:
     return min(ret.filled_on, received) if ret.filled_on else received
 
 
-def _rank(ret: ParsedReturn) -> tuple[date, bool, datetime, str]:
-    return (_filled(ret), bool(correction_word(ret.file)), ret.file.received_at, ret.file.display)
+def _rank(ret: ParsedReturn) -> tuple[date, int, datetime, str]:
+    return (_filled(ret), _marked(ret.file), ret.file.received_at, ret.file.display)
 
 
 def _why(chosen: ParsedReturn, other: ParsedReturn) -> str:
     if _filled(chosen) > _filled(other):
         why = f"填报日期 {_filled(chosen):%Y-%m-%d} 晚于 {_filled(other):%Y-%m-%d}"
-    elif correction_word(chosen.file) and not correction_word(other.file):
+    elif _marked(chosen.file) > _marked(other.file) and correction_word(chosen.file):
         why = f"文件名或邮件主题注明“{correction_word(chosen.file)}”"
+    elif _marked(chosen.file) > _marked(other.file):
+        why = f"《{other.file.display}》的文件名或邮件主题注明“{original_word(other.file)}”"
     else:
         why = "填报日期相同，收到时间更晚"
     if chosen.file.received_at < other.file.received_at:

@@ -264,6 +264,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "msg-unreadable": (ERROR, "Outlook 邮件（.msg）无法读取：{reason}"),
     "mail-forwarded": (INFO, "转发的邮件：收到时间按原邮件的发送时间 {sent} 计算（转发时间 {forwarded}）"),
     "mail-date-no-zone": (INFO, "邮件发送时间“{date}”未注明时区，按北京时间计算"),
+    "mail-date-china-zone": (
+        INFO,
+        "邮件发送时间“{date}”的时区写作“{zone}”，按中国标准时间（北京时间，UTC+8）计算",
+    ),
     "failed-other-week": (
         WARNING,
         "该文件无法使用（{reason}）；按文件时间（{received}）属于 {week} 这一周，未计入本周，"

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from msgfile import Mail, msg_bytes
 from openpyxl import Workbook
 
 from lyreport.api import check_files, run_week
 from lyreport.intake.discover import discover
-from lyreport.models import MasterList
+from lyreport.intake.saved import with_saved_at
+from lyreport.models import MasterList, SourceFile
 from lyreport.samples import set_received
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -243,6 +245,26 @@ def test_mail_date_without_time_zone_is_beijing_time(tmp_path: Path, workspace: 
     assert note.message == "邮件发送时间“2021-01-07 11:30”未注明时区，按北京时间计算"
 
 
+@pytest.mark.parametrize("zone", ["CST", "China Standard Time", "(CST)"])
+def test_mail_date_in_cst_is_china_standard_time(
+    tmp_path: Path, workspace: Path, master: MasterList, zone: str
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市应急管理局.xlsx", grid(master, "市应急管理局")).read_bytes()
+    inbox = tmp_path / "inbox"
+    raw = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00", [("表.xlsx", xlsx)]).as_bytes()
+    raw = raw.replace(b"11:30:00 -0000", b"11:30:00 " + zone.encode())
+    put(inbox / "应急.eml", raw, at(7, 18))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 30))  # as US Central: 01:30 next day, late
+    note = only(result.problems, "mail-date-china-zone")
+    assert (note.file, note.severity) == ("应急.eml", "info")
+    assert note.message == (
+        f"邮件发送时间“2021-01-07 11:30”的时区写作“{zone.strip('()')}”，按中国标准时间（北京时间，UTC+8）计算"
+    )
+    assert not [p for p in result.problems if p.code == "mail-date-no-zone"]
+
+
 def test_identical_copies_the_earliest_arrival_counts(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     inbox = tmp_path / "inbox"
     data = workbook(tmp_path / "x.xlsx", grid(master, "市金融工作局")).read_bytes()
@@ -291,6 +313,40 @@ def test_correction_supersedes_an_earlier_version_saved_later(
     assert "version-chosen" in [p.code for p in checked["inbox/市教育局（更正）.xlsx"].problems]
 
 
+@pytest.mark.parametrize(
+    "name", ["市教育局落实情况（修改前）.xlsx", "市教育局落实情况（未修改）.xlsx", "市教育局-原稿.xlsx"]
+)
+def test_copy_before_the_revision_never_counts_as_the_correction(
+    tmp_path: Path, workspace: Path, master: MasterList, name: str
+) -> None:
+    # Same 填报日期; the copy "before the revision" arrives first and would win as a 修改 without the fix.
+    inbox = tmp_path / "inbox"
+    workbook(inbox / name, grid(master, "市教育局", filled=date(2021, 1, 6), status="已完成"))
+    set_received(inbox / name, at(7, 8))
+    workbook(inbox / "市教育局落实情况.xlsx", grid(master, "市教育局", filled=date(2021, 1, 6), status="进度滞后"))
+    set_received(inbox / "市教育局落实情况.xlsx", at(7, 9))
+    # Even received last, the 修改前 copy loses against the plain one.
+    workbook(inbox / "市金融工作局.xlsx", grid(master, "市金融工作局", filled=date(2021, 1, 6), status="进度滞后"))
+    set_received(inbox / "市金融工作局.xlsx", at(7, 8))
+    workbook(
+        inbox / "市金融工作局（修改前对照）.xlsx",
+        grid(master, "市金融工作局", filled=date(2021, 1, 6), status="已完成"),
+    )
+    set_received(inbox / "市金融工作局（修改前对照）.xlsx", at(7, 9))
+
+    result = run(workspace, inbox)
+    education = result.unit("市教育局")
+    assert education.files == ["市教育局落实情况.xlsx"] and education.superseded == [name]
+    finance = result.unit("市金融工作局")
+    assert finance.files == ["市金融工作局.xlsx"] and finance.superseded == ["市金融工作局（修改前对照）.xlsx"]
+    reported = {
+        r.status for m in result.measures for u, r in m.reports.items() if u in ("市教育局", "市金融工作局") and r
+    }
+    assert reported == {"进度滞后"}  # never the stale 已完成
+    old = [p for p in result.problems if p.code == "duplicate-return" and p.unit == "市金融工作局"][0]
+    assert "《市金融工作局（修改前对照）.xlsx》的文件名或邮件主题注明“修改前”" in old.message
+
+
 def _saved_at(path: Path, stamp: str) -> Path:
     """Rewrite docProps/core.xml's dcterms:modified as the unit's own program would have written it."""
     with zipfile.ZipFile(path) as source:
@@ -329,6 +385,27 @@ def test_saved_from_mail_after_the_deadline_is_not_called_late(
     assert result.unit("洛阳北郊机场").state == "late"  # saved at 15:00 too: really late
     checked = {c.name: c for c in check_files([path], workspace, workers=0)}
     assert "saved-before-deadline" in [p.code for p in checked["市文化广电和旅游局.xlsx"].problems]
+
+
+@pytest.mark.parametrize("stamp", ["2021-01-07T11:30:00", "2021-01-07T11:30:00.000000000", "2021-01-07T03:30:00Z"])
+def test_saved_time_without_a_zone_is_local_time(
+    tmp_path: Path, workspace: Path, master: MasterList, stamp: str
+) -> None:
+    # LibreOffice writes the saving computer's clock with no zone (11:30 Beijing): as UTC it would be 19:30, late.
+    inbox = tmp_path / "inbox"
+    path = _saved_at(workbook(inbox / "市文化广电和旅游局.xlsx", grid(master, "市文化广电和旅游局")), stamp)
+    set_received(path, at(7, 14))
+    result = run(workspace, inbox)
+    assert result.unit("市文化广电和旅游局").state == "on_time"
+    warning = only(result.problems, "saved-before-deadline")
+    assert "表格自身的保存时间为 2021年1月7日 11:30（截止前）" in warning.message
+
+
+def test_ods_saved_time_without_a_zone_is_local_time() -> None:
+    file = SourceFile(Path("x.ods"), "x.ods", "workbook", datetime(2021, 1, 7, 14, 0, tzinfo=TZ), "0" * 64)
+    local = with_saved_at(file, "2021-01-07T11:30:00.000000000").saved_at
+    assert local == datetime(2021, 1, 7, 11, 30, tzinfo=TZ) == with_saved_at(file, "2021-01-07T03:30:00Z").saved_at
+    assert with_saved_at(file, "2021-01-07T11:30:00+08:00").saved_at == local
 
 
 # ----------------------------------------------------------------- dates and templates

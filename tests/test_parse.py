@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -559,6 +559,19 @@ def test_filled_day_without_year_is_never_after_arrival(lists: tuple[MasterList,
     assert parsed is not None and parsed.filled_on == date(2020, 12, 30)
     parsed, _ = run(lists, book(standard_grid(HEALTH, [row(20), row(21)], filled="1月6日")), today=date(2021, 1, 7))
     assert parsed is not None and parsed.filled_on == date(2021, 1, 6)
+
+
+def test_filled_day_without_year_late_over_new_year(lists: tuple[MasterList, UnitDirectory]) -> None:
+    # Week 2020-12-31, returned late on 2021-01-02 with "1月2日": this year's day, not 2020-01-02.
+    data = book(standard_grid(HEALTH, [row(20), row(21)], filled="1月2日"))
+    received = datetime(2021, 1, 2, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    data = dataclasses.replace(data, file=dataclasses.replace(data.file, received_at=received))
+    parsed, problems = run(lists, data, today=date(2020, 12, 31))
+    assert parsed is not None and parsed.filled_on == date(2021, 1, 2) and parsed.week == date(2021, 1, 7)
+    # With the template's week 2020-12-31 as the base year too.
+    data = dataclasses.replace(data, identity=identity(HEALTH, week="2020-12-31"))
+    parsed, _ = run(lists, data, today=date(2020, 12, 31))
+    assert parsed is not None and parsed.filled_on == date(2021, 1, 2)
 
 
 def test_week_left_to_arrival_time(lists: tuple[MasterList, UnitDirectory]) -> None:

@@ -55,8 +55,8 @@ class MailExpansion:
     def _expand_message(self, item: Item, message: Any, arrived: datetime | None = None) -> bool:
         from . import mail
 
-        sent, zoneless = (arrived, False) if arrived is not None else mail.read_date(message, self.tz)
-        item = self._mail_item(item, sent, zoneless, mail.sender(message), mail.subject(message))
+        sent, zone = (arrived, "") if arrived is not None else mail.read_date(message, self.tz)
+        item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message))
         usable = False
         try:
             for attachment in mail.attachments(message):
@@ -79,10 +79,14 @@ class MailExpansion:
             self.add("eml-no-attachment", item.display)
         return usable
 
-    def _mail_item(self, item: Item, sent: datetime | None, zoneless: bool, address: str, subject: str) -> Item:
-        """The item as its mail says: sent time, sender, subject; notes on forwards and zoneless dates."""
-        if sent is not None and zoneless:
+    def _mail_item(self, item: Item, sent: datetime | None, zone: str, address: str, subject: str) -> Item:
+        """The item as its mail says: sent time, sender, subject; notes on forwards and on how the zone was read."""
+        from . import mail
+
+        if sent is not None and zone == mail.NO_ZONE:
             self.add("mail-date-no-zone", item.display, date=f"{sent:%Y-%m-%d %H:%M}")
+        elif sent is not None and zone:
+            self.add("mail-date-china-zone", item.display, date=f"{sent:%Y-%m-%d %H:%M}", zone=zone)
         if sent is not None and item.via_mail is not None and item.received_from == "mail":
             self.add(
                 "mail-forwarded",
@@ -148,8 +152,8 @@ class MailExpansion:
         return False
 
     def _msg_mail(self, item: Item, data: dict[str, Any]) -> bool:
-        sent, zoneless = _msg_date(data, self.tz)
-        item = self._mail_item(item, sent, zoneless, str(data.get("sender") or ""), str(data.get("subject") or ""))
+        sent, zone = _msg_date(data, self.tz)
+        item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""))
         usable = False
         for attachment in data.get("attachments") or []:
             found = self._child(item, str(attachment.get("name") or "附件"))
@@ -168,20 +172,20 @@ class MailExpansion:
         return usable
 
 
-def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, bool]:
+def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, str]:
     """The mail's sent time from the .msg; a Date header without a zone is local time."""
     from . import mail
 
     header = str(data.get("header_date") or "")
     if header:
         parsed = mail.parse(f"Date: {header}\nFrom: x@x.x\n\n".encode("utf-8", "replace"))
-        found, zoneless = mail.read_date(parsed, tz)
+        found, zone = mail.read_date(parsed, tz)
         if found is not None:
-            return found, zoneless
+            return found, zone
     try:
         value = datetime.fromisoformat(str(data.get("date") or ""))
     except ValueError:
-        return None, False
+        return None, ""
     if value.tzinfo is None:
-        return value.replace(tzinfo=tz), True
-    return value.astimezone(tz), False
+        return value.replace(tzinfo=tz), mail.NO_ZONE
+    return value.astimezone(tz), ""

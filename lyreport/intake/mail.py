@@ -13,7 +13,7 @@ import re
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from pathlib import Path
@@ -71,27 +71,41 @@ def received_at(message: Message, tz: ZoneInfo) -> datetime | None:
     return read_date(message, tz)[0]
 
 
-def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, bool]:
-    """(Date header in tz or None, whether it named no time zone and was taken as local time).
+NO_ZONE = "none"  # read_date's note: the Date named no time zone
+# A zone named in words right after the time, no numeric offset: in this product's setting "CST" is China
+# Standard Time (UTC+8), though email.utils reads it as US Central (-0600) and the words below not at all.
+_CHINA_ZONE = re.compile(
+    r"\d:\d{2}(?::\d{2})?\s*\(?\s*(CST|China\s+Standard\s+Time|Beijing(?:\s+Standard)?(?:\s+Time)?|BJT|北京时间)\s*\)?\s*$",
+    re.IGNORECASE,
+)
+_CHINA_TZ = timezone(timedelta(hours=8))
+
+
+def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, str]:
+    """(Date header in tz or None, a note on its zone: "", NO_ZONE, or the China zone word as written).
 
     "-0000" is UTC with the sender's zone unknown (RFC 5322); a Date with no zone at all, as some
     Chinese mail clients and scripts write it ("2021-01-07 10:00:00" too), is local (Beijing) time.
+    A bare "CST" (or "China Standard Time", "Beijing") is China Standard Time, UTC+8, not US Central.
     """
     try:
         raw = " ".join(str(v) for k, v in message.raw_items() if k.lower() == "date").strip()
         header = message["Date"]
         value = getattr(header, "datetime", None) if header is not None else None
     except Exception:  # malformed headers can raise deep inside the parser
-        return None, False
+        return None, ""
+    china = _CHINA_ZONE.search(raw)
     if not isinstance(value, datetime):
-        value = _plain_date(raw)
+        value = _plain_date(raw[: china.start(1)] if china else raw)
         if value is None:
-            return None, False
+            return None, ""
+    if china:
+        return value.replace(tzinfo=_CHINA_TZ).astimezone(tz), china.group(1)
     if value.tzinfo is not None:
-        return value.astimezone(tz), False
+        return value.astimezone(tz), ""
     if re.search(r"-0000\s*(?:\(.*\))?$", raw):
-        return value.replace(tzinfo=UTC).astimezone(tz), False
-    return value.replace(tzinfo=tz), True
+        return value.replace(tzinfo=UTC).astimezone(tz), ""
+    return value.replace(tzinfo=tz), NO_ZONE
 
 
 def _plain_date(raw: str) -> datetime | None:

@@ -179,14 +179,19 @@ def parse_day(
 ) -> date | None:
     """A day such as 填报日期: a month or season ("2021年1月", "6月底") names no day and gives None.
 
-    A day written without a year takes the base year, unless that puts it after `not_after` (the day the
-    return arrived, which it cannot postdate): then it is last year's ("12月30日" arriving 2021-01-07).
+    A day written without a year takes the base year; given `not_after` (the day the return arrived, which
+    it cannot postdate), it takes the year that puts it closest to that day and not after it: "12月30日"
+    arriving 2021-01-07 is 2020-12-30, "1月2日" arriving 2021-01-02 is 2021-01-02 even when the base year,
+    the reporting week's, is 2020.
     """
     found, kind = _dated(value, base_year, today)
     if found is None or kind not in _DAY_KINDS:
         return None
-    if not_after is not None and found > not_after and kind in _YEARLESS_KINDS:
-        found = _dated(value, found.year - 1)[0]
+    if not_after is not None and kind in _YEARLESS_KINDS:
+        for year in (not_after.year, not_after.year - 1):  # the latest year that does not postdate arrival
+            candidate = _dated(value, year)[0]
+            if candidate is not None and candidate <= not_after:
+                return candidate
     return found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ..models import SourceFile
 from .zipparts import ZipParts
@@ -47,6 +47,6 @@ def with_saved_at(file: SourceFile, text: object) -> SourceFile:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return file
-    if value.tzinfo is None:  # dcterms:modified is W3CDTF, UTC by convention when the zone is left out
-        value = value.replace(tzinfo=UTC)
+    if value.tzinfo is None:  # LibreOffice's dc:date is the saving computer's clock, with no zone: local time
+        value = value.replace(tzinfo=file.received_at.tzinfo)
     return replace(file, saved_at=value.astimezone(file.received_at.tzinfo))
