@@ -313,9 +313,11 @@ def _unit_week(
     state.scan_stamped, state.scan_mismatches, _ = findings
     if ret is not None:
         state.source = "scan" if unit in assigned.from_scan else "electronic"
-        in_time = ret.file.received_at <= deadline or copies.saved_in_time(ret.file, deadline)
-        state.state = "on_time" if in_time else "late"
-        state.received_at = ret.file.received_at
+        decisive = on_time_copy(unit, assigned, deadline)
+        state.state = "on_time" if decisive else "late"
+        state.received_at = (decisive or ret).file.received_at
+        if decisive is not None and decisive is not ret:  # on time, then corrected after the deadline
+            state.on_time_file, state.corrected_at = decisive.file.display, ret.file.received_at
         state.files = [ret.file.display]
         state.contact, state.phone = ret.contact, ret.phone
         reported = {row.measure_no for row in ret.rows}
@@ -328,6 +330,27 @@ def _unit_week(
         state.invalid_reason = "；".join(f.reason for f in fails)
     state.consecutive_missed = _consecutive(unit, state.state, deadline.date(), previous)
     return state
+
+
+def _in_time(ret: ParsedReturn, deadline: datetime) -> bool:
+    return ret.file.received_at <= deadline or copies.saved_in_time(ret.file, deadline)
+
+
+def on_time_copy(unit: str, assigned: Assigned, deadline: datetime) -> ParsedReturn | None:
+    """The copy that makes the unit on time: the one that counts, else its earliest usable copy in time.
+
+    A unit that returned its form before the deadline and a correction after it has reported on time; the
+    correction still supplies the data. Only usable copies are candidates (superseded ones are): an unreadable
+    or empty copy before the deadline (报送有误) does not make the unit on time.
+    """
+    ret = assigned.counted.get(unit)
+    if ret is None or _in_time(ret, deadline):
+        return ret
+    earlier = sorted(
+        (r for r in assigned.superseded.get(unit, []) if r.usable and _in_time(r, deadline)),
+        key=lambda r: (r.file.received_at, r.file.display),
+    )
+    return earlier[0] if earlier else None
 
 
 def _consecutive(unit: str, state: str, week: date, previous: PreviousState) -> int:
@@ -423,6 +446,19 @@ def _unit_problems(units: list[UnitWeek], deadline: datetime, config: Config) ->
                     deadline=cn_datetime(deadline, config),
                 )
             )
+        if u.corrected_at is not None and u.received_at:
+            problems.append(
+                problem(
+                    "unit-corrected-late",
+                    file=u.files[0],
+                    unit=u.name,
+                    first=u.on_time_file,
+                    received=cn_datetime(u.received_at, config),
+                    deadline=cn_datetime(deadline, config),
+                    used=u.files[0],
+                    corrected=cn_datetime(u.corrected_at, config),
+                )
+            )
         if u.state in ("on_time", "late") and not u.scan_received:
             problems.append(problem("scan-missing", file=u.files[0], unit=u.name))
         if u.source == "scan":
@@ -454,10 +490,12 @@ def merge_week(
     # Findings about files that answer another week belong to that week's report, not this one.
     own = [p for p in intake.problems if p.file not in assigned.elsewhere or p.code == "template-other-list"]
     own = [beside_return(p, assigned.counted) for p in own]
+    # The saved-in-time rule is worth a warning where it decided on time: the counted copy or an earlier one.
+    decisive = [on_time_copy(u, assigned, deadline) for u in assigned.counted]
     timing = [
         copies.saved_in_time_problem(r, config)
-        for r in assigned.counted.values()
-        if copies.saved_in_time(r.file, deadline)
+        for r in decisive
+        if r is not None and copies.saved_in_time(r.file, deadline)
     ]
     problems = own + problems + timing + _unit_problems(units, deadline, config)
     problems += [p for u in master.units for p in findings[u][2]]

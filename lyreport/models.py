@@ -238,6 +238,10 @@ class UnitWeek:
     source: str | None = None  # "electronic" | "scan": where this week's statuses come from
     scan_stamped: bool | None = None  # None when no scan of this week was received
     scan_mismatches: list[int] = field(default_factory=list)  # measures whose scan status differs
+    # On time through an earlier copy while the data comes from one received after the deadline (a correction):
+    # received_at is that on-time arrival, corrected_at when the copy that counts came in.
+    on_time_file: str = ""
+    corrected_at: datetime | None = None
 
     @property
     def state_label(self) -> str:

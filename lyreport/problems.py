@@ -250,6 +250,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
+    "unit-corrected-late": (
+        WARNING,
+        "{unit}按时报送（《{first}》收到时间 {received}，截止时间 {deadline}），"
+        "本周数据采用截止后收到的《{used}》（收到时间 {corrected}）；如截止后的更正不应采用，请与单位核实",
+    ),
     # --- which copy counts and when it came in (issue 11: discover, expand_mail, msgread, versions, merge) ---
     "format-unreadable": (ERROR, "已收到，但格式无法读取（{format}）——请对方发送电子表格（.xlsx/.xls/.et）"),
     "format-unreadable-unit": (

@@ -310,3 +310,68 @@ def test_check_shows_the_arrival_week_for_a_future_claim(master):
     )
     assert return_week(ret, CONFIG) == WEEK
     assert [p.code for p in file_notes([ret], CONFIG)] == ["week-future"]
+
+
+def _corrected(master, first: ParsedReturn | FailedFile | None = None) -> tuple[IntakeResult, object]:
+    """市教育局: `first` before the deadline, then a correction at 15:00 the same Thursday."""
+    intake = _all_on_time(master, 市教育局=1)
+    if isinstance(first, FailedFile):
+        intake.failed.append(first)
+    elif first is not None:
+        intake.returns.append(first)
+    intake.returns.append(_return(master, "市教育局", _at(WEEK, 15), status="进度滞后", name="市教育局（更正）.xlsx"))
+    return intake, merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+
+
+def test_on_time_return_corrected_after_the_deadline_is_on_time(master):
+    from lyreport.render.ledger import _overview_rows
+    from lyreport.render.summary_json import summary_dict
+    from lyreport.render.summary_text import unit_row
+
+    _, result = _corrected(master, _return(master, "市教育局", _at(WEEK, 10), name="市教育局.xlsx"))
+    unit = result.unit("市教育局")
+    assert (unit.state, unit.received_at, unit.consecutive_missed) == ("on_time", _at(WEEK, 10), 0)
+    assert unit.files == ["市教育局（更正）.xlsx"] and unit.superseded == ["市教育局.xlsx"]
+    assert unit.corrected_at == _at(WEEK, 15) and unit.on_time_file == "市教育局.xlsx"
+    assert result.measure(22).reports["市教育局"].status == "进度滞后"  # the data is the correction's
+    assert not [p for p in result.problems if p.code == "unit-late"]
+    note = next(p for p in result.problems if p.code == "unit-corrected-late")
+    assert note.unit == "市教育局" and note.file == "市教育局（更正）.xlsx"
+    assert "1月7日 10:00" in note.message and "1月7日 15:00" in note.message and "《市教育局.xlsx》" in note.message
+    shown = next(u for u in summary_dict(result)["units"] if u["name"] == "市教育局")
+    assert (shown["state"], shown["received_at"]) == ("on_time", "2021-01-07T10:00:00+08:00")
+    assert shown["corrected_at"] == "2021-01-07T15:00:00+08:00"
+    cell = unit_row(unit, CONFIG)[2]  # 附件2 收到时间
+    assert cell.startswith("1月7日 10:00") and "15:00收到更正" in cell
+    on_time = next(r for r in _overview_rows(result) if r[1] == "按时报送")
+    assert "市教育局（1月7日 15:00 收到更正" in on_time[3]
+
+
+@pytest.mark.parametrize("kind", ["unusable", "unreadable"])
+def test_an_unusable_copy_before_the_deadline_does_not_make_a_late_correction_on_time(master, kind):
+    if kind == "unusable":  # read, but no usable rows: 报送有误
+        first = _return(master, "市教育局", _at(WEEK, 10), name="市教育局.xlsx")
+        first.rows, first.errors = [], ["表中没有读到任何有效的措施行"]
+    else:
+        first = FailedFile(_file("市教育局.xlsx", _at(WEEK, 10)), "文件已损坏", "市教育局")
+    _, result = _corrected(master, first)
+    unit = result.unit("市教育局")
+    assert (unit.state, unit.received_at, unit.corrected_at) == ("late", _at(WEEK, 15), None)
+    assert any(p.code == "unit-late" and p.unit == "市教育局" for p in result.problems)
+    assert not [p for p in result.problems if p.code == "unit-corrected-late"]
+
+
+def test_copies_all_after_the_deadline_stay_late(master):
+    _, result = _corrected(master, _return(master, "市教育局", _at(WEEK, 13), name="市教育局.xlsx"))
+    unit = result.unit("市教育局")
+    assert (unit.state, unit.received_at, unit.corrected_at) == ("late", _at(WEEK, 15), None)
+
+
+def test_earlier_copy_saved_before_the_deadline_is_on_time_with_both_warnings(master):
+    first = _return(master, "市教育局", _at(WEEK, 13), name="市教育局.xlsx")
+    first.file.saved_at = _at(WEEK, 11)  # saved from the mail after the deadline; the workbook says 11:00
+    _, result = _corrected(master, first)
+    unit = result.unit("市教育局")
+    assert (unit.state, unit.received_at, unit.corrected_at) == ("on_time", _at(WEEK, 13), _at(WEEK, 15))
+    codes = {p.code for p in result.problems if p.unit == "市教育局"}
+    assert {"saved-before-deadline", "unit-corrected-late"} <= codes

@@ -13,7 +13,7 @@ from openpyxl.styles.fills import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..atomic import save_workbook
-from ..models import LIGHTS, STATUSES, UNIT_STATES, HistoryView, MasterList, Measure, MeasureWeek, WeekResult
+from ..models import LIGHTS, STATUSES, UNIT_STATES, HistoryView, MasterList, Measure, MeasureWeek, UnitWeek, WeekResult
 from ..problems import ERROR, INFO, SEVERITY_LABELS, WARNING, Problem
 from ..weeks import cn_date
 from . import xlsx_style as xs
@@ -105,7 +105,7 @@ def _overview_rows(result: WeekResult) -> list[tuple[str, str, int, str]]:
     rows: list[tuple[str, str, int, str]] = [("报送情况", "应报单位", len(result.units), "")]
     for state, label in UNIT_STATES.items():
         units = [u for u in result.units if u.state == state]
-        names = [f"{u.name}（{u.invalid_reason}）" if u.invalid_reason else u.name for u in units]
+        names = [_overview_name(u, result) for u in units]
         rows.append(("报送情况", label, len(units), "、".join(names)))
     for light, label in (("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯")):
         nos = [m.no for m in result.measures if m.light == light]
@@ -121,6 +121,15 @@ def _overview_rows(result: WeekResult) -> list[tuple[str, str, int, str]]:
         count = sum(1 for p in result.problems if p.severity == severity)
         rows.append(("问题清单", SEVERITY_LABELS[severity], count, "详见“问题清单”工作表" if count else ""))
     return rows
+
+
+def _overview_name(u: UnitWeek, result: WeekResult) -> str:
+    if u.invalid_reason:
+        return f"{u.name}（{u.invalid_reason}）"
+    if u.corrected_at is not None:  # on time by an earlier copy; the data is a correction received later
+        at = u.corrected_at.astimezone(result.deadline.tzinfo)
+        return f"{u.name}（{at.month}月{at.day}日 {at:%H:%M} 收到更正，采用更正件）"
+    return u.name
 
 
 def _overview(sheet: Worksheet, result: WeekResult) -> None:

@@ -42,6 +42,7 @@ def summary_dict(result: WeekResult) -> dict[str, Any]:
                 "source": u.source,
                 "scan_stamped": u.scan_stamped,
                 "scan_mismatches": u.scan_mismatches,
+                "corrected_at": _time(u.corrected_at.astimezone(tz)) if u.corrected_at else None,
             }
             for u in result.units
         ],

@@ -370,6 +370,14 @@ def _progress_cell(m: MeasureWeek, config: Config) -> str:
     return "\n".join(f"{r.unit}：{abridge(r.progress, 50)}" for r in own)
 
 
+def received_cell(u: UnitWeek, config: Config) -> str:
+    """When it came in; an on-time unit whose counted copy is a correction received after the deadline says so."""
+    text = short_time(u.received_at, config)
+    if text and u.corrected_at is not None:
+        text += "\n" + say(config, "corrected_mark", time=short_time(u.corrected_at, config))
+    return text
+
+
 def unit_row(u: UnitWeek, config: Config) -> list[str]:
     """附件2: 单位 | 报送状态 | 收到时间 | 联系人 | 联系电话 | 扫描件 | 连续未按时周数"""
     empty = say(config, "empty_cell")
@@ -379,7 +387,7 @@ def unit_row(u: UnitWeek, config: Config) -> list[str]:
     return [
         u.name,
         state,
-        short_time(u.received_at, config) or empty,
+        received_cell(u, config) or empty,
         clean(u.contact) or empty,
         clean(u.phone) or empty,
         scan_cell(u, config),
