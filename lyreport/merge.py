@@ -357,11 +357,25 @@ def _carried(unit: str, measure: Measure, previous: PreviousState) -> str | None
     return row.status if row else None
 
 
+def _unit_status(unit: str, report: UnitReport | None, measure: Measure, previous: PreviousState) -> str | None:
+    """A unit's status this week; one it did not report is carried from its last report.
+
+    A row it reported this week with a blank or unreadable status (an error at the cell) is not done this
+    week: an earlier 已完成 is never carried into it, so the measure is not closed on the strength of it.
+    """
+    if report is not None and report.status:
+        return report.status
+    carried = _carried(unit, measure, previous)
+    if report is not None and carried == DONE:
+        return None
+    return carried
+
+
 def _measure_week(
     measure: Measure, assigned: Assigned, week: date, config: Config, previous: PreviousState
 ) -> MeasureWeek:
     reports = {u: _report(u, measure, assigned.counted.get(u)) for u in measure.units}
-    statuses = [(r.status if r and r.status else _carried(u, measure, previous)) for u, r in reports.items()]
+    statuses = [_unit_status(u, r, measure, previous) for u, r in reports.items()]
     status = combine_status(statuses)
     closed = status == DONE
     passed = [n for n in measure.nodes if n < week]

@@ -268,6 +268,22 @@ def test_carried_status_when_unit_silent(master):
     assert result.measure(25).status == "进度滞后" and result.measure(25).light == "red"
 
 
+def test_unreadable_status_this_week_never_closes_on_an_earlier_done(master):
+    previous = PreviousState(
+        week=WEEK - timedelta(days=7),
+        measure_status={25: "已完成"},
+        last_rows={("市体育局", 25): ReturnRow(25, "已完成")},
+    )
+    # This week the unit reports measure 25 with a blank / unreadable status (an error is at the cell).
+    intake = _all_on_time(master, 市体育局=1)
+    intake.returns.append(_return(master, "市体育局", _at(WEEK, 9), **{"25": None}))
+    m25 = merge_week(master, intake, DEADLINE, CONFIG, previous, 2).measure(25)
+    assert m25.status != "已完成" and not m25.closed and m25.light != "green"
+    # Closed in an earlier week and not reported this week: still closed (documented behaviour).
+    silent = merge_week(master, _all_on_time(master, 市体育局=1), DEADLINE, CONFIG, previous, 2).measure(25)
+    assert silent.closed and silent.light == "green"
+
+
 def test_scan_missing_flagged(master):
     intake = _all_on_time(master)
     intake.scans = [s for s in intake.scans if s.unit != "市应急管理局"]
