@@ -475,6 +475,10 @@ def merge_week(
     ]
     problems = own + problems + timing + _unit_problems(units, deadline, config)
     problems += [p for u in master.units for p in findings[u][2]]
+    problems += [problem("master-history-differs", no=no) for no in previous.history_differs]
+    if previous.history_moved:
+        moved = [f"第 {no} 条（往期第 {old} 条）" for no, old in previous.history_moved.items()]
+        problems.append(problem("master-history-moved", moved=moved))
     return WeekResult(
         list_id=master.list_id,
         list_title=master.title,
