@@ -224,7 +224,7 @@ def _record_and_render(
         # Everything the week depends on (period, previous weeks) is read inside the write transaction.
         conn.execute("BEGIN IMMEDIATE")
         try:
-            previous = previous_state(conn, list_id, week)
+            previous = previous_state(conn, list_id, week, context.master, context.directory)
             result = merge_week(
                 context.master, intake, deadline, context.config, previous, _period(context, conn, deadline)
             )
@@ -299,7 +299,9 @@ def make_templates(
         units = [match.unit]
     conn = open_history(context.workspace.history)
     try:
-        prev = previous_state(conn, context.master.list_id, deadline.date() + timedelta(days=1))
+        prev = previous_state(
+            conn, context.master.list_id, deadline.date() + timedelta(days=1), context.master, context.directory
+        )
     finally:
         conn.close()
     previous: dict[str, dict[int, Any]] = {}

@@ -11,15 +11,20 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_write_text, commit_files
 from .intake.sidecar import SIDECAR_SUFFIX
 from .models import HistoryView, PreviousState, ReturnRow, WeekResult
 from .textsafe import shown
+
+if TYPE_CHECKING:
+    from .master import UnitDirectory
+    from .models import MasterList
 
 DB_NAME = "history.sqlite3"
 
@@ -38,6 +43,9 @@ CREATE TABLE IF NOT EXISTS rows (
     role TEXT, status TEXT, progress TEXT, issues TEXT, next_steps TEXT, expected TEXT, remark TEXT,
     file TEXT, received_at TEXT);
 CREATE INDEX IF NOT EXISTS rows_week ON rows (list_id, week);
+CREATE TABLE IF NOT EXISTS measure_texts (
+    list_id TEXT NOT NULL, week TEXT NOT NULL, no INTEGER NOT NULL, text TEXT NOT NULL, units TEXT NOT NULL,
+    PRIMARY KEY (list_id, week, no));
 CREATE TABLE IF NOT EXISTS inputs (
     list_id TEXT NOT NULL, week TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
     archived TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (list_id, week, sha256));
@@ -64,8 +72,20 @@ def open_history(folder: Path) -> sqlite3.Connection:
     return conn
 
 
-def previous_state(conn: sqlite3.Connection, list_id: str, week: date) -> PreviousState:
-    """What earlier weeks (strictly before `week`) say: last statuses, last rows, unit states."""
+def previous_state(
+    conn: sqlite3.Connection,
+    list_id: str,
+    week: date,
+    master: MasterList | None = None,
+    directory: UnitDirectory | None = None,
+) -> PreviousState:
+    """What earlier weeks (strictly before `week`) say: last statuses, last rows, unit states.
+
+    With the current master list and unit directory, the history is read in today's terms: a unit name
+    that is now an alias is that unit, and a measure's history applies only to the same measure (same
+    text as recorded that week, found by text if it was renumbered); what no longer fits is not carried
+    and is listed in `history_differs`.
+    """
     state = PreviousState()
     last = conn.execute(
         "SELECT max(week) FROM weeks WHERE list_id=? AND week<?", (list_id, week.isoformat())
@@ -73,19 +93,20 @@ def previous_state(conn: sqlite3.Connection, list_id: str, week: date) -> Previo
     if last is None:
         return state
     state.week = date.fromisoformat(last)
-    for no, status, overdue in conn.execute(
-        "SELECT no, status, overdue FROM measure_weeks WHERE list_id=? AND week=?", (list_id, last)
-    ):
-        state.measure_status[no] = status
-        state.measure_overdue[no] = bool(overdue)
-    for row in conn.execute(
-        "SELECT unit, measure_no, status, progress, issues, next_steps, expected, remark, role FROM rows "
+    place = _Placer(conn, list_id, week, master, directory)
+    records = conn.execute(
+        "SELECT week, unit, measure_no, status, progress, issues, next_steps, expected, remark, role FROM rows "
         "WHERE list_id=? AND week<? ORDER BY week",
         (list_id, week.isoformat()),
-    ):
-        unit, no, status, progress, issues, next_steps, expected, remark, role = row
-        state.last_rows[(unit, no)] = ReturnRow(
-            no,
+    ).fetchall()
+    for w, unit, no, *_ in records:
+        place.saw(w, place.unit(unit), no)
+    for w, unit, no, status, progress, issues, next_steps, expected, remark, role in records:
+        now = place.measure(w, no)
+        if now is None:
+            continue
+        state.last_rows[(place.unit(unit), now)] = ReturnRow(
+            now,
             status,
             progress or "",
             issues or "",
@@ -94,14 +115,100 @@ def previous_state(conn: sqlite3.Connection, list_id: str, week: date) -> Previo
             remark or "",
             role or "",
         )
+    for no, status, overdue in conn.execute(
+        "SELECT no, status, overdue FROM measure_weeks WHERE list_id=? AND week=?", (list_id, last)
+    ):
+        now = place.measure(last, no)
+        if now is not None:
+            state.measure_status[now] = status
+            state.measure_overdue[now] = bool(overdue)
     state.unit_states = [
-        (date.fromisoformat(w), u, s)
+        (date.fromisoformat(w), place.unit(u), s)
         for w, u, s in conn.execute(
             "SELECT week, unit, state FROM unit_weeks WHERE list_id=? AND week<? ORDER BY week",
             (list_id, week.isoformat()),
         )
     ]
+    state.history_differs = sorted(place.differs - set(place.moved))
+    state.history_moved = dict(sorted(place.moved.items()))
     return state
+
+
+def text_key(text: str) -> str:
+    """A measure's text for comparing weeks: width, spaces and line breaks do not count."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+class _Placer:
+    """Where a history record of (week, measure no) belongs in the current master list, if anywhere."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        list_id: str,
+        week: date,
+        master: MasterList | None,
+        directory: UnitDirectory | None,
+    ) -> None:
+        self.master, self.directory = master, directory
+        self.texts: dict[str, dict[int, str]] = {}
+        self.reporters: dict[tuple[str, int], set[str]] = {}
+        self.differs: set[int] = set()  # current numbers whose history was another measure's
+        self.moved: dict[int, int] = {}  # current number -> its number in the latest week it moved from
+        self._units: dict[str, str] = {}
+        self._placed: dict[tuple[str, int], int | None] = {}
+        if master is None:
+            return
+        try:  # history written before measure texts were recorded (or read-only and older) has none
+            found = conn.execute(
+                "SELECT week, no, text FROM measure_texts WHERE list_id=? AND week<?", (list_id, week.isoformat())
+            ).fetchall()
+        except sqlite3.OperationalError:
+            found = []
+        for w, no, text in found:
+            self.texts.setdefault(w, {})[no] = text
+        self.by_text: dict[str, list[int]] = {}
+        for m in master.measures:
+            self.by_text.setdefault(text_key(m.text), []).append(m.no)
+
+    def unit(self, name: str) -> str:
+        """A unit name as recorded then, as the directory names it now (an alias is that unit)."""
+        if self.directory is None or (self.master is not None and name in self.master.units):
+            return name
+        if name not in self._units:
+            self._units[name] = self.directory.match(name).unit or name
+        return self._units[name]
+
+    def saw(self, week: str, unit: str, no: int) -> None:
+        self.reporters.setdefault((week, no), set()).add(unit)
+
+    def measure(self, week: str, no: int) -> int | None:
+        if self.master is None:
+            return no
+        if (week, no) not in self._placed:
+            self._placed[(week, no)] = self._place(week, no)
+        return self._placed[(week, no)]
+
+    def _place(self, week: str, no: int) -> int | None:
+        current = self.master.measure(no) if self.master else None
+        texts = self.texts.get(week)
+        if texts and no in texts:
+            if current is not None and text_key(current.text) == texts[no]:
+                return no
+            same = self.by_text.get(texts[no], [])
+            if current is not None:
+                self.differs.add(no)
+            if len(same) == 1:
+                self.moved[same[0]] = no
+                return same[0]
+            return None
+        if current is None:
+            return None
+        # No recorded text (older history): the units that reported it then must still be responsible.
+        if not self.reporters.get((week, no), set()) <= set(current.units):
+            self.differs.add(no)
+            return None
+        return no
 
 
 def latest_week(conn: sqlite3.Connection, list_id: str) -> date | None:
@@ -133,7 +240,7 @@ def replace_week(
 ) -> None:
     """Replace every record of the result's week; the caller wraps this in a transaction."""
     key = (result.list_id, result.week.isoformat())
-    for table in ("weeks", "unit_weeks", "measure_weeks", "rows"):
+    for table in ("weeks", "unit_weeks", "measure_weeks", "rows", "measure_texts"):
         conn.execute(f"DELETE FROM {table} WHERE list_id=? AND week=?", key)
     conn.execute(
         "INSERT INTO weeks VALUES (?,?,?,?,?)",
@@ -146,6 +253,10 @@ def replace_week(
     conn.executemany(
         "INSERT INTO measure_weeks VALUES (?,?,?,?,?,?,?)",
         [(*key, m.no, m.status, m.light, int(m.overdue), int(m.closed)) for m in result.measures],
+    )
+    conn.executemany(
+        "INSERT INTO measure_texts VALUES (?,?,?,?,?)",
+        [(*key, m.no, text_key(m.measure.text), "、".join(m.measure.units)) for m in result.measures],
     )
     conn.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", list(_row_records(result)))
     record_inputs(conn, result, inputs)

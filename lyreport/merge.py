@@ -380,11 +380,25 @@ def _carried(unit: str, measure: Measure, previous: PreviousState) -> str | None
     return row.status if row else None
 
 
+def _unit_status(unit: str, report: UnitReport | None, measure: Measure, previous: PreviousState) -> str | None:
+    """A unit's status this week; one it did not report is carried from its last report.
+
+    A row it reported this week with a blank or unreadable status (an error at the cell) is not done this
+    week: an earlier 已完成 is never carried into it, so the measure is not closed on the strength of it.
+    """
+    if report is not None and report.status:
+        return report.status
+    carried = _carried(unit, measure, previous)
+    if report is not None and carried == DONE:
+        return None
+    return carried
+
+
 def _measure_week(
     measure: Measure, assigned: Assigned, week: date, config: Config, previous: PreviousState
 ) -> MeasureWeek:
     reports = {u: _report(u, measure, assigned.counted.get(u)) for u in measure.units}
-    statuses = [(r.status if r and r.status else _carried(u, measure, previous)) for u, r in reports.items()]
+    statuses = [_unit_status(u, r, measure, previous) for u, r in reports.items()]
     status = combine_status(statuses)
     closed = status == DONE
     passed = [n for n in measure.nodes if n < week]
@@ -499,6 +513,10 @@ def merge_week(
     ]
     problems = own + problems + timing + _unit_problems(units, deadline, config)
     problems += [p for u in master.units for p in findings[u][2]]
+    problems += [problem("master-history-differs", no=no) for no in previous.history_differs]
+    if previous.history_moved:
+        moved = [f"第 {no} 条（往期第 {old} 条）" for no, old in previous.history_moved.items()]
+        problems.append(problem("master-history-moved", moved=moved))
     return WeekResult(
         list_id=master.list_id,
         list_title=master.title,

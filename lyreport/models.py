@@ -216,6 +216,8 @@ class PreviousState:
     measure_overdue: dict[int, bool] = field(default_factory=dict)
     last_rows: dict[tuple[str, int], ReturnRow] = field(default_factory=dict)  # latest report per (unit, no)
     unit_states: list[tuple[date, str, str]] = field(default_factory=list)  # (week, unit, state), ascending
+    history_differs: list[int] = field(default_factory=list)  # measures now different from their history
+    history_moved: dict[int, int] = field(default_factory=dict)  # current no -> earlier no (same text)
 
 
 # ----------------------------------------------------------------- merge

@@ -39,6 +39,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "该节点不参与逾期判定；请在节点日期列填写，如 2021-06-30",
     ),
     "master-empty": (ERROR, "措施清单中没有任何措施"),
+    "master-history-differs": (WARNING, "措施清单中第 {no} 条的内容与往期不同（可能重新编号），往期状态未沿用"),
+    "master-history-moved": (INFO, "措施清单中以下措施序号已变、内容与往期相同，按内容沿用其往期状态：{moved}"),
     "directory-missing": (ERROR, "找不到单位名录文件：{path}"),
     "directory-unreadable": (ERROR, "单位名录无法读取：{reason}"),
     "directory-duplicate": (ERROR, "单位名录中“{name}”重复出现（另见第 {other_row} 行）"),

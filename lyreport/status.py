@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .api import load_context, resolve_deadline
+from .context import Context
 from .history import DB_NAME, previous_state
 from .intake.pipeline import run_intake
 from .merge import merge_week
@@ -122,7 +123,7 @@ def week_status(
     with tempfile.TemporaryDirectory(prefix="lyreport-status-") as tmp:
         source = inbox or context.workspace.inbox
         intake = run_intake(source, Path(tmp), context.master, context.directory, config) if source.is_dir() else None
-    previous = _previous(context.workspace.history / DB_NAME, context.master.list_id, deadline.date())
+    previous = _previous(context.workspace.history / DB_NAME, context, deadline.date())
     if intake is None:
         from .models import IntakeResult
 
@@ -148,13 +149,13 @@ def week_status(
     return WeekStatus(deadline.date(), deadline, now, context.master.title, units, result.problems)
 
 
-def _previous(path: Path, list_id: str, week: date) -> PreviousState:
+def _previous(path: Path, context: Context, week: date) -> PreviousState:
     """History read-only (and not created when there is none): status records nothing."""
     if not path.is_file():
         return PreviousState()
     conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
     try:
-        return previous_state(conn, list_id, week)
+        return previous_state(conn, context.master.list_id, week, context.master, context.directory)
     except sqlite3.Error:
         return PreviousState()
     finally:

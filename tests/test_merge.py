@@ -268,6 +268,22 @@ def test_carried_status_when_unit_silent(master):
     assert result.measure(25).status == "进度滞后" and result.measure(25).light == "red"
 
 
+def test_unreadable_status_this_week_never_closes_on_an_earlier_done(master):
+    previous = PreviousState(
+        week=WEEK - timedelta(days=7),
+        measure_status={25: "已完成"},
+        last_rows={("市体育局", 25): ReturnRow(25, "已完成")},
+    )
+    # This week the unit reports measure 25 with a blank / unreadable status (an error is at the cell).
+    intake = _all_on_time(master, 市体育局=1)
+    intake.returns.append(_return(master, "市体育局", _at(WEEK, 9), **{"25": None}))
+    m25 = merge_week(master, intake, DEADLINE, CONFIG, previous, 2).measure(25)
+    assert m25.status != "已完成" and not m25.closed and m25.light != "green"
+    # Closed in an earlier week and not reported this week: still closed (documented behaviour).
+    silent = merge_week(master, _all_on_time(master, 市体育局=1), DEADLINE, CONFIG, previous, 2).measure(25)
+    assert silent.closed and silent.light == "green"
+
+
 def test_scan_missing_flagged(master):
     intake = _all_on_time(master)
     intake.scans = [s for s in intake.scans if s.unit != "市应急管理局"]
@@ -375,3 +391,91 @@ def test_earlier_copy_saved_before_the_deadline_is_on_time_with_both_warnings(ma
     assert (unit.state, unit.received_at, unit.corrected_at) == ("on_time", _at(WEEK, 13), _at(WEEK, 15))
     codes = {p.code for p in result.problems if p.unit == "市教育局"}
     assert {"saved-before-deadline", "unit-corrected-late"} <= codes
+
+
+def _record(conn, master, intake, week: date, previous: PreviousState, period: int):
+    from lyreport.history import replace_week
+
+    result = merge_week(master, intake, deadline_on(week, CONFIG), CONFIG, previous, period)
+    conn.execute("BEGIN")
+    replace_week(conn, result, {}, [])
+    conn.execute("COMMIT")
+    return result
+
+
+def _all_on_time_in(master, week: date, **exclude) -> IntakeResult:
+    intake = IntakeResult()
+    for unit in master.units:
+        if unit not in exclude:
+            intake.returns.append(_return(master, unit, _at(week - timedelta(days=1), 9), week=week))
+            intake.scans.append(Scan(_file(f"{unit}.pdf", _at(week - timedelta(days=1), 9), "scan"), unit))
+    return intake
+
+
+def test_renumbered_master_does_not_carry_history_to_another_measure(master, directory, tmp_path):
+    from lyreport.history import open_history, previous_state
+
+    before = WEEK - timedelta(days=7)
+    conn = open_history(tmp_path / "history")
+    intake = _all_on_time_in(master, before)
+    intake.returns = [r for r in intake.returns if r.unit != "市交通运输局"]
+    intake.returns.append(
+        _return(master, "市交通运输局", _at(before - timedelta(days=1), 9), week=before, **{"10": "已完成"})
+    )
+    assert _record(conn, master, intake, before, PreviousState(), 1).measure(10).closed
+    # Staff insert a new measure as No. 10 and shift the rest; the unit does not report this week.
+    old10 = master.measure(10)
+    new10 = dataclasses.replace(old10, no=10, text="新增：推进洛阳至济源快速通道改造提升工程。")
+    shifted = [m if m.no < 10 else dataclasses.replace(m, no=m.no + 1) for m in master.measures]
+    renumbered = dataclasses.replace(master, measures=sorted([*shifted, new10], key=lambda m: m.no))
+    previous = previous_state(conn, master.list_id, WEEK, renumbered, directory)
+    result = merge_week(renumbered, _all_on_time(renumbered, 市交通运输局=1), DEADLINE, CONFIG, previous, 2)
+    assert not result.measure(10).closed and result.measure(10).status is None
+    assert result.measure(10).light != "green"
+    assert result.measure(11).closed  # the old measure 10, found by its text
+    differs = [p for p in result.problems if p.code == "master-history-differs"]
+    assert len(differs) == 1 and "第 10 条" in differs[0].message
+
+
+def test_history_without_measure_texts_still_loads(master, directory, tmp_path):
+    from lyreport.history import open_history, previous_state
+
+    before = WEEK - timedelta(days=7)
+    conn = open_history(tmp_path / "history")
+    intake = _all_on_time_in(master, before)
+    _record(conn, master, intake, before, PreviousState(), 1)
+    conn.execute("DROP TABLE measure_texts")  # a history file written before measure texts were kept
+    assert previous_state(conn, master.list_id, WEEK, master, directory).last_rows
+    conn.close()
+    conn = open_history(tmp_path / "history")  # opening migrates: the table is created, old weeks still read
+    previous = previous_state(conn, master.list_id, WEEK, master, directory)
+    assert previous.last_rows and not previous.history_differs
+
+
+def test_renamed_unit_keeps_its_history_through_the_alias(master, directory, tmp_path):
+    from lyreport.history import open_history, previous_state
+    from lyreport.master import UnitDirectory
+
+    conn = open_history(tmp_path / "history")
+    first, second = WEEK - timedelta(days=14), WEEK - timedelta(days=7)
+    intake = _all_on_time_in(master, first)
+    intake.returns = [r for r in intake.returns if r.unit != "市卫健委"]
+    intake.returns.append(
+        _return(master, "市卫健委", _at(first - timedelta(days=1), 9), week=first, **{"20": "已完成"})
+    )
+    assert _record(conn, master, intake, first, PreviousState(), 1).measure(20).closed
+    previous = previous_state(conn, master.list_id, second, master, directory)
+    _record(conn, master, _all_on_time_in(master, second, 市卫健委=1), second, previous, 2)
+    # Staff rename the unit, keeping the old name as an alias.
+    new = "市卫生健康委"
+    units = [
+        dataclasses.replace(u, name=new, aliases=["市卫健委", *u.aliases]) if u.name == "市卫健委" else u
+        for u in directory.units
+    ]
+    renamed_dir = UnitDirectory(units)
+    measures = [dataclasses.replace(m, units=[new if u == "市卫健委" else u for u in m.units]) for m in master.measures]
+    renamed = dataclasses.replace(master, measures=measures)
+    previous = previous_state(conn, master.list_id, WEEK, renamed, renamed_dir)
+    result = merge_week(renamed, _all_on_time(renamed, **{new: 1}), DEADLINE, CONFIG, previous, 3)
+    assert result.unit(new).consecutive_missed == 2
+    assert result.measure(20).closed and result.measure(20).status == "已完成"
