@@ -254,6 +254,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "msg-unreadable": (ERROR, "Outlook 邮件（.msg）无法读取：{reason}"),
     "mail-forwarded": (INFO, "转发的邮件：收到时间按原邮件的发送时间 {sent} 计算（转发时间 {forwarded}）"),
     "mail-date-no-zone": (INFO, "邮件发送时间“{date}”未注明时区，按北京时间计算"),
+    "mail-date-missing": (
+        WARNING,
+        "邮件没有可识别的发送时间{header}，收到时间按{fallback} {time} 计算，可能晚于实际发送时间，请核实",
+    ),
+    "mail-date-impossible": (
+        WARNING,
+        "{what}的发送时间 {sent} 晚于{bound_name} {bound}，不可能（发件方电脑时钟可能不准）；"
+        "收到时间按{bound_name}计算，请核实",
+    ),
     "failed-other-week": (
         WARNING,
         "该文件无法使用（{reason}）；按文件时间（{received}）属于 {week} 这一周，未计入本周，"

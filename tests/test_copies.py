@@ -243,6 +243,83 @@ def test_mail_date_without_time_zone_is_beijing_time(tmp_path: Path, workspace: 
     assert note.message == "邮件发送时间“2021-01-07 11:30”未注明时区，按北京时间计算"
 
 
+def test_mail_without_a_readable_date_says_the_file_time_counts(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    for unit, header in (("市应急管理局", None), ("市卫健委", "2021年1月7日 11:30")):
+        xlsx = workbook(tmp_path / "x" / f"{unit}.xlsx", grid(master, unit)).read_bytes()
+        msg = mail("a@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00 +0800", [(f"{unit}.xlsx", xlsx)])
+        del msg["Date"]
+        raw = msg.as_bytes() if header is None else f"Date: {header}\n".encode() + msg.as_bytes()
+        put(inbox / f"{unit}.eml", raw, at(8, 10))  # saved into the inbox the next morning
+    result = run(workspace, inbox)
+    for unit in ("市应急管理局", "市卫健委"):
+        assert (result.unit(unit).state, result.unit(unit).received_at) == ("late", at(8, 10))
+    notes = {p.file: (p.severity, p.message) for p in result.problems if p.code == "mail-date-missing"}
+    assert notes == {
+        "市应急管理局.eml": (
+            "warning",
+            "邮件没有可识别的发送时间（邮件没有 Date 头），收到时间按文件时间 2021-01-08 10:00 计算，"
+            "可能晚于实际发送时间，请核实",
+        ),
+        "市卫健委.eml": (
+            "warning",
+            "邮件没有可识别的发送时间（Date：“2021年1月7日 11:30”），收到时间按文件时间 2021-01-08 10:00 计算，"
+            "可能晚于实际发送时间，请核实",
+        ),
+    }
+
+
+def test_mail_date_after_the_file_time_counts_the_file_time(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市应急管理局.xlsx", grid(master, "市应急管理局")).read_bytes()
+    inbox = tmp_path / "inbox"
+    raw = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 12:30:00 +0800", [("表.xlsx", xlsx)]).as_bytes()
+    put(inbox / "应急.eml", raw, at(7, 11, 50))  # saved at 11:50: the sender's clock is fast
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 50))
+    note = only(result.problems, "mail-date-impossible")
+    assert (note.file, note.severity) == ("应急.eml", "warning")
+    assert note.message == (
+        "邮件的发送时间 2021-01-07 12:30 晚于文件时间 2021-01-07 11:50，不可能（发件方电脑时钟可能不准）；"
+        "收到时间按文件时间计算，请核实"
+    )
+
+
+def test_forwarded_mail_dated_after_the_forward_counts_the_forward(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市卫健委.xlsx", grid(master, "市卫健委")).read_bytes()
+    inner = mail("wjw@ly.gov.cn", "卫健委报表", "Thu, 07 Jan 2021 13:00:00 +0800", [("市卫健委.xlsx", xlsx)])
+    outer = mail("office@ly.gov.cn", "Fw: 卫健委报表", "Thu, 07 Jan 2021 11:00:00 +0800", [])
+    outer.add_attachment(inner.as_bytes(), maintype="application", subtype="octet-stream", filename="原邮件.eml")
+    inbox = tmp_path / "inbox"
+    put(inbox / "转发.eml", outer.as_bytes(), at(7, 11, 5))
+    (inbox / "转发.eml.json").write_text('{"received_at": "2021-01-07T11:00:05+08:00"}', encoding="utf-8")
+    result = run(workspace, inbox)
+    health = result.unit("市卫健委")
+    assert (health.state, health.received_at) == ("on_time", datetime(2021, 1, 7, 11, 0, 5, tzinfo=TZ))
+    assert [p.code for p in result.problems if p.code.startswith("mail-")] == ["mail-date-impossible"]
+    note = only(result.problems, "mail-date-impossible")
+    assert (note.file, note.severity) == ("转发.eml › 原邮件.eml", "warning")
+    assert note.message.startswith("转发的原邮件的发送时间 2021-01-07 13:00 晚于转发时间 2021-01-07 11:00，")
+
+
+def test_outlook_submit_time_beats_an_ambiguous_date_header(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市卫健委.xlsx", grid(master, "市卫健委")).read_bytes()
+    sent = Mail("wjw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00 CST", at(7, 11, 30), [("市卫健委.xlsx", xlsx)])
+    inbox = tmp_path / "inbox"
+    put(inbox / "卫健委.msg", msg_bytes(sent), at(8, 10))
+    files, problems = discover(inbox, tmp_path / "work", TZ)
+    assert [(f.display, f.received_at) for f in files] == [("卫健委.msg › 市卫健委.xlsx", at(7, 11, 30))]
+    assert not [p for p in problems if p.code.startswith("mail-")]
+
+
 def test_identical_copies_the_earliest_arrival_counts(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     inbox = tmp_path / "inbox"
     data = workbook(tmp_path / "x.xlsx", grid(master, "市金融工作局")).read_bytes()
