@@ -269,6 +269,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "如果是本周报送的，请与{who}核实",
     ),
     "version-chosen": (INFO, "{unit}本周有 {count} 份报表，采用本份（{why}）；未采用：{others}"),
+    "versions-unordered": (
+        WARNING,
+        "{unit}本周的《{chosen}》与《{other}》填报日期相同、同时收到、均未注明更正，内容却不同，无法判断哪份是最终版；"
+        "暂采用《{chosen}》，请与{unit}核实以哪份为准",
+    ),
     "saved-before-deadline": (
         WARNING,
         "文件时间 {received} 已过截止时间，但表格自身的保存时间为 {saved}（截止前），"

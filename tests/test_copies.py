@@ -409,6 +409,44 @@ def test_saved_from_mail_after_the_deadline_is_not_called_late(
 
 
 # ----------------------------------------------------------------- dates and templates
+def test_versions_arriving_together_are_not_ordered_by_name(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    def version(name: str, unit: str, status: str, stamp: str) -> tuple[str, bytes]:
+        path = workbook(tmp_path / "x" / unit / name, grid(master, unit, status=status))
+        return name, _saved_at(path, stamp).read_bytes()
+
+    inbox = tmp_path / "inbox"
+    same = "2021-01-06T09:00:00Z"  # nothing orders them: same 填报日期, same mail, same saved time
+    both = [
+        version("市教育局.xlsx", "市教育局", "正常推进", same),
+        version("市教育局-1.xlsx", "市教育局", "已完成", same),
+    ]
+    put(
+        inbox / "教育.eml", mail("jyj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", both).as_bytes(), at(7, 11)
+    )
+    saved = [  # the draft sorts last by name but was saved first
+        version("市卫健委.xlsx", "市卫健委", "已完成", "2021-01-06T09:00:00Z"),
+        version("市卫健委-草稿.xlsx", "市卫健委", "正常推进", "2021-01-04T09:00:00Z"),
+    ]
+    put(
+        inbox / "卫健.eml",
+        mail("wjw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", saved).as_bytes(),
+        at(7, 11),
+    )
+    result = run(workspace, inbox)
+
+    unordered = only(result.problems, "versions-unordered")
+    assert (unordered.severity, unordered.unit) == ("warning", "市教育局")
+    assert "《教育.eml › 市教育局.xlsx》" in unordered.message and "《教育.eml › 市教育局-1.xlsx》" in unordered.message
+    assert "无法判断哪份是最终版" in unordered.message and "请与市教育局核实以哪份为准" in unordered.message
+    assert not [p for p in result.problems if "收到时间更晚" in p.message]  # both came in the one mail
+    health = result.unit("市卫健委")
+    assert health.files == ["卫健.eml › 市卫健委.xlsx"] and health.superseded == ["卫健.eml › 市卫健委-草稿.xlsx"]
+    chosen = [p for p in result.problems if p.code == "version-chosen" and p.unit == "市卫健委"][0]
+    assert "填报日期和收到时间相同，表格自身的保存时间 2021-01-06 17:00 晚于 2021-01-04 17:00" in chosen.message
+
+
 def test_year_less_filled_date_takes_the_reporting_weeks_year(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:
