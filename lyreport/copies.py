@@ -8,6 +8,9 @@ Several versions from one unit for one week — the one that counts, in this ord
 | same 填报日期, one named or sent as “…（更正）”/修改/补充            | the correction            |
 | same 填报日期, one named “…（修改前）”/未修改/原稿/旧版              | never: the superseded one |
 | same 填报日期, no correction marker                                 | the one received last     |
+| same 填报日期 and arrival (one zip or mail), no correction marker   | the one saved last (the   |
+|                                                                  | workbook's own time), else|
+|                                                                  | none: a warning asks staff|
 
 A missing 填报日期 counts as the day the file was received. Byte-identical copies never get this far:
 discover keeps the earliest arrival.
@@ -67,8 +70,20 @@ def _filled(ret: ParsedReturn) -> date:
     return min(ret.filled_on, received) if ret.filled_on else received
 
 
-def _rank(ret: ParsedReturn) -> tuple[date, int, datetime, str]:
-    return (_filled(ret), _marked(ret.file), ret.file.received_at, ret.file.display)
+def _saved(ret: ParsedReturn) -> datetime:
+    return ret.file.saved_at or datetime.min.replace(tzinfo=ret.file.received_at.tzinfo)
+
+
+def _rank(ret: ParsedReturn) -> tuple[date, int, datetime, datetime, str]:
+    """Versions arriving together (one zip or mail) are ordered by the workbook's own saved time; the
+    name only makes the choice repeatable where nothing orders them (_unordered says so)."""
+    return (_filled(ret), _marked(ret.file), ret.file.received_at, _saved(ret), ret.file.display)
+
+
+def _unordered(chosen: ParsedReturn, other: ParsedReturn) -> bool:
+    """Nothing tells which of two differing versions is the later one."""
+    same = _rank(chosen)[:4] == _rank(other)[:4]
+    return same and (chosen.contact, chosen.phone, chosen.rows) != (other.contact, other.phone, other.rows)
 
 
 def _why(chosen: ParsedReturn, other: ParsedReturn) -> str:
@@ -78,8 +93,17 @@ def _why(chosen: ParsedReturn, other: ParsedReturn) -> str:
         why = f"文件名或邮件主题注明“{correction_word(chosen.file)}”"
     elif _marked(chosen.file) > _marked(other.file):
         why = f"《{other.file.display}》的文件名或邮件主题注明“{original_word(other.file)}”"
-    else:
+    elif chosen.file.received_at > other.file.received_at:
         why = "填报日期相同，收到时间更晚"
+    elif _saved(chosen) > _saved(other):
+        why = (
+            f"填报日期和收到时间相同，表格自身的保存时间 {chosen.file.saved_at:%Y-%m-%d %H:%M} "
+            f"晚于 {other.file.saved_at:%Y-%m-%d %H:%M}"
+            if other.file.saved_at
+            else "填报日期和收到时间相同，只有本份记有表格自身的保存时间"
+        )
+    else:
+        why = "填报日期和收到时间相同，无法判断先后，暂按文件名顺序采用"
     if chosen.file.received_at < other.file.received_at:
         why += "，尽管采用的一份收到时间更早"
     return why
@@ -94,6 +118,17 @@ def pick(unit: str, rets: list[ParsedReturn]) -> tuple[ParsedReturn, list[Parsed
     problems = [
         problem("duplicate-return", file=old.file.display, unit=unit, newer=chosen.file.display, why=_why(chosen, old))
         for old in older
+    ]
+    problems += [
+        problem(
+            "versions-unordered",
+            file=chosen.file.display,
+            unit=unit,
+            chosen=chosen.file.display,
+            other=old.file.display,
+        )
+        for old in older
+        if _unordered(chosen, old)
     ]
     reasons = sorted({_why(chosen, old) for old in older})
     problems.append(

@@ -275,12 +275,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         INFO,
         "邮件发送时间“{date}”的时区写作“{zone}”，按中国标准时间（北京时间，UTC+8）计算",
     ),
+    "mail-date-missing": (
+        WARNING,
+        "邮件没有可识别的发送时间{header}，收到时间按{fallback} {time} 计算，可能晚于实际发送时间，请核实",
+    ),
+    "mail-date-impossible": (
+        WARNING,
+        "{what}的发送时间 {sent} 晚于{bound_name} {bound}，不可能（发件方电脑时钟可能不准）；"
+        "收到时间按{bound_name}计算，请核实",
+    ),
     "failed-other-week": (
         WARNING,
         "该文件无法使用（{reason}）；按文件时间（{received}）属于 {week} 这一周，未计入本周，"
         "如果是本周报送的，请与{who}核实",
     ),
     "version-chosen": (INFO, "{unit}本周有 {count} 份报表，采用本份（{why}）；未采用：{others}"),
+    "versions-unordered": (
+        WARNING,
+        "{unit}本周的《{chosen}》与《{other}》填报日期相同、同时收到、均未注明更正，内容却不同，无法判断哪份是最终版；"
+        "暂采用《{chosen}》，请与{unit}核实以哪份为准",
+    ),
     "saved-before-deadline": (
         WARNING,
         "文件时间 {received} 已过截止时间，但表格自身的保存时间为 {saved}（截止前），"

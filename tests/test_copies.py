@@ -265,6 +265,83 @@ def test_mail_date_in_cst_is_china_standard_time(
     assert not [p for p in result.problems if p.code == "mail-date-no-zone"]
 
 
+def test_mail_without_a_readable_date_says_the_file_time_counts(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    for unit, header in (("市应急管理局", None), ("市卫健委", "2021年1月7日 11:30")):
+        xlsx = workbook(tmp_path / "x" / f"{unit}.xlsx", grid(master, unit)).read_bytes()
+        msg = mail("a@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00 +0800", [(f"{unit}.xlsx", xlsx)])
+        del msg["Date"]
+        raw = msg.as_bytes() if header is None else f"Date: {header}\n".encode() + msg.as_bytes()
+        put(inbox / f"{unit}.eml", raw, at(8, 10))  # saved into the inbox the next morning
+    result = run(workspace, inbox)
+    for unit in ("市应急管理局", "市卫健委"):
+        assert (result.unit(unit).state, result.unit(unit).received_at) == ("late", at(8, 10))
+    notes = {p.file: (p.severity, p.message) for p in result.problems if p.code == "mail-date-missing"}
+    assert notes == {
+        "市应急管理局.eml": (
+            "warning",
+            "邮件没有可识别的发送时间（邮件没有 Date 头），收到时间按文件时间 2021-01-08 10:00 计算，"
+            "可能晚于实际发送时间，请核实",
+        ),
+        "市卫健委.eml": (
+            "warning",
+            "邮件没有可识别的发送时间（Date：“2021年1月7日 11:30”），收到时间按文件时间 2021-01-08 10:00 计算，"
+            "可能晚于实际发送时间，请核实",
+        ),
+    }
+
+
+def test_mail_date_after_the_file_time_counts_the_file_time(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市应急管理局.xlsx", grid(master, "市应急管理局")).read_bytes()
+    inbox = tmp_path / "inbox"
+    raw = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 12:30:00 +0800", [("表.xlsx", xlsx)]).as_bytes()
+    put(inbox / "应急.eml", raw, at(7, 11, 50))  # saved at 11:50: the sender's clock is fast
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 50))
+    note = only(result.problems, "mail-date-impossible")
+    assert (note.file, note.severity) == ("应急.eml", "warning")
+    assert note.message == (
+        "邮件的发送时间 2021-01-07 12:30 晚于文件时间 2021-01-07 11:50，不可能（发件方电脑时钟可能不准）；"
+        "收到时间按文件时间计算，请核实"
+    )
+
+
+def test_forwarded_mail_dated_after_the_forward_counts_the_forward(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市卫健委.xlsx", grid(master, "市卫健委")).read_bytes()
+    inner = mail("wjw@ly.gov.cn", "卫健委报表", "Thu, 07 Jan 2021 13:00:00 +0800", [("市卫健委.xlsx", xlsx)])
+    outer = mail("office@ly.gov.cn", "Fw: 卫健委报表", "Thu, 07 Jan 2021 11:00:00 +0800", [])
+    outer.add_attachment(inner.as_bytes(), maintype="application", subtype="octet-stream", filename="原邮件.eml")
+    inbox = tmp_path / "inbox"
+    put(inbox / "转发.eml", outer.as_bytes(), at(7, 11, 5))
+    (inbox / "转发.eml.json").write_text('{"received_at": "2021-01-07T11:00:05+08:00"}', encoding="utf-8")
+    result = run(workspace, inbox)
+    health = result.unit("市卫健委")
+    assert (health.state, health.received_at) == ("on_time", datetime(2021, 1, 7, 11, 0, 5, tzinfo=TZ))
+    assert [p.code for p in result.problems if p.code.startswith("mail-")] == ["mail-date-impossible"]
+    note = only(result.problems, "mail-date-impossible")
+    assert (note.file, note.severity) == ("转发.eml › 原邮件.eml", "warning")
+    assert note.message.startswith("转发的原邮件的发送时间 2021-01-07 13:00 晚于转发时间 2021-01-07 11:00，")
+
+
+def test_outlook_submit_time_beats_an_ambiguous_date_header(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市卫健委.xlsx", grid(master, "市卫健委")).read_bytes()
+    sent = Mail("wjw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00 CST", at(7, 11, 30), [("市卫健委.xlsx", xlsx)])
+    inbox = tmp_path / "inbox"
+    put(inbox / "卫健委.msg", msg_bytes(sent), at(8, 10))
+    files, problems = discover(inbox, tmp_path / "work", TZ)
+    assert [(f.display, f.received_at) for f in files] == [("卫健委.msg › 市卫健委.xlsx", at(7, 11, 30))]
+    assert not [p for p in problems if p.code.startswith("mail-")]
+
+
 def test_identical_copies_the_earliest_arrival_counts(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     inbox = tmp_path / "inbox"
     data = workbook(tmp_path / "x.xlsx", grid(master, "市金融工作局")).read_bytes()
@@ -409,6 +486,44 @@ def test_ods_saved_time_without_a_zone_is_local_time() -> None:
 
 
 # ----------------------------------------------------------------- dates and templates
+def test_versions_arriving_together_are_not_ordered_by_name(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    def version(name: str, unit: str, status: str, stamp: str) -> tuple[str, bytes]:
+        path = workbook(tmp_path / "x" / unit / name, grid(master, unit, status=status))
+        return name, _saved_at(path, stamp).read_bytes()
+
+    inbox = tmp_path / "inbox"
+    same = "2021-01-06T09:00:00Z"  # nothing orders them: same 填报日期, same mail, same saved time
+    both = [
+        version("市教育局.xlsx", "市教育局", "正常推进", same),
+        version("市教育局-1.xlsx", "市教育局", "已完成", same),
+    ]
+    put(
+        inbox / "教育.eml", mail("jyj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", both).as_bytes(), at(7, 11)
+    )
+    saved = [  # the draft sorts last by name but was saved first
+        version("市卫健委.xlsx", "市卫健委", "已完成", "2021-01-06T09:00:00Z"),
+        version("市卫健委-草稿.xlsx", "市卫健委", "正常推进", "2021-01-04T09:00:00Z"),
+    ]
+    put(
+        inbox / "卫健.eml",
+        mail("wjw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", saved).as_bytes(),
+        at(7, 11),
+    )
+    result = run(workspace, inbox)
+
+    unordered = only(result.problems, "versions-unordered")
+    assert (unordered.severity, unordered.unit) == ("warning", "市教育局")
+    assert "《教育.eml › 市教育局.xlsx》" in unordered.message and "《教育.eml › 市教育局-1.xlsx》" in unordered.message
+    assert "无法判断哪份是最终版" in unordered.message and "请与市教育局核实以哪份为准" in unordered.message
+    assert not [p for p in result.problems if "收到时间更晚" in p.message]  # both came in the one mail
+    health = result.unit("市卫健委")
+    assert health.files == ["卫健.eml › 市卫健委.xlsx"] and health.superseded == ["卫健.eml › 市卫健委-草稿.xlsx"]
+    chosen = [p for p in result.problems if p.code == "version-chosen" and p.unit == "市卫健委"][0]
+    assert "填报日期和收到时间相同，表格自身的保存时间 2021-01-06 17:00 晚于 2021-01-04 17:00" in chosen.message
+
+
 def test_year_less_filled_date_takes_the_reporting_weeks_year(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:

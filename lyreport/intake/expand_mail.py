@@ -2,7 +2,9 @@
 
 When a mail came in: its Date header. A mail forwarded as an attachment (message/rfc822, an attached
 .eml or .msg) came in when the unit sent it, so its own Date counts, not the forward's, and the
-forward is noted. A Date without a time zone is Beijing time, noted too.
+forward is noted. A Date without a time zone is Beijing time, noted too. A Date can never be later than
+what provably came after it (the saved file's time, the forward's time): the earlier time counts, with
+a warning; a mail without a readable Date takes the file's (or the forward's) time, with a warning too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
+from ..textsafe import shown
 from .msgread import read_msg_isolated
 from .safety import MAX_DEPTH, Budget, BudgetExceeded, UnsafePathError, inside, kind_of, os_reason
 
@@ -56,7 +59,9 @@ class MailExpansion:
         from . import mail
 
         sent, zone = (arrived, "") if arrived is not None else mail.read_date(message, self.tz)
-        item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message))
+        raw = "" if arrived is not None else _raw_date(message)
+        checked = arrived is not None  # the server's arrival: nothing we hold came provably later
+        item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
         usable = False
         try:
             for attachment in mail.attachments(message):
@@ -79,10 +84,24 @@ class MailExpansion:
             self.add("eml-no-attachment", item.display)
         return usable
 
-    def _mail_item(self, item: Item, sent: datetime | None, zone: str, address: str, subject: str) -> Item:
-        """The item as its mail says: sent time, sender, subject; notes on forwards and on how the zone was read."""
+    def _mail_item(
+        self,
+        item: Item,
+        sent: datetime | None,
+        zone: str,
+        address: str,
+        subject: str,
+        raw_date: str = "",
+        checked: bool = False,
+    ) -> Item:
+        """The item as its mail says: sent time, sender, subject; notes on forwards and on how the zone was read.
+
+        `raw_date`: the Date header as written, quoted when it cannot be read; `checked`: `sent` is the
+        server's arrival time, not a sender's clock.
+        """
         from . import mail
 
+        sent = self._provable(item, sent, raw_date, checked)
         if sent is not None and zone == mail.NO_ZONE:
             self.add("mail-date-no-zone", item.display, date=f"{sent:%Y-%m-%d %H:%M}")
         elif sent is not None and zone:
@@ -107,6 +126,30 @@ class MailExpansion:
             subject=subject or item.subject,
             budget=item.budget or Budget(),
         )
+
+    def _provable(self, item: Item, sent: datetime | None, raw_date: str, checked: bool) -> datetime | None:
+        """`sent`, or None when the item's own time must count: no readable Date, or a Date after a time
+        that provably came later (the saved file's time, the forward's Date or arrival). Each said."""
+        forwarded = item.received_from == "mail"
+        bound_name = "转发时间" if forwarded else "文件时间"
+        bound = item.received_at.astimezone(self.tz)
+        if sent is None:
+            header = f"（Date：“{shown(raw_date[:80])}”）" if raw_date.strip() else "（邮件没有 Date 头）"
+            self.add(
+                "mail-date-missing", item.display, header=header, fallback=bound_name, time=f"{bound:%Y-%m-%d %H:%M}"
+            )
+            return None
+        if checked or sent <= item.received_at:
+            return sent
+        self.add(
+            "mail-date-impossible",
+            item.display,
+            what="转发的原邮件" if forwarded else "邮件",
+            sent=f"{sent.astimezone(self.tz):%Y-%m-%d %H:%M}",
+            bound_name=bound_name,
+            bound=f"{bound:%Y-%m-%d %H:%M}",
+        )
+        return None
 
     def _attachment(self, item: Item, attachment: mail.Attachment) -> bool:
         found = self._child(item, attachment.name)
@@ -153,7 +196,8 @@ class MailExpansion:
 
     def _msg_mail(self, item: Item, data: dict[str, Any]) -> bool:
         sent, zone = _msg_date(data, self.tz)
-        item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""))
+        raw = str(data.get("header_date") or "")
+        item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
         usable = False
         for attachment in data.get("attachments") or []:
             found = self._child(item, str(attachment.get("name") or "附件"))
@@ -172,20 +216,40 @@ class MailExpansion:
         return usable
 
 
+def _raw_date(message: Any) -> str:
+    """The Date header as written ("" if none or unreadable), to quote when it cannot be read."""
+    try:
+        raw = " ".join(str(v) for k, v in message.raw_items() if k.lower() == "date").strip()
+    except Exception:  # malformed headers can raise deep inside the parser
+        return ""
+    # 8-bit header bytes come back as surrogate escapes; most such mails are UTF-8, else GB18030
+    data = raw.encode("utf-8", "surrogateescape")
+    for charset in ("utf-8", "gb18030"):
+        try:
+            return data.decode(charset)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
 def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, str]:
-    """The mail's sent time from the .msg; a Date header without a zone is local time."""
+    """The mail's sent time from the .msg: the submit time Outlook stores in UTC when there is one (a
+    copied Date header may name an ambiguous zone such as "CST"), else the Date header, a Date without a
+    zone being local time."""
     from . import mail
 
+    try:
+        submitted = datetime.fromisoformat(str(data.get("date") or ""))
+    except ValueError:
+        submitted = None
+    if submitted is not None and submitted.tzinfo is not None:
+        return submitted.astimezone(tz), ""
     header = str(data.get("header_date") or "")
     if header:
         parsed = mail.parse(f"Date: {header}\nFrom: x@x.x\n\n".encode("utf-8", "replace"))
         found, zone = mail.read_date(parsed, tz)
         if found is not None:
             return found, zone
-    try:
-        value = datetime.fromisoformat(str(data.get("date") or ""))
-    except ValueError:
+    if submitted is None:
         return None, ""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=tz), mail.NO_ZONE
-    return value.astimezone(tz), ""
+    return submitted.replace(tzinfo=tz), mail.NO_ZONE  # no zone: local time
