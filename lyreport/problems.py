@@ -64,6 +64,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unsafe-name": (WARNING, "附件或压缩包成员名“{name}”含有路径字符，已按安全文件名“{safe}”处理"),
     "eml-unreadable": (ERROR, "邮件无法解析：{reason}"),
     "eml-no-attachment": (WARNING, "邮件中没有电子表格或扫描件附件"),
+    "eml-attachment-unidentified": (
+        WARNING,
+        "邮件中有一个没有文件名的附件（类型 {type}），无法从内容识别为电子表格、扫描件或压缩包，未处理；请打开邮件查看",
+    ),
     "nested-too-deep": (ERROR, "压缩包或邮件嵌套层数过多，已停止展开"),
     # --- read (intake/read.py) ---
     "read-corrupt": (ERROR, "文件已损坏或不是有效的 Excel/WPS 表格，无法读取：{reason}"),

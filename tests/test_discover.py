@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import urllib.parse
 import zipfile
@@ -220,6 +221,34 @@ def test_eml_without_usable_attachment_and_unreadable_eml(tmp_path: Path) -> Non
     assert codes(problems, "说明.eml › 说明.docx") == []
     assert codes(problems, "说明.eml") == []
     assert codes(problems, "坏.eml") == ["eml-unreadable"]
+
+
+def test_eml_attachment_without_a_usable_name_is_read(tmp_path: Path) -> None:
+    # The client lost the Chinese part of the name (".xlsx"), or sent a workbook as application/octet-stream
+    # with no name at all: both are the unit's return, not a hidden file or "no attachment".
+    inbox = tmp_path / "inbox"
+    book = io.BytesIO()
+    with zipfile.ZipFile(book, "w") as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+    octet = b"Content-Type: application/octet-stream\r\nContent-Disposition: attachment"
+    put(inbox / "点.eml", eml([(attachment_header(b'filename=".xlsx"'), book.getvalue() + b"\0")]))
+    put(inbox / "无名.eml", eml([(octet, book.getvalue())]))
+    put(inbox / "其他.eml", eml([(octet, b"\x00\x01 not a file we know")]))
+    files, problems = run(inbox, tmp_path)
+    assert [(f.display, f.kind) for f in files] == [
+        ("无名.eml › 附件3.xlsx", "workbook"),
+        ("点.eml › .xlsx", "workbook"),
+    ]
+    assert [f.path.read_bytes() for f in files] == [book.getvalue(), book.getvalue() + b"\0"]
+    assert codes(problems, "其他.eml") == ["eml-attachment-unidentified"]
+    assert "application/octet-stream" in next(p.message for p in problems if p.file == "其他.eml")
+    assert [p for p in problems if p.file != "其他.eml"] == []
+    # fetch keeps such mails for discover, rather than dropping them as mails without files.
+    from lyreport.mailbox.fetch import carries_files
+
+    assert not carries_files(eml([]))
+    assert carries_files((inbox / "点.eml").read_bytes()) and carries_files((inbox / "无名.eml").read_bytes())
 
 
 def test_eml_with_zip_attachment_and_same_named_attachments(tmp_path: Path) -> None:

@@ -609,3 +609,60 @@ def test_expected_number_that_may_have_lost_a_zero_is_flagged(lists: tuple[Maste
     assert "2021.1" in found.message and "2021.10" in found.message and "2021-01-31" in found.message
     assert parsed is not None and parsed.rows[0].expected == date(2021, 1, 31)
     assert parsed.rows[1].expected == date(2021, 6, 30)
+
+
+# ----------------------------------------------------------------- where the workbook came from (red team 2e)
+FETCHED = "邮件/市发改委/20210107-110000-abcdef0123.eml › 落实情况报表.xlsx"  # fetch's folder for 市发改委's mailbox
+
+
+def mailed(data: WorkbookData, subject: str = "", sender: str = "") -> WorkbookData:
+    return dataclasses.replace(data, file=dataclasses.replace(data.file, subject=subject, sender=sender))
+
+
+def test_mailbox_folder_is_not_the_file_name(lists: tuple[MasterList, UnitDirectory]) -> None:
+    # fetch saves mail under 邮件/<mailbox name>/, and one mailbox is 市发改委's: that names the receiver.
+    parsed, problems = run(lists, book(standard_grid(TRANSPORT, transport_rows()), identity(TRANSPORT), FETCHED))
+    assert parsed is not None and parsed.unit == TRANSPORT
+    assert "unit-conflict" not in codes(problems)
+    # A self-made form, 填报单位 blank, from a personal address: the measures say whose, not the mailbox.
+    parsed, problems = run(lists, mailed(book(standard_grid(None, transport_rows()), display=FETCHED), "报表"))
+    assert parsed is not None and parsed.unit == TRANSPORT and parsed.usable
+    assert only(problems, "unit-inferred").severity == WARNING
+    assert "measure-not-assigned" not in codes(problems)
+
+
+def test_names_around_the_workbook_are_weaker_than_the_workbook(lists: tuple[MasterList, UnitDirectory]) -> None:
+    reply = "Re: 市发改委关于报送落实情况的通知"
+    display = "市发改委/Re 市发改委关于报送落实情况的通知.eml › 落实情况报表.xlsx"  # a staff folder, a saved mail
+    parsed, problems = run(lists, mailed(book(standard_grid(TRANSPORT, transport_rows()), display=display), reply))
+    assert parsed is not None and parsed.unit == TRANSPORT
+    assert "unit-conflict" not in codes(problems)
+    # Nothing on the form names a unit: the reply's subject does not beat the measures reported, but is said.
+    parsed, problems = run(lists, mailed(book(standard_grid(None, transport_rows()), display=display), reply))
+    assert parsed is not None and parsed.unit == TRANSPORT
+    assert only(problems, "unit-conflict").message == (
+        "报送单位判断不一致：所在邮件、压缩包或文件夹名为“市发改委”；所填措施为“市交通运输局”；按“市交通运输局”处理"
+    )
+    # A subject naming the unit counts when nothing else names one, even where the measures say too little.
+    fetched = "邮件/副中心办公室/20210107-110000-abcdef0123.eml › 落实情况报表.xlsx"
+    data = mailed(book(standard_grid(None, [row(21)]), display=fetched), "市医保局落实情况报表")
+    parsed, problems = run(lists, data)
+    assert parsed is not None and parsed.unit == INSURANCE
+    assert not {"unit-inferred", "unit-unknown", "unit-conflict"} & set(codes(problems))
+
+
+def test_unreadable_file_is_not_charged_to_the_mailbox(lists: tuple[MasterList, UnitDirectory]) -> None:
+    from lyreport.intake.pipeline import attribute
+
+    _, directory = lists
+    file = dataclasses.replace(source("邮件/市发改委/20210107-110000-abcdef0123.eml › 报表.docx"), kind="foreign")
+    assert attribute(file, directory) is None
+    assert attribute(dataclasses.replace(file, subject="市交通运输局落实情况"), directory) == TRANSPORT
+    assert attribute(dataclasses.replace(file, display="市发改委报表.eml › 交通局.docx"), directory) == TRANSPORT
+
+
+def test_mail_folder_name_matches_fetch() -> None:
+    from lyreport.intake.sidecar import MAIL_DIR
+    from lyreport.mailbox.fetch import MAIL_DIR as FETCH_DIR
+
+    assert MAIL_DIR == FETCH_DIR

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..master import Match, UnitDirectory
-from ..models import MasterList, WorkbookData
+from ..models import MasterList, SourceFile, WorkbookData
 from ..problems import Problem, problem
 from . import normalize as nz
 from .layout import Block
+from .safety import ARROW
+from .sidecar import MAIL_DIR
 
 SOURCE_LABELS = {
     "template": "模板标识",
@@ -22,6 +24,9 @@ SOURCE_LABELS = {
     "email": "发件人邮箱",
     "file": "文件名",
     "sheet": "工作表名",
+    "around": "所在邮件、压缩包或文件夹名",
+    "subject": "邮件主题",
+    "measures": "所填措施",
 }
 # Separators between unit names in one cell or file name; none of them occurs inside a unit name.
 _SEPARATORS = re.compile(r"[、,，;；/／+＋&\s]+|与|及|联合")
@@ -77,7 +82,7 @@ def identify_unit(ctx: Context, block: Block, directory: UnitDirectory) -> tuple
     sender = (ctx.book.file.sender or "").strip()
     if sender and (unit := directory.by_email(sender).unit):
         said.append(("email", unit))
-    if unit := _named_in(ctx, directory, ctx.book.file.display, "文件名"):
+    if unit := _named_in(ctx, directory, own_name(ctx.book.file.display), "文件名"):
         said.append(("file", unit))
     if not _GENERIC_SHEETS.match(ctx.sheet.strip()) and (unit := _named_in(ctx, directory, ctx.sheet, "工作表名")):
         said.append(("sheet", unit))
@@ -99,6 +104,58 @@ def identify_unit(ctx: Context, block: Block, directory: UnitDirectory) -> tuple
         details = "；".join(f"{SOURCE_LABELS[source]}为“{unit}”" for source, unit in said)
         ctx.add("unit-conflict", details=details, chosen=chosen)
     return chosen, "", [source for source, _ in said]
+
+
+def own_name(display: str) -> str:
+    """The workbook's own file name (the attachment, zip member or inbox file), without the mails, zips and
+    folders it came in: "邮件/市发改委/x.eml › 落实情况.xlsx" → "落实情况.xlsx"."""
+    return display.rsplit(ARROW, 1)[-1].rsplit("/", 1)[-1]
+
+
+def names_around(display: str) -> list[str]:
+    """The names the workbook came inside, innermost first: zip folders, forwarded mails, the .eml or .zip,
+    the inbox folders. Never fetch's mailbox folder (邮件/<mailbox name>/): it says whose mailbox received
+    the mail (the README's second mailbox is 市发改委's), not who sent it."""
+    pieces = [piece.split("/") for piece in display.split(ARROW)]
+    if len(pieces[0]) > 2 and pieces[0][0] == MAIL_DIR:
+        pieces[0] = pieces[0][2:]
+    pieces[-1] = pieces[-1][:-1]
+    return [name for piece in reversed(pieces) for name in reversed(piece) if name]
+
+
+def named_around(directory: UnitDirectory, file: SourceFile) -> tuple[str, str] | None:
+    """(unit, source) named where the workbook came from, when the workbook itself names none: the names
+    around it, then the mail's subject. Weaker than anything in or on the workbook: a reply's subject
+    ("Re: 市发改委关于…的通知") or a staff folder names a body that need not be the sender."""
+    for name in names_around(file.display):
+        if unit := units_in_text(directory, name).unit:
+            return unit, "around"
+    if file.subject and (unit := units_in_text(directory, file.subject).unit):
+        return unit, "subject"
+    return None
+
+
+def settle_unnamed(
+    ctx: Context, cell: str, directory: UnitDirectory, master: MasterList, numbers: list[int], *, guess: bool
+) -> str | None:
+    """The unit of a return that names none itself: the mail or folder it came in, unless the measures it
+    reports are none of that unit's; else the measures (when `guess`), with a warning either way."""
+    hint = named_around(directory, ctx.book.file)
+    inferred = infer_unit(master, numbers) if guess else None
+    if hint and inferred in (None, hint[0]) and _fits(master, hint[0], numbers):
+        return hint[0]
+    if inferred:
+        ctx.add("unit-inferred", cell=cell, unit=inferred, nos=sorted(set(numbers)))
+        if hint and hint[0] != inferred:  # said, never followed: the measures are the return's own evidence
+            details = f"{SOURCE_LABELS[hint[1]]}为“{hint[0]}”；{SOURCE_LABELS['measures']}为“{inferred}”"
+            ctx.add("unit-conflict", details=details, chosen=inferred)
+    return inferred
+
+
+def _fits(master: MasterList, unit: str, numbers: list[int]) -> bool:
+    """Whether the measures reported leave the unit possible: none reported, or at least one of its own."""
+    wanted = {no for no in numbers if master.measure(no) is not None}
+    return not wanted or bool(wanted & {m.no for m in master.measures_of(unit)})
 
 
 def _visible_majority(said: list[tuple[str, str]]) -> tuple[str, list[str]] | None:

@@ -213,15 +213,18 @@ class _Discovery(MailExpansion):
         folder.mkdir(parents=True, exist_ok=False)
         return folder
 
-    def _child(self, parent: Item, member: str) -> tuple[Item, str] | None:
-        """Display name and work path for a member/attachment name; None if it is to be ignored."""
+    def _child(self, parent: Item, member: str, *, attached: bool = False) -> tuple[Item, str] | None:
+        """Display name and work path for a member/attachment name; None if it is to be ignored.
+
+        `attached`: a mail attachment, whose name hides nothing (".xlsx": the client lost the name, not a dot-file)."""
         display_path, base, unsafe = sanitise_member(member)
         display = parent.display + ARROW + shown(display_path)
         if unsafe:
             self.add("unsafe-name", display, name=shown(member), safe=base)
         parts = display_path.split("/")
         for depth, part in enumerate(parts):
-            reason = ignore_reason(part, is_dir=depth < len(parts) - 1)
+            last = depth == len(parts) - 1
+            reason = ignore_reason(part, is_dir=not last, hidden=not (attached and last))
             if reason:
                 self.add("file-ignored", parent.display + ARROW + "/".join(parts[: depth + 1]), reason=reason)
                 return None

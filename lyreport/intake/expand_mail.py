@@ -35,7 +35,7 @@ class MailExpansion:
     # provided by _Discovery
     def add(self, code: str, display: str, **fields: object) -> None: ...
     def take(self, item: Item, size: int | None = None) -> bool: ...
-    def _child(self, parent: Item, member: str) -> tuple[Item, str] | None: ...
+    def _child(self, parent: Item, member: str, *, attached: bool = False) -> tuple[Item, str] | None: ...
     def _slot(self) -> Path: ...
     def _add_file(self, item: Item, kind: str, size: int | None = None) -> bool: ...
 
@@ -62,9 +62,13 @@ class MailExpansion:
         raw = "" if arrived is not None else _raw_date(message)
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
-        usable = False
+        usable = unidentified = False
         try:
             for attachment in mail.attachments(message):
+                if attachment.unidentified:  # said instead of "no attachment": there is one, of no known kind
+                    self.add("eml-attachment-unidentified", item.display, type=attachment.unidentified)
+                    unidentified = True
+                    continue
                 usable |= self._attachment(item, attachment)
         except mail.MailError as exc:
             self.add("eml-unreadable", item.display, reason=str(exc))
@@ -80,7 +84,7 @@ class MailExpansion:
         except Exception as exc:  # the e-mail parser can fail in many ways on hostile structure
             self.add("eml-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
             return usable
-        if not usable:
+        if not usable and not unidentified:
             self.add("eml-no-attachment", item.display)
         return usable
 
@@ -152,7 +156,7 @@ class MailExpansion:
         return None
 
     def _attachment(self, item: Item, attachment: mail.Attachment) -> bool:
-        found = self._child(item, attachment.name)
+        found = self._child(item, attachment.name, attached=True)
         if found is None:
             return False
         child, base = found
@@ -200,7 +204,7 @@ class MailExpansion:
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
         usable = False
         for attachment in data.get("attachments") or []:
-            found = self._child(item, str(attachment.get("name") or "附件"))
+            found = self._child(item, str(attachment.get("name") or "附件"), attached=True)
             if found is None:
                 continue
             child, base = found

@@ -51,6 +51,7 @@ class Attachment:
     payload: bytes
     inline_image: bool  # a picture embedded in the mail body (signature logo), not a sent file
     message: Message | None = None  # a mail forwarded as an attachment (message/rfc822), already parsed
+    unidentified: str = ""  # content type of an attachment with no name whose content is no file we know
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -190,9 +191,21 @@ def attachments(message: Message) -> Iterator[Attachment]:
         content_type = part.get_content_type()
         name = attachment_name(part)
         ext = EXT_BY_TYPE.get(content_type)
-        if name is None:
+        disposition = part.get_content_disposition()
+        if name is None and ext is None:  # no name, no telling type: the mail text, or a file told by its bytes
+            if disposition != "attachment" and part.get_content_maintype() != "application":
+                continue  # the mail text itself, an inline picture
+            payload = part.get_payload(decode=True)
+            if not isinstance(payload, bytes):
+                continue
+            ext = sniff_ext(payload)
             if ext is None:
-                continue  # the mail text itself
+                if disposition == "attachment":
+                    yield Attachment(f"附件{count}", payload, False, unidentified=content_type)
+                continue
+            yield Attachment(f"附件{count}{ext}", payload, False)
+            continue
+        if name is None:
             name = f"附件{count}{ext}"
         elif ext and "." not in name.rsplit("/", 1)[-1]:
             name += ext
@@ -202,6 +215,38 @@ def attachments(message: Message) -> Iterator[Attachment]:
         disposition = part.get_content_disposition()
         inline = content_type.startswith("image/") and disposition != "attachment" and part["Content-ID"] is not None
         yield Attachment(name, payload, inline)
+
+
+def sniff_ext(data: bytes) -> str | None:
+    """The extension the content of an unnamed attachment shows (application/octet-stream), or None."""
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return ".xls"  # OLE: an old Excel workbook (or a .doc, which the reader then says it is not)
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+        except Exception:  # a damaged zip: the zip reader says so
+            return ".zip"
+        if "xl/workbook.xml" in names:
+            return ".xlsm" if "xl/vbaProject.bin" in names else ".xlsx"
+        return ".ods" if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet") else ".zip"
+    for magic, ext in _MAGIC_EXT:
+        if data.startswith(magic):
+            return ext
+    return None
+
+
+_MAGIC_EXT = (
+    (b"%PDF", ".pdf"),
+    (b"\x89PNG", ".png"),
+    (b"\xff\xd8\xff", ".jpg"),
+    (b"II*\x00", ".tif"),
+    (b"MM\x00*", ".tif"),
+)
 
 
 def attachment_name(part: Message) -> str | None:

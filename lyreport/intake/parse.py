@@ -15,7 +15,7 @@ from ..prefill import IDENTITY_KEY as PREFILL_KEY
 from ..prefill import fingerprint
 from ..problems import Problem
 from . import normalize as nz
-from .attribution import Context, identify_unit, infer_unit, units_in_text
+from .attribution import Context, identify_unit, named_around, own_name, settle_unnamed, units_in_text
 from .choose import Group, choose_tables, report_columns
 from .layout import Block, cell_index, find_all_tables
 from .rows import check_formula, check_missing, read_rows
@@ -57,7 +57,11 @@ def parse_returns(
     known = directory.get(ident) if ident else None
     main_unit = known.name if known else (directory.match(ident).unit if ident else None)
     if main_unit is None and len(tables) > 1:  # the file name or sender says whose file it is, to choose by
-        main_unit = units_in_text(directory, book.file.display).unit or directory.by_email(book.file.sender).unit
+        main_unit = (
+            units_in_text(directory, own_name(book.file.display)).unit or directory.by_email(book.file.sender).unit
+        )
+        if main_unit is None and (around := named_around(directory, book.file)):
+            main_unit = around[0]
     groups = choose_tables(ctx, tables, directory, main_unit, master)
     returns: list[ParsedReturn] = []
     found: list[Problem] = []
@@ -105,17 +109,17 @@ def _parse_group(
             ctx.add("date-missing", cell=block.cell(key))
     base_year = week.year if week else (filled_on.year if filled_on else None)
     other_place = any(p.code == "unit-other-place" for p in ctx.problems)
-    if unit is None and not unit_reason.startswith("填报单位“") and not other_place:
-        # Nothing names a unit (a pandas export, an anonymous file): the measures reported may still say whose.
-        # A file named for another place's body ("济源市交通运输局.xlsx") is not anonymous: no guessing then.
+    if unit is None and not other_place:
+        # Nothing on the form names a unit (a pandas export, an anonymous file): the mail or folder it came in,
+        # or the measures reported, may still say whose. A file named for another place's body
+        # ("济源市交通运输局.xlsx") is not anonymous: no guessing then; nor is a 填报单位 we cannot match.
         dry = [
             r.measure_no
             for c in group.tables
             for r in read_rows(Context(book, ctx.sheet), c.table, master, None, base_year, today)
         ]
-        unit = infer_unit(master, dry)
-        if unit:
-            ctx.add("unit-inferred", cell=block.cell("unit"), unit=unit, nos=sorted(set(dry)))
+        guess = not unit_reason.startswith("填报单位“")
+        unit = settle_unnamed(ctx, block.cell("unit"), directory, master, dry, guess=guess)
     if unit is None:
         ctx.add("unit-unknown", cell=block.cell("unit"), reason=unit_reason)
     rows = []

@@ -11,6 +11,7 @@ from ..master import UnitDirectory
 from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, SourceFile, WorkbookData
 from ..problems import ERROR, Problem, problem
 from ..weeks import week_of_received
+from .attribution import named_around, own_name
 from .discover import discover
 from .parse import parse_returns
 from .pool import DEFAULT_WORKERS
@@ -21,11 +22,13 @@ Progress = Callable[[int, int], None]
 
 
 def attribute(file: SourceFile, directory: UnitDirectory) -> str | None:
-    """Guess a unit for a file that has no readable content: its own name, the e-mail/zip/folder, the sender."""
-    member = Path(file.display.rsplit("›", 1)[-1].strip()).name
-    found = directory.find_in_text(member).unit or directory.find_in_text(file.display).unit
+    """Guess a unit for a file that has no readable content: its own name, the sender, then the e-mail/zip/folder
+    it came in and the mail's subject (never fetch's mailbox folder, which names the receiving mailbox)."""
+    found = directory.find_in_text(own_name(file.display)).unit
     if found is None and file.sender:
         found = directory.by_email(file.sender).unit
+    if found is None and (around := named_around(directory, file)):
+        found = around[0]
     return found
 
 

@@ -102,8 +102,11 @@ def kind_of(ext: str) -> str | None:
     return None
 
 
-def ignore_reason(name: str, *, is_dir: bool = False) -> str | None:
-    """Why a file or folder name is ignored (Chinese), or None if it should be looked at."""
+def ignore_reason(name: str, *, is_dir: bool = False, hidden: bool = True) -> str | None:
+    """Why a file or folder name is ignored (Chinese), or None if it should be looked at.
+
+    `hidden=False`: a leading "." does not hide it (a mail attachment: ".xlsx" is one whose name the client lost).
+    """
     lower = name.lower()
     if name.startswith("~$"):
         return "Office 打开文件时自动生成的临时锁定文件（~$ 开头）"
@@ -117,7 +120,7 @@ def ignore_reason(name: str, *, is_dir: bool = False) -> str | None:
         return "macOS 压缩时附带的资源文件夹（__MACOSX）"
     if name.startswith("._"):
         return "macOS 资源文件（._ 开头）"
-    if name.startswith("."):
+    if name.startswith(".") and hidden:
         return "隐藏文件夹（名称以“.”开头）" if is_dir else "隐藏文件（名称以“.”开头）"
     return None
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 SIDECAR_SUFFIX = ".json"  # written by `lyreport fetch` (mailbox/fetch.py)
+# `lyreport fetch` saves mail as inbox/邮件/<mailbox name>/*.eml (mailbox/fetch.py MAIL_DIR): the folder names
+# whose mailbox received it, never who sent it.
+MAIL_DIR = "邮件"
 
 
 def is_sidecar(path: Path) -> bool:

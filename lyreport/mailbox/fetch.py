@@ -243,9 +243,13 @@ def carries_files(data: bytes) -> bool:
             if part.is_multipart():
                 continue
             name = mail.attachment_name(part) or ""
-            ext = Path(name).suffix if name else mail.EXT_BY_TYPE.get(part.get_content_type(), "")
+            base = name.replace("\\", "/").rsplit("/", 1)[-1]  # ".xlsx": a name the client lost, extension kept
+            ext = "." + base.rsplit(".", 1)[-1] if "." in base else ""
+            ext = ext if name else mail.EXT_BY_TYPE.get(part.get_content_type(), "")
             if kind_of(ext) is not None or mail.EXT_BY_TYPE.get(part.get_content_type()) in (".zip", ".pdf"):
                 return True
+            if not name and part.get_content_disposition() == "attachment":
+                return True  # a file without a name: discover tells it by its content, or says it cannot
     except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
         return True
     return False
