@@ -71,7 +71,16 @@ def _filled(ret: ParsedReturn) -> date:
 
 
 def _saved(ret: ParsedReturn) -> datetime:
-    return ret.file.saved_at or datetime.min.replace(tzinfo=ret.file.received_at.tzinfo)
+    """The workbook's own saved time, where it can order versions: a time after the file arrived says the
+    copy was opened and saved again in the inbox, not when the unit finished it."""
+    saved, received = ret.file.saved_at, ret.file.received_at
+    return saved if saved is not None and saved <= received else datetime.min.replace(tzinfo=received.tzinfo)
+
+
+def _shown_saved(chosen: datetime, other: datetime) -> tuple[str, str]:
+    """Both saved times, to the second where the minutes are the same (else the message would say 9:30 > 9:30)."""
+    form = "%Y-%m-%d %H:%M:%S" if f"{chosen:%Y%m%d%H%M}" == f"{other:%Y%m%d%H%M}" else "%Y-%m-%d %H:%M"
+    return f"{chosen:{form}}", f"{other:{form}}"
 
 
 def _rank(ret: ParsedReturn) -> tuple[date, int, datetime, datetime, str]:
@@ -96,11 +105,11 @@ def _why(chosen: ParsedReturn, other: ParsedReturn) -> str:
     elif chosen.file.received_at > other.file.received_at:
         why = "填报日期相同，收到时间更晚"
     elif _saved(chosen) > _saved(other):
+        known = _saved(other) > datetime.min.replace(tzinfo=_saved(other).tzinfo)
         why = (
-            f"填报日期和收到时间相同，表格自身的保存时间 {chosen.file.saved_at:%Y-%m-%d %H:%M} "
-            f"晚于 {other.file.saved_at:%Y-%m-%d %H:%M}"
-            if other.file.saved_at
-            else "填报日期和收到时间相同，只有本份记有表格自身的保存时间"
+            "填报日期和收到时间相同，表格自身的保存时间 {} 晚于 {}".format(*_shown_saved(_saved(chosen), _saved(other)))
+            if known
+            else "填报日期和收到时间相同，只有本份记有收到之前的表格保存时间"
         )
     else:
         why = "填报日期和收到时间相同，无法判断先后，暂按文件名顺序采用"

@@ -524,6 +524,40 @@ def test_versions_arriving_together_are_not_ordered_by_name(
     assert "填报日期和收到时间相同，表格自身的保存时间 2021-01-06 17:00 晚于 2021-01-04 17:00" in chosen.message
 
 
+def test_a_saved_time_after_arrival_orders_nothing_and_same_minute_times_show_seconds(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    def version(name: str, unit: str, status: str, stamp: str) -> tuple[str, bytes]:
+        path = workbook(tmp_path / "x" / unit / name, grid(master, unit, status=status))
+        return name, _saved_at(path, stamp).read_bytes()
+
+    inbox = tmp_path / "inbox"
+    later = [  # saved again after the mail came (opened and saved in the inbox): says nothing of the unit's order
+        version("市教育局.xlsx", "市教育局", "正常推进", "2021-01-08T01:00:00Z"),
+        version("市教育局-1.xlsx", "市教育局", "已完成", "2021-01-08T02:00:00Z"),
+    ]
+    put(
+        inbox / "教育.eml",
+        mail("jyj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", later).as_bytes(),
+        at(7, 11),
+    )
+    seconds = [
+        version("市卫健委.xlsx", "市卫健委", "已完成", "2021-01-06T09:00:40Z"),
+        version("市卫健委-草稿.xlsx", "市卫健委", "正常推进", "2021-01-06T09:00:10Z"),
+    ]
+    put(
+        inbox / "卫健.eml",
+        mail("wjw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", seconds).as_bytes(),
+        at(7, 11),
+    )
+    result = run(workspace, inbox)
+
+    unordered = only(result.problems, "versions-unordered")
+    assert unordered.unit == "市教育局"
+    chosen = [p for p in result.problems if p.code == "version-chosen" and p.unit == "市卫健委"][0]
+    assert "表格自身的保存时间 2021-01-06 17:00:40 晚于 2021-01-06 17:00:10" in chosen.message
+
+
 def test_year_less_filled_date_takes_the_reporting_weeks_year(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:
