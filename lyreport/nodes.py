@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,7 +15,7 @@ _CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _QUARTER = r"(?:第|前)?(?P<{0}>[一二三四1-4])季度|[Qq](?P<{0}x>[1-4])(?!\d)"
 _RANGE_SEP = r"\s*[-—–~～至到]\s*"
-_NODE_PATTERN = re.compile(
+_NODE_SOURCE = (
     r"(?P<ymd>(?P<y1>\d{4})\s*(?:年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})(?!\d)\s*[日号]?"
     r"|(?P<sep>[.\-/])\s*(?P<m1x>\d{1,2})\s*(?P=sep)\s*(?P<d1x>\d{1,2})(?!\d)))"
     rf"|(?P<yrange>(?P<y3>\d{{4}})\s*年\s*\d{{1,2}}(?:月)?{_RANGE_SEP}(?P<m3>\d{{1,2}})\s*月(?:底|末|份)?)"
@@ -31,12 +31,19 @@ _NODE_PATTERN = re.compile(
     r"|(?P<year_end>(?<![〇零一二三四五六七八九十两\d])(?:年底|年内|年末))"  # not 两年内: a span, not a date
 )
 # After a bare "2021年": words naming a time inside the year that the program cannot place (春节前, 年初, 前三季度).
-_IMPRECISE_AFTER_YEAR = re.compile(r"\s*(?:[春夏秋冬初前]|元旦|国庆|五一|汛|[上中下]旬|第|一季|二季|三季|四季)")
+_IMPRECISE_SOURCE = r"\s*(?:[春夏秋冬初前]|元旦|国庆|五一|汛|[上中下]旬|第|一季|二季|三季|四季)"
 # Text that still names a time once every readable date is taken out: it must be dated by hand.
-_TIME_WORDS = re.compile(
+_TIME_WORDS_SOURCE = (
     r"(?<![A-Za-z\d])(?:19|20)\d{2}(?!\d)|\d+\s*[年月日号]|[〇零一二三四五六七八九十两]+\s*[年月]"
     r"|季度|[上中下]旬|年初|月初|年中|年底|年末|月底|月末|半年|年内|春节|元旦|国庆|[春夏秋冬]季|汛期|今年|明年|后年|本年"
 )
+
+
+@functools.lru_cache(maxsize=4)
+def _pattern(source: str) -> re.Pattern[str]:
+    """Compiled on first use: the node pattern alone takes ~3 ms to compile, and most lists give every
+    node date in its own column, so most runs never need it."""
+    return re.compile(source)
 
 
 @dataclass
@@ -49,6 +56,8 @@ class Timing:
 
 
 def _month_end(year: int, month: int) -> date:
+    import calendar  # here: only wording without a 节点日期 needs it
+
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -82,7 +91,7 @@ def read_timing(wording: str, base_year: int) -> Timing:
     text = _normalise(wording or "", base_year)
     timing = Timing()
     leftover = list(text)
-    for m in _NODE_PATTERN.finditer(text):
+    for m in _pattern(_NODE_SOURCE).finditer(text):
         found = _node_date(m, base_year, text, timing)
         if found is None:
             continue
@@ -91,10 +100,14 @@ def read_timing(wording: str, base_year: int) -> Timing:
         if found not in timing.dates:
             timing.dates.append(found)
     rest = "".join(leftover)
-    timing.unread = [m.group(0) for m in _TIME_WORDS.finditer(rest)]
+    timing.unread = [m.group(0) for m in _pattern(_TIME_WORDS_SOURCE).finditer(rest)]
     if timing.unread:
         # Quote the phrase the words sit in, as typed (after digit normalisation).
-        phrases = [p.strip() for p in re.split(r"[；;，,。、\n]", text) if _TIME_WORDS.search(_blank(p, rest, text))]
+        phrases = [
+            p.strip()
+            for p in re.split(r"[；;，,。、\n]", text)
+            if _pattern(_TIME_WORDS_SOURCE).search(_blank(p, rest, text))
+        ]
         timing.unread = phrases or timing.unread
     return timing
 
@@ -122,7 +135,7 @@ def _node_date(m: re.Match, base_year: int, text: str, timing: Timing) -> date |
             return _month_end(int(m.group("y5")), 3 * _quarter(m, "q5"))
         if m.group("yhalf"):
             year, half = int(m.group("y2")), m.group("half")
-            if half is None and _IMPRECISE_AFTER_YEAR.match(text, m.end()):
+            if half is None and _pattern(_IMPRECISE_SOURCE).match(text, m.end()):
                 return None  # 2021年春节前, 2021年初: inside the year, but where is not said precisely
             return date(year, 6, 30) if half in ("上半年", "年中", "中") else date(year, 12, 31)
         if m.group("plan"):
