@@ -233,14 +233,19 @@ def scan_findings(unit: str, assigned: Assigned) -> tuple[bool | None, list[int]
     if not scans:
         return None, [], []
     problems: list[Problem] = []
-    stamped = any(s.stamped for s in scans)
+    ret = assigned.counted.get(unit)
+    if unit in assigned.from_scan:  # the scan is the data source: what was read from it, row by row
+        # Its seal is judged on that very scan: a stamped Monday copy does not vouch for an unstamped
+        # Thursday correction whose values are the ones reported.
+        source = next(s for s in scans if s.parsed is ret)
+        stamped = bool(source.stamped)
+        if not stamped:
+            problems.append(problem("scan-unstamped", file=source.file.display, unit=unit))
+        return stamped, [], problems + [p for p in source.problems if p.code != "scan-unreadable"]
+    stamped = any(s.stamped for s in scans)  # paper copy of an electronic return: any stamped copy will do
     latest = scans[-1]
     if not stamped and latest.readable:
         problems.append(problem("scan-unstamped", file=latest.file.display, unit=unit))
-    ret = assigned.counted.get(unit)
-    if unit in assigned.from_scan:  # the scan is the data source: what was read from it, row by row
-        source = next(s for s in scans if s.parsed is ret)
-        return stamped, [], problems + [p for p in source.problems if p.code != "scan-unreadable"]
     readable = [s for s in scans if s.parsed is not None]
     if ret is None or not readable:
         return stamped, [], problems

@@ -292,6 +292,32 @@ def test_scan_missing_flagged(master):
     assert any(p.code == "scan-missing" and p.unit == "市应急管理局" for p in result.problems)
 
 
+def test_counted_scan_judged_for_its_own_seal(master):
+    """A stamped Monday scan, then an unstamped corrected one whose values are used: scan-unstamped for it."""
+    unit = "市金融工作局"
+    intake = _all_on_time(master)
+    intake.returns = [r for r in intake.returns if r.unit != unit]
+    intake.scans = [s for s in intake.scans if s.unit != unit]
+    monday, thursday = _at(WEEK - timedelta(days=3), 9), _at(WEEK, 9)
+    first = _return(master, unit, monday, name="周一.pdf")
+    second = _return(master, unit, thursday, status="已完成", name="周四.pdf")
+    for ret in (first, second):
+        ret.source = "scan"
+    intake.scans += [
+        Scan(_file("周一.pdf", monday, "scan"), unit, first, True, True),
+        Scan(_file("周四.pdf", thursday, "scan"), unit, second, False, True),
+    ]
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    state = result.unit(unit)
+    assert state.source == "scan" and state.scan_stamped is False
+    assert any(p.code == "scan-unstamped" and p.unit == unit and p.file == "周四.pdf" for p in result.problems)
+    # The other way round (unstamped first, stamped correction counted): no warning.
+    intake.scans[-2].stamped, intake.scans[-1].stamped = False, True
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert result.unit(unit).scan_stamped is True
+    assert not any(p.code == "scan-unstamped" and p.unit == unit for p in result.problems)
+
+
 def test_return_from_unit_outside_the_list_is_reported(master):
     intake = _all_on_time(master)
     stray = _return(master, "市发改委", _at(WEEK, 9), name="科技局.xlsx")
