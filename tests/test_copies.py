@@ -579,6 +579,17 @@ def test_another_units_template_is_read_as_the_unit_that_filled_it(
     assert p.message == "本表使用的是“市发改委”的报表模板，但填报单位、文件名均为“市教育局”，按“市教育局”处理，请核实"
 
 
+def test_another_units_template_with_only_its_unit_and_measures_is_the_fillers(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """Nothing but 填报单位 names the filler, yet every measure is its own and none the template's: the filler's."""
+    path = workbook(tmp_path / "落实情况.xlsx", grid(master, "市教育局"), identity("市林业局"))
+    (checked,) = check_files([path], workspace, workers=0)
+    assert (checked.unit, checked.rows) == ("市教育局", len(master.measures_of("市教育局")))
+    p = only(checked.problems, "unit-template-other")
+    assert "“市林业局”" in p.message and "填报单位、所填措施" in p.message
+
+
 def test_last_weeks_template_with_this_weeks_date_is_not_stale(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:

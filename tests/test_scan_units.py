@@ -172,3 +172,54 @@ def test_deskew_levels_a_tilted_table(master, directory):
     assert abs(skew - 2.5) < 0.01
     _, (parsed, _) = _parse(level, master, directory)
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(1, "正常推进"), (8, "进度滞后")]
+
+
+def _other_units_boxes(written_unit: str) -> list[TextBox]:
+    """A form whose one row is 市医疗保障局's measure 21, with 填报单位 as given."""
+    return [
+        _box(f"填报单位：{written_unit}（盖章）", 100, 100, 400),
+        _box("填报日期：2021年1月7日", 1400, 100, 360),
+        _box("序号", 100, 200, 60),
+        _box("完成状态", 300, 200),
+        _box("措施内容", 600, 200),
+        _box("本周进展", 1300, 200),
+        _box("21", 100, 300, 60),
+        _box("已完成", 300, 300),
+        _box("开辟济源来洛就医绿色通道", 600, 300, 400),
+        _box("绿色通道已开通运行", 1300, 300, 400),
+        _box("联系人：王伟  联系电话：13937900001", 100, 560, 700),
+    ]
+
+
+def _answer(boxes: list[TextBox], mark_unit: str) -> tuple:
+    from lyreport.identity_mark import encode_mark
+    from lyreport.render.templates import TEMPLATE_VERSION
+
+    mark = encode_mark("ly-jy-33", mark_unit, date(2021, 1, 7), TEMPLATE_VERSION)
+    return ("ok", 1, [{"boxes": [list(b.as_tuple()) for b in boxes], "marks": [mark], "seal": True}])
+
+
+def test_qr_of_one_unit_on_another_units_filled_form_counts_for_the_filler(master, directory):
+    """QR 市林业局, 填报单位 and the rows 市医疗保障局's: read as 市医疗保障局's, with a warning (the workbook rule)."""
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
+    scan = interpret(file, _answer(_other_units_boxes("市医疗保障局"), "市林业局"), master, directory)
+    assert scan.unit == "市医疗保障局" and scan.parsed is not None
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(21, "已完成")]
+    (warned,) = [p for p in scan.problems if p.code == "unit-template-other"]
+    assert "市林业局" in warned.message and "填报单位、所填措施" in warned.message
+    assert not [p for p in scan.problems if p.code in ("scan-unreadable", "measure-not-assigned")]
+
+
+def test_readable_table_without_usable_rows_keeps_the_parsers_reasons(master, directory):
+    """QR and 填报单位 both 市林业局, the rows another unit's: not "不像是报表"; the parser's problems are kept."""
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
+    scan = interpret(file, _answer(_other_units_boxes("市林业局"), "市林业局"), master, directory)
+    assert scan.parsed is None and scan.unit == "市林业局"
+    codes = [p.code for p in scan.problems]
+    assert "measure-not-assigned" in codes and "no-rows" in codes
+    (unreadable,) = [p for p in scan.problems if p.code == "scan-unreadable"]
+    assert "不像是" not in unreadable.message and "没有读到任何有效的措施行" in unreadable.message

@@ -7,6 +7,7 @@ Several sources may name a unit; the first counts and disagreement is reported. 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,8 +65,17 @@ def units_in_text(directory: UnitDirectory, text: str) -> Match:
     return whole
 
 
-def identify_unit(ctx: Context, block: Block, directory: UnitDirectory) -> tuple[str | None, str, list[str]]:
-    """(unit, reason if None, sources that said something) from the first source naming one; warns on conflict."""
+def identify_unit(
+    ctx: Context,
+    block: Block,
+    directory: UnitDirectory,
+    master: MasterList | None = None,
+    measures: Callable[[], list[int]] | None = None,
+) -> tuple[str | None, str, list[str]]:
+    """(unit, reason if None, sources that said something) from the first source naming one; warns on conflict.
+
+    `measures` (read lazily, only when the template identity and 填报单位 disagree): the measure numbers the
+    table reports; when they are all 填报单位's unit's and none the template's, they side with 填报单位."""
     said: list[tuple[str, str]] = []
     written = nz.text(block.value("unit"))
     ident = str(ctx.book.identity.get("unit") or "").strip()
@@ -90,6 +100,20 @@ def identify_unit(ctx: Context, block: Block, directory: UnitDirectory) -> tuple
         reason = f"{block_note}，发件人和文件名中也找不到单位名录中的单位，请在表中“填报单位”处填写单位名称"
         return None, reason, []
     chosen = said[0][1]
+    by_source = dict(said)
+    template, named = by_source.get("template"), by_source.get("block")
+    if (
+        master is not None
+        and measures is not None
+        and template
+        and named
+        and template != named
+        and _visible_majority(said) is None  # only when 填报单位 stands alone against the template
+    ):
+        numbers = {no for no in measures() if master.measure(no) is not None}
+        own = {m.no for m in master.measures_of(named)}
+        if numbers and numbers <= own and not numbers & {m.no for m in master.measures_of(template)}:
+            said.append(("measures", named))
     overruled = _visible_majority(said)
     if overruled:  # another unit's template, filled in and named as its own by this unit
         chosen, sources = overruled

@@ -97,7 +97,15 @@ def _parse_group(
     ctx = Context(book, table.sheet.name)
     if table.sheet.hidden:  # only a hidden sheet holds a table: read it, but never silently
         ctx.add("sheet-hidden-read", sheet_name=table.sheet.name)
-    unit, unit_reason, _ = identify_unit(ctx, block, directory)
+
+    def measures() -> list[int]:
+        return [
+            r.measure_no
+            for c in group.tables
+            for r in read_rows(Context(book, ctx.sheet), c.table, master, None, None, today)
+        ]
+
+    unit, unit_reason, _ = identify_unit(ctx, block, directory, master, measures)
     week, week_source, filled_on = _identify_week(ctx, block, master, weekday, today)
     contact, phone = _check_contact(ctx, block)
     for key in ("unit", "contact", "phone", "filled"):  # =TODAY() written by a program: no value saved

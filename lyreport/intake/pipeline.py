@@ -107,8 +107,9 @@ def read_files(
                 scan.problems = [replace(p, unit=p.unit or scan.unit or "") for p in scan.problems]
             if scan.unit is None:
                 result.problems.append(problem("scan-unmatched", file=scan.file.display))
-            # Unreadable is said whatever the week; the rest only matters where the scan is the data source.
-            result.problems += [p for p in scan.problems if p.code == "scan-unreadable"]
+            # Unreadable is said whatever the week, with what the parser found when it read a table yet could
+            # use no row (another unit's measures, …); the rest only matters where the scan is the data source.
+            result.problems += [p for p in scan.problems if p.code == "scan-unreadable" or scan.parsed is None]
             result.scans.append(scan)
     result.problems = discovered + result.problems
     _foreign(result, files, directory)

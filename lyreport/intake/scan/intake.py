@@ -16,7 +16,7 @@ from ...problems import CATALOGUE, Problem, problem
 from ..layout import cell_ref
 from ..normalize import header_label, label_key
 from ..normalize import measure_no as nz_measure_no
-from ..parse import parse_workbook
+from ..parse import NO_ROWS_REASON, parse_workbook
 from ..pool import Failure, isolated_map
 from ..rows import measure_by_text
 from .mark import identity_of
@@ -129,9 +129,15 @@ def interpret(
     _fill_numbers(grid, master)
     book = WorkbookData(file, [grid.sheet], identity)
     parsed, found = parse_workbook(book, master, directory, deadline_weekday=deadline_weekday)
-    if parsed is None or not parsed.rows:
+    if parsed is None:
         reason = "不像是落实情况报表（找不到表头或措施行）" if any(boxes) else "页面空白或过暗，未识别出文字"
-        return _unreadable(file, parsed.unit if parsed and parsed.unit else fallback, reason, stamped)
+        return _unreadable(file, fallback, reason, stamped)
+    if not parsed.rows:  # the form's table was read, yet no row could be used: the parser's problems say why
+        unit = parsed.unit or fallback
+        reason = "读出了报表表格，但" + "；".join(parsed.errors or [NO_ROWS_REASON]) + "（原因见同一文件的其他提示）"
+        scan = _unreadable(file, unit, reason, stamped)
+        scan.problems += [_relocate(p, grid, unit) for p in found]
+        return scan
     parsed.source = "scan"
     unit = parsed.unit or fallback
     problems = [_relocate(p, grid, unit) for p in found]
