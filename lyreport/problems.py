@@ -191,6 +191,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "表格结束（“注”或签字盖章行）之后第 {rows} 行还填有措施和完成状态，未读取；如是本周内容，请与报送单位核实",
     ),
+    "status-at-table-end": (
+        WARNING,
+        "表格结束处（“注”或签字盖章行）的完成状态栏填有“{value}”，未读取；可能是上一条措施完成状态的更正，请核对",
+    ),
     "measure-duplicate-conflict": (
         WARNING,
         "第 {no} 条措施重复填报且完成状态不一致（第 {other_row} 行“{first}”，本行“{second}”），"

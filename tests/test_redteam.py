@@ -334,3 +334,21 @@ def test_unusual_number_agreeing_with_the_text_is_not_a_mismatch(
     statuses, found, _ = read(workspace, path)
     assert statuses == BASE
     assert found == []
+
+
+def test_status_on_the_note_line_is_not_dropped_silently(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    assert str(ws["A11"].value).startswith("注")  # the printed form's note line ends the table
+    for merged in [m for m in ws.merged_cells.ranges if m.min_row <= 11 <= m.max_row]:
+        ws.unmerge_cells(str(merged))
+    ws["A11"] = "注：本表打印后手写更正"
+    ws["D11"] = "进度滞后"  # a correction of the last measure's status, typed on the note line
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == BASE
+    assert ("status-at-table-end", "D11") in found
+    (problem,) = [p for p in problems if p.code == "status-at-table-end"]
+    assert problem.severity == "warning"
+    assert "“进度滞后”，未读取" in problem.message

@@ -223,3 +223,18 @@ def test_readable_table_without_usable_rows_keeps_the_parsers_reasons(master, di
     assert "measure-not-assigned" in codes and "no-rows" in codes
     (unreadable,) = [p for p in scan.problems if p.code == "scan-unreadable"]
     assert "不像是" not in unreadable.message and "没有读到任何有效的措施行" in unreadable.message
+
+
+def test_status_written_under_the_last_row_is_not_lost_to_the_note_line(master, directory):
+    """市体育局's only row: 已完成 struck through, 进度滞后 handwritten under it, the printed 注 below."""
+    boxes = _form_boxes()[:8] + [
+        _box("第8条", 100, 420, 80),
+        _box("已完成", 300, 420),
+        _box("审批尚未批复", 1300, 420, 300),
+        _box("进度滞后", 300, 460),  # a status of its own line: an anchor without 序号 or measure text
+        _box("注：本表打印后手写更正须加盖公章", 100, 520, 900),
+    ]
+    grid, (parsed, problems) = _parse(boxes, master, directory)
+    assert not any(row and "注：" in str(row) for row in grid.sheet.rows[-2:])  # the note stays out of the table
+    assert [(r.measure_no, r.status) for r in parsed.rows] == [(1, "正常推进"), (8, "进度滞后")]
+    assert "measure-rows-combined" in {p.code for p in problems}

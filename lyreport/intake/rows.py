@@ -135,6 +135,24 @@ def _report_rows_after_end(ctx: Context, table: Table, known: Measures) -> None:
             found.append(index + 1)
     if found:
         ctx.add("rows-after-table", cell=table.ref("no", found[0] - 1), rows="、".join(map(str, found)))
+    _report_status_at_end(ctx, table)
+
+
+def _report_status_at_end(ctx: Context, table: Table) -> None:
+    """The line where the table ends (注：…, 填报人：…) with a status word in the status column: not read, said so.
+
+    A correction written under the last measure's status can land on the note line (a scan's last row pulled
+    down to the footnote, a typed 进度滞后 beside the 注); dropping it silently could leave the measure 已完成.
+    """
+    rows = table.sheet.rows
+    if table.end >= (len(rows) if table.stop is None else table.stop) or "status" not in table.cols:
+        return
+    cells = table.cells(table.end)
+    if nz.measure_no(cells.get("no")) is not None:
+        return  # a measure row after the end: rows-after-table speaks for it
+    value = cells.get("status")
+    if not nz.is_blank(value) and nz.status(value) is not None:
+        ctx.add("status-at-table-end", cell=table.ref("status", table.end), value=nz.text(value))
 
 
 def _duplicate(ctx: Context, table: Table, index: int, earlier: ReturnRow, row: ReturnRow) -> ReturnRow:

@@ -19,6 +19,7 @@ from typing import Any
 from ...models import STATUSES, SheetData
 from .. import normalize as nz
 from ..layout import BLOCK_LABELS, REQUIRED
+from ..rowkinds import is_footer
 from .ocr import TextBox
 
 SHEET = "扫描件"
@@ -185,7 +186,13 @@ def _add_table(
         return
     gaps = [b - a for a, b in zip(centres, centres[1:], strict=False)]
     reach = max(line * 2.5, (median(gaps) / 2) if gaps else line * 2.5)
-    edges = [(a + b) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [centres[-1] + reach]
+    # The last row reaches down to the first note or signature line under it, never over it: a status
+    # written under the last measure's (its own anchor) must not pull the 注：… line into the table.
+    below = [b for b in boxes if b.cy > centres[-1] + line * 0.6]
+    left = bounds[0] if bounds else float("inf")  # a note starts at the table's left edge, not inside a cell
+    notes = [g[0].cy for g in _lines(below, line) if g[0].x0 < left and is_footer([g[0].text], None)]
+    last_edge = min([centres[-1] + reach] + [y - line * 0.6 for y in notes[:1]])
+    edges = [(a + b) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [last_edge]
     rows: list[list[list[TextBox]]] = [[[] for _ in columns] for _ in centres]
     footer = []
     placed: list[list[tuple[TextBox, int]]] = [[] for _ in centres]
