@@ -60,6 +60,8 @@ class RunReport:
     result: WeekResult
     outputs: RunOutputs
     summary: dict[str, Any]
+    # The main 工作台账 follows the newest recorded week: a re-run of an earlier week leaves it as it was.
+    main_ledger_written: bool = True
 
     @property
     def exit_code(self) -> int:
@@ -254,7 +256,7 @@ def _record_and_render(
         if renderers:  # a run that failed midway may leave a helper still writing into staging
             renderers.stop()
         shutil.rmtree(staging, ignore_errors=True)
-    return RunReport(result, outputs, summary)
+    return RunReport(result, outputs, summary, main_ledger_written=outputs.ledger in staged)
 
 
 def _check_writable(staged: dict[Path, Path]) -> None:

@@ -344,9 +344,11 @@ class _NoBar:
 def _print_paths(report: RunReport) -> None:
     o = report.outputs
     for path in (o.summary, o.ledger, o.reminders, o.mail, o.summary_json):
-        click.echo(shown(str(path)))
+        if path != o.ledger or report.main_ledger_written:
+            click.echo(shown(str(path)))
 
 
+_ORDER_CODES = {"weeks-out-of-order", "later-weeks-stale"}
 _PAPER_CODES = {"scan-unstamped", "scan-mismatch", "scan-other-week", "scan-unreadable", "scan-low-confidence"}
 
 
@@ -383,6 +385,10 @@ def _print_report(report: RunReport) -> None:
         click.secho(f"  {shown(str(p))}", fg="yellow")
     if len(paper) > 10:
         click.echo(f"  …… 另有 {len(paper) - 10} 条扫描件提示")
+    # Weeks run out of order: the 期数 chosen and the later weeks left stale must be seen on the day.
+    for p in r.problems:
+        if p.code in _ORDER_CODES:
+            click.secho(f"  {shown(str(p))}", fg="yellow")
     o = report.outputs
     click.echo("已生成：")
     for label, path in (
@@ -392,7 +398,12 @@ def _print_report(report: RunReport) -> None:
         ("邮件草稿", o.mail),
         ("数据摘要", o.summary_json),
     ):
+        if path == o.ledger and not report.main_ledger_written:
+            continue
         click.echo(f"  {label}：{shown(str(path))}")
+    if not report.main_ledger_written:
+        click.echo(f"  工作台账（本周副本）：{shown(str(o.ledger_copy))}")
+        click.echo(f"  （总的 {shown(o.ledger.name)} 随最新一周更新，本次未改动）")
 
 
 @main.command(

@@ -228,11 +228,14 @@ def week_inputs(conn: sqlite3.Connection, list_id: str, week: date) -> list[str]
 
 
 def period_rank(conn: sqlite3.Connection, list_id: str, week: date) -> int:
-    """1-based position of `week` among the recorded weeks (counting it even if not yet recorded)."""
-    earlier = conn.execute(
-        "SELECT count(*) FROM weeks WHERE list_id=? AND week<?", (list_id, week.isoformat())
-    ).fetchone()[0]
-    return earlier + 1
+    """第N期 of a week not yet recorded: its 1-based position among the recorded weeks; but a week
+    earlier than the latest recorded one gets the next free number, so no two 通报 share a 期数
+    (the later weeks keep the numbers they were issued with) and none is skipped."""
+    earlier, used = conn.execute(
+        "SELECT count(CASE WHEN week<? THEN 1 END), max(period) FROM weeks WHERE list_id=?",
+        (week.isoformat(), list_id),
+    ).fetchone()
+    return max(earlier + 1, (used or 0) + 1)
 
 
 def replace_week(

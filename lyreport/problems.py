@@ -336,7 +336,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "eml-too-many": (ERROR, "邮件附件过多或解开后过大（超出安全上限），已拒绝，请对方分几封邮件发送"),
     "weeks-out-of-order": (
         WARNING,
-        "{later} 已先于本周记录，其期数和连续未按时报送周数未计入本周；如需更正，请运行“lyreport restore”按时间顺序重建",
+        "{later} 已先于本周记录：为不与已发通报重号，本周按下一个未用的期数编为第{period}期；"
+        "这些周的通报和连续未按时报送周数未计入本周，请按时间顺序依次运行{commands}",
+    ),
+    "later-weeks-stale": (
+        WARNING,
+        "{later} 的通报、summary.json、台账副本和总的《工作台账.xlsx》仍是按 {week} 的旧数据计算的（如连续未按时报送周数），"
+        "本次未更新；请按时间顺序依次运行{commands}",
     ),
     "outputs-unfinished": (
         WARNING,

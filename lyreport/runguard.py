@@ -7,6 +7,7 @@ Every disk or database fault met while the lock is held becomes one Chinese mess
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
@@ -49,13 +50,33 @@ def start_checks(ws: Workspace, outbox: Path, base: Path, archive: Path, week: d
 
 
 def note_later_weeks(conn: sqlite3.Connection, result: WeekResult) -> None:
-    """A week recorded for the first time after later weeks: those were computed without it."""
-    if recorded_period(conn, result.list_id, result.week) is not None:
-        return
+    """Later weeks already recorded were computed without this week's (new) data: say so, naming them.
+
+    A week recorded for the first time after later ones gets the next free 期数 (api._period); a re-run
+    of an earlier week leaves the later weeks' 通报/summary.json and the main 工作台账 as they were.
+    """
     query = "SELECT week FROM weeks WHERE list_id=? AND week>? ORDER BY week"
     later = [w for (w,) in conn.execute(query, (result.list_id, result.week.isoformat()))]
-    if later:
-        result.problems.append(problem("weeks-out-of-order", later="、".join(later)))
+    if not later:
+        return
+    commands = "、".join(f"“lyreport run --week {w} --rebuild”" for w in later)
+    if recorded_period(conn, result.list_id, result.week) is None:
+        found = problem("weeks-out-of-order", later="、".join(later), period=result.period, commands=commands)
+    elif _changed(conn, result):
+        found = problem("later-weeks-stale", week=result.week.isoformat(), later="、".join(later), commands=commands)
+    else:  # the same data again (a plain re-run): the later weeks stand, the outputs stay byte-identical
+        return
+    result.problems.append(found)
+
+
+def _changed(conn: sqlite3.Connection, result: WeekResult) -> bool:
+    """Do the week's units or measures (what later weeks are computed from) differ from those recorded?"""
+    from .render.summary_json import summary_dict
+
+    query = "SELECT summary FROM weeks WHERE list_id=? AND week=?"
+    (stored,) = conn.execute(query, (result.list_id, result.week.isoformat())).fetchone()
+    old, new = json.loads(stored), json.loads(json.dumps(summary_dict(result), ensure_ascii=False))
+    return any(old.get(key) != new[key] for key in ("units", "measures"))
 
 
 def switch(folder: Path, ledger: Path, staging: Path, staged_ledger: Path | None) -> None:
