@@ -74,7 +74,7 @@ def check_history(ws: Workspace, outbox: Path) -> None:
     if missing and not _restoring:
         raise HistoryLost(
             f"历史数据库 {database} 中没有 {'、'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}"
-            f"共 {len(missing)} 周的记录，而输出文件夹 {outbox} 中有这些周的结果（历史可能被换成了旧的或新建的文件）。"
+            f"，共 {len(missing)} 周的记录，而输出文件夹 {outbox} 中有这些周的结果（历史可能被换成了旧的或新建的文件）。"
             f"本次未做任何改动。{_advice(ws, restore)}"
         )
 
