@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,10 +34,11 @@ from .now import WeekGlance
 from .now import week_glance as _week_glance
 from .outputs import write_outputs
 from .problems import has_errors, problem
+from .recovery import archived_weeks
 from .render.forked import Renderers
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
-from .weeks import current_deadline, deadline_for
+from .weeks import current_deadline, deadline_for, deadline_on
 from .worktemp import workspace_temp
 
 # Renderers (openpyxl, python-docx, lxml) are imported inside the functions that write outputs, so that
@@ -73,6 +75,20 @@ def resolve_deadline(context: Context, week: date | None, now: datetime | None =
     if week is not None:
         return deadline_for(week, context.config)
     return current_deadline(now or datetime.now(context.config.timezone), context.config)
+
+
+def archived_deadline(context: Context, week: date) -> datetime | None:
+    """For a rebuild: the archived week `week` falls in, by the date it was recorded under.
+
+    The deadline weekday in 配置.toml may have changed since; a recorded week keeps its own date
+    (the archive folder's name), so it is found rather than recomputed from the current weekday.
+    """
+    archived = archived_weeks(ws_archive(context), context.master.list_id)
+    if week in archived:
+        return deadline_on(week, context.config)
+    end = deadline_for(week, context.config).date()
+    near = [d for d in archived if week <= d <= end] or [d for d in archived if end - timedelta(days=6) <= d <= end]
+    return deadline_on(near[0], context.config) if len(near) == 1 else None
 
 
 def _period(context: Context, conn: Any, deadline: datetime) -> int:
@@ -155,7 +171,11 @@ def _run_week(
 ) -> RunReport:
     context = load_context(workspace, master)
     ws = context.workspace
-    deadline = resolve_deadline(context, week, now)
+    deadline = archived_deadline(context, week) if rebuild and week else None
+    if deadline and deadline.isoweekday() != context.config.deadline_weekday:
+        # Recorded under an earlier deadline weekday: its returns are judged against that week's own days.
+        context.config = dataclasses.replace(context.config, deadline_weekday=deadline.isoweekday())
+    deadline = deadline or resolve_deadline(context, week, now)
     coming = current_deadline(now or datetime.now(context.config.timezone), context.config)
     if deadline > coming + timedelta(days=6):  # a typo in --week must not create a ghost week in history
         raise LyreportError(

@@ -5,14 +5,14 @@ Two steps, because `check` starts reading the files between them (see checking.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import Config, ConfigError, Workspace, find_workspace, load_config
 from .faults import LyreportError
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .models import MasterList
-from .problems import Problem
+from .problems import Problem, problem
 
 
 @dataclass
@@ -57,7 +57,28 @@ def load_lists(ws: Workspace, config: Config, master: Path | None = None) -> Con
     except MasterError as exc:
         lines = "\n".join(f"  {p}" for p in exc.problems)
         raise LyreportError(f"措施清单或单位名录有误，请修改后重试：\n{lines}") from None
-    return Context(ws, config, master_list, directory, master_path, notes)
+    context = Context(ws, config, master_list, directory, master_path, notes)
+    if not context.is_default_list:
+        context.config = _list_wording(context)
+    return context
+
+
+def _list_wording(context: Context) -> Config:
+    """A second list's 通报 and mail: its own title and 发文字号, never the main list's series.
+
+    [summary."<清单文件名>"] in 配置.toml may give title, title_lines, doc_number (and any other [summary]
+    key); without it the title is built from the list's 清单名称 and the 发文字号 is left blank.
+    """
+    config = context.config
+    own = config.summary.get(context.master_path.stem)
+    own = dict(own) if isinstance(own, dict) else {}
+    summary = {k: v for k, v in config.summary.items() if not isinstance(v, dict)}
+    summary.update(title=f"{context.master.title}落实情况督导通报", title_lines=[], doc_number="")
+    summary.update(own)
+    main_number = str(config.summary.get("doc_number") or "").strip()
+    if main_number and str(summary["doc_number"]).strip() == main_number:
+        context.notes.append(problem("doc-number-shared", list_title=context.master.title, number=main_number))
+    return replace(config, summary=summary)
 
 
 def scan_cache(context: Context) -> Path:

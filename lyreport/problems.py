@@ -258,6 +258,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{source}注明属于 {week} 这一周，但本表 {received} 就已收到，不可能属于以后的周次"
         "（多为日期写错或用了以后周次的模板），已按收到时间计入 {arrived} 这一周，请与报送单位核实",
     ),
+    "doc-number-shared": (
+        WARNING,
+        "配置.toml 中{list_title}的发文字号（{number}）与主清单相同，两份通报会出现重复的文号，"
+        '请在 [summary."清单文件名"] 中为该清单设置不同的 doc_number',
+    ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
     "unit-corrected-late": (

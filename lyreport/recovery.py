@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .config import Workspace
-from .history import DB_NAME, MANIFEST, open_history
+from .history import DB_NAME, MANIFEST, ArchiveError, archived_file, open_history, read_manifest
 from .worktemp import TEMP_DIR
 
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -177,15 +177,65 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
             f"历史存档中 {'、'.join(unlisted)} 这几周没有文件清单（{MANIFEST}，由旧版本存档），无法据此重建。"
             "请从备份中恢复 history 文件夹。"
         )
+    # What can be checked before the database is moved aside; altered contents are caught week by week.
+    files = [
+        archived_file(ws.history / "archive", context.master.list_id, w, e["sha256"], e["name"])
+        for w in weeks
+        for e in read_manifest(archive / w.isoformat())
+    ]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise api.LyreportError(
+            "历史存档中以下原始文件缺失，无法据此重建，本次未做任何改动：\n  "
+            + "\n  ".join(missing[:10])
+            + (f"\n  等共 {len(missing)} 个" if len(missing) > 10 else "")
+            + "\n请从备份中恢复 history 文件夹。"
+        )
     global _restoring
     reports = []
     with holding(ws):
-        set_aside(ws)
-        open_history(ws.history).close()  # a fresh, valid database: the runs below fill it week by week
-        _restoring = True
+        backup = set_aside(ws)
         try:
+            open_history(ws.history).close()  # a fresh, valid database: the runs below fill it week by week
+            _restoring = True
             for week in weeks:
                 reports.append(api.run_week(ws.root, week, master=master, rebuild=True))
+        except BaseException as exc:
+            _restoring = False
+            note = put_back(ws, backup)
+            if isinstance(exc, (api.LyreportError, ArchiveError, OSError)):
+                raise api.LyreportError(f"{_said(exc, ws)}\n重建未完成。{note}") from exc
+            raise
         finally:
             _restoring = False
     return reports
+
+
+def _said(exc: BaseException, ws: Workspace) -> str:
+    from .faults import os_message
+
+    return os_message(exc, ws.root) if isinstance(exc, OSError) else str(exc)
+
+
+def put_back(ws: Workspace, backup: Path | None) -> str:
+    """After a failed restore: the partly rebuilt database goes, the one set aside comes back.
+
+    What staff read about the history's state; if the old database cannot be moved back, where it is.
+    """
+    database = ws.history / DB_NAME
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            database.with_name(DB_NAME + suffix).unlink(missing_ok=True)
+        if backup is None:
+            return "历史数据库保持重建前的状态（原本就没有数据库）。"
+        for part in backup.iterdir():
+            part.replace(ws.history / part.name)
+        backup.rmdir()
+    except OSError:
+        if backup is None:
+            return f"未完成的历史数据库 {database} 未能删除，请手动删除后再运行“lyreport restore”。"
+        return (
+            f"原有的历史数据库未能自动放回，仍保存在 {backup}：请把其中的文件移回 {ws.history}"
+            f"（覆盖未完成的 {DB_NAME}）。"
+        )
+    return "原有的历史数据库已放回原处，历史记录与重建前相同。"

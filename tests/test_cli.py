@@ -114,6 +114,32 @@ def test_other_master_list(tmp_path):
     assert (root / "outbox" / "七大行动清单" / "工作台账.xlsx").is_file()
 
 
+def test_other_master_list_has_its_own_title_and_doc_number(tmp_path):
+    import email
+    import email.policy
+
+    from docx import Document
+
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    seven = root / "templates" / "七大行动清单.xlsx"
+    args = ["run", "--workspace", str(root), "--week", "2021-01-07", "--master", str(seven)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    folder = root / "outbox" / "七大行动清单" / "2021-01-07"
+    head = [p.text for p in Document(folder / "督导情况通报-2021-01-07.docx").paragraphs[:3]]
+    assert head[0].replace("\n", "") == "建设现代化洛阳都市圈七大行动重点工作落实情况督导通报"
+    assert not any("洛副中心办" in line for line in head)  # not the main list's 发文字号 series
+    mail = email.message_from_bytes((folder / "邮件草稿-2021-01-07.eml").read_bytes(), policy=email.policy.default)
+    assert mail["Subject"].startswith("建设现代化洛阳都市圈七大行动重点工作落实情况督导通报")
+    config = root / "templates" / "配置.toml"
+    own = '\n[summary."七大行动清单"]\ndoc_number = "洛副中心办〔{year}〕{period}号"\n'
+    config.write_text(config.read_text(encoding="utf-8") + own, encoding="utf-8")
+    rerun = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", "2021-01-14", "--master", str(seven)])
+    assert rerun.exit_code in (0, 1), rerun.output
+    summary = (root / "outbox" / "七大行动清单" / "2021-01-14" / "summary.json").read_text(encoding="utf-8")
+    assert "重复的文号" in summary  # listed in 问题清单 and summary.json
+
+
 def test_usage_errors_are_chinese():
     result = CliRunner().invoke(main, ["run", "--wek", "3"])
     assert result.exit_code == 2 and "没有这个选项" in result.output and "Traceback" not in result.output

@@ -204,6 +204,48 @@ def test_truncated_database_is_refused_then_restored_from_the_archive(ws):
     assert list((ws / "history").glob("损坏备份-*/history.sqlite3"))  # the empty file is kept aside, not deleted
 
 
+def test_restore_after_the_deadline_weekday_changed_rebuilds_the_recorded_weeks(ws):
+    """Weeks recorded on Thursdays stay Thursday weeks when 配置.toml later moves the deadline to Friday."""
+    before = history(ws)
+    config = ws / "templates" / "配置.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("weekday = 4", "weekday = 5"), encoding="utf-8")
+    restored = cli(ws, "restore")
+    assert restored.returncode == 0, restored.stderr.decode()
+    assert history(ws) == before  # same weeks, same 期, same consecutive misses
+    rebuilt = cli(ws, "run", "--week", W2.isoformat(), "--rebuild", "-q")
+    assert rebuilt.returncode == 0, rebuilt.stderr.decode()
+    assert history(ws) == before
+
+
+def test_failed_restore_puts_the_original_history_back(ws):
+    before = history(ws)
+    database = ws / "history" / "history.sqlite3"
+    archived = next(
+        p for p in (ws / "history" / "archive" / "ly-jy-33" / W2.isoformat()).iterdir() if p.suffix == ".xlsx"
+    )
+    archived.write_bytes(archived.read_bytes() + b"x")  # altered after archiving: found only when W2 is rebuilt
+    restore = cli(ws, "restore")
+    assert restore.returncode == 2
+    message = restore.stderr.decode()
+    assert "Traceback" not in message and "SHA-256" in message and "已放回原处" in message, message
+    assert history(ws) == before and database.is_file()
+    assert not list((ws / "history").glob("重建前备份-*"))  # moved back, not left beside an empty history
+    assert cli(ws, "run", "--week", W2.isoformat(), "-q").returncode in (0, 1)  # the workspace is not stuck
+
+
+def test_restore_with_a_missing_archived_file_changes_nothing(ws):
+    database = ws / "history" / "history.sqlite3"
+    before, data = history(ws), database.read_bytes()
+    archived = next(
+        p for p in (ws / "history" / "archive" / "ly-jy-33" / W2.isoformat()).iterdir() if p.suffix == ".xlsx"
+    )
+    archived.unlink()
+    restore = cli(ws, "restore")
+    assert restore.returncode == 2
+    assert str(archived) in restore.stderr.decode() and "未做任何改动" in restore.stderr.decode()
+    assert history(ws) == before and database.read_bytes() == data
+
+
 def test_damaged_database_is_refused_by_quick_check(ws):
     database = ws / "history" / "history.sqlite3"
     conn = sqlite3.connect(database)
