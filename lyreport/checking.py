@@ -18,7 +18,7 @@ from .faults import LyreportError
 from .intake.pool import DEFAULT_WORKERS
 from .intake.read import Reading, guess_workbooks, workbooks_of
 from .models import IntakeResult, ParsedReturn, SourceFile
-from .problems import Problem, problem
+from .problems import SCAN_FILE_CODES, Problem, problem
 
 if TYPE_CHECKING:
     from .context import Context
@@ -78,7 +78,7 @@ def check_files(
 
 def _scan_notes(scan: Any) -> list[Problem]:
     """What `check` says of a scan beyond reading it: what it read with doubt, and a missing seal."""
-    notes = [p for p in scan.problems if p.code != "scan-unreadable"]
+    notes = [p for p in scan.problems if p.code not in SCAN_FILE_CODES]
     if scan.readable and scan.stamped is False:
         notes.append(problem("scan-unstamped", file=scan.file.display, unit=scan.unit or ""))
     return notes
@@ -94,8 +94,15 @@ def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
             extra.setdefault(ret.file.display, []).append(ret)
         else:
             by_file[ret.file.display] = ret
-    by_file |= {s.file.display: s.parsed for s in intake.scans if s.parsed is not None}
-    scan_notes = {s.file.display: _scan_notes(s) for s in intake.scans}
+    scan_notes: dict[str, list[Problem]] = {}
+    for scan in intake.scans:  # a scan holding several units' forms gives one Scan per unit
+        scan_notes.setdefault(scan.file.display, []).extend(_scan_notes(scan))
+        if scan.parsed is None:
+            continue
+        if scan.file.display in by_file:
+            extra.setdefault(scan.file.display, []).append(scan.parsed)
+        else:
+            by_file[scan.file.display] = scan.parsed
     names = [f.display for f in intake.files] + sorted(
         {p.file for p in intake.problems if p.file} - {f.display for f in intake.files}
     )

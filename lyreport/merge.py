@@ -33,7 +33,7 @@ from .models import (
     UnitWeek,
     WeekResult,
 )
-from .problems import Problem, problem
+from .problems import SCAN_FILE_CODES, Problem, problem
 from .weeks import cn_datetime, deadline_on, next_deadline, week_of_received
 
 
@@ -241,7 +241,7 @@ def scan_findings(unit: str, assigned: Assigned) -> tuple[bool | None, list[int]
         stamped = bool(source.stamped)
         if not stamped:
             problems.append(problem("scan-unstamped", file=source.file.display, unit=unit))
-        return stamped, [], problems + [p for p in source.problems if p.code != "scan-unreadable"]
+        return stamped, [], problems + [p for p in source.problems if p.code not in SCAN_FILE_CODES]
     stamped = any(s.stamped for s in scans)  # paper copy of an electronic return: any stamped copy will do
     latest = scans[-1]
     if not stamped and latest.readable:

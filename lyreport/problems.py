@@ -242,6 +242,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "第 {no} 条措施的{field}识别为“{value}”，但识别把握不大（{score}），请对照原件核对",
     ),
+    # said of the file whatever the week (intake/pipeline.py), so not again among a scan's own notes
+    "scan-several-units": (INFO, "扫描件含 {count} 个单位的报表：{units}；已按各页二维码分别计入各单位"),
     "scan-pages-skipped": (WARNING, "扫描件共 {total} 页，只读取了前 {read} 页"),
     "scan-corrupt": (ERROR, "文件无法打开：{reason}"),
     "scan-encrypted": (ERROR, "PDF 设置了打开密码，无法读取"),
@@ -399,6 +401,10 @@ class Problem:
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
+
+
+# Scan problems said once for the file by intake (pipeline.read_files), not again with the unit's scan notes.
+SCAN_FILE_CODES = frozenset({"scan-unreadable", "scan-several-units"})
 
 
 def problem(

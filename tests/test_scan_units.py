@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import date
 from pathlib import Path
@@ -204,7 +205,7 @@ def test_qr_of_one_unit_on_another_units_filled_form_counts_for_the_filler(maste
     from lyreport.intake.scan.intake import interpret
 
     file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
-    scan = interpret(file, _answer(_other_units_boxes("市医疗保障局"), "市林业局"), master, directory)
+    (scan,) = interpret(file, _answer(_other_units_boxes("市医疗保障局"), "市林业局"), master, directory)
     assert scan.unit == "市医疗保障局" and scan.parsed is not None
     assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(21, "已完成")]
     (warned,) = [p for p in scan.problems if p.code == "unit-template-other"]
@@ -217,12 +218,48 @@ def test_readable_table_without_usable_rows_keeps_the_parsers_reasons(master, di
     from lyreport.intake.scan.intake import interpret
 
     file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
-    scan = interpret(file, _answer(_other_units_boxes("市林业局"), "市林业局"), master, directory)
+    (scan,) = interpret(file, _answer(_other_units_boxes("市林业局"), "市林业局"), master, directory)
     assert scan.parsed is None and scan.unit == "市林业局"
     codes = [p.code for p in scan.problems]
     assert "measure-not-assigned" in codes and "no-rows" in codes
     (unreadable,) = [p for p in scan.problems if p.code == "scan-unreadable"]
     assert "不像是" not in unreadable.message and "没有读到任何有效的措施行" in unreadable.message
+
+
+def test_one_file_with_two_units_forms_gives_one_return_per_unit(master, directory):
+    """Page 1 市医疗保障局's form, page 2 a continuation without QR, page 3 市林业局's form: two Scans, each with
+    its own unit, rows and real page numbers, and a note that the file held both."""
+    from lyreport.intake.scan.intake import interpret
+
+    def page(unit: str | None, boxes: list[TextBox]) -> dict:
+        first = _answer(boxes, unit or "x")[2][0]
+        return first | {"marks": first["marks"] if unit else [], "seal": unit == "市林业局"}
+
+    forest = [_box("填报单位：市林业局（盖章）", 100, 100, 400), *_other_units_boxes("x")[1:6]]
+    forest += [_box("27", 100, 300, 60), _box("进度滞后", 300, 300), _box("共同做好世界地质公园复审", 600, 300, 400)]
+    forest += [_box("材料尚在准备", 1300, 300, 400), *_other_units_boxes("x")[6:10]]  # 21, at y 300
+    forest[-4:] = [dataclasses.replace(b, y0=b.y0 + 120, y1=b.y1 + 120) for b in forest[-4:]]
+    forest += [_box("联系人：李明  联系电话：13937900002", 100, 560, 700)]
+    answer = (
+        "ok",
+        3,
+        [page("市医疗保障局", _other_units_boxes("市医疗保障局")), page(None, []), page("市林业局", forest)],
+    )
+    file = SourceFile(Path("x.pdf"), "扫描件合集.pdf", "scan", None, "")  # type: ignore[arg-type]
+    scans = interpret(file, answer, master, directory)
+    assert [s.unit for s in scans] == ["市医疗保障局", "市林业局"]
+    assert [[(r.measure_no, r.status) for r in s.parsed.rows] for s in scans] == [[(21, "已完成")], [(27, "进度滞后")]]
+    assert [s.stamped for s in scans] == [False, True]
+    (foreign,) = [p for s in scans for p in s.problems if p.code == "measure-not-assigned"]
+    assert foreign.unit == "市林业局" and foreign.cell.startswith("第3页")  # the real page number
+    for scan in scans:
+        assert not [p for p in scan.problems if p.code == "scan-unreadable"]
+        (note,) = [p for p in scan.problems if p.code == "scan-several-units"]
+        assert (
+            note.unit == scan.unit
+            and "市医疗保障局（第1、2页）" in note.message
+            and "市林业局（第3页）" in note.message
+        )
 
 
 def test_status_written_under_the_last_row_is_not_lost_to_the_note_line(master, directory):

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..config import Config
 from ..master import UnitDirectory
 from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, SourceFile, WorkbookData
-from ..problems import ERROR, Problem, problem
+from ..problems import ERROR, SCAN_FILE_CODES, Problem, problem
 from ..weeks import week_of_received
 from .attribution import named_around, own_name
 from .discover import discover
@@ -109,7 +109,7 @@ def read_files(
                 result.problems.append(problem("scan-unmatched", file=scan.file.display))
             # Unreadable is said whatever the week, with what the parser found when it read a table yet could
             # use no row (another unit's measures, …); the rest only matters where the scan is the data source.
-            result.problems += [p for p in scan.problems if p.code == "scan-unreadable" or scan.parsed is None]
+            result.problems += [p for p in scan.problems if p.code in SCAN_FILE_CODES or scan.parsed is None]
             result.scans.append(scan)
     result.problems = discovered + result.problems
     _foreign(result, files, directory)

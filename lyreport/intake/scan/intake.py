@@ -76,7 +76,11 @@ def read_scans(
         for position, path in enumerate(paths):
             if answers[todo[position]] is None:
                 settle(position, scan_path(path))
-    return [interpret(f, a, master, directory, deadline_weekday) for f, a in zip(files, answers, strict=False)]
+    return [
+        scan
+        for f, a in zip(files, answers, strict=False)
+        for scan in interpret(f, a, master, directory, deadline_weekday)
+    ]
 
 
 # ----------------------------------------------------------------- cache
@@ -111,21 +115,72 @@ def _store(cache: Path | None, file: SourceFile, answer: Any) -> None:
 # ----------------------------------------------------------------- answer → Scan
 def interpret(
     file: SourceFile, answer: Any, master: MasterList, directory: UnitDirectory, deadline_weekday: int = 4
-) -> Scan:
-    """A worker's answer (or its failure) as a Scan with its return, seal finding and problems."""
+) -> list[Scan]:
+    """A worker's answer (or its failure) as Scans with their return, seal finding and problems: one, or one
+    per unit when the file holds several units' forms (pages whose QR codes name different units)."""
     fallback = _attribute(file, directory)
     if isinstance(answer, Failure):
         reason = "读取超时" if answer.kind == "timeout" else (answer.reason or "读取进程异常退出")
-        return _unreadable(file, fallback, reason)
+        return [_unreadable(file, fallback, reason)]
     if not isinstance(answer, (list, tuple)) or not answer or answer[0] != "ok":
         code, fields = (answer[1], answer[2]) if isinstance(answer, (list, tuple)) and len(answer) >= 3 else ("", {})
-        return _unreadable(file, fallback, _refusal_reason(code, fields))
+        return [_unreadable(file, fallback, _refusal_reason(code, fields))]
     _, total, pages = answer
-    stamped = any(p.get("seal") for p in pages)
-    usable = [p for p in pages if not p.get("skipped")]
-    boxes = [[TextBox(*b) for b in p.get("boxes", [])] for p in usable]
-    identity = identity_of([t for p in usable for t in p.get("marks", [])])
-    grid = build_grid(boxes)
+    groups = _unit_groups(pages)
+    scans = []
+    for index, (qr_unit, numbers) in enumerate(groups):
+        last = index == len(groups) - 1  # pages left unread follow the last page read
+        whose = (qr_unit or fallback) if len(groups) > 1 else fallback  # the file name cannot say whose part
+        scans.append(_interpret_pages(file, total, pages, numbers, last, whose, master, directory, deadline_weekday))
+    if len(groups) > 1:
+        listed = "、".join(
+            f"{s.unit or '未识别单位'}（第{'、'.join(map(str, n))}页）" for s, (_, n) in zip(scans, groups, strict=True)
+        )
+        for scan in scans:
+            scan.problems.append(
+                problem("scan-several-units", file=file.display, unit=scan.unit or "", count=len(groups), units=listed)
+            )
+    return scans
+
+
+def _unit_groups(pages: list[dict[str, Any]]) -> list[tuple[str | None, list[int]]]:
+    """Page numbers (from 1) per unit named by the pages' QR codes, in order of first appearance; a page
+    without a QR code goes with the page before it (the first pages with the first unit's)."""
+    groups: dict[str, list[int]] = {}
+    current: str | None = None
+    waiting: list[int] = []  # pages before the first QR code
+    for number, page in enumerate(pages, start=1):
+        unit = identity_of(page.get("marks", []) or []).get("unit")
+        if unit:
+            current = unit
+        if current is None:
+            waiting.append(number)
+        else:
+            groups.setdefault(current, []).extend([*waiting, number])
+            waiting = []
+    if not groups:
+        return [(None, waiting)]
+    return list(groups.items())
+
+
+def _interpret_pages(
+    file: SourceFile,
+    total: int,
+    pages: list[dict[str, Any]],
+    numbers: list[int],
+    last: bool,
+    fallback: str | None,
+    master: MasterList,
+    directory: UnitDirectory,
+    deadline_weekday: int,
+) -> Scan:
+    """The pages `numbers` (from 1) of the file read as one unit's form."""
+    mine = [pages[n - 1] for n in numbers]
+    stamped = any(p.get("seal") for p in mine)
+    usable = [(n, p) for n, p in zip(numbers, mine, strict=True) if not p.get("skipped")]
+    boxes = [[TextBox(*b) for b in p.get("boxes", [])] for _, p in usable]
+    identity = identity_of([t for _, p in usable for t in p.get("marks", [])])
+    grid = build_grid(boxes, [n for n, _ in usable])
     _fill_numbers(grid, master)
     book = WorkbookData(file, [grid.sheet], identity)
     parsed, found = parse_workbook(book, master, directory, deadline_weekday=deadline_weekday)
@@ -142,10 +197,9 @@ def interpret(
     unit = parsed.unit or fallback
     problems = [_relocate(p, grid, unit) for p in found]
     problems += _low_confidence(grid, parsed, unit, file)
-    if total > len(pages) or len(usable) < len(pages):
-        problems.append(
-            problem("scan-pages-skipped", file=file.display, unit=unit or "", read=len(usable), total=total)
-        )
+    read = sum(1 for p in pages if not p.get("skipped"))
+    if last and (total > len(pages) or read < len(pages)):
+        problems.append(problem("scan-pages-skipped", file=file.display, unit=unit or "", read=read, total=total))
     return Scan(file, unit, parsed, stamped, True, problems)
 
 

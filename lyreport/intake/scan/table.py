@@ -68,12 +68,13 @@ class ScanGrid:
     columns: list[str] = field(default_factory=list)  # header label per grid column, for messages
 
 
-def build_grid(pages: list[list[TextBox]]) -> ScanGrid:
+def build_grid(pages: list[list[TextBox]], numbers: list[int] | None = None) -> ScanGrid:
     """Header and signature lines of every page go above the table's header row (where parse.py reads the
-    header block); the measure rows of all pages follow it in order."""
+    header block); the measure rows of all pages follow it in order. `numbers`: each page's real page number
+    in the file (default 1, 2, …), for messages."""
     top, table = ScanGrid(SheetData(SHEET, []), []), ScanGrid(SheetData(SHEET, []), [])
     columns: list[tuple[str, float, float]] | None = None  # (label, left, right) of each header box
-    for number, boxes in enumerate(pages, start=1):
+    for number, boxes in zip(numbers or range(1, len(pages) + 1), pages, strict=True):
         if not boxes:
             continue
         line = median(b.height for b in boxes) or 10.0
