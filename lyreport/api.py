@@ -17,6 +17,7 @@ from .context import Context, load_context, scan_cache
 from .faults import LyreportError, fault_point
 from .history import (
     archive_inputs,
+    archived_before,
     backfill_manifests,
     open_history,
     period_rank,
@@ -28,7 +29,7 @@ from .history import (
 from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
 from .intake.read import Reading, guess_workbooks
-from .merge import merge_week
+from .merge import merge_week, resend_candidates
 from .models import IntakeResult, WeekResult
 from .now import WeekGlance
 from .now import week_glance as _week_glance
@@ -247,6 +248,9 @@ def _record_and_render(
         conn.execute("BEGIN IMMEDIATE")
         try:
             previous = previous_state(conn, list_id, week, context.master, context.directory)
+            # Last week's file sent again (a reply carrying the old attachment) is not this week's report.
+            candidates = resend_candidates(intake, deadline, context.config, context.master)
+            previous.resent = archived_before(conn, list_id, week, candidates)
             result = merge_week(
                 context.master, intake, deadline, context.config, previous, _period(context, conn, deadline)
             )

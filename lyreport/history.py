@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_write_text, commit_files
 from .intake.sidecar import SIDECAR_SUFFIX
-from .models import HistoryView, PreviousState, ReturnRow, WeekResult
+from .models import HistoryView, PreviousState, ReturnRow, SourceFile, WeekResult
 from .textsafe import shown
 
 if TYPE_CHECKING:
@@ -225,6 +225,28 @@ def week_inputs(conn: sqlite3.Connection, list_id: str, week: date) -> list[str]
     """SHA-256 of the archived inputs of a recorded week."""
     query = "SELECT sha256 FROM inputs WHERE list_id=? AND week=?"
     return [sha for (sha,) in conn.execute(query, (list_id, week.isoformat()))]
+
+
+def archived_before(
+    conn: sqlite3.Connection, list_id: str, week: date, files: list[SourceFile]
+) -> dict[str, tuple[date, str]]:
+    """Files byte-identical to an input archived for an earlier week of the list: display -> (latest such
+    week, the archived file's name). Hashes only the files given, and only when an earlier week exists."""
+    key = (list_id, week.isoformat())
+    if not files or conn.execute("SELECT 1 FROM inputs WHERE list_id=? AND week<? LIMIT 1", key).fetchone() is None:
+        return {}
+    digests = {f.display: f.sha256 or sha256_of(f.path) for f in files}
+    wanted = sorted(set(digests.values()))
+    earlier: dict[str, tuple[date, str]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = (
+            "SELECT sha256, week, name FROM inputs WHERE list_id=? AND week<? "
+            f"AND sha256 IN ({','.join('?' * len(chunk))}) ORDER BY week"
+        )
+        for sha, seen, name in conn.execute(query, (*key, *chunk)):
+            earlier[sha] = (date.fromisoformat(seen), _from_db_name(name))  # the latest week wins
+    return {display: earlier[sha] for display, sha in digests.items() if sha in earlier}
 
 
 def period_rank(conn: sqlite3.Connection, list_id: str, week: date) -> int:

@@ -133,11 +133,33 @@ def _other_list(ret: ParsedReturn, master: MasterList) -> bool:
     return bool(list_id) and list_id != master.list_id
 
 
-def assign_week(
-    intake: IntakeResult, deadline: datetime, config: Config, master: MasterList
-) -> tuple[Assigned, list[Problem]]:
-    """Pick what belongs to the report week; among several returns of a unit the latest received counts."""
+def resend_candidates(intake: IntakeResult, deadline: datetime, config: Config, master: MasterList) -> list[SourceFile]:
+    """Files of returns arriving in the week that name no week of their own: only these can pass for this
+    week's report when an earlier week's file is sent again (a stale template or 填报日期 is caught anyway)."""
     week = deadline.date()
+    return [
+        r.file
+        for r in intake.returns
+        if not _other_list(r, master)
+        and declared_week(r, config) is None
+        and week_of_received(r.file.received_at, config).date() == week
+    ]
+
+
+def assign_week(
+    intake: IntakeResult,
+    deadline: datetime,
+    config: Config,
+    master: MasterList,
+    resent: dict[str, tuple[date, str]] | None = None,
+) -> tuple[Assigned, list[Problem]]:
+    """Pick what belongs to the report week; among several returns of a unit the latest received counts.
+
+    `resent`: files byte-identical to one archived for an earlier week (display -> that week, its name);
+    they are not this week's report.
+    """
+    week = deadline.date()
+    resent = resent or {}
     problems: list[Problem] = []
     candidates: dict[str, list[ParsedReturn]] = {}
     elsewhere: set[str] = set()
@@ -156,6 +178,18 @@ def assign_week(
             elsewhere.add(ret.file.display)
             if not _other_list(ret, master):
                 problems.append(_other_week(ret, answered, week, config))
+            continue
+        if earlier := resent.get(ret.file.display):
+            elsewhere.add(ret.file.display)
+            problems.append(
+                problem(
+                    "file-already-archived",
+                    file=ret.file.display,
+                    unit=ret.unit or "",
+                    week=earlier[0].isoformat(),
+                    other=earlier[1],
+                )
+            )
             continue
         if future := future_week_problem(ret, config):
             problems.append(future)
@@ -502,7 +536,7 @@ def merge_week(
     period: int,
 ) -> WeekResult:
     """Put the week's returns against the master list and the weeks before."""
-    assigned, problems = assign_week(intake, deadline, config, master)
+    assigned, problems = assign_week(intake, deadline, config, master, previous.resent)
     findings = {u: scan_findings(u, assigned) for u in master.units}
     units = [_unit_week(u, master, assigned, deadline, previous, findings[u]) for u in master.units]
     measures = [_measure_week(m, assigned, deadline.date(), config, previous) for m in master.measures]

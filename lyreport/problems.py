@@ -255,6 +255,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "本周收到，但{source}注明属于 {week} 这一周，可能误用了往期报表，未计入本周，请与报送单位核实",
     ),
+    "file-already-archived": (
+        WARNING,
+        "与 {week} 这一周已收到的《{other}》内容完全相同，可能是重发了往期的报表，未计入本周，请与报送单位核实",
+    ),
     "week-future": (
         WARNING,
         "{source}注明属于 {week} 这一周，但本表 {received} 就已收到，不可能属于以后的周次"

@@ -15,7 +15,14 @@ from openpyxl import load_workbook
 
 from lyreport.api import load_context
 from lyreport.cli import main
-from lyreport.samples import fake_scan, make_filling, set_received, standard_return, write_eml
+from lyreport.samples import (
+    fake_scan,
+    improvised_return,
+    make_filling,
+    set_received,
+    standard_return,
+    write_eml,
+)
 
 W1, W2, W3 = date(2020, 12, 24), date(2020, 12, 31), date(2021, 1, 7)
 
@@ -262,3 +269,29 @@ def test_outputs_readable_by_the_office(three_weeks):
     root, _, _ = three_weeks
     mode = (root / "outbox" / W3.isoformat() / "summary.json").stat().st_mode & 0o777
     assert mode & 0o044 == 0o044
+
+
+def test_last_weeks_file_sent_again_is_not_this_weeks_report(tmp_path):
+    # A self-made return (no 填报日期, no template identity) counted for W2; in W3 the unit's reply mail
+    # carries the very same file. It is not W3's report: warned, and the unit is missing that week.
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    context = load_context(root)
+    tz = context.config.timezone
+    filling = make_filling(context.master, "市教育局", W2, random.Random(3))
+    first = improvised_return(context.master, filling, tmp_path / "w2" / "市教育局落实情况.xlsx")
+    set_received(first, _at(W2, 9, 0, tz))
+    assert _run(root, W2, first.parent).exit_code == 0
+    later = tmp_path / "w3"
+    write_eml(later / "回复.eml", "jyj@example.cn", _at(W3, 9, 0, tz), "Re: 落实情况", [first])
+    result = _run(root, W3, later, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    edu = next(u for u in data["units"] if u["name"] == "市教育局")
+    assert edu["state"] == "missing"
+    resent = [p for p in data["problems"] if p["code"] == "file-already-archived"]
+    assert len(resent) == 1 and "2020-12-31" in resent[0]["message"] and "市教育局落实情况.xlsx" in resent[0]["message"]
+    # Re-running W2 itself: the file is archived for that very week, so it still counts.
+    again = json.loads(_run(root, W2, first.parent, "--json").output)
+    assert next(u for u in again["units"] if u["name"] == "市教育局")["state"] == "on_time"
+    assert not [p for p in again["problems"] if p["code"] == "file-already-archived"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lyreport.config import load_config
-from lyreport.merge import combine_status, file_notes, merge_week, return_week
+from lyreport.merge import combine_status, file_notes, merge_week, resend_candidates, return_week
 from lyreport.models import FailedFile, IntakeResult, ParsedReturn, PreviousState, ReturnRow, Scan, SourceFile
 from lyreport.weeks import deadline_on
 
@@ -505,3 +505,17 @@ def test_renamed_unit_keeps_its_history_through_the_alias(master, directory, tmp
     result = merge_week(renamed, _all_on_time(renamed, **{new: 1}), DEADLINE, CONFIG, previous, 3)
     assert result.unit(new).consecutive_missed == 2
     assert result.measure(20).closed and result.measure(20).status == "已完成"
+
+
+def test_file_archived_for_an_earlier_week_is_not_counted(master):
+    intake = _all_on_time(master, 市交通运输局=1)
+    resent = _return(master, "市交通运输局", _at(WEEK, 9), name="回复.eml › 交通.xlsx", week=None)
+    intake.returns.append(resent)
+    # Only returns naming no week of their own are looked up in the archive.
+    assert resend_candidates(intake, DEADLINE, CONFIG, master) == [resent.file]
+    previous = PreviousState(resent={resent.file.display: (WEEK - timedelta(days=7), "交通.xlsx")})
+    result = merge_week(master, intake, DEADLINE, CONFIG, previous, 2)
+    assert result.unit("市交通运输局").state == "missing"
+    assert resent.file not in result.answered
+    (found,) = [p for p in result.problems if p.code == "file-already-archived"]
+    assert found.file == resent.file.display and "2020-12-31" in found.message and "《交通.xlsx》" in found.message
