@@ -437,6 +437,17 @@ def _saved_at(path: Path, stamp: str) -> Path:
     return path
 
 
+def _version(folder: Path, master: MasterList, name: str, unit: str, status: str, stamp: str) -> tuple[str, bytes]:
+    """One version of a unit's return, as an attachment, with its own saved time."""
+    path = workbook(folder / unit / name, grid(master, unit, status=status))
+    return name, _saved_at(path, stamp).read_bytes()
+
+
+def _mailed_together(inbox: Path, name: str, sender: str, versions: list[tuple[str, bytes]]) -> None:
+    """Versions sent in one mail on Thursday 10:00, saved into the inbox at 11:00."""
+    put(inbox / name, mail(sender, "报表", "Thu, 07 Jan 2021 10:00:00 +0800", versions).as_bytes(), at(7, 11))
+
+
 def test_saved_from_mail_after_the_deadline_is_not_called_late(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:
@@ -490,8 +501,7 @@ def test_versions_arriving_together_are_not_ordered_by_name(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:
     def version(name: str, unit: str, status: str, stamp: str) -> tuple[str, bytes]:
-        path = workbook(tmp_path / "x" / unit / name, grid(master, unit, status=status))
-        return name, _saved_at(path, stamp).read_bytes()
+        return _version(tmp_path / "x", master, name, unit, status, stamp)
 
     inbox = tmp_path / "inbox"
     same = "2021-01-06T09:00:00Z"  # nothing orders them: same 填报日期, same mail, same saved time
@@ -499,18 +509,12 @@ def test_versions_arriving_together_are_not_ordered_by_name(
         version("市教育局.xlsx", "市教育局", "正常推进", same),
         version("市教育局-1.xlsx", "市教育局", "已完成", same),
     ]
-    put(
-        inbox / "教育.eml", mail("jyj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", both).as_bytes(), at(7, 11)
-    )
+    _mailed_together(inbox, "教育.eml", "jyj@ly.gov.cn", both)
     saved = [  # the draft sorts last by name but was saved first
         version("市卫健委.xlsx", "市卫健委", "已完成", "2021-01-06T09:00:00Z"),
         version("市卫健委-草稿.xlsx", "市卫健委", "正常推进", "2021-01-04T09:00:00Z"),
     ]
-    put(
-        inbox / "卫健.eml",
-        mail("wjw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", saved).as_bytes(),
-        at(7, 11),
-    )
+    _mailed_together(inbox, "卫健.eml", "wjw@ly.gov.cn", saved)
     result = run(workspace, inbox)
 
     unordered = only(result.problems, "versions-unordered")
@@ -528,28 +532,19 @@ def test_a_saved_time_after_arrival_orders_nothing_and_same_minute_times_show_se
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:
     def version(name: str, unit: str, status: str, stamp: str) -> tuple[str, bytes]:
-        path = workbook(tmp_path / "x" / unit / name, grid(master, unit, status=status))
-        return name, _saved_at(path, stamp).read_bytes()
+        return _version(tmp_path / "x", master, name, unit, status, stamp)
 
     inbox = tmp_path / "inbox"
     later = [  # saved again after the mail came (opened and saved in the inbox): says nothing of the unit's order
         version("市教育局.xlsx", "市教育局", "正常推进", "2021-01-08T01:00:00Z"),
         version("市教育局-1.xlsx", "市教育局", "已完成", "2021-01-08T02:00:00Z"),
     ]
-    put(
-        inbox / "教育.eml",
-        mail("jyj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", later).as_bytes(),
-        at(7, 11),
-    )
+    _mailed_together(inbox, "教育.eml", "jyj@ly.gov.cn", later)
     seconds = [
         version("市卫健委.xlsx", "市卫健委", "已完成", "2021-01-06T09:00:40Z"),
         version("市卫健委-草稿.xlsx", "市卫健委", "正常推进", "2021-01-06T09:00:10Z"),
     ]
-    put(
-        inbox / "卫健.eml",
-        mail("wjw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", seconds).as_bytes(),
-        at(7, 11),
-    )
+    _mailed_together(inbox, "卫健.eml", "wjw@ly.gov.cn", seconds)
     result = run(workspace, inbox)
 
     unordered = only(result.problems, "versions-unordered")
