@@ -167,3 +167,19 @@ def test_libreoffice_formats_read_to_the_same_values(tmp_path: Path, fmt: str) -
     assert [(s.name, s.hidden) for s in other.sheets] == [(s.name, s.hidden) for s in xlsx.sheets]
     for mine, theirs in zip(xlsx.sheets, other.sheets, strict=True):
         assert [[_plain(v) for v in row] for row in theirs.rows] == [[_plain(v) for v in row] for row in mine.rows]
+
+
+def test_an_ods_row_style_with_an_empty_height_does_not_hide_the_other_marks() -> None:
+    """style:row-height="" beside a zero-height style: the empty one is no size, the others still count."""
+    from lyreport.intake import sheetmarks
+
+    xml = b"""<office:document-content><office:automatic-styles>
+<style:style style:name="ro1" style:family="table-row"><style:table-row-properties style:row-height=""/></style:style>
+<style:style style:name="ro2" style:family="table-row"><style:table-row-properties style:row-height="0cm"/></style:style>
+</office:automatic-styles><office:body><office:spreadsheet><table:table table:name="S">
+<table:table-row table:style-name="ro1"><table:table-cell/></table:table-row>
+<table:table-row table:visibility="collapse"><table:table-cell/></table:table-row>
+<table:table-row table:style-name="ro2"><table:table-cell/></table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"""
+    marks = sheetmarks._ods(xml)
+    assert marks["S"].hidden_rows == {1, 2}

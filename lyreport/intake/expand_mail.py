@@ -59,7 +59,7 @@ class MailExpansion:
         from . import mail
 
         sent, zone = (arrived, "") if arrived is not None else mail.read_date(message, self.tz)
-        raw = "" if arrived is not None else _raw_date(message)
+        raw = "" if arrived is not None else mail.raw_date(message)
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
         usable = unidentified = False
@@ -218,22 +218,6 @@ class MailExpansion:
         if not usable:
             self.add("eml-no-attachment", item.display)
         return usable
-
-
-def _raw_date(message: Any) -> str:
-    """The Date header as written ("" if none or unreadable), to quote when it cannot be read."""
-    try:
-        raw = " ".join(str(v) for k, v in message.raw_items() if k.lower() == "date").strip()
-    except Exception:  # malformed headers can raise deep inside the parser
-        return ""
-    # 8-bit header bytes come back as surrogate escapes; most such mails are UTF-8, else GB18030
-    data = raw.encode("utf-8", "surrogateescape")
-    for charset in ("utf-8", "gb18030"):
-        try:
-            return data.decode(charset)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", "replace")
 
 
 def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, str]:

@@ -164,7 +164,7 @@ _ANY_CELL_REF = re.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3})([0-9]{1,7})")?')
 
 def _upper_bound(segment: bytes) -> tuple[int, int] | None:
     """Largest row and column of every cell, empty or not, when each cell tag starts with its reference;
-    else None. No larger than the extent, so within the limits means the extent is too: one pattern scan
+    else None. Never smaller than the extent, so within the limits means the extent is too: one pattern scan
     instead of telling empty cells from full ones."""
     if b"'" in segment or _PREFIXED.search(segment):
         return None

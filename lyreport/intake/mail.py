@@ -82,6 +82,14 @@ _CHINA_ZONE = re.compile(
 _CHINA_TZ = timezone(timedelta(hours=8))
 
 
+def raw_date(message: Message) -> str:
+    """The Date header as written (8-bit bytes decoded as _raw_text does), to read and to quote; "" if none."""
+    try:
+        return " ".join(_raw_text(v) for k, v in message.raw_items() if k.lower() == "date").strip()
+    except Exception:  # malformed headers can raise deep inside the parser
+        return ""
+
+
 def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, str]:
     """(Date header in tz or None, a note on its zone: "", NO_ZONE, or the China zone word as written).
 
@@ -90,7 +98,7 @@ def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, str]:
     A bare "CST" (or "China Standard Time", "Beijing") is China Standard Time, UTC+8, not US Central.
     """
     try:
-        raw = " ".join(str(v) for k, v in message.raw_items() if k.lower() == "date").strip()
+        raw = raw_date(message)
         header = message["Date"]
         value = getattr(header, "datetime", None) if header is not None else None
     except Exception:  # malformed headers can raise deep inside the parser

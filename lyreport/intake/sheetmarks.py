@@ -198,7 +198,8 @@ def _ods_invisible_styles(xml: bytes) -> set[tuple[bytes, bytes]]:
     for hit in _ODS_STYLE.finditer(styles):
         end = styles.find(b"</style:style>", hit.end())
         size = None if hit.group().endswith(b"/>") else _ODS_SIZE.search(styles, hit.end(), max(end, hit.end()))
-        number = _ODS_NUMBER.fullmatch(size[2] or size[3]) if size else None
+        value = (size[2] if size[2] is not None else size[3]) if size else None  # an empty "" is a value too
+        number = _ODS_NUMBER.fullmatch(value) if value is not None else None
         if size and number and float(number[1]) * _POINTS[number[2]] < _ODS_MIN[size[1]]:
             found.add((size[1], _attrs(hit.group()).get(b"style:name", b"")))
     return found
