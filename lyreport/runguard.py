@@ -76,7 +76,15 @@ def _changed(conn: sqlite3.Connection, result: WeekResult) -> bool:
     query = "SELECT summary FROM weeks WHERE list_id=? AND week=?"
     (stored,) = conn.execute(query, (result.list_id, result.week.isoformat())).fetchone()
     old, new = json.loads(stored), json.loads(json.dumps(summary_dict(result), ensure_ascii=False))
-    return any(old.get(key) != new[key] for key in ("units", "measures"))
+    return any(_entries(old.get(key), new[key]) != new[key] for key in ("units", "measures"))
+
+
+def _entries(old: object, new: list[dict[str, object]]) -> object:
+    """The recorded entries, with a field added since they were recorded (e.g. corrected_at) read as null:
+    a week recorded by an older version is not "changed" for lacking it."""
+    if not isinstance(old, list) or len(old) != len(new):
+        return old
+    return [{**dict.fromkeys(n), **o} if isinstance(o, dict) else o for o, n in zip(old, new, strict=True)]
 
 
 def switch(folder: Path, ledger: Path, staging: Path, staged_ledger: Path | None) -> None:

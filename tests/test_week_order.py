@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -64,3 +65,23 @@ def test_rerun_of_an_earlier_week_with_new_data_names_the_stale_later_weeks(tmp_
     missed = {u["name"]: u["consecutive_missed"] for u in _summary(root, W2)["units"]}
     assert sorted(missed.values()) == [0] * (UNITS - 1) + [1] + [2] * (15 - UNITS)
     assert f"工作台账：{main}" in cli(root, "run", "--week", W3.isoformat()).stdout.decode()
+
+
+def test_rerun_of_a_week_recorded_before_a_summary_field_existed_is_no_change(tmp_path):
+    """A week recorded by an older version lacks fields added since (units[].corrected_at): re-running it
+    with the same files must not call the later weeks stale."""
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2):
+        make_returns(root, week)
+        api.run_week(root, week)
+    database = root / "history" / "history.sqlite3"
+    with sqlite3.connect(database) as conn:
+        (stored,) = conn.execute("SELECT summary FROM weeks WHERE week=?", (W1.isoformat(),)).fetchone()
+        old = json.loads(stored)
+        for unit in old["units"]:
+            unit.pop("corrected_at")
+        conn.execute("UPDATE weeks SET summary=? WHERE week=?", (json.dumps(old, ensure_ascii=False), W1.isoformat()))
+    out = cli(root, "run", "--week", W1.isoformat()).stdout.decode()
+    assert "的通报、summary.json" not in out, out
+    assert not any(p["code"] == "later-weeks-stale" for p in _summary(root, W1)["problems"])
