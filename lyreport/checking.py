@@ -18,7 +18,7 @@ from .faults import LyreportError
 from .intake.pool import DEFAULT_WORKERS
 from .intake.read import Reading, guess_workbooks, workbooks_of
 from .models import IntakeResult, ParsedReturn, SourceFile
-from .problems import SCAN_FILE_CODES, Problem, problem
+from .problems import Problem, problem
 
 if TYPE_CHECKING:
     from .context import Context
@@ -78,7 +78,9 @@ def check_files(
 
 def _scan_notes(scan: Any) -> list[Problem]:
     """What `check` says of a scan beyond reading it: what it read with doubt, and a missing seal."""
-    notes = [p for p in scan.problems if p.code not in SCAN_FILE_CODES]
+    from .intake.pipeline import said_for_file
+
+    notes = [p for p in scan.problems if not said_for_file(scan, p)]  # the others are among the file's problems
     if scan.readable and scan.stamped is False:
         notes.append(problem("scan-unstamped", file=scan.file.display, unit=scan.unit or ""))
     return notes

@@ -561,6 +561,25 @@ def test_inputs_dropped_before_they_are_sent_are_never_read_and_added_ones_are()
     assert not multiprocessing.active_children()
 
 
+def _exit_on_x(arg: str) -> str:
+    if arg == "x":
+        os._exit(3)
+    return arg.upper()
+
+
+def test_inputs_dropped_while_queued_at_a_worker_that_dies_are_not_sent_again() -> None:
+    """The inputs queued behind a crash go to a new worker, but not those dropped meanwhile."""
+    from lyreport.intake.pool import IsolatedMap
+
+    mapping = IsolatedMap(_exit_on_x, ["x", "b", "c", "d"], workers=1, depth=4, head_start=4)
+    mapping.drop([2])  # "c" is queued at the worker that is about to die
+    seen: list[tuple[int, str]] = []
+    results = mapping.finish(lambda index, answer: seen.append((index, answer)))
+    assert [i for i, _ in seen] == [0, 1, 3] and seen[1:] == [(1, "B"), (3, "D")]
+    assert results[2] is None  # never read again
+    assert not multiprocessing.active_children()
+
+
 def test_a_head_start_spreads_a_few_inputs_over_every_worker() -> None:
     from lyreport.intake.pool import IsolatedMap
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..config import Config
 from ..master import UnitDirectory
@@ -101,19 +102,28 @@ def read_files(
             scan_files, master, directory, deadline_weekday=config.deadline_weekday,
             workers=workers, cache=scan_cache, on_scan=scan_progress,
         )  # fmt: skip
+        said: set[tuple[str, str, str]] = set()  # a file holding several units' forms gives several scans
         for scan in scans:
             if scan.unit is None:
                 scan.unit = by_origin.get(scan.file.origin)
                 scan.problems = [replace(p, unit=p.unit or scan.unit or "") for p in scan.problems]
             if scan.unit is None:
                 result.problems.append(problem("scan-unmatched", file=scan.file.display))
-            # Unreadable is said whatever the week, with what the parser found when it read a table yet could
-            # use no row (another unit's measures, …); the rest only matters where the scan is the data source.
-            result.problems += [p for p in scan.problems if p.code in SCAN_FILE_CODES or scan.parsed is None]
+            for found in filter(lambda p: said_for_file(scan, p), scan.problems):
+                if (found.code, found.file, found.message) not in said:
+                    said.add((found.code, found.file, found.message))
+                    result.problems.append(found)
             result.scans.append(scan)
     result.problems = discovered + result.problems
     _foreign(result, files, directory)
     return result
+
+
+def said_for_file(scan: Any, found: Problem) -> bool:
+    """Whether read_files passes this scan problem on with the file's problems: unreadable is said whatever the
+    week, with what the parser found when it read a table yet could use no row (another unit's measures, …);
+    the rest only matters where the scan is the data source (merge, and check's notes, say those)."""
+    return found.code in SCAN_FILE_CODES or scan.parsed is None
 
 
 def run_intake(

@@ -150,6 +150,8 @@ class IsolatedMap:
                     queue.clear()
                 else:
                     done += pool.collect(queue, results, self.timeout)
+                    if self.dropped and queue:  # a dead worker's queued inputs came back: not the unwanted ones
+                        self.drop(())
                     if on_result is not None:
                         done += pool.dispatch(queue, self.args, results)  # keep the workers busy meanwhile
         finally:
