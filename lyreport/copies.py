@@ -24,7 +24,7 @@ the return is counted on time with a warning showing both times.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from .config import Config
 from .models import ParsedReturn, SourceFile
@@ -70,11 +70,14 @@ def _filled(ret: ParsedReturn) -> date:
     return min(ret.filled_on, received) if ret.filled_on else received
 
 
+_NO_SAVED = datetime.min.replace(tzinfo=UTC)  # no saved time that can order versions
+
+
 def _saved(ret: ParsedReturn) -> datetime:
     """The workbook's own saved time, where it can order versions: a time after the file arrived says the
     copy was opened and saved again in the inbox, not when the unit finished it."""
     saved, received = ret.file.saved_at, ret.file.received_at
-    return saved if saved is not None and saved <= received else datetime.min.replace(tzinfo=received.tzinfo)
+    return saved if saved is not None and saved <= received else _NO_SAVED
 
 
 def _shown_saved(chosen: datetime, other: datetime) -> tuple[str, str]:
@@ -105,7 +108,7 @@ def _why(chosen: ParsedReturn, other: ParsedReturn) -> str:
     elif chosen.file.received_at > other.file.received_at:
         why = "填报日期相同，收到时间更晚"
     elif _saved(chosen) > _saved(other):
-        known = _saved(other) > datetime.min.replace(tzinfo=_saved(other).tzinfo)
+        known = _saved(other) != _NO_SAVED
         why = (
             "填报日期和收到时间相同，表格自身的保存时间 {} 晚于 {}".format(*_shown_saved(_saved(chosen), _saved(other)))
             if known

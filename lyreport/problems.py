@@ -311,7 +311,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "version-chosen": (INFO, "{unit}本周有 {count} 份报表，采用本份（{why}）；未采用：{others}"),
     "versions-unordered": (
         WARNING,
-        "{unit}本周的《{chosen}》与《{other}》填报日期相同、同时收到、均未注明更正，内容却不同，无法判断哪份是最终版；"
+        "{unit}本周的《{chosen}》与《{other}》填报日期相同、同时收到，文件名或邮件主题也分不出先后，内容却不同，无法判断哪份是最终版；"
         "暂采用《{chosen}》，请与{unit}核实以哪份为准",
     ),
     "saved-before-deadline": (

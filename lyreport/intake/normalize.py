@@ -171,7 +171,6 @@ def parse_date(value: Any, base_year: int | None = None, today: date | None = No
 
 # What the written value names: one day (a date cell, 2021-1-6, 1月6日), or a longer time (2021年1月, 年底).
 _DAY_KINDS = frozenset({"cell", "ymd", "md"})
-_YEARLESS_KINDS = frozenset({"md", "m", "quarter", "half", "end"})
 
 
 def parse_day(
@@ -187,7 +186,7 @@ def parse_day(
     found, kind = _dated(value, base_year, today)
     if found is None or kind not in _DAY_KINDS:
         return None
-    if not_after is not None and kind in _YEARLESS_KINDS:
+    if not_after is not None and kind == "md":  # the one kind of day written without a year
         for year in (not_after.year, not_after.year - 1):  # the latest year that does not postdate arrival
             candidate = _dated(value, year)[0]
             if candidate is not None and candidate <= not_after:
