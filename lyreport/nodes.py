@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from .cnnum import CN_DIGITS, cn_number, month_end
+
 _LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
 
-_CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _QUARTER = r"(?:第|前)?(?P<{0}>[一二三四1-4])季度|[Qq](?P<{0}x>[1-4])(?!\d)"
 _RANGE_SEP = r"\s*[-—–~～至到]\s*"
 _NODE_SOURCE = (
@@ -55,30 +55,16 @@ class Timing:
     assumed_year: bool = False
 
 
-def _month_end(year: int, month: int) -> date:
-    import calendar  # here: only wording without a 节点日期 needs it
-
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _cn_small(text: str) -> int:
-    """一 → 1, 十 → 10, 十二 → 12, 二十一 → 21."""
-    if "十" not in text:
-        return _CN_DIGIT[text]
-    tens, _, ones = text.partition("十")
-    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
-
-
 def _normalise(wording: str, base_year: int) -> str:
     """Full-width digits to ASCII, 二〇二一年 → 2021年, 六月三十日 → 6月30日, 明年 → base_year+1年."""
     text = unicodedata.normalize("NFKC", wording)
-    text = re.sub(r"[〇零一二三四五六七八九]{4}(?=\s*年)", lambda m: "".join(str(_CN_DIGIT[c]) for c in m[0]), text)
+    text = re.sub(r"[〇零一二三四五六七八九]{4}(?=\s*年)", lambda m: "".join(str(CN_DIGITS[c]) for c in m[0]), text)
     text = re.sub(
-        r"(?<![十一二三四五六七八九])(十[一二]?|[一二三四五六七八九])(?=\s*月)", lambda m: str(_cn_small(m[1])), text
+        r"(?<![十一二三四五六七八九])(十[一二]?|[一二三四五六七八九])(?=\s*月)", lambda m: str(cn_number(m[1])), text
     )
     text = re.sub(
         r"(?<=月)(三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])(?=\s*[日号])",
-        lambda m: str(_cn_small(m[1])),
+        lambda m: str(cn_number(m[1])),
         text,
     )
     for word, year in (("明年", base_year + 1), ("后年", base_year + 2), ("今年", base_year), ("本年", base_year)):
@@ -119,7 +105,7 @@ def _blank(phrase: str, rest: str, text: str) -> str:
 
 def _quarter(m: re.Match, name: str) -> int:
     q = m.group(name) or m.group(name + "x")
-    return int(q) if q.isdigit() else _CN_NUM[q]
+    return int(q) if q.isdigit() else cn_number(q)
 
 
 def _node_date(m: re.Match, base_year: int, text: str, timing: Timing) -> date | None:
@@ -128,11 +114,11 @@ def _node_date(m: re.Match, base_year: int, text: str, timing: Timing) -> date |
         if m.group("ymd"):
             return date(int(m.group("y1")), int(m.group("m1") or m.group("m1x")), int(m.group("d1") or m.group("d1x")))
         if m.group("yrange"):
-            return _month_end(int(m.group("y3")), int(m.group("m3")))
+            return month_end(int(m.group("y3")), int(m.group("m3")))
         if m.group("ym"):
-            return _month_end(int(m.group("y4")), int(m.group("m4") or m.group("m4x")))
+            return month_end(int(m.group("y4")), int(m.group("m4") or m.group("m4x")))
         if m.group("yq"):
-            return _month_end(int(m.group("y5")), 3 * _quarter(m, "q5"))
+            return month_end(int(m.group("y5")), 3 * _quarter(m, "q5"))
         if m.group("yhalf"):
             year, half = int(m.group("y2")), m.group("half")
             if half is None and _pattern(_IMPRECISE_SOURCE).match(text, m.end()):
@@ -140,16 +126,16 @@ def _node_date(m: re.Match, base_year: int, text: str, timing: Timing) -> date |
             return date(year, 6, 30) if half in ("上半年", "年中", "中") else date(year, 12, 31)
         if m.group("plan"):
             # 十四五 = 14th five-year plan, 2021-2025; since the 3rd, the n-th plan ends in 1955 + 5n.
-            return date(1955 + 5 * (10 + _CN_NUM[m.group("plan_no")]), 12, 31)
+            return date(1955 + 5 * (10 + cn_number(m.group("plan_no"))), 12, 31)
         timing.assumed_year = True
         if m.group("mrange"):
-            return _month_end(base_year, int(m.group("m6")))
+            return month_end(base_year, int(m.group("m6")))
         if m.group("md"):
             return date(base_year, int(m.group("m7")), int(m.group("d7")))
         if m.group("m_only"):
-            return _month_end(base_year, int(m.group("m8")))
+            return month_end(base_year, int(m.group("m8")))
         if m.group("q_only"):
-            return _month_end(base_year, 3 * _quarter(m, "q9"))
+            return month_end(base_year, 3 * _quarter(m, "q9"))
         if m.group("half_only"):
             return date(base_year, 12, 31) if m.group("half_only") == "下半年" else date(base_year, 6, 30)
         return date(base_year, 12, 31)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from ..cnnum import CN_DIGITS, cn_number, month_end
 from ..master import without_marks
 from .status_words import read_status, status_mark
 
@@ -63,22 +64,6 @@ def _nfkc(value: Any) -> str:
 
 
 # ----------------------------------------------------------------- measure numbers
-_CN_DIGITS = {ch: i for i, ch in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-
-
-def cn_number(written: str) -> int | None:
-    """Chinese numerals up to 九十九: 一 → 1, 十二 → 12, 三十三 → 33."""
-    if not written or any(ch not in _CN_DIGITS and ch != "十" for ch in written):
-        return None
-    if "十" not in written:
-        return _CN_DIGITS[written] if len(written) == 1 else None
-    tens, _, units = written.partition("十")
-    if len(tens) > 1 or len(units) > 1 or "十" in units:
-        return None
-    value = (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
-    return value or None
-
-
 def measure_no(value: Any) -> int | None:
     """序号 as units write it (1, 1.0, "1、", "第1条", "（一）1", "三十三", "10-1") → int; anything else → None."""
     if isinstance(value, bool) or value is None:
@@ -126,14 +111,9 @@ _SERIAL_RANGE = (25569, 73051)  # 1970-01-01 … 2100-01-01
 _YEARS = (1950, 2150)
 
 
-def _month_end(year: int, month: int) -> date:
-    first_next = date(year + month // 12, month % 12 + 1, 1)
-    return first_next - timedelta(days=1)
-
-
 def _safe(year: int, month: int, day: int | None = None) -> date | None:
     try:
-        return date(year, month, day) if day else _month_end(year, month)
+        return date(year, month, day) if day else month_end(year, month)
     except ValueError:
         return None
 
@@ -242,7 +222,7 @@ _CN_MONTH_DAY = re.compile(r"[一二三四五六七八九十]{1,3}(?=[月日号]
 
 def _cn_date_digits(key: str) -> str:
     """二〇二一年六月底 → 2021年6月底; 第二季度 stays readable by the quarter pattern too."""
-    key = _CN_YEAR.sub(lambda m: "".join(str(_CN_DIGITS[ch]) for ch in m[0]), key)
+    key = _CN_YEAR.sub(lambda m: "".join(str(CN_DIGITS[ch]) for ch in m[0]), key)
     return _CN_MONTH_DAY.sub(lambda m: str(cn_number(m[0]) or m[0]), key)
 
 
@@ -256,10 +236,10 @@ def _from_match(kind: str, m: re.Match[str], year: int) -> date | None:
     if kind == "y-end":
         return date(int(m[1]), 12, 31)
     if kind == "y-quarter":
-        quarter = int(m[2]) if m[2].isdigit() else _CN_DIGITS[m[2]]
-        return _month_end(int(m[1]), quarter * 3)
+        quarter = int(m[2]) if m[2].isdigit() else CN_DIGITS[m[2]]
+        return month_end(int(m[1]), quarter * 3)
     if kind == "quarter":
-        return _month_end(year, 3 * (int(m[1]) if m[1].isdigit() else _CN_DIGITS[m[1]]))
+        return month_end(year, 3 * (int(m[1]) if m[1].isdigit() else CN_DIGITS[m[1]]))
     if kind == "md":
         return _safe(year, int(m[1]), int(m[2]))
     if kind == "m":
