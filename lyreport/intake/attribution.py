@@ -65,6 +65,13 @@ def units_in_text(directory: UnitDirectory, text: str) -> Match:
     return whole
 
 
+def written_unit(directory: UnitDirectory, written: str) -> Match:
+    """The unit a 填报单位 text names: the name or an alias, else a unit named inside it
+    ("洛阳市交通运输局综合科", "市卫健委（盖章）")."""
+    match = directory.match(written)
+    return match if match.unit or match.ambiguous else units_in_text(directory, written)
+
+
 def identify_unit(
     ctx: Context,
     block: Block,
@@ -211,9 +218,7 @@ def _match_block_unit(
     """Match the 填报单位 text; returns a phrase for the unit-unknown reason and whether it names another place's body."""
     if not written:
         return "表中未填写填报单位", False
-    match = directory.match(written)
-    if match.unit is None and not match.ambiguous:
-        match = units_in_text(directory, written)  # "洛阳市交通运输局综合科", "市卫健委（盖章）"
+    match = written_unit(directory, written)
     if match.unit:
         said.append(("block", match.unit))
         return "", False

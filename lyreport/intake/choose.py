@@ -22,7 +22,7 @@ from datetime import date
 from ..master import UnitDirectory
 from ..models import MasterList
 from . import normalize as nz
-from .attribution import _GENERIC_SHEETS, Context, units_in_text
+from .attribution import _GENERIC_SHEETS, Context, units_in_text, written_unit
 from .layout import (
     FIELD_NAMES,
     LAST_WEEK,
@@ -67,8 +67,7 @@ def _candidate(table: Table, directory: UnitDirectory) -> Candidate:
     unit = None
     other_place = False
     if written:
-        match = directory.match(written)
-        match = match if match.unit or match.ambiguous else units_in_text(directory, written)
+        match = written_unit(directory, written)
         unit, other_place = match.unit, bool(match.foreign)
     name = table.sheet.name.strip()
     if unit is None and not other_place and not _GENERIC_SHEETS.match(name):
