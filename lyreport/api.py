@@ -125,6 +125,22 @@ def _week_originals(result: WeekResult) -> dict[Path, datetime]:
     return {f.origin or f.path: f.received_at for f in result.answered}
 
 
+def _week_seen(result: WeekResult) -> dict[Path, tuple[int, int]]:
+    """(size, mtime_ns) of those inbox files when they were read."""
+    return {f.origin or f.path: f.seen for f in result.answered if f.seen is not None}
+
+
+def _stop_if_changed(intake: IntakeResult) -> None:
+    """A file overwritten while it was read: the week is not recorded from bytes no longer in the inbox."""
+    changed = sorted({p.file for p in intake.problems if p.code == "file-changed-during-run"})
+    if changed:
+        names = "、".join(f"《{name}》" for name in changed)
+        raise LyreportError(
+            f"收件箱中的 {names} 在汇总过程中被改动（可能正在保存或被覆盖）。为保证通报与存档的原始文件一致，"
+            "本次未做任何改动；请等文件保存完毕后重新运行。"
+        )
+
+
 def run_week(
     workspace: Path | None = None,
     week: date | None = None,
@@ -216,6 +232,7 @@ def _run_week(
                     source, work, context.master, context.directory, context.config,
                     workers=workers, progress=reading, scan_cache=scan_cache(context), reading=ahead,
                 )  # fmt: skip
+                _stop_if_changed(intake)
                 intake.problems = context.notes + intake.problems
                 if not intake.files and not intake.problems:
                     intake.problems.append(problem("inbox-empty", file=str(source)))
@@ -262,7 +279,9 @@ def _record_and_render(
                 )
 
             def archive() -> list[Any]:
-                return archive_inputs(ws_archive(context), list_id, week, source, _week_originals(result))
+                return archive_inputs(
+                    ws_archive(context), list_id, week, source, _week_originals(result), _week_seen(result)
+                )
 
             staged, summary = write_outputs(context, conn, result, outputs, staging, archive, renderers)
             _check_writable(staged)

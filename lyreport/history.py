@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_write_text, commit_files
+from .faults import LyreportError
 from .intake.sidecar import SIDECAR_SUFFIX
 from .models import HistoryView, PreviousState, ReturnRow, SourceFile, WeekResult
 from .textsafe import shown
@@ -402,12 +403,19 @@ def archived_file(archive_root: Path, list_id: str, week: date, sha256: str, nam
 
 
 def archive_inputs(
-    archive_root: Path, list_id: str, week: date, inbox: Path, originals: dict[Path, datetime]
+    archive_root: Path,
+    list_id: str,
+    week: date,
+    inbox: Path,
+    originals: dict[Path, datetime],
+    seen: dict[Path, tuple[int, int]] | None = None,
 ) -> list[ArchivedInput]:
     """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256.
 
     A manifest.json beside them lists names and arrival times, so the history can be rebuilt from the
-    archive alone if the database is lost.
+    archive alone if the database is lost. `seen`: (size, mtime_ns) of each file when it was read; a file
+    changed since (overwritten while the run went on) stops the archive (LyreportError), since the
+    copy kept would not be what the week's results were read from.
     """
     folder = archive_root / list_id / week.isoformat()
     kept = []
@@ -429,6 +437,7 @@ def archive_inputs(
                     scratch = Path(tempfile.mkdtemp(prefix=".~tmp-", dir=folder))
                 pending[target] = scratch / target.name
                 _copy_new(original, pending[target])
+            _check_unchanged(original, name, (seen or {}).get(original))
             kept.append(ArchivedInput(digest, name, target.relative_to(archive_root), received_at))
         commit_files([(tmp, target) for target, tmp in pending.items()])
     finally:
@@ -441,6 +450,22 @@ def archive_inputs(
         text = json.dumps(sorted(entries.values(), key=lambda e: e["sha256"]), indent=1)  # ASCII: any name survives
         atomic_write_text(folder / MANIFEST, text + "\n")
     return kept
+
+
+def _check_unchanged(original: Path, name: str, seen: tuple[int, int] | None) -> None:
+    """After hashing and copying: the file is still the one read (size and modification time)."""
+    if seen is None:
+        return
+    try:
+        found = original.stat()
+        now: tuple[int, int] | None = (found.st_size, found.st_mtime_ns)
+    except OSError:
+        now = None
+    if now != seen:
+        raise LyreportError(
+            f"收件箱中的《{name}》在汇总过程中被改动或移走。为保证通报与存档的原始文件一致，本次未做任何改动；"
+            "请等文件保存完毕后重新运行。"
+        )
 
 
 def _copy_new(source: Path, target: Path) -> None:

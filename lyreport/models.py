@@ -110,6 +110,9 @@ class SourceFile:
     received_from: str = "file"  # "mail" when received_at is a mail's Date, "file" when it is a file time
     # The workbook's own last-saved time (docProps), filled in by the reader; not part of the file's identity.
     saved_at: datetime | None = field(default=None, compare=False)
+    # (size, mtime_ns) of its inbox file (the .eml/.zip for members) when discover looked at it: the reader
+    # and the archive compare theirs, so a file overwritten during the run is never read one way, kept another.
+    seen: tuple[int, int] | None = field(default=None, compare=False)
 
     @property
     def ext(self) -> str:

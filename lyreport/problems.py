@@ -82,6 +82,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "read-crashed": (ERROR, "读取时读取程序异常退出（{reason}），该文件已跳过"),
     "read-timeout": (ERROR, "读取超时（超过 {seconds} 秒），该文件已跳过"),
     "read-empty": (ERROR, "表格中没有任何内容"),
+    "file-changed-during-run": (
+        ERROR,
+        "文件在汇总过程中被改动（可能正在保存或被覆盖），读到的内容可能不是最终版本，未使用；请等文件保存完毕后重新运行",
+    ),
     # --- parse (intake/parse.py) ---
     "no-table": (ERROR, "找不到报表表头（应含“序号”“完成状态”“本周进展”等列），无法识别为落实情况报表"),
     "unit-unknown": (ERROR, "无法确定报送单位：{reason}"),

@@ -102,6 +102,7 @@ class _Discovery(MailExpansion):
         self._slots = 0
         self._displays: set[str] = set()
         self._sizes: dict[str, int] = {}  # display -> size, for the files taken
+        self._seen: dict[Path, tuple[int, int]] = {}  # inbox file -> (size, mtime_ns) when looked at
 
     def add(self, code: str, display: str, **fields: object) -> None:
         self.problems.append(problem(code, file=display, **fields))
@@ -136,6 +137,7 @@ class _Discovery(MailExpansion):
         except (OSError, ValueError):
             found = None
         if found is not None and stat.S_ISREG(found.st_mode):
+            self._seen[path] = (found.st_size, found.st_mtime_ns)
             self.take(Item(path, display, self._mtime(found), origin=path), found.st_size)
         else:
             self.add("file-ignored", display, reason="不是普通文件")
@@ -191,6 +193,7 @@ class _Discovery(MailExpansion):
                 item.origin,
                 subject=item.subject,
                 received_from=item.received_from,
+                seen=self._seen.get(item.origin),
             )
         )
         self._sizes[display] = size

@@ -232,17 +232,21 @@ def read_path(path: str) -> tuple[Any, ...]:
 
     ("ok", [(sheet, rows, hidden, (hidden_rows, hidden_cols, uncached))], identity, notes, meta)
     or ("refused", code, fields, sheet); notes are sheets left out: (code, sheet, fields);
-    meta holds the file's own saved time (ISO text). CSV answers carry no marks (3-item sheets).
+    meta holds the file's own saved time (ISO text) and its (size, mtime_ns) taken before it was read.
+    CSV answers carry no marks (3-item sheets).
     """
     try:
         file = Path(path)
+        found = os.stat(path)  # before reading: a change after this shows in the archive's comparison
+        seen = (found.st_size, found.st_mtime_ns)
         if file.suffix.lower() == ".csv":
-            return read_csv(path)
+            answer = read_csv(path)
+            return (*answer[:4], {**answer[4], "seen": seen}) if answer[0] == "ok" else answer
         check = checks.precheck(file)
         if check.refusal is not None:
             return ("refused", check.refusal.code, check.refusal.fields, check.refusal.sheet)
         source = check.data if check.data is not None else path
-        return (*_read_calamine(source, check), {"saved_at": saved_at(check.parts)})
+        return (*_read_calamine(source, check), {"saved_at": saved_at(check.parts), "seen": seen})
     except (KeyboardInterrupt, SystemExit):
         raise
     except MemoryError:
@@ -370,6 +374,14 @@ def _calamine_error(exc: Exception) -> tuple[Any, ...]:
 
 
 # ----------------------------------------------------------------- parent side
+def _changed_since_seen(file: SourceFile, read: Any) -> bool:
+    """The reader met other bytes than discover saw: the file was being saved or overwritten meanwhile
+    (the readers may start on a file before discover looks at it)."""
+    if file.seen is None or read is None or file.origin != file.path:
+        return False  # members of mails and zips are read from discover's own copies
+    return tuple(read) != file.seen
+
+
 def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData | None, list[Problem]]:
     """Turn a worker's answer into WorkbookData and problems that name the file."""
     display = file.display
@@ -384,6 +396,8 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
         return None, [problem(code, file=display, sheet=sheet, **fields)]
     _, raw_sheets, identity, notes, *rest = answer
     meta = rest[0] if rest and isinstance(rest[0], dict) else {}
+    if _changed_since_seen(file, meta.get("seen")):
+        return None, [problem("file-changed-during-run", file=display)]
     file = _with_saved_at(file, meta.get("saved_at"))
     sheets = [_sheet_data(*entry) for entry in raw_sheets]
     has_content = any(not s.hidden and any(v is not None for row in s.rows for v in row) for s in sheets)
