@@ -275,3 +275,28 @@ def test_status_written_under_the_last_row_is_not_lost_to_the_note_line(master, 
     assert not any(row and "注：" in str(row) for row in grid.sheet.rows[-2:])  # the note stays out of the table
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(1, "正常推进"), (8, "进度滞后")]
     assert "measure-rows-combined" in {p.code for p in problems}
+
+
+def test_unreadable_page_with_a_qr_code_is_that_units_paper_of_that_week(master, directory):
+    """Upside down, a fax, a faded copy: no table could be read, yet the QR code says whose form it is and for
+    which week. The unit has sent its paper (报送有误, not 未报送); last week's page is not this week's."""
+    from datetime import UTC, datetime
+
+    from lyreport.config import load_config
+    from lyreport.intake.scan.intake import interpret
+    from lyreport.merge import _week_scans
+
+    garbled = [_box("ZHOM  00", 300, 300), _box("扑", 900, 700), _box("%%", 100, 1200)]
+    when = datetime(2021, 1, 7, 2, tzinfo=UTC)
+    file = SourceFile(Path("x.png"), "IMG_0001.png", "scan", when, "")  # the file name names nobody
+    (scan,) = interpret(file, _answer(garbled, "市林业局"), master, directory)
+    assert scan.parsed is None and scan.unit == "市林业局"
+    assert [p.unit for p in scan.problems if p.code == "scan-unreadable"] == ["市林业局"]
+    kept, said = _week_scans([scan], date(2021, 1, 7), load_config())
+    assert kept == [scan] and not said
+    old = _answer(garbled, "市林业局")
+    old[2][0]["marks"] = [old[2][0]["marks"][0].replace("2021-01-07", "2020-12-31")]
+    (stale,) = interpret(file, old, master, directory)
+    kept, said = _week_scans([stale], date(2021, 1, 7), load_config())
+    assert kept == [] and [(p.code, p.unit) for p in said] == [("scan-other-week", "市林业局")]
+    assert "二维码" in said[0].message
