@@ -221,13 +221,14 @@ def _week_scans(scans: list[Scan], week: date, config: Config) -> tuple[list[Sca
         if not scan.unit:
             continue
         arrived = week_of_received(scan.file.received_at, config).date()
-        declared = declared_week(scan.parsed, config) if scan.parsed else None
+        declared = declared_week(scan.parsed, config) if scan.parsed else _marked_week(scan, arrived)
         future = future_week_problem(scan.parsed, config) if scan.parsed and arrived == week else None
         if future:
             problems.append(dataclasses.replace(future, unit=scan.unit))
         if declared is not None and declared != week:
             if arrived == week:  # last week's paper sent again: it is not this week's signed copy
-                source = "二维码标识" if scan.parsed and scan.parsed.week_source == "template" else "填报日期"
+                by_mark = scan.parsed is None or scan.parsed.week_source == "template"  # None: an unreadable QR'd page
+                source = "二维码标识" if by_mark else "填报日期"
                 problems.append(
                     problem(
                         "scan-other-week", file=scan.file.display, unit=scan.unit,
@@ -239,6 +240,11 @@ def _week_scans(scans: list[Scan], week: date, config: Config) -> tuple[list[Sca
             continue
         kept.append(scan)
     return kept, problems
+
+
+def _marked_week(scan: Scan, arrived: date) -> date | None:
+    """The week an unreadable scan's QR code names, unless later than it arrived (as declared_week)."""
+    return scan.marked_week if scan.marked_week is not None and scan.marked_week <= arrived else None
 
 
 def _count_scan_only(assigned: Assigned) -> None:

@@ -190,6 +190,7 @@ class Scan:
     stamped: bool | None = None  # a red official seal was found; None when not looked at
     readable: bool = False
     problems: list[Problem] = field(default_factory=list)  # findings that matter when the scan is the data source
+    marked_week: date | None = None  # the week its QR code names, for a scan whose form could not be read
 
 
 @dataclass

@@ -124,6 +124,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "measure-duplicate": (WARNING, "第 {no} 条措施重复填报（另见第 {other_row} 行），以后一行为准"),
     "status-unknown": (ERROR, "完成状态“{value}”无法识别，应为：已完成、正常推进、进度滞后、尚未启动"),
     "status-empty": (ERROR, "第 {no} 条措施未填写完成状态"),
+    "status-choices": (
+        ERROR,
+        "完成状态“{value}”列出了几种状态，但没有恰好勾选其中一项（扫描件上的勾选符号可能未能识别），"
+        "未按任何状态处理，请对照原件核实",
+    ),
     "status-marked": (
         ERROR,
         "完成状态“{value}”中有“{mark}”（打叉、空框、问号、删除线或其他无法确认含义的符号），不能确定是何状态，"

@@ -385,6 +385,12 @@ def test_weak_label() -> None:
         ("✓ 已完成", "已完成", False),
         ("√已完成", "已完成", False),
         ("☑已完成", "已完成", False),
+        # a printed list of choices: the one ticked, else unreadable (never the least favourable word)
+        ("□已完成 ☑正常推进 □进度滞后", "正常推进", True),
+        ("已完成□ 正常推进√ 进度滞后□", "正常推进", True),
+        ("□已完成 □正常推进 □进度滞后", None, False),
+        ("口已完成口正常推进口进度滞后", None, False),  # OCR reads a printed box, ticked or not, as 口
+        ("☑已完成 ☑正常推进", None, False),
         ("✔\ufe0f已完成", "已完成", False),
         ("已完成（√）", "已完成", True),
         ("已完成\u200b", "已完成", False),
@@ -410,3 +416,16 @@ def test_status_sentences(value: str, expected: str | None, interpreted: bool) -
 )
 def test_status_mark_is_quoted_as_written(value: str, mark: str | None) -> None:
     assert nz.status_mark(value) == mark
+
+
+@pytest.mark.parametrize(
+    ("value", "choices"),
+    [
+        ("□已完成 □正常推进 □进度滞后", True),
+        ("☑已完成 □正常推进", False),
+        ("正常推进，部分工作滞后", False),
+        ("☐已完成", False),
+    ],
+)
+def test_status_choices_without_one_tick(value: str, choices: bool) -> None:
+    assert nz.status_choices(value) is choices

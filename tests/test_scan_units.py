@@ -275,3 +275,54 @@ def test_status_written_under_the_last_row_is_not_lost_to_the_note_line(master, 
     assert not any(row and "注：" in str(row) for row in grid.sheet.rows[-2:])  # the note stays out of the table
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(1, "正常推进"), (8, "进度滞后")]
     assert "measure-rows-combined" in {p.code for p in problems}
+
+
+def test_unreadable_page_with_a_qr_code_is_that_units_paper_of_that_week(master, directory):
+    """Upside down, a fax, a faded copy: no table could be read, yet the QR code says whose form it is and for
+    which week. The unit has sent its paper (报送有误, not 未报送); last week's page is not this week's."""
+    from datetime import UTC, datetime
+
+    from lyreport.config import load_config
+    from lyreport.intake.scan.intake import interpret
+    from lyreport.merge import _week_scans
+
+    garbled = [_box("ZHOM  00", 300, 300), _box("扑", 900, 700), _box("%%", 100, 1200)]
+    when = datetime(2021, 1, 7, 2, tzinfo=UTC)
+    file = SourceFile(Path("x.png"), "IMG_0001.png", "scan", when, "")  # the file name names nobody
+    (scan,) = interpret(file, _answer(garbled, "市林业局"), master, directory)
+    assert scan.parsed is None and scan.unit == "市林业局"
+    assert [p.unit for p in scan.problems if p.code == "scan-unreadable"] == ["市林业局"]
+    kept, said = _week_scans([scan], date(2021, 1, 7), load_config())
+    assert kept == [scan] and not said
+    old = _answer(garbled, "市林业局")
+    old[2][0]["marks"] = [old[2][0]["marks"][0].replace("2021-01-07", "2020-12-31")]
+    (stale,) = interpret(file, old, master, directory)
+    kept, said = _week_scans([stale], date(2021, 1, 7), load_config())
+    assert kept == [] and [(p.code, p.unit) for p in said] == [("scan-other-week", "市林业局")]
+    assert "二维码" in said[0].message
+
+
+def test_a_wrapped_tick_box_status_is_read_whole_never_as_its_last_word(master, directory):
+    """ "□已完成 ☑正常推进 □进度滞后" printed in a narrow cell wraps over three lines and OCR reads both boxes as 口:
+    the lines are one cell (not a row without 序号 and a row of 进度滞后), and with no tick read it is no status."""
+    head = [
+        _box("序号", 100, 200, 60),
+        _box("措施内容", 400, 200),
+        _box("完成状态", 800, 200),
+        _box("本周进展", 1100, 200),
+    ]
+    cell = [
+        _box("口已完成正", 790, 272, 130, 28),
+        _box("常推进口进度", 786, 299, 135, 31),
+        _box("滞后", 830, 327, 50, 32),
+    ]
+    text = [_box("支持济源加入秦晋豫黄河金三角体育协作区", 175, 288, 480), _box("召开对接会", 932, 283, 420)]
+    form = [_box("填报单位：市体育局", 100, 100, 400), *head, *cell, *text, _box("25", 106, 305, 33)]
+    _, (parsed, problems) = _parse(form, master, directory)
+    assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, None)]
+    (said,) = [p for p in problems if p.code == "status-choices"]
+    assert "口已完成正常推进口进度滞后" in said.message
+    assert not [p for p in problems if p.code in ("measure-no-empty", "measure-rows-combined")]
+    form[form.index(cell[0])] = _box("口已完成√正", 790, 272, 130, 28)  # a tick the OCR did read
+    _, (parsed, _) = _parse(form, master, directory)
+    assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, "正常推进")]

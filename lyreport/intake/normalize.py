@@ -13,9 +13,9 @@ from typing import Any
 
 from ..cnnum import CN_DIGITS, cn_number, month_end
 from ..master import without_marks
-from .status_words import read_status, status_mark
+from .status_words import read_status, status_choices, status_mark
 
-__all__ = ["read_status", "status_mark"]  # re-exported: callers read statuses through this module
+__all__ = ["read_status", "status_choices", "status_mark"]  # re-exported: callers read statuses through this module
 
 # ----------------------------------------------------------------- text
 _SPACES = re.compile(r"[^\S\n]+")  # whitespace except newline (includes U+3000 and NBSP)

@@ -416,7 +416,9 @@ def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> st
         return None
     found, interpreted = nz.read_status(raw)
     mark = nz.status_mark(raw) if found is None else None
-    if mark is not None:  # crossed out, unticked or questioned: name the mark, the unit must correct it
+    if found is None and nz.status_choices(raw):  # "□已完成 ☑正常推进 □进度滞后" with no tick read, or several
+        ctx.add("status-choices", cell=cell, value=nz.text(raw))
+    elif mark is not None:  # crossed out, unticked or questioned: name the mark, the unit must correct it
         ctx.add("status-marked", cell=cell, value=nz.text(raw), mark=mark)
     elif found is None:
         ctx.add("status-unknown", cell=cell, value=nz.text(raw))

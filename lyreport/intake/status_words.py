@@ -20,6 +20,8 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 已完成★ (a mark not known)                 | unreadable | cannot vouch for a done it may qualify         |
 | 进度滞后？ · 滞后×                          | 进度滞后   | a lag is the least favourable reading anyway   |
 | ✓已完成 · ☑已完成 · 已完成（√）              | 已完成     | a tick confirms                                |
+| □已完成 ☑正常推进 □进度滞后 · 已完成□ 正常推进√ | 正常推进   | a printed list of choices: the one ticked      |
+| □已完成 □正常推进 · ☑已完成 ☑正常推进 · 口已完成口进度滞后 | unreadable | none or several ticked (a scan's tick read as a box) |
 
 Everything but an exact match is an interpretation, which the parser reports with the original text. A status
 that reads as unreadable because of a mark is reported with that mark (`status_mark`).
@@ -82,6 +84,13 @@ _STARTED = re.compile(
 )
 _PERCENT = re.compile(r"(?:已|已经)?(?:完成|推进|进度|完成进度|完成约|完成了)(?:约|近|达|了)?(\d{1,3}(?:\.\d+)?)%")
 _CLAUSE = re.compile(r"[,;。:/()]")
+# A printed list of choices ("□已完成 ☑正常推进 □进度滞后"): boxes (OCR reads a printed box as 口) and ticks
+# beside two or more status words.
+_EMPTY_BOXES = "□☐▢◻⬜口○◯"
+_CHOSEN = "✓√✔☑✅🗸■▣●◉"
+_CHOICE = re.compile(
+    f"([{_EMPTY_BOXES}{_CHOSEN}☒]?)(已完成|正常推进|进度滞后|尚未启动|未启动|滞后)(?=([{_EMPTY_BOXES}{_CHOSEN}☒]?))"
+)
 _PUNCT = re.compile(r"[\W_]+")
 
 
@@ -117,12 +126,36 @@ def _read(key: str) -> tuple[str | None, bool, str | None]:
     bare = key.strip(_TICKS + "。.,;:!、")
     if bare in STATUS_INDEX:
         return STATUS_INDEX[bare], False, None
+    choices = _choices(key)
+    if choices is not None:
+        ticked = [STATUS_INDEX[word] for word, mark in choices if mark and mark in _CHOSEN]
+        if len(ticked) == 1:
+            return ticked[0], True, None
+        return None, False, next((mark for _, mark in choices if mark), None) or "□"
     found = _meaning(bare)
     mark = _voiding_mark(key, found)
     if mark is not None:
         return None, False, mark
     # Anything beyond the status word (a remark, a reason) is an interpretation the user is told of.
     return found, found is not None, None
+
+
+def _choices(key: str) -> list[tuple[str, str]] | None:
+    """(status word, its box or tick) of a list of choices with marks beside two or more statuses, else None.
+
+    Whether a mark belongs to the word after it or before it follows from where the list begins: with a
+    mark ("□已完成 ☑正常推进") or with a word ("已完成□ 正常推进√")."""
+    found = _CHOICE.findall(key)
+    if len({STATUS_INDEX[word] for _, word, _ in found}) < 2 or not any(a or b for a, _, b in found):
+        return None
+    before = key[0] in _EMPTY_BOXES + _CHOSEN + "☒"
+    return [(word, a if before else b) for a, word, b in found]
+
+
+def status_choices(value: Any) -> bool:
+    """True when the written status is a list of choices of which not exactly one is ticked."""
+    key = _key(value)
+    return key is not None and _choices(key) is not None and read_status(value)[0] is None
 
 
 def _voiding_mark(key: str, found: str | None) -> str | None:
@@ -177,6 +210,8 @@ def done_with_reservation(value: Any) -> bool:
     if found in (DONE, None):
         return False
     if STATUS_INDEX.get(_CLAUSE.split(key, maxsplit=1)[0]) == found:  # 正常推进（已完成80%）: the word says it
+        return False
+    if _choices(key) is not None:  # "已完成□ 正常推进√": 已完成 is an unticked choice, not a claim
         return False
     key = _NOT_DONE.sub("、", _NOT_STARTED.sub("、", key))
     return bool(_DONE.search(key) or _PARTLY_DONE.search(key))

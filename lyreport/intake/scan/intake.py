@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -186,7 +187,12 @@ def _interpret_pages(
     parsed, found = parse_workbook(book, master, directory, deadline_weekday=deadline_weekday)
     if parsed is None:
         reason = "不像是落实情况报表（找不到表头或措施行）" if any(boxes) else "页面空白或过暗，未识别出文字"
-        return _unreadable(file, fallback, reason, stamped)
+        # The printed form's QR code still says whose form it is and for which week, when nothing else could
+        # be read (upside down, a fax, a faded copy): the unit has sent its paper, unreadable (报送有误).
+        qr_unit, qr_week = _marked(identity, master, directory)
+        scan = _unreadable(file, qr_unit or fallback, reason, stamped)
+        scan.marked_week = qr_week if qr_unit else None
+        return scan
     if not parsed.rows:  # the form's table was read, yet no row could be used: the parser's problems say why
         unit = parsed.unit or fallback
         reason = "读出了报表表格，但" + "；".join(parsed.errors or [NO_ROWS_REASON]) + "（原因见同一文件的其他提示）"
@@ -201,6 +207,19 @@ def _interpret_pages(
     if last and (total > len(pages) or read < len(pages)):
         problems.append(problem("scan-pages-skipped", file=file.display, unit=unit or "", read=read, total=total))
     return Scan(file, unit, parsed, stamped, True, problems)
+
+
+def _marked(identity: dict[str, str], master: MasterList, directory: UnitDirectory) -> tuple[str | None, date | None]:
+    """(unit, week) named by a QR code of this list, else (None, None)."""
+    if not identity or identity.get("list_id") != master.list_id:
+        return None, None
+    known = directory.get(str(identity.get("unit") or ""))
+    if known is None:
+        return None, None
+    try:
+        return known.name, date.fromisoformat(str(identity.get("week")))
+    except ValueError:
+        return known.name, None
 
 
 def _attribute(file: SourceFile, directory: UnitDirectory) -> str | None:

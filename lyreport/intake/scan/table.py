@@ -174,6 +174,8 @@ def _add_table(
 
     if "no" in keys:
         boxes = [part for b in boxes for part in _split_number(b, keys.index("no"), bounds)]
+    if "status" in keys:
+        boxes = _join_wrapped_status(boxes, [col_of(b) == keys.index("status") for b in boxes], keys, col_of, line)
     numbers = [b.cy for b in boxes if keys[col_of(b)] == "no" and nz.measure_no(b.text) is not None]
     statuses = [b.cy for b in boxes if keys[col_of(b)] == "status" and nz.read_status(b.text)[0] is not None]
     anchors = sorted(numbers + statuses) if numbers or not continued else []
@@ -211,6 +213,41 @@ def _add_table(
             cells[keys.index("status")] = _status_cell(cells[keys.index("status")])
         _add_row(grid, cells, RowPlace(page, ordinal))
     _add_lines(top, footer, page)
+
+
+def _join_wrapped_status(
+    boxes: list[TextBox], in_status: list[bool], keys: list[str | None], col_of: Any, line: float
+) -> list[TextBox]:
+    """The lines of one wrapped status cell ("□已完成 ☑正" / "常推进 □进度滞后") as one box, so the cell is read
+    whole: each line alone may read as a status of its own and become a row. A line is the next line of the
+    one above when it starts right under it, unless both are whole status words (a correction written under
+    a printed status) or each has a 序号 beside it (two rows of a tight table)."""
+    status = sorted((b for b, inside in zip(boxes, in_status, strict=True) if inside), key=lambda b: b.cy)
+    if len(status) < 2:
+        return boxes
+    numbered = [b.cy for b in boxes if keys[col_of(b)] == "no" and nz.measure_no(b.text) is not None]
+
+    def exact(box: TextBox) -> bool:
+        found, interpreted = nz.read_status(box.text)
+        return found is not None and not interpreted
+
+    def has_number(box: TextBox) -> bool:
+        return any(abs(y - box.cy) < line * 0.6 for y in numbered)
+
+    joined: list[TextBox] = [status[0]]
+    for box in status[1:]:
+        above = joined[-1]
+        follows = -line * 0.4 < box.y0 - above.y1 < line * 0.5 and box.x0 < above.x1 and above.x0 < box.x1
+        if follows and not (exact(above) and exact(box)) and not (has_number(above) and has_number(box)):
+            joined[-1] = TextBox(
+                above.text + box.text, min(above.x0, box.x0), above.y0, max(above.x1, box.x1), box.y1,
+                min(above.score, box.score),
+            )  # fmt: skip
+        else:
+            joined.append(box)
+    if len(joined) == len(status):
+        return boxes
+    return [b for b, inside in zip(boxes, in_status, strict=True) if not inside] + joined
 
 
 def _split_number(box: TextBox, col: int, bounds: list[float]) -> list[TextBox]:
