@@ -647,6 +647,7 @@ def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
         {"教育局落实情况.xlsx": zoo.save(first), "教育局落实情况（更正）.xlsx": data},
     )
     conversions(zoo, base, words)
+    round5(zoo, base)
     # LibreOffice conversions (one soffice call for all)
     for fmt in ("ods", "xls"):
         wb = zoo.form(TRANSPORT)
@@ -665,6 +666,144 @@ def build(zoo: Zoo) -> None:  # noqa: PLR0915 — one line per case reads best
                 fmt,
             )
         )
+
+
+def _sheet(ws, unit: str, rows: list[list[object]], headers: list[str], filled: object = None, top: int = 1) -> None:
+    """A self-made table: the header block (填报日期 only where given) and the header from row `top`."""
+    block = ["填报单位", unit, "联系人", "王五", "联系电话", "0379-63211234"]
+    for col, value in enumerate(block + (["填报日期", filled] if filled is not None else []), 1):
+        ws.cell(top, col, value)
+    for r, line in enumerate([headers, *rows], top + 1):
+        for col, value in enumerate(line, 1):
+            ws.cell(r, col, value)
+
+
+def round5(zoo: Zoo, base: dict[int, str]) -> None:  # noqa: PLR0915 — one block per case reads best
+    """Round 5: columns beside the status, struck-through text, a sheet per week, other programs' tables."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    t = zoo.nos(TRANSPORT)
+    headers = ["序号", "措施内容", "完成状态", "本周进展"]
+    zoo.simple(
+        "ditto words in status",
+        TRANSPORT,
+        {10: "同上周", 11: "无变化", 12: "见附件", 14: "〃", 15: "同前"},
+        dict.fromkeys(t, FLAG),
+    )
+
+    def beside(label: str, values: dict[int, object]):
+        def edit(wb):
+            ws = wb["落实情况"]
+            ws.insert_cols(5)
+            ws.cell(4, 5, label)
+            for r in range(5, 10):
+                ws.cell(r, 5, values.get(ws.cell(r, 1).value))
+
+        return edit
+
+    zoo.simple("是否完成 否 beside 已完成", TRANSPORT, base, {**base, 14: FLAG}, edit=beside("是否完成", {14: "否"}))
+    zoo.simple("完成率 60% beside 已完成", TRANSPORT, base, {**base, 14: FLAG}, edit=beside("完成率", {14: 0.6}))
+    zoo.simple("是否完成 是 beside 正常推进", TRANSPORT, base, base, edit=beside("是否完成", {10: "是", 14: "是"}))
+
+    def struck(wb):
+        ws = wb["落实情况"]
+        ws.cell(8, 4).font = Font(strike=True)  # last week's 已完成 struck out, the new status typed in 备注
+        ws.cell(8, 9, "进度滞后")
+
+    zoo.simple("已完成 struck through with the font", TRANSPORT, base, {**base, 14: FLAG}, edit=struck)
+    zoo.simple(
+        "invisible characters in statuses",
+        TRANSPORT,
+        {
+            10: "正常\u200b推进",
+            11: "\ufeff正常推进",
+            12: "进度\u00a0滞后",
+            14: "已\u200d完\u3000成",
+            15: "尚未\u2060启动",
+        },
+        base,
+    )
+    zoo.simple(
+        "序号 as 10.0 / 措施11 / 十二 / No.14 / （十五）",
+        TRANSPORT,
+        base,
+        base,
+        edit=lambda wb: [
+            wb["落实情况"].cell(r, 1, v)
+            for r, v in zip(range(5, 10), ["10.0", "措施11", "十二", "No.14", "（十五）"], strict=True)
+        ],
+    )
+    zoo.simple(
+        "填报日期 typed as the number 1.6",
+        EDUCATION,
+        {22: ON_TRACK, 23: LAGGING},
+        {22: ON_TRACK, 23: LAGGING},
+        filled=1.6,
+        state="on_time",
+    )
+    # a workbook kept over the weeks, this week's sheet put in front, no 填报日期
+    wb = Workbook()
+    old = {**base, 12: ON_TRACK, 15: DONE}
+    for title, statuses in (("1月6日", base), ("12月30日", old)):
+        ws = wb.active if title == "1月6日" else wb.create_sheet(title)
+        ws.title = title
+        _sheet(ws, TRANSPORT, [[no, zoo.ctx.master.measure(no).text, s, "进展"] for no, s in statuses.items()], headers)
+    zoo.add(Case("a sheet per week, this week's first, undated", TRANSPORT, base), {"交通局.xlsx": zoo.save(wb)})
+    # self-made: table from C5 under a title, header split over two rows
+    wb = Workbook()
+    ws = wb.active
+    ws["C3"] = "市交通运输局落实情况"
+    for r, line in enumerate(
+        [["填报单位", TRANSPORT, "填报日期", date(2021, 1, 6)], headers]
+        + [[no, zoo.ctx.master.measure(no).text, s, "进展"] for no, s in base.items()],
+        5,
+    ):
+        for c, value in enumerate(line, 3):
+            ws.cell(r, c, value)
+    zoo.add(Case("self-made table starting at C5", TRANSPORT, base), {"交通局.xlsx": zoo.save(wb)})
+    wb = Workbook()
+    _sheet(wb.active, TRANSPORT, [], ["序号", "措施内容", "完成", "本周"], filled=date(2021, 1, 6))
+    for c, value in enumerate([None, None, "状态", "进展"], 1):
+        wb.active.cell(3, c, value)
+    for r, (no, s) in enumerate(base.items(), 4):
+        for c, value in enumerate([no, zoo.ctx.master.measure(no).text, s, "进展"], 1):
+            wb.active.cell(r, c, value)
+    zoo.add(Case("header split over two rows (完成 / 状态)", TRANSPORT, base), {"交通局.xlsx": zoo.save(wb)})
+    try:
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            [[no, zoo.ctx.master.measure(no).text, s, "进展"] for no, s in base.items()],
+            columns=pd.MultiIndex.from_tuples(
+                [("基本信息", "序号"), ("基本信息", "措施内容"), ("本周", "完成状态"), ("本周", "本周进展")]
+            ),
+        )
+        out = io.BytesIO()
+        frame.to_excel(out, sheet_name="市交通运输局")
+        zoo.add(Case("pandas MultiIndex header with index", TRANSPORT, base), {"交通运输局.xlsx": out.getvalue()})
+        flat = pd.DataFrame(
+            [[no, zoo.ctx.master.measure(no).text, s, "进展"] for no, s in base.items()], columns=headers
+        )
+        zoo.add(
+            Case("pandas CSV in UTF-16", TRANSPORT, base),
+            {"市交通运输局.csv": flat.to_csv(index=False).encode("utf-16")},
+        )
+    except ImportError:
+        pass
+    # two versions in one mail, the undated one the older draft (saved Monday)
+    dated = zoo.form(EDUCATION)
+    zoo.fill(dated, {22: ON_TRACK, 23: LAGGING})
+    undated = zoo.form(EDUCATION)
+    zoo.fill(undated, {22: DONE, 23: DONE}, None)
+    both = {
+        "教育局落实情况.xlsx": saved_on(zoo.save(dated), "2021-01-06T09:00:00Z"),
+        "落实情况.xlsx": saved_on(zoo.save(undated), "2021-01-04T09:00:00Z"),
+    }
+    zoo.add(
+        Case("undated older draft mailed with the dated return", EDUCATION, {22: ON_TRACK, 23: LAGGING}),
+        {"教育局.eml": zoo.mail("教育局落实情况", "jyj@ly.gov.cn", both)},
+    )
 
 
 def conversions(zoo: Zoo, base: dict[int, str], words: dict[int, str]) -> None:
@@ -775,7 +914,7 @@ IRRELEVANT = {"contact-missing", "phone-missing", "scan-missing", "unit-missing"
 
 def _exact(text: str) -> bool:
     """An exact status word of the documented vocabulary (whitespace, a tick and a final stop aside)."""
-    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).strip("✓√✔☑✅。.")
+    key = re.sub(r"[\s\u200b-\u200f\u2060\ufeff]+", "", unicodedata.normalize("NFKC", text)).strip("✓√✔☑✅。.")
     return key in STATUS_INDEX
 
 

@@ -64,10 +64,21 @@ def _marked(file: SourceFile) -> int:
     return -1 if original_word(file) else 1 if correction_word(file) else 0
 
 
-def _filled(ret: ParsedReturn) -> date:
-    """填报日期, else the day received; a 填报日期 after arrival is a slip and must not make a version "later"."""
-    received = ret.file.received_at.date()
-    return min(ret.filled_on, received) if ret.filled_on else received
+def _dated(ret: ParsedReturn) -> date | None:
+    """填报日期, where written; one after arrival is a slip and must not make a version "later"."""
+    return min(ret.filled_on, ret.file.received_at.date()) if ret.filled_on else None
+
+
+def _filled(ret: ParsedReturn, rets: list[ParsedReturn]) -> date:
+    """What a version's 填报日期 counts as among `rets`: its own, else the day it came in, but never later than a
+    填报日期 written on a version that came in at the same moment or after it (in one mail or zip with it, or
+    later): a missing date cannot tell that the undated version is the newer one."""
+    dated = _dated(ret)
+    if dated is not None:
+        return dated
+    arrived = ret.file.received_at
+    later = [d for other in rets if other.file.received_at >= arrived and (d := _dated(other)) is not None]
+    return min(arrived.date(), max(later)) if later else arrived.date()
 
 
 _NO_SAVED = datetime.min.replace(tzinfo=UTC)  # no saved time that can order versions
@@ -86,36 +97,45 @@ def _shown_saved(chosen: datetime, other: datetime) -> tuple[str, str]:
     return f"{chosen:{form}}", f"{other:{form}}"
 
 
-def _rank(ret: ParsedReturn) -> tuple[date, int, datetime, datetime, str]:
+def _rank(ret: ParsedReturn, rets: list[ParsedReturn]) -> tuple[date, int, datetime, datetime, str]:
     """Versions arriving together (one zip or mail) are ordered by the workbook's own saved time; the
     name only makes the choice repeatable where nothing orders them (_unordered says so)."""
-    return (_filled(ret), _marked(ret.file), ret.file.received_at, _saved(ret), ret.file.display)
+    return (_filled(ret, rets), _marked(ret.file), ret.file.received_at, _saved(ret), ret.file.display)
 
 
-def _unordered(chosen: ParsedReturn, other: ParsedReturn) -> bool:
+def _unordered(chosen: ParsedReturn, other: ParsedReturn, rets: list[ParsedReturn]) -> bool:
     """Nothing tells which of two differing versions is the later one."""
-    same = _rank(chosen)[:4] == _rank(other)[:4]
+    same = _rank(chosen, rets)[:4] == _rank(other, rets)[:4]
     return same and (chosen.contact, chosen.phone, chosen.rows) != (other.contact, other.phone, other.rows)
 
 
-def _why(chosen: ParsedReturn, other: ParsedReturn) -> str:
-    if _filled(chosen) > _filled(other):
-        why = f"填报日期 {_filled(chosen):%Y-%m-%d} 晚于 {_filled(other):%Y-%m-%d}"
+def _why(chosen: ParsedReturn, other: ParsedReturn, rets: list[ParsedReturn]) -> str:
+    mine, theirs = _filled(chosen, rets), _filled(other, rets)
+    shown = (
+        f" {theirs:%Y-%m-%d}" if other.filled_on is not None else f"另一份的收到日期 {theirs:%Y-%m-%d}（未填填报日期）"
+    )
+    dated = chosen.filled_on is not None and other.filled_on is not None
+    same = "填报日期相同" if dated else "有一份未填填报日期"
+    both = "填报日期和收到时间相同" if dated else "收到时间相同、有一份未填填报日期"
+    if mine > theirs and chosen.filled_on is None:
+        why = f"本份未填填报日期，收到日期 {mine:%Y-%m-%d} 晚于{shown}"
+    elif mine > theirs:
+        why = f"填报日期 {mine:%Y-%m-%d} 晚于{shown}"
     elif _marked(chosen.file) > _marked(other.file) and correction_word(chosen.file):
         why = f"文件名或邮件主题注明“{correction_word(chosen.file)}”"
     elif _marked(chosen.file) > _marked(other.file):
         why = f"《{other.file.display}》的文件名或邮件主题注明“{original_word(other.file)}”"
     elif chosen.file.received_at > other.file.received_at:
-        why = "填报日期相同，收到时间更晚"
+        why = f"{same}，收到时间更晚"
     elif _saved(chosen) > _saved(other):
         known = _saved(other) != _NO_SAVED
         why = (
-            "填报日期和收到时间相同，表格自身的保存时间 {} 晚于 {}".format(*_shown_saved(_saved(chosen), _saved(other)))
+            f"{both}，表格自身的保存时间 {{}} 晚于 {{}}".format(*_shown_saved(_saved(chosen), _saved(other)))
             if known
-            else "填报日期和收到时间相同，只有本份记有收到之前的表格保存时间"
+            else f"{both}，只有本份记有收到之前的表格保存时间"
         )
     else:
-        why = "填报日期和收到时间相同，无法判断先后，暂按文件名顺序采用"
+        why = f"{both}，无法判断先后，暂按文件名顺序采用"
     if chosen.file.received_at < other.file.received_at:
         why += "，尽管采用的一份收到时间更早"
     return why
@@ -123,12 +143,14 @@ def _why(chosen: ParsedReturn, other: ParsedReturn) -> str:
 
 def pick(unit: str, rets: list[ParsedReturn]) -> tuple[ParsedReturn, list[ParsedReturn], list[Problem]]:
     """(the version that counts, the superseded ones, problems saying what was chosen and why)."""
-    ordered = sorted(rets, key=_rank)
+    ordered = sorted(rets, key=lambda ret: _rank(ret, rets))
     chosen, older = ordered[-1], ordered[:-1]
     if not older:
         return chosen, [], []
     problems = [
-        problem("duplicate-return", file=old.file.display, unit=unit, newer=chosen.file.display, why=_why(chosen, old))
+        problem(
+            "duplicate-return", file=old.file.display, unit=unit, newer=chosen.file.display, why=_why(chosen, old, rets)
+        )
         for old in older
     ]
     problems += [
@@ -140,9 +162,9 @@ def pick(unit: str, rets: list[ParsedReturn]) -> tuple[ParsedReturn, list[Parsed
             other=old.file.display,
         )
         for old in older
-        if _unordered(chosen, old)
+        if _unordered(chosen, old, rets)
     ]
-    reasons = sorted({_why(chosen, old) for old in older})
+    reasons = sorted({_why(chosen, old, rets) for old in older})
     problems.append(
         problem(
             "version-chosen",

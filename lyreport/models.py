@@ -132,6 +132,7 @@ class SheetData:
     uncached: set[tuple[int, int]] = field(default_factory=set)
     # Cells filled from a vertical merge above: (row, col) -> the merge's top row (0-based), see intake/read.py.
     merged_from: dict[tuple[int, int], int] = field(default_factory=dict)
+    struck: set[tuple[int, int]] = field(default_factory=set)  # cells whose text is struck through (.xlsx)
 
 
 @dataclass

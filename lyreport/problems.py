@@ -134,6 +134,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "完成状态“{value}”中有“{mark}”（打叉、空框、问号、删除线或其他无法确认含义的符号），不能确定是何状态，"
         "未按任何状态处理；应为：已完成、正常推进、进度滞后、尚未启动",
     ),
+    "status-struck": (
+        ERROR,
+        "完成状态“{value}”加了删除线（已被划掉），不能确定是何状态，未按任何状态处理；"
+        "请对方删去划掉的内容，填写：已完成、正常推进、进度滞后、尚未启动",
+    ),
     "status-empty-part": (
         ERROR,
         "第 {no} 条措施分多行填写，上方第 {above} 行为“已完成”，本行未填写完成状态，该措施不按“已完成”（销号）处理；"
@@ -193,6 +198,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "measure-text-differs": (WARNING, "所填措施内容与清单第 {no} 条措施不一致，已按序号读作第 {no} 条，请核对"),
     "table-chosen": (INFO, "工作簿中有多张报表，已读取{chosen}（{why}）；未计入：{skipped}"),
+    "table-chosen-unsure": (
+        WARNING,
+        "工作簿中有多张报表，所填完成状态不同，无法判断哪张是本周的（填报日期未填写或相同）：已读取{chosen}（{why}）；"
+        "未计入：{skipped}。请与报送单位核实以哪张为准",
+    ),
     "sheet-hidden-read": (WARNING, "报表在隐藏的工作表“{sheet_name}”中，已按该表读取，请核对是否为本周内容"),
     "sheet-other-unit": (INFO, "工作表“{sheet_name}”是{other}的报表，已作为该单位的报送单独计入"),
     # --- red-team fixes (intake/rows.py, intake/read.py) ---
@@ -208,6 +218,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "第 {no} 条措施重复填报且完成状态不一致（第 {other_row} 行“{first}”，本行“{second}”），"
         "已按较不利的“{status}”读取，请核对哪一行是本周内容",
+    ),
+    "status-contradicted": (
+        ERROR,
+        "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）填写“{value}”，前后矛盾；"
+        "未按已完成读取（按未报送对待），请对方核实后重新报送",
+    ),
+    "status-done-elsewhere": (
+        WARNING,
+        "第 {no} 条措施同一行“{label}”（{col}）填写“{value}”，但完成状态为“{status}”，已按“{status}”读取，请核对是否已完成",
     ),
     "status-from-merge": (
         WARNING,

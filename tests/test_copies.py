@@ -618,3 +618,33 @@ def test_hostile_msg_files_never_stop_the_run(tmp_path: Path) -> None:
     files, problems = discover(inbox, tmp_path / "work", TZ)
     accounted = {f.display.split(" › ")[0] for f in files} | {p.file.split(" › ")[0] for p in problems}
     assert accounted == {f"{n}.msg" for n in range(6)}
+
+
+def test_an_undated_version_is_not_newer_than_a_dated_one_that_came_with_it(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """A version without 填报日期, mailed with one dated 1月6日, is not "filled later": nothing orders them but
+    the workbooks' own saved times, and where those say nothing either, the choice is a warned guess."""
+
+    def version(name: str, unit: str, status: str, stamp: str, filled: Any = None) -> tuple[str, bytes]:
+        path = workbook(tmp_path / "x" / unit / name, grid(master, unit, filled=filled, status=status))
+        return name, _saved_at(path, stamp).read_bytes()
+
+    inbox = tmp_path / "inbox"
+    older = [  # the undated copy is the older draft: saved on Monday, the dated one on Wednesday
+        version("市卫健委.xlsx", "市卫健委", "正常推进", "2021-01-06T09:00:00Z", filled=date(2021, 1, 6)),
+        version("市卫健委-表.xlsx", "市卫健委", "已完成", "2021-01-04T09:00:00Z"),
+    ]
+    _mailed_together(inbox, "卫健.eml", "wjw@ly.gov.cn", older)
+    unknown = [  # no saved time orders them: said, never passed off as "filled later"
+        version("市教育局.xlsx", "市教育局", "正常推进", "2021-01-08T09:00:00Z", filled=date(2021, 1, 6)),
+        version("市教育局-表.xlsx", "市教育局", "已完成", "2021-01-08T09:00:00Z"),
+    ]
+    _mailed_together(inbox, "教育.eml", "jyj@ly.gov.cn", unknown)
+    result = run(workspace, inbox)
+
+    health = result.unit("市卫健委")
+    assert health.files == ["卫健.eml › 市卫健委.xlsx"]  # the dated, later saved version
+    unordered = only(result.problems, "versions-unordered")
+    assert unordered.unit == "市教育局"
+    assert not [p for p in result.problems if "填报日期 2021-01-07" in p.message]  # no 填报日期 was written

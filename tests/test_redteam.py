@@ -352,3 +352,91 @@ def test_status_on_the_note_line_is_not_dropped_silently(workspace: Path, tmp_pa
     (problem,) = [p for p in problems if p.code == "status-at-table-end"]
     assert problem.severity == "warning"
     assert "“进度滞后”，未读取" in problem.message
+
+
+# ----------------------------------------------------------------- round 5: what else units put beside a status
+@pytest.mark.parametrize(
+    ("label", "values", "shown"),
+    [
+        ("是否完成", {14: "否", 10: "否"}, "否"),
+        ("完成率", {14: 0.6, 10: 0.3}, "60%"),
+        ("完成进度", {14: "80%", 10: "30%"}, "80%"),
+    ],
+)
+def test_done_contradicted_by_a_completion_column_is_not_done(
+    workspace: Path, tmp_path: Path, label: str, values: dict[int, Any], shown: str
+) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    ws.insert_cols(5)
+    ws.cell(4, 5, label)
+    for r in range(5, 10):
+        ws.cell(r, 5, values.get(ws.cell(r, 1).value))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == {**BASE, 14: None}  # 已完成 beside 否 / 60%: never closes the measure
+    assert ("status-contradicted", "D8") in found
+    (msg,) = [p.message for p in problems if p.code == "status-contradicted"]
+    assert f"“{label}”（E8）填写“{shown}”" in msg
+    assert not [c for c in found if c[1] == "D5"]  # 正常推进 beside 否 / 30% agrees
+
+
+def test_not_done_beside_a_yes_in_a_completion_column_is_said(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    ws.insert_cols(5)
+    ws.cell(4, 5, "是否完成")
+    for r, value in zip(range(5, 10), ["是", "否", "否", "是", "否"], strict=True):
+        ws.cell(r, 5, value)
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == BASE  # read as written: a yes never closes a measure the status keeps open
+    assert [c for c in found if c[0].startswith("status-")] == [("status-done-elsewhere", "D5")]
+
+
+def test_done_struck_through_with_the_font_is_not_done(workspace: Path, tmp_path: Path) -> None:
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.styles import Font
+
+    wb = filled_form(workspace, tmp_path, {**BASE, 10: "已完成", 12: "进度滞后"})
+    ws = wb["落实情况"]
+    ws["D8"].font = Font(strike=True)  # Ctrl+5 on last week's 已完成; the new status went into 备注
+    ws["I8"] = "进度滞后"
+    ws["D5"] = CellRichText(TextBlock(InlineFont(strike=True), "已完成"))  # struck in the cell's own text
+    ws["D7"].font = Font(strike=True)  # a struck lag is still the least favourable reading
+    ws["D6"].font = Font(bold=True)
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == {**BASE, 10: None, 14: None}
+    assert [c for c in found if c[0] == "status-struck"] == [("status-struck", "D5"), ("status-struck", "D8")]
+    assert "完成状态“已完成”加了删除线" in problems[[p.cell for p in problems].index("D8")].message
+
+
+def test_sheets_of_one_unit_that_disagree_without_dates_are_a_warning(workspace: Path, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    ctx = load_context(workspace)
+    wb = Workbook()
+    old = {**BASE, 12: "正常推进", 15: "已完成"}
+    for title, statuses in (("1月6日", BASE), ("12月30日", old)):  # the week's sheet put first, as units do
+        ws = wb.active if title == "1月6日" else wb.create_sheet(title)
+        ws.title = title
+        ws.append(["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234"])
+        ws.append(["序号", "措施内容", "完成状态", "本周进展"])
+        for no, status in statuses.items():
+            ws.append([no, ctx.master.measure(no).text, status, "进展"])
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    _, found, problems = read(workspace, path)
+    assert ("table-chosen-unsure", "") in found  # which sheet is this week's cannot be told: said, not guessed
+    (msg,) = [p.message for p in problems if p.code == "table-chosen-unsure"]
+    assert "未计入：工作表“1月6日”" in msg
+    wb["12月30日"]["C7"] = "尚未启动"
+    wb["12月30日"]["C5"] = "进度滞后"
+    wb.save(path)
+    _, found, _ = read(workspace, path)
+    assert ("table-chosen", "") in found and ("table-chosen-unsure", "") not in found  # same statuses: a note

@@ -11,7 +11,8 @@ its own sheet, or send two units' sheets in one file. Every table is looked at; 
 | tables of one unit with the same measures            | visible sheet first, then latest 填报日期, then the |
 |                                                      | most filled-in (statuses), then the later one    |
 
-What was chosen and what was skipped is always said (table-several for one sheet, table-chosen otherwise).
+What was chosen and what was skipped is always said (table-several for one sheet, table-chosen otherwise); a
+choice made only by fullness or position over a table giving other statuses is a warning (table-chosen-unsure).
 """
 
 from __future__ import annotations
@@ -127,9 +128,31 @@ def _pick(ctx: Context, group: Group, owned: set[int]) -> Group:
         rows = "、".join(str(c.table.header + 1) for c in cands)
         ctx.add("table-several", count=len(cands), rows=rows, row=chosen.table.header + 1)
     else:
-        skipped = "；".join(c.where for c in cands if c is not chosen)
-        ctx.add("table-chosen", chosen=chosen.where, why=_why(chosen, cands, owned), skipped=skipped)
+        others = [c for c in cands if c is not chosen]
+        skipped = "；".join(c.where for c in others)
+        why = _why(chosen, cands, owned)
+        # Chosen only for being fuller or further right, over a table that says otherwise: a guess, said as one.
+        guessed = why not in (_HIDDEN, _OWN) and not why.startswith(_LATEST)
+        code = "table-chosen-unsure" if guessed and any(_disagree(chosen, c) for c in others) else "table-chosen"
+        ctx.add(code, chosen=chosen.where, why=why, skipped=skipped)
     return Group(group.unit, [chosen])
+
+
+def _statuses(cand: Candidate) -> dict[int, str]:
+    """Measure → the status text its table gives (the last row of a number wins, as rows.py reads it)."""
+    said: dict[int, str] = {}
+    for index in range(cand.table.header + 1, cand.table.end):
+        cells = cand.table.cells(index)
+        no = nz.measure_no(cells.get("no"))
+        if no is not None:
+            said[no] = nz.label_key(cells.get("status"))
+    return said
+
+
+def _disagree(one: Candidate, other: Candidate) -> bool:
+    """Whether two tables give a different status for a measure both list."""
+    mine, theirs = _statuses(one), _statuses(other)
+    return any(mine[no] != theirs[no] for no in mine.keys() & theirs.keys())
 
 
 def _disjoint(cands: list[Candidate], unit: str | None, owned: set[int]) -> bool:
@@ -146,14 +169,17 @@ def _score(cand: Candidate, position: int, owned: set[int]) -> tuple[bool, date,
     return (not cand.table.sheet.hidden, cand.filled or date.min, len(cand.nos & owned), cand.statuses, position)
 
 
+_HIDDEN, _LATEST, _OWN = "其余在隐藏工作表中", "填报日期最新", "所填为本单位负责的措施"
+
+
 def _why(chosen: Candidate, cands: list[Candidate], owned: set[int]) -> str:
     if chosen.table.sheet.hidden is False and any(c.table.sheet.hidden for c in cands):
-        return "其余在隐藏工作表中"
+        return _HIDDEN
     others = [c for c in cands if c is not chosen]
     if chosen.filled and all((c.filled or date.min) < chosen.filled for c in others):
-        return f"填报日期最新（{chosen.filled.isoformat()}）"
+        return f"{_LATEST}（{chosen.filled.isoformat()}）"
     if all(len(c.nos & owned) < len(chosen.nos & owned) for c in others):
-        return "所填为本单位负责的措施"
+        return _OWN
     if all(c.statuses < chosen.statuses for c in others):
         return f"填写最完整（{chosen.statuses} 项填有完成状态）"
     return "各表内容相当，取最后一张"

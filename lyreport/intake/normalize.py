@@ -13,6 +13,7 @@ from typing import Any
 
 from ..cnnum import CN_DIGITS, cn_number, month_end
 from ..master import without_marks
+from ..models import DONE
 from .status_words import read_status, status_choices, status_mark
 
 __all__ = ["read_status", "status_choices", "status_mark"]  # re-exported: callers read statuses through this module
@@ -103,6 +104,33 @@ def sub_measure_no(value: Any) -> int | None:
 def status(value: Any) -> str | None:
     """Map a written status to one of STATUSES (完成 → 已完成, 推进中 → 正常推进 …); unknown → None."""
     return read_status(value)[0]
+
+
+_YES = frozenset(["是", "√", "✓", "✔", "☑", "✅", "Y", "YES", "已完成", "完成", "已销号", "已办结", "已完结"])
+_NO = frozenset(["否", "×", "✗", "✘", "✕", "N", "NO", "未完成", "尚未完成", "没有完成", "未销号", "未办结"])
+_SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
+
+
+def done_claim(value: Any) -> bool | None:
+    """What a 是否完成 / 完成率 cell says of done: True (是, 100%), False (否, 60%), None (blank or unclear).
+
+    A number is a share: 0.6 (Excel's 60%) or 60; a status word counts as done only when it reads 已完成.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        share = value if 0 <= value <= 1 else value / 100 if 1 < value <= 100 else None
+        return None if share is None else share >= 1
+    key = re.sub(r"\s+", "", _nfkc(value)).upper().rstrip("。.")
+    if not key:
+        return None
+    if key in _YES or key in _NO:
+        return key in _YES
+    share = _SHARE.fullmatch(key)
+    if share:
+        return float(share[1]) >= 100
+    found = read_status(value)[0]
+    return None if found is None else found == DONE
 
 
 # ----------------------------------------------------------------- dates
@@ -304,6 +332,8 @@ _HEADER_WORDS = {
     "下步工作计划 下一步措施",
     "expected": "预计完成时间 计划完成时间 完成时限 预计完成日期 计划完成日期 完成时间 计划完成时限",
     "remark": "备注",
+    # A yes/no or percentage column beside the status ("是否完成 | 是", "完成率 | 60%"): checked against it.
+    "done_check": "是否完成 是否已完成 是否销号 是否办结 是否完结 完成率 完成比例 完成百分比 完成度 完成进度",
 }
 # Labels that only count when the table has no column with a stronger label for the same field.
 WEAK_LABELS = {"完成情况": "status"}

@@ -230,7 +230,7 @@ def read_workbook(file: SourceFile) -> WorkbookData:
 def read_path(path: str) -> tuple[Any, ...]:
     """Pre-check and read one file; the answer is plain data so it can cross a process boundary.
 
-    ("ok", [(sheet, rows, hidden, (hidden_rows, hidden_cols, uncached))], identity, notes, meta)
+    ("ok", [(sheet, rows, hidden, (hidden_rows, hidden_cols, uncached, struck, merge fills))], identity, notes, meta)
     or ("refused", code, fields, sheet); notes are sheets left out: (code, sheet, fields);
     meta holds the file's own saved time (ISO text) and its (size, mtime_ns) taken before it was read.
     CSV answers carry no marks (3-item sheets).
@@ -410,8 +410,10 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
 
 
 def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
-    """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, merge fills)."""
+    """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, struck cells,
+    merge fills)."""
     if not marks:
         return SheetData(name, rows, hidden)
-    merged = {(r, c): top for r, c, top in marks[3]}
-    return SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]}, merged)
+    merged = {(r, c): top for r, c, top in marks[4]}
+    uncached, struck = {tuple(c) for c in marks[2]}, {tuple(c) for c in marks[3]}
+    return SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), uncached, merged, struck)

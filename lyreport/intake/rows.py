@@ -270,9 +270,12 @@ def _read_row(
             return None
     measure = known.measure(no)
     status_raw = cells.get("status")
+    status = None if "status" in unreadable else _row_status(ctx, table, index, status_raw, no)
+    if status is not None and "done_check" in table.cols:
+        status = _checked_against(ctx, table, index, cells.get("done_check"), status, no)
     row = ReturnRow(
         measure_no=no,
-        status=None if "status" in unreadable else _row_status(ctx, table, index, status_raw, no),
+        status=status,
         progress=nz.text(cells.get("progress")),
         issues=nz.text(cells.get("issues")),
         next_steps=nz.text(cells.get("next_steps")),
@@ -416,6 +419,10 @@ def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> st
         return None
     found, interpreted = nz.read_status(raw)
     mark = nz.status_mark(raw) if found is None else None
+    if found not in (None, LAGGING) and (index, table.cols["status"]) in table.sheet.struck:
+        # Struck through with the font, as "~~已完成~~" in text: crossed out, so not a status (a lag stays one).
+        ctx.add("status-struck", cell=cell, value=nz.text(raw))
+        return None
     if found is None and nz.status_choices(raw):  # "□已完成 ☑正常推进 □进度滞后" with no tick read, or several
         ctx.add("status-choices", cell=cell, value=nz.text(raw))
     elif mark is not None:  # crossed out, unticked or questioned: name the mark, the unit must correct it
@@ -427,6 +434,25 @@ def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> st
     elif interpreted:
         ctx.add("status-interpreted", cell=cell, value=nz.text(raw), status=found)
     return found
+
+
+def _checked_against(ctx: Context, table: Table, index: int, raw: Any, status: str, no: int) -> str | None:
+    """The status checked against a 是否完成 / 完成率 cell of the same row.
+
+    已完成 beside 否 or 60% cannot be vouched for: an error, and not read (the measure does not close). Another
+    status beside 是 or 100% is read as written (it never closes a measure) and said.
+    """
+    claim = nz.done_claim(raw)
+    if claim is None or claim == (status == DONE):
+        return status
+    label = nz.text(table.labels[table.cols["done_check"]])
+    shown = f"{raw * 100:g}%" if isinstance(raw, float) and 0 <= raw <= 1 and "率" in label else nz.text(raw)
+    fields = {"no": no, "status": status, "label": label, "value": shown, "col": table.ref("done_check", index)}
+    if status == DONE:
+        ctx.add("status-contradicted", cell=table.ref("status", index), **fields)
+        return None
+    ctx.add("status-done-elsewhere", cell=table.ref("status", index), **fields)
+    return status
 
 
 def _row_date(

@@ -1,5 +1,5 @@
 """What the fast reader does not say about a sheet, read from the raw XML: hidden rows and columns, formulas
-without a saved result.
+without a saved result, cells whose text is struck through (.xlsx).
 
 calamine returns values only. A row the unit hid or made 0 high (last week's prefilled line) would otherwise be
 read as this week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
@@ -25,14 +25,16 @@ MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already
 
 @dataclass
 class Marks:
-    """0-based hidden rows and columns, and (row, col) of formula cells without a saved value."""
+    """0-based hidden rows and columns, and (row, col) of formula cells without a saved value and of cells
+    whose text is struck through, in whole or in part."""
 
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
     uncached: set[tuple[int, int]] = field(default_factory=set)
+    struck: set[tuple[int, int]] = field(default_factory=set)
 
-    def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-        return sorted(self.hidden_rows), sorted(self.hidden_cols), sorted(self.uncached)
+    def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[tuple[int, int]]]:
+        return sorted(self.hidden_rows), sorted(self.hidden_cols), sorted(self.uncached), sorted(self.struck)
 
 
 def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[str, str]) -> dict[str, Marks]:
@@ -88,11 +90,82 @@ def _below(value: bytes | None, limit: float) -> bool:
 
 def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
     marks: dict[str, Marks] = {}
+    struck = _Struck(parts)
     for part, name in sheet_parts.items():
         info = parts.infos.get(part)
         if info is not None and info.file_size <= MAX_SHEET_BYTES:
             marks[name] = _xlsx_sheet(parts.read(part))
+            if struck:
+                struck.cells(parts.read(part), marks[name])
     return marks
+
+
+_STRIKE = re.compile(rb"<(?:\w+:)?strike\b([^>]*)>")
+_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*?(?:/>|>.*?</(?:\w+:)?font>)", re.DOTALL)
+_XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
+_SI = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>.*?</(?:\w+:)?si>)", re.DOTALL)
+_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?(?:/>|>.*?</(?:\w+:)?c>)", re.DOTALL)
+_SST_VALUE = re.compile(rb"<(?:\w+:)?v>\s*(\d+)\s*<")
+
+
+def _strikes(xml: bytes) -> bool:
+    """Whether a font or run says <strike/> (or val="1"/"true"; val="0" is no strike)."""
+    for hit in _STRIKE.finditer(xml):
+        val = _attrs(hit.group()).get(b"val", b"1").strip().lower()
+        if val in _TRUE:
+            return True
+    return False
+
+
+class _Struck:
+    """Which cell styles and shared strings strike their text through; empty (falsy) when none do.
+
+    Units strike last week's 已完成 out with Excel's strikethrough (Ctrl+5) and type the new status elsewhere:
+    the value alone would still read 已完成. One byte search when nothing is struck, the usual case.
+    """
+
+    def __init__(self, parts: ZipParts):
+        self.styles: set[bytes] = set()
+        self.strings: set[bytes] = set()
+        names = {name.lower(): name for name in parts.infos}
+        styles = names.get("xl/styles.xml")
+        xml = parts.read(styles) if styles and parts.infos[styles].file_size <= MAX_SHEET_BYTES else b""
+        if b"strike" in xml:
+            fonts_at = xml.find(b"<fonts")
+            fonts = xml[fonts_at : xml.find(b"</fonts", fonts_at)] if fonts_at >= 0 else b""
+            struck_fonts = {str(i).encode() for i, font in enumerate(_FONT.findall(fonts)) if _strikes(font)}
+            xfs_at = xml.find(b"cellXfs")
+            xfs = xml[xfs_at : xml.find(b"cellXfs", xfs_at + 7)] if xfs_at >= 0 else b""
+            for i, tag in enumerate(_XF.findall(xfs)):
+                if _attrs(tag).get(b"fontId", b"0").strip() in struck_fonts:
+                    self.styles.add(str(i).encode())
+        shared = names.get("xl/sharedstrings.xml")
+        xml = parts.read(shared) if shared and parts.infos[shared].file_size <= MAX_SHEET_BYTES else b""
+        if b"strike" in xml:
+            self.strings = {str(i).encode() for i, item in enumerate(_SI.findall(xml)) if _strikes(item)}
+
+    def __bool__(self) -> bool:
+        return bool(self.styles or self.strings)
+
+    def cells(self, xml: bytes, marks: Marks) -> None:
+        """Mark the sheet's cells of a struck style, of a struck shared string, or with a struck inline run."""
+        for count, hit in enumerate(_CELL.finditer(xml)):
+            if count >= MAX_INDEX * 20 or len(marks.struck) >= MAX_MARKS:
+                return
+            cell = hit.group()
+            head = cell[: cell.find(b">") + 1]
+            attrs = _attrs(head)
+            ref = _CELL_REF.search(head)
+            if ref is None:
+                continue
+            struck = attrs.get(b"s", b"0").strip() in self.styles
+            if not struck and self.strings and attrs.get(b"t") == b"s":
+                value = _SST_VALUE.search(cell)
+                struck = value is not None and value[1] in self.strings
+            if not struck and attrs.get(b"t") == b"inlineStr":
+                struck = _strikes(cell)
+            if struck:
+                marks.struck.add((int(ref[2]) - 1, _col_index(ref[1])))
 
 
 def _col_index(letters: bytes) -> int:
