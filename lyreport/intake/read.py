@@ -25,7 +25,7 @@ from .pool import DEFAULT_WORKERS, Failure, IsolatedMap
 from .safety import MAX_DEPTH, WORKBOOK_EXTS, ignore_reason
 from .saved import saved_at
 from .saved import with_saved_at as _with_saved_at
-from .sheetmarks import Marks, sheet_marks
+from .sheetmarks import marks_of, sheet_marks
 
 IDENTITY_SHEET = "_lyreport"
 # Files queued at each worker by Reading.ahead: enough to keep it busy while the parent loads (~3 KB answers
@@ -289,7 +289,7 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
         if meta.name.strip().lower() == IDENTITY_SHEET:
             identity = _identity(grid)
         else:
-            marked = (*marks.get(meta.name, Marks()).as_tuple(), merged)
+            marked = (*marks_of(marks, meta.name).as_tuple(), merged)
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)
 
@@ -396,8 +396,15 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
 
 
 def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
-    """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, merge fills)."""
+    """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, struck cells,
+    whether some strike could not be placed, merge fills)."""
     if not marks:
         return SheetData(name, rows, hidden)
-    merged = {(r, c): top for r, c, top in marks[3]}
-    return SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]}, merged)
+    merged = {(r, c): top for r, c, top in marks[5]}
+    struck = {(r, c): (kept, gone, full) for r, c, kept, gone, full in marks[3]}
+    for (r, c), top in merged.items():  # a struck status merged over two measures is struck for both
+        if (top, c) in struck:
+            struck.setdefault((r, c), struck[(top, c)])
+    sheet = SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]}, merged)
+    sheet.struck, sheet.struck_unknown = struck, bool(marks[4])
+    return sheet

@@ -1,5 +1,5 @@
 """What the fast reader does not say about a sheet, read from the raw XML: hidden rows and columns, formulas
-without a saved result.
+without a saved result, struck-through text (strikemarks.py).
 
 calamine returns values only. A row the unit hid or made 0 high (last week's prefilled line) would otherwise be
 read as this week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from .strikemarks import ALL_SHEETS, Found, Struck, ods_struck, xlsx_struck
 from .xlsmarks import xls_marks
 from .xmltext import unescape
 from .zipparts import ZipParts
@@ -25,14 +26,23 @@ MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already
 
 @dataclass
 class Marks:
-    """0-based hidden rows and columns, and (row, col) of formula cells without a saved value."""
+    """0-based hidden rows and columns, (row, col) of formula cells without a saved value, struck cells
+    (strikemarks.Struck) and whether some struck text could not be placed."""
 
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
     uncached: set[tuple[int, int]] = field(default_factory=set)
+    struck: list[Struck] = field(default_factory=list)
+    struck_unknown: bool = False
 
-    def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-        return sorted(self.hidden_rows), sorted(self.hidden_cols), sorted(self.uncached)
+    def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
+        return (
+            sorted(self.hidden_rows),
+            sorted(self.hidden_cols),
+            sorted(self.uncached),
+            self.struck,
+            self.struck_unknown,
+        )
 
 
 def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[str, str]) -> dict[str, Marks]:
@@ -41,14 +51,31 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
     or its path, in `source`); {} for other formats or on any surprise."""
     if parts is None:
         return xls_marks(io.BytesIO(source) if isinstance(source, bytes) else source, Marks)
+    marks: dict[str, Marks] = {}
+    xlsx = "xl/workbook.xml" in parts.infos
+    if not xlsx and "content.xml" not in parts.infos:
+        return marks
     try:
-        if "xl/workbook.xml" in parts.infos:
-            return _xlsx(parts, sheet_parts)
-        if "content.xml" in parts.infos:
-            return _ods(parts.read("content.xml"))
+        marks = _xlsx(parts, sheet_parts) if xlsx else _ods(parts.read("content.xml"))
     except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
-        return {}
-    return {}
+        marks = {}
+    _add_struck(marks, xlsx_struck(parts, sheet_parts) if xlsx else ods_struck(parts))  # never raises
+    return marks
+
+
+def _add_struck(marks: dict[str, Marks], found: Found) -> None:
+    for name, (cells, unknown) in found.items():
+        sheet = marks.setdefault(name, Marks())
+        sheet.struck, sheet.struck_unknown = cells, unknown
+
+
+def marks_of(marks: dict[str, Marks], sheet: str) -> Marks:
+    """The marks of one sheet, with what holds for every sheet of the file (a strike that could not be placed)."""
+    found = marks.get(sheet, Marks())
+    every = marks.get(ALL_SHEETS)
+    if every is not None and every.struck_unknown:
+        found.struck_unknown = True
+    return found
 
 
 # ----------------------------------------------------------------- xlsx
