@@ -139,6 +139,14 @@ def test_strike_found_however_the_styles_write_it(
     assert found(check(workspace, path)) == [("status-struck", "D3")]
 
 
+def test_struck_cell_without_its_reference(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """r= is optional: a cell without it is the one after the cell before it."""
+    path = save(struck_done(master), tmp_path / "交通局.xlsx")
+    path = rewrite(path, "xl/worksheets/sheet1.xml", b'<c r="D3" s="2"', b'<c s="2"')
+    assert statuses(workspace, path)[10] is None
+    assert found(check(workspace, path)) == [("status-struck", "D3")]
+
+
 @pytest.mark.parametrize("written", [b'<strike val="0"/>', b'<strike val="false"/>'], ids=["0", "false"])
 def test_a_font_saying_not_struck_leaves_done_done(
     tmp_path: Path, workspace: Path, master: MasterList, written: bytes
@@ -322,15 +330,17 @@ def test_ods_column_default_style_strikes_unstyled_cells(tmp_path: Path, workspa
 
 
 # ----------------------------------------------------------------- never silent
+@pytest.mark.parametrize("failing", ["_struck_xfs", "_xlsx_sheet"])
 def test_a_strike_that_cannot_be_placed_is_said(
-    tmp_path: Path, workspace: Path, master: MasterList, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, workspace: Path, master: MasterList, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
+    """The styles or the sheet speak of a strike, and reading them fails unexpectedly: a warning, not silence."""
     from lyreport.intake import strikemarks
 
     def broken(*args: Any) -> Any:
         raise ValueError("unexpected XML")
 
-    monkeypatch.setattr(strikemarks, "_xlsx_sheet", broken)
+    monkeypatch.setattr(strikemarks, failing, broken)
     path = save(struck_done(master), tmp_path / "交通局.xlsx")
     assert found(check(workspace, path)) == [("strike-unplaced", "D2")]
 
@@ -354,3 +364,25 @@ def test_check_and_run_never_close_a_struck_done(tmp_path: Path, workspace: Path
     assert report.result.measure(11).reports[TRANSPORT].status == "已完成"
     (hit,) = [p for p in report.result.problems if p.code == "status-struck"]
     assert (hit.file, hit.sheet, hit.cell) == ("交通局.xlsx", "落实情况", "D3")
+
+
+def test_an_ods_strike_that_cannot_be_placed_is_said(
+    tmp_path: Path, workspace: Path, master: MasterList, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lyreport.intake import strikemarks
+
+    def broken(*args: Any) -> Any:
+        raise ValueError("unexpected XML")
+
+    monkeypatch.setattr(strikemarks, "_ods_cells", broken)
+    head = ["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", "2021-01-06"]
+    rows = [ods_row(head), ods_row(HEADERS)]
+    for no in NOS:
+        values = [no, master.measure(no).text, "牵头", "正常推进", "进展", "无", "继续", "2021-06-30"]
+        rows.append(ods_row(values, "已完成", "ce1" if no == 10 else ""))
+    automatic = (
+        '<style:style style:name="ce1" style:family="table-cell">'
+        '<style:text-properties style:text-line-through-style="solid"/></style:style>'
+    )
+    path = ods(tmp_path / "交通局.ods", rows, automatic)
+    assert found(check(workspace, path)) == [("strike-unplaced", "D2")]

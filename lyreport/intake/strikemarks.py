@@ -12,6 +12,7 @@ silence: the sheets are marked `unknown` and the parser says so.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 from .xmltext import unescape
@@ -20,6 +21,7 @@ from .zipparts import ZipParts
 MAX_STRUCK = 5_000  # struck cells per sheet; more and the sheet is marked unknown
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
 MAX_PARENTS = 20  # style inheritance depth (ODS)
+MAX_QUICK = 64  # struck cell formats looked for by one pattern; more, and the cells are read one by one
 
 # One struck cell: (row, col, kept, struck, full), 0-based; kept is the text not struck ("" when all of it is),
 # full the whole text as the XML has it, to be checked against what calamine read.
@@ -92,10 +94,13 @@ def xlsx_struck(parts: ZipParts, sheet_parts: dict[str, str]) -> Found:
         styles_name, strings_name = _part(parts, "xl/styles.xml"), _part(parts, "xl/sharedstrings.xml")
         styles = parts.read(styles_name) if styles_name else b""
         strings = parts.read(strings_name) if strings_name else b""
-        fonts = _struck_xfs(styles) if b"strike" in styles else frozenset()
         inline = any(b"strike" in parts.read(part) for part in sheet_parts if part in parts.infos)
     except Exception:  # noqa: BLE001 - the parts cannot be read: nothing known, as for a file without strike
         return {}
+    try:
+        fonts = _struck_xfs(styles) if b"strike" in styles else frozenset()
+    except Exception:  # noqa: BLE001 - the styles speak of a strike that cannot be read: said, never silent
+        return {name: ([], True) for name in sheet_parts.values()}
     if not fonts and b"strike" not in strings and not inline:
         return {}  # the usual case: three substring searches
     found: Found = {}
@@ -140,6 +145,7 @@ class _Strings:
 
     def __init__(self, xml: bytes):
         self.xml = xml
+        self.struck = b"strike" in xml  # some run may be struck
         self._spans: list[tuple[int, int]] | None = None
         self.struck_items: set[int] | None = None
 
@@ -191,8 +197,12 @@ def _col_index(letters: bytes) -> int:
 
 def _xlsx_sheet(xml: bytes, fonts: frozenset[int], strings: _Strings) -> tuple[list[Struck], bool]:
     """Struck cells of one worksheet: cells of a struck format with a value, and strings with struck runs."""
-    found: list[Struck] = []
     inline = b"strike" in xml
+    if not inline and not strings.struck and 0 not in fonts and len(fonts) <= MAX_QUICK:
+        quick = _styled_cells(xml, fonts, strings)
+        if quick is not None:
+            return quick
+    found: list[Struck] = []
     row = col = -1
     for hit in _ROW_OR_CELL.finditer(xml):
         attrs = _attrs(hit[2])
@@ -209,11 +219,40 @@ def _xlsx_sheet(xml: bytes, fonts: frozenset[int], strings: _Strings) -> tuple[l
         style = attrs.get(b"s", b"0").strip()
         base = (int(style) if style.isdigit() else 0) in fonts
         kind = attrs.get(b"t", b"n").strip()
-        if not base and kind not in (b"s", b"inlineStr"):
-            continue
+        if not base and not ((kind == b"s" and strings.struck) or (kind == b"inlineStr" and inline)):
+            continue  # neither its format nor any run of its text can be struck
         end = _CELL_END.search(xml, hit.end())
         body = xml[hit.end() : end.start() if end else len(xml)]
         entry = _xlsx_cell(row, col, body, kind, base, strings, inline)
+        if entry is not None:
+            if len(found) >= MAX_STRUCK:
+                return found, True
+            found.append(entry)
+    return found, False
+
+
+@functools.lru_cache(maxsize=64)
+def _styled(fonts: frozenset[int]) -> re.Pattern[bytes]:
+    numbers = b"|".join(str(n).encode() for n in sorted(fonts))
+    return re.compile(rb"<(?:\w+:)?c(?=\s)[^>]*?\ss\s*=\s*[\"']\s*0*(?:" + numbers + rb")\s*[\"'][^>]*>")
+
+
+def _styled_cells(xml: bytes, fonts: frozenset[int], strings: _Strings) -> tuple[list[Struck], bool] | None:
+    """Only formats strike (no run does, and the default format does not): the cells of those formats, found by
+    one pattern; None when one of them has no r= (its place is known only by counting: the full scan)."""
+    found: list[Struck] = []
+    for hit in _styled(fonts).finditer(xml):
+        tag = hit.group()
+        attrs = _attrs(tag)
+        ref = _REF.search(attrs.get(b"r", b"").strip())
+        if ref is None:
+            return None
+        row, col = int(ref[2]) - 1, _col_index(ref[1])
+        if tag.endswith(b"/>") or row >= MAX_INDEX or col >= MAX_INDEX:
+            continue
+        end = _CELL_END.search(xml, hit.end())
+        body = xml[hit.end() : end.start() if end else len(xml)]
+        entry = _xlsx_cell(row, col, body, attrs.get(b"t", b"n").strip(), True, strings, False)
         if entry is not None:
             if len(found) >= MAX_STRUCK:
                 return found, True
