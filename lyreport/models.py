@@ -132,7 +132,10 @@ class SheetData:
     uncached: set[tuple[int, int]] = field(default_factory=set)
     # Cells filled from a vertical merge above: (row, col) -> the merge's top row (0-based), see intake/read.py.
     merged_from: dict[tuple[int, int], int] = field(default_factory=dict)
-    struck: set[tuple[int, int]] = field(default_factory=set)  # cells whose text is struck through (.xlsx)
+    # Struck-through text (intake/strikemarks.py): (row, col) -> (text not struck, text struck, whole text); and
+    # whether the file has struck text that could not be placed.
+    struck: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
+    struck_unknown: bool = False
 
 
 @dataclass

@@ -413,7 +413,7 @@ def test_done_struck_through_with_the_font_is_not_done(workspace: Path, tmp_path
     statuses, found, problems = read(workspace, path)
     assert statuses == {**BASE, 10: None, 14: None}
     assert [c for c in found if c[0] == "status-struck"] == [("status-struck", "D5"), ("status-struck", "D8")]
-    assert "完成状态“已完成”加了删除线" in problems[[p.cell for p in problems].index("D8")].message
+    assert "完成状态“已完成”带有删除线" in problems[[p.cell for p in problems].index("D8")].message
 
 
 def test_sheets_of_one_unit_that_disagree_without_dates_are_a_warning(workspace: Path, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from .pool import DEFAULT_WORKERS, Failure, IsolatedMap
 from .safety import MAX_DEPTH, WORKBOOK_EXTS, ignore_reason
 from .saved import saved_at
 from .saved import with_saved_at as _with_saved_at
-from .sheetmarks import Marks, sheet_marks
+from .sheetmarks import marks_of, sheet_marks
 
 IDENTITY_SHEET = "_lyreport"
 # Files queued at each worker by Reading.ahead: enough to keep it busy while the parent loads (~3 KB answers
@@ -230,7 +230,8 @@ def read_workbook(file: SourceFile) -> WorkbookData:
 def read_path(path: str) -> tuple[Any, ...]:
     """Pre-check and read one file; the answer is plain data so it can cross a process boundary.
 
-    ("ok", [(sheet, rows, hidden, (hidden_rows, hidden_cols, uncached, struck, merge fills))], identity, notes, meta)
+    ("ok", [(sheet, rows, hidden, (hidden_rows, hidden_cols, uncached, struck, struck_unknown, merge fills))],
+    identity, notes, meta)
     or ("refused", code, fields, sheet); notes are sheets left out: (code, sheet, fields);
     meta holds the file's own saved time (ISO text) and its (size, mtime_ns) taken before it was read.
     CSV answers carry no marks (3-item sheets).
@@ -293,7 +294,7 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
         if meta.name.strip().lower() == IDENTITY_SHEET:
             identity = _identity(grid)
         else:
-            marked = (*marks.get(meta.name, Marks()).as_tuple(), merged)
+            marked = (*marks_of(marks, meta.name).as_tuple(), merged)
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)
 
@@ -411,9 +412,14 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
 
 def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
     """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, struck cells,
-    merge fills)."""
+    whether some strike could not be placed, merge fills)."""
     if not marks:
         return SheetData(name, rows, hidden)
-    merged = {(r, c): top for r, c, top in marks[4]}
-    uncached, struck = {tuple(c) for c in marks[2]}, {tuple(c) for c in marks[3]}
-    return SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), uncached, merged, struck)
+    merged = {(r, c): top for r, c, top in marks[5]}
+    struck = {(r, c): (kept, gone, full) for r, c, kept, gone, full in marks[3]}
+    for (r, c), top in merged.items():  # a struck status merged over two measures is struck for both
+        if (top, c) in struck:
+            struck.setdefault((r, c), struck[(top, c)])
+    sheet = SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]}, merged)
+    sheet.struck, sheet.struck_unknown = struck, bool(marks[4])
+    return sheet

@@ -83,6 +83,8 @@ def read_rows(
     by_no: dict[int, ReturnRow] = {}
     parts: dict[int, list[int]] = {}  # measure → sheet rows combined into it
     ctx.not_assigned = []
+    if table.sheet.struck_unknown:  # struck text exists but was not placed: the statuses may be struck
+        ctx.add("strike-unplaced", cell=table.ref("status", table.header))
     last: ReturnRow | None = None  # the measure row just above, for rows that continue it
     last_text = ""
     for index in range(table.header + 1, table.end):
@@ -268,6 +270,8 @@ def _read_row(
         if unit is not None and measure is not None and unit not in measure.units:
             ctx.not_assigned.append((no, table.ref("no", index)))
             return None
+    if table.sheet.struck:
+        _struck_measure(ctx, table, index, cells, no)
     measure = known.measure(no)
     status_raw = cells.get("status")
     status = None if "status" in unreadable else _row_status(ctx, table, index, status_raw, no)
@@ -290,6 +294,19 @@ def _read_row(
     if not row.progress and row.status != DONE and "progress" not in unreadable and part_of is None:
         ctx.add("progress-empty", cell=table.ref("progress", index), no=no)
     return row
+
+
+def _struck_measure(ctx: Context, table: Table, index: int, cells: dict[str, Any], no: int) -> None:
+    """A 序号 (any of it) or the whole measure text struck through: the unit may have struck the measure out.
+    Read, and said; a few words struck in the text are a correction of the text, not of the measure."""
+    for key, label in (("no", "序号"), ("text", "措施内容")):
+        struck = table.sheet.struck.get((index, table.cols.get(key, -1)))
+        whole = struck is not None and not any(ch.isalnum() for ch in struck[0])
+        if struck is not None and (key == "no" or whole) and not nz.is_blank(cells.get(key)):
+            value = nz.text(cells.get(key))
+            value = value if len(value) <= 30 else value[:29] + "…"
+            ctx.add("measure-struck", cell=table.ref(key, index), no=no, label=label, value=value)
+            return
 
 
 def _blank_part_status(ctx: Context, table: Table, index: int, part_of: ReturnRow) -> None:
@@ -417,12 +434,13 @@ def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> st
     if nz.is_blank(raw):
         ctx.add("status-empty", cell=cell, no=no)
         return None
+    struck = table.sheet.struck.get((index, table.cols["status"])) if table.sheet.struck else None
+    if struck is not None:
+        raw = _unstruck(ctx, cell, raw, struck)
+        if raw is None:
+            return None
     found, interpreted = nz.read_status(raw)
     mark = nz.status_mark(raw) if found is None else None
-    if found not in (None, LAGGING) and (index, table.cols["status"]) in table.sheet.struck:
-        # Struck through with the font, as "~~已完成~~" in text: crossed out, so not a status (a lag stays one).
-        ctx.add("status-struck", cell=cell, value=nz.text(raw))
-        return None
     if found is None and nz.status_choices(raw):  # "□已完成 ☑正常推进 □进度滞后" with no tick read, or several
         ctx.add("status-choices", cell=cell, value=nz.text(raw))
     elif mark is not None:  # crossed out, unticked or questioned: name the mark, the unit must correct it
@@ -453,6 +471,26 @@ def _checked_against(ctx: Context, table: Table, index: int, raw: Any, status: s
         return None
     ctx.add("status-done-elsewhere", cell=table.ref("status", index), **fields)
     return status
+
+
+def _unstruck(ctx: Context, cell: str, raw: Any, struck: tuple[str, str, str]) -> str | None:
+    """The part of a status the unit did not strike through, to be read; None (an error said) when nothing is left.
+
+    A struck 已完成 means "not done": never read as done. A text only partly struck ("已完成" struck, "进度滞后" not)
+    is read by what stands, and said. If the text found beside the strike is not the text read, it cannot be told
+    which part is struck: the whole is an error. A struck 进度滞后 stays one, as "~~进度滞后~~" in text does: it is
+    the least favourable reading already (said, so the unit can correct it).
+    """
+    kept, gone, full = struck
+    shown = nz.text(raw)
+    if not any(ch.isalnum() for ch in kept) or "".join(full.split()) != "".join(shown.split()):
+        if nz.read_status(shown)[0] == LAGGING:
+            ctx.add("status-struck-lag", cell=cell, value=shown)
+            return shown
+        ctx.add("status-struck", cell=cell, value=shown)
+        return None
+    ctx.add("status-struck-part", cell=cell, value=shown, struck=gone.strip(), kept=kept.strip())
+    return kept.strip()
 
 
 def _row_date(

@@ -1,5 +1,5 @@
 """What the fast reader does not say about a sheet, read from the raw XML: hidden rows and columns, formulas
-without a saved result, cells whose text is struck through (.xlsx).
+without a saved result, struck-through text (strikemarks.py).
 
 calamine returns values only. A row the unit hid or made 0 high (last week's prefilled line) would otherwise be
 read as this week's data, and a formula written by a program that does not calculate (openpyxl, pandas) would look empty.
@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from .strikemarks import ALL_SHEETS, Found, Struck, ods_struck, xlsx_struck
 from .xlsmarks import xls_marks
 from .xmltext import unescape
 from .zipparts import ZipParts
@@ -25,16 +26,23 @@ MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already
 
 @dataclass
 class Marks:
-    """0-based hidden rows and columns, and (row, col) of formula cells without a saved value and of cells
-    whose text is struck through, in whole or in part."""
+    """0-based hidden rows and columns, (row, col) of formula cells without a saved value, struck cells
+    (strikemarks.Struck) and whether some struck text could not be placed."""
 
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
     uncached: set[tuple[int, int]] = field(default_factory=set)
-    struck: set[tuple[int, int]] = field(default_factory=set)
+    struck: list[Struck] = field(default_factory=list)
+    struck_unknown: bool = False
 
-    def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[tuple[int, int]]]:
-        return sorted(self.hidden_rows), sorted(self.hidden_cols), sorted(self.uncached), sorted(self.struck)
+    def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
+        return (
+            sorted(self.hidden_rows),
+            sorted(self.hidden_cols),
+            sorted(self.uncached),
+            self.struck,
+            self.struck_unknown,
+        )
 
 
 def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[str, str]) -> dict[str, Marks]:
@@ -43,14 +51,31 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
     or its path, in `source`); {} for other formats or on any surprise."""
     if parts is None:
         return xls_marks(io.BytesIO(source) if isinstance(source, bytes) else source, Marks)
+    marks: dict[str, Marks] = {}
+    xlsx = "xl/workbook.xml" in parts.infos
+    if not xlsx and "content.xml" not in parts.infos:
+        return marks
     try:
-        if "xl/workbook.xml" in parts.infos:
-            return _xlsx(parts, sheet_parts)
-        if "content.xml" in parts.infos:
-            return _ods(parts.read("content.xml"))
+        marks = _xlsx(parts, sheet_parts) if xlsx else _ods(parts.read("content.xml"))
     except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
-        return {}
-    return {}
+        marks = {}
+    _add_struck(marks, xlsx_struck(parts, sheet_parts) if xlsx else ods_struck(parts))  # never raises
+    return marks
+
+
+def _add_struck(marks: dict[str, Marks], found: Found) -> None:
+    for name, (cells, unknown) in found.items():
+        sheet = marks.setdefault(name, Marks())
+        sheet.struck, sheet.struck_unknown = cells, unknown
+
+
+def marks_of(marks: dict[str, Marks], sheet: str) -> Marks:
+    """The marks of one sheet, with what holds for every sheet of the file (a strike that could not be placed)."""
+    found = marks.get(sheet, Marks())
+    every = marks.get(ALL_SHEETS)
+    if every is not None and every.struck_unknown:
+        found.struck_unknown = True
+    return found
 
 
 # ----------------------------------------------------------------- xlsx
@@ -90,82 +115,11 @@ def _below(value: bytes | None, limit: float) -> bool:
 
 def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
     marks: dict[str, Marks] = {}
-    struck = _Struck(parts)
     for part, name in sheet_parts.items():
         info = parts.infos.get(part)
         if info is not None and info.file_size <= MAX_SHEET_BYTES:
             marks[name] = _xlsx_sheet(parts.read(part))
-            if struck:
-                struck.cells(parts.read(part), marks[name])
     return marks
-
-
-_STRIKE = re.compile(rb"<(?:\w+:)?strike\b([^>]*)>")
-_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*?(?:/>|>.*?</(?:\w+:)?font>)", re.DOTALL)
-_XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
-_SI = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>.*?</(?:\w+:)?si>)", re.DOTALL)
-_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?(?:/>|>.*?</(?:\w+:)?c>)", re.DOTALL)
-_SST_VALUE = re.compile(rb"<(?:\w+:)?v>\s*(\d+)\s*<")
-
-
-def _strikes(xml: bytes) -> bool:
-    """Whether a font or run says <strike/> (or val="1"/"true"; val="0" is no strike)."""
-    for hit in _STRIKE.finditer(xml):
-        val = _attrs(hit.group()).get(b"val", b"1").strip().lower()
-        if val in _TRUE:
-            return True
-    return False
-
-
-class _Struck:
-    """Which cell styles and shared strings strike their text through; empty (falsy) when none do.
-
-    Units strike last week's 已完成 out with Excel's strikethrough (Ctrl+5) and type the new status elsewhere:
-    the value alone would still read 已完成. One byte search when nothing is struck, the usual case.
-    """
-
-    def __init__(self, parts: ZipParts):
-        self.styles: set[bytes] = set()
-        self.strings: set[bytes] = set()
-        names = {name.lower(): name for name in parts.infos}
-        styles = names.get("xl/styles.xml")
-        xml = parts.read(styles) if styles and parts.infos[styles].file_size <= MAX_SHEET_BYTES else b""
-        if b"strike" in xml:
-            fonts_at = xml.find(b"<fonts")
-            fonts = xml[fonts_at : xml.find(b"</fonts", fonts_at)] if fonts_at >= 0 else b""
-            struck_fonts = {str(i).encode() for i, font in enumerate(_FONT.findall(fonts)) if _strikes(font)}
-            xfs_at = xml.find(b"cellXfs")
-            xfs = xml[xfs_at : xml.find(b"cellXfs", xfs_at + 7)] if xfs_at >= 0 else b""
-            for i, tag in enumerate(_XF.findall(xfs)):
-                if _attrs(tag).get(b"fontId", b"0").strip() in struck_fonts:
-                    self.styles.add(str(i).encode())
-        shared = names.get("xl/sharedstrings.xml")
-        xml = parts.read(shared) if shared and parts.infos[shared].file_size <= MAX_SHEET_BYTES else b""
-        if b"strike" in xml:
-            self.strings = {str(i).encode() for i, item in enumerate(_SI.findall(xml)) if _strikes(item)}
-
-    def __bool__(self) -> bool:
-        return bool(self.styles or self.strings)
-
-    def cells(self, xml: bytes, marks: Marks) -> None:
-        """Mark the sheet's cells of a struck style, of a struck shared string, or with a struck inline run."""
-        for count, hit in enumerate(_CELL.finditer(xml)):
-            if count >= MAX_INDEX * 20 or len(marks.struck) >= MAX_MARKS:
-                return
-            cell = hit.group()
-            head = cell[: cell.find(b">") + 1]
-            attrs = _attrs(head)
-            ref = _CELL_REF.search(head)
-            if ref is None:
-                continue
-            struck = attrs.get(b"s", b"0").strip() in self.styles
-            if not struck and self.strings and attrs.get(b"t") == b"s":
-                value = _SST_VALUE.search(cell)
-                struck = value is not None and value[1] in self.strings
-            if not struck and attrs.get(b"t") == b"inlineStr":
-                struck = _strikes(cell)
-            if struck:
-                marks.struck.add((int(ref[2]) - 1, _col_index(ref[1])))
 
 
 def _col_index(letters: bytes) -> int:

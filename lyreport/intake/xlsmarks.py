@@ -1,15 +1,23 @@
-"""Hidden rows and columns of an old Excel (.xls) workbook, which the fast reader does not report.
+"""Hidden rows and columns, and struck-through text, of an old Excel (.xls) workbook, which the fast reader does
+not report.
 
-A unit that hides last week's prefilled row in an .xls would otherwise have it read as this week's data. xlrd
-reads the BIFF row/column records; without it (or on anything unexpected) there are no marks, as for other formats.
+A unit that hides last week's prefilled row in an .xls would otherwise have it read as this week's data, and a
+struck-out 已完成 would be read as done. xlrd reads the BIFF row/column records and, with the formatting it is
+opened with already, each cell's font and the fonts of rich-text runs; without it (or on anything unexpected before
+a strike is known) there are no marks, as for other formats.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .strikemarks import struck_entry
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
+MAX_STRUCK = 5_000  # struck cells per sheet; more and the sheet is marked unknown
+_TEXT_CELL = 1  # xlrd.XL_CELL_TEXT
+_BLANK_CELLS = (0, 6)  # xlrd.XL_CELL_EMPTY, XL_CELL_BLANK
 
 
 def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
@@ -31,14 +39,52 @@ def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
         return {}
     found = {}
     try:
+        fonts = {index for index, font in enumerate(book.font_list) if font.struck_out}
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             rows = {r for r, info in sheet.rowinfo_map.items() if info.hidden and r < MAX_INDEX}
             cols = {c for c, info in sheet.colinfo_map.items() if info.hidden and c < MAX_INDEX}
-            if rows or cols:
-                found[sheet.name] = marks_type(hidden_rows=rows, hidden_cols=cols)
+            struck, unknown = _struck_cells(book, sheet, fonts) if fonts else ([], False)
+            if rows or cols or struck or unknown:
+                found[sheet.name] = marks_type(
+                    hidden_rows=rows, hidden_cols=cols, struck=struck, struck_unknown=unknown
+                )
     except Exception:  # noqa: BLE001 - as above: no marks rather than no return
         return {}
     finally:
         book.release_resources()
     return found
+
+
+def _struck_cells(book: Any, sheet: Any, fonts: set[int]) -> tuple[list[tuple[int, int, str, str, str]], bool]:
+    """(row, col, kept, struck, full) of the cells with struck text (see strikemarks.py), and whether some could
+    not be placed: a strike is known to exist, so a failure here is said, never silent."""
+    found: list[tuple[int, int, str, str, str]] = []
+    try:
+        xfs = {index for index, xf in enumerate(book.xf_list) if xf.font_index in fonts}
+        runs_of = sheet.rich_text_runlist_map
+        for row in range(min(sheet.nrows, MAX_INDEX)):
+            for col, cell in enumerate(sheet.row(row)[:MAX_INDEX]):
+                if cell.ctype in _BLANK_CELLS:
+                    continue
+                base = sheet.cell_xf_index(row, col) in xfs
+                runs = runs_of.get((row, col)) or []
+                if not base and not any(font in fonts for _, font in runs):
+                    continue
+                if cell.ctype != _TEXT_CELL:  # a number, a date: struck whole, or not at all
+                    entry = (row, col, "", "", "") if base else None
+                else:
+                    entry = struck_entry(row, col, _pieces(str(cell.value), base, runs, fonts))
+                if entry is not None:
+                    if len(found) >= MAX_STRUCK:
+                        return found, True
+                    found.append(entry)
+    except Exception:  # noqa: BLE001
+        return found, True
+    return found, False
+
+
+def _pieces(text: str, base: bool, runs: list[tuple[int, int]], fonts: set[int]) -> list[tuple[str, bool]]:
+    """(text, struck) pieces of a rich-text cell: before the first run the cell's own font applies."""
+    starts = [(0, base), *((offset, font in fonts) for offset, font in runs)]
+    return [(text[a:b], on) for (a, on), (b, _) in zip(starts, [*starts[1:], (len(text), False)], strict=True)]
