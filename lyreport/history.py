@@ -402,12 +402,17 @@ def archived_file(archive_root: Path, list_id: str, week: date, sha256: str, nam
 
 
 def archive_inputs(
-    archive_root: Path, list_id: str, week: date, inbox: Path, originals: dict[Path, datetime]
+    archive_root: Path,
+    list_id: str,
+    week: date,
+    inbox: Path,
+    originals: dict[Path, datetime],
+    period: int | None = None,
 ) -> list[ArchivedInput]:
     """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256.
 
-    A manifest.json beside them lists names and arrival times, so the history can be rebuilt from the
-    archive alone if the database is lost.
+    A manifest.json beside them lists names and arrival times, and the week's 期数, so the history can be
+    rebuilt from the archive alone if the database is lost, each week under the number it was issued with.
     """
     folder = archive_root / list_id / week.isoformat()
     kept = []
@@ -434,13 +439,27 @@ def archive_inputs(
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    if kept or not (folder / MANIFEST).exists():  # a week nobody answered is still a week to rebuild
-        entries = {e["sha256"]: e for e in read_manifest(folder)}
-        for a in kept:
-            entries[a.sha256] = {"sha256": a.sha256, "name": a.name, "received_at": a.received_at.isoformat()}
-        text = json.dumps(sorted(entries.values(), key=lambda e: e["sha256"]), indent=1)  # ASCII: any name survives
-        atomic_write_text(folder / MANIFEST, text + "\n")
+    # A week nobody answered is still a week to rebuild; a re-run that adds nothing leaves the file alone.
+    entries = {e["sha256"]: e for e in read_manifest(folder)}
+    for a in kept:
+        entries[a.sha256] = {"sha256": a.sha256, "name": a.name, "received_at": a.received_at.isoformat()}
+    write_manifest(folder, list(entries.values()), period if period is not None else manifest_period(folder))
     return kept
+
+
+def write_manifest(folder: Path, entries: list[dict[str, str]], period: int | None) -> None:
+    """The week's manifest.json: its files by SHA-256 and, first, {"period": N}, the 期数 it was issued
+    with (an entry without "sha256", which versions that predate it skip). Written only if it changes."""
+    listed: list[dict[str, Any]] = sorted(entries, key=lambda e: e["sha256"])
+    if period is not None:
+        listed.insert(0, {"period": period})
+    text = json.dumps(listed, indent=1) + "\n"  # ASCII: any name survives
+    try:
+        if (folder / MANIFEST).read_text(encoding="utf-8") == text:
+            return
+    except (OSError, ValueError):
+        pass
+    atomic_write_text(folder / MANIFEST, text)
 
 
 def _copy_new(source: Path, target: Path) -> None:
@@ -450,12 +469,26 @@ def _copy_new(source: Path, target: Path) -> None:
         shutil.copyfileobj(src, out, 1 << 20)
 
 
-def read_manifest(folder: Path) -> list[dict[str, str]]:
+def _manifest(folder: Path) -> list[Any]:
     try:
         entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [e for e in entries if isinstance(e, dict) and {"sha256", "name", "received_at"} <= e.keys()]
+    return entries if isinstance(entries, list) else []
+
+
+def read_manifest(folder: Path) -> list[dict[str, str]]:
+    """The archived files of a week (name, SHA-256, arrival time)."""
+    return [e for e in _manifest(folder) if isinstance(e, dict) and {"sha256", "name", "received_at"} <= e.keys()]
+
+
+def manifest_period(folder: Path) -> int | None:
+    """The 期数 the week was archived with; None for a manifest written before it was kept."""
+    for e in _manifest(folder):
+        if isinstance(e, dict) and "sha256" not in e:
+            period = e.get("period")
+            return period if isinstance(period, int) and not isinstance(period, bool) and period > 0 else None
+    return None
 
 
 def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, week: date, inbox: Path) -> int | None:
@@ -498,8 +531,28 @@ def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, w
     return len(entries)
 
 
+def release_period(conn: sqlite3.Connection, archive_root: Path, list_id: str, week: date, period: int) -> None:
+    """`week` was recorded as 第`period`期: an archived week that is not recorded (its run failed or was
+    killed after archiving) no longer claims that number in its manifest, so a restore cannot take it for
+    the week it was issued with. Reads only the manifests of such weeks (usually none)."""
+    recorded = {w for (w,) in conn.execute("SELECT week FROM weeks WHERE list_id=?", (list_id,))}
+    try:
+        folders = [p for p in (archive_root / list_id).iterdir() if p.name not in recorded and p.is_dir()]
+    except OSError:
+        return
+    for folder in folders:
+        if folder.name != week.isoformat() and manifest_period(folder) == period:
+            write_manifest(folder, read_manifest(folder), None)
+
+
+# PRAGMA user_version once every recorded week's manifest carries its 期数 (see backfill_manifests).
+_PERIODS_IN_MANIFESTS = 1
+
+
 def backfill_manifests(conn: sqlite3.Connection, archive_root: Path) -> None:
-    """Archives written before manifests existed get one from the database while it is still intact."""
+    """Archives written before manifests existed get one from the database while it is still intact;
+    once per database, manifests written before they kept the 期数 get it from the database too."""
+    periods = {(lst, w): p for lst, w, p in conn.execute("SELECT list_id, week, period FROM weeks")}
     weeks = conn.execute("SELECT DISTINCT list_id, week FROM inputs").fetchall()
     for list_id, week in weeks:
         folder = archive_root / list_id / week
@@ -510,4 +563,11 @@ def backfill_manifests(conn: sqlite3.Connection, archive_root: Path) -> None:
             {"sha256": sha, "name": _from_db_name(name), "received_at": at}
             for sha, name, at in conn.execute(query, (list_id, week))
         ]
-        atomic_write_text(folder / MANIFEST, json.dumps(entries, indent=1) + "\n")
+        write_manifest(folder, entries, periods.get((list_id, week)))
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= _PERIODS_IN_MANIFESTS:
+        return
+    for (list_id, week), period in sorted(periods.items()):
+        folder = archive_root / list_id / week
+        if (folder / MANIFEST).is_file() and manifest_period(folder) != period:
+            write_manifest(folder, read_manifest(folder), period)
+    conn.execute(f"PRAGMA user_version={_PERIODS_IN_MANIFESTS}")

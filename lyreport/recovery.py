@@ -18,13 +18,20 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .config import Workspace
-from .history import DB_NAME, MANIFEST, ArchiveError, archived_file, open_history, read_manifest
+from .history import DB_NAME, MANIFEST, ArchiveError, archived_file, manifest_period, open_history, read_manifest
 from .worktemp import TEMP_DIR
 
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 _restoring = False  # set while restore_all rebuilds: the outbox is ahead of the history on purpose
+# While restore_all rebuilds: (list_id, {week: the 期数 its manifest keeps, None if it keeps none}).
+_claims: tuple[str, dict[date, int | None]] | None = None
+
+
+def restore_claims(list_id: str) -> dict[date, int | None] | None:
+    """During a restore of `list_id`, each archived week's 期数 as archived; None otherwise."""
+    return _claims[1] if _claims is not None and _claims[0] == list_id else None
 
 
 class HistoryLost(Exception):
@@ -191,23 +198,25 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
             + (f"\n  等共 {len(missing)} 个" if len(missing) > 10 else "")
             + "\n请从备份中恢复 history 文件夹。"
         )
-    global _restoring
+    global _restoring, _claims
     reports = []
+    # Each week keeps the 期数 it was issued with (a week inserted late has a higher number than later weeks).
+    claims = {w: manifest_period(archive / w.isoformat()) for w in weeks}
     with holding(ws):
         backup = set_aside(ws)
         try:
             open_history(ws.history).close()  # a fresh, valid database: the runs below fill it week by week
-            _restoring = True
+            _restoring, _claims = True, (context.master.list_id, claims)
             for week in weeks:
                 reports.append(api.run_week(ws.root, week, master=master, rebuild=True))
         except BaseException as exc:
-            _restoring = False
+            _restoring, _claims = False, None
             note = put_back(ws, backup)
             if isinstance(exc, (api.LyreportError, ArchiveError, OSError)):
                 raise api.LyreportError(f"{_said(exc, ws)}\n重建未完成。{note}") from exc
             raise
         finally:
-            _restoring = False
+            _restoring, _claims = False, None
     return reports
 
 
