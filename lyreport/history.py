@@ -152,21 +152,25 @@ class _Placer:
     ) -> None:
         self.master, self.directory = master, directory
         self.texts: dict[str, dict[int, str]] = {}
+        self.responsible: dict[str, dict[int, frozenset[str]]] = {}  # week -> no -> its units then
         self.reporters: dict[tuple[str, int], set[str]] = {}
         self.differs: set[int] = set()  # current numbers whose history was another measure's
         self.moved: dict[int, int] = {}  # current number -> its number in the latest week it moved from
         self._units: dict[str, str] = {}
+        self._weeks: dict[str, dict[int, int]] = {}
         self._placed: dict[tuple[str, int], int | None] = {}
         if master is None:
             return
         try:  # history written before measure texts were recorded (or read-only and older) has none
             found = conn.execute(
-                "SELECT week, no, text FROM measure_texts WHERE list_id=? AND week<?", (list_id, week.isoformat())
+                "SELECT week, no, text, units FROM measure_texts WHERE list_id=? AND week<?",
+                (list_id, week.isoformat()),
             ).fetchall()
         except sqlite3.OperationalError:
             found = []
-        for w, no, text in found:
+        for w, no, text, units in found:
             self.texts.setdefault(w, {})[no] = text
+            self.responsible.setdefault(w, {})[no] = frozenset(self.unit(u) for u in units.split("、") if u)
         self.by_text: dict[str, list[int]] = {}
         for m in master.measures:
             self.by_text.setdefault(text_key(m.text), []).append(m.no)
@@ -190,18 +194,12 @@ class _Placer:
         return self._placed[(week, no)]
 
     def _place(self, week: str, no: int) -> int | None:
-        current = self.master.measure(no) if self.master else None
         texts = self.texts.get(week)
         if texts and no in texts:
-            if current is not None and text_key(current.text) == texts[no]:
-                return no
-            same = self.by_text.get(texts[no], [])
-            if current is not None:
-                self.differs.add(no)
-            if len(same) == 1:
-                self.moved[same[0]] = no
-                return same[0]
-            return None
+            if week not in self._weeks:
+                self._weeks[week] = self._place_week(week)
+            return self._weeks[week].get(no)
+        current = self.master.measure(no) if self.master else None
         if current is None:
             return None
         # No recorded text (older history): the units that reported it then must still be responsible.
@@ -209,6 +207,42 @@ class _Placer:
             self.differs.add(no)
             return None
         return no
+
+    def _place_week(self, week: str) -> dict[int, int]:
+        """Every measure recorded that week with its text, placed at once so that no two land on one
+        current measure: the same number with the same text stays; one whose text is now under another
+        number moves there (among several with that text, the one with the units it had then), unless
+        that measure already has its own history that week or another measure of the week moves there too
+        (a text pasted twice in an old list, corrected since): then neither is carried."""
+        assert self.master is not None
+        texts, responsible = self.texts[week], self.responsible.get(week, {})
+        places: dict[int, int] = {}
+        for no, text in texts.items():
+            current = self.master.measure(no)
+            if current is None or text_key(current.text) != text:
+                continue
+            # A text several current measures share is told apart by the units responsible then.
+            if len(self.by_text[text]) == 1 or not responsible.get(no) or set(current.units) == responsible[no]:
+                places[no] = no
+        kept = set(places.values())
+        heading: dict[int, list[int]] = {}
+        for no, text in texts.items():
+            if no in places:
+                continue
+            if self.master.measure(no) is not None:
+                self.differs.add(no)
+            same = [n for n in self.by_text.get(text, []) if n not in kept]
+            if len(same) > 1 and responsible.get(no):
+                same = [n for n in same if set(self.master.measure(n).units) == responsible[no]]  # type: ignore[union-attr]
+            if len(same) == 1:
+                heading.setdefault(same[0], []).append(no)
+        for target, sources in heading.items():
+            if len(sources) == 1:
+                places[sources[0]] = target
+                self.moved[target] = sources[0]
+            else:
+                self.differs.add(target)
+        return places
 
 
 def latest_week(conn: sqlite3.Connection, list_id: str) -> date | None:
