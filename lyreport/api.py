@@ -260,7 +260,7 @@ def _run_week(
 
 def _start_checks(context: Context, outbox: Path, week: date) -> None:
     base = _output_paths(context, outbox, week).ledger.parent
-    context.notes += start_checks(context.workspace, outbox, base, ws_archive(context), week)
+    context.notes += start_checks(context.workspace, outbox, base, ws_archive(context), week, context.master.list_id)
 
 
 def _record_and_render(

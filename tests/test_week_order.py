@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -198,3 +199,65 @@ def test_first_week_changed_after_weeks_were_numbered_never_repeats_a_period(tmp
     assert report.result.period == 3
     said = [p.message for p in report.result.problems if p.code == "period-taken"]
     assert len(said) == 1 and "第2期" in said[0] and W2.isoformat() in said[0], said
+
+
+def _two_lists(root: Path) -> Path:
+    """The main list and the second one, both run for W1 and W2."""
+    init_workspace(root)
+    seven = root / "templates" / "七大行动清单.xlsx"
+    for week in (W1, W2):
+        make_returns(root, week)
+        api.run_week(root, week)
+        api.run_week(root, week, master=seven)
+    return seven
+
+
+def _all_lists(root: Path) -> dict[tuple[str, str], int]:
+    with sqlite3.connect(root / "history" / "history.sqlite3") as conn:
+        return {(lst, w): p for lst, w, p in conn.execute("SELECT list_id, week, period FROM weeks")}
+
+
+def test_restoring_one_list_keeps_the_other_lists_history(tmp_path):
+    root = tmp_path / "ws"
+    seven = _two_lists(root)
+    before = _all_lists(root)
+    assert len({lst for lst, _ in before}) == 2
+    restored = cli(root, "restore", "--master", str(seven))
+    assert restored.returncode == 0, restored.stderr.decode()
+    assert _all_lists(root) == before
+    make_returns(root, W3)
+    assert api.run_week(root, W3).result.period == 3  # not 第1期 of a main list gone from the history
+
+
+def test_a_list_missing_from_the_history_is_refused_though_another_list_has_those_weeks(tmp_path):
+    root = tmp_path / "ws"
+    _two_lists(root)
+    with sqlite3.connect(root / "history" / "history.sqlite3") as conn:
+        main_list = api.load_context(root).master.list_id
+        conn.execute("DELETE FROM weeks WHERE list_id=?", (main_list,))  # only the second list's weeks left
+    make_returns(root, W3)
+    run = cli(root, "run", "--week", W3.isoformat())
+    assert run.returncode == 2, run.stdout.decode()
+    message = run.stderr.decode()
+    assert f"{W1.isoformat()}、{W2.isoformat()}" in message and "lyreport restore" in message, message
+
+
+def test_a_lost_database_is_refused_when_only_the_archive_shows_past_weeks(tmp_path):
+    """history.sqlite3 gone and the outbox emptied (or a new computer with history/archive copied over):
+    the archive still shows the weeks, so a run must not start again at 第1期."""
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2):
+        make_returns(root, week)
+        api.run_week(root, week)
+    for part in (root / "history").glob("history.sqlite3*"):
+        part.unlink()
+    shutil.rmtree(root / "outbox")
+    make_returns(root, W3)
+    run = cli(root, "run", "--week", W3.isoformat())
+    assert run.returncode == 2, run.stdout.decode()
+    message = run.stderr.decode()
+    assert "历史存档" in message and f"{W1.isoformat()} 至 {W2.isoformat()}" in message, message
+    assert "lyreport restore" in message
+    assert cli(root, "restore").returncode == 0
+    assert api.run_week(root, W3).result.period == 3
