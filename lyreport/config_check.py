@@ -44,26 +44,52 @@ def check_wording(raw: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
     """Chinese messages for every [summary]/[mail] template that uses an unknown placeholder."""
     errors = []
     for section in ("summary", "mail"):
-        for key, value in (raw.get(section) or {}).items():
-            if key not in (defaults.get(section) or {}):
-                continue  # an extra key the program never reads
-            allowed = set(EXTRA_FIELDS.get((section, key), set()))
-            for text in _texts(defaults[section][key]):
-                allowed |= placeholders(text)
-            for text in _texts(value):
-                try:
-                    used = placeholders(text)
-                except ValueError:
-                    errors.append(f"[{section}] {key} 中的花括号不成对：“{text}”（花括号只能用于 {{占位符}}）")
-                    continue
-                for name in sorted(used - allowed):
-                    hint = (
-                        f"可用的有：{'、'.join('{' + a + '}' for a in sorted(allowed))}"
-                        if allowed
-                        else "该项不能使用占位符"
-                    )
-                    errors.append(f"[{section}] {key} 中的 {{{name}}} 不是可用的占位符（{hint}）")
+        for _, messages in _check_table(f"[{section}]", raw.get(section), section, defaults):
+            errors += messages
     return errors
+
+
+def check_list_wording(raw: dict[str, Any], defaults: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """The same check for each second list's own table, [summary."<清单文件名>"]: table name -> key ->
+    Chinese messages. Not refused at load (it concerns only that list's 通报): the list's run leaves the key
+    out, so the 通报 uses the default wording there, and says so (context._list_wording)."""
+    found: dict[str, dict[str, list[str]]] = {}
+    summary = raw.get("summary")
+    for name, table in summary.items() if isinstance(summary, dict) else ():
+        if isinstance(table, dict):
+            label = f'[summary."{name}"]'
+            found[name] = dict(_check_table(label, table, "summary", defaults))
+    return {name: keys for name, keys in found.items() if keys}
+
+
+def _check_table(label: str, table: Any, section: str, defaults: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(key, messages) for each key of `table` whose text uses a placeholder the program does not fill
+    for that key of `section`, or has unbalanced braces; `label` names the table as staff wrote it."""
+    found = []
+    default = defaults.get(section) or {}
+    for key, value in table.items() if isinstance(table, dict) else ():
+        if key not in default or isinstance(value, dict):
+            continue  # an extra key the program never reads (or another list's table)
+        allowed = set(EXTRA_FIELDS.get((section, key), set()))
+        for text in _texts(default[key]):
+            allowed |= placeholders(text)
+        errors = []
+        for text in _texts(value):
+            try:
+                used = placeholders(text)
+            except ValueError:
+                errors.append(f"{label} {key} 中的花括号不成对：“{text}”（花括号只能用于 {{占位符}}）")
+                continue
+            for name in sorted(used - allowed):
+                hint = (
+                    f"可用的有：{'、'.join('{' + a + '}' for a in sorted(allowed))}"
+                    if allowed
+                    else "该项不能使用占位符"
+                )
+                errors.append(f"{label} {key} 中的 {{{name}}} 不是可用的占位符（{hint}）")
+        if errors:
+            found.append((key, errors))
+    return found
 
 
 def check_recipients(raw: dict[str, Any]) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import Config, ConfigError, Workspace, find_workspace, load_config
+from .config import CONFIG_NAME, Config, ConfigError, Workspace, find_workspace, load_config
 from .faults import LyreportError
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .models import MasterList
@@ -72,6 +72,9 @@ def _list_wording(context: Context) -> Config:
     config = context.config
     own = config.summary.get(context.master_path.stem)
     own = dict(own) if isinstance(own, dict) else {}
+    for key, messages in config.list_wording_errors.get(context.master_path.stem, {}).items():
+        own.pop(key, None)  # a typo'd placeholder would print as blank text: this key keeps the default
+        context.notes += [problem("config-list-wording", file=CONFIG_NAME, detail=m, key=key) for m in messages]
     summary = {k: v for k, v in config.summary.items() if not isinstance(v, dict)}
     summary.update(title=f"{context.master.title}落实情况督导通报", title_lines=[], doc_number="")
     summary.update(own)

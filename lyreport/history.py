@@ -153,21 +153,25 @@ class _Placer:
     ) -> None:
         self.master, self.directory = master, directory
         self.texts: dict[str, dict[int, str]] = {}
+        self.responsible: dict[str, dict[int, frozenset[str]]] = {}  # week -> no -> its units then
         self.reporters: dict[tuple[str, int], set[str]] = {}
         self.differs: set[int] = set()  # current numbers whose history was another measure's
         self.moved: dict[int, int] = {}  # current number -> its number in the latest week it moved from
         self._units: dict[str, str] = {}
+        self._weeks: dict[str, dict[int, int]] = {}
         self._placed: dict[tuple[str, int], int | None] = {}
         if master is None:
             return
         try:  # history written before measure texts were recorded (or read-only and older) has none
             found = conn.execute(
-                "SELECT week, no, text FROM measure_texts WHERE list_id=? AND week<?", (list_id, week.isoformat())
+                "SELECT week, no, text, units FROM measure_texts WHERE list_id=? AND week<?",
+                (list_id, week.isoformat()),
             ).fetchall()
         except sqlite3.OperationalError:
             found = []
-        for w, no, text in found:
+        for w, no, text, units in found:
             self.texts.setdefault(w, {})[no] = text
+            self.responsible.setdefault(w, {})[no] = frozenset(self.unit(u) for u in units.split("、") if u)
         self.by_text: dict[str, list[int]] = {}
         for m in master.measures:
             self.by_text.setdefault(text_key(m.text), []).append(m.no)
@@ -191,18 +195,12 @@ class _Placer:
         return self._placed[(week, no)]
 
     def _place(self, week: str, no: int) -> int | None:
-        current = self.master.measure(no) if self.master else None
         texts = self.texts.get(week)
         if texts and no in texts:
-            if current is not None and text_key(current.text) == texts[no]:
-                return no
-            same = self.by_text.get(texts[no], [])
-            if current is not None:
-                self.differs.add(no)
-            if len(same) == 1:
-                self.moved[same[0]] = no
-                return same[0]
-            return None
+            if week not in self._weeks:
+                self._weeks[week] = self._place_week(week)
+            return self._weeks[week].get(no)
+        current = self.master.measure(no) if self.master else None
         if current is None:
             return None
         # No recorded text (older history): the units that reported it then must still be responsible.
@@ -210,6 +208,42 @@ class _Placer:
             self.differs.add(no)
             return None
         return no
+
+    def _place_week(self, week: str) -> dict[int, int]:
+        """Every measure recorded that week with its text, placed at once so that no two land on one
+        current measure: the same number with the same text stays; one whose text is now under another
+        number moves there (among several with that text, the one with the units it had then), unless
+        that measure already has its own history that week or another measure of the week moves there too
+        (a text pasted twice in an old list, corrected since): then neither is carried."""
+        assert self.master is not None
+        texts, responsible = self.texts[week], self.responsible.get(week, {})
+        places: dict[int, int] = {}
+        for no, text in texts.items():
+            current = self.master.measure(no)
+            if current is None or text_key(current.text) != text:
+                continue
+            # A text several current measures share is told apart by the units responsible then.
+            if len(self.by_text[text]) == 1 or not responsible.get(no) or set(current.units) == responsible[no]:
+                places[no] = no
+        kept = set(places.values())
+        heading: dict[int, list[int]] = {}
+        for no, text in texts.items():
+            if no in places:
+                continue
+            if self.master.measure(no) is not None:
+                self.differs.add(no)
+            same = [n for n in self.by_text.get(text, []) if n not in kept]
+            if len(same) > 1 and responsible.get(no):
+                same = [n for n in same if set(self.master.measure(n).units) == responsible[no]]  # type: ignore[union-attr]
+            if len(same) == 1:
+                heading.setdefault(same[0], []).append(no)
+        for target, sources in heading.items():
+            if len(sources) == 1:
+                places[sources[0]] = target
+                self.moved[target] = sources[0]
+            else:
+                self.differs.add(target)
+        return places
 
 
 def latest_week(conn: sqlite3.Connection, list_id: str) -> date | None:
@@ -408,14 +442,17 @@ def archive_inputs(
     week: date,
     inbox: Path,
     originals: dict[Path, datetime],
+    *,
     seen: dict[Path, tuple[int, int]] | None = None,
+    period: int | None = None,
 ) -> list[ArchivedInput]:
     """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256.
 
-    A manifest.json beside them lists names and arrival times, so the history can be rebuilt from the
-    archive alone if the database is lost. `seen`: (size, mtime_ns) of each file when it was read; a file
-    changed since (overwritten while the run went on) stops the archive (LyreportError), since the
-    copy kept would not be what the week's results were read from.
+    A manifest.json beside them lists names and arrival times, and the week's 期数, so the history can be
+    rebuilt from the archive alone if the database is lost, each week under the number it was issued with.
+    `seen`: (size, mtime_ns) of each file when it was read; a file changed since (overwritten while the run
+    went on) stops the archive (LyreportError), since the copy kept would not be what the week's results
+    were read from.
     """
     folder = archive_root / list_id / week.isoformat()
     kept = []
@@ -443,12 +480,11 @@ def archive_inputs(
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    if kept or not (folder / MANIFEST).exists():  # a week nobody answered is still a week to rebuild
-        entries = {e["sha256"]: e for e in read_manifest(folder)}
-        for a in kept:
-            entries[a.sha256] = {"sha256": a.sha256, "name": a.name, "received_at": a.received_at.isoformat()}
-        text = json.dumps(sorted(entries.values(), key=lambda e: e["sha256"]), indent=1)  # ASCII: any name survives
-        atomic_write_text(folder / MANIFEST, text + "\n")
+    # A week nobody answered is still a week to rebuild; a re-run that adds nothing leaves the file alone.
+    entries = {e["sha256"]: e for e in read_manifest(folder)}
+    for a in kept:
+        entries[a.sha256] = {"sha256": a.sha256, "name": a.name, "received_at": a.received_at.isoformat()}
+    write_manifest(folder, list(entries.values()), period if period is not None else manifest_period(folder))
     return kept
 
 
@@ -468,6 +504,21 @@ def _check_unchanged(original: Path, name: str, seen: tuple[int, int] | None) ->
         )
 
 
+def write_manifest(folder: Path, entries: list[dict[str, str]], period: int | None) -> None:
+    """The week's manifest.json: its files by SHA-256 and, first, {"period": N}, the 期数 it was issued
+    with (an entry without "sha256", which versions that predate it skip). Written only if it changes."""
+    listed: list[dict[str, Any]] = sorted(entries, key=lambda e: e["sha256"])
+    if period is not None:
+        listed.insert(0, {"period": period})
+    text = json.dumps(listed, indent=1) + "\n"  # ASCII: any name survives
+    try:
+        if (folder / MANIFEST).read_text(encoding="utf-8") == text:
+            return
+    except (OSError, ValueError):
+        pass
+    atomic_write_text(folder / MANIFEST, text)
+
+
 def _copy_new(source: Path, target: Path) -> None:
     """Copy into a file that must not exist yet, created readable by the office (as temp_beside does)."""
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
@@ -475,12 +526,26 @@ def _copy_new(source: Path, target: Path) -> None:
         shutil.copyfileobj(src, out, 1 << 20)
 
 
-def read_manifest(folder: Path) -> list[dict[str, str]]:
+def _manifest(folder: Path) -> list[Any]:
     try:
         entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [e for e in entries if isinstance(e, dict) and {"sha256", "name", "received_at"} <= e.keys()]
+    return entries if isinstance(entries, list) else []
+
+
+def read_manifest(folder: Path) -> list[dict[str, str]]:
+    """The archived files of a week (name, SHA-256, arrival time)."""
+    return [e for e in _manifest(folder) if isinstance(e, dict) and {"sha256", "name", "received_at"} <= e.keys()]
+
+
+def manifest_period(folder: Path) -> int | None:
+    """The 期数 the week was archived with; None for a manifest written before it was kept."""
+    for e in _manifest(folder):
+        if isinstance(e, dict) and "sha256" not in e:
+            period = e.get("period")
+            return period if isinstance(period, int) and not isinstance(period, bool) and period > 0 else None
+    return None
 
 
 def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, week: date, inbox: Path) -> int | None:
@@ -523,8 +588,28 @@ def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, w
     return len(entries)
 
 
+def release_period(conn: sqlite3.Connection, archive_root: Path, list_id: str, week: date, period: int) -> None:
+    """`week` was recorded as 第`period`期: an archived week that is not recorded (its run failed or was
+    killed after archiving) no longer claims that number in its manifest, so a restore cannot take it for
+    the week it was issued with. Reads only the manifests of such weeks (usually none)."""
+    recorded = {w for (w,) in conn.execute("SELECT week FROM weeks WHERE list_id=?", (list_id,))}
+    try:
+        folders = [p for p in (archive_root / list_id).iterdir() if p.name not in recorded and p.is_dir()]
+    except OSError:
+        return
+    for folder in folders:
+        if folder.name != week.isoformat() and manifest_period(folder) == period:
+            write_manifest(folder, read_manifest(folder), None)
+
+
+# PRAGMA user_version once every recorded week's manifest carries its 期数 (see backfill_manifests).
+_PERIODS_IN_MANIFESTS = 1
+
+
 def backfill_manifests(conn: sqlite3.Connection, archive_root: Path) -> None:
-    """Archives written before manifests existed get one from the database while it is still intact."""
+    """Archives written before manifests existed get one from the database while it is still intact;
+    once per database, manifests written before they kept the 期数 get it from the database too."""
+    periods = {(lst, w): p for lst, w, p in conn.execute("SELECT list_id, week, period FROM weeks")}
     weeks = conn.execute("SELECT DISTINCT list_id, week FROM inputs").fetchall()
     for list_id, week in weeks:
         folder = archive_root / list_id / week
@@ -535,4 +620,11 @@ def backfill_manifests(conn: sqlite3.Connection, archive_root: Path) -> None:
             {"sha256": sha, "name": _from_db_name(name), "received_at": at}
             for sha, name, at in conn.execute(query, (list_id, week))
         ]
-        atomic_write_text(folder / MANIFEST, json.dumps(entries, indent=1) + "\n")
+        write_manifest(folder, entries, periods.get((list_id, week)))
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= _PERIODS_IN_MANIFESTS:
+        return
+    for (list_id, week), period in sorted(periods.items()):
+        folder = archive_root / list_id / week
+        if (folder / MANIFEST).is_file() and manifest_period(folder) != period:
+            write_manifest(folder, read_manifest(folder), period)
+    conn.execute(f"PRAGMA user_version={_PERIODS_IN_MANIFESTS}")

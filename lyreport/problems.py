@@ -297,6 +297,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "配置.toml 中{list_title}的发文字号（{number}）与主清单相同，两份通报会出现重复的文号，"
         '请在 [summary."清单文件名"] 中为该清单设置不同的 doc_number',
     ),
+    "config-list-wording": (
+        WARNING,
+        "{detail}；本清单的通报中该项（{key}）暂用默认措辞，请修改配置.toml",
+    ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
     "unit-corrected-late": (
@@ -382,6 +386,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "{later} 的通报、summary.json、台账副本和总的《工作台账.xlsx》仍是按 {week} 的旧数据计算的（如连续未按时报送周数），"
         "本次未更新；请按时间顺序依次运行{commands}",
+    ),
+    "period-taken": (
+        WARNING,
+        "按配置.toml 中的 first_week，本周应为第{wanted}期，但第{wanted}期已用于 {week}（first_week 可能改过）；"
+        "为不与已发通报重号，本周编为第{period}期，请核对 first_week",
+    ),
+    "period-not-archived": (
+        WARNING,
+        "重建时历史存档中没有本周可用的期数（{reason}），按现行规则编为第{period}期，"
+        "可能与当初发出的通报期数不同，请与已发出的通报核对",
     ),
     "outputs-unfinished": (
         WARNING,
