@@ -129,6 +129,8 @@ class SheetData:
     uncached: set[tuple[int, int]] = field(default_factory=set)
     # Cells filled from a vertical merge above: (row, col) -> the merge's top row (0-based), see intake/read.py.
     merged_from: dict[tuple[int, int], int] = field(default_factory=dict)
+    # Cells holding a spreadsheet error value (#REF!, #N/A, Err:502) → that value; the grid has None there.
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass
