@@ -300,8 +300,8 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
         if meta.name.strip().lower() == IDENTITY_SHEET:
             identity = _identity(grid)
         else:
-            sheet_marks_ = marks.get(meta.name, Marks())
-            marked = (*sheet_marks_.as_tuple(), merged, sheet_marks_.error_list())
+            mark = marks.get(meta.name, Marks())
+            marked = (*mark.as_tuple(), merged, mark.error_list())
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)
 
