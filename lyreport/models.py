@@ -133,6 +133,8 @@ class SheetData:
     # Cells filled from a vertical merge above: (row, col) -> the merge's top row (0-based), see intake/read.py.
     merged_from: dict[tuple[int, int], int] = field(default_factory=dict)
     struck: set[tuple[int, int]] = field(default_factory=set)  # cells whose text is struck through (.xlsx)
+    # Cells holding a spreadsheet error value (#REF!, #N/A, Err:502) → that value; the grid has None there.
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass

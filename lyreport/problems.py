@@ -188,6 +188,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "单元格是公式，但文件中没有保存计算结果（多见于程序生成的表格），无法读取其内容，"
         "请在 Excel/WPS 中打开并保存后重新报送",
     ),
+    "cell-error": (
+        ERROR,
+        "“{field}”单元格为 Excel 错误值 {value}（{meaning}），未读取，请对方改正公式或直接填写后重新报送",
+    ),
     "measure-rows-combined": (
         INFO,
         "第 {no} 条措施分多行填写（第 {rows} 行），已合并为一条：完成状态取最不利的“{status}”，进展等文字依次连接",

@@ -1,7 +1,7 @@
 """Hidden rows and columns of an old Excel (.xls) workbook, which the fast reader does not report.
 
-A unit that hides last week's prefilled row in an .xls would otherwise have it read as this week's data. xlrd
-reads the BIFF row/column records; without it (or on anything unexpected) there are no marks, as for other formats.
+A unit that hides last week's prefilled row in an .xls would otherwise have it read as this week's data, and a
+cell holding an error value (#REF!) is read as empty. xlrd reads the BIFF row/column records and cell types; without it (or on anything unexpected) there are no marks, as for other formats.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
+MAX_ERRORS = 5_000  # per sheet, as sheetmarks.MAX_MARKS
 
 
 def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
@@ -35,10 +36,24 @@ def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
             sheet = book.sheet_by_index(index)
             rows = {r for r, info in sheet.rowinfo_map.items() if info.hidden and r < MAX_INDEX}
             cols = {c for c, info in sheet.colinfo_map.items() if info.hidden and c < MAX_INDEX}
-            if rows or cols:
-                found[sheet.name] = marks_type(hidden_rows=rows, hidden_cols=cols)
+            errors = _errors(sheet, xlrd)
+            if rows or cols or errors:
+                found[sheet.name] = marks_type(hidden_rows=rows, hidden_cols=cols, errors=errors)
     except Exception:  # noqa: BLE001 - as above: no marks rather than no return
         return {}
     finally:
         book.release_resources()
+    return found
+
+
+def _errors(sheet: Any, xlrd: Any) -> dict[tuple[int, int], str]:
+    """(row, col) → error value (#REF!, #N/A …) of the cells of type error."""
+    found: dict[tuple[int, int], str] = {}
+    for row in range(min(sheet.nrows, MAX_INDEX)):
+        types = sheet.row_types(row)
+        if xlrd.XL_CELL_ERROR not in types:
+            continue
+        for col, kind in enumerate(types):
+            if kind == xlrd.XL_CELL_ERROR and len(found) < MAX_ERRORS:
+                found[(row, col)] = xlrd.error_text_from_code.get(sheet.cell_value(row, col), "#VALUE!")
     return found
