@@ -349,7 +349,14 @@ def _print_paths(report: RunReport) -> None:
 
 
 # Said on the terminal whatever their severity: a 期数 not the usual one, later weeks stale, wording not used.
-_ORDER_CODES = {"weeks-out-of-order", "later-weeks-stale", "period-taken", "period-not-archived", "config-list-wording"}
+_ORDER_CODES = {
+    "weeks-out-of-order",
+    "later-weeks-stale",
+    "period-taken",
+    "period-not-archived",
+    "config-list-wording",
+    "config-unknown-key",
+}
 _PAPER_CODES = {"scan-unstamped", "scan-mismatch", "scan-other-week", "scan-unreadable", "scan-low-confidence"}
 
 

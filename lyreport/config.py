@@ -49,6 +49,8 @@ class Config:
     trend_weeks: int = 26  # [ledger] trend_weeks: how many recent weeks the 趋势 sheet charts
     # [summary."<清单文件名>"] keys with an unknown placeholder: table -> key -> Chinese messages
     list_wording_errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # Sections and keys the program never reads (misspelt, or a password): Chinese messages
+    unknown_keys: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,7 +111,7 @@ def load_config(path: Path | None = None) -> Config:
     """Parse the config file (or the bundled default) into a Config."""
     import tomllib
 
-    from .config_check import check_list_wording, check_recipients, check_wording
+    from .config_check import check_list_wording, check_recipients, check_wording, unknown_keys
 
     try:
         text = path.read_text(encoding="utf-8-sig") if path else default_config_text()
@@ -132,6 +134,7 @@ def load_config(path: Path | None = None) -> Config:
     try:
         config = _from_raw(raw)
         config.list_wording_errors = check_list_wording(raw, defaults)
+        config.unknown_keys = unknown_keys(raw, defaults)
         return config
     except ConfigError as exc:
         raise ConfigError(f"配置文件 {path or CONFIG_NAME} 内容有误：{exc}") from None

@@ -8,6 +8,7 @@ ones the program supplies (documented in the config's comments).
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
 from typing import Any
@@ -24,6 +25,12 @@ EXTRA_FIELDS = {
     ("mail", "reminder_line"): {"index", "unit", "contact", "phone", "state", "measures", "weeks"},
     ("mail", "reminder_footer"): {"office_phone", "office_email"},
 }
+# Keys read by the program that the bundled config only mentions in comments (mail servers, optional settings).
+OPTIONAL_KEYS = {
+    "mailbox": {"name", "host", "port", "user", "folders", "security", "password_env", "ca_file"},
+    "smtp": {"host", "port", "user", "security", "password_env", "ca_file", "name", "folders"},
+}
+_SECRET = re.compile(r"pass|pwd|secret|授权码|密码", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
@@ -90,6 +97,38 @@ def _check_table(label: str, table: Any, section: str, defaults: dict[str, Any])
         if errors:
             found.append((key, errors))
     return found
+
+
+def unknown_keys(raw: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
+    """Chinese messages for sections and keys the program never reads (a misspelt "titel" would otherwise
+    leave the default wording in place without a word). Known: the bundled config's own, and OPTIONAL_KEYS;
+    a [summary."<清单文件名>"] table may hold any [summary] key."""
+    found = []
+    for section, value in raw.items():
+        known = defaults.get(section, OPTIONAL_KEYS.get(section))
+        if known is None:
+            found.append(
+                f"[{section}] 不是可用的配置段，其中的设置不起作用（可能拼写有误），请对照配置.toml 中的说明修改"
+            )
+            continue
+        tables = value if isinstance(value, list) else [value]
+        keys = set(known) if isinstance(known, dict) else set().union(*(t.keys() for t in known if isinstance(t, dict)))
+        keys |= OPTIONAL_KEYS.get(section, set())
+        for table in tables:
+            for key, item in table.items() if isinstance(table, dict) else ():
+                if section == "summary" and isinstance(item, dict):
+                    found += [_unknown(f'[summary."{key}"]', k, keys) for k in item if k not in keys]
+                elif key not in keys:
+                    found.append(_unknown(f"[{section}]", key, keys))
+    return found
+
+
+def _unknown(label: str, key: str, keys: set[str]) -> str:
+    if _SECRET.search(key):
+        return f"{label} {key}：密码（授权码）不能写在配置文件中，此项不起作用；请删除该行，用 lyreport fetch --save-password 保存"
+    close = difflib.get_close_matches(key, sorted(keys), n=1)
+    hint = f"，是否应为“{close[0]}”" if close else ""
+    return f"{label} {key} 不是可用的设置项（可能拼写有误{hint}），此项不起作用，请对照配置.toml 中的说明修改"
 
 
 def check_recipients(raw: dict[str, Any]) -> list[str]:

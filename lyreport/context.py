@@ -58,6 +58,7 @@ def load_lists(ws: Workspace, config: Config, master: Path | None = None) -> Con
         lines = "\n".join(f"  {p}" for p in exc.problems)
         raise LyreportError(f"措施清单或单位名录有误，请修改后重试：\n{lines}") from None
     context = Context(ws, config, master_list, directory, master_path, notes)
+    context.notes += [problem("config-unknown-key", file=CONFIG_NAME, detail=m) for m in config.unknown_keys]
     if not context.is_default_list:
         context.config = _list_wording(context)
     return context

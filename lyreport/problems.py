@@ -301,6 +301,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "配置.toml 中{list_title}的发文字号（{number}）与主清单相同，两份通报会出现重复的文号，"
         '请在 [summary."清单文件名"] 中为该清单设置不同的 doc_number',
     ),
+    "config-unknown-key": (WARNING, "{detail}"),
     "config-list-wording": (
         WARNING,
         "{detail}；本清单的通报中该项（{key}）暂用默认措辞，请修改配置.toml",

@@ -166,6 +166,41 @@ def test_placeholder_typo_in_a_list_table_is_reported_and_that_key_keeps_the_def
     assert main_run.exit_code in (0, 1) and "七大行动清单" not in main_run.output, main_run.output
 
 
+def test_misspelt_config_keys_and_a_password_are_said_on_the_terminal_and_in_the_problem_list(tmp_path):
+    """A key the program never reads ("titel") would leave the default wording without a word; a password
+    written into the config is never used (nor echoed)."""
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    config = root / "templates" / "配置.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("[summary]\n", '[summary]\ntitel = "测试标题"\n', 1)
+    text = text.replace("[smtp]\n", '[smtp]\npassword = "s3cret-code"\n', 1)
+    config.write_text(
+        text + '\n[sumary]\nopening = "x"\n[summary."七大行动清单"]\ndoc_nubmer = "七〔2021〕1号"\n', "utf-8"
+    )
+    result = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", "2021-01-07"])
+    assert result.exit_code in (0, 1), result.output
+    assert "[summary] titel 不是可用的设置项（可能拼写有误，是否应为“title”）" in result.output
+    assert "[sumary] 不是可用的配置段" in result.output
+    assert '[summary."七大行动清单"] doc_nubmer 不是可用的设置项（可能拼写有误，是否应为“doc_number”）' in result.output
+    assert "[smtp] password：密码（授权码）不能写在配置文件中" in result.output
+    assert "s3cret-code" not in result.output
+    folder = root / "outbox" / "2021-01-07"
+    said = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["problems"]
+    said = [p for p in said if p["code"] == "config-unknown-key"]
+    assert len(said) == 4 and {p["file"] for p in said} == {"配置.toml"}, said
+    assert "s3cret-code" not in json.dumps(said, ensure_ascii=False)
+
+
+def test_the_bundled_config_has_no_unknown_keys(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    from lyreport.config import load_config
+
+    assert load_config(root / "templates" / "配置.toml").unknown_keys == []
+    assert load_config(None).unknown_keys == []
+
+
 def test_usage_errors_are_chinese():
     result = CliRunner().invoke(main, ["run", "--wek", "3"])
     assert result.exit_code == 2 and "没有这个选项" in result.output and "Traceback" not in result.output
