@@ -58,7 +58,7 @@ class MailExpansion:
     def _expand_message(self, item: Item, message: Any, arrived: datetime | None = None) -> bool:
         from . import mail
 
-        sent, zone = (arrived, "") if arrived is not None else mail.read_date(message, self.tz)
+        sent, zone = (arrived, mail.Zone()) if arrived is not None else mail.read_date(message, self.tz)
         raw = "" if arrived is not None else mail.raw_date(message)
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
@@ -92,7 +92,7 @@ class MailExpansion:
         self,
         item: Item,
         sent: datetime | None,
-        zone: str,
+        zone: mail.Zone,
         address: str,
         subject: str,
         raw_date: str = "",
@@ -103,13 +103,9 @@ class MailExpansion:
         `raw_date`: the Date header as written, quoted when it cannot be read; `checked`: `sent` is the
         server's arrival time, not a sender's clock.
         """
-        from . import mail
 
         sent = self._provable(item, sent, raw_date, checked)
-        if sent is not None and zone == mail.NO_ZONE:
-            self.add("mail-date-no-zone", item.display, date=f"{sent:%Y-%m-%d %H:%M}")
-        elif sent is not None and zone:
-            self.add("mail-date-china-zone", item.display, date=f"{sent:%Y-%m-%d %H:%M}", zone=zone)
+        self._zone_note(item, sent, zone, raw_date)
         if sent is not None and item.via_mail is not None and item.received_from == "mail":
             self.add(
                 "mail-forwarded",
@@ -130,6 +126,22 @@ class MailExpansion:
             subject=subject or item.subject,
             budget=item.budget or Budget(),
         )
+
+    def _zone_note(self, item: Item, sent: datetime | None, zone: mail.Zone, raw_date: str) -> None:
+        """Say how a Date's zone was read when it was not written the standard way."""
+        from . import mail
+
+        if sent is None or not zone.kind:
+            return
+        when = f"{sent:%Y-%m-%d %H:%M}"
+        if zone.kind == mail.NO_ZONE:
+            self.add("mail-date-no-zone", item.display, date=when)
+        elif zone.kind == "china":
+            self.add("mail-date-china-zone", item.display, date=when, zone=zone.text)
+        elif zone.kind == "offset":
+            self.add("mail-date-offset", item.display, header=shown(raw_date[:80]), offset=zone.offset, date=when)
+        else:
+            self.add("mail-date-zone-unknown", item.display, header=shown(raw_date[:80]), zone=zone.text, date=when)
 
     def _provable(self, item: Item, sent: datetime | None, raw_date: str, checked: bool) -> datetime | None:
         """`sent`, or None when the item's own time must count: no readable Date, or a Date after a time
@@ -220,7 +232,7 @@ class MailExpansion:
         return usable
 
 
-def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, str]:
+def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, mail.Zone]:
     """The mail's sent time from the .msg: the submit time Outlook stores in UTC when there is one (a
     copied Date header may name an ambiguous zone such as "CST"), else the Date header, a Date without a
     zone being local time."""
@@ -231,7 +243,7 @@ def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, str]
     except ValueError:
         submitted = None
     if submitted is not None and submitted.tzinfo is not None:
-        return submitted.astimezone(tz), ""
+        return submitted.astimezone(tz), mail.Zone()
     header = str(data.get("header_date") or "")
     if header:
         parsed = mail.parse(f"Date: {header}\nFrom: x@x.x\n\n".encode("utf-8", "replace"))
@@ -239,5 +251,5 @@ def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, str]
         if found is not None:
             return found, zone
     if submitted is None:
-        return None, ""
-    return submitted.replace(tzinfo=tz), mail.NO_ZONE  # no zone: local time
+        return None, mail.Zone()
+    return submitted.replace(tzinfo=tz), mail.Zone(mail.NO_ZONE)  # no zone: local time

@@ -1,0 +1,102 @@
+"""Mail intake cases that used to be silently wrong: how a Date header's zone is read, unnamed .msg
+attachments, last week's workbook sent again inside a mail or zip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_copies import at, grid, mail, only, put, run, workbook
+
+from lyreport.models import MasterList
+
+
+def _dated_mail(tmp_path: Path, master: MasterList, unit: str, date_header: str) -> bytes:
+    xlsx = workbook(tmp_path / "x" / f"{unit}.xlsx", grid(master, unit)).read_bytes()
+    raw = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00 +0800", [("表.xlsx", xlsx)]).as_bytes()
+    return raw.replace(b"Thu, 07 Jan 2021 11:30:00 +0800", date_header.encode())
+
+
+# ----------------------------------------------------------------- the Date header's time zone
+@pytest.mark.parametrize(
+    ("header", "offset"),
+    [
+        ("Thu, 07 Jan 2021 11:30:00 GMT+8", "UTC+8"),
+        ("Thu, 07 Jan 2021 11:30:00 UTC+08:00", "UTC+8"),
+        ("Thu, 07 Jan 2021 11:30:00 GMT+0800", "UTC+8"),
+        ("Thu, 07 Jan 2021 11:30:00 GMT +0800", "UTC+8"),  # email.utils: plain GMT, 19:30, late
+        ("Thu, 07 Jan 2021 11:30:00 +8", "UTC+8"),  # email.utils: 8 minutes, 19:22, late
+        ("Thu Jan 07 2021 11:30:00 GMT+0800 (中国标准时间)", "UTC+8"),
+    ],
+)
+def test_mail_date_offset_written_otherwise_is_read_and_said(
+    tmp_path: Path, workspace: Path, master: MasterList, header: str, offset: str
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", header), at(7, 18))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 30))
+    note = only(result.problems, "mail-date-offset")
+    assert (note.file, note.severity) == ("应急.eml", "info")
+    assert note.message == f"邮件发送时间写作“{header}”，时区按 {offset} 计算，即北京时间 2021-01-07 11:30"
+    assert not [p for p in result.problems if p.code == "mail-date-no-zone"]  # it named one
+
+
+def test_mail_date_in_another_offset_is_not_taken_for_beijing_time(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    # 11:30 at UTC-5 is 00:30 Beijing time the next day: late, not 11:30 "with no zone".
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", "Thu, 07 Jan 2021 11:30:00 GMT-5"), at(8, 9))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("late", at(8, 0, 30))
+    assert "时区按 UTC-5 计算，即北京时间 2021-01-08 00:30" in only(result.problems, "mail-date-offset").message
+
+
+def test_mail_date_with_an_unknown_zone_word_says_it_assumed_beijing_time(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", "Thu, 07 Jan 2021 11:30:00 JST"), at(7, 18))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").received_at == at(7, 11, 30)
+    note = only(result.problems, "mail-date-zone-unknown")
+    assert note.severity == "warning"
+    assert note.message == (
+        "邮件发送时间写作“Thu, 07 Jan 2021 11:30:00 JST”，其中的时区“JST”无法识别，"
+        "暂按北京时间计算（2021-01-07 11:30），请核实"
+    )
+    assert not [p for p in result.problems if p.code == "mail-date-no-zone"]  # a zone was written
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Thu Jan  7 11:30:00 CST 2021",  # the Unix date command: email.utils reads US Central, 01:30 next day
+        "Thu, 07 Jan 2021 11:30:00 (北京时间)",
+        "Thu, 07 Jan 2021 11:30:00 中国标准时间",
+    ],
+)
+def test_mail_date_china_zone_words_in_other_places(
+    tmp_path: Path, workspace: Path, master: MasterList, header: str
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", header), at(7, 18))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("on_time", at(7, 11, 30))
+    assert only(result.problems, "mail-date-china-zone").severity == "info"
+    assert not [p for p in result.problems if p.code == "mail-date-no-zone"]
+
+
+@pytest.mark.parametrize("header", ["2021-01-07 11:30:00 +0800", "Thu, 07 Jan 2021 11:30:00.250 +0800"])
+def test_mail_date_with_a_standard_offset_after_an_unusual_date_is_read(
+    tmp_path: Path, workspace: Path, master: MasterList, header: str
+) -> None:
+    # email.utils cannot read these at all: the file's time (the next morning, late) used to count.
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", header), at(8, 9))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("on_time", at(7, 11, 30))
+    assert not [p for p in result.problems if p.code.startswith("mail-date")]
