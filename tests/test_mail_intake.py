@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from msgfile import Mail, msg_bytes
 from test_copies import at, grid, mail, only, put, run, workbook
 
 from lyreport.models import MasterList
@@ -100,3 +101,76 @@ def test_mail_date_with_a_standard_offset_after_an_unusual_date_is_read(
     result = run(workspace, inbox)
     assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("on_time", at(7, 11, 30))
     assert not [p for p in result.problems if p.code.startswith("mail-date")]
+
+
+# ----------------------------------------------------------------- Outlook .msg attachments without a name
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 12), (200, 0, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_msg_attachment_without_a_name_is_told_by_its_content(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市发改委.xlsx", grid(master, "市发改委")).read_bytes()
+    inbox = tmp_path / "inbox"
+    sent = Mail("fgw@ly.gov.cn", "市发改委报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("", xlsx)])
+    put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    junk = Mail("jtj@ly.gov.cn", "市交通运输局报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("", b"\x00" * 64)])
+    put(inbox / "交通局.msg", msg_bytes(junk), at(7, 18))
+    result = run(workspace, inbox)
+    fgw = result.unit("市发改委")
+    assert (fgw.state, fgw.received_at, fgw.files) == ("on_time", at(7, 10), ["发改委.msg › 附件1.xlsx"])
+    assert [p.code for p in result.problems if p.file.startswith("发改委.msg")] == ["scan-missing"]
+    said = [(p.code, p.severity, p.message) for p in result.problems if p.file == "交通局.msg"]
+    assert said == [
+        (
+            "eml-attachment-unidentified",
+            "warning",
+            "邮件中有一个没有文件名的附件（类型 未注明），无法从内容识别为电子表格、扫描件或压缩包，未处理；请打开邮件查看",
+        )
+    ]  # not "邮件中没有电子表格或扫描件附件"
+
+
+def test_msg_picture_in_the_mail_text_is_not_a_scan(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    # Outlook keeps a signature logo as a hidden attachment; it is no signed scan of the return.
+    xlsx = workbook(tmp_path / "x" / "市发改委.xlsx", grid(master, "市发改委")).read_bytes()
+    sent = Mail(
+        "fgw@ly.gov.cn", "市发改委报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10),
+        [("市发改委.xlsx", xlsx)], pictures=[("image001.png", _png())],
+    )  # fmt: skip
+    inbox = tmp_path / "inbox"
+    put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    result = run(workspace, inbox)
+    fgw = result.unit("市发改委")
+    assert (fgw.state, fgw.scan_received) == ("on_time", False)
+    ignored = only(result.problems, "file-ignored")
+    assert ignored.file == "发改委.msg › image001.png" and "内嵌图片" in ignored.message
+
+
+def test_mail_attachment_named_without_a_known_extension_is_told_by_its_content(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    # "报表1.7": the date was the extension; sent as application/octet-stream.
+    xlsx = workbook(tmp_path / "x" / "市发改委.xlsx", grid(master, "市发改委")).read_bytes()
+    inbox = tmp_path / "inbox"
+    put(
+        inbox / "发改委.eml",
+        mail("fgw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", [("市发改委报表1.7", xlsx)]).as_bytes(),
+        at(7, 18),
+    )
+    sent = Mail("fgw@ly.gov.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("市发改委报表", xlsx)])
+    put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    result = run(workspace, inbox)
+    fgw = result.unit("市发改委")
+    assert fgw.state == "on_time"
+    assert set(fgw.files) | set(fgw.superseded) <= {
+        "发改委.eml › 市发改委报表1.7.xlsx",
+        "发改委.msg › 市发改委报表.xlsx",
+    }
+    assert not [p for p in result.problems if p.code == "file-unsupported"]

@@ -211,25 +211,39 @@ class MailExpansion:
         return False
 
     def _msg_mail(self, item: Item, data: dict[str, Any]) -> bool:
+        from . import mail
+
         sent, zone = _msg_date(data, self.tz)
         raw = str(data.get("header_date") or "")
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
-        usable = False
-        for attachment in data.get("attachments") or []:
-            found = self._child(item, str(attachment.get("name") or "附件"), attached=True)
-            if found is None:
-                continue
-            child, base = found
+        usable = unidentified = False
+        for count, attachment in enumerate(data.get("attachments") or [], start=1):
             if isinstance(attachment.get("mail"), dict):
+                found = self._child(item, str(attachment.get("name") or "转发的邮件.msg"), attached=True)
+                if found is None:
+                    continue
+                child, _ = found
                 if child.depth >= MAX_DEPTH:
                     self.add("nested-too-deep", child.display)
                     continue
                 usable |= self._msg_mail(child, attachment["mail"])
             elif isinstance(attachment.get("payload"), bytes):
-                usable |= self._write_child(item, child, base, attachment["payload"])
-        if not usable:
+                name, kind = str(attachment.get("name") or ""), str(attachment.get("type") or "")
+                picture = kind.startswith("image/") or Path(name).suffix.lower() in _PICTURES
+                sent_file = mail.file_attachment(
+                    name or None, attachment["payload"], kind, count, inline=bool(attachment.get("hidden")) and picture
+                )
+                if sent_file.unidentified:  # as for .eml: there is a file, of no kind we know
+                    self.add("eml-attachment-unidentified", item.display, type=sent_file.unidentified)
+                    unidentified = True
+                    continue
+                usable |= self._attachment(item, sent_file)
+        if not usable and not unidentified:
             self.add("eml-no-attachment", item.display)
         return usable
+
+
+_PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 
 def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, mail.Zone]:

@@ -262,31 +262,44 @@ def attachments(message: Message) -> Iterator[Attachment]:
             continue
         content_type = part.get_content_type()
         name = attachment_name(part)
-        ext = EXT_BY_TYPE.get(content_type)
         disposition = part.get_content_disposition()
-        if name is None and ext is None:  # no name, no telling type: the mail text, or a file told by its bytes
-            if disposition != "attachment" and part.get_content_maintype() != "application":
-                continue  # the mail text itself, an inline picture
-            payload = part.get_payload(decode=True)
-            if not isinstance(payload, bytes):
-                continue
-            ext = sniff_ext(payload)
-            if ext is None:
-                if disposition == "attachment":
-                    yield Attachment(f"附件{count}", payload, False, unidentified=content_type)
-                continue
-            yield Attachment(f"附件{count}{ext}", payload, False)
-            continue
-        if name is None:
-            name = f"附件{count}{ext}"
-        elif ext and "." not in name.rsplit("/", 1)[-1]:
-            name += ext
+        if (
+            name is None
+            and content_type not in EXT_BY_TYPE
+            and disposition != "attachment"
+            and part.get_content_maintype() != "application"
+        ):
+            continue  # the mail text itself, an inline picture (a file without a name is told by its bytes)
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
-        disposition = part.get_content_disposition()
         inline = content_type.startswith("image/") and disposition != "attachment" and part["Content-ID"] is not None
-        yield Attachment(name, payload, inline)
+        found = file_attachment(name, payload, content_type, count, inline=inline)
+        if found.unidentified and disposition != "attachment":
+            continue  # an application part of the mail's own, not a file sent with it
+        yield found
+
+
+def file_attachment(
+    name: str | None, payload: bytes, content_type: str, count: int, *, inline: bool = False
+) -> Attachment:
+    """A file sent with a mail (.eml or .msg) as an Attachment, named so its kind shows.
+
+    A name without an extension we know ("报表", "报表1.7") gets the one its content type (EXT_BY_TYPE)
+    or else its content (sniff_ext) shows; a file without a name is "附件N" with that extension, or,
+    when neither tells, is `unidentified` (by its content type): said, never taken for "no attachment".
+    """
+    from .safety import kind_of
+
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if name and "." in base and kind_of("." + base.rsplit(".", 1)[-1]) is not None:
+        return Attachment(name, payload, inline)
+    ext = EXT_BY_TYPE.get(content_type) or sniff_ext(payload)
+    if name:
+        return Attachment(name + (ext or ""), payload, inline)
+    if ext is None:
+        return Attachment(f"附件{count}", payload, False, unidentified=content_type or "未注明")
+    return Attachment(f"附件{count}{ext}", payload, inline)
 
 
 def sniff_ext(data: bytes) -> str | None:
