@@ -3,13 +3,22 @@ attachments, last week's workbook sent again inside a mail or zip."""
 
 from __future__ import annotations
 
+import json
+import random
+import sqlite3
+import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from msgfile import Mail, msg_bytes
 from test_copies import at, grid, mail, only, put, run, workbook
 
+from lyreport.api import load_context
+from lyreport.cli import main
 from lyreport.models import MasterList
+from lyreport.samples import improvised_return, make_filling, set_received, write_eml
 
 
 def _dated_mail(tmp_path: Path, master: MasterList, unit: str, date_header: str) -> bytes:
@@ -174,3 +183,100 @@ def test_mail_attachment_named_without_a_known_extension_is_told_by_its_content(
         "发改委.msg › 市发改委报表.xlsx",
     }
     assert not [p for p in result.problems if p.code == "file-unsupported"]
+
+
+# ----------------------------------------------------------------- last week's workbook sent again in a mail
+W2, W3 = date(2020, 12, 31), date(2021, 1, 7)
+
+
+def _cli(root: Path, week: date, inbox: Path) -> dict:
+    result = CliRunner().invoke(
+        main, ["run", "--workspace", str(root), "--week", week.isoformat(), "--inbox", str(inbox), "--json"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def _state(data: dict, unit: str) -> str:
+    return next(u["state"] for u in data["units"] if u["name"] == unit)
+
+
+def _resent(data: dict) -> list[dict]:
+    return [p for p in data["problems"] if p["code"] == "file-already-archived"]
+
+
+def _self_made(root: Path, folder: Path) -> Path:
+    """A unit's own layout, no 填报日期 and no template mark: only its arrival tells its week."""
+    context = load_context(root)
+    filling = make_filling(context.master, "市教育局", W2, random.Random(3))
+    return improvised_return(context.master, filling, folder / "市教育局落实情况.xlsx")
+
+
+def _packed(kind: str, workbook_file: Path, folder: Path, moment: datetime) -> Path:
+    """The workbook as it came in W2: in a mail, a zip, a mail inside a zip, or a forwarded mail."""
+    if kind in ("eml", "eml-in-zip", "forwarded"):
+        sent = write_eml(folder / "x" / "教育局报表.eml", "jyj@example.cn", moment, "落实情况", [workbook_file])
+        if kind == "forwarded":
+            sent = write_eml(folder / "x" / "转发.eml", "office@example.cn", moment, "Fw: 落实情况", [sent])
+        if kind == "eml":
+            return sent
+        workbook_file = sent
+    target = folder / ("教育局.zip" if kind != "forwarded" else "转发.eml")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "forwarded":
+        target.write_bytes(workbook_file.read_bytes())
+    else:
+        with zipfile.ZipFile(target, "w") as archive:
+            archive.write(workbook_file, workbook_file.name)
+    set_received(target, moment)
+    return target
+
+
+@pytest.mark.parametrize("kind", ["eml", "zip", "eml-in-zip", "forwarded"])
+def test_last_weeks_attachment_sent_again_in_a_mail_is_not_this_weeks_report(tmp_path: Path, kind: str) -> None:
+    # W2's return came inside a mail or zip (the archive keeps that, not the workbook); in W3 the unit's
+    # reply mail carries the very same workbook: not W3's report.
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    tz = load_context(root).config.timezone
+    first = _self_made(root, tmp_path / "x2")
+    inbox2 = tmp_path / "w2"
+    _packed(kind, first, inbox2, datetime(2020, 12, 31, 9, 0, tzinfo=tz))
+    assert _state(_cli(root, W2, inbox2), "市教育局") == "on_time"
+    inbox3 = tmp_path / "w3"
+    write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实情况", [first])
+    data = _cli(root, W3, inbox3)
+    assert _state(data, "市教育局") == "missing"
+    (resent,) = _resent(data)
+    assert resent["file"] == "回复.eml › 市教育局落实情况.xlsx" and resent["unit"] == "市教育局"
+    assert "与 2020-12-31 这一周已收到的《" in resent["message"] and "市教育局落实情况.xlsx》" in resent["message"]
+    # Re-running either week: W3 says the same, W2's own file still counts for W2.
+    assert _resent(_cli(root, W3, inbox3)) == [resent]
+    again = _cli(root, W2, inbox2)
+    assert _state(again, "市教育局") == "on_time" and not _resent(again)
+
+
+def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Path) -> None:
+    # W2 recorded by a version that kept only the mail's hash: W3 opens W2's archived mail once. With the
+    # archived mail gone it cannot know, and says nothing.
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    tz = load_context(root).config.timezone
+    first = _self_made(root, tmp_path / "x2")
+    inbox2 = tmp_path / "w2"
+    write_eml(inbox2 / "教育局报表.eml", "jyj@example.cn", datetime(2020, 12, 31, 9, 0, tzinfo=tz), "落实", [first])
+    _cli(root, W2, inbox2)
+    database = root / "history" / "history.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute("DELETE FROM input_parts")  # as the older version left it
+    inbox3 = tmp_path / "w3"
+    write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实", [first])
+    data = _cli(root, W3, inbox3)
+    assert _state(data, "市教育局") == "missing"
+    assert "《教育局报表.eml › 市教育局落实情况.xlsx》" in _resent(data)[0]["message"]
+    with sqlite3.connect(database) as conn:
+        conn.execute("DELETE FROM input_parts")
+    for archived in (root / "history" / "archive").rglob("*.eml"):
+        archived.unlink()
+    gone = _cli(root, W3, inbox3)
+    assert _state(gone, "市教育局") == "on_time" and not _resent(gone)
