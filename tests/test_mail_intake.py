@@ -280,3 +280,14 @@ def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Pa
         archived.unlink()
     gone = _cli(root, W3, inbox3)
     assert _state(gone, "市教育局") == "on_time" and not _resent(gone)
+
+
+def test_fetch_keeps_a_mail_whose_attachment_lost_its_extension() -> None:
+    # Said "no return attached, not stored" before, while discover reads the workbook from its content.
+    from lyreport.mailbox.fetch import carries_files
+
+    def sent(name: str) -> bytes:
+        return mail("fgw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", [(name, b"PK\x03\x04")]).as_bytes()
+
+    assert carries_files(sent("市发改委报表1.7")) and carries_files(sent("市发改委报表"))
+    assert not carries_files(sent("邀请.ics"))  # a file of a kind we know is none of ours
