@@ -242,16 +242,21 @@ def archived_before(
         return {}
     digests = {f.display: f.sha256 or sha256_of(f.path) for f in files}
     wanted = sorted(set(digests.values()))
+    # A history opened read-only (`lyreport status`) may predate the table.
+    parts = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='input_parts'").fetchone()
     earlier: dict[str, tuple[date, str]] = {}
     for start in range(0, len(wanted), 400):
         chunk = wanted[start : start + 400]
         marks = ",".join("?" * len(chunk))
-        query = (
-            f"SELECT sha256, week, name FROM inputs WHERE list_id=? AND week<? AND sha256 IN ({marks}) "
-            "UNION ALL SELECT sha256, week, name FROM input_parts WHERE list_id=? AND week<? "
-            f"AND sha256 IN ({marks}) AND sha256 != input_sha256 ORDER BY week"
-        )
-        for sha, seen, name in conn.execute(query, (*key, *chunk, *key, *chunk)):
+        query = f"SELECT sha256, week, name FROM inputs WHERE list_id=? AND week<? AND sha256 IN ({marks})"
+        values: tuple[str, ...] = (*key, *chunk)
+        if parts:
+            query += (
+                " UNION ALL SELECT sha256, week, name FROM input_parts WHERE list_id=? AND week<? "
+                f"AND sha256 IN ({marks}) AND sha256 != input_sha256"
+            )
+            values += (*key, *chunk)
+        for sha, seen, name in conn.execute(query + " ORDER BY week", values):
             earlier[sha] = (date.fromisoformat(seen), _from_db_name(name))  # the latest week wins
     return {display: earlier[sha] for display, sha in digests.items() if sha in earlier}
 

@@ -19,6 +19,7 @@ from lyreport.api import load_context
 from lyreport.cli import main
 from lyreport.models import MasterList
 from lyreport.samples import improvised_return, make_filling, set_received, write_eml
+from lyreport.status import week_status
 
 
 def _dated_mail(tmp_path: Path, master: MasterList, unit: str, date_header: str) -> bytes:
@@ -245,6 +246,8 @@ def test_last_weeks_attachment_sent_again_in_a_mail_is_not_this_weeks_report(tmp
     assert _state(_cli(root, W2, inbox2), "市教育局") == "on_time"
     inbox3 = tmp_path / "w3"
     write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实情况", [first])
+    status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)  # before the run
+    assert next(u.state for u in status.units if u.name == "市教育局") == "missing"
     data = _cli(root, W3, inbox3)
     assert _state(data, "市教育局") == "missing"
     (resent,) = _resent(data)
