@@ -18,13 +18,18 @@ from .faults import LyreportError, fault_point
 from .history import (
     archive_inputs,
     archived_before,
+    archived_file,
     backfill_manifests,
+    earlier_inputs,
     open_history,
     period_rank,
     previous_state,
+    record_parts,
     recorded_period,
     release_period,
     restore_inputs,
+    sha256_of,
+    unopened_containers,
     week_inputs,
 )
 from .intake.pipeline import Progress, run_intake
@@ -174,6 +179,44 @@ def _stop_if_changed(intake: IntakeResult) -> None:
         )
 
 
+def _week_parts(result: WeekResult) -> dict[Path, tuple[tuple[str, str], ...]]:
+    """The workbooks that answer this week from inside an inbox mail or zip, (SHA-256, name shown) by that
+    inbox file: the archive keeps the mail, and a later week must still know its attachment."""
+    parts: dict[Path, list[tuple[str, str]]] = {}
+    for f in result.answered:
+        if f.kind == "workbook" and f.origin is not None and f.origin != f.path:
+            parts.setdefault(f.origin, []).append((f.sha256 or sha256_of(f.path), f.display))
+    return {origin: tuple(found) for origin, found in parts.items()}
+
+
+def _open_archived_containers(context: Context, conn: Any, week: date) -> None:
+    """Mails and zips of earlier weeks archived before their workbooks were recorded: open each once from
+    the archive and record what it holds. One missing or altered is left as it is: nothing is claimed."""
+    list_id = context.master.list_id
+    pending = unopened_containers(conn, list_id, week)
+    if not pending:
+        return
+    from .intake.discover import discover_paths
+    from .intake.safety import ARROW
+    from .textsafe import shown
+
+    with workspace_temp(context.workspace, "parts") as tmp:
+        for index, (earlier, sha, name) in enumerate(pending):
+            path = archived_file(ws_archive(context), list_id, earlier, sha, name)
+            try:
+                if sha256_of(path) != sha:
+                    continue
+                files, _ = discover_paths([path], tmp / str(index), context.config.timezone)
+            except Exception:  # noqa: BLE001 - gone, unreadable or hostile: it stays unknown, nothing is said
+                continue
+            top, parts = shown(path.name), []
+            for f in files:
+                if f.kind == "workbook" and f.display.startswith(top + ARROW):
+                    with contextlib.suppress(OSError):
+                        parts.append((f.sha256 or sha256_of(f.path), shown(name) + f.display[len(top) :]))
+            record_parts(conn, list_id, earlier, sha, name, tuple(parts))
+
+
 def run_week(
     workspace: Path | None = None,
     week: date | None = None,
@@ -300,6 +343,8 @@ def _record_and_render(
             previous = previous_state(conn, list_id, week, context.master, context.directory)
             # Last week's file sent again (a reply carrying the old attachment) is not this week's report.
             candidates = resend_candidates(intake, deadline, context.config, context.master)
+            if candidates and earlier_inputs(conn, list_id, week):
+                _open_archived_containers(context, conn, week)  # history kept before their workbooks were
             previous.resent = archived_before(conn, list_id, week, candidates)
             period, said = _period(context, conn, deadline)
             result = merge_week(context.master, intake, deadline, context.config, previous, period)
@@ -314,7 +359,7 @@ def _record_and_render(
             def archive() -> list[Any]:
                 return archive_inputs(
                     ws_archive(context), list_id, week, source, _week_originals(result),
-                    seen=_week_seen(result), period=result.period,
+                    parts=_week_parts(result), seen=_week_seen(result), period=result.period,
                 )  # fmt: skip
 
             staged, summary = write_outputs(context, conn, result, outputs, staging, archive, renderers)

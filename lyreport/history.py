@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS measure_texts (
 CREATE TABLE IF NOT EXISTS inputs (
     list_id TEXT NOT NULL, week TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
     archived TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (list_id, week, sha256));
+CREATE TABLE IF NOT EXISTS input_parts (
+    list_id TEXT NOT NULL, week TEXT NOT NULL, input_sha256 TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (list_id, week, input_sha256, sha256));
 """
 
 
@@ -61,6 +64,7 @@ class ArchivedInput:
     name: str  # path relative to the inbox
     archived: Path  # relative to the archive root
     received_at: datetime
+    parts: tuple[tuple[str, str], ...] = ()  # of a mail or zip: (SHA-256, name shown) of each workbook in it
 
 
 def open_history(folder: Path) -> sqlite3.Connection:
@@ -265,23 +269,62 @@ def week_inputs(conn: sqlite3.Connection, list_id: str, week: date) -> list[str]
 def archived_before(
     conn: sqlite3.Connection, list_id: str, week: date, files: list[SourceFile]
 ) -> dict[str, tuple[date, str]]:
-    """Files byte-identical to an input archived for an earlier week of the list: display -> (latest such
-    week, the archived file's name). Hashes only the files given, and only when an earlier week exists."""
+    """Files byte-identical to an input archived for an earlier week of the list, or to a workbook inside
+    one (a mail's attachment, a zip's member: see input_parts): display -> (latest such week, the archived
+    file's name). Hashes only the files given, and only when an earlier week exists."""
     key = (list_id, week.isoformat())
-    if not files or conn.execute("SELECT 1 FROM inputs WHERE list_id=? AND week<? LIMIT 1", key).fetchone() is None:
+    if not files or not earlier_inputs(conn, list_id, week):
         return {}
     digests = {f.display: f.sha256 or sha256_of(f.path) for f in files}
     wanted = sorted(set(digests.values()))
+    # A history opened read-only (`lyreport status`) may predate the table.
+    parts = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='input_parts'").fetchone()
     earlier: dict[str, tuple[date, str]] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        query = (
-            "SELECT sha256, week, name FROM inputs WHERE list_id=? AND week<? "
-            f"AND sha256 IN ({','.join('?' * len(chunk))}) ORDER BY week"
-        )
-        for sha, seen, name in conn.execute(query, (*key, *chunk)):
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT sha256, week, name FROM inputs WHERE list_id=? AND week<? AND sha256 IN ({marks})"
+        values: tuple[str, ...] = (*key, *chunk)
+        if parts:
+            query += (
+                " UNION ALL SELECT sha256, week, name FROM input_parts WHERE list_id=? AND week<? "
+                f"AND sha256 IN ({marks}) AND sha256 != input_sha256"
+            )
+            values += (*key, *chunk)
+        for sha, seen, name in conn.execute(query + " ORDER BY week", values):
             earlier[sha] = (date.fromisoformat(seen), _from_db_name(name))  # the latest week wins
     return {display: earlier[sha] for display, sha in digests.items() if sha in earlier}
+
+
+def earlier_inputs(conn: sqlite3.Connection, list_id: str, week: date) -> bool:
+    """Has any earlier week of the list archived inputs?"""
+    query = "SELECT 1 FROM inputs WHERE list_id=? AND week<? LIMIT 1"
+    return conn.execute(query, (list_id, week.isoformat())).fetchone() is not None
+
+
+def unopened_containers(conn: sqlite3.Connection, list_id: str, week: date) -> list[tuple[date, str, str]]:
+    """Mails and zips archived for earlier weeks before their workbooks were recorded (input_parts holds
+    no row of theirs): (week, SHA-256, name) each, to open once from the archive."""
+    query = (
+        "SELECT week, sha256, name FROM inputs i WHERE list_id=? AND week<? AND NOT EXISTS (SELECT 1 FROM "
+        "input_parts p WHERE p.list_id=i.list_id AND p.week=i.week AND p.input_sha256=i.sha256) ORDER BY week, sha256"
+    )
+    found = conn.execute(query, (list_id, week.isoformat())).fetchall()
+    return [
+        (date.fromisoformat(w), sha, _from_db_name(name)) for w, sha, name in found if _container(_from_db_name(name))
+    ]
+
+
+def record_parts(
+    conn: sqlite3.Connection, list_id: str, week: date, input_sha256: str, name: str, parts: tuple[tuple[str, str], ...]
+) -> None:
+    """Note the workbooks inside an archived mail or zip, and (a row naming the input itself) that it was
+    opened, so it is not opened again."""
+    rows = [(input_sha256, name), *((sha, shown_name) for sha, shown_name in parts if sha != input_sha256)]
+    conn.executemany(
+        "INSERT OR IGNORE INTO input_parts VALUES (?,?,?,?,?)",
+        [(list_id, week.isoformat(), input_sha256, sha, _db_name(text)) for sha, text in rows],
+    )
 
 
 def period_rank(conn: sqlite3.Connection, list_id: str, week: date) -> int:
@@ -330,6 +373,15 @@ def record_inputs(conn: sqlite3.Connection, result: WeekResult, inputs: list[Arc
         "INSERT OR REPLACE INTO inputs VALUES (?,?,?,?,?,?)",
         [(*key, a.sha256, _db_name(a.name), a.archived.as_posix(), a.received_at.isoformat()) for a in inputs],
     )
+    for a in inputs:
+        if a.parts or _container(a.name):  # a mail or zip: what it held (maybe nothing), noted as opened
+            record_parts(conn, result.list_id, result.week, a.sha256, a.name, a.parts)
+
+
+def _container(name: str) -> bool:
+    from .intake.safety import kind_of
+
+    return kind_of(Path(name).suffix) == "container"
 
 
 def _row_records(result: WeekResult):
@@ -443,17 +495,20 @@ def archive_inputs(
     inbox: Path,
     originals: dict[Path, datetime],
     *,
+    parts: dict[Path, tuple[tuple[str, str], ...]] | None = None,
     seen: dict[Path, tuple[int, int]] | None = None,
     period: int | None = None,
 ) -> list[ArchivedInput]:
-    """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256.
+    """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256;
+    `parts`: the workbooks found inside an inbox mail or zip, (SHA-256, name shown), kept with it.
 
     A manifest.json beside them lists names and arrival times, and the week's 期数, so the history can be
-    rebuilt from the archive alone if the database is lost, each week under the number it was issued with.
-    `seen`: (size, mtime_ns) of each file when it was read; a file changed since (overwritten while the run
-    went on) stops the archive (LyreportError), since the copy kept would not be what the week's results
-    were read from.
+    rebuilt from the archive alone if the database is lost, each week under the number it was issued with
+    (the rebuild opens the mails and zips again). `seen`: (size, mtime_ns) of each file when it was read; a
+    file changed since (overwritten while the run went on) stops the archive (LyreportError), since the copy
+    kept would not be what the week's results were read from.
     """
+    parts = parts or {}
     folder = archive_root / list_id / week.isoformat()
     kept = []
     pending: dict[Path, Path] = {}  # target -> its copy, renamed into place together once durable
@@ -475,7 +530,9 @@ def archive_inputs(
                 pending[target] = scratch / target.name
                 _copy_new(original, pending[target])
             _check_unchanged(original, name, (seen or {}).get(original))
-            kept.append(ArchivedInput(digest, name, target.relative_to(archive_root), received_at))
+            kept.append(
+                ArchivedInput(digest, name, target.relative_to(archive_root), received_at, parts.get(original, ()))
+            )
         commit_files([(tmp, target) for target, tmp in pending.items()])
     finally:
         if scratch is not None:

@@ -331,6 +331,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         INFO,
         "邮件发送时间“{date}”的时区写作“{zone}”，按中国标准时间（北京时间，UTC+8）计算",
     ),
+    "mail-date-offset": (INFO, "邮件发送时间写作“{header}”，时区按 {offset} 计算，即北京时间 {date}"),
+    "mail-date-zone-unknown": (
+        WARNING,
+        "邮件发送时间写作“{header}”，其中的时区“{zone}”无法识别，暂按北京时间计算（{date}），请核实",
+    ),
     "mail-date-missing": (
         WARNING,
         "邮件没有可识别的发送时间{header}，收到时间按{fallback} {time} 计算，可能晚于实际发送时间，请核实",
