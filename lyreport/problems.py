@@ -116,7 +116,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no-rows": (ERROR, "表中没有读到任何有效的措施行"),
     "table-several": (
         WARNING,
-        "同一工作表中有 {count} 张报表（表头在第 {rows} 行），已按填报日期最新的一张（表头在第 {row} 行）读取，其余未计入",
+        "同一工作表中有 {count} 张报表（表头在第 {rows} 行），已读取表头在第 {row} 行的一张（{why}），其余未计入",
     ),
     "template-unit-unknown": (WARNING, "报表模板标识中的单位“{name}”不在单位名录中"),
     "measure-not-assigned": (WARNING, "第 {no} 条措施不是本单位的责任事项"),
@@ -353,7 +353,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "version-chosen": (INFO, "{unit}本周有 {count} 份报表，采用本份（{why}）；未采用：{others}"),
     "versions-unordered": (
         WARNING,
-        "{unit}本周的《{chosen}》与《{other}》填报日期相同、同时收到，文件名或邮件主题也分不出先后，内容却不同，无法判断哪份是最终版；"
+        "{unit}本周的《{chosen}》与《{other}》{dates}、同时收到，文件名或邮件主题也分不出先后，内容却不同，无法判断哪份是最终版；"
         "暂采用《{chosen}》，请与{unit}核实以哪份为准",
     ),
     "saved-before-deadline": (
