@@ -18,12 +18,18 @@ from .faults import LyreportError, fault_point
 from .history import (
     archive_inputs,
     archived_before,
+    archived_file,
     backfill_manifests,
+    earlier_inputs,
     open_history,
     period_rank,
     previous_state,
+    record_parts,
     recorded_period,
+    release_period,
     restore_inputs,
+    sha256_of,
+    unopened_containers,
     week_inputs,
 )
 from .intake.pipeline import Progress, run_intake
@@ -34,8 +40,8 @@ from .models import IntakeResult, WeekResult
 from .now import WeekGlance
 from .now import week_glance as _week_glance
 from .outputs import write_outputs
-from .problems import has_errors, problem
-from .recovery import archived_weeks
+from .problems import Problem, has_errors, problem
+from .recovery import archived_weeks, restore_claims
 from .render.forked import Renderers
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
@@ -92,17 +98,49 @@ def archived_deadline(context: Context, week: date) -> datetime | None:
     return deadline_on(near[0], context.config) if len(near) == 1 else None
 
 
-def _period(context: Context, conn: Any, deadline: datetime) -> int:
-    """第N期: frozen once a week is recorded; else from config first_week, else the week's rank in history."""
-    recorded = recorded_period(conn, context.master.list_id, deadline.date())
+def _period(context: Context, conn: Any, deadline: datetime) -> tuple[int, list[Problem]]:
+    """第N期: frozen once a week is recorded; while `restore` rebuilds, the number the week was archived
+    with; else from config first_week, else the week's rank in history. With what to say about it."""
+    list_id, week = context.master.list_id, deadline.date()
+    recorded = recorded_period(conn, list_id, week)
     if recorded is not None:
-        return recorded
+        return recorded, []
+    claims = restore_claims(list_id)
+    taken = dict(conn.execute("SELECT period, week FROM weeks WHERE list_id=?", (list_id,)).fetchall())
+    if claims is None:
+        return _period_by_rule(context, conn, deadline, taken)
+    own = claims.get(week)
+    others = {p: w.isoformat() for w, p in claims.items() if w != week and p is not None}
+    if own is not None and own not in others and own not in taken:
+        return own, []
+    # Kept by a version before the 期数 was archived, or two weeks claim one number (a run that failed after
+    # archiving, the number then given to another week): the rule, skipping every number another week holds.
+    period, said = _period_by_rule(context, conn, deadline, {**others, **taken})
+    if own is None:
+        reason = "存档由旧版本写入，没有记下期数"
+    else:
+        reason = f"存档中 {others.get(own) or taken.get(own)} 也记为第{own}期，无法确定哪一周是当初发出的"
+    return period, [*said, problem("period-not-archived", reason=reason, period=period)]
+
+
+def _period_by_rule(
+    context: Context, conn: Any, deadline: datetime, taken: dict[int, str]
+) -> tuple[int, list[Problem]]:
+    """The number of a week not recorded yet: from config first_week, else its rank in history; never a
+    number another week holds (`taken`: period -> week), but the next free one, said."""
     first = str(context.config.summary.get("first_week", "") or "")
     with contextlib.suppress(ValueError):
         start = deadline_for(date.fromisoformat(first), context.config).date()
         if context.is_default_list and deadline.date() >= start:
-            return (deadline.date() - start).days // 7 + 1
-    return period_rank(conn, context.master.list_id, deadline.date())
+            wanted = (deadline.date() - start).days // 7 + 1
+            if wanted not in taken:
+                return wanted, []
+            period = max(taken) + 1
+            return period, [problem("period-taken", wanted=wanted, week=taken[wanted], period=period)]
+    period = period_rank(conn, context.master.list_id, deadline.date())
+    while period in taken:
+        period += 1
+    return period, []
 
 
 def _output_paths(context: Context, outbox: Path, week: date) -> RunOutputs:
@@ -139,6 +177,44 @@ def _stop_if_changed(intake: IntakeResult) -> None:
             f"收件箱中的 {names} 在汇总过程中被改动（可能正在保存或被覆盖）。为保证通报与存档的原始文件一致，"
             "本次未做任何改动；请等文件保存完毕后重新运行。"
         )
+
+
+def _week_parts(result: WeekResult) -> dict[Path, tuple[tuple[str, str], ...]]:
+    """The workbooks that answer this week from inside an inbox mail or zip, (SHA-256, name shown) by that
+    inbox file: the archive keeps the mail, and a later week must still know its attachment."""
+    parts: dict[Path, list[tuple[str, str]]] = {}
+    for f in result.answered:
+        if f.kind == "workbook" and f.origin is not None and f.origin != f.path:
+            parts.setdefault(f.origin, []).append((f.sha256 or sha256_of(f.path), f.display))
+    return {origin: tuple(found) for origin, found in parts.items()}
+
+
+def _open_archived_containers(context: Context, conn: Any, week: date) -> None:
+    """Mails and zips of earlier weeks archived before their workbooks were recorded: open each once from
+    the archive and record what it holds. One missing or altered is left as it is: nothing is claimed."""
+    list_id = context.master.list_id
+    pending = unopened_containers(conn, list_id, week)
+    if not pending:
+        return
+    from .intake.discover import discover_paths
+    from .intake.safety import ARROW
+    from .textsafe import shown
+
+    with workspace_temp(context.workspace, "parts") as tmp:
+        for index, (earlier, sha, name) in enumerate(pending):
+            path = archived_file(ws_archive(context), list_id, earlier, sha, name)
+            try:
+                if sha256_of(path) != sha:
+                    continue
+                files, _ = discover_paths([path], tmp / str(index), context.config.timezone)
+            except Exception:  # noqa: BLE001 - gone, unreadable or hostile: it stays unknown, nothing is said
+                continue
+            top, parts = shown(path.name), []
+            for f in files:
+                if f.kind == "workbook" and f.display.startswith(top + ARROW):
+                    with contextlib.suppress(OSError):
+                        parts.append((f.sha256 or sha256_of(f.path), shown(name) + f.display[len(top) :]))
+            record_parts(conn, list_id, earlier, sha, name, tuple(parts))
 
 
 def run_week(
@@ -244,7 +320,7 @@ def _run_week(
 
 def _start_checks(context: Context, outbox: Path, week: date) -> None:
     base = _output_paths(context, outbox, week).ledger.parent
-    context.notes += start_checks(context.workspace, outbox, base, ws_archive(context), week)
+    context.notes += start_checks(context.workspace, outbox, base, ws_archive(context), week, context.master.list_id)
 
 
 def _record_and_render(
@@ -267,10 +343,12 @@ def _record_and_render(
             previous = previous_state(conn, list_id, week, context.master, context.directory)
             # Last week's file sent again (a reply carrying the old attachment) is not this week's report.
             candidates = resend_candidates(intake, deadline, context.config, context.master)
+            if candidates and earlier_inputs(conn, list_id, week):
+                _open_archived_containers(context, conn, week)  # history kept before their workbooks were
             previous.resent = archived_before(conn, list_id, week, candidates)
-            result = merge_week(
-                context.master, intake, deadline, context.config, previous, _period(context, conn, deadline)
-            )
+            period, said = _period(context, conn, deadline)
+            result = merge_week(context.master, intake, deadline, context.config, previous, period)
+            result.problems += said
             note_later_weeks(conn, result)
             if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
                 raise LyreportError(
@@ -280,8 +358,9 @@ def _record_and_render(
 
             def archive() -> list[Any]:
                 return archive_inputs(
-                    ws_archive(context), list_id, week, source, _week_originals(result), _week_seen(result)
-                )
+                    ws_archive(context), list_id, week, source, _week_originals(result),
+                    parts=_week_parts(result), seen=_week_seen(result), period=result.period,
+                )  # fmt: skip
 
             staged, summary = write_outputs(context, conn, result, outputs, staging, archive, renderers)
             _check_writable(staged)
@@ -295,6 +374,9 @@ def _record_and_render(
             raise
         fault_point("committed")
         switch(outputs.folder, outputs.ledger, staging, staged.get(outputs.ledger))
+        if restore_claims(list_id) is None:
+            with contextlib.suppress(OSError):  # if left, a restore sees two weeks claim it, and says so
+                release_period(conn, ws_archive(context), list_id, week, result.period)
     finally:
         if renderers:  # a run that failed midway may leave a helper still writing into staging
             renderers.stop()

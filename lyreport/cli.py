@@ -348,7 +348,15 @@ def _print_paths(report: RunReport) -> None:
             click.echo(shown(str(path)))
 
 
-_ORDER_CODES = {"weeks-out-of-order", "later-weeks-stale"}
+# Said on the terminal whatever their severity: a 期数 not the usual one, later weeks stale, wording not used.
+_ORDER_CODES = {
+    "weeks-out-of-order",
+    "later-weeks-stale",
+    "period-taken",
+    "period-not-archived",
+    "config-list-wording",
+    "config-unknown-key",
+}
 _PAPER_CODES = {"scan-unstamped", "scan-mismatch", "scan-other-week", "scan-unreadable", "scan-low-confidence"}
 
 
@@ -385,7 +393,8 @@ def _print_report(report: RunReport) -> None:
         click.secho(f"  {shown(str(p))}", fg="yellow")
     if len(paper) > 10:
         click.echo(f"  …… 另有 {len(paper) - 10} 条扫描件提示")
-    # Weeks run out of order: the 期数 chosen and the later weeks left stale must be seen on the day.
+    # Weeks run out of order: the 期数 chosen and the later weeks left stale must be seen on the day (and
+    # a list's wording left out for a typo).
     for p in r.problems:
         if p.code in _ORDER_CODES:
             click.secho(f"  {shown(str(p))}", fg="yellow")
@@ -466,7 +475,9 @@ def restore_command(master: Path | None, workspace: Path | None, debug: bool) ->
         reports = restore_all(workspace, master)
         for report in reports:
             r = report.result
-            click.echo(f"  已重建 {cn_date(r.week)}（第{r.period}期）")
+            guessed = any(p.code == "period-not-archived" for p in r.problems)
+            note = "，期数按现行规则推算，请与已发通报核对" if guessed else ""
+            click.echo(f"  已重建 {cn_date(r.week)}（第{r.period}期{note}）")
         click.echo(f"已按顺序重建 {len(reports)} 周，工作台账：{shown(str(reports[-1].outputs.ledger))}")
         return 0
 

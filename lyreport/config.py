@@ -47,6 +47,10 @@ class Config:
     summary: dict[str, Any] = field(default_factory=dict)
     mail: dict[str, Any] = field(default_factory=dict)
     trend_weeks: int = 26  # [ledger] trend_weeks: how many recent weeks the 趋势 sheet charts
+    # [summary."<清单文件名>"] keys with an unknown placeholder: table -> key -> Chinese messages
+    list_wording_errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # Sections and keys the program never reads (misspelt, or a password): Chinese messages
+    unknown_keys: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -107,7 +111,7 @@ def load_config(path: Path | None = None) -> Config:
     """Parse the config file (or the bundled default) into a Config."""
     import tomllib
 
-    from .config_check import check_recipients, check_wording
+    from .config_check import check_list_wording, check_recipients, check_wording, unknown_keys
 
     try:
         text = path.read_text(encoding="utf-8-sig") if path else default_config_text()
@@ -122,12 +126,16 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(
             f"配置文件 {path} 格式有误（{at}）。请检查引号是否成对、等号两边的写法，文字要放在英文双引号中。"
         ) from None
-    errors = check_recipients(raw) + check_wording(raw, tomllib.loads(default_config_text()) if path else raw)
+    defaults = tomllib.loads(default_config_text()) if path else raw
+    errors = check_recipients(raw) + check_wording(raw, defaults)
     if errors:
         lines = "\n  ".join(errors)
         raise ConfigError(f"配置文件 {path or CONFIG_NAME} 内容有误，请修改后重试：\n  {lines}")
     try:
-        return _from_raw(raw)
+        config = _from_raw(raw)
+        config.list_wording_errors = check_list_wording(raw, defaults)
+        config.unknown_keys = unknown_keys(raw, defaults)
+        return config
     except ConfigError as exc:
         raise ConfigError(f"配置文件 {path or CONFIG_NAME} 内容有误：{exc}") from None
     except (KeyError, ValueError, TypeError, AttributeError):

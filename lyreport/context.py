@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .config import Config, ConfigError, Workspace, find_workspace, load_config
+from .config import CONFIG_NAME, Config, ConfigError, Workspace, find_workspace, load_config
 from .faults import LyreportError
 from .master import MasterError, UnitDirectory, load_directory, load_master
 from .models import MasterList
@@ -58,6 +58,7 @@ def load_lists(ws: Workspace, config: Config, master: Path | None = None) -> Con
         lines = "\n".join(f"  {p}" for p in exc.problems)
         raise LyreportError(f"措施清单或单位名录有误，请修改后重试：\n{lines}") from None
     context = Context(ws, config, master_list, directory, master_path, notes)
+    context.notes += [problem("config-unknown-key", file=CONFIG_NAME, detail=m) for m in config.unknown_keys]
     if not context.is_default_list:
         context.config = _list_wording(context)
     return context
@@ -72,6 +73,9 @@ def _list_wording(context: Context) -> Config:
     config = context.config
     own = config.summary.get(context.master_path.stem)
     own = dict(own) if isinstance(own, dict) else {}
+    for key, messages in config.list_wording_errors.get(context.master_path.stem, {}).items():
+        own.pop(key, None)  # a typo'd placeholder would print as blank text: this key keeps the default
+        context.notes += [problem("config-list-wording", file=CONFIG_NAME, detail=m, key=key) for m in messages]
     summary = {k: v for k, v in config.summary.items() if not isinstance(v, dict)}
     summary.update(title=f"{context.master.title}落实情况督导通报", title_lines=[], doc_number="")
     summary.update(own)

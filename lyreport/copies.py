@@ -103,6 +103,12 @@ def _rank(ret: ParsedReturn, rets: list[ParsedReturn]) -> tuple[date, int, datet
     return (_filled(ret, rets), _marked(ret.file), ret.file.received_at, _saved(ret), ret.file.display)
 
 
+def _dates_said(one: ParsedReturn, other: ParsedReturn) -> str:
+    """How the two versions' 填报日期 compare, as versions-unordered says it."""
+    written = (one.filled_on is not None) + (other.filled_on is not None)
+    return ("都未填填报日期", "有一份未填填报日期", "填报日期相同")[written]
+
+
 def _unordered(chosen: ParsedReturn, other: ParsedReturn, rets: list[ParsedReturn]) -> bool:
     """Nothing tells which of two differing versions is the later one."""
     same = _rank(chosen, rets)[:4] == _rank(other, rets)[:4]
@@ -160,6 +166,7 @@ def pick(unit: str, rets: list[ParsedReturn]) -> tuple[ParsedReturn, list[Parsed
             unit=unit,
             chosen=chosen.file.display,
             other=old.file.display,
+            dates=_dates_said(chosen, old),
         )
         for old in older
         if _unordered(chosen, old, rets)

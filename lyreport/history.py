@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS measure_texts (
 CREATE TABLE IF NOT EXISTS inputs (
     list_id TEXT NOT NULL, week TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
     archived TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (list_id, week, sha256));
+CREATE TABLE IF NOT EXISTS input_parts (
+    list_id TEXT NOT NULL, week TEXT NOT NULL, input_sha256 TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (list_id, week, input_sha256, sha256));
 """
 
 
@@ -61,6 +64,7 @@ class ArchivedInput:
     name: str  # path relative to the inbox
     archived: Path  # relative to the archive root
     received_at: datetime
+    parts: tuple[tuple[str, str], ...] = ()  # of a mail or zip: (SHA-256, name shown) of each workbook in it
 
 
 def open_history(folder: Path) -> sqlite3.Connection:
@@ -153,21 +157,25 @@ class _Placer:
     ) -> None:
         self.master, self.directory = master, directory
         self.texts: dict[str, dict[int, str]] = {}
+        self.responsible: dict[str, dict[int, frozenset[str]]] = {}  # week -> no -> its units then
         self.reporters: dict[tuple[str, int], set[str]] = {}
         self.differs: set[int] = set()  # current numbers whose history was another measure's
         self.moved: dict[int, int] = {}  # current number -> its number in the latest week it moved from
         self._units: dict[str, str] = {}
+        self._weeks: dict[str, dict[int, int]] = {}
         self._placed: dict[tuple[str, int], int | None] = {}
         if master is None:
             return
         try:  # history written before measure texts were recorded (or read-only and older) has none
             found = conn.execute(
-                "SELECT week, no, text FROM measure_texts WHERE list_id=? AND week<?", (list_id, week.isoformat())
+                "SELECT week, no, text, units FROM measure_texts WHERE list_id=? AND week<?",
+                (list_id, week.isoformat()),
             ).fetchall()
         except sqlite3.OperationalError:
             found = []
-        for w, no, text in found:
+        for w, no, text, units in found:
             self.texts.setdefault(w, {})[no] = text
+            self.responsible.setdefault(w, {})[no] = frozenset(self.unit(u) for u in units.split("、") if u)
         self.by_text: dict[str, list[int]] = {}
         for m in master.measures:
             self.by_text.setdefault(text_key(m.text), []).append(m.no)
@@ -191,18 +199,12 @@ class _Placer:
         return self._placed[(week, no)]
 
     def _place(self, week: str, no: int) -> int | None:
-        current = self.master.measure(no) if self.master else None
         texts = self.texts.get(week)
         if texts and no in texts:
-            if current is not None and text_key(current.text) == texts[no]:
-                return no
-            same = self.by_text.get(texts[no], [])
-            if current is not None:
-                self.differs.add(no)
-            if len(same) == 1:
-                self.moved[same[0]] = no
-                return same[0]
-            return None
+            if week not in self._weeks:
+                self._weeks[week] = self._place_week(week)
+            return self._weeks[week].get(no)
+        current = self.master.measure(no) if self.master else None
         if current is None:
             return None
         # No recorded text (older history): the units that reported it then must still be responsible.
@@ -210,6 +212,42 @@ class _Placer:
             self.differs.add(no)
             return None
         return no
+
+    def _place_week(self, week: str) -> dict[int, int]:
+        """Every measure recorded that week with its text, placed at once so that no two land on one
+        current measure: the same number with the same text stays; one whose text is now under another
+        number moves there (among several with that text, the one with the units it had then), unless
+        that measure already has its own history that week or another measure of the week moves there too
+        (a text pasted twice in an old list, corrected since): then neither is carried."""
+        assert self.master is not None
+        texts, responsible = self.texts[week], self.responsible.get(week, {})
+        places: dict[int, int] = {}
+        for no, text in texts.items():
+            current = self.master.measure(no)
+            if current is None or text_key(current.text) != text:
+                continue
+            # A text several current measures share is told apart by the units responsible then.
+            if len(self.by_text[text]) == 1 or not responsible.get(no) or set(current.units) == responsible[no]:
+                places[no] = no
+        kept = set(places.values())
+        heading: dict[int, list[int]] = {}
+        for no, text in texts.items():
+            if no in places:
+                continue
+            if self.master.measure(no) is not None:
+                self.differs.add(no)
+            same = [n for n in self.by_text.get(text, []) if n not in kept]
+            if len(same) > 1 and responsible.get(no):
+                same = [n for n in same if set(self.master.measure(n).units) == responsible[no]]  # type: ignore[union-attr]
+            if len(same) == 1:
+                heading.setdefault(same[0], []).append(no)
+        for target, sources in heading.items():
+            if len(sources) == 1:
+                places[sources[0]] = target
+                self.moved[target] = sources[0]
+            else:
+                self.differs.add(target)
+        return places
 
 
 def latest_week(conn: sqlite3.Connection, list_id: str) -> date | None:
@@ -231,23 +269,62 @@ def week_inputs(conn: sqlite3.Connection, list_id: str, week: date) -> list[str]
 def archived_before(
     conn: sqlite3.Connection, list_id: str, week: date, files: list[SourceFile]
 ) -> dict[str, tuple[date, str]]:
-    """Files byte-identical to an input archived for an earlier week of the list: display -> (latest such
-    week, the archived file's name). Hashes only the files given, and only when an earlier week exists."""
+    """Files byte-identical to an input archived for an earlier week of the list, or to a workbook inside
+    one (a mail's attachment, a zip's member: see input_parts): display -> (latest such week, the archived
+    file's name). Hashes only the files given, and only when an earlier week exists."""
     key = (list_id, week.isoformat())
-    if not files or conn.execute("SELECT 1 FROM inputs WHERE list_id=? AND week<? LIMIT 1", key).fetchone() is None:
+    if not files or not earlier_inputs(conn, list_id, week):
         return {}
     digests = {f.display: f.sha256 or sha256_of(f.path) for f in files}
     wanted = sorted(set(digests.values()))
+    # A history opened read-only (`lyreport status`) may predate the table.
+    parts = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='input_parts'").fetchone()
     earlier: dict[str, tuple[date, str]] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        query = (
-            "SELECT sha256, week, name FROM inputs WHERE list_id=? AND week<? "
-            f"AND sha256 IN ({','.join('?' * len(chunk))}) ORDER BY week"
-        )
-        for sha, seen, name in conn.execute(query, (*key, *chunk)):
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT sha256, week, name FROM inputs WHERE list_id=? AND week<? AND sha256 IN ({marks})"
+        values: tuple[str, ...] = (*key, *chunk)
+        if parts:
+            query += (
+                " UNION ALL SELECT sha256, week, name FROM input_parts WHERE list_id=? AND week<? "
+                f"AND sha256 IN ({marks}) AND sha256 != input_sha256"
+            )
+            values += (*key, *chunk)
+        for sha, seen, name in conn.execute(query + " ORDER BY week", values):
             earlier[sha] = (date.fromisoformat(seen), _from_db_name(name))  # the latest week wins
     return {display: earlier[sha] for display, sha in digests.items() if sha in earlier}
+
+
+def earlier_inputs(conn: sqlite3.Connection, list_id: str, week: date) -> bool:
+    """Has any earlier week of the list archived inputs?"""
+    query = "SELECT 1 FROM inputs WHERE list_id=? AND week<? LIMIT 1"
+    return conn.execute(query, (list_id, week.isoformat())).fetchone() is not None
+
+
+def unopened_containers(conn: sqlite3.Connection, list_id: str, week: date) -> list[tuple[date, str, str]]:
+    """Mails and zips archived for earlier weeks before their workbooks were recorded (input_parts holds
+    no row of theirs): (week, SHA-256, name) each, to open once from the archive."""
+    query = (
+        "SELECT week, sha256, name FROM inputs i WHERE list_id=? AND week<? AND NOT EXISTS (SELECT 1 FROM "
+        "input_parts p WHERE p.list_id=i.list_id AND p.week=i.week AND p.input_sha256=i.sha256) ORDER BY week, sha256"
+    )
+    found = conn.execute(query, (list_id, week.isoformat())).fetchall()
+    return [
+        (date.fromisoformat(w), sha, _from_db_name(name)) for w, sha, name in found if _container(_from_db_name(name))
+    ]
+
+
+def record_parts(
+    conn: sqlite3.Connection, list_id: str, week: date, input_sha256: str, name: str, parts: tuple[tuple[str, str], ...]
+) -> None:
+    """Note the workbooks inside an archived mail or zip, and (a row naming the input itself) that it was
+    opened, so it is not opened again."""
+    rows = [(input_sha256, name), *((sha, shown_name) for sha, shown_name in parts if sha != input_sha256)]
+    conn.executemany(
+        "INSERT OR IGNORE INTO input_parts VALUES (?,?,?,?,?)",
+        [(list_id, week.isoformat(), input_sha256, sha, _db_name(text)) for sha, text in rows],
+    )
 
 
 def period_rank(conn: sqlite3.Connection, list_id: str, week: date) -> int:
@@ -296,6 +373,15 @@ def record_inputs(conn: sqlite3.Connection, result: WeekResult, inputs: list[Arc
         "INSERT OR REPLACE INTO inputs VALUES (?,?,?,?,?,?)",
         [(*key, a.sha256, _db_name(a.name), a.archived.as_posix(), a.received_at.isoformat()) for a in inputs],
     )
+    for a in inputs:
+        if a.parts or _container(a.name):  # a mail or zip: what it held (maybe nothing), noted as opened
+            record_parts(conn, result.list_id, result.week, a.sha256, a.name, a.parts)
+
+
+def _container(name: str) -> bool:
+    from .intake.safety import kind_of
+
+    return kind_of(Path(name).suffix) == "container"
 
 
 def _row_records(result: WeekResult):
@@ -408,15 +494,21 @@ def archive_inputs(
     week: date,
     inbox: Path,
     originals: dict[Path, datetime],
+    *,
+    parts: dict[Path, tuple[tuple[str, str], ...]] | None = None,
     seen: dict[Path, tuple[int, int]] | None = None,
+    period: int | None = None,
 ) -> list[ArchivedInput]:
-    """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256.
+    """Copy each inbox file (with its arrival time) into the week's archive folder, named by SHA-256;
+    `parts`: the workbooks found inside an inbox mail or zip, (SHA-256, name shown), kept with it.
 
-    A manifest.json beside them lists names and arrival times, so the history can be rebuilt from the
-    archive alone if the database is lost. `seen`: (size, mtime_ns) of each file when it was read; a file
-    changed since (overwritten while the run went on) stops the archive (LyreportError), since the
-    copy kept would not be what the week's results were read from.
+    A manifest.json beside them lists names and arrival times, and the week's 期数, so the history can be
+    rebuilt from the archive alone if the database is lost, each week under the number it was issued with
+    (the rebuild opens the mails and zips again). `seen`: (size, mtime_ns) of each file when it was read; a
+    file changed since (overwritten while the run went on) stops the archive (LyreportError), since the copy
+    kept would not be what the week's results were read from.
     """
+    parts = parts or {}
     folder = archive_root / list_id / week.isoformat()
     kept = []
     pending: dict[Path, Path] = {}  # target -> its copy, renamed into place together once durable
@@ -438,17 +530,18 @@ def archive_inputs(
                 pending[target] = scratch / target.name
                 _copy_new(original, pending[target])
             _check_unchanged(original, name, (seen or {}).get(original))
-            kept.append(ArchivedInput(digest, name, target.relative_to(archive_root), received_at))
+            kept.append(
+                ArchivedInput(digest, name, target.relative_to(archive_root), received_at, parts.get(original, ()))
+            )
         commit_files([(tmp, target) for target, tmp in pending.items()])
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    if kept or not (folder / MANIFEST).exists():  # a week nobody answered is still a week to rebuild
-        entries = {e["sha256"]: e for e in read_manifest(folder)}
-        for a in kept:
-            entries[a.sha256] = {"sha256": a.sha256, "name": a.name, "received_at": a.received_at.isoformat()}
-        text = json.dumps(sorted(entries.values(), key=lambda e: e["sha256"]), indent=1)  # ASCII: any name survives
-        atomic_write_text(folder / MANIFEST, text + "\n")
+    # A week nobody answered is still a week to rebuild; a re-run that adds nothing leaves the file alone.
+    entries = {e["sha256"]: e for e in read_manifest(folder)}
+    for a in kept:
+        entries[a.sha256] = {"sha256": a.sha256, "name": a.name, "received_at": a.received_at.isoformat()}
+    write_manifest(folder, list(entries.values()), period if period is not None else manifest_period(folder))
     return kept
 
 
@@ -468,6 +561,21 @@ def _check_unchanged(original: Path, name: str, seen: tuple[int, int] | None) ->
         )
 
 
+def write_manifest(folder: Path, entries: list[dict[str, str]], period: int | None) -> None:
+    """The week's manifest.json: its files by SHA-256 and, first, {"period": N}, the 期数 it was issued
+    with (an entry without "sha256", which versions that predate it skip). Written only if it changes."""
+    listed: list[dict[str, Any]] = sorted(entries, key=lambda e: e["sha256"])
+    if period is not None:
+        listed.insert(0, {"period": period})
+    text = json.dumps(listed, indent=1) + "\n"  # ASCII: any name survives
+    try:
+        if (folder / MANIFEST).read_text(encoding="utf-8") == text:
+            return
+    except (OSError, ValueError):
+        pass
+    atomic_write_text(folder / MANIFEST, text)
+
+
 def _copy_new(source: Path, target: Path) -> None:
     """Copy into a file that must not exist yet, created readable by the office (as temp_beside does)."""
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
@@ -475,12 +583,26 @@ def _copy_new(source: Path, target: Path) -> None:
         shutil.copyfileobj(src, out, 1 << 20)
 
 
-def read_manifest(folder: Path) -> list[dict[str, str]]:
+def _manifest(folder: Path) -> list[Any]:
     try:
         entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return [e for e in entries if isinstance(e, dict) and {"sha256", "name", "received_at"} <= e.keys()]
+    return entries if isinstance(entries, list) else []
+
+
+def read_manifest(folder: Path) -> list[dict[str, str]]:
+    """The archived files of a week (name, SHA-256, arrival time)."""
+    return [e for e in _manifest(folder) if isinstance(e, dict) and {"sha256", "name", "received_at"} <= e.keys()]
+
+
+def manifest_period(folder: Path) -> int | None:
+    """The 期数 the week was archived with; None for a manifest written before it was kept."""
+    for e in _manifest(folder):
+        if isinstance(e, dict) and "sha256" not in e:
+            period = e.get("period")
+            return period if isinstance(period, int) and not isinstance(period, bool) and period > 0 else None
+    return None
 
 
 def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, week: date, inbox: Path) -> int | None:
@@ -523,8 +645,28 @@ def restore_inputs(conn: sqlite3.Connection, archive_root: Path, list_id: str, w
     return len(entries)
 
 
+def release_period(conn: sqlite3.Connection, archive_root: Path, list_id: str, week: date, period: int) -> None:
+    """`week` was recorded as 第`period`期: an archived week that is not recorded (its run failed or was
+    killed after archiving) no longer claims that number in its manifest, so a restore cannot take it for
+    the week it was issued with. Reads only the manifests of such weeks (usually none)."""
+    recorded = {w for (w,) in conn.execute("SELECT week FROM weeks WHERE list_id=?", (list_id,))}
+    try:
+        folders = [p for p in (archive_root / list_id).iterdir() if p.name not in recorded and p.is_dir()]
+    except OSError:
+        return
+    for folder in folders:
+        if folder.name != week.isoformat() and manifest_period(folder) == period:
+            write_manifest(folder, read_manifest(folder), None)
+
+
+# PRAGMA user_version once every recorded week's manifest carries its 期数 (see backfill_manifests).
+_PERIODS_IN_MANIFESTS = 1
+
+
 def backfill_manifests(conn: sqlite3.Connection, archive_root: Path) -> None:
-    """Archives written before manifests existed get one from the database while it is still intact."""
+    """Archives written before manifests existed get one from the database while it is still intact;
+    once per database, manifests written before they kept the 期数 get it from the database too."""
+    periods = {(lst, w): p for lst, w, p in conn.execute("SELECT list_id, week, period FROM weeks")}
     weeks = conn.execute("SELECT DISTINCT list_id, week FROM inputs").fetchall()
     for list_id, week in weeks:
         folder = archive_root / list_id / week
@@ -535,4 +677,11 @@ def backfill_manifests(conn: sqlite3.Connection, archive_root: Path) -> None:
             {"sha256": sha, "name": _from_db_name(name), "received_at": at}
             for sha, name, at in conn.execute(query, (list_id, week))
         ]
-        atomic_write_text(folder / MANIFEST, json.dumps(entries, indent=1) + "\n")
+        write_manifest(folder, entries, periods.get((list_id, week)))
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= _PERIODS_IN_MANIFESTS:
+        return
+    for (list_id, week), period in sorted(periods.items()):
+        folder = archive_root / list_id / week
+        if (folder / MANIFEST).is_file() and manifest_period(folder) != period:
+            write_manifest(folder, read_manifest(folder), period)
+    conn.execute(f"PRAGMA user_version={_PERIODS_IN_MANIFESTS}")

@@ -98,23 +98,70 @@ _CJK = "\u4e00-\u9fff"
 
 @functools.cache
 def _gazetteer() -> tuple[str, ...]:
-    """Place names (济源, 郑州, 孟津 …) from data/places.json, without 省/市/县/区."""
+    """Place names (济源, 郑州, 孟津, 延边朝鲜族自治州 …) from data/places.json, without 省/市/县/区/州/盟/地区;
+    a list there may be grouped by province."""
     import json  # only when a directory is built: `lyreport --help` stays light
     from importlib import resources
 
     data = json.loads(resources.files("lyreport.data").joinpath("places.json").read_text(encoding="utf-8"))
-    return tuple(name for key, names in data.items() if not key.startswith("_") for name in names)
+    lists = [v for key, value in data.items() if not key.startswith("_") for v in _lists(value)]
+    return tuple(dict.fromkeys(name for names in lists for name in names))
+
+
+def _lists(value: Any) -> list[list[str]]:
+    return [v for group in value.values() for v in _lists(group)] if isinstance(value, dict) else [value]
+
+
+_SUFFIXES = ("", "省", "市", "县", "区", "州", "盟", "地区")
+_ANY_END = frozenset("县区省旗")  # 孟津县, 瀍河回族区, 达拉特旗: a county or district, even one not listed
+
+
+class _Places:
+    """The place names, looked up by slices of a text (a regular expression of ~430 alternatives took ~50 µs
+    for one end-of-text search; these are a few dictionary lookups)."""
+
+    def __init__(self, places: tuple[str, ...]):
+        self.names = frozenset(places)
+        self.lengths = sorted({len(p) for p in places}, reverse=True)
+        self.heads = frozenset(p[:2] for p in places)  # every name has two characters or more
+        # Every way a place may end a text: the name with or without 省/市/县/区/州/盟/地区; the longest name first.
+        self.endings: dict[str, str] = {}
+        for place in sorted(places, key=len, reverse=True):
+            for suffix in _SUFFIXES:
+                self.endings.setdefault(place + suffix, place)
+        self.window = max((len(e) for e in self.endings), default=0)
+
+    def findall(self, text: str) -> list[str]:
+        """The places named in a text, left to right, the longest at each position (as re.findall would)."""
+        found: list[str] = []
+        at = 0
+        while at < len(text):
+            hit = None
+            if text[at : at + 2] in self.heads:
+                hit = next((text[at : at + n] for n in self.lengths if text[at : at + n] in self.names), None)
+            if hit is None:
+                at += 1
+            else:
+                found.append(hit)
+                at += len(hit)
+        return found
+
+    def at_end(self, text: str) -> tuple[bool, str | None]:
+        """(whether the text ends with a place, which listed place): a known place with or without
+        省/市/县/区/州/盟/地区 (恩施州, 锡林郭勒盟), or any name ending in 县/区/省/旗 or 自治州 (then None): a county's or
+        district's bureau is not the city's even when its name is unknown here. The place starting first wins."""
+        for size in range(min(len(text), self.window), 0, -1):
+            tail = text[-size:]
+            if tail in self.endings:
+                return True, self.endings[tail]
+            if (size == 2 and "\u4e00" <= tail[0] <= "\u9fff" and tail[1] in _ANY_END) or tail == "自治州":
+                return True, None
+        return False, None
 
 
 @functools.cache
-def _place_patterns(places: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(a place anywhere, a place right at the end of a text) for these place names.
-
-    At the end: a known place with or without 省/市/县/区, or any name ending in 县/区/省 (孟津县, 瀍河回族区):
-    a county's or district's bureau is not the city's even when its name is unknown here.
-    """
-    names = "|".join(re.escape(p) for p in sorted(places, key=len, reverse=True))
-    return re.compile(names), re.compile(rf"(?:({names})[省市县区]?|[{_CJK}][县区省])$")
+def _places(places: tuple[str, ...]) -> _Places:
+    return _Places(places)
 
 
 @dataclass
@@ -142,7 +189,7 @@ class UnitDirectory:
     _heads: dict[str, list[tuple[str, set[str]]]] = field(default_factory=dict, repr=False, compare=False)
     # Each unit's own places (洛阳, from its full name): a name written after any other place is another body.
     _own: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
-    _place_end: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _places: _Places | None = field(default=None, repr=False, compare=False)
     # find_in_text by name key: the unit cells, sheet names and mail subjects of one week repeat a few texts.
     _found: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -164,8 +211,8 @@ class UnitDirectory:
         keys = {u.name: [name_key(w) for w in (u.name, u.full_name, *u.aliases) if w] for u in self.units}
         starts = (re.match(rf"([{_CJK}]{{2,3}})市.", k) for ks in keys.values() for k in ks)
         cities = {m.group(1) for m in starts if m and "市" not in m.group(1)}  # not "市城" of 市城市管理局
-        anywhere, self._place_end = _place_patterns(tuple(sorted(set(_gazetteer()) | cities)))
-        found = {name: frozenset(p for k in ks for p in anywhere.findall(k)) for name, ks in keys.items()}
+        self._places = places = _places(tuple(sorted(set(_gazetteer()) | cities)))
+        found = {name: frozenset(p for k in ks for p in places.findall(k)) for name, ks in keys.items()}
         counts = Counter(p for places in found.values() for p in places)
         home = frozenset([counts.most_common(1)[0][0]]) if counts else frozenset()
         # A unit whose names carry no place ("市教育局" only) belongs to the directory's city.
@@ -229,7 +276,7 @@ class UnitDirectory:
 
     def _foreign(self, key: str, spans: list[tuple[int, int, str]]) -> list[str]:
         """Units named (outside any longer name) right after a place that is not their own."""
-        assert self._place_end is not None
+        assert self._places is not None
         out: set[str] = set()
         for start, end, name in spans:
             if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans):
@@ -238,8 +285,8 @@ class UnitDirectory:
             if any(place in key[start:end] for place in own):
                 continue  # the name states its own place ("洛阳市交通运输局"); "河南省" before it is no other body
             head = key[: start + 1] if key[start] == "市" else key[:start]  # "济源" + "市交通运输局"
-            found = self._place_end.search(head[-8:])
-            if found and found.group(1) not in own:
+            ends, place = self._places.at_end(head)
+            if ends and place not in own:
                 out.add(name)
         return sorted(out)
 

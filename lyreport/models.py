@@ -136,6 +136,8 @@ class SheetData:
     # whether the file has struck text that could not be placed.
     struck: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
     struck_unknown: bool = False
+    # Cells holding a spreadsheet error value (#REF!, #N/A, Err:502) → that value; the grid has None there.
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass

@@ -116,7 +116,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no-rows": (ERROR, "表中没有读到任何有效的措施行"),
     "table-several": (
         WARNING,
-        "同一工作表中有 {count} 张报表（表头在第 {rows} 行），已按填报日期最新的一张（表头在第 {row} 行）读取，其余未计入",
+        "同一工作表中有 {count} 张报表（表头在第 {rows} 行），已读取表头在第 {row} 行的一张（{why}），其余未计入",
     ),
     "template-unit-unknown": (WARNING, "报表模板标识中的单位“{name}”不在单位名录中"),
     "measure-not-assigned": (WARNING, "第 {no} 条措施不是本单位的责任事项"),
@@ -204,6 +204,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         ERROR,
         "单元格是公式，但文件中没有保存计算结果（多见于程序生成的表格），无法读取其内容，"
         "请在 Excel/WPS 中打开并保存后重新报送",
+    ),
+    "cell-error": (
+        ERROR,
+        "“{field}”单元格为 Excel 错误值 {value}（{meaning}），未读取，请对方改正公式或直接填写后重新报送",
     ),
     "measure-rows-combined": (
         INFO,
@@ -314,6 +318,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "配置.toml 中{list_title}的发文字号（{number}）与主清单相同，两份通报会出现重复的文号，"
         '请在 [summary."清单文件名"] 中为该清单设置不同的 doc_number',
     ),
+    "config-unknown-key": (WARNING, "{detail}"),
+    "config-list-wording": (
+        WARNING,
+        "{detail}；本清单的通报中该项（{key}）暂用默认措辞，请修改配置.toml",
+    ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
     "unit-corrected-late": (
@@ -339,6 +348,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         INFO,
         "邮件发送时间“{date}”的时区写作“{zone}”，按中国标准时间（北京时间，UTC+8）计算",
     ),
+    "mail-date-offset": (INFO, "邮件发送时间写作“{header}”，时区按 {offset} 计算，即北京时间 {date}"),
+    "mail-date-zone-unknown": (
+        WARNING,
+        "邮件发送时间写作“{header}”，其中的时区“{zone}”无法识别，暂按北京时间计算（{date}），请核实",
+    ),
     "mail-date-missing": (
         WARNING,
         "邮件没有可识别的发送时间{header}，收到时间按{fallback} {time} 计算，可能晚于实际发送时间，请核实",
@@ -356,7 +370,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "version-chosen": (INFO, "{unit}本周有 {count} 份报表，采用本份（{why}）；未采用：{others}"),
     "versions-unordered": (
         WARNING,
-        "{unit}本周的《{chosen}》与《{other}》填报日期相同、同时收到，文件名或邮件主题也分不出先后，内容却不同，无法判断哪份是最终版；"
+        "{unit}本周的《{chosen}》与《{other}》{dates}、同时收到，文件名或邮件主题也分不出先后，内容却不同，无法判断哪份是最终版；"
         "暂采用《{chosen}》，请与{unit}核实以哪份为准",
     ),
     "saved-before-deadline": (
@@ -399,6 +413,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "{later} 的通报、summary.json、台账副本和总的《工作台账.xlsx》仍是按 {week} 的旧数据计算的（如连续未按时报送周数），"
         "本次未更新；请按时间顺序依次运行{commands}",
+    ),
+    "period-taken": (
+        WARNING,
+        "按配置.toml 中的 first_week，本周应为第{wanted}期，但第{wanted}期已用于 {week}（first_week 可能改过）；"
+        "为不与已发通报重号，本周编为第{period}期，请核对 first_week",
+    ),
+    "period-not-archived": (
+        WARNING,
+        "重建时历史存档中没有本周可用的期数（{reason}），按现行规则编为第{period}期，"
+        "可能与当初发出的通报期数不同，请与已发出的通报核对",
     ),
     "outputs-unfinished": (
         WARNING,

@@ -18,13 +18,20 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .config import Workspace
-from .history import DB_NAME, MANIFEST, ArchiveError, archived_file, open_history, read_manifest
+from .history import DB_NAME, MANIFEST, ArchiveError, archived_file, manifest_period, open_history, read_manifest
 from .worktemp import TEMP_DIR
 
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 _restoring = False  # set while restore_all rebuilds: the outbox is ahead of the history on purpose
+# While restore_all rebuilds: (list_id, {week: the 期数 its manifest keeps, None if it keeps none}).
+_claims: tuple[str, dict[date, int | None]] | None = None
+
+
+def restore_claims(list_id: str) -> dict[date, int | None] | None:
+    """During a restore of `list_id`, each archived week's 期数 as archived; None otherwise."""
+    return _claims[1] if _claims is not None and _claims[0] == list_id else None
 
 
 class HistoryLost(Exception):
@@ -50,19 +57,26 @@ def _dirs(folder: Path) -> list[Path]:
         return []
 
 
-def check_history(ws: Workspace, outbox: Path) -> None:
-    """Refuse to run on a lost or damaged history (HistoryLost with restore instructions)."""
+def check_history(ws: Workspace, outbox: Path, base: Path | None = None, list_id: str | None = None) -> None:
+    """Refuse to run on a lost or damaged history (HistoryLost with restore instructions); with the list's
+    own outbox folder (`base`) and id, also when that list's weeks are missing while others' are there."""
     database = ws.history / DB_NAME
     weeks = recorded_weeks_in_outbox(outbox)
     restore = "请运行“lyreport restore”，它会用 history/archive 中存档的原始文件按顺序重建每一周的历史和输出。"
     if not database.is_file() or database.stat().st_size == 0:
-        if not weeks:
+        # Every run creates the database before it archives anything: an archive without one is a lost history
+        # (the outbox emptied or not copied along), not a new workspace.
+        archived = sorted({p.parent.name for p in (ws.history / "archive").glob("*/*/manifest.json")})
+        if not weeks and not archived:
             return  # a new workspace
         state = "不存在" if not database.exists() else "是空文件（0 字节）"
         where = "history 文件夹不存在" if not ws.history.exists() else f"历史数据库 {database} {state}"
+        if weeks:
+            found = f"输出文件夹 {outbox} 显示已有 {len(weeks)} 周的结果（{weeks[0]} 至 {weeks[-1]}）"
+        else:
+            found = f"历史存档 {ws.history / 'archive'} 中已有 {len(archived)} 周的原始文件（{archived[0]} 至 {archived[-1]}）"
         raise HistoryLost(
-            f"{where}，但输出文件夹 {outbox} 显示已有 {len(weeks)} 周的结果（{weeks[0]} 至 {weeks[-1]}）。"
-            f"为避免从第1期重新开始并覆盖工作台账，本次未做任何改动。{_advice(ws, restore)}"
+            f"{where}，但{found}。为避免从第1期重新开始并覆盖工作台账，本次未做任何改动。{_advice(ws, restore)}"
         )
     problem = quick_check(database)
     if problem:
@@ -71,6 +85,9 @@ def check_history(ws: Workspace, outbox: Path) -> None:
             f"请先把该文件移到别处（或从备份恢复），然后{restore[1:]}"
         )
     missing = sorted(set(weeks) - _weeks_in(database))
+    if not missing and base is not None and list_id is not None:
+        own = [p.name for p in _dirs(base) if _WEEK.fullmatch(p.name) and (p / "summary.json").is_file()]
+        missing = sorted(set(own) - _weeks_in(database, list_id))
     if missing and not _restoring:
         raise HistoryLost(
             f"历史数据库 {database} 中没有 {'、'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}"
@@ -79,10 +96,12 @@ def check_history(ws: Workspace, outbox: Path) -> None:
         )
 
 
-def _weeks_in(database: Path) -> set[str]:
+def _weeks_in(database: Path, list_id: str | None = None) -> set[str]:
     try:
         conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
         try:
+            if list_id is not None:
+                return {w for (w,) in conn.execute("SELECT week FROM weeks WHERE list_id=?", (list_id,))}
             return {w for (w,) in conn.execute("SELECT DISTINCT week FROM weeks")}
         finally:
             conn.close()
@@ -191,24 +210,59 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
             + (f"\n  等共 {len(missing)} 个" if len(missing) > 10 else "")
             + "\n请从备份中恢复 history 文件夹。"
         )
-    global _restoring
+    global _restoring, _claims
     reports = []
+    # Each week keeps the 期数 it was issued with (a week inserted late has a higher number than later weeks).
+    claims = {w: manifest_period(archive / w.isoformat()) for w in weeks}
     with holding(ws):
         backup = set_aside(ws)
         try:
-            open_history(ws.history).close()  # a fresh, valid database: the runs below fill it week by week
-            _restoring = True
+            keep_other_lists(ws, backup, context.master.list_id)  # a fresh database, the runs below fill it
+            _restoring, _claims = True, (context.master.list_id, claims)
             for week in weeks:
                 reports.append(api.run_week(ws.root, week, master=master, rebuild=True))
         except BaseException as exc:
-            _restoring = False
+            _restoring, _claims = False, None
             note = put_back(ws, backup)
             if isinstance(exc, (api.LyreportError, ArchiveError, OSError)):
                 raise api.LyreportError(f"{_said(exc, ws)}\n重建未完成。{note}") from exc
             raise
         finally:
-            _restoring = False
+            _restoring, _claims = False, None
     return reports
+
+
+_TABLES = ("weeks", "unit_weeks", "measure_weeks", "rows", "measure_texts", "inputs")
+
+
+def keep_other_lists(ws: Workspace, backup: Path | None, list_id: str) -> None:
+    """Start the fresh database that `restore` fills for one list with every other list's records from
+    the one set aside, when it is readable: restoring one list must not lose the others (whose weeks
+    would then be missing, or, on the same dates, hide that they are). A damaged one keeps nothing:
+    the other lists' runs are then refused until each is restored too."""
+    conn = open_history(ws.history)
+    try:
+        old = backup / DB_NAME if backup is not None else None
+        if old is None or not old.is_file() or old.stat().st_size == 0 or quick_check(old):
+            return
+        conn.execute("ATTACH DATABASE ? AS old", (str(old),))
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for table in _TABLES:
+                have = [c for (_, c, *_) in conn.execute(f"PRAGMA old.table_info({table})")]
+                columns = ", ".join(c for (_, c, *_) in conn.execute(f"PRAGMA main.table_info({table})") if c in have)
+                if columns:
+                    conn.execute(
+                        f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM old.{table} WHERE list_id<>?",
+                        (list_id,),
+                    )
+            conn.execute("COMMIT")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute("DETACH DATABASE old")
+    finally:
+        conn.close()
 
 
 def _said(exc: BaseException, ws: Workspace) -> str:

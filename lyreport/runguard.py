@@ -39,9 +39,11 @@ def holding(ws: Workspace) -> Iterator[None]:
         raise LyreportError(os_message(exc, ws.root)) from None
 
 
-def start_checks(ws: Workspace, outbox: Path, base: Path, archive: Path, week: date) -> list[Problem]:
+def start_checks(
+    ws: Workspace, outbox: Path, base: Path, archive: Path, week: date, list_id: str | None = None
+) -> list[Problem]:
     """Under the lock: refuse a lost history; clean what killed runs left; note unfinished outputs."""
-    check_history(ws, outbox)
+    check_history(ws, outbox, base, list_id)
     clean_temp(ws)
     remove_stale_temps(outbox, 0)  # we hold the lock: no other run is writing there
     remove_stale_temps(archive, 0)

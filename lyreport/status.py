@@ -15,10 +15,10 @@ from typing import Any
 
 from .api import load_context, resolve_deadline
 from .context import Context
-from .history import DB_NAME, previous_state
+from .history import DB_NAME, archived_before, previous_state
 from .intake.pipeline import run_intake
-from .merge import merge_week
-from .models import PreviousState, UnitWeek
+from .merge import merge_week, resend_candidates
+from .models import PreviousState, SourceFile, UnitWeek
 from .problems import Problem
 from .weeks import cn_datetime
 
@@ -120,10 +120,13 @@ def week_status(
     config = context.config
     now = now or datetime.now(config.timezone)
     deadline = resolve_deadline(context, week, now)
+    previous = _previous(context.workspace.history / DB_NAME, context, deadline.date())
     with tempfile.TemporaryDirectory(prefix="lyreport-status-") as tmp:
         source = inbox or context.workspace.inbox
         intake = run_intake(source, Path(tmp), context.master, context.directory, config) if source.is_dir() else None
-    previous = _previous(context.workspace.history / DB_NAME, context, deadline.date())
+        if intake is not None:  # last week's file sent again has not answered this week (as `run` says)
+            candidates = resend_candidates(intake, deadline, config, context.master)
+            previous.resent = _resent(context.workspace.history / DB_NAME, context, deadline.date(), candidates)
     if intake is None:
         from .models import IntakeResult
 
@@ -147,6 +150,19 @@ def week_status(
             )
         )
     return WeekStatus(deadline.date(), deadline, now, context.master.title, units, result.problems)
+
+
+def _resent(path: Path, context: Context, week: date, candidates: list[SourceFile]) -> dict[str, tuple[date, str]]:
+    """run's archived_before on the history opened read-only; nothing when there is none or it fails."""
+    if not candidates or not path.is_file():
+        return {}
+    conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+    try:
+        return archived_before(conn, context.master.list_id, week, candidates)
+    except (sqlite3.Error, OSError):
+        return {}
+    finally:
+        conn.close()
 
 
 def _previous(path: Path, context: Context, week: date) -> PreviousState:

@@ -161,6 +161,7 @@ class Mail:
     sent: datetime
     files: list[tuple[str, bytes]] = field(default_factory=list)
     forwarded: list[Mail] = field(default_factory=list)
+    pictures: list[tuple[str, bytes]] = field(default_factory=list)  # in the mail text: attachments Outlook hides
 
 
 def _message_nodes(mail: Mail, top: bool) -> list[Node]:
@@ -173,19 +174,19 @@ def _message_nodes(mail: Mail, top: bool) -> list[Node]:
         _text(0x1000, "请查收。"),
         _text(0x007D, headers),
     ]
-    count = len(mail.files) + len(mail.forwarded)
+    count = len(mail.files) + len(mail.forwarded) + len(mail.pictures)
     header = struct.pack("<8xIIII8x", 0, count, 0, count) if top else struct.pack("<8xIIII", 0, count, 0, count)
     nodes.append(_props(header, [(0x0039, 0x0040, _filetime(mail.sent)), (0x0E07, 0x0003, struct.pack("<I", 1))]))
     if top:
         nodes.append(Node("__nameid_version1.0", None, [Node(f"__substg1.0_000{n}0102", b"") for n in (2, 3, 4)]))
     n = 0
-    for name, payload in mail.files:
+    for index, (name, payload) in enumerate(mail.files + mail.pictures):
+        named = [_text(0x3707, name), _text(0x3704, name[-12:]), _text(0x3703, "." + name.rsplit(".", 1)[-1])]
+        hidden = [(0x7FFE, 0x000B, struct.pack("<I", 1))] if index >= len(mail.files) else []  # PR_ATTACHMENT_HIDDEN
         parts = [
-            _text(0x3707, name),
-            _text(0x3704, name[-12:]),
-            _text(0x3703, "." + name.rsplit(".", 1)[-1]),
+            *(named if name else []),  # "": an attachment Outlook kept without a file name
             Node("__substg1.0_37010102", payload),
-            _props(b"\x00" * 8, [(0x3705, 0x0003, struct.pack("<I", 1))]),
+            _props(b"\x00" * 8, [(0x3705, 0x0003, struct.pack("<I", 1)), *hidden]),
         ]
         nodes.append(Node(f"__attach_version1.0_#{n:08X}", None, parts))
         n += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -138,6 +139,66 @@ def test_other_master_list_has_its_own_title_and_doc_number(tmp_path):
     assert rerun.exit_code in (0, 1), rerun.output
     summary = (root / "outbox" / "七大行动清单" / "2021-01-14" / "summary.json").read_text(encoding="utf-8")
     assert "重复的文号" in summary  # listed in 问题清单 and summary.json
+
+
+def test_placeholder_typo_in_a_list_table_is_reported_and_that_key_keeps_the_default(tmp_path):
+    """[summary."七大行动清单"] is checked like [summary]: a typo is named (table and key), not printed as
+    blank text; it concerns only that list, so the runs go on."""
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    config = root / "templates" / "配置.toml"
+    own = '\n[summary."七大行动清单"]\ntitle_lines = []\nprinted = "{date_cm}印发"\ndoc_number = "七〔{year}〕{period}号"\n'
+    config.write_text(config.read_text(encoding="utf-8") + own, encoding="utf-8")
+    seven = root / "templates" / "七大行动清单.xlsx"
+    args = ["run", "--workspace", str(root), "--week", "2021-01-07", "--master", str(seven)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code in (0, 1), result.output
+    assert '[summary."七大行动清单"] printed 中的 {date_cm} 不是可用的占位符' in result.output, result.output
+    folder = root / "outbox" / "七大行动清单" / "2021-01-07"
+    said = [p for p in json.loads((folder / "summary.json").read_text(encoding="utf-8"))["problems"]]
+    said = [p for p in said if p["code"] == "config-list-wording"]
+    assert len(said) == 1 and "{date_cn}" in said[0]["message"] and said[0]["file"] == "配置.toml", said
+    with zipfile.ZipFile(folder / "督导情况通报-2021-01-07.docx") as docx:
+        body = docx.read("word/document.xml").decode("utf-8")
+    assert "2021年1月7日印发" in body  # the default wording, not "印发" alone
+    assert "七〔2021〕1号" in body  # the table's other keys still apply
+    main_run = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", "2021-01-07"])
+    assert main_run.exit_code in (0, 1) and "七大行动清单" not in main_run.output, main_run.output
+
+
+def test_misspelt_config_keys_and_a_password_are_said_on_the_terminal_and_in_the_problem_list(tmp_path):
+    """A key the program never reads ("titel") would leave the default wording without a word; a password
+    written into the config is never used (nor echoed)."""
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    config = root / "templates" / "配置.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("[summary]\n", '[summary]\ntitel = "测试标题"\n', 1)
+    text = text.replace("[smtp]\n", '[smtp]\npassword = "s3cret-code"\n', 1)
+    config.write_text(
+        text + '\n[sumary]\nopening = "x"\n[summary."七大行动清单"]\ndoc_nubmer = "七〔2021〕1号"\n', "utf-8"
+    )
+    result = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", "2021-01-07"])
+    assert result.exit_code in (0, 1), result.output
+    assert "[summary] titel 不是可用的设置项（可能拼写有误，是否应为“title”）" in result.output
+    assert "[sumary] 不是可用的配置段" in result.output
+    assert '[summary."七大行动清单"] doc_nubmer 不是可用的设置项（可能拼写有误，是否应为“doc_number”）' in result.output
+    assert "[smtp] password：密码（授权码）不能写在配置文件中" in result.output
+    assert "s3cret-code" not in result.output
+    folder = root / "outbox" / "2021-01-07"
+    said = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["problems"]
+    said = [p for p in said if p["code"] == "config-unknown-key"]
+    assert len(said) == 4 and {p["file"] for p in said} == {"配置.toml"}, said
+    assert "s3cret-code" not in json.dumps(said, ensure_ascii=False)
+
+
+def test_the_bundled_config_has_no_unknown_keys(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    from lyreport.config import load_config
+
+    assert load_config(root / "templates" / "配置.toml").unknown_keys == []
+    assert load_config(None).unknown_keys == []
 
 
 def test_usage_errors_are_chinese():

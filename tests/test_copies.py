@@ -648,3 +648,4 @@ def test_an_undated_version_is_not_newer_than_a_dated_one_that_came_with_it(
     unordered = only(result.problems, "versions-unordered")
     assert unordered.unit == "市教育局"
     assert not [p for p in result.problems if "填报日期 2021-01-07" in p.message]  # no 填报日期 was written
+    assert "有一份未填填报日期、同时收到" in unordered.message and "填报日期相同" not in unordered.message

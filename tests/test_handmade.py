@@ -629,7 +629,7 @@ def test_last_weeks_table_pasted_below_without_its_header_block(
     wb.save(path)
     checked = check(workspace, path)
     assert found(checked) == [("table-several", "")]
-    assert "已按填报日期最新的一张（表头在第 2 行）读取" in checked.problems[0].message
+    assert "已读取表头在第 2 行的一张（填报日期最新（2021-01-06））" in checked.problems[0].message
     returns, _ = parse(workspace, path)
     assert {r.status for r in returns[0].rows} == {"进度滞后"}
 

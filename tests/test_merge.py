@@ -463,6 +463,55 @@ def test_renumbered_master_does_not_carry_history_to_another_measure(master, dir
     assert len(differs) == 1 and "第 10 条" in differs[0].message
 
 
+def test_a_text_pasted_twice_in_an_old_list_does_not_carry_the_copy_s_status(master, directory, tmp_path):
+    """Measure 11 of an old list held measure 10's text by mistake (corrected since) and was reported
+    已完成: that 已完成 belongs to neither current measure, and measure 10 must not be closed by it."""
+    from lyreport.history import open_history, previous_state
+
+    before = WEEK - timedelta(days=7)
+    conn = open_history(tmp_path / "history")
+    pasted = [dataclasses.replace(m, text=master.measure(10).text) if m.no == 11 else m for m in master.measures]
+    old = dataclasses.replace(master, measures=pasted)
+    intake = _all_on_time_in(old, before, 市交通运输局=1)
+    intake.returns.append(
+        _return(old, "市交通运输局", _at(before - timedelta(days=1), 9), week=before, **{"11": "已完成"})
+    )
+    _record(conn, old, intake, before, PreviousState(), 1)
+    previous = previous_state(conn, master.list_id, WEEK, master, directory)
+    result = merge_week(master, _all_on_time(master, 市交通运输局=1), DEADLINE, CONFIG, previous, 2)
+    assert result.measure(10).status == "正常推进" and not result.measure(10).closed
+    assert result.measure(11).status is None and not result.measure(11).closed
+    differs = [p.message for p in result.problems if p.code == "master-history-differs"]
+    assert any("第 11 条" in m for m in differs), differs
+
+
+def test_measures_sharing_a_text_are_told_apart_by_their_units(master, directory, tmp_path):
+    """Two measures with one text (units differ) swap numbers: each keeps its own history, by its units."""
+    from lyreport.history import open_history, previous_state
+
+    before = WEEK - timedelta(days=7)
+    conn = open_history(tmp_path / "history")
+    text = "加强两地金融与交通领域合作。"
+    old = dataclasses.replace(
+        master, measures=[dataclasses.replace(m, text=text) if m.no in (7, 8) else m for m in master.measures]
+    )
+    intake = _all_on_time_in(old, before, 市金融工作局=1)
+    intake.returns.append(
+        _return(old, "市金融工作局", _at(before - timedelta(days=1), 9), week=before, **{"7": "已完成"})
+    )
+    _record(conn, old, intake, before, PreviousState(), 1)
+    swapped = [
+        dataclasses.replace(m, no=15 - m.no) if m.no in (7, 8) else m for m in old.measures
+    ]  # 7 <-> 8, with their units
+    current = dataclasses.replace(old, measures=sorted(swapped, key=lambda m: m.no))
+    assert current.measure(8).units == ["市金融工作局"]
+    previous = previous_state(conn, master.list_id, WEEK, current, directory)
+    result = merge_week(current, _all_on_time(current, 市金融工作局=1, 市发改委=1), DEADLINE, CONFIG, previous, 2)
+    assert result.measure(8).status == "已完成" and result.measure(8).closed
+    assert result.measure(7).status == "正常推进" and not result.measure(7).closed
+    assert previous.history_moved == {7: 8, 8: 7}
+
+
 def test_history_without_measure_texts_still_loads(master, directory, tmp_path):
     from lyreport.history import open_history, previous_state
 

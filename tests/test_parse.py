@@ -460,6 +460,30 @@ def test_unit_order_and_conflict(lists: tuple[MasterList, UnitDirectory]) -> Non
     assert only(problems, "unit-conflict").message.endswith("按“市医疗保障局”处理")
 
 
+def test_measures_decide_between_sender_and_file_name_when_the_form_names_no_unit(
+    lists: tuple[MasterList, UnitDirectory],
+) -> None:
+    """One unit mails its own return and another unit's (no 填报单位, file named for the other): the
+    measures, all the other unit's, decide; the sender's unit owning none of them is not credited."""
+    master, directory = lists
+    emails = directory_with_email(directory, INSURANCE, "ybj@ly.gov.cn")
+    data = book(standard_grid(None, [row(20)]), display="卫健委.xlsx", sender="ybj@ly.gov.cn")
+    parsed, problems = parse_workbook(data, master, emails)
+    assert parsed is not None and parsed.unit == HEALTH
+    assert only(problems, "unit-conflict").message == (
+        "报送单位判断不一致：发件人邮箱为“市医疗保障局”；文件名为“市卫健委”；所填措施为“市卫健委”；按“市卫健委”处理"
+    )
+    # A measure both units share: the measures cannot tell, the sender (first source) stays, and is said.
+    data = book(standard_grid(None, [row(21)]), display="卫健委.xlsx", sender="ybj@ly.gov.cn")
+    parsed, problems = parse_workbook(data, master, emails)
+    assert parsed is not None and parsed.unit == INSURANCE
+    assert only(problems, "unit-conflict").message.endswith("按“市医疗保障局”处理")
+    # 填报单位 written: the measures do not overrule what the unit wrote.
+    data = book(standard_grid(INSURANCE, [row(20)]), display="卫健委.xlsx", sender="ybj@ly.gov.cn")
+    parsed, _ = parse_workbook(data, master, emails)
+    assert parsed is not None and parsed.unit == INSURANCE
+
+
 def test_unit_name_unknown_falls_back_to_file_name(lists: tuple[MasterList, UnitDirectory]) -> None:
     parsed, problems = run(lists, book(standard_grid("某某办公室", [row(20), row(21)]), display="卫健委.xlsx"))
     assert parsed is not None and parsed.unit == HEALTH

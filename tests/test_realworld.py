@@ -239,7 +239,9 @@ def test_table_pasted_twice_reads_the_latest(tmp_path: Path, workspace: Path, li
     checked = check(workspace, tmp_path / "教育局.xlsx")["教育局.xlsx"]
     assert (checked.unit, checked.week, checked.rows) == ("市教育局", WEEK, 2)
     assert found(checked) == [("table-several", "")]
-    assert "（表头在第 3、10 行），已按填报日期最新的一张（表头在第 10 行）读取" in checked.problems[0].message
+    assert (
+        "（表头在第 3、10 行），已读取表头在第 10 行的一张（填报日期最新（2021-01-06））" in checked.problems[0].message
+    )
     ctx = load_context(workspace)
     path = tmp_path / "教育局.xlsx"
     book, _ = read_one(SourceFile(path, path.name, "workbook", datetime(2021, 1, 6, tzinfo=UTC), "0" * 64))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -85,3 +86,178 @@ def test_rerun_of_a_week_recorded_before_a_summary_field_existed_is_no_change(tm
     out = cli(root, "run", "--week", W1.isoformat()).stdout.decode()
     assert "的通报、summary.json" not in out, out
     assert not any(p["code"] == "later-weeks-stale" for p in _summary(root, W1)["problems"])
+
+
+# ----------------------------------------------------------------- restore keeps the issued 期数
+def _inserted(root: Path) -> dict[date, int]:
+    """W1, W3 run, then W2 inserted (第3期); the 期数 each week's outputs were issued with."""
+    init_workspace(root)
+    for week in (W1, W2, W3):
+        make_returns(root, week)
+    for week in (W1, W3, W2):
+        api.run_week(root, week)
+    return {week: _summary(root, week)["period"] for week in (W1, W2, W3)}
+
+
+def _recorded(root: Path) -> dict[date, int]:
+    with sqlite3.connect(root / "history" / "history.sqlite3") as conn:
+        return {date.fromisoformat(w): p for w, p in conn.execute("SELECT week, period FROM weeks")}
+
+
+def _printed(root: Path, week: date) -> str:
+    """The 期 line of the week's 通报 as printed."""
+    from docx import Document
+
+    document = Document(str(root / "outbox" / week.isoformat() / f"督导情况通报-{week.isoformat()}.docx"))
+    return next(p.text for p in document.paragraphs if "期）" in p.text)
+
+
+def test_restore_keeps_the_period_each_week_was_issued_with(tmp_path):
+    root = tmp_path / "ws"
+    issued = _inserted(root)
+    assert issued == {W1: 1, W3: 2, W2: 3}
+    printed = {week: _printed(root, week) for week in issued}
+    restored = cli(root, "restore")
+    assert restored.returncode == 0, restored.stderr.decode()
+    assert "现行规则" not in restored.stdout.decode()
+    assert _recorded(root) == issued
+    assert {week: _summary(root, week)["period"] for week in issued} == issued
+    assert {week: _printed(root, week) for week in issued} == printed
+    assert "（第3期）" in printed[W2]
+    # The next new week follows the highest number issued.
+    make_returns(root, W4)
+    assert api.run_week(root, W4).result.period == 4
+
+
+def _strip_periods(root: Path) -> None:
+    """Manifests as a version before the 期数 was archived wrote them."""
+    for manifest in (root / "history" / "archive").glob("*/*/manifest.json"):
+        entries = json.loads(manifest.read_text(encoding="utf-8"))
+        manifest.write_text(json.dumps([e for e in entries if "sha256" in e], indent=1) + "\n", encoding="utf-8")
+
+
+def test_restore_from_manifests_without_periods_numbers_by_the_rule_and_says_they_may_differ(tmp_path):
+    root = tmp_path / "ws"
+    _inserted(root)
+    _strip_periods(root)
+    restored = cli(root, "restore")
+    assert restored.returncode == 0, restored.stderr.decode()
+    out = restored.stdout.decode()
+    assert out.count("期数按现行规则推算，请与已发通报核对") == 3, out
+    assert _recorded(root) == {W1: 1, W2: 2, W3: 3}
+    said = [p["message"] for p in _summary(root, W2)["problems"] if p["code"] == "period-not-archived"]
+    assert len(said) == 1 and "第2期" in said[0] and "可能与当初发出的通报期数不同" in said[0], said
+
+
+def test_a_history_from_before_periods_were_archived_puts_them_in_the_manifests(tmp_path):
+    """One run by this version on an older workspace is enough for a later restore to keep every 期数."""
+    root = tmp_path / "ws"
+    issued = _inserted(root)
+    _strip_periods(root)
+    with sqlite3.connect(root / "history" / "history.sqlite3") as conn:
+        conn.execute("PRAGMA user_version=0")
+    api.run_week(root, W3)
+    assert cli(root, "restore").returncode == 0
+    assert _recorded(root) == issued
+
+
+def test_a_run_killed_after_archiving_does_not_lend_its_period_to_a_restore(tmp_path):
+    """W3's run is killed after its files (and 第3期) were archived; W4 is then issued as 第3期. A restore
+    gives W4 its 第3期 back and numbers W3, never issued, after it, saying so."""
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2, W3, W4):
+        make_returns(root, week)
+    for week in (W1, W2):
+        api.run_week(root, week)
+    killed = cli(root, "run", "--week", W3.isoformat(), "-q", env={"LYREPORT_KILL_AT": "before-commit"})
+    assert killed.returncode == -9
+    assert api.run_week(root, W4).result.period == 3
+    restored = cli(root, "restore")
+    assert restored.returncode == 0, restored.stderr.decode()
+    assert _recorded(root) == {W1: 1, W2: 2, W3: 4, W4: 3}
+    assert any(p["code"] == "period-not-archived" for p in _summary(root, W3)["problems"])
+    assert not any(p["code"] == "period-not-archived" for p in _summary(root, W4)["problems"])
+
+
+def test_first_week_changed_after_weeks_were_numbered_never_repeats_a_period(tmp_path):
+    root = tmp_path / "ws"
+    init_workspace(root)
+    config = root / "templates" / "配置.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('first_week = ""', f'first_week = "{W1.isoformat()}"'),
+        encoding="utf-8",
+    )
+    for week in (W1, W2):
+        make_returns(root, week)
+        api.run_week(root, week)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(W1.isoformat(), W2.isoformat()), encoding="utf-8"
+    )  # staff move the first week: W3 would be 第2期 again
+    make_returns(root, W3)
+    report = api.run_week(root, W3)
+    assert report.result.period == 3
+    said = [p.message for p in report.result.problems if p.code == "period-taken"]
+    assert len(said) == 1 and "第2期" in said[0] and W2.isoformat() in said[0], said
+
+
+def _two_lists(root: Path) -> Path:
+    """The main list and the second one, both run for W1 and W2."""
+    init_workspace(root)
+    seven = root / "templates" / "七大行动清单.xlsx"
+    for week in (W1, W2):
+        make_returns(root, week)
+        api.run_week(root, week)
+        api.run_week(root, week, master=seven)
+    return seven
+
+
+def _all_lists(root: Path) -> dict[tuple[str, str], int]:
+    with sqlite3.connect(root / "history" / "history.sqlite3") as conn:
+        return {(lst, w): p for lst, w, p in conn.execute("SELECT list_id, week, period FROM weeks")}
+
+
+def test_restoring_one_list_keeps_the_other_lists_history(tmp_path):
+    root = tmp_path / "ws"
+    seven = _two_lists(root)
+    before = _all_lists(root)
+    assert len({lst for lst, _ in before}) == 2
+    restored = cli(root, "restore", "--master", str(seven))
+    assert restored.returncode == 0, restored.stderr.decode()
+    assert _all_lists(root) == before
+    make_returns(root, W3)
+    assert api.run_week(root, W3).result.period == 3  # not 第1期 of a main list gone from the history
+
+
+def test_a_list_missing_from_the_history_is_refused_though_another_list_has_those_weeks(tmp_path):
+    root = tmp_path / "ws"
+    _two_lists(root)
+    with sqlite3.connect(root / "history" / "history.sqlite3") as conn:
+        main_list = api.load_context(root).master.list_id
+        conn.execute("DELETE FROM weeks WHERE list_id=?", (main_list,))  # only the second list's weeks left
+    make_returns(root, W3)
+    run = cli(root, "run", "--week", W3.isoformat())
+    assert run.returncode == 2, run.stdout.decode()
+    message = run.stderr.decode()
+    assert f"{W1.isoformat()}、{W2.isoformat()}" in message and "lyreport restore" in message, message
+
+
+def test_a_lost_database_is_refused_when_only_the_archive_shows_past_weeks(tmp_path):
+    """history.sqlite3 gone and the outbox emptied (or a new computer with history/archive copied over):
+    the archive still shows the weeks, so a run must not start again at 第1期."""
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2):
+        make_returns(root, week)
+        api.run_week(root, week)
+    for part in (root / "history").glob("history.sqlite3*"):
+        part.unlink()
+    shutil.rmtree(root / "outbox")
+    make_returns(root, W3)
+    run = cli(root, "run", "--week", W3.isoformat())
+    assert run.returncode == 2, run.stdout.decode()
+    message = run.stderr.decode()
+    assert "历史存档" in message and f"{W1.isoformat()} 至 {W2.isoformat()}" in message, message
+    assert "lyreport restore" in message
+    assert cli(root, "restore").returncode == 0
+    assert api.run_week(root, W3).result.period == 3

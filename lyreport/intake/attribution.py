@@ -121,6 +121,8 @@ def identify_unit(
         own = {m.no for m in master.measures_of(named)}
         if numbers and numbers <= own and not numbers & {m.no for m in master.measures_of(template)}:
             said.append(("measures", named))
+    if master is not None and measures is not None and not {"template", "block"} & by_source.keys():
+        chosen = _by_measures(master, said, chosen, measures)
     overruled = _visible_majority(said)
     if overruled:  # another unit's template, filled in and named as its own by this unit
         chosen, sources = overruled
@@ -187,6 +189,24 @@ def _fits(master: MasterList, unit: str, numbers: list[int]) -> bool:
     """Whether the measures reported leave the unit possible: none reported, or at least one of its own."""
     wanted = {no for no in numbers if master.measure(no) is not None}
     return not wanted or bool(wanted & {m.no for m in master.measures_of(unit)})
+
+
+def _by_measures(
+    master: MasterList, said: list[tuple[str, str]], chosen: str, measures: Callable[[], list[int]]
+) -> str:
+    """Nothing on the form names the unit and the weaker sources (sender, file name, sheet) disagree: the
+    unit that owns every measure reported wins over one that owns none of them (a unit mailing another
+    unit's return along with its own). Said in unit-conflict as 所填措施."""
+    if all(unit == chosen for _, unit in said):
+        return chosen
+    numbers = {no for no in measures() if master.measure(no) is not None}
+    if not numbers or numbers & {m.no for m in master.measures_of(chosen)}:
+        return chosen
+    fits = [u for u in dict.fromkeys(u for _, u in said) if numbers <= {m.no for m in master.measures_of(u)}]
+    if len(fits) != 1:
+        return chosen
+    said.append(("measures", fits[0]))
+    return fits[0]
 
 
 def _visible_majority(said: list[tuple[str, str]]) -> tuple[str, list[str]] | None:

@@ -126,7 +126,8 @@ def _pick(ctx: Context, group: Group, owned: set[int]) -> Group:
     chosen = cands[best]
     if len({c.table.sheet.name for c in cands}) == 1:  # several returns pasted into one sheet
         rows = "、".join(str(c.table.header + 1) for c in cands)
-        ctx.add("table-several", count=len(cands), rows=rows, row=chosen.table.header + 1)
+        why = _why(chosen, cands, owned)
+        ctx.add("table-several", count=len(cands), rows=rows, row=chosen.table.header + 1, why=why)
     else:
         others = [c for c in cands if c is not chosen]
         skipped = "；".join(c.where for c in others)

@@ -11,6 +11,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from .errorvalues import error_value
 from .precheck import MAX_COLS, MAX_ROWS, too_big
 from .safety import MAX_FILE_BYTES
 
@@ -57,7 +58,22 @@ def read_csv(path: str) -> tuple[Any, ...]:
         return ("refused", "read-too-many-rows", {"sheet_name": "CSV", "rows": len(rows), "cols": width}, "")
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
+    errors = _error_values(rows) if "#" in text or "Err:" in text else []
+    if errors:  # marks as a workbook's: no hidden rows, columns, formulas or merges in a CSV
+        return ("ok", [(Path(path).stem, rows, False, ([], [], [], [], False, [], errors))], {}, [], {})
     return ("ok", [(Path(path).stem, rows, False)], {}, [], {})
+
+
+def _error_values(rows: list[list[Any]]) -> list[tuple[int, int, str]]:
+    """Cells whose text is an error value (Excel and WPS save #REF! as its text, LibreOffice Err:502): taken out
+    of the grid and listed, as a workbook's error cells are."""
+    found = []
+    for index, row in enumerate(rows):
+        for col, value in enumerate(row):
+            if value is not None and value[0] in "#Ee" and (error := error_value(value)) is not None:
+                found.append((index, col, error))
+                row[col] = None
+    return found
 
 
 def decode(data: bytes) -> str | None:

@@ -58,7 +58,7 @@ class MailExpansion:
     def _expand_message(self, item: Item, message: Any, arrived: datetime | None = None) -> bool:
         from . import mail
 
-        sent, zone = (arrived, "") if arrived is not None else mail.read_date(message, self.tz)
+        sent, zone = (arrived, mail.Zone()) if arrived is not None else mail.read_date(message, self.tz)
         raw = "" if arrived is not None else mail.raw_date(message)
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
@@ -92,7 +92,7 @@ class MailExpansion:
         self,
         item: Item,
         sent: datetime | None,
-        zone: str,
+        zone: mail.Zone,
         address: str,
         subject: str,
         raw_date: str = "",
@@ -103,13 +103,9 @@ class MailExpansion:
         `raw_date`: the Date header as written, quoted when it cannot be read; `checked`: `sent` is the
         server's arrival time, not a sender's clock.
         """
-        from . import mail
 
         sent = self._provable(item, sent, raw_date, checked)
-        if sent is not None and zone == mail.NO_ZONE:
-            self.add("mail-date-no-zone", item.display, date=f"{sent:%Y-%m-%d %H:%M}")
-        elif sent is not None and zone:
-            self.add("mail-date-china-zone", item.display, date=f"{sent:%Y-%m-%d %H:%M}", zone=zone)
+        self._zone_note(item, sent, zone, raw_date)
         if sent is not None and item.via_mail is not None and item.received_from == "mail":
             self.add(
                 "mail-forwarded",
@@ -130,6 +126,22 @@ class MailExpansion:
             subject=subject or item.subject,
             budget=item.budget or Budget(),
         )
+
+    def _zone_note(self, item: Item, sent: datetime | None, zone: mail.Zone, raw_date: str) -> None:
+        """Say how a Date's zone was read when it was not written the standard way."""
+        from . import mail
+
+        if sent is None or not zone.kind:
+            return
+        when = f"{sent:%Y-%m-%d %H:%M}"
+        if zone.kind == mail.NO_ZONE:
+            self.add("mail-date-no-zone", item.display, date=when)
+        elif zone.kind == "china":
+            self.add("mail-date-china-zone", item.display, date=when, zone=zone.text)
+        elif zone.kind == "offset":
+            self.add("mail-date-offset", item.display, header=shown(raw_date[:80]), offset=zone.offset, date=when)
+        else:
+            self.add("mail-date-zone-unknown", item.display, header=shown(raw_date[:80]), zone=zone.text, date=when)
 
     def _provable(self, item: Item, sent: datetime | None, raw_date: str, checked: bool) -> datetime | None:
         """`sent`, or None when the item's own time must count: no readable Date, or a Date after a time
@@ -199,28 +211,42 @@ class MailExpansion:
         return False
 
     def _msg_mail(self, item: Item, data: dict[str, Any]) -> bool:
+        from . import mail
+
         sent, zone = _msg_date(data, self.tz)
         raw = str(data.get("header_date") or "")
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
-        usable = False
-        for attachment in data.get("attachments") or []:
-            found = self._child(item, str(attachment.get("name") or "附件"), attached=True)
-            if found is None:
-                continue
-            child, base = found
+        usable = unidentified = False
+        for count, attachment in enumerate(data.get("attachments") or [], start=1):
             if isinstance(attachment.get("mail"), dict):
+                found = self._child(item, str(attachment.get("name") or "转发的邮件.msg"), attached=True)
+                if found is None:
+                    continue
+                child, _ = found
                 if child.depth >= MAX_DEPTH:
                     self.add("nested-too-deep", child.display)
                     continue
                 usable |= self._msg_mail(child, attachment["mail"])
             elif isinstance(attachment.get("payload"), bytes):
-                usable |= self._write_child(item, child, base, attachment["payload"])
-        if not usable:
+                name, kind = str(attachment.get("name") or ""), str(attachment.get("type") or "")
+                picture = kind.startswith("image/") or Path(name).suffix.lower() in _PICTURES
+                sent_file = mail.file_attachment(
+                    name or None, attachment["payload"], kind, count, inline=bool(attachment.get("hidden")) and picture
+                )
+                if sent_file.unidentified:  # as for .eml: there is a file, of no kind we know
+                    self.add("eml-attachment-unidentified", item.display, type=sent_file.unidentified)
+                    unidentified = True
+                    continue
+                usable |= self._attachment(item, sent_file)
+        if not usable and not unidentified:
             self.add("eml-no-attachment", item.display)
         return usable
 
 
-def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, str]:
+_PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
+
+
+def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, mail.Zone]:
     """The mail's sent time from the .msg: the submit time Outlook stores in UTC when there is one (a
     copied Date header may name an ambiguous zone such as "CST"), else the Date header, a Date without a
     zone being local time."""
@@ -231,7 +257,7 @@ def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, str]
     except ValueError:
         submitted = None
     if submitted is not None and submitted.tzinfo is not None:
-        return submitted.astimezone(tz), ""
+        return submitted.astimezone(tz), mail.Zone()
     header = str(data.get("header_date") or "")
     if header:
         parsed = mail.parse(f"Date: {header}\nFrom: x@x.x\n\n".encode("utf-8", "replace"))
@@ -239,5 +265,5 @@ def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, str]
         if found is not None:
             return found, zone
     if submitted is None:
-        return None, ""
-    return submitted.replace(tzinfo=tz), mail.NO_ZONE  # no zone: local time
+        return None, mail.Zone()
+    return submitted.replace(tzinfo=tz), mail.Zone(mail.NO_ZONE)  # no zone: local time

@@ -72,14 +72,34 @@ def received_at(message: Message, tz: ZoneInfo) -> datetime | None:
     return read_date(message, tz)[0]
 
 
-NO_ZONE = "none"  # read_date's note: the Date named no time zone
-# A zone named in words right after the time, no numeric offset: in this product's setting "CST" is China
-# Standard Time (UTC+8), though email.utils reads it as US Central (-0600) and the words below not at all.
-_CHINA_ZONE = re.compile(
-    r"\d:\d{2}(?::\d{2})?\s*\(?\s*(CST|China\s+Standard\s+Time|Beijing(?:\s+Standard)?(?:\s+Time)?|BJT|北京时间)\s*\)?\s*$",
-    re.IGNORECASE,
+NO_ZONE = "none"  # Zone.kind: the Date named no time zone
+
+
+@dataclass(frozen=True)
+class Zone:
+    """How read_date read the Date header's time zone.
+
+    kind: "" a zone written the standard way (or the server's arrival time); NO_ZONE none written, local
+    time assumed; "china" a China zone word ("CST", "北京时间"); "offset" an offset written another way
+    ("GMT+8", "UTC+08:00", "+8"); "unknown" a zone word not known here, local time assumed.
+    """
+
+    kind: str = ""
+    text: str = ""  # the zone as written
+    offset: str = ""  # as read, "UTC+8"
+
+
+# In this product's setting "CST" is China Standard Time (UTC+8), though email.utils reads it as US
+# Central (-0600) and the other words below not at all.
+_CHINA_WORD = re.compile(
+    r"CST|China\s+Standard\s+Time|Beijing(?:\s+Standard)?(?:\s+Time)?|BJT|北京时间|中国标准时间", re.IGNORECASE
 )
 _CHINA_TZ = timezone(timedelta(hours=8))
+_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(\.\d+)?")
+# An offset written otherwise than RFC 5322's "+0800": email.utils drops "GMT+8", "UTC+08:00" and the
+# "+0800" of "GMT +0800" (reading plain GMT), and reads "+8" as 8 minutes.
+_OFFSET = re.compile(r"(?:(?:GMT|UTC|UT|Z)\s*)?([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+_RFC_ZONE = re.compile(r"[+-]\d{4}|GMT|UTC?|Z|[ECMP][SD]T", re.IGNORECASE)  # what email.utils reads right
 
 
 def raw_date(message: Message) -> str:
@@ -90,31 +110,75 @@ def raw_date(message: Message) -> str:
         return ""
 
 
-def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, str]:
-    """(Date header in tz or None, a note on its zone: "", NO_ZONE, or the China zone word as written).
+def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, Zone]:
+    """(Date header in tz or None, how its zone was read).
 
     "-0000" is UTC with the sender's zone unknown (RFC 5322); a Date with no zone at all, as some
     Chinese mail clients and scripts write it ("2021-01-07 10:00:00" too), is local (Beijing) time.
-    A bare "CST" (or "China Standard Time", "Beijing") is China Standard Time, UTC+8, not US Central.
+    A bare "CST" (or "China Standard Time", "Beijing", "北京时间") is China Standard Time, UTC+8, not US
+    Central. An offset written "GMT+8", "UTC+08:00", "GMT +0800" or "+8" is read as written (hours).
     """
     try:
         raw = raw_date(message)
         header = message["Date"]
         value = getattr(header, "datetime", None) if header is not None else None
     except Exception:  # malformed headers can raise deep inside the parser
-        return None, ""
-    china = _CHINA_ZONE.search(raw)
-    if not isinstance(value, datetime):
-        value = _plain_date(raw[: china.start(1)] if china else raw)
-        if value is None:
-            return None, ""
+        return None, Zone()
+    before, zone = _zone_of(raw)
+    value = value if isinstance(value, datetime) else None
+    china = bool(_CHINA_WORD.fullmatch(zone))
+    standard = _RFC_ZONE.fullmatch(zone) or re.match(r"[+-]\d{4}(?!\d)", zone)  # "+0800 GMT" too
+    if value is not None and value.tzinfo is not None and standard and not china:
+        return value.astimezone(tz), Zone()  # written the standard way
+    base = value.replace(tzinfo=None) if value is not None else _naive(before)
+    if base is None:
+        return None, Zone()
     if china:
-        return value.replace(tzinfo=_CHINA_TZ).astimezone(tz), china.group(1)
-    if value.tzinfo is not None:
-        return value.astimezone(tz), ""
-    if re.search(r"-0000\s*(?:\(.*\))?$", raw):
-        return value.replace(tzinfo=UTC).astimezone(tz), ""
-    return value.replace(tzinfo=tz), NO_ZONE
+        return base.replace(tzinfo=_CHINA_TZ).astimezone(tz), Zone("china", zone)
+    if offset := _OFFSET.fullmatch(zone):
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+        if hours > 14 or minutes >= 60:
+            return None, Zone()
+        read = timezone((1 if sign == "+" else -1) * timedelta(hours=hours, minutes=minutes))
+        if re.fullmatch(r"[+-]\d{4}", zone):  # the standard form ("-0000": UTC); only the date around it was not
+            return base.replace(tzinfo=read).astimezone(tz), Zone()
+        as_read = f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+        return base.replace(tzinfo=read).astimezone(tz), Zone("offset", zone, as_read)
+    if zone.upper() in ("GMT", "UT", "UTC", "Z"):
+        return base.replace(tzinfo=UTC).astimezone(tz), Zone()
+    return base.replace(tzinfo=tz), Zone("unknown", zone) if zone else Zone(NO_ZONE)
+
+
+def _zone_of(raw: str) -> tuple[str, str]:
+    """(the date up to its time, the zone written after the time).
+
+    A zone only in a trailing comment ("10:00:00 (北京时间)") counts; "Thu Jan  7 10:00:00 CST 2021"
+    (the Unix date command) has its year after the zone."""
+    time = _TIME.search(raw)  # the first: an offset may be written "08:00" too
+    if time is None:
+        return raw.strip(), ""
+    before, tail = raw[: time.end() - len(time.group(1) or "")], raw[time.end() :].strip()
+    found = re.search(r"\(([^()]*)\)$", tail)
+    if found:
+        comment, tail = found.group(1).strip(), tail[: found.start()].strip()
+        if not tail and (_CHINA_WORD.fullmatch(comment) or _OFFSET.fullmatch(comment)):
+            tail = comment
+    if year := re.search(r"(?:^|\s)(\d{4})$", tail):
+        before, tail = f"{before} {year.group(1)}", tail[: year.start()].strip()
+    return before, tail
+
+
+def _naive(text: str) -> datetime | None:
+    """The date and time of a Date header without its zone; None if unreadable."""
+    from email.utils import parsedate_tz
+
+    try:
+        parts = parsedate_tz(text)
+        if parts is not None:
+            return datetime(*parts[:6])
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return _plain_date(text)
 
 
 def _plain_date(raw: str) -> datetime | None:
@@ -198,31 +262,44 @@ def attachments(message: Message) -> Iterator[Attachment]:
             continue
         content_type = part.get_content_type()
         name = attachment_name(part)
-        ext = EXT_BY_TYPE.get(content_type)
         disposition = part.get_content_disposition()
-        if name is None and ext is None:  # no name, no telling type: the mail text, or a file told by its bytes
-            if disposition != "attachment" and part.get_content_maintype() != "application":
-                continue  # the mail text itself, an inline picture
-            payload = part.get_payload(decode=True)
-            if not isinstance(payload, bytes):
-                continue
-            ext = sniff_ext(payload)
-            if ext is None:
-                if disposition == "attachment":
-                    yield Attachment(f"附件{count}", payload, False, unidentified=content_type)
-                continue
-            yield Attachment(f"附件{count}{ext}", payload, False)
-            continue
-        if name is None:
-            name = f"附件{count}{ext}"
-        elif ext and "." not in name.rsplit("/", 1)[-1]:
-            name += ext
+        if (
+            name is None
+            and content_type not in EXT_BY_TYPE
+            and disposition != "attachment"
+            and part.get_content_maintype() != "application"
+        ):
+            continue  # the mail text itself, an inline picture (a file without a name is told by its bytes)
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
-        disposition = part.get_content_disposition()
         inline = content_type.startswith("image/") and disposition != "attachment" and part["Content-ID"] is not None
-        yield Attachment(name, payload, inline)
+        found = file_attachment(name, payload, content_type, count, inline=inline)
+        if found.unidentified and disposition != "attachment":
+            continue  # an application part of the mail's own, not a file sent with it
+        yield found
+
+
+def file_attachment(
+    name: str | None, payload: bytes, content_type: str, count: int, *, inline: bool = False
+) -> Attachment:
+    """A file sent with a mail (.eml or .msg) as an Attachment, named so its kind shows.
+
+    A name without an extension we know ("报表", "报表1.7") gets the one its content type (EXT_BY_TYPE)
+    or else its content (sniff_ext) shows; a file without a name is "附件N" with that extension, or,
+    when neither tells, is `unidentified` (by its content type): said, never taken for "no attachment".
+    """
+    from .safety import kind_of
+
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if name and "." in base and kind_of("." + base.rsplit(".", 1)[-1]) is not None:
+        return Attachment(name, payload, inline)
+    ext = EXT_BY_TYPE.get(content_type) or sniff_ext(payload)
+    if name:
+        return Attachment(name + (ext or ""), payload, inline)
+    if ext is None:
+        return Attachment(f"附件{count}", payload, False, unidentified=content_type or "未注明")
+    return Attachment(f"附件{count}{ext}", payload, inline)
 
 
 def sniff_ext(data: bytes) -> str | None:

@@ -78,7 +78,14 @@ def _mail(message: Any, depth: int, count: list[int]) -> dict[str, Any]:
         data = _safe(lambda a=attachment: a.data)
         if isinstance(data, bytes):
             name = _safe(lambda a=attachment: a.longFilename or a.shortFilename or a.displayName) or ""
-            mail["attachments"].append({"name": str(name) or f"附件{count[0]}", "payload": data})
+            mail["attachments"].append(
+                {
+                    "name": str(name),  # "": none; the parent names it by its content, as for .eml
+                    "payload": data,
+                    "type": str(_safe(lambda a=attachment: a.mimetype) or "").lower(),
+                    "hidden": bool(_safe(lambda a=attachment: a.hidden)),  # a picture in the mail text
+                }
+            )
         elif data is not None and hasattr(data, "attachments") and depth < MAX_NESTED:
             inner = _mail(data, depth + 1, count)
             mail["attachments"].append({"name": (inner["subject"] or "转发的邮件")[:80] + ".msg", "mail": inner})

@@ -10,19 +10,23 @@ import dataclasses
 from datetime import date, timedelta
 
 from ..master import UnitDirectory
-from ..models import DONE, MasterList, ParsedReturn, ReturnRow, WorkbookData
+from ..models import DONE, MasterList, ParsedReturn, ReturnRow, SheetData, WorkbookData
 from ..prefill import IDENTITY_KEY as PREFILL_KEY
 from ..prefill import fingerprint
 from ..problems import Problem
 from . import normalize as nz
 from .attribution import Context, identify_unit, named_around, own_name, settle_unnamed, units_in_text
 from .choose import Group, choose_tables, report_columns
-from .layout import Block, cell_index, find_all_tables
+from .errorvalues import meaning as error_meaning
+from .layout import Block, cell_index, cell_ref, find_all_tables
 from .rows import check_formula, check_missing, read_rows
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"
 BLANK_REASON = "报表未填写（完成状态和本周进展均为空）"
 UNCHANGED_REASON = "报表与模板预填的上次报送内容完全相同，未更新本周情况"
+BLOCK_FIELDS = {"unit": "填报单位", "contact": "联系人", "phone": "联系电话", "filled": "填报日期"}
+NO_UNIT_WRITTEN = "表中未填写填报单位"
+UNIT_UNREADABLE = "表中“填报单位”单元格无法读取"
 
 
 def parse_workbook(
@@ -105,12 +109,19 @@ def _parse_group(
             for r in read_rows(Context(book, ctx.sheet), c.table, master, None, None, today)
         ]
 
+    cant_read = _unreadable_fields(table.sheet, block)
     unit, unit_reason, _ = identify_unit(ctx, block, directory, master, measures)
+    if "unit" in cant_read and unit_reason.startswith(NO_UNIT_WRITTEN):
+        unit_reason = UNIT_UNREADABLE + unit_reason[len(NO_UNIT_WRITTEN) :]
     week, week_source, filled_on = _identify_week(ctx, block, master, weekday, today)
-    contact, phone = _check_contact(ctx, block)
+    contact, phone = _check_contact(ctx, block, cant_read)
     for key in ("unit", "contact", "phone", "filled"):  # =TODAY() written by a program: no value saved
-        if cell_index(block.cell(key)) in table.sheet.uncached:
-            ctx.add("formula-no-value", cell=block.cell(key))
+        if key in cant_read:
+            cell, error = cant_read[key]
+            if error is None:
+                ctx.add("formula-no-value", cell=cell)
+            else:
+                ctx.add("cell-error", cell=cell, field=BLOCK_FIELDS[key], value=error, meaning=error_meaning(error))
         elif key == "filled" and block.cell(key) and nz.is_blank(block.value(key)):
             # The form has the field and it was left empty: said, like a missing 联系人, since the week then
             # rests on the template or the arrival time alone. Self-made tables without it are not told to add one.
@@ -231,15 +242,42 @@ def _iso_date(value: str) -> date | None:
         return None
 
 
+def _unreadable_fields(sheet: SheetData, block: Block) -> dict[str, tuple[str, str | None]]:
+    """Header fields whose cell cannot be read: key → (cell, error value, or None for a formula never calculated).
+
+    Such a cell is empty in the grid, so the block took the cell right of the label (or the next one holding
+    something); the first unreadable cell before any value is the field's.
+    """
+    found: dict[str, tuple[str, str | None]] = {}
+    if not sheet.uncached and not sheet.errors:  # the usual case
+        return found
+    for key in ("unit", "contact", "phone", "filled"):
+        at = cell_index(block.cell(key))
+        if at is None or not nz.is_blank(block.value(key)):
+            continue
+        row, first = at
+        line = sheet.rows[row] if row < len(sheet.rows) else []
+        for col in range(first, max(len(line), first) + 1):
+            if (row, col) in sheet.uncached or (row, col) in sheet.errors:
+                found[key] = (cell_ref(col, row), sheet.errors.get((row, col)))
+                break
+            if col < len(line) and line[col] is not None:
+                break
+    return found
+
+
 # ----------------------------------------------------------------- contact
-def _check_contact(ctx: Context, block: Block) -> tuple[str, str]:
-    """联系人 and 联系电话, normalised; missing or malformed values are flagged at their cells."""
+def _check_contact(ctx: Context, block: Block, cant_read: dict[str, tuple[str, str | None]]) -> tuple[str, str]:
+    """联系人 and 联系电话, normalised; missing or malformed values are flagged at their cells (an unreadable
+    cell is said by the caller, not as missing)."""
     contact = nz.text(block.value("contact"))
-    if not contact:
+    if not contact and "contact" not in cant_read:
         ctx.add("contact-missing", cell=block.cell("contact"))
     raw_phone = block.value("phone")
     phone, valid = nz.phone(raw_phone)
-    if not phone:
+    if "phone" in cant_read:
+        pass
+    elif not phone:
         ctx.add("phone-missing", cell=block.cell("phone"))
     elif not valid:
         ctx.add("phone-invalid", cell=block.cell("phone"), value=nz.text(raw_phone))

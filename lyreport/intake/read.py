@@ -11,6 +11,8 @@ import contextlib
 import datetime as dt
 import io
 import os
+import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from ..models import SheetData, SourceFile, WorkbookData
 from ..problems import WARNING, Problem, problem
 from . import precheck as checks
 from .csvread import read_csv
+from .errorvalues import CALAMINE_KNOWN
 from .pool import DEFAULT_WORKERS, Failure, IsolatedMap
 from .safety import MAX_DEPTH, WORKBOOK_EXTS, ignore_reason
 from .saved import saved_at
@@ -230,8 +233,8 @@ def read_workbook(file: SourceFile) -> WorkbookData:
 def read_path(path: str) -> tuple[Any, ...]:
     """Pre-check and read one file; the answer is plain data so it can cross a process boundary.
 
-    ("ok", [(sheet, rows, hidden, (hidden_rows, hidden_cols, uncached, struck, struck_unknown, merge fills))],
-    identity, notes, meta)
+    ("ok", [(sheet, rows, hidden, (hidden_rows, hidden_cols, uncached, struck, struck_unknown, merge fills,
+    errors))], identity, notes, meta)
     or ("refused", code, fields, sheet); notes are sheets left out: (code, sheet, fields);
     meta holds the file's own saved time (ISO text) and its (size, mtime_ns) taken before it was read.
     CSV answers carry no marks (3-item sheets).
@@ -247,7 +250,15 @@ def read_path(path: str) -> tuple[Any, ...]:
         if check.refusal is not None:
             return ("refused", check.refusal.code, check.refusal.fields, check.refusal.sheet)
         source = check.data if check.data is not None else path
-        return (*_read_calamine(source, check), {"saved_at": saved_at(check.parts), "seen": seen})
+        try:
+            answer = _read_calamine(source, check)
+        except Exception as exc:
+            if "unsupported cell error value" not in str(exc).lower() or check.parts is None:
+                raise
+            # A newer error value (#SPILL!, #CALC!) in an .xlsx: calamine refuses the whole file. Read it with those
+            # cells as #VALUE!; the marks, taken from the file as it is, name the real error value of each.
+            answer = _read_calamine(_known_errors_only(source, check.sheet_parts), check)
+        return (*answer, {"saved_at": saved_at(check.parts), "seen": seen})
     except (KeyboardInterrupt, SystemExit):
         raise
     except MemoryError:
@@ -294,9 +305,37 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
         if meta.name.strip().lower() == IDENTITY_SHEET:
             identity = _identity(grid)
         else:
-            marked = (*marks_of(marks, meta.name).as_tuple(), merged)
+            mark = marks_of(marks, meta.name)
+            marked = (*mark.as_tuple(), merged, mark.error_list())
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)
+
+
+# An error cell's saved value: <c … t="e">, an optional formula (<f …/> or <f>…</f>), then <v>value</v>.
+_ERROR_VALUE = re.compile(
+    rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']e["'][^>]*>[^<]*"""
+    rb"""(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)[^<]*)?"""
+    rb"""<(?:\w+:)?v>([^<]*)<"""
+)
+
+
+def _known_errors_only(source: str | bytes, sheet_parts: dict[str, str]) -> bytes:
+    """The .xlsx with every error value calamine cannot read replaced by #VALUE! (only ever read, never saved)."""
+
+    def known(hit: re.Match[bytes]) -> bytes:
+        if hit[1].strip().decode("utf-8", "replace") in CALAMINE_KNOWN:
+            return hit[0]
+        return hit[0][: hit.start(1) - hit.start()] + b"#VALUE!<"
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout,
+    ):
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info.filename, _ERROR_VALUE.sub(known, data) if info.filename in sheet_parts else data)
+    return out.getvalue()
 
 
 def _fill_vertical_merges(rows: list[list[Any]], sheet: Any, filled: list[tuple[int, int, int]]) -> list[list[Any]]:
@@ -412,14 +451,16 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
 
 def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
     """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, struck cells,
-    whether some strike could not be placed, merge fills)."""
+    whether some strike could not be placed, merge fills, error cells as (row, col, value))."""
     if not marks:
         return SheetData(name, rows, hidden)
     merged = {(r, c): top for r, c, top in marks[5]}
+    errors = {(r, c): value for r, c, value in marks[6]} if len(marks) > 6 else {}
     struck = {(r, c): (kept, gone, full) for r, c, kept, gone, full in marks[3]}
     for (r, c), top in merged.items():  # a struck status merged over two measures is struck for both
         if (top, c) in struck:
             struck.setdefault((r, c), struck[(top, c)])
-    sheet = SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), {tuple(c) for c in marks[2]}, merged)
+    uncached = {tuple(c) for c in marks[2]}
+    sheet = SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), uncached, merged, errors=errors)
     sheet.struck, sheet.struck_unknown = struck, bool(marks[4])
     return sheet

@@ -16,6 +16,7 @@ from ..master import MasterList
 from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK, Measure, ReturnRow
 from . import normalize as nz
 from .attribution import Context
+from .errorvalues import meaning as error_meaning
 from .layout import Table
 from .rowkinds import is_blank_row, is_heading, is_total
 from .status_words import done_with_reservation
@@ -91,12 +92,19 @@ def read_rows(
         cells = table.cells(index)
         line = table.sheet.rows[index]
         if _skipped(table, index, cells, line):
+            if table.sheet.errors and is_blank_row(line) and _error_row(table, index):
+                _unreadable(ctx, table, index)  # a measure row of error values only is not blank: say them
             last = None if is_blank_row(line) else last
             continue
         if index in table.sheet.hidden_rows:
             ctx.add("row-hidden", cell=table.ref("no", index), row=index + 1, value=_gist(cells))
             continue
-        if last is not None and last.row == index and _continues(cells, last, last_text, known):
+        if (
+            last is not None
+            and last.row == index
+            and not _unreadable_no(table, index)
+            and _continues(cells, last, last_text, known)
+        ):
             part = _read_row(ctx, table, index, cells, known, unit, base_year, today, part_of=last)
             _combine(last, part)
             parts[last.measure_no].append(index + 1)
@@ -255,7 +263,7 @@ def _read_row(
     for key, value in cells.items():
         if _formula_like(value):  # the cell reference only when there is something to say
             check_formula(ctx, value, table.ref(key, index))
-    unreadable = _uncached(ctx, table, index)
+    unreadable = _unreadable(ctx, table, index)
     if table.last_week("status"):  # only last week's statuses: never this week's (one error at the header)
         unreadable.add("status")
     no = part_of.measure_no if part_of else None
@@ -263,7 +271,10 @@ def _read_row(
         _blank_part_status(ctx, table, index, part_of)
         unreadable.add("status")  # no status of its own: _combine keeps the other rows' unless they say done
     if no is None:
-        no = _measure_of_row(ctx, table, index, cells, known, unit)
+        if "no" in unreadable:  # said at its cell: the measure text alone may still tell which it is
+            no = known.by_text(cells.get("text"))
+        else:
+            no = _measure_of_row(ctx, table, index, cells, known, unit)
         if no is None:
             return None
         measure = known.measure(no)
@@ -321,16 +332,40 @@ def _blank_part_status(ctx: Context, table: Table, index: int, part_of: ReturnRo
         ctx.add("status-empty-part", cell=cell, no=part_of.measure_no, above=part_of.row)
 
 
-def _uncached(ctx: Context, table: Table, index: int) -> set[str]:
-    """Fields of this row whose cell is a formula without a saved result: reported, never read as empty."""
+def _unreadable(ctx: Context, table: Table, index: int) -> set[str]:
+    """Fields of this row whose cell is a formula without a saved result or holds an error value (#REF!):
+    reported, never read as empty."""
     found: set[str] = set()
-    if not table.sheet.uncached:  # the usual case: every formula has its saved value
+    sheet = table.sheet
+    if not sheet.uncached and not sheet.errors:  # the usual case: every formula has its saved value
         return found
     for key, col in table.cols.items():
-        if (index, col) in table.sheet.uncached:
+        if (index, col) in sheet.uncached:
             found.add(key)
             ctx.add("formula-no-value", cell=table.ref(key, index))
+        elif (error := sheet.errors.get((index, col))) is not None:
+            found.add(key)
+            label = nz.text(table.labels[col]) if col < len(table.labels) else ""
+            ctx.add(
+                "cell-error", cell=table.ref(key, index), field=label or key, value=error, meaning=error_meaning(error)
+            )
     return found
+
+
+def _error_row(table: Table, index: int) -> bool:
+    """Whether an otherwise empty row has an error value as its 序号 or status (a formula dragged down the date
+    column alone, below the measures, makes no measure row)."""
+    return any((index, table.cols.get(key, -1)) in table.sheet.errors for key in ("no", "status"))
+
+
+def _unreadable_no(table: Table, index: int) -> bool:
+    """Whether the row's 序号 is a formula without a value or an error value: not blank, so the row does not
+    continue the measure above (=A5+1 turned #REF! is a measure of its own)."""
+    sheet = table.sheet
+    if not sheet.uncached and not sheet.errors:
+        return False
+    cell = (index, table.cols.get("no", -1))
+    return cell in sheet.uncached or cell in sheet.errors
 
 
 def _formula_like(value: Any) -> bool:

@@ -14,6 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from .errorvalues import error_value
 from .strikemarks import ALL_SHEETS, Found, Struck, ods_struck, xlsx_struck
 from .xlsmarks import xls_marks
 from .xmltext import unescape
@@ -27,13 +28,15 @@ MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already
 @dataclass
 class Marks:
     """0-based hidden rows and columns, (row, col) of formula cells without a saved value, struck cells
-    (strikemarks.Struck) and whether some struck text could not be placed."""
+    (strikemarks.Struck), whether some struck text could not be placed, and (row, col) of cells holding an error
+    value (#REF!, Err:502) with that value."""
 
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
     uncached: set[tuple[int, int]] = field(default_factory=set)
     struck: list[Struck] = field(default_factory=list)
     struck_unknown: bool = False
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
         return (
@@ -43,6 +46,9 @@ class Marks:
             self.struck,
             self.struck_unknown,
         )
+
+    def error_list(self) -> list[tuple[int, int, str]]:
+        return [(row, col, value) for (row, col), value in sorted(self.errors.items())]
 
 
 def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[str, str]) -> dict[str, Marks]:
@@ -56,7 +62,11 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
     if not xlsx and "content.xml" not in parts.infos:
         return marks
     try:
-        marks = _xlsx(parts, sheet_parts) if xlsx else _ods(parts.read("content.xml"))
+        if xlsx:
+            marks = _xlsx(parts, sheet_parts)
+        else:
+            content = parts.read("content.xml")
+            marks = _ods_errors(content, _ods(content))
     except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
         marks = {}
     _add_struck(marks, xlsx_struck(parts, sheet_parts) if xlsx else ods_struck(parts))  # never raises
@@ -143,7 +153,31 @@ def _xlsx_sheet(xml: bytes) -> Marks:
         _invisible_cols(head, marks)
     if _suspect(_SUSPECT_ROW, xml):  # the common case: one scan that finds nothing
         _invisible_rows(xml, marks)
+    if b'"e"' in xml or b"'e'" in xml:  # t="e": a cell holding an error value; the common case finds none
+        _error_cells(xml, marks)
     return marks
+
+
+_ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']e["'][^>]*>""")
+_V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
+_REF = re.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
+
+
+def _error_cells(xml: bytes, marks: Marks) -> None:
+    """Cells of type "e" with their saved error value (#REF!, #SPILL! …), a formula's result or typed in.
+    One without a saved value is a formula never calculated: _uncached marks it."""
+    for count, hit in enumerate(_ERROR_CELL.finditer(xml)):
+        if count >= MAX_MARKS:
+            return
+        tag = hit.group()
+        ref = _REF.fullmatch(_attrs(tag).get(b"r", b"").strip())
+        if tag.endswith(b"/>") or ref is None or int(ref[2]) > MAX_INDEX:
+            continue
+        close = xml.find(b"c>", hit.end())
+        value = _V_TEXT.search(xml, hit.end(), close if close >= 0 else len(xml))
+        text = unescape(value[1].decode("utf-8", "replace")).strip() if value else ""
+        if text:
+            marks.errors[(int(ref[2]) - 1, _col_index(ref[1].upper()))] = error_value(text) or text[:20]
 
 
 def _suspect(pattern: re.Pattern[bytes], xml: bytes) -> bool:
@@ -268,3 +302,56 @@ def _ods_hidden(attrs: dict[bytes, bytes], invisible: set[tuple[bytes, bytes]], 
         attrs.get(b"table:visibility", b"visible").strip() != b"visible"
         or (size, attrs.get(b"table:style-name", b"")) in invisible
     )
+
+
+# A cell LibreOffice calculated to an error: calcext:value-type="error" (older files: a formula showing Err:5xx / #…)
+_ODS_CELL_TAGS = re.compile(
+    rb"<table:table-row[\s/>][^>]*>|</table:table-row>|<table:(?:covered-)?table-cell\b[^>]*>"
+    rb"|<table:table[\s>][^>]*>|</table:table>"
+)
+_ODS_TEXT_TAG = re.compile(rb"<[^>]*>")
+
+
+def _ods_errors(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
+    """Add the error cells of each table to `marks`; two substring searches when there are none."""
+    if b'value-type="error"' not in xml and not (b"table:formula" in xml and (b">Err:" in xml or b">#" in xml)):
+        return marks
+    current: Marks | None = None
+    row = col = 0
+    rows_repeated = 1
+    for hit in _ODS_CELL_TAGS.finditer(xml):
+        tag = hit.group()
+        if tag.startswith(b"</table:table-row"):
+            row += rows_repeated
+        elif tag.startswith(b"</"):
+            current = None
+        elif tag.startswith(b"<table:table-row"):
+            rows_repeated = min(int(_attrs(tag).get(b"table:number-rows-repeated", b"1") or 1), MAX_INDEX)
+            col = 0
+            if tag.endswith(b"/>"):
+                row += rows_repeated
+        elif tag.startswith(b"<table:table-cell") or tag.startswith(b"<table:covered"):
+            attrs = _attrs(tag)
+            repeat = min(int(attrs.get(b"table:number-columns-repeated", b"1") or 1), MAX_INDEX)
+            if current is not None and not tag.endswith(b"/>") and (b"error" in tag or b"table:formula" in tag):
+                end = xml.find(b"</table:table-cell>", hit.end())
+                text = _ODS_TEXT_TAG.sub(b"", xml[hit.end() : end if end >= 0 else hit.end()])
+                shown = unescape(text.decode("utf-8", "replace")).strip()
+                value = error_value(shown)
+                if value or attrs.get(b"calcext:value-type") == b"error":
+                    _mark_error(current, row, col, rows_repeated, repeat, value or shown[:20] or "错误值")
+            col += repeat
+        else:
+            name = unescape(_attrs(tag).get(b"table:name", b"").decode("utf-8", "replace"))
+            current = marks.setdefault(name, Marks())
+            row = col = 0
+    return marks
+
+
+def _mark_error(marks: Marks, row: int, col: int, rows: int, cols: int, value: str) -> None:
+    """An error cell, repeated over `rows` rows and `cols` columns; at most MAX_MARKS per sheet."""
+    for r in range(row, min(row + rows, MAX_INDEX)):
+        for c in range(col, min(col + cols, MAX_INDEX)):
+            if len(marks.errors) >= MAX_MARKS:
+                return
+            marks.errors[(r, c)] = value

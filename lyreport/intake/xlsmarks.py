@@ -2,9 +2,10 @@
 not report.
 
 A unit that hides last week's prefilled row in an .xls would otherwise have it read as this week's data, and a
-struck-out 已完成 would be read as done. xlrd reads the BIFF row/column records and, with the formatting it is
-opened with already, each cell's font and the fonts of rich-text runs; without it (or on anything unexpected before
-a strike is known) there are no marks, as for other formats.
+struck-out 已完成 would be read as done, and a cell holding an error value (#REF!) as empty. xlrd reads the BIFF
+row/column records and cell types and, with the formatting it is opened with already, each cell's font and the
+fonts of rich-text runs; without it (or on anything unexpected before a strike is known) there are no marks, as for
+other formats.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
 MAX_STRUCK = 5_000  # struck cells per sheet; more and the sheet is marked unknown
 _TEXT_CELL = 1  # xlrd.XL_CELL_TEXT
 _BLANK_CELLS = (0, 6)  # xlrd.XL_CELL_EMPTY, XL_CELL_BLANK
+MAX_ERRORS = 5_000  # per sheet, as sheetmarks.MAX_MARKS
 
 
 def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
@@ -45,9 +47,10 @@ def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
             rows = {r for r, info in sheet.rowinfo_map.items() if info.hidden and r < MAX_INDEX}
             cols = {c for c, info in sheet.colinfo_map.items() if info.hidden and c < MAX_INDEX}
             struck, unknown = _struck_cells(book, sheet, fonts) if fonts else ([], False)
-            if rows or cols or struck or unknown:
+            errors = _errors(sheet, xlrd)
+            if rows or cols or struck or unknown or errors:
                 found[sheet.name] = marks_type(
-                    hidden_rows=rows, hidden_cols=cols, struck=struck, struck_unknown=unknown
+                    hidden_rows=rows, hidden_cols=cols, struck=struck, struck_unknown=unknown, errors=errors
                 )
     except Exception:  # noqa: BLE001 - as above: no marks rather than no return
         return {}
@@ -88,3 +91,16 @@ def _pieces(text: str, base: bool, runs: list[tuple[int, int]], fonts: set[int])
     """(text, struck) pieces of a rich-text cell: before the first run the cell's own font applies."""
     starts = [(0, base), *((offset, font in fonts) for offset, font in runs)]
     return [(text[a:b], on) for (a, on), (b, _) in zip(starts, [*starts[1:], (len(text), False)], strict=True)]
+
+
+def _errors(sheet: Any, xlrd: Any) -> dict[tuple[int, int], str]:
+    """(row, col) → error value (#REF!, #N/A …) of the cells of type error."""
+    found: dict[tuple[int, int], str] = {}
+    for row in range(min(sheet.nrows, MAX_INDEX)):
+        types = sheet.row_types(row)
+        if xlrd.XL_CELL_ERROR not in types:
+            continue
+        for col, kind in enumerate(types):
+            if kind == xlrd.XL_CELL_ERROR and len(found) < MAX_ERRORS:
+                found[(row, col)] = xlrd.error_text_from_code.get(sheet.cell_value(row, col), "#VALUE!")
+    return found

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -250,6 +251,8 @@ def carries_files(data: bytes) -> bool:
                 return True
             if not name and part.get_content_disposition() == "attachment":
                 return True  # a file without a name: discover tells it by its content, or says it cannot
+            if name and not re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]{0,5}", ext):
+                return True  # its extension lost ("报表", "报表1.7"): discover tells it by its content too
     except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
         return True
     return False

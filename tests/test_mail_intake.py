@@ -1,0 +1,296 @@
+"""Mail intake cases that used to be silently wrong: how a Date header's zone is read, unnamed .msg
+attachments, last week's workbook sent again inside a mail or zip."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from msgfile import Mail, msg_bytes
+from test_copies import at, grid, mail, only, put, run, workbook
+
+from lyreport.api import load_context
+from lyreport.cli import main
+from lyreport.models import MasterList
+from lyreport.samples import improvised_return, make_filling, set_received, write_eml
+from lyreport.status import week_status
+
+
+def _dated_mail(tmp_path: Path, master: MasterList, unit: str, date_header: str) -> bytes:
+    xlsx = workbook(tmp_path / "x" / f"{unit}.xlsx", grid(master, unit)).read_bytes()
+    raw = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00 +0800", [("表.xlsx", xlsx)]).as_bytes()
+    return raw.replace(b"Thu, 07 Jan 2021 11:30:00 +0800", date_header.encode())
+
+
+# ----------------------------------------------------------------- the Date header's time zone
+@pytest.mark.parametrize(
+    ("header", "offset"),
+    [
+        ("Thu, 07 Jan 2021 11:30:00 GMT+8", "UTC+8"),
+        ("Thu, 07 Jan 2021 11:30:00 UTC+08:00", "UTC+8"),
+        ("Thu, 07 Jan 2021 11:30:00 GMT+0800", "UTC+8"),
+        ("Thu, 07 Jan 2021 11:30:00 GMT +0800", "UTC+8"),  # email.utils: plain GMT, 19:30, late
+        ("Thu, 07 Jan 2021 11:30:00 +8", "UTC+8"),  # email.utils: 8 minutes, 19:22, late
+        ("Thu Jan 07 2021 11:30:00 GMT+0800 (中国标准时间)", "UTC+8"),
+    ],
+)
+def test_mail_date_offset_written_otherwise_is_read_and_said(
+    tmp_path: Path, workspace: Path, master: MasterList, header: str, offset: str
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", header), at(7, 18))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 30))
+    note = only(result.problems, "mail-date-offset")
+    assert (note.file, note.severity) == ("应急.eml", "info")
+    assert note.message == f"邮件发送时间写作“{header}”，时区按 {offset} 计算，即北京时间 2021-01-07 11:30"
+    assert not [p for p in result.problems if p.code == "mail-date-no-zone"]  # it named one
+
+
+def test_mail_date_in_another_offset_is_not_taken_for_beijing_time(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    # 11:30 at UTC-5 is 00:30 Beijing time the next day: late, not 11:30 "with no zone".
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", "Thu, 07 Jan 2021 11:30:00 GMT-5"), at(8, 9))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("late", at(8, 0, 30))
+    assert "时区按 UTC-5 计算，即北京时间 2021-01-08 00:30" in only(result.problems, "mail-date-offset").message
+
+
+def test_mail_date_with_an_unknown_zone_word_says_it_assumed_beijing_time(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", "Thu, 07 Jan 2021 11:30:00 JST"), at(7, 18))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").received_at == at(7, 11, 30)
+    note = only(result.problems, "mail-date-zone-unknown")
+    assert note.severity == "warning"
+    assert note.message == (
+        "邮件发送时间写作“Thu, 07 Jan 2021 11:30:00 JST”，其中的时区“JST”无法识别，"
+        "暂按北京时间计算（2021-01-07 11:30），请核实"
+    )
+    assert not [p for p in result.problems if p.code == "mail-date-no-zone"]  # a zone was written
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Thu Jan  7 11:30:00 CST 2021",  # the Unix date command: email.utils reads US Central, 01:30 next day
+        "Thu, 07 Jan 2021 11:30:00 (北京时间)",
+        "Thu, 07 Jan 2021 11:30:00 中国标准时间",
+    ],
+)
+def test_mail_date_china_zone_words_in_other_places(
+    tmp_path: Path, workspace: Path, master: MasterList, header: str
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", header), at(7, 18))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("on_time", at(7, 11, 30))
+    assert only(result.problems, "mail-date-china-zone").severity == "info"
+    assert not [p for p in result.problems if p.code == "mail-date-no-zone"]
+
+
+@pytest.mark.parametrize("header", ["2021-01-07 11:30:00 +0800", "Thu, 07 Jan 2021 11:30:00.250 +0800"])
+def test_mail_date_with_a_standard_offset_after_an_unusual_date_is_read(
+    tmp_path: Path, workspace: Path, master: MasterList, header: str
+) -> None:
+    # email.utils cannot read these at all: the file's time (the next morning, late) used to count.
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", header), at(8, 9))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("on_time", at(7, 11, 30))
+    assert not [p for p in result.problems if p.code.startswith("mail-date")]
+
+
+# ----------------------------------------------------------------- Outlook .msg attachments without a name
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 12), (200, 0, 0)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_msg_attachment_without_a_name_is_told_by_its_content(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    xlsx = workbook(tmp_path / "x" / "市发改委.xlsx", grid(master, "市发改委")).read_bytes()
+    inbox = tmp_path / "inbox"
+    sent = Mail("fgw@ly.gov.cn", "市发改委报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("", xlsx)])
+    put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    junk = Mail("jtj@ly.gov.cn", "市交通运输局报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("", b"\x00" * 64)])
+    put(inbox / "交通局.msg", msg_bytes(junk), at(7, 18))
+    result = run(workspace, inbox)
+    fgw = result.unit("市发改委")
+    assert (fgw.state, fgw.received_at, fgw.files) == ("on_time", at(7, 10), ["发改委.msg › 附件1.xlsx"])
+    assert [p.code for p in result.problems if p.file.startswith("发改委.msg")] == ["scan-missing"]
+    said = [(p.code, p.severity, p.message) for p in result.problems if p.file == "交通局.msg"]
+    assert said == [
+        (
+            "eml-attachment-unidentified",
+            "warning",
+            "邮件中有一个没有文件名的附件（类型 未注明），无法从内容识别为电子表格、扫描件或压缩包，未处理；请打开邮件查看",
+        )
+    ]  # not "邮件中没有电子表格或扫描件附件"
+
+
+def test_msg_picture_in_the_mail_text_is_not_a_scan(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    # Outlook keeps a signature logo as a hidden attachment; it is no signed scan of the return.
+    xlsx = workbook(tmp_path / "x" / "市发改委.xlsx", grid(master, "市发改委")).read_bytes()
+    sent = Mail(
+        "fgw@ly.gov.cn", "市发改委报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10),
+        [("市发改委.xlsx", xlsx)], pictures=[("image001.png", _png())],
+    )  # fmt: skip
+    inbox = tmp_path / "inbox"
+    put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    result = run(workspace, inbox)
+    fgw = result.unit("市发改委")
+    assert (fgw.state, fgw.scan_received) == ("on_time", False)
+    ignored = only(result.problems, "file-ignored")
+    assert ignored.file == "发改委.msg › image001.png" and "内嵌图片" in ignored.message
+
+
+def test_mail_attachment_named_without_a_known_extension_is_told_by_its_content(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    # "报表1.7": the date was the extension; sent as application/octet-stream.
+    xlsx = workbook(tmp_path / "x" / "市发改委.xlsx", grid(master, "市发改委")).read_bytes()
+    inbox = tmp_path / "inbox"
+    put(
+        inbox / "发改委.eml",
+        mail("fgw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", [("市发改委报表1.7", xlsx)]).as_bytes(),
+        at(7, 18),
+    )
+    sent = Mail("fgw@ly.gov.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), [("市发改委报表", xlsx)])
+    put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    result = run(workspace, inbox)
+    fgw = result.unit("市发改委")
+    assert fgw.state == "on_time"
+    assert set(fgw.files) | set(fgw.superseded) <= {
+        "发改委.eml › 市发改委报表1.7.xlsx",
+        "发改委.msg › 市发改委报表.xlsx",
+    }
+    assert not [p for p in result.problems if p.code == "file-unsupported"]
+
+
+# ----------------------------------------------------------------- last week's workbook sent again in a mail
+W2, W3 = date(2020, 12, 31), date(2021, 1, 7)
+
+
+def _cli(root: Path, week: date, inbox: Path) -> dict:
+    result = CliRunner().invoke(
+        main, ["run", "--workspace", str(root), "--week", week.isoformat(), "--inbox", str(inbox), "--json"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def _state(data: dict, unit: str) -> str:
+    return next(u["state"] for u in data["units"] if u["name"] == unit)
+
+
+def _resent(data: dict) -> list[dict]:
+    return [p for p in data["problems"] if p["code"] == "file-already-archived"]
+
+
+def _self_made(root: Path, folder: Path) -> Path:
+    """A unit's own layout, no 填报日期 and no template mark: only its arrival tells its week."""
+    context = load_context(root)
+    filling = make_filling(context.master, "市教育局", W2, random.Random(3))
+    return improvised_return(context.master, filling, folder / "市教育局落实情况.xlsx")
+
+
+def _packed(kind: str, workbook_file: Path, folder: Path, moment: datetime) -> Path:
+    """The workbook as it came in W2: in a mail, a zip, a mail inside a zip, or a forwarded mail."""
+    if kind in ("eml", "eml-in-zip", "forwarded"):
+        sent = write_eml(folder / "x" / "教育局报表.eml", "jyj@example.cn", moment, "落实情况", [workbook_file])
+        if kind == "forwarded":
+            sent = write_eml(folder / "x" / "转发.eml", "office@example.cn", moment, "Fw: 落实情况", [sent])
+        if kind == "eml":
+            return sent
+        workbook_file = sent
+    target = folder / ("教育局.zip" if kind != "forwarded" else "转发.eml")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "forwarded":
+        target.write_bytes(workbook_file.read_bytes())
+    else:
+        with zipfile.ZipFile(target, "w") as archive:
+            archive.write(workbook_file, workbook_file.name)
+    set_received(target, moment)
+    return target
+
+
+@pytest.mark.parametrize("kind", ["eml", "zip", "eml-in-zip", "forwarded"])
+def test_last_weeks_attachment_sent_again_in_a_mail_is_not_this_weeks_report(tmp_path: Path, kind: str) -> None:
+    # W2's return came inside a mail or zip (the archive keeps that, not the workbook); in W3 the unit's
+    # reply mail carries the very same workbook: not W3's report.
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    tz = load_context(root).config.timezone
+    first = _self_made(root, tmp_path / "x2")
+    inbox2 = tmp_path / "w2"
+    _packed(kind, first, inbox2, datetime(2020, 12, 31, 9, 0, tzinfo=tz))
+    assert _state(_cli(root, W2, inbox2), "市教育局") == "on_time"
+    inbox3 = tmp_path / "w3"
+    write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实情况", [first])
+    status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)  # before the run
+    assert next(u.state for u in status.units if u.name == "市教育局") == "missing"
+    data = _cli(root, W3, inbox3)
+    assert _state(data, "市教育局") == "missing"
+    (resent,) = _resent(data)
+    assert resent["file"] == "回复.eml › 市教育局落实情况.xlsx" and resent["unit"] == "市教育局"
+    assert "与 2020-12-31 这一周已收到的《" in resent["message"] and "市教育局落实情况.xlsx》" in resent["message"]
+    # Re-running either week: W3 says the same, W2's own file still counts for W2.
+    assert _resent(_cli(root, W3, inbox3)) == [resent]
+    again = _cli(root, W2, inbox2)
+    assert _state(again, "市教育局") == "on_time" and not _resent(again)
+
+
+def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Path) -> None:
+    # W2 recorded by a version that kept only the mail's hash: W3 opens W2's archived mail once. With the
+    # archived mail gone it cannot know, and says nothing.
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    tz = load_context(root).config.timezone
+    first = _self_made(root, tmp_path / "x2")
+    inbox2 = tmp_path / "w2"
+    write_eml(inbox2 / "教育局报表.eml", "jyj@example.cn", datetime(2020, 12, 31, 9, 0, tzinfo=tz), "落实", [first])
+    _cli(root, W2, inbox2)
+    database = root / "history" / "history.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute("DELETE FROM input_parts")  # as the older version left it
+    inbox3 = tmp_path / "w3"
+    write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实", [first])
+    data = _cli(root, W3, inbox3)
+    assert _state(data, "市教育局") == "missing"
+    assert "《教育局报表.eml › 市教育局落实情况.xlsx》" in _resent(data)[0]["message"]
+    with sqlite3.connect(database) as conn:
+        conn.execute("DELETE FROM input_parts")
+    for archived in (root / "history" / "archive").rglob("*.eml"):
+        archived.unlink()
+    gone = _cli(root, W3, inbox3)
+    assert _state(gone, "市教育局") == "on_time" and not _resent(gone)
+
+
+def test_fetch_keeps_a_mail_whose_attachment_lost_its_extension() -> None:
+    # Said "no return attached, not stored" before, while discover reads the workbook from its content.
+    from lyreport.mailbox.fetch import carries_files
+
+    def sent(name: str) -> bytes:
+        return mail("fgw@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", [(name, b"PK\x03\x04")]).as_bytes()
+
+    assert carries_files(sent("市发改委报表1.7")) and carries_files(sent("市发改委报表"))
+    assert not carries_files(sent("邀请.ics"))  # a file of a kind we know is none of ours
