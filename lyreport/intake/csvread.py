@@ -60,7 +60,10 @@ def read_csv(path: str) -> tuple[Any, ...]:
         rows.pop()
     errors = _error_values(rows) if "#" in text or "Err:" in text else []
     if errors:  # marks as a workbook's: no hidden rows, columns, formulas or merges in a CSV
-        return ("ok", [(Path(path).stem, rows, False, ([], [], [], [], False, [], errors))], {}, [], {})
+        from .sheetmarks import Marks  # the one shape of marks in an answer
+
+        marks = Marks(errors={(row, col): value for row, col, value in errors})
+        return ("ok", [(Path(path).stem, rows, False, marks.answer([]))], {}, [], {})
     return ("ok", [(Path(path).stem, rows, False)], {}, [], {})
 
 

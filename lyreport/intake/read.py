@@ -306,7 +306,7 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
             identity = _identity(grid)
         else:
             mark = marks_of(marks, meta.name)
-            marked = (*mark.as_tuple(), merged, mark.error_list())
+            marked = mark.answer(merged)
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errorvalues import error_value
 from .strikemarks import ALL_SHEETS, Found, Struck, ods_struck, xlsx_struck
@@ -37,6 +38,10 @@ class Marks:
     struck: list[Struck] = field(default_factory=list)
     struck_unknown: bool = False
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def answer(self, merged: list[tuple[int, int, int]]) -> tuple[Any, ...]:
+        """The marks as a worker's answer carries them (read._sheet_data unpacks this one shape)."""
+        return (*self.as_tuple(), merged, self.error_list())
 
     def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
         return (
