@@ -326,3 +326,57 @@ def test_a_wrapped_tick_box_status_is_read_whole_never_as_its_last_word(master, 
     form[form.index(cell[0])] = _box("口已完成√正", 790, 272, 130, 28)  # a tick the OCR did read
     _, (parsed, _) = _parse(form, master, directory)
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, "正常推进")]
+
+
+# ----------------------------------------------------------------- pages turned, missing or scanned twice
+def test_qr_code_says_how_far_a_page_is_turned():
+    from lyreport.intake.scan.mark import read_marks_turned
+
+    upright = add_mark(_page(), "ly-jy-33", "市发改委", date(2021, 1, 7))
+    assert read_marks_turned(upright)[1] == 0
+    for angle in (90, 180, 270):
+        texts, turn = read_marks_turned(upright.rotate(angle, expand=True))
+        assert texts and upright.rotate(angle, expand=True).rotate(turn, expand=True).size == upright.size
+        assert read_marks_turned(upright.rotate(angle, expand=True).rotate(turn, expand=True))[1] == 0
+
+
+def test_a_turned_page_is_read_upright_and_an_upright_page_once(monkeypatch):
+    """OCR replaced by a fake that only finds the form on an upright page: a page with a QR code is turned by
+    it before OCR; one without is read again turned when the first reading finds no form; an upright page
+    is read once."""
+    from lyreport.intake.scan import ocr, reader
+    from lyreport.intake.scan.mark import read_marks_turned
+
+    upright = _page()
+    seen: list[Image.Image] = []
+
+    def fake_read_page(image):
+        seen.append(image)
+        probe = Image.fromarray(image) if not isinstance(image, Image.Image) else image
+        same = probe.size == upright.size and probe.tobytes() == upright.tobytes()
+        return _form_boxes() if same else [_box("ɹǝ", 500, 500)]
+
+    monkeypatch.setattr(ocr, "read_page", fake_read_page)
+    marked = add_mark(_page(), "ly-jy-33", "市发改委", date(2021, 1, 7))
+    for angle in (180, 90):
+        seen.clear()
+        read = reader.read_one_page(raster.Page(marked.rotate(angle, expand=True)))
+        assert read["turn"] == (360 - angle) % 360 and len(seen) == 1 and read_marks_turned(seen[0])[1] == 0
+    seen.clear()
+    read = reader.read_one_page(raster.Page(upright.rotate(180)))  # no QR code
+    assert read["turn"] == 180 and len(seen) == 2 and read["boxes"][0][0] == _form_boxes()[0].text
+    seen.clear()
+    assert reader.read_one_page(raster.Page(upright))["turn"] == 0 and len(seen) == 1
+
+
+def test_a_sideways_page_is_not_taken_for_a_blank_one():
+    from lyreport.intake.scan.reader import _nearly_blank
+    from lyreport.scansim import make_scan
+
+    printed = make_scan("drawn", seed=5, unit="市卫健委", stamped=False, angle=0.0, noise=False, fmt="png", dpi=200)
+    assert not _nearly_blank(printed.images[0].rotate(90, expand=True))  # its rows of text run down the page
+    one_line = Image.new("RGB", (1654, 2339), "white")
+    ImageDraw.Draw(one_line).text(
+        (100, 200), "洛济深度融合三十三条落实情况", fill="black", font=ImageFont.truetype(FONT, 40)
+    )
+    assert _nearly_blank(one_line)  # one line across the page: its characters cross many columns of pixels
