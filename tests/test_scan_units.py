@@ -425,6 +425,8 @@ def test_a_missing_page_is_named_with_its_measures(master, directory):
     )
     _, said = _read_pages(master, directory, [first, second])
     assert "scan-page-missing" not in said
+    _, said = _read_pages(master, directory, [first, first])  # page 1 twice is still no page 2
+    assert "缺少第 2 页" in said["scan-page-missing"].message and "scan-page-duplicate" in said
 
 
 def test_a_page_scanned_twice_is_read_once_and_no_other_page_is_dropped(master, directory):

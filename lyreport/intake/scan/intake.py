@@ -217,7 +217,7 @@ def _interpret_pages(
     read = sum(1 for p in pages if not p.get("skipped"))
     if last and (total > len(pages) or read < len(pages)):
         problems.append(problem("scan-pages-skipped", file=file.display, unit=unit or "", read=read, total=total))
-    elif len(usable) == len(mine):  # every page of this form was read: a page the footer counts is not there
+    elif not any(p.get("skipped") for p in mine):  # every page was read: a page the footer counts is not there
         problems += _missing_pages(file, unit, prints, {r.measure_no for r in parsed.rows}, master)
     problems += [dataclasses.replace(p, unit=p.unit or unit or "") for p in noted]
     return Scan(file, unit, parsed, stamped, True, problems)
@@ -348,7 +348,7 @@ def _missing_pages(
     out = []
     if None in footers:  # some page's number was not read: how many are missing is known, not which
         out.append(
-            problem("scan-page-missing", file=file.display, unit=unit or "", missing=f"{count - len(prints)} 页",
+            problem("scan-page-missing", file=file.display, unit=unit or "", missing=f" {count - len(prints)} 页",
                     total=count, holds="")
         )  # fmt: skip
         return out
