@@ -223,8 +223,8 @@ def _interpret_pages(
     return Scan(file, unit, parsed, stamped, True, problems)
 
 
-# "第 1 页，共 2 页": the printed form's footer (LibreOffice and the drawn form alike); OCR may drop the comma.
 _DATE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+# "第 1 页，共 2 页": the printed form's footer (LibreOffice and the drawn form alike); OCR may drop the comma.
 _FOOTER = re.compile(r"第\s*(\d{1,2})\s*页\s*[，,、.。;；]?\s*共\s*(\d{1,2})\s*页")
 
 
@@ -292,9 +292,10 @@ def _drop_copies(file: SourceFile, numbers: list[int], prints: list[_PagePrint])
     """Indexes of the pages to read, and what was said of pages scanned twice.
 
     A page is a copy of an earlier one when its footer names the same page of the form (or neither footer was
-    read), its QR code and the dates written on it are the same and it holds the same measures with the same statuses and about the same
-    text: it is read once (scan-page-duplicate). When footers agree and the measures are the same but what is
-    written differs, the later copy is read and the measures that differ are named (scan-page-copies-differ).
+    read), its QR code and the dates written on it are the same, and it holds the same measures with the same
+    statuses and about the same text: it is read once (scan-page-duplicate). When footers agree and the
+    measures are the same but what is written differs, the later copy is read and the measures that differ are
+    named (scan-page-copies-differ). Anything else is left to the parser (table-several and the like).
     """
     kept: list[int] = []
     notes: list[Problem] = []
