@@ -442,3 +442,26 @@ def test_a_page_scanned_twice_is_read_once_and_no_other_page_is_dropped(master, 
     assert len(scan.parsed.rows) == 5 and "table-several" not in said
     differ = said["scan-page-copies-differ"]
     assert differ.severity == "warning" and "第 11 条措施所填不一致" in differ.message and "第 2 页" in differ.message
+
+
+def test_a_tilted_upright_page_without_qr_code_is_read_once(monkeypatch):
+    """Its header line is found on the levelled boxes, so a ±3° scan is not read again turned."""
+    import math
+
+    from lyreport.intake.scan import ocr, reader
+
+    calls = []
+
+    def tilted_form(image):
+        calls.append(image)
+        turn, out = math.radians(2.5), []
+        for b in _form_boxes():
+            cx, cy = b.cx * 1.3, b.cy
+            nx, ny = cx * math.cos(turn) - cy * math.sin(turn), cx * math.sin(turn) + cy * math.cos(turn)
+            half_w, half_h = (b.x1 - b.x0) / 2, b.height / 2
+            out.append(TextBox(b.text, nx - half_w, ny - half_h, nx + half_w, ny + half_h, b.score, 2.5))
+        return out
+
+    monkeypatch.setattr(ocr, "read_page", tilted_form)
+    read = reader.read_one_page(raster.Page(_page()))
+    assert len(calls) == 1 and read["turn"] == 0 and abs(read["skew"] - 2.5) < 0.01

@@ -69,17 +69,18 @@ def read_one_page(page: Page) -> dict[str, Any]:
         boxes, skew, source = [TextBox(t, x0, y0, x1, y1) for t, x0, y0, x1, y1 in page.words], 0.0, "text"
     else:
         raw = read_page(red_as_paper(image) if seal.found else image)
+        boxes, skew = deskew(raw, image.width, image.height)
         source = "ocr"
-        if not marks and not has_header(raw):
+        if not marks and not has_header(boxes):
             # No QR code said how the page lies and no form was read: it may be upside down or sideways.
             # Only then is it read again turned (an upright page costs nothing more).
             for retry in _retry_turns(raw):
                 turned = image.rotate(retry, expand=True)
                 again = read_page(red_as_paper(turned) if seal.found else turned)
-                if has_header(again):
-                    raw, image, turn = again, turned, retry
+                level, tilt = deskew(again, turned.width, turned.height)
+                if has_header(level):
+                    boxes, skew, image, turn = level, tilt, turned, retry
                     break
-        boxes, skew = deskew(raw, image.width, image.height)
     return {
         "width": image.width,
         "height": image.height,
