@@ -66,7 +66,7 @@ def read_all(folder: Path) -> dict[str, Any]:
         start, cpu = time.perf_counter(), time.process_time()
         answer = scan_path(str(path))
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        scan = interpret(file, answer, master, directory)
+        scan = interpret(file, answer, master, directory)[0]  # one unit's form per generated file
         parsed = scan.parsed
         results.append(
             {

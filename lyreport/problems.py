@@ -294,6 +294,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # said of the file whatever the week (intake/pipeline.py), so not again among a scan's own notes
     "scan-several-units": (INFO, "扫描件含 {count} 个单位的报表：{units}；已按各页二维码分别计入各单位"),
     "scan-pages-skipped": (WARNING, "扫描件共 {total} 页，只读取了前 {read} 页"),
+    "scan-page-turned": (INFO, "第 {page} 页为{how}扫描，已自动旋转后识别"),
+    "scan-page-missing": (
+        WARNING,
+        "扫描件缺少{missing}（表上注明共 {total} 页）{holds}，请核实是否漏扫并补报",
+    ),
+    "scan-page-duplicate": (INFO, "第 {page} 页与第 {other} 页是同一页的两份扫描，内容相同，只计一次"),
+    "scan-page-copies-differ": (
+        WARNING,
+        "第 {page} 页与第 {other} 页是表上同一页（第 {printed} 页）的两份扫描，但第 {nos} 条措施所填不一致；"
+        "已按后一份（第 {page} 页）读取，请对照原件核实",
+    ),
     "scan-corrupt": (ERROR, "文件无法打开：{reason}"),
     "scan-encrypted": (ERROR, "PDF 设置了打开密码，无法读取"),
     "scan-too-many-pixels": (ERROR, "图片像素过多（疑似异常或恶意文件），已拒绝读取"),

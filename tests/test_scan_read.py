@@ -66,3 +66,14 @@ def test_runs_without_scans_do_not_load_the_ocr_stack(workspace: Path, tmp_path:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
+
+
+def test_self_made_form_scanned_upside_down_is_read_turned(workspace: Path, tmp_path: Path):
+    """No QR code says how the page lies: the first reading finds no table, the page is read again turned 180°."""
+    page = self_made_form("市发改委", "2021年1月7日", ROWS[:2]).rotate(180)
+    target = tmp_path / "发改委倒置.png"
+    page.save(target)
+    [checked] = check_files([target], workspace)
+    assert checked.unit == "市发改委" and checked.rows == 2, checked.problems
+    (turned,) = [p for p in checked.problems if p.code == "scan-page-turned"]
+    assert "第 1 页为倒置扫描" in turned.message

@@ -326,3 +326,142 @@ def test_a_wrapped_tick_box_status_is_read_whole_never_as_its_last_word(master, 
     form[form.index(cell[0])] = _box("口已完成√正", 790, 272, 130, 28)  # a tick the OCR did read
     _, (parsed, _) = _parse(form, master, directory)
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, "正常推进")]
+
+
+# ----------------------------------------------------------------- pages turned, missing or scanned twice
+def test_qr_code_says_how_far_a_page_is_turned():
+    from lyreport.intake.scan.mark import read_marks_turned
+
+    upright = add_mark(_page(), "ly-jy-33", "市发改委", date(2021, 1, 7))
+    assert read_marks_turned(upright)[1] == 0
+    for angle in (90, 180, 270):
+        texts, turn = read_marks_turned(upright.rotate(angle, expand=True))
+        assert texts and upright.rotate(angle, expand=True).rotate(turn, expand=True).size == upright.size
+        assert read_marks_turned(upright.rotate(angle, expand=True).rotate(turn, expand=True))[1] == 0
+
+
+def test_a_turned_page_is_read_upright_and_an_upright_page_once(monkeypatch):
+    """OCR replaced by a fake that only finds the form on an upright page: a page with a QR code is turned by
+    it before OCR; one without is read again turned when the first reading finds no form; an upright page
+    is read once."""
+    from lyreport.intake.scan import ocr, reader
+    from lyreport.intake.scan.mark import read_marks_turned
+
+    upright = _page()
+    seen: list[Image.Image] = []
+
+    def fake_read_page(image):
+        seen.append(image)
+        probe = Image.fromarray(image) if not isinstance(image, Image.Image) else image
+        same = probe.size == upright.size and probe.tobytes() == upright.tobytes()
+        return _form_boxes() if same else [_box("ɹǝ", 500, 500)]
+
+    monkeypatch.setattr(ocr, "read_page", fake_read_page)
+    marked = add_mark(_page(), "ly-jy-33", "市发改委", date(2021, 1, 7))
+    for angle in (180, 90):
+        seen.clear()
+        read = reader.read_one_page(raster.Page(marked.rotate(angle, expand=True)))
+        assert read["turn"] == (360 - angle) % 360 and len(seen) == 1 and read_marks_turned(seen[0])[1] == 0
+    seen.clear()
+    read = reader.read_one_page(raster.Page(upright.rotate(180)))  # no QR code
+    assert read["turn"] == 180 and len(seen) == 2 and read["boxes"][0][0] == _form_boxes()[0].text
+    seen.clear()
+    assert reader.read_one_page(raster.Page(upright))["turn"] == 0 and len(seen) == 1
+
+
+def test_a_sideways_page_is_not_taken_for_a_blank_one():
+    from lyreport.intake.scan.reader import _nearly_blank
+    from lyreport.scansim import make_scan
+
+    printed = make_scan("drawn", seed=5, unit="市卫健委", stamped=False, angle=0.0, noise=False, fmt="png", dpi=200)
+    assert not _nearly_blank(printed.images[0].rotate(90, expand=True))  # its rows of text run down the page
+    one_line = Image.new("RGB", (1654, 2339), "white")
+    ImageDraw.Draw(one_line).text(
+        (100, 200), "洛济深度融合三十三条落实情况", fill="black", font=ImageFont.truetype(FONT, 40)
+    )
+    assert _nearly_blank(one_line)  # one line across the page: its characters cross many columns of pixels
+
+
+def _printed_page(master, numbers: list[int], page: int, of: int, statuses: dict[int, str] | None = None) -> dict:
+    """What OCR reads on page `page` of `of` of 市交通运输局's printed form holding measures `numbers`."""
+    boxes = [_box("填报单位 市交通运输局", 100, 100, 400), _box("填报日期 2021-01-07", 1400, 100, 360)]
+    boxes += [
+        _box(label, x, 200) for label, x in (("序号", 100), ("措施内容", 300), ("完成状态", 800), ("本周进展", 1100))
+    ]
+    for index, no in enumerate(numbers):
+        y = 300 + index * 100
+        status = (statuses or {}).get(no, "正常推进")
+        text = master.measure(no).text[:14]
+        boxes += [_box(str(no), 100, y, 40), _box(text, 300, y, 450), _box(status, 800, y), _box("已推进", 1100, y)]
+    boxes.append(_box(f"第{page}页，共{of}页", 700, 1100, 200))
+    return {"boxes": [list(b.as_tuple()) for b in boxes], "marks": [], "seal": page == of}
+
+
+def _read_pages(master, directory, pages: list[dict]):
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.pdf"), "交通局扫描件.pdf", "scan", None, "")  # type: ignore[arg-type]
+    (scan,) = interpret(file, ("ok", len(pages), pages), master, directory)
+    return scan, {p.code: p for p in scan.problems}
+
+
+def test_a_page_turned_before_reading_is_said(master, directory):
+    turned = _printed_page(master, [10, 11, 12, 14, 15], 1, 1) | {"turn": 180}
+    scan, said = _read_pages(master, directory, [turned])
+    assert said["scan-page-turned"].message == "第 1 页为倒置扫描，已自动旋转后识别"
+    assert said["scan-page-turned"].severity == "info" and len(scan.parsed.rows) == 5
+
+
+def test_a_missing_page_is_named_with_its_measures(master, directory):
+    first, second = _printed_page(master, [10, 11, 12], 1, 2), _printed_page(master, [14, 15], 2, 2)
+    scan, said = _read_pages(master, directory, [first])
+    assert [r.measure_no for r in scan.parsed.rows] == [10, 11, 12]
+    missing = said["scan-page-missing"]
+    assert missing.severity == "warning" and "缺少第 2 页（表上注明共 2 页）" in missing.message
+    assert "第 14、15 条措施未能读取" in missing.message and missing.unit == "市交通运输局"
+    scan, said = _read_pages(master, directory, [second])
+    assert (
+        "缺少第 1 页" in said["scan-page-missing"].message and "第 10、11、12 条" in said["scan-page-missing"].message
+    )
+    _, said = _read_pages(master, directory, [first, second])
+    assert "scan-page-missing" not in said
+    _, said = _read_pages(master, directory, [first, first])  # page 1 twice is still no page 2
+    assert "缺少第 2 页" in said["scan-page-missing"].message and "scan-page-duplicate" in said
+
+
+def test_a_page_scanned_twice_is_read_once_and_no_other_page_is_dropped(master, directory):
+    first, second = _printed_page(master, [10, 11, 12], 1, 2), _printed_page(master, [14, 15], 2, 2)
+    scan, said = _read_pages(master, directory, [first, first, second])
+    assert [r.measure_no for r in scan.parsed.rows] == [10, 11, 12, 14, 15]
+    assert "table-several" not in said and "measure-missing" not in said and "scan-page-missing" not in said
+    assert said["scan-page-duplicate"].message == "第 2 页与第 1 页是同一页的两份扫描，内容相同，只计一次"
+    # Two copies of page 1 that differ: the later is read, and what differs is named.
+    changed = _printed_page(master, [10, 11, 12], 1, 2, {11: "已完成"})
+    scan, said = _read_pages(master, directory, [first, changed, second])
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows][:2] == [(10, "正常推进"), (11, "已完成")]
+    assert len(scan.parsed.rows) == 5 and "table-several" not in said
+    differ = said["scan-page-copies-differ"]
+    assert differ.severity == "warning" and "第 11 条措施所填不一致" in differ.message and "第 2 页" in differ.message
+
+
+def test_a_tilted_upright_page_without_qr_code_is_read_once(monkeypatch):
+    """Its header line is found on the levelled boxes, so a ±3° scan is not read again turned."""
+    import math
+
+    from lyreport.intake.scan import ocr, reader
+
+    calls = []
+
+    def tilted_form(image):
+        calls.append(image)
+        turn, out = math.radians(2.5), []
+        for b in _form_boxes():
+            cx, cy = b.cx * 1.3, b.cy
+            nx, ny = cx * math.cos(turn) - cy * math.sin(turn), cx * math.sin(turn) + cy * math.cos(turn)
+            half_w, half_h = (b.x1 - b.x0) / 2, b.height / 2
+            out.append(TextBox(b.text, nx - half_w, ny - half_h, nx + half_w, ny + half_h, b.score, 2.5))
+        return out
+
+    monkeypatch.setattr(ocr, "read_page", tilted_form)
+    read = reader.read_one_page(raster.Page(_page()))
+    assert len(calls) == 1 and read["turn"] == 0 and abs(read["skew"] - 2.5) < 0.01

@@ -99,6 +99,11 @@ def build_grid(pages: list[list[TextBox]], numbers: list[int] | None = None) -> 
     return grid
 
 
+def has_header(boxes: list[TextBox]) -> bool:
+    """Whether a page's text holds a form's header line (the reader's test that a page was read the right way up)."""
+    return bool(boxes) and _header_band(boxes, median(b.height for b in boxes) or 10.0) is not None
+
+
 def _header_band(boxes: list[TextBox], line: float) -> list[TextBox] | None:
     """The boxes of the first line that holds 序号, 完成状态 and 本周进展 (or their variants); a label
     garbled by a seal or a fold ("房成有") is taken for the known label it most resembles."""
