@@ -21,6 +21,7 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 进度滞后？ · 滞后×                          | 进度滞后   | a lag is the least favourable reading anyway   |
 | ✓已完成 · ☑已完成 · 已完成（√）              | 已完成     | a tick confirms                                |
 | □已完成 ☑正常推进 □进度滞后 · 已完成□ 正常推进√ | 正常推进   | a printed list of choices: the one ticked      |
+| 已完成（√） 正常推进（ ） 进度滞后（ ）          | 已完成     | the same, the boxes printed as brackets        |
 | □已完成 □正常推进 · ☑已完成 ☑正常推进 · 口已完成口进度滞后 | unreadable | none or several ticked (a scan's tick read as a box) |
 
 Everything but an exact match is an interpretation, which the parser reports with the original text. A status
@@ -140,11 +141,18 @@ def _read(key: str) -> tuple[str | None, bool, str | None]:
     return found, found is not None, None
 
 
+# A box printed as brackets: "已完成（√） 正常推进（ ） 进度滞后（ ）" is "已完成√ 正常推进□ 进度滞后□".
+_BRACKET_TICK = re.compile(f"[(\\[【]([{_CHOSEN}])[)\\]】]")
+_BRACKET_EMPTY = re.compile(r"[(\[【][)\]】]")
+
+
 def _choices(key: str) -> list[tuple[str, str]] | None:
     """(status word, its box or tick) of a list of choices with marks beside two or more statuses, else None.
 
     Whether a mark belongs to the word after it or before it follows from where the list begins: with a
-    mark ("□已完成 ☑正常推进") or with a word ("已完成□ 正常推进√")."""
+    mark ("□已完成 ☑正常推进") or with a word ("已完成□ 正常推进√"). A box may be printed as brackets: "(√)", "( )"."""
+    if "(" in key or "[" in key or "【" in key:
+        key = _BRACKET_EMPTY.sub("□", _BRACKET_TICK.sub(r"\1", key))
     found = _CHOICE.findall(key)
     if len({STATUS_INDEX[word] for _, word, _ in found}) < 2 or not any(a or b for a, _, b in found):
         return None
@@ -215,3 +223,22 @@ def done_with_reservation(value: Any) -> bool:
         return False
     key = _NOT_DONE.sub("、", _NOT_STARTED.sub("、", key))
     return bool(_DONE.search(key) or _PARTLY_DONE.search(key))
+
+
+# What, beside a done, says it is not done yet: pending acceptance or approval, still under way, a share below 100%.
+_PENDING = re.compile(r"待(?:验收|审核|审批|批复|确认|销号|完善)|尚需|仍需|还需|正在|推进中|进行中|实施中")
+_SHARE_IN = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
+
+
+def denies_done(value: Any) -> bool:
+    """True when the text says, in so many words, that the work is not done: 未完成, 部分完成, 待验收, 80%, a lag,
+    not started. A remark that only adds to a done ("已完成，详见附件") denies nothing: checking a 是否完成 / 完成进度
+    cell against the status asks whether it contradicts 已完成, not whether it is a clean 已完成 itself."""
+    key = _key(value)
+    if not key:
+        return False
+    if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key) or _PENDING.search(key):
+        return True
+    if _LAG.search(_NO_LAG.sub("", key)):
+        return True
+    return any(float(share) < 100 for share in _SHARE_IN.findall(key))
