@@ -155,3 +155,18 @@ def test_a_copy_that_leaves_a_status_blank_is_still_a_doubt(workspace: Path, tmp
     wb.save(path)
     _, found, _ = read(workspace, path)
     assert [c for c in found if c[0] == "table-chosen-unsure"]
+
+
+# ----------------------------------------------------------------- 已完成 with its completion rate in the status cell
+@pytest.mark.parametrize(
+    ("written", "status"),
+    [
+        ("已完成，完成率100%", "已完成"),
+        ("已完成（进度100%）", "已完成"),
+        ("已完成，完成率达100%", "已完成"),
+        ("已完成，完成率90%", "正常推进"),
+        ("已完成，完成率100%，待验收", "正常推进"),
+    ],
+)
+def test_done_with_a_full_completion_rate_is_done(written: str, status: str) -> None:
+    assert read_status(written) == (status, True)  # was 正常推进 ("done with a reservation") for a 100% too

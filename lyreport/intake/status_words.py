@@ -10,6 +10,7 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 正常推进（部分路段进度滞后）                 | 进度滞后   | the same, inside a remark                      |
 | 正常推进，未滞后 · 无延期 · 避免滞后          | 正常推进   | a negated lag is not a lag                     |
 | 已完成（已销号） · 已完成，已验收 · 已完成100%  | 已完成     | done, and the rest only confirms it            |
+| 已完成，完成率100% · 已完成（进度100%）        | 已完成     | the same                                       |
 | 已完成；某段尚未开工 · 已完成（部分）          | 正常推进   | done with a reservation is not done            |
 | 基本完成 · 已完成90% · 已完成前期工作 · 已完成，待验收 | 正常推进 | the same                             |
 | 未完成，正在推进 · 已开工                     | 正常推进   | started, not done                              |
@@ -78,7 +79,8 @@ _DONE = re.compile(
 _PARTLY_DONE = re.compile(r"基本完|基本完工|接近完成|即将完成|大部分完成|部分完成|阶段性完成|阶段性任务|初步完成")
 # What may follow 已完成 and still leave it done.
 _CONFIRMS = re.compile(
-    r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期|100%|百分之百|任务|工作"
+    r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期"
+    r"|(?:完成率|完成进度|完成比例|进度|已?完成)?(?:为|达到?)?(?:100%|百分之百)|任务|工作"
 )
 _STARTED = re.compile(
     r"推进|进行|实施|开展|启动|开工|在建|建设中|施工|正常|按计划|有序|稳步|顺利|序时|持续|常态化|办理|落实中|对接中"
