@@ -210,8 +210,12 @@ class UnitDirectory:
         """Own places per unit from its names; cities the directory names ("某某市…") count as places too."""
         keys = {u.name: [name_key(w) for w in (u.name, u.full_name, *u.aliases) if w] for u in self.units}
         starts = (re.match(rf"([{_CJK}]{{2,3}})市.", k) for ks in keys.values() for k in ks)
-        cities = {m.group(1) for m in starts if m and "市" not in m.group(1)}  # not "市城" of 市城市管理局
-        self._places = places = _places(tuple(sorted(set(_gazetteer()) | cities)))
+        listed = _gazetteer()
+        # Not "市城" of 市城市管理局, nor "洛阳城" of 洛阳城市发展投资集团 (洛阳 + 城市…: a listed place names it already).
+        cities = {
+            m.group(1) for m in starts if m and "市" not in m.group(1) and not m.group(1).startswith(tuple(listed))
+        }
+        self._places = places = _places(tuple(sorted(set(listed) | cities)))
         found = {name: frozenset(p for k in ks for p in places.findall(k)) for name, ks in keys.items()}
         counts = Counter(p for places in found.values() for p in places)
         home = frozenset([counts.most_common(1)[0][0]]) if counts else frozenset()

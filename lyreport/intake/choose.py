@@ -151,8 +151,11 @@ def _statuses(cand: Candidate) -> dict[int, str]:
 
 
 def _disagree(one: Candidate, other: Candidate) -> bool:
-    """Whether two tables give a different status for a measure both list."""
+    """Whether two tables give a different status for a measure both list. A table with no status filled in at
+    all (the blank template kept beside the filled copy) says nothing against the other."""
     mine, theirs = _statuses(one), _statuses(other)
+    if not any(mine.values()) or not any(theirs.values()):
+        return False
     return any(mine[no] != theirs[no] for no in mine.keys() & theirs.keys())
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..cnnum import CN_DIGITS, cn_number, month_end
 from ..master import without_marks
 from ..models import DONE
-from .status_words import read_status, status_choices, status_mark
+from .status_words import denies_done, done_with_reservation, read_status, status_choices, status_mark
 
 __all__ = ["read_status", "status_choices", "status_mark"]  # re-exported: callers read statuses through this module
 
@@ -109,6 +109,7 @@ def status(value: Any) -> str | None:
 _YES = frozenset(["是", "√", "✓", "✔", "☑", "✅", "Y", "YES", "已完成", "完成", "已销号", "已办结", "已完结"])
 _NO = frozenset(["否", "×", "✗", "✘", "✕", "N", "NO", "未完成", "尚未完成", "没有完成", "未销号", "未办结"])
 _SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
+_FIRST_CLAUSE = re.compile(r"[(\[【,，;；。:：/、]")
 
 
 def done_claim(value: Any) -> bool | None:
@@ -129,8 +130,18 @@ def done_claim(value: Any) -> bool | None:
     share = _SHARE.fullmatch(key)
     if share:
         return float(share[1]) >= 100
+    # "是（已销号）", "否，待验收": the yes or no before a remark decides, unless the remark denies a yes.
+    first = _FIRST_CLAUSE.split(key, maxsplit=1)[0]
+    if first in _NO:
+        return False
+    if first in _YES:
+        return not denies_done(key[len(first) :])
     found = read_status(value)[0]
-    return None if found is None else found == DONE
+    if found is None:
+        return None
+    if found != DONE and done_with_reservation(value) and not denies_done(value):
+        return True  # "已完成，详见附件": a done with a remark that takes nothing from it (never closes a measure)
+    return found == DONE
 
 
 # ----------------------------------------------------------------- dates

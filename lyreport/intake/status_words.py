@@ -10,6 +10,7 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 正常推进（部分路段进度滞后）                 | 进度滞后   | the same, inside a remark                      |
 | 正常推进，未滞后 · 无延期 · 避免滞后          | 正常推进   | a negated lag is not a lag                     |
 | 已完成（已销号） · 已完成，已验收 · 已完成100%  | 已完成     | done, and the rest only confirms it            |
+| 已完成，完成率100% · 已完成（进度100%）        | 已完成     | the same                                       |
 | 已完成；某段尚未开工 · 已完成（部分）          | 正常推进   | done with a reservation is not done            |
 | 基本完成 · 已完成90% · 已完成前期工作 · 已完成，待验收 | 正常推进 | the same                             |
 | 未完成，正在推进 · 已开工                     | 正常推进   | started, not done                              |
@@ -21,6 +22,7 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 进度滞后？ · 滞后×                          | 进度滞后   | a lag is the least favourable reading anyway   |
 | ✓已完成 · ☑已完成 · 已完成（√）              | 已完成     | a tick confirms                                |
 | □已完成 ☑正常推进 □进度滞后 · 已完成□ 正常推进√ | 正常推进   | a printed list of choices: the one ticked      |
+| 已完成（√） 正常推进（ ） 进度滞后（ ）          | 已完成     | the same, the boxes printed as brackets        |
 | □已完成 □正常推进 · ☑已完成 ☑正常推进 · 口已完成口进度滞后 | unreadable | none or several ticked (a scan's tick read as a box) |
 
 Everything but an exact match is an interpretation, which the parser reports with the original text. A status
@@ -77,7 +79,8 @@ _DONE = re.compile(
 _PARTLY_DONE = re.compile(r"基本完|基本完工|接近完成|即将完成|大部分完成|部分完成|阶段性完成|阶段性任务|初步完成")
 # What may follow 已完成 and still leave it done.
 _CONFIRMS = re.compile(
-    r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期|100%|百分之百|任务|工作"
+    r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期"
+    r"|(?:完成率|完成进度|完成比例|进度|已?完成)?(?:为|达到?)?(?:100%|百分之百)|任务|工作"
 )
 _STARTED = re.compile(
     r"推进|进行|实施|开展|启动|开工|在建|建设中|施工|正常|按计划|有序|稳步|顺利|序时|持续|常态化|办理|落实中|对接中"
@@ -140,11 +143,18 @@ def _read(key: str) -> tuple[str | None, bool, str | None]:
     return found, found is not None, None
 
 
+# A box printed as brackets: "已完成（√） 正常推进（ ） 进度滞后（ ）" is "已完成√ 正常推进□ 进度滞后□".
+_BRACKET_TICK = re.compile(f"[(\\[【]([{_CHOSEN}])[)\\]】]")
+_BRACKET_EMPTY = re.compile(r"[(\[【][)\]】]")
+
+
 def _choices(key: str) -> list[tuple[str, str]] | None:
     """(status word, its box or tick) of a list of choices with marks beside two or more statuses, else None.
 
     Whether a mark belongs to the word after it or before it follows from where the list begins: with a
-    mark ("□已完成 ☑正常推进") or with a word ("已完成□ 正常推进√")."""
+    mark ("□已完成 ☑正常推进") or with a word ("已完成□ 正常推进√"). A box may be printed as brackets: "(√)", "( )"."""
+    if "(" in key or "[" in key or "【" in key:
+        key = _BRACKET_EMPTY.sub("□", _BRACKET_TICK.sub(r"\1", key))
     found = _CHOICE.findall(key)
     if len({STATUS_INDEX[word] for _, word, _ in found}) < 2 or not any(a or b for a, _, b in found):
         return None
@@ -215,3 +225,22 @@ def done_with_reservation(value: Any) -> bool:
         return False
     key = _NOT_DONE.sub("、", _NOT_STARTED.sub("、", key))
     return bool(_DONE.search(key) or _PARTLY_DONE.search(key))
+
+
+# What, beside a done, says it is not done yet: pending acceptance or approval, still under way, a share below 100%.
+_PENDING = re.compile(r"待(?:验收|审核|审批|批复|确认|销号|完善)|尚需|仍需|还需|正在|推进中|进行中|实施中")
+_SHARE_IN = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
+
+
+def denies_done(value: Any) -> bool:
+    """True when the text says, in so many words, that the work is not done: 未完成, 部分完成, 待验收, 80%, a lag,
+    not started. A remark that only adds to a done ("已完成，详见附件") denies nothing: checking a 是否完成 / 完成进度
+    cell against the status asks whether it contradicts 已完成, not whether it is a clean 已完成 itself."""
+    key = _key(value)
+    if not key:
+        return False
+    if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key) or _PENDING.search(key):
+        return True
+    if _LAG.search(_NO_LAG.sub("", key)):
+        return True
+    return any(float(share) < 100 for share in _SHARE_IN.findall(key))
