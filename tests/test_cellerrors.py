@@ -84,6 +84,21 @@ def test_status_error_value_is_an_error_not_an_empty_status(
     assert rows[11].expected is None and rows[11].status == "正常推进"
 
 
+def test_error_in_a_completion_rate_column_is_a_warning_and_the_status_stands(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """完成率 = 完成量/计划量 with a zero plan: #DIV/0! in a column that only cross-checks the status is said,
+    but the return is not made 报送有误 for it, and 已完成 beside it is read."""
+    path = _book(master, tmp_path / "交通局.xlsx", J2="完成率", J3="#DIV/0!", J4=0.5)
+    checked = check(workspace, path)
+    said = [p for p in checked.problems if p.code == "cell-error"]
+    assert [(p.cell, p.severity) for p in said] == [("J3", "warning")]
+    assert "“完成率”单元格为 Excel 错误值 #DIV/0!" in said[0].message
+    assert not [p for p in checked.problems if p.severity == "error"]
+    returns, _ = parse(workspace, path)
+    assert {r.measure_no: r.status for r in returns[0].rows}[10] == "已完成"
+
+
 def test_header_error_values_are_not_read_as_missing(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     path = _book(master, tmp_path / "交通局.xlsx", D1="#NAME?", F1="#VALUE!", H1="#DIV/0!")
     checked = check(workspace, path)

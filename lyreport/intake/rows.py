@@ -14,6 +14,7 @@ from typing import Any
 
 from ..master import MasterList
 from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK, Measure, ReturnRow
+from ..problems import ERROR, WARNING
 from . import normalize as nz
 from .attribution import Context
 from .errorvalues import meaning as error_meaning
@@ -346,8 +347,15 @@ def _unreadable(ctx: Context, table: Table, index: int) -> set[str]:
         elif (error := sheet.errors.get((index, col))) is not None:
             found.add(key)
             label = nz.text(table.labels[col]) if col < len(table.labels) else ""
+            # A 完成率 formula dividing by a zero plan only cross-checks the status: said, not an error of the return.
+            severity = WARNING if key == "done_check" else ERROR
             ctx.add(
-                "cell-error", cell=table.ref(key, index), field=label or key, value=error, meaning=error_meaning(error)
+                "cell-error",
+                cell=table.ref(key, index),
+                field=label or key,
+                value=error,
+                meaning=error_meaning(error),
+                severity=severity,
             )
     return found
 
