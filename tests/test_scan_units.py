@@ -465,3 +465,69 @@ def test_a_tilted_upright_page_without_qr_code_is_read_once(monkeypatch):
     monkeypatch.setattr(ocr, "read_page", tilted_form)
     read = reader.read_one_page(raster.Page(_page()))
     assert len(calls) == 1 and read["turn"] == 0 and abs(read["skew"] - 2.5) < 0.01
+
+
+def _wrapped_page(line: list[TextBox]) -> dict:
+    """Page 1 of 市交通运输局's drawn form as OCR reads it: measure 11's text wraps over five lines beside its
+    序号 and status; `line` is how its second and third lines were read."""
+    t = lambda text, x0, y0, x1, y1: TextBox(text, x0, y0, x1, y1, 0.99)  # noqa: E731
+    boxes = [
+        t("填报单位", 81, 368, 165, 396),
+        t("市交通运输局", 161, 369, 300, 397),
+        t("填报日期", 1753, 357, 1843, 385),
+        t("2021-01-07", 2046, 356, 2155, 384),
+    ]
+    header = [("序号", 94, 148), ("措施内容", 371, 461), ("责任类型", 679, 767), ("完成状态", 806, 900)]
+    header += [("本周进展", 1104, 1193), ("存在问题", 1467, 1558), ("下一步计划", 1747, 1856)]
+    header += [("预计完成时间", 1964, 2096), ("备注", 2159, 2214)]
+    boxes += [t(label, x0, 416, x1, 449) for label, x0, x1 in header]
+    boxes += [
+        t("加快济源至洛阳西高速公路项目建设，年底前建成通", 173, 472, 657, 504),
+        t("车。推进组团高速环线邵原至新安段项目前期工作，", 173, 503, 642, 533),
+        t("已按计划完成，待销号。", 930, 512, 1153, 543),
+        t("已完成", 818, 512, 892, 545),
+        t("牵头", 697, 513, 751, 545),
+        t("10", 109, 520, 137, 546),
+        t("争取列入省“十四五”规划，2021年开工建设。谋", 173, 530, 642, 560),
+        t("划沿黄北岸高速公路。", 174, 561, 371, 588),
+        t("加快推进S240济邓线特大桥及引线段改建工程（洛", 173, 598, 654, 628),
+        *line,
+        t("本周与济源市对口部门召开对接会，就合作事", 930, 633, 1357, 667),
+        t("2021-07-06", 1971, 644, 2089, 672),
+        t("按月调度，确保按期完成。", 1658, 644, 1906, 677),
+        t("正常推进", 811, 652, 900, 681),
+        t("牵头", 699, 651, 751, 682),
+        t("11", 109, 659, 136, 684),
+        t("项形成会议纪要。", 931, 666, 1091, 694),
+        t("开工建设。积极开展S309济洛黄河大桥项目前期工", 173, 682, 644, 713),
+        t("作。", 168, 708, 212, 746),
+        t("共建共享黄河小浪底库区港航项目，争取年底前开工", 174, 765, 647, 794),
+        t("上级审批尚未批复，工作暂时停滞。", 934, 774, 1256, 804),
+        t("进度滞后", 808, 774, 903, 806),
+        t("牵头", 699, 775, 752, 807),
+        t("12", 110, 782, 137, 808),
+        t("建设。", 172, 793, 229, 826),
+        t("第1页，共2页", 1094, 1585, 1256, 1617),
+    ]
+    return {"boxes": [list(b.as_tuple()) for b in boxes], "marks": [], "seal": True}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # "G208" ends a line of the measure text: no 序号 (a trailing number was once split off as one)
+        [("济快速通道）设计变更，力争年底前开工建设。G208", 173, 626, 642, 657), ("黄河特大桥及引线改建工程项目争取2021年上半年", 174, 653, 642, 685)],
+        # "208" starts a line of it, read in one box with the line
+        [("208济快速通道）设计变更，力争年底前开工建设。", 173, 626, 642, 657), ("黄河特大桥及引线改建工程项目争取2021年上半年", 174, 653, 642, 685)],
+        # a number read as a box of its own at a line's start, inside the 序号 column's reach
+        [("208", 174, 626, 206, 657), ("济快速通道）设计变更，力争年底前开工建设。G", 210, 626, 642, 657), ("黄河特大桥及引线改建工程项目争取2021年上半年", 174, 653, 642, 685)],
+    ],
+)  # fmt: skip
+def test_a_number_in_a_wrapped_measure_text_is_no_row_of_its_own(master, directory, line):
+    """A number on a line of a wrapped measure text is no 序号: the line is not cut off into a row with neither
+    序号 nor status, which the measure text made measure 11 again with its status empty (a false 未填写完成状态)."""
+    lines = [TextBox(text, x0, y0, x1, y1, 0.99) for text, x0, y0, x1, y1 in line]
+    scan, said = _read_pages(master, directory, [_wrapped_page(lines)])
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(10, "已完成"), (11, "正常推进"), (12, "进度滞后")]
+    assert not {"status-empty", "measure-rows-combined", "measure-no-empty", "scan-low-confidence"} & set(said)
+    assert "本周与济源市对口部门召开对接会" in scan.parsed.rows[1].progress

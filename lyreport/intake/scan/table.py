@@ -45,7 +45,7 @@ _HEADERS = [
     ]
     if nz.header_label(label)
 ]
-_NUMBER_EDGE = re.compile(r"^(?P<no>\d{1,3})[、.．]?(?P<rest>\D.*)$|^(?P<rest2>.*\D)(?P<no2>\d{1,3})$")
+_NUMBER_START = re.compile(r"^(?P<no>\d{1,3})[、.．]?(?P<rest>\D.*)$")
 _LABELS = sorted((w for words in BLOCK_LABELS.values() for w in words.split()), key=len, reverse=True)
 # "填报单位市发改委": OCR reads a label and the value in the next cell as one line. With a colon the text
 # is left whole: parse.py reads "联系人：王伟 联系电话：139…" itself.
@@ -178,20 +178,48 @@ def _add_table(
         return sum(box.cx > b for b in bounds)
 
     if "no" in keys:
-        boxes = [part for b in boxes for part in _split_number(b, keys.index("no"), bounds)]
+        no_col = keys.index("no")
+        boxes = [part for b in boxes for part in _split_number(b, columns[no_col][2], no_col, bounds)]
     if "status" in keys:
         boxes = _join_wrapped_status(boxes, [col_of(b) == keys.index("status") for b in boxes], keys, col_of, line)
-    numbers = [b.cy for b in boxes if keys[col_of(b)] == "no" and nz.measure_no(b.text) is not None]
-    statuses = [b.cy for b in boxes if keys[col_of(b)] == "status" and nz.read_status(b.text)[0] is not None]
-    anchors = sorted(numbers + statuses) if numbers or not continued else []
+    numbers = [b for b in boxes if keys[col_of(b)] == "no" and nz.measure_no(b.text) is not None]
+    statuses = [b for b in boxes if keys[col_of(b)] == "status" and nz.read_status(b.text)[0] is not None]
+    anchors = sorted(numbers + statuses, key=lambda b: b.cy) if numbers or not continued else []
+    # A row stands on its 序号 or its status. A number that the placing finds to be a wrapped line of a wider
+    # cell's text (read at the start of a measure text's line) is no 序号: the rows are laid out again without
+    # it, so a wrapped cell is never cut into a row of its own with neither 序号 nor status. A status word is
+    # always kept as an anchor: a correction written under a status must stay a row of its own.
+    while True:
+        if not anchors:
+            _add_lines(top, boxes, page)
+            return
+        rows, footer, moved = _place(boxes, anchors, numbers, columns, col_of, line, bounds)
+        if not moved:
+            break
+        anchors = [b for b in anchors if id(b) not in {id(m) for m in moved}]
+    for ordinal, cells in enumerate(rows, start=1):
+        if "status" in keys:
+            cells[keys.index("status")] = _status_cell(cells[keys.index("status")])
+        _add_row(grid, cells, RowPlace(page, ordinal))
+    _add_lines(top, footer, page)
+
+
+def _place(
+    boxes: list[TextBox],
+    anchors: list[TextBox],
+    numbers: list[TextBox],
+    columns: list[tuple[str, float, float]],
+    col_of: Any,
+    line: float,
+    bounds: list[float],
+) -> tuple[list[list[list[TextBox]]], list[TextBox], list[TextBox]]:
+    """Every box into the row of the nearest anchor and its column: (rows of cells, footer boxes, the number
+    anchors that were placed as a wrapped line of another cell's text)."""
     centres: list[float] = []
-    for y in anchors:
+    for y in (b.cy for b in anchors):
         if centres and y - centres[-1] < line * 0.9:
             continue
         centres.append(y)
-    if not centres:
-        _add_lines(top, boxes, page)
-        return
     gaps = [b - a for a, b in zip(centres, centres[1:], strict=False)]
     reach = max(line * 2.5, (median(gaps) / 2) if gaps else line * 2.5)
     # The last row reaches down to the first note or signature line under it, never over it: a status
@@ -202,22 +230,23 @@ def _add_table(
     last_edge = min([centres[-1] + reach] + [y - line * 0.6 for y in notes[:1]])
     edges = [(a + b) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [last_edge]
     rows: list[list[list[TextBox]]] = [[[] for _ in columns] for _ in centres]
-    footer = []
+    footer: list[TextBox] = []
+    moved: list[TextBox] = []
     placed: list[list[tuple[TextBox, int]]] = [[] for _ in centres]
+    anchored = {id(b) for b in anchors} & {id(b) for b in numbers}
     for box in sorted(boxes, key=lambda b: b.x0 - b.x1):  # widest first: wrapped lines follow their first line
         if box.cy > edges[-1]:
             footer.append(box)
             continue
         index = sum(box.cy > e for e in edges[:-1])
         col = next((c for wide, c in placed[index] if _continues(box, wide, line)), None)
-        col = col_of(box) if col is None else col
+        if col is None:
+            col = col_of(box)
+        elif col != col_of(box) and id(box) in anchored:
+            moved.append(box)
         placed[index].append((box, col))
         rows[index][col].append(box)
-    for ordinal, cells in enumerate(rows, start=1):
-        if "status" in keys:
-            cells[keys.index("status")] = _status_cell(cells[keys.index("status")])
-        _add_row(grid, cells, RowPlace(page, ordinal))
-    _add_lines(top, footer, page)
+    return rows, footer, moved
 
 
 def _join_wrapped_status(
@@ -255,15 +284,18 @@ def _join_wrapped_status(
     return [b for b, inside in zip(boxes, in_status, strict=True) if not inside] + joined
 
 
-def _split_number(box: TextBox, col: int, bounds: list[float]) -> list[TextBox]:
-    """ "24统一电话区号": OCR ran the 序号 into the next cell's text; give the number back to its column."""
+def _split_number(box: TextBox, header_right: float, col: int, bounds: list[float]) -> list[TextBox]:
+    """ "24统一电话区号": OCR ran the 序号 into the next cell's text; give the number back to its column.
+
+    Only a number at the start of a box that starts where a 序号 is written (left of the 序号 header's right
+    end): a measure text's line starts right of it, and "…G208" or "5G基站…" on such a line is text."""
     right = bounds[col] if col < len(bounds) else float("inf")
     if not (box.x0 < right < box.x1 and box.x1 - right > box.height and box.x0 < right - box.height * 0.3):
         return [box]
-    match = _NUMBER_EDGE.match(box.text.strip())
-    if not match:
+    match = _NUMBER_START.match(box.text.strip())
+    if not match or box.x0 >= header_right:
         return [box]
-    no, rest = (match["no"], match["rest"]) if match["no"] else (match["no2"], match["rest2"])
+    no, rest = match["no"], match["rest"]
     width = right - box.x0
     return [
         TextBox(no, box.x0, box.y0, box.x0 + width * 0.9, box.y1, box.score),
