@@ -139,6 +139,17 @@ def test_cached_error_result_of_a_formula(tmp_path: Path, workspace: Path, maste
     assert "formula-no-value" not in {p.code for p in checked.problems}
 
 
+def test_formula_text_with_c_and_greater_than_does_not_end_the_cell(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """IF(abc>0,…): the "c>" in the formula is not the cell's closing tag; the saved error after it is read."""
+    path = _book(master, tmp_path / "交通局.xlsx", D3="#NAME?")
+    _with_sheet_xml(path, lambda xml: xml.replace(b"<v>#NAME?</v>", b'<f>IF(abc>0,"x",1)</f><v>#NAME?</v>'))
+    checked = check(workspace, path)
+    assert [(c, "#NAME?" in m) for c, m in _errors(checked)] == [("D3", True)]
+    assert ("status-empty", "D3") not in found(checked)
+
+
 @pytest.mark.parametrize("value", ["#SPILL!", "#CALC!", "#GETTING_DATA", "#BUSY!"])
 def test_newer_error_values_do_not_refuse_the_file(
     tmp_path: Path, workspace: Path, master: MasterList, value: str

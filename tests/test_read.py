@@ -183,3 +183,104 @@ def test_an_ods_row_style_with_an_empty_height_does_not_hide_the_other_marks() -
 </table:table></office:spreadsheet></office:body></office:document-content>"""
     marks = sheetmarks._ods(xml)
     assert marks["S"].hidden_rows == {1, 2}
+
+
+# ----------------------------------------------------------------- marks: one failure does not take the rest
+def _fail(*args: object) -> None:
+    raise ValueError("unexpected XML")
+
+
+def test_ods_error_cells_that_cannot_be_read_leave_the_hidden_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_struck import ods, ods_row
+
+    from lyreport.intake import precheck, sheetmarks
+
+    rows = [ods_row(["a"]), '<table:table-row table:visibility="collapse">' + ods_row(["old"])[15:]]
+    path = ods(tmp_path / "return.ods", rows, "")
+    check = precheck.precheck(path)
+    assert sheetmarks.sheet_marks(check.parts, path.read_bytes(), check.sheet_parts)["落实情况"].hidden_rows == {1}
+    monkeypatch.setattr(sheetmarks, "_ods_errors", _fail)
+    marks = sheetmarks.sheet_marks(check.parts, path.read_bytes(), check.sheet_parts)
+    assert marks["落实情况"].hidden_rows == {1}
+
+
+def test_xlsx_sheet_whose_marks_fail_leaves_the_other_sheets_marks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lyreport.intake import precheck, sheetmarks
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.create_sheet("落实情况").row_dimensions[2].hidden = True
+    path = tmp_path / "return.xlsx"
+    wb.save(path)
+    check = precheck.precheck(path)
+    real = sheetmarks._xlsx_sheet
+    monkeypatch.setattr(sheetmarks, "_xlsx_sheet", lambda xml: real(xml) if b"hidden" in xml else _fail())
+    marks = sheetmarks.sheet_marks(check.parts, path.read_bytes(), check.sheet_parts)
+    assert marks["落实情况"].hidden_rows == {1}
+
+
+class _XlsSheet:
+    def __init__(self, name: str, hidden_row: int) -> None:
+        self.name = name
+        self.rowinfo_map = {hidden_row: type("RowInfo", (), {"hidden": 1})()}
+        self.colinfo_map: dict[int, object] = {}
+
+
+class _XlsBook:
+    """What xlsmarks asks of an xlrd book: a struck font, three sheets, the last two failing to read."""
+
+    font_list = [type("Font", (), {"struck_out": 0})(), type("Font", (), {"struck_out": 1})()]
+    nsheets = 3
+
+    def sheet_by_index(self, index: int) -> _XlsSheet:
+        return _XlsSheet(["落实情况", "附表", "说明"][index], 4)
+
+    def sheet_names(self) -> list[str]:
+        return ["落实情况", "附表", "说明"]
+
+    def release_resources(self) -> None:
+        pass
+
+
+def test_xls_sheet_that_fails_keeps_the_marks_found_and_says_the_strikes_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hidden rows and strikes of the sheets read stay; a sheet not read, in a workbook with a struck font, may
+    hold a strike: marked unknown (the parser says strike-unplaced), never dropped in silence."""
+    import xlrd
+
+    from lyreport.intake import sheetmarks, xlsmarks
+    from lyreport.intake.xlsmarks import OLE_MAGIC
+
+    done = (2, 3, "", "已完成", "已完成")
+    monkeypatch.setattr(xlrd, "open_workbook", lambda **kwargs: _XlsBook())
+    monkeypatch.setattr(xlsmarks, "_struck_cells", lambda book, sheet, fonts: ([done], False))
+    monkeypatch.setattr(xlsmarks, "_errors", lambda sheet, xlrd: _fail() if sheet.name == "附表" else {})
+    marks = sheetmarks.sheet_marks(None, OLE_MAGIC + b"\0" * 504, {})
+    assert (marks["落实情况"].hidden_rows, marks["落实情况"].struck, marks["落实情况"].struck_unknown) == (
+        {4},
+        [done],
+        False,
+    )
+    assert marks["附表"].struck_unknown and marks["说明"].struck_unknown
+    assert sheetmarks.marks_of(marks, "附表").struck == []
+
+
+@pytest.mark.parametrize("row", ["<table:table-row>", '<table:table-row table:style-name="ro1">'])
+def test_ods_error_cell_is_placed_and_read_to_its_own_end(row: str) -> None:
+    """A row tag without attributes ends at its own ">" (the first cell is counted), and a covered (merged-away)
+    cell holding an error is read to its own end, not on into the next cell's text."""
+    from lyreport.intake import sheetmarks
+
+    xml = f"""<office:document-content><office:body><office:spreadsheet><table:table table:name="S">
+{row}<table:table-cell table:number-columns-spanned="2"><text:p>a</text:p></table:table-cell>
+<table:covered-table-cell table:formula="of:=1/0" calcext:value-type="error"><text:p>#DIV/0!</text:p>
+</table:covered-table-cell><table:table-cell office:value-type="string"><text:p>done</text:p></table:table-cell>
+<table:table-cell table:formula="of:=A9" calcext:value-type="error"><text:p>Err:502</text:p></table:table-cell>
+</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>""".encode()
+    marks = sheetmarks._ods_errors(xml, {})
+    assert marks["S"].errors == {(0, 1): "#DIV/0!", (0, 3): "Err:502"}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errorvalues import error_value
+from .marktools import Marks  # the one shape of marks in an answer
 from .precheck import MAX_COLS, MAX_ROWS, too_big
 from .safety import MAX_FILE_BYTES
 
@@ -20,7 +21,9 @@ MAX_FIELD = 100_000  # one cell; a longer one is not a return
 
 
 def read_csv(path: str) -> tuple[Any, ...]:
-    """Worker side, same answer shape as read.read_path: ("ok", [(sheet, rows, hidden)], {}, notes) or refused."""
+    """Worker side, same answer shape as read.read_path: ("ok", [(sheet, rows, hidden[, marks])], {}, [], {}) or
+    ("refused", code, fields, ""). A sheet carries marks (marktools.Marks.answer) only when some cell holds an
+    error value; read_path adds the file's "seen" to the last item."""
     data = Path(path).read_bytes()[: MAX_CSV_BYTES + 1]
     if len(data) > MAX_CSV_BYTES:
         return ("refused", "file-too-large", {"size": "超过 20 MB", "limit": "20 MB"}, "")
@@ -60,8 +63,6 @@ def read_csv(path: str) -> tuple[Any, ...]:
         rows.pop()
     errors = _error_values(rows) if "#" in text or "Err:" in text else []
     if errors:  # marks as a workbook's: no hidden rows, columns, formulas or merges in a CSV
-        from .sheetmarks import Marks  # the one shape of marks in an answer
-
         marks = Marks(errors={(row, col): value for row, col, value in errors})
         return ("ok", [(Path(path).stem, rows, False, marks.answer([]))], {}, [], {})
     return ("ok", [(Path(path).stem, rows, False)], {}, [], {})

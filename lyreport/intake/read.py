@@ -237,7 +237,7 @@ def read_path(path: str) -> tuple[Any, ...]:
     errors))], identity, notes, meta)
     or ("refused", code, fields, sheet); notes are sheets left out: (code, sheet, fields);
     meta holds the file's own saved time (ISO text) and its (size, mtime_ns) taken before it was read.
-    CSV answers carry no marks (3-item sheets).
+    A CSV's sheet carries marks only when it has error values (otherwise a 3-item sheet: (sheet, rows, hidden)).
     """
     try:
         file = Path(path)

@@ -12,48 +12,18 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 from .errorvalues import error_value
-from .strikemarks import ALL_SHEETS, Found, Struck, ods_struck, xlsx_struck
+from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, Marks, col_index
+from .marktools import attrs as _attrs
+from .strikemarks import ALL_SHEETS, Found, ods_struck, xlsx_struck
 from .xlsmarks import xls_marks
 from .xmltext import unescape
 from .zipparts import ZipParts
 
-MAX_MARKS = 5_000  # per kind and sheet; a return has a few hundred rows
-MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
+__all__ = ["Marks", "marks_of", "sheet_marks"]  # Marks lives in marktools.py, shared with xlsmarks.py
+
 MAX_SHEET_BYTES = 64 * 1024 * 1024  # the pre-check refuses larger parts already; this keeps memory bounded anyway
-
-
-@dataclass
-class Marks:
-    """0-based hidden rows and columns, (row, col) of formula cells without a saved value, struck cells
-    (strikemarks.Struck), whether some struck text could not be placed, and (row, col) of cells holding an error
-    value (#REF!, Err:502) with that value."""
-
-    hidden_rows: set[int] = field(default_factory=set)
-    hidden_cols: set[int] = field(default_factory=set)
-    uncached: set[tuple[int, int]] = field(default_factory=set)
-    struck: list[Struck] = field(default_factory=list)
-    struck_unknown: bool = False
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)
-
-    def answer(self, merged: list[tuple[int, int, int]]) -> tuple[Any, ...]:
-        """The marks as a worker's answer carries them (read._sheet_data unpacks this one shape)."""
-        return (*self.as_tuple(), merged, self.error_list())
-
-    def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
-        return (
-            sorted(self.hidden_rows),
-            sorted(self.hidden_cols),
-            sorted(self.uncached),
-            self.struck,
-            self.struck_unknown,
-        )
-
-    def error_list(self) -> list[tuple[int, int, str]]:
-        return [(row, col, value) for (row, col), value in sorted(self.errors.items())]
 
 
 def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[str, str]) -> dict[str, Marks]:
@@ -61,19 +31,25 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
     read them from the workbook) and .ods (`parts`, from the pre-check), and for .xls (the file's bytes,
     or its path, in `source`); {} for other formats or on any surprise."""
     if parts is None:
-        return xls_marks(io.BytesIO(source) if isinstance(source, bytes) else source, Marks)
+        return xls_marks(io.BytesIO(source) if isinstance(source, bytes) else source)
     marks: dict[str, Marks] = {}
     xlsx = "xl/workbook.xml" in parts.infos
     if not xlsx and "content.xml" not in parts.infos:
         return marks
-    try:
-        if xlsx:
-            marks = _xlsx(parts, sheet_parts)
-        else:
+    if xlsx:
+        marks = _xlsx(parts, sheet_parts)
+    else:
+        try:
             content = parts.read("content.xml")
-            marks = _ods_errors(content, _ods(content))
-    except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
-        marks = {}
+            marks = _ods(content)
+        except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
+            content = None
+        # Apart, so that an error cell that cannot be read does not take the hidden rows found with it.
+        try:
+            if content is not None:
+                _ods_errors(content, marks)
+        except Exception:  # noqa: BLE001 - as above; the error cells found so far are kept
+            pass
     _add_struck(marks, xlsx_struck(parts, sheet_parts) if xlsx else ods_struck(parts))  # never raises
     return marks
 
@@ -94,8 +70,6 @@ def marks_of(marks: dict[str, Marks], sheet: str) -> Marks:
 
 
 # ----------------------------------------------------------------- xlsx
-# XML allows either quote and spaces around "=": hidden='1' and hidden = "1" hide a row just as hidden="1" does.
-_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
 _COL_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
 # "hidden", or a row height / column width that could be below one (0, 0.5, .5, -0, 1E-3): only then are the
@@ -109,13 +83,6 @@ _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
 _TRUE = (b"1", b"true")
 MIN_ROW_HEIGHT = 1.0  # points: a row lower than this shows nothing (Excel's own "hide" is height 0)
 MIN_COL_WIDTH = 1.0  # characters: a column narrower than this shows no readable value
-
-
-def _attrs(tag: bytes) -> dict[bytes, bytes]:
-    return {
-        key.split(b":")[-1] if key.startswith(b"r:") else key: double or single
-        for key, double, single in _ATTR.findall(tag)
-    }
 
 
 def _below(value: bytes | None, limit: float) -> bool:
@@ -133,32 +100,35 @@ def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
     for part, name in sheet_parts.items():
         info = parts.infos.get(part)
         if info is not None and info.file_size <= MAX_SHEET_BYTES:
-            marks[name] = _xlsx_sheet(parts.read(part))
+            try:
+                marks[name] = _xlsx_sheet(parts.read(part))
+            except Exception:  # noqa: BLE001 - marks are an extra; the other sheets' stay
+                continue
     return marks
 
 
-def _col_index(letters: bytes) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + ch - 64
-    return index - 1
-
-
 def _xlsx_sheet(xml: bytes) -> Marks:
+    """The marks of one worksheet. The common sheet (nothing hidden, no formula, no error cell) costs a few
+    substring searches over <sheetData> only, where the cells are (formulas of drop-down lists, <firstHeader>
+    and the like come after it)."""
     marks = Marks()
-    # Formulas: one pattern scan that usually finds nothing (<formula1> of a drop-down list, <firstHeader> are
-    # not formulas); the byte test that used to come first is kept as a condition, so the marks stay the same.
-    first = _FORMULA.search(xml)
-    if first and (xml.startswith(b"<f", first.start()) or b"<f" in xml or b":f>" in xml):
-        _uncached(xml, marks, first.start())
-    # <cols> comes before <sheetData>: the column widths are in the sheet's first few hundred bytes.
     data = xml.find(b"sheetData")
+    start, end = (data, xml.rfind(b"sheetData")) if data >= 0 else (0, len(xml))
+    # The cells' tags are written as <sheetData>'s is: <f>, or <x:f> in a file that prefixes them all.
+    opening = xml.rfind(b"<", 0, data) if data >= 0 else -1
+    prefix = xml[opening + 1 : data] if opening >= 0 and data - opening <= 16 else b""
+    near = xml.find(b"<" + prefix + b"f", start, end)
+    first = _FORMULA.search(xml, near, end) if near >= 0 else None  # <firstHeader>, <family> are not formulas
+    if first:
+        _uncached(xml, marks, first.start(), end)
+    # <cols> comes before <sheetData>: the column widths are in the sheet's first few hundred bytes.
     head = xml[: data if data >= 0 else len(xml)]
     if _suspect(_SUSPECT_COL, head):
         _invisible_cols(head, marks)
-    if _suspect(_SUSPECT_ROW, xml):  # the common case: one scan that finds nothing
+    if _suspect(_SUSPECT_ROW, xml, start, end):  # the common case: one scan that finds nothing
         _invisible_rows(xml, marks)
-    if b'"e"' in xml or b"'e'" in xml:  # t="e": a cell holding an error value; the common case finds none
+    # t="e" (or t='e'): a cell holding an error value; the common sheet has no "e" in quotes, nor any '.
+    if xml.find(b'"e"', start, end) >= 0 or (xml.find(b"'", start, end) >= 0 and xml.find(b"'e'", start, end) >= 0):
         _error_cells(xml, marks)
     return marks
 
@@ -178,18 +148,19 @@ def _error_cells(xml: bytes, marks: Marks) -> None:
         ref = _REF.fullmatch(_attrs(tag).get(b"r", b"").strip())
         if tag.endswith(b"/>") or ref is None or int(ref[2]) > MAX_INDEX:
             continue
-        close = xml.find(b"c>", hit.end())
-        value = _V_TEXT.search(xml, hit.end(), close if close >= 0 else len(xml))
+        close = CELL_END.search(xml, hit.end())  # not a "c>" in the formula: IF(abc>0,…)
+        value = _V_TEXT.search(xml, hit.end(), close.start() if close else len(xml))
         text = unescape(value[1].decode("utf-8", "replace")).strip() if value else ""
         if text:
-            marks.errors[(int(ref[2]) - 1, _col_index(ref[1].upper()))] = error_value(text) or text[:20]
+            marks.errors[(int(ref[2]) - 1, col_index(ref[1].upper()))] = error_value(text) or text[:20]
 
 
-def _suspect(pattern: re.Pattern[bytes], xml: bytes) -> bool:
-    """Whether `xml` says "hidden" or has a size attribute (not right=, fitToHeight=) that may be below one."""
+def _suspect(pattern: re.Pattern[bytes], xml: bytes, start: int = 0, end: int | None = None) -> bool:
+    """Whether `xml` (from `start` to `end`) says "hidden" or has a size attribute (not right=, fitToHeight=)
+    that may be below one."""
     return any(
         hit.group().startswith(b"hidden") or xml[hit.start() - 1 : hit.start()].isspace()
-        for hit in pattern.finditer(xml)
+        for hit in pattern.finditer(xml, start, len(xml) if end is None else end)
     )
 
 
@@ -218,29 +189,30 @@ def _invisible_cols(head: bytes, marks: Marks) -> None:
                 marks.hidden_cols.update(range(int(low) - 1, min(int(high), MAX_INDEX)))
 
 
-def _uncached(xml: bytes, marks: Marks, first: int = 0) -> None:
+def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None) -> None:
     """Formula cells whose <v> is missing or empty: the program that wrote them never calculated.
-    `first`: where the first formula tag is, if known."""
-    for count, hit in enumerate(_FORMULA.finditer(xml, first)):
+    `first`: where the first formula tag is, if known; `end`: where the cells end (</sheetData>)."""
+    for count, hit in enumerate(_FORMULA.finditer(xml, first, len(xml) if end is None else end)):
         if count >= MAX_MARKS:
             return
         start = max(xml.rfind(b"<c ", 0, hit.start()), xml.rfind(b"<x:c ", 0, hit.start()))
-        end = xml.find(b"</", hit.end())
-        close = xml.find(b"c>", end)
-        if start < 0 or close < 0:
+        close = CELL_END.search(xml, hit.end())
+        if start < 0 or close is None:
             continue
-        cell = xml[start : close + 2]
+        cell = xml[start : close.end()]
         head = cell[: cell.find(b">") + 1]
         ref = _CELL_REF.search(head)
         # t="str" with an empty <v> is a formula whose saved result is "" (Excel writes that); not missing.
         if ref is None or _VALUE.search(cell) or b't="str"' in head:
             continue
-        marks.uncached.add((int(ref[2]) - 1, _col_index(ref[1])))
+        marks.uncached.add((int(ref[2]) - 1, col_index(ref[1])))
 
 
 # ----------------------------------------------------------------- ods
+# (?=…): a tag without attributes (<table:table-row>) ends at its own ">", not at the next tag's.
 _ODS_TAG = re.compile(
-    rb"<table:table-row[\s/>][^>]*>|<table:table-column[\s/>][^>]*>|<table:table[\s>][^>]*>|</table:table>"
+    rb"<table:table-row(?=[\s/>])[^>]*>|<table:table-column(?=[\s/>])[^>]*>|<table:table(?=[\s>])[^>]*>"
+    rb"|</table:table>"
 )
 
 
@@ -311,8 +283,8 @@ def _ods_hidden(attrs: dict[bytes, bytes], invisible: set[tuple[bytes, bytes]], 
 
 # A cell LibreOffice calculated to an error: calcext:value-type="error" (older files: a formula showing Err:5xx / #…)
 _ODS_CELL_TAGS = re.compile(
-    rb"<table:table-row[\s/>][^>]*>|</table:table-row>|<table:(?:covered-)?table-cell\b[^>]*>"
-    rb"|<table:table[\s>][^>]*>|</table:table>"
+    rb"<table:table-row(?=[\s/>])[^>]*>|</table:table-row>|<table:(?:covered-)?table-cell\b[^>]*>"
+    rb"|<table:table(?=[\s>])[^>]*>|</table:table>"
 )
 _ODS_TEXT_TAG = re.compile(rb"<[^>]*>")
 
@@ -339,7 +311,8 @@ def _ods_errors(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
             attrs = _attrs(tag)
             repeat = min(int(attrs.get(b"table:number-columns-repeated", b"1") or 1), MAX_INDEX)
             if current is not None and not tag.endswith(b"/>") and (b"error" in tag or b"table:formula" in tag):
-                end = xml.find(b"</table:table-cell>", hit.end())
+                close = b"</table:covered-table-cell>" if tag.startswith(b"<table:covered") else b"</table:table-cell>"
+                end = xml.find(close, hit.end())  # its own closing tag, not the next cell's
                 text = _ODS_TEXT_TAG.sub(b"", xml[hit.end() : end if end >= 0 else hit.end()])
                 shown = unescape(text.decode("utf-8", "replace")).strip()
                 value = error_value(shown)

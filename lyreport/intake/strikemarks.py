@@ -5,8 +5,9 @@ returns values only, so the strike is read from the raw XML here: a cell whose f
 of which only some runs are struck ("已完成" struck, "进度滞后" not). Conditional formatting is not read.
 
 Runs in the reader worker on the parts the pre-check inflated, scanning tags only. A workbook without any struck font
-or style costs one substring search per part. Once a strike is known to exist, a failure to place it does not pass in
-silence: the sheets are marked `unknown` and the parser says so.
+or style costs a substring search in its styles and shared strings, and in each sheet with inline strings. Once a
+strike is known to exist, a failure to place it does not pass in silence: the sheets are marked `unknown` and the
+parser says so.
 """
 
 from __future__ import annotations
@@ -15,25 +16,19 @@ import bisect
 import functools
 import re
 
+from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, Struck, col_index
+from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
 
-MAX_STRUCK = 5_000  # struck cells per sheet; more and the sheet is marked unknown
-MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
+__all__ = ["ALL_SHEETS", "Found", "Struck", "ods_struck", "struck_entry", "xlsx_struck"]
+
 MAX_PARENTS = 20  # style inheritance depth (ODS)
 MAX_QUICK = 64  # struck cell formats looked for by one pattern; more, and the cells are read one by one
 
-# One struck cell: (row, col, kept, struck, full), 0-based; kept is the text not struck ("" when all of it is),
-# full the whole text as the XML has it, to be checked against what calamine read.
-Struck = tuple[int, int, str, str, str]
 Found = dict[str, tuple[list[Struck], bool]]  # sheet name -> (struck cells, whether some could not be placed)
 
-_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _FALSE = (b"0", b"false", b"off")
-
-
-def _attrs(tag: bytes) -> dict[bytes, bytes]:
-    return {key: double or single for key, double, single in _ATTR.findall(tag)}
 
 
 def _text(raw: bytes) -> str:
@@ -62,7 +57,6 @@ _FONT_END = re.compile(rb"</(?:\w+:)?font>")
 _CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
 _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
-_CELL_END = re.compile(rb"</(?:\w+:)?c>")
 _REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})$")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _INLINE = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
@@ -94,20 +88,23 @@ def xlsx_struck(parts: ZipParts, sheet_parts: dict[str, str]) -> Found:
         styles_name, strings_name = _part(parts, "xl/styles.xml"), _part(parts, "xl/sharedstrings.xml")
         styles = parts.read(styles_name) if styles_name else b""
         strings = parts.read(strings_name) if strings_name else b""
-        inline = any(b"strike" in parts.read(part) for part in sheet_parts if part in parts.infos)
+        sheets = {part: parts.read(part) for part in sheet_parts if part in parts.infos}
     except Exception:  # noqa: BLE001 - the parts cannot be read: nothing known, as for a file without strike
         return {}
     try:
         fonts = _struck_xfs(styles) if b"strike" in styles else frozenset()
     except Exception:  # noqa: BLE001 - the styles speak of a strike that cannot be read: said, never silent
         return {name: ([], True) for name in sheet_parts.values()}
+    # A sheet's own runs can strike only in its inline strings (t="inlineStr"); Excel writes none, and a sheet
+    # with them is searched once here.
+    inline = {part for part, xml in sheets.items() if b"inlineStr" in xml and b"strike" in xml}
     if not fonts and b"strike" not in strings and not inline:
-        return {}  # the usual case: three substring searches
+        return {}  # the usual case: a few substring searches
     found: Found = {}
     table = _Strings(strings)
     for part, name in sheet_parts.items():
         try:
-            found[name] = _xlsx_sheet(parts.read(part), fonts, table) if part in parts.infos else ([], False)
+            found[name] = _xlsx_sheet(sheets[part], fonts, table, part in inline) if part in sheets else ([], False)
         except Exception:  # noqa: BLE001 - a strike exists, but where is not known: said, never silent
             found[name] = ([], True)
     return found
@@ -188,16 +185,9 @@ def _runs(item: bytes, base: bool) -> list[tuple[str, bool]]:
     return found
 
 
-def _col_index(letters: bytes) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + ch - 64
-    return index - 1
-
-
-def _xlsx_sheet(xml: bytes, fonts: frozenset[int], strings: _Strings) -> tuple[list[Struck], bool]:
-    """Struck cells of one worksheet: cells of a struck format with a value, and strings with struck runs."""
-    inline = b"strike" in xml
+def _xlsx_sheet(xml: bytes, fonts: frozenset[int], strings: _Strings, inline: bool) -> tuple[list[Struck], bool]:
+    """Struck cells of one worksheet: cells of a struck format with a value, and strings with struck runs
+    (`inline`: some inline string of the sheet may have struck runs)."""
     if not inline and not strings.struck and 0 not in fonts and len(fonts) <= MAX_QUICK:
         quick = _styled_cells(xml, fonts, strings)
         if quick is not None:
@@ -211,7 +201,7 @@ def _xlsx_sheet(xml: bytes, fonts: frozenset[int], strings: _Strings) -> tuple[l
             row, col = (int(given) - 1 if given.isdigit() else row + 1), -1
             continue
         ref = _REF.search(attrs.get(b"r", b"").strip())
-        col = _col_index(ref[1]) if ref else col + 1
+        col = col_index(ref[1]) if ref else col + 1
         if ref:
             row = int(ref[2]) - 1
         if hit[3] or row >= MAX_INDEX or col >= MAX_INDEX:
@@ -221,11 +211,11 @@ def _xlsx_sheet(xml: bytes, fonts: frozenset[int], strings: _Strings) -> tuple[l
         kind = attrs.get(b"t", b"n").strip()
         if not base and not ((kind == b"s" and strings.struck) or (kind == b"inlineStr" and inline)):
             continue  # neither its format nor any run of its text can be struck
-        end = _CELL_END.search(xml, hit.end())
+        end = CELL_END.search(xml, hit.end())
         body = xml[hit.end() : end.start() if end else len(xml)]
         entry = _xlsx_cell(row, col, body, kind, base, strings, inline)
         if entry is not None:
-            if len(found) >= MAX_STRUCK:
+            if len(found) >= MAX_MARKS:
                 return found, True
             found.append(entry)
     return found, False
@@ -247,14 +237,14 @@ def _styled_cells(xml: bytes, fonts: frozenset[int], strings: _Strings) -> tuple
         ref = _REF.search(attrs.get(b"r", b"").strip())
         if ref is None:
             return None
-        row, col = int(ref[2]) - 1, _col_index(ref[1])
+        row, col = int(ref[2]) - 1, col_index(ref[1])
         if tag.endswith(b"/>") or row >= MAX_INDEX or col >= MAX_INDEX:
             continue
-        end = _CELL_END.search(xml, hit.end())
+        end = CELL_END.search(xml, hit.end())
         body = xml[hit.end() : end.start() if end else len(xml)]
         entry = _xlsx_cell(row, col, body, attrs.get(b"t", b"n").strip(), True, strings, False)
         if entry is not None:
-            if len(found) >= MAX_STRUCK:
+            if len(found) >= MAX_MARKS:
                 return found, True
             found.append(entry)
     return found, False
@@ -440,7 +430,7 @@ def _ods_cell(
             entry = struck_entry(r, c, runs)
             if entry is None:
                 return
-            if len(table.cells) >= MAX_STRUCK:
+            if len(table.cells) >= MAX_MARKS:
                 table.full = True
                 return
             table.cells.append(entry)

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .strikemarks import struck_entry
+from .marktools import MAX_INDEX, MAX_MARKS, Marks, Struck
+from .strikemarks import ALL_SHEETS, struck_entry
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
-MAX_STRUCK = 5_000  # struck cells per sheet; more and the sheet is marked unknown
 _TEXT_CELL = 1  # xlrd.XL_CELL_TEXT
 _BLANK_CELLS = (0, 6)  # xlrd.XL_CELL_EMPTY, XL_CELL_BLANK
-MAX_ERRORS = 5_000  # per sheet, as sheetmarks.MAX_MARKS
 
 
-def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
-    """Sheet name → marks_type(hidden_rows=…, hidden_cols=…) for an .xls file (a path, or the bytes already
-    read as a file object); {} when it cannot be told."""
+def xls_marks(source: Any) -> dict[str, Marks]:
+    """Sheet name → Marks for an .xls file (a path, or the bytes already read as a file object); {} when it
+    cannot be told. A sheet that fails half-way keeps the marks of the sheets before it; when the workbook has a
+    struck font, it and the sheets after it are marked struck_unknown (a strike may be there: said, never silent)."""
     try:
         if hasattr(source, "read"):
             source.seek(0)
@@ -39,9 +38,11 @@ def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
     except Exception:  # noqa: BLE001 - marks are an extra; the values were read already
         return {}
-    found = {}
+    found: dict[str, Marks] = {}
+    fonts: set[int] = set()
+    index = 0
     try:
-        fonts = {index for index, font in enumerate(book.font_list) if font.struck_out}
+        fonts = {number for number, font in enumerate(book.font_list) if font.struck_out}
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             rows = {r for r, info in sheet.rowinfo_map.items() if info.hidden and r < MAX_INDEX}
@@ -49,20 +50,31 @@ def xls_marks(source: Any, marks_type: Any) -> dict[str, Any]:
             struck, unknown = _struck_cells(book, sheet, fonts) if fonts else ([], False)
             errors = _errors(sheet, xlrd)
             if rows or cols or struck or unknown or errors:
-                found[sheet.name] = marks_type(
+                found[sheet.name] = Marks(
                     hidden_rows=rows, hidden_cols=cols, struck=struck, struck_unknown=unknown, errors=errors
                 )
-    except Exception:  # noqa: BLE001 - as above: no marks rather than no return
-        return {}
+    except Exception:  # noqa: BLE001 - as above: no marks rather than no return; what was found stays
+        if fonts:
+            _unread(book, index, found)
     finally:
         book.release_resources()
     return found
 
 
-def _struck_cells(book: Any, sheet: Any, fonts: set[int]) -> tuple[list[tuple[int, int, str, str, str]], bool]:
+def _unread(book: Any, first: int, found: dict[str, Marks]) -> None:
+    """Sheets from `first` on were not read, in a workbook with a struck font: their strikes are unknown."""
+    try:
+        names = book.sheet_names()[first:]
+    except Exception:  # noqa: BLE001 - which sheets is not known either: every sheet
+        names = [ALL_SHEETS]
+    for name in names:
+        found.setdefault(name, Marks()).struck_unknown = True
+
+
+def _struck_cells(book: Any, sheet: Any, fonts: set[int]) -> tuple[list[Struck], bool]:
     """(row, col, kept, struck, full) of the cells with struck text (see strikemarks.py), and whether some could
     not be placed: a strike is known to exist, so a failure here is said, never silent."""
-    found: list[tuple[int, int, str, str, str]] = []
+    found: list[Struck] = []
     try:
         xfs = {index for index, xf in enumerate(book.xf_list) if xf.font_index in fonts}
         runs_of = sheet.rich_text_runlist_map
@@ -79,7 +91,7 @@ def _struck_cells(book: Any, sheet: Any, fonts: set[int]) -> tuple[list[tuple[in
                 else:
                     entry = struck_entry(row, col, _pieces(str(cell.value), base, runs, fonts))
                 if entry is not None:
-                    if len(found) >= MAX_STRUCK:
+                    if len(found) >= MAX_MARKS:
                         return found, True
                     found.append(entry)
     except Exception:  # noqa: BLE001
@@ -101,6 +113,6 @@ def _errors(sheet: Any, xlrd: Any) -> dict[tuple[int, int], str]:
         if xlrd.XL_CELL_ERROR not in types:
             continue
         for col, kind in enumerate(types):
-            if kind == xlrd.XL_CELL_ERROR and len(found) < MAX_ERRORS:
+            if kind == xlrd.XL_CELL_ERROR and len(found) < MAX_MARKS:
                 found[(row, col)] = xlrd.error_text_from_code.get(sheet.cell_value(row, col), "#VALUE!")
     return found

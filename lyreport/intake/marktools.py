@@ -1,0 +1,64 @@
+"""What the marks readers share (sheetmarks.py, strikemarks.py, xlsmarks.py): the one shape of a sheet's marks,
+their limits, and the helpers of the raw-XML tag scans. Imports nothing of theirs, so each may import it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_MARKS = 5_000  # per kind and sheet (hidden rows, struck cells, error cells); a return has a few hundred rows
+MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
+
+# One struck cell: (row, col, kept, struck, full), 0-based; kept is the text not struck ("" when all of it is),
+# full the whole text as the file has it, to be checked against what calamine read.
+Struck = tuple[int, int, str, str, str]
+
+
+@dataclass
+class Marks:
+    """0-based hidden rows and columns, (row, col) of formula cells without a saved value, struck cells
+    (Struck), whether some struck text could not be placed, and (row, col) of cells holding an error
+    value (#REF!, Err:502) with that value."""
+
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[int] = field(default_factory=set)
+    uncached: set[tuple[int, int]] = field(default_factory=set)
+    struck: list[Struck] = field(default_factory=list)
+    struck_unknown: bool = False
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def answer(self, merged: list[tuple[int, int, int]]) -> tuple[Any, ...]:
+        """The marks as a worker's answer carries them (read._sheet_data unpacks this one shape)."""
+        return (*self.as_tuple(), merged, self.error_list())
+
+    def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
+        return (
+            sorted(self.hidden_rows),
+            sorted(self.hidden_cols),
+            sorted(self.uncached),
+            self.struck,
+            self.struck_unknown,
+        )
+
+    def error_list(self) -> list[tuple[int, int, str]]:
+        return [(row, col, value) for (row, col), value in sorted(self.errors.items())]
+
+
+# XML allows either quote and spaces around "=": hidden='1' and hidden = "1" are hidden="1".
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# The end of an .xlsx cell: its closing tag, never a "c>" inside its text or formula (IF(abc>0,…)).
+CELL_END = re.compile(rb"</(?:\w+:)?c>")
+
+
+def attrs(tag: bytes) -> dict[bytes, bytes]:
+    """A tag's attributes, name (as written, prefix and all) -> value."""
+    return {key: double or single for key, double, single in _ATTR.findall(tag)}
+
+
+def col_index(letters: bytes) -> int:
+    """0-based column of upper-case column letters (A -> 0, AA -> 26)."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + ch - 64
+    return index - 1
