@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_redteam import BASE, TRANSPORT, read
+from test_redteam import BASE, TRANSPORT, filled_form, read
 
 from lyreport.api import load_context
+from lyreport.intake.normalize import done_claim
 
 
 # ----------------------------------------------------------------- a hidden sheet beside two visible ones
@@ -48,3 +49,75 @@ def test_a_hidden_sheet_does_not_make_a_guess_between_visible_sheets_sure(
         _, _, problems = read(workspace, path)
         (said,) = [p for p in problems if p.code.startswith("table-chosen")]
         assert said.code == "table-chosen" and "其余在隐藏工作表中" in said.message
+
+
+# ----------------------------------------------------------------- a 完成率 / 是否完成 value saying "not done"
+@pytest.mark.parametrize(
+    ("written", "claim"),
+    [
+        ("约80%", False),
+        ("60%，待验收", False),
+        ("80%（预计6月完成）", False),
+        ("完成率80%", False),
+        ("80%以上", False),
+        ("0.8", False),  # every CSV value is text
+        ("80", False),
+        ("0", False),
+        ("1", True),
+        ("100", True),
+        ("1.05", True),
+        (1.05, True),  # Excel's 105%, no 1.05%
+        (1.5, True),
+        (0.6, False),
+        (80, False),
+        (105, True),
+        (3000, None),  # a quantity, not a share
+        ("100%（已验收）", True),
+        ("完成率100%", True),
+        ("100%，待验收", False),
+    ],
+)
+def test_a_completion_share_says_done_only_at_100_percent(written: object, claim: bool | None) -> None:
+    assert done_claim(written) is claim
+
+
+@pytest.mark.parametrize(
+    ("value", "contradicted", "shown"),
+    [
+        ("约80%", True, "约80%"),
+        ("60%，待验收", True, "60%，待验收"),
+        ("0.8", True, "0.8"),
+        (0.8, True, "80%"),
+        (1.05, False, None),  # 105%: done, no contradiction (was read as 1.05% and said as "1.05")
+        (1, False, None),
+    ],
+)
+def test_done_beside_a_completion_rate_that_is_short(
+    workspace: Path, tmp_path: Path, value: object, contradicted: bool, shown: str | None
+) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    ws.insert_cols(5)
+    ws.cell(4, 5, "完成率")
+    for r in range(5, 10):
+        ws.cell(r, 5, value if ws.cell(r, 1).value == 14 else 0.5)
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == ({**BASE, 14: None} if contradicted else BASE)
+    said = [p.message for p in problems if p.code == "status-contradicted"]
+    assert [f"填写“{shown}”" in m for m in said] == ([True] if contradicted else [])
+
+
+def test_a_rate_over_100_percent_is_said_as_a_percentage(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    ws.insert_cols(5)
+    ws.cell(4, 5, "完成率")
+    for r in range(5, 10):
+        ws.cell(r, 5, 1.05)  # 105% beside 正常推进: done elsewhere, said as the unit sees it
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    _, _, problems = read(workspace, path)
+    said = [p.message for p in problems if p.code == "status-done-elsewhere"]
+    assert said and all("填写“105%”" in m for m in said)
