@@ -14,6 +14,7 @@ from test_redteam import BASE, TRANSPORT, filled_form, read
 
 from lyreport.api import load_context
 from lyreport.intake.normalize import done_claim
+from lyreport.intake.status_words import read_status, status_choices
 
 
 # ----------------------------------------------------------------- a hidden sheet beside two visible ones
@@ -121,3 +122,64 @@ def test_a_rate_over_100_percent_is_said_as_a_percentage(workspace: Path, tmp_pa
     _, _, problems = read(workspace, path)
     said = [p.message for p in problems if p.code == "status-done-elsewhere"]
     assert said and all("填写“105%”" in m for m in said)
+
+
+# ----------------------------------------------------------------- a tick that belongs to another option
+@pytest.mark.parametrize(
+    ("written", "status"),
+    [
+        # every option boxed on one side: the one ticked (unchanged)
+        ("□已完成 ☑正常推进 □进度滞后", "正常推进"),
+        ("已完成□ 正常推进√ 进度滞后□", "正常推进"),
+        ("已完成（√） 正常推进（ ） 进度滞后（ ）", "已完成"),
+        ("【√】已完成 【 】正常推进 【 】进度滞后", "已完成"),
+        ("已完成[ ] 正常推进[√] 进度滞后[ ]", "正常推进"),
+        ("口已完成√正常推进口进度滞后", "正常推进"),
+        # no list: a box or tick beside one option only is a sentence (were all 已完成)
+        ("一期已完成√，二期正常推进", "正常推进"),
+        ("√已完成 正常推进", "正常推进"),
+        ("出口已完成备案，项目正常推进", "正常推进"),  # 口 of 出口 is no box (was status-choices)
+        # a remark beside the list: read with the ticked option, a lag written there wins (was 已完成)
+        ("☑已完成 □正常推进 □进度滞后（部分路段滞后）", "进度滞后"),
+        ("□已完成 □正常推进（部分路段滞后）", "进度滞后"),
+        ("☑已完成 □正常推进（部分路段未完工）", "正常推进"),
+        ("☑正常推进 □进度滞后（资金已到位）", "正常推进"),
+        ("☑已完成 □正常推进（已验收）", "已完成"),
+    ],
+)
+def test_a_tick_is_read_only_where_every_option_has_its_box(written: str, status: str) -> None:
+    assert read_status(written) == (status, True)
+    assert not status_choices(written)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "已完成 ☑正常推进 □进度滞后",  # 已完成's box lost, or 进度滞后's: whose is the tick? (was 已完成)
+        "口已完成正常推进口进度滞后",
+        "已完成（x）正常推进（ ）进度滞后（ ）",
+        "☑已完成 □正常推进？",
+        "□已完成☑正常推进□",  # boxes on both sides, ticks differing
+    ],
+)
+def test_a_list_whose_tick_cannot_be_placed_is_not_read(written: str) -> None:
+    assert read_status(written) == (None, False)
+    assert status_choices(written)
+
+
+def test_a_tick_beside_another_option_is_never_done_in_a_return(workspace: Path, tmp_path: Path) -> None:
+    written = {
+        14: "已完成 ☑正常推进 □进度滞后",
+        10: "一期已完成√，二期正常推进",
+        12: "☑已完成 □正常推进 □进度滞后（部分路段滞后）",
+        11: "出口已完成备案，项目正常推进",
+    }
+    wb = filled_form(workspace, tmp_path, {**BASE, **written})
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == {**BASE, 14: None}
+    codes = {cell: code for code, cell in found if code.startswith("status-")}
+    assert codes["D8"] == "status-choices"
+    # a done with a reservation, said as one (出口已完成备案 is a sentence, no status-choices)
+    assert codes["D5"] == codes["D6"] == codes["D7"] == "status-done-reserved"
