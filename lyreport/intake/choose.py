@@ -134,7 +134,8 @@ def _pick(ctx: Context, group: Group, owned: set[int]) -> Group:
         why = _why(chosen, cands, owned)
         # Chosen only for being fuller or further right, over a table that says otherwise: a guess, said as one.
         guessed = why not in (_HIDDEN, _OWN) and not why.startswith(_LATEST)
-        code = "table-chosen-unsure" if guessed and any(_disagree(chosen, c) for c in others) else "table-chosen"
+        rivals = _rivals(chosen, cands)  # a hidden sheet lost on being hidden: what it says is no doubt
+        code = "table-chosen-unsure" if guessed and any(_disagree(chosen, c) for c in rivals) else "table-chosen"
         ctx.add(code, chosen=chosen.where, why=why, skipped=skipped)
     return Group(group.unit, [chosen])
 
@@ -176,10 +177,18 @@ def _score(cand: Candidate, position: int, owned: set[int]) -> tuple[bool, date,
 _HIDDEN, _LATEST, _OWN = "其余在隐藏工作表中", "填报日期最新", "所填为本单位负责的措施"
 
 
-def _why(chosen: Candidate, cands: list[Candidate], owned: set[int]) -> str:
-    if chosen.table.sheet.hidden is False and any(c.table.sheet.hidden for c in cands):
-        return _HIDDEN
+def _rivals(chosen: Candidate, cands: list[Candidate]) -> list[Candidate]:
+    """The other tables the chosen one won over on content: the visible ones, when it is visible itself."""
     others = [c for c in cands if c is not chosen]
+    return others if chosen.table.sheet.hidden else [c for c in others if not c.table.sheet.hidden]
+
+
+def _why(chosen: Candidate, cands: list[Candidate], owned: set[int]) -> str:
+    """Why the chosen table won, over the tables it won against on content (a hidden one loses to a visible one
+    on that alone: "其余在隐藏工作表中" only when every other table is hidden)."""
+    others = _rivals(chosen, cands)
+    if not others:
+        return _HIDDEN
     if chosen.filled and all((c.filled or date.min) < chosen.filled for c in others):
         return f"{_LATEST}（{chosen.filled.isoformat()}）"
     if all(len(c.nos & owned) < len(chosen.nos & owned) for c in others):

@@ -108,38 +108,62 @@ def status(value: Any) -> str | None:
 
 _YES = frozenset(["是", "√", "✓", "✔", "☑", "✅", "Y", "YES", "已完成", "完成", "已销号", "已办结", "已完结"])
 _NO = frozenset(["否", "×", "✗", "✘", "✕", "N", "NO", "未完成", "尚未完成", "没有完成", "未销号", "未办结"])
-_SHARE = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
+_LABELLED_SHARE = re.compile(r"(?:完成率|完成进度|完成比例|进度|完成)?(?:为|达到?)?\d{1,3}(?:\.\d+)?%")
 _FIRST_CLAUSE = re.compile(r"[(\[【,，;；。:：/、]")
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def done_share(value: Any) -> float | None:
+    """The percentage a number in a 完成率 / 是否完成 cell gives; None when the value is no number or no share.
+
+    Every CSV value is text, so "0.8" and "80" count as the numbers they spell. Up to 1.5 a number is a fraction
+    (Excel keeps 80% as 0.8 and 105% as 1.05); above 1.5 it is the percentage itself (80 is 80%), up to 150.
+    """
+    if isinstance(value, str):
+        key = re.sub(r"\s+", "", _nfkc(value)).rstrip("。.")
+        value = float(key) if _NUMBER.fullmatch(key) else None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    if 0 <= value <= 1.5:
+        return round(value * 100, 6)
+    return float(value) if 1.5 < value <= 150 else None
 
 
 def done_claim(value: Any) -> bool | None:
     """What a 是否完成 / 完成率 cell says of done: True (是, 100%), False (否, 60%), None (blank or unclear).
 
-    A number is a share: 0.6 (Excel's 60%) or 60; a status word counts as done only when it reads 已完成.
+    A number is a share (done_share); any share below 100% in the text, or words that deny a done (待验收, 正在),
+    say not done; a status word counts as done only when it reads 已完成.
     """
     if value is None or isinstance(value, bool):
         return value
+    share = done_share(value)
+    if share is not None:
+        return share >= 100
     if isinstance(value, (int, float)):
-        share = value if 0 <= value <= 1 else value / 100 if 1 < value <= 100 else None
-        return None if share is None else share >= 1
+        return None
     key = re.sub(r"\s+", "", _nfkc(value)).upper().rstrip("。.")
     if not key:
         return None
     if key in _YES or key in _NO:
         return key in _YES
-    share = _SHARE.fullmatch(key)
-    if share:
-        return float(share[1]) >= 100
     # "是（已销号）", "否，待验收": the yes or no before a remark decides, unless the remark denies a yes.
     first = _FIRST_CLAUSE.split(key, maxsplit=1)[0]
     if first in _NO:
         return False
     if first in _YES:
         return not denies_done(key[len(first) :])
+    # "约80%", "60%，待验收", "80%（预计6月完成）": a share short of 100% or a pending step is not done.
+    if denies_done(key):
+        return False
+    if _LABELLED_SHARE.fullmatch(first):  # "100%（已验收）", "完成率100%"
+        return True
     found = read_status(value)[0]
     if found is None:
         return None
-    if found != DONE and done_with_reservation(value) and not denies_done(value):
+    if found != DONE and done_with_reservation(value):
         return True  # "已完成，详见附件": a done with a remark that takes nothing from it (never closes a measure)
     return found == DONE
 

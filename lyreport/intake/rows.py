@@ -507,7 +507,8 @@ def _checked_against(ctx: Context, table: Table, index: int, raw: Any, status: s
     if claim is None or claim == (status == DONE):
         return status
     label = nz.text(table.labels[table.cols["done_check"]])
-    shown = f"{raw * 100:g}%" if isinstance(raw, float) and 0 <= raw <= 1 and "率" in label else nz.text(raw)
+    share = nz.done_share(raw) if isinstance(raw, float) and not label.startswith("是否") else None
+    shown = f"{share:g}%" if share is not None else nz.text(raw)  # Excel's 1.05 is the 105% the unit sees
     fields = {"no": no, "status": status, "label": label, "value": shown, "col": table.ref("done_check", index)}
     if status == DONE:
         ctx.add("status-contradicted", cell=table.ref("status", index), **fields)

@@ -24,6 +24,9 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | □已完成 ☑正常推进 □进度滞后 · 已完成□ 正常推进√ | 正常推进   | a printed list of choices: the one ticked      |
 | 已完成（√） 正常推进（ ） 进度滞后（ ）          | 已完成     | the same, the boxes printed as brackets        |
 | □已完成 □正常推进 · ☑已完成 ☑正常推进 · 口已完成口进度滞后 | unreadable | none or several ticked (a scan's tick read as a box) |
+| 已完成 ☑正常推进 □进度滞后 · 口已完成正常推进口进度滞后 | unreadable | an option without a box: its tick may be lost |
+| ☑已完成 □正常推进（部分路段滞后）             | 进度滞后   | a remark beside the list is read with the tick; a lag wins |
+| 一期已完成√，二期正常推进 · √已完成 正常推进    | 正常推进   | no list (a box beside only one option): a sentence |
 
 Everything but an exact match is an interpretation, which the parser reports with the original text. A status
 that reads as unreadable because of a mark is reported with that mark (`status_mark`).
@@ -34,7 +37,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK
 
@@ -87,13 +90,14 @@ _STARTED = re.compile(
 )
 _PERCENT = re.compile(r"(?:已|已经)?(?:完成|推进|进度|完成进度|完成约|完成了)(?:约|近|达|了)?(\d{1,3}(?:\.\d+)?)%")
 _CLAUSE = re.compile(r"[,;。:/()]")
-# A printed list of choices ("□已完成 ☑正常推进 □进度滞后"): boxes (OCR reads a printed box as 口) and ticks
-# beside two or more status words.
+# A printed list of choices ("□已完成 ☑正常推进 □进度滞后"): a box or tick beside every option, all on one side.
+# OCR reads a printed box as 口, and ○ is written for a zero: those two count as boxes only where they stand as
+# one (beside an option, with nothing but punctuation, another box or another option on the other side).
 _EMPTY_BOXES = "□☐▢◻⬜口○◯"
 _CHOSEN = "✓√✔☑✅🗸■▣●◉"
-_CHOICE = re.compile(
-    f"([{_EMPTY_BOXES}{_CHOSEN}☒]?)(已完成|正常推进|进度滞后|尚未启动|未启动|滞后)(?=([{_EMPTY_BOXES}{_CHOSEN}☒]?))"
-)
+_BOXES = _EMPTY_BOXES + _CHOSEN + "☒"
+_LOOKALIKE = "口○◯"
+_OPTION = re.compile("已完成|正常推进|进度滞后|尚未启动|未启动|滞后")
 _PUNCT = re.compile(r"[\W_]+")
 
 
@@ -131,10 +135,7 @@ def _read(key: str) -> tuple[str | None, bool, str | None]:
         return STATUS_INDEX[bare], False, None
     choices = _choices(key)
     if choices is not None:
-        ticked = [STATUS_INDEX[word] for word, mark in choices if mark and mark in _CHOSEN]
-        if len(ticked) == 1:
-            return ticked[0], True, None
-        return None, False, next((mark for _, mark in choices if mark), None) or "□"
+        return _chosen(choices)
     found = _meaning(bare)
     mark = _voiding_mark(key, found)
     if mark is not None:
@@ -148,22 +149,77 @@ _BRACKET_TICK = re.compile(f"[(\\[【]([{_CHOSEN}])[)\\]】]")
 _BRACKET_EMPTY = re.compile(r"[(\[【][)\]】]")
 
 
-def _choices(key: str) -> list[tuple[str, str]] | None:
-    """(status word, its box or tick) of a list of choices with marks beside two or more statuses, else None.
+class _Choices(NamedTuple):
+    options: list[tuple[str, str]]  # (status word, the box or tick beside it; "" where none was found)
+    remark: str  # what the cell says besides the options ("" for a bare list)
+    sure: bool  # False when the boxes could belong to the options on either side, with different ticks
 
-    Whether a mark belongs to the word after it or before it follows from where the list begins: with a
-    mark ("□已完成 ☑正常推进") or with a word ("已完成□ 正常推进√"). A box may be printed as brackets: "(√)", "( )"."""
+
+def _choices(key: str) -> _Choices | None:
+    """The options of a printed list of choices, each with its box or tick, else None (an ordinary sentence).
+
+    It is a list when two or more statuses stand as options (nothing but punctuation, boxes or other options on
+    either side) and two or more of them have a box on the same side. Boxes belong to the options after them or
+    before them, whichever side has one for every option; an option with no box on either ("已完成 ☑正常推进
+    □进度滞后": was 已完成 ticked and its box lost?) leaves "" for the reader to refuse. A box may be printed as
+    brackets: "(√)", "( )"."""
     if "(" in key or "[" in key or "【" in key:
         key = _BRACKET_EMPTY.sub("□", _BRACKET_TICK.sub(r"\1", key))
-    found = _CHOICE.findall(key)
-    if len({STATUS_INDEX[word] for _, word, _ in found}) < 2 or not any(a or b for a, _, b in found):
+    words = [(m.start(), m.end(), m.group()) for m in _OPTION.finditer(key)]
+    if len({STATUS_INDEX[word] for *_, word in words}) < 2:
         return None
-    before = key[0] in _EMPTY_BOXES + _CHOSEN + "☒"
-    return [(word, a if before else b) for a, word, b in found]
+    inside = {i for start, end, _ in words for i in range(start, end)}
+
+    def loose(i: int) -> bool:  # no letter of a sentence: the cell's edge, punctuation, a box, an option
+        if not 0 <= i < len(key) or i in inside:
+            return True
+        return (key[i] in _BOXES and key[i] not in _LOOKALIKE) or not key[i].isalnum()
+
+    def box(i: int) -> str:
+        if not 0 <= i < len(key) or i in inside or key[i] not in _BOXES:
+            return ""
+        return "" if key[i] in _LOOKALIKE and not (loose(i - 1) and loose(i + 1)) else key[i]
+
+    options = [(s, e, w) for s, e, w in words if (box(s - 1) or loose(s - 1)) and (box(e) or loose(e))]
+    if len({STATUS_INDEX[word] for *_, word in options}) < 2:
+        return None
+    sides = [[s - 1 for s, _, _ in options], [e for _, e, _ in options]]  # boxes before, boxes after
+    marks = [[box(i) for i in side] for side in sides]
+    counts = [sum(map(bool, side)) for side in marks]
+    if max(counts) < 2:
+        return None
+    full = [n for n in (0, 1) if counts[n] == len(options)]
+    side = full[0] if full else 0 if counts[0] >= counts[1] else 1
+    sure = len(full) < 2 or _ticks(marks[0]) == _ticks(marks[1])
+    used = {i for s, e, _ in options for i in range(s, e)}
+    used |= {i for i, mark in zip(sides[side], marks[side], strict=True) if mark}
+    rest = "".join("\0" if i in used else c for i, c in enumerate(key))
+    remark = re.sub("\0+", "、", rest).strip("、,;.。:")
+    return _Choices([(w, m) for (_, _, w), m in zip(options, marks[side], strict=True)], remark, sure)
+
+
+def _ticks(marks: list[str]) -> list[int]:
+    return [i for i, mark in enumerate(marks) if mark and mark in _CHOSEN]
+
+
+def _chosen(choices: _Choices) -> tuple[str | None, bool, str | None]:
+    """(status, interpreted, the mark that voids it) of a list of choices: the one option ticked, read together
+    with any remark beside the list as a written sentence would be; a lag in that remark wins over any tick."""
+    options, remark, sure = choices
+    if _LAG.search(_NO_LAG.sub("", remark)):  # "☑已完成 □正常推进 □进度滞后（部分路段滞后）"
+        return LAGGING, True, None
+    ticked = [word for word, mark in options if mark and mark in _CHOSEN]
+    if not sure or len(ticked) != 1 or not all(mark for _, mark in options):
+        return None, False, next((mark for _, mark in options if mark), "□")
+    found = _meaning(f"{ticked[0]},{remark}") if _PUNCT.sub("", remark) else STATUS_INDEX[ticked[0]]
+    mark = _voiding_mark(remark, found) if remark else None
+    if mark is not None:
+        return None, False, mark
+    return found, found is not None, None
 
 
 def status_choices(value: Any) -> bool:
-    """True when the written status is a list of choices of which not exactly one is ticked."""
+    """True when the written status is a list of choices of which the one ticked option cannot be told."""
     key = _key(value)
     return key is not None and _choices(key) is not None and read_status(value)[0] is None
 
@@ -221,8 +277,10 @@ def done_with_reservation(value: Any) -> bool:
         return False
     if STATUS_INDEX.get(_CLAUSE.split(key, maxsplit=1)[0]) == found:  # 正常推进（已完成80%）: the word says it
         return False
-    if _choices(key) is not None:  # "已完成□ 正常推进√": 已完成 is an unticked choice, not a claim
-        return False
+    choices = _choices(key)
+    # "已完成□ 正常推进√": 已完成 is an unticked choice, not a claim; "☑已完成（部分未完工）" is one.
+    if choices is not None:
+        return [STATUS_INDEX[word] for word, mark in choices.options if mark and mark in _CHOSEN] == [DONE]
     key = _NOT_DONE.sub("、", _NOT_STARTED.sub("、", key))
     return bool(_DONE.search(key) or _PARTLY_DONE.search(key))
 
