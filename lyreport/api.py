@@ -356,10 +356,15 @@ def _record_and_render(
                     "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
                 )
 
+            # A number guessed by the rule during a restore is never kept as the one issued: the manifest
+            # keeps what it had, so a restore stopped midway and run again says the same thing again.
+            guessed = any(p.code == "period-not-archived" for p in said)
+            claimed = None if guessed else result.period
+
             def archive() -> list[Any]:
                 return archive_inputs(
                     ws_archive(context), list_id, week, source, _week_originals(result),
-                    parts=_week_parts(result), seen=_week_seen(result), period=result.period,
+                    parts=_week_parts(result), seen=_week_seen(result), period=claimed,
                 )  # fmt: skip
 
             staged, summary = write_outputs(context, conn, result, outputs, staging, archive, renderers)

@@ -261,3 +261,30 @@ def test_a_lost_database_is_refused_when_only_the_archive_shows_past_weeks(tmp_p
     assert "lyreport restore" in message
     assert cli(root, "restore").returncode == 0
     assert api.run_week(root, W3).result.period == 3
+
+
+def test_a_restore_stopped_midway_never_keeps_a_guessed_period_as_issued(tmp_path):
+    """Issued W2=1, W3=2, W1=3, manifests without 期数: a restore guesses W1 as 第1期 and is killed after
+    recording it. The guess must not be written into W1's manifest, so the next restore warns again."""
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2, W3):
+        make_returns(root, week)
+    for week in (W2, W3, W1):
+        api.run_week(root, week)
+    assert _recorded(root) == {W2: 1, W3: 2, W1: 3}
+    _strip_periods(root)
+    killed = cli(root, "restore", env={"LYREPORT_KILL_AT": "committed"})
+    assert killed.returncode == -9
+    from lyreport.history import manifest_period
+
+    folders = [
+        root / "history" / "archive" / api.load_context(root).master.list_id / w.isoformat() for w in (W1, W2, W3)
+    ]
+    assert [manifest_period(f) for f in folders] == [None, None, None]
+    restored = cli(root, "restore")
+    assert restored.returncode == 0, restored.stderr.decode()
+    out = restored.stdout.decode()
+    assert out.count("期数按现行规则推算，请与已发通报核对") == 3, out
+    assert any(p["code"] == "period-not-archived" for p in _summary(root, W1)["problems"])
+    assert [manifest_period(f) for f in folders] == [None, None, None]
