@@ -371,6 +371,12 @@ def _record_and_render(
             _check_writable(staged)
             outputs.ledger.parent.mkdir(parents=True, exist_ok=True)
             marker(outputs.ledger.parent, week.isoformat()).write_bytes(b"")
+            if restore_claims(list_id) is None:
+                # Before the commit, so that no kill leaves a failed week claiming the number recorded here
+                # (a restore would then renumber both, this one too). Only a week never recorded loses its
+                # claim, so releasing it early is harmless if this commit fails too.
+                with contextlib.suppress(OSError):  # if left, a restore sees two weeks claim it, and says so
+                    release_period(conn, ws_archive(context), list_id, week, result.period)
             fault_point("before-commit")
             conn.execute("COMMIT")
         except BaseException:
@@ -379,9 +385,6 @@ def _record_and_render(
             raise
         fault_point("committed")
         switch(outputs.folder, outputs.ledger, staging, staged.get(outputs.ledger))
-        if restore_claims(list_id) is None:
-            with contextlib.suppress(OSError):  # if left, a restore sees two weeks claim it, and says so
-                release_period(conn, ws_archive(context), list_id, week, result.period)
     finally:
         if renderers:  # a run that failed midway may leave a helper still writing into staging
             renderers.stop()

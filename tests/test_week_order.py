@@ -8,6 +8,7 @@ import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from fault_workspace import UNITS, W1, W2, W3, cli, make_returns
 
 from lyreport import api
@@ -161,9 +162,11 @@ def test_a_history_from_before_periods_were_archived_puts_them_in_the_manifests(
     assert _recorded(root) == issued
 
 
-def test_a_run_killed_after_archiving_does_not_lend_its_period_to_a_restore(tmp_path):
-    """W3's run is killed after its files (and 第3期) were archived; W4 is then issued as 第3期. A restore
-    gives W4 its 第3期 back and numbers W3, never issued, after it, saying so."""
+@pytest.mark.parametrize("w4_killed_at", [None, "committed"])
+def test_a_run_killed_after_archiving_does_not_lend_its_period_to_a_restore(tmp_path, w4_killed_at):
+    """W3's run is killed after its files (and 第3期) were archived; W4 is then recorded as 第3期 (its own
+    run maybe killed right after the commit). A restore gives W4 its 第3期 back and numbers W3, never
+    issued, after it, saying so."""
     root = tmp_path / "ws"
     init_workspace(root)
     for week in (W1, W2, W3, W4):
@@ -172,7 +175,12 @@ def test_a_run_killed_after_archiving_does_not_lend_its_period_to_a_restore(tmp_
         api.run_week(root, week)
     killed = cli(root, "run", "--week", W3.isoformat(), "-q", env={"LYREPORT_KILL_AT": "before-commit"})
     assert killed.returncode == -9
-    assert api.run_week(root, W4).result.period == 3
+    if w4_killed_at:
+        run = cli(root, "run", "--week", W4.isoformat(), "-q", env={"LYREPORT_KILL_AT": w4_killed_at})
+        assert run.returncode == -9
+        assert _recorded(root)[W4] == 3
+    else:
+        assert api.run_week(root, W4).result.period == 3
     restored = cli(root, "restore")
     assert restored.returncode == 0, restored.stderr.decode()
     assert _recorded(root) == {W1: 1, W2: 2, W3: 4, W4: 3}
