@@ -232,7 +232,7 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
     return reports
 
 
-_TABLES = ("weeks", "unit_weeks", "measure_weeks", "rows", "measure_texts", "inputs")
+_TABLES = ("weeks", "unit_weeks", "measure_weeks", "rows", "measure_texts", "inputs", "input_parts")
 
 
 def keep_other_lists(ws: Workspace, backup: Path | None, list_id: str) -> None:

@@ -237,6 +237,30 @@ def test_restoring_one_list_keeps_the_other_lists_history(tmp_path):
     assert api.run_week(root, W3).result.period == 3  # not 第1期 of a main list gone from the history
 
 
+def test_restoring_one_list_keeps_the_other_lists_attachment_records(tmp_path):
+    """input_parts (the workbooks inside an archived mail or zip) of another list survive a restore."""
+    root = tmp_path / "ws"
+    seven = _two_lists(root)
+    other = api.load_context(root, seven).master.list_id
+    database = root / "history" / "history.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "INSERT INTO input_parts VALUES (?,?,?,?,?)",
+            (other, W1.isoformat(), "a" * 64, "b" * 64, "回复.eml → 表.xlsx"),
+        )
+        before = conn.execute("SELECT * FROM input_parts ORDER BY 1, 2, 3, 4").fetchall()
+    assert cli(root, "restore").returncode == 0  # the main list only
+    with sqlite3.connect(database) as conn:
+        kept = conn.execute("SELECT * FROM input_parts WHERE list_id=? ORDER BY 1, 2, 3, 4", (other,)).fetchall()
+    assert kept == [r for r in before if r[0] == other] and kept
+    # Every table of the history is kept per list: one added later must be added to recovery._TABLES too.
+    from lyreport.recovery import _TABLES
+
+    with sqlite3.connect(database) as conn:
+        tables = {t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == set(_TABLES)
+
+
 def test_a_list_missing_from_the_history_is_refused_though_another_list_has_those_weeks(tmp_path):
     root = tmp_path / "ws"
     _two_lists(root)
