@@ -274,6 +274,57 @@ def test_a_list_missing_from_the_history_is_refused_though_another_list_has_thos
     assert f"{W1.isoformat()}、{W2.isoformat()}" in message and "lyreport restore" in message, message
 
 
+def _set_list_id(root: Path, list_id: str) -> None:
+    import openpyxl
+
+    path = api.load_context(root).master_path
+    book = openpyxl.load_workbook(path)
+    for row in book["清单信息"].iter_rows():
+        if row[0].value == "清单编号":
+            row[1].value = list_id
+    book.save(path)
+
+
+def test_a_changed_list_number_is_named_not_taken_for_a_lost_history(tmp_path):
+    """清单编号 changed after W1, W2: the run and `restore` say so and how to go on, never "run restore"."""
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2, W3):
+        make_returns(root, week)
+    for week in (W1, W2):
+        api.run_week(root, week)
+    old = api.load_context(root).master.list_id
+    _set_list_id(root, "新编号")
+    for command in (("run", "--week", W3.isoformat()), ("restore",)):
+        refused = cli(root, *command)
+        assert refused.returncode == 2, refused.stdout.decode()
+        message = refused.stderr.decode()
+        assert f"清单编号由“{old}”改为“新编号”" in message and f"改回“{old}”" in message, message
+        assert f"{W1.isoformat()}、{W2.isoformat()}，共 2 周" in message and "lyreport restore" not in message, message
+    # Put back, the list goes on where it was.
+    _set_list_id(root, old)
+    assert api.run_week(root, W3).result.period == 3
+    # Weeks really missing from the history are still sent to `restore`.
+    with sqlite3.connect(root / "history" / "history.sqlite3") as conn:
+        conn.execute("DELETE FROM weeks WHERE week=?", (W3.isoformat(),))
+    run = cli(root, "run", "--week", W3.isoformat())
+    assert run.returncode == 2 and "lyreport restore" in run.stderr.decode(), run.stderr.decode()
+
+
+def test_a_new_list_number_kept_on_purpose_starts_a_new_list_once_the_old_outputs_are_moved(tmp_path):
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2, W3):
+        make_returns(root, week)
+    for week in (W1, W2):
+        api.run_week(root, week)
+    _set_list_id(root, "新编号")
+    kept = tmp_path / "旧清单输出"
+    shutil.move(root / "outbox", kept)  # as the message advises
+    report = api.run_week(root, W3)
+    assert report.result.list_id == "新编号" and report.result.period == 1
+
+
 def test_a_lost_database_is_refused_when_only_the_archive_shows_past_weeks(tmp_path):
     """history.sqlite3 gone and the outbox emptied (or a new computer with history/archive copied over):
     the archive still shows the weeks, so a run must not start again at 第1期."""
