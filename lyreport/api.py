@@ -356,16 +356,27 @@ def _record_and_render(
                     "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
                 )
 
+            # A number guessed by the rule during a restore is never kept as the one issued: the manifest
+            # keeps what it had, so a restore stopped midway and run again says the same thing again.
+            guessed = any(p.code == "period-not-archived" for p in said)
+            claimed = None if guessed else result.period
+
             def archive() -> list[Any]:
                 return archive_inputs(
                     ws_archive(context), list_id, week, source, _week_originals(result),
-                    parts=_week_parts(result), seen=_week_seen(result), period=result.period,
+                    parts=_week_parts(result), seen=_week_seen(result), period=claimed,
                 )  # fmt: skip
 
             staged, summary = write_outputs(context, conn, result, outputs, staging, archive, renderers)
             _check_writable(staged)
             outputs.ledger.parent.mkdir(parents=True, exist_ok=True)
             marker(outputs.ledger.parent, week.isoformat()).write_bytes(b"")
+            if restore_claims(list_id) is None:
+                # Before the commit, so that no kill leaves a failed week claiming the number recorded here
+                # (a restore would then renumber both, this one too). Only a week never recorded loses its
+                # claim, so releasing it early is harmless if this commit fails too.
+                with contextlib.suppress(OSError):  # if left, a restore sees two weeks claim it, and says so
+                    release_period(conn, ws_archive(context), list_id, week, result.period)
             fault_point("before-commit")
             conn.execute("COMMIT")
         except BaseException:
@@ -374,9 +385,6 @@ def _record_and_render(
             raise
         fault_point("committed")
         switch(outputs.folder, outputs.ledger, staging, staged.get(outputs.ledger))
-        if restore_claims(list_id) is None:
-            with contextlib.suppress(OSError):  # if left, a restore sees two weeks claim it, and says so
-                release_period(conn, ws_archive(context), list_id, week, result.period)
     finally:
         if renderers:  # a run that failed midway may leave a helper still writing into staging
             renderers.stop()

@@ -8,6 +8,7 @@ rebuilds every archived week in order from history/archive (each file checked by
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -88,12 +89,58 @@ def check_history(ws: Workspace, outbox: Path, base: Path | None = None, list_id
     if not missing and base is not None and list_id is not None:
         own = [p.name for p in _dirs(base) if _WEEK.fullmatch(p.name) and (p / "summary.json").is_file()]
         missing = sorted(set(own) - _weeks_in(database, list_id))
+        if missing and not _restoring:
+            _refuse_other_list(base, list_id, missing)
     if missing and not _restoring:
         raise HistoryLost(
             f"历史数据库 {database} 中没有 {'、'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}"
             f"，共 {len(missing)} 周的记录，而输出文件夹 {outbox} 中有这些周的结果（历史可能被换成了旧的或新建的文件）。"
             f"本次未做任何改动。{_advice(ws, restore)}"
         )
+
+
+def summary_list_id(folder: Path) -> str | None:
+    """The list a week's outputs were made for, from its summary.json; None if unreadable."""
+    try:
+        found = json.loads((folder / "summary.json").read_text(encoding="utf-8")).get("list_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) and found else None
+
+
+def _refuse_other_list(base: Path, list_id: str, weeks: list[str]) -> None:
+    """Weeks in the list's outbox folder made for another 清单编号: the number in the master list was
+    changed (or another list put in its place), not the history lost; `restore` would not help."""
+    others = other_lists(base, list_id, weeks)
+    if others:
+        raise HistoryLost(list_changed(base, list_id, others))
+
+
+def other_lists(base: Path, list_id: str, weeks: list[str] | None = None) -> dict[str, list[str]]:
+    """Of the week folders in `base` (those named, or all with a summary.json), the ones whose summary.json
+    names another list: that list id -> its weeks."""
+    if weeks is None:
+        weeks = sorted(p.name for p in _dirs(base) if _WEEK.fullmatch(p.name) and (p / "summary.json").is_file())
+    others: dict[str, list[str]] = {}
+    for week in weeks:
+        found = summary_list_id(base / week)
+        if found is not None and found != list_id:
+            others.setdefault(found, []).append(week)
+    return others
+
+
+def list_changed(base: Path, list_id: str, others: dict[str, list[str]]) -> str:
+    """Why the list's past weeks are not found: its 清单编号 changed; what to do (in Chinese)."""
+    old = "、".join(f"“{found}”" for found in others)
+    weeks = sorted(w for found in others.values() for w in found)
+    shown = f"{'、'.join(weeks[:5])}{' 等' if len(weeks) > 5 else ''}"
+    return (
+        f"措施清单的清单编号由{old}改为“{list_id}”：输出文件夹 {base} 中 {shown}，共 {len(weeks)} 周的结果属于{old}，"
+        "而历史按清单编号记录，用新编号接不上往期的期数、状态和工作台账。本次未做任何改动。"
+        f"如是误改，请把措施清单“清单信息”工作表中的清单编号改回{old}后重新运行；"
+        "如确需换用新编号，它将作为一份新的清单从头记录（期数重新起算，往期的状态、连续未报次数和工作台账都不沿用），"
+        "请先把该文件夹中往期各周的文件夹和工作台账移到别处保存，再运行。"
+    )
 
 
 def _weeks_in(database: Path, list_id: str | None = None) -> set[str]:
@@ -186,6 +233,10 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
     archive = ws.history / "archive" / context.master.list_id
     weeks = archived_weeks(ws.history / "archive", context.master.list_id)
     if not weeks:
+        base = api._output_paths(context, ws.outbox, date.today()).ledger.parent
+        others = other_lists(base, context.master.list_id)
+        if others:  # nothing archived under this number: it was changed, the history is not lost
+            raise api.LyreportError(list_changed(base, context.master.list_id, others))
         raise api.LyreportError(
             f"历史存档 {ws.history / 'archive' / context.master.list_id} 中没有任何周的原始文件，无法重建。"
             "请从备份中恢复 history 文件夹。"
@@ -232,7 +283,7 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
     return reports
 
 
-_TABLES = ("weeks", "unit_weeks", "measure_weeks", "rows", "measure_texts", "inputs")
+_TABLES = ("weeks", "unit_weeks", "measure_weeks", "rows", "measure_texts", "inputs", "input_parts")
 
 
 def keep_other_lists(ws: Workspace, backup: Path | None, list_id: str) -> None:

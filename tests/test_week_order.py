@@ -8,6 +8,7 @@ import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from fault_workspace import UNITS, W1, W2, W3, cli, make_returns
 
 from lyreport import api
@@ -161,9 +162,11 @@ def test_a_history_from_before_periods_were_archived_puts_them_in_the_manifests(
     assert _recorded(root) == issued
 
 
-def test_a_run_killed_after_archiving_does_not_lend_its_period_to_a_restore(tmp_path):
-    """W3's run is killed after its files (and 第3期) were archived; W4 is then issued as 第3期. A restore
-    gives W4 its 第3期 back and numbers W3, never issued, after it, saying so."""
+@pytest.mark.parametrize("w4_killed_at", [None, "committed"])
+def test_a_run_killed_after_archiving_does_not_lend_its_period_to_a_restore(tmp_path, w4_killed_at):
+    """W3's run is killed after its files (and 第3期) were archived; W4 is then recorded as 第3期 (its own
+    run maybe killed right after the commit). A restore gives W4 its 第3期 back and numbers W3, never
+    issued, after it, saying so."""
     root = tmp_path / "ws"
     init_workspace(root)
     for week in (W1, W2, W3, W4):
@@ -172,7 +175,12 @@ def test_a_run_killed_after_archiving_does_not_lend_its_period_to_a_restore(tmp_
         api.run_week(root, week)
     killed = cli(root, "run", "--week", W3.isoformat(), "-q", env={"LYREPORT_KILL_AT": "before-commit"})
     assert killed.returncode == -9
-    assert api.run_week(root, W4).result.period == 3
+    if w4_killed_at:
+        run = cli(root, "run", "--week", W4.isoformat(), "-q", env={"LYREPORT_KILL_AT": w4_killed_at})
+        assert run.returncode == -9
+        assert _recorded(root)[W4] == 3
+    else:
+        assert api.run_week(root, W4).result.period == 3
     restored = cli(root, "restore")
     assert restored.returncode == 0, restored.stderr.decode()
     assert _recorded(root) == {W1: 1, W2: 2, W3: 4, W4: 3}
@@ -229,6 +237,30 @@ def test_restoring_one_list_keeps_the_other_lists_history(tmp_path):
     assert api.run_week(root, W3).result.period == 3  # not 第1期 of a main list gone from the history
 
 
+def test_restoring_one_list_keeps_the_other_lists_attachment_records(tmp_path):
+    """input_parts (the workbooks inside an archived mail or zip) of another list survive a restore."""
+    root = tmp_path / "ws"
+    seven = _two_lists(root)
+    other = api.load_context(root, seven).master.list_id
+    database = root / "history" / "history.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "INSERT INTO input_parts VALUES (?,?,?,?,?)",
+            (other, W1.isoformat(), "a" * 64, "b" * 64, "回复.eml → 表.xlsx"),
+        )
+        before = conn.execute("SELECT * FROM input_parts ORDER BY 1, 2, 3, 4").fetchall()
+    assert cli(root, "restore").returncode == 0  # the main list only
+    with sqlite3.connect(database) as conn:
+        kept = conn.execute("SELECT * FROM input_parts WHERE list_id=? ORDER BY 1, 2, 3, 4", (other,)).fetchall()
+    assert kept == [r for r in before if r[0] == other] and kept
+    # Every table of the history is kept per list: one added later must be added to recovery._TABLES too.
+    from lyreport.recovery import _TABLES
+
+    with sqlite3.connect(database) as conn:
+        tables = {t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == set(_TABLES)
+
+
 def test_a_list_missing_from_the_history_is_refused_though_another_list_has_those_weeks(tmp_path):
     root = tmp_path / "ws"
     _two_lists(root)
@@ -240,6 +272,57 @@ def test_a_list_missing_from_the_history_is_refused_though_another_list_has_thos
     assert run.returncode == 2, run.stdout.decode()
     message = run.stderr.decode()
     assert f"{W1.isoformat()}、{W2.isoformat()}" in message and "lyreport restore" in message, message
+
+
+def _set_list_id(root: Path, list_id: str) -> None:
+    import openpyxl
+
+    path = api.load_context(root).master_path
+    book = openpyxl.load_workbook(path)
+    for row in book["清单信息"].iter_rows():
+        if row[0].value == "清单编号":
+            row[1].value = list_id
+    book.save(path)
+
+
+def test_a_changed_list_number_is_named_not_taken_for_a_lost_history(tmp_path):
+    """清单编号 changed after W1, W2: the run and `restore` say so and how to go on, never "run restore"."""
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2, W3):
+        make_returns(root, week)
+    for week in (W1, W2):
+        api.run_week(root, week)
+    old = api.load_context(root).master.list_id
+    _set_list_id(root, "新编号")
+    for command in (("run", "--week", W3.isoformat()), ("restore",)):
+        refused = cli(root, *command)
+        assert refused.returncode == 2, refused.stdout.decode()
+        message = refused.stderr.decode()
+        assert f"清单编号由“{old}”改为“新编号”" in message and f"改回“{old}”" in message, message
+        assert f"{W1.isoformat()}、{W2.isoformat()}，共 2 周" in message and "lyreport restore" not in message, message
+    # Put back, the list goes on where it was.
+    _set_list_id(root, old)
+    assert api.run_week(root, W3).result.period == 3
+    # Weeks really missing from the history are still sent to `restore`.
+    with sqlite3.connect(root / "history" / "history.sqlite3") as conn:
+        conn.execute("DELETE FROM weeks WHERE week=?", (W3.isoformat(),))
+    run = cli(root, "run", "--week", W3.isoformat())
+    assert run.returncode == 2 and "lyreport restore" in run.stderr.decode(), run.stderr.decode()
+
+
+def test_a_new_list_number_kept_on_purpose_starts_a_new_list_once_the_old_outputs_are_moved(tmp_path):
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2, W3):
+        make_returns(root, week)
+    for week in (W1, W2):
+        api.run_week(root, week)
+    _set_list_id(root, "新编号")
+    kept = tmp_path / "旧清单输出"
+    shutil.move(root / "outbox", kept)  # as the message advises
+    report = api.run_week(root, W3)
+    assert report.result.list_id == "新编号" and report.result.period == 1
 
 
 def test_a_lost_database_is_refused_when_only_the_archive_shows_past_weeks(tmp_path):
@@ -261,3 +344,30 @@ def test_a_lost_database_is_refused_when_only_the_archive_shows_past_weeks(tmp_p
     assert "lyreport restore" in message
     assert cli(root, "restore").returncode == 0
     assert api.run_week(root, W3).result.period == 3
+
+
+def test_a_restore_stopped_midway_never_keeps_a_guessed_period_as_issued(tmp_path):
+    """Issued W2=1, W3=2, W1=3, manifests without 期数: a restore guesses W1 as 第1期 and is killed after
+    recording it. The guess must not be written into W1's manifest, so the next restore warns again."""
+    root = tmp_path / "ws"
+    init_workspace(root)
+    for week in (W1, W2, W3):
+        make_returns(root, week)
+    for week in (W2, W3, W1):
+        api.run_week(root, week)
+    assert _recorded(root) == {W2: 1, W3: 2, W1: 3}
+    _strip_periods(root)
+    killed = cli(root, "restore", env={"LYREPORT_KILL_AT": "committed"})
+    assert killed.returncode == -9
+    from lyreport.history import manifest_period
+
+    folders = [
+        root / "history" / "archive" / api.load_context(root).master.list_id / w.isoformat() for w in (W1, W2, W3)
+    ]
+    assert [manifest_period(f) for f in folders] == [None, None, None]
+    restored = cli(root, "restore")
+    assert restored.returncode == 0, restored.stderr.decode()
+    out = restored.stdout.decode()
+    assert out.count("期数按现行规则推算，请与已发通报核对") == 3, out
+    assert any(p["code"] == "period-not-archived" for p in _summary(root, W1)["problems"])
+    assert [manifest_period(f) for f in folders] == [None, None, None]
