@@ -319,6 +319,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "与 {week} 这一周已收到的《{other}》内容完全相同，可能是重发了往期的报表，未计入本周，请与报送单位核实",
     ),
+    "archived-container-unreadable": (
+        WARNING,
+        "历史存档中 {week} 这一周收到的《{name}》{reason}，无法核对本周收到的报表是否重发了其中的往期报表，"
+        "请核实（如有原件，可放回存档原处）",
+    ),
+    "resend-check-failed": (
+        WARNING,
+        "历史记录暂时无法读取（{reason}，可能正在运行“lyreport run”），未能核对本周收到的报表是否重发了往期的报表，"
+        "以上报送情况可能把重发的往期报表算作已报送，请稍后再查看",
+    ),
     "week-future": (
         WARNING,
         "{source}注明属于 {week} 这一周，但本表 {received} 就已收到，不可能属于以后的周次"

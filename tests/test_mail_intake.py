@@ -261,7 +261,7 @@ def test_last_weeks_attachment_sent_again_in_a_mail_is_not_this_weeks_report(tmp
 
 def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Path) -> None:
     # W2 recorded by a version that kept only the mail's hash: W3 opens W2's archived mail once. With the
-    # archived mail gone it cannot know, and says nothing.
+    # archived mail gone or altered it cannot know, and says so (it used to skip the check silently).
     root = tmp_path / "ws"
     CliRunner().invoke(main, ["init", str(root)])
     tz = load_context(root).config.timezone
@@ -279,10 +279,67 @@ def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Pa
     assert "《教育局报表.eml › 市教育局落实情况.xlsx》" in _resent(data)[0]["message"]
     with sqlite3.connect(database) as conn:
         conn.execute("DELETE FROM input_parts")
-    for archived in (root / "history" / "archive").rglob("*.eml"):
-        archived.unlink()
+    (archived,) = (root / "history" / "archive").rglob("*.eml")
+    archived.write_bytes(archived.read_bytes() + b"\n")
+    altered = _cli(root, W3, inbox3)
+    assert _state(altered, "市教育局") == "on_time" and not _resent(altered)
+    (note,) = [p for p in altered["problems"] if p["code"] == "archived-container-unreadable"]
+    assert note["severity"] == "warning" and note["file"].endswith(".eml") and note["file"].startswith("history/")
+    assert note["message"].startswith("历史存档中 2020-12-31 这一周收到的《教育局报表.eml》内容已被改动，无法核对")
+    archived.unlink()
     gone = _cli(root, W3, inbox3)
     assert _state(gone, "市教育局") == "on_time" and not _resent(gone)
+    (note,) = [p for p in gone["problems"] if p["code"] == "archived-container-unreadable"]
+    assert "《教育局报表.eml》文件已缺失" in note["message"]
+    status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)
+    assert "文件已缺失" in only(status.notes, "archived-container-unreadable").message
+
+
+def test_status_opens_the_archived_mail_of_an_older_history_without_recording(tmp_path: Path) -> None:
+    # status said 已报送 where run says the reply carries W2's attachment again: it never opened W2's archived
+    # mail. It opens it in memory only: the history stays as it was.
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    tz = load_context(root).config.timezone
+    first = _self_made(root, tmp_path / "x2")
+    inbox2 = tmp_path / "w2"
+    write_eml(inbox2 / "教育局报表.eml", "jyj@example.cn", datetime(2020, 12, 31, 9, 0, tzinfo=tz), "落实", [first])
+    _cli(root, W2, inbox2)
+    database = root / "history" / "history.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute("DELETE FROM input_parts")  # as the older version left it
+    inbox3 = tmp_path / "w3"
+    write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实", [first])
+    before = database.read_bytes()
+    status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)
+    assert next(u.state for u in status.units if u.name == "市教育局") == "missing"
+    assert "《教育局报表.eml › 市教育局落实情况.xlsx》" in only(status.problems, "file-already-archived").message
+    assert database.read_bytes() == before  # nothing recorded
+    assert _state(_cli(root, W3, inbox3), "市教育局") == "missing"  # as run says
+
+
+def test_status_says_when_the_resend_check_could_not_be_done(tmp_path: Path) -> None:
+    # The history locked (a run committing): status said nothing and counted the resent file as this week's.
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    tz = load_context(root).config.timezone
+    first = _self_made(root, tmp_path / "x2")
+    inbox2 = tmp_path / "w2"
+    write_eml(inbox2 / "教育局报表.eml", "jyj@example.cn", datetime(2020, 12, 31, 9, 0, tzinfo=tz), "落实", [first])
+    _cli(root, W2, inbox2)
+    inbox3 = tmp_path / "w3"
+    write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实", [first])
+    from lyreport import status as status_module
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(status_module, "archived_before", locked)
+        status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)
+    note = only(status.problems, "resend-check-failed")
+    assert "未能核对" in note.message and "正被占用" in note.message and note.severity == "warning"
+    assert note in status.notes
 
 
 def test_fetch_keeps_a_mail_whose_attachment_lost_its_extension() -> None:
