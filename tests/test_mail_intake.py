@@ -54,6 +54,38 @@ def test_mail_date_offset_written_otherwise_is_read_and_said(
     assert not [p for p in result.problems if p.code == "mail-date-no-zone"]  # it named one
 
 
+@pytest.mark.parametrize(
+    ("header", "when"),
+    [
+        ("Thu, 7 Jan 2021 2:00:00 PM +0800", (7, 14)),  # read 02:00 "zone PM +0800": a late return on time
+        ("Thu, 7 Jan 2021 8:30:00 PM +0800", (7, 20, 30)),
+        ("Thu, 07 Jan 2021 12:30:00 AM +0800", (7, 0, 30)),
+        ("Thu, 07 Jan 2021 12:30:00 PM +0800", (7, 12, 30)),
+        ("Thu, 7 Jan 2021 2:00:00 pm GMT+8", (7, 14)),
+        ("2021-01-07 下午2:00:00", (7, 14)),
+        ("2021-01-07 上午 9:15", (7, 9, 15)),
+    ],
+)
+def test_mail_date_on_a_12_hour_clock_is_read(
+    tmp_path: Path, workspace: Path, master: MasterList, header: str, when: tuple[int, ...]
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", header), at(8, 9))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").received_at == at(*when)
+    assert not [p for p in result.problems if p.code in ("mail-date-zone-unknown", "mail-date-missing")]
+
+
+def test_mail_date_whose_hour_and_pm_disagree_is_not_guessed(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", "Thu, 7 Jan 2021 0:30:00 PM +0800"), at(8, 9))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").received_at == at(8, 9)  # the file's arrival, and said
+    assert only(result.problems, "mail-date-missing").file == "应急.eml"
+
+
 def test_mail_date_in_another_offset_is_not_taken_for_beijing_time(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:

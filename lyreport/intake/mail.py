@@ -124,6 +124,10 @@ def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, Zone]:
         value = getattr(header, "datetime", None) if header is not None else None
     except Exception:  # malformed headers can raise deep inside the parser
         return None, Zone()
+    if (clock := _clock_24(raw)) is not None:  # "2:00:00 PM +0800": email.utils reads 02:00 and zone "PM"
+        if not clock:
+            return None, Zone()
+        raw, value = clock, _parsed(clock)
     before, zone = _zone_of(raw)
     value = value if isinstance(value, datetime) else None
     china = bool(_CHINA_WORD.fullmatch(zone))
@@ -147,6 +151,43 @@ def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, Zone]:
     if zone.upper() in ("GMT", "UT", "UTC", "Z"):
         return base.replace(tzinfo=UTC).astimezone(tz), Zone()
     return base.replace(tzinfo=tz), Zone("unknown", zone) if zone else Zone(NO_ZONE)
+
+
+# A 12-hour clock: "2:00:00 PM", "下午2:00", "下午 2:00:00" (the first time in the header only).
+_MERIDIEM = re.compile(
+    r"(?:(上午|下午)\s*)?(?<![\d:])(\d{1,2})(:\d{2}(?::\d{2})?(?:\.\d+)?)(?:\s*(上午|下午|[AP]\.?M\.?(?![A-Za-z])))?",
+    re.IGNORECASE,
+)
+
+
+def _clock_24(raw: str) -> str | None:
+    """The Date header with a 12-hour time written on a 24-hour clock ("2:00:00 PM" -> "14:00:00"; 12 AM is
+    00, 12 PM is 12); None when it has no AM/PM (上午/下午), "" when hour and AM/PM disagree ("0:30 PM")."""
+    found = _MERIDIEM.search(raw)
+    if found is None or not (found.group(1) or found.group(4)):
+        return None
+    if found.group(1) and found.group(4):
+        return ""  # 下午2:00 PM: written twice, read once, but not guessed
+    mark = (found.group(1) or found.group(4)).upper().replace(".", "")
+    hour = int(found.group(2))
+    afternoon = mark in ("PM", "下午")
+    if hour > 12 or hour == 0:  # a 24-hour time with a mark: fine when they agree ("14:00 PM", "0:30 AM")
+        if (hour > 12) != afternoon or hour > 23:
+            return ""
+    elif hour == 12:
+        hour = 12 if afternoon else 0
+    elif afternoon:
+        hour += 12
+    return f"{raw[: found.start()]}{hour:02d}{found.group(3)}{raw[found.end() :]}".strip()
+
+
+def _parsed(text: str) -> datetime | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text)
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return None
 
 
 def _zone_of(raw: str) -> tuple[str, str]:
