@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from msgfile import Mail, msg_bytes
-from test_copies import at, grid, mail, only, put, run, workbook
+from test_copies import TZ, at, grid, mail, only, put, run, workbook
 
 from lyreport.api import load_context
 from lyreport.cli import main
@@ -193,6 +193,86 @@ def test_msg_picture_in_the_mail_text_is_not_a_scan(tmp_path: Path, workspace: P
     assert (fgw.state, fgw.scan_received) == ("on_time", False)
     ignored = only(result.problems, "file-ignored")
     assert ignored.file == "发改委.msg › image001.png" and "内嵌图片" in ignored.message
+
+
+def _picture(size: tuple[int, int], noisy: bool = False) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    if noisy:
+        Image.frombytes("RGB", size, random.Random(5).randbytes(size[0] * size[1] * 3)).save(out, "PNG")
+    else:
+        Image.new("RGB", size, (250, 250, 250)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _inline_eml(name: str, payload: bytes) -> bytes:
+    """A mail as Foxmail or the 163 web mail sends a picture pasted into its text: multipart/related, the
+    picture inline with a Content-ID the HTML text points at."""
+    message = mail("fgw@ly.gov.cn", "市发改委报表", "Thu, 07 Jan 2021 10:00:00 +0800", [])
+    message.add_alternative('<p>请查收。</p><img src="cid:p0">', "html")
+    message.get_body(("html",)).add_related(payload, "image", "png", cid="<p0>", filename=name, disposition="inline")
+    return message.as_bytes()
+
+
+def _pasted(inbox: Path, kind: str, payload: bytes) -> None:
+    if kind == "msg":
+        sent = Mail(
+            "fgw@ly.gov.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), pictures=[("image001.png", payload)]
+        )
+        put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    else:
+        put(inbox / "发改委.eml", _inline_eml("image001.png", payload), at(7, 18))
+
+
+@pytest.mark.parametrize("kind", ["msg", "eml"])
+@pytest.mark.parametrize("picture", ["long side", "bytes"])
+def test_photo_of_the_form_pasted_into_the_mail_text_is_read_as_a_scan(tmp_path: Path, kind: str, picture: str) -> None:
+    # Outlook hides it as a signature logo, the .eml marks it inline with a Content-ID: it used to be
+    # ignored with "邮件中没有电子表格或扫描件附件", the unit 未报送.
+    from lyreport.intake.discover import discover_paths
+
+    payload = _picture((1240, 1754)) if picture == "long side" else _picture((400, 300), noisy=True)
+    assert picture == "long side" or len(payload) > 200_000
+    inbox = tmp_path / "inbox"
+    _pasted(inbox, kind, payload)
+    files, problems = discover_paths(sorted(inbox.iterdir()), tmp_path / "work", TZ)
+    shown = f"发改委.{kind} › image001.png"
+    assert [(f.display, f.kind) for f in files] == [(shown, "scan")]
+    assert [(p.code, p.file) for p in problems] == [("mail-inline-scan", shown)]
+
+
+def test_stamped_form_pasted_into_an_outlook_mail_counts_as_the_units_scan(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    from lyreport.scansim import make_scan
+
+    scan = make_scan("drawn", seed=4, unit="市发改委", angle=0.0, noise=False, fmt="jpeg", dpi=150)
+    xlsx = workbook(tmp_path / "x" / "市发改委.xlsx", grid(master, "市发改委")).read_bytes()
+    sent = Mail(
+        "fgw@ly.gov.cn", "市发改委报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10),
+        [("市发改委.xlsx", xlsx)], pictures=[("image001.jpg", scan.data)],
+    )  # fmt: skip
+    inbox = tmp_path / "inbox"
+    put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    result = run(workspace, inbox)
+    fgw = result.unit("市发改委")
+    assert (fgw.state, fgw.scan_received) == ("on_time", True)
+    assert not [p for p in result.problems if p.code in ("file-ignored", "scan-missing")]
+
+
+@pytest.mark.parametrize("kind", ["msg", "eml"])
+def test_small_picture_in_the_mail_text_is_ignored_and_said_to_be_perhaps_a_scan(tmp_path: Path, kind: str) -> None:
+    from lyreport.intake.discover import discover_paths
+
+    inbox = tmp_path / "inbox"
+    _pasted(inbox, kind, _picture((120, 40)))
+    files, problems = discover_paths(sorted(inbox.iterdir()), tmp_path / "work", TZ)
+    assert not files
+    assert [p.code for p in problems] == ["file-ignored", "eml-inline-image-only"]
+    assert "邮件正文中有图片，可能是扫描件" in problems[1].message
 
 
 def test_mail_attachment_named_without_a_known_extension_is_told_by_its_content(

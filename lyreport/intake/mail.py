@@ -52,6 +52,7 @@ class Attachment:
     inline_image: bool  # a picture embedded in the mail body (signature logo), not a sent file
     message: Message | None = None  # a mail forwarded as an attachment (message/rfc822), already parsed
     unidentified: str = ""  # content type of an attachment with no name whose content is no file we know
+    pasted: bool = False  # a picture in the mail body large enough to be a photo or scan: read as a scan
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -329,9 +330,14 @@ def file_attachment(
     A name without an extension we know ("报表", "报表1.7") gets the one its content type (EXT_BY_TYPE)
     or else its content (sniff_ext) shows; a file without a name is "附件N" with that extension, or,
     when neither tells, is `unidentified` (by its content type): said, never taken for "no attachment".
+    `inline`: a picture in the mail body; a large one (pasted_scan) is read as a scan all the same.
     """
     from .safety import kind_of
 
+    if inline and pasted_scan(payload):
+        found = file_attachment(name, payload, content_type, count)
+        found.pasted = not found.unidentified
+        return found
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     if name and "." in base and kind_of("." + base.rsplit(".", 1)[-1]) is not None:
         return Attachment(name, payload, inline)
@@ -341,6 +347,38 @@ def file_attachment(
     if ext is None:
         return Attachment(f"附件{count}", payload, False, unidentified=content_type or "未注明")
     return Attachment(f"附件{count}{ext}", payload, inline)
+
+
+# A picture in the mail body larger than this, or this long on its longer side, may be a photo or scan of
+# the stamped form pasted into the text; a signature logo or icon is a few KB and a few hundred pixels.
+PASTED_SCAN_BYTES = 200_000
+PASTED_SCAN_SIDE = 1000
+
+
+def pasted_scan(payload: bytes) -> bool:
+    """Is this picture in the mail body large enough to be a pasted photo or scan (not a logo)? Only the
+    image header is read (Pillow, with the scan reader's pixel limit: a bomb counts as large, for the scan
+    reader to refuse and say so); a picture Pillow cannot tell is judged by its bytes alone."""
+    if len(payload) > PASTED_SCAN_BYTES:
+        return True
+    import io
+    import warnings
+
+    from PIL import Image
+
+    from .scan.raster import MAX_DECODE_PIXELS
+
+    Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(payload)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        return True
+    except Exception:  # noqa: BLE001 - not a picture Pillow knows, or damaged: too small to be a scan anyway
+        return False
+    return max(width, height) >= PASTED_SCAN_SIDE
 
 
 def sniff_ext(data: bytes) -> str | None:
