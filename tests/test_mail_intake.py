@@ -449,9 +449,12 @@ def test_status_says_when_the_resend_check_could_not_be_done(tmp_path: Path) -> 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(status_module, "archived_before", locked)
         status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)
+        (root / "inbox" / "回复.eml").write_bytes((inbox3 / "回复.eml").read_bytes())
+        printed = CliRunner().invoke(main, ["status", "--workspace", str(root), "--week", W3.isoformat()])
     note = only(status.problems, "resend-check-failed")
     assert "未能核对" in note.message and "正被占用" in note.message and note.severity == "warning"
     assert note in status.notes
+    assert printed.exit_code == 0 and f"注意：{note}" in printed.output
 
 
 def test_fetch_keeps_a_mail_whose_attachment_lost_its_extension() -> None:
