@@ -16,6 +16,7 @@ from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
 from .faults import LyreportError, fault_point
 from .history import (
+    OpenedContainer,
     archive_inputs,
     archived_before,
     archived_file,
@@ -189,32 +190,63 @@ def _week_parts(result: WeekResult) -> dict[Path, tuple[tuple[str, str], ...]]:
     return {origin: tuple(found) for origin, found in parts.items()}
 
 
-def _open_archived_containers(context: Context, conn: Any, week: date) -> None:
-    """Mails and zips of earlier weeks archived before their workbooks were recorded: open each once from
-    the archive and record what it holds. One missing or altered is left as it is: nothing is claimed."""
+def open_archived_containers(
+    context: Context, conn: Any, week: date, tmp: Path
+) -> tuple[list[OpenedContainer], list[Problem]]:
+    """Mails and zips of earlier weeks archived before their workbooks were recorded (histories of the
+    previous version): open each from the archive (extracting into `tmp`) and return what it holds. Nothing
+    is written: `run` records the parts (see record_parts), `lyreport status` uses them in memory only. One
+    missing or altered is said (its resend check cannot be done) and left unopened."""
     list_id = context.master.list_id
     pending = unopened_containers(conn, list_id, week)
     if not pending:
-        return
+        return [], []
     from .intake.discover import discover_paths
     from .intake.safety import ARROW
     from .textsafe import shown
 
-    with workspace_temp(context.workspace, "parts") as tmp:
-        for index, (earlier, sha, name) in enumerate(pending):
-            path = archived_file(ws_archive(context), list_id, earlier, sha, name)
-            try:
-                if sha256_of(path) != sha:
-                    continue
-                files, _ = discover_paths([path], tmp / str(index), context.config.timezone)
-            except Exception:  # noqa: BLE001 - gone, unreadable or hostile: it stays unknown, nothing is said
+    opened: list[OpenedContainer] = []
+    said: list[Problem] = []
+    for index, (earlier, sha, name) in enumerate(pending):
+        path = archived_file(ws_archive(context), list_id, earlier, sha, name)
+        try:
+            if sha256_of(path) != sha:
+                said.append(_archived_unusable(context, earlier, name, path, "内容已被改动"))
                 continue
-            top, parts = shown(path.name), []
-            for f in files:
-                if f.kind == "workbook" and f.display.startswith(top + ARROW):
-                    with contextlib.suppress(OSError):
-                        parts.append((f.sha256 or sha256_of(f.path), shown(name) + f.display[len(top) :]))
-            record_parts(conn, list_id, earlier, sha, name, tuple(parts))
+            files, _ = discover_paths([path], tmp / str(index), context.config.timezone)
+        except FileNotFoundError:
+            said.append(_archived_unusable(context, earlier, name, path, "文件已缺失"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - unreadable or hostile: it stays unknown, and that is said
+            said.append(_archived_unusable(context, earlier, name, path, f"无法打开：{type(exc).__name__}"))
+            continue
+        top, parts = shown(path.name), []
+        for f in files:
+            if f.kind == "workbook" and f.display.startswith(top + ARROW):
+                with contextlib.suppress(OSError):
+                    parts.append((f.sha256 or sha256_of(f.path), shown(name) + f.display[len(top) :]))
+        opened.append(OpenedContainer(earlier, sha, name, tuple(parts)))
+    return opened, said
+
+
+def _archived_unusable(context: Context, week: date, name: str, path: Path, reason: str) -> Problem:
+    from .textsafe import shown
+
+    try:
+        where = path.relative_to(context.workspace.root).as_posix()
+    except ValueError:
+        where = str(path)
+    return problem("archived-container-unreadable", file=shown(where), week=week.isoformat(), name=shown(name),
+                   reason=reason)  # fmt: skip
+
+
+def _open_archived_containers(context: Context, conn: Any, week: date) -> list[Problem]:
+    """Open the archived mails and zips no part of which is recorded, and record what each holds (once)."""
+    with workspace_temp(context.workspace, "parts") as tmp:
+        opened, said = open_archived_containers(context, conn, week, tmp)
+    for found in opened:
+        record_parts(conn, context.master.list_id, found.week, found.sha256, found.name, found.parts)
+    return said
 
 
 def run_week(
@@ -343,12 +375,13 @@ def _record_and_render(
             previous = previous_state(conn, list_id, week, context.master, context.directory)
             # Last week's file sent again (a reply carrying the old attachment) is not this week's report.
             candidates = resend_candidates(intake, deadline, context.config, context.master)
+            unopened: list[Problem] = []
             if candidates and earlier_inputs(conn, list_id, week):
-                _open_archived_containers(context, conn, week)  # history kept before their workbooks were
+                unopened = _open_archived_containers(context, conn, week)  # history kept before parts were
             previous.resent = archived_before(conn, list_id, week, candidates)
             period, said = _period(context, conn, deadline)
             result = merge_week(context.master, intake, deadline, context.config, previous, period)
-            result.problems += said
+            result.problems += unopened + said
             note_later_weeks(conn, result)
             if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
                 raise LyreportError(

@@ -354,6 +354,7 @@ _ORDER_CODES = {
     "later-weeks-stale",
     "period-taken",
     "period-not-archived",
+    "archived-container-unreadable",
     "config-list-wording",
     "config-unknown-key",
 }

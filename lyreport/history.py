@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -267,16 +268,22 @@ def week_inputs(conn: sqlite3.Connection, list_id: str, week: date) -> list[str]
 
 
 def archived_before(
-    conn: sqlite3.Connection, list_id: str, week: date, files: list[SourceFile]
+    conn: sqlite3.Connection,
+    list_id: str,
+    week: date,
+    files: list[SourceFile],
+    opened: Iterable[OpenedContainer] = (),
 ) -> dict[str, tuple[date, str]]:
     """Files byte-identical to an input archived for an earlier week of the list, or to a workbook inside
-    one (a mail's attachment, a zip's member: see input_parts): display -> (latest such week, the archived
+    one (a mail's attachment, a zip's member: see input_parts, or `opened`, the parts of archived mails and
+    zips opened but not recorded, as `lyreport status` does): display -> (latest such week, the archived
     file's name). Hashes only the files given, and only when an earlier week exists."""
     key = (list_id, week.isoformat())
     if not files or not earlier_inputs(conn, list_id, week):
         return {}
     digests = {f.display: f.sha256 or sha256_of(f.path) for f in files}
-    wanted = sorted(set(digests.values()))
+    hashed = set(digests.values())
+    wanted = sorted(hashed)
     # A history opened read-only (`lyreport status`) may predate the table.
     parts = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='input_parts'").fetchone()
     earlier: dict[str, tuple[date, str]] = {}
@@ -293,6 +300,11 @@ def archived_before(
             values += (*key, *chunk)
         for sha, seen, name in conn.execute(query + " ORDER BY week", values):
             earlier[sha] = (date.fromisoformat(seen), _from_db_name(name))  # the latest week wins
+    for container in opened:
+        for sha, name in container.parts:
+            later = sha not in earlier or earlier[sha][0] <= container.week
+            if sha != container.sha256 and sha in hashed and container.week < week and later:
+                earlier[sha] = (container.week, name)
     return {display: earlier[sha] for display, sha in digests.items() if sha in earlier}
 
 
@@ -309,10 +321,23 @@ def unopened_containers(conn: sqlite3.Connection, list_id: str, week: date) -> l
         "SELECT week, sha256, name FROM inputs i WHERE list_id=? AND week<? AND NOT EXISTS (SELECT 1 FROM "
         "input_parts p WHERE p.list_id=i.list_id AND p.week=i.week AND p.input_sha256=i.sha256) ORDER BY week, sha256"
     )
+    # A history opened read-only (`lyreport status`) may predate the table: none of its containers was opened.
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='input_parts'").fetchone():
+        query = "SELECT week, sha256, name FROM inputs WHERE list_id=? AND week<? ORDER BY week, sha256"
     found = conn.execute(query, (list_id, week.isoformat())).fetchall()
     return [
         (date.fromisoformat(w), sha, _from_db_name(name)) for w, sha, name in found if _container(_from_db_name(name))
     ]
+
+
+@dataclass(frozen=True)
+class OpenedContainer:
+    """A mail or zip archived for an earlier week, opened from the archive: the workbooks it holds."""
+
+    week: date
+    sha256: str
+    name: str
+    parts: tuple[tuple[str, str], ...]  # (SHA-256, name shown) of each workbook in it
 
 
 def record_parts(

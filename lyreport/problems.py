@@ -64,6 +64,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unsafe-name": (WARNING, "附件或压缩包成员名“{name}”含有路径字符，已按安全文件名“{safe}”处理"),
     "eml-unreadable": (ERROR, "邮件无法解析：{reason}"),
     "eml-no-attachment": (WARNING, "邮件中没有电子表格或扫描件附件"),
+    "eml-inline-image-only": (
+        WARNING,
+        "邮件中没有电子表格或扫描件附件，但邮件正文中有图片，可能是扫描件（图片较小，未按扫描件读取）；"
+        "请打开邮件查看，必要时请报送单位以附件重新发送",
+    ),
+    "mail-inline-scan": (INFO, "邮件正文中粘贴的图片较大，可能是盖章表的照片或扫描件，已按扫描件读取"),
     "eml-attachment-unidentified": (
         WARNING,
         "邮件中有一个没有文件名的附件（类型 {type}），无法从内容识别为电子表格、扫描件或压缩包，未处理；请打开邮件查看",
@@ -318,6 +324,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file-already-archived": (
         WARNING,
         "与 {week} 这一周已收到的《{other}》内容完全相同，可能是重发了往期的报表，未计入本周，请与报送单位核实",
+    ),
+    "archived-container-unreadable": (
+        WARNING,
+        "历史存档中 {week} 这一周收到的《{name}》{reason}，无法核对本周收到的报表是否重发了其中的往期报表，"
+        "请核实（如有原件，可放回存档原处）",
+    ),
+    "resend-check-failed": (
+        WARNING,
+        "历史记录暂时无法读取（{reason}，可能正在运行“lyreport run”），未能核对本周收到的报表是否重发了往期的报表，"
+        "以上报送情况可能把重发的往期报表算作已报送，请稍后再查看",
     ),
     "week-future": (
         WARNING,

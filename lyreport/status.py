@@ -13,13 +13,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .api import load_context, resolve_deadline
+from .api import load_context, open_archived_containers, resolve_deadline
 from .context import Context
-from .history import DB_NAME, archived_before, previous_state
+from .history import DB_NAME, archived_before, earlier_inputs, previous_state
 from .intake.pipeline import run_intake
 from .merge import merge_week, resend_candidates
 from .models import PreviousState, SourceFile, UnitWeek
-from .problems import Problem
+from .problems import Problem, problem
 from .weeks import cn_datetime
 
 ELECTRONIC_STATES = ("on_time", "late", "invalid")  # an electronic return arrived (usable or not)
@@ -58,6 +58,7 @@ class WeekStatus:
     list_title: str
     units: list[UnitStatus]
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # about the standing itself: printed with it
 
     @property
     def seconds_left(self) -> int:
@@ -121,17 +122,20 @@ def week_status(
     now = now or datetime.now(config.timezone)
     deadline = resolve_deadline(context, week, now)
     previous = _previous(context.workspace.history / DB_NAME, context, deadline.date())
+    notes: list[Problem] = []
     with tempfile.TemporaryDirectory(prefix="lyreport-status-") as tmp:
         source = inbox or context.workspace.inbox
         intake = run_intake(source, Path(tmp), context.master, context.directory, config) if source.is_dir() else None
         if intake is not None:  # last week's file sent again has not answered this week (as `run` says)
             candidates = resend_candidates(intake, deadline, config, context.master)
-            previous.resent = _resent(context.workspace.history / DB_NAME, context, deadline.date(), candidates)
+            path = context.workspace.history / DB_NAME
+            previous.resent, notes = _resent(path, context, deadline.date(), candidates)
     if intake is None:
         from .models import IntakeResult
 
         intake = IntakeResult()
     result = merge_week(context.master, intake, deadline, config, previous, 0)
+    result.problems += notes
     scan_files = {s.file.display for s in intake.scans}
     units = []
     for u in result.units:
@@ -149,20 +153,38 @@ def week_status(
                 invalid_reason=u.invalid_reason,
             )
         )
-    return WeekStatus(deadline.date(), deadline, now, context.master.title, units, result.problems)
+    return WeekStatus(deadline.date(), deadline, now, context.master.title, units, result.problems, notes)
 
 
-def _resent(path: Path, context: Context, week: date, candidates: list[SourceFile]) -> dict[str, tuple[date, str]]:
-    """run's archived_before on the history opened read-only; nothing when there is none or it fails."""
+def _resent(
+    path: Path, context: Context, week: date, candidates: list[SourceFile]
+) -> tuple[dict[str, tuple[date, str]], list[Problem]]:
+    """run's archived_before on the history opened read-only, with the archived mails and zips an older
+    history never opened opened here in memory (run records them; status records nothing). When the history
+    cannot be read (locked while a run commits) that is said: the standing may count a resent file."""
     if not candidates or not path.is_file():
-        return {}
-    conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+        return {}, []
     try:
-        return archived_before(conn, context.master.list_id, week, candidates)
-    except (sqlite3.Error, OSError):
-        return {}
+        conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return {}, [problem("resend-check-failed", reason=_why(exc))]
+    try:
+        list_id, opened, said = context.master.list_id, [], []
+        if earlier_inputs(conn, list_id, week):
+            with tempfile.TemporaryDirectory(prefix="lyreport-status-parts-") as tmp:
+                opened, said = open_archived_containers(context, conn, week, Path(tmp))
+        return archived_before(conn, list_id, week, candidates, opened), said
+    except (sqlite3.Error, OSError) as exc:
+        return {}, [problem("resend-check-failed", reason=_why(exc))]
     finally:
         conn.close()
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "正被占用"
+    return f"{type(exc).__name__}"
 
 
 def _previous(path: Path, context: Context, week: date) -> PreviousState:

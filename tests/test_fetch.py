@@ -162,6 +162,27 @@ def test_missing_password_tells_how_to_save_it(ws: Path, monkeypatch) -> None:
     assert report.mailboxes_read == ["市发改委"]
 
 
+@pytest.mark.parametrize("written", ["ABCDEFGHIJKLMNOP", "abcd efgh ijkl mnop", "s3cret-code!"])
+def test_a_password_written_as_password_env_is_refused_and_never_shown(
+    workspace: Path, monkeypatch, written: str
+) -> None:
+    # The error named the variable to set, i.e. printed the 授权码 staff had put there instead of a name.
+    monkeypatch.setattr("lyreport.mailbox.credentials.SERVICE", "lyreport-test-nothing-stored")
+    configure(workspace, mailbox_config(free_port(), users=(OFFICE,)) + f'password_env = "{written}"\n')
+    result = CliRunner().invoke(main, ["fetch", "--workspace", str(workspace)])
+    assert result.exit_code != 0
+    assert "password_env 应填写环境变量名" in result.output and "而不是授权码本身" in result.output
+    assert written not in result.output and written.split()[0] not in result.output
+
+
+def test_a_password_env_name_is_still_named_when_nothing_is_set(workspace: Path, monkeypatch) -> None:
+    monkeypatch.setattr("lyreport.mailbox.credentials.SERVICE", "lyreport-test-nothing-stored")
+    monkeypatch.delenv("MY_MAIL_CODE", raising=False)
+    configure(workspace, mailbox_config(free_port(), users=(OFFICE,)) + 'password_env = "MY_MAIL_CODE"\n')
+    [missing] = fetch_mail(workspace, since=SINCE).problems
+    assert missing.code == "mail-no-password" and "设置环境变量 MY_MAIL_CODE" in missing.message
+
+
 def test_server_that_never_answers_times_out(workspace: Path, monkeypatch) -> None:
     silent = SilentServer()
     try:

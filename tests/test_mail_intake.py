@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from msgfile import Mail, msg_bytes
-from test_copies import at, grid, mail, only, put, run, workbook
+from test_copies import TZ, at, grid, mail, only, put, run, workbook
 
 from lyreport.api import load_context
 from lyreport.cli import main
@@ -52,6 +52,38 @@ def test_mail_date_offset_written_otherwise_is_read_and_said(
     assert (note.file, note.severity) == ("应急.eml", "info")
     assert note.message == f"邮件发送时间写作“{header}”，时区按 {offset} 计算，即北京时间 2021-01-07 11:30"
     assert not [p for p in result.problems if p.code == "mail-date-no-zone"]  # it named one
+
+
+@pytest.mark.parametrize(
+    ("header", "when"),
+    [
+        ("Thu, 7 Jan 2021 2:00:00 PM +0800", (7, 14)),  # read 02:00 "zone PM +0800": a late return on time
+        ("Thu, 7 Jan 2021 8:30:00 PM +0800", (7, 20, 30)),
+        ("Thu, 07 Jan 2021 12:30:00 AM +0800", (7, 0, 30)),
+        ("Thu, 07 Jan 2021 12:30:00 PM +0800", (7, 12, 30)),
+        ("Thu, 7 Jan 2021 2:00:00 pm GMT+8", (7, 14)),
+        ("2021-01-07 下午2:00:00", (7, 14)),
+        ("2021-01-07 上午 9:15", (7, 9, 15)),
+    ],
+)
+def test_mail_date_on_a_12_hour_clock_is_read(
+    tmp_path: Path, workspace: Path, master: MasterList, header: str, when: tuple[int, ...]
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", header), at(8, 9))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").received_at == at(*when)
+    assert not [p for p in result.problems if p.code in ("mail-date-zone-unknown", "mail-date-missing")]
+
+
+def test_mail_date_whose_hour_and_pm_disagree_is_not_guessed(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _dated_mail(tmp_path, master, "市应急管理局", "Thu, 7 Jan 2021 0:30:00 PM +0800"), at(8, 9))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").received_at == at(8, 9)  # the file's arrival, and said
+    assert only(result.problems, "mail-date-missing").file == "应急.eml"
 
 
 def test_mail_date_in_another_offset_is_not_taken_for_beijing_time(
@@ -163,6 +195,86 @@ def test_msg_picture_in_the_mail_text_is_not_a_scan(tmp_path: Path, workspace: P
     assert ignored.file == "发改委.msg › image001.png" and "内嵌图片" in ignored.message
 
 
+def _picture(size: tuple[int, int], noisy: bool = False) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    if noisy:
+        Image.frombytes("RGB", size, random.Random(5).randbytes(size[0] * size[1] * 3)).save(out, "PNG")
+    else:
+        Image.new("RGB", size, (250, 250, 250)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _inline_eml(name: str, payload: bytes) -> bytes:
+    """A mail as Foxmail or the 163 web mail sends a picture pasted into its text: multipart/related, the
+    picture inline with a Content-ID the HTML text points at."""
+    message = mail("fgw@ly.gov.cn", "市发改委报表", "Thu, 07 Jan 2021 10:00:00 +0800", [])
+    message.add_alternative('<p>请查收。</p><img src="cid:p0">', "html")
+    message.get_body(("html",)).add_related(payload, "image", "png", cid="<p0>", filename=name, disposition="inline")
+    return message.as_bytes()
+
+
+def _pasted(inbox: Path, kind: str, payload: bytes) -> None:
+    if kind == "msg":
+        sent = Mail(
+            "fgw@ly.gov.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10), pictures=[("image001.png", payload)]
+        )
+        put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    else:
+        put(inbox / "发改委.eml", _inline_eml("image001.png", payload), at(7, 18))
+
+
+@pytest.mark.parametrize("kind", ["msg", "eml"])
+@pytest.mark.parametrize("picture", ["long side", "bytes"])
+def test_photo_of_the_form_pasted_into_the_mail_text_is_read_as_a_scan(tmp_path: Path, kind: str, picture: str) -> None:
+    # Outlook hides it as a signature logo, the .eml marks it inline with a Content-ID: it used to be
+    # ignored with "邮件中没有电子表格或扫描件附件", the unit 未报送.
+    from lyreport.intake.discover import discover_paths
+
+    payload = _picture((1240, 1754)) if picture == "long side" else _picture((400, 300), noisy=True)
+    assert picture == "long side" or len(payload) > 200_000
+    inbox = tmp_path / "inbox"
+    _pasted(inbox, kind, payload)
+    files, problems = discover_paths(sorted(inbox.iterdir()), tmp_path / "work", TZ)
+    shown = f"发改委.{kind} › image001.png"
+    assert [(f.display, f.kind) for f in files] == [(shown, "scan")]
+    assert [(p.code, p.file) for p in problems] == [("mail-inline-scan", shown)]
+
+
+def test_stamped_form_pasted_into_an_outlook_mail_counts_as_the_units_scan(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    from lyreport.scansim import make_scan
+
+    scan = make_scan("drawn", seed=4, unit="市发改委", angle=0.0, noise=False, fmt="jpeg", dpi=150)
+    xlsx = workbook(tmp_path / "x" / "市发改委.xlsx", grid(master, "市发改委")).read_bytes()
+    sent = Mail(
+        "fgw@ly.gov.cn", "市发改委报表", "Thu, 7 Jan 2021 10:00:00 +0800", at(7, 10),
+        [("市发改委.xlsx", xlsx)], pictures=[("image001.jpg", scan.data)],
+    )  # fmt: skip
+    inbox = tmp_path / "inbox"
+    put(inbox / "发改委.msg", msg_bytes(sent), at(7, 18))
+    result = run(workspace, inbox)
+    fgw = result.unit("市发改委")
+    assert (fgw.state, fgw.scan_received) == ("on_time", True)
+    assert not [p for p in result.problems if p.code in ("file-ignored", "scan-missing")]
+
+
+@pytest.mark.parametrize("kind", ["msg", "eml"])
+def test_small_picture_in_the_mail_text_is_ignored_and_said_to_be_perhaps_a_scan(tmp_path: Path, kind: str) -> None:
+    from lyreport.intake.discover import discover_paths
+
+    inbox = tmp_path / "inbox"
+    _pasted(inbox, kind, _picture((120, 40)))
+    files, problems = discover_paths(sorted(inbox.iterdir()), tmp_path / "work", TZ)
+    assert not files
+    assert [p.code for p in problems] == ["file-ignored", "eml-inline-image-only"]
+    assert "邮件正文中有图片，可能是扫描件" in problems[1].message
+
+
 def test_mail_attachment_named_without_a_known_extension_is_told_by_its_content(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:
@@ -261,7 +373,7 @@ def test_last_weeks_attachment_sent_again_in_a_mail_is_not_this_weeks_report(tmp
 
 def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Path) -> None:
     # W2 recorded by a version that kept only the mail's hash: W3 opens W2's archived mail once. With the
-    # archived mail gone it cannot know, and says nothing.
+    # archived mail gone or altered it cannot know, and says so (it used to skip the check silently).
     root = tmp_path / "ws"
     CliRunner().invoke(main, ["init", str(root)])
     tz = load_context(root).config.timezone
@@ -279,10 +391,70 @@ def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Pa
     assert "《教育局报表.eml › 市教育局落实情况.xlsx》" in _resent(data)[0]["message"]
     with sqlite3.connect(database) as conn:
         conn.execute("DELETE FROM input_parts")
-    for archived in (root / "history" / "archive").rglob("*.eml"):
-        archived.unlink()
+    (archived,) = (root / "history" / "archive").rglob("*.eml")
+    archived.write_bytes(archived.read_bytes() + b"\n")
+    altered = _cli(root, W3, inbox3)
+    assert _state(altered, "市教育局") == "on_time" and not _resent(altered)
+    (note,) = [p for p in altered["problems"] if p["code"] == "archived-container-unreadable"]
+    assert note["severity"] == "warning" and note["file"].endswith(".eml") and note["file"].startswith("history/")
+    assert note["message"].startswith("历史存档中 2020-12-31 这一周收到的《教育局报表.eml》内容已被改动，无法核对")
+    archived.unlink()
     gone = _cli(root, W3, inbox3)
     assert _state(gone, "市教育局") == "on_time" and not _resent(gone)
+    (note,) = [p for p in gone["problems"] if p["code"] == "archived-container-unreadable"]
+    assert "《教育局报表.eml》文件已缺失" in note["message"]
+    status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)
+    assert "文件已缺失" in only(status.notes, "archived-container-unreadable").message
+
+
+def test_status_opens_the_archived_mail_of_an_older_history_without_recording(tmp_path: Path) -> None:
+    # status said 已报送 where run says the reply carries W2's attachment again: it never opened W2's archived
+    # mail. It opens it in memory only: the history stays as it was.
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    tz = load_context(root).config.timezone
+    first = _self_made(root, tmp_path / "x2")
+    inbox2 = tmp_path / "w2"
+    write_eml(inbox2 / "教育局报表.eml", "jyj@example.cn", datetime(2020, 12, 31, 9, 0, tzinfo=tz), "落实", [first])
+    _cli(root, W2, inbox2)
+    database = root / "history" / "history.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute("DELETE FROM input_parts")  # as the older version left it
+    inbox3 = tmp_path / "w3"
+    write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实", [first])
+    before = database.read_bytes()
+    status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)
+    assert next(u.state for u in status.units if u.name == "市教育局") == "missing"
+    assert "《教育局报表.eml › 市教育局落实情况.xlsx》" in only(status.problems, "file-already-archived").message
+    assert database.read_bytes() == before  # nothing recorded
+    assert _state(_cli(root, W3, inbox3), "市教育局") == "missing"  # as run says
+
+
+def test_status_says_when_the_resend_check_could_not_be_done(tmp_path: Path) -> None:
+    # The history locked (a run committing): status said nothing and counted the resent file as this week's.
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    tz = load_context(root).config.timezone
+    first = _self_made(root, tmp_path / "x2")
+    inbox2 = tmp_path / "w2"
+    write_eml(inbox2 / "教育局报表.eml", "jyj@example.cn", datetime(2020, 12, 31, 9, 0, tzinfo=tz), "落实", [first])
+    _cli(root, W2, inbox2)
+    inbox3 = tmp_path / "w3"
+    write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实", [first])
+    from lyreport import status as status_module
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(status_module, "archived_before", locked)
+        status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)
+        (root / "inbox" / "回复.eml").write_bytes((inbox3 / "回复.eml").read_bytes())
+        printed = CliRunner().invoke(main, ["status", "--workspace", str(root), "--week", W3.isoformat()])
+    note = only(status.problems, "resend-check-failed")
+    assert "未能核对" in note.message and "正被占用" in note.message and note.severity == "warning"
+    assert note in status.notes
+    assert printed.exit_code == 0 and f"注意：{note}" in printed.output
 
 
 def test_fetch_keeps_a_mail_whose_attachment_lost_its_extension() -> None:

@@ -62,13 +62,14 @@ class MailExpansion:
         raw = "" if arrived is not None else mail.raw_date(message)
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
-        usable = unidentified = False
+        usable = unidentified = pictured = False
         try:
             for attachment in mail.attachments(message):
                 if attachment.unidentified:  # said instead of "no attachment": there is one, of no known kind
                     self.add("eml-attachment-unidentified", item.display, type=attachment.unidentified)
                     unidentified = True
                     continue
+                pictured |= attachment.inline_image
                 usable |= self._attachment(item, attachment)
         except mail.MailError as exc:
             self.add("eml-unreadable", item.display, reason=str(exc))
@@ -85,8 +86,12 @@ class MailExpansion:
             self.add("eml-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
             return usable
         if not usable and not unidentified:
-            self.add("eml-no-attachment", item.display)
+            self._no_attachment(item, pictured)
         return usable
+
+    def _no_attachment(self, item: Item, pictured: bool) -> None:
+        """No return in the mail: a picture left in its text (too small to read as a scan) may be one."""
+        self.add("eml-inline-image-only" if pictured else "eml-no-attachment", item.display)
 
     def _mail_item(
         self,
@@ -180,6 +185,8 @@ class MailExpansion:
         if attachment.inline_image:
             self.add("file-ignored", child.display, reason="邮件正文中的内嵌图片（如签名图标），不是附件")
             return False
+        if attachment.pasted:  # a photo of the stamped form pasted into the text, most likely
+            self.add("mail-inline-scan", child.display)
         return self._write_child(item, child, base, attachment.payload)
 
     def _write_child(self, item: Item, child: Item, base: str, payload: bytes) -> bool:
@@ -216,7 +223,7 @@ class MailExpansion:
         sent, zone = _msg_date(data, self.tz)
         raw = str(data.get("header_date") or "")
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
-        usable = unidentified = False
+        usable = unidentified = pictured = False
         for count, attachment in enumerate(data.get("attachments") or [], start=1):
             if isinstance(attachment.get("mail"), dict):
                 found = self._child(item, str(attachment.get("name") or "转发的邮件.msg"), attached=True)
@@ -237,9 +244,10 @@ class MailExpansion:
                     self.add("eml-attachment-unidentified", item.display, type=sent_file.unidentified)
                     unidentified = True
                     continue
+                pictured |= sent_file.inline_image
                 usable |= self._attachment(item, sent_file)
         if not usable and not unidentified:
-            self.add("eml-no-attachment", item.display)
+            self._no_attachment(item, pictured)
         return usable
 
 

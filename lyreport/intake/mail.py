@@ -52,6 +52,7 @@ class Attachment:
     inline_image: bool  # a picture embedded in the mail body (signature logo), not a sent file
     message: Message | None = None  # a mail forwarded as an attachment (message/rfc822), already parsed
     unidentified: str = ""  # content type of an attachment with no name whose content is no file we know
+    pasted: bool = False  # a picture in the mail body large enough to be a photo or scan: read as a scan
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -124,6 +125,10 @@ def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, Zone]:
         value = getattr(header, "datetime", None) if header is not None else None
     except Exception:  # malformed headers can raise deep inside the parser
         return None, Zone()
+    if (clock := _clock_24(raw)) is not None:  # "2:00:00 PM +0800": email.utils reads 02:00 and zone "PM"
+        if not clock:
+            return None, Zone()
+        raw, value = clock, _parsed(clock)
     before, zone = _zone_of(raw)
     value = value if isinstance(value, datetime) else None
     china = bool(_CHINA_WORD.fullmatch(zone))
@@ -147,6 +152,43 @@ def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, Zone]:
     if zone.upper() in ("GMT", "UT", "UTC", "Z"):
         return base.replace(tzinfo=UTC).astimezone(tz), Zone()
     return base.replace(tzinfo=tz), Zone("unknown", zone) if zone else Zone(NO_ZONE)
+
+
+# A 12-hour clock: "2:00:00 PM", "下午2:00", "下午 2:00:00" (the first time in the header only).
+_MERIDIEM = re.compile(
+    r"(?:(上午|下午)\s*)?(?<![\d:])(\d{1,2})(:\d{2}(?::\d{2})?(?:\.\d+)?)(?:\s*(上午|下午|[AP]\.?M\.?(?![A-Za-z])))?",
+    re.IGNORECASE,
+)
+
+
+def _clock_24(raw: str) -> str | None:
+    """The Date header with a 12-hour time written on a 24-hour clock ("2:00:00 PM" -> "14:00:00"; 12 AM is
+    00, 12 PM is 12); None when it has no AM/PM (上午/下午), "" when hour and AM/PM disagree ("0:30 PM")."""
+    found = _MERIDIEM.search(raw)
+    if found is None or not (found.group(1) or found.group(4)):
+        return None
+    if found.group(1) and found.group(4):
+        return ""  # 下午2:00 PM: written twice, read once, but not guessed
+    mark = (found.group(1) or found.group(4)).upper().replace(".", "")
+    hour = int(found.group(2))
+    afternoon = mark in ("PM", "下午")
+    if hour > 12 or hour == 0:  # a 24-hour time with a mark: fine when they agree ("14:00 PM", "0:30 AM")
+        if (hour > 12) != afternoon or hour > 23:
+            return ""
+    elif hour == 12:
+        hour = 12 if afternoon else 0
+    elif afternoon:
+        hour += 12
+    return f"{raw[: found.start()]}{hour:02d}{found.group(3)}{raw[found.end() :]}".strip()
+
+
+def _parsed(text: str) -> datetime | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text)
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return None
 
 
 def _zone_of(raw: str) -> tuple[str, str]:
@@ -288,9 +330,14 @@ def file_attachment(
     A name without an extension we know ("报表", "报表1.7") gets the one its content type (EXT_BY_TYPE)
     or else its content (sniff_ext) shows; a file without a name is "附件N" with that extension, or,
     when neither tells, is `unidentified` (by its content type): said, never taken for "no attachment".
+    `inline`: a picture in the mail body; a large one (pasted_scan) is read as a scan all the same.
     """
     from .safety import kind_of
 
+    if inline and pasted_scan(payload):
+        found = file_attachment(name, payload, content_type, count)
+        found.pasted = not found.unidentified
+        return found
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     if name and "." in base and kind_of("." + base.rsplit(".", 1)[-1]) is not None:
         return Attachment(name, payload, inline)
@@ -300,6 +347,38 @@ def file_attachment(
     if ext is None:
         return Attachment(f"附件{count}", payload, False, unidentified=content_type or "未注明")
     return Attachment(f"附件{count}{ext}", payload, inline)
+
+
+# A picture in the mail body larger than this, or this long on its longer side, may be a photo or scan of
+# the stamped form pasted into the text; a signature logo or icon is a few KB and a few hundred pixels.
+PASTED_SCAN_BYTES = 200_000
+PASTED_SCAN_SIDE = 1000
+
+
+def pasted_scan(payload: bytes) -> bool:
+    """Is this picture in the mail body large enough to be a pasted photo or scan (not a logo)? Only the
+    image header is read (Pillow, with the scan reader's pixel limit: a bomb counts as large, for the scan
+    reader to refuse and say so); a picture Pillow cannot tell is judged by its bytes alone."""
+    if len(payload) > PASTED_SCAN_BYTES:
+        return True
+    import io
+    import warnings
+
+    from PIL import Image
+
+    from .scan.raster import MAX_DECODE_PIXELS
+
+    Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(payload)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        return True
+    except Exception:  # noqa: BLE001 - not a picture Pillow knows, or damaged: too small to be a scan anyway
+        return False
+    return max(width, height) >= PASTED_SCAN_SIDE
 
 
 def sniff_ext(data: bytes) -> str | None:

@@ -119,6 +119,8 @@ def _print_status(status, config) -> None:  # noqa: ANN001
     click.echo(f"尚未收到 {len(waiting)} 个单位：")
     for u in waiting:
         click.echo(f"  {u.name}　联系人：{u.contact or '未登记'}　电话：{u.phone or '未登记'}")
+    for note in status.notes:  # what the standing above could not check
+        click.secho(f"注意：{note}", fg="yellow")
 
 
 def _print_problems(problems) -> int:  # noqa: ANN001

@@ -53,6 +53,17 @@ class MailSettings:
     remind: dict[str, Any]
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def env_name(value: object) -> bool:
+    """Does `value` look like an environment variable name (not a password written in its place)? A long
+    word without an underscore is taken for a password too: a 163/126 or QQ 授权码 is 16 letters."""
+    if not isinstance(value, str) or _ENV_NAME.fullmatch(value) is None:
+        return False
+    return "_" in value or len(value) < 12
+
+
 def load_mail_settings(config_path: Path) -> MailSettings:
     """Read the mail sections of the workspace config; ConfigError (Chinese) when they are wrong."""
     try:
@@ -99,6 +110,13 @@ def _server(raw: dict[str, Any], kind: str, index: int) -> Server:
     if isinstance(folders, str):
         folders = [folders]
     default_env = f"LYREPORT_MAIL_PASSWORD_{index}" if kind == "imap" else "LYREPORT_SMTP_PASSWORD"
+    password_env = raw.get("password_env", "") or default_env
+    if not env_name(password_env):  # staff may have put the 授权码 itself there: never shown again
+        raise ConfigError(
+            f"{where} 的 password_env 应填写环境变量名（由字母、数字和下划线组成，如 {default_env}），"
+            "而不是授权码本身（所填内容不在此显示）。授权码不能写在配置文件中：请删除 password_env 这一行（或改为环境变量名），"
+            "用“lyreport fetch --save-password”保存授权码；授权码已写进配置文件或被他人看到的，请在网页邮箱中重新生成。"
+        )
     return Server(
         name=str(raw.get("name", "") or user).strip(),
         host=host,
@@ -106,6 +124,6 @@ def _server(raw: dict[str, Any], kind: str, index: int) -> Server:
         port=port,
         security=security,
         folders=[str(f) for f in folders] or ["INBOX"],
-        password_env=str(raw.get("password_env", "") or default_env),
+        password_env=password_env,
         ca_file=str(raw.get("ca_file", "") or ""),
     )
