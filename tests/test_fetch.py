@@ -153,6 +153,18 @@ def test_wrong_password_is_explained_and_other_mailbox_still_fetched(ws: Path, s
     )
 
 
+def test_a_password_with_chinese_characters_is_said_without_showing_it(
+    ws: Path, server: LocalImap, monkeypatch
+) -> None:
+    """imaplib can send ASCII only: its own error would quote a character of the password and its position."""
+    set_passwords(monkeypatch, {OFFICE: "授权码abcd", NDRC: PASSWORDS[NDRC]})
+    result = CliRunner().invoke(main, ["fetch", "--workspace", str(ws), "--since", "2021-01-01"])
+    assert result.exit_code == 1, result.output
+    assert "含有中文或全角字符" in result.output and "--save-password" in result.output
+    assert "授权码abcd" not in result.output and "Traceback" not in result.output and "ascii" not in result.output
+    assert "新收邮件" in result.output  # the other mailbox is still fetched
+
+
 def test_missing_password_tells_how_to_save_it(ws: Path, monkeypatch) -> None:
     monkeypatch.delenv("LYREPORT_MAIL_PASSWORD_1")
     monkeypatch.setattr("lyreport.mailbox.credentials.SERVICE", "lyreport-test-nothing-stored")

@@ -70,6 +70,13 @@ def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
         raise MailboxError("mail-unreachable", f"与 {server.host}:{server.port} 的连接异常（{_short(exc)}）") from None
     except OSError as exc:
         raise MailboxError("mail-unreachable", f"无法连接 {server.host}:{server.port}（{_os_reason(exc)}）") from None
+    if not password.isascii():  # imaplib sends ASCII only; its error would quote part of the password
+        _close(conn)
+        raise MailboxError(
+            "mail-login",
+            f"账号 {server.user} 保存的密码（授权码）中含有中文或全角字符，无法登录（内容不在此显示）。"
+            "请重新运行“lyreport fetch --save-password”，输入邮箱设置中的“客户端授权码”。",
+        )
     try:
         conn.login(server.user, password)
     except TimeoutError:
