@@ -105,6 +105,9 @@ def _period(context: Context, conn: Any, deadline: datetime) -> tuple[int, list[
     list_id, week = context.master.list_id, deadline.date()
     recorded = recorded_period(conn, list_id, week)
     if recorded is not None:
+        if _period_was_guessed(conn, list_id, week):  # by a restore: still a guess, never archived as issued
+            reason = "该期数是此前重建历史时按现行规则推算的"
+            return recorded, [problem("period-not-archived", reason=reason, period=recorded)]
         return recorded, []
     claims = restore_claims(list_id)
     taken = dict(conn.execute("SELECT period, week FROM weeks WHERE list_id=?", (list_id,)).fetchall())
@@ -122,6 +125,18 @@ def _period(context: Context, conn: Any, deadline: datetime) -> tuple[int, list[
     else:
         reason = f"存档中 {others.get(own) or taken.get(own)} 也记为第{own}期，无法确定哪一周是当初发出的"
     return period, [*said, problem("period-not-archived", reason=reason, period=period)]
+
+
+def _period_was_guessed(conn: Any, list_id: str, week: date) -> bool:
+    """Whether the recorded week's 期数 was guessed by the rule (period-not-archived said when it was recorded)."""
+    import json
+
+    found = conn.execute("SELECT summary FROM weeks WHERE list_id=? AND week=?", (list_id, week.isoformat())).fetchone()
+    try:
+        problems = json.loads(found[0]).get("problems") or []
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return any(isinstance(p, dict) and p.get("code") == "period-not-archived" for p in problems)
 
 
 def _period_by_rule(

@@ -371,3 +371,13 @@ def test_a_restore_stopped_midway_never_keeps_a_guessed_period_as_issued(tmp_pat
     assert out.count("期数按现行规则推算，请与已发通报核对") == 3, out
     assert any(p["code"] == "period-not-archived" for p in _summary(root, W1)["problems"])
     assert [manifest_period(f) for f in folders] == [None, None, None]
+
+    # An ordinary re-run of a restored week afterwards: the number stays a guess, said again, never archived.
+    (root / "inbox").mkdir(exist_ok=True)
+    rerun = cli(root, "run", "--week", W1.isoformat(), "--rebuild")
+    assert rerun.returncode in (0, 1), rerun.stderr.decode()
+    assert any(p["code"] == "period-not-archived" for p in _summary(root, W1)["problems"])
+    assert [manifest_period(f) for f in folders] == [None, None, None]
+    again = cli(root, "restore")
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stdout.decode().count("期数按现行规则推算，请与已发通报核对") == 3
