@@ -13,16 +13,10 @@ from office import convert, needs_soffice
 from openpyxl import Workbook
 from test_handmade import FILLED, TRANSPORT, check, found, header, measure_row, parse, put
 
-from lyreport.api import load_context
 from lyreport.intake.errorvalues import error_value
 from lyreport.models import MasterList
 
 NOS = (10, 11, 12, 14, 15)
-
-
-@pytest.fixture
-def master(workspace: Path) -> MasterList:
-    return load_context(workspace).master
 
 
 def _book(master: MasterList, path: Path, *, unit: Any = TRANSPORT, filled: Any = FILLED, **cells: Any) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_redteam import BASE, filled_form, read
+from test_redteam import BASE, filled_form, read, with_column
 
 from lyreport.intake.normalize import done_claim
 from lyreport.intake.status_words import read_status, status_choices
@@ -96,14 +96,7 @@ def test_a_completion_cell_with_a_remark_says_what_its_first_words_say(written: 
 def test_done_beside_a_completion_cell_with_a_remark(
     workspace: Path, tmp_path: Path, label: str, values: dict[int, Any], contradicted: bool
 ) -> None:
-    wb = filled_form(workspace, tmp_path, BASE)
-    ws = wb["落实情况"]
-    ws.insert_cols(5)
-    ws.cell(4, 5, label)
-    for r in range(5, 10):
-        ws.cell(r, 5, values.get(ws.cell(r, 1).value))
-    path = tmp_path / "交通局.xlsx"
-    wb.save(path)
+    path = with_column(workspace, tmp_path, label, values)
     statuses, found, _ = read(workspace, path)
     assert statuses == {**BASE, 14: None} if contradicted else BASE
     assert (("status-contradicted", "D8") in found) is contradicted

@@ -371,9 +371,9 @@ def test_last_weeks_attachment_sent_again_in_a_mail_is_not_this_weeks_report(tmp
     assert _state(again, "市教育局") == "on_time" and not _resent(again)
 
 
-def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Path) -> None:
-    # W2 recorded by a version that kept only the mail's hash: W3 opens W2's archived mail once. With the
-    # archived mail gone or altered it cannot know, and says so (it used to skip the check silently).
+def _older_history_and_a_reply(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """W2's mail recorded as a version before input_parts left it (the mail's hash only), and a W3 inbox whose
+    reply carries W2's attachment again: (workspace, history database, W3 inbox)."""
     root = tmp_path / "ws"
     CliRunner().invoke(main, ["init", str(root)])
     tz = load_context(root).config.timezone
@@ -386,6 +386,14 @@ def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Pa
         conn.execute("DELETE FROM input_parts")  # as the older version left it
     inbox3 = tmp_path / "w3"
     write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实", [first])
+    return root, database, inbox3
+
+
+def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Path) -> None:
+    # W2 recorded by a version that kept only the mail's hash: W3 opens W2's archived mail once. With the
+    # archived mail gone or altered it cannot know, and says so (it used to skip the check silently).
+    root, database, inbox3 = _older_history_and_a_reply(tmp_path)
+    tz = load_context(root).config.timezone
     data = _cli(root, W3, inbox3)
     assert _state(data, "市教育局") == "missing"
     assert "《教育局报表.eml › 市教育局落实情况.xlsx》" in _resent(data)[0]["message"]
@@ -410,18 +418,8 @@ def test_history_without_attachment_records_opens_the_archived_mail(tmp_path: Pa
 def test_status_opens_the_archived_mail_of_an_older_history_without_recording(tmp_path: Path) -> None:
     # status said 已报送 where run says the reply carries W2's attachment again: it never opened W2's archived
     # mail. It opens it in memory only: the history stays as it was.
-    root = tmp_path / "ws"
-    CliRunner().invoke(main, ["init", str(root)])
+    root, database, inbox3 = _older_history_and_a_reply(tmp_path)
     tz = load_context(root).config.timezone
-    first = _self_made(root, tmp_path / "x2")
-    inbox2 = tmp_path / "w2"
-    write_eml(inbox2 / "教育局报表.eml", "jyj@example.cn", datetime(2020, 12, 31, 9, 0, tzinfo=tz), "落实", [first])
-    _cli(root, W2, inbox2)
-    database = root / "history" / "history.sqlite3"
-    with sqlite3.connect(database) as conn:
-        conn.execute("DELETE FROM input_parts")  # as the older version left it
-    inbox3 = tmp_path / "w3"
-    write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实", [first])
     before = database.read_bytes()
     status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)
     assert next(u.state for u in status.units if u.name == "市教育局") == "missing"

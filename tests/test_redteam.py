@@ -354,6 +354,36 @@ def test_status_on_the_note_line_is_not_dropped_silently(workspace: Path, tmp_pa
     assert "“进度滞后”，未读取" in problem.message
 
 
+def with_column(workspace: Path, tmp_path: Path, label: str, values: dict[int, Any]) -> Path:
+    """The filled form (statuses BASE) with a column `label` inserted as E, `values` by measure (D8 is 14's status)."""
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    ws.insert_cols(5)
+    ws.cell(4, 5, label)
+    for r in range(5, 10):
+        ws.cell(r, 5, values.get(ws.cell(r, 1).value))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    return path
+
+
+def sheet_per_week(workspace: Path, sheets: list[tuple[str, dict[int, Any]]], hidden: tuple[str, ...] = ()) -> Any:
+    """One unit's workbook with a sheet per week, undated, in the order given; `hidden` names hidden sheets."""
+    from openpyxl import Workbook
+
+    ctx = load_context(workspace)
+    wb = Workbook()
+    for index, (title, statuses) in enumerate(sheets):
+        ws = wb.active if index == 0 else wb.create_sheet(title)
+        ws.title = title
+        ws.append(["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234"])
+        ws.append(["序号", "措施内容", "完成状态", "本周进展"])
+        for no, status in statuses.items():
+            ws.append([no, ctx.master.measure(no).text, status, "进展"])
+        ws.sheet_state = "hidden" if title in hidden else "visible"
+    return wb
+
+
 # ----------------------------------------------------------------- round 5: what else units put beside a status
 @pytest.mark.parametrize(
     ("label", "values", "shown"),
@@ -366,14 +396,7 @@ def test_status_on_the_note_line_is_not_dropped_silently(workspace: Path, tmp_pa
 def test_done_contradicted_by_a_completion_column_is_not_done(
     workspace: Path, tmp_path: Path, label: str, values: dict[int, Any], shown: str
 ) -> None:
-    wb = filled_form(workspace, tmp_path, BASE)
-    ws = wb["落实情况"]
-    ws.insert_cols(5)
-    ws.cell(4, 5, label)
-    for r in range(5, 10):
-        ws.cell(r, 5, values.get(ws.cell(r, 1).value))
-    path = tmp_path / "交通局.xlsx"
-    wb.save(path)
+    path = with_column(workspace, tmp_path, label, values)
     statuses, found, problems = read(workspace, path)
     assert statuses == {**BASE, 14: None}  # 已完成 beside 否 / 60%: never closes the measure
     assert ("status-contradicted", "D8") in found
@@ -417,18 +440,8 @@ def test_done_struck_through_with_the_font_is_not_done(workspace: Path, tmp_path
 
 
 def test_sheets_of_one_unit_that_disagree_without_dates_are_a_warning(workspace: Path, tmp_path: Path) -> None:
-    from openpyxl import Workbook
-
-    ctx = load_context(workspace)
-    wb = Workbook()
     old = {**BASE, 12: "正常推进", 15: "已完成"}
-    for title, statuses in (("1月6日", BASE), ("12月30日", old)):  # the week's sheet put first, as units do
-        ws = wb.active if title == "1月6日" else wb.create_sheet(title)
-        ws.title = title
-        ws.append(["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234"])
-        ws.append(["序号", "措施内容", "完成状态", "本周进展"])
-        for no, status in statuses.items():
-            ws.append([no, ctx.master.measure(no).text, status, "进展"])
+    wb = sheet_per_week(workspace, [("1月6日", BASE), ("12月30日", old)])  # the week's sheet put first, as units do
     path = tmp_path / "交通局.xlsx"
     wb.save(path)
     _, found, problems = read(workspace, path)

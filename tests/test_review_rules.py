@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_redteam import BASE, TRANSPORT, filled_form, read
+from test_redteam import BASE, filled_form, read, sheet_per_week
 
-from lyreport.api import load_context
 from lyreport.intake.normalize import done_claim
 from lyreport.intake.status_words import read_status, status_choices
 
@@ -22,20 +21,9 @@ from lyreport.intake.status_words import read_status, status_choices
 def test_a_hidden_sheet_does_not_make_a_guess_between_visible_sheets_sure(
     workspace: Path, tmp_path: Path, with_hidden: bool
 ) -> None:
-    from openpyxl import Workbook
-
-    ctx = load_context(workspace)
-    wb = Workbook()
     old = {**BASE, 12: "正常推进", 15: "已完成"}
     sheets = [("1月6日", BASE), ("12月30日", old)] + ([("旧", dict.fromkeys(BASE, "尚未启动"))] if with_hidden else [])
-    for title, statuses in sheets:
-        ws = wb.active if title == "1月6日" else wb.create_sheet(title)
-        ws.title = title
-        ws.append(["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234"])
-        ws.append(["序号", "措施内容", "完成状态", "本周进展"])
-        for no, status in statuses.items():
-            ws.append([no, ctx.master.measure(no).text, status, "进展"])
-        ws.sheet_state = "hidden" if title == "旧" else "visible"
+    wb = sheet_per_week(workspace, sheets, hidden=("旧",))
     path = tmp_path / "交通局.xlsx"
     wb.save(path)
     _, found, problems = read(workspace, path)

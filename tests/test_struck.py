@@ -19,8 +19,10 @@ from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.styles import Font
+from test_cellerrors import NOS
+from test_handmade import HEADERS, TRANSPORT, check, found
 
-from lyreport.api import CheckedFile, check_files, load_context, run_week
+from lyreport.api import load_context, run_week
 from lyreport.cli import main
 from lyreport.intake.parse import parse_returns
 from lyreport.intake.read import read_one
@@ -28,24 +30,7 @@ from lyreport.models import MasterList, SourceFile
 from lyreport.samples import set_received
 from lyreport.weeks import deadline_on
 
-HEADERS = ["序号", "措施内容", "责任类型", "完成状态", "本周进展", "存在问题", "下一步计划", "预计完成时间"]
-TRANSPORT = "市交通运输局"  # measures 10, 11, 12, 14, 15
-NOS = (10, 11, 12, 14, 15)
 STRUCK = Font(strike=True)
-
-
-@pytest.fixture
-def master(workspace: Path) -> MasterList:
-    return load_context(workspace).master
-
-
-def check(workspace: Path, path: Path) -> CheckedFile:
-    (checked,) = [c for c in check_files([path], workspace, workers=0) if c.name == path.name]
-    return checked
-
-
-def found(checked: CheckedFile) -> list[tuple[str, str]]:
-    return [(p.code, p.cell) for p in checked.problems]
 
 
 def statuses(workspace: Path, path: Path) -> dict[int, str | None]:

@@ -116,11 +116,9 @@ def identify_unit(
         and named
         and template != named
         and _visible_majority(said) is None  # only when 填报单位 stands alone against the template
+        and _all_of_none_of(master, _reported(master, measures), named, template)
     ):
-        numbers = {no for no in measures() if master.measure(no) is not None}
-        own = {m.no for m in master.measures_of(named)}
-        if numbers and numbers <= own and not numbers & {m.no for m in master.measures_of(template)}:
-            said.append(("measures", named))
+        said.append(("measures", named))
     if master is not None and measures is not None and not {"template", "block"} & by_source.keys():
         chosen = _by_measures(master, said, chosen, measures)
     overruled = _visible_majority(said)
@@ -199,14 +197,23 @@ def _by_measures(
     unit's return along with its own). Said in unit-conflict as 所填措施."""
     if all(unit == chosen for _, unit in said):
         return chosen
-    numbers = {no for no in measures() if master.measure(no) is not None}
-    if not numbers or numbers & {m.no for m in master.measures_of(chosen)}:
-        return chosen
-    fits = [u for u in dict.fromkeys(u for _, u in said) if numbers <= {m.no for m in master.measures_of(u)}]
+    numbers = _reported(master, measures)
+    fits = [u for u in dict.fromkeys(u for _, u in said) if _all_of_none_of(master, numbers, u, chosen)]
     if len(fits) != 1:
         return chosen
     said.append(("measures", fits[0]))
     return fits[0]
+
+
+def _reported(master: MasterList, measures: Callable[[], list[int]]) -> set[int]:
+    """The measures of the list the table reports."""
+    return {no for no in measures() if master.measure(no) is not None}
+
+
+def _all_of_none_of(master: MasterList, numbers: set[int], unit: str, other: str) -> bool:
+    """Whether every measure reported is `unit`'s and none is `other`'s: the measures side with `unit`."""
+    own = {m.no for m in master.measures_of(unit)}
+    return bool(numbers) and numbers <= own and not numbers & {m.no for m in master.measures_of(other)}
 
 
 def _visible_majority(said: list[tuple[str, str]]) -> tuple[str, list[str]] | None:
