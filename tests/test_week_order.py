@@ -285,14 +285,20 @@ def _set_list_id(root: Path, list_id: str) -> None:
     book.save(path)
 
 
-def test_a_changed_list_number_is_named_not_taken_for_a_lost_history(tmp_path):
-    """清单编号 changed after W1, W2: the run and `restore` say so and how to go on, never "run restore"."""
+def _two_weeks_recorded(tmp_path):
+    """A workspace with W1 and W2 recorded and W3's returns in the inbox."""
     root = tmp_path / "ws"
     init_workspace(root)
     for week in (W1, W2, W3):
         make_returns(root, week)
     for week in (W1, W2):
         api.run_week(root, week)
+    return root
+
+
+def test_a_changed_list_number_is_named_not_taken_for_a_lost_history(tmp_path):
+    """清单编号 changed after W1, W2: the run and `restore` say so and how to go on, never "run restore"."""
+    root = _two_weeks_recorded(tmp_path)
     old = api.load_context(root).master.list_id
     _set_list_id(root, "新编号")
     for command in (("run", "--week", W3.isoformat()), ("restore",)):
@@ -312,12 +318,7 @@ def test_a_changed_list_number_is_named_not_taken_for_a_lost_history(tmp_path):
 
 
 def test_a_new_list_number_kept_on_purpose_starts_a_new_list_once_the_old_outputs_are_moved(tmp_path):
-    root = tmp_path / "ws"
-    init_workspace(root)
-    for week in (W1, W2, W3):
-        make_returns(root, week)
-    for week in (W1, W2):
-        api.run_week(root, week)
+    root = _two_weeks_recorded(tmp_path)
     _set_list_id(root, "新编号")
     kept = tmp_path / "旧清单输出"
     shutil.move(root / "outbox", kept)  # as the message advises
