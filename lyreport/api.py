@@ -14,7 +14,7 @@ from . import lean
 from .checking import CheckedFile, check_files
 from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
-from .faults import LyreportError, fault_point
+from .faults import LyreportError, changed_during_run, fault_point
 from .history import (
     OpenedContainer,
     archive_inputs,
@@ -27,6 +27,7 @@ from .history import (
     previous_state,
     record_parts,
     recorded_period,
+    recorded_summary,
     release_period,
     restore_inputs,
     sha256_of,
@@ -129,13 +130,7 @@ def _period(context: Context, conn: Any, deadline: datetime) -> tuple[int, list[
 
 def _period_was_guessed(conn: Any, list_id: str, week: date) -> bool:
     """Whether the recorded week's 期数 was guessed by the rule (period-not-archived said when it was recorded)."""
-    import json
-
-    found = conn.execute("SELECT summary FROM weeks WHERE list_id=? AND week=?", (list_id, week.isoformat())).fetchone()
-    try:
-        problems = json.loads(found[0]).get("problems") or []
-    except (TypeError, ValueError, AttributeError):
-        return False
+    problems = (recorded_summary(conn, list_id, week) or {}).get("problems") or []
     return any(isinstance(p, dict) and p.get("code") == "period-not-archived" for p in problems)
 
 
@@ -188,11 +183,7 @@ def _stop_if_changed(intake: IntakeResult) -> None:
     """A file overwritten while it was read: the week is not recorded from bytes no longer in the inbox."""
     changed = sorted({p.file for p in intake.problems if p.code == "file-changed-during-run"})
     if changed:
-        names = "、".join(f"《{name}》" for name in changed)
-        raise LyreportError(
-            f"收件箱中的 {names} 在汇总过程中被改动（可能正在保存或被覆盖）。为保证通报与存档的原始文件一致，"
-            "本次未做任何改动；请等文件保存完毕后重新运行。"
-        )
+        raise changed_during_run(changed)
 
 
 def _week_parts(result: WeekResult) -> dict[Path, tuple[tuple[str, str], ...]]:
@@ -255,13 +246,19 @@ def _archived_unusable(context: Context, week: date, name: str, path: Path, reas
                    reason=reason)  # fmt: skip
 
 
-def _open_archived_containers(context: Context, conn: Any, week: date) -> list[Problem]:
-    """Open the archived mails and zips no part of which is recorded, and record what each holds (once)."""
-    with workspace_temp(context.workspace, "parts") as tmp:
+def resent_files(
+    context: Context, conn: Any, week: date, candidates: list[Any], tmp: Path
+) -> tuple[dict[str, tuple[date, str]], list[OpenedContainer], list[Problem]]:
+    """Which `candidates` (files whose week rests on their arrival alone) are a file already archived for an
+    earlier week, sent again; with the archived mails and zips of an older history opened for it (into `tmp`),
+    for `run` to record and `status` to use in memory only, and what could not be checked."""
+    if not candidates:
+        return {}, [], []
+    list_id = context.master.list_id
+    opened, said = [], []
+    if earlier_inputs(conn, list_id, week):
         opened, said = open_archived_containers(context, conn, week, tmp)
-    for found in opened:
-        record_parts(conn, context.master.list_id, found.week, found.sha256, found.name, found.parts)
-    return said
+    return archived_before(conn, list_id, week, candidates, opened), opened, said
 
 
 def run_week(
@@ -391,9 +388,11 @@ def _record_and_render(
             # Last week's file sent again (a reply carrying the old attachment) is not this week's report.
             candidates = resend_candidates(intake, deadline, context.config, context.master)
             unopened: list[Problem] = []
-            if candidates and earlier_inputs(conn, list_id, week):
-                unopened = _open_archived_containers(context, conn, week)  # history kept before parts were
-            previous.resent = archived_before(conn, list_id, week, candidates)
+            if candidates:
+                with workspace_temp(context.workspace, "parts") as tmp:
+                    previous.resent, opened, unopened = resent_files(context, conn, week, candidates, tmp)
+                for found in opened:  # an older history's archived mails, opened once: recorded
+                    record_parts(conn, list_id, found.week, found.sha256, found.name, found.parts)
             period, said = _period(context, conn, deadline)
             result = merge_week(context.master, intake, deadline, context.config, previous, period)
             result.problems += unopened + said

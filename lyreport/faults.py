@@ -28,6 +28,15 @@ class LyreportError(Exception):
     """The job cannot run at all (no workspace, broken master list); the message says what to do."""
 
 
+def changed_during_run(names: list[str]) -> LyreportError:
+    """Inbox files overwritten (or moved) while the run read or archived them: nothing is recorded."""
+    shown = "、".join(f"《{name}》" for name in names)
+    return LyreportError(
+        f"收件箱中的 {shown} 在汇总过程中被改动或移走（可能正在保存或被覆盖）。为保证通报与存档的原始文件一致，"
+        "本次未做任何改动；请等文件保存完毕后重新运行。"
+    )
+
+
 def fault_point(name: str) -> None:
     if os.environ.get(KILL_ENV) == name:
         if sys.platform == "win32":  # pragma: no cover

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_write_text, commit_files
-from .faults import LyreportError
+from .faults import changed_during_run
 from .intake.sidecar import SIDECAR_SUFFIX
-from .models import HistoryView, PreviousState, ReturnRow, SourceFile, WeekResult
+from .models import HistoryView, PreviousState, ReturnRow, SourceFile, WeekResult, stat_signature
 from .textsafe import shown
 
 if TYPE_CHECKING:
@@ -254,6 +254,16 @@ class _Placer:
 def latest_week(conn: sqlite3.Connection, list_id: str) -> date | None:
     last = conn.execute("SELECT max(week) FROM weeks WHERE list_id=?", (list_id,)).fetchone()[0]
     return date.fromisoformat(last) if last else None
+
+
+def recorded_summary(conn: sqlite3.Connection, list_id: str, week: date) -> dict[str, Any] | None:
+    """The summary recorded for a week (summary.json's content), None if the week is not recorded or unreadable."""
+    found = conn.execute("SELECT summary FROM weeks WHERE list_id=? AND week=?", (list_id, week.isoformat())).fetchone()
+    try:
+        summary = json.loads(found[0]) if found else None
+    except (TypeError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) else None
 
 
 def recorded_period(conn: sqlite3.Connection, list_id: str, week: date) -> int | None:
@@ -575,15 +585,11 @@ def _check_unchanged(original: Path, name: str, seen: tuple[int, int] | None) ->
     if seen is None:
         return
     try:
-        found = original.stat()
-        now: tuple[int, int] | None = (found.st_size, found.st_mtime_ns)
+        now: tuple[int, int] | None = stat_signature(original.stat())
     except OSError:
         now = None
     if now != seen:
-        raise LyreportError(
-            f"收件箱中的《{name}》在汇总过程中被改动或移走。为保证通报与存档的原始文件一致，本次未做任何改动；"
-            "请等文件保存完毕后重新运行。"
-        )
+        raise changed_during_run([name])
 
 
 def write_manifest(folder: Path, entries: list[dict[str, str]], period: int | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -119,6 +120,11 @@ class SourceFile:
         return self.path.suffix.lower()
 
 
+def stat_signature(found: os.stat_result) -> tuple[int, int]:
+    """What tells a file's bytes changed without reading them: (size, mtime_ns), as SourceFile.seen keeps it."""
+    return (found.st_size, found.st_mtime_ns)
+
+
 @dataclass
 class SheetData:
     """One worksheet as a grid of plain values (str, int, float, bool, date, datetime, None)."""
@@ -138,6 +144,10 @@ class SheetData:
     struck_unknown: bool = False
     # Cells holding a spreadsheet error value (#REF!, #N/A, Err:502) → that value; the grid has None there.
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def unreadable(self, row: int, col: int) -> bool:
+        """A formula without a saved value or an error value: None in the grid, yet not a blank cell."""
+        return (row, col) in self.uncached or (row, col) in self.errors
 
 
 @dataclass

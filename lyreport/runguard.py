@@ -16,7 +16,7 @@ from pathlib import Path
 from .atomic import remove_stale_temps
 from .config import Workspace
 from .faults import LyreportError, fault_point, os_message, sqlite_message
-from .history import DB_NAME, ArchiveError, recorded_period
+from .history import DB_NAME, ArchiveError, recorded_period, recorded_summary
 from .lock import WorkspaceBusy, workspace_lock
 from .models import WeekResult
 from .problems import Problem, problem
@@ -75,9 +75,8 @@ def _changed(conn: sqlite3.Connection, result: WeekResult) -> bool:
     """Do the week's units or measures (what later weeks are computed from) differ from those recorded?"""
     from .render.summary_json import summary_dict
 
-    query = "SELECT summary FROM weeks WHERE list_id=? AND week=?"
-    (stored,) = conn.execute(query, (result.list_id, result.week.isoformat())).fetchone()
-    old, new = json.loads(stored), json.loads(json.dumps(summary_dict(result), ensure_ascii=False))
+    old = recorded_summary(conn, result.list_id, result.week) or {}
+    new = json.loads(json.dumps(summary_dict(result), ensure_ascii=False))
     return any(_entries(old.get(key), new[key]) != new[key] for key in ("units", "measures"))
 
 

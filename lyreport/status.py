@@ -13,9 +13,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .api import load_context, open_archived_containers, resolve_deadline
+from .api import load_context, resent_files, resolve_deadline
 from .context import Context
-from .history import DB_NAME, archived_before, earlier_inputs, previous_state
+from .history import DB_NAME, previous_state
 from .intake.pipeline import run_intake
 from .merge import merge_week, resend_candidates
 from .models import PreviousState, SourceFile, UnitWeek
@@ -129,7 +129,7 @@ def week_status(
         if intake is not None:  # last week's file sent again has not answered this week (as `run` says)
             candidates = resend_candidates(intake, deadline, config, context.master)
             path = context.workspace.history / DB_NAME
-            previous.resent, notes = _resent(path, context, deadline.date(), candidates)
+            previous.resent, notes = _resent(path, context, deadline.date(), candidates, Path(tmp) / "parts")
     if intake is None:
         from .models import IntakeResult
 
@@ -157,7 +157,7 @@ def week_status(
 
 
 def _resent(
-    path: Path, context: Context, week: date, candidates: list[SourceFile]
+    path: Path, context: Context, week: date, candidates: list[SourceFile], tmp: Path
 ) -> tuple[dict[str, tuple[date, str]], list[Problem]]:
     """run's archived_before on the history opened read-only, with the archived mails and zips an older
     history never opened opened here in memory (run records them; status records nothing). When the history
@@ -169,11 +169,8 @@ def _resent(
     except sqlite3.Error as exc:
         return {}, [problem("resend-check-failed", reason=_why(exc))]
     try:
-        list_id, opened, said = context.master.list_id, [], []
-        if earlier_inputs(conn, list_id, week):
-            with tempfile.TemporaryDirectory(prefix="lyreport-status-parts-") as tmp:
-                opened, said = open_archived_containers(context, conn, week, Path(tmp))
-        return archived_before(conn, list_id, week, candidates, opened), said
+        resent, _, said = resent_files(context, conn, week, candidates, tmp)  # opened, never recorded here
+        return resent, said
     except (sqlite3.Error, OSError) as exc:
         return {}, [problem("resend-check-failed", reason=_why(exc))]
     finally:

@@ -445,7 +445,7 @@ def test_status_says_when_the_resend_check_could_not_be_done(tmp_path: Path) -> 
         raise sqlite3.OperationalError("database is locked")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(status_module, "archived_before", locked)
+        patch.setattr(status_module, "resent_files", locked)
         status = week_status(root, W3, now=datetime(2021, 1, 7, 18, 0, tzinfo=tz), inbox=inbox3)
         (root / "inbox" / "回复.eml").write_bytes((inbox3 / "回复.eml").read_bytes())
         printed = CliRunner().invoke(main, ["status", "--workspace", str(root), "--week", W3.isoformat()])

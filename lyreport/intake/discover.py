@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..models import SourceFile
+from ..models import SourceFile, stat_signature
 from ..problems import Problem, problem
 from ..textsafe import shown
 from .expand_mail import MailExpansion
@@ -137,7 +137,7 @@ class _Discovery(MailExpansion):
         except (OSError, ValueError):
             found = None
         if found is not None and stat.S_ISREG(found.st_mode):
-            self._seen[path] = (found.st_size, found.st_mtime_ns)
+            self._seen[path] = stat_signature(found)
             self.take(Item(path, display, self._mtime(found), origin=path), found.st_size)
         else:
             self.add("file-ignored", display, reason="不是普通文件")

@@ -102,11 +102,12 @@ def _parse_group(
     if table.sheet.hidden:  # only a hidden sheet holds a table: read it, but never silently
         ctx.add("sheet-hidden-read", sheet_name=table.sheet.name)
 
-    def measures() -> list[int]:
+    def measures(base_year: int | None = None) -> list[int]:
+        """The measure numbers the tables report, read without the unit (its problems are not kept)."""
         return [
             r.measure_no
             for c in group.tables
-            for r in read_rows(Context(book, ctx.sheet), c.table, master, None, None, today)
+            for r in read_rows(Context(book, ctx.sheet), c.table, master, None, base_year, today)
         ]
 
     cant_read = _unreadable_fields(table.sheet, block)
@@ -132,13 +133,8 @@ def _parse_group(
         # Nothing on the form names a unit (a pandas export, an anonymous file): the mail or folder it came in,
         # or the measures reported, may still say whose. A file named for another place's body
         # ("济源市交通运输局.xlsx") is not anonymous: no guessing then; nor is a 填报单位 we cannot match.
-        dry = [
-            r.measure_no
-            for c in group.tables
-            for r in read_rows(Context(book, ctx.sheet), c.table, master, None, base_year, today)
-        ]
         guess = not unit_reason.startswith("填报单位“")
-        unit = settle_unnamed(ctx, block.cell("unit"), directory, master, dry, guess=guess)
+        unit = settle_unnamed(ctx, block.cell("unit"), directory, master, measures(base_year), guess=guess)
     if unit is None:
         ctx.add("unit-unknown", cell=block.cell("unit"), reason=unit_reason)
     rows = []
@@ -258,7 +254,7 @@ def _unreadable_fields(sheet: SheetData, block: Block) -> dict[str, tuple[str, s
         row, first = at
         line = sheet.rows[row] if row < len(sheet.rows) else []
         for col in range(first, max(len(line), first) + 1):
-            if (row, col) in sheet.uncached or (row, col) in sheet.errors:
+            if sheet.unreadable(row, col):
                 found[key] = (cell_ref(col, row), sheet.errors.get((row, col)))
                 break
             if col < len(line) and line[col] is not None:

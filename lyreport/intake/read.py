@@ -19,7 +19,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from ..models import SheetData, SourceFile, WorkbookData
+from ..models import SheetData, SourceFile, WorkbookData, stat_signature
 from ..problems import WARNING, Problem, problem
 from . import precheck as checks
 from .csvread import read_csv
@@ -241,8 +241,7 @@ def read_path(path: str) -> tuple[Any, ...]:
     """
     try:
         file = Path(path)
-        found = os.stat(path)  # before reading: a change after this shows in the archive's comparison
-        seen = (found.st_size, found.st_mtime_ns)
+        seen = stat_signature(os.stat(path))  # before reading: a later change shows in the archive's comparison
         if file.suffix.lower() == ".csv":
             answer = read_csv(path)
             return (*answer[:4], {**answer[4], "seen": seen}) if answer[0] == "ok" else answer
@@ -455,7 +454,7 @@ def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = Non
     if not marks:
         return SheetData(name, rows, hidden)
     merged = {(r, c): top for r, c, top in marks[5]}
-    errors = {(r, c): value for r, c, value in marks[6]} if len(marks) > 6 else {}
+    errors = {(r, c): value for r, c, value in marks[6]}
     struck = {(r, c): (kept, gone, full) for r, c, kept, gone, full in marks[3]}
     for (r, c), top in merged.items():  # a struck status merged over two measures is struck for both
         if (top, c) in struck:

@@ -372,8 +372,7 @@ def _unreadable_no(table: Table, index: int) -> bool:
     sheet = table.sheet
     if not sheet.uncached and not sheet.errors:
         return False
-    cell = (index, table.cols.get("no", -1))
-    return cell in sheet.uncached or cell in sheet.errors
+    return sheet.unreadable(index, table.cols.get("no", -1))
 
 
 def _formula_like(value: Any) -> bool:
@@ -545,8 +544,7 @@ def _row_date(
     found = nz.parse_date(raw, base_year, today)
     if found is None and not nz.is_no_date_word(raw):
         ctx.add("date-invalid", cell=table.ref("expected", index), value=nz.text(raw))
-    elif found is not None and nz.lost_trailing_zero(raw):
-        other = nz.lost_trailing_zero(raw)
+    elif found is not None and (other := nz.lost_trailing_zero(raw)):
         ctx.add("date-ambiguous", cell=table.ref("expected", index), value=nz.text(raw), read=found, other=other)
     return found
 

@@ -94,7 +94,7 @@ _CLAUSE = re.compile(r"[,;。:/()]")
 # OCR reads a printed box as 口, and ○ is written for a zero: those two count as boxes only where they stand as
 # one (beside an option, with nothing but punctuation, another box or another option on the other side).
 _EMPTY_BOXES = "□☐▢◻⬜口○◯"
-_CHOSEN = "✓√✔☑✅🗸■▣●◉"
+_CHOSEN = _TICKS + "■▣●◉"
 _BOXES = _EMPTY_BOXES + _CHOSEN + "☒"
 _LOOKALIKE = "口○◯"
 _OPTION = re.compile("已完成|正常推进|进度滞后|尚未启动|未启动|滞后")
@@ -155,6 +155,7 @@ class _Choices(NamedTuple):
     sure: bool  # False when the boxes could belong to the options on either side, with different ticks
 
 
+@lru_cache(maxsize=4096)  # asked by the reading, status_choices and done_with_reservation for one cell
 def _choices(key: str) -> _Choices | None:
     """The options of a printed list of choices, each with its box or tick, else None (an ordinary sentence).
 
