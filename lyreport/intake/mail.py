@@ -383,9 +383,11 @@ def pasted_scan(payload: bytes) -> bool:
 
 def sniff_ext(data: bytes) -> str | None:
     """The extension the content of an unnamed attachment shows (application/octet-stream), or None."""
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+    from .precheck import OLE_MAGIC, ZIP_MAGICS
+
+    if data.startswith(OLE_MAGIC):
         return ".xls"  # OLE: an old Excel workbook (or a .doc, which the reader then says it is not)
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+    if data.startswith(ZIP_MAGICS):
         import io
         import zipfile
 
