@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ..master import UnitDirectory
 from ..models import MasterList
@@ -48,6 +49,8 @@ class Candidate:
     nos: set[int]
     statuses: int  # rows with a status written
     other_place: bool = False  # its 填报单位 names another place's body ("济源市交通运输局")
+    # Measure → the status cell its table gives (the last row of a number wins, as rows.py reads it)
+    status_cells: dict[int, Any] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
@@ -73,15 +76,16 @@ def _candidate(table: Table, directory: UnitDirectory) -> Candidate:
     name = table.sheet.name.strip()
     if unit is None and not other_place and not _GENERIC_SHEETS.match(name):
         unit = units_in_text(directory, name).unit
-    nos: set[int] = set()
+    said: dict[int, Any] = {}
     statuses = 0
     for index in range(table.header + 1, table.end):
         cells = table.cells(index)
         no = nz.measure_no(cells.get("no"))
         if no is not None:
-            nos.add(no)
+            said[no] = cells.get("status")
         statuses += not nz.is_blank(cells.get("status"))
-    return Candidate(table, block, unit, nz.parse_day(block.value("filled")), nos, statuses, other_place)
+    filled = nz.parse_day(block.value("filled"))
+    return Candidate(table, block, unit, filled, set(said), statuses, other_place, said)
 
 
 def choose_tables(
@@ -141,14 +145,8 @@ def _pick(ctx: Context, group: Group, owned: set[int]) -> Group:
 
 
 def _statuses(cand: Candidate) -> dict[int, str]:
-    """Measure → the status text its table gives (the last row of a number wins, as rows.py reads it)."""
-    said: dict[int, str] = {}
-    for index in range(cand.table.header + 1, cand.table.end):
-        cells = cand.table.cells(index)
-        no = nz.measure_no(cells.get("no"))
-        if no is not None:
-            said[no] = nz.label_key(cells.get("status"))
-    return said
+    """Measure → the status text its table gives."""
+    return {no: nz.label_key(value) for no, value in cand.status_cells.items()}
 
 
 def _disagree(one: Candidate, other: Candidate) -> bool:
