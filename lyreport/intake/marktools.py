@@ -49,6 +49,8 @@ class Marks:
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # The end of an .xlsx cell: its closing tag, never a "c>" inside its text or formula (IF(abc>0,…)).
 CELL_END = re.compile(rb"</(?:\w+:)?c>")
+# The opening tag of a cell holding an error value (<c r="D3" t="e">): marks and the reader's rewrite share it.
+ERROR_CELL_TAG = rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']e["'][^>]*>"""
 
 
 def attrs(tag: bytes) -> dict[bytes, bytes]:

@@ -24,6 +24,7 @@ from ..problems import WARNING, Problem, problem
 from . import precheck as checks
 from .csvread import read_csv
 from .errorvalues import CALAMINE_KNOWN
+from .marktools import ERROR_CELL_TAG
 from .pool import DEFAULT_WORKERS, Failure, IsolatedMap
 from .safety import MAX_DEPTH, WORKBOOK_EXTS, ignore_reason
 from .saved import saved_at
@@ -312,7 +313,7 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
 
 # An error cell's saved value: <c … t="e">, an optional formula (<f …/> or <f>…</f>), then <v>value</v>.
 _ERROR_VALUE = re.compile(
-    rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']e["'][^>]*>[^<]*"""
+    ERROR_CELL_TAG + rb"""[^<]*"""
     rb"""(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)[^<]*)?"""
     rb"""<(?:\w+:)?v>([^<]*)<"""
 )

@@ -14,7 +14,7 @@ import io
 import re
 
 from .errorvalues import error_value
-from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, Marks, col_index
+from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
 from .marktools import attrs as _attrs
 from .strikemarks import ALL_SHEETS, Found, ods_struck, xlsx_struck
 from .xlsmarks import xls_marks
@@ -133,7 +133,7 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     return marks
 
 
-_ERROR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']e["'][^>]*>""")
+_ERROR_CELL = re.compile(ERROR_CELL_TAG)
 _V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
 _REF = re.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
 
