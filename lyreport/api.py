@@ -11,16 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from . import lean
+from .archive import archive_inputs, archived_file, backfill_manifests, release_period, restore_inputs, sha256_of
 from .checking import CheckedFile, check_files
 from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
 from .faults import LyreportError, changed_during_run, fault_point
 from .history import (
     OpenedContainer,
-    archive_inputs,
     archived_before,
-    archived_file,
-    backfill_manifests,
     earlier_inputs,
     open_history,
     period_rank,
@@ -28,9 +26,6 @@ from .history import (
     record_parts,
     recorded_period,
     recorded_summary,
-    release_period,
-    restore_inputs,
-    sha256_of,
     unopened_containers,
     week_inputs,
 )

@@ -18,8 +18,9 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
+from .archive import MANIFEST, ArchiveError, archived_file, manifest_period, read_manifest
 from .config import Workspace
-from .history import DB_NAME, MANIFEST, ArchiveError, archived_file, manifest_period, open_history, read_manifest
+from .history import DB_NAME, open_history
 from .worktemp import TEMP_DIR
 
 _WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from .archive import ArchiveError
 from .atomic import remove_stale_temps
 from .config import Workspace
 from .faults import LyreportError, fault_point, os_message, sqlite_message
-from .history import DB_NAME, ArchiveError, recorded_period, recorded_summary
+from .history import DB_NAME, recorded_period, recorded_summary
 from .lock import WorkspaceBusy, workspace_lock
 from .models import WeekResult
 from .problems import Problem, problem

@@ -270,7 +270,13 @@ def test_check_process_loads_no_renderer(tmp_path: Path) -> None:
     loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert "lyreport.intake.read" in loaded
     assert not {m.split(".")[0] for m in loaded} & {"openpyxl", "docx", "lxml", "numpy", "pandas", "email"}
-    assert not loaded & {"lyreport.api", "lyreport.history", "lyreport.render.forked", "sqlite3"}  # records nothing
+    assert not loaded & {
+        "lyreport.api",
+        "lyreport.history",
+        "lyreport.archive",
+        "lyreport.render.forked",
+        "sqlite3",
+    }  # records nothing
 
 
 def test_run_process_outputs_are_complete_and_identical_on_rerun(tmp_path: Path) -> None:
@@ -311,7 +317,7 @@ def _week(tmp_path: Path, n: int) -> Path:
 def test_archive_copies_a_batch_with_one_flush_and_leaves_no_temp_files(tmp_path: Path) -> None:
     from datetime import datetime
 
-    from lyreport.history import archive_inputs
+    from lyreport.archive import archive_inputs
 
     inbox = tmp_path / "inbox"
     (inbox / "子目录").mkdir(parents=True)

@@ -360,7 +360,7 @@ def test_a_restore_stopped_midway_never_keeps_a_guessed_period_as_issued(tmp_pat
     _strip_periods(root)
     killed = cli(root, "restore", env={"LYREPORT_KILL_AT": "committed"})
     assert killed.returncode == -9
-    from lyreport.history import manifest_period
+    from lyreport.archive import manifest_period
 
     folders = [
         root / "history" / "archive" / api.load_context(root).master.list_id / w.isoformat() for w in (W1, W2, W3)
