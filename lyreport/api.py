@@ -12,6 +12,7 @@ from typing import Any
 
 from . import lean
 from .archive import archive_inputs, archived_file, backfill_manifests, release_period, restore_inputs, sha256_of
+from .assign import resend_candidates
 from .checking import CheckedFile, check_files
 from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
@@ -32,7 +33,7 @@ from .history import (
 from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
 from .intake.read import Reading, guess_workbooks
-from .merge import merge_week, resend_candidates
+from .merge import merge_week
 from .models import IntakeResult, WeekResult
 from .now import WeekGlance
 from .now import week_glance as _week_glance

@@ -87,7 +87,8 @@ def _scan_notes(scan: Any) -> list[Problem]:
 
 
 def _checked(intake: IntakeResult, context: Context) -> list[CheckedFile]:
-    from .merge import beside_return, file_notes, return_week  # loaded while the files were read
+    from .assign import file_notes, return_week  # loaded while the files were read
+    from .merge import beside_return
 
     by_file: dict[str, ParsedReturn] = {}
     extra: dict[str, list[ParsedReturn]] = {}  # a workbook holding a second unit's sheet

@@ -282,7 +282,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "scan-unmatched": (WARNING, "扫描件无法对应到单位（文件名中未找到单位名称）"),
     "scan-missing": (WARNING, "{unit}已报送电子版，但未收到盖章扫描件"),
     "scan-only": (INFO, "{unit}只报送了盖章扫描件，未收到电子版报表；本周情况按扫描件识别结果统计"),
-    # --- reading scans (intake/scan/, merge.py) ---
+    # --- reading scans (intake/scan/, assign.py) ---
     "scan-unreadable": (WARNING, "扫描件无法识别：{reason}。已计为收到扫描件，请人工查看原件"),
     "scan-unstamped": (WARNING, "扫描件上未发现红色公章，请核实是否已盖章"),
     "scan-mismatch": (

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from .api import load_context, resent_files, resolve_deadline
+from .assign import resend_candidates
 from .context import Context
 from .history import DB_NAME, previous_state
 from .intake.pipeline import run_intake
-from .merge import merge_week, resend_candidates
+from .merge import merge_week
 from .models import PreviousState, SourceFile, UnitWeek
 from .problems import Problem, problem
 from .weeks import cn_datetime

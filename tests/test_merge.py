@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from lyreport.assign import file_notes, resend_candidates, return_week
 from lyreport.config import load_config
-from lyreport.merge import combine_status, file_notes, merge_week, resend_candidates, return_week
+from lyreport.merge import combine_status, merge_week
 from lyreport.models import FailedFile, IntakeResult, ParsedReturn, PreviousState, ReturnRow, Scan, SourceFile
 from lyreport.weeks import deadline_on
 

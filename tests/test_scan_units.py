@@ -282,9 +282,9 @@ def test_unreadable_page_with_a_qr_code_is_that_units_paper_of_that_week(master,
     which week. The unit has sent its paper (报送有误, not 未报送); last week's page is not this week's."""
     from datetime import UTC, datetime
 
+    from lyreport.assign import _week_scans
     from lyreport.config import load_config
     from lyreport.intake.scan.intake import interpret
-    from lyreport.merge import _week_scans
 
     garbled = [_box("ZHOM  00", 300, 300), _box("扑", 900, 700), _box("%%", 100, 1200)]
     when = datetime(2021, 1, 7, 2, tzinfo=UTC)
