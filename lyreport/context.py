@@ -10,9 +10,10 @@ from pathlib import Path
 
 from .config import CONFIG_NAME, Config, ConfigError, Workspace, find_workspace, load_config
 from .faults import LyreportError
-from .master import MasterError, UnitDirectory, load_directory, load_master
+from .master import MasterError, load_directory, load_master
 from .models import MasterList
 from .problems import Problem, problem
+from .unitnames import UnitDirectory
 
 
 @dataclass

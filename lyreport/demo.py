@@ -17,7 +17,6 @@ import click
 
 from .api import LyreportError, load_context, run_week
 from .config import Workspace
-from .master import UnitDirectory
 from .models import DONE, LAGGING, NOT_STARTED, ON_TRACK, MasterList
 from .samples import (
     Filling,
@@ -32,6 +31,7 @@ from .samples import (
 )
 from .scansim import Spec, can_draw
 from .scansim import build as build_scans
+from .unitnames import UnitDirectory
 from .workspace import bundled, init_workspace, write_directory_workbook
 
 DEMO_WEEK = date(2021, 1, 7)

@@ -18,8 +18,8 @@ from .archive import ArchivedInput, db_name, from_db_name, sha256_of
 from .models import HistoryView, PreviousState, ReturnRow, SourceFile, WeekResult
 
 if TYPE_CHECKING:
-    from .master import UnitDirectory
     from .models import MasterList
+    from .unitnames import UnitDirectory
 
 DB_NAME = "history.sqlite3"
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from .master import UnitDirectory
 from .models import STATUSES, MasterList
 from .render.templates import write_template
+from .unitnames import UnitDirectory
 
 PROGRESS = {
     "已完成": ["已全部完成，相关成果已报市政府备案。", "已完成并通过验收，进入常态化运行。", "已按计划完成，待销号。"],

@@ -12,8 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from lyreport.config import Config, load_config
-from lyreport.master import UnitDirectory, load_directory, load_master
+from lyreport.master import load_directory, load_master
 from lyreport.models import DONE, LAGGING, NOT_STARTED, ON_TRACK, MeasureWeek, UnitReport, UnitWeek, WeekResult
+from lyreport.unitnames import UnitDirectory
 from lyreport.workspace import init_workspace
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -15,8 +15,8 @@ from test_redteam import BASE, filled_form, read, with_column
 
 from lyreport.intake.normalize import done_claim
 from lyreport.intake.status_words import read_status, status_choices
-from lyreport.master import UnitDirectory
 from lyreport.models import Unit
+from lyreport.unitnames import UnitDirectory
 from lyreport.workspace import bundled
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from lyreport.master import MasterError, UnitDirectory, derive_nodes, load_directory, load_master
+from lyreport.master import MasterError, derive_nodes, load_directory, load_master
 from lyreport.models import Unit
 from lyreport.nodes import read_timing
+from lyreport.unitnames import UnitDirectory
 from lyreport.workspace import init_workspace
 
 

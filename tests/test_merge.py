@@ -530,7 +530,7 @@ def test_history_without_measure_texts_still_loads(master, directory, tmp_path):
 
 def test_renamed_unit_keeps_its_history_through_the_alias(master, directory, tmp_path):
     from lyreport.history import open_history, previous_state
-    from lyreport.master import UnitDirectory
+    from lyreport.unitnames import UnitDirectory
 
     conn = open_history(tmp_path / "history")
     first, second = WEEK - timedelta(days=14), WEEK - timedelta(days=7)

@@ -12,9 +12,10 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from lyreport.intake.parse import parse_returns, parse_workbook
-from lyreport.master import UnitDirectory, load_directory, load_master
+from lyreport.master import load_directory, load_master
 from lyreport.models import MasterList, ParsedReturn, SheetData, SourceFile, Unit, WorkbookData
 from lyreport.problems import ERROR, INFO, WARNING, Problem
+from lyreport.unitnames import UnitDirectory
 from lyreport.workspace import init_workspace
 
 HEADERS = ["序号", "措施内容", "责任类型", "完成状态", "本周进展", "存在问题", "下一步计划", "预计完成时间", "备注"]

@@ -19,9 +19,9 @@ from lyreport.intake import layout
 from lyreport.intake import normalize as nz
 from lyreport.intake.layout import REQUIRED, Block, columns
 from lyreport.intake.rows import Measures, measure_by_text
-from lyreport.master import Match, UnitDirectory, name_key, without_marks
 from lyreport.models import IntakeResult, MasterList, Measure, SourceFile
 from lyreport.problems import problem
+from lyreport.unitnames import Match, UnitDirectory, name_key, without_marks
 
 SEED = 20210107
 

@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from test_handmade import check, header, measure_row, put
 
 from lyreport.api import load_context
-from lyreport.master import UnitDirectory, _gazetteer
 from lyreport.models import Unit
+from lyreport.unitnames import UnitDirectory, _gazetteer
 from lyreport.workspace import bundled
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"

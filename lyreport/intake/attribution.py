@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..master import Match, UnitDirectory
 from ..models import MasterList, SourceFile, WorkbookData
 from ..problems import Problem, problem
+from ..unitnames import Match, UnitDirectory
 from . import normalize as nz
 from .layout import Block
 from .safety import ARROW

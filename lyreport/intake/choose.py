@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..master import UnitDirectory
 from ..models import MasterList
+from ..unitnames import UnitDirectory
 from . import normalize as nz
 from .attribution import _GENERIC_SHEETS, Context, units_in_text, written_unit
 from .layout import (

@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from ..cnnum import CN_DIGITS, cn_number, month_end
-from ..master import without_marks
 from ..models import DONE
+from ..unitnames import without_marks
 from .status_words import denies_done, done_with_reservation, read_status, status_choices, status_mark
 
 __all__ = ["read_status", "status_choices", "status_mark"]  # re-exported: callers read statuses through this module

@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from ..master import UnitDirectory
 from ..models import DONE, MasterList, ParsedReturn, ReturnRow, SheetData, WorkbookData
 from ..prefill import IDENTITY_KEY as PREFILL_KEY
 from ..prefill import fingerprint
 from ..problems import Problem
+from ..unitnames import UnitDirectory
 from . import normalize as nz
 from .attribution import Context, identify_unit, named_around, own_name, settle_unnamed, units_in_text
 from .choose import Group, choose_tables, report_columns

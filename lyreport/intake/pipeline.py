@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..master import UnitDirectory
 from ..models import FailedFile, IntakeResult, MasterList, ParsedReturn, SourceFile, WorkbookData
 from ..problems import ERROR, SCAN_FILE_CODES, Problem, problem
+from ..unitnames import UnitDirectory
 from ..weeks import week_of_received
 from .attribution import named_around, own_name
 from .discover import discover

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from ..atomic import atomic_write_bytes
 from ..config import Config
-from ..master import UnitDirectory
 from ..models import UnitWeek, WeekResult
+from ..unitnames import UnitDirectory
 from ..weeks import cn_date, cn_datetime
 from .wording import abridge, clean, mail_word, measure_nos, say, say_mail, short_time, summary_word
 

@@ -16,10 +16,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..atomic import save_workbook
 from ..config import Config, load_config
 from ..identity_mark import encode_mark
-from ..master import UnitDirectory
 from ..models import STATUSES, MasterList, Measure, ReturnRow, Unit
 from ..prefill import IDENTITY_KEY as PREFILL_KEY
 from ..prefill import fingerprint
+from ..unitnames import UnitDirectory
 from ..weeks import cn_date
 from . import paper
 from . import xlsx_style as xs

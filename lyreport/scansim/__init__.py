@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..master import UnitDirectory
 from ..models import MasterList
+from ..unitnames import UnitDirectory
 from .build import EXTENSIONS, FORMATS, KINDS, WEEK, Scan, Spec, Truth, build, default_lists
 from .fonts import have_cjk_font
 from .office import soffice

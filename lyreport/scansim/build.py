@@ -12,10 +12,10 @@ from pathlib import Path
 from PIL import Image
 
 from ..identity_mark import encode_mark
-from ..master import UnitDirectory
 from ..models import MasterList, Measure, Unit
 from ..render.templates import TEMPLATE_VERSION, write_template
 from ..samples import Filling, fill_template, make_filling
+from ..unitnames import UnitDirectory
 from ..workspace import bundled
 from . import effects, forms, office
 from .seal import stamp

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ...atomic import atomic_write_text
-from ...master import UnitDirectory
 from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
+from ...unitnames import UnitDirectory
 from ..layout import cell_ref
 from ..normalize import header_label, label_key, read_status
 from ..normalize import measure_no as nz_measure_no
