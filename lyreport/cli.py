@@ -2,183 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import os
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
-from .textsafe import shown, shown_lines
+from .clishell import CONTEXT, DATE, FILE, FOLDER, Group, guard
+from .textsafe import shown
 from .weeks import cn_date
 
 if TYPE_CHECKING:
     from .api import RunReport
 
+
 # Commands import lyreport.api (and through it only what they need) inside their bodies: `--help`
 # loads no reader and `check` no renderer. Keep new commands that way.
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-_SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
-_CLICK_ERRORS = (
-    ("Missing argument", "缺少参数"),
-    ("Missing option", "缺少选项"),
-    ("No such option", "没有这个选项"),
-    ("No such command", "没有这个命令"),
-    ("Invalid value for", "参数值无效："),
-    ("Got unexpected extra argument", "多余的参数"),
-    ("requires an argument", "需要一个值"),
-    ("does not exist", "不存在"),
-    ("Did you mean", "是否想输入"),
-)
-
-
-class _Formatter(click.HelpFormatter):
-    """Help text in Chinese: click's own headings are English."""
-
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, prefix="用法：")
-
-    def write_heading(self, heading: str) -> None:
-        self.write(f"{'':>{self.current_indent}}{_SECTIONS.get(heading, heading)}：\n")
-
-
-class _Context(click.Context):
-    formatter_class = _Formatter
-
-
-class _ChineseHelp:
-    context_class = _Context
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)  # type: ignore[misc]
-        if option is not None:
-            option.help = "显示本帮助并退出。"
-        return option
-
-
-class _Command(_ChineseHelp, click.Command):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("options_metavar", "[选项]")
-        super().__init__(*args, **kwargs)
-
-
-class _Group(_ChineseHelp, click.Group):
-    command_class = _Command
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("options_metavar", "[选项]")
-        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
-        super().__init__(*args, **kwargs)
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Click's usage errors, translated; everything else is handled by each command."""
-        global _FAST_EXIT
-        # Called with no arguments = the `lyreport` program itself (not click's test runner, not a caller
-        # in the same process): then, once everything is written, the process may skip its teardown.
-        _FAST_EXIT = not args and not kwargs
-        if _FAST_EXIT:
-            from . import lean
-
-            lean.as_program()
-        try:
-            return super().main(*args, standalone_mode=False, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as exc:
-            click.echo(exc.ctx.get_help() if exc.ctx else "")
-            sys.exit(0)
-        except click.UsageError as exc:
-            message = exc.format_message()
-            for english, chinese in _CLICK_ERRORS:
-                message = message.replace(english, chinese)
-            if exc.ctx is not None:
-                click.echo(exc.ctx.get_usage(), err=True)
-                click.echo(f"请运行“{exc.ctx.command_path} --help”查看帮助。", err=True)
-            click.secho(f"错误：{message}", fg="red", err=True)
-            sys.exit(2)
-        except click.exceptions.Abort:
-            click.echo("已取消。", err=True)
-            sys.exit(1)
-
-
-class _DateType(click.ParamType):
-    name = "日期"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> date:
-        if isinstance(value, date):
-            return value
-        text = str(value).strip().replace("/", "-").replace(".", "-")
-        try:
-            return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
-        except ValueError:
-            self.fail(f"“{value}”不是有效日期，请写成 2021-01-07 这样的格式", param, ctx)
-
-
-DATE = _DateType()
-
-
-class _PathType(click.Path):
-    """click.Path with a Chinese placeholder in the help (目录 / 文件)."""
-
-    def __init__(self, label: str, **kwargs: Any):
-        super().__init__(path_type=Path, **kwargs)
-        self.label = label
-
-    def get_metavar(self, *args: Any, **kwargs: Any) -> str:
-        return self.label
-
-
-FOLDER = _PathType("目录", file_okay=False)
-FILE = _PathType("文件", dir_okay=False)
-
-
-_FAST_EXIT = False
-
-
-def _exit(code: int) -> None:
-    """End the command. As a program: flush and leave at once, skipping the interpreter's teardown
-    (60–110 ms of freeing objects one by one); every output is already written, closed and renamed."""
-    if not _FAST_EXIT:
-        sys.exit(code)
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(code)
-
-
-def _guard(debug: bool, action: Callable[[], int]) -> None:
-    """Run an action; user errors become a Chinese message (exit 2), never a traceback unless --debug."""
-    from .faults import LyreportError
-
-    if _FAST_EXIT:
-        gc.freeze()  # what is imported lives until exit: keep it out of every later collection
-        # A run builds long-lived results, hardly any cyclic garbage: collecting every 700 new objects
-        # cost ~60 ms of a 1,000-return week for nothing found; a few MB of cycles may wait longer.
-        gc.set_threshold(50_000)
-    try:
-        code = action()
-    except LyreportError as exc:
-        click.secho(f"无法运行：{shown_lines(str(exc))}", fg="red", err=True)
-        code = 2
-    except KeyboardInterrupt:
-        click.secho("已中断。历史记录和已有输出文件未受影响。", fg="yellow", err=True)
-        code = 130
-    except Exception as exc:  # noqa: BLE001 - last line of defence for users
-        if debug:
-            import traceback  # only here: with linecache and tokenize it costs ~2 ms of every start
-
-            traceback.print_exc()
-        click.secho(f"运行出错（程序内部错误）：{shown(str(exc))}", fg="red", err=True)
-        click.echo("如需技术人员排查，请加 --debug 重新运行并把输出发给维护人员。", err=True)
-        code = 2
-    _exit(code)
-
-
 @click.group(
-    cls=_Group,
+    cls=Group,
     context_settings=CONTEXT,
     invoke_without_command=True,
     help="洛阳济源同城一体深度融合措施落实情况周报汇总工具。\n\n每周四下午把各单位报回的表格放进 inbox 文件夹，运行“lyreport run”，即在 outbox 文件夹生成督导情况通报（Word）、工作台账（Excel）、催报名单和邮件草稿。",
@@ -194,7 +37,7 @@ def main(ctx: click.Context) -> None:
     if not in_workspace():
         click.echo(ctx.get_help())
         return
-    _guard(False, _print_glance)
+    guard(False, _print_glance)
 
 
 def _print_glance() -> int:
@@ -237,7 +80,7 @@ def init_command(folder: Path, debug: bool) -> None:
         click.echo("下一步：检查 templates 中的措施清单和单位名录，然后运行“lyreport template”生成各单位报表模板。")
         return 0
 
-    _guard(debug, action)
+    guard(debug, action)
 
 
 @main.command("template", help="生成各单位的标准报表模板（每个责任单位一个 Excel 文件），已有历史时预填上周报送内容。")
@@ -263,7 +106,7 @@ def template_command(
             click.echo(f"  {path.name}")
         return 0
 
-    _guard(debug, action)
+    guard(debug, action)
 
 
 @main.command(
@@ -324,7 +167,7 @@ def run_command(
             _print_report(report)
         return report.exit_code
 
-    _guard(debug, action)
+    guard(debug, action)
 
 
 class _NoBar:
@@ -458,7 +301,7 @@ def check_command(files: tuple[Path, ...], workspace: Path | None, debug: bool) 
             click.echo("\n".join(lines))
         return 1 if failed else 0
 
-    _guard(debug, action)
+    guard(debug, action)
 
 
 @main.command(
@@ -482,7 +325,7 @@ def restore_command(master: Path | None, workspace: Path | None, debug: bool) ->
         click.echo(f"已按顺序重建 {len(reports)} 周，工作台账：{shown(str(reports[-1].outputs.ledger))}")
         return 0
 
-    _guard(debug, action)
+    guard(debug, action)
 
 
 @main.command("demo", help="生成演示工作目录（含模拟的各单位报表），并运行一次完整汇总，展示全部输出。")
@@ -501,13 +344,13 @@ def demo_command(folder: Path, debug: bool) -> None:
         _print_report(report)
         return 0
 
-    _guard(debug, action)
+    guard(debug, action)
 
 
 # The mailbox commands (fetch, status, remind) live with the mailbox package; they import it lazily.
 from .mailbox.commands import register as _register_mailbox  # noqa: E402
 
-_register_mailbox(main, FOLDER, DATE, _guard)
+_register_mailbox(main, FOLDER, DATE, guard)
 
 if __name__ == "__main__":
     main()
