@@ -11,23 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from . import lean
-from .archive import archive_inputs, archived_file, backfill_manifests, release_period, restore_inputs, sha256_of
+from .archive import archive_inputs, backfill_manifests, release_period, restore_inputs, sha256_of
 from .assign import resend_candidates
 from .checking import CheckedFile, check_files
 from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
 from .faults import LyreportError, changed_during_run, fault_point
 from .history import (
-    OpenedContainer,
-    archived_before,
-    earlier_inputs,
     open_history,
-    period_rank,
     previous_state,
     record_parts,
-    recorded_period,
-    recorded_summary,
-    unopened_containers,
     week_inputs,
 )
 from .intake.pipeline import Progress, run_intake
@@ -38,9 +31,11 @@ from .models import IntakeResult, WeekResult
 from .now import WeekGlance
 from .now import week_glance as _week_glance
 from .outputs import write_outputs
+from .periods import week_period
 from .problems import Problem, has_errors, problem
 from .recovery import archived_weeks, restore_claims
 from .render.forked import Renderers
+from .resends import resent_files
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for, deadline_on
@@ -88,66 +83,12 @@ def archived_deadline(context: Context, week: date) -> datetime | None:
     The deadline weekday in 配置.toml may have changed since; a recorded week keeps its own date
     (the archive folder's name), so it is found rather than recomputed from the current weekday.
     """
-    archived = archived_weeks(ws_archive(context), context.master.list_id)
+    archived = archived_weeks(context.archive, context.master.list_id)
     if week in archived:
         return deadline_on(week, context.config)
     end = deadline_for(week, context.config).date()
     near = [d for d in archived if week <= d <= end] or [d for d in archived if end - timedelta(days=6) <= d <= end]
     return deadline_on(near[0], context.config) if len(near) == 1 else None
-
-
-def _period(context: Context, conn: Any, deadline: datetime) -> tuple[int, list[Problem]]:
-    """第N期: frozen once a week is recorded; while `restore` rebuilds, the number the week was archived
-    with; else from config first_week, else the week's rank in history. With what to say about it."""
-    list_id, week = context.master.list_id, deadline.date()
-    recorded = recorded_period(conn, list_id, week)
-    if recorded is not None:
-        if _period_was_guessed(conn, list_id, week):  # by a restore: still a guess, never archived as issued
-            reason = "该期数是此前重建历史时按现行规则推算的"
-            return recorded, [problem("period-not-archived", reason=reason, period=recorded)]
-        return recorded, []
-    claims = restore_claims(list_id)
-    taken = dict(conn.execute("SELECT period, week FROM weeks WHERE list_id=?", (list_id,)).fetchall())
-    if claims is None:
-        return _period_by_rule(context, conn, deadline, taken)
-    own = claims.get(week)
-    others = {p: w.isoformat() for w, p in claims.items() if w != week and p is not None}
-    if own is not None and own not in others and own not in taken:
-        return own, []
-    # Kept by a version before the 期数 was archived, or two weeks claim one number (a run that failed after
-    # archiving, the number then given to another week): the rule, skipping every number another week holds.
-    period, said = _period_by_rule(context, conn, deadline, {**others, **taken})
-    if own is None:
-        reason = "存档由旧版本写入，没有记下期数"
-    else:
-        reason = f"存档中 {others.get(own) or taken.get(own)} 也记为第{own}期，无法确定哪一周是当初发出的"
-    return period, [*said, problem("period-not-archived", reason=reason, period=period)]
-
-
-def _period_was_guessed(conn: Any, list_id: str, week: date) -> bool:
-    """Whether the recorded week's 期数 was guessed by the rule (period-not-archived said when it was recorded)."""
-    problems = (recorded_summary(conn, list_id, week) or {}).get("problems") or []
-    return any(isinstance(p, dict) and p.get("code") == "period-not-archived" for p in problems)
-
-
-def _period_by_rule(
-    context: Context, conn: Any, deadline: datetime, taken: dict[int, str]
-) -> tuple[int, list[Problem]]:
-    """The number of a week not recorded yet: from config first_week, else its rank in history; never a
-    number another week holds (`taken`: period -> week), but the next free one, said."""
-    first = str(context.config.summary.get("first_week", "") or "")
-    with contextlib.suppress(ValueError):
-        start = deadline_for(date.fromisoformat(first), context.config).date()
-        if context.is_default_list and deadline.date() >= start:
-            wanted = (deadline.date() - start).days // 7 + 1
-            if wanted not in taken:
-                return wanted, []
-            period = max(taken) + 1
-            return period, [problem("period-taken", wanted=wanted, week=taken[wanted], period=period)]
-    period = period_rank(conn, context.master.list_id, deadline.date())
-    while period in taken:
-        period += 1
-    return period, []
 
 
 def _output_paths(context: Context, outbox: Path, week: date) -> RunOutputs:
@@ -190,71 +131,6 @@ def _week_parts(result: WeekResult) -> dict[Path, tuple[tuple[str, str], ...]]:
         if f.kind == "workbook" and f.origin is not None and f.origin != f.path:
             parts.setdefault(f.origin, []).append((f.sha256 or sha256_of(f.path), f.display))
     return {origin: tuple(found) for origin, found in parts.items()}
-
-
-def open_archived_containers(
-    context: Context, conn: Any, week: date, tmp: Path
-) -> tuple[list[OpenedContainer], list[Problem]]:
-    """Mails and zips of earlier weeks archived before their workbooks were recorded (histories of the
-    previous version): open each from the archive (extracting into `tmp`) and return what it holds. Nothing
-    is written: `run` records the parts (see record_parts), `lyreport status` uses them in memory only. One
-    missing or altered is said (its resend check cannot be done) and left unopened."""
-    list_id = context.master.list_id
-    pending = unopened_containers(conn, list_id, week)
-    if not pending:
-        return [], []
-    from .intake.discover import discover_paths
-    from .intake.safety import ARROW
-    from .textsafe import shown
-
-    opened: list[OpenedContainer] = []
-    said: list[Problem] = []
-    for index, (earlier, sha, name) in enumerate(pending):
-        path = archived_file(ws_archive(context), list_id, earlier, sha, name)
-        try:
-            if sha256_of(path) != sha:
-                said.append(_archived_unusable(context, earlier, name, path, "内容已被改动"))
-                continue
-            files, _ = discover_paths([path], tmp / str(index), context.config.timezone)
-        except FileNotFoundError:
-            said.append(_archived_unusable(context, earlier, name, path, "文件已缺失"))
-            continue
-        except Exception as exc:  # noqa: BLE001 - unreadable or hostile: it stays unknown, and that is said
-            said.append(_archived_unusable(context, earlier, name, path, f"无法打开：{type(exc).__name__}"))
-            continue
-        top, parts = shown(path.name), []
-        for f in files:
-            if f.kind == "workbook" and f.display.startswith(top + ARROW):
-                with contextlib.suppress(OSError):
-                    parts.append((f.sha256 or sha256_of(f.path), shown(name) + f.display[len(top) :]))
-        opened.append(OpenedContainer(earlier, sha, name, tuple(parts)))
-    return opened, said
-
-
-def _archived_unusable(context: Context, week: date, name: str, path: Path, reason: str) -> Problem:
-    from .textsafe import shown
-
-    try:
-        where = path.relative_to(context.workspace.root).as_posix()
-    except ValueError:
-        where = str(path)
-    return problem("archived-container-unreadable", file=shown(where), week=week.isoformat(), name=shown(name),
-                   reason=reason)  # fmt: skip
-
-
-def resent_files(
-    context: Context, conn: Any, week: date, candidates: list[Any], tmp: Path
-) -> tuple[dict[str, tuple[date, str]], list[OpenedContainer], list[Problem]]:
-    """Which `candidates` (files whose week rests on their arrival alone) are a file already archived for an
-    earlier week, sent again; with the archived mails and zips of an older history opened for it (into `tmp`),
-    for `run` to record and `status` to use in memory only, and what could not be checked."""
-    if not candidates:
-        return {}, [], []
-    list_id = context.master.list_id
-    opened, said = [], []
-    if earlier_inputs(conn, list_id, week):
-        opened, said = open_archived_containers(context, conn, week, tmp)
-    return archived_before(conn, list_id, week, candidates, opened), opened, said
 
 
 def run_week(
@@ -321,16 +197,13 @@ def _run_week(
         # Helpers import the renderers while the inbox is read, then write outputs beside this process.
         renderers = Renderers()
         try:
-            backfill_manifests(conn, ws_archive(context))
+            backfill_manifests(conn, context.archive)
             with workspace_temp(ws, "run", avoid=inbox) as tmp:
                 source = inbox or ws.inbox
                 if rebuild:
                     source = tmp / "inbox"
                     source.mkdir()
-                    if (
-                        restore_inputs(conn, ws_archive(context), context.master.list_id, deadline.date(), source)
-                        is None
-                    ):
+                    if restore_inputs(conn, context.archive, context.master.list_id, deadline.date(), source) is None:
                         raise LyreportError(
                             f"历史记录中没有 {deadline.date().isoformat()} 这一周的原始文件，无法重建。"
                         )
@@ -360,7 +233,7 @@ def _run_week(
 
 def _start_checks(context: Context, outbox: Path, week: date) -> None:
     base = _output_paths(context, outbox, week).ledger.parent
-    context.notes += start_checks(context.workspace, outbox, base, ws_archive(context), week, context.master.list_id)
+    context.notes += start_checks(context.workspace, outbox, base, context.archive, week, context.master.list_id)
 
 
 def _record_and_render(
@@ -389,7 +262,7 @@ def _record_and_render(
                     previous.resent, opened, unopened = resent_files(context, conn, week, candidates, tmp)
                 for found in opened:  # an older history's archived mails, opened once: recorded
                     record_parts(conn, list_id, found.week, found.sha256, found.name, found.parts)
-            period, said = _period(context, conn, deadline)
+            period, said = week_period(context, conn, deadline)
             result = merge_week(context.master, intake, deadline, context.config, previous, period)
             result.problems += unopened + said
             note_later_weeks(conn, result)
@@ -406,7 +279,7 @@ def _record_and_render(
 
             def archive() -> list[Any]:
                 return archive_inputs(
-                    ws_archive(context), list_id, week, source, _week_originals(result),
+                    context.archive, list_id, week, source, _week_originals(result),
                     parts=_week_parts(result), seen=_week_seen(result), period=claimed,
                 )  # fmt: skip
 
@@ -419,7 +292,7 @@ def _record_and_render(
                 # (a restore would then renumber both, this one too). Only a week never recorded loses its
                 # claim, so releasing it early is harmless if this commit fails too.
                 with contextlib.suppress(OSError):  # if left, a restore sees two weeks claim it, and says so
-                    release_period(conn, ws_archive(context), list_id, week, result.period)
+                    release_period(conn, context.archive, list_id, week, result.period)
             fault_point("before-commit")
             conn.execute("COMMIT")
         except BaseException:
@@ -446,10 +319,6 @@ def _check_writable(staged: dict[Path, Path]) -> None:
             raise LyreportError(
                 f"无法写入《{final.name}》：文件可能正在 Excel/WPS 中打开。请先关闭该文件再运行，本次未做任何改动。"
             ) from None
-
-
-def ws_archive(context: Context) -> Path:
-    return context.workspace.history / "archive"
 
 
 # ----------------------------------------------------------------- templates

@@ -31,6 +31,11 @@ class Context:
     def is_default_list(self) -> bool:
         return self.master_path.resolve() == (self.workspace.templates / self.config.master_file).resolve()
 
+    @property
+    def archive(self) -> Path:
+        """Where every processed input is kept (archive.py)."""
+        return self.workspace.history / "archive"
+
 
 def load_context(workspace: Path | None = None, master: Path | None = None) -> Context:
     """Find the workspace and load config, unit directory and master list, or raise LyreportError."""

@@ -55,7 +55,7 @@ def start_checks(
 def note_later_weeks(conn: sqlite3.Connection, result: WeekResult) -> None:
     """Later weeks already recorded were computed without this week's (new) data: say so, naming them.
 
-    A week recorded for the first time after later ones gets the next free 期数 (api._period); a re-run
+    A week recorded for the first time after later ones gets the next free 期数 (periods.week_period); a re-run
     of an earlier week leaves the later weeks' 通报/summary.json and the main 工作台账 as they were.
     """
     query = "SELECT week FROM weeks WHERE list_id=? AND week>? ORDER BY week"

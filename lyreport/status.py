@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .api import load_context, resent_files, resolve_deadline
+from .api import load_context, resolve_deadline
 from .assign import resend_candidates
 from .context import Context
 from .history import DB_NAME, previous_state
@@ -21,6 +21,7 @@ from .intake.pipeline import run_intake
 from .merge import merge_week
 from .models import PreviousState, SourceFile, UnitWeek
 from .problems import Problem, problem
+from .resends import resent_files
 from .weeks import cn_datetime
 
 ELECTRONIC_STATES = ("on_time", "late", "invalid")  # an electronic return arrived (usable or not)
