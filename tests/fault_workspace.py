@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from lyreport import api
+from lyreport.faults import PAUSE_ENV
 from lyreport.samples import make_filling, set_received, standard_return
 from lyreport.workspace import init_workspace
 
@@ -99,7 +100,10 @@ def out_of_order(root: Path, week: date) -> bool:
 def race(root: Path, weeks: tuple[date, ...]) -> dict[str, int]:
     """Start a run for each week at once; retry those refused (busy), as staff would, oldest first;
     follow a weeks-out-of-order warning with `lyreport restore`, as it says."""
-    procs = {week: popen(root, "run", "--week", week.isoformat(), "-q") for week in weeks}
+    # Whoever takes the workspace first holds it a while: on a busy machine one run could otherwise finish
+    # before the other starts, and then there is no race to test.
+    hold = {PAUSE_ENV: "locked:1.5"}
+    procs = {week: popen(root, "run", "--week", week.isoformat(), "-q", env=hold) for week in weeks}
     errors = {week: proc.communicate()[1].decode() for week, proc in procs.items()}
     told = {"refused": 0, "refused_with_message": 0, "restored": 0}
     for week in weeks:
