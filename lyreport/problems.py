@@ -211,6 +211,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "单元格是公式，但文件中没有保存计算结果（多见于程序生成的表格），无法读取其内容，"
         "请在 Excel/WPS 中打开并保存后重新报送",
     ),
+    "status-concealed": (
+        ERROR,
+        "完成状态单元格中的“{value}”在表上看不到（{how}），不能确定以哪个为准，"
+        "未按任何状态处理（按未报送对待），请单位改正后重新报送",
+    ),
+    "cell-concealed": (
+        WARNING,
+        "“{field}”单元格中的“{value}”在表上看不到（{how}），已按单元格内容读取，请核对",
+    ),
     "cell-error": (
         ERROR,
         "“{field}”单元格为 Excel 错误值 {value}（{meaning}），未读取，请对方改正公式或直接填写后重新报送",

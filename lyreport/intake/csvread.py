@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +39,11 @@ def read_csv(path: str) -> tuple[Any, ...]:
     if text is None:
         return ("refused", "read-corrupt", {"reason": "CSV 文件的文字编码无法识别（应为 GBK 或 UTF-8）"}, "")
     csv.field_size_limit(MAX_FIELD)
-    try:
-        sample = text[:8192]
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
+    text, dialect = _dialect(text)
     rows: list[list[Any]] = []
     try:
         for line in csv.reader(io.StringIO(text, newline=""), dialect):
-            rows.append([cell.strip() or None for cell in line])
+            rows.append([_excel_text(cell.strip()) or None for cell in line])
             if len(rows) > MAX_ROWS or len(line) > MAX_COLS:
                 return (
                     "refused",
@@ -66,6 +63,57 @@ def read_csv(path: str) -> tuple[Any, ...]:
         marks = Marks(errors={(row, col): value for row, col, value in errors})
         return ("ok", [(Path(path).stem, rows, False, marks.answer([]))], {}, [], {})
     return ("ok", [(Path(path).stem, rows, False)], {}, [], {})
+
+
+_TEXT_FORMULA = re.compile(r'="((?:[^"]|"")*)"')  # ="00123": how exports keep a text as it is in Excel
+
+
+def _excel_text(cell: str) -> str:
+    """A cell written as ="text" is the text: Excel opens the CSV showing it so (a system's export keeps 序号 "010"
+    or a status that way)."""
+    if cell[:2] != '="':
+        return cell
+    hit = _TEXT_FORMULA.fullmatch(cell)
+    return hit[1].replace('""', '"').strip() if hit else cell
+
+
+_SEP_LINE = re.compile(r"\ufeff?sep=(.)\r?\n")  # Excel's hint line: "sep=;" says the separator
+_DELIMITERS = (",", "\t", ";", "|")
+# Labels of the form's header: the separator that keeps them whole cells is the file's.
+_LABELS = frozenset({"序号", "完成状态", "本周进展", "措施内容", "存在问题", "下一步计划", "填报单位", "填报日期"})
+
+
+def _dialect(text: str) -> tuple[str, Any]:
+    """The text without Excel's "sep=" line, and how its cells are separated: the separator named by that line,
+    else the one (comma, tab, semicolon, bar) under which most of the form's labels stand as cells of their own
+    (a measure text holds commas, so counting separators alone picks the comma for a tab-separated export), else
+    what csv.Sniffer says."""
+    hint = _SEP_LINE.match(text)
+    if hint:
+        return text[hint.end() :], _with_delimiter(hint[1])
+    sample = text[:8192]
+    lines = sample.splitlines()[:40]
+    best, score = None, 0
+    for delimiter in _DELIMITERS:
+        if delimiter not in sample:
+            continue
+        found = sum(1 for line in lines for cell in line.split(delimiter) if cell.strip().strip('"').strip() in _LABELS)
+        if found > score:
+            best, score = delimiter, found
+    if best is not None and score >= 2:
+        return text, _with_delimiter(best)
+    try:
+        return text, csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
+    except csv.Error:
+        return text, csv.excel
+
+
+def _with_delimiter(delimiter: str) -> type[csv.Dialect]:
+    class Dialect(csv.excel):
+        pass
+
+    Dialect.delimiter = delimiter
+    return Dialect
 
 
 def _error_values(rows: list[list[Any]]) -> list[tuple[int, int, str]]:

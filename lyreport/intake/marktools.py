@@ -19,7 +19,8 @@ Struck = tuple[int, int, str, str, str]
 class Marks:
     """0-based hidden rows and columns, (row, col) of formula cells without a saved value, struck cells
     (Struck), whether some struck text could not be placed, and (row, col) of cells holding an error
-    value (#REF!, Err:502) with that value."""
+    value (#REF!, Err:502) with that value; (row, col) of cells whose number format shows a text as something else,
+    with that format, and the merged cells of an .ods (concealed.py)."""
 
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
@@ -27,10 +28,13 @@ class Marks:
     struck: list[Struck] = field(default_factory=list)
     struck_unknown: bool = False
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # .ods: calamine has none
 
-    def answer(self, merged: list[tuple[int, int, int]]) -> tuple[Any, ...]:
-        """The marks as a worker's answer carries them (read._sheet_data unpacks this one shape)."""
-        return (*self.as_tuple(), merged, self.error_list())
+    def answer(self, merged: list[tuple[int, int, int]], concealed: list[Any] | None = None) -> tuple[Any, ...]:
+        """The marks as a worker's answer carries them (read._sheet_data unpacks this one shape); `concealed`:
+        the cells the sheet does not show as they are (concealed.Concealed)."""
+        return (*self.as_tuple(), merged, self.error_list(), concealed or [])
 
     def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
         return (

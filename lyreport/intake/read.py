@@ -22,6 +22,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from ..models import SheetData, SourceFile, WorkbookData, stat_signature
 from ..problems import WARNING, Problem, problem
 from . import precheck as checks
+from .concealed import by_format, under_merges
 from .csvread import read_csv
 from .errorvalues import CALAMINE_KNOWN
 from .marktools import ERROR_CELL_TAG
@@ -298,15 +299,20 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
             )
             continue
         merged: list[tuple[int, int, int]] = []
+        concealed: list[Any] = []
         if end is not None:
-            grid = _clean(_fill_vertical_merges(sheet.to_python(skip_empty_area=False), sheet, merged))
+            grid = _clean(_fill_vertical_merges(sheet.to_python(skip_empty_area=False), sheet, merged, concealed))
         else:
             grid = []
         if meta.name.strip().lower() == IDENTITY_SHEET:
             identity = _identity(grid)
         else:
             mark = marks_of(marks, meta.name)
-            marked = mark.answer(merged)
+            if mark.formats:
+                concealed.extend(by_format(grid, mark.formats))
+            if mark.merges:
+                concealed.extend(under_merges(grid, mark.merges))
+            marked = mark.answer(merged, concealed)
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)
 
@@ -338,10 +344,13 @@ def _known_errors_only(source: str | bytes, sheet_parts: dict[str, str]) -> byte
     return out.getvalue()
 
 
-def _fill_vertical_merges(rows: list[list[Any]], sheet: Any, filled: list[tuple[int, int, int]]) -> list[list[Any]]:
+def _fill_vertical_merges(
+    rows: list[list[Any]], sheet: Any, filled: list[tuple[int, int, int]], concealed: list[Any]
+) -> list[list[Any]]:
     """A value merged down one column (same 存在问题 for two measures, a 类别 spanning rows) applies to each row.
 
-    Each filled cell is listed in `filled` as (row, col, top row), so a status merged over two measures is said.
+    Each filled cell is listed in `filled` as (row, col, top row), so a status merged over two measures is said;
+    each covered cell that holds a value of its own (hidden under the merge) in `concealed` (concealed.Concealed).
     """
     try:
         merged = sheet.merged_cell_ranges or []
@@ -355,6 +364,8 @@ def _fill_vertical_merges(rows: list[list[Any]], sheet: Any, filled: list[tuple[
             if col < len(row) and row[col] in ("", None):
                 row[col] = value
                 filled.append((index, col, top))
+    if merged:
+        concealed.extend(under_merges(rows, merged))
     return rows
 
 
@@ -451,7 +462,7 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
 
 def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
     """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, struck cells,
-    whether some strike could not be placed, merge fills, error cells as (row, col, value))."""
+    whether some strike could not be placed, merge fills, error cells as (row, col, value), concealed cells)."""
     if not marks:
         return SheetData(name, rows, hidden)
     merged = {(r, c): top for r, c, top in marks[5]}
@@ -463,4 +474,6 @@ def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = Non
     uncached = {tuple(c) for c in marks[2]}
     sheet = SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), uncached, merged, errors=errors)
     sheet.struck, sheet.struck_unknown = struck, bool(marks[4])
+    if len(marks) > 7 and marks[7]:
+        sheet.concealed = {(r, c): (value, shown, why) for r, c, value, shown, why in marks[7]}
     return sheet

@@ -338,6 +338,8 @@ def _unreadable(ctx: Context, table: Table, index: int) -> set[str]:
     reported, never read as empty."""
     found: set[str] = set()
     sheet = table.sheet
+    if sheet.concealed:
+        _concealed(ctx, table, index, found)
     if not sheet.uncached and not sheet.errors:  # the usual case: every formula has its saved value
         return found
     for key, col in table.cols.items():
@@ -358,6 +360,34 @@ def _unreadable(ctx: Context, table: Table, index: int) -> set[str]:
                 severity=severity,
             )
     return found
+
+
+def _concealed(ctx: Context, table: Table, index: int, found: set[str]) -> None:
+    """Cells of this row that hold something the sheet does not show (hidden under a merged cell, or shown as
+    something else by their number format): a status nobody can see is not read; other fields are read and said."""
+    for key, col in table.cols.items():
+        hit = table.sheet.concealed.get((index, col))
+        if hit is None:
+            continue
+        value, shown, why = hit
+        kind, _, detail = why.partition(":")
+        if kind == "merge":
+            shows = f"表上显示为“{_clip(shown)}”" if shown.strip() else "表上此处为空白"
+            how = f"被合并单元格 {detail} 遮住，{shows}"
+        else:
+            how = f"单元格格式“{detail}”使其" + (f"显示为“{_clip(shown)}”" if shown.strip() else "不显示")
+        fields = {"value": _clip(value), "how": how}
+        if key == "status":
+            found.add(key)
+            ctx.add("status-concealed", cell=table.ref(key, index), **fields)
+        else:
+            label = nz.text(table.labels[col]) if col < len(table.labels) else ""
+            ctx.add("cell-concealed", cell=table.ref(key, index), field=label or key, **fields)
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 30 else text[:29] + "…"
 
 
 def _error_row(table: Table, index: int) -> bool:

@@ -23,7 +23,7 @@ MAX_RATIO = 200  # uncompressed / compressed size of one member ...
 RATIO_MIN_BYTES = 1 * MB  # ... checked only above this size (tiny members compress absurdly well)
 MAX_DEPTH = 3  # levels of zip/eml nesting below the inbox file
 
-WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv"})
+WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".xltx", ".xltm", ".xlt", ".ett", ".ots"})
 SCAN_EXTS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"})
 CONTAINER_EXTS = frozenset({".zip", ".eml", ".msg"})
 # Formats a unit may send its return in that cannot be read as one: the unit did report, wrongly.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 
+from .concealed import xlsx_formats
 from .errorvalues import error_value
 from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
 from .marktools import attrs as _attrs
@@ -50,7 +51,15 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
                 _ods_errors(content, marks)
         except Exception:  # noqa: BLE001 - as above; the error cells found so far are kept
             pass
+        try:
+            if content is not None and _ODS_COVERED_TEXT.search(content):
+                _ods_merges(content, marks)
+        except Exception:  # noqa: BLE001 - as above
+            pass
     _add_struck(marks, xlsx_struck(parts, sheet_parts) if xlsx else ods_struck(parts))  # never raises
+    if xlsx:
+        for name, cells in xlsx_formats(parts, sheet_parts).items():  # never raises
+            marks.setdefault(name, Marks()).formats = cells
     return marks
 
 
@@ -318,6 +327,43 @@ def _ods_errors(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
                 value = error_value(shown)
                 if value or attrs.get(b"calcext:value-type") == b"error":
                     _mark_error(current, row, col, rows_repeated, repeat, value or shown[:20] or "错误值")
+            col += repeat
+        else:
+            name = unescape(_attrs(tag).get(b"table:name", b"").decode("utf-8", "replace"))
+            current = marks.setdefault(name, Marks())
+            row = col = 0
+    return marks
+
+
+# A covered cell (under a merged one) with content: LibreOffice's "keep the contents of the hidden cells".
+_ODS_COVERED_TEXT = re.compile(rb"<table:covered-table-cell\b[^>]*(?<!/)>\s*<text:")
+
+
+def _ods_merges(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
+    """Add each table's merged cells ((top, left), (bottom, right)), so that the reader can tell covered cells
+    that hold something the sheet does not show (concealed.under_merges): calamine does not say them for .ods."""
+    current: Marks | None = None
+    row = col = 0
+    rows_repeated = 1
+    for hit in _ODS_CELL_TAGS.finditer(xml):
+        tag = hit.group()
+        if tag.startswith(b"</table:table-row"):
+            row += rows_repeated
+        elif tag.startswith(b"</"):
+            current = None
+        elif tag.startswith(b"<table:table-row"):
+            rows_repeated = min(int(_attrs(tag).get(b"table:number-rows-repeated", b"1") or 1), MAX_INDEX)
+            col = 0
+            if tag.endswith(b"/>"):
+                row += rows_repeated
+        elif tag.startswith(b"<table:table-cell") or tag.startswith(b"<table:covered"):
+            attrs = _attrs(tag)
+            repeat = min(int(attrs.get(b"table:number-columns-repeated", b"1") or 1), MAX_INDEX)
+            down = int(attrs.get(b"table:number-rows-spanned", b"1") or 1)
+            across = int(attrs.get(b"table:number-columns-spanned", b"1") or 1)
+            if current is not None and (down > 1 or across > 1) and len(current.merges) < MAX_MARKS:
+                bottom, right = min(row + down - 1, MAX_INDEX), min(col + across - 1, MAX_INDEX)
+                current.merges.append(((row, col), (bottom, right)))
             col += repeat
         else:
             name = unescape(_attrs(tag).get(b"table:name", b"").decode("utf-8", "replace"))

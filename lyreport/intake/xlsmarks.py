@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .concealed import conceals
 from .marktools import MAX_INDEX, MAX_MARKS, Marks, Struck
 from .strikemarks import ALL_SHEETS, struck_entry
 
@@ -40,19 +41,23 @@ def xls_marks(source: Any) -> dict[str, Marks]:
         return {}
     found: dict[str, Marks] = {}
     fonts: set[int] = set()
+    concealing: dict[int, str] = {}
     index = 0
     try:
         fonts = {number for number, font in enumerate(book.font_list) if font.struck_out}
+        concealing = _concealing_xfs(book)
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             rows = {r for r, info in sheet.rowinfo_map.items() if info.hidden and r < MAX_INDEX}
             cols = {c for c, info in sheet.colinfo_map.items() if info.hidden and c < MAX_INDEX}
             struck, unknown = _struck_cells(book, sheet, fonts) if fonts else ([], False)
             errors = _errors(sheet, xlrd)
-            if rows or cols or struck or unknown or errors:
+            formats = _formatted(sheet, concealing) if concealing else {}
+            if rows or cols or struck or unknown or errors or formats:
                 found[sheet.name] = Marks(
                     hidden_rows=rows, hidden_cols=cols, struck=struck, struck_unknown=unknown, errors=errors
                 )
+                found[sheet.name].formats = formats
     except Exception:  # noqa: BLE001 - as above: no marks rather than no return; what was found stays
         if fonts:
             _unread(book, index, found)
@@ -103,6 +108,32 @@ def _pieces(text: str, base: bool, runs: list[tuple[int, int]], fonts: set[int])
     """(text, struck) pieces of a rich-text cell: before the first run the cell's own font applies."""
     starts = [(0, base), *((offset, font in fonts) for offset, font in runs)]
     return [(text[a:b], on) for (a, on), (b, _) in zip(starts, [*starts[1:], (len(text), False)], strict=True)]
+
+
+def _concealing_xfs(book: Any) -> dict[int, str]:
+    """Cell format index -> number format code, of the formats that show a text as something else."""
+    try:
+        codes = {key: fmt.format_str for key, fmt in book.format_map.items() if conceals(fmt.format_str or "")}
+        if not codes:
+            return {}
+        return {index: codes[xf.format_key] for index, xf in enumerate(book.xf_list) if xf.format_key in codes}
+    except Exception:  # noqa: BLE001 - an extra
+        return {}
+
+
+def _formatted(sheet: Any, concealing: dict[int, str]) -> dict[tuple[int, int], str]:
+    """(row, col) -> format code of the text cells whose format shows them as something else."""
+    found: dict[tuple[int, int], str] = {}
+    for row in range(min(sheet.nrows, MAX_INDEX)):
+        types = sheet.row_types(row)
+        if _TEXT_CELL not in types:
+            continue
+        for col, kind in enumerate(types[:MAX_INDEX]):
+            if kind == _TEXT_CELL and (code := concealing.get(sheet.cell_xf_index(row, col))) is not None:
+                found[(row, col)] = code
+                if len(found) >= MAX_MARKS:
+                    return found
+    return found
 
 
 def _errors(sheet: Any, xlrd: Any) -> dict[tuple[int, int], str]:
