@@ -384,6 +384,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "邮件没有可识别的发送时间{header}，收到时间按{fallback} {time} 计算，可能晚于实际发送时间，请核实",
     ),
+    "mail-date-server": (
+        WARNING,
+        "邮件的发送时间（发件方电脑的时钟）为 {sent}，而收件邮件服务器记录的收到时间为 {received}，相差 {gap}；"
+        "收到时间按邮件服务器的时间计算（发件方电脑时钟可能不准），请核实",
+    ),
+    "mail-date-server-only": (
+        INFO,
+        "邮件没有可识别的发送时间{header}，收到时间按收件邮件服务器记录的时间 {received} 计算",
+    ),
+    "mail-date-twice": (
+        WARNING,
+        "邮件有几个不同的发送时间（{dates}），无法确定哪个是真实的；收到时间暂按最晚的 {date} 计算，请核实",
+    ),
     "mail-date-impossible": (
         WARNING,
         "{what}的发送时间 {sent} 晚于{bound_name} {bound}，不可能（发件方电脑时钟可能不准）；"

@@ -162,10 +162,13 @@ class Mail:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     forwarded: list[Mail] = field(default_factory=list)
     pictures: list[tuple[str, bytes]] = field(default_factory=list)  # in the mail text: attachments Outlook hides
+    received: str = ""  # a Received header's value, as the receiving server wrote it ("...; <date>")
 
 
 def _message_nodes(mail: Mail, top: bool) -> list[Node]:
     headers = f"From: {mail.sender}\r\nSubject: {mail.subject}\r\nDate: {mail.date_header}\r\n\r\n"
+    if mail.received:
+        headers = f"Received: {mail.received}\r\n{headers}"
     nodes = [
         _text(0x001A, "IPM.Note"),
         _text(0x0037, mail.subject),

@@ -464,3 +464,99 @@ def test_fetch_keeps_a_mail_whose_attachment_lost_its_extension() -> None:
 
     assert carries_files(sent("市发改委报表1.7")) and carries_files(sent("市发改委报表"))
     assert not carries_files(sent("邀请.ics"))  # a file of a kind we know is none of ours
+
+
+# ----------------------------------------------------------------- the receiving server's time (Received)
+def _received(when: str) -> bytes:
+    return f"Received: from mail.ly.gov.cn (unknown [10.1.2.3])\r\n\tby mx.163.com (Coremail) with SMTP id x1;\r\n\t{when}\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("date_header", "server", "state", "arrived", "gap"),
+    [
+        # the sender's PC clock a day behind: the mail reached the office on Friday, late, not "on time"
+        ("Thu, 07 Jan 2021 10:00:00 +0800", "Fri, 8 Jan 2021 10:00:05 +0800 (CST)", "late", at(8, 10), "1 天"),
+        # the sender's clock ahead: sent and received at 10:00, not late at 14:00
+        (
+            "Thu, 07 Jan 2021 14:00:00 +0800",
+            "Thu, 7 Jan 2021 10:00:05 +0800 (CST)",
+            "on_time",
+            at(7, 10),
+            "3 小时 59 分钟",
+        ),
+        # a PC clock reset to last year: this week's return, not last year's
+        ("Tue, 07 Jan 2020 10:00:00 +0800", "Thu, 7 Jan 2021 02:00:05 +0000", "on_time", at(7, 10), "366 天"),
+    ],
+)
+def test_saved_mail_counts_the_receiving_servers_time_not_the_senders_clock(
+    tmp_path: Path,
+    workspace: Path,
+    master: MasterList,
+    date_header: str,
+    server: str,
+    state: str,
+    arrived: datetime,
+    gap: str,
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _received(server) + _dated_mail(tmp_path, master, "市应急管理局", date_header), at(8, 11))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at.replace(second=0)) == (state, arrived)
+    note = only(result.problems, "mail-date-server")
+    assert (note.file, note.severity) == ("应急.eml", "warning")
+    assert f"相差 {gap}；收到时间按邮件服务器的时间计算" in note.message
+
+
+def test_saved_mail_within_minutes_of_the_server_time_says_nothing_more(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    raw = _dated_mail(tmp_path, master, "市应急管理局", "Thu, 07 Jan 2021 11:58:00 +0800")
+    put(inbox / "应急.eml", _received("Thu, 7 Jan 2021 11:59:10 +0800") + raw, at(8, 11))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 59).replace(second=10))
+    assert not [p for p in result.problems if p.code.startswith("mail-date")]
+
+
+def test_saved_mail_without_a_date_takes_the_server_time_not_the_file_time(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    raw = _dated_mail(tmp_path, master, "市应急管理局", "X").replace(b"Date: X\n", b"")
+    put(inbox / "应急.eml", _received("Thu, 7 Jan 2021 10:00:00 +0800") + raw, at(7, 15))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("on_time", at(7, 10))
+    note = only(result.problems, "mail-date-server-only")
+    assert (note.severity, note.message) == (
+        "info",
+        "邮件没有可识别的发送时间（邮件没有 Date 头），收到时间按收件邮件服务器记录的时间 2021-01-07 10:00 计算",
+    )
+
+
+def test_mail_with_two_different_date_headers_takes_the_later_and_says_so(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    raw = _dated_mail(tmp_path, master, "市应急管理局", "Thu, 07 Jan 2021 10:00:00 +0800")
+    put(inbox / "应急.eml", raw.replace(b"Date:", b"Date: Thu, 07 Jan 2021 14:00:00 +0800\nDate:", 1), at(7, 15))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("late", at(7, 14))
+    note = only(result.problems, "mail-date-twice")
+    assert note.severity == "warning"
+    assert "暂按最晚的 2021-01-07 14:00 计算" in note.message
+
+
+def test_outlook_msg_counts_the_receiving_servers_time(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    received = "from mail.ly.gov.cn by mx.163.com with SMTP id x1; Fri, 8 Jan 2021 09:30:00 +0800"
+    sent = at(7, 10)
+    data = msg_bytes(
+        Mail("yjj@ly.gov.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", sent, [("表.xlsx", xlsx)], received=received)
+    )
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.msg", data, at(8, 11))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("late", at(8, 9, 30))
+    assert only(result.problems, "mail-date-server").file == "应急.msg"

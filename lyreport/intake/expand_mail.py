@@ -10,7 +10,7 @@ a warning; a mail without a readable Date takes the file's (or the forward's) ti
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,9 +58,11 @@ class MailExpansion:
     def _expand_message(self, item: Item, message: Any, arrived: datetime | None = None) -> bool:
         from . import mail
 
-        sent, zone = (arrived, mail.Zone()) if arrived is not None else mail.read_date(message, self.tz)
-        raw = "" if arrived is not None else mail.raw_date(message)
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
+        if arrived is not None:
+            sent, zone, raw = arrived, mail.Zone(), ""
+        else:
+            sent, zone, raw = self._sent(item, message)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
         usable = unidentified = pictured = False
         try:
@@ -88,6 +90,43 @@ class MailExpansion:
         if not usable and not unidentified:
             self._no_attachment(item, pictured)
         return usable
+
+    def _sent(self, item: Item, message: Any) -> tuple[datetime | None, mail.Zone, str]:
+        """(when the mail came in, how its Date's zone was read, the Date as written) for a mail without a
+        recorded arrival: the receiving server's Received stamp when there is one (said when the sender's
+        Date differs), else the Date header (the latest of several, said)."""
+        from . import mail
+
+        sent, zone = mail.read_date(message, self.tz)
+        raw = mail.raw_date(message)
+        if (relayed := mail.relayed_at(message, self.tz)) is not None:
+            return self._relayed(item, sent, raw, relayed)
+        if written := mail.dates_written(message):
+            read = [
+                (mail.read_date(mail.parse(f"Date: {w}\nFrom: x@x.x\n\n".encode()), self.tz)[0], w) for w in written
+            ]
+            known = [(moment, w) for moment, w in read if moment is not None]
+            if len({moment for moment, _ in known}) > 1:
+                latest, text = max(known, key=lambda pair: pair[0])
+                quoted = "”“".join(shown(w[:60]) for w in written)
+                self.add("mail-date-twice", item.display, dates=f"“{quoted}”", date=f"{latest:%Y-%m-%d %H:%M}")
+                return mail.read_date(mail.parse(f"Date: {text}\nFrom: x@x.x\n\n".encode()), self.tz) + (text,)
+        return sent, zone, raw
+
+    def _relayed(
+        self, item: Item, sent: datetime | None, raw: str, relayed: datetime
+    ) -> tuple[datetime, mail.Zone, str]:
+        """The receiving server's time counts; said when the Date is missing or says otherwise."""
+        from . import mail
+
+        when = f"{relayed:%Y-%m-%d %H:%M}"
+        if sent is None:
+            header = f"（Date：“{shown(raw[:80])}”）" if raw.strip() else "（邮件没有 Date 头）"
+            self.add("mail-date-server-only", item.display, header=header, received=when)
+        elif abs(sent - relayed) > SERVER_SLACK:
+            gap = _gap(abs(sent - relayed))
+            self.add("mail-date-server", item.display, sent=f"{sent:%Y-%m-%d %H:%M}", received=when, gap=gap)
+        return relayed, mail.Zone(), ""
 
     def _no_attachment(self, item: Item, pictured: bool) -> None:
         """No return in the mail: a picture left in its text (too small to read as a scan) may be one."""
@@ -222,6 +261,8 @@ class MailExpansion:
 
         sent, zone = _msg_date(data, self.tz)
         raw = str(data.get("header_date") or "")
+        if (relayed := _msg_relayed(data, self.tz)) is not None:
+            sent, zone, raw = self._relayed(item, sent, raw, relayed)
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
         usable = unidentified = pictured = False
         for count, attachment in enumerate(data.get("attachments") or [], start=1):
@@ -251,7 +292,32 @@ class MailExpansion:
         return usable
 
 
+# A sender's clock a few minutes off, or a few minutes in transit, is not worth a word.
+SERVER_SLACK = timedelta(minutes=5)
+
+
+def _gap(delta: timedelta) -> str:
+    """A time difference in words: "3 天 2 小时", "1 小时 20 分钟", "7 分钟"."""
+    minutes = int(delta.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    parts = [f"{days} 天"] if days else []
+    parts += [f"{hours} 小时"] if hours else []
+    parts += [f"{minutes} 分钟"] if minutes and not days else []
+    return " ".join(parts) or "不到 1 分钟"
+
+
 _PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
+
+
+def _msg_relayed(data: dict[str, Any], tz: ZoneInfo) -> datetime | None:
+    """The receiving server's time from the Received headers Outlook keeps with a mail it received."""
+    from . import mail
+
+    received = [str(value) for value in data.get("received") or [] if isinstance(value, str)]
+    if not received:
+        return None
+    text = "".join(f"Received: {value}\n" for value in received[:3]) + "From: x@x.x\n\n"
+    return mail.relayed_at(mail.parse(text.encode("utf-8", "replace")), tz)
 
 
 def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, mail.Zone]:

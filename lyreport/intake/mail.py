@@ -234,6 +234,37 @@ def _plain_date(raw: str) -> datetime | None:
         return None
 
 
+# A receiving server stamps each mail it takes with a Received header on top of the others ("...; Thu, 7
+# Jan 2021 10:00:05 +0800"): the first one is the last hop, the recipient's own server, on a synchronised
+# clock, where the Date header is the sender's PC clock. Only a few are looked at.
+_RECEIVED_LOOKED_AT = 3
+
+
+def relayed_at(message: Message, tz: ZoneInfo) -> datetime | None:
+    """When the receiving mail server took the mail: the date of the topmost Received header that has a
+    readable one with a time zone; None when there is none (a mail saved from a Sent folder, a draft)."""
+    try:
+        values = [_raw_text(v) for k, v in message.raw_items() if k.lower() == "received"]
+    except Exception:  # malformed headers can raise deep inside the parser
+        return None
+    for value in values[:_RECEIVED_LOOKED_AT]:
+        if ";" not in value:
+            continue
+        found = _parsed(re.sub(r"\s+", " ", value.rsplit(";", 1)[1]).strip())
+        if found is not None and found.tzinfo is not None:
+            return found.astimezone(tz)
+    return None
+
+
+def dates_written(message: Message) -> list[str]:
+    """Each Date header as written, when there are several (a mail tool that added its own); [] otherwise."""
+    try:
+        values = [_raw_text(v).strip() for k, v in message.raw_items() if k.lower() == "date"]
+    except Exception:  # malformed headers can raise deep inside the parser
+        return []
+    return values if len(set(values)) > 1 else []
+
+
 def subject(message: Message) -> str:
     """The Subject header as text; "" if missing or unreadable."""
     try:
