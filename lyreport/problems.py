@@ -64,6 +64,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unsafe-name": (WARNING, "附件或压缩包成员名“{name}”含有路径字符，已按安全文件名“{safe}”处理"),
     "eml-unreadable": (ERROR, "邮件无法解析：{reason}"),
     "eml-no-attachment": (WARNING, "邮件中没有电子表格或扫描件附件"),
+    "eml-tnef": (
+        ERROR,
+        "已收到邮件，但附件“{name}”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF），报表很可能在其中，本程序无法取出。"
+        "请对方在 Outlook 中改用 HTML 或纯文本格式重新发送，或用 winmail.dat 查看工具取出附件后放入收件箱",
+    ),
+    "eml-download-link": (
+        ERROR,
+        "已收到邮件，但报表没有作为附件随邮件发来：邮件正文中是超大附件（云附件）的下载链接{files}。"
+        "请打开邮件下载文件（链接有有效期）后放入收件箱，再重新运行；下载的文件的收到时间请按本邮件的收到时间 {time} 核实",
+    ),
     "eml-inline-image-only": (
         WARNING,
         "邮件中没有电子表格或扫描件附件，但邮件正文中有图片，可能是扫描件（图片较小，未按扫描件读取）；"

@@ -162,6 +162,7 @@ class Mail:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     forwarded: list[Mail] = field(default_factory=list)
     pictures: list[tuple[str, bytes]] = field(default_factory=list)  # in the mail text: attachments Outlook hides
+    body: str = "请查收。"
     received: str = ""  # a Received header's value, as the receiving server wrote it ("...; <date>")
 
 
@@ -174,7 +175,7 @@ def _message_nodes(mail: Mail, top: bool) -> list[Node]:
         _text(0x0037, mail.subject),
         _text(0x0C1F, mail.sender),
         _text(0x0C1A, mail.sender),
-        _text(0x1000, "请查收。"),
+        _text(0x1000, mail.body),
         _text(0x007D, headers),
     ]
     count = len(mail.files) + len(mail.forwarded) + len(mail.pictures)

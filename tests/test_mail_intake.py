@@ -560,3 +560,76 @@ def test_outlook_msg_counts_the_receiving_servers_time(tmp_path: Path, workspace
     result = run(workspace, inbox)
     assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("late", at(8, 9, 30))
     assert only(result.problems, "mail-date-server").file == "应急.msg"
+
+
+# ----------------------------------------------------------------- a download link instead of an attachment
+QQ_LINK = (
+    "您好，附件为本单位本周报表，请查收。\n\n从QQ邮箱发来的超大附件\n\n"
+    "市应急管理局落实情况报表.xlsx (12.1M, 2021年01月21日 10:00 到期)\n"
+    "进入下载页面：https://mail.qq.com/cgi-bin/ftnExs_download?k=0a1b2c&t=exs_ftn_download\n"
+)
+NETEASE_LINK = (
+    "<div>附件请查收</div><div>从网易163邮箱发来的云附件</div>"
+    "<a href='https://mail.163.com/large-attachment-download/index.html?p=X'>市应急管理局落实情况报表.xlsx</a>"
+    "<span>(15.2M, 2021年1月22日 10:00 到期)</span>"
+)
+
+
+def _linked(body: str, html: bool = False) -> bytes:
+    msg = mail("12345678@qq.com", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", [])
+    msg.set_content(body, subtype="html" if html else "plain", cte="base64")
+    return msg.as_bytes()
+
+
+@pytest.mark.parametrize("kind", ["qq", "netease", "msg"])
+def test_mail_with_a_download_link_instead_of_the_return_is_received_not_missing(
+    tmp_path: Path, workspace: Path, kind: str
+) -> None:
+    # The unit believes it sent its return (a "超大附件" link): said, and 报送有误 (not 未报送 with no word of it).
+    inbox = tmp_path / "inbox"
+    if kind == "msg":
+        put(inbox / "报表.msg", msg_bytes(Mail("12345678@qq.com", "报表", "", at(7, 10), body=QQ_LINK)), at(7, 15))
+    else:
+        put(inbox / "报表.eml", _linked(QQ_LINK) if kind == "qq" else _linked(NETEASE_LINK, html=True), at(7, 15))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("invalid", at(7, 10))
+    note = only(result.problems, "eml-download-link")
+    assert (note.severity, note.unit) == ("error", "市应急管理局")
+    assert "超大附件（云附件）的下载链接（市应急管理局落实情况报表.xlsx）" in note.message
+    assert "请按本邮件的收到时间 2021-01-07 10:00 核实" in note.message
+    assert not [p for p in result.problems if p.code == "eml-no-attachment"]
+
+
+def test_fetch_keeps_a_mail_with_a_download_link() -> None:
+    from lyreport.mailbox.fetch import carries_files
+
+    assert carries_files(_linked(QQ_LINK)) and carries_files(_linked(NETEASE_LINK, html=True))
+    assert not carries_files(_linked("收到，谢谢。附件已转交。"))  # a reply's text is no link
+
+
+def _winmail(xlsx: bytes) -> bytes:
+    msg = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", [])
+    packed = b"\x78\x9f\x3e\x22\x01\x00" + b"\x02\x90\x06\x00" + xlsx  # TNEF signature, key, then attributes
+    msg.add_attachment(packed, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    return msg.as_bytes()
+
+
+def test_outlook_winmail_dat_is_said_and_counts_as_received_not_missing(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    # Outlook in RTF mode packs the attachments into winmail.dat: "no attachment" was said, the unit left 未报送.
+    inbox = tmp_path / "inbox"
+    xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    put(inbox / "市应急管理局报表.eml", _winmail(xlsx), at(7, 15))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("invalid", at(7, 10))
+    note = only(result.problems, "eml-tnef")
+    assert (note.severity, note.unit, note.file) == ("error", "市应急管理局", "市应急管理局报表.eml")
+    assert "附件“winmail.dat”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF）" in note.message
+    assert not [p for p in result.problems if p.code in ("eml-no-attachment", "file-unsupported")]
+
+    from lyreport.mailbox.fetch import carries_files
+
+    assert carries_files(_winmail(xlsx))  # fetch keeps it for the run to say so

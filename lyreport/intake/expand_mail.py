@@ -65,14 +65,21 @@ class MailExpansion:
             sent, zone, raw = self._sent(item, message)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
         usable = unidentified = pictured = False
+        tnef: list[mail.Attachment] = []
         try:
             for attachment in mail.attachments(message):
                 if attachment.unidentified:  # said instead of "no attachment": there is one, of no known kind
                     self.add("eml-attachment-unidentified", item.display, type=attachment.unidentified)
                     unidentified = True
                     continue
+                if mail.is_tnef(attachment):  # Outlook's winmail.dat: the files are inside, unread here
+                    tnef.append(attachment)
+                    continue
                 pictured |= attachment.inline_image
                 usable |= self._attachment(item, attachment)
+            if usable:  # the return came as well: winmail.dat is only an unsupported extra
+                for attachment in tnef:
+                    self._attachment(item, attachment)
         except mail.MailError as exc:
             self.add("eml-unreadable", item.display, reason=str(exc))
             return usable
@@ -87,8 +94,11 @@ class MailExpansion:
         except Exception as exc:  # the e-mail parser can fail in many ways on hostile structure
             self.add("eml-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
             return usable
+        if tnef and not usable:
+            self.add("eml-tnef", item.display, name=shown(tnef[0].name))
+            return self._received_unusable(item, [])
         if not usable and not unidentified:
-            self._no_attachment(item, pictured)
+            return self._no_attachment(item, pictured, mail.download_links(message))
         return usable
 
     def _sent(self, item: Item, message: Any) -> tuple[datetime | None, mail.Zone, str]:
@@ -128,9 +138,29 @@ class MailExpansion:
             self.add("mail-date-server", item.display, sent=f"{sent:%Y-%m-%d %H:%M}", received=when, gap=gap)
         return relayed, mail.Zone(), ""
 
-    def _no_attachment(self, item: Item, pictured: bool) -> None:
-        """No return in the mail: a picture left in its text (too small to read as a scan) may be one."""
-        self.add("eml-inline-image-only" if pictured else "eml-no-attachment", item.display)
+    def _no_attachment(self, item: Item, pictured: bool, links: list[str] | None = None) -> bool:
+        """No return in the mail: a picture left in its text (too small to read as a scan) may be one; a
+        download link in its text ("超大附件") is one the unit sent but we do not hold: the unit reported,
+        and staff must fetch the file. Whether the mail itself was taken as received-but-unusable."""
+        if links is None:
+            self.add("eml-inline-image-only" if pictured else "eml-no-attachment", item.display)
+            return False
+        files = f"（{'、'.join(shown(name) for name in links)}）" if links else ""
+        self.add(
+            "eml-download-link",
+            item.display,
+            files=files,
+            time=f"{item.received_at.astimezone(self.tz):%Y-%m-%d %H:%M}",
+        )
+        return self._received_unusable(item, links)
+
+    def _received_unusable(self, item: Item, names: list[str]) -> bool:
+        """A mail that carries the unit's return in a form not read here (an error said on it): as an inbox
+        file, the unit is charged with it (报送有误), not left 未报送. `names`: of the files it carries,
+        which may be what names the unit ("市应急管理局落实情况报表.xlsx")."""
+        if item.path.is_file():
+            return self._add_file(replace(item, subject=" ".join([item.subject, *names]).strip()), "foreign")
+        return False
 
     def _mail_item(
         self,
@@ -288,8 +318,22 @@ class MailExpansion:
                 pictured |= sent_file.inline_image
                 usable |= self._attachment(item, sent_file)
         if not usable and not unidentified:
-            self._no_attachment(item, pictured)
+            return self._no_attachment(item, pictured, _msg_links(data))
         return usable
+
+
+def _msg_links(data: dict[str, Any]) -> list[str] | None:
+    """Download links ("超大附件") in a .msg's text, as mail.download_links."""
+    from email.message import EmailMessage
+
+    from . import mail
+
+    body = data.get("body")
+    if not isinstance(body, str) or not body:
+        return None
+    text = EmailMessage()
+    text.set_content(body[: mail.MAX_TEXT])
+    return mail.download_links(text)
 
 
 # A sender's clock a few minutes off, or a few minutes in transit, is not worth a word.

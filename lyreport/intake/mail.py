@@ -353,6 +353,55 @@ def attachments(message: Message) -> Iterator[Attachment]:
         yield found
 
 
+# What the QQ, NetEase, Tencent Exmail and similar clients write in the mail text instead of attaching a
+# file too large for an attachment ("超大附件", "云附件", "文件中转站"), with their download addresses.
+_DOWNLOAD_LINK = re.compile(
+    r"超大附件|云附件|大附件|文件中转站|ftnExs|ftn_handler|/ftn/|large-attachment|bigattach|dashi\.163\.com",
+    re.IGNORECASE,
+)
+_LINKED_FILE = re.compile(
+    r"[^\s<>\"'/\\|:*?（）()]{1,80}?\.(?:xlsx|xlsm|xls|et|ods|csv|zip|rar|7z|pdf|jpe?g|png|tiff?)(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+MAX_TEXT = _TEXT_LIMIT = 1_000_000  # bytes (characters) of mail text looked at
+
+
+def download_links(message: Message) -> list[str] | None:
+    """The file names a mail's text offers as download links instead of attachments ("超大附件"), [] when it
+    offers some without a name we can find; None when its text offers none."""
+    texts = []
+    for count, part in enumerate(message.walk()):
+        if count > MAX_PARTS or sum(len(t) for t in texts) > _TEXT_LIMIT:
+            break
+        if part.get_content_maintype() != "text" or part.is_multipart():
+            continue
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:  # noqa: BLE001 - a damaged text part says nothing
+            continue
+        if isinstance(data, bytes):
+            texts.append(_decoded_text(data[:_TEXT_LIMIT], part.get_content_charset()))
+    text = re.sub(r"<[^>]*>", " ", "\n".join(texts))
+    if not _DOWNLOAD_LINK.search(text):
+        return None
+    return list(dict.fromkeys(name.strip() for name in _LINKED_FILE.findall(text)))[:10]
+
+
+def _decoded_text(data: bytes, charset: str | None) -> str:
+    try:
+        return data.decode(_charset(charset))
+    except (LookupError, UnicodeDecodeError):
+        return data.decode("gb18030", "replace")
+
+
+TNEF_MAGIC = b"\x78\x9f\x3e\x22"
+
+
+def is_tnef(attachment: Attachment) -> bool:
+    """Outlook's winmail.dat (application/ms-tnef): the mail's real attachments packed in Outlook's own format."""
+    return attachment.payload.startswith(TNEF_MAGIC) or attachment.name.strip().lower() == "winmail.dat"
+
+
 def file_attachment(
     name: str | None, payload: bytes, content_type: str, count: int, *, inline: bool = False
 ) -> Attachment:

@@ -70,6 +70,7 @@ def _mail(message: Any, depth: int, count: list[int]) -> dict[str, Any]:
         "date": _safe(lambda: _iso(message.date)) or "",
         "header_date": _header_date(message),
         "received": _header_received(message),
+        "body": str(_safe(lambda: message.body) or "")[:1_000_000],  # download links ("超大附件") instead of files
         "attachments": [],
     }
     for attachment in _safe(lambda: message.attachments) or []:
