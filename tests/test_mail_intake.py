@@ -633,3 +633,26 @@ def test_outlook_winmail_dat_is_said_and_counts_as_received_not_missing(
     from lyreport.mailbox.fetch import carries_files
 
     assert carries_files(_winmail(xlsx))  # fetch keeps it for the run to say so
+
+
+@pytest.mark.parametrize(
+    "where", ["Content-Disposition: attachment;\n filename", "Content-Type: application/octet-stream;\n name"]
+)
+def test_gbk_file_name_split_into_rfc2231_pieces_inside_a_character_is_read(where: str) -> None:
+    # filename*0*=gbk''…; filename*1*=…: the standard parser decodes each piece alone and garbles the name
+    import urllib.parse
+
+    from lyreport.intake import mail as mailparse
+
+    quoted = urllib.parse.quote("市交通运输局落实情况报表.xlsx".encode("gbk"))
+    cut = quoted.index("%", 7 * 3)  # after 7 bytes: inside the 4th character
+    head, param = where.split(";")
+    raw = (
+        "From: a@qq.com\nSubject: x\nDate: Thu, 07 Jan 2021 10:00:00 +0800\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="B"\n\n--B\nContent-Type: text/plain\n\nhi\n--B\n'
+        + ("Content-Type: application/octet-stream\n" if "Disposition" in head else "Content-Disposition: attachment\n")
+        + f"{head};{param}*0*=gbk''{quoted[:cut]};\n {param.strip()}*1*={quoted[cut:]}\n"
+        + "Content-Transfer-Encoding: base64\n\nUEsDBA==\n--B--\n"
+    )
+    (found,) = list(mailparse.attachments(mailparse.parse(raw.encode())))
+    assert found.name == "市交通运输局落实情况报表.xlsx"

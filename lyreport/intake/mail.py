@@ -519,6 +519,8 @@ def _raw_param(part: Message, header: str, param: str) -> str | None:
         if key.lower() != header:
             continue
         text = re.sub(r"\r?\n[ \t]+", " ", _raw_text(value))
+        if (pieces := _continued(text, param)) is not None:
+            return pieces or None
         extended = re.search(param + r"\*=\s*([\w-]*)'[^']*'([^;\s]+)", text, re.I)
         if extended:
             return _percent_decode(extended.group(2), extended.group(1)) or None
@@ -529,6 +531,27 @@ def _raw_param(part: Message, header: str, param: str) -> str | None:
                 value = value[1:-1].replace('\\"', '"')
             return _decode_words(value).strip() or None
     return None
+
+
+def _continued(text: str, param: str) -> str | None:
+    """An RFC 2231 parameter split into numbered pieces (filename*0*=gbk''%CA%D0; filename*1*=%BD%BB...),
+    joined as bytes before decoding: clients split a GBK name anywhere, even inside a character, and the
+    standard parser decodes each piece on its own. None when the parameter is not split."""
+    found = re.findall(param + r"\*(\d{1,3})(\*?)\s*=\s*(\"[^\"]*\"|[^;\s]+)", text, re.I)
+    if not found:
+        return None
+    pieces = sorted((int(n), star, value.strip('"')) for n, star, value in found)
+    charset, data = "utf-8", b""
+    for index, (number, star, value) in enumerate(pieces):
+        if number != index:
+            return None  # a piece missing: leave it to the standard parser
+        if index == 0 and star and value.count("'") >= 2:
+            charset, _, value = value.split("'", 2)
+        data += urllib.parse.unquote_to_bytes(value) if star else value.encode("utf-8", "replace")
+    try:
+        return data.decode(_charset(charset)).strip()
+    except (LookupError, UnicodeDecodeError):
+        return data.decode("gb18030", "replace").strip()
 
 
 def _raw_text(value: object) -> str:
