@@ -64,6 +64,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unsafe-name": (WARNING, "附件或压缩包成员名“{name}”含有路径字符，已按安全文件名“{safe}”处理"),
     "eml-unreadable": (ERROR, "邮件无法解析：{reason}"),
     "eml-no-attachment": (WARNING, "邮件中没有电子表格或扫描件附件"),
+    "eml-tnef": (
+        ERROR,
+        "已收到邮件，但附件“{name}”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF），报表很可能在其中，本程序无法取出。"
+        "请对方在 Outlook 中改用 HTML 或纯文本格式重新发送，或用 winmail.dat 查看工具取出附件后放入收件箱",
+    ),
+    "eml-download-link": (
+        ERROR,
+        "已收到邮件，但报表没有作为附件随邮件发来：邮件正文中是超大附件（云附件）的下载链接{files}。"
+        "请打开邮件下载文件（链接有有效期）后放入收件箱，再重新运行；下载的文件的收到时间请按本邮件的收到时间 {time} 核实",
+    ),
     "eml-inline-image-only": (
         WARNING,
         "邮件中没有电子表格或扫描件附件，但邮件正文中有图片，可能是扫描件（图片较小，未按扫描件读取）；"
@@ -392,6 +402,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mail-date-missing": (
         WARNING,
         "邮件没有可识别的发送时间{header}，收到时间按{fallback} {time} 计算，可能晚于实际发送时间，请核实",
+    ),
+    "mail-date-server": (
+        WARNING,
+        "邮件的发送时间（发件方电脑的时钟）为 {sent}，而收件邮件服务器记录的收到时间为 {received}，相差 {gap}；"
+        "收到时间按邮件服务器的时间计算（发件方电脑时钟可能不准），请核实",
+    ),
+    "mail-date-server-only": (
+        INFO,
+        "邮件没有可识别的发送时间{header}，收到时间按收件邮件服务器记录的时间 {received} 计算",
+    ),
+    "mail-date-twice": (
+        WARNING,
+        "邮件有几个不同的发送时间（{dates}），无法确定哪个是真实的；收到时间暂按最晚的 {date} 计算，请核实",
     ),
     "mail-date-impossible": (
         WARNING,

@@ -162,16 +162,20 @@ class Mail:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     forwarded: list[Mail] = field(default_factory=list)
     pictures: list[tuple[str, bytes]] = field(default_factory=list)  # in the mail text: attachments Outlook hides
+    body: str = "请查收。"
+    received: str = ""  # a Received header's value, as the receiving server wrote it ("...; <date>")
 
 
 def _message_nodes(mail: Mail, top: bool) -> list[Node]:
     headers = f"From: {mail.sender}\r\nSubject: {mail.subject}\r\nDate: {mail.date_header}\r\n\r\n"
+    if mail.received:
+        headers = f"Received: {mail.received}\r\n{headers}"
     nodes = [
         _text(0x001A, "IPM.Note"),
         _text(0x0037, mail.subject),
         _text(0x0C1F, mail.sender),
         _text(0x0C1A, mail.sender),
-        _text(0x1000, "请查收。"),
+        _text(0x1000, mail.body),
         _text(0x007D, headers),
     ]
     count = len(mail.files) + len(mail.forwarded) + len(mail.pictures)

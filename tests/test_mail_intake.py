@@ -464,3 +464,195 @@ def test_fetch_keeps_a_mail_whose_attachment_lost_its_extension() -> None:
 
     assert carries_files(sent("市发改委报表1.7")) and carries_files(sent("市发改委报表"))
     assert not carries_files(sent("邀请.ics"))  # a file of a kind we know is none of ours
+
+
+# ----------------------------------------------------------------- the receiving server's time (Received)
+def _received(when: str) -> bytes:
+    return f"Received: from mail.ly.gov.cn (unknown [10.1.2.3])\r\n\tby mx.163.com (Coremail) with SMTP id x1;\r\n\t{when}\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("date_header", "server", "state", "arrived", "gap"),
+    [
+        # the sender's PC clock a day behind: the mail reached the office on Friday, late, not "on time"
+        ("Thu, 07 Jan 2021 10:00:00 +0800", "Fri, 8 Jan 2021 10:00:05 +0800 (CST)", "late", at(8, 10), "1 天"),
+        # the sender's clock ahead: sent and received at 10:00, not late at 14:00
+        (
+            "Thu, 07 Jan 2021 14:00:00 +0800",
+            "Thu, 7 Jan 2021 10:00:05 +0800 (CST)",
+            "on_time",
+            at(7, 10),
+            "3 小时 59 分钟",
+        ),
+        # a PC clock reset to last year: this week's return, not last year's
+        ("Tue, 07 Jan 2020 10:00:00 +0800", "Thu, 7 Jan 2021 02:00:05 +0000", "on_time", at(7, 10), "366 天"),
+    ],
+)
+def test_saved_mail_counts_the_receiving_servers_time_not_the_senders_clock(
+    tmp_path: Path,
+    workspace: Path,
+    master: MasterList,
+    date_header: str,
+    server: str,
+    state: str,
+    arrived: datetime,
+    gap: str,
+) -> None:
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.eml", _received(server) + _dated_mail(tmp_path, master, "市应急管理局", date_header), at(8, 11))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at.replace(second=0)) == (state, arrived)
+    note = only(result.problems, "mail-date-server")
+    assert (note.file, note.severity) == ("应急.eml", "warning")
+    assert f"相差 {gap}；收到时间按邮件服务器的时间计算" in note.message
+
+
+def test_saved_mail_within_minutes_of_the_server_time_says_nothing_more(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    raw = _dated_mail(tmp_path, master, "市应急管理局", "Thu, 07 Jan 2021 11:58:00 +0800")
+    put(inbox / "应急.eml", _received("Thu, 7 Jan 2021 11:59:10 +0800") + raw, at(8, 11))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 59).replace(second=10))
+    assert not [p for p in result.problems if p.code.startswith("mail-date")]
+
+
+def test_saved_mail_without_a_date_takes_the_server_time_not_the_file_time(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    raw = _dated_mail(tmp_path, master, "市应急管理局", "X").replace(b"Date: X\n", b"")
+    put(inbox / "应急.eml", _received("Thu, 7 Jan 2021 10:00:00 +0800") + raw, at(7, 15))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("on_time", at(7, 10))
+    note = only(result.problems, "mail-date-server-only")
+    assert (note.severity, note.message) == (
+        "info",
+        "邮件没有可识别的发送时间（邮件没有 Date 头），收到时间按收件邮件服务器记录的时间 2021-01-07 10:00 计算",
+    )
+
+
+def test_mail_with_two_different_date_headers_takes_the_later_and_says_so(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    raw = _dated_mail(tmp_path, master, "市应急管理局", "Thu, 07 Jan 2021 10:00:00 +0800")
+    put(inbox / "应急.eml", raw.replace(b"Date:", b"Date: Thu, 07 Jan 2021 14:00:00 +0800\nDate:", 1), at(7, 15))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("late", at(7, 14))
+    note = only(result.problems, "mail-date-twice")
+    assert note.severity == "warning"
+    assert "暂按最晚的 2021-01-07 14:00 计算" in note.message
+
+
+def test_outlook_msg_counts_the_receiving_servers_time(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    received = "from mail.ly.gov.cn by mx.163.com with SMTP id x1; Fri, 8 Jan 2021 09:30:00 +0800"
+    sent = at(7, 10)
+    data = msg_bytes(
+        Mail("yjj@ly.gov.cn", "报表", "Thu, 7 Jan 2021 10:00:00 +0800", sent, [("表.xlsx", xlsx)], received=received)
+    )
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.msg", data, at(8, 11))
+    result = run(workspace, inbox)
+    assert (result.unit("市应急管理局").state, result.unit("市应急管理局").received_at) == ("late", at(8, 9, 30))
+    assert only(result.problems, "mail-date-server").file == "应急.msg"
+
+
+# ----------------------------------------------------------------- a download link instead of an attachment
+QQ_LINK = (
+    "您好，附件为本单位本周报表，请查收。\n\n从QQ邮箱发来的超大附件\n\n"
+    "市应急管理局落实情况报表.xlsx (12.1M, 2021年01月21日 10:00 到期)\n"
+    "进入下载页面：https://mail.qq.com/cgi-bin/ftnExs_download?k=0a1b2c&t=exs_ftn_download\n"
+)
+NETEASE_LINK = (
+    "<div>附件请查收</div><div>从网易163邮箱发来的云附件</div>"
+    "<a href='https://mail.163.com/large-attachment-download/index.html?p=X'>市应急管理局落实情况报表.xlsx</a>"
+    "<span>(15.2M, 2021年1月22日 10:00 到期)</span>"
+)
+
+
+def _linked(body: str, html: bool = False) -> bytes:
+    msg = mail("12345678@qq.com", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", [])
+    msg.set_content(body, subtype="html" if html else "plain", cte="base64")
+    return msg.as_bytes()
+
+
+@pytest.mark.parametrize("kind", ["qq", "netease", "msg"])
+def test_mail_with_a_download_link_instead_of_the_return_is_received_not_missing(
+    tmp_path: Path, workspace: Path, kind: str
+) -> None:
+    # The unit believes it sent its return (a "超大附件" link): said, and 报送有误 (not 未报送 with no word of it).
+    inbox = tmp_path / "inbox"
+    if kind == "msg":
+        put(inbox / "报表.msg", msg_bytes(Mail("12345678@qq.com", "报表", "", at(7, 10), body=QQ_LINK)), at(7, 15))
+    else:
+        put(inbox / "报表.eml", _linked(QQ_LINK) if kind == "qq" else _linked(NETEASE_LINK, html=True), at(7, 15))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("invalid", at(7, 10))
+    note = only(result.problems, "eml-download-link")
+    assert (note.severity, note.unit) == ("error", "市应急管理局")
+    assert "超大附件（云附件）的下载链接（市应急管理局落实情况报表.xlsx）" in note.message
+    assert "请按本邮件的收到时间 2021-01-07 10:00 核实" in note.message
+    assert not [p for p in result.problems if p.code == "eml-no-attachment"]
+
+
+def test_fetch_keeps_a_mail_with_a_download_link() -> None:
+    from lyreport.mailbox.fetch import carries_files
+
+    assert carries_files(_linked(QQ_LINK)) and carries_files(_linked(NETEASE_LINK, html=True))
+    assert not carries_files(_linked("收到，谢谢。附件已转交。"))  # a reply's text is no link
+
+
+def _winmail(xlsx: bytes) -> bytes:
+    msg = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", [])
+    packed = b"\x78\x9f\x3e\x22\x01\x00" + b"\x02\x90\x06\x00" + xlsx  # TNEF signature, key, then attributes
+    msg.add_attachment(packed, maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    return msg.as_bytes()
+
+
+def test_outlook_winmail_dat_is_said_and_counts_as_received_not_missing(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    # Outlook in RTF mode packs the attachments into winmail.dat: "no attachment" was said, the unit left 未报送.
+    inbox = tmp_path / "inbox"
+    xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    put(inbox / "市应急管理局报表.eml", _winmail(xlsx), at(7, 15))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("invalid", at(7, 10))
+    note = only(result.problems, "eml-tnef")
+    assert (note.severity, note.unit, note.file) == ("error", "市应急管理局", "市应急管理局报表.eml")
+    assert "附件“winmail.dat”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF）" in note.message
+    assert not [p for p in result.problems if p.code in ("eml-no-attachment", "file-unsupported")]
+
+    from lyreport.mailbox.fetch import carries_files
+
+    assert carries_files(_winmail(xlsx))  # fetch keeps it for the run to say so
+
+
+@pytest.mark.parametrize(
+    "where", ["Content-Disposition: attachment;\n filename", "Content-Type: application/octet-stream;\n name"]
+)
+def test_gbk_file_name_split_into_rfc2231_pieces_inside_a_character_is_read(where: str) -> None:
+    # filename*0*=gbk''…; filename*1*=…: the standard parser decodes each piece alone and garbles the name
+    import urllib.parse
+
+    from lyreport.intake import mail as mailparse
+
+    quoted = urllib.parse.quote("市交通运输局落实情况报表.xlsx".encode("gbk"))
+    cut = quoted.index("%", 7 * 3)  # after 7 bytes: inside the 4th character
+    head, param = where.split(";")
+    raw = (
+        "From: a@qq.com\nSubject: x\nDate: Thu, 07 Jan 2021 10:00:00 +0800\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="B"\n\n--B\nContent-Type: text/plain\n\nhi\n--B\n'
+        + ("Content-Type: application/octet-stream\n" if "Disposition" in head else "Content-Disposition: attachment\n")
+        + f"{head};{param}*0*=gbk''{quoted[:cut]};\n {param.strip()}*1*={quoted[cut:]}\n"
+        + "Content-Transfer-Encoding: base64\n\nUEsDBA==\n--B--\n"
+    )
+    (found,) = list(mailparse.attachments(mailparse.parse(raw.encode())))
+    assert found.name == "市交通运输局落实情况报表.xlsx"

@@ -10,7 +10,7 @@ a warning; a mail without a readable Date takes the file's (or the forward's) ti
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,19 +58,28 @@ class MailExpansion:
     def _expand_message(self, item: Item, message: Any, arrived: datetime | None = None) -> bool:
         from . import mail
 
-        sent, zone = (arrived, mail.Zone()) if arrived is not None else mail.read_date(message, self.tz)
-        raw = "" if arrived is not None else mail.raw_date(message)
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
+        if arrived is not None:
+            sent, zone, raw = arrived, mail.Zone(), ""
+        else:
+            sent, zone, raw = self._sent(item, message)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
         usable = unidentified = pictured = False
+        tnef: list[mail.Attachment] = []
         try:
             for attachment in mail.attachments(message):
                 if attachment.unidentified:  # said instead of "no attachment": there is one, of no known kind
                     self.add("eml-attachment-unidentified", item.display, type=attachment.unidentified)
                     unidentified = True
                     continue
+                if mail.is_tnef(attachment):  # Outlook's winmail.dat: the files are inside, unread here
+                    tnef.append(attachment)
+                    continue
                 pictured |= attachment.inline_image
                 usable |= self._attachment(item, attachment)
+            if usable:  # the return came as well: winmail.dat is only an unsupported extra
+                for attachment in tnef:
+                    self._attachment(item, attachment)
         except mail.MailError as exc:
             self.add("eml-unreadable", item.display, reason=str(exc))
             return usable
@@ -85,13 +94,73 @@ class MailExpansion:
         except Exception as exc:  # the e-mail parser can fail in many ways on hostile structure
             self.add("eml-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
             return usable
+        if tnef and not usable:
+            self.add("eml-tnef", item.display, name=shown(tnef[0].name))
+            return self._received_unusable(item, [])
         if not usable and not unidentified:
-            self._no_attachment(item, pictured)
+            return self._no_attachment(item, pictured, mail.download_links(message))
         return usable
 
-    def _no_attachment(self, item: Item, pictured: bool) -> None:
-        """No return in the mail: a picture left in its text (too small to read as a scan) may be one."""
-        self.add("eml-inline-image-only" if pictured else "eml-no-attachment", item.display)
+    def _sent(self, item: Item, message: Any) -> tuple[datetime | None, mail.Zone, str]:
+        """(when the mail came in, how its Date's zone was read, the Date as written) for a mail without a
+        recorded arrival: the receiving server's Received stamp when there is one (said when the sender's
+        Date differs), else the Date header (the latest of several, said)."""
+        from . import mail
+
+        sent, zone = mail.read_date(message, self.tz)
+        raw = mail.raw_date(message)
+        if (relayed := mail.relayed_at(message, self.tz)) is not None:
+            return self._relayed(item, sent, raw, relayed)
+        if written := mail.dates_written(message):
+            read = [
+                (mail.read_date(mail.parse(f"Date: {w}\nFrom: x@x.x\n\n".encode()), self.tz)[0], w) for w in written
+            ]
+            known = [(moment, w) for moment, w in read if moment is not None]
+            if len({moment for moment, _ in known}) > 1:
+                latest, text = max(known, key=lambda pair: pair[0])
+                quoted = "”“".join(shown(w[:60]) for w in written)
+                self.add("mail-date-twice", item.display, dates=f"“{quoted}”", date=f"{latest:%Y-%m-%d %H:%M}")
+                return mail.read_date(mail.parse(f"Date: {text}\nFrom: x@x.x\n\n".encode()), self.tz) + (text,)
+        return sent, zone, raw
+
+    def _relayed(
+        self, item: Item, sent: datetime | None, raw: str, relayed: datetime
+    ) -> tuple[datetime, mail.Zone, str]:
+        """The receiving server's time counts; said when the Date is missing or says otherwise."""
+        from . import mail
+
+        when = f"{relayed:%Y-%m-%d %H:%M}"
+        if sent is None:
+            header = f"（Date：“{shown(raw[:80])}”）" if raw.strip() else "（邮件没有 Date 头）"
+            self.add("mail-date-server-only", item.display, header=header, received=when)
+        elif abs(sent - relayed) > SERVER_SLACK:
+            gap = _gap(abs(sent - relayed))
+            self.add("mail-date-server", item.display, sent=f"{sent:%Y-%m-%d %H:%M}", received=when, gap=gap)
+        return relayed, mail.Zone(), ""
+
+    def _no_attachment(self, item: Item, pictured: bool, links: list[str] | None = None) -> bool:
+        """No return in the mail: a picture left in its text (too small to read as a scan) may be one; a
+        download link in its text ("超大附件") is one the unit sent but we do not hold: the unit reported,
+        and staff must fetch the file. Whether the mail itself was taken as received-but-unusable."""
+        if links is None:
+            self.add("eml-inline-image-only" if pictured else "eml-no-attachment", item.display)
+            return False
+        files = f"（{'、'.join(shown(name) for name in links)}）" if links else ""
+        self.add(
+            "eml-download-link",
+            item.display,
+            files=files,
+            time=f"{item.received_at.astimezone(self.tz):%Y-%m-%d %H:%M}",
+        )
+        return self._received_unusable(item, links)
+
+    def _received_unusable(self, item: Item, names: list[str]) -> bool:
+        """A mail that carries the unit's return in a form not read here (an error said on it): as an inbox
+        file, the unit is charged with it (报送有误), not left 未报送. `names`: of the files it carries,
+        which may be what names the unit ("市应急管理局落实情况报表.xlsx")."""
+        if item.path.is_file():
+            return self._add_file(replace(item, subject=" ".join([item.subject, *names]).strip()), "foreign")
+        return False
 
     def _mail_item(
         self,
@@ -222,6 +291,8 @@ class MailExpansion:
 
         sent, zone = _msg_date(data, self.tz)
         raw = str(data.get("header_date") or "")
+        if (relayed := _msg_relayed(data, self.tz)) is not None:
+            sent, zone, raw = self._relayed(item, sent, raw, relayed)
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
         usable = unidentified = pictured = False
         for count, attachment in enumerate(data.get("attachments") or [], start=1):
@@ -247,11 +318,50 @@ class MailExpansion:
                 pictured |= sent_file.inline_image
                 usable |= self._attachment(item, sent_file)
         if not usable and not unidentified:
-            self._no_attachment(item, pictured)
+            return self._no_attachment(item, pictured, _msg_links(data))
         return usable
 
 
+def _msg_links(data: dict[str, Any]) -> list[str] | None:
+    """Download links ("超大附件") in a .msg's text, as mail.download_links."""
+    from email.message import EmailMessage
+
+    from . import mail
+
+    body = data.get("body")
+    if not isinstance(body, str) or not body:
+        return None
+    text = EmailMessage()
+    text.set_content(body[: mail.MAX_TEXT])
+    return mail.download_links(text)
+
+
+# A sender's clock a few minutes off, or a few minutes in transit, is not worth a word.
+SERVER_SLACK = timedelta(minutes=5)
+
+
+def _gap(delta: timedelta) -> str:
+    """A time difference in words: "3 天 2 小时", "1 小时 20 分钟", "7 分钟"."""
+    minutes = int(delta.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    parts = [f"{days} 天"] if days else []
+    parts += [f"{hours} 小时"] if hours else []
+    parts += [f"{minutes} 分钟"] if minutes and not days else []
+    return " ".join(parts) or "不到 1 分钟"
+
+
 _PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
+
+
+def _msg_relayed(data: dict[str, Any], tz: ZoneInfo) -> datetime | None:
+    """The receiving server's time from the Received headers Outlook keeps with a mail it received."""
+    from . import mail
+
+    received = [str(value) for value in data.get("received") or [] if isinstance(value, str)]
+    if not received:
+        return None
+    text = "".join(f"Received: {value}\n" for value in received[:3]) + "From: x@x.x\n\n"
+    return mail.relayed_at(mail.parse(text.encode("utf-8", "replace")), tz)
 
 
 def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, mail.Zone]:

@@ -234,6 +234,37 @@ def _plain_date(raw: str) -> datetime | None:
         return None
 
 
+# A receiving server stamps each mail it takes with a Received header on top of the others ("...; Thu, 7
+# Jan 2021 10:00:05 +0800"): the first one is the last hop, the recipient's own server, on a synchronised
+# clock, where the Date header is the sender's PC clock. Only a few are looked at.
+_RECEIVED_LOOKED_AT = 3
+
+
+def relayed_at(message: Message, tz: ZoneInfo) -> datetime | None:
+    """When the receiving mail server took the mail: the date of the topmost Received header that has a
+    readable one with a time zone; None when there is none (a mail saved from a Sent folder, a draft)."""
+    try:
+        values = [_raw_text(v) for k, v in message.raw_items() if k.lower() == "received"]
+    except Exception:  # malformed headers can raise deep inside the parser
+        return None
+    for value in values[:_RECEIVED_LOOKED_AT]:
+        if ";" not in value:
+            continue
+        found = _parsed(re.sub(r"\s+", " ", value.rsplit(";", 1)[1]).strip())
+        if found is not None and found.tzinfo is not None:
+            return found.astimezone(tz)
+    return None
+
+
+def dates_written(message: Message) -> list[str]:
+    """Each Date header as written, when there are several (a mail tool that added its own); [] otherwise."""
+    try:
+        values = [_raw_text(v).strip() for k, v in message.raw_items() if k.lower() == "date"]
+    except Exception:  # malformed headers can raise deep inside the parser
+        return []
+    return values if len(set(values)) > 1 else []
+
+
 def subject(message: Message) -> str:
     """The Subject header as text; "" if missing or unreadable."""
     try:
@@ -320,6 +351,55 @@ def attachments(message: Message) -> Iterator[Attachment]:
         if found.unidentified and disposition != "attachment":
             continue  # an application part of the mail's own, not a file sent with it
         yield found
+
+
+# What the QQ, NetEase, Tencent Exmail and similar clients write in the mail text instead of attaching a
+# file too large for an attachment ("超大附件", "云附件", "文件中转站"), with their download addresses.
+_DOWNLOAD_LINK = re.compile(
+    r"超大附件|云附件|大附件|文件中转站|ftnExs|ftn_handler|/ftn/|large-attachment|bigattach|dashi\.163\.com",
+    re.IGNORECASE,
+)
+_LINKED_FILE = re.compile(
+    r"[^\s<>\"'/\\|:*?（）()]{1,80}?\.(?:xlsx|xlsm|xls|et|ods|csv|zip|rar|7z|pdf|jpe?g|png|tiff?)(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+MAX_TEXT = _TEXT_LIMIT = 1_000_000  # bytes (characters) of mail text looked at
+
+
+def download_links(message: Message) -> list[str] | None:
+    """The file names a mail's text offers as download links instead of attachments ("超大附件"), [] when it
+    offers some without a name we can find; None when its text offers none."""
+    texts = []
+    for count, part in enumerate(message.walk()):
+        if count > MAX_PARTS or sum(len(t) for t in texts) > _TEXT_LIMIT:
+            break
+        if part.get_content_maintype() != "text" or part.is_multipart():
+            continue
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:  # noqa: BLE001 - a damaged text part says nothing
+            continue
+        if isinstance(data, bytes):
+            texts.append(_decoded_text(data[:_TEXT_LIMIT], part.get_content_charset()))
+    text = re.sub(r"<[^>]*>", " ", "\n".join(texts))
+    if not _DOWNLOAD_LINK.search(text):
+        return None
+    return list(dict.fromkeys(name.strip() for name in _LINKED_FILE.findall(text)))[:10]
+
+
+def _decoded_text(data: bytes, charset: str | None) -> str:
+    try:
+        return data.decode(_charset(charset))
+    except (LookupError, UnicodeDecodeError):
+        return data.decode("gb18030", "replace")
+
+
+TNEF_MAGIC = b"\x78\x9f\x3e\x22"
+
+
+def is_tnef(attachment: Attachment) -> bool:
+    """Outlook's winmail.dat (application/ms-tnef): the mail's real attachments packed in Outlook's own format."""
+    return attachment.payload.startswith(TNEF_MAGIC) or attachment.name.strip().lower() == "winmail.dat"
 
 
 def file_attachment(
@@ -439,6 +519,8 @@ def _raw_param(part: Message, header: str, param: str) -> str | None:
         if key.lower() != header:
             continue
         text = re.sub(r"\r?\n[ \t]+", " ", _raw_text(value))
+        if (pieces := _continued(text, param)) is not None:
+            return pieces or None
         extended = re.search(param + r"\*=\s*([\w-]*)'[^']*'([^;\s]+)", text, re.I)
         if extended:
             return _percent_decode(extended.group(2), extended.group(1)) or None
@@ -449,6 +531,27 @@ def _raw_param(part: Message, header: str, param: str) -> str | None:
                 value = value[1:-1].replace('\\"', '"')
             return _decode_words(value).strip() or None
     return None
+
+
+def _continued(text: str, param: str) -> str | None:
+    """An RFC 2231 parameter split into numbered pieces (filename*0*=gbk''%CA%D0; filename*1*=%BD%BB...),
+    joined as bytes before decoding: clients split a GBK name anywhere, even inside a character, and the
+    standard parser decodes each piece on its own. None when the parameter is not split."""
+    found = re.findall(param + r"\*(\d{1,3})(\*?)\s*=\s*(\"[^\"]*\"|[^;\s]+)", text, re.I)
+    if not found:
+        return None
+    pieces = sorted((int(n), star, value.strip('"')) for n, star, value in found)
+    charset, data = "utf-8", b""
+    for index, (number, star, value) in enumerate(pieces):
+        if number != index:
+            return None  # a piece missing: leave it to the standard parser
+        if index == 0 and star and value.count("'") >= 2:
+            charset, _, value = value.split("'", 2)
+        data += urllib.parse.unquote_to_bytes(value) if star else value.encode("utf-8", "replace")
+    try:
+        return data.decode(_charset(charset)).strip()
+    except (LookupError, UnicodeDecodeError):
+        return data.decode("gb18030", "replace").strip()
 
 
 def _raw_text(value: object) -> str:

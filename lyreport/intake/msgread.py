@@ -69,6 +69,8 @@ def _mail(message: Any, depth: int, count: list[int]) -> dict[str, Any]:
         "subject": str(_safe(lambda: message.subject) or "").strip(),
         "date": _safe(lambda: _iso(message.date)) or "",
         "header_date": _header_date(message),
+        "received": _header_received(message),
+        "body": str(_safe(lambda: message.body) or "")[:1_000_000],  # download links ("超大附件") instead of files
         "attachments": [],
     }
     for attachment in _safe(lambda: message.attachments) or []:
@@ -108,6 +110,13 @@ def _header_date(message: Any) -> str:
     text = _safe(lambda: message.headerText) or ""
     found = re.search(r"^Date:[ \t]*(.+)$", str(text), re.M | re.I)
     return found.group(1).strip() if found else ""
+
+
+def _header_received(message: Any) -> list[str]:
+    """The first few Received headers (unfolded), topmost first: when the receiving servers took the mail."""
+    text = str(_safe(lambda: message.headerText) or "")[:65536]
+    found = re.findall(r"^Received:[ \t]*(.*(?:\r?\n[ \t].*)*)", text, re.M | re.I)
+    return [re.sub(r"\s+", " ", value).strip() for value in found[:3]]
 
 
 def _address(text: str) -> str:

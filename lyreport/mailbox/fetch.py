@@ -229,8 +229,9 @@ class _Job:
 
 
 def carries_files(data: bytes) -> bool:
-    """Does the message hold a workbook, scan, zip or e-mail attachment? Unreadable ones count as yes:
-    discover will name what is wrong with them. Names only: no part is decoded here."""
+    """Does the message hold a workbook, scan, zip or e-mail attachment, or a download link to one in its
+    text? Unreadable ones count as yes: discover will name what is wrong with them. Names only: no file
+    part is decoded here (only the text of a mail that holds no file)."""
     import email
 
     from ..intake import mail
@@ -249,13 +250,16 @@ def carries_files(data: bytes) -> bool:
             ext = ext if name else mail.EXT_BY_TYPE.get(part.get_content_type(), "")
             if kind_of(ext) is not None or mail.EXT_BY_TYPE.get(part.get_content_type()) in (".zip", ".pdf"):
                 return True
+            if part.get_content_type() == "application/ms-tnef" or base.lower() == "winmail.dat":
+                return True  # Outlook's winmail.dat: the return is packed inside; discover says so
             if not name and part.get_content_disposition() == "attachment":
                 return True  # a file without a name: discover tells it by its content, or says it cannot
             if name and not re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]{0,5}", ext):
                 return True  # its extension lost ("报表", "报表1.7"): discover tells it by its content too
+        # no file attached, but a download link in the text ("超大附件"): the unit sent its return so
+        return mail.download_links(message) is not None
     except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
         return True
-    return False
 
 
 def default_since(latest_recorded: date | None, current: datetime, late_days: int) -> date:  # current: its deadline
