@@ -6,6 +6,10 @@ program that writes every row and then merges, LibreOffice's "keep the contents 
 format copied from elsewhere make the two differ: the parser is told (models.SheetData.concealed) and says so,
 never reading a status nobody can see.
 
+Text in its background's colour, and the .ods number formats, are found in invisible.py; a text the reader
+reads as empty though the file holds it (a t="str" cell without formula or <v>) in sheetmarks.py: all reach the
+parser the same way.
+
 Runs in the reader worker. The formats are read from the raw styles (a substring search when there is no
 custom format with a text section, the usual case); the merges come from calamine.
 """
@@ -22,7 +26,8 @@ from .xmltext import unescape
 from .zipparts import ZipParts
 
 # One concealed cell: (row, col, what it holds, what the sheet shows, why) — 0-based; `why` is "merge:D5:D6"
-# (the merged range that covers it) or "format:<code>".
+# (the merged range that covers it), "format:<code>", "colour:<font colour>/<background>" (invisible.py) or
+# "markup:str" (a text the reader could not read: not concealed by the sheet, but not known either).
 Concealed = tuple[int, int, str, str, str]
 
 _NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
@@ -181,6 +186,26 @@ def by_format(rows: list[list[Any]], cells: dict[tuple[int, int], str]) -> list[
         shown = text_shown(code, value)
         if shown is not None and shown.strip() != value.strip():
             found.append((row, col, value, shown.strip(), f"format:{code}"))
+    return found
+
+
+def by_colour(rows: list[list[Any]], cells: dict[tuple[int, int], str]) -> list[Concealed]:
+    """The values of the grid written in their background's colour (invisible.py; `cells`: (row, col) -> why)."""
+    found: list[Concealed] = []
+    for (row, col), why in sorted(cells.items()):
+        value = rows[row][col] if row < len(rows) and col < len(rows[row]) else None
+        if value is not None and _plain(value).strip():
+            found.append((row, col, _plain(value), "", why))
+    return found
+
+
+def unread(rows: list[list[Any]], cells: dict[tuple[int, int], str]) -> list[Concealed]:
+    """Texts the file holds in a form the reader reads as empty (`cells`: (row, col) -> that text): "markup:str"."""
+    found: list[Concealed] = []
+    for (row, col), text in sorted(cells.items()):
+        value = rows[row][col] if row < len(rows) and col < len(rows[row]) else None
+        if value is None or value == "":
+            found.append((row, col, text, "", "markup:str"))
     return found
 
 

@@ -22,7 +22,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from ..models import SheetData, SourceFile, WorkbookData, stat_signature
 from ..problems import WARNING, Problem, problem
 from . import precheck as checks
-from .concealed import by_format, under_merges
+from .concealed import by_colour, by_format, under_merges, unread
 from .csvread import read_csv
 from .errorvalues import CALAMINE_KNOWN
 from .marktools import ERROR_CELL_TAG
@@ -312,6 +312,10 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
                 concealed.extend(by_format(grid, mark.formats))
             if mark.merges:
                 concealed.extend(under_merges(grid, mark.merges))
+            if mark.colours:
+                concealed.extend(by_colour(grid, mark.colours))
+            if mark.unread:
+                concealed.extend(unread(grid, mark.unread))
             marked = mark.answer(merged, concealed)
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)

@@ -371,9 +371,20 @@ def _concealed(ctx: Context, table: Table, index: int, found: set[str]) -> None:
             continue
         value, shown, why = hit
         kind, _, detail = why.partition(":")
+        if kind == "markup":  # held in a form the reader reads as empty: what a spreadsheet shows is not known
+            if key == "status":
+                found.add(key)
+                ctx.add("status-unread", cell=table.ref(key, index), value=_clip(value))
+            else:
+                label = nz.text(table.labels[col]) if col < len(table.labels) else ""
+                ctx.add("cell-unread", cell=table.ref(key, index), field=label or key, value=_clip(value))
+            continue
         if kind == "merge":
             shows = f"表上显示为“{_clip(shown)}”" if shown.strip() else "表上此处为空白"
             how = f"被合并单元格 {detail} 遮住，{shows}"
+        elif kind == "colour":
+            text, _, back = detail.partition("/")
+            how = f"字体颜色（{text}）与单元格底色（{back}）相同或几乎相同"
         else:
             how = f"单元格格式“{detail}”使其" + (f"显示为“{_clip(shown)}”" if shown.strip() else "不显示")
         fields = {"value": _clip(value), "how": how}

@@ -15,6 +15,7 @@ import re
 
 from .concealed import xlsx_formats
 from .errorvalues import error_value
+from .invisible import ods_unseen, xlsx_colours
 from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
 from .marktools import attrs as _attrs
 from .strikemarks import ALL_SHEETS, Found, ods_struck, xlsx_struck
@@ -60,6 +61,12 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
     if xlsx:
         for name, cells in xlsx_formats(parts, sheet_parts).items():  # never raises
             marks.setdefault(name, Marks()).formats = cells
+        for name, cells in xlsx_colours(parts, sheet_parts).items():  # never raises
+            marks.setdefault(name, Marks()).colours = cells
+    else:
+        for name, (colours, formats) in ods_unseen(parts).items():  # never raises
+            sheet = marks.setdefault(name, Marks())
+            sheet.colours, sheet.formats = colours, formats
     return marks
 
 
@@ -139,7 +146,34 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     # t="e" (or t='e'): a cell holding an error value; the common sheet has no "e" in quotes, nor any '.
     if xml.find(b'"e"', start, end) >= 0 or (xml.find(b"'", start, end) >= 0 and xml.find(b"'e'", start, end) >= 0):
         _error_cells(xml, marks)
+    # t="str" is a formula's text result; typed in without a formula, its text written bare in the cell (no <v>)
+    # reads as empty in calamine: kept, so that the cell is said rather than taken for blank.
+    if xml.find(b'"str"', start, end) >= 0 or xml.find(b"'str'", start, end) >= 0:
+        _str_cells(xml, marks)
     return marks
+
+
+_STR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']str["'][^>]*>""")
+_ANY_TAG = re.compile(rb"<[^>]*>")
+_READ_BY_CALAMINE = re.compile(rb"<(?:\w+:)?(?:f|v|is)[\s>/]")
+
+
+def _str_cells(xml: bytes, marks: Marks) -> None:
+    """Cells of type "str" without a formula whose text is not in a <v> (nor <is>): what they hold, unread."""
+    for hit in _STR_CELL.finditer(xml):
+        tag = hit.group()
+        ref = _REF.fullmatch(_attrs(tag).get(b"r", b"").strip())
+        if tag.endswith(b"/>") or ref is None or int(ref[2]) > MAX_INDEX:
+            continue
+        close = CELL_END.search(xml, hit.end())
+        body = xml[hit.end() : close.start() if close else hit.end()]
+        if _READ_BY_CALAMINE.search(body):
+            continue  # a formula, or a value where calamine reads it
+        text = unescape(_ANY_TAG.sub(b"", body).decode("utf-8", "replace")).strip()
+        if text:
+            marks.unread[(int(ref[2]) - 1, col_index(ref[1].upper()))] = text
+            if len(marks.unread) >= MAX_MARKS:
+                return
 
 
 _ERROR_CELL = re.compile(ERROR_CELL_TAG)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .concealed import conceals
+from .invisible import xls_invisible_xfs
 from .marktools import MAX_INDEX, MAX_MARKS, Marks, Struck
 from .strikemarks import ALL_SHEETS, struck_entry
 
@@ -42,10 +43,12 @@ def xls_marks(source: Any) -> dict[str, Marks]:
     found: dict[str, Marks] = {}
     fonts: set[int] = set()
     concealing: dict[int, str] = {}
+    invisible: dict[int, str] = {}
     index = 0
     try:
         fonts = {number for number, font in enumerate(book.font_list) if font.struck_out}
         concealing = _concealing_xfs(book)
+        invisible = _invisible_xfs(book)
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
             rows = {r for r, info in sheet.rowinfo_map.items() if info.hidden and r < MAX_INDEX}
@@ -53,11 +56,12 @@ def xls_marks(source: Any) -> dict[str, Marks]:
             struck, unknown = _struck_cells(book, sheet, fonts) if fonts else ([], False)
             errors = _errors(sheet, xlrd)
             formats = _formatted(sheet, concealing) if concealing else {}
-            if rows or cols or struck or unknown or errors or formats:
+            colours = _coloured(sheet, invisible) if invisible else {}
+            if rows or cols or struck or unknown or errors or formats or colours:
                 found[sheet.name] = Marks(
                     hidden_rows=rows, hidden_cols=cols, struck=struck, struck_unknown=unknown, errors=errors
                 )
-                found[sheet.name].formats = formats
+                found[sheet.name].formats, found[sheet.name].colours = formats, colours
     except Exception:  # noqa: BLE001 - as above: no marks rather than no return; what was found stays
         if fonts:
             _unread(book, index, found)
@@ -131,6 +135,26 @@ def _formatted(sheet: Any, concealing: dict[int, str]) -> dict[tuple[int, int], 
         for col, kind in enumerate(types[:MAX_INDEX]):
             if kind == _TEXT_CELL and (code := concealing.get(sheet.cell_xf_index(row, col))) is not None:
                 found[(row, col)] = code
+                if len(found) >= MAX_MARKS:
+                    return found
+    return found
+
+
+def _invisible_xfs(book: Any) -> dict[int, str]:
+    """Cell format index -> why, of the formats whose font colour is their background's (invisible.py)."""
+    try:
+        return xls_invisible_xfs(book)
+    except Exception:  # noqa: BLE001 - an extra
+        return {}
+
+
+def _coloured(sheet: Any, invisible: dict[int, str]) -> dict[tuple[int, int], str]:
+    """(row, col) -> why of the cells with a value whose font colour is their background's."""
+    found: dict[tuple[int, int], str] = {}
+    for row in range(min(sheet.nrows, MAX_INDEX)):
+        for col, kind in enumerate(sheet.row_types(row)[:MAX_INDEX]):
+            if kind not in _BLANK_CELLS and (why := invisible.get(sheet.cell_xf_index(row, col))) is not None:
+                found[(row, col)] = why
                 if len(found) >= MAX_MARKS:
                     return found
     return found

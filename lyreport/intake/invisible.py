@@ -1,0 +1,521 @@
+"""Cells whose text their own style makes unreadable: a font colour equal (or nearly) to the cell's background
+(white 已完成 on a white sheet, black on a black fill) in .xlsx/.xlsm, .xls and .ods, and in .ods a number format
+that hides a text or shows another (the .xlsx/.xls formats are read in concealed.py).
+
+calamine returns what the cell holds, whatever its colour: a unit (or whoever edited the return) can leave a
+status nobody sees. The reader is told (Marks.colours, Marks.formats) and concealed.by_colour/by_format say it.
+
+Only the cell's own style is read: the colours of rich-text runs (part of a cell's text coloured) and styles
+applied by conditional formatting are not. Unknown colours (gradient or patterned fills, system colours other
+than window text/background) are never taken as equal: the check only speaks when the text is surely unreadable.
+
+Runs in the reader worker; a workbook whose styles have no font colour near any background colour of its own
+(the usual case: black or coloured text on white or light fills) costs the parse of its font and fill lists,
+once per distinct styles part in a worker.
+"""
+
+from __future__ import annotations
+
+import bisect
+import colorsys
+import re
+
+from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, col_index
+from .marktools import attrs as _attrs
+from .xmltext import unescape
+from .zipparts import ZipParts
+
+RGB = tuple[int, int, int]
+WHITE: RGB = (255, 255, 255)
+BLACK: RGB = (0, 0, 0)
+
+# "The same colour": no channel differs by more than this (of 255). FFFFFF on FFFFFF and F2F2F2 (Excel's
+# "white, darker 5%") on white are unreadable and flagged; D9D9D9 (darker 15%) on white is pale but readable
+# and is not. Conservative on purpose: a false alarm is an error the office must chase.
+MAX_DIFFERENCE = 16
+
+MAX_STYLE_BYTES = 4 * 1024 * 1024  # a theme or styles part larger than this is not read (no check)
+
+# Excel's legacy palette, indexed colours 0-63 (8-15 repeat 0-7); 64 is the system foreground (window text,
+# black), 65 the system background (window, white).
+_PALETTE = "".join(
+    (
+        "000000 FFFFFF FF0000 00FF00 0000FF FFFF00 FF00FF 00FFFF "
+        "000000 FFFFFF FF0000 00FF00 0000FF FFFF00 FF00FF 00FFFF "
+        "800000 008000 000080 808000 800080 008080 C0C0C0 808080 "
+        "9999FF 993366 FFFFCC CCFFFF 660066 FF8080 0066CC CCCCFF "
+        "000080 FF00FF FFFF00 00FFFF 800080 800000 008080 0000FF "
+        "00CCFF CCFFFF CCFFCC FFFF99 99CCFF FF99CC CC99FF FFCC99 "
+        "3366FF 33CCCC 99CC00 FFCC00 FF9900 FF6600 666699 969696 "
+        "003366 339966 003300 333300 993300 993366 333399 333333",
+    )
+).split()
+SYSTEM_FOREGROUND, SYSTEM_BACKGROUND = 64, 65
+
+# The Office theme's colours, in the order theme="n" counts them: Excel swaps the first two pairs, so 0 is lt1
+# (window, white), 1 dk1 (window text, black), 2 lt2, 3 dk2, then accent1-6, hlink, folHlink. Used only when the
+# workbook has no theme part.
+_THEME_ORDER = ("lt1", "dk1", "lt2", "dk2", "accent1", "accent2", "accent3", "accent4", "accent5", "accent6")
+_THEME_ORDER += ("hlink", "folHlink")
+_OFFICE_THEME = ("FFFFFF", "000000", "EEECE1", "1F497D", "4F81BD", "C0504D", "9BBB59", "8064A2", "4BACC6", "F79646")
+_OFFICE_THEME += ("0000FF", "800080")
+
+
+def near(a: RGB, b: RGB) -> bool:
+    return max(abs(x - y) for x, y in zip(a, b, strict=True)) <= MAX_DIFFERENCE
+
+
+def hex_rgb(value: bytes | str) -> RGB | None:
+    """RRGGBB, AARRGGBB (Excel ignores the alpha of a cell colour) or #RRGGBB; None if it is neither."""
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+    text = text.strip().lstrip("#")
+    if len(text) not in (6, 8) or any(ch not in "0123456789abcdefABCDEF" for ch in text):
+        return None
+    text = text[-6:]
+    return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+
+
+def tinted(rgb: RGB, tint: float) -> RGB:
+    """Excel's tint: the colour's HLS lightness moved towards black (tint < 0) or white (tint > 0)."""
+    if not tint:
+        return rgb
+    h, light, s = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
+    light = light * (1 + tint) if tint < 0 else light * (1 - tint) + tint
+    return tuple(round(c * 255) for c in colorsys.hls_to_rgb(h, min(max(light, 0.0), 1.0), s))  # type: ignore[return-value]
+
+
+def name(rgb: RGB) -> str:
+    """A colour as the message says it."""
+    return {WHITE: "白色", BLACK: "黑色"}.get(rgb, "#{:02X}{:02X}{:02X}".format(*rgb))
+
+
+def why(font: RGB, back: RGB) -> str:
+    """The `why` of a concealed.Concealed entry: "colour:<font>/<background>"."""
+    return f"colour:{name(font)}/{name(back)}"
+
+
+# ----------------------------------------------------------------- xlsx
+_FONTS = re.compile(rb"<(?:\w+:)?fonts\b.*?</(?:\w+:)?fonts>", re.S)
+_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*?(/?)>")
+_FONT_END = re.compile(rb"</(?:\w+:)?font>")
+_FILLS = re.compile(rb"<(?:\w+:)?fills\b.*?</(?:\w+:)?fills>", re.S)
+_FILL = re.compile(rb"<(?:\w+:)?fill\b[^>]*?(/?)>")
+_FILL_END = re.compile(rb"</(?:\w+:)?fill>")
+_PATTERN = re.compile(rb"<(?:\w+:)?patternFill\b([^>]*)>")
+_FG = re.compile(rb"<(?:\w+:)?fgColor\b[^>]*>")
+_COLOR = re.compile(rb"<(?:\w+:)?color\b[^>]*>")
+_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
+_INDEXED = re.compile(rb"<(?:\w+:)?indexedColors\b.*?</(?:\w+:)?indexedColors>", re.S)
+_RGB_COLOR = re.compile(rb"<(?:\w+:)?rgbColor\b[^>]*>")
+_SCHEME = re.compile(rb"<(?:\w+:)?(dk1|lt1|dk2|lt2|accent[1-6]|hlink|folHlink)\b[^>]*>(.*?)</(?:\w+:)?\1>", re.S)
+_SRGB = re.compile(rb"""<(?:\w+:)?srgbClr\b[^>]*?\sval\s*=\s*["']([0-9A-Fa-f]{6})["']""")
+_SYS = re.compile(rb"""<(?:\w+:)?sysClr\b[^>]*?\slastClr\s*=\s*["']([0-9A-Fa-f]{6})["']""")
+_THEME_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/theme[\"'][^>]*>")
+_TRUE = (b"1", b"true")
+
+
+def theme_colours(xml: bytes | None) -> tuple[RGB | None, ...]:
+    """The theme's colours by theme index (lt1, dk1, lt2, dk2 …, see _THEME_ORDER); the Office theme's without
+    a theme part. A colour the part does not give plainly (a system colour without lastClr) is None."""
+    if xml is None:
+        return tuple(hex_rgb(c) for c in _OFFICE_THEME)
+    found: dict[str, RGB | None] = {}
+    for hit in _SCHEME.finditer(xml):
+        key = hit[1].decode()
+        if key in found:
+            continue
+        colour = _SRGB.search(hit[2]) or _SYS.search(hit[2])
+        found[key] = hex_rgb(colour[1]) if colour else None
+    return tuple(found.get(key) for key in _THEME_ORDER)
+
+
+class _Colours:
+    """Resolves <color>/<fgColor> tags of one workbook: rgb, indexed (its own palette if it has one), theme, tint."""
+
+    def __init__(self, styles: bytes, theme: tuple[RGB | None, ...]):
+        palette = _INDEXED.search(styles)
+        own = [hex_rgb(_attrs(tag).get(b"rgb", b"")) for tag in _RGB_COLOR.findall(palette.group())] if palette else []
+        self.palette = own or [hex_rgb(c) for c in _PALETTE]
+        self.theme = theme
+
+    def of(self, tag: bytes | None, automatic: RGB | None) -> RGB | None:
+        """The colour a tag gives; `automatic` for none or auto="1" (black text; an unknown fill)."""
+        if tag is None:
+            return automatic
+        attrs = _attrs(tag)
+        rgb: RGB | None
+        if attrs.get(b"auto", b"").strip().lower() in _TRUE:
+            return automatic
+        if (value := attrs.get(b"rgb")) is not None:
+            rgb = hex_rgb(value)
+        elif (value := attrs.get(b"indexed")) is not None:
+            rgb = self.indexed(value)
+        elif (value := attrs.get(b"theme")) is not None:
+            index = int(value) if value.strip().isdigit() else -1
+            rgb = self.theme[index] if 0 <= index < len(self.theme) else None
+        else:
+            return automatic
+        try:
+            tint = float(attrs.get(b"tint", b"0") or 0)
+        except ValueError:
+            return None
+        return None if rgb is None or not -1 <= tint <= 1 else tinted(rgb, tint)
+
+    def indexed(self, value: bytes) -> RGB | None:
+        index = int(value) if value.strip().isdigit() else -1
+        if index == SYSTEM_FOREGROUND:
+            return BLACK
+        if index == SYSTEM_BACKGROUND:
+            return WHITE
+        return self.palette[index] if 0 <= index < len(self.palette) else None
+
+
+def _blocks(xml: bytes, item: re.Pattern[bytes], end: re.Pattern[bytes]) -> list[bytes]:
+    """The bodies of a list's items (<font>…</font>); b"" for an empty one (<font/>)."""
+    found = []
+    for hit in item.finditer(xml):
+        if hit[1]:
+            found.append(b"")
+            continue
+        close = end.search(xml, hit.end())
+        found.append(xml[hit.end() : close.start() if close else hit.end()])
+    return found
+
+
+def invisible_xfs(styles: bytes, theme: bytes | None) -> dict[bytes, str]:
+    """Cell format index (the s= of a cell, as written) -> why (see `why`), of the formats whose font colour is the
+    background's: the fill's colour when solid, white (the window) when there is none."""
+    fonts_part, fills_part, xfs_part = _FONTS.search(styles), _FILLS.search(styles), _CELL_XFS.search(styles)
+    if fonts_part is None or xfs_part is None:
+        return {}
+    colours = _Colours(styles, theme_colours(theme))
+    fonts = [colours.of(_first(_COLOR, body), BLACK) for body in _blocks(fonts_part.group(), _FONT, _FONT_END)]
+    fills: list[RGB | None] = []
+    for body in _blocks(fills_part.group(), _FILL, _FILL_END) if fills_part else []:
+        pattern = _PATTERN.search(body)
+        kind = _attrs(pattern[1]).get(b"patternType", b"none").strip() if pattern else b"gradient"
+        if kind == b"none":
+            fills.append(WHITE)
+        elif kind == b"solid":
+            fills.append(colours.of(_first(_FG, body), None))
+        else:
+            fills.append(None)  # a pattern or a gradient mixes colours: not known to hide anything
+    found: dict[bytes, str] = {}
+    for index, tag in enumerate(_XF.findall(xfs_part.group())):
+        attrs = _attrs(tag)
+        font = _number(attrs.get(b"fontId", b"0"))
+        fill = _number(attrs.get(b"fillId", b"0"))
+        text = fonts[font] if 0 <= font < len(fonts) else None
+        back = (fills[fill] if 0 <= fill < len(fills) else None) if fills else WHITE
+        if text is not None and back is not None and near(text, back):
+            found[str(index).encode()] = why(text, back)
+    return found
+
+
+def _first(pattern: re.Pattern[bytes], body: bytes) -> bytes | None:
+    hit = pattern.search(body)
+    return hit.group() if hit else None
+
+
+def _number(value: bytes) -> int:
+    value = value.strip()
+    return int(value) if value.isdigit() else -1
+
+
+def _find_part(parts: ZipParts, lower: str) -> str | None:
+    if lower in parts.infos:
+        return lower
+    return next((n for n in parts.infos if n.lower() == lower), None)
+
+
+def _theme_part(parts: ZipParts) -> str | None:
+    """The workbook's theme part (the one its relationships name when there are several); None without one."""
+    themes = [n for n in parts.infos if n.lower().startswith("xl/theme/") and n.lower().endswith(".xml")]
+    if len(themes) > 1:
+        rels = parts.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in parts.infos else b""
+        hit = _THEME_REL.search(rels)
+        target = _attrs(hit.group()).get(b"Target", b"").decode("utf-8", "replace") if hit else ""
+        target = target[1:] if target.startswith("/") else f"xl/{target}"
+        themes = [n for n in themes if n.lower() == target.lower()]
+    return themes[0] if len(themes) == 1 else None
+
+
+# Styles part (CRC, size), theme part (CRC, size) -> (the styles part, its invisible formats). Returns made from one
+# template share both parts: the styles are compared byte for byte (cheaper than hashing them), the theme, which
+# the pre-check never inflates, is told by its CRC and size alone (inflating it costs more than the rest).
+_CACHE: dict[tuple[int, int, int, int], tuple[bytes, dict[bytes, str]]] = {}
+_CACHE_SIZE = 32
+
+
+def _invisible(parts: ZipParts, name: str) -> dict[bytes, str]:
+    styles = parts.read(name)
+    theme = _theme_part(parts) if b"theme=" in styles else None
+    info = parts.infos[name]
+    theme_info = parts.infos[theme] if theme else None
+    if theme_info is not None and theme_info.file_size > MAX_STYLE_BYTES:
+        return {}
+    key = (info.CRC, len(styles), *((theme_info.CRC, theme_info.file_size) if theme_info else (0, -1)))
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] == styles:
+        return cached[1]
+    found = invisible_xfs(styles, parts.read(theme) if theme else None)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[key] = (styles, found)
+    return found
+
+
+def xlsx_colours(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, dict[tuple[int, int], str]]:
+    """Sheet name -> {(row, col): why} of the cells with a value whose font colour is their background's;
+    {} when no cell format has one (the usual case), or on any surprise."""
+    try:
+        name = _find_part(parts, "xl/styles.xml")
+        if name is None or parts.infos[name].file_size > MAX_STYLE_BYTES:
+            return {}
+        invisible = _invisible(parts, name)
+        if not invisible:
+            return {}
+        found: dict[str, dict[tuple[int, int], str]] = {}
+        for part, sheet in sheet_parts.items():
+            if part in parts.infos:
+                cells = _xlsx_cells(parts.read(part), invisible)
+                if cells:
+                    found[sheet] = cells
+        return found
+    except Exception:  # noqa: BLE001 - an extra: the values were read already
+        return {}
+
+
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
+_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})$")
+
+
+def _xlsx_cells(xml: bytes, invisible: dict[bytes, str]) -> dict[tuple[int, int], str]:
+    """(row, col) -> why of the cells of these formats that are not empty (a cell without s= has format 0)."""
+    found: dict[tuple[int, int], str] = {}
+    row = col = -1
+    for hit in _ROW_OR_CELL.finditer(xml):
+        attrs = _attrs(hit[2])
+        if hit[1] == b"row":
+            given = attrs.get(b"r", b"").strip()
+            row, col = (int(given) - 1 if given.isdigit() else row + 1), -1
+            continue
+        ref = _REF.search(attrs.get(b"r", b"").strip().upper())
+        col = col_index(ref[1]) if ref else col + 1
+        if ref:
+            row = int(ref[2]) - 1
+        reason = invisible.get(attrs.get(b"s", b"0").strip().lstrip(b"0") or b"0")
+        if reason is None or hit[3] or row >= MAX_INDEX or col >= MAX_INDEX:
+            continue
+        close = CELL_END.search(xml, hit.end())
+        if close is None or close.start() == hit.end():
+            continue
+        found[(row, col)] = reason
+        if len(found) >= MAX_MARKS:
+            break
+    return found
+
+
+# ----------------------------------------------------------------- xls
+_XLS_AUTOMATIC = (0x7FFF, SYSTEM_FOREGROUND, 0x08)  # font colour "automatic" (window text), black
+
+
+def xls_invisible_xfs(book: object) -> dict[int, str]:
+    """XF index -> why of an .xls's cell formats whose font colour is the background's (xlrd, formatting_info)."""
+    colour_map = book.colour_map  # type: ignore[attr-defined]
+    fonts: list[RGB | None] = []
+    for font in book.font_list:  # type: ignore[attr-defined]
+        index = font.colour_index
+        rgb = colour_map.get(index)
+        fonts.append(tuple(rgb) if rgb else (BLACK if index in _XLS_AUTOMATIC else None))  # type: ignore[arg-type]
+    found: dict[int, str] = {}
+    for number, xf in enumerate(book.xf_list):  # type: ignore[attr-defined]
+        text = fonts[xf.font_index] if xf.font_index < len(fonts) else None
+        pattern = xf.background.fill_pattern
+        if pattern == 0:
+            back: RGB | None = WHITE
+        elif pattern == 1:
+            index = xf.background.pattern_colour_index
+            rgb = colour_map.get(index)
+            back = tuple(rgb) if rgb else {SYSTEM_FOREGROUND: BLACK, SYSTEM_BACKGROUND: WHITE}.get(index)  # type: ignore[assignment]
+        else:
+            back = None
+        if text is not None and back is not None and near(text, back):
+            found[number] = why(text, back)
+    return found
+
+
+# ----------------------------------------------------------------- ods
+_ODS_STYLE = re.compile(rb"<style:(style|default-style)(?=[\s/>])([^>]*?)(/?)>")
+_ODS_FG = re.compile(rb"""<style:text-properties\b[^>]*?\sfo:color\s*=\s*["']([^"']*)["']""")
+_ODS_BG = re.compile(rb"""<style:table-cell-properties\b[^>]*?\sfo:background-color\s*=\s*["']([^"']*)["']""")
+_TEXT_STYLE = re.compile(rb"<number:text-style\b([^>]*?)(/?)>")
+_TEXT_STYLE_END = b"</number:text-style>"
+_TEXT_PIECE = re.compile(rb"<number:text-content\b[^>]*>|<number:text\b[^>]*?(?:/>|>(.*?)</number:text>)", re.S)
+_ODS_BODY_TAG = re.compile(
+    rb"<(/?)(table:table-row|table:table-column|table:table-cell|table:covered-table-cell|table:table)(?=[\s/>])"
+    rb"([^>]*?)(/?)>"
+)
+MAX_PARENTS = 20
+
+
+def _head(xml: bytes) -> bytes:
+    body = xml.find(b"<office:body")
+    return xml[: body if body >= 0 else len(xml)]
+
+
+def ods_text_formats(*parts: bytes) -> dict[bytes, str]:
+    """Data style name -> an Excel-like code of the text formats (number:text-style) that show a text other than
+    itself: one without number:text-content hides it (";;;"), literal texts beside it add to it."""
+    found: dict[bytes, str] = {}
+    for xml in parts:
+        for hit in _TEXT_STYLE.finditer(xml):
+            style = _attrs(hit[1]).get(b"style:name", b"")
+            if hit[2] or style in found:
+                if hit[2] and style not in found:
+                    found[style] = ";;;"
+                continue
+            end = xml.find(_TEXT_STYLE_END, hit.end())
+            body = xml[hit.end() : end if end >= 0 else hit.end()]
+            section, shows = "", False
+            for piece in _TEXT_PIECE.finditer(body):
+                if piece.group().startswith(b"<number:text-content"):
+                    section, shows = section + "@", True
+                else:
+                    literal = unescape((piece[1] or b"").decode("utf-8", "replace"))
+                    section += f'"{literal}"' if literal else ""
+            if not shows or section != "@":
+                found[style] = ";;;" + section
+    return found
+
+
+class _OdsStyles:
+    """The table-cell styles of an .ods: each one's font colour, background and data style, through its parents."""
+
+    def __init__(self, content: bytes, styles: bytes):
+        self.own: dict[bytes, tuple[RGB | None, RGB | None, bytes, bytes]] = {}
+        self.default: tuple[RGB | None, RGB | None] = (None, None)
+        for xml in (content, styles):  # content.xml's automatic styles first: its names win
+            self._collect(xml)
+        self._resolved: dict[bytes, tuple[RGB, RGB, bytes]] = {}
+
+    def _collect(self, xml: bytes) -> None:
+        for hit in _ODS_STYLE.finditer(xml):
+            attrs = _attrs(hit[2])
+            if attrs.get(b"style:family", b"") != b"table-cell":
+                continue
+            end = xml.find(b"</style:" + hit[1] + b">", hit.end())
+            props = b"" if hit[3] else xml[hit.end() : end if end >= 0 else hit.end()]
+            fg, bg = _ODS_FG.search(props), _ODS_BG.search(props)
+            text = hex_rgb(fg[1]) if fg else None
+            back = (WHITE if bg[1].strip() == b"transparent" else hex_rgb(bg[1])) if bg else None
+            if hit[1] == b"default-style":
+                self.default = (text or self.default[0], back or self.default[1])
+                continue
+            style = attrs.get(b"style:name", b"")
+            parent = attrs.get(b"style:parent-style-name", b"")
+            self.own.setdefault(style, (text, back, attrs.get(b"style:data-style-name", b""), parent))
+
+    def any_invisible(self) -> bool:
+        return any(near(*self.cell(style)[:2]) for style in [*self.own, b"Default"])
+
+    def cell(self, style: bytes, depth: int = 0) -> tuple[RGB, RGB, bytes]:
+        """(font colour, background, data style) of a cell style; black on white where nothing says otherwise."""
+        if style in self._resolved:
+            return self._resolved[style]
+        text, back, data, parent = self.own.get(style, (None, None, b"", b""))
+        if parent and depth < MAX_PARENTS and (text is None or back is None or not data):
+            up = self.cell(parent, depth + 1)
+            text, back, data = text or up[0], back or up[1], data or up[2]
+        resolved = (text or self.default[0] or BLACK, back or self.default[1] or WHITE, data)
+        self._resolved[style] = resolved
+        return resolved
+
+
+def ods_unseen(parts: ZipParts) -> dict[str, tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]]:
+    """Table name -> ({(row, col): why} of the cells in their background's colour, {(row, col): format code} of
+    the cells whose text format hides or changes their text); {} when no style can do either (the usual case:
+    a few searches of the styles)."""
+    try:
+        content = parts.read("content.xml")
+        styles = parts.read("styles.xml") if "styles.xml" in parts.infos else b""
+    except Exception:  # noqa: BLE001 - nothing readable, nothing known
+        return {}
+    try:
+        heads = (_head(content), _head(styles))
+        formats = ods_text_formats(*heads) if any(b"number:text-style" in h for h in heads) else {}
+        if not formats and not any(b"fo:color" in h or b"fo:background-color" in h for h in heads):
+            return {}
+        known = _OdsStyles(*heads)
+        if not formats and not known.any_invisible():
+            return {}  # coloured styles, none of them in its own background's colour
+        return _ods_cells(content, known, formats)
+    except Exception:  # noqa: BLE001 - an extra
+        return {}
+
+
+class _Table:
+    def __init__(self) -> None:
+        self.colours: dict[tuple[int, int], str] = {}
+        self.formats: dict[tuple[int, int], str] = {}
+        self.starts: list[int] = []
+        self.styles: list[bytes] = []
+        self.width = 0
+        self.row = self.col = 0
+        self.rows = 1
+        self.row_style = b""
+
+    def column_style(self) -> bytes:
+        at = bisect.bisect_right(self.starts, self.col) - 1
+        return self.styles[at] if at >= 0 and self.col < self.width else b""
+
+
+def _repeat(attrs: dict[bytes, bytes], key: bytes) -> int:
+    value = attrs.get(key, b"1").strip()
+    return min(int(value), MAX_INDEX) if value.isdigit() and int(value) > 0 else 1
+
+
+def _ods_cells(
+    xml: bytes, styles: _OdsStyles, formats: dict[bytes, str]
+) -> dict[str, tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]]:
+    found: dict[str, tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]] = {}
+    table, current = _Table(), ""
+    for hit in _ODS_BODY_TAG.finditer(xml, max(xml.find(b"<office:body"), 0)):
+        closing, tag, empty = hit[1], hit[2], hit[4]
+        if tag == b"table:table":
+            if not closing:
+                table = _Table()
+                current = unescape(_attrs(hit[3]).get(b"table:name", b"").decode("utf-8", "replace"))
+                found[current] = (table.colours, table.formats)
+            continue
+        if closing:
+            table.row += table.rows if tag == b"table:table-row" else 0
+            continue
+        attrs = _attrs(hit[3])
+        if tag == b"table:table-column":
+            table.starts.append(table.width)
+            table.styles.append(attrs.get(b"table:default-cell-style-name", b""))
+            table.width += _repeat(attrs, b"table:number-columns-repeated")
+        elif tag == b"table:table-row":
+            table.rows, table.col = _repeat(attrs, b"table:number-rows-repeated"), 0
+            table.row_style = attrs.get(b"table:default-cell-style-name", b"")
+            table.row += table.rows if empty else 0
+        else:
+            repeat = _repeat(attrs, b"table:number-columns-repeated")
+            if not empty and tag == b"table:table-cell" and table.row < MAX_INDEX:
+                style = attrs.get(b"table:style-name") or table.row_style or table.column_style() or b"Default"
+                text, back, data = styles.cell(style)
+                reason = why(text, back) if near(text, back) else None
+                code = formats.get(data) if attrs.get(b"office:value-type", b"string") == b"string" else None
+                if reason is not None or code is not None:
+                    for r in range(table.row, min(table.row + table.rows, MAX_INDEX)):
+                        for c in range(table.col, min(table.col + repeat, MAX_INDEX)):
+                            if len(table.colours) + len(table.formats) >= MAX_MARKS:
+                                break
+                            if reason is not None:
+                                table.colours[(r, c)] = reason
+                            if code is not None:
+                                table.formats[(r, c)] = code
+            table.col += repeat
+    return {name: entry for name, entry in found.items() if entry[0] or entry[1]}
