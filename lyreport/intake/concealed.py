@@ -120,30 +120,11 @@ def conceals(code: str) -> bool:
 
 def xlsx_formats(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, dict[tuple[int, int], str]]:
     """Sheet name -> {(row, col): format code} of the cells whose number format shows a text as something else;
-    {} when no custom format does (the usual case: one search of the styles), or on any surprise."""
+    {} when no custom format does (the usual case), or on any surprise."""
     try:
         name = next((n for n in parts.infos if n.lower() == "xl/styles.xml"), None)
         styles = parts.read(name) if name else b""
-        if b"formatCode" not in styles:
-            return {}
-        codes = {}
-        for tag in _NUM_FMT.findall(styles):
-            attrs = _attrs(tag)
-            ident, code = attrs.get(b"numFmtId", b"").strip(), attrs.get(b"formatCode")
-            if ident.isdigit() and code is not None:
-                text = unescape(code.decode("utf-8", "replace"))
-                if conceals(text):
-                    codes[int(ident)] = text
-        if not codes:
-            return {}
-        xfs_part = _CELL_XFS.search(styles)
-        if xfs_part is None:
-            return {}
-        styled: dict[bytes, str] = {}
-        for index, tag in enumerate(_XF.findall(xfs_part.group())):
-            number = _attrs(tag).get(b"numFmtId", b"0").strip()
-            if number.isdigit() and int(number) in codes:
-                styled[str(index).encode()] = codes[int(number)]
+        styled = _cached_styles(styles) if len(styles) <= _CACHED_STYLES_BYTES else _concealing_styles(styles)
         if not styled:
             return {}
         found: dict[str, dict[tuple[int, int], str]] = {}
@@ -155,6 +136,37 @@ def xlsx_formats(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, dict
         return found
     except Exception:  # noqa: BLE001 - an extra: the values were read already
         return {}
+
+
+def _concealing_styles(styles: bytes) -> dict[bytes, str]:
+    """Cell style index (as written in s="…") -> format code, for the styles whose format conceals a text."""
+    if b"formatCode" not in styles:
+        return {}
+    codes = {}
+    for tag in _NUM_FMT.findall(styles):
+        attrs = _attrs(tag)
+        ident, code = attrs.get(b"numFmtId", b"").strip(), attrs.get(b"formatCode")
+        if ident.isdigit() and code is not None:
+            text = unescape(code.decode("utf-8", "replace"))
+            if conceals(text):
+                codes[int(ident)] = text
+    if not codes:
+        return {}
+    xfs_part = _CELL_XFS.search(styles)
+    if xfs_part is None:
+        return {}
+    styled: dict[bytes, str] = {}
+    for index, tag in enumerate(_XF.findall(xfs_part.group())):
+        number = _attrs(tag).get(b"numFmtId", b"0").strip()
+        if number.isdigit() and int(number) in codes:
+            styled[str(index).encode()] = codes[int(number)]
+    return styled
+
+
+# Returns made from one template or by one program share their styles part byte for byte: it is analysed once
+# per worker (small parts only, so that the cache stays a few MB at most).
+_CACHED_STYLES_BYTES = 256 * 1024
+_cached_styles = functools.lru_cache(maxsize=16)(_concealing_styles)
 
 
 def _styled_cells(xml: bytes, styled: dict[bytes, str]) -> dict[tuple[int, int], str]:
@@ -219,9 +231,11 @@ def under_merges(rows: list[list[Any]], merges: list[tuple[tuple[int, int], tupl
         if bottom >= MAX_INDEX or right >= MAX_INDEX or top >= len(rows):
             continue
         first = rows[top][left] if left < len(rows[top]) else None
-        where = f"merge:{_ref(top, left)}:{_ref(bottom, right)}"
         for index in range(top, min(bottom + 1, len(rows))):
             line = rows[index]
+            covered = line[left + (index == top) : right + 1]
+            if covered.count("") + covered.count(None) == len(covered):
+                continue  # the usual merge: nothing under it (a C-speed test before the cell-by-cell loop)
             for col in range(left, min(right + 1, len(line))):
                 value = line[col]
                 if (index, col) == (top, left) or value in (None, ""):
@@ -229,6 +243,7 @@ def under_merges(rows: list[list[Any]], merges: list[tuple[tuple[int, int], tupl
                 shown = first if col == left else None  # beside the top-left column the merge shows nothing there
                 if value != shown:
                     text = _plain(value)
+                    where = f"merge:{_ref(top, left)}:{_ref(bottom, right)}"
                     found.append((index, col, text, _plain(first) if col == left else "", where))
                     if len(found) >= MAX_MARKS:
                         return found
