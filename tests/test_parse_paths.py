@@ -18,7 +18,7 @@ from lyreport.checking import _checked
 from lyreport.intake import layout
 from lyreport.intake import normalize as nz
 from lyreport.intake.layout import REQUIRED, Block, columns
-from lyreport.intake.rows import Measures, measure_by_text
+from lyreport.intake.rowmeasure import Measures, measure_by_text
 from lyreport.models import IntakeResult, MasterList, Measure, SourceFile
 from lyreport.problems import problem
 from lyreport.unitnames import Match, UnitDirectory, name_key, without_marks

@@ -16,10 +16,11 @@ from ..problems import Problem
 from ..unitnames import UnitDirectory
 from . import normalize as nz
 from .attribution import Context, identify_unit, named_around, own_name, settle_unnamed, units_in_text
+from .cellchecks import check_formula
 from .choose import Group, choose_tables, report_columns
 from .errorvalues import meaning as error_meaning
 from .layout import Block, cell_index, cell_ref, find_all_tables
-from .rows import check_formula, check_missing, read_rows
+from .rows import check_missing, read_rows
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"
 BLANK_REASON = "报表未填写（完成状态和本周进展均为空）"

@@ -1,75 +1,28 @@
 """The measure rows of one table: which measure each row is, what it says, and every doubt about it.
 
 A measure may be written over several rows (序号 merged down, or left blank under the first row): those rows are
-combined, the worst status wins and the texts are joined. Hidden rows are left out with a warning. A formula cell
-without a saved result is not readable, never empty. Rows numbered by the unit itself are matched by their text,
-and a match that is only similar is a warning, never a silent remap.
+combined, the worst status wins and the texts are joined. Hidden rows are left out with a warning. Which measure
+a row is: rowmeasure.py; cells that cannot be read as they stand (a formula without a saved result is not
+readable, never empty): cellchecks.py.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
-from ..master import MasterList
-from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK, Measure, ReturnRow
-from ..problems import ERROR, WARNING
+from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK, MasterList, ReturnRow
 from . import normalize as nz
 from .attribution import Context
-from .errorvalues import meaning as error_meaning
+from .cellchecks import check_formula, error_row, formula_like, unreadable_fields, unreadable_no
 from .layout import Table
 from .rowkinds import is_blank_row, is_heading, is_total
+from .rowmeasure import Measures, measure_of_row
 from .status_words import done_with_reservation
 
 GROUP_AFTER = 3  # more measures of other units than this are reported in one line
 TEXT_FIELDS = ("progress", "issues", "next_steps", "remark")
 _WORST = {LAGGING: 0, NOT_STARTED: 1, ON_TRACK: 2, DONE: 3}
-SIMILAR = 0.5  # share of the row text's character pairs found in a measure text to call it "similar"
-DIFFERENT = 0.2  # below this, the text does not describe the numbered measure
-
-
-class Measures:
-    """The master list as rows are matched against it: by number, and by text as compared.
-
-    Built once per table read; looking a number up in MasterList walks the whole list, for every row.
-    """
-
-    def __init__(self, master: MasterList):
-        self.master = master
-        self._by_no: dict[int, Measure] = {}
-        for measure in master.measures:
-            self._by_no.setdefault(measure.no, measure)  # the first one, as MasterList.measure gives
-        self._by_text = _text_match(tuple((m.no, m.text) for m in master.measures))
-
-    def measure(self, no: int | None) -> Measure | None:
-        return self._by_no.get(no) if no is not None else None
-
-    def by_text(self, value: Any) -> int | None:
-        """A measure whose text the cell repeats (possibly cut short); None unless exactly one fits."""
-        key = nz.label_key(value)
-        return self._by_text(key) if len(key) >= 8 else None
-
-
-class _TextMatch:
-    """Which measure a text names, for one list of measure texts; every return repeats the same texts."""
-
-    def __init__(self, measures: tuple[tuple[int, str], ...]):
-        self._keys = [(no, nz.label_key(text)) for no, text in measures]
-        self._found: dict[str, int | None] = {}
-
-    def __call__(self, key: str) -> int | None:
-        if key not in self._found:
-            if len(self._found) >= 4096:  # bounded: hand-typed texts differ
-                self._found.clear()
-            hits = [no for no, other in self._keys if other and (key in other or other in key)]
-            self._found[key] = hits[0] if len(hits) == 1 else None
-        return self._found[key]
-
-
-@lru_cache(maxsize=8)  # keyed by the (number, text) pairs themselves: a changed list is a new entry
-def _text_match(measures: tuple[tuple[int, str], ...]) -> _TextMatch:
-    return _TextMatch(measures)
 
 
 def read_rows(
@@ -93,8 +46,8 @@ def read_rows(
         cells = table.cells(index)
         line = table.sheet.rows[index]
         if _skipped(table, index, cells, line):
-            if table.sheet.errors and is_blank_row(line) and _error_row(table, index):
-                _unreadable(ctx, table, index)  # a measure row of error values only is not blank: say them
+            if table.sheet.errors and is_blank_row(line) and error_row(table, index):
+                unreadable_fields(ctx, table, index)  # a measure row of error values only is not blank: say them
             last = None if is_blank_row(line) else last
             continue
         if index in table.sheet.hidden_rows:
@@ -103,7 +56,7 @@ def read_rows(
         if (
             last is not None
             and last.row == index
-            and not _unreadable_no(table, index)
+            and not unreadable_no(table, index)
             and _continues(cells, last, last_text, known)
         ):
             part = _read_row(ctx, table, index, cells, known, unit, base_year, today, part_of=last)
@@ -262,9 +215,9 @@ def _read_row(
     blank status under 已完成 (see _blank_part_status).
     """
     for key, value in cells.items():
-        if _formula_like(value):  # the cell reference only when there is something to say
+        if formula_like(value):  # the cell reference only when there is something to say
             check_formula(ctx, value, table.ref(key, index))
-    unreadable = _unreadable(ctx, table, index)
+    unreadable = unreadable_fields(ctx, table, index)
     if table.last_week("status"):  # only last week's statuses: never this week's (one error at the header)
         unreadable.add("status")
     no = part_of.measure_no if part_of else None
@@ -275,7 +228,7 @@ def _read_row(
         if "no" in unreadable:  # said at its cell: the measure text alone may still tell which it is
             no = known.by_text(cells.get("text"))
         else:
-            no = _measure_of_row(ctx, table, index, cells, known, unit)
+            no = measure_of_row(ctx, table, index, cells, known, unit)
         if no is None:
             return None
         measure = known.measure(no)
@@ -331,185 +284,6 @@ def _blank_part_status(ctx: Context, table: Table, index: int, part_of: ReturnRo
     if part_of.status == DONE:
         cell = table.ref("status", index)
         ctx.add("status-empty-part", cell=cell, no=part_of.measure_no, above=part_of.row)
-
-
-def _unreadable(ctx: Context, table: Table, index: int) -> set[str]:
-    """Fields of this row whose cell is a formula without a saved result or holds an error value (#REF!):
-    reported, never read as empty."""
-    found: set[str] = set()
-    sheet = table.sheet
-    if sheet.concealed:
-        _concealed(ctx, table, index, found)
-    if not sheet.uncached and not sheet.errors:  # the usual case: every formula has its saved value
-        return found
-    for key, col in table.cols.items():
-        if (index, col) in sheet.uncached:
-            found.add(key)
-            ctx.add("formula-no-value", cell=table.ref(key, index))
-        elif (error := sheet.errors.get((index, col))) is not None:
-            found.add(key)
-            label = nz.text(table.labels[col]) if col < len(table.labels) else ""
-            # A 完成率 formula dividing by a zero plan only cross-checks the status: said, not an error of the return.
-            severity = WARNING if key == "done_check" else ERROR
-            ctx.add(
-                "cell-error",
-                cell=table.ref(key, index),
-                field=label or key,
-                value=error,
-                meaning=error_meaning(error),
-                severity=severity,
-            )
-    return found
-
-
-def _concealed(ctx: Context, table: Table, index: int, found: set[str]) -> None:
-    """Cells of this row that hold something the sheet does not show (hidden under a merged cell, or shown as
-    something else by their number format): a status nobody can see is not read; other fields are read and said."""
-    for key, col in table.cols.items():
-        hit = table.sheet.concealed.get((index, col))
-        if hit is None:
-            continue
-        value, shown, why = hit
-        kind, _, detail = why.partition(":")
-        if kind == "markup":  # held in a form the reader reads as empty: what a spreadsheet shows is not known
-            if key == "status":
-                found.add(key)
-                ctx.add("status-unread", cell=table.ref(key, index), value=_clip(value))
-            else:
-                label = nz.text(table.labels[col]) if col < len(table.labels) else ""
-                ctx.add("cell-unread", cell=table.ref(key, index), field=label or key, value=_clip(value))
-            continue
-        if kind == "merge":
-            shows = f"表上显示为“{_clip(shown)}”" if shown.strip() else "表上此处为空白"
-            how = f"被合并单元格 {detail} 遮住，{shows}"
-        elif kind == "colour":
-            text, _, back = detail.partition("/")
-            how = f"字体颜色（{text}）与单元格底色（{back}）相同或几乎相同"
-        else:
-            how = f"单元格格式“{detail}”使其" + (f"显示为“{_clip(shown)}”" if shown.strip() else "不显示")
-        fields = {"value": _clip(value), "how": how}
-        if key == "status":
-            found.add(key)
-            ctx.add("status-concealed", cell=table.ref(key, index), **fields)
-        else:
-            label = nz.text(table.labels[col]) if col < len(table.labels) else ""
-            ctx.add("cell-concealed", cell=table.ref(key, index), field=label or key, **fields)
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 30 else text[:29] + "…"
-
-
-def _error_row(table: Table, index: int) -> bool:
-    """Whether an otherwise empty row has an error value as its 序号 or status (a formula dragged down the date
-    column alone, below the measures, makes no measure row)."""
-    return any((index, table.cols.get(key, -1)) in table.sheet.errors for key in ("no", "status"))
-
-
-def _unreadable_no(table: Table, index: int) -> bool:
-    """Whether the row's 序号 is a formula without a value or an error value: not blank, so the row does not
-    continue the measure above (=A5+1 turned #REF! is a measure of its own)."""
-    sheet = table.sheet
-    if not sheet.uncached and not sheet.errors:
-        return False
-    return sheet.unreadable(index, table.cols.get("no", -1))
-
-
-def _formula_like(value: Any) -> bool:
-    return isinstance(value, str) and value.strip().startswith("=")
-
-
-def check_formula(ctx: Context, value: Any, cell: str) -> None:
-    """Text that looks like a formula is kept literally; say so, since Excel would have shown something else."""
-    if _formula_like(value):
-        shown = nz.text(value)
-        ctx.add("formula-text", cell=cell, value=shown if len(shown) <= 60 else shown[:57] + "…")
-
-
-def _measure_of_row(
-    ctx: Context, table: Table, index: int, cells: dict[str, Any], known: Measures, unit: str | None
-) -> int | None:
-    """The master measure number of a row, from 序号; the measure text wins when it names another of the unit's."""
-    raw = cells.get("no")
-    cell = table.ref("no", index)
-    by_text = known.by_text(cells.get("text"))
-    if nz.is_blank(raw):
-        no = by_text
-        if no is not None:
-            ctx.add("measure-no-inferred", cell=cell, no=no)
-            return no
-        content = next((nz.text(v) for v in cells.values() if not nz.is_blank(v)), "")
-        ctx.add("measure-no-empty", cell=cell, value=content if len(content) <= 30 else content[:29] + "…")
-        return None
-    no = nz.measure_no(raw)
-    if no is None and by_text is not None and by_text == _loose_no(raw):
-        return by_text  # "（十五）", or "10.1" with no row of 10 above: the text says which, and agrees
-    named = known.measure(by_text)
-    # People typing a return from scratch number their own rows 1, 2, 3 … while pasting the measure text.
-    if named is not None and by_text != no and (unit is None or unit in named.units):
-        ctx.add("measure-no-mismatch", cell=cell, value=nz.text(raw), no=by_text)
-        return by_text
-    if by_text is None:
-        return _weak_match(ctx, cell, raw, no, cells.get("text"), known, unit)
-    numbered = known.measure(no)
-    if numbered is None:
-        ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
-        return None
-    if named is not None and by_text != no and unit in numbered.units:
-        # The text is another unit's measure: the number is read, never silently (the text may be the slip).
-        owner = "、".join(named.units)
-        ctx.add("measure-text-other", cell=cell, value=nz.text(raw), no=no, other=by_text, owner=owner)
-    return no
-
-
-def _loose_no(raw: Any) -> int | None:
-    """A 序号 measure_no leaves alone as unsure: "10.1" (maybe a decimal), "（十五）" (maybe a heading)."""
-    found = nz.cn_number(nz.label_key(raw)) if isinstance(raw, str) else None
-    return found or nz.sub_measure_no(raw)
-
-
-def _weak_match(
-    ctx: Context, cell: str, raw: Any, no: int | None, text: Any, known: Measures, unit: str | None
-) -> int | None:
-    """序号 whose text is not a copy of any measure: compare by similarity and say what was decided."""
-    key = nz.label_key(text)
-    numbered = known.measure(no)
-    master = known.master
-    if len(key) < 8:  # no text worth comparing ("措施内容略"): the number stands
-        if numbered is None:
-            ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
-        return numbered.no if numbered else None
-    pool = master.measures_of(unit) if unit else master.measures
-    scored = sorted(((_similarity(key, m.text), m.no) for m in pool), reverse=True)
-    best_score, best = scored[0] if scored else (0.0, None)
-    own = _similarity(key, numbered.text) if numbered else 0.0
-    if best is not None and best != no and best_score >= SIMILAR and best_score - own >= DIFFERENT:
-        percent = f"{best_score:.0%}"
-        ctx.add("measure-no-weak", cell=cell, value=nz.text(raw), no=best, share=percent)
-        return best
-    if numbered is None:
-        ctx.add("measure-unknown", cell=cell, value=nz.text(raw))
-        return None
-    if own < DIFFERENT:
-        ctx.add("measure-text-differs", cell=cell, no=no)
-    return numbered.no
-
-
-def _similarity(key: str, measure_text: str) -> float:
-    """Share of the row text's character pairs that occur in the measure text (abbreviations stay high)."""
-    mine = _pairs(key)
-    return len(mine & _pairs(nz.label_key(measure_text))) / len(mine) if mine else 0.0
-
-
-@lru_cache(maxsize=4096)
-def _pairs(key: str) -> frozenset[str]:
-    return frozenset(key[i : i + 2] for i in range(len(key) - 1))
-
-
-def measure_by_text(master: MasterList, value: Any) -> int | None:
-    """A measure whose text the cell repeats (possibly cut short); None unless exactly one fits."""
-    return Measures(master).by_text(value)
 
 
 def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> str | None:
