@@ -15,9 +15,10 @@ import re
 
 from .concealed import xlsx_formats
 from .errorvalues import error_value
-from .invisible import ods_unseen, xlsx_colours
+from .invisible import xlsx_colours
 from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
 from .marktools import attrs as _attrs
+from .odsunseen import ods_unseen
 from .strikemarks import ALL_SHEETS, Found, ods_struck, xlsx_struck
 from .xlsmarks import xls_marks
 from .xmltext import unescape
