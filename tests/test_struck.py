@@ -1,6 +1,6 @@
 """Statuses struck through (删除线): a unit that strikes out a printed 已完成 means "not done".
 
-The fast reader sees values only; the strike is read from the file's own formatting (intake/strikemarks.py,
+The fast reader sees values only; the strike is read from the file's own formatting (intake/strikemarks.py and odsstruck.py,
 intake/xlsmarks.py). Each test builds its workbook in code (openpyxl, hand-written ODS XML, or LibreOffice's
 conversion of an openpyxl book) and reads it as `lyreport check` and `lyreport run` do.
 """
@@ -396,12 +396,12 @@ def test_check_and_run_never_close_a_struck_done(tmp_path: Path, workspace: Path
 def test_an_ods_strike_that_cannot_be_placed_is_said(
     tmp_path: Path, workspace: Path, master: MasterList, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lyreport.intake import strikemarks
+    from lyreport.intake import odsstruck
 
     def broken(*args: Any) -> Any:
         raise ValueError("unexpected XML")
 
-    monkeypatch.setattr(strikemarks, "_ods_cells", broken)
+    monkeypatch.setattr(odsstruck, "_ods_cells", broken)
     head = ["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", "2021-01-06"]
     rows = [ods_row(head), ods_row(HEADERS)]
     for no in NOS:

@@ -18,8 +18,9 @@ from .errorvalues import error_value
 from .invisible import xlsx_colours
 from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
 from .marktools import attrs as _attrs
+from .odsstruck import ods_struck
 from .odsunseen import ods_unseen
-from .strikemarks import ALL_SHEETS, Found, ods_struck, xlsx_struck
+from .strikemarks import ALL_SHEETS, Found, xlsx_struck
 from .xlsmarks import xls_marks
 from .xmltext import unescape
 from .zipparts import ZipParts

@@ -1,4 +1,4 @@
-"""Struck-through text (删除线) in .xlsx/.xlsm and .ods, which the fast reader does not report.
+"""Struck-through text (删除线) in .xlsx/.xlsm (and, in odsstruck.py, .ods), which the fast reader does not report.
 
 A unit that strikes out a printed 已完成 means "not done"; read as plain text it would close the measure. calamine
 returns values only, so the strike is read from the raw XML here: a cell whose font (style) is struck, and rich text
@@ -12,7 +12,6 @@ parser says so.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 
@@ -21,17 +20,17 @@ from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
 
-__all__ = ["ALL_SHEETS", "Found", "Struck", "ods_struck", "struck_entry", "xlsx_struck"]
+__all__ = ["ALL_SHEETS", "Found", "Struck", "struck_entry", "xlsx_struck", "xml_text"]
 
-MAX_PARENTS = 20  # style inheritance depth (ODS)
 MAX_QUICK = 64  # struck cell formats looked for by one pattern; more, and the cells are read one by one
 
+ALL_SHEETS = "\0all"  # key of a mark that holds for every sheet of the file
 Found = dict[str, tuple[list[Struck], bool]]  # sheet name -> (struck cells, whether some could not be placed)
 
 _FALSE = (b"0", b"false", b"off")
 
 
-def _text(raw: bytes) -> str:
+def xml_text(raw: bytes) -> str:
     """Character data as the reader decodes it: references, and OOXML's _xHHHH_ escapes."""
     text = unescape(raw.decode("utf-8", "replace"))
     return _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
@@ -176,12 +175,12 @@ def _runs(item: bytes, base: bool) -> list[tuple[str, bool]]:
     item = _PHONETIC.sub(b"", item)
     runs = _RUN.findall(item)
     if not runs:
-        return [("".join(_text(t or b"") for t in _T.findall(item)), base)]
+        return [("".join(xml_text(t or b"") for t in _T.findall(item)), base)]
     found = []
     for run in runs:
         props = _RPR.search(run)
         struck = base if props is None else _struck_in(props.group())
-        found.append(("".join(_text(t or b"") for t in _T.findall(run)), struck))
+        found.append(("".join(xml_text(t or b"") for t in _T.findall(run)), struck))
     return found
 
 
@@ -262,214 +261,9 @@ def _xlsx_cell(
     if value is None or not value[1].strip():
         return None  # no value: blank to the reader as well
     if kind != b"s":
-        return struck_entry(row, col, [(_text(value[1]), True)])  # a number, a date, a formula's result: all of it
+        return struck_entry(row, col, [(xml_text(value[1]), True)])  # a number, a date, a formula's result: all of it
     index = int(value[1].strip()) if value[1].strip().isdigit() else -1
     if not base and not strings.has_struck_runs(index):
         return None
     item = strings.item(index)
     return None if item is None else struck_entry(row, col, _runs(item, base))
-
-
-# ----------------------------------------------------------------- ods
-ALL_SHEETS = "\0all"  # key of a mark that holds for every sheet of the file
-_ODS_STYLE = re.compile(rb"<style:(style|default-style)(?=[\s/>])([^>]*?)(/?)>")
-_LINE_THROUGH = re.compile(rb"""style:text-line-through-(?:style|type)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_FAMILIES = (b"table-cell", b"text", b"paragraph")
-_ODS_BODY_TAG = re.compile(
-    rb"<(/?)(table:table-row|table:table-column|table:table-cell|table:covered-table-cell|table:table)(?=[\s/>])"
-    rb"([^>]*?)(/?)>"
-)
-_ODS_TEXT_TAG = re.compile(
-    rb"<(/?)(text:p|text:h|text:span|text:a|text:s|text:tab|text:line-break|office:annotation)(?=[\s/>])"
-    rb"([^>]*?)(/?)>"
-)
-
-
-class _OdsStyles:
-    """Styles of the families that can strike text in a cell, and whether each strikes (through its parents)."""
-
-    def __init__(self, *parts: bytes):
-        self.own: dict[tuple[bytes, bytes], tuple[bool | None, bytes]] = {}
-        self.default = False  # the default cell style strikes
-        for xml in parts:  # content.xml (automatic styles) first: its names win over styles.xml's
-            self._collect(xml)
-        self._resolved: dict[tuple[bytes, bytes], bool | None] = {}
-
-    def _collect(self, xml: bytes) -> None:
-        body = xml.find(b"<office:body")
-        xml = xml[: body if body >= 0 else len(xml)]
-        for hit in _ODS_STYLE.finditer(xml):
-            attrs = _attrs(hit[2])
-            family = attrs.get(b"style:family", b"")
-            if family not in _FAMILIES:
-                continue
-            end = xml.find(b"</style:" + hit[1] + b">", hit.end())
-            props = b"" if hit[3] else xml[hit.end() : end if end >= 0 else hit.end()]
-            values = [m[1] if m[1] is not None else m[2] for m in _LINE_THROUGH.finditer(props)]
-            # LibreOffice writes a strike as text-line-through-type="single" alone, and "none" to lift one.
-            state = None if not values else any(v.strip() != b"none" for v in values)
-            if hit[1] == b"default-style":
-                self.default = self.default or (family == b"table-cell" and bool(state))
-            else:
-                key = (family, attrs.get(b"style:name", b""))
-                self.own.setdefault(key, (state, attrs.get(b"style:parent-style-name", b"")))
-
-    def _specified(self, family: bytes, name: bytes, depth: int = 0) -> bool | None:
-        """Whether the style or one of its parents says strike (True) or not (False); None if none says."""
-        key = (family, name)
-        if key not in self._resolved:
-            state, parent = self.own.get(key, (None, b""))
-            if state is None and parent and depth < MAX_PARENTS:
-                state = self._specified(family, parent, depth + 1)
-            self._resolved[key] = state
-        return self._resolved[key]
-
-    def any_struck(self) -> bool:
-        return self.default or any(self._specified(*key) for key in self.own)
-
-    def cell(self, name: bytes) -> bool:
-        state = self._specified(b"table-cell", name)
-        return self.default if state is None else state
-
-    def span(self, name: bytes, current: bool) -> bool:
-        """A span (or paragraph) style changes the strike only where it says so."""
-        for family in (b"text", b"paragraph"):
-            if (family, name) in self.own:
-                state = self._specified(family, name)
-                return current if state is None else state
-        return current
-
-
-def ods_struck(parts: ZipParts) -> Found:
-    """Table name -> struck cells of an .ods; {} when no cell or text style strikes."""
-    try:
-        content = parts.read("content.xml")
-        styles = parts.read("styles.xml") if "styles.xml" in parts.infos else b""
-    except Exception:  # noqa: BLE001 - nothing readable, nothing known
-        return {}
-    if b"line-through" not in content and b"line-through" not in styles:
-        return {}  # the usual case
-    try:
-        known = _OdsStyles(content, styles)
-        if not known.any_struck():
-            return {}
-    except Exception:  # noqa: BLE001 - the styles cannot be read: nothing is known
-        return {}
-    try:
-        return _ods_cells(content, known)
-    except Exception:  # noqa: BLE001 - struck styles exist but could not be placed: said, never silent
-        return {ALL_SHEETS: ([], True)}
-
-
-class _OdsTable:
-    """Where the scan is in one table: its struck cells, the column default styles, the row and column."""
-
-    def __init__(self) -> None:
-        self.cells: list[Struck] = []
-        self.full = False
-        self.starts: list[int] = []  # first column of each <table:table-column>
-        self.styles: list[bytes] = []  # and its default cell style
-        self.width = 0  # columns declared so far
-        self.row = self.col = 0
-        self.rows = 1  # repeats of the current row
-        self.row_style = b""
-
-    def column(self, attrs: dict[bytes, bytes]) -> None:
-        self.starts.append(self.width)
-        self.styles.append(attrs.get(b"table:default-cell-style-name", b""))
-        self.width += _repeat(attrs, b"table:number-columns-repeated")
-
-    def column_style(self) -> bytes:
-        at = bisect.bisect_right(self.starts, self.col) - 1
-        return self.styles[at] if at >= 0 and self.col < self.width else b""
-
-
-def _ods_cells(xml: bytes, styles: _OdsStyles) -> Found:
-    found: Found = {}
-    table, current = _OdsTable(), ""
-    for hit in _ODS_BODY_TAG.finditer(xml, max(xml.find(b"<office:body"), 0)):
-        closing, name, empty = hit[1], hit[2], hit[4]
-        if name == b"table:table":
-            if not closing:
-                table = _OdsTable()
-                current = unescape(_attrs(hit[3]).get(b"table:name", b"").decode("utf-8", "replace"))
-                found[current] = (table.cells, False)
-            continue
-        if closing:
-            table.row += table.rows if name == b"table:table-row" else 0
-            continue
-        attrs = _attrs(hit[3])
-        if name == b"table:table-column":
-            table.column(attrs)
-        elif name == b"table:table-row":
-            table.rows, table.col = _repeat(attrs, b"table:number-rows-repeated"), 0
-            table.row_style = attrs.get(b"table:default-cell-style-name", b"")
-            table.row += table.rows if empty else 0
-        else:
-            repeat = _repeat(attrs, b"table:number-columns-repeated")
-            if not empty and name == b"table:table-cell" and table.row < MAX_INDEX and not table.full:
-                _ods_cell(xml, hit.end(), attrs, table, styles, repeat)
-                if table.full:
-                    found[current] = (table.cells, True)
-            table.col += repeat
-    return {name: entry for name, entry in found.items() if entry[0] or entry[1]}
-
-
-def _ods_cell(
-    xml: bytes, start: int, attrs: dict[bytes, bytes], table: _OdsTable, styles: _OdsStyles, repeat: int
-) -> None:
-    style = attrs.get(b"table:style-name") or table.row_style or table.column_style() or b"Default"
-    base = styles.cell(style)
-    end = xml.find(b"</table:table-cell>", start)
-    body = xml[start : end if end >= 0 else len(xml)]
-    if not base and b"style-name" not in body:
-        return  # neither the cell nor any span in it has a style that could strike
-    runs = _ods_runs(body, styles, base)
-    for r in range(table.row, min(table.row + table.rows, MAX_INDEX)):
-        for c in range(table.col, min(table.col + repeat, MAX_INDEX)):
-            entry = struck_entry(r, c, runs)
-            if entry is None:
-                return
-            if len(table.cells) >= MAX_MARKS:
-                table.full = True
-                return
-            table.cells.append(entry)
-
-
-def _repeat(attrs: dict[bytes, bytes], key: bytes) -> int:
-    value = attrs.get(key, b"1").strip()
-    return min(int(value), MAX_INDEX) if value.isdigit() and int(value) > 0 else 1
-
-
-def _ods_runs(body: bytes, styles: _OdsStyles, base: bool) -> list[tuple[str, bool]]:
-    """(text, struck) pieces of a cell's paragraphs (joined by line breaks, as the reader joins them); spans and
-    paragraph styles strike or lift the strike of their text; comments (office:annotation) are not the cell's text."""
-    runs: list[tuple[str, bool]] = []
-    stack = [base]
-    position = 0
-    hidden = 0  # inside a comment
-    paragraphs = 0
-    for hit in _ODS_TEXT_TAG.finditer(body):
-        if not hidden:
-            runs.append((_text(body[position : hit.start()]), stack[-1]))
-        position = hit.end()
-        closing, name, empty = hit[1], hit[2], hit[4]
-        if name == b"office:annotation":
-            hidden = max(hidden + (0 if empty else (-1 if closing else 1)), 0)
-        elif hidden:
-            continue
-        elif name in (b"text:s", b"text:tab", b"text:line-break"):
-            count = _attrs(hit[3]).get(b"text:c", b"1").strip()
-            runs.append((" " * min(int(count) if count.isdigit() else 1, 100), stack[-1]))
-        elif closing:
-            if len(stack) > 1:
-                stack.pop()
-        elif not empty:
-            if name in (b"text:p", b"text:h"):
-                runs.append(("\n" if paragraphs else "", False))
-                paragraphs += 1
-            style = _attrs(hit[3]).get(b"text:style-name")
-            stack.append(styles.span(style, stack[-1]) if style else stack[-1])
-    if not hidden:
-        runs.append((_text(body[position:]), stack[-1]))
-    return [(text, struck) for text, struck in runs if text]
