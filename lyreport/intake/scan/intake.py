@@ -21,7 +21,7 @@ from ..normalize import header_label, label_key, read_status
 from ..normalize import measure_no as nz_measure_no
 from ..parse import NO_ROWS_REASON, parse_workbook
 from ..pool import Failure, isolated_map
-from ..rows import measure_by_text
+from ..rowmeasure import measure_by_text
 from .mark import identity_of
 from .ocr import TextBox
 from .reader import READER_VERSION, scan_path
