@@ -69,6 +69,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "已收到邮件，但附件“{name}”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF），报表很可能在其中，本程序无法取出。"
         "请对方在 Outlook 中改用 HTML 或纯文本格式重新发送，或用 winmail.dat 查看工具取出附件后放入收件箱",
     ),
+    "eml-tnef-read": (
+        INFO,
+        "附件“{name}”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF），已从中取出 {count} 个文件，按邮件附件读取",
+    ),
+    "eml-tnef-damaged": (
+        WARNING,
+        "附件“{name}”（Outlook 的 TNEF 打包文件）没有完整读出（{reason}），只取出了其中 {count} 个文件，其余可能缺失；"
+        "请打开邮件核对，必要时请对方在 Outlook 中改用 HTML 或纯文本格式重新发送",
+    ),
     "eml-download-link": (
         ERROR,
         "已收到邮件，但报表没有作为附件随邮件发来：邮件正文中是超大附件（云附件）的下载链接{files}。"
