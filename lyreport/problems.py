@@ -69,6 +69,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "已收到邮件，但附件“{name}”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF），报表很可能在其中，本程序无法取出。"
         "请对方在 Outlook 中改用 HTML 或纯文本格式重新发送，或用 winmail.dat 查看工具取出附件后放入收件箱",
     ),
+    "mail-office-own": (
+        INFO,
+        "本办邮箱 {sender} 自己发出的邮件（通知的抄送或退信），附件是未填写（或未改动）的模板，不是任何单位的报送，未计入",
+    ),
     "eml-tnef-read": (
         INFO,
         "附件“{name}”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF），已从中取出 {count} 个文件，按邮件附件读取",

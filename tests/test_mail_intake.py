@@ -760,3 +760,83 @@ def test_a_damaged_winmail_dat_gives_what_it_holds_and_says_the_rest_may_be_miss
     assert result.unit("市应急管理局").state == "on_time"
     note = only(result.problems, "eml-tnef-damaged")
     assert note.severity == "warning" and "只取出了其中 1 个文件" in note.message
+
+
+# ----------------------------------------------------------------- the office's own mail coming back
+def _blank_templates(tmp_path: Path, workspace: Path, master: MasterList, *units: str) -> list[tuple[str, bytes]]:
+    from lyreport.render.templates import write_template
+
+    directory = load_context(workspace).directory
+    return [
+        (
+            f"{unit}落实情况报表.xlsx",
+            write_template(master, directory.get(unit), date(2021, 1, 7), tmp_path / "t" / f"{unit}.xlsx").read_bytes(),
+        )
+        for unit in units
+    ]
+
+
+def _wrapped(outer_sender: str, inner: bytes, subject: str = "退信") -> bytes:
+    """A mail carrying another as message/rfc822: a bounce, or staff forwarding "as attachment"."""
+    import email
+    import email.policy
+
+    msg = mail(outer_sender, subject, "Thu, 07 Jan 2021 10:30:00 +0800", [])
+    msg.add_attachment(email.message_from_bytes(inner, policy=email.policy.default))
+    return msg.as_bytes()
+
+
+@pytest.mark.parametrize("how", ["copy", "bounce", "both"])
+def test_the_offices_own_notice_with_blank_templates_charges_no_unit(
+    tmp_path: Path, workspace: Path, master: MasterList, how: str
+) -> None:
+    # The office copies itself on the notice (or it bounces): each blank template was read as that unit's
+    # return, and the unit made 报送有误 ("空白模板被直接发回") instead of 未报送.
+    inbox = tmp_path / "inbox"
+    blanks = _blank_templates(tmp_path, workspace, master, "市应急管理局", "市交通运输局")
+    notice = mail(
+        "副中心办公室 <LYFZXCSCDZ@163.com>", "关于报送落实情况的通知", "Mon, 04 Jan 2021 09:00:00 +0800", blanks
+    )
+    if how != "bounce":
+        put(inbox / "通知抄送.eml", notice.as_bytes(), at(4, 9))
+    if how != "copy":
+        put(inbox / "退信.eml", _wrapped("MAILER-DAEMON@163.com", notice.as_bytes()), at(4, 9))
+    result = run(workspace, inbox)
+    for unit in ("市应急管理局", "市交通运输局"):
+        assert result.unit(unit).state == "missing"
+    notes = [p for p in result.problems if p.code == "mail-office-own"]
+    assert len(notes) == 2 and {p.severity for p in notes} == {"info"}  # "both": the second copies are duplicates
+    assert {p.unit for p in notes} == {""}
+    assert "本办邮箱 lyfzxcscdz@163.com 自己发出的邮件" in notes[0].message
+    assert not [p for p in result.problems if p.code in ("return-blank", "return-unchanged")]
+
+
+def test_a_units_return_forwarded_between_the_office_mailboxes_still_counts(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    filled = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    forward = mail("lysfgwesk@126.com", "转发：应急局报表", "Thu, 07 Jan 2021 10:00:00 +0800", [("应急.xlsx", filled)])
+    put(inbox / "转发1.eml", forward.as_bytes(), at(7, 10))
+    # the unit sent its blank template back; staff forwarded the unit's mail as an attachment
+    (blank,) = _blank_templates(tmp_path, workspace, master, "市交通运输局")
+    theirs = mail("jtj@ly.gov.cn", "交通局报表", "Thu, 07 Jan 2021 09:00:00 +0800", [blank]).as_bytes()
+    put(inbox / "转发2.eml", _wrapped("lyfzxcscdz@163.com", theirs, "转发：交通局报表"), at(7, 11))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").state == "on_time"
+    assert result.unit("市交通运输局").state == "invalid"
+    assert only(result.problems, "return-blank").unit == "市交通运输局"
+    assert not [p for p in result.problems if p.code == "mail-office-own"]
+
+
+def test_a_blank_template_from_a_unit_is_still_its_error(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    inbox = tmp_path / "inbox"
+    (blank,) = _blank_templates(tmp_path, workspace, master, "市交通运输局")
+    put(
+        inbox / "交通.eml",
+        mail("jtj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 09:00:00 +0800", [blank]).as_bytes(),
+        at(7, 9),
+    )
+    result = run(workspace, inbox)
+    assert result.unit("市交通运输局").state == "invalid"
+    assert not [p for p in result.problems if p.code == "mail-office-own"]
