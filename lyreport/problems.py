@@ -470,6 +470,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "mail-unsafe-login": (ERROR, "未收取：{reason}"),
     "mail-folder": (ERROR, "未收取：{reason}"),
+    "mail-other-folder": (
+        WARNING,
+        "“{folder}”文件夹中有 {count} 封可能是报表的邮件没有收取（{mails}）：lyreport fetch 只收取该邮箱的"
+        "“{configured}”文件夹，垃圾邮件等其他文件夹中的邮件不会计入，相关单位会显示为未报送。请在网页邮箱中把这些邮件"
+        "移到收件箱（垃圾邮件点“这不是垃圾邮件”）后重新运行 lyreport fetch，或在配置.toml 该邮箱的 folders 中加上“{folder}”",
+    ),
+    "mail-other-folders-unread": (
+        WARNING,
+        "未能查看该邮箱的其他文件夹（{reason}），垃圾邮件等文件夹中如有报表不会被发现，请到网页邮箱中查看",
+    ),
     "mail-no-files": (INFO, "邮件“{subject}”没有报表、扫描件或压缩包附件，未存入收件箱"),
     "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),
     "remind-no-email": (WARNING, "单位名录中没有{unit}的电子邮箱，催报邮件草稿未填收件人，请补充名录或电话催报"),
