@@ -77,7 +77,8 @@ def fetch_all(
                 problem_found = _one_mailbox(job, since)
                 if problem_found is None:
                     report.mailboxes_read.append(server.name)
-                    others[server.name] = job.elsewhere
+                    if job.elsewhere is not None:  # looked at: what is recorded for it is replaced
+                        others[server.name] = job.elsewhere
                 else:
                     report.problems.append(problem_found)
         for server in settings.mailboxes:
@@ -132,7 +133,7 @@ class _Job:
     report: FetchReport
     hook: Hook | None
     directory: UnitDirectory | None = None
-    elsewhere: list = field(default_factory=list)  # elsewhere.Found: may-be returns in folders not read
+    elsewhere: list | None = None  # elsewhere.Found: may-be returns in the folders not read (None: not looked)
 
     def look_elsewhere(self, since: date | None) -> None:
         """The account's other folders, read-only; a server that cannot list them loses nothing fetched."""
