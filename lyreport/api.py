@@ -222,13 +222,22 @@ def _run_week(
                     workers=workers, progress=reading, scan_cache=scan_cache(context), reading=ahead,
                 )  # fmt: skip
                 _stop_if_changed(intake)
-                intake.problems = context.notes + intake.problems
+                intake.problems = context.notes + _mail_notes(context, deadline, rebuild) + intake.problems
                 if not intake.files and not intake.problems:
                     intake.problems.append(problem("inbox-empty", file=str(source)))
                 return _record_and_render(context, conn, intake, deadline, source, outbox, renderers)
         finally:
             renderers.stop()
             conn.close()
+
+
+def _mail_notes(context: Context, deadline: datetime, rebuild: bool) -> list[Problem]:
+    """What the last `lyreport fetch` saw in mailbox folders it does not read (垃圾邮件…) for this week."""
+    if rebuild:
+        return []  # a rebuilt week is judged on what was recorded for it
+    from .mailbox.elsewhere import week_notes
+
+    return week_notes(context.workspace.history, deadline, context.config)
 
 
 def _start_checks(context: Context, outbox: Path, week: date) -> None:

@@ -51,6 +51,9 @@ class Config:
     list_wording_errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # Sections and keys the program never reads (misspelt, or a password): Chinese messages
     unknown_keys: list[str] = field(default_factory=list)
+    # The office's own mail addresses, lower-case: [office] email, the recipients', the [[mailbox]] and [smtp]
+    # accounts, [mail] sender. A blank template coming from one of them is the office's own mail coming back.
+    office_addresses: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -182,4 +185,14 @@ def _from_raw(raw: dict[str, Any]) -> Config:
         summary=dict(raw.get("summary", {})),
         mail=dict(raw.get("mail", {})),
         trend_weeks=trend_weeks,
+        office_addresses=_office_addresses(raw),
     )
+
+
+def _office_addresses(raw: dict[str, Any]) -> frozenset[str]:
+    found = [raw.get("office", {}).get("email"), raw.get("mail", {}).get("sender"), raw.get("smtp", {}).get("user")]
+    found += [r.get("email") for r in raw.get("recipients", []) if isinstance(r, dict)]
+    boxes = raw.get("mailbox", [])
+    found += [b.get("user") for b in boxes if isinstance(b, dict)] if isinstance(boxes, list) else []
+    addresses = (re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", str(a)) for a in found if a)
+    return frozenset(a.group(0).lower() for a in addresses if a)

@@ -69,6 +69,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "已收到邮件，但附件“{name}”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF），报表很可能在其中，本程序无法取出。"
         "请对方在 Outlook 中改用 HTML 或纯文本格式重新发送，或用 winmail.dat 查看工具取出附件后放入收件箱",
     ),
+    "mail-office-own": (
+        INFO,
+        "本办邮箱 {sender} 自己发出的邮件（通知的抄送或退信），附件是未填写（或未改动）的模板，不是任何单位的报送，未计入",
+    ),
+    "eml-tnef-read": (
+        INFO,
+        "附件“{name}”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF），已从中取出 {count} 个文件，按邮件附件读取",
+    ),
+    "eml-tnef-damaged": (
+        WARNING,
+        "附件“{name}”（Outlook 的 TNEF 打包文件）没有完整读出（{reason}），只取出了其中 {count} 个文件，其余可能缺失；"
+        "请打开邮件核对，必要时请对方在 Outlook 中改用 HTML 或纯文本格式重新发送",
+    ),
     "eml-download-link": (
         ERROR,
         "已收到邮件，但报表没有作为附件随邮件发来：邮件正文中是超大附件（云附件）的下载链接{files}。"
@@ -468,6 +481,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "mail-unsafe-login": (ERROR, "未收取：{reason}"),
     "mail-folder": (ERROR, "未收取：{reason}"),
+    "mail-other-folder": (
+        WARNING,
+        "“{folder}”文件夹中有 {count} 封可能是报表的邮件没有收取（{mails}）：lyreport fetch 只收取该邮箱的"
+        "“{configured}”文件夹，垃圾邮件等其他文件夹中的邮件不会计入，相关单位会显示为未报送。请在网页邮箱中把这些邮件"
+        "移到收件箱（垃圾邮件点“这不是垃圾邮件”）后重新运行 lyreport fetch，或在配置.toml 该邮箱的 folders 中加上“{folder}”",
+    ),
+    "mail-other-folders-unread": (
+        WARNING,
+        "未能查看该邮箱的其他文件夹（{reason}），垃圾邮件等文件夹中如有报表不会被发现，请到网页邮箱中查看",
+    ),
     "mail-no-files": (INFO, "邮件“{subject}”没有报表、扫描件或压缩包附件，未存入收件箱"),
     "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),
     "remind-no-email": (WARNING, "单位名录中没有{unit}的电子邮箱，催报邮件草稿未填收件人，请补充名录或电话催报"),

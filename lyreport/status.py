@@ -124,14 +124,17 @@ def week_status(
     now = now or datetime.now(config.timezone)
     deadline = resolve_deadline(context, week, now)
     previous = _previous(context.workspace.history / DB_NAME, context, deadline.date())
-    notes: list[Problem] = []
+    from .mailbox.elsewhere import week_notes
+
+    notes: list[Problem] = week_notes(context.workspace.history, deadline, config)
     with tempfile.TemporaryDirectory(prefix="lyreport-status-") as tmp:
         source = inbox or context.workspace.inbox
         intake = run_intake(source, Path(tmp), context.master, context.directory, config) if source.is_dir() else None
         if intake is not None:  # last week's file sent again has not answered this week (as `run` says)
             candidates = resend_candidates(intake, deadline, config, context.master)
             path = context.workspace.history / DB_NAME
-            previous.resent, notes = _resent(path, context, deadline.date(), candidates, Path(tmp) / "parts")
+            previous.resent, resent = _resent(path, context, deadline.date(), candidates, Path(tmp) / "parts")
+            notes += resent
     if intake is None:
         from .models import IntakeResult
 

@@ -333,3 +333,67 @@ def test_mail_without_files_is_listed_not_put_in_the_inbox(ws: Path, server: Loc
     assert note.code == "mail-no-files" and "关于召开周例会的通知" in note.message and note.severity == "info"
     again = fetch_mail(ws, since=SINCE)
     assert again.problems == [] and again.saved == []  # looked at once, not listed every time
+
+
+def _flags(server: LocalImap, user: str, folder: str) -> list[bytes]:
+    from lyreport.mailbox.imap import utf7
+
+    conn = server.connect(user)
+    conn.select(f'"{utf7(folder)}"', readonly=True)
+    typ, data = conn.fetch("1:*", "(FLAGS)")
+    conn.logout()
+    return [line for line in data if isinstance(line, bytes)]
+
+
+def test_returns_filed_in_other_folders_are_said_not_silently_missed(ws: Path, server: LocalImap) -> None:
+    # The server filed a unit's return under 垃圾邮件 (or staff moved it to a subfolder): fetch read INBOX
+    # only, and the unit showed as 未报送 without a word.
+    from lyreport.status import week_status
+
+    server.append(OFFICE, mail("收件箱中的报表", "<in@unit>", at(7, 9)), at(7, 9))
+    server.append(OFFICE, mail("市应急管理局落实情况", "<junk1@unit>", at(7, 10)), at(7, 10), folder="垃圾邮件")
+    server.append(
+        OFFICE, mail("周报", "<junk2@unit>", at(7, 10, 5), {"交通局.xls": b"\xd0\xcf"}), at(7, 10, 5), "垃圾邮件"
+    )
+    server.append(
+        OFFICE, mail("发票", "<spam@x>", at(7, 10, 6), {}, sender="ad@spam.example"), at(7, 10, 6), "垃圾邮件"
+    )
+    server.append(OFFICE, mail("市林业局报表", "<sub@unit>", at(7, 11)), at(7, 11), folder="各单位.林业局")
+    server.append(OFFICE, mail("关于报送的通知", "<sent@office>", at(4, 9), sender=OFFICE), at(4, 9), folder="已发送")
+    both = mail("市教育局报表（同时报送两个邮箱）", "<both@unit>", at(7, 9, 30))
+    server.append(OFFICE, both, at(7, 9, 30), folder="垃圾邮件")  # the other mailbox took it into its INBOX
+    server.append(NDRC, both, at(7, 9, 31))
+    report = fetch_mail(ws, since=SINCE)
+    assert sorted(s.subject for s in report.saved) == ["市教育局报表（同时报送两个邮箱）", "收件箱中的报表"]
+    said = {p.file: p for p in report.problems if p.code == "mail-other-folder"}
+    assert set(said) == {"邮箱“副中心办公室”/垃圾邮件", "邮箱“副中心办公室”/各单位.林业局"}
+    junk = said["邮箱“副中心办公室”/垃圾邮件"]
+    assert junk.severity == "warning" and "“垃圾邮件”文件夹中有 2 封可能是报表的邮件没有收取" in junk.message
+    assert "01-07 10:00 unit@example.org“市应急管理局落实情况”" in junk.message and "发票" not in junk.message
+    assert "“周报”，附件 交通局.xls" in junk.message
+    assert "移到收件箱" in junk.message and "folders 中加上“垃圾邮件”" in junk.message
+    assert said["邮箱“副中心办公室”/各单位.林业局"].unit == "市林业局"
+    assert all(b"\\Seen" not in line for line in _flags(server, OFFICE, "垃圾邮件"))  # read-only: nothing marked
+
+    # the week's problems repeat it (status here; run reads the same record)
+    status = week_status(ws, at(7, 12).date(), now=at(7, 11))
+    assert {p.file for p in status.notes if p.code == "mail-other-folder"} == set(said)
+    assert {p.file for p in week_status(ws, at(21, 12).date(), now=at(21, 11)).notes} == set()  # another week
+    from lyreport.api import run_week
+
+    week = run_week(ws, at(7, 12).date(), now=at(8, 9), workers=0).result
+    assert {p.file for p in week.problems if p.code == "mail-other-folder"} == set(said)
+
+    # moved to the inbox by staff: fetched, and no longer said
+    server.append(OFFICE, mail("市应急管理局落实情况", "<junk1@unit>", at(7, 10)), at(7, 10))
+    again = fetch_mail(ws, since=SINCE)
+    [junk] = [p for p in again.problems if p.file == "邮箱“副中心办公室”/垃圾邮件"]
+    assert "有 1 封" in junk.message and "市应急管理局落实情况”" not in junk.message  # fetched now
+
+
+def test_junk_added_to_folders_is_fetched_and_no_longer_said(workspace: Path, server: LocalImap, monkeypatch) -> None:
+    configure(workspace, mailbox_config(server.port, users=(OFFICE,)) + 'folders = ["INBOX", "垃圾邮件"]\n')
+    set_passwords(monkeypatch)
+    server.append(OFFICE, mail("市应急管理局落实情况", "<j@unit>", at(7, 10)), at(7, 10), folder="垃圾邮件")
+    report = fetch_mail(workspace, since=SINCE)
+    assert report.problems == [] and [s.subject for s in report.saved] == ["市应急管理局落实情况"]

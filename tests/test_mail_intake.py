@@ -608,11 +608,53 @@ def test_fetch_keeps_a_mail_with_a_download_link() -> None:
     assert not carries_files(_linked("收到，谢谢。附件已转交。"))  # a reply's text is no link
 
 
-def _winmail(xlsx: bytes) -> bytes:
+def _winmail(xlsx: bytes, packed: bytes | None = None) -> bytes:
     msg = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 10:00:00 +0800", [])
-    packed = b"\x78\x9f\x3e\x22\x01\x00" + b"\x02\x90\x06\x00" + xlsx  # TNEF signature, key, then attributes
+    if packed is None:  # TNEF signature, key, then an attribute that runs past the end: nothing readable
+        packed = b"\x78\x9f\x3e\x22\x01\x00" + b"\x02\x90\x06\x00" + xlsx
     msg.add_attachment(packed, maintype="application", subtype="ms-tnef", filename="winmail.dat")
     return msg.as_bytes()
+
+
+def _tnef_attribute(level: int, attribute: int, data: bytes, *, checksum: int | None = None) -> bytes:
+    import struct
+
+    total = sum(data) & 0xFFFF if checksum is None else checksum
+    return struct.pack("<BII", level, attribute, len(data)) + data + struct.pack("<H", total)
+
+
+def _mapi_long_name(name: str) -> bytes:
+    """attAttachment's MAPI properties: PR_ATTACH_METHOD (PT_LONG), then PR_ATTACH_LONG_FILENAME (PT_UNICODE)."""
+    import struct
+
+    text = name.encode("utf-16-le") + b"\x00\x00"
+    padded = text + b"\x00" * (-len(text) % 4)
+    return (
+        struct.pack("<I", 2)
+        + struct.pack("<HHI", 0x0003, 0x3705, 1)
+        + struct.pack("<HHII", 0x001F, 0x3707, 1, len(text))
+        + padded
+    )
+
+
+def tnef_stream(files: list[tuple[str, bytes]], *, long_names: bool = True, damage_last: bool = False) -> bytes:
+    """winmail.dat as Outlook writes it: message attributes (code page 936), then per file attAttachRendData,
+    attAttachTitle (8.3 name in GBK), attAttachData and attAttachment with the long name."""
+    import struct
+
+    out = b"\x78\x9f\x3e\x22" + struct.pack("<H", 0x1234)
+    out += _tnef_attribute(1, 0x00089006, struct.pack("<I", 0x00010000))  # attTnefVersion
+    out += _tnef_attribute(1, 0x00069007, struct.pack("<II", 936, 0))  # attOemCodepage
+    out += _tnef_attribute(1, 0x00018004, "报表".encode("gbk") + b"\x00")  # attSubject
+    for number, (name, data) in enumerate(files):
+        last = number == len(files) - 1
+        short = ("报表~1" + name[name.rfind(".") :]) if long_names else name
+        out += _tnef_attribute(2, 0x00069002, b"\x01\x00" + b"\xff" * 4 + b"\x00" * 8)  # attAttachRendData
+        out += _tnef_attribute(2, 0x00018010, short.encode("gbk") + b"\x00")  # attAttachTitle
+        out += _tnef_attribute(2, 0x0006800F, data, checksum=1 if damage_last and last else None)  # attAttachData
+        if long_names:
+            out += _tnef_attribute(2, 0x00069005, _mapi_long_name(name))  # attAttachment
+    return out
 
 
 def test_outlook_winmail_dat_is_said_and_counts_as_received_not_missing(
@@ -656,3 +698,145 @@ def test_gbk_file_name_split_into_rfc2231_pieces_inside_a_character_is_read(wher
     )
     (found,) = list(mailparse.attachments(mailparse.parse(raw.encode())))
     assert found.name == "市交通运输局落实情况报表.xlsx"
+
+
+def test_files_inside_outlook_winmail_dat_are_read_like_attachments(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    # Outlook in RTF mode packs the return into winmail.dat: it was charged to the unit as 报送有误 (eml-tnef).
+    inbox = tmp_path / "inbox"
+    xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    packed = tnef_stream([("市应急管理局落实情况报表.xlsx", xlsx)])
+    put(inbox / "应急.eml", _winmail(xlsx, packed), at(7, 15))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 10))
+    note = only(result.problems, "eml-tnef-read")
+    assert (note.severity, note.file) == ("info", "应急.eml")
+    assert "已从中取出 1 个文件" in note.message
+    assert not [p for p in result.problems if p.code in ("eml-tnef", "eml-tnef-damaged", "eml-no-attachment")]
+
+
+def test_winmail_dat_names_come_from_the_title_when_there_is_no_long_name() -> None:
+    from lyreport.intake import tnef
+
+    found = tnef.unpack(
+        tnef_stream([("市交通运输局.xlsx", b"PK\x03\x04a"), ("扫描件.pdf", b"%PDF-1.4")], long_names=False)
+    )
+    assert [(f.name, f.data) for f in found.files] == [
+        ("市交通运输局.xlsx", b"PK\x03\x04a"),
+        ("扫描件.pdf", b"%PDF-1.4"),
+    ]
+    assert not found.damaged
+    long = tnef.unpack(tnef_stream([("市交通运输局落实情况报表.xlsx", b"PK\x03\x04a")]))
+    assert [f.name for f in long.files] == ["市交通运输局落实情况报表.xlsx"]
+
+
+def test_winmail_dat_lengths_and_checksums_are_never_trusted() -> None:
+    import struct
+
+    from lyreport.intake import tnef
+
+    good = tnef_stream([("甲.xlsx", b"PK\x03\x04a"), ("乙.xlsx", b"PK\x03\x04b")])
+    damaged = tnef.unpack(tnef_stream([("甲.xlsx", b"PK\x03\x04a"), ("乙.xlsx", b"PK\x03\x04b")], damage_last=True))
+    assert [f.name for f in damaged.files] == ["甲.xlsx"] and "校验和" in damaged.damaged
+    for cut in range(6, len(good), 7):  # cut anywhere: never raises, never returns a file cut short
+        found = tnef.unpack(good[:cut])
+        assert all(f.data in (b"PK\x03\x04a", b"PK\x03\x04b") for f in found.files)
+    huge = good[:6] + struct.pack("<BII", 2, 0x0006800F, 0xFFFFFFF0) + b"x" * 20
+    assert tnef.unpack(huge).files == [] and tnef.unpack(huge).damaged
+    many = tnef_stream([(f"{n}.xlsx", b"PK") for n in range(tnef.MAX_FILES + 3)])
+    assert (len(tnef.unpack(many).files), tnef.unpack(many).skipped) == (tnef.MAX_FILES, 3)
+
+
+def test_a_damaged_winmail_dat_gives_what_it_holds_and_says_the_rest_may_be_missing(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    packed = tnef_stream([("应急.xlsx", xlsx), ("说明.pdf", b"%PDF-1.4 x")], damage_last=True)
+    put(inbox / "应急.eml", _winmail(xlsx, packed), at(7, 15))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").state == "on_time"
+    note = only(result.problems, "eml-tnef-damaged")
+    assert note.severity == "warning" and "只取出了其中 1 个文件" in note.message
+
+
+# ----------------------------------------------------------------- the office's own mail coming back
+def _blank_templates(tmp_path: Path, workspace: Path, master: MasterList, *units: str) -> list[tuple[str, bytes]]:
+    from lyreport.render.templates import write_template
+
+    directory = load_context(workspace).directory
+    return [
+        (
+            f"{unit}落实情况报表.xlsx",
+            write_template(master, directory.get(unit), date(2021, 1, 7), tmp_path / "t" / f"{unit}.xlsx").read_bytes(),
+        )
+        for unit in units
+    ]
+
+
+def _wrapped(outer_sender: str, inner: bytes, subject: str = "退信") -> bytes:
+    """A mail carrying another as message/rfc822: a bounce, or staff forwarding "as attachment"."""
+    import email
+    import email.policy
+
+    msg = mail(outer_sender, subject, "Thu, 07 Jan 2021 10:30:00 +0800", [])
+    msg.add_attachment(email.message_from_bytes(inner, policy=email.policy.default))
+    return msg.as_bytes()
+
+
+@pytest.mark.parametrize("how", ["copy", "bounce", "both"])
+def test_the_offices_own_notice_with_blank_templates_charges_no_unit(
+    tmp_path: Path, workspace: Path, master: MasterList, how: str
+) -> None:
+    # The office copies itself on the notice (or it bounces): each blank template was read as that unit's
+    # return, and the unit made 报送有误 ("空白模板被直接发回") instead of 未报送.
+    inbox = tmp_path / "inbox"
+    blanks = _blank_templates(tmp_path, workspace, master, "市应急管理局", "市交通运输局")
+    notice = mail(
+        "副中心办公室 <LYFZXCSCDZ@163.com>", "关于报送落实情况的通知", "Mon, 04 Jan 2021 09:00:00 +0800", blanks
+    )
+    if how != "bounce":
+        put(inbox / "通知抄送.eml", notice.as_bytes(), at(4, 9))
+    if how != "copy":
+        put(inbox / "退信.eml", _wrapped("MAILER-DAEMON@163.com", notice.as_bytes()), at(4, 9))
+    result = run(workspace, inbox)
+    for unit in ("市应急管理局", "市交通运输局"):
+        assert result.unit(unit).state == "missing"
+    notes = [p for p in result.problems if p.code == "mail-office-own"]
+    assert len(notes) == 2 and {p.severity for p in notes} == {"info"}  # "both": the second copies are duplicates
+    assert {p.unit for p in notes} == {""}
+    assert "本办邮箱 lyfzxcscdz@163.com 自己发出的邮件" in notes[0].message
+    assert not [p for p in result.problems if p.code in ("return-blank", "return-unchanged")]
+
+
+def test_a_units_return_forwarded_between_the_office_mailboxes_still_counts(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    filled = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    forward = mail("lysfgwesk@126.com", "转发：应急局报表", "Thu, 07 Jan 2021 10:00:00 +0800", [("应急.xlsx", filled)])
+    put(inbox / "转发1.eml", forward.as_bytes(), at(7, 10))
+    # the unit sent its blank template back; staff forwarded the unit's mail as an attachment
+    (blank,) = _blank_templates(tmp_path, workspace, master, "市交通运输局")
+    theirs = mail("jtj@ly.gov.cn", "交通局报表", "Thu, 07 Jan 2021 09:00:00 +0800", [blank]).as_bytes()
+    put(inbox / "转发2.eml", _wrapped("lyfzxcscdz@163.com", theirs, "转发：交通局报表"), at(7, 11))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").state == "on_time"
+    assert result.unit("市交通运输局").state == "invalid"
+    assert only(result.problems, "return-blank").unit == "市交通运输局"
+    assert not [p for p in result.problems if p.code == "mail-office-own"]
+
+
+def test_a_blank_template_from_a_unit_is_still_its_error(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    inbox = tmp_path / "inbox"
+    (blank,) = _blank_templates(tmp_path, workspace, master, "市交通运输局")
+    put(
+        inbox / "交通.eml",
+        mail("jtj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 09:00:00 +0800", [blank]).as_bytes(),
+        at(7, 9),
+    )
+    result = run(workspace, inbox)
+    assert result.unit("市交通运输局").state == "invalid"
+    assert not [p for p in result.problems if p.code == "mail-office-own"]

@@ -72,8 +72,13 @@ class MailExpansion:
                     self.add("eml-attachment-unidentified", item.display, type=attachment.unidentified)
                     unidentified = True
                     continue
-                if mail.is_tnef(attachment):  # Outlook's winmail.dat: the files are inside, unread here
-                    tnef.append(attachment)
+                if mail.is_tnef(attachment):  # Outlook's winmail.dat: the files are packed inside
+                    opened = self._tnef(item, attachment)
+                    if opened is None:  # nothing readable inside: said below, as before
+                        tnef.append(attachment)
+                    else:
+                        usable |= opened[0]
+                        unidentified |= opened[1]
                     continue
                 pictured |= attachment.inline_image
                 usable |= self._attachment(item, attachment)
@@ -257,6 +262,34 @@ class MailExpansion:
         if attachment.pasted:  # a photo of the stamped form pasted into the text, most likely
             self.add("mail-inline-scan", child.display)
         return self._write_child(item, child, base, attachment.payload)
+
+    def _tnef(self, item: Item, attachment: mail.Attachment) -> tuple[bool, bool] | None:
+        """The files inside Outlook's winmail.dat, each read like an attachment of the mail (named as packed,
+        told by its content when the name says nothing): (any usable, any of no kind we know); None when it
+        holds no file that could be taken out."""
+        from . import mail, tnef
+
+        unpacked = tnef.unpack(attachment.payload)
+        if not unpacked.files:
+            return None
+        found = self._child(item, attachment.name, attached=True)
+        if found is None:
+            return None
+        holder, _ = found
+        name = shown(attachment.name)
+        self.add("eml-tnef-read", item.display, name=name, count=len(unpacked.files))
+        if unpacked.damaged or unpacked.skipped:
+            reason = unpacked.damaged or f"所含文件超过 {tnef.MAX_FILES} 个"
+            self.add("eml-tnef-damaged", item.display, name=name, reason=reason, count=len(unpacked.files))
+        usable = unidentified = False
+        for count, packed in enumerate(unpacked.files, start=1):
+            sent_file = mail.file_attachment(packed.name or None, packed.data, "", count)
+            if sent_file.unidentified:
+                self.add("eml-attachment-unidentified", holder.display, type="winmail.dat 中的文件")
+                unidentified = True
+                continue
+            usable |= self._attachment(holder, sent_file)
+        return usable, unidentified
 
     def _write_child(self, item: Item, child: Item, base: str, payload: bytes) -> bool:
         if kind_of(Path(base).suffix) is None:

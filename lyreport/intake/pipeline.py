@@ -14,7 +14,7 @@ from ..unitnames import UnitDirectory
 from ..weeks import week_of_received
 from .attribution import named_around, own_name
 from .discover import discover
-from .parse import parse_returns
+from .parse import BLANK_REASON, UNCHANGED_REASON, parse_returns
 from .pool import DEFAULT_WORKERS
 from .read import Reading, workbooks_of
 from .safety import FOREIGN_FORMATS
@@ -77,6 +77,9 @@ def read_files(
     reading.finish(on_read=parse_as_read)
     for file in workbooks:
         parsed, found = outcomes[file.display]
+        if parsed and _office_own(file, parsed, config):  # the notice or a bounce of it: no unit's return
+            result.problems.append(problem("mail-office-own", file=file.display, sender=file.sender))
+            continue
         if parsed:
             result.returns += parsed
         else:
@@ -117,6 +120,15 @@ def read_files(
     result.problems = discovered + result.problems
     _foreign(result, files, directory)
     return result
+
+
+def _office_own(file: SourceFile, parsed: list[ParsedReturn], config: Config) -> bool:
+    """A template left blank (or as prefilled) in a mail the office sent itself: its copy of the notice, or
+    the notice bounced back with the office's mail inside. A unit's return forwarded between the office's
+    mailboxes is filled in (or comes inside the unit's own mail) and counts as before."""
+    if not file.sender or file.sender not in config.office_addresses:
+        return False
+    return all(BLANK_REASON in r.errors or UNCHANGED_REASON in r.errors for r in parsed)
 
 
 def said_for_file(scan: Any, found: Problem) -> bool:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..atomic import atomic_write_bytes
@@ -25,6 +26,9 @@ from ..intake.sidecar import SIDECAR_SUFFIX
 from ..problems import Problem, problem
 from .settings import MailSettings, Server
 from .store import Store
+
+if TYPE_CHECKING:
+    from ..unitnames import UnitDirectory
 
 MAIL_DIR = "邮件"
 Hook = Callable[[str, Path], None]  # (stage, path): a test can stop a fetch half-way
@@ -55,21 +59,33 @@ def fetch_all(
     *,
     only: str | None = None,
     hook: Hook | None = None,
+    directory: UnitDirectory | None = None,
 ) -> FetchReport:
-    """Fetch every configured mailbox in turn; one failing mailbox does not stop the others."""
+    """Fetch every configured mailbox in turn; one failing mailbox does not stop the others. Then say what
+    may be a return in the folders not read (垃圾邮件 and the like), unless it was fetched after all."""
+    from . import elsewhere
+
     report = FetchReport()
     store = Store(state_dir)
     partial = state_dir / "partial"
     _clear(partial)
+    others: dict[str, list[elsewhere.Found]] = {}
     try:
         for server in settings.mailboxes:
             if not only or server.name == only:
-                job = _Job(server, None, store, inbox, partial, tz, settings, report, hook)
+                job = _Job(server, None, store, inbox, partial, tz, settings, report, hook, directory)
                 problem_found = _one_mailbox(job, since)
                 if problem_found is None:
                     report.mailboxes_read.append(server.name)
+                    if job.elsewhere is not None:  # looked at: what is recorded for it is replaced
+                        others[server.name] = job.elsewhere
                 else:
                     report.problems.append(problem_found)
+        for server in settings.mailboxes:
+            if server.name in others:
+                found = elsewhere.forget_kept(others[server.name], store)
+                elsewhere.record(state_dir, server.name, found, server.folders)
+                report.problems += elsewhere.problems(server.name, found, server.folders, tz)
     finally:
         store.close()
         _clear(partial)
@@ -92,6 +108,7 @@ def _one_mailbox(job: _Job, since: date | None) -> Problem | None:
     try:
         for folder in server.folders:
             job.folder(folder, since)
+        job.look_elsewhere(since)
     except imap.MailboxError as exc:
         return problem(exc.code, file=where, reason=exc.reason)
     except (TimeoutError, OSError, imap.imaplib.IMAP4.abort) as exc:
@@ -115,6 +132,20 @@ class _Job:
     settings: MailSettings
     report: FetchReport
     hook: Hook | None
+    directory: UnitDirectory | None = None
+    elsewhere: list | None = None  # elsewhere.Found: may-be returns in the folders not read (None: not looked)
+
+    def look_elsewhere(self, since: date | None) -> None:
+        """The account's other folders, read-only; a server that cannot list them loses nothing fetched."""
+        from . import elsewhere, imap
+
+        try:
+            self.elsewhere = elsewhere.scan(self.conn, self.server, since, self.directory)
+        except (imap.MailboxError, imap.imaplib.IMAP4.error) as exc:
+            reason = exc.reason if isinstance(exc, imap.MailboxError) else imap.short(exc)
+            self.report.problems.append(
+                problem("mail-other-folders-unread", file=f"邮箱“{self.server.name}”", reason=reason)
+            )
 
     def folder(self, folder: str, since: date | None) -> None:
         from . import imap

@@ -49,6 +49,8 @@ class Envelope:
     size: int
     message_id: str
     subject: str
+    sender: str = ""  # the From header as written
+    content_type: str = ""
 
 
 def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
@@ -135,7 +137,9 @@ def envelopes(conn: imaplib.IMAP4, uids: list[int]) -> list[Envelope]:
     for start in range(0, len(uids), 200):
         chunk = ",".join(str(u) for u in uids[start : start + 200])
         typ, data = conn.uid(
-            "FETCH", chunk, "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT)])"
+            "FETCH",
+            chunk,
+            "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT FROM CONTENT-TYPE)])",
         )
         if typ != "OK":
             raise MailboxError("mail-unreachable", f"服务器拒绝了读取命令（{_short(data)}）")
@@ -150,6 +154,67 @@ def body(conn: imaplib.IMAP4, uid: int) -> bytes:
     if not records or records[0][1] is None:
         raise MailboxError("mail-unreachable", f"服务器没有返回第 {uid} 封邮件的内容")
     return records[0][1]
+
+
+def search_since(conn: imaplib.IMAP4, since: date | None) -> list[int]:
+    """UIDs of the messages that arrived on/after `since` (all when None), ascending."""
+    criteria = ["SINCE", f"{since.day}-{_MONTHS[since.month - 1]}-{since.year}"] if since else ["ALL"]
+    typ, data = conn.uid("SEARCH", *criteria)
+    if typ != "OK":
+        raise MailboxError("mail-unreachable", f"服务器拒绝了搜索命令（{_short(data)}）")
+    return sorted({int(x) for chunk in data if chunk for x in chunk.split() if x.isdigit()})
+
+
+@dataclass
+class Folder:
+    name: str  # decoded (modified UTF-7 undone): "垃圾邮件"
+    flags: frozenset[str]  # lower-case: "\\junk", "\\noselect", ...
+
+
+_LIST_LINE = re.compile(rb'^\((?P<flags>[^)]*)\)\s+(?:"(?:[^"\\]|\\.)*"|NIL)\s+(?P<name>.*)$', re.IGNORECASE)
+
+
+def folders(conn: imaplib.IMAP4) -> list[Folder]:
+    """Every folder of the account (LIST "" "*"), names decoded; folders that cannot be opened are left out."""
+    typ, data = conn.list('""', "*")
+    if typ != "OK":
+        raise MailboxError("mail-unreachable", f"服务器拒绝了列出文件夹的命令（{_short(data)}）")
+    found: list[Folder] = []
+    for item in data or []:
+        if isinstance(item, tuple):  # the name sent as a literal: {n} then the bytes
+            line, literal = item[0], item[1]
+        elif isinstance(item, bytes):
+            line, literal = item, None
+        else:
+            continue
+        match = _LIST_LINE.match(line.strip())
+        if match is None:
+            continue
+        raw = literal if literal is not None else match.group("name").strip()
+        if literal is None and raw.startswith(b'"') and raw.endswith(b'"') and len(raw) >= 2:
+            raw = re.sub(rb"\\(.)", rb"\1", raw[1:-1])
+        flags = frozenset(f.lower() for f in match.group("flags").decode("ascii", "replace").split())
+        if flags & {"\\noselect", "\\nonexistent"}:
+            continue
+        found.append(Folder(utf7_decode(raw.decode("ascii", "replace")), flags))
+    return found
+
+
+def utf7_decode(name: str) -> str:
+    """A folder name from IMAP's modified UTF-7 (RFC 3501 5.1.3): "&V4NXPpCuTvY-" is 垃圾邮件. A piece that
+    does not decode stays as written."""
+
+    def piece(found: re.Match) -> str:
+        body = found.group(1)
+        if not body:
+            return "&"
+        try:
+            data = base64.b64decode(body.replace(",", "/") + "=" * (-len(body) % 4))
+            return data.decode("utf-16-be")
+        except (ValueError, UnicodeDecodeError):
+            return found.group(0)
+
+    return re.sub(r"&([A-Za-z0-9+,]*)-", piece, name)
 
 
 def close(conn: imaplib.IMAP4) -> None:
@@ -187,6 +252,8 @@ def _envelope(meta: bytes, literal: bytes | None) -> Envelope:
         int(size.group(1)) if size else 0,
         message_id,
         str(headers.get("Subject", "") or ""),
+        str(headers.get("From", "") or ""),
+        str(headers.get("Content-Type", "") or ""),
     )
 
 

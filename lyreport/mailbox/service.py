@@ -10,10 +10,9 @@ from ..api import LyreportError, load_context
 from ..config import ConfigError
 from ..history import DB_NAME, latest_week
 from ..weeks import current_deadline
+from .elsewhere import STATE_DIR
 from .fetch import FetchReport, Hook, default_since, fetch_all
 from .settings import MailSettings, Server, load_mail_settings
-
-STATE_DIR = "mailbox"  # under history/
 
 
 def mail_settings(workspace: Path | None = None) -> tuple[object, MailSettings]:
@@ -48,7 +47,16 @@ def fetch_mail(
             config.late_days,
         )
     ws.inbox.mkdir(parents=True, exist_ok=True)
-    return fetch_all(settings, ws.inbox, ws.history / STATE_DIR, config.timezone, since, only=only, hook=hook)
+    return fetch_all(
+        settings,
+        ws.inbox,
+        ws.history / STATE_DIR,
+        config.timezone,
+        since,
+        only=only,
+        hook=hook,
+        directory=context.directory,  # type: ignore[attr-defined]
+    )
 
 
 def save_passwords(
