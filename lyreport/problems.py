@@ -298,7 +298,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第 {no} 条措施的{field}识别为“{value}”，但识别把握不大（{score}），请对照原件核对",
     ),
     # said of the file whatever the week (intake/pipeline.py), so not again among a scan's own notes
-    "scan-several-units": (INFO, "扫描件含 {count} 个单位的报表：{units}；已按各页二维码分别计入各单位"),
+    "scan-several-units": (INFO, "扫描件含 {count} 个单位的报表：{units}；已按各页二维码（没有二维码的页按所写的填报单位）分别计入各单位"),
     "scan-pages-skipped": (WARNING, "扫描件共 {total} 页，只读取了前 {read} 页"),
     "scan-page-turned": (INFO, "第 {page} 页为{how}扫描，已自动旋转后识别"),
     "scan-page-missing": (

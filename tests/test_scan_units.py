@@ -262,6 +262,29 @@ def test_one_file_with_two_units_forms_gives_one_return_per_unit(master, directo
         )
 
 
+def test_two_units_self_made_forms_in_one_file_are_told_apart_by_what_they_write(master, directory):
+    """No QR code on either page; page 1 市医疗保障局's own form, page 2 市林业局's: each unit gets its own return
+    (page 2 was read as 市医疗保障局's, its rows "不是本单位的责任事项", and 市林业局 counted as not reporting)."""
+    from lyreport.intake.scan.intake import interpret
+
+    forest = [_box("填报单位：市林业局（盖章）", 100, 100, 400), *_other_units_boxes("x")[1:6]]
+    forest += [_box("27", 100, 300, 60), _box("进度滞后", 300, 300), _box("共同做好世界地质公园复审", 600, 300, 400)]
+    forest += [_box("材料尚在准备", 1300, 300, 400), _box("联系人：李明  联系电话：13937900002", 100, 560, 700)]
+    pages = [_answer(boxes, "x")[2][0] | {"marks": []} for boxes in (_other_units_boxes("市医疗保障局"), forest)]
+    file = SourceFile(Path("x.pdf"), "扫描件合集.pdf", "scan", None, "")  # type: ignore[arg-type]
+    scans = interpret(file, ("ok", 2, pages), master, directory)
+    assert [s.unit for s in scans] == ["市医疗保障局", "市林业局"]
+    assert [[(r.measure_no, r.status) for r in s.parsed.rows] for s in scans] == [[(21, "已完成")], [(27, "进度滞后")]]
+    assert not [p for s in scans for p in s.problems if p.code == "measure-not-assigned"]
+    note = [p for p in scans[1].problems if p.code == "scan-several-units"][0]
+    assert "市医疗保障局（第1页）" in note.message and "市林业局（第2页）" in note.message
+    # one unit throughout (its 填报单位 repeated on page 2), no QR code: one return, as before
+    again = _other_units_boxes("市医疗保障局")
+    (scan,) = interpret(file, ("ok", 2, [pages[0], pages[0] | {"boxes": [list(b.as_tuple()) for b in again]}]), master,
+                        directory)  # fmt: skip
+    assert scan.unit == "市医疗保障局"
+
+
 def test_status_written_under_the_last_row_is_not_lost_to_the_note_line(master, directory):
     """市体育局's only row: 已完成 struck through, 进度滞后 handwritten under it, the printed 注 below."""
     boxes = _form_boxes()[:8] + [
@@ -326,6 +349,28 @@ def test_a_wrapped_tick_box_status_is_read_whole_never_as_its_last_word(master, 
     form[form.index(cell[0])] = _box("口已完成√正", 790, 272, 130, 28)  # a tick the OCR did read
     _, (parsed, _) = _parse(form, master, directory)
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, "正常推进")]
+
+
+def test_a_tick_box_status_garbled_by_the_tick_is_no_lag(master, directory):
+    """A pen tick drawn over "口已" of "□已完成 □正常推进 □进度滞后" takes both with it: "完成口正常推进口进度滞后" is the
+    printed list without its first box (was read as 进度滞后, with no word, because "滞后" was in it)."""
+    head = [
+        _box("序号", 100, 200, 60),
+        _box("措施内容", 400, 200),
+        _box("完成状态", 800, 200),
+        _box("本周进展", 1100, 200),
+    ]
+    cell = [
+        _box("完成口正", 790, 272, 130, 28),
+        _box("常推进口进度", 786, 299, 135, 31),
+        _box("滞后", 830, 327, 50, 32),
+    ]
+    text = [_box("支持济源加入秦晋豫黄河金三角体育协作区", 175, 288, 480), _box("召开对接会", 932, 283, 420)]
+    form = [_box("填报单位：市体育局", 100, 100, 400), *head, *cell, *text, _box("25", 106, 305, 33)]
+    _, (parsed, problems) = _parse(form, master, directory)
+    assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, None)]
+    (said,) = [p for p in problems if p.code == "status-choices"]
+    assert "完成口正常推进口进度滞后" in said.message
 
 
 # ----------------------------------------------------------------- pages turned, missing or scanned twice

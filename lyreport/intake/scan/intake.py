@@ -129,11 +129,11 @@ def interpret(
         code, fields = (answer[1], answer[2]) if isinstance(answer, (list, tuple)) and len(answer) >= 3 else ("", {})
         return [_unreadable(file, fallback, _refusal_reason(code, fields))]
     _, total, pages = answer
-    groups = _unit_groups(pages)
+    groups = _unit_groups(pages, _written_units(pages, directory) if len(pages) > 1 else None)
     scans = []
-    for index, (qr_unit, numbers) in enumerate(groups):
+    for index, (page_unit, numbers) in enumerate(groups):
         last = index == len(groups) - 1  # pages left unread follow the last page read
-        whose = (qr_unit or fallback) if len(groups) > 1 else fallback  # the file name cannot say whose part
+        whose = (page_unit or fallback) if len(groups) > 1 else fallback  # the file name cannot say whose part
         scans.append(_interpret_pages(file, total, pages, numbers, last, whose, master, directory, deadline_weekday))
     if len(groups) > 1:
         listed = "、".join(
@@ -146,14 +146,38 @@ def interpret(
     return scans
 
 
-def _unit_groups(pages: list[dict[str, Any]]) -> list[tuple[str | None, list[int]]]:
+def _written_units(pages: list[dict[str, Any]], directory: UnitDirectory) -> list[str | None]:
+    """The unit each page's own 填报单位 line names (a known unit), None where it names none."""
+    from ..attribution import written_unit
+    from ..layout import block_of
+
+    out: list[str | None] = []
+    for page in pages:
+        boxes = [TextBox(*b) for b in page.get("boxes", []) or []]
+        grid = build_grid([boxes]) if boxes else None
+        if grid is None:
+            out.append(None)
+            continue
+        above = [row for row, place in zip(grid.sheet.rows, grid.places, strict=True) if not place.ordinal]
+        written = block_of(above).value("unit")
+        out.append(written_unit(directory, str(written)).unit if written and str(written).strip() else None)
+    return out
+
+
+def _unit_groups(
+    pages: list[dict[str, Any]], written: list[str | None] | None = None
+) -> list[tuple[str | None, list[int]]]:
     """Page numbers (from 1) per unit named by the pages' QR codes, in order of first appearance; a page
-    without a QR code goes with the page before it (the first pages with the first unit's)."""
+    without a QR code goes with the page before it (the first pages with the first unit's), unless its own
+    填报单位 names another unit (two units' self-made forms scanned into one file) when `written` (each page's
+    填报单位 unit) is given and names two units or more."""
+    if written is not None and len({u for u in written if u}) < 2:
+        written = None  # one unit written throughout (or none): the QR codes alone decide, as before
     groups: dict[str, list[int]] = {}
     current: str | None = None
     waiting: list[int] = []  # pages before the first QR code
     for number, page in enumerate(pages, start=1):
-        unit = identity_of(page.get("marks", []) or []).get("unit")
+        unit = identity_of(page.get("marks", []) or []).get("unit") or (written[number - 1] if written else None)
         if unit:
             current = unit
         if current is None:
