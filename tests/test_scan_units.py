@@ -300,6 +300,42 @@ def test_status_written_under_the_last_row_is_not_lost_to_the_note_line(master, 
     assert "measure-rows-combined" in {p.code for p in problems}
 
 
+def test_status_written_by_hand_beside_a_wrapped_texts_last_line_corrects_that_measure(master, directory):
+    """The printed form, row 1: 已完成 struck by pen (the OCR still reads it), 进度滞后 written under it, level with
+    the last line of the wrapped measure text. That line and 进度滞后 made a row of their own: "未填写序号" for it,
+    and measure 1 stayed 已完成 with no word of it. The line goes back to measure 1, the row is its continuation."""
+    from lyreport.intake.scan.intake import interpret
+
+    def box(text: str, x0: float, y0: float, x1: float, y1: float) -> TextBox:
+        return TextBox(text, x0, y0, x1, y1, 0.99)
+
+    head = ["序号", "措施内容", "责任类型", "完成状态", "本周进展", "存在问题", "下一步计划", "预计完成时间", "备注"]
+    lefts = [40, 330, 690, 800, 1050, 1380, 1560, 1960, 2110]
+    boxes = [box("填报单位：市发改委", 40, 300, 400, 330), box("填报日期：2021-01-07", 1600, 300, 1900, 330)]
+    boxes += [box(label, x, 415, x + 30 * len(label), 450) for label, x in zip(head, lefts, strict=True)]
+    boxes += [
+        box("将济源纳入《洛阳市高端石化产业基地总体发展规划", 171, 472, 659, 506),
+        box("》编制范围，沿洛济快速通道和济源虎岭产业集聚区", 172, 503, 658, 533),
+        box("已全部完成，相关成果已报市政府备案。", 930, 511, 1297, 540),
+        box("牵头", 699, 513, 750, 545),
+        box("已完成", 819, 518, 890, 543),
+        box("统筹布局高端石化下游关联项目，推动“一基地四园", 171, 529, 660, 562),
+        box("进度滞后", 792, 552, 921, 592),
+        box("区”建设。", 171, 559, 269, 591),
+        box("8", 50, 612, 62, 640),
+        box("共同争取呼南高铁豫西通道项目列入国家“十四五”", 173, 597, 647, 628),
+        box("发展规划，年底前启动前期工作。", 173, 628, 500, 656),
+        box("牵头", 699, 612, 750, 640),
+        box("正常推进", 800, 612, 900, 640),
+    ]
+    file = SourceFile(Path("x.png"), "发改委.png", "scan", None, "")  # type: ignore[arg-type]
+    (scan,) = interpret(file, _answer(boxes, "市发改委"), master, directory)
+    assert scan.parsed is not None
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(1, "进度滞后"), (8, "正常推进")]
+    codes = [p.code for p in scan.problems]
+    assert "measure-rows-combined" in codes and "measure-no-empty" not in codes
+
+
 def test_unreadable_page_with_a_qr_code_is_that_units_paper_of_that_week(master, directory):
     """Upside down, a fax, a faded copy: no table could be read, yet the QR code says whose form it is and for
     which week. The unit has sent its paper (报送有误, not 未报送); last week's page is not this week's."""

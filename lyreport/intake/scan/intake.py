@@ -216,6 +216,7 @@ def _interpret_pages(
     identity = identity_of([t for _, p in usable for t in p.get("marks", [])])
     grid = build_grid(boxes, [n for n, _ in usable])
     _fill_numbers(grid, master)
+    _rejoin_wrapped_text(grid, master)
     book = WorkbookData(file, [grid.sheet], identity)
     parsed, found = parse_workbook(book, master, directory, deadline_weekday=deadline_weekday)
     if parsed is None:
@@ -455,6 +456,36 @@ def _fill_numbers(grid: ScanGrid, master: MasterList) -> None:
             grid.scores[(index, no_col)] = GUESSED
         if no is not None:
             row[no_col] = str(no)
+
+
+def _rejoin_wrapped_text(grid: ScanGrid, master: MasterList) -> None:
+    """The last line of a wrapped measure text that the placing gave to a row of its own (a status written by hand
+    under a struck one, beside that line, made the row) goes back to its measure: the row then holds no measure
+    text and no 序号 and is read as that measure's continuation (worst status, said), not as a row without 序号.
+
+    Only where the line is a piece of the measure's own text from the list (the row above plus the line reads
+    closer to it than the row above alone) and names no other measure."""
+    keys = [header_label(label) for label in grid.columns]
+    if "no" not in keys or "text" not in keys:
+        return
+    no_col, text_col = keys.index("no"), keys.index("text")
+    rows, places = grid.sheet.rows, grid.places
+    for index in range(1, len(rows)):
+        above, place = rows[index - 1], places[index]
+        if not place.ordinal or places[index - 1].ordinal != place.ordinal - 1 or places[index - 1].page != place.page:
+            continue
+        piece, number = rows[index][text_col], nz_measure_no(above[no_col])
+        measure = master.measure(number) if number is not None else None
+        if not piece or rows[index][no_col] not in (None, "") or measure is None or not above[text_col]:
+            continue
+        if measure_by_text(master, piece) not in (None, measure.no):
+            continue
+        whole, alone = label_key(measure.text), label_key(above[text_col])
+        joined = alone + label_key(piece)
+        ratio = difflib.SequenceMatcher(None, alone, whole, autojunk=False).ratio()
+        if difflib.SequenceMatcher(None, joined, whole, autojunk=False).ratio() > ratio + 0.02:
+            above[text_col] = f"{above[text_col]}{piece}"
+            rows[index][text_col] = None
 
 
 def _measure_like(master: MasterList, text: str) -> int | None:
