@@ -124,6 +124,55 @@ def test_status_cell_repairs_a_half_read_word_but_never_a_crossed_out_one():
         assert read == [None]  # left unreadable, never repaired into 已完成
 
 
+def _written(text: str, stroke: tuple[int, int, int] | None = None, tilt: int = 0) -> tuple[Image.Image, TextBox]:
+    """A line of print at 200 dpi (about 7.5 pt), optionally struck through by a pen of that colour, and its box."""
+    page = Image.new("RGB", (700, 120), (246, 244, 240))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 30)
+    draw.text((40, 40), text, fill=(35, 35, 35), font=font)
+    x0, y0, x1, y1 = draw.textbbox((40, 40), text, font=font)
+    if stroke is not None:
+        middle = (y0 + y1) // 2
+        draw.line(
+            [(x0 - 12, middle + tilt), ((x0 + x1) // 2, middle - 1), (x1 + 10, middle - tilt)], fill=stroke, width=4
+        )
+    return page, TextBox(text, x0 - 4, y0 - 4, x1 + 4, y1 + 4, 0.99)
+
+
+@pytest.mark.parametrize("pen", [(25, 45, 170), (200, 30, 40), (30, 30, 30)])
+def test_a_pen_stroke_through_a_status_is_seen(pen):
+    from lyreport.intake.scan.strike import struck_lines
+
+    for text in ("已完成", "正常推进", "进度滞后"):
+        page, box = _written(text, pen, tilt=3)
+        assert struck_lines(page, [box]) == [True], text
+        page, box = _written(text)
+        assert struck_lines(page, [box]) == [False], text
+    page, box = _written("已全部完成，相关成果已报市政府备案")  # plain print, long horizontal strokes
+    assert struck_lines(page, [box]) == [False]
+
+
+def test_a_status_struck_through_on_paper_is_never_done(master, directory):
+    """A pen stroke through 已完成 (the OCR reads the word through it; a red pen's stroke it does not even see on a
+    stamped page): an error, as a struck status in a workbook is; was read as 已完成 without a word."""
+    from lyreport.intake.scan.intake import interpret
+
+    boxes = _form_boxes()
+    boxes[7] = _box("已完成", 300, 300)  # 第1条's status
+    answer = _answer(boxes, "市发改委")
+    answer[2][0]["struck"] = [7]
+    file = SourceFile(Path("x.png"), "发改委.png", "scan", None, "")  # type: ignore[arg-type]
+    (scan,) = interpret(file, answer, master, directory)
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(1, None), (8, "进度滞后")]
+    (said,) = [p for p in scan.problems if p.code == "status-struck"]
+    assert said.cell.startswith("第1页 表格第1行")
+    # the OCR read the stroke itself, as dashes running past the word's ends
+    boxes[7] = _box("—已完成一—", 300, 300)
+    (scan,) = interpret(file, _answer(boxes, "市发改委"), master, directory)
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(1, None), (8, "进度滞后")]
+    assert [p.code for p in scan.problems if p.code.startswith("status-")] == ["status-struck"]
+
+
 def _form_boxes(dy=0.0) -> list[TextBox]:
     """What OCR finds on a self-made form: other column order, 第N条, a wrapped progress cell."""
     return [

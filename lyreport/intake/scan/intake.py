@@ -146,6 +146,12 @@ def interpret(
     return scans
 
 
+def page_boxes(page: dict[str, Any]) -> list[TextBox]:
+    """A page's text lines as the worker found them, with the pen strokes through them."""
+    struck = set(page.get("struck", []) or [])
+    return [TextBox(*b, struck=i in struck) for i, b in enumerate(page.get("boxes", []) or [])]
+
+
 def _written_units(pages: list[dict[str, Any]], directory: UnitDirectory) -> list[str | None]:
     """The unit each page's own 填报单位 line names (a known unit), None where it names none."""
     from ..attribution import written_unit
@@ -153,7 +159,7 @@ def _written_units(pages: list[dict[str, Any]], directory: UnitDirectory) -> lis
 
     out: list[str | None] = []
     for page in pages:
-        boxes = [TextBox(*b) for b in page.get("boxes", []) or []]
+        boxes = page_boxes(page)
         grid = build_grid([boxes]) if boxes else None
         if grid is None:
             out.append(None)
@@ -206,7 +212,7 @@ def _interpret_pages(
     stamped = any(p.get("seal") for p in mine)
     usable = [(n, p) for n, p in zip(numbers, mine, strict=True) if not p.get("skipped")]
     noted = [_turned(file, n, p) for n, p in usable if p.get("turn")]
-    boxes = [[TextBox(*b) for b in p.get("boxes", [])] for _, p in usable]
+    boxes = [page_boxes(p) for _, p in usable]
     prints = [_print_of(b, p) for b, (_, p) in zip(boxes, usable, strict=True)]
     kept, noted_copies = _drop_copies(file, [n for n, _ in usable], prints)
     noted += noted_copies
