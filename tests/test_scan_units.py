@@ -7,6 +7,7 @@ import io
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from scan_forms import FONT, add_mark, add_seal, self_made_form
@@ -36,6 +37,18 @@ def test_multipage_tiff_gives_every_page(tmp_path: Path):
     frames[0].save(target, save_all=True, append_images=frames[1:])
     pages, total = raster.load_pages(target)
     assert total == 3 and len(pages) == 3
+
+
+def test_transparent_paper_is_white_not_black(tmp_path: Path):
+    """An exported PNG whose paper is transparent (black underneath): the page was "空白或过暗", unread."""
+    form = _page().convert("L")
+    ink = form.point(lambda v: 255 - v)  # opaque where written, transparent paper
+    picture = Image.merge("RGBA", [Image.new("L", form.size, 0)] * 3 + [ink])
+    target = tmp_path / "透明底.png"
+    picture.save(target)
+    ((page,), _) = raster.load_pages(target)
+    assert page.image.getpixel((5, 5)) == (255, 255, 255)  # paper
+    assert int(np.asarray(page.image.convert("L")).min()) < 60  # writing stays dark
 
 
 def test_huge_picture_is_refused_not_decoded(tmp_path: Path):
