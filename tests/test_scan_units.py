@@ -512,6 +512,27 @@ def test_a_turned_page_is_read_upright_and_an_upright_page_once(monkeypatch):
     assert reader.read_one_page(raster.Page(upright))["turn"] == 0 and len(seen) == 1
 
 
+def test_a_sideways_page_whose_lines_the_ocr_hardly_finds_is_tried_every_way_round(monkeypatch):
+    """A self-made form scanned sideways, no QR code: the OCR's detector found four small boxes (a "一" and three
+    digits), too few to tell that the lines run down the page. Only 180° was tried: "不像是落实情况报表"."""
+    from lyreport.intake.scan import ocr, reader
+
+    upright = _page()
+    seen: list[Image.Image] = []
+
+    def fake_read_page(image):
+        seen.append(image)
+        probe = Image.fromarray(image) if not isinstance(image, Image.Image) else image
+        if probe.size == upright.size and probe.tobytes() == upright.tobytes():
+            return _form_boxes()
+        return [_box("一", 350, 265, 39, 137), _box("8", 509, 1422, 24, 21), _box("9", 593, 1424, 20, 20)]
+
+    monkeypatch.setattr(ocr, "read_page", fake_read_page)
+    read = reader.read_one_page(raster.Page(upright.rotate(90, expand=True)))
+    assert read["turn"] == 270 and read["boxes"][0][0] == _form_boxes()[0].text
+    assert len(seen) == 3  # as it lay, upside down, then the right way round
+
+
 def test_a_sideways_page_is_not_taken_for_a_blank_one():
     from lyreport.intake.scan.reader import _nearly_blank
     from lyreport.scansim import make_scan

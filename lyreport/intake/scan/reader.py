@@ -19,6 +19,7 @@ from .raster import MAX_PAGES, Page, RasterError, load_pages
 
 READER_VERSION = "6"  # bump when reading changes, so cached answers are read again
 FILE_BUDGET = 90.0  # seconds of OCR per file; pages after that are reported as not read
+FEW_LINES = 8  # text lines found on a page that was not blank: fewer, and it may lie sideways
 MIN_TEXT_WORDS = 12  # a PDF text layer with fewer words is a scan, not an exported spreadsheet
 # Exported PDFs (LibreOffice) draw a cell's text in runs out of reading order; until the words are
 # rebuilt reliably from the characters, every page goes through OCR, which reads them right.
@@ -110,11 +111,14 @@ def _strikes(image: Any, boxes: list[Any]) -> list[Any]:
 
 def _retry_turns(boxes: list[Any]) -> tuple[int, ...]:
     """Turns to try on a page read without a form: sideways text (most lines taller than wide) is tried both
-    ways round, anything else upside down."""
+    ways round, anything else upside down. A page that holds writing (it was not blank) yet gave hardly any
+    line may be sideways too, its lines running down the page where the OCR's detector finds few: every turn."""
     sized = [b for b in boxes if max(b.x1 - b.x0, b.y1 - b.y0) > 20]
     tall = sum(1 for b in sized if (b.y1 - b.y0) > 1.5 * (b.x1 - b.x0))
     if sized and tall * 2 > len(sized):
         return (270, 90)
+    if len(sized) < FEW_LINES:
+        return (180, 270, 90)
     return (180,)
 
 
