@@ -165,6 +165,18 @@ def test_a_pen_stroke_through_a_status_is_seen(pen):
     assert struck_lines(page, [box]) == [False]
 
 
+def test_a_seals_ring_across_a_status_is_no_pen_stroke():
+    """A seal stamped over the table: the top of its ring runs through 正常推进 like a stroke (was status-struck)."""
+    from lyreport.intake.scan.strike import struck_lines
+
+    page, box = _written("正常推进")
+    cx, cy, radius = round(box.cx), round(box.cy) + 165, 165
+    ring = (cx - radius, cy - radius, cx + radius, cy + radius)
+    ImageDraw.Draw(page).ellipse(ring, outline=(205, 28, 36), width=8)
+    assert struck_lines(page, [box]) == [True]  # seen alone, the arc is a stroke
+    assert struck_lines(page, [box], seal=ring) == [False]
+
+
 def test_a_status_struck_through_on_paper_is_never_done(master, directory):
     """A pen stroke through 已完成 (the OCR reads the word through it; a red pen's stroke it does not even see on a
     stamped page): an error, as a struck status in a workbook is; was read as 已完成 without a word."""

@@ -70,7 +70,7 @@ def read_one_page(page: Page) -> dict[str, Any]:
     elif USE_TEXT_LAYER and len(page.words) >= MIN_TEXT_WORDS:
         boxes, skew, source = [TextBox(t, x0, y0, x1, y1) for t, x0, y0, x1, y1 in page.words], 0.0, "text"
     else:
-        raw = _strikes(image, read_page(red_as_paper(image) if seal.found else image))
+        raw = _strikes(image, read_page(red_as_paper(image) if seal.found else image), seal.box)
         boxes, skew = deskew(raw, image.width, image.height)
         source = "ocr"
         if not marks and not has_header(boxes):
@@ -78,7 +78,8 @@ def read_one_page(page: Page) -> dict[str, Any]:
             # Only then is it read again turned (an upright page costs nothing more).
             for retry in _retry_turns(raw):
                 turned = image.rotate(retry, expand=True)
-                again = _strikes(turned, read_page(red_as_paper(turned) if seal.found else turned))
+                again = read_page(red_as_paper(turned) if seal.found else turned)
+                again = _strikes(turned, again, find_seal(turned).box if seal.found else None)
                 level, tilt = deskew(again, turned.width, turned.height)
                 if has_header(level):
                     boxes, skew, image, turn = level, tilt, turned, retry
@@ -98,13 +99,13 @@ def read_one_page(page: Page) -> dict[str, Any]:
     }
 
 
-def _strikes(image: Any, boxes: list[Any]) -> list[Any]:
+def _strikes(image: Any, boxes: list[Any], seal: tuple[int, int, int, int] | None) -> list[Any]:
     """The boxes, each marked where a pen stroke runs through it (looked for in the page as scanned: a red pen's
-    stroke too, which the OCR's view of a stamped page fades)."""
+    stroke too, which the OCR's view of a stamped page fades; not the seal's red ring)."""
     from .ocr import page_skew
     from .strike import struck_lines
 
-    for box, struck in zip(boxes, struck_lines(image, boxes, page_skew(boxes)), strict=True):
+    for box, struck in zip(boxes, struck_lines(image, boxes, page_skew(boxes), seal), strict=True):
         box.struck = struck
     return boxes
 

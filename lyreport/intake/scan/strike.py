@@ -16,14 +16,25 @@ MIN_GAPS = 2  # gaps between characters that must be crossed: a line of three ch
 MAX_CHARS = 16  # a status cell's line; longer lines (progress text) are not looked at
 
 
-def struck_lines(image: Any, boxes: list[Any], skew: float = 0.0) -> list[bool]:
+def struck_lines(
+    image: Any, boxes: list[Any], skew: float = 0.0, seal: tuple[int, int, int, int] | None = None
+) -> list[bool]:
     """For each OCR text line (TextBox in the image's pixels, with its tilt), whether a pen stroke crosses it;
-    `skew`: the page's tilt in degrees (its lines' median)."""
+    `skew`: the page's tilt in degrees (its lines' median); `seal`: the box of a red seal on the page, whose ring
+    runs through the words it is stamped over and is no stroke of a pen (red ink inside it is not looked at)."""
     import numpy as np
 
     if not boxes:
         return []
     rgb = np.asarray(image)
+    if seal is not None:
+        x0, y0, x1, y1 = seal
+        margin = (x1 - x0) // 10
+        x0, y0, x1, y1 = max(0, x0 - margin), max(0, y0 - margin), x1 + margin, y1 + margin
+        area = rgb[y0:y1, x0:x1].astype(np.int16)
+        red = (area[:, :, 0] - np.maximum(area[:, :, 1], area[:, :, 2])) > 40
+        rgb = rgb.copy()
+        rgb[y0:y1, x0:x1][red] = 255  # as paper
     return [_crossed(rgb, box, skew) for box in boxes]
 
 
