@@ -58,6 +58,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file-unsupported": (WARNING, "不是可识别的报表或扫描件（扩展名“{ext}”），未处理"),
     "file-too-large": (ERROR, "文件过大（{size}），超过上限 {limit}，未读取"),
     "file-unreadable": (ERROR, "文件无法打开：{reason}"),
+    "file-content-workbook": (WARNING, "扩展名是“{ext}”，内容却是{actual}（扩展名与内容不符），已按电子表格读取"),
     "zip-corrupt": (ERROR, "压缩包已损坏或不完整，无法解压：{reason}"),
     "zip-encrypted": (ERROR, "压缩包已加密，无法解压，请对方发送未加密的文件"),
     "zip-bomb": (ERROR, "压缩包解压后过大或文件过多（疑似“压缩炸弹”），已拒绝"),
@@ -341,7 +342,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第 {no} 条措施的{field}识别为“{value}”，但识别把握不大（{score}），请对照原件核对",
     ),
     # said of the file whatever the week (intake/pipeline.py), so not again among a scan's own notes
-    "scan-several-units": (INFO, "扫描件含 {count} 个单位的报表：{units}；已按各页二维码分别计入各单位"),
+    "scan-several-units": (
+        INFO,
+        "扫描件含 {count} 个单位的报表：{units}；已按各页二维码（没有二维码的页按所写的填报单位）分别计入各单位",
+    ),
     "scan-pages-skipped": (WARNING, "扫描件共 {total} 页，只读取了前 {read} 页"),
     "scan-page-turned": (INFO, "第 {page} 页为{how}扫描，已自动旋转后识别"),
     "scan-page-missing": (

@@ -469,3 +469,29 @@ def test_a_zip_refused_after_some_members_were_taken_does_not_break_the_rest(tmp
     files, problems = run(inbox, tmp_path)
     assert [f.display for f in files] == ["ok.csv", "same.csv"]
     assert "zip-bomb" in codes(problems)
+
+
+def test_a_workbook_named_as_a_scan_is_read_as_the_workbook_it_is(workspace: Path, tmp_path: Path):
+    """ "报表.pdf" that is an .xlsx (renamed, or saved by a program that named it so): read by its content and
+    said; it was taken for a scan that could not be opened, and the unit's electronic return was lost."""
+    import random
+    from datetime import date
+
+    from lyreport.api import check_files, load_context
+    from lyreport.samples import make_filling, standard_return
+
+    context = load_context(workspace)
+    week = date(2021, 1, 7)
+    filling = make_filling(context.master, "市发改委", week, random.Random(1))
+    book = standard_return(context.master, context.directory, filling, week, tmp_path / "b.xlsx")
+    named = tmp_path / "市发改委报表.pdf"
+    named.write_bytes(book.read_bytes())
+    [checked] = check_files([named], workspace)
+    assert checked.kind == "workbook" and checked.unit == "市发改委" and checked.rows == 4
+    (said,) = [p for p in checked.problems if p.code == "file-content-workbook"]
+    assert "“.pdf”" in said.message and "Excel 工作簿" in said.message
+    inbox = tmp_path / "inbox"
+    put(inbox / "照片.jpg", b"\xff\xd8\xff\xe0" + bytes(100))  # a picture is still a scan
+    put(inbox / "压缩.pdf", b"PK\x03\x04" + bytes(100))  # a broken zip named .pdf: the scan reader says so
+    files, found = discover(inbox, tmp_path / "work", TZ)
+    assert [f.kind for f in files] == ["scan", "scan"] and not found

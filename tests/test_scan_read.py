@@ -77,3 +77,19 @@ def test_self_made_form_scanned_upside_down_is_read_turned(workspace: Path, tmp_
     assert checked.unit == "市发改委" and checked.rows == 2, checked.problems
     (turned,) = [p for p in checked.problems if p.code == "scan-page-turned"]
     assert "第 1 页为倒置扫描" in turned.message
+
+
+def test_a_status_struck_through_in_red_pen_on_a_stamped_page_is_not_done(workspace: Path, tmp_path: Path):
+    """The seal makes the OCR look through the red channel, where a red pen's stroke vanishes too: the stroke is
+    looked for in the page as scanned. Was read as 已完成, without a word."""
+    from PIL import ImageDraw
+
+    page = self_made_form("市发改委", "2021年1月7日", ROWS[:3])
+    ImageDraw.Draw(page).line([(338, 664), (440, 661), (520, 658)], fill=(200, 30, 40), width=4)  # 第9条's 已完成
+    page = add_seal(page, "洛阳市发展和改革委员会")
+    target = tmp_path / "发改委扫描件.png"
+    page.save(target)
+    [checked] = check_files([target], workspace)
+    assert checked.unit == "市发改委" and checked.rows == 3
+    (struck,) = [p for p in checked.problems if p.code == "status-struck"]
+    assert struck.cell.startswith("第1页 表格第3行") and "已完成" in struck.message

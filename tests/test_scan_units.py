@@ -7,6 +7,7 @@ import io
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from scan_forms import FONT, add_mark, add_seal, self_made_form
@@ -36,6 +37,18 @@ def test_multipage_tiff_gives_every_page(tmp_path: Path):
     frames[0].save(target, save_all=True, append_images=frames[1:])
     pages, total = raster.load_pages(target)
     assert total == 3 and len(pages) == 3
+
+
+def test_transparent_paper_is_white_not_black(tmp_path: Path):
+    """An exported PNG whose paper is transparent (black underneath): the page was "空白或过暗", unread."""
+    form = _page().convert("L")
+    ink = form.point(lambda v: 255 - v)  # opaque where written, transparent paper
+    picture = Image.merge("RGBA", [Image.new("L", form.size, 0)] * 3 + [ink])
+    target = tmp_path / "透明底.png"
+    picture.save(target)
+    ((page,), _) = raster.load_pages(target)
+    assert page.image.getpixel((5, 5)) == (255, 255, 255)  # paper
+    assert int(np.asarray(page.image.convert("L")).min()) < 60  # writing stays dark
 
 
 def test_huge_picture_is_refused_not_decoded(tmp_path: Path):
@@ -122,6 +135,67 @@ def test_status_cell_repairs_a_half_read_word_but_never_a_crossed_out_one():
     for written in ("已完成？", "已完成×", "☐已完成"):
         read = [nz.read_status(b.text)[0] for b in _status_cell([_box(written, 300, 300)])]
         assert read == [None]  # left unreadable, never repaired into 已完成
+
+
+def _written(text: str, stroke: tuple[int, int, int] | None = None, tilt: int = 0) -> tuple[Image.Image, TextBox]:
+    """A line of print at 200 dpi (about 7.5 pt), optionally struck through by a pen of that colour, and its box."""
+    page = Image.new("RGB", (700, 120), (246, 244, 240))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 30)
+    draw.text((40, 40), text, fill=(35, 35, 35), font=font)
+    x0, y0, x1, y1 = draw.textbbox((40, 40), text, font=font)
+    if stroke is not None:
+        middle = (y0 + y1) // 2
+        draw.line(
+            [(x0 - 12, middle + tilt), ((x0 + x1) // 2, middle - 1), (x1 + 10, middle - tilt)], fill=stroke, width=4
+        )
+    return page, TextBox(text, x0 - 4, y0 - 4, x1 + 4, y1 + 4, 0.99)
+
+
+@pytest.mark.parametrize("pen", [(25, 45, 170), (200, 30, 40), (30, 30, 30)])
+def test_a_pen_stroke_through_a_status_is_seen(pen):
+    from lyreport.intake.scan.strike import struck_lines
+
+    for text in ("已完成", "正常推进", "进度滞后"):
+        page, box = _written(text, pen, tilt=3)
+        assert struck_lines(page, [box]) == [True], text
+        page, box = _written(text)
+        assert struck_lines(page, [box]) == [False], text
+    page, box = _written("已全部完成，相关成果已报市政府备案")  # plain print, long horizontal strokes
+    assert struck_lines(page, [box]) == [False]
+
+
+def test_a_seals_ring_across_a_status_is_no_pen_stroke():
+    """A seal stamped over the table: the top of its ring runs through 正常推进 like a stroke (was status-struck)."""
+    from lyreport.intake.scan.strike import struck_lines
+
+    page, box = _written("正常推进")
+    cx, cy, radius = round(box.cx), round(box.cy) + 165, 165
+    ring = (cx - radius, cy - radius, cx + radius, cy + radius)
+    ImageDraw.Draw(page).ellipse(ring, outline=(205, 28, 36), width=8)
+    assert struck_lines(page, [box]) == [True]  # seen alone, the arc is a stroke
+    assert struck_lines(page, [box], seal=ring) == [False]
+
+
+def test_a_status_struck_through_on_paper_is_never_done(master, directory):
+    """A pen stroke through 已完成 (the OCR reads the word through it; a red pen's stroke it does not even see on a
+    stamped page): an error, as a struck status in a workbook is; was read as 已完成 without a word."""
+    from lyreport.intake.scan.intake import interpret
+
+    boxes = _form_boxes()
+    boxes[7] = _box("已完成", 300, 300)  # 第1条's status
+    answer = _answer(boxes, "市发改委")
+    answer[2][0]["struck"] = [7]
+    file = SourceFile(Path("x.png"), "发改委.png", "scan", None, "")  # type: ignore[arg-type]
+    (scan,) = interpret(file, answer, master, directory)
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(1, None), (8, "进度滞后")]
+    (said,) = [p for p in scan.problems if p.code == "status-struck"]
+    assert said.cell.startswith("第1页 表格第1行")
+    # the OCR read the stroke itself, as dashes running past the word's ends
+    boxes[7] = _box("—已完成一—", 300, 300)
+    (scan,) = interpret(file, _answer(boxes, "市发改委"), master, directory)
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(1, None), (8, "进度滞后")]
+    assert [p.code for p in scan.problems if p.code.startswith("status-")] == ["status-struck"]
 
 
 def _form_boxes(dy=0.0) -> list[TextBox]:
@@ -262,6 +336,29 @@ def test_one_file_with_two_units_forms_gives_one_return_per_unit(master, directo
         )
 
 
+def test_two_units_self_made_forms_in_one_file_are_told_apart_by_what_they_write(master, directory):
+    """No QR code on either page; page 1 市医疗保障局's own form, page 2 市林业局's: each unit gets its own return
+    (page 2 was read as 市医疗保障局's, its rows "不是本单位的责任事项", and 市林业局 counted as not reporting)."""
+    from lyreport.intake.scan.intake import interpret
+
+    forest = [_box("填报单位：市林业局（盖章）", 100, 100, 400), *_other_units_boxes("x")[1:6]]
+    forest += [_box("27", 100, 300, 60), _box("进度滞后", 300, 300), _box("共同做好世界地质公园复审", 600, 300, 400)]
+    forest += [_box("材料尚在准备", 1300, 300, 400), _box("联系人：李明  联系电话：13937900002", 100, 560, 700)]
+    pages = [_answer(boxes, "x")[2][0] | {"marks": []} for boxes in (_other_units_boxes("市医疗保障局"), forest)]
+    file = SourceFile(Path("x.pdf"), "扫描件合集.pdf", "scan", None, "")  # type: ignore[arg-type]
+    scans = interpret(file, ("ok", 2, pages), master, directory)
+    assert [s.unit for s in scans] == ["市医疗保障局", "市林业局"]
+    assert [[(r.measure_no, r.status) for r in s.parsed.rows] for s in scans] == [[(21, "已完成")], [(27, "进度滞后")]]
+    assert not [p for s in scans for p in s.problems if p.code == "measure-not-assigned"]
+    note = [p for p in scans[1].problems if p.code == "scan-several-units"][0]
+    assert "市医疗保障局（第1页）" in note.message and "市林业局（第2页）" in note.message
+    # one unit throughout (its 填报单位 repeated on page 2), no QR code: one return, as before
+    again = _other_units_boxes("市医疗保障局")
+    (scan,) = interpret(file, ("ok", 2, [pages[0], pages[0] | {"boxes": [list(b.as_tuple()) for b in again]}]), master,
+                        directory)  # fmt: skip
+    assert scan.unit == "市医疗保障局"
+
+
 def test_status_written_under_the_last_row_is_not_lost_to_the_note_line(master, directory):
     """市体育局's only row: 已完成 struck through, 进度滞后 handwritten under it, the printed 注 below."""
     boxes = _form_boxes()[:8] + [
@@ -275,6 +372,42 @@ def test_status_written_under_the_last_row_is_not_lost_to_the_note_line(master, 
     assert not any(row and "注：" in str(row) for row in grid.sheet.rows[-2:])  # the note stays out of the table
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(1, "正常推进"), (8, "进度滞后")]
     assert "measure-rows-combined" in {p.code for p in problems}
+
+
+def test_status_written_by_hand_beside_a_wrapped_texts_last_line_corrects_that_measure(master, directory):
+    """The printed form, row 1: 已完成 struck by pen (the OCR still reads it), 进度滞后 written under it, level with
+    the last line of the wrapped measure text. That line and 进度滞后 made a row of their own: "未填写序号" for it,
+    and measure 1 stayed 已完成 with no word of it. The line goes back to measure 1, the row is its continuation."""
+    from lyreport.intake.scan.intake import interpret
+
+    def box(text: str, x0: float, y0: float, x1: float, y1: float) -> TextBox:
+        return TextBox(text, x0, y0, x1, y1, 0.99)
+
+    head = ["序号", "措施内容", "责任类型", "完成状态", "本周进展", "存在问题", "下一步计划", "预计完成时间", "备注"]
+    lefts = [40, 330, 690, 800, 1050, 1380, 1560, 1960, 2110]
+    boxes = [box("填报单位：市发改委", 40, 300, 400, 330), box("填报日期：2021-01-07", 1600, 300, 1900, 330)]
+    boxes += [box(label, x, 415, x + 30 * len(label), 450) for label, x in zip(head, lefts, strict=True)]
+    boxes += [
+        box("将济源纳入《洛阳市高端石化产业基地总体发展规划", 171, 472, 659, 506),
+        box("》编制范围，沿洛济快速通道和济源虎岭产业集聚区", 172, 503, 658, 533),
+        box("已全部完成，相关成果已报市政府备案。", 930, 511, 1297, 540),
+        box("牵头", 699, 513, 750, 545),
+        box("已完成", 819, 518, 890, 543),
+        box("统筹布局高端石化下游关联项目，推动“一基地四园", 171, 529, 660, 562),
+        box("进度滞后", 792, 552, 921, 592),
+        box("区”建设。", 171, 559, 269, 591),
+        box("8", 50, 612, 62, 640),
+        box("共同争取呼南高铁豫西通道项目列入国家“十四五”", 173, 597, 647, 628),
+        box("发展规划，年底前启动前期工作。", 173, 628, 500, 656),
+        box("牵头", 699, 612, 750, 640),
+        box("正常推进", 800, 612, 900, 640),
+    ]
+    file = SourceFile(Path("x.png"), "发改委.png", "scan", None, "")  # type: ignore[arg-type]
+    (scan,) = interpret(file, _answer(boxes, "市发改委"), master, directory)
+    assert scan.parsed is not None
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(1, "进度滞后"), (8, "正常推进")]
+    codes = [p.code for p in scan.problems]
+    assert "measure-rows-combined" in codes and "measure-no-empty" not in codes
 
 
 def test_unreadable_page_with_a_qr_code_is_that_units_paper_of_that_week(master, directory):
@@ -328,6 +461,28 @@ def test_a_wrapped_tick_box_status_is_read_whole_never_as_its_last_word(master, 
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, "正常推进")]
 
 
+def test_a_tick_box_status_garbled_by_the_tick_is_no_lag(master, directory):
+    """A pen tick drawn over "口已" of "□已完成 □正常推进 □进度滞后" takes both with it: "完成口正常推进口进度滞后" is the
+    printed list without its first box (was read as 进度滞后, with no word, because "滞后" was in it)."""
+    head = [
+        _box("序号", 100, 200, 60),
+        _box("措施内容", 400, 200),
+        _box("完成状态", 800, 200),
+        _box("本周进展", 1100, 200),
+    ]
+    cell = [
+        _box("完成口正", 790, 272, 130, 28),
+        _box("常推进口进度", 786, 299, 135, 31),
+        _box("滞后", 830, 327, 50, 32),
+    ]
+    text = [_box("支持济源加入秦晋豫黄河金三角体育协作区", 175, 288, 480), _box("召开对接会", 932, 283, 420)]
+    form = [_box("填报单位：市体育局", 100, 100, 400), *head, *cell, *text, _box("25", 106, 305, 33)]
+    _, (parsed, problems) = _parse(form, master, directory)
+    assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, None)]
+    (said,) = [p for p in problems if p.code == "status-choices"]
+    assert "完成口正常推进口进度滞后" in said.message
+
+
 # ----------------------------------------------------------------- pages turned, missing or scanned twice
 def test_qr_code_says_how_far_a_page_is_turned():
     from lyreport.intake.scan.mark import read_marks_turned
@@ -367,6 +522,27 @@ def test_a_turned_page_is_read_upright_and_an_upright_page_once(monkeypatch):
     assert read["turn"] == 180 and len(seen) == 2 and read["boxes"][0][0] == _form_boxes()[0].text
     seen.clear()
     assert reader.read_one_page(raster.Page(upright))["turn"] == 0 and len(seen) == 1
+
+
+def test_a_sideways_page_whose_lines_the_ocr_hardly_finds_is_tried_every_way_round(monkeypatch):
+    """A self-made form scanned sideways, no QR code: the OCR's detector found four small boxes (a "一" and three
+    digits), too few to tell that the lines run down the page. Only 180° was tried: "不像是落实情况报表"."""
+    from lyreport.intake.scan import ocr, reader
+
+    upright = _page()
+    seen: list[Image.Image] = []
+
+    def fake_read_page(image):
+        seen.append(image)
+        probe = Image.fromarray(image) if not isinstance(image, Image.Image) else image
+        if probe.size == upright.size and probe.tobytes() == upright.tobytes():
+            return _form_boxes()
+        return [_box("一", 350, 265, 39, 137), _box("8", 509, 1422, 24, 21), _box("9", 593, 1424, 20, 20)]
+
+    monkeypatch.setattr(ocr, "read_page", fake_read_page)
+    read = reader.read_one_page(raster.Page(upright.rotate(90, expand=True)))
+    assert read["turn"] == 270 and read["boxes"][0][0] == _form_boxes()[0].text
+    assert len(seen) == 3  # as it lay, upside down, then the right way round
 
 
 def test_a_sideways_page_is_not_taken_for_a_blank_one():

@@ -28,6 +28,7 @@ from .safety import (
     MAX_MEMBERS,
     MAX_RATIO,
     RATIO_MIN_BYTES,
+    WORKBOOK_EXTS,
     Budget,
     BudgetExceeded,
     UnsafePathError,
@@ -176,12 +177,15 @@ class _Discovery(MailExpansion):
 
     def _add_file(self, item: Item, kind: str, size: int | None = None) -> bool:
         try:  # can it be opened at all? Its bytes are hashed later, and only where needed (deduplicate)
-            os.close(os.open(item.path, os.O_RDONLY))
+            with open(item.path, "rb") as handle:
+                head = handle.read(8) if kind == "scan" else b""
             size = item.path.stat().st_size if size is None else size
         except OSError as exc:
             self.add("file-unreadable", item.display, reason=os_reason(exc))
             return False
         display = self._unique(item.display)
+        if kind == "scan" and head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04", b"PK\x05\x06")):  # OLE, zip
+            kind = self._workbook_named_scan(item, display) or kind
         self.files.append(
             SourceFile(
                 item.path,
@@ -198,6 +202,23 @@ class _Discovery(MailExpansion):
         )
         self._sizes[display] = size
         return True
+
+    def _workbook_named_scan(self, item: Item, display: str) -> str | None:
+        """ "workbook" for a spreadsheet saved or sent under a scan's name ("报表.pdf" that is an .xlsx): the
+        workbook reader goes by the content, so it is read as the workbook it is, and said."""
+        from .mail import sniff_ext
+
+        try:
+            with open(item.path, "rb") as handle:
+                found = sniff_ext(handle.read(MAX_FILE_BYTES + 1))
+        except OSError:
+            return None
+        if found not in WORKBOOK_EXTS:
+            return None
+        name = {".xls": "Excel 97-2003 工作簿", ".ods": "ODF 电子表格"}.get(found, "Excel 工作簿")
+        ext = Path(item.display).suffix.lower() or "无"
+        self.add("file-content-workbook", display, ext=ext, actual=name)
+        return "workbook"
 
     def _unique(self, display: str) -> str:
         """Two attachments may share a name; staff must still be able to tell them apart."""

@@ -461,6 +461,14 @@ def _scan_row(block: Block, row: list[Any], index: int) -> None:
                 block.put(key, None, cell_ref(col, index))
 
 
+def block_of(rows: Sequence[list[Any]]) -> Block:
+    """Header block values written in these rows (a scanned page's lines above its table)."""
+    block = Block()
+    for index, row in enumerate(rows):
+        _scan_row(block, row, index)
+    return block
+
+
 def read_block(table: Table) -> Block:
     """Header block above the table; signature lines under it fill in a missing 联系人 or 联系电话."""
     block = Block()

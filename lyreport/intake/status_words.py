@@ -157,6 +157,30 @@ class _Choices(NamedTuple):
 
 @lru_cache(maxsize=4096)  # asked by the reading, status_choices and done_with_reservation for one cell
 def _choices(key: str) -> _Choices | None:
+    """A printed list of choices (see _listed), or one that the OCR garbled (see _garbled); else None."""
+    return _listed(key) or _garbled(key)
+
+
+# Every character the options of a printed list are written with: a scanned list, wrapped in a narrow cell and
+# run together by the OCR, leaves pieces of its option words ("完成口正常推进口进度滞后": the tick drawn over
+# "口已" took both) that are no sentence.
+_OPTION_LETTERS = frozenset("已完成正常推进度滞后尚未启动")
+
+
+def _garbled(key: str) -> _Choices | None:
+    """A list of choices that lost a box or a letter to the OCR: nothing but option words, pieces of them and two
+    or more boxes (one at least empty), naming two or more statuses. Which option was ticked cannot be told."""
+    if sum(c in _BOXES for c in key) < 2 or not any(c in _EMPTY_BOXES for c in key):
+        return None
+    if any(c.isalnum() and c not in _OPTION_LETTERS and c not in _BOXES for c in key):
+        return None
+    words = [m.group() for m in _OPTION.finditer(key)]
+    if len({STATUS_INDEX[word] for word in words}) < 2:
+        return None
+    return _Choices([(word, "") for word in words], "", False)
+
+
+def _listed(key: str) -> _Choices | None:
     """The options of a printed list of choices, each with its box or tick, else None (an ordinary sentence).
 
     It is a list when two or more statuses stand as options (nothing but punctuation, boxes or other options on

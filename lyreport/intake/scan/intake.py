@@ -129,11 +129,11 @@ def interpret(
         code, fields = (answer[1], answer[2]) if isinstance(answer, (list, tuple)) and len(answer) >= 3 else ("", {})
         return [_unreadable(file, fallback, _refusal_reason(code, fields))]
     _, total, pages = answer
-    groups = _unit_groups(pages)
+    groups = _unit_groups(pages, _written_units(pages, directory) if len(pages) > 1 else None)
     scans = []
-    for index, (qr_unit, numbers) in enumerate(groups):
+    for index, (page_unit, numbers) in enumerate(groups):
         last = index == len(groups) - 1  # pages left unread follow the last page read
-        whose = (qr_unit or fallback) if len(groups) > 1 else fallback  # the file name cannot say whose part
+        whose = (page_unit or fallback) if len(groups) > 1 else fallback  # the file name cannot say whose part
         scans.append(_interpret_pages(file, total, pages, numbers, last, whose, master, directory, deadline_weekday))
     if len(groups) > 1:
         listed = "、".join(
@@ -146,14 +146,44 @@ def interpret(
     return scans
 
 
-def _unit_groups(pages: list[dict[str, Any]]) -> list[tuple[str | None, list[int]]]:
+def page_boxes(page: dict[str, Any]) -> list[TextBox]:
+    """A page's text lines as the worker found them, with the pen strokes through them."""
+    struck = set(page.get("struck", []) or [])
+    return [TextBox(*b, struck=i in struck) for i, b in enumerate(page.get("boxes", []) or [])]
+
+
+def _written_units(pages: list[dict[str, Any]], directory: UnitDirectory) -> list[str | None]:
+    """The unit each page's own 填报单位 line names (a known unit), None where it names none."""
+    from ..attribution import written_unit
+    from ..layout import block_of
+
+    out: list[str | None] = []
+    for page in pages:
+        boxes = page_boxes(page)
+        grid = build_grid([boxes]) if boxes else None
+        if grid is None:
+            out.append(None)
+            continue
+        above = [row for row, place in zip(grid.sheet.rows, grid.places, strict=True) if not place.ordinal]
+        written = block_of(above).value("unit")
+        out.append(written_unit(directory, str(written)).unit if written and str(written).strip() else None)
+    return out
+
+
+def _unit_groups(
+    pages: list[dict[str, Any]], written: list[str | None] | None = None
+) -> list[tuple[str | None, list[int]]]:
     """Page numbers (from 1) per unit named by the pages' QR codes, in order of first appearance; a page
-    without a QR code goes with the page before it (the first pages with the first unit's)."""
+    without a QR code goes with the page before it (the first pages with the first unit's), unless its own
+    填报单位 names another unit (two units' self-made forms scanned into one file) when `written` (each page's
+    填报单位 unit) is given and names two units or more."""
+    if written is not None and len({u for u in written if u}) < 2:
+        written = None  # one unit written throughout (or none): the QR codes alone decide, as before
     groups: dict[str, list[int]] = {}
     current: str | None = None
     waiting: list[int] = []  # pages before the first QR code
     for number, page in enumerate(pages, start=1):
-        unit = identity_of(page.get("marks", []) or []).get("unit")
+        unit = identity_of(page.get("marks", []) or []).get("unit") or (written[number - 1] if written else None)
         if unit:
             current = unit
         if current is None:
@@ -182,7 +212,7 @@ def _interpret_pages(
     stamped = any(p.get("seal") for p in mine)
     usable = [(n, p) for n, p in zip(numbers, mine, strict=True) if not p.get("skipped")]
     noted = [_turned(file, n, p) for n, p in usable if p.get("turn")]
-    boxes = [[TextBox(*b) for b in p.get("boxes", [])] for _, p in usable]
+    boxes = [page_boxes(p) for _, p in usable]
     prints = [_print_of(b, p) for b, (_, p) in zip(boxes, usable, strict=True)]
     kept, noted_copies = _drop_copies(file, [n for n, _ in usable], prints)
     noted += noted_copies
@@ -192,6 +222,7 @@ def _interpret_pages(
     identity = identity_of([t for _, p in usable for t in p.get("marks", [])])
     grid = build_grid(boxes, [n for n, _ in usable])
     _fill_numbers(grid, master)
+    _rejoin_wrapped_text(grid, master)
     book = WorkbookData(file, [grid.sheet], identity)
     parsed, found = parse_workbook(book, master, directory, deadline_weekday=deadline_weekday)
     if parsed is None:
@@ -431,6 +462,36 @@ def _fill_numbers(grid: ScanGrid, master: MasterList) -> None:
             grid.scores[(index, no_col)] = GUESSED
         if no is not None:
             row[no_col] = str(no)
+
+
+def _rejoin_wrapped_text(grid: ScanGrid, master: MasterList) -> None:
+    """The last line of a wrapped measure text that the placing gave to a row of its own (a status written by hand
+    under a struck one, beside that line, made the row) goes back to its measure: the row then holds no measure
+    text and no 序号 and is read as that measure's continuation (worst status, said), not as a row without 序号.
+
+    Only where the line is a piece of the measure's own text from the list (the row above plus the line reads
+    closer to it than the row above alone) and names no other measure."""
+    keys = [header_label(label) for label in grid.columns]
+    if "no" not in keys or "text" not in keys:
+        return
+    no_col, text_col = keys.index("no"), keys.index("text")
+    rows, places = grid.sheet.rows, grid.places
+    for index in range(1, len(rows)):
+        above, place = rows[index - 1], places[index]
+        if not place.ordinal or places[index - 1].ordinal != place.ordinal - 1 or places[index - 1].page != place.page:
+            continue
+        piece, number = rows[index][text_col], nz_measure_no(above[no_col])
+        measure = master.measure(number) if number is not None else None
+        if not piece or rows[index][no_col] not in (None, "") or measure is None or not above[text_col]:
+            continue
+        if measure_by_text(master, piece) not in (None, measure.no):
+            continue
+        whole, alone = label_key(measure.text), label_key(above[text_col])
+        joined = alone + label_key(piece)
+        ratio = difflib.SequenceMatcher(None, alone, whole, autojunk=False).ratio()
+        if difflib.SequenceMatcher(None, joined, whole, autojunk=False).ratio() > ratio + 0.02:
+            above[text_col] = f"{above[text_col]}{piece}"
+            rows[index][text_col] = None
 
 
 def _measure_like(master: MasterList, text: str) -> int | None:

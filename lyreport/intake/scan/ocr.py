@@ -25,6 +25,7 @@ class TextBox:
     y1: float
     score: float = 1.0
     angle: float = 0.0  # degrees the text line's baseline is tilted (a skewed scan or photo)
+    struck: bool = False  # a pen stroke runs through the line (strike.py)
 
     @property
     def cx(self) -> float:
@@ -77,10 +78,7 @@ def read_page(image: Any) -> list[TextBox]:
 
 def deskew(boxes: list[TextBox], width: float, height: float) -> tuple[list[TextBox], float]:
     """Boxes rotated back by the page's skew (median tilt of long lines), so table rows are level again."""
-    tilts = sorted(b.angle for b in boxes if (b.x1 - b.x0) > 3 * max(1.0, b.height) and abs(b.angle) < 15)
-    if len(tilts) < 3:
-        return boxes, 0.0
-    skew = tilts[len(tilts) // 2]
+    skew = page_skew(boxes)
     if abs(skew) < 0.3:
         return boxes, skew
     turn = math.radians(-skew)
@@ -92,8 +90,14 @@ def deskew(boxes: list[TextBox], width: float, height: float) -> tuple[list[Text
         # The quad's own extent is along the tilted line; its level size is about its length and line height.
         half_w = (b.x1 - b.x0) / 2 / max(0.5, abs(math.cos(math.radians(b.angle))))
         half_h = max(4.0, b.height / 2 - abs(math.sin(math.radians(b.angle))) * half_w)
-        level.append(TextBox(b.text, nx - half_w, ny - half_h, nx + half_w, ny + half_h, b.score, 0.0))
+        level.append(TextBox(b.text, nx - half_w, ny - half_h, nx + half_w, ny + half_h, b.score, 0.0, b.struck))
     return sorted(level, key=lambda b: (b.cy, b.cx)), skew
+
+
+def page_skew(boxes: list[TextBox]) -> float:
+    """The page's tilt in degrees: the median tilt of its long lines (0 with fewer than three)."""
+    tilts = sorted(b.angle for b in boxes if (b.x1 - b.x0) > 3 * max(1.0, b.height) and abs(b.angle) < 15)
+    return tilts[len(tilts) // 2] if len(tilts) >= 3 else 0.0
 
 
 def _limit_malloc_arenas() -> None:

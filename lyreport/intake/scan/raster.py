@@ -140,8 +140,20 @@ def _bounded(image: Any, index: int) -> Any:
     image.load()
     if index == 0:
         image = ImageOps.exif_transpose(image)  # phone photos are stored sideways with an orientation tag
-    rgb = image.convert("RGB")
+    rgb = _on_paper(image)
     if max(rgb.size) > MAX_SIDE:
         ratio = MAX_SIDE / max(rgb.size)
         rgb = rgb.resize((max(1, int(rgb.width * ratio)), max(1, int(rgb.height * ratio))), Image.LANCZOS)
     return rgb
+
+
+def _on_paper(image: Any) -> Any:
+    """RGB of the picture as it would print: a PNG saved with transparent paper (an export, a screenshot) has
+    its transparent pixels black underneath, which would hide the black writing; they are white paper."""
+    from PIL import Image
+
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode in ("P", "L", "RGB") and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("RGB")
+    return image.convert("RGB")

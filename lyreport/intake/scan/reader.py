@@ -2,7 +2,8 @@
 
 The answer is JSON-ready so it can be cached by the file's SHA-256 and cross the process boundary:
 ("ok", total_pages, [page]) or ("refused", code, fields); page = {"width", "height", "marks",
-"seal", "seal_score", "source" ("ocr" | "text"), "skew", "turn", "boxes": [[text, x0, y0, x1, y1, score]], "skipped"};
+"seal", "seal_score", "source" ("ocr" | "text"), "skew", "turn", "boxes": [[text, x0, y0, x1, y1, score]], "struck"
+(indexes of the boxes a pen stroke runs through), "skipped"};
 "turn" is how many degrees (counter-clockwise) the page was turned to stand upright before it was read, and the
 boxes are in the turned page's pixels.
 """
@@ -16,8 +17,9 @@ from typing import Any
 from .ocr import release_memory
 from .raster import MAX_PAGES, Page, RasterError, load_pages
 
-READER_VERSION = "5"  # bump when reading changes, so cached answers are read again
+READER_VERSION = "6"  # bump when reading changes, so cached answers are read again
 FILE_BUDGET = 90.0  # seconds of OCR per file; pages after that are reported as not read
+FEW_LINES = 8  # text lines found on a page that was not blank: fewer, and it may lie sideways
 MIN_TEXT_WORDS = 12  # a PDF text layer with fewer words is a scan, not an exported spreadsheet
 # Exported PDFs (LibreOffice) draw a cell's text in runs out of reading order; until the words are
 # rebuilt reliably from the characters, every page goes through OCR, which reads them right.
@@ -68,7 +70,7 @@ def read_one_page(page: Page) -> dict[str, Any]:
     elif USE_TEXT_LAYER and len(page.words) >= MIN_TEXT_WORDS:
         boxes, skew, source = [TextBox(t, x0, y0, x1, y1) for t, x0, y0, x1, y1 in page.words], 0.0, "text"
     else:
-        raw = read_page(red_as_paper(image) if seal.found else image)
+        raw = _strikes(image, read_page(red_as_paper(image) if seal.found else image), seal.box)
         boxes, skew = deskew(raw, image.width, image.height)
         source = "ocr"
         if not marks and not has_header(boxes):
@@ -77,6 +79,7 @@ def read_one_page(page: Page) -> dict[str, Any]:
             for retry in _retry_turns(raw):
                 turned = image.rotate(retry, expand=True)
                 again = read_page(red_as_paper(turned) if seal.found else turned)
+                again = _strikes(turned, again, find_seal(turned).box if seal.found else None)
                 level, tilt = deskew(again, turned.width, turned.height)
                 if has_header(level):
                     boxes, skew, image, turn = level, tilt, turned, retry
@@ -91,17 +94,32 @@ def read_one_page(page: Page) -> dict[str, Any]:
         "skew": round(skew, 2),
         "turn": turn,
         "boxes": [[round(v, 1) if isinstance(v, float) else v for v in b.as_tuple()] for b in boxes],
+        "struck": [index for index, b in enumerate(boxes) if b.struck],
         "skipped": False,
     }
 
 
+def _strikes(image: Any, boxes: list[Any], seal: tuple[int, int, int, int] | None) -> list[Any]:
+    """The boxes, each marked where a pen stroke runs through it (looked for in the page as scanned: a red pen's
+    stroke too, which the OCR's view of a stamped page fades; not the seal's red ring)."""
+    from .ocr import page_skew
+    from .strike import struck_lines
+
+    for box, struck in zip(boxes, struck_lines(image, boxes, page_skew(boxes), seal), strict=True):
+        box.struck = struck
+    return boxes
+
+
 def _retry_turns(boxes: list[Any]) -> tuple[int, ...]:
     """Turns to try on a page read without a form: sideways text (most lines taller than wide) is tried both
-    ways round, anything else upside down."""
+    ways round, anything else upside down. A page that holds writing (it was not blank) yet gave hardly any
+    line may be sideways too, its lines running down the page where the OCR's detector finds few: every turn."""
     sized = [b for b in boxes if max(b.x1 - b.x0, b.y1 - b.y0) > 20]
     tall = sum(1 for b in sized if (b.y1 - b.y0) > 1.5 * (b.x1 - b.x0))
     if sized and tall * 2 > len(sized):
         return (270, 90)
+    if len(sized) < FEW_LINES:
+        return (180, 270, 90)
     return (180,)
 
 

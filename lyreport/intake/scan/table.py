@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 from typing import Any
 
@@ -93,6 +93,7 @@ def build_grid(pages: list[list[TextBox]], numbers: list[int] | None = None) -> 
         _add_table(table, top, below, columns, line, number, continued=header is None)
     grid = ScanGrid(SheetData(SHEET, top.sheet.rows + table.sheet.rows), top.places + table.places)
     grid.scores = dict(top.scores) | {(r + len(top.sheet.rows), c): v for (r, c), v in table.scores.items()}
+    grid.sheet.struck = {(r + len(top.sheet.rows), c): v for (r, c), v in table.sheet.struck.items()}
     grid.columns = table.columns
     width = max((len(r) for r in grid.sheet.rows), default=0)
     grid.sheet.rows = [r + [None] * (width - len(r)) for r in grid.sheet.rows]
@@ -200,6 +201,7 @@ def _add_table(
     for ordinal, cells in enumerate(rows, start=1):
         if "status" in keys:
             cells[keys.index("status")] = _status_cell(cells[keys.index("status")])
+            _note_struck(grid, cells[keys.index("status")], keys.index("status"))
         _add_row(grid, cells, RowPlace(page, ordinal))
     _add_lines(top, footer, page)
 
@@ -275,7 +277,7 @@ def _join_wrapped_status(
         if follows and not (exact(above) and exact(box)) and not (has_number(above) and has_number(box)):
             joined[-1] = TextBox(
                 above.text + box.text, min(above.x0, box.x0), above.y0, max(above.x1, box.x1), box.y1,
-                min(above.score, box.score),
+                min(above.score, box.score), struck=above.struck or box.struck,
             )  # fmt: skip
         else:
             joined.append(box)
@@ -299,13 +301,35 @@ def _split_number(box: TextBox, header_right: float, col: int, bounds: list[floa
     width = right - box.x0
     return [
         TextBox(no, box.x0, box.y0, box.x0 + width * 0.9, box.y1, box.score),
-        TextBox(rest, right, box.y0, box.x1, box.y1, box.score),
+        TextBox(rest, right, box.y0, box.x1, box.y1, box.score, struck=box.struck),
     ]
+
+
+# "—已完成——": a pen stroke through a status that the OCR read as dashes where it runs past the word's ends.
+_DASHED = re.compile(r"^[—―‐\-－一_~～]+(?P<word>[^—―‐\-－一_~～]+)[—―‐\-－一_~～]+$")
+
+
+def _note_struck(grid: ScanGrid, boxes: list[TextBox], col: int) -> None:
+    """A status cell with a pen stroke through some of its lines, as parse.py knows struck text from a workbook:
+    (text not struck, text struck, whole text) of the row about to be added."""
+    if not any(b.struck for b in boxes):
+        text = _join(b.text for b in boxes)
+        dashed = _DASHED.match(unicodedata.normalize("NFKC", text))
+        if dashed is None or nz.read_status(dashed["word"])[0] is None:
+            return
+        boxes = [replace(b, struck=True) for b in boxes]  # the OCR read the stroke itself, as dashes either side
+    line = median(b.height for b in boxes) or 10.0
+    ordered = [b for group in _lines(boxes, line) for b in group]
+    kept = _join(b.text for b in ordered if not b.struck)
+    gone = _join(b.text for b in ordered if b.struck)
+    grid.sheet.struck[(len(grid.sheet.rows), col)] = (kept, gone, _join(b.text for b in ordered))
 
 
 def _status_cell(boxes: list[TextBox]) -> list[TextBox]:
     """A status the OCR half-read ("正常进") is taken for the one it resembles, marked for checking."""
     text = _join(b.text for b in boxes)
+    if any(b.struck for b in boxes):
+        return boxes  # struck through by pen: read as struck (parse.py), never repaired into a status
     if not text or nz.read_status(text)[0] is not None or nz.status_mark(text) is not None:
         return boxes  # a crossed-out or questioned 已完成 is no half-read one: never repaired into a status
     close = difflib.get_close_matches(text, STATUSES, n=2, cutoff=0.6)
