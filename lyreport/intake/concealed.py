@@ -20,7 +20,7 @@ import functools
 import re
 from typing import Any
 
-from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, col_index
+from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, cell_formats, col_index
 from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
@@ -31,8 +31,6 @@ from .zipparts import ZipParts
 Concealed = tuple[int, int, str, str, str]
 
 _NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
-_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
-_XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
 _STYLED_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)s\s*=\s*["']\s*(\d+)\s*["'][^>]*>""")
 _REF = re.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
 
@@ -152,11 +150,8 @@ def _concealing_styles(styles: bytes) -> dict[bytes, str]:
                 codes[int(ident)] = text
     if not codes:
         return {}
-    xfs_part = _CELL_XFS.search(styles)
-    if xfs_part is None:
-        return {}
     styled: dict[bytes, str] = {}
-    for index, tag in enumerate(_XF.findall(xfs_part.group())):
+    for index, tag in enumerate(cell_formats(styles) or []):
         number = _attrs(tag).get(b"numFmtId", b"0").strip()
         if number.isdigit() and int(number) in codes:
             styled[str(index).encode()] = codes[int(number)]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import colorsys
 import re
 
-from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, col_index
+from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, cell_formats, col_index, item_bodies, style_fonts
 from .marktools import attrs as _attrs
 from .zipparts import ZipParts
 
@@ -93,17 +93,12 @@ def why(font: RGB, back: RGB) -> str:
 
 
 # ----------------------------------------------------------------- xlsx
-_FONTS = re.compile(rb"<(?:\w+:)?fonts\b.*?</(?:\w+:)?fonts>", re.S)
-_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*?(/?)>")
-_FONT_END = re.compile(rb"</(?:\w+:)?font>")
 _FILLS = re.compile(rb"<(?:\w+:)?fills\b.*?</(?:\w+:)?fills>", re.S)
 _FILL = re.compile(rb"<(?:\w+:)?fill\b[^>]*?(/?)>")
 _FILL_END = re.compile(rb"</(?:\w+:)?fill>")
 _PATTERN = re.compile(rb"<(?:\w+:)?patternFill\b([^>]*)>")
 _FG = re.compile(rb"<(?:\w+:)?fgColor\b[^>]*>")
 _COLOR = re.compile(rb"<(?:\w+:)?color\b[^>]*>")
-_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
-_XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
 _INDEXED = re.compile(rb"<(?:\w+:)?indexedColors\b.*?</(?:\w+:)?indexedColors>", re.S)
 _RGB_COLOR = re.compile(rb"<(?:\w+:)?rgbColor\b[^>]*>")
 _SCHEME = re.compile(rb"<(?:\w+:)?(dk1|lt1|dk2|lt2|accent[1-6]|hlink|folHlink)\b[^>]*>(.*?)</(?:\w+:)?\1>", re.S)
@@ -169,28 +164,16 @@ class _Colours:
         return self.palette[index] if 0 <= index < len(self.palette) else None
 
 
-def _blocks(xml: bytes, item: re.Pattern[bytes], end: re.Pattern[bytes]) -> list[bytes]:
-    """The bodies of a list's items (<font>…</font>); b"" for an empty one (<font/>)."""
-    found = []
-    for hit in item.finditer(xml):
-        if hit[1]:
-            found.append(b"")
-            continue
-        close = end.search(xml, hit.end())
-        found.append(xml[hit.end() : close.start() if close else hit.end()])
-    return found
-
-
 def invisible_xfs(styles: bytes, theme: bytes | None) -> dict[bytes, str]:
     """Cell format index (the s= of a cell, as written) -> why (see `why`), of the formats whose font colour is the
     background's: the fill's colour when solid, white (the window) when there is none."""
-    fonts_part, fills_part, xfs_part = _FONTS.search(styles), _FILLS.search(styles), _CELL_XFS.search(styles)
-    if fonts_part is None or xfs_part is None:
+    font_bodies, formats, fills_part = style_fonts(styles), cell_formats(styles), _FILLS.search(styles)
+    if font_bodies is None or formats is None:
         return {}
     colours = _Colours(styles, theme_colours(theme))
-    fonts = [colours.of(_first(_COLOR, body), BLACK) for body in _blocks(fonts_part.group(), _FONT, _FONT_END)]
+    fonts = [colours.of(_first(_COLOR, body), BLACK) for body in font_bodies]
     fills: list[RGB | None] = []
-    for body in _blocks(fills_part.group(), _FILL, _FILL_END) if fills_part else []:
+    for body in item_bodies(fills_part.group(), _FILL, _FILL_END) if fills_part else []:
         pattern = _PATTERN.search(body)
         kind = _attrs(pattern[1]).get(b"patternType", b"none").strip() if pattern else b"gradient"
         if kind == b"none":
@@ -200,7 +183,7 @@ def invisible_xfs(styles: bytes, theme: bytes | None) -> dict[bytes, str]:
         else:
             fills.append(None)  # a pattern or a gradient mixes colours: not known to hide anything
     found: dict[bytes, str] = {}
-    for index, tag in enumerate(_XF.findall(xfs_part.group())):
+    for index, tag in enumerate(formats):
         attrs = _attrs(tag)
         font = _number(attrs.get(b"fontId", b"0"))
         fill = _number(attrs.get(b"fillId", b"0"))

@@ -72,3 +72,36 @@ def col_index(letters: bytes) -> int:
     for ch in letters:
         index = index * 26 + ch - 64
     return index - 1
+
+
+# The styles part of an .xlsx (xl/styles.xml) as the marks readers walk it: its fonts and its cell formats.
+_FONTS = re.compile(rb"<(?:\w+:)?fonts\b.*?</(?:\w+:)?fonts>", re.S)
+_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*?(/?)>")
+_FONT_END = re.compile(rb"</(?:\w+:)?font>")
+_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
+
+
+def item_bodies(xml: bytes, item: re.Pattern[bytes], end: re.Pattern[bytes]) -> list[bytes]:
+    """The bodies of a list's items (<font>…</font>), in order; b"" for an empty one (<font/>). `item` captures
+    the "/" of an empty tag as its group 1."""
+    found = []
+    for hit in item.finditer(xml):
+        if hit[1]:
+            found.append(b"")
+            continue
+        close = end.search(xml, hit.end())
+        found.append(xml[hit.end() : close.start() if close else hit.end()])
+    return found
+
+
+def style_fonts(styles: bytes) -> list[bytes] | None:
+    """The bodies of the styles' fonts, indexed by fontId; None when the part has no font list."""
+    part = _FONTS.search(styles)
+    return None if part is None else item_bodies(part.group(), _FONT, _FONT_END)
+
+
+def cell_formats(styles: bytes) -> list[bytes] | None:
+    """The <xf> tags of the cell formats, indexed by a cell's s=; None when the part has no <cellXfs>."""
+    part = _CELL_XFS.search(styles)
+    return None if part is None else _XF.findall(part.group())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 
 from .concealed import xlsx_formats
 from .errorvalues import error_value
@@ -334,10 +335,11 @@ _ODS_CELL_TAGS = re.compile(
 _ODS_TEXT_TAG = re.compile(rb"<[^>]*>")
 
 
-def _ods_errors(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
-    """Add the error cells of each table to `marks`; two substring searches when there are none."""
-    if b'value-type="error"' not in xml and not (b"table:formula" in xml and (b">Err:" in xml or b">#" in xml)):
-        return marks
+def _ods_cells(
+    xml: bytes, marks: dict[str, Marks]
+) -> Iterator[tuple[Marks, re.Match[bytes], dict[bytes, bytes], int, int, int, int]]:
+    """Each cell tag of each table, with the table's marks, the tag's match and attributes, its (row, col) and
+    how many rows and columns it stands for (number-rows/columns-repeated): the walk both .ods marks share."""
     current: Marks | None = None
     row = col = 0
     rows_repeated = 1
@@ -355,19 +357,29 @@ def _ods_errors(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
         elif tag.startswith(b"<table:table-cell") or tag.startswith(b"<table:covered"):
             attrs = _attrs(tag)
             repeat = min(int(attrs.get(b"table:number-columns-repeated", b"1") or 1), MAX_INDEX)
-            if current is not None and not tag.endswith(b"/>") and (b"error" in tag or b"table:formula" in tag):
-                close = b"</table:covered-table-cell>" if tag.startswith(b"<table:covered") else b"</table:table-cell>"
-                end = xml.find(close, hit.end())  # its own closing tag, not the next cell's
-                text = _ODS_TEXT_TAG.sub(b"", xml[hit.end() : end if end >= 0 else hit.end()])
-                shown = unescape(text.decode("utf-8", "replace")).strip()
-                value = error_value(shown)
-                if value or attrs.get(b"calcext:value-type") == b"error":
-                    _mark_error(current, row, col, rows_repeated, repeat, value or shown[:20] or "错误值")
+            if current is not None:
+                yield current, hit, attrs, row, col, rows_repeated, repeat
             col += repeat
         else:
             name = unescape(_attrs(tag).get(b"table:name", b"").decode("utf-8", "replace"))
             current = marks.setdefault(name, Marks())
             row = col = 0
+
+
+def _ods_errors(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
+    """Add the error cells of each table to `marks`; two substring searches when there are none."""
+    if b'value-type="error"' not in xml and not (b"table:formula" in xml and (b">Err:" in xml or b">#" in xml)):
+        return marks
+    for sheet, hit, attrs, row, col, rows, cols in _ods_cells(xml, marks):
+        tag = hit.group()
+        if not tag.endswith(b"/>") and (b"error" in tag or b"table:formula" in tag):
+            close = b"</table:covered-table-cell>" if tag.startswith(b"<table:covered") else b"</table:table-cell>"
+            end = xml.find(close, hit.end())  # its own closing tag, not the next cell's
+            text = _ODS_TEXT_TAG.sub(b"", xml[hit.end() : end if end >= 0 else hit.end()])
+            shown = unescape(text.decode("utf-8", "replace")).strip()
+            value = error_value(shown)
+            if value or attrs.get(b"calcext:value-type") == b"error":
+                _mark_error(sheet, row, col, rows, cols, value or shown[:20] or "错误值")
     return marks
 
 
@@ -378,33 +390,11 @@ _ODS_COVERED_TEXT = re.compile(rb"<table:covered-table-cell\b[^>]*(?<!/)>\s*<tex
 def _ods_merges(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
     """Add each table's merged cells ((top, left), (bottom, right)), so that the reader can tell covered cells
     that hold something the sheet does not show (concealed.under_merges): calamine does not say them for .ods."""
-    current: Marks | None = None
-    row = col = 0
-    rows_repeated = 1
-    for hit in _ODS_CELL_TAGS.finditer(xml):
-        tag = hit.group()
-        if tag.startswith(b"</table:table-row"):
-            row += rows_repeated
-        elif tag.startswith(b"</"):
-            current = None
-        elif tag.startswith(b"<table:table-row"):
-            rows_repeated = min(int(_attrs(tag).get(b"table:number-rows-repeated", b"1") or 1), MAX_INDEX)
-            col = 0
-            if tag.endswith(b"/>"):
-                row += rows_repeated
-        elif tag.startswith(b"<table:table-cell") or tag.startswith(b"<table:covered"):
-            attrs = _attrs(tag)
-            repeat = min(int(attrs.get(b"table:number-columns-repeated", b"1") or 1), MAX_INDEX)
-            down = int(attrs.get(b"table:number-rows-spanned", b"1") or 1)
-            across = int(attrs.get(b"table:number-columns-spanned", b"1") or 1)
-            if current is not None and (down > 1 or across > 1) and len(current.merges) < MAX_MARKS:
-                bottom, right = min(row + down - 1, MAX_INDEX), min(col + across - 1, MAX_INDEX)
-                current.merges.append(((row, col), (bottom, right)))
-            col += repeat
-        else:
-            name = unescape(_attrs(tag).get(b"table:name", b"").decode("utf-8", "replace"))
-            current = marks.setdefault(name, Marks())
-            row = col = 0
+    for sheet, _, attrs, row, col, _, _ in _ods_cells(xml, marks):
+        down = int(attrs.get(b"table:number-rows-spanned", b"1") or 1)
+        across = int(attrs.get(b"table:number-columns-spanned", b"1") or 1)
+        if (down > 1 or across > 1) and len(sheet.merges) < MAX_MARKS:
+            sheet.merges.append(((row, col), (min(row + down - 1, MAX_INDEX), min(col + across - 1, MAX_INDEX))))
     return marks
 
 

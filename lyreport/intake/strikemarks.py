@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, Struck, col_index
+from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, Struck, cell_formats, col_index, style_fonts
 from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
@@ -50,11 +50,6 @@ def struck_entry(row: int, col: int, runs: list[tuple[str, bool]]) -> Struck | N
 
 # ----------------------------------------------------------------- xlsx
 _STRIKE = re.compile(rb"<(?:\w+:)?strike\b([^>]*)>")
-_FONTS = re.compile(rb"<(?:\w+:)?fonts\b.*?</(?:\w+:)?fonts>", re.S)
-_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*?(/?)>")
-_FONT_END = re.compile(rb"</(?:\w+:)?font>")
-_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
-_XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
 _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
 _REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})$")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
@@ -111,24 +106,12 @@ def xlsx_struck(parts: ZipParts, sheet_parts: dict[str, str]) -> Found:
 
 def _struck_xfs(styles: bytes) -> frozenset[int]:
     """Indices of the cell formats (the s= of a cell) whose font is struck."""
-    fonts_part = _FONTS.search(styles)
-    if fonts_part is None:
-        return frozenset()
-    fonts = fonts_part.group()
-    struck: list[bool] = []
-    for hit in _FONT.finditer(fonts):
-        if hit[1]:  # <font/>
-            struck.append(False)
-            continue
-        close = _FONT_END.search(fonts, hit.end())
-        struck.append(_struck_in(fonts[hit.end() : close.start() if close else hit.end()]))
+    fonts = style_fonts(styles)
+    struck = [_struck_in(body) for body in fonts or []]
     if not any(struck):
         return frozenset()
-    xfs_part = _CELL_XFS.search(styles)
-    if xfs_part is None:
-        return frozenset()
     found = set()
-    for index, tag in enumerate(_XF.findall(xfs_part.group())):
+    for index, tag in enumerate(cell_formats(styles) or []):
         font = _attrs(tag).get(b"fontId", b"0").strip()
         number = int(font) if font.isdigit() else 0
         if struck[number] if number < len(struck) else struck[0]:
