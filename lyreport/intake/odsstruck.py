@@ -3,13 +3,12 @@ and column styles, and <text:span> runs inside a cell), through style inheritanc
 
 from __future__ import annotations
 
-import bisect
 import re
 
 from .marktools import MAX_INDEX, MAX_MARKS, Struck
 from .marktools import attrs as _attrs
+from .odswalk import TablePlace, table_cells
 from .strikemarks import ALL_SHEETS, Found, struck_entry, xml_text
-from .xmltext import unescape
 from .zipparts import ZipParts
 
 MAX_PARENTS = 20  # style inheritance depth
@@ -17,10 +16,6 @@ MAX_PARENTS = 20  # style inheritance depth
 _ODS_STYLE = re.compile(rb"<style:(style|default-style)(?=[\s/>])([^>]*?)(/?)>")
 _LINE_THROUGH = re.compile(rb"""style:text-line-through-(?:style|type)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _FAMILIES = (b"table-cell", b"text", b"paragraph")
-_ODS_BODY_TAG = re.compile(
-    rb"<(/?)(table:table-row|table:table-column|table:table-cell|table:covered-table-cell|table:table)(?=[\s/>])"
-    rb"([^>]*?)(/?)>"
-)
 _ODS_TEXT_TAG = re.compile(
     rb"<(/?)(text:p|text:h|text:span|text:a|text:s|text:tab|text:line-break|office:annotation)(?=[\s/>])"
     rb"([^>]*?)(/?)>"
@@ -103,65 +98,28 @@ def ods_struck(parts: ZipParts) -> Found:
         return {ALL_SHEETS: ([], True)}
 
 
-class _OdsTable:
-    """Where the scan is in one table: its struck cells, the column default styles, the row and column."""
+class _OdsTable(TablePlace):
+    """Where the scan is in one table, and its struck cells."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.cells: list[Struck] = []
         self.full = False
-        self.starts: list[int] = []  # first column of each <table:table-column>
-        self.styles: list[bytes] = []  # and its default cell style
-        self.width = 0  # columns declared so far
-        self.row = self.col = 0
-        self.rows = 1  # repeats of the current row
-        self.row_style = b""
-
-    def column(self, attrs: dict[bytes, bytes]) -> None:
-        self.starts.append(self.width)
-        self.styles.append(attrs.get(b"table:default-cell-style-name", b""))
-        self.width += _repeat(attrs, b"table:number-columns-repeated")
-
-    def column_style(self) -> bytes:
-        at = bisect.bisect_right(self.starts, self.col) - 1
-        return self.styles[at] if at >= 0 and self.col < self.width else b""
 
 
 def _ods_cells(xml: bytes, styles: _OdsStyles) -> Found:
     found: Found = {}
-    table, current = _OdsTable(), ""
-    for hit in _ODS_BODY_TAG.finditer(xml, max(xml.find(b"<office:body"), 0)):
-        closing, name, empty = hit[1], hit[2], hit[4]
-        if name == b"table:table":
-            if not closing:
-                table = _OdsTable()
-                current = unescape(_attrs(hit[3]).get(b"table:name", b"").decode("utf-8", "replace"))
-                found[current] = (table.cells, False)
-            continue
-        if closing:
-            table.row += table.rows if name == b"table:table-row" else 0
-            continue
-        attrs = _attrs(hit[3])
-        if name == b"table:table-column":
-            table.column(attrs)
-        elif name == b"table:table-row":
-            table.rows, table.col = _repeat(attrs, b"table:number-rows-repeated"), 0
-            table.row_style = attrs.get(b"table:default-cell-style-name", b"")
-            table.row += table.rows if empty else 0
-        else:
-            repeat = _repeat(attrs, b"table:number-columns-repeated")
-            if not empty and name == b"table:table-cell" and table.row < MAX_INDEX and not table.full:
-                _ods_cell(xml, hit.end(), attrs, table, styles, repeat)
-                if table.full:
-                    found[current] = (table.cells, True)
-            table.col += repeat
+    for name, table, hit, attrs, columns in table_cells(xml, _OdsTable):
+        if not table.full:
+            _ods_cell(xml, hit.end(), attrs, table, styles, columns)
+            found[name] = (table.cells, table.full)
     return {name: entry for name, entry in found.items() if entry[0] or entry[1]}
 
 
 def _ods_cell(
     xml: bytes, start: int, attrs: dict[bytes, bytes], table: _OdsTable, styles: _OdsStyles, repeat: int
 ) -> None:
-    style = attrs.get(b"table:style-name") or table.row_style or table.column_style() or b"Default"
-    base = styles.cell(style)
+    base = styles.cell(table.cell_style(attrs))
     end = xml.find(b"</table:table-cell>", start)
     body = xml[start : end if end >= 0 else len(xml)]
     if not base and b"style-name" not in body:
@@ -176,11 +134,6 @@ def _ods_cell(
                 table.full = True
                 return
             table.cells.append(entry)
-
-
-def _repeat(attrs: dict[bytes, bytes], key: bytes) -> int:
-    value = attrs.get(key, b"1").strip()
-    return min(int(value), MAX_INDEX) if value.isdigit() and int(value) > 0 else 1
 
 
 def _ods_runs(body: bytes, styles: _OdsStyles, base: bool) -> list[tuple[str, bool]]:

@@ -5,12 +5,12 @@ parents. Runs in the reader worker, like the rest of the marks."""
 
 from __future__ import annotations
 
-import bisect
 import re
 
 from .invisible import BLACK, RGB, WHITE, hex_rgb, near, why
 from .marktools import MAX_INDEX, MAX_MARKS
 from .marktools import attrs as _attrs
+from .odswalk import TablePlace, table_cells
 from .xmltext import unescape
 from .zipparts import ZipParts
 
@@ -20,10 +20,6 @@ _ODS_BG = re.compile(rb"""<style:table-cell-properties\b[^>]*?\sfo:background-co
 _TEXT_STYLE = re.compile(rb"<number:text-style\b([^>]*?)(/?)>")
 _TEXT_STYLE_END = b"</number:text-style>"
 _TEXT_PIECE = re.compile(rb"<number:text-content\b[^>]*>|<number:text\b[^>]*?(?:/>|>(.*?)</number:text>)", re.S)
-_ODS_BODY_TAG = re.compile(
-    rb"<(/?)(table:table-row|table:table-column|table:table-cell|table:covered-table-cell|table:table)(?=[\s/>])"
-    rb"([^>]*?)(/?)>"
-)
 MAX_PARENTS = 20
 
 
@@ -122,67 +118,32 @@ def ods_unseen(parts: ZipParts) -> dict[str, tuple[dict[tuple[int, int], str], d
         return {}
 
 
-class _Table:
+class _Table(TablePlace):
+    """Where the walk is in one table, and its cells in their background's colour or under a concealing format."""
+
     def __init__(self) -> None:
+        super().__init__()
         self.colours: dict[tuple[int, int], str] = {}
         self.formats: dict[tuple[int, int], str] = {}
-        self.starts: list[int] = []
-        self.styles: list[bytes] = []
-        self.width = 0
-        self.row = self.col = 0
-        self.rows = 1
-        self.row_style = b""
-
-    def column_style(self) -> bytes:
-        at = bisect.bisect_right(self.starts, self.col) - 1
-        return self.styles[at] if at >= 0 and self.col < self.width else b""
-
-
-def _repeat(attrs: dict[bytes, bytes], key: bytes) -> int:
-    value = attrs.get(key, b"1").strip()
-    return min(int(value), MAX_INDEX) if value.isdigit() and int(value) > 0 else 1
 
 
 def _ods_cells(
     xml: bytes, styles: _OdsStyles, formats: dict[bytes, str]
 ) -> dict[str, tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]]:
     found: dict[str, tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]] = {}
-    table, current = _Table(), ""
-    for hit in _ODS_BODY_TAG.finditer(xml, max(xml.find(b"<office:body"), 0)):
-        closing, tag, empty = hit[1], hit[2], hit[4]
-        if tag == b"table:table":
-            if not closing:
-                table = _Table()
-                current = unescape(_attrs(hit[3]).get(b"table:name", b"").decode("utf-8", "replace"))
-                found[current] = (table.colours, table.formats)
+    for name, table, _, attrs, columns in table_cells(xml, _Table):
+        text, back, data = styles.cell(table.cell_style(attrs))
+        reason = why(text, back) if near(text, back) else None
+        code = formats.get(data) if attrs.get(b"office:value-type", b"string") == b"string" else None
+        if reason is None and code is None:
             continue
-        if closing:
-            table.row += table.rows if tag == b"table:table-row" else 0
-            continue
-        attrs = _attrs(hit[3])
-        if tag == b"table:table-column":
-            table.starts.append(table.width)
-            table.styles.append(attrs.get(b"table:default-cell-style-name", b""))
-            table.width += _repeat(attrs, b"table:number-columns-repeated")
-        elif tag == b"table:table-row":
-            table.rows, table.col = _repeat(attrs, b"table:number-rows-repeated"), 0
-            table.row_style = attrs.get(b"table:default-cell-style-name", b"")
-            table.row += table.rows if empty else 0
-        else:
-            repeat = _repeat(attrs, b"table:number-columns-repeated")
-            if not empty and tag == b"table:table-cell" and table.row < MAX_INDEX:
-                style = attrs.get(b"table:style-name") or table.row_style or table.column_style() or b"Default"
-                text, back, data = styles.cell(style)
-                reason = why(text, back) if near(text, back) else None
-                code = formats.get(data) if attrs.get(b"office:value-type", b"string") == b"string" else None
-                if reason is not None or code is not None:
-                    for r in range(table.row, min(table.row + table.rows, MAX_INDEX)):
-                        for c in range(table.col, min(table.col + repeat, MAX_INDEX)):
-                            if len(table.colours) + len(table.formats) >= MAX_MARKS:
-                                break
-                            if reason is not None:
-                                table.colours[(r, c)] = reason
-                            if code is not None:
-                                table.formats[(r, c)] = code
-            table.col += repeat
+        found[name] = (table.colours, table.formats)
+        for r in range(table.row, min(table.row + table.rows, MAX_INDEX)):
+            for c in range(table.col, min(table.col + columns, MAX_INDEX)):
+                if len(table.colours) + len(table.formats) >= MAX_MARKS:
+                    break
+                if reason is not None:
+                    table.colours[(r, c)] = reason
+                if code is not None:
+                    table.formats[(r, c)] = code
     return {name: entry for name, entry in found.items() if entry[0] or entry[1]}
