@@ -19,7 +19,7 @@ from __future__ import annotations
 import colorsys
 import re
 
-from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, cell_formats, col_index, item_bodies, style_fonts
+from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, cell_formats, item_bodies, sheet_cells, style_fonts
 from .marktools import attrs as _attrs
 from .zipparts import ZipParts
 
@@ -268,24 +268,10 @@ def xlsx_colours(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, dict
         return {}
 
 
-_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
-_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})$")
-
-
 def _xlsx_cells(xml: bytes, invisible: dict[bytes, str]) -> dict[tuple[int, int], str]:
     """(row, col) -> why of the cells of these formats that are not empty (a cell without s= has format 0)."""
     found: dict[tuple[int, int], str] = {}
-    row = col = -1
-    for hit in _ROW_OR_CELL.finditer(xml):
-        attrs = _attrs(hit[2])
-        if hit[1] == b"row":
-            given = attrs.get(b"r", b"").strip()
-            row, col = (int(given) - 1 if given.isdigit() else row + 1), -1
-            continue
-        ref = _REF.search(attrs.get(b"r", b"").strip().upper())
-        col = col_index(ref[1]) if ref else col + 1
-        if ref:
-            row = int(ref[2]) - 1
+    for row, col, attrs, hit in sheet_cells(xml):
         reason = invisible.get(attrs.get(b"s", b"0").strip().lstrip(b"0") or b"0")
         if reason is None or hit[3] or row >= MAX_INDEX or col >= MAX_INDEX:
             continue

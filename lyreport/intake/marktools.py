@@ -4,6 +4,7 @@ their limits, and the helpers of the raw-XML tag scans. Imports nothing of their
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,3 +106,25 @@ def cell_formats(styles: bytes) -> list[bytes] | None:
     """The <xf> tags of the cell formats, indexed by a cell's s=; None when the part has no <cellXfs>."""
     part = _CELL_XFS.search(styles)
     return None if part is None else _XF.findall(part.group())
+
+
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
+_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})$")
+
+
+def sheet_cells(xml: bytes) -> Iterator[tuple[int, int, dict[bytes, bytes], re.Match[bytes]]]:
+    """Each cell tag of a worksheet with its 0-based (row, col) and attributes: from its r= (and its row's), else
+    the one after the cell (row) before, as Excel reads a file that leaves r= out. The match's group 3 is "/" for an
+    empty cell (<c …/>); the cell's content starts at its end."""
+    row = col = -1
+    for hit in _ROW_OR_CELL.finditer(xml):
+        found = attrs(hit[2])
+        if hit[1] == b"row":
+            given = found.get(b"r", b"").strip()
+            row, col = (int(given) - 1 if given.isdigit() else row + 1), -1
+            continue
+        ref = _REF.search(found.get(b"r", b"").strip().upper())
+        col = col_index(ref[1]) if ref else col + 1
+        if ref:
+            row = int(ref[2]) - 1
+        yield row, col, found, hit

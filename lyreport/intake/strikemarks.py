@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, Struck, cell_formats, col_index, style_fonts
+from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, Struck, cell_formats, col_index, sheet_cells, style_fonts
 from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
@@ -50,7 +50,6 @@ def struck_entry(row: int, col: int, runs: list[tuple[str, bool]]) -> Struck | N
 
 # ----------------------------------------------------------------- xlsx
 _STRIKE = re.compile(rb"<(?:\w+:)?strike\b([^>]*)>")
-_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
 _REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})$")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _INLINE = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
@@ -175,17 +174,7 @@ def _xlsx_sheet(xml: bytes, fonts: frozenset[int], strings: _Strings, inline: bo
         if quick is not None:
             return quick
     found: list[Struck] = []
-    row = col = -1
-    for hit in _ROW_OR_CELL.finditer(xml):
-        attrs = _attrs(hit[2])
-        if hit[1] == b"row":
-            given = attrs.get(b"r", b"").strip()
-            row, col = (int(given) - 1 if given.isdigit() else row + 1), -1
-            continue
-        ref = _REF.search(attrs.get(b"r", b"").strip())
-        col = col_index(ref[1]) if ref else col + 1
-        if ref:
-            row = int(ref[2]) - 1
+    for row, col, attrs, hit in sheet_cells(xml):
         if hit[3] or row >= MAX_INDEX or col >= MAX_INDEX:
             continue  # no value
         style = attrs.get(b"s", b"0").strip()
