@@ -20,7 +20,7 @@ import functools
 import re
 from typing import Any
 
-from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, cell_formats, col_index
+from .marktools import MAX_INDEX, MAX_MARKS, cell_formats, sheets_styled
 from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
@@ -31,8 +31,6 @@ from .zipparts import ZipParts
 Concealed = tuple[int, int, str, str, str]
 
 _NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
-_STYLED_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)s\s*=\s*["']\s*(\d+)\s*["'][^>]*>""")
-_REF = re.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
 
 
 def _sections(code: str) -> list[str]:
@@ -123,15 +121,7 @@ def xlsx_formats(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, dict
         name = next((n for n in parts.infos if n.lower() == "xl/styles.xml"), None)
         styles = parts.read(name) if name else b""
         styled = _cached_styles(styles) if len(styles) <= _CACHED_STYLES_BYTES else _concealing_styles(styles)
-        if not styled:
-            return {}
-        found: dict[str, dict[tuple[int, int], str]] = {}
-        for part, sheet in sheet_parts.items():
-            if part in parts.infos:
-                cells = _styled_cells(parts.read(part), styled)
-                if cells:
-                    found[sheet] = cells
-        return found
+        return sheets_styled(parts, sheet_parts, styled) if styled else {}
     except Exception:  # noqa: BLE001 - an extra: the values were read already
         return {}
 
@@ -162,25 +152,6 @@ def _concealing_styles(styles: bytes) -> dict[bytes, str]:
 # per worker (small parts only, so that the cache stays a few MB at most).
 _CACHED_STYLES_BYTES = 256 * 1024
 _cached_styles = functools.lru_cache(maxsize=16)(_concealing_styles)
-
-
-def _styled_cells(xml: bytes, styled: dict[bytes, str]) -> dict[tuple[int, int], str]:
-    """(row, col) -> format code of the cells of these styles that hold a value."""
-    found: dict[tuple[int, int], str] = {}
-    for hit in _STYLED_CELL.finditer(xml):
-        code = styled.get(hit[1])
-        if code is None or hit.group().endswith(b"/>"):
-            continue
-        ref = _REF.fullmatch(_attrs(hit.group()).get(b"r", b"").strip())
-        if ref is None or int(ref[2]) > MAX_INDEX:
-            continue
-        close = CELL_END.search(xml, hit.end())
-        if close is None or close.start() == hit.end():
-            continue
-        found[(int(ref[2]) - 1, col_index(ref[1].upper()))] = code
-        if len(found) >= MAX_MARKS:
-            break
-    return found
 
 
 def by_format(rows: list[list[Any]], cells: dict[tuple[int, int], str]) -> list[Concealed]:

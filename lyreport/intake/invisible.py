@@ -19,8 +19,8 @@ from __future__ import annotations
 import colorsys
 import re
 
-from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, cell_formats, item_bodies, sheet_cells, style_fonts
 from .marktools import attrs as _attrs
+from .marktools import cell_formats, item_bodies, sheets_styled, style_fonts
 from .zipparts import ZipParts
 
 RGB = tuple[int, int, int]
@@ -255,33 +255,9 @@ def xlsx_colours(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, dict
         if name is None or parts.infos[name].file_size > MAX_STYLE_BYTES:
             return {}
         invisible = _invisible(parts, name)
-        if not invisible:
-            return {}
-        found: dict[str, dict[tuple[int, int], str]] = {}
-        for part, sheet in sheet_parts.items():
-            if part in parts.infos:
-                cells = _xlsx_cells(parts.read(part), invisible)
-                if cells:
-                    found[sheet] = cells
-        return found
+        return sheets_styled(parts, sheet_parts, invisible) if invisible else {}
     except Exception:  # noqa: BLE001 - an extra: the values were read already
         return {}
-
-
-def _xlsx_cells(xml: bytes, invisible: dict[bytes, str]) -> dict[tuple[int, int], str]:
-    """(row, col) -> why of the cells of these formats that are not empty (a cell without s= has format 0)."""
-    found: dict[tuple[int, int], str] = {}
-    for row, col, attrs, hit in sheet_cells(xml):
-        reason = invisible.get(attrs.get(b"s", b"0").strip().lstrip(b"0") or b"0")
-        if reason is None or hit[3] or row >= MAX_INDEX or col >= MAX_INDEX:
-            continue
-        close = CELL_END.search(xml, hit.end())
-        if close is None or close.start() == hit.end():
-            continue
-        found[(row, col)] = reason
-        if len(found) >= MAX_MARKS:
-            break
-    return found
 
 
 # ----------------------------------------------------------------- xls

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .zipparts import ZipParts
 
 MAX_MARKS = 5_000  # per kind and sheet (hidden rows, struck cells, error cells); a return has a few hundred rows
 MAX_INDEX = 20_000  # rows/columns beyond the pre-check's limits are not data
@@ -128,3 +131,31 @@ def sheet_cells(xml: bytes) -> Iterator[tuple[int, int, dict[bytes, bytes], re.M
         if ref:
             row = int(ref[2]) - 1
         yield row, col, found, hit
+
+
+def styled_cells(xml: bytes, styled: dict[bytes, str]) -> dict[tuple[int, int], str]:
+    """(row, col) -> what `styled` says of the cell format (keyed by a cell's s= as written, without leading
+    zeros), for the worksheet's cells of those formats that hold a value; a cell without s= has format 0."""
+    found: dict[tuple[int, int], str] = {}
+    for row, col, tag, hit in sheet_cells(xml):
+        said = styled.get(tag.get(b"s", b"0").strip().lstrip(b"0") or b"0")
+        if said is None or hit[3] or row >= MAX_INDEX or col >= MAX_INDEX:
+            continue
+        close = CELL_END.search(xml, hit.end())
+        if close is None or close.start() == hit.end():
+            continue
+        found[(row, col)] = said
+        if len(found) >= MAX_MARKS:
+            break
+    return found
+
+
+def sheets_styled(
+    parts: ZipParts, sheet_parts: dict[str, str], styled: dict[bytes, str]
+) -> dict[str, dict[tuple[int, int], str]]:
+    """styled_cells of every worksheet part, by sheet name; sheets without any left out."""
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    for part, sheet in sheet_parts.items():
+        if part in parts.infos and (cells := styled_cells(parts.read(part), styled)):
+            found[sheet] = cells
+    return found
