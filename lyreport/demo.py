@@ -241,7 +241,8 @@ def _fetch_demo_mail(ws: Path, emls: list[Path], echo: Callable[[str], None]) ->
     import os
     import tempfile
 
-    from .intake.mail import parse, received_at
+    from .intake.mail import parse
+    from .intake.maildates import received_at
     from .mailbox.fetch import fetch_all
     from .mailbox.localserver import LocalImap
     from .mailbox.settings import MailSettings, Server

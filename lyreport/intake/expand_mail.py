@@ -22,7 +22,7 @@ from .safety import MAX_DEPTH, Budget, BudgetExceeded, UnsafePathError, inside, 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from . import mail
+    from . import mail, maildates
     from .discover import Item
 
 
@@ -41,7 +41,7 @@ class MailExpansion:
 
     # ------------------------------------------------------------- .eml
     def _expand_eml(self, item: Item) -> bool:
-        from . import mail  # the e-mail package loads only when there is a mail to open
+        from . import mail, maildates  # the e-mail package loads only when there is a mail to open
 
         try:
             message = mail.parse(item.path.read_bytes())
@@ -52,15 +52,15 @@ class MailExpansion:
             self.add("eml-unreadable", item.display, reason=str(exc))
             return self._add_file(item, "foreign")  # still received: the unit it names reported, wrongly
         # The server's arrival time (recorded by `lyreport fetch`) beats the sender's Date header.
-        arrived = mail.server_received_at(item.path, self.tz) if item.depth == 0 else None
+        arrived = maildates.server_received_at(item.path, self.tz) if item.depth == 0 else None
         return self._expand_message(item, message, arrived)
 
     def _expand_message(self, item: Item, message: Any, arrived: datetime | None = None) -> bool:
-        from . import mail
+        from . import mail, maildates
 
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
         if arrived is not None:
-            sent, zone, raw = arrived, mail.Zone(), ""
+            sent, zone, raw = arrived, maildates.Zone(), ""
         else:
             sent, zone, raw = self._sent(item, message)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
@@ -106,33 +106,34 @@ class MailExpansion:
             return self._no_attachment(item, pictured, mail.download_links(message))
         return usable
 
-    def _sent(self, item: Item, message: Any) -> tuple[datetime | None, mail.Zone, str]:
+    def _sent(self, item: Item, message: Any) -> tuple[datetime | None, maildates.Zone, str]:
         """(when the mail came in, how its Date's zone was read, the Date as written) for a mail without a
         recorded arrival: the receiving server's Received stamp when there is one (said when the sender's
         Date differs), else the Date header (the latest of several, said)."""
-        from . import mail
+        from . import mail, maildates
 
-        sent, zone = mail.read_date(message, self.tz)
-        raw = mail.raw_date(message)
-        if (relayed := mail.relayed_at(message, self.tz)) is not None:
+        sent, zone = maildates.read_date(message, self.tz)
+        raw = maildates.raw_date(message)
+        if (relayed := maildates.relayed_at(message, self.tz)) is not None:
             return self._relayed(item, sent, raw, relayed)
-        if written := mail.dates_written(message):
+        if written := maildates.dates_written(message):
             read = [
-                (mail.read_date(mail.parse(f"Date: {w}\nFrom: x@x.x\n\n".encode()), self.tz)[0], w) for w in written
+                (maildates.read_date(mail.parse(f"Date: {w}\nFrom: x@x.x\n\n".encode()), self.tz)[0], w)
+                for w in written
             ]
             known = [(moment, w) for moment, w in read if moment is not None]
             if len({moment for moment, _ in known}) > 1:
                 latest, text = max(known, key=lambda pair: pair[0])
                 quoted = "”“".join(shown(w[:60]) for w in written)
                 self.add("mail-date-twice", item.display, dates=f"“{quoted}”", date=f"{latest:%Y-%m-%d %H:%M}")
-                return mail.read_date(mail.parse(f"Date: {text}\nFrom: x@x.x\n\n".encode()), self.tz) + (text,)
+                return maildates.read_date(mail.parse(f"Date: {text}\nFrom: x@x.x\n\n".encode()), self.tz) + (text,)
         return sent, zone, raw
 
     def _relayed(
         self, item: Item, sent: datetime | None, raw: str, relayed: datetime
-    ) -> tuple[datetime, mail.Zone, str]:
+    ) -> tuple[datetime, maildates.Zone, str]:
         """The receiving server's time counts; said when the Date is missing or says otherwise."""
-        from . import mail
+        from . import maildates
 
         when = f"{relayed:%Y-%m-%d %H:%M}"
         if sent is None:
@@ -141,7 +142,7 @@ class MailExpansion:
         elif abs(sent - relayed) > SERVER_SLACK:
             gap = _gap(abs(sent - relayed))
             self.add("mail-date-server", item.display, sent=f"{sent:%Y-%m-%d %H:%M}", received=when, gap=gap)
-        return relayed, mail.Zone(), ""
+        return relayed, maildates.Zone(), ""
 
     def _no_attachment(self, item: Item, pictured: bool, links: list[str] | None = None) -> bool:
         """No return in the mail: a picture left in its text (too small to read as a scan) may be one; a
@@ -171,7 +172,7 @@ class MailExpansion:
         self,
         item: Item,
         sent: datetime | None,
-        zone: mail.Zone,
+        zone: maildates.Zone,
         address: str,
         subject: str,
         raw_date: str = "",
@@ -206,14 +207,14 @@ class MailExpansion:
             budget=item.budget or Budget(),
         )
 
-    def _zone_note(self, item: Item, sent: datetime | None, zone: mail.Zone, raw_date: str) -> None:
+    def _zone_note(self, item: Item, sent: datetime | None, zone: maildates.Zone, raw_date: str) -> None:
         """Say how a Date's zone was read when it was not written the standard way."""
-        from . import mail
+        from . import maildates
 
         if sent is None or not zone.kind:
             return
         when = f"{sent:%Y-%m-%d %H:%M}"
-        if zone.kind == mail.NO_ZONE:
+        if zone.kind == maildates.NO_ZONE:
             self.add("mail-date-no-zone", item.display, date=when)
         elif zone.kind == "china":
             self.add("mail-date-china-zone", item.display, date=when, zone=zone.text)
@@ -388,33 +389,33 @@ _PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
 
 def _msg_relayed(data: dict[str, Any], tz: ZoneInfo) -> datetime | None:
     """The receiving server's time from the Received headers Outlook keeps with a mail it received."""
-    from . import mail
+    from . import mail, maildates
 
     received = [str(value) for value in data.get("received") or [] if isinstance(value, str)]
     if not received:
         return None
     text = "".join(f"Received: {value}\n" for value in received[:3]) + "From: x@x.x\n\n"
-    return mail.relayed_at(mail.parse(text.encode("utf-8", "replace")), tz)
+    return maildates.relayed_at(mail.parse(text.encode("utf-8", "replace")), tz)
 
 
-def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, mail.Zone]:
+def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, maildates.Zone]:
     """The mail's sent time from the .msg: the submit time Outlook stores in UTC when there is one (a
     copied Date header may name an ambiguous zone such as "CST"), else the Date header, a Date without a
     zone being local time."""
-    from . import mail
+    from . import mail, maildates
 
     try:
         submitted = datetime.fromisoformat(str(data.get("date") or ""))
     except ValueError:
         submitted = None
     if submitted is not None and submitted.tzinfo is not None:
-        return submitted.astimezone(tz), mail.Zone()
+        return submitted.astimezone(tz), maildates.Zone()
     header = str(data.get("header_date") or "")
     if header:
         parsed = mail.parse(f"Date: {header}\nFrom: x@x.x\n\n".encode("utf-8", "replace"))
-        found, zone = mail.read_date(parsed, tz)
+        found, zone = maildates.read_date(parsed, tz)
         if found is not None:
             return found, zone
     if submitted is None:
-        return None, mail.Zone()
-    return submitted.replace(tzinfo=tz), mail.Zone(mail.NO_ZONE)  # no zone: local time
+        return None, maildates.Zone()
+    return submitted.replace(tzinfo=tz), maildates.Zone(maildates.NO_ZONE)  # no zone: local time

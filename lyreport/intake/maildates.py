@@ -1,0 +1,232 @@
+"""When a saved e-mail arrived: its Date header in every form mail clients write it, the receiving
+server's Received stamps, and the arrival time `lyreport fetch` recorded beside the file.
+
+The Date is written by the sender's clock (and zone, or none); the server's stamps and fetch's record are
+preferred where there are any (expand_mail.py decides and says which was used).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from email.message import Message
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .mailnames import raw_text
+from .sidecar import SIDECAR_SUFFIX
+
+
+def received_at(message: Message, tz: ZoneInfo) -> datetime | None:
+    """The Date header as an aware datetime in tz; None if missing or unreadable."""
+    return read_date(message, tz)[0]
+
+
+NO_ZONE = "none"  # Zone.kind: the Date named no time zone
+
+
+@dataclass(frozen=True)
+class Zone:
+    """How read_date read the Date header's time zone.
+
+    kind: "" a zone written the standard way (or the server's arrival time); NO_ZONE none written, local
+    time assumed; "china" a China zone word ("CST", "北京时间"); "offset" an offset written another way
+    ("GMT+8", "UTC+08:00", "+8"); "unknown" a zone word not known here, local time assumed.
+    """
+
+    kind: str = ""
+    text: str = ""  # the zone as written
+    offset: str = ""  # as read, "UTC+8"
+
+
+# In this product's setting "CST" is China Standard Time (UTC+8), though email.utils reads it as US
+# Central (-0600) and the other words below not at all.
+_CHINA_WORD = re.compile(
+    r"CST|China\s+Standard\s+Time|Beijing(?:\s+Standard)?(?:\s+Time)?|BJT|北京时间|中国标准时间", re.IGNORECASE
+)
+_CHINA_TZ = timezone(timedelta(hours=8))
+_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(\.\d+)?")
+# An offset written otherwise than RFC 5322's "+0800": email.utils drops "GMT+8", "UTC+08:00" and the
+# "+0800" of "GMT +0800" (reading plain GMT), and reads "+8" as 8 minutes.
+_OFFSET = re.compile(r"(?:(?:GMT|UTC|UT|Z)\s*)?([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+_RFC_ZONE = re.compile(r"[+-]\d{4}|GMT|UTC?|Z|[ECMP][SD]T", re.IGNORECASE)  # what email.utils reads right
+
+
+def raw_date(message: Message) -> str:
+    """The Date header as written (8-bit bytes decoded as mailnames.raw_text does), to read and to quote; "" if none."""
+    try:
+        return " ".join(raw_text(v) for k, v in message.raw_items() if k.lower() == "date").strip()
+    except Exception:  # malformed headers can raise deep inside the parser
+        return ""
+
+
+def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, Zone]:
+    """(Date header in tz or None, how its zone was read).
+
+    "-0000" is UTC with the sender's zone unknown (RFC 5322); a Date with no zone at all, as some
+    Chinese mail clients and scripts write it ("2021-01-07 10:00:00" too), is local (Beijing) time.
+    A bare "CST" (or "China Standard Time", "Beijing", "北京时间") is China Standard Time, UTC+8, not US
+    Central. An offset written "GMT+8", "UTC+08:00", "GMT +0800" or "+8" is read as written (hours).
+    """
+    try:
+        raw = raw_date(message)
+        header = message["Date"]
+        value = getattr(header, "datetime", None) if header is not None else None
+    except Exception:  # malformed headers can raise deep inside the parser
+        return None, Zone()
+    if (clock := _clock_24(raw)) is not None:  # "2:00:00 PM +0800": email.utils reads 02:00 and zone "PM"
+        if not clock:
+            return None, Zone()
+        raw, value = clock, _parsed(clock)
+    before, zone = _zone_of(raw)
+    value = value if isinstance(value, datetime) else None
+    china = bool(_CHINA_WORD.fullmatch(zone))
+    standard = _RFC_ZONE.fullmatch(zone) or re.match(r"[+-]\d{4}(?!\d)", zone)  # "+0800 GMT" too
+    if value is not None and value.tzinfo is not None and standard and not china:
+        return value.astimezone(tz), Zone()  # written the standard way
+    base = value.replace(tzinfo=None) if value is not None else _naive(before)
+    if base is None:
+        return None, Zone()
+    if china:
+        return base.replace(tzinfo=_CHINA_TZ).astimezone(tz), Zone("china", zone)
+    if offset := _OFFSET.fullmatch(zone):
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+        if hours > 14 or minutes >= 60:
+            return None, Zone()
+        read = timezone((1 if sign == "+" else -1) * timedelta(hours=hours, minutes=minutes))
+        if re.fullmatch(r"[+-]\d{4}", zone):  # the standard form ("-0000": UTC); only the date around it was not
+            return base.replace(tzinfo=read).astimezone(tz), Zone()
+        as_read = f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+        return base.replace(tzinfo=read).astimezone(tz), Zone("offset", zone, as_read)
+    if zone.upper() in ("GMT", "UT", "UTC", "Z"):
+        return base.replace(tzinfo=UTC).astimezone(tz), Zone()
+    return base.replace(tzinfo=tz), Zone("unknown", zone) if zone else Zone(NO_ZONE)
+
+
+# A 12-hour clock: "2:00:00 PM", "下午2:00", "下午 2:00:00" (the first time in the header only).
+_MERIDIEM = re.compile(
+    r"(?:(上午|下午)\s*)?(?<![\d:])(\d{1,2})(:\d{2}(?::\d{2})?(?:\.\d+)?)(?:\s*(上午|下午|[AP]\.?M\.?(?![A-Za-z])))?",
+    re.IGNORECASE,
+)
+
+
+def _clock_24(raw: str) -> str | None:
+    """The Date header with a 12-hour time written on a 24-hour clock ("2:00:00 PM" -> "14:00:00"; 12 AM is
+    00, 12 PM is 12); None when it has no AM/PM (上午/下午), "" when hour and AM/PM disagree ("0:30 PM")."""
+    found = _MERIDIEM.search(raw)
+    if found is None or not (found.group(1) or found.group(4)):
+        return None
+    if found.group(1) and found.group(4):
+        return ""  # 下午2:00 PM: written twice, read once, but not guessed
+    mark = (found.group(1) or found.group(4)).upper().replace(".", "")
+    hour = int(found.group(2))
+    afternoon = mark in ("PM", "下午")
+    if hour > 12 or hour == 0:  # a 24-hour time with a mark: fine when they agree ("14:00 PM", "0:30 AM")
+        if (hour > 12) != afternoon or hour > 23:
+            return ""
+    elif hour == 12:
+        hour = 12 if afternoon else 0
+    elif afternoon:
+        hour += 12
+    return f"{raw[: found.start()]}{hour:02d}{found.group(3)}{raw[found.end() :]}".strip()
+
+
+def _parsed(text: str) -> datetime | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(text)
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return None
+
+
+def _zone_of(raw: str) -> tuple[str, str]:
+    """(the date up to its time, the zone written after the time).
+
+    A zone only in a trailing comment ("10:00:00 (北京时间)") counts; "Thu Jan  7 10:00:00 CST 2021"
+    (the Unix date command) has its year after the zone."""
+    time = _TIME.search(raw)  # the first: an offset may be written "08:00" too
+    if time is None:
+        return raw.strip(), ""
+    before, tail = raw[: time.end() - len(time.group(1) or "")], raw[time.end() :].strip()
+    found = re.search(r"\(([^()]*)\)$", tail)
+    if found:
+        comment, tail = found.group(1).strip(), tail[: found.start()].strip()
+        if not tail and (_CHINA_WORD.fullmatch(comment) or _OFFSET.fullmatch(comment)):
+            tail = comment
+    if year := re.search(r"(?:^|\s)(\d{4})$", tail):
+        before, tail = f"{before} {year.group(1)}", tail[: year.start()].strip()
+    return before, tail
+
+
+def _naive(text: str) -> datetime | None:
+    """The date and time of a Date header without its zone; None if unreadable."""
+    from email.utils import parsedate_tz
+
+    try:
+        parts = parsedate_tz(text)
+        if parts is not None:
+            return datetime(*parts[:6])
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return _plain_date(text)
+
+
+def _plain_date(raw: str) -> datetime | None:
+    """2021-01-07 10:00[:00] or 2021/1/7 10:00 as some clients write the Date header; naive."""
+    found = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?", raw.strip())
+    if not found:
+        return None
+    try:
+        return datetime(*(int(g or 0) for g in found.groups()))  # type: ignore[misc]
+    except ValueError:
+        return None
+
+
+# A receiving server stamps each mail it takes with a Received header on top of the others ("...; Thu, 7
+# Jan 2021 10:00:05 +0800"): the first one is the last hop, the recipient's own server, on a synchronised
+# clock, where the Date header is the sender's PC clock. Only a few are looked at.
+_RECEIVED_LOOKED_AT = 3
+
+
+def relayed_at(message: Message, tz: ZoneInfo) -> datetime | None:
+    """When the receiving mail server took the mail: the date of the topmost Received header that has a
+    readable one with a time zone; None when there is none (a mail saved from a Sent folder, a draft)."""
+    try:
+        values = [raw_text(v) for k, v in message.raw_items() if k.lower() == "received"]
+    except Exception:  # malformed headers can raise deep inside the parser
+        return None
+    for value in values[:_RECEIVED_LOOKED_AT]:
+        if ";" not in value:
+            continue
+        found = _parsed(re.sub(r"\s+", " ", value.rsplit(";", 1)[1]).strip())
+        if found is not None and found.tzinfo is not None:
+            return found.astimezone(tz)
+    return None
+
+
+def dates_written(message: Message) -> list[str]:
+    """Each Date header as written, when there are several (a mail tool that added its own); [] otherwise."""
+    try:
+        values = [raw_text(v).strip() for k, v in message.raw_items() if k.lower() == "date"]
+    except Exception:  # malformed headers can raise deep inside the parser
+        return []
+    return values if len(set(values)) > 1 else []
+
+
+# ----------------------------------------------------------------- arrival time recorded by `lyreport fetch`
+def server_received_at(path: Path, tz: ZoneInfo) -> datetime | None:
+    """The mail server's arrival time (IMAP INTERNALDATE) of a fetched .eml, if fetch recorded one.
+
+    Preferred to the Date header, which the sender's clock writes.
+    """
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    try:
+        if sidecar.stat().st_size > 64 * 1024:
+            return None
+        value = datetime.fromisoformat(json.loads(sidecar.read_text(encoding="utf-8"))["received_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return value.astimezone(tz) if value.tzinfo else None
