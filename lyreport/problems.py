@@ -59,6 +59,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file-too-large": (ERROR, "文件过大（{size}），超过上限 {limit}，未读取"),
     "file-unreadable": (ERROR, "文件无法打开：{reason}"),
     "file-content-workbook": (WARNING, "扩展名是“{ext}”，内容却是{actual}（扩展名与内容不符），已按电子表格读取"),
+    "file-content-sniffed": (WARNING, "文件名没有表明文件类型的扩展名，按内容识别为{actual}并读取，请核实"),
     "zip-corrupt": (ERROR, "压缩包已损坏或不完整，无法解压：{reason}"),
     "zip-encrypted": (ERROR, "压缩包已加密，无法解压，请对方发送未加密的文件"),
     "zip-bomb": (ERROR, "压缩包解压后过大或文件过多（疑似“压缩炸弹”），已拒绝"),

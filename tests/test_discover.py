@@ -495,3 +495,34 @@ def test_a_workbook_named_as_a_scan_is_read_as_the_workbook_it_is(workspace: Pat
     put(inbox / "压缩.pdf", b"PK\x03\x04" + bytes(100))  # a broken zip named .pdf: the scan reader says so
     files, found = discover(inbox, tmp_path / "work", TZ)
     assert [f.kind for f in files] == ["scan", "scan"] and not found
+
+
+def _xlsx_bytes(tag: str = "") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", f"<Types/>{tag}")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def test_a_file_without_an_extension_is_read_by_its_content_and_said(tmp_path: Path) -> None:
+    """A return saved or zipped without an extension ("报表", "报表1.7") is read as what its content is, with a
+    warning; a name whose extension says what it is (".bak") and content no return has stay unsupported."""
+    inbox = tmp_path / "inbox"
+    put(inbox / "市发改委报表", _xlsx_bytes())
+    put(inbox / "扫描件1.7", b"%PDF-1.4 scan")
+    put(inbox / "readme", "说明文字".encode())
+    with zipfile.ZipFile(inbox / "打包.zip", "w") as archive:
+        archive.writestr("市教育局报表", _xlsx_bytes("2"))
+        archive.writestr("说明.txt.bak", _xlsx_bytes("3"))
+    files, problems = run(inbox, tmp_path)
+    kinds = {f.display: f.kind for f in files}
+    assert kinds == {"市发改委报表": "workbook", "扫描件1.7": "scan", "打包.zip › 市教育局报表": "workbook"}
+    said = {(p.file, p.code): p.message for p in problems}
+    assert said[("市发改委报表", "file-content-sniffed")] == (
+        "文件名没有表明文件类型的扩展名，按内容识别为Excel 工作簿并读取，请核实"
+    )
+    assert "PDF 文档" in said[("扫描件1.7", "file-content-sniffed")]
+    assert ("打包.zip › 市教育局报表", "file-content-sniffed") in said
+    assert "扩展名“无”" in said[("readme", "file-unsupported")]
+    assert "扩展名“.bak”" in said[("打包.zip › 说明.txt.bak", "file-unsupported")]

@@ -64,6 +64,19 @@ class Item:
     via_mail: datetime | None = None  # Date of the mail this one was attached to (a forward)
 
 
+# What content sniffing found, as staff call it.
+_KIND_NAMES = {
+    ".xlsx": "Excel 工作簿", ".xlsm": "Excel 工作簿", ".xls": "Excel 97-2003 工作簿", ".ods": "ODF 电子表格",
+    ".zip": "ZIP 压缩包", ".pdf": "PDF 文档", ".png": "PNG 图片", ".jpg": "JPEG 图片", ".tif": "TIFF 图片",
+}  # fmt: skip
+
+
+def _named_kind(ext: str) -> bool:
+    """Whether a name's extension says what the file is (letters: ".txt", ".bak"), rather than being none
+    or a piece of the name itself ("报表1.7", "第3.1")."""
+    return any(ch.isalpha() for ch in ext)
+
+
 def discover(inbox: Path, workdir: Path, tz: ZoneInfo) -> tuple[list[SourceFile], list[Problem]]:
     """All workbooks and scans in the inbox (sorted, duplicates dropped) plus a problem for everything else."""
     inbox, workdir = Path(inbox), Path(workdir)
@@ -152,8 +165,11 @@ class _Discovery(MailExpansion):
     # ------------------------------------------------------------- one file, wherever it came from
     def take(self, item: Item, size: int | None = None) -> bool:
         """Look at one file (of `size` bytes, if known); True if it yielded at least one workbook or scan."""
-        ext = item.ext or Path(item.display).suffix.lower()
+        ext = item.ext or Path(item.display.rsplit(ARROW, 1)[-1]).suffix.lower()
         kind = kind_of(ext)
+        if kind is None and not _named_kind(ext):
+            ext = self._ext_by_content(item) or ext
+            kind = kind_of(ext)
         if kind is None:
             self.add("file-unsupported", item.display, ext=ext or "无")
             return False
@@ -202,6 +218,22 @@ class _Discovery(MailExpansion):
         )
         self._sizes[display] = size
         return True
+
+    def _ext_by_content(self, item: Item) -> str | None:
+        """The extension a file without one ("报表", a zip member; "报表1.7") shows by its content, said; else None.
+
+        Only a name with no extension of letters is read this way: "说明.txt.bak" stays the backup it says it is."""
+        from .mail import sniff_ext
+
+        try:
+            with open(item.path, "rb") as handle:
+                found = sniff_ext(handle.read(MAX_FILE_BYTES + 1))
+        except OSError:
+            return None
+        if found is None:
+            return None
+        self.add("file-content-sniffed", item.display, actual=_KIND_NAMES.get(found, found))
+        return found
 
     def _workbook_named_scan(self, item: Item, display: str) -> str | None:
         """ "workbook" for a spreadsheet saved or sent under a scan's name ("报表.pdf" that is an .xlsx): the
@@ -306,7 +338,7 @@ class _Discovery(MailExpansion):
             return False
         child, base = found
         kind = kind_of(Path(base).suffix)
-        if kind is None:
+        if kind is None and _named_kind(Path(base).suffix):
             return self.take(child)  # reports it as unsupported
         limit = MAX_CONTAINER_BYTES if kind == "container" else MAX_FILE_BYTES
         if info.file_size > limit:
