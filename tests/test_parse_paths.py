@@ -15,9 +15,11 @@ import pytest
 
 from lyreport.api import load_context
 from lyreport.checking import _checked
-from lyreport.intake import layout
+from lyreport.intake import headblock, layout
 from lyreport.intake import normalize as nz
-from lyreport.intake.layout import REQUIRED, Block, columns
+from lyreport.intake.cellrefs import cell_ref
+from lyreport.intake.headblock import Block
+from lyreport.intake.layout import REQUIRED, columns
 from lyreport.intake.rowmeasure import Measures, measure_by_text
 from lyreport.models import IntakeResult, MasterList, Measure, SourceFile
 from lyreport.problems import problem
@@ -66,8 +68,8 @@ def _reference_header_at(rows: list[list[Any]], index: int) -> tuple[int, list[A
 
 
 def _reference_is_label(value: Any) -> bool:
-    return layout._label_only(value) is not None or (
-        isinstance(value, str) and layout._INLINE.search(unicodedata.normalize("NFKC", value)) is not None
+    return headblock._label_only(value) is not None or (
+        isinstance(value, str) and headblock._INLINE.search(unicodedata.normalize("NFKC", value)) is not None
     )
 
 
@@ -78,30 +80,30 @@ def _reference_value_right(row: list[Any], col: int, index: int) -> tuple[Any, s
             continue
         if _reference_is_label(value):
             break
-        return value, layout.cell_ref(right, index)
-    return None, layout.cell_ref(col + 1, index)
+        return value, cell_ref(right, index)
+    return None, cell_ref(col + 1, index)
 
 
 def _reference_scan_row(block: Block, row: list[Any], index: int) -> None:
     for col, value in enumerate(row):
-        key = layout._label_only(value)
+        key = headblock._label_only(value)
         if key is not None:
             block.put(key, *_reference_value_right(row, col, index))
             continue
         if not isinstance(value, str):
             continue
         text = unicodedata.normalize("NFKC", value)
-        matches = list(layout._INLINE.finditer(text))
+        matches = list(headblock._INLINE.finditer(text))
         for number, m in enumerate(matches):
             stop = matches[number + 1].start() if number + 1 < len(matches) else len(text)
             inline = text[m.end() : stop].strip()
-            key = layout._LABEL_INDEX[m.group("label")]
+            key = headblock._LABEL_INDEX[m.group("label")]
             if inline:
-                block.put(key, inline, layout.cell_ref(col, index))
+                block.put(key, inline, cell_ref(col, index))
             elif number + 1 == len(matches):
                 block.put(key, *_reference_value_right(row, col, index))
             else:
-                block.put(key, None, layout.cell_ref(col, index))
+                block.put(key, None, cell_ref(col, index))
 
 
 def _reference_label_key(value: Any) -> str:
@@ -283,7 +285,7 @@ def test_header_block_cells_are_read_as_without_the_cache() -> None:
     for _ in range(3000):
         row = [rng.choice(BLOCK_CELLS) for _ in range(rng.randint(1, 9))]
         fast, reference = Block(), Block()
-        layout._scan_row(fast, row, 3)
+        headblock._scan_row(fast, row, 3)
         _reference_scan_row(reference, row, 3)
         assert (fast.values, fast.cells) == (reference.values, reference.cells), row
 

@@ -15,7 +15,7 @@ from ..models import MasterList, SourceFile, WorkbookData
 from ..problems import Problem, problem
 from ..unitnames import Match, UnitDirectory
 from . import normalize as nz
-from .layout import Block
+from .headblock import Block
 from .safety import ARROW
 from .sidecar import MAIL_DIR
 

@@ -25,17 +25,9 @@ from ..models import MasterList
 from ..unitnames import UnitDirectory
 from . import normalize as nz
 from .attribution import _GENERIC_SHEETS, Context, units_in_text, written_unit
-from .layout import (
-    FIELD_NAMES,
-    LAST_WEEK,
-    Block,
-    Table,
-    cell_ref,
-    is_this_week_word,
-    label_rank,
-    read_block,
-    status_like,
-)
+from .cellrefs import cell_ref
+from .headblock import Block, read_block
+from .layout import FIELD_NAMES, LAST_WEEK, Table, is_this_week_word, label_rank, status_like
 
 
 @dataclass

@@ -17,9 +17,11 @@ from ..unitnames import UnitDirectory
 from . import normalize as nz
 from .attribution import Context, identify_unit, named_around, own_name, settle_unnamed, units_in_text
 from .cellchecks import check_formula
+from .cellrefs import cell_index, cell_ref
 from .choose import Group, choose_tables, report_columns
 from .errorvalues import meaning as error_meaning
-from .layout import Block, cell_index, cell_ref, find_all_tables
+from .headblock import Block
+from .layout import find_all_tables
 from .rows import check_missing, read_rows
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"

@@ -10,6 +10,8 @@ from typing import Any
 
 from . import normalize as nz
 
+BLANK_RUN_END = 10  # this many blank rows in a row end the table (and the signature lines looked for under it)
+
 _FOOTER = re.compile(
     r"^(?:填报人|填表人|审核人|审批人|单位负责人|负责人|签发人|分管领导|主要领导|制表人|(?:注|说明)\d*[:：.])"
 )

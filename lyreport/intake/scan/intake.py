@@ -16,7 +16,7 @@ from ...atomic import atomic_write_text
 from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
 from ...unitnames import UnitDirectory
-from ..layout import cell_ref
+from ..cellrefs import cell_ref
 from ..normalize import header_label, label_key, read_status
 from ..normalize import measure_no as nz_measure_no
 from ..parse import NO_ROWS_REASON, parse_workbook
@@ -155,7 +155,7 @@ def page_boxes(page: dict[str, Any]) -> list[TextBox]:
 def _written_units(pages: list[dict[str, Any]], directory: UnitDirectory) -> list[str | None]:
     """The unit each page's own 填报单位 line names (a known unit), None where it names none."""
     from ..attribution import written_unit
-    from ..layout import block_of
+    from ..headblock import block_of
 
     out: list[str | None] = []
     for page in pages:

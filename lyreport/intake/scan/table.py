@@ -18,7 +18,8 @@ from typing import Any
 
 from ...models import STATUSES, SheetData
 from .. import normalize as nz
-from ..layout import BLOCK_LABELS, REQUIRED
+from ..headblock import BLOCK_LABELS
+from ..layout import REQUIRED
 from ..rowkinds import is_footer
 from .ocr import TextBox
 
