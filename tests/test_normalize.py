@@ -322,7 +322,11 @@ def test_weak_label() -> None:
         ("未推进", "进度滞后", True),
         ("没有推进", "进度滞后", True),
         ("尚未推进", "进度滞后", True),
-        ("不再推进", "进度滞后", True),
+        ("不再推进", None, False),  # given up or not needed: none of the four, the unit must say
+        ("不再实施", None, False),
+        ("无需推进", None, False),
+        ("已完成，免费通行，停止收费", "正常推进", True),  # 停止 of something else is no lag
+        ("已完成并投入使用", "已完成", True),
         ("停止推进", "进度滞后", True),
         ("无法推进", "进度滞后", True),
         ("推进困难", "进度滞后", True),
