@@ -70,11 +70,15 @@ def load_lists(ws: Workspace, config: Config, master: Path | None = None) -> Con
     return context
 
 
+SECOND_LIST_OPENING = "各责任单位每周四12时前报送{list_title}落实情况。现将截至{week_cn}的落实情况通报如下。"
+
+
 def _list_wording(context: Context) -> Config:
     """A second list's 通报 and mail: its own title and 发文字号, never the main list's series.
 
-    [summary."<清单文件名>"] in 配置.toml may give title, title_lines, doc_number (and any other [summary]
-    key); without it the title is built from the list's 清单名称 and the 发文字号 is left blank.
+    [summary."<清单文件名>"] in 配置.toml may give title, title_lines, doc_number, opening (and any other [summary]
+    key); without it the title is built from the list's 清单名称, the 发文字号 is left blank and the opening cites
+    no notice (the main one cites the main list's).
     """
     config = context.config
     own = config.summary.get(context.master_path.stem)
@@ -84,6 +88,8 @@ def _list_wording(context: Context) -> Config:
         context.notes += [problem("config-list-wording", file=CONFIG_NAME, detail=m, key=key) for m in messages]
     summary = {k: v for k, v in config.summary.items() if not isinstance(v, dict)}
     summary.update(title=f"{context.master.title}落实情况督导通报", title_lines=[], doc_number="")
+    # The main opening cites the main list's notice (《关于开展洛阳济源同城一体……的通知》): not this list's.
+    summary.update(opening=SECOND_LIST_OPENING)
     summary.update(own)
     main_number = str(config.summary.get("doc_number") or "").strip()
     if main_number and str(summary["doc_number"]).strip() == main_number:

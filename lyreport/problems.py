@@ -296,6 +296,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）填写“{value}”，前后矛盾；"
         "未按已完成读取（按未报送对待），请对方核实后重新报送",
     ),
+    "status-progress-lag": (
+        WARNING,
+        "第 {no} 条措施完成状态为“{status}”，但同一行本周进展（{col}）只写了“{other}”，可能两列填反；"
+        "已按较不利的“进度滞后”读取，请核对",
+    ),
+    "status-progress-conflict": (
+        ERROR,
+        "第 {no} 条措施完成状态为“{status}”，但同一行本周进展（{col}）只写了“{other}”，可能两列填反，"
+        "无法判断哪个是本周状态；未读取该措施的完成状态（按未报送对待），请对方核实后重新报送",
+    ),
+    "status-denied-in-text": (
+        ERROR,
+        "第 {no} 条措施完成状态为“已完成”，但同一行“{label}”（{col}）写有“{value}”，前后矛盾；"
+        "未按已完成读取（按未报送对待），请对方核实后重新报送",
+    ),
+    "status-lag-in-text": (
+        WARNING,
+        "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）写有“{value}”，提到进度滞后；"
+        "已按“{status}”读取，请核对是否进度滞后",
+    ),
     "status-done-elsewhere": (
         WARNING,
         "第 {no} 条措施同一行“{label}”（{col}）填写“{value}”，但完成状态为“{status}”，已按“{status}”读取，请核对是否已完成",

@@ -141,6 +141,25 @@ def test_other_master_list_has_its_own_title_and_doc_number(tmp_path):
     assert "重复的文号" in summary  # listed in 问题清单 and summary.json
 
 
+def test_second_list_opening_does_not_cite_the_main_lists_notice(tmp_path):
+    """The main opening names 《关于开展洛阳济源同城一体深度融合措施落实情况督导工作的通知》: a 七大行动 通报 citing it
+    would tell readers the wrong list's notice. Its own [summary."七大行动清单"] opening is used when given."""
+    from lyreport.render.wording import say
+
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    seven = root / "templates" / "七大行动清单.xlsx"
+    main_opening = api.load_context(root).config.summary["opening"]
+    assert "洛阳济源同城一体" in main_opening
+    opening = say(api.load_context(root, seven).config, "opening", week_cn="2021年1月7日", list_title="七大行动")
+    assert "洛阳济源" not in opening and opening.startswith("各责任单位每周四12时前报送七大行动落实情况")
+    config = root / "templates" / "配置.toml"
+    own = '\n[summary."七大行动清单"]\nopening = "按照《七大行动通知》要求，现通报截至{week_cn}的情况。"\n'
+    config.write_text(config.read_text(encoding="utf-8") + own, encoding="utf-8")
+    opening = say(api.load_context(root, seven).config, "opening", week_cn="2021年1月7日", list_title="七大行动")
+    assert opening == "按照《七大行动通知》要求，现通报截至2021年1月7日的情况。"
+
+
 def test_placeholder_typo_in_a_list_table_is_reported_and_that_key_keeps_the_default(tmp_path):
     """[summary."七大行动清单"] is checked like [summary]: a typo is named (table and key), not printed as
     blank text; it concerns only that list, so the runs go on."""

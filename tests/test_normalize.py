@@ -318,7 +318,48 @@ def test_weak_label() -> None:
         ("推进缓慢", "进度滞后", True),
         ("正在办理", "正常推进", True),
         ("已签约", None, False),  # an achievement, not a status: the unit must say
+        # not moving, overdue or behind schedule is a lag, however said (never 正常推进 for its 推进)
+        ("未推进", "进度滞后", True),
+        ("没有推进", "进度滞后", True),
+        ("尚未推进", "进度滞后", True),
+        ("不再推进", None, False),  # given up or not needed: none of the four, the unit must say
+        ("不再实施", None, False),
+        ("无需推进", None, False),
+        ("已完成，免费通行，停止收费", "正常推进", True),  # 停止 of something else is no lag
+        ("已完成并投入使用", "已完成", True),
+        ("停止推进", "进度滞后", True),
+        ("无法推进", "进度滞后", True),
+        ("推进困难", "进度滞后", True),
+        ("推进受阻", "进度滞后", True),
+        ("无进展", "进度滞后", True),
+        ("因疫情停工", "进度滞后", True),
+        ("尚未复工", "进度滞后", True),
+        ("逾期未完成", "进度滞后", True),
+        ("逾期", "进度滞后", True),
+        ("正在推进，已逾期", "进度滞后", True),
+        ("推进中（逾期）", "进度滞后", True),
+        ("不正常", "进度滞后", True),
+        ("未正常推进", "进度滞后", True),
+        ("推进较慢", "进度滞后", True),
+        ("推进不力", "进度滞后", True),
+        ("正在推进，但进度不理想", "进度滞后", True),
+        ("低于序时进度", "进度滞后", True),
+        ("按计划推进，但尚未达到序时进度", "进度滞后", True),
+        ("未按计划推进", "进度滞后", True),
+        ("没有按期完成", "进度滞后", True),
+        ("未能如期完成", "进度滞后", True),
+        ("逾期完成", None, False),  # done late, or late yet to come: the unit must say
+        ("正常推进，本周无新进展", "正常推进", True),  # nothing new this week is no lag
+        ("已复工", "正常推进", True),
+        # traditional characters read as simplified, always as an interpretation
+        ("進度滯後", "进度滞后", True),
+        ("正常推進，部分路段滯後", "进度滞后", True),
+        ("尚未啟動", "尚未启动", True),
+        ("已辦結", "已完成", True),
+        ("已完成，待驗收", "正常推进", True),
         # negated lags are not lags
+        ("正常推进，无逾期风险", "正常推进", True),
+        ("正常推进，未停工", "正常推进", True),
         ("正常推进，未滞后", "正常推进", True),
         ("推进中，无滞后现象", "正常推进", True),
         ("推进中，未发现滞后", "正常推进", True),

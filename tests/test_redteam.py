@@ -453,3 +453,55 @@ def test_sheets_of_one_unit_that_disagree_without_dates_are_a_warning(workspace:
     wb.save(path)
     _, found, _ = read(workspace, path)
     assert ("table-chosen", "") in found and ("table-chosen-unsure", "") not in found  # same statuses: a note
+
+
+# ----------------------------------------------------------------- statuses checked against the row's own texts
+def _with_texts(workspace: Path, tmp_path: Path, statuses: dict[int, Any], texts: dict[int, tuple[Any, Any]]) -> Path:
+    """The form with its 本周进展 (column E) and 存在问题 (column F) set per measure."""
+    wb = filled_form(workspace, tmp_path, statuses)
+    ws = wb["落实情况"]
+    for r in range(5, 10):
+        progress, issues = texts.get(ws.cell(r, 1).value, ("召开推进会", "无"))
+        ws.cell(r, 5).value, ws.cell(r, 6).value = progress, issues
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_status_and_progress_columns_filled_the_wrong_way_round(workspace: Path, tmp_path: Path) -> None:
+    # The unit wrote its progress under 完成状态 and the status under 本周进展: the sentence reads 正常推进.
+    sentence = "本周已召开推进会，完成阶段任务。"
+    path = _with_texts(
+        workspace, tmp_path, dict.fromkeys(BASE, sentence), {no: (status, "无") for no, status in BASE.items()}
+    )
+    statuses, found, problems = read(workspace, path)
+    assert statuses == {10: "正常推进", 11: "正常推进", 12: "进度滞后", 14: None, 15: None}
+    assert ("status-progress-lag", "D7") in found  # a lag in either column is read, and said
+    assert ("status-progress-conflict", "D8") in found  # 已完成 under 进展: which holds cannot be told
+    assert ("status-progress-conflict", "D9") in found
+    (msg,) = [p.message for p in problems if p.cell == "D8" and p.code == "status-progress-conflict"]
+    assert "本周进展（E8）只写了“已完成”" in msg
+
+
+def test_done_denied_by_the_progress_or_issues_text_is_not_done(workspace: Path, tmp_path: Path) -> None:
+    texts = {
+        10: ("受疫情影响，进度滞后，目前正在追赶", "无"),
+        11: ("已完成阶段任务，无滞后", "无"),  # a negated lag is no lag
+        14: ("一期已建成通车", "二期工程尚未开工"),
+    }
+    path = _with_texts(workspace, tmp_path, BASE, texts)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == {**BASE, 14: None}  # never 已完成 beside a text saying it is not
+    assert ("status-denied-in-text", "D8") in found
+    (msg,) = [p.message for p in problems if p.code == "status-denied-in-text"]
+    assert "“存在问题”（F8）写有“二期工程尚未开工”" in msg
+    assert ("status-lag-in-text", "D5") in found  # read as written, and said
+    assert not any(cell == "D6" for _, cell in found)
+
+
+def test_done_beside_an_ordinary_progress_text_is_done(workspace: Path, tmp_path: Path) -> None:
+    texts = {14: ("已于2020年12月实现免费通行，正在办理移交", "无"), 10: ("正常推进，本周无新进展", "暂无")}
+    path = _with_texts(workspace, tmp_path, BASE, texts)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == BASE
+    assert not [code for code, _ in found if code.startswith("status-")]

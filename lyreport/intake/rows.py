@@ -18,7 +18,7 @@ from .cellchecks import check_formula, error_row, formula_like, unreadable_field
 from .layout import Table
 from .rowkinds import is_blank_row, is_heading, is_total
 from .rowmeasure import Measures, measure_of_row
-from .status_words import done_with_reservation
+from .status_words import bare_status, done_with_reservation, text_denies_done, text_says_lag
 
 GROUP_AFTER = 3  # more measures of other units than this are reported in one line
 TEXT_FIELDS = ("progress", "issues", "next_steps", "remark")
@@ -242,6 +242,8 @@ def _read_row(
     status = None if "status" in unreadable else _row_status(ctx, table, index, status_raw, no)
     if status is not None and "done_check" in table.cols:
         status = _checked_against(ctx, table, index, cells.get("done_check"), status, no)
+    if status is not None and part_of is None:
+        status = _checked_against_text(ctx, table, index, cells, status, no)
     row = ReturnRow(
         measure_no=no,
         status=status,
@@ -329,6 +331,47 @@ def _checked_against(ctx: Context, table: Table, index: int, raw: Any, status: s
         return None
     ctx.add("status-done-elsewhere", cell=table.ref("status", index), **fields)
     return status
+
+
+def _checked_against_text(
+    ctx: Context, table: Table, index: int, cells: dict[str, Any], status: str, no: int
+) -> str | None:
+    """The status checked against the 本周进展 and 存在问题 of the same row.
+
+    A bare status word in 本周进展 ("进度滞后") other than the status read (the two columns filled the wrong way
+    round, or two statuses given): a lag in either is read (said); otherwise it cannot be told which holds (an
+    error, not read). A 已完成 beside a text saying 尚未完成, 未开工 or 滞后 is not vouched for (an error, as a 是否完成
+    of 否). Another status beside a text telling of a lag is read as written, and said.
+    """
+    written = cells.get("progress")
+    other = bare_status(written)
+    if other is not None and other != status:
+        fields = {"no": no, "status": status, "other": other, "col": table.ref("progress", index)}
+        if LAGGING in (status, other):
+            ctx.add("status-progress-lag", cell=table.ref("status", index), **fields)
+            return LAGGING
+        ctx.add("status-progress-conflict", cell=table.ref("status", index), **fields)
+        return None
+    if other is not None:
+        return status
+    for key in ("progress", "issues"):
+        value = cells.get(key)
+        if key not in table.cols or nz.is_blank(value):
+            continue
+        if status == DONE and text_denies_done(value):
+            fields = {"no": no, "label": nz.text(table.labels[table.cols[key]]), "col": table.ref(key, index)}
+            ctx.add("status-denied-in-text", cell=table.ref("status", index), value=_clip(value), **fields)
+            return None
+        if status in (ON_TRACK, NOT_STARTED) and text_says_lag(value):
+            fields = {"no": no, "label": nz.text(table.labels[table.cols[key]]), "col": table.ref(key, index)}
+            ctx.add("status-lag-in-text", cell=table.ref("status", index), value=_clip(value), status=status, **fields)
+            return status
+    return status
+
+
+def _clip(value: Any, size: int = 40) -> str:
+    text = nz.text(value)
+    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _unstruck(ctx: Context, cell: str, raw: Any, struck: tuple[str, str, str]) -> str | None:

@@ -8,7 +8,15 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 进度滞后（受疫情影响） · 正常推进，无滞后     | as written| first clause exact, the rest does not contradict (still noted) |
 | 推进中，部分工作滞后 · 已启动，进度滞后 · 推进缓慢 | 进度滞后 | a lag anywhere in the cell wins              |
 | 正常推进（部分路段进度滞后）                 | 进度滞后   | the same, inside a remark                      |
-| 正常推进，未滞后 · 无延期 · 避免滞后          | 正常推进   | a negated lag is not a lag                     |
+| 未推进 · 停止推进 · 推进受阻 · 无进展 · 停工    | 进度滞后   | not moving is a lag (无新进展 this week is not)  |
+| 逾期 · 逾期未完成 · 正在推进，已逾期           | 进度滞后   | overdue is a lag                               |
+| 不正常 · 推进较慢 · 进度不理想 · 未达到序时进度  | 进度滞后   | behind schedule, however said                  |
+| 未按计划推进 · 没有按期完成 · 未能如期完成      | 进度滞后   | the same                                       |
+| 正常推进，未滞后 · 无延期 · 避免滞后 · 未逾期   | 正常推进   | a negated lag is not a lag                     |
+| 逾期完成                                  | unreadable | done late, or late yet to come: the unit must say |
+| 不再实施 · 无需推进 · 已取消                   | unreadable | given up or not needed: none of the four        |
+| 已完成并投入使用 · 已完成，已通车               | 已完成     | done, and the rest only confirms it            |
+| 進度滯後 · 正常推進，部分路段滯後              | as simplified | traditional characters (always noted)       |
 | 已完成（已销号） · 已完成，已验收 · 已完成100%  | 已完成     | done, and the rest only confirms it            |
 | 已完成，完成率100% · 已完成（进度100%）        | 已完成     | the same                                       |
 | 已完成；某段尚未开工 · 已完成（部分）          | 正常推进   | done with a reservation is not done            |
@@ -68,25 +76,39 @@ _INVISIBLE = re.compile(r"[\ufe0e\ufe0f\u200b-\u200f\u202a-\u202e\u2060-\u2069\u
 # A negated lag ("未滞后", "无明显延期", "避免滞后") says the opposite of a lag.
 _NO_LAG = re.compile(
     r"(?:未|无|没有|没|不|不存在|未发生|防止|避免|杜绝|不会)(?:发现|出现|任何|明显|进度|工作)*"
-    r"(?:滞后|延期|延误|落后|推迟|拖期|拖延)(?:情况|现象|问题)?"
+    r"(?:滞后|延期|延误|落后|推迟|拖期|拖延|逾期|超期|停工|停滞)(?:情况|现象|问题|风险)?"
 )
 _LAG = re.compile(
-    r"滞后|延期|延误|落后|未按期|未能按期|(?:不能|无法|难以|不能够)按(?:期|时|计划)|推迟|停滞|暂停|暂缓|拖期|拖延|缓慢|未按时"
+    r"滞后|延期|延误|落后|推迟|停滞|暂停|暂缓|拖期|拖延|缓慢"
+    # not on time, not to plan: 未按期 · 没有按期完成 · 未能如期 · 不能按计划 · 未按计划推进
+    r"|(?:未|未能|没|没有|没能|不能|无法|难以|不能够)(?:按|如)(?:期|时|计划|序时)"
+    # overdue (逾期完成 alone may be a done that came late, or a late one yet to come: the unit must say)
+    r"|(?:逾期|超期)(?!完成)"
+    # stopped, stuck or not moving: 未推进 · 无法推进 · 停止推进 · 停工 · 推进受阻 · 无进展 · 进展甚微
+    r"|(?:未|没|没有|尚未|还未|仍未|暂未|未能|不能|无法|难以|停止)(?:正常|有效)?(?:推进|进展)"
+    r"|停止(?:实施|建设|施工|开展|工作)|停工|停建|中止|搁置|受阻|未复工|(?:推进|进展)(?:困难|艰难|不力)"
+    r"|(?:无|没有|没|毫无|暂无|未取得)(?:任何|明显|实质性?|大的|较大)?进展|进展(?:不大|甚微)"
+    # behind schedule: 不正常 · 推进较慢 · 进度不理想 · 低于序时进度 · 未达到序时进度
+    r"|(?:不|非|未|未能|不能|无法)正常|(?:较|偏|过|稍|略|比较|相对)慢|慢于|(?:不|不太|不够)理想|不佳"
+    r"|(?:低于|落后于|未|尚未|未能|没有|没|达不到)(?:达到?)?序时"
 )
 _NOT_DONE = re.compile(r"(?:未|尚未|没有|没|还未|仍未|暂未|还没有?)(?:全部|全面|完全)?(?:完成|办结|完工|落实)")
 _NOT_STARTED = re.compile(r"(?:未|尚未|暂未|还未|没有|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)")
 _DONE = re.compile(
     r"(?:已经?|均已|全部|全面)(?:按期|按时|如期|全面|全部|顺利)?(?:完成|办结|完工|落实|建成|竣工|销号)|^(?:完成|办结)(?=[\W_]|$)"
 )
+# A measure given up or found not needed is none of the four statuses: the unit must say (不再实施, 无需推进).
+_CANCELLED = re.compile(r"取消|终止|撤销|不再|无需|无须|不需要|不适用")
 # Words that qualify a "done" as partial.
 _PARTLY_DONE = re.compile(r"基本完|基本完工|接近完成|即将完成|大部分完成|部分完成|阶段性完成|阶段性任务|初步完成")
 # What may follow 已完成 and still leave it done.
 _CONFIRMS = re.compile(
     r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期"
     r"|(?:完成率|完成进度|完成比例|进度|已?完成)?(?:为|达到?)?(?:100%|百分之百)|任务|工作"
+    r"|并?(?:已|已经)?(?:投入使用|投用|投运|通车|运营|运行)"
 )
 _STARTED = re.compile(
-    r"推进|进行|实施|开展|启动|开工|在建|建设中|施工|正常|按计划|有序|稳步|顺利|序时|持续|常态化|办理|落实中|对接中"
+    r"推进|进行|实施|开展|启动|开工|复工|在建|建设中|施工|正常|按计划|有序|稳步|顺利|序时|持续|常态化|办理|落实中|对接中"
 )
 _PERCENT = re.compile(r"(?:已|已经)?(?:完成|推进|进度|完成进度|完成约|完成了)(?:约|近|达|了)?(\d{1,3}(?:\.\d+)?)%")
 _CLAUSE = re.compile(r"[,;。:/()]")
@@ -107,7 +129,14 @@ def read_status(value: Any) -> tuple[str | None, bool]:
     if key is None:
         return None, False
     found, interpreted, _ = _read(key)
+    if found is not None and not interpreted and _is_traditional(value):
+        interpreted = True  # "進度滯後" is 进度滞后, and the user is shown what was written
     return found, interpreted
+
+
+def _is_traditional(value: Any) -> bool:
+    text = str(value)
+    return text != text.translate(_SIMPLIFIED)
 
 
 def status_mark(value: Any) -> str | None:
@@ -120,10 +149,20 @@ def status_mark(value: Any) -> str | None:
     return next((c for c in str(value) if unicodedata.normalize("NFKC", c) == mark), mark)
 
 
+# Traditional characters of the words read here (Hong Kong, Taiwan or a 繁體 input method: "進度滯後"), read as
+# their simplified forms; a status so written is an interpretation (the original is quoted).
+_SIMPLIFIED = str.maketrans(
+    "為會況劃辦務動發號後啟啓圓堅復複夠實審對將並開態無時顯暫沒滯滿現確穩約經結絕續緩計認設詳誤資達過還進遲"
+    "銷長問階難驗順題見擱礙擺較於邊歸檔個項",
+    "为会况划办务动发号后启启圆坚复复够实审对将并开态无时显暂没滞满现确稳约经结绝续缓计认设详误资达过还进迟"
+    "销长问阶难验顺题见搁碍摆较于边归档个项",
+)
+
+
 def _key(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
-    return _INVISIBLE.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))))
+    return _INVISIBLE.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))).translate(_SIMPLIFIED)
 
 
 @lru_cache(maxsize=4096)  # the same few sentences recur in every return
@@ -275,6 +314,8 @@ def _meaning(key: str) -> str | None:
     key = _NO_LAG.sub("", key)
     if _LAG.search(key):
         return LAGGING
+    if _CANCELLED.search(key):
+        return None
     not_done = _NOT_DONE.search(key) is not None
     key = _NOT_DONE.sub("、", key)
     if _PARTLY_DONE.search(key):
@@ -296,7 +337,7 @@ def done_with_reservation(value: Any) -> bool:
     """True when the text claims 已完成 (or 基本完成) but was read as not done: the info note says why."""
     if value is None or isinstance(value, bool):
         return False
-    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).translate(_SIMPLIFIED)
     found, _ = read_status(value)
     if found in (DONE, None):
         return False
@@ -327,3 +368,27 @@ def denies_done(value: Any) -> bool:
     if _LAG.search(_NO_LAG.sub("", key)):
         return True
     return any(float(share) < 100 for share in _SHARE_IN.findall(key))
+
+
+def bare_status(value: Any) -> str | None:
+    """The status a cell holds when it is nothing but a status word ("进度滞后", "已完成。"), else None: a status
+    written where a sentence belongs (本周进展) tells of two columns filled the wrong way round."""
+    key = _key(value)
+    return None if key is None else STATUS_INDEX.get(key.strip(_TICKS + "。.,;:!、"))
+
+
+def text_denies_done(value: Any) -> bool:
+    """True when a free text (本周进展, 存在问题) says in so many words that the work is not done: 未完成, 部分完成,
+    not started, a lag. Narrower than denies_done: "正在办理移交" or "投资完成80%" beside a done says nothing of it."""
+    key = _key(value)
+    if not key:
+        return False
+    if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key):
+        return True
+    return text_says_lag(key)
+
+
+def text_says_lag(value: Any) -> bool:
+    """True when a free text tells of a lag (滞后, 停工, 未达到序时进度 …), a negated one aside."""
+    key = _key(value)
+    return bool(key) and _LAG.search(_NO_LAG.sub("", key)) is not None
