@@ -65,15 +65,30 @@ def _concealed(ctx: Context, table: Table, index: int, found: set[str]) -> None:
         elif kind == "colour":
             text, _, back = detail.partition("/")
             how = f"字体颜色（{text}）与单元格底色（{back}）相同或几乎相同"
+        elif kind == "runs":
+            text, _, back = detail.partition("/")
+            shows = f"表上只显示“{_clip(shown)}”" if shown.strip() else "表上此处为空白"
+            how = f"其中这部分文字的字体颜色（{text}）与单元格底色（{back}）相同或几乎相同，{shows}"
         else:
             how = f"单元格格式“{detail}”使其" + (f"显示为“{_clip(shown)}”" if shown.strip() else "不显示")
         fields = {"value": _clip(value), "how": how}
-        if key == "status":
+        if key == "status" and (kind != "runs" or _hidden_part_matters(table.sheet.rows[index][col], shown, value)):
             found.add(key)
             ctx.add("status-concealed", cell=table.ref(key, index), **fields)
         else:
             label = nz.text(table.labels[col]) if col < len(table.labels) else ""
             ctx.add("cell-concealed", cell=table.ref(key, index), field=label or key, **fields)
+
+
+def _hidden_part_matters(full: Any, shown: str, hidden: str) -> bool:
+    """Whether the status runs the sheet does not show change its reading: nothing shown, the whole text read
+    otherwise than the part shown, or a hidden part that reads as a status of its own (a white 已完成 after a
+    visible 正常推进). A hidden note that changes nothing is read, and said."""
+    if not shown.strip():
+        return True
+    seen = nz.read_status(shown)[0]
+    held = nz.read_status(hidden)[0]
+    return nz.read_status(full)[0] != seen or (held is not None and held != seen)
 
 
 def _clip(text: str) -> str:

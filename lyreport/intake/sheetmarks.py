@@ -21,6 +21,7 @@ from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, co
 from .marktools import attrs as _attrs
 from .odsstruck import ods_struck
 from .odsunseen import ods_unseen
+from .runcolours import xlsx_runs
 from .strikemarks import ALL_SHEETS, Found, xlsx_struck
 from .xlsmarks import xls_marks
 from .xmltext import unescape
@@ -66,6 +67,8 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
             marks.setdefault(name, Marks()).formats = cells
         for name, cells in xlsx_colours(parts, sheet_parts).items():  # never raises
             marks.setdefault(name, Marks()).colours = cells
+        for name, runs in xlsx_runs(parts, sheet_parts).items():  # never raises
+            marks.setdefault(name, Marks()).runs = runs
     else:
         for name, (colours, formats) in ods_unseen(parts).items():  # never raises
             sheet = marks.setdefault(name, Marks())
