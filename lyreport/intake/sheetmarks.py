@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .concealed import xlsx_formats
 from .errorvalues import error_value
@@ -155,27 +155,52 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     # t="str" is a formula's text result; typed in without a formula, its text written bare in the cell (no <v>)
     # reads as empty in calamine: kept, so that the cell is said rather than taken for blank.
     if xml.find(b'"str"', start, end) >= 0 or xml.find(b"'str'", start, end) >= 0:
-        _str_cells(xml, marks)
+        _str_cells(xml, marks, _STR_CELL, _str_text)
+    # t="inlineStr" with a <v> (instead of its <is>, or beside it: some writers): calamine reads it as empty too.
+    if _INLINE_V.search(xml, start, end) or _IS_THEN_V.search(xml, start, end):
+        _str_cells(xml, marks, _INLINE_CELL, _inline_text)
     return marks
 
 
 _STR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']str["'][^>]*>""")
+_INLINE_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']inlineStr["'][^>]*>""")
+# The two spellings (each searched from a literal): the <v> right after the cell's tag, or after its <is>.
+_INLINE_V = re.compile(rb"""inlineStr["'][^>]*(?<!/)>\s*<(?:\w+:)?v>""")
+_IS_THEN_V = re.compile(rb"""is>\s*<(?:\w+:)?v>""")
 _ANY_TAG = re.compile(rb"<[^>]*>")
 _READ_BY_CALAMINE = re.compile(rb"<(?:\w+:)?(?:f|v|is)[\s>/]")
+_V_TAG = re.compile(rb"<(?:\w+:)?v[\s>]")
+_IS_BODY = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
+_V_BODY = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 
 
-def _str_cells(xml: bytes, marks: Marks) -> None:
-    """Cells of type "str" without a formula whose text is not in a <v> (nor <is>): what they hold, unread."""
-    for hit in _STR_CELL.finditer(xml):
+def _str_text(body: bytes) -> bytes | None:
+    """A t="str" cell's text that calamine does not read: none if it has a formula, a <v> or an <is>."""
+    return None if _READ_BY_CALAMINE.search(body) else body
+
+
+def _inline_text(body: bytes) -> bytes | None:
+    """A t="inlineStr" cell's text when it has a <v> (calamine then reads none): its <is>, else its <v>."""
+    if not _V_TAG.search(body):
+        return None
+    held = _IS_BODY.search(body) or _V_BODY.search(body)
+    return held[1] if held else None
+
+
+def _str_cells(xml: bytes, marks: Marks, cell: re.Pattern[bytes], held: Callable[[bytes], bytes | None]) -> None:
+    """Cells of a text type (`cell`: t="str", or t="inlineStr") whose text is not where calamine reads it (`held`:
+    that text, from the cell's content, or None): what they hold, unread."""
+    for hit in cell.finditer(xml):
         tag = hit.group()
         ref = _REF.fullmatch(_attrs(tag).get(b"r", b"").strip())
         if tag.endswith(b"/>") or ref is None or int(ref[2]) > MAX_INDEX:
             continue
         close = CELL_END.search(xml, hit.end())
         body = xml[hit.end() : close.start() if close else hit.end()]
-        if _READ_BY_CALAMINE.search(body):
+        raw = held(body)
+        if raw is None:
             continue  # a formula, or a value where calamine reads it
-        text = unescape(_ANY_TAG.sub(b"", body).decode("utf-8", "replace")).strip()
+        text = unescape(_ANY_TAG.sub(b"", raw).decode("utf-8", "replace")).strip()
         if text:
             marks.unread[(int(ref[2]) - 1, col_index(ref[1].upper()))] = text
             if len(marks.unread) >= MAX_MARKS:
