@@ -191,7 +191,9 @@ def _cf_book(master: MasterList, rule: Rule, ref: str = "D3:D8"):  # -> Workbook
         CellIsRule(operator="equal", formula=['"已完成"'], font=Font(color=WHITE)),  # white text on white
         CellIsRule(operator="notEqual", formula=['""'], fill=PatternFill(bgColor="FF000000")),  # black fill
         Rule(type="expression", formula=["TRUE"], dxf=DifferentialStyle(numFmt=NumberFormat(164, ";;;"))),
-        Rule(type="expression", formula=['$E3<>""'], dxf=DifferentialStyle(numFmt=NumberFormat(165, '"已完成"'))),
+        Rule(
+            type="expression", formula=['$E3<>""'], dxf=DifferentialStyle(numFmt=NumberFormat(165, '0;0;0;"正常推进"'))
+        ),
     ],
 )
 def test_conditional_format_that_can_hide_a_done(
@@ -204,7 +206,8 @@ def test_conditional_format_that_can_hide_a_done(
     assert (read[10], read[11], read[12]) == (None, "进度滞后", "正常推进")
     checked = check(workspace, path)
     hits = [(p.code, p.cell, p.severity) for p in checked.problems if "conditional" in p.code]
-    assert hits == [("status-conditional", "D3", "error"), ("conditional-may-hide", "D3:D8", "warning")]
+    assert hits == [("status-conditional", "D3", "error"), ("conditional-may-hide", "D4", "warning")]
+    assert "D3:D8" in checked.problems[-1].message
 
 
 @pytest.mark.parametrize(
@@ -215,6 +218,7 @@ def test_conditional_format_that_can_hide_a_done(
             CellIsRule(operator="equal", formula=['"已完成"'], font=Font(color="FF00B050")),
         ],
         [Rule(type="expression", formula=["TRUE"], dxf=DifferentialStyle(font=Font(bold=True)))],
+        [Rule(type="expression", formula=["TRUE"], dxf=DifferentialStyle(numFmt=NumberFormat(166, '"第"0"条"')))],
         [
             CellIsRule(
                 operator="equal", formula=['"已完成"'], font=Font(color=WHITE), fill=PatternFill(bgColor="FF00B050")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..models import DONE
 from ..problems import ERROR, WARNING
 from . import normalize as nz
 from .attribution import Context
@@ -51,6 +52,10 @@ def _concealed(ctx: Context, table: Table, index: int, found: set[str]) -> None:
             continue
         value, shown, why = hit
         kind, _, detail = why.partition(":")
+        if kind == "cond":
+            if key == "status":
+                _conditional(ctx, table, index, value, detail, found)
+            continue
         if kind == "markup":  # held in a form the reader reads as empty: what a spreadsheet shows is not known
             if key == "status":
                 found.add(key)
@@ -78,6 +83,26 @@ def _concealed(ctx: Context, table: Table, index: int, found: set[str]) -> None:
         else:
             label = nz.text(table.labels[col]) if col < len(table.labels) else ""
             ctx.add("cell-concealed", cell=table.ref(key, index), field=label or key, **fields)
+
+
+def _conditional(ctx: Context, table: Table, index: int, value: str, detail: str, found: set[str]) -> None:
+    """A status under a conditional format that can hide or change it: a 已完成 is not read (the one reading that
+    closes a measure must be what the sheet shows); another status is read, and the range said once per sheet."""
+    ranges, _, why = detail.partition("|")
+    kind, _, what = why.partition(":")
+    if kind == "colour":
+        text, _, back = what.partition("/")
+        how = f"字体颜色（{text}）与底色（{back}）相同或几乎相同"
+    else:
+        how = f"单元格格式“{what}”"
+    cell = table.ref("status", index)
+    if nz.read_status(value)[0] == DONE:
+        found.add("status")
+        ctx.add("status-conditional", cell=cell, value=_clip(value), range=ranges, how=how)
+    elif not any(
+        p.code == "conditional-may-hide" and p.sheet == ctx.sheet and ranges in p.message for p in ctx.problems
+    ):
+        ctx.add("conditional-may-hide", cell=cell, range=ranges, how=how)
 
 
 def _hidden_part_matters(full: Any, shown: str, hidden: str) -> bool:

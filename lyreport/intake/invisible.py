@@ -106,6 +106,9 @@ _SRGB = re.compile(rb"""<(?:\w+:)?srgbClr\b[^>]*?\sval\s*=\s*["']([0-9A-Fa-f]{6}
 _SYS = re.compile(rb"""<(?:\w+:)?sysClr\b[^>]*?\slastClr\s*=\s*["']([0-9A-Fa-f]{6})["']""")
 _THEME_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/theme[\"'][^>]*>")
 _TRUE = (b"1", b"true")
+_DXFS = re.compile(rb"<(?:\w+:)?dxfs\b.*?</(?:\w+:)?dxfs>", re.S)
+_DXF = re.compile(rb"<(?:\w+:)?dxf\b[^>]*?(/?)>")
+_DXF_END = re.compile(rb"</(?:\w+:)?dxf>")
 
 
 def theme_colours(xml: bytes | None) -> tuple[RGB | None, ...]:
@@ -173,6 +176,8 @@ class StyleColours:
         self.xfs: list[tuple[RGB | None, RGB | None]] = []
         self.invisible: dict[bytes, str] = {}
         self.colours = _Colours(styles, theme_colours(theme))
+        dxfs = _DXFS.search(styles) if b"dxf" in styles else None
+        self.dxfs = item_bodies(dxfs.group(), _DXF, _DXF_END) if dxfs else []  # conditional formats' styles
         font_bodies, formats, fills_part = style_fonts(styles), cell_formats(styles), _FILLS.search(styles)
         if font_bodies is None or formats is None:
             return

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from .concealed import xlsx_formats
+from .condformats import xlsx_conditional
 from .errorvalues import error_value
 from .invisible import xlsx_colours
 from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
@@ -69,6 +70,8 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
             marks.setdefault(name, Marks()).colours = cells
         for name, runs in xlsx_runs(parts, sheet_parts).items():  # never raises
             marks.setdefault(name, Marks()).runs = runs
+        for name, cells in xlsx_conditional(parts, sheet_parts).items():  # never raises
+            marks.setdefault(name, Marks()).conditional = cells
     else:
         for name, (colours, formats) in ods_unseen(parts).items():  # never raises
             sheet = marks.setdefault(name, Marks())
