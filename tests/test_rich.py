@@ -18,8 +18,8 @@ from openpyxl.formatting.rule import CellIsRule, Rule
 from openpyxl.styles import Color, Font, PatternFill
 from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.styles.numbers import NumberFormat
-from test_handmade import check, found
-from test_struck import book, converted, rewrite, save, statuses
+from test_handmade import HEADERS, TRANSPORT, check, found
+from test_struck import book, converted, ods, ods_row, rewrite, save, statuses
 
 from lyreport.models import MasterList
 
@@ -149,6 +149,36 @@ def test_hidden_run_in_ods(tmp_path: Path, workspace: Path, master: MasterList) 
     read = statuses(workspace, other)
     assert (read[10], read[11]) == (None, "已完成")
     assert codes(other, workspace, "status-concealed") == [("status-concealed", "D3")]
+
+
+def test_hidden_span_in_hand_written_ods(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """A white span on the default white background, a black span on a black cell fill, a red span: only the
+    first two hide their text."""
+    head = ["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", "2021-01-06"]
+
+    def row(no: int) -> list[str | int]:
+        return [no, master.measure(no).text, "牵头", "正常推进", f"第{no}条本周进展", "无", "继续", "2021-06-30"]
+
+    rows = [ods_row(head), ods_row(HEADERS)]
+    rows.append(ods_row(row(10), '正常推进<text:span text:style-name="T1">已完成</text:span>'))
+    rows.append(
+        ods_row(
+            row(11),
+            '<text:span text:style-name="T1">进度滞后</text:span><text:span text:style-name="T3">已完成</text:span>',
+            "ce1",
+        )
+    )
+    rows.append(ods_row(row(12), '<text:span text:style-name="T2">已完成</text:span>'))
+    automatic = (
+        '<style:style style:name="ce1" style:family="table-cell"><style:table-cell-properties '
+        'fo:background-color="#000000"/><style:text-properties fo:color="#ffffff"/></style:style>'
+        '<style:style style:name="T1" style:family="text"><style:text-properties fo:color="#ffffff"/></style:style>'
+        '<style:style style:name="T2" style:family="text"><style:text-properties fo:color="#ff0000"/></style:style>'
+        '<style:style style:name="T3" style:family="text"><style:text-properties fo:color="#000000"/></style:style>'
+    )
+    path = ods(tmp_path / "交通局.ods", rows, automatic)
+    assert statuses(workspace, path) == {10: None, 11: None, 12: "已完成"}
+    assert codes(path, workspace, "status-concealed") == [("status-concealed", "D3"), ("status-concealed", "D4")]
 
 
 # ----------------------------------------------------------------- t="inlineStr" with its text in <v>

@@ -21,7 +21,7 @@ from .invisible import xlsx_colours
 from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
 from .marktools import attrs as _attrs
 from .odsstruck import ods_struck
-from .odsunseen import ods_unseen
+from .odsunseen import ods_runs_hidden, ods_unseen
 from .runcolours import xlsx_runs
 from .strikemarks import ALL_SHEETS, Found, xlsx_struck
 from .xlsmarks import xls_marks
@@ -76,6 +76,8 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
         for name, (colours, formats) in ods_unseen(parts).items():  # never raises
             sheet = marks.setdefault(name, Marks())
             sheet.colours, sheet.formats = colours, formats
+        for name, runs in ods_runs_hidden(parts).items():  # never raises
+            marks.setdefault(name, Marks()).runs = runs
     return marks
 
 
