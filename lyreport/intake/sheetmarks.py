@@ -162,16 +162,16 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     if xml.find(b'"str"', start, end) >= 0 or xml.find(b"'str'", start, end) >= 0:
         _str_cells(xml, marks, _STR_CELL, _str_text)
     # t="inlineStr" with a <v> (instead of its <is>, or beside it: some writers): calamine reads it as empty too.
-    if _INLINE_V.search(xml, start, end) or _IS_THEN_V.search(xml, start, end):
+    inline = xml.find(b"inlineStr", start, end)
+    if inline >= 0 and _INLINE_V.search(xml, inline, end):
         _str_cells(xml, marks, _INLINE_CELL, _inline_text)
     return marks
 
 
 _STR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']str["'][^>]*>""")
 _INLINE_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']inlineStr["'][^>]*>""")
-# The two spellings (each searched from a literal): the <v> right after the cell's tag, or after its <is>.
-_INLINE_V = re.compile(rb"""inlineStr["'][^>]*(?<!/)>\s*<(?:\w+:)?v>""")
-_IS_THEN_V = re.compile(rb"""is>\s*<(?:\w+:)?v>""")
+# Both spellings in one scan: the <v> right after an inline string cell's tag, or after its </is>.
+_INLINE_V = re.compile(rb"""(?:is|inlineStr["'][^>]*(?<!/))>\s*<(?:\w+:)?v>""")
 _ANY_TAG = re.compile(rb"<[^>]*>")
 _READ_BY_CALAMINE = re.compile(rb"<(?:\w+:)?(?:f|v|is)[\s>/]")
 _V_TAG = re.compile(rb"<(?:\w+:)?v[\s>]")
