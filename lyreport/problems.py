@@ -245,6 +245,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "“{field}”单元格中的“{value}”在表上看不到（{how}），已按单元格内容读取，请核对",
     ),
+    "status-conditional": (
+        ERROR,
+        "完成状态“{value}”所在单元格设有条件格式（{range}，{how}），条件满足时表上看不到或显示为别的内容，"
+        "不能确认表上显示的是“{value}”，未按已完成处理（按未报送对待），请单位删除该条件格式后重新报送",
+    ),
+    "conditional-may-hide": (
+        WARNING,
+        "完成状态单元格设有条件格式（{range}，{how}），条件满足时表上看不到或显示为别的内容，"
+        "已按单元格内容读取，请核对",
+    ),
     "status-unread": (
         ERROR,
         "完成状态单元格在文件中的写法不规范（文字类型、没有公式，文字不在规定位置，多见于程序生成的表格），"

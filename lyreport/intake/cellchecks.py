@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..models import DONE
 from ..problems import ERROR, WARNING
 from . import normalize as nz
 from .attribution import Context
@@ -51,6 +52,10 @@ def _concealed(ctx: Context, table: Table, index: int, found: set[str]) -> None:
             continue
         value, shown, why = hit
         kind, _, detail = why.partition(":")
+        if kind == "cond":
+            if key == "status":
+                _conditional(ctx, table, index, value, detail, found)
+            continue
         if kind == "markup":  # held in a form the reader reads as empty: what a spreadsheet shows is not known
             if key == "status":
                 found.add(key)
@@ -65,15 +70,50 @@ def _concealed(ctx: Context, table: Table, index: int, found: set[str]) -> None:
         elif kind == "colour":
             text, _, back = detail.partition("/")
             how = f"字体颜色（{text}）与单元格底色（{back}）相同或几乎相同"
+        elif kind == "runs":
+            text, _, back = detail.partition("/")
+            shows = f"表上只显示“{_clip(shown)}”" if shown.strip() else "表上此处为空白"
+            how = f"其中这部分文字的字体颜色（{text}）与单元格底色（{back}）相同或几乎相同，{shows}"
         else:
             how = f"单元格格式“{detail}”使其" + (f"显示为“{_clip(shown)}”" if shown.strip() else "不显示")
         fields = {"value": _clip(value), "how": how}
-        if key == "status":
+        if key == "status" and (kind != "runs" or _hidden_part_matters(table.sheet.rows[index][col], shown, value)):
             found.add(key)
             ctx.add("status-concealed", cell=table.ref(key, index), **fields)
         else:
             label = nz.text(table.labels[col]) if col < len(table.labels) else ""
             ctx.add("cell-concealed", cell=table.ref(key, index), field=label or key, **fields)
+
+
+def _conditional(ctx: Context, table: Table, index: int, value: str, detail: str, found: set[str]) -> None:
+    """A status under a conditional format that can hide or change it: a 已完成 is not read (the one reading that
+    closes a measure must be what the sheet shows); another status is read, and the range said once per sheet."""
+    ranges, _, why = detail.partition("|")
+    kind, _, what = why.partition(":")
+    if kind == "colour":
+        text, _, back = what.partition("/")
+        how = f"字体颜色（{text}）与底色（{back}）相同或几乎相同"
+    else:
+        how = f"单元格格式“{what}”"
+    cell = table.ref("status", index)
+    if nz.read_status(value)[0] == DONE:
+        found.add("status")
+        ctx.add("status-conditional", cell=cell, value=_clip(value), range=ranges, how=how)
+    elif not any(
+        p.code == "conditional-may-hide" and p.sheet == ctx.sheet and ranges in p.message for p in ctx.problems
+    ):
+        ctx.add("conditional-may-hide", cell=cell, range=ranges, how=how)
+
+
+def _hidden_part_matters(full: Any, shown: str, hidden: str) -> bool:
+    """Whether the status runs the sheet does not show change its reading: nothing shown, the whole text read
+    otherwise than the part shown, or a hidden part that reads as a status of its own (a white 已完成 after a
+    visible 正常推进). A hidden note that changes nothing is read, and said."""
+    if not shown.strip():
+        return True
+    seen = nz.read_status(shown)[0]
+    held = nz.read_status(hidden)[0]
+    return nz.read_status(full)[0] != seen or (held is not None and held != seen)
 
 
 def _clip(text: str) -> str:

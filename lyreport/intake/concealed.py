@@ -27,7 +27,10 @@ from .zipparts import ZipParts
 
 # One concealed cell: (row, col, what it holds, what the sheet shows, why) — 0-based; `why` is "merge:D5:D6"
 # (the merged range that covers it), "format:<code>", "colour:<font colour>/<background>" (invisible.py) or
-# "markup:str" (a text the reader could not read: not concealed by the sheet, but not known either).
+# "markup:str" (a text the reader could not read: not concealed by the sheet, but not known either); "runs:<font
+# colour>/<background>" when only some runs of the text are in that colour (runcolours.py): what it holds is then
+# the hidden text, what the sheet shows the rest; "cond:<range>|<how>" for a conditional format that can hide or
+# change the text when its condition holds (condformats.py; `how` as "colour:…" or "format:…" above).
 Concealed = tuple[int, int, str, str, str]
 
 _NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
@@ -174,6 +177,28 @@ def by_colour(rows: list[list[Any]], cells: dict[tuple[int, int], str]) -> list[
         value = rows[row][col] if row < len(rows) and col < len(rows[row]) else None
         if value is not None and _plain(value).strip():
             found.append((row, col, _plain(value), "", why))
+    return found
+
+
+def by_runs(rows: list[list[Any]], cells: dict[tuple[int, int], tuple[str, str, str]]) -> list[Concealed]:
+    """The texts of the grid some runs of which are in their background's colour (runcolours.py; `cells`: (row, col)
+    -> (text shown, text hidden, why)): "runs:<font colour>/<background>", with the hidden text as the value."""
+    found: list[Concealed] = []
+    for (row, col), (shown, hidden, why) in sorted(cells.items()):
+        value = rows[row][col] if row < len(rows) and col < len(rows[row]) else None
+        if isinstance(value, str) and value.strip():
+            found.append((row, col, hidden, shown, f"runs:{why}"))
+    return found
+
+
+def by_condition(rows: list[list[Any]], cells: dict[tuple[int, int], str]) -> list[Concealed]:
+    """The values of the grid under a conditional format that can hide or change them (condformats.py; `cells`:
+    (row, col) -> "<range>|<how>"): "cond:<range>|<how>"."""
+    found: list[Concealed] = []
+    for (row, col), why in sorted(cells.items()):
+        value = rows[row][col] if row < len(rows) and col < len(rows[row]) else None
+        if value is not None and _plain(value).strip():
+            found.append((row, col, _plain(value), "", f"cond:{why}"))
     return found
 
 

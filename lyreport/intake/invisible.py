@@ -106,6 +106,9 @@ _SRGB = re.compile(rb"""<(?:\w+:)?srgbClr\b[^>]*?\sval\s*=\s*["']([0-9A-Fa-f]{6}
 _SYS = re.compile(rb"""<(?:\w+:)?sysClr\b[^>]*?\slastClr\s*=\s*["']([0-9A-Fa-f]{6})["']""")
 _THEME_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/theme[\"'][^>]*>")
 _TRUE = (b"1", b"true")
+_DXFS = re.compile(rb"<(?:\w+:)?dxfs\b.*?</(?:\w+:)?dxfs>", re.S)
+_DXF = re.compile(rb"<(?:\w+:)?dxf\b[^>]*?(/?)>")
+_DXF_END = re.compile(rb"</(?:\w+:)?dxf>")
 
 
 def theme_colours(xml: bytes | None) -> tuple[RGB | None, ...]:
@@ -164,34 +167,58 @@ class _Colours:
         return self.palette[index] if 0 <= index < len(self.palette) else None
 
 
+class StyleColours:
+    """The colours of one styles part: each cell format's (font colour, background), None where not known (a
+    pattern or gradient fill, an unknown colour), the resolver of its <color> tags, and the formats whose font
+    colour is their background's (`invisible`: s= as written -> why)."""
+
+    def __init__(self, styles: bytes, theme: bytes | None):
+        self.xfs: list[tuple[RGB | None, RGB | None]] = []
+        self.invisible: dict[bytes, str] = {}
+        self.colours = _Colours(styles, theme_colours(theme))
+        dxfs = _DXFS.search(styles) if b"dxf" in styles else None
+        self.dxfs = item_bodies(dxfs.group(), _DXF, _DXF_END) if dxfs else []  # conditional formats' styles
+        font_bodies, formats, fills_part = style_fonts(styles), cell_formats(styles), _FILLS.search(styles)
+        if font_bodies is None or formats is None:
+            return
+        fonts = [self.colours.of(_first(_COLOR, body), BLACK) for body in font_bodies]
+        fills: list[RGB | None] = []
+        for body in item_bodies(fills_part.group(), _FILL, _FILL_END) if fills_part else []:
+            pattern = _PATTERN.search(body)
+            kind = _attrs(pattern[1]).get(b"patternType", b"none").strip() if pattern else b"gradient"
+            if kind == b"none":
+                fills.append(WHITE)
+            elif kind == b"solid":
+                fills.append(self.colours.of(_first(_FG, body), None))
+            else:
+                fills.append(None)  # a pattern or a gradient mixes colours: not known to hide anything
+        for index, tag in enumerate(formats):
+            attrs = _attrs(tag)
+            font = _number(attrs.get(b"fontId", b"0"))
+            fill = _number(attrs.get(b"fillId", b"0"))
+            text = fonts[font] if 0 <= font < len(fonts) else None
+            back = (fills[fill] if 0 <= fill < len(fills) else None) if fills else WHITE
+            self.xfs.append((text, back))
+            if text is not None and back is not None and near(text, back):
+                self.invisible[str(index).encode()] = why(text, back)
+
+    def of_cell(self, style: bytes) -> tuple[RGB | None, RGB | None]:
+        """(font colour, background) of a cell's s= as written (format 0 without one); black on white when the
+        styles have no cell formats, (None, None) for a format they do not have."""
+        if not self.xfs:
+            return BLACK, WHITE
+        number = _number(style or b"0")
+        return self.xfs[number] if 0 <= number < len(self.xfs) else (None, None)
+
+    def backgrounds(self) -> set[RGB]:
+        """The backgrounds some cell format has (white without any)."""
+        return {back for _, back in self.xfs if back is not None} or {WHITE}
+
+
 def invisible_xfs(styles: bytes, theme: bytes | None) -> dict[bytes, str]:
     """Cell format index (the s= of a cell, as written) -> why (see `why`), of the formats whose font colour is the
     background's: the fill's colour when solid, white (the window) when there is none."""
-    font_bodies, formats, fills_part = style_fonts(styles), cell_formats(styles), _FILLS.search(styles)
-    if font_bodies is None or formats is None:
-        return {}
-    colours = _Colours(styles, theme_colours(theme))
-    fonts = [colours.of(_first(_COLOR, body), BLACK) for body in font_bodies]
-    fills: list[RGB | None] = []
-    for body in item_bodies(fills_part.group(), _FILL, _FILL_END) if fills_part else []:
-        pattern = _PATTERN.search(body)
-        kind = _attrs(pattern[1]).get(b"patternType", b"none").strip() if pattern else b"gradient"
-        if kind == b"none":
-            fills.append(WHITE)
-        elif kind == b"solid":
-            fills.append(colours.of(_first(_FG, body), None))
-        else:
-            fills.append(None)  # a pattern or a gradient mixes colours: not known to hide anything
-    found: dict[bytes, str] = {}
-    for index, tag in enumerate(formats):
-        attrs = _attrs(tag)
-        font = _number(attrs.get(b"fontId", b"0"))
-        fill = _number(attrs.get(b"fillId", b"0"))
-        text = fonts[font] if 0 <= font < len(fonts) else None
-        back = (fills[fill] if 0 <= fill < len(fills) else None) if fills else WHITE
-        if text is not None and back is not None and near(text, back):
-            found[str(index).encode()] = why(text, back)
-    return found
+    return StyleColours(styles, theme).invisible
 
 
 def _first(pattern: re.Pattern[bytes], body: bytes) -> bytes | None:
@@ -222,25 +249,29 @@ def _theme_part(parts: ZipParts) -> str | None:
     return themes[0] if len(themes) == 1 else None
 
 
-# Styles part (CRC, size), theme part (CRC, size) -> (the styles part, its invisible formats). Returns made from one
+# Styles part (CRC, size), theme part (CRC, size) -> (the styles part, its colours). Returns made from one
 # template share both parts: the styles are compared byte for byte (cheaper than hashing them), the theme, which
 # the pre-check never inflates, is told by its CRC and size alone (inflating it costs more than the rest).
-_CACHE: dict[tuple[int, int, int, int], tuple[bytes, dict[bytes, str]]] = {}
+_CACHE: dict[tuple[int, int, int, int], tuple[bytes, StyleColours]] = {}
 _CACHE_SIZE = 32
 
 
-def _invisible(parts: ZipParts, name: str) -> dict[bytes, str]:
+def style_colours(parts: ZipParts) -> StyleColours | None:
+    """The colours of the workbook's styles part (cached per worker); None without one, or one too large."""
+    name = _find_part(parts, "xl/styles.xml")
+    if name is None or parts.infos[name].file_size > MAX_STYLE_BYTES:
+        return None
     styles = parts.read(name)
     theme = _theme_part(parts) if b"theme=" in styles else None
     info = parts.infos[name]
     theme_info = parts.infos[theme] if theme else None
     if theme_info is not None and theme_info.file_size > MAX_STYLE_BYTES:
-        return {}
+        return None
     key = (info.CRC, len(styles), *((theme_info.CRC, theme_info.file_size) if theme_info else (0, -1)))
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == styles:
         return cached[1]
-    found = invisible_xfs(styles, parts.read(theme) if theme else None)
+    found = StyleColours(styles, parts.read(theme) if theme else None)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.clear()
     _CACHE[key] = (styles, found)
@@ -251,11 +282,8 @@ def xlsx_colours(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, dict
     """Sheet name -> {(row, col): why} of the cells with a value whose font colour is their background's;
     {} when no cell format has one (the usual case), or on any surprise."""
     try:
-        name = _find_part(parts, "xl/styles.xml")
-        if name is None or parts.infos[name].file_size > MAX_STYLE_BYTES:
-            return {}
-        invisible = _invisible(parts, name)
-        return sheets_styled(parts, sheet_parts, invisible) if invisible else {}
+        known = style_colours(parts)
+        return sheets_styled(parts, sheet_parts, known.invisible) if known and known.invisible else {}
     except Exception:  # noqa: BLE001 - an extra: the values were read already
         return {}
 

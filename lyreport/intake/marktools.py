@@ -22,11 +22,13 @@ Struck = tuple[int, int, str, str, str]
 @dataclass
 class Marks:
     """0-based hidden rows and columns, (row, col) of formula cells without a saved value, struck cells
-    (Struck), whether some struck text could not be placed, and (row, col) of cells holding an error
-    value (#REF!, Err:502) with that value; (row, col) of cells whose number format shows a text as something else,
-    with that format, and the merged cells of an .ods (concealed.py); (row, col) of cells whose font colour is their
-    background's, with why (invisible.py); (row, col) of cells typed text (t="str") without a formula, with the text
-    the file holds where calamine reads none (sheetmarks.py)."""
+            (Struck), whether some struck text could not be placed, and (row, col) of cells holding an error
+            value (#REF!, Err:502) with that value; (row, col) of cells whose number format shows a text as something else,
+            with that format, and the merged cells of an .ods (concealed.py); (row, col) of cells whose font colour is their
+            background's, with why (invisible.py); (row, col) of cells typed text (t="str") without a formula, with the text
+            the file holds where calamine reads none (sheetmarks.py); (row, col) of cells some runs of whose rich text are in
+        their background's colour, with the text shown, the text hidden and why (runcolours.py); (row, col) of cells under a
+    conditional format that can hide or change their text, with its range and how (condformats.py)."""
 
     hidden_rows: set[int] = field(default_factory=set)
     hidden_cols: set[int] = field(default_factory=set)
@@ -38,6 +40,8 @@ class Marks:
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # .ods: calamine has none
     colours: dict[tuple[int, int], str] = field(default_factory=dict)
     unread: dict[tuple[int, int], str] = field(default_factory=dict)
+    runs: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
+    conditional: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def answer(self, merged: list[tuple[int, int, int]], concealed: list[Any] | None = None) -> tuple[Any, ...]:
         """The marks as a worker's answer carries them (read._sheet_data unpacks this one shape); `concealed`:

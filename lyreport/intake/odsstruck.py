@@ -4,6 +4,7 @@ and column styles, and <text:span> runs inside a cell), through style inheritanc
 from __future__ import annotations
 
 import re
+from typing import Protocol, TypeVar
 
 from .marktools import MAX_INDEX, MAX_MARKS, Struck
 from .marktools import attrs as _attrs
@@ -12,6 +13,7 @@ from .strikemarks import ALL_SHEETS, Found, struck_entry, xml_text
 from .zipparts import ZipParts
 
 MAX_PARENTS = 20  # style inheritance depth
+State = TypeVar("State")
 
 _ODS_STYLE = re.compile(rb"<style:(style|default-style)(?=[\s/>])([^>]*?)(/?)>")
 _LINE_THROUGH = re.compile(rb"""style:text-line-through-(?:style|type)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -124,7 +126,7 @@ def _ods_cell(
     body = xml[start : end if end >= 0 else len(xml)]
     if not base and b"style-name" not in body:
         return  # neither the cell nor any span in it has a style that could strike
-    runs = _ods_runs(body, styles, base)
+    runs = ods_runs(body, styles, base, False)
     for r in range(table.row, min(table.row + table.rows, MAX_INDEX)):
         for c in range(table.col, min(table.col + repeat, MAX_INDEX)):
             entry = struck_entry(r, c, runs)
@@ -136,10 +138,15 @@ def _ods_cell(
             table.cells.append(entry)
 
 
-def _ods_runs(body: bytes, styles: _OdsStyles, base: bool) -> list[tuple[str, bool]]:
-    """(text, struck) pieces of a cell's paragraphs (joined by line breaks, as the reader joins them); spans and
-    paragraph styles strike or lift the strike of their text; comments (office:annotation) are not the cell's text."""
-    runs: list[tuple[str, bool]] = []
+class Spans(Protocol[State]):
+    def span(self, name: bytes, current: State) -> State: ...
+
+
+def ods_runs(body: bytes, styles: Spans[State], base: State, newline: State) -> list[tuple[str, State]]:
+    """(text, state) pieces of a cell's paragraphs (joined by line breaks, as the reader joins them, each in the
+    state `newline`); spans and paragraph styles change the state of their text (`styles.span`: struck or not in
+    this module, a colour in odsunseen.py); comments (office:annotation) are not the cell's text."""
+    runs: list[tuple[str, State]] = []
     stack = [base]
     position = 0
     hidden = 0  # inside a comment
@@ -161,7 +168,7 @@ def _ods_runs(body: bytes, styles: _OdsStyles, base: bool) -> list[tuple[str, bo
                 stack.pop()
         elif not empty:
             if name in (b"text:p", b"text:h"):
-                runs.append(("\n" if paragraphs else "", False))
+                runs.append(("\n" if paragraphs else "", newline))
                 paragraphs += 1
             style = _attrs(hit[3]).get(b"text:style-name")
             stack.append(styles.span(style, stack[-1]) if style else stack[-1])

@@ -10,6 +10,7 @@ import re
 from .invisible import BLACK, RGB, WHITE, hex_rgb, near, why
 from .marktools import MAX_INDEX, MAX_MARKS
 from .marktools import attrs as _attrs
+from .odsstruck import ods_runs
 from .odswalk import TablePlace, table_cells
 from .xmltext import unescape
 from .zipparts import ZipParts
@@ -147,3 +148,79 @@ def _ods_cells(
                 if code is not None:
                     table.formats[(r, c)] = code
     return {name: entry for name, entry in found.items() if entry[0] or entry[1]}
+
+
+# ----------------------------------------------------------------- runs (<text:span>) in the background's colour
+_TEXT_STYLE_TAG = re.compile(rb"<style:style(?=[\s/>])([^>]*?)(/?)>")
+
+
+class _SpanColours:
+    """The font colours of the text and paragraph styles of an .ods (own colour only; a span without one keeps
+    the colour of the text around it)."""
+
+    def __init__(self, *heads: bytes):
+        self.own: dict[bytes, RGB] = {}
+        for xml in heads:
+            for hit in _TEXT_STYLE_TAG.finditer(xml):
+                attrs = _attrs(hit[1])
+                if hit[2] or attrs.get(b"style:family", b"") not in (b"text", b"paragraph"):
+                    continue
+                end = xml.find(b"</style:style>", hit.end())
+                colour = _ODS_FG.search(xml, hit.end(), end if end >= 0 else hit.end())
+                rgb = hex_rgb(colour[1]) if colour else None
+                if rgb is not None:
+                    self.own.setdefault(attrs.get(b"style:name", b""), rgb)
+
+    def span(self, name: bytes, current: RGB | None) -> RGB | None:
+        return self.own.get(name, current)
+
+
+class _RunTable(TablePlace):
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: dict[tuple[int, int], tuple[str, str, str]] = {}
+
+
+def ods_runs_hidden(parts: ZipParts) -> dict[str, dict[tuple[int, int], tuple[str, str, str]]]:
+    """Table name -> {(row, col): (text shown, text hidden, why)} of the cells some spans of whose text are in the
+    cell's background colour; {} when no span style can be (the usual case: a few substring searches)."""
+    try:
+        content = parts.read("content.xml")
+        if b"<text:span" not in content:
+            return {}
+        styles = parts.read("styles.xml") if "styles.xml" in parts.infos else b""
+        heads = (_head(content), _head(styles))
+        spans = _SpanColours(*heads)
+        if not spans.own:
+            return {}
+        cells = _OdsStyles(*heads)
+        backgrounds = {cells.cell(style)[1] for style in [*cells.own, b"Default"]}
+        if not any(near(colour, back) for colour in spans.own.values() for back in backgrounds):
+            return {}
+        return _ods_run_cells(content, cells, spans)
+    except Exception:  # noqa: BLE001 - an extra
+        return {}
+
+
+def _ods_run_cells(
+    xml: bytes, cells: _OdsStyles, spans: _SpanColours
+) -> dict[str, dict[tuple[int, int], tuple[str, str, str]]]:
+    found: dict[str, dict[tuple[int, int], tuple[str, str, str]]] = {}
+    for name, table, hit, attrs, columns in table_cells(xml, _RunTable):
+        end = xml.find(b"</table:table-cell>", hit.end())
+        body = xml[hit.end() : end if end >= 0 else len(xml)]
+        if b"<text:span" not in body:
+            continue
+        text, back, _ = cells.cell(table.cell_style(attrs))
+        runs = ods_runs(body, spans, text, None)
+        hidden = "".join(piece for piece, colour in runs if colour is not None and near(colour, back))
+        shown = "".join(piece for piece, colour in runs if colour is None or not near(colour, back))
+        if not hidden.strip() or (near(text, back) and not shown.strip()):
+            continue  # nothing hidden, or the whole cell in its background's colour (said by ods_unseen)
+        first = next(c for piece, c in runs if c is not None and near(c, back) and piece.strip())
+        found[name] = table.runs
+        for r in range(table.row, min(table.row + table.rows, MAX_INDEX)):
+            for c in range(table.col, min(table.col + columns, MAX_INDEX)):
+                if len(table.runs) < MAX_MARKS:
+                    table.runs[(r, c)] = (shown, hidden, why(first, back)[len("colour:") :])
+    return found

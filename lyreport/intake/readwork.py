@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from ..models import stat_signature
 from . import precheck as checks
-from .concealed import by_colour, by_format, under_merges, unread
+from .concealed import by_colour, by_condition, by_format, by_runs, under_merges, unread
 from .csvread import read_csv
 from .errorvalues import CALAMINE_KNOWN
 from .marktools import ERROR_CELL_TAG
@@ -108,6 +108,10 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
                 concealed.extend(under_merges(grid, mark.merges))
             if mark.colours:
                 concealed.extend(by_colour(grid, mark.colours))
+            if mark.conditional:
+                concealed.extend(by_condition(grid, mark.conditional))
+            if mark.runs:
+                concealed.extend(by_runs(grid, mark.runs))
             if mark.unread:
                 concealed.extend(unread(grid, mark.unread))
             marked = mark.answer(merged, concealed)

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .concealed import xlsx_formats
+from .condformats import xlsx_conditional
 from .errorvalues import error_value
 from .invisible import xlsx_colours
 from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
 from .marktools import attrs as _attrs
 from .odsstruck import ods_struck
-from .odsunseen import ods_unseen
+from .odsunseen import ods_runs_hidden, ods_unseen
+from .runcolours import xlsx_runs
 from .strikemarks import ALL_SHEETS, Found, xlsx_struck
 from .xlsmarks import xls_marks
 from .xmltext import unescape
@@ -66,10 +68,16 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
             marks.setdefault(name, Marks()).formats = cells
         for name, cells in xlsx_colours(parts, sheet_parts).items():  # never raises
             marks.setdefault(name, Marks()).colours = cells
+        for name, runs in xlsx_runs(parts, sheet_parts).items():  # never raises
+            marks.setdefault(name, Marks()).runs = runs
+        for name, cells in xlsx_conditional(parts, sheet_parts).items():  # never raises
+            marks.setdefault(name, Marks()).conditional = cells
     else:
         for name, (colours, formats) in ods_unseen(parts).items():  # never raises
             sheet = marks.setdefault(name, Marks())
             sheet.colours, sheet.formats = colours, formats
+        for name, runs in ods_runs_hidden(parts).items():  # never raises
+            marks.setdefault(name, Marks()).runs = runs
     return marks
 
 
@@ -152,27 +160,52 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     # t="str" is a formula's text result; typed in without a formula, its text written bare in the cell (no <v>)
     # reads as empty in calamine: kept, so that the cell is said rather than taken for blank.
     if xml.find(b'"str"', start, end) >= 0 or xml.find(b"'str'", start, end) >= 0:
-        _str_cells(xml, marks)
+        _str_cells(xml, marks, _STR_CELL, _str_text)
+    # t="inlineStr" with a <v> (instead of its <is>, or beside it: some writers): calamine reads it as empty too.
+    inline = xml.find(b"inlineStr", start, end)
+    if inline >= 0 and _INLINE_V.search(xml, inline, end):
+        _str_cells(xml, marks, _INLINE_CELL, _inline_text)
     return marks
 
 
 _STR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']str["'][^>]*>""")
+_INLINE_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']inlineStr["'][^>]*>""")
+# Both spellings in one scan: the <v> right after an inline string cell's tag, or after its </is>.
+_INLINE_V = re.compile(rb"""(?:is|inlineStr["'][^>]*(?<!/))>\s*<(?:\w+:)?v>""")
 _ANY_TAG = re.compile(rb"<[^>]*>")
 _READ_BY_CALAMINE = re.compile(rb"<(?:\w+:)?(?:f|v|is)[\s>/]")
+_V_TAG = re.compile(rb"<(?:\w+:)?v[\s>]")
+_IS_BODY = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
+_V_BODY = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
 
 
-def _str_cells(xml: bytes, marks: Marks) -> None:
-    """Cells of type "str" without a formula whose text is not in a <v> (nor <is>): what they hold, unread."""
-    for hit in _STR_CELL.finditer(xml):
+def _str_text(body: bytes) -> bytes | None:
+    """A t="str" cell's text that calamine does not read: none if it has a formula, a <v> or an <is>."""
+    return None if _READ_BY_CALAMINE.search(body) else body
+
+
+def _inline_text(body: bytes) -> bytes | None:
+    """A t="inlineStr" cell's text when it has a <v> (calamine then reads none): its <is>, else its <v>."""
+    if not _V_TAG.search(body):
+        return None
+    held = _IS_BODY.search(body) or _V_BODY.search(body)
+    return held[1] if held else None
+
+
+def _str_cells(xml: bytes, marks: Marks, cell: re.Pattern[bytes], held: Callable[[bytes], bytes | None]) -> None:
+    """Cells of a text type (`cell`: t="str", or t="inlineStr") whose text is not where calamine reads it (`held`:
+    that text, from the cell's content, or None): what they hold, unread."""
+    for hit in cell.finditer(xml):
         tag = hit.group()
         ref = _REF.fullmatch(_attrs(tag).get(b"r", b"").strip())
         if tag.endswith(b"/>") or ref is None or int(ref[2]) > MAX_INDEX:
             continue
         close = CELL_END.search(xml, hit.end())
         body = xml[hit.end() : close.start() if close else hit.end()]
-        if _READ_BY_CALAMINE.search(body):
+        raw = held(body)
+        if raw is None:
             continue  # a formula, or a value where calamine reads it
-        text = unescape(_ANY_TAG.sub(b"", body).decode("utf-8", "replace")).strip()
+        text = unescape(_ANY_TAG.sub(b"", raw).decode("utf-8", "replace")).strip()
         if text:
             marks.unread[(int(ref[2]) - 1, col_index(ref[1].upper()))] = text
             if len(marks.unread) >= MAX_MARKS:

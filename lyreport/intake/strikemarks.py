@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, Struck, cell_formats, col_index, sheet_cells, style_fonts
 from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
 
-__all__ = ["ALL_SHEETS", "Found", "Struck", "struck_entry", "xlsx_struck", "xml_text"]
+__all__ = ["ALL_SHEETS", "Found", "Strings", "Struck", "item_runs", "struck_entry", "xlsx_struck", "xml_text"]
 
 MAX_QUICK = 64  # struck cell formats looked for by one pattern; more, and the cells are read one by one
 
@@ -94,7 +96,7 @@ def xlsx_struck(parts: ZipParts, sheet_parts: dict[str, str]) -> Found:
     if not fonts and b"strike" not in strings and not inline:
         return {}  # the usual case: a few substring searches
     found: Found = {}
-    table = _Strings(strings)
+    table = Strings(strings)
     for part, name in sheet_parts.items():
         try:
             found[name] = _xlsx_sheet(sheets[part], fonts, table, part in inline) if part in sheets else ([], False)
@@ -118,7 +120,7 @@ def _struck_xfs(styles: bytes) -> frozenset[int]:
     return frozenset(found)
 
 
-class _Strings:
+class Strings:
     """The shared strings, split into items only when a struck cell needs one."""
 
     def __init__(self, xml: bytes):
@@ -152,8 +154,17 @@ class _Strings:
 
 
 def _runs(item: bytes, base: bool) -> list[tuple[str, bool]]:
-    """(text, struck) of a string item's runs. A run without properties takes the cell's font; a run with
-    properties has its own font, as Excel (and LibreOffice's export) has it."""
+    """(text, struck) of a string item's runs."""
+    return item_runs(item, base, _struck_in)
+
+
+State = TypeVar("State")
+
+
+def item_runs(item: bytes, base: State, state: Callable[[bytes], State]) -> list[tuple[str, State]]:
+    """(text, state) of a string item's (<si>, <is>) runs, `state` reading a run's properties (<rPr>…</rPr>). A run
+    without properties takes the cell's font (`base`); a run with properties has its own font, as Excel (and
+    LibreOffice's export) has it. Phonetic guides are not the cell's text."""
     item = _PHONETIC.sub(b"", item)
     runs = _RUN.findall(item)
     if not runs:
@@ -161,12 +172,13 @@ def _runs(item: bytes, base: bool) -> list[tuple[str, bool]]:
     found = []
     for run in runs:
         props = _RPR.search(run)
-        struck = base if props is None else _struck_in(props.group())
-        found.append(("".join(xml_text(t or b"") for t in _T.findall(run)), struck))
+        found.append(
+            ("".join(xml_text(t or b"") for t in _T.findall(run)), base if props is None else state(props.group()))
+        )
     return found
 
 
-def _xlsx_sheet(xml: bytes, fonts: frozenset[int], strings: _Strings, inline: bool) -> tuple[list[Struck], bool]:
+def _xlsx_sheet(xml: bytes, fonts: frozenset[int], strings: Strings, inline: bool) -> tuple[list[Struck], bool]:
     """Struck cells of one worksheet: cells of a struck format with a value, and strings with struck runs
     (`inline`: some inline string of the sheet may have struck runs)."""
     if not inline and not strings.struck and 0 not in fonts and len(fonts) <= MAX_QUICK:
@@ -198,7 +210,7 @@ def _styled(fonts: frozenset[int]) -> re.Pattern[bytes]:
     return re.compile(rb"<(?:\w+:)?c(?=\s)[^>]*?\ss\s*=\s*[\"']\s*0*(?:" + numbers + rb")\s*[\"'][^>]*>")
 
 
-def _styled_cells(xml: bytes, fonts: frozenset[int], strings: _Strings) -> tuple[list[Struck], bool] | None:
+def _styled_cells(xml: bytes, fonts: frozenset[int], strings: Strings) -> tuple[list[Struck], bool] | None:
     """Only formats strike (no run does, and the default format does not): the cells of those formats, found by
     one pattern; None when one of them has no r= (its place is known only by counting: the full scan)."""
     found: list[Struck] = []
@@ -222,7 +234,7 @@ def _styled_cells(xml: bytes, fonts: frozenset[int], strings: _Strings) -> tuple
 
 
 def _xlsx_cell(
-    row: int, col: int, body: bytes, kind: bytes, base: bool, strings: _Strings, inline: bool
+    row: int, col: int, body: bytes, kind: bytes, base: bool, strings: Strings, inline: bool
 ) -> Struck | None:
     if kind == b"inlineStr":
         text = _INLINE.search(body)
