@@ -633,3 +633,19 @@ def test_black_and_white_copy_of_an_electronic_return(master):
     assert (state.scan_stamped, state.scan_seal_unknown, found) == (True, False, [])
     state, found = run(colour)
     assert (state.scan_stamped, state.scan_seal_unknown, found) == (False, False, ["scan-unstamped"])
+
+
+def test_all_on_time_is_not_all_stamped_when_a_scan_bears_no_seal(master):
+    """Every unit on time with its scan, one scan without a seal: the 通报 said "均按时报送了电子版及盖章扫描件" and
+    dropped the paper sentences, so the unstamped (or only-scanned) unit went unsaid."""
+    from lyreport.render.summary_text import reporting
+
+    unit = "市金融工作局"
+    intake = _all_on_time(master)
+    intake.scans = [s for s in intake.scans if s.unit != unit]
+    intake.scans.append(Scan(_file("彩色.pdf", _at(WEEK, 11), "scan"), unit, None, False, True))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    said = "".join(b.text for b in reporting(result, CONFIG))
+    assert f"扫描件上未发现公章的单位1个：{unit}" in said and "均按时报送了电子版及盖章扫描件" not in said
+    everyone = merge_week(master, _all_on_time(master), DEADLINE, CONFIG, PreviousState(), 1)
+    assert "".join(b.text for b in reporting(everyone, CONFIG)) == "本期各单位均按时报送了电子版及盖章扫描件。"
