@@ -260,13 +260,21 @@ def scan_findings(unit: str, assigned: Assigned) -> tuple[bool | None, list[int]
         # Its seal is judged on that very scan: a stamped Monday copy does not vouch for an unstamped
         # Thursday correction whose values are the ones reported.
         source = next(s for s in scans if s.parsed is ret)
-        stamped = bool(source.stamped)
-        if not stamped:
+        stamped: bool | None = bool(source.stamped)
+        if source.seal_unknown:  # black-and-white: a seal would not show, so none is claimed either way
+            stamped = None
+            problems.append(_seal_unknown(source, unit))
+        elif not stamped:
             problems.append(problem("scan-unstamped", file=source.file.display, unit=unit))
         return stamped, [], problems + [p for p in source.problems if p.code not in SCAN_FILE_CODES]
     stamped = any(s.stamped for s in scans)  # paper copy of an electronic return: any stamped copy will do
     latest = scans[-1]
-    if not stamped and latest.readable:
+    grey = [s for s in scans if s.seal_unknown]
+    if not stamped and grey:  # a black-and-white copy may bear the seal unseen: it cannot be told
+        stamped = None
+        if latest.readable:
+            problems.append(_seal_unknown(grey[-1], unit))
+    elif not stamped and latest.readable:
         problems.append(problem("scan-unstamped", file=latest.file.display, unit=unit))
     readable = [s for s in scans if s.parsed is not None]
     if ret is None or not readable:
@@ -285,6 +293,16 @@ def scan_findings(unit: str, assigned: Assigned) -> tuple[bool | None, list[int]
                 )
             )  # fmt: skip
     return stamped, mismatches, problems
+
+
+def _seal_unknown(scan: Scan, unit: str) -> Problem:
+    """scan-seal-unknown for a black-and-white scan without a seal found, at its colourless pages."""
+    return problem("scan-seal-unknown", file=scan.file.display, cell=grey_pages_place(scan), unit=unit)
+
+
+def grey_pages_place(scan: Scan) -> str:
+    """The pages of a scan that hold no colour, as "第2页" or "第1、2页"."""
+    return f"第{'、'.join(map(str, scan.grey_pages))}页" if scan.grey_pages else ""
 
 
 def _failed_elsewhere(fail: FailedFile, arrived: date, config: Config) -> Problem:

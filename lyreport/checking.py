@@ -77,11 +77,17 @@ def check_files(
 
 
 def _scan_notes(scan: Any) -> list[Problem]:
-    """What `check` says of a scan beyond reading it: what it read with doubt, and a missing seal."""
+    """What `check` says of a scan beyond reading it: what it read with doubt, and a missing seal (or one that
+    a black-and-white scan cannot show)."""
     from .intake.pipeline import said_for_file
 
     notes = [p for p in scan.problems if not said_for_file(scan, p)]  # the others are among the file's problems
-    if scan.readable and scan.stamped is False:
+    if scan.readable and scan.seal_unknown:
+        from .assign import grey_pages_place
+
+        cell = grey_pages_place(scan)
+        notes.append(problem("scan-seal-unknown", file=scan.file.display, cell=cell, unit=scan.unit or ""))
+    elif scan.readable and scan.stamped is False:
         notes.append(problem("scan-unstamped", file=scan.file.display, unit=scan.unit or ""))
     return notes
 

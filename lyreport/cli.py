@@ -201,7 +201,14 @@ _ORDER_CODES = {
     "config-list-wording",
     "config-unknown-key",
 }
-_PAPER_CODES = {"scan-unstamped", "scan-mismatch", "scan-other-week", "scan-unreadable", "scan-low-confidence"}
+_PAPER_CODES = {
+    "scan-unstamped",
+    "scan-seal-unknown",
+    "scan-mismatch",
+    "scan-other-week",
+    "scan-unreadable",
+    "scan-low-confidence",
+}
 
 
 def _print_report(report: RunReport) -> None:

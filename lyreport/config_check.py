@@ -18,6 +18,7 @@ EXTRA_FIELDS = {
     ("summary", "opening"): {"week_cn", "unit_count", "measure_count", "list_title"},
     ("summary", "doc_number"): {"year", "period"},
     ("summary", "printed"): {"date_cn"},
+    ("summary", "report_scan_seal_unknown"): {"count"},
     ("mail", "subject"): {"title", "period", "week_cn"},
     ("mail", "body"): {"week_cn", "office", "date_cn", "period", "title"},
     ("mail", "reminder_intro"): {"deadline_cn", "week_cn", "list_title", "office_email", "office"},

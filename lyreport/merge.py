@@ -62,6 +62,7 @@ def _unit_week(
     state.scan_received = unit in assigned.scan_units
     state.superseded = [r.file.display for r in assigned.superseded.get(unit, [])]
     state.scan_stamped, state.scan_mismatches, _ = findings
+    state.scan_seal_unknown = state.scan_received and state.scan_stamped is None  # a black-and-white scan
     if ret is not None:
         state.source = "scan" if unit in assigned.from_scan else "electronic"
         decisive = on_time_copy(unit, assigned, deadline)

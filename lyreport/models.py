@@ -206,10 +206,17 @@ class Scan:
     file: SourceFile
     unit: str | None
     parsed: ParsedReturn | None = None  # the form read from it; None when unreadable
-    stamped: bool | None = None  # a red official seal was found; None when not looked at
+    stamped: bool | None = None  # a red official seal was found; None when not looked at or when none could show
     readable: bool = False
     problems: list[Problem] = field(default_factory=list)  # findings that matter when the scan is the data source
     marked_week: date | None = None  # the week its QR code names, for a scan whose form could not be read
+    # No seal was found and these pages (from 1) hold no colour (black-and-white or greyscale): a red seal
+    # could not show there, so whether the paper is stamped cannot be told (stamped is then None).
+    grey_pages: list[int] = field(default_factory=list)
+
+    @property
+    def seal_unknown(self) -> bool:
+        return self.stamped is None and bool(self.grey_pages)
 
 
 @dataclass
@@ -263,7 +270,8 @@ class UnitWeek:
     scan_received: bool = False
     invalid_reason: str = ""
     source: str | None = None  # "electronic" | "scan": where this week's statuses come from
-    scan_stamped: bool | None = None  # None when no scan of this week was received
+    scan_stamped: bool | None = None  # None when no scan of this week was received, or its seal cannot be told
+    scan_seal_unknown: bool = False  # its scan is black-and-white/greyscale without a seal found: cannot be told
     scan_mismatches: list[int] = field(default_factory=list)  # measures whose scan status differs
     # On time through an earlier copy while the data comes from one received after the deadline (a correction):
     # received_at is that on-time arrival, corrected_at when the copy that counts came in.

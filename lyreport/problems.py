@@ -360,6 +360,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- reading scans (intake/scan/, assign.py) ---
     "scan-unreadable": (WARNING, "扫描件无法识别：{reason}。已计为收到扫描件，请人工查看原件"),
     "scan-unstamped": (WARNING, "扫描件上未发现红色公章，请核实是否已盖章"),
+    "scan-seal-unknown": (WARNING, "扫描件为黑白或灰度图像，无法根据印章颜色判断是否盖章，请人工核实"),
     "scan-mismatch": (
         WARNING,
         "第 {no} 条措施：盖章扫描件上的完成状态为“{scan}”，电子版为“{electronic}”；以电子版为准，请与报送单位核实",

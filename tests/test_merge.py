@@ -569,3 +569,83 @@ def test_file_archived_for_an_earlier_week_is_not_counted(master):
     assert resent.file not in result.answered
     (found,) = [p for p in result.problems if p.code == "file-already-archived"]
     assert found.file == resent.file.display and "2020-12-31" in found.message and "《交通.xlsx》" in found.message
+
+
+# ----------------------------------------------------------------- black-and-white scans: the seal cannot be told
+def _grey_scan(name: str, unit: str, ret: ParsedReturn | None, pages: list[int] | None = None) -> Scan:
+    """A scan without a seal found whose pages hold no colour (what the reader says of a grey or fax scan)."""
+    return Scan(_file(name, _at(WEEK, 10), "scan"), unit, ret, None, True, grey_pages=pages or [1])
+
+
+def test_black_and_white_scan_alone_is_neither_stamped_nor_unstamped(master):
+    """The unit sent only a greyscale scan: a red seal cannot show on it, so scan-seal-unknown (at its page),
+    scan_stamped null, and no 未盖章 anywhere (was scan-unstamped and scan_stamped false: a silent guess)."""
+    from lyreport.render.scan_text import scan_cell
+    from lyreport.render.summary_json import summary_dict
+    from lyreport.render.summary_text import reporting
+
+    unit = "市金融工作局"
+    intake = _all_on_time(master)
+    intake.returns = [r for r in intake.returns if r.unit != unit]
+    intake.scans = [s for s in intake.scans if s.unit != unit]
+    paper = _return(master, unit, _at(WEEK, 10), name="黑白扫描件.pdf")
+    paper.source = "scan"
+    intake.scans.append(_grey_scan("黑白扫描件.pdf", unit, paper, [1, 2]))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    state = result.unit(unit)
+    assert state.source == "scan" and state.scan_received
+    assert state.scan_stamped is None and state.scan_seal_unknown
+    codes = [(p.code, p.file, p.cell) for p in result.problems if p.unit == unit and p.code.startswith("scan-s")]
+    assert codes == [("scan-seal-unknown", "黑白扫描件.pdf", "第1、2页")]
+    (unknown,) = [p for p in result.problems if p.code == "scan-seal-unknown"]
+    assert "黑白或灰度" in unknown.message and "无法" in unknown.message
+    assert next(u for u in summary_dict(result)["units"] if u["name"] == unit)["scan_stamped"] is None
+    cell = scan_cell(state, CONFIG)
+    assert "黑白件" in cell and "未见公章" not in cell
+    said = "".join(b.text for b in reporting(result, CONFIG))
+    assert f"{unit}的扫描件为黑白件，无法核验公章，请人工核实。" in said
+    assert "未发现公章" not in said and "均按时报送了电子版及盖章扫描件" not in said
+
+
+def test_black_and_white_copy_of_an_electronic_return(master):
+    """The electronic return plus a grey paper copy: cannot be told; a stamped colour copy besides it settles it;
+    an unstamped colour copy besides it does not (the grey one may bear the seal). A colour copy alone without
+    a seal stays scan-unstamped."""
+    unit = "市金融工作局"
+
+    def run(*scans: Scan):
+        intake = _all_on_time(master)
+        intake.scans = [s for s in intake.scans if s.unit != unit] + list(scans)
+        result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+        found = sorted(p.code for p in result.problems if p.unit == unit and p.code.startswith("scan-"))
+        return result.unit(unit), found
+
+    grey = _grey_scan("黑白.pdf", unit, None)
+    colour = Scan(_file("彩色.pdf", _at(WEEK, 11), "scan"), unit, None, False, True)
+    stamped = Scan(_file("盖章.pdf", _at(WEEK, 11), "scan"), unit, None, True, True)
+    state, found = run(grey)
+    assert (state.source, state.scan_stamped, state.scan_seal_unknown, found) == (
+        "electronic", None, True, ["scan-seal-unknown"]
+    )  # fmt: skip
+    state, found = run(grey, colour)
+    assert (state.scan_stamped, state.scan_seal_unknown, found) == (None, True, ["scan-seal-unknown"])
+    state, found = run(grey, stamped)
+    assert (state.scan_stamped, state.scan_seal_unknown, found) == (True, False, [])
+    state, found = run(colour)
+    assert (state.scan_stamped, state.scan_seal_unknown, found) == (False, False, ["scan-unstamped"])
+
+
+def test_all_on_time_is_not_all_stamped_when_a_scan_bears_no_seal(master):
+    """Every unit on time with its scan, one scan without a seal: the 通报 said "均按时报送了电子版及盖章扫描件" and
+    dropped the paper sentences, so the unstamped (or only-scanned) unit went unsaid."""
+    from lyreport.render.summary_text import reporting
+
+    unit = "市金融工作局"
+    intake = _all_on_time(master)
+    intake.scans = [s for s in intake.scans if s.unit != unit]
+    intake.scans.append(Scan(_file("彩色.pdf", _at(WEEK, 11), "scan"), unit, None, False, True))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    said = "".join(b.text for b in reporting(result, CONFIG))
+    assert f"扫描件上未发现公章的单位1个：{unit}" in said and "均按时报送了电子版及盖章扫描件" not in said
+    everyone = merge_week(master, _all_on_time(master), DEADLINE, CONFIG, PreviousState(), 1)
+    assert "".join(b.text for b in reporting(everyone, CONFIG)) == "本期各单位均按时报送了电子版及盖章扫描件。"

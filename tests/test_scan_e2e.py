@@ -1,4 +1,5 @@
-"""End to end with paper returns: scan-only units, a scan without seal, a scan that disagrees, last week's paper."""
+"""End to end with paper returns: scan-only units, a scan without seal, a scan that disagrees, last week's paper,
+a black-and-white scan (its seal cannot be told)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from docx import Document
 from office import needs_soffice
 from openpyxl import load_workbook
+from PIL import Image
 from scan_forms import scan_files
 
 from lyreport.api import load_context
@@ -20,7 +22,14 @@ from lyreport.models import DONE, LAGGING, NOT_STARTED, ON_TRACK
 from lyreport.samples import make_filling, set_received, standard_return
 
 WEEK = date(2021, 1, 7)
-SCAN_CODES = ("scan-unstamped", "scan-mismatch", "scan-other-week", "scan-unreadable", "scan-low-confidence")
+SCAN_CODES = (
+    "scan-unstamped",
+    "scan-seal-unknown",
+    "scan-mismatch",
+    "scan-other-week",
+    "scan-unreadable",
+    "scan-low-confidence",
+)
 
 
 def _at(day: date, hour: int, tz) -> datetime:
@@ -34,12 +43,12 @@ def paper_week(tmp_path_factory):
     context = load_context(root)
     master, directory, tz = context.master, context.directory, context.config.timezone
     small = sorted((u for u in master.units), key=lambda u: (len(master.measures_of(u)), u))
-    only_a, only_b, both, stale = small[:4]
+    only_a, only_b, both, stale, grey = small[:5]
     rng = random.Random(7)
     inbox, work = root / "inbox", root.parent / "work"
     work.mkdir()
     cycle = (DONE, ON_TRACK, LAGGING, NOT_STARTED)
-    want = {u: {m.no: cycle[(i + k) % 4] for k, m in enumerate(master.measures_of(u))} for i, u in enumerate(small[:4])}
+    want = {u: {m.no: cycle[(i + k) % 4] for k, m in enumerate(master.measures_of(u))} for i, u in enumerate(small[:5])}
     fills = {u: make_filling(master, u, WEEK, rng, want[u]) for u in want}
     # The electronic return of `both` says something else than its signed paper for its first measure.
     paper_both = make_filling(master, both, WEEK, random.Random(8), want[both])
@@ -52,8 +61,10 @@ def paper_week(tmp_path_factory):
         (fills[only_b], WEEK, inbox / "扫描件2.pdf", False, False),  # identified from its text alone
         (paper_both, WEEK, inbox / f"{both}扫描件.jpg", True, True),
         (old, last_week, inbox / f"{stale}扫描件.png", True, True),
+        (fills[grey], WEEK, inbox / f"{grey}-黑白扫描件.png", True, True),  # stamped, then scanned in grey
     ]
     scans = scan_files(master, directory, jobs, work)
+    Image.open(scans[-1]).convert("L").save(scans[-1])
     late = {inbox / "扫描件2.pdf"}
     for index, path in enumerate(scans):
         set_received(path, _at(WEEK, 15, tz) if path in late else _at(WEEK, 9 + index, tz))
@@ -61,7 +72,8 @@ def paper_week(tmp_path_factory):
         path = standard_return(master, directory, fills[unit], WEEK, inbox / f"{unit}.xlsx")
         set_received(path, _at(WEEK, 8, tz))
     result = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", WEEK.isoformat()])
-    return root, result, {"a": only_a, "b": only_b, "both": both, "stale": stale}, want, first, fills
+    units = {"a": only_a, "b": only_b, "both": both, "stale": stale, "grey": grey}
+    return root, result, units, want, first, fills
 
 
 def _summary(root: Path) -> dict:
@@ -78,14 +90,15 @@ def test_unit_states_and_sources(paper_week):
     assert (b["state"], b["source"], b["scan_stamped"]) == ("late", "scan", False)
     assert (both["source"], both["scan_stamped"], both["scan_mismatches"]) == ("electronic", True, [first])
     assert (stale["source"], stale["scan_stamped"], stale["scan_received"]) == ("electronic", None, False)
-    assert by_name[next(n for n in by_name if n not in units.values())]["source"] is None
+    grey = by_name[units["grey"]]  # a seal on the paper, grey on the scan: neither stamped nor unstamped
+    assert (grey["source"], grey["scan_stamped"], grey["scan_received"]) == ("scan", None, True)
 
 
 @needs_soffice
 def test_statuses_come_from_the_scans(paper_week):
     root, _, units, want, _, _ = paper_week
     measures = {m["no"]: m for m in _summary(root)["measures"]}
-    for key in ("a", "b"):
+    for key in ("a", "b", "grey"):
         unit = units[key]
         for no, status in want[unit].items():
             assert measures[no]["units"][unit] == status, (unit, no)
@@ -96,7 +109,12 @@ def test_exactly_the_scan_warnings(paper_week):
     root, result, units, want, first, fills = paper_week
     found = sorted((p["code"], p["unit"]) for p in _summary(root)["problems"] if p["code"] in SCAN_CODES)
     assert found == sorted(
-        [("scan-unstamped", units["b"]), ("scan-mismatch", units["both"]), ("scan-other-week", units["stale"])]
+        [
+            ("scan-unstamped", units["b"]),
+            ("scan-seal-unknown", units["grey"]),
+            ("scan-mismatch", units["both"]),
+            ("scan-other-week", units["stale"]),
+        ]
     )
     mismatch = next(p for p in _summary(root)["problems"] if p["code"] == "scan-mismatch")
     assert f"第 {first} 条" in mismatch["message"]
@@ -106,6 +124,7 @@ def test_exactly_the_scan_warnings(paper_week):
     ledger = load_workbook(root / "outbox" / "工作台账.xlsx")
     listed = "\n".join(str(c.value) for row in ledger["问题清单"].iter_rows() for c in row if c.value)
     assert "扫描件上未发现红色公章" in listed and "盖章扫描件上的完成状态" in listed
+    assert "扫描件为黑白或灰度图像，无法根据印章颜色判断是否盖章" in listed and "黑白或灰度" in result.output
     assert "（据扫描件）" in "\n".join(str(c.value) for row in ledger["措施进展"].iter_rows() for c in row if c.value)
 
 
@@ -115,17 +134,21 @@ def test_notice_marks_paper_returns(paper_week):
     doc = Document(root / "outbox" / WEEK.isoformat() / f"督导情况通报-{WEEK.isoformat()}.docx")
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
-    assert "只报送了盖章扫描件的单位2个" in text and units["a"] in text
+    assert "只报送了盖章扫描件的单位3个" in text and units["a"] in text
     assert f"{units['both']}（第{first}条）" in text
     assert f"{units['a']}（据扫描件）" in cells
     assert "未见公章" in cells
+    assert f"{units['grey']}的扫描件为黑白件，无法核验公章，请人工核实。" in text
+    (unstamped,) = [t for t in text.split("。") if "扫描件上未发现公章的单位" in t]
+    assert units["b"] in unstamped and units["grey"] not in unstamped
+    assert "已收到（据扫描件）（黑白件，无法核验公章）" in cells
 
 
 @needs_soffice
 def test_rerun_reads_from_cache_and_is_identical(paper_week):
     root, _, _, _, _, _ = paper_week
     before = (root / "outbox" / WEEK.isoformat() / "summary.json").read_bytes()
-    assert len(list((root / "history" / "scan-cache").glob("*.json"))) == 4
+    assert len(list((root / "history" / "scan-cache").glob("*.json"))) == 5
     again = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", WEEK.isoformat()])
     assert again.exit_code in (0, 1), again.output
     assert (root / "outbox" / WEEK.isoformat() / "summary.json").read_bytes() == before

@@ -38,14 +38,24 @@ def test_photographed_self_made_form_with_seal_across_cells(workspace: Path, tmp
 
 
 def test_check_command_on_scans(workspace: Path, tmp_path: Path):
+    """A colour scan without a seal: not stamped. The same page in black and white (pure black on white, as a grey
+    scanner gives it; this test expected 未发现红色公章 for it before): a red seal could not show, so it cannot
+    be told and says so."""
+    from PIL import ImageChops
+
     page = self_made_form("市工信局", "2021年1月7日", [("2", "正常推进", "轴承钢应用", "已对接")])
     pdf = tmp_path / "工信局扫描件.pdf"
-    page.save(pdf, resolution=200.0)
+    ImageChops.multiply(page, Image.new("RGB", page.size, (250, 244, 230))).save(pdf, resolution=200.0)  # warm paper
+    grey = tmp_path / "工信局黑白扫描件.pdf"
+    page.convert("L").save(grey, resolution=200.0)
     blank = fake_scan(tmp_path / "空白扫描件.pdf", "空白")
-    result = CliRunner().invoke(main, ["check", "--workspace", str(workspace), str(pdf), str(blank)])
+    result = CliRunner().invoke(main, ["check", "--workspace", str(workspace), str(pdf), str(grey), str(blank)])
     assert "工信局扫描件.pdf" in result.output and "市工信局" in result.output, result.output
-    assert "扫描件上未发现红色公章" in result.output  # staff checking a paper return learn it is not stamped
-    assert "扫描件无法识别" in result.output and "空白扫描件.pdf" in result.output
+    said = dict(part.split("》", 1) for part in result.output.split("《")[1:])  # file -> what is said of it
+    assert "扫描件上未发现红色公章" in said["工信局扫描件.pdf"]  # staff checking a paper return learn it is not stamped
+    assert "扫描件为黑白或灰度图像，无法根据印章颜色判断是否盖章" in said["工信局黑白扫描件.pdf"], result.output
+    assert "未发现红色公章" not in said["工信局黑白扫描件.pdf"] and "黑白" not in said["工信局扫描件.pdf"]
+    assert "扫描件无法识别" in said["空白扫描件.pdf"]
 
 
 def test_runs_without_scans_do_not_load_the_ocr_stack(workspace: Path, tmp_path: Path):

@@ -116,6 +116,85 @@ def test_seal_survives_a_phone_photo():
     assert not find_seal(_page()).found
 
 
+def _grey_files(page: Image.Image, folder: Path) -> list[Path]:
+    """The page as black-and-white scanners and faxes save it: greyscale PNG/JPEG/PDF, a 1-bit fax TIFF, a palette
+    PNG of greys, and a colour JPEG whose pixels are all grey (a grey page through a colour pipeline)."""
+    grey = page.convert("L")
+    out = {
+        "灰度.png": grey,
+        "灰度.jpg": grey,
+        "灰度.pdf": grey,
+        "传真.tif": grey.convert("1"),
+        "调色板.png": grey.convert("P"),
+        "彩色格式灰图.jpg": grey.convert("RGB"),
+    }
+    paths = []
+    for name, image in out.items():
+        target = folder / name
+        options = {"compression": "group4"} if name.endswith(".tif") else {}
+        image.save(target, **({"quality": 60} if name.endswith(".jpg") else options))
+        paths.append(target)
+    return paths
+
+
+def test_black_and_white_pages_hold_no_colour_colour_scans_do(tmp_path: Path):
+    """A red seal cannot show on a grey page: such pages are told apart from colour ones (where a missing seal
+    means no seal), whatever the file format; JPEG's noise on a grey page is no colour."""
+    from lyreport.intake.scan.seal import has_colour
+    from lyreport.scansim import make_scan
+
+    stamped = add_seal(_page(), "洛阳市发展和改革委员会", centre=(900, 420))
+    for path in _grey_files(stamped, tmp_path):
+        ((page,), _) = raster.load_pages(path)
+        assert not has_colour(page.image) and not find_seal(page.image).found, path.name
+    for kind, photo in (("selfmade", False), ("drawn", False), ("selfmade", True)):  # colour scans without a seal
+        scan = make_scan(kind, seed=4, stamped=False, fmt="jpeg", photo=photo)
+        target = tmp_path / f"colour-{kind}-{photo}.jpg"
+        target.write_bytes(scan.data)
+        ((page,), _) = raster.load_pages(target)
+        assert has_colour(page.image) and not find_seal(page.image).found, (kind, photo)
+    grey = make_scan("selfmade", seed=4, stamped=True, fmt="pdf", grey=True)  # the seal pressed, scanned in grey
+    target = tmp_path / "grey.pdf"
+    target.write_bytes(grey.data)
+    ((page,), _) = raster.load_pages(target)
+    assert grey.truth.stamped and grey.truth.grey
+    assert not has_colour(page.image) and not find_seal(page.image).found
+
+
+def test_the_reader_says_a_page_is_grey_only_when_no_seal_was_found(tmp_path: Path):
+    """The worker's page answer carries "grey" (no seal found, no colour): a blank grey page (no OCR needed) is
+    grey, the same page in colour (a tinted scan) is not."""
+    grey, colour = tmp_path / "灰.png", tmp_path / "彩.png"
+    Image.new("L", (1200, 1700), 235).save(grey)
+    Image.new("RGB", (1200, 1700), (242, 238, 226)).save(colour)
+    ((_, _, [grey_page]), (_, _, [colour_page])) = scan_path(str(grey)), scan_path(str(colour))
+    assert grey_page["source"] == colour_page["source"] == "blank"
+    assert grey_page["grey"] is True and colour_page["grey"] is False and not grey_page["seal"]
+
+
+def test_a_grey_page_without_a_seal_makes_the_seal_unknown(master, directory):
+    """interpret(): a readable or unreadable scan whose pages are grey and show no seal is stamped=None with its
+    grey pages listed; a seal found on any page is a seal; a colour page without one is unstamped."""
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
+
+    def read(seal: bool, grey: bool, boxes: list[TextBox]):
+        answer = _answer(boxes, "市医疗保障局")
+        answer[2][0].update(seal=seal, grey=grey)
+        (scan,) = interpret(file, answer, master, directory)
+        return scan.parsed is not None, scan.stamped, scan.grey_pages, scan.seal_unknown
+
+    form = _other_units_boxes("市医疗保障局")
+    assert read(False, True, form) == (True, None, [1], True)
+    assert read(False, False, form) == (True, False, [], False)
+    assert read(True, False, form) == (True, True, [], False)
+    assert read(False, True, []) == (False, None, [1], True)  # unreadable, yet said of its seal all the same
+    two = ("ok", 2, [_answer(form, "市医疗保障局")[2][0] | {"seal": False, "grey": g} for g in (False, True)])
+    (scan,) = interpret(file, two, master, directory)
+    assert (scan.stamped, scan.grey_pages) == (None, [2])  # the seal may be on the grey page 2
+
+
 # ----------------------------------------------------------------- QR mark
 def test_qr_mark_read_back_after_rotation():
     page = add_mark(_page(), "luoji33", "市发改委", date(2021, 1, 7)).rotate(2, expand=True, fillcolor="white")

@@ -8,7 +8,8 @@ from .wording import join_cn, say
 
 
 def paper_sentences(result: WeekResult, config: Config) -> list[str]:
-    """Signed paper returns: read from the scan, no seal, disagreeing with the electronic file, an old week."""
+    """Signed paper returns: read from the scan, no seal (or a black-and-white scan that cannot show one),
+    disagreeing with the electronic file, an old week."""
     texts = []
     only = [u.name for u in result.units if u.source == "scan"]
     if only:
@@ -16,6 +17,9 @@ def paper_sentences(result: WeekResult, config: Config) -> list[str]:
     unstamped = sorted({p.unit for p in result.problems if p.code == "scan-unstamped" and p.unit})
     if unstamped:
         texts.append(say(config, "report_scan_unstamped", count=len(unstamped), names=join_cn(unstamped)))
+    grey = sorted({p.unit for p in result.problems if p.code == "scan-seal-unknown" and p.unit})
+    if grey:  # black-and-white scans: neither stamped nor unstamped can be said
+        texts.append(say(config, "report_scan_seal_unknown", count=len(grey), names=join_cn(grey)))
     differ = [u for u in result.units if u.scan_mismatches]
     if differ:
         items = join_cn(
@@ -29,7 +33,7 @@ def paper_sentences(result: WeekResult, config: Config) -> list[str]:
 
 
 def scan_cell(u: UnitWeek, config: Config) -> str:
-    """已收到 / 未收到, with what the scan showed: data taken from it, no seal, disagreement."""
+    """已收到 / 未收到, with what the scan showed: data taken from it, no seal (or no telling), disagreement."""
     if not u.scan_received:
         return say(config, "scan_no")
     text = say(config, "scan_yes")
@@ -37,6 +41,8 @@ def scan_cell(u: UnitWeek, config: Config) -> str:
         text += say(config, "scan_source_mark")
     if u.scan_stamped is False:
         text += say(config, "scan_unstamped_mark")
+    elif u.scan_seal_unknown:  # black-and-white: its seal cannot be told either way
+        text += say(config, "scan_seal_unknown_mark")
     if u.scan_mismatches:
         text += say(config, "scan_mismatch_mark", nos=join_cn(map(str, u.scan_mismatches)))
     return text

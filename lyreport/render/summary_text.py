@@ -291,7 +291,10 @@ def _issues_text(m: MeasureWeek, config: Config, required: bool) -> str:
 def reporting(result: WeekResult, config: Config) -> list[Block]:
     late, missing, invalid = (units_in(result, s) for s in ("late", "missing", "invalid"))
     no_scan = [u for u in result.units if u.state in ("on_time", "late") and not u.scan_received]
-    if not (late or missing or invalid or no_scan):
+    paper = paper_sentences(result, config)
+    # "均按时报送了电子版及盖章扫描件" only when the paper returns raise nothing (a scan without a seal, or one in
+    # black and white, or only a scan, is not that).
+    if not (late or missing or invalid or no_scan or paper):
         return [Block(BODY, say(config, "report_all_good"))]
     first = ""
     if late:
@@ -314,7 +317,7 @@ def reporting(result: WeekResult, config: Config) -> list[Block]:
         texts.append(say(config, "report_invalid", count=len(invalid), items=items))
     if no_scan:
         texts.append(say(config, "report_no_scan", count=len(no_scan), names=join_cn(u.name for u in no_scan)))
-    texts += paper_sentences(result, config)
+    texts += paper
     return [Block(BODY, t) for t in texts if t]
 
 

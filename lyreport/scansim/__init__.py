@@ -6,7 +6,8 @@ Kinds of page, all filled with seeded random statuses and progress text:
 - ``selfmade``: a unit's own layout (portrait, other column order and wording, 第N条, no QR code);
 - ``blank``: a page that is no form at all (empty or a dark failed scan).
 Each is optionally stamped with a red seal (sometimes across the table), skewed ±3°, noised or photographed,
-and saved as an image-only PDF, JPEG, PNG or multi-page TIFF::
+optionally turned black-and-white (greyscale: the seal then as grey as the text), and saved as an image-only
+PDF, JPEG, PNG or multi-page TIFF::
 
     scan = make_scan("drawn", seed=3, stamped=False, fmt="jpeg")
     scan.data, scan.truth.unit, scan.truth.statuses
@@ -64,7 +65,7 @@ def make_scan(
     **options: Any,
 ) -> Scan:
     """One scan; options are the fields of Spec (unit, week, stamped, seal_over_table, fmt, dpi, pages, angle,
-    noise, photo, statuses as {no: status})."""
+    noise, photo, grey, statuses as {no: status})."""
     statuses = options.pop("statuses", None)
     if isinstance(statuses, dict):
         statuses = tuple(sorted(statuses.items()))
@@ -74,7 +75,8 @@ def make_scan(
 
 def bench_specs(count: int = 60, seed: int = 20210107, *, office: bool | None = None) -> list[Spec]:
     """A seeded mix for the benchmark: about a third printed by LibreOffice (when present), a third drawn,
-    a quarter self-made; some unstamped, some stamped across the table, some photos, every file format."""
+    a quarter self-made; some unstamped, some stamped across the table, some photos, some black-and-white scans,
+    every file format."""
     office = can_print() if office is None else office
     rng = random.Random(seed)
     kinds = (["office"] * 4 if office else ["drawn"] * 4) + ["drawn"] * 4 + ["selfmade"] * 3
@@ -91,6 +93,7 @@ def bench_specs(count: int = 60, seed: int = 20210107, *, office: bool | None = 
             fmt=fmt,
             pages=2 if fmt in ("pdf", "tiff") and rng.random() < 0.15 else 1,
             photo=photo,
+            grey=not photo and index % 10 == 7,  # chosen without drawing from rng: the rest of the mix stays
         )
         specs.append(spec)
     return specs

@@ -42,6 +42,7 @@ class Spec:
     angle: float | None = None  # ±3° when None
     noise: bool = True
     photo: bool = False
+    grey: bool = False  # scanned (or photographed) in black and white: greyscale pages, a seal as grey as the text
     statuses: tuple[tuple[int, str], ...] | None = None  # (measure no, status) pairs; random when None
     filling: Filling | None = None  # exactly what is written (the demo prints its electronic returns)
 
@@ -64,6 +65,7 @@ class Truth:
     fmt: str = "pdf"
     photo: bool = False
     seal_over_table: bool = False
+    grey: bool = False  # no colour on the pages: a reader cannot tell a seal there (stamped says what is on paper)
 
 
 @dataclass
@@ -206,6 +208,8 @@ def _finish(prepared, printed: forms.Drawn | None, master: MasterList, directory
         images = [effects.photographed(im, rng, angle=angle) for im in images]
     else:
         images = [effects.scanned(im, rng, angle=angle, noise=spec.noise) for im in images]
+    if spec.grey:
+        images = [im.convert("L") for im in images]
     data = effects.encode(images, fmt, dpi, rng)
     is_form = spec.kind != "blank"
     truth = Truth(
@@ -223,6 +227,7 @@ def _finish(prepared, printed: forms.Drawn | None, master: MasterList, directory
         fmt,
         spec.photo,
         spec.seal_over_table and stamped,
+        spec.grey,
     )
     stem = f"IMG_{20210107 + spec.seed % 1000:08d}" if spec.photo else f"{unit}-扫描件"
     return Scan(stem + EXTENSIONS[fmt], data, truth, images)

@@ -13,7 +13,8 @@ FIXED_DATE = time.struct_time((2021, 1, 7, 10, 0, 0, 3, 7, 0))  # PDF dates: the
 
 
 def scanned(page: Image.Image, rng: random.Random, *, angle: float, noise: bool) -> Image.Image:
-    """A flatbed scan: the sheet a little askew, slightly soft, with sensor noise and a grey paper tone."""
+    """A flatbed colour scan: the sheet a little askew, slightly soft, with sensor noise, a grey paper tone and the
+    scanner's not quite neutral white (each of its three sensors a little different)."""
     out = page.rotate(angle, resample=Image.BICUBIC, fillcolor=(255, 255, 255)) if angle else page
     if not noise:
         return out
@@ -22,6 +23,8 @@ def scanned(page: Image.Image, rng: random.Random, *, angle: float, noise: bool)
     gen = np.random.default_rng(rng.randrange(2**32))
     tone = rng.uniform(0.93, 1.0)  # paper is rarely pure white on a scan
     pixels = pixels * tone + gen.normal(0, rng.uniform(2.0, 6.0), pixels.shape[:2])[..., None]
+    white = np.array([1.0, gen.uniform(0.975, 0.995), gen.uniform(0.94, 0.97)], dtype=np.float32)  # a warm cast
+    pixels = pixels * white + gen.normal(0, 1.5, pixels.shape).astype(np.float32)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
 
 

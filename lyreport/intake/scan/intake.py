@@ -209,7 +209,11 @@ def _interpret_pages(
 ) -> Scan:
     """The pages `numbers` (from 1) of the file read as one unit's form."""
     mine = [pages[n - 1] for n in numbers]
-    stamped = any(p.get("seal") for p in mine)
+    stamped: bool | None = any(p.get("seal") for p in mine)
+    # No seal found, but a page without colour could bear one unseen: whether it is stamped cannot be told.
+    grey = [] if stamped else [n for n, p in zip(numbers, mine, strict=True) if p.get("grey") and not p.get("skipped")]
+    if grey:
+        stamped = None
     usable = [(n, p) for n, p in zip(numbers, mine, strict=True) if not p.get("skipped")]
     noted = [_turned(file, n, p) for n, p in usable if p.get("turn")]
     boxes = [page_boxes(p) for _, p in usable]
@@ -230,14 +234,14 @@ def _interpret_pages(
         # The printed form's QR code still says whose form it is and for which week, when nothing else could
         # be read (upside down, a fax, a faded copy): the unit has sent its paper, unreadable (报送有误).
         qr_unit, qr_week = _marked(identity, master, directory)
-        scan = _unreadable(file, qr_unit or fallback, reason, stamped)
+        scan = _unreadable(file, qr_unit or fallback, reason, stamped, grey)
         scan.marked_week = qr_week if qr_unit else None
         scan.problems += [dataclasses.replace(p, unit=p.unit or scan.unit or "") for p in noted]
         return scan
     if not parsed.rows:  # the form's table was read, yet no row could be used: the parser's problems say why
         unit = parsed.unit or fallback
         reason = "读出了报表表格，但" + "；".join(parsed.errors or [NO_ROWS_REASON]) + "（原因见同一文件的其他提示）"
-        scan = _unreadable(file, unit, reason, stamped)
+        scan = _unreadable(file, unit, reason, stamped, grey)
         scan.problems += [_relocate(p, grid, unit) for p in found]
         scan.problems += [dataclasses.replace(p, unit=p.unit or unit or "") for p in noted]
         return scan
@@ -251,7 +255,7 @@ def _interpret_pages(
     elif not any(p.get("skipped") for p in mine):  # every page was read: a page the footer counts is not there
         problems += _missing_pages(file, unit, prints, {r.measure_no for r in parsed.rows}, master)
     problems += [dataclasses.replace(p, unit=p.unit or unit or "") for p in noted]
-    return Scan(file, unit, parsed, stamped, True, problems)
+    return Scan(file, unit, parsed, stamped, True, problems, grey_pages=grey)
 
 
 _DATE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
@@ -431,9 +435,11 @@ def _attribute(file: SourceFile, directory: UnitDirectory) -> str | None:
     return attribute(file, directory)
 
 
-def _unreadable(file: SourceFile, unit: str | None, reason: str, stamped: bool | None = None) -> Scan:
+def _unreadable(
+    file: SourceFile, unit: str | None, reason: str, stamped: bool | None = None, grey: list[int] | None = None
+) -> Scan:
     found = problem("scan-unreadable", file=file.display, unit=unit or "", reason=reason)
-    return Scan(file, unit, None, stamped, False, [found])
+    return Scan(file, unit, None, stamped, False, [found], grey_pages=grey or [])
 
 
 def _refusal_reason(code: str, fields: dict[str, Any]) -> str:

@@ -2,8 +2,9 @@
 
 The answer is JSON-ready so it can be cached by the file's SHA-256 and cross the process boundary:
 ("ok", total_pages, [page]) or ("refused", code, fields); page = {"width", "height", "marks",
-"seal", "seal_score", "source" ("ocr" | "text"), "skew", "turn", "boxes": [[text, x0, y0, x1, y1, score]], "struck"
-(indexes of the boxes a pen stroke runs through), "skipped"};
+"seal", "seal_score", "grey", "source" ("ocr" | "text"), "skew", "turn", "boxes": [[text, x0, y0, x1, y1, score]],
+"struck" (indexes of the boxes a pen stroke runs through), "skipped"}; "grey": no seal was found and the page holds
+no colour (black-and-white or greyscale), so a red seal could not have shown on it;
 "turn" is how many degrees (counter-clockwise) the page was turned to stand upright before it was read, and the
 boxes are in the turned page's pixels.
 """
@@ -17,7 +18,7 @@ from typing import Any
 from .ocr import release_memory
 from .raster import MAX_PAGES, Page, RasterError, load_pages
 
-READER_VERSION = "6"  # bump when reading changes, so cached answers are read again
+READER_VERSION = "7"  # bump when reading changes, so cached answers are read again
 FILE_BUDGET = 90.0  # seconds of OCR per file; pages after that are reported as not read
 FEW_LINES = 8  # text lines found on a page that was not blank: fewer, and it may lie sideways
 MIN_TEXT_WORDS = 12  # a PDF text layer with fewer words is a scan, not an exported spreadsheet
@@ -57,7 +58,7 @@ def _read_pages(pages: list[Page]) -> list[dict[str, Any]]:
 def read_one_page(page: Page) -> dict[str, Any]:
     from .mark import read_marks_turned
     from .ocr import TextBox, deskew, read_page
-    from .seal import find_seal, red_as_paper
+    from .seal import find_seal, has_colour, red_as_paper
     from .table import has_header
 
     image = page.image
@@ -90,6 +91,7 @@ def read_one_page(page: Page) -> dict[str, Any]:
         "marks": marks,
         "seal": seal.found,
         "seal_score": seal.score,
+        "grey": not seal.found and not has_colour(image),
         "source": source,
         "skew": round(skew, 2),
         "turn": turn,

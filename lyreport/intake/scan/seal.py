@@ -1,4 +1,6 @@
 """Is a red official seal on the page? A red mask (HSV) whose closed blobs are round and of a seal's size.
+And could one show at all: a black-and-white or greyscale page (a grey scan, a fax, a grey photocopy scanned
+as such) carries no colour, so a seal on the paper is as grey as the text on it (has_colour).
 
 An official seal is a red ring about 40 mm across with a star and ring text. Red ink text, red
 table lines and red underlines are thin or elongated: after closing they stay long and hollow-less,
@@ -12,6 +14,10 @@ from typing import Any
 
 MIN_DIAMETER = 0.07  # of the page's shorter side: 42 mm on A4 is 0.2; a small scan margin either way
 MAX_DIAMETER = 0.40
+# A grey page's channels agree to the rounding (its JPEG too: the colour planes of a grey picture are flat);
+# a colour scan or photo shows paper tint, coloured ink or sensor colour noise on far more than a few pixels.
+GREY_CHROMA = 4  # of 255, max - min of a pixel's channels after averaging: still no colour
+COLOUR_SHARE = 0.002  # share of the page's pixels with more than that: a page in colour
 
 
 @dataclass
@@ -59,6 +65,19 @@ def find_seal(image: Any) -> Seal:
         if roundness > 0.7 and ring > 0.45 and score > best.score:
             best = Seal(True, round(score, 3), (x, y, x + w, y + h))
     return best
+
+
+def has_colour(image: Any) -> bool:
+    """Whether a PIL RGB page holds colour information, so that a red seal would show on it red.
+
+    Measured on the page averaged down to about 400 px on its shorter side (a few ms), so isolated
+    compression or sensor specks do not count."""
+    import numpy as np
+
+    factor = max(1, min(image.size) // 400)
+    small = np.asarray(image.reduce(factor) if factor > 1 else image, dtype=np.int16)
+    chroma = small.max(axis=2) - small.min(axis=2)
+    return int(np.count_nonzero(chroma > GREY_CHROMA)) > COLOUR_SHARE * chroma.size
 
 
 def _straight_lines(mask: Any, short: int) -> Any:
