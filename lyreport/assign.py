@@ -270,7 +270,9 @@ def scan_findings(unit: str, assigned: Assigned) -> tuple[bool | None, list[int]
     stamped = any(s.stamped for s in scans)  # paper copy of an electronic return: any stamped copy will do
     latest = scans[-1]
     grey = [s for s in scans if s.seal_unknown]
-    if not stamped and grey:  # a black-and-white copy may bear the seal unseen: it cannot be told
+    if all(s.stamped is None and not s.seal_unknown for s in scans):  # no scan could be looked at (timed out,
+        stamped = None  # crashed): its own read problem says so; "no seal" would be a claim never checked
+    elif not stamped and grey:  # a black-and-white copy may bear the seal unseen: it cannot be told
         stamped = None
         if latest.readable:
             problems.append(_seal_unknown(grey[-1], unit))

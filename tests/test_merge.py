@@ -635,6 +635,22 @@ def test_black_and_white_copy_of_an_electronic_return(master):
     assert (state.scan_stamped, state.scan_seal_unknown, found) == (False, False, ["scan-unstamped"])
 
 
+def test_a_scan_never_looked_at_is_not_called_unstamped(master):
+    """The unit's only paper copy timed out or crashed in the reader (stamped None, no grey pages): its seal was
+    never looked at, so scan_stamped is null and 附件2 says nothing of a seal (was false: "未见公章", unchecked)."""
+    from lyreport.render.scan_text import scan_cell
+
+    unit = "市金融工作局"
+    intake = _all_on_time(master)
+    crashed = Scan(_file("扫描件.pdf", _at(WEEK, 10), "scan"), unit, None, None, False)
+    intake.scans = [s for s in intake.scans if s.unit != unit] + [crashed]
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    state = result.unit(unit)
+    assert state.scan_received and state.scan_stamped is None and not state.scan_seal_unknown
+    assert "未见公章" not in scan_cell(state, CONFIG)
+    assert not [p for p in result.problems if p.unit == unit and p.code == "scan-unstamped"]
+
+
 def test_all_on_time_is_not_all_stamped_when_a_scan_bears_no_seal(master):
     """Every unit on time with its scan, one scan without a seal: the 通报 said "均按时报送了电子版及盖章扫描件" and
     dropped the paper sentences, so the unstamped (or only-scanned) unit went unsaid."""
