@@ -1,4 +1,5 @@
-"""Parent side of scan reading: cache, isolated workers, grid → parse.py, problems located by page and row."""
+"""Parent side of scan reading: cache, isolated workers, grid → parse.py, problems located by page and row
+(the pages of one form are told apart in pages.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import dataclasses
 import difflib
 import json
 import re
-import unicodedata
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -17,13 +17,14 @@ from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
 from ...unitnames import UnitDirectory
 from ..cellrefs import cell_ref
-from ..normalize import header_label, label_key, read_status
+from ..normalize import header_label, label_key
 from ..normalize import measure_no as nz_measure_no
 from ..parse import NO_ROWS_REASON, parse_workbook
 from ..pool import Failure, isolated_map
 from ..rowmeasure import measure_by_text
 from .mark import identity_of
 from .ocr import TextBox
+from .pages import drop_copies, missing_pages, print_of
 from .reader import READER_VERSION, scan_path
 from .table import GUESSED, ScanGrid, build_grid
 
@@ -217,8 +218,8 @@ def _interpret_pages(
     usable = [(n, p) for n, p in zip(numbers, mine, strict=True) if not p.get("skipped")]
     noted = [_turned(file, n, p) for n, p in usable if p.get("turn")]
     boxes = [page_boxes(p) for _, p in usable]
-    prints = [_print_of(b, p) for b, (_, p) in zip(boxes, usable, strict=True)]
-    kept, noted_copies = _drop_copies(file, [n for n, _ in usable], prints)
+    prints = [print_of(b, p) for b, (_, p) in zip(boxes, usable, strict=True)]
+    kept, noted_copies = drop_copies(file, [n for n, _ in usable], prints)
     noted += noted_copies
     usable = [usable[i] for i in kept]
     boxes = [boxes[i] for i in kept]
@@ -253,162 +254,9 @@ def _interpret_pages(
     if last and (total > len(pages) or read < len(pages)):
         problems.append(problem("scan-pages-skipped", file=file.display, unit=unit or "", read=read, total=total))
     elif not any(p.get("skipped") for p in mine):  # every page was read: a page the footer counts is not there
-        problems += _missing_pages(file, unit, prints, {r.measure_no for r in parsed.rows}, master)
+        problems += missing_pages(file, unit, prints, {r.measure_no for r in parsed.rows}, master)
     problems += [dataclasses.replace(p, unit=p.unit or unit or "") for p in noted]
     return Scan(file, unit, parsed, stamped, True, problems, grey_pages=grey)
-
-
-_DATE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
-# "第 1 页，共 2 页": the printed form's footer (LibreOffice and the drawn form alike); OCR may drop the comma.
-_FOOTER = re.compile(r"第\s*(\d{1,2})\s*页\s*[，,、.。;；]?\s*共\s*(\d{1,2})\s*页")
-
-
-@dataclasses.dataclass
-class _PagePrint:
-    """What tells one scanned page from another: its footer's page number, its QR code and its table rows."""
-
-    footer: tuple[int, int] | None  # (page, of pages) as printed
-    mark: str  # the lyreport QR text, "" without one
-    rows: list[tuple[int | None, str | None, str]]  # (序号, status, rest of the row's text) per table row
-    dates: frozenset[tuple[int, int, int]] = frozenset()  # every date written on it (填报日期 above all)
-
-    @property
-    def nos(self) -> list[int]:
-        return [no for no, _, _ in self.rows if no is not None]
-
-
-def page_footer(boxes: list[TextBox]) -> tuple[int, int] | None:
-    """(page, of pages) from a page's "第 N 页，共 M 页", when read and plausible."""
-    for box in boxes:
-        if "页" not in box.text:
-            continue
-        line = [b for b in boxes if abs(b.cy - box.cy) < max(box.height, 1.0) * 0.6]
-        for text in (box.text, "".join(b.text for b in sorted(line, key=lambda b: b.x0))):
-            match = _FOOTER.search(unicodedata.normalize("NFKC", text))
-            if match:
-                number, count = int(match[1]), int(match[2])
-                if 1 <= number <= count:
-                    return number, count
-    return None
-
-
-def _print_of(boxes: list[TextBox], page: dict[str, Any]) -> _PagePrint:
-    marks = [t for t in page.get("marks", []) or [] if identity_of([t])]
-    grid = build_grid([boxes]) if boxes else None
-    rows: list[tuple[int | None, str | None, str]] = []
-    if grid is not None and grid.columns:
-        keys = [header_label(label) for label in grid.columns]
-        for place, row in zip(grid.places, grid.sheet.rows, strict=True):
-            if not place.ordinal:
-                continue
-            cells = dict(zip(keys, row, strict=False))
-            status = read_status(cells.get("status"))[0] if cells.get("status") else None
-            rest = "".join(str(v) for k, v in zip(keys, row, strict=False) if v and k not in ("no", "status"))
-            rows.append((nz_measure_no(cells.get("no")), status, rest))
-    dates = frozenset(
-        (int(y), int(m), int(d)) for b in boxes for y, m, d in _DATE.findall(unicodedata.normalize("NFKC", b.text))
-    )
-    return _PagePrint(page_footer(boxes), marks[0] if marks else "", rows, dates)
-
-
-def _same_rows(a: _PagePrint, b: _PagePrint) -> list[int] | None:
-    """None when the two pages hold different measures; else the measures whose status or text differ."""
-    if not a.nos or a.nos != b.nos or len(a.rows) != len(b.rows):
-        return None
-    differ = []
-    for (no, status, rest), (_, other_status, other_rest) in zip(a.rows, b.rows, strict=True):
-        alike = difflib.SequenceMatcher(None, rest, other_rest, autojunk=False).ratio() >= 0.8
-        if no is not None and (status != other_status or not alike):
-            differ.append(no)
-    return differ
-
-
-def _drop_copies(file: SourceFile, numbers: list[int], prints: list[_PagePrint]) -> tuple[list[int], list[Problem]]:
-    """Indexes of the pages to read, and what was said of pages scanned twice.
-
-    A page is a copy of an earlier one when its footer names the same page of the form (or neither footer was
-    read), its QR code and the dates written on it are the same, and it holds the same measures with the same
-    statuses and about the same text: it is read once (scan-page-duplicate). When footers agree and the
-    measures are the same but what is written differs, the later copy is read and the measures that differ are
-    named (scan-page-copies-differ). Anything else is left to the parser (table-several and the like).
-    """
-    kept: list[int] = []
-    notes: list[Problem] = []
-    for index, this in enumerate(prints):
-        twin = None
-        for position, earlier in enumerate(kept):
-            other = prints[earlier]
-            if this.footer != other.footer or this.mark != other.mark or this.dates != other.dates:
-                continue
-            differ = _same_rows(other, this)
-            if differ is None or (differ and this.footer is None):
-                continue
-            twin = position, earlier, differ
-            break
-        if twin is None:
-            kept.append(index)
-            continue
-        position, earlier, differ = twin
-        where = f"第{numbers[index]}页"
-        if not differ:
-            notes.append(
-                problem(
-                    "scan-page-duplicate", file=file.display, cell=where, page=numbers[index], other=numbers[earlier]
-                )
-            )
-            continue
-        kept[position] = index
-        notes.append(
-            problem(
-                "scan-page-copies-differ", file=file.display, cell=where, page=numbers[index],
-                other=numbers[earlier], printed=this.footer[0] if this.footer else "",
-                nos="、".join(map(str, differ)),
-            )
-        )  # fmt: skip
-    return sorted(kept), notes
-
-
-def _missing_pages(
-    file: SourceFile, unit: str | None, prints: list[_PagePrint], read: set[int], master: MasterList
-) -> list[Problem]:
-    """A page the footers count ("共 3 页") that is not in the scan, with the measures it would hold."""
-    footers = [p.footer for p in prints]
-    counts = {f[1] for f in footers if f}
-    if len(counts) != 1:
-        return []
-    count = counts.pop()
-    present = {f[0] for f in footers if f}
-    if len(prints) >= count or (None in footers and len(present) + footers.count(None) >= count):
-        return []
-    order = [m.no for m in master.measures_of(unit)] if unit else []
-    out = []
-    if None in footers:  # some page's number was not read: how many are missing is known, not which
-        out.append(
-            problem("scan-page-missing", file=file.display, unit=unit or "", missing=f" {count - len(prints)} 页",
-                    total=count, holds="")
-        )  # fmt: skip
-        return out
-    missing = [k for k in range(1, count + 1) if k not in present]
-    runs: list[list[int]] = []
-    for k in missing:
-        if runs and runs[-1][-1] == k - 1:
-            runs[-1].append(k)
-        else:
-            runs.append([k])
-    by_page = {p.footer[0]: p.nos for p in prints if p.footer}
-    for run in runs:
-        before = [no for k in range(1, run[0]) for no in by_page.get(k, []) if no in order]
-        after = [no for k in range(run[-1] + 1, count + 1) for no in by_page.get(k, []) if no in order]
-        start = max((order.index(no) for no in before), default=-1) + 1
-        end = min((order.index(no) for no in after), default=len(order))
-        nos = [no for no in order[start:end] if no not in read]
-        holds = f"，该页所列的第 {'、'.join(map(str, nos))} 条措施未能读取" if nos else ""
-        pages = "、".join(map(str, run))
-        out.append(
-            problem("scan-page-missing", file=file.display, unit=unit or "", missing=f"第 {pages} 页", total=count,
-                    holds=holds)
-        )  # fmt: skip
-    return out
 
 
 def _turned(file: SourceFile, number: int, page: dict[str, Any]) -> Problem:
