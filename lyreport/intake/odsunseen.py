@@ -12,6 +12,7 @@ from .marktools import MAX_INDEX, MAX_MARKS
 from .marktools import attrs as _attrs
 from .odsstruck import ods_runs
 from .odswalk import TablePlace, table_cells
+from .runcolours import hidden_runs
 from .xmltext import unescape
 from .zipparts import ZipParts
 
@@ -212,15 +213,12 @@ def _ods_run_cells(
         if b"<text:span" not in body:
             continue
         text, back, _ = cells.cell(table.cell_style(attrs))
-        runs = ods_runs(body, spans, text, None)
-        hidden = "".join(piece for piece, colour in runs if colour is not None and near(colour, back))
-        shown = "".join(piece for piece, colour in runs if colour is None or not near(colour, back))
-        if not hidden.strip() or (near(text, back) and not shown.strip()):
+        entry = hidden_runs(ods_runs(body, spans, text, None), text, back)
+        if entry is None:
             continue  # nothing hidden, or the whole cell in its background's colour (said by ods_unseen)
-        first = next(c for piece, c in runs if c is not None and near(c, back) and piece.strip())
         found[name] = table.runs
         for r in range(table.row, min(table.row + table.rows, MAX_INDEX)):
             for c in range(table.col, min(table.col + columns, MAX_INDEX)):
                 if len(table.runs) < MAX_MARKS:
-                    table.runs[(r, c)] = (shown, hidden, why(first, back)[len("colour:") :])
+                    table.runs[(r, c)] = entry
     return found
