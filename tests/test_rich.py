@@ -274,3 +274,42 @@ def test_conditional_format_elsewhere_is_no_problem(tmp_path: Path, workspace: P
     path = save(_cf_book(master, rule, "F3:F8"), tmp_path / "交通局.xlsx")
     assert statuses(workspace, path)[10] == "已完成"
     assert not [p for p in check(workspace, path).problems if "conditional" in p.code]
+
+
+# ----------------------------------------------------------------- .xls (BIFF) rich-text runs
+@needs_soffice
+def test_hidden_run_in_xls(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """LibreOffice saves a run's colour as a BIFF font of the shared string's run list: a white 已完成 after a
+    black 正常推进 is not read, a note in white after 进度滞后 is read and said, red and green runs say nothing."""
+    wb = book(
+        master,
+        {
+            10: rich("正常推进", ("已完成", WHITE)),
+            11: rich(("已", "FFFF0000"), ("完成", "FF00B050")),
+            12: rich("进度滞后", ("（内部）", WHITE)),
+        },
+    )
+    wb.active["D6"].fill = PatternFill("solid", fgColor="FF000000")  # measure 14: black run on a black fill
+    wb.active["D6"].font = Font(color=WHITE)
+    wb.active["D6"] = rich(("进度滞后", WHITE), ("已完成", "FF000000"))
+    other = converted(save(wb, tmp_path / "交通局.xlsx"), "xls", tmp_path)
+    read = statuses(workspace, other)
+    assert (read[10], read[11], read[12], read[14]) == (None, "已完成", "进度滞后", None)
+    checked = check(workspace, other)
+    hits = [(p.code, p.cell, p.severity) for p in checked.problems if "concealed" in p.code]
+    assert hits == [
+        ("status-concealed", "D3", "error"),
+        ("cell-concealed", "D5", "warning"),
+        ("status-concealed", "D6", "error"),
+    ]
+    assert "“已完成”在表上看不到（其中这部分文字的字体颜色（白色）与单元格底色（白色）" in checked.problems[0].message
+
+
+@needs_soffice
+def test_xls_without_hiding_runs_is_no_problem(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """Coloured runs, a pale grey run, and a white cell font on a black fill with a black run: nothing hidden."""
+    wb = book(master, {10: rich(("已", "FFFF0000"), "完成"), 11: rich("正常", ("推进", "FFD9D9D9"))})
+    other = converted(save(wb, tmp_path / "交通局.xlsx"), "xls", tmp_path)
+    read = statuses(workspace, other)
+    assert (read[10], read[11]) == ("已完成", "正常推进")
+    assert not [p for p in check(workspace, other).problems if "concealed" in p.code]
