@@ -60,7 +60,7 @@ def xls_marks(source: Any) -> dict[str, Marks]:
             formats = _formatted(sheet, concealing) if concealing else {}
             colours = _coloured(sheet, invisible) if invisible else {}
             runs: dict[tuple[int, int], tuple[str, str, str]] = {}
-            if sheet.rich_text_runlist_map:  # the usual sheet has no rich text at all
+            if getattr(sheet, "rich_text_runlist_map", None):  # the usual sheet has no rich text at all
                 palette = palette or _Palette(book)
                 runs = _hidden_runs(sheet, palette) if palette.suspect else {}
             if rows or cols or struck or unknown or errors or formats or colours or runs:
