@@ -274,3 +274,156 @@ def test_conditional_format_elsewhere_is_no_problem(tmp_path: Path, workspace: P
     path = save(_cf_book(master, rule, "F3:F8"), tmp_path / "交通局.xlsx")
     assert statuses(workspace, path)[10] == "已完成"
     assert not [p for p in check(workspace, path).problems if "conditional" in p.code]
+
+
+# ----------------------------------------------------------------- .xls (BIFF) rich-text runs
+@needs_soffice
+def test_hidden_run_in_xls(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """LibreOffice saves a run's colour as a BIFF font of the shared string's run list: a white 已完成 after a
+    black 正常推进 is not read, a note in white after 进度滞后 is read and said, red and green runs say nothing."""
+    wb = book(
+        master,
+        {
+            10: rich("正常推进", ("已完成", WHITE)),
+            11: rich(("已", "FFFF0000"), ("完成", "FF00B050")),
+            12: rich("进度滞后", ("（内部）", WHITE)),
+        },
+    )
+    wb.active["D6"].fill = PatternFill("solid", fgColor="FF000000")  # measure 14: black run on a black fill
+    wb.active["D6"].font = Font(color=WHITE)
+    wb.active["D6"] = rich(("进度滞后", WHITE), ("已完成", "FF000000"))
+    other = converted(save(wb, tmp_path / "交通局.xlsx"), "xls", tmp_path)
+    read = statuses(workspace, other)
+    assert (read[10], read[11], read[12], read[14]) == (None, "已完成", "进度滞后", None)
+    checked = check(workspace, other)
+    hits = [(p.code, p.cell, p.severity) for p in checked.problems if "concealed" in p.code]
+    assert hits == [
+        ("status-concealed", "D3", "error"),
+        ("cell-concealed", "D5", "warning"),
+        ("status-concealed", "D6", "error"),
+    ]
+    assert "“已完成”在表上看不到（其中这部分文字的字体颜色（白色）与单元格底色（白色）" in checked.problems[0].message
+
+
+@needs_soffice
+def test_xls_without_hiding_runs_is_no_problem(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """Coloured runs, a pale grey run, and a white cell font on a black fill with a black run: nothing hidden."""
+    wb = book(master, {10: rich(("已", "FFFF0000"), "完成"), 11: rich("正常", ("推进", "FFD9D9D9"))})
+    other = converted(save(wb, tmp_path / "交通局.xlsx"), "xls", tmp_path)
+    read = statuses(workspace, other)
+    assert (read[10], read[11]) == ("已完成", "正常推进")
+    assert not [p for p in check(workspace, other).problems if "concealed" in p.code]
+
+
+# ----------------------------------------------------------------- .ods conditional styles, x14 rules
+HIDING_RULES = [
+    CellIsRule(operator="equal", formula=['"已完成"'], font=Font(color=WHITE)),  # white text on white
+    CellIsRule(operator="notEqual", formula=['""'], fill=PatternFill(bgColor="FF000000")),  # black fill
+    Rule(type="expression", formula=["TRUE"], dxf=DifferentialStyle(numFmt=NumberFormat(164, ";;;"))),
+]
+
+
+@needs_soffice
+@pytest.mark.parametrize("rule", HIDING_RULES, ids=["white-text", "black-fill", "format"])
+def test_conditional_style_that_can_hide_a_done_in_ods(
+    tmp_path: Path, workspace: Path, master: MasterList, rule: Rule
+) -> None:
+    """LibreOffice writes the rule twice: a <style:map> in the cell's style and a <calcext:conditional-format>
+    with the range; the conditional style (its display name) sets the white text, the black fill or a text format
+    without the text. As for .xlsx: the 已完成 is not read, the other statuses are, the range said once."""
+    other = converted(save(_cf_book(master, rule), tmp_path / "交通局.xlsx"), "ods", tmp_path)
+    read = statuses(workspace, other)
+    assert (read[10], read[11], read[12]) == (None, "进度滞后", "正常推进")
+    checked = check(workspace, other)
+    hits = [(p.code, p.cell, p.severity) for p in checked.problems if "conditional" in p.code]
+    assert hits == [("status-conditional", "D3", "error"), ("conditional-may-hide", "D4", "warning")]
+    assert "D3:D8" in checked.problems[-1].message
+
+
+@needs_soffice
+def test_ordinary_conditional_colouring_in_ods_is_no_problem(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """Red fill for a lag, green text for a done, white text on a green fill, bold: readable, nothing said."""
+    wb = book(master, {10: "已完成", 11: "进度滞后"})
+    for rule in [
+        CellIsRule(operator="equal", formula=['"进度滞后"'], fill=PatternFill(bgColor="FFFF0000")),
+        CellIsRule(operator="equal", formula=['"已完成"'], font=Font(color="FF00B050")),
+        CellIsRule(
+            operator="equal", formula=['"正常推进"'], font=Font(color=WHITE), fill=PatternFill(bgColor="FF00B050")
+        ),
+        Rule(type="expression", formula=["TRUE"], dxf=DifferentialStyle(font=Font(bold=True))),
+    ]:
+        wb.active.conditional_formatting.add("D3:D8", rule)
+    other = converted(save(wb, tmp_path / "交通局.xlsx"), "ods", tmp_path)
+    read = statuses(workspace, other)
+    assert (read[10], read[11]) == ("已完成", "进度滞后")
+    assert not [p for p in check(workspace, other).problems if "conditional" in p.code or "concealed" in p.code]
+
+
+def test_conditional_style_in_hand_written_ods(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """ODF's own <style:map> only (no calcext): a white-text condition on the style of D3:D4, a red-fill one on
+    D5's, a black-fill condition through a named parent style on D6's (the cell's font is black)."""
+    head = ["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", "2021-01-06"]
+
+    def row(no: int) -> list[str | int]:
+        return [no, master.measure(no).text, "牵头", "正常推进", f"第{no}条本周进展", "无", "继续", "2021-06-30"]
+
+    rows = [ods_row(head), ods_row(HEADERS)]
+    rows.append(ods_row(row(10), "已完成", "ce1"))
+    rows.append(ods_row(row(11), "进度滞后", "ce1"))
+    rows.append(ods_row(row(12), "已完成", "ce2"))
+    rows.append(ods_row(row(14), "已完成", "ce3"))
+    condition = 'style:condition="cell-content()=&quot;已完成&quot;"'
+    automatic = (
+        f'<style:style style:name="ce1" style:family="table-cell"><style:map {condition} '
+        'style:apply-style-name="隐藏" style:base-cell-address="落实情况.D3"/></style:style>'
+        f'<style:style style:name="ce2" style:family="table-cell"><style:map {condition} '
+        'style:apply-style-name="标红"/></style:style>'
+        '<style:style style:name="ce3" style:family="table-cell"><style:map style:condition="is-true-formula(1)" '
+        'style:apply-style-name="黑底"/></style:style>'
+    )
+    named = (
+        '<style:style style:name="隐藏" style:family="table-cell"><style:text-properties fo:color="#fefefe"/>'
+        "</style:style>"
+        '<style:style style:name="标红" style:family="table-cell"><style:table-cell-properties '
+        'fo:background-color="#ff0000"/></style:style>'
+        '<style:style style:name="深色" style:family="table-cell"><style:table-cell-properties '
+        'fo:background-color="#000000"/></style:style>'
+        '<style:style style:name="黑底" style:family="table-cell" style:parent-style-name="深色"/>'
+    )
+    path = ods(tmp_path / "交通局.ods", rows, automatic, named)
+    assert statuses(workspace, path) == {10: None, 11: "进度滞后", 12: "已完成", 14: None}
+    checked = check(workspace, path)
+    hits = [(p.code, p.cell, p.severity) for p in checked.problems if "conditional" in p.code]
+    assert hits == [
+        ("status-conditional", "D3", "error"),
+        ("conditional-may-hide", "D4", "warning"),
+        ("status-conditional", "D6", "error"),
+    ]
+    assert "D3:D4，字体颜色（#FEFEFE）与底色（白色）相同或几乎相同" in checked.problems[0].message
+
+
+def test_x14_conditional_rule_with_its_own_dxf(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """Excel 2010's rules in the sheet's extension list: <x14:conditionalFormatting> with the range in
+    <xm:sqref> and the style in the rule's own <x14:dxf>, not in the styles part."""
+    path = save(book(master, {10: "已完成", 11: "进度滞后"}), tmp_path / "交通局.xlsx")
+    ext = (
+        '<extLst><ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}" '
+        'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        "<x14:conditionalFormattings><x14:conditionalFormatting "
+        'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+        '<x14:cfRule type="expression" priority="1" id="{00000000-0000-0000-0000-000000000001}">'
+        '<xm:f>TRUE</xm:f><x14:dxf><font><color rgb="FFFFFFFF"/></font></x14:dxf></x14:cfRule>'
+        "<xm:sqref>D3:D8</xm:sqref></x14:conditionalFormatting></x14:conditionalFormattings></ext></extLst>"
+    )
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read(SHEET)
+    end = sheet.rindex(b"</worksheet>")
+    path = rewrite(path, SHEET, sheet[end:], ext.encode() + b"</worksheet>")
+    read = statuses(workspace, path)
+    assert (read[10], read[11]) == (None, "进度滞后")
+    checked = check(workspace, path)
+    hits = [(p.code, p.cell) for p in checked.problems if "conditional" in p.code]
+    assert hits == [("status-conditional", "D3"), ("conditional-may-hide", "D4")]
+    assert "D3:D8，字体颜色（白色）与底色（白色）" in checked.problems[0].message

@@ -71,7 +71,7 @@ def _hiding_rules(xml: bytes, known: StyleColours) -> list[tuple[str, list[Area]
     for block in _BLOCK.finditer(xml, max(xml.rfind(b"sheetData"), 0)):
         sqref = _attrs(block[1]).get(b"sqref") or (m[1] if (m := _SQREF.search(block[2])) else b"")
         ranges = sqref.decode("ascii", "replace").split()
-        areas = [area for text in ranges if (area := _area(text)) is not None]
+        areas = [place for text in ranges if (place := area(text)) is not None]
         if not areas:
             continue
         for rule in _RULE.finditer(block[2]):
@@ -81,7 +81,7 @@ def _hiding_rules(xml: bytes, known: StyleColours) -> list[tuple[str, list[Area]
     return found
 
 
-def _area(text: str) -> Area | None:
+def area(text: str) -> Area | None:
     hit = _RANGE.fullmatch(text.encode())
     if hit is None:
         return None
@@ -128,16 +128,16 @@ def _cells(xml: bytes, known: StyleColours, rules: list[tuple[str, list[Area], S
         for ranges, areas, style in rules:
             if not any(a <= row <= c and b <= col <= d for a, b, c, d in areas):
                 continue
-            how = _how(known.of_cell(attrs.get(b"s", b"0").strip()), style)
-            if how is not None:
-                found[(row, col)] = f"{ranges}|{how}"
+            hides = how(known.of_cell(attrs.get(b"s", b"0").strip()), style)
+            if hides is not None:
+                found[(row, col)] = f"{ranges}|{hides}"
                 break
         if len(found) >= MAX_MARKS:
             break
     return found
 
 
-def _how(cell: tuple[RGB | None, RGB | None], style: Style) -> str | None:
+def how(cell: tuple[RGB | None, RGB | None], style: Style) -> str | None:
     """How the rule can hide the cell's text ("colour:<font>/<background>", "format:<code>"); None if it cannot."""
     font, fill, code = style
     if code is not None:

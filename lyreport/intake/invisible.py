@@ -292,16 +292,17 @@ def xlsx_colours(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, dict
 _XLS_AUTOMATIC = (0x7FFF, SYSTEM_FOREGROUND, 0x08)  # font colour "automatic" (window text), black
 
 
-def xls_invisible_xfs(book: object) -> dict[int, str]:
-    """XF index -> why of an .xls's cell formats whose font colour is the background's (xlrd, formatting_info)."""
+def xls_colours(book: object) -> tuple[list[RGB | None], list[tuple[RGB | None, RGB | None]]]:
+    """The colours of an .xls (xlrd, formatting_info): each font's colour, and each cell format's (XF's) (font
+    colour, background), None where not known (a pattern fill, a colour not in the palette)."""
     colour_map = book.colour_map  # type: ignore[attr-defined]
     fonts: list[RGB | None] = []
     for font in book.font_list:  # type: ignore[attr-defined]
         index = font.colour_index
         rgb = colour_map.get(index)
         fonts.append(tuple(rgb) if rgb else (BLACK if index in _XLS_AUTOMATIC else None))  # type: ignore[arg-type]
-    found: dict[int, str] = {}
-    for number, xf in enumerate(book.xf_list):  # type: ignore[attr-defined]
+    xfs: list[tuple[RGB | None, RGB | None]] = []
+    for xf in book.xf_list:  # type: ignore[attr-defined]
         text = fonts[xf.font_index] if xf.font_index < len(fonts) else None
         pattern = xf.background.fill_pattern
         if pattern == 0:
@@ -312,6 +313,15 @@ def xls_invisible_xfs(book: object) -> dict[int, str]:
             back = tuple(rgb) if rgb else {SYSTEM_FOREGROUND: BLACK, SYSTEM_BACKGROUND: WHITE}.get(index)  # type: ignore[assignment]
         else:
             back = None
-        if text is not None and back is not None and near(text, back):
-            found[number] = why(text, back)
-    return found
+        xfs.append((text, back))
+    return fonts, xfs
+
+
+def xls_invisible_xfs(book: object) -> dict[int, str]:
+    """XF index -> why of an .xls's cell formats whose font colour is the background's (xlrd, formatting_info)."""
+    _, xfs = xls_colours(book)
+    return {
+        number: why(text, back)
+        for number, (text, back) in enumerate(xfs)
+        if text is not None and back is not None and near(text, back)
+    }

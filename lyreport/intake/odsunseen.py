@@ -12,19 +12,21 @@ from .marktools import MAX_INDEX, MAX_MARKS
 from .marktools import attrs as _attrs
 from .odsstruck import ods_runs
 from .odswalk import TablePlace, table_cells
+from .runcolours import hidden_runs
 from .xmltext import unescape
 from .zipparts import ZipParts
 
 _ODS_STYLE = re.compile(rb"<style:(style|default-style)(?=[\s/>])([^>]*?)(/?)>")
 _ODS_FG = re.compile(rb"""<style:text-properties\b[^>]*?\sfo:color\s*=\s*["']([^"']*)["']""")
 _ODS_BG = re.compile(rb"""<style:table-cell-properties\b[^>]*?\sfo:background-color\s*=\s*["']([^"']*)["']""")
+_ODS_MAP = re.compile(rb"<style:map\b[^>]*>")
 _TEXT_STYLE = re.compile(rb"<number:text-style\b([^>]*?)(/?)>")
 _TEXT_STYLE_END = b"</number:text-style>"
 _TEXT_PIECE = re.compile(rb"<number:text-content\b[^>]*>|<number:text\b[^>]*?(?:/>|>(.*?)</number:text>)", re.S)
 MAX_PARENTS = 20
 
 
-def _head(xml: bytes) -> bytes:
+def head(xml: bytes) -> bytes:
     body = xml.find(b"<office:body")
     return xml[: body if body >= 0 else len(xml)]
 
@@ -54,11 +56,13 @@ def ods_text_formats(*parts: bytes) -> dict[bytes, str]:
     return found
 
 
-class _OdsStyles:
+class OdsStyles:
     """The table-cell styles of an .ods: each one's font colour, background and data style, through its parents."""
 
     def __init__(self, content: bytes, styles: bytes):
         self.own: dict[bytes, tuple[RGB | None, RGB | None, bytes, bytes]] = {}
+        self.maps: dict[bytes, list[bytes]] = {}  # style -> the styles its conditions (<style:map>) apply
+        self.names: dict[bytes, bytes] = {}  # display name -> name (LibreOffice's conditions use display names)
         self.default: tuple[RGB | None, RGB | None] = (None, None)
         for xml in (content, styles):  # content.xml's automatic styles first: its names win
             self._collect(xml)
@@ -80,6 +84,11 @@ class _OdsStyles:
             style = attrs.get(b"style:name", b"")
             parent = attrs.get(b"style:parent-style-name", b"")
             self.own.setdefault(style, (text, back, attrs.get(b"style:data-style-name", b""), parent))
+            if b"<style:map" in props:
+                applied = [_attrs(tag).get(b"style:apply-style-name", b"") for tag in _ODS_MAP.findall(props)]
+                self.maps.setdefault(style, [name for name in applied if name])
+            if b"style:display-name" in attrs:
+                self.names.setdefault(attrs[b"style:display-name"], style)
 
     def any_invisible(self) -> bool:
         return any(near(*self.cell(style)[:2]) for style in [*self.own, b"Default"])
@@ -107,11 +116,11 @@ def ods_unseen(parts: ZipParts) -> dict[str, tuple[dict[tuple[int, int], str], d
     except Exception:  # noqa: BLE001 - nothing readable, nothing known
         return {}
     try:
-        heads = (_head(content), _head(styles))
+        heads = (head(content), head(styles))
         formats = ods_text_formats(*heads) if any(b"number:text-style" in h for h in heads) else {}
         if not formats and not any(b"fo:color" in h or b"fo:background-color" in h for h in heads):
             return {}
-        known = _OdsStyles(*heads)
+        known = OdsStyles(*heads)
         if not formats and not known.any_invisible():
             return {}  # coloured styles, none of them in its own background's colour
         return _ods_cells(content, known, formats)
@@ -129,7 +138,7 @@ class _Table(TablePlace):
 
 
 def _ods_cells(
-    xml: bytes, styles: _OdsStyles, formats: dict[bytes, str]
+    xml: bytes, styles: OdsStyles, formats: dict[bytes, str]
 ) -> dict[str, tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]]:
     found: dict[str, tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]] = {}
     for name, table, _, attrs, columns in table_cells(xml, _Table):
@@ -189,11 +198,11 @@ def ods_runs_hidden(parts: ZipParts) -> dict[str, dict[tuple[int, int], tuple[st
         if b"<text:span" not in content:
             return {}
         styles = parts.read("styles.xml") if "styles.xml" in parts.infos else b""
-        heads = (_head(content), _head(styles))
+        heads = (head(content), head(styles))
         spans = _SpanColours(*heads)
         if not spans.own:
             return {}
-        cells = _OdsStyles(*heads)
+        cells = OdsStyles(*heads)
         backgrounds = {cells.cell(style)[1] for style in [*cells.own, b"Default"]}
         if not any(near(colour, back) for colour in spans.own.values() for back in backgrounds):
             return {}
@@ -203,7 +212,7 @@ def ods_runs_hidden(parts: ZipParts) -> dict[str, dict[tuple[int, int], tuple[st
 
 
 def _ods_run_cells(
-    xml: bytes, cells: _OdsStyles, spans: _SpanColours
+    xml: bytes, cells: OdsStyles, spans: _SpanColours
 ) -> dict[str, dict[tuple[int, int], tuple[str, str, str]]]:
     found: dict[str, dict[tuple[int, int], tuple[str, str, str]]] = {}
     for name, table, hit, attrs, columns in table_cells(xml, _RunTable):
@@ -212,15 +221,12 @@ def _ods_run_cells(
         if b"<text:span" not in body:
             continue
         text, back, _ = cells.cell(table.cell_style(attrs))
-        runs = ods_runs(body, spans, text, None)
-        hidden = "".join(piece for piece, colour in runs if colour is not None and near(colour, back))
-        shown = "".join(piece for piece, colour in runs if colour is None or not near(colour, back))
-        if not hidden.strip() or (near(text, back) and not shown.strip()):
+        entry = hidden_runs(ods_runs(body, spans, text, None), text, back)
+        if entry is None:
             continue  # nothing hidden, or the whole cell in its background's colour (said by ods_unseen)
-        first = next(c for piece, c in runs if c is not None and near(c, back) and piece.strip())
         found[name] = table.runs
         for r in range(table.row, min(table.row + table.rows, MAX_INDEX)):
             for c in range(table.col, min(table.col + columns, MAX_INDEX)):
                 if len(table.runs) < MAX_MARKS:
-                    table.runs[(r, c)] = (shown, hidden, why(first, back)[len("colour:") :])
+                    table.runs[(r, c)] = entry
     return found

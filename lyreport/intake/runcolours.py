@@ -96,6 +96,20 @@ class _Suspect:
         return found
 
 
+def hidden_runs(runs: list[tuple[str, RGB | None]], font: RGB | None, back: RGB) -> tuple[str, str, str] | None:
+    """The decision for one cell of any format: (the text shown, the text hidden, "<hidden run's colour>/<background>")
+    when some runs (text, colour; None for an unknown colour) are in the background's colour `back`; None when none
+    is, or when the whole cell is (its own font `font` in that colour: invisible.py says it)."""
+    hidden = [(text, colour) for text, colour in runs if colour is not None and near(colour, back)]
+    shown = "".join(text for text, colour in runs if colour is None or not near(colour, back))
+    if not "".join(text for text, _ in hidden).strip():
+        return None
+    if font is not None and near(font, back) and not shown.strip():
+        return None  # the whole cell in its background's colour: invisible.py says it
+    first = next(colour for text, colour in hidden if text.strip())
+    return shown, "".join(text for text, _ in hidden), f"{colour_name(first)}/{colour_name(back)}"
+
+
 def _sheet(xml: bytes, known: StyleColours, strings: Strings, items: set[int], inline: bool) -> Runs:
     suspect = _Suspect(known, b"")
     found: Runs = {}
@@ -119,15 +133,10 @@ def _sheet(xml: bytes, known: StyleColours, strings: Strings, items: set[int], i
         font, back = known.of_cell(attrs.get(b"s", b"0").strip())
         if back is None:
             continue  # a pattern or an unknown fill: not known to hide anything
-        runs = item_runs(item, font, suspect.colour)
-        hidden = [(text, colour) for text, colour in runs if colour is not None and near(colour, back)]
-        shown = "".join(text for text, colour in runs if colour is None or not near(colour, back))
-        if not "".join(text for text, _ in hidden).strip():
+        entry = hidden_runs(item_runs(item, font, suspect.colour), font, back)
+        if entry is None:
             continue
-        if font is not None and near(font, back) and not shown.strip():
-            continue  # the whole cell in its background's colour: invisible.py says it
-        first = next(colour for text, colour in hidden if text.strip())
-        found[(row, col)] = (shown, "".join(text for text, _ in hidden), f"{colour_name(first)}/{colour_name(back)}")
+        found[(row, col)] = entry
         if len(found) >= MAX_MARKS:
             break
     return found

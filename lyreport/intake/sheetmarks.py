@@ -20,6 +20,7 @@ from .errorvalues import error_value
 from .invisible import xlsx_colours
 from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
 from .marktools import attrs as _attrs
+from .odscond import ods_conditional
 from .odsstruck import ods_struck
 from .odsunseen import ods_runs_hidden, ods_unseen
 from .runcolours import xlsx_runs
@@ -78,6 +79,8 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
             sheet.colours, sheet.formats = colours, formats
         for name, runs in ods_runs_hidden(parts).items():  # never raises
             marks.setdefault(name, Marks()).runs = runs
+        for name, cells in ods_conditional(parts).items():  # never raises
+            marks.setdefault(name, Marks()).conditional = cells
     return marks
 
 

@@ -4,7 +4,7 @@ not report.
 A unit that hides last week's prefilled row in an .xls would otherwise have it read as this week's data, and a
 struck-out 已完成 would be read as done, and a cell holding an error value (#REF!) as empty. xlrd reads the BIFF
 row/column records and cell types and, with the formatting it is opened with already, each cell's font and the
-fonts of rich-text runs; without it (or on anything unexpected before a strike is known) there are no marks, as for
+fonts of rich-text runs (struck, or in the cell's background colour: runcolours.hidden_runs decides); without it (or on anything unexpected before a strike is known) there are no marks, as for
 other formats.
 """
 
@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from .concealed import conceals
-from .invisible import xls_invisible_xfs
+from .invisible import RGB, near, xls_colours, xls_invisible_xfs
 from .marktools import MAX_INDEX, MAX_MARKS, Marks, Struck
+from .runcolours import hidden_runs
 from .strikemarks import ALL_SHEETS, struck_entry
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -44,6 +45,7 @@ def xls_marks(source: Any) -> dict[str, Marks]:
     fonts: set[int] = set()
     concealing: dict[int, str] = {}
     invisible: dict[int, str] = {}
+    palette: _Palette | None = None
     index = 0
     try:
         fonts = {number for number, font in enumerate(book.font_list) if font.struck_out}
@@ -57,11 +59,16 @@ def xls_marks(source: Any) -> dict[str, Marks]:
             errors = _errors(sheet, xlrd)
             formats = _formatted(sheet, concealing) if concealing else {}
             colours = _coloured(sheet, invisible) if invisible else {}
-            if rows or cols or struck or unknown or errors or formats or colours:
+            runs: dict[tuple[int, int], tuple[str, str, str]] = {}
+            if getattr(sheet, "rich_text_runlist_map", None):  # the usual sheet has no rich text at all
+                palette = palette or _Palette(book)
+                runs = _hidden_runs(sheet, palette) if palette.suspect else {}
+            if rows or cols or struck or unknown or errors or formats or colours or runs:
                 found[sheet.name] = Marks(
                     hidden_rows=rows, hidden_cols=cols, struck=struck, struck_unknown=unknown, errors=errors
                 )
                 found[sheet.name].formats, found[sheet.name].colours = formats, colours
+                found[sheet.name].runs = runs
     except Exception:  # noqa: BLE001 - as above: no marks rather than no return; what was found stays
         if fonts:
             _unread(book, index, found)
@@ -157,6 +164,48 @@ def _coloured(sheet: Any, invisible: dict[int, str]) -> dict[tuple[int, int], st
                 found[(row, col)] = why
                 if len(found) >= MAX_MARKS:
                     return found
+    return found
+
+
+class _Palette:
+    """The font colours and cell formats' (font colour, background) of an .xls, and whether any font's colour is
+    near any background (else no run can hide its text: the usual workbook)."""
+
+    def __init__(self, book: Any):
+        try:
+            self.fonts, self.xfs = xls_colours(book)
+        except Exception:  # noqa: BLE001 - an extra
+            self.fonts, self.xfs = [], []
+        backs = {back for _, back in self.xfs if back is not None}
+        self.suspect = any(font is not None and near(font, back) for font in set(self.fonts) for back in backs)
+
+    def font(self, index: int) -> RGB | None:
+        return self.fonts[index] if 0 <= index < len(self.fonts) else None
+
+
+def _hidden_runs(sheet: Any, palette: _Palette) -> dict[tuple[int, int], tuple[str, str, str]]:
+    """(row, col) -> (text shown, text hidden, why) of the text cells some rich-text runs of which are in their
+    background's colour (runcolours.hidden_runs decides, as for .xlsx and .ods)."""
+    found: dict[tuple[int, int], tuple[str, str, str]] = {}
+    try:
+        for (row, col), runs in sorted(sheet.rich_text_runlist_map.items()):
+            if row >= MAX_INDEX or col >= MAX_INDEX or sheet.cell_type(row, col) != _TEXT_CELL:
+                continue
+            xf = sheet.cell_xf_index(row, col)
+            font, back = palette.xfs[xf] if 0 <= xf < len(palette.xfs) else (None, None)
+            if back is None:
+                continue  # a pattern or an unknown fill: not known to hide anything
+            text = str(sheet.cell_value(row, col))
+            starts = [(0, font), *((offset, palette.font(index)) for offset, index in runs)]
+            ends = [offset for offset, _ in starts[1:]] + [len(text)]
+            pieces = [(text[a:b], colour) for (a, colour), b in zip(starts, ends, strict=True)]
+            entry = hidden_runs(pieces, font, back)
+            if entry is not None:
+                found[(row, col)] = entry
+                if len(found) >= MAX_MARKS:
+                    break
+    except Exception:  # noqa: BLE001 - an extra: what was found stays
+        return found
     return found
 
 
