@@ -62,29 +62,35 @@ def _others(master: MasterList) -> list[OtherList]:
 
 def other_list_of(tables: list[Table], master: MasterList) -> Finding | None:
     """The other list these tables (one unit's return) report instead of this one, or None."""
-    known = Measures(master)
-    texts: list[tuple[str, str]] = []  # (label key, cell) of each row's measure text
+    texts: list[tuple[str, int, int]] = []  # (label key, column, row index) of each row's measure text
     for table in tables:
-        for index in range(table.header + 1, table.end):
-            if len(texts) >= MAX_ROWS:
-                break
-            key = nz.label_key(table.cells(index).get("text"))
-            if len(key) >= MIN_TEXT:
-                texts.append((key, table.ref("text", index)))
-    own = sum(1 for key, _ in texts if known.by_text(key) is not None)
-    if own * 2 >= len(texts) and own:  # the usual return: this list's texts, copied
-        return None
+        col = table.cols.get("text")
+        if col is None:
+            continue
+        for index in range(table.header + 1, min(table.end, table.header + 1 + MAX_ROWS)):
+            line = table.sheet.rows[index]
+            value = line[col] if col < len(line) else None
+            if isinstance(value, str) and len(value) >= MIN_TEXT and len(key := nz.label_key(value)) >= MIN_TEXT:
+                texts.append((key, col, index))
+    own = 0
+    if texts:
+        known = Measures(master)
+        own = sum(1 for key, _, _ in texts if known.by_text(key) is not None)
+        if own * 2 >= len(texts):  # the usual return: this list's texts, copied
+            return None
     others = _others(master)
     if not others:
         return None
-    mine = [max((_similarity(key, m.text) for m in master.measures), default=0.0) for key, _ in texts]
+    mine = [max((_similarity(key, m.text) for m in master.measures), default=0.0) for key, _, _ in texts]
     for other in others:
-        theirs = [max((_similarity(key, t) for t in other.texts), default=0.0) for key, _ in texts]
+        theirs = [max((_similarity(key, t) for t in other.texts), default=0.0) for key, _, _ in texts]
         votes = [t >= SIMILAR and t - m >= DIFFERENT for m, t in zip(mine, theirs, strict=True)]
         ours = own + sum(1 for m, t in zip(mine, theirs, strict=True) if m >= SIMILAR and m >= t)
         if texts and sum(votes) * 2 > len(texts):
-            first = texts[votes.index(True)][1]
-            return Finding(other.title, first, f"{len(texts)} 行措施内容中有 {sum(votes)} 行是该清单的措施")
+            _, col, index = texts[votes.index(True)]
+            return Finding(
+                other.title, cell_ref(col, index), f"{len(texts)} 行措施内容中有 {sum(votes)} 行是该清单的措施"
+            )
         if not ours and (title := _title_naming(tables, other, master)):
             return Finding(other.title, title, "表格标题写明是该清单")
     return None
