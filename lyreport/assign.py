@@ -111,8 +111,9 @@ def file_notes(returns: list[ParsedReturn], config: Config) -> list[Problem]:
 
 
 def _other_list(ret: ParsedReturn, master: MasterList) -> bool:
+    """Marked for another list by its template, or found to report another list's measures (otherlist.py)."""
     list_id = ret.identity.get("list_id", "")
-    return bool(list_id) and list_id != master.list_id
+    return bool(ret.other_list) or (bool(list_id) and list_id != master.list_id)
 
 
 def resend_candidates(intake: IntakeResult, deadline: datetime, config: Config, master: MasterList) -> list[SourceFile]:
@@ -189,11 +190,16 @@ def assign_week(
     for unit, rets in candidates.items():
         counted[unit], superseded[unit], chosen_why = copies.pick(unit, rets)
         problems += chosen_why
-    scans, more = _week_scans(intake.scans, week, config)
+    scans, more = _week_scans([s for s in intake.scans if not _other_list_scan(s, master)], week, config)
     problems += more
     assigned = Assigned(counted, elsewhere, superseded, failed, scans)
     _count_scan_only(assigned)
     return assigned, problems
+
+
+def _other_list_scan(scan: Scan, master: MasterList) -> bool:
+    """Another list's paper (its QR mark, or its measures): set aside like that list's workbook, said with its file."""
+    return scan.parsed is not None and _other_list(scan.parsed, master)
 
 
 def _week_scans(scans: list[Scan], week: date, config: Config) -> tuple[list[Scan], list[Problem]]:

@@ -71,14 +71,25 @@ def load_lists(ws: Workspace, config: Config, master: Path | None = None) -> Con
 
 
 SECOND_LIST_OPENING = "各责任单位每周四12时前报送{list_title}落实情况。现将截至{week_cn}的落实情况通报如下。"
+# The main list's first step quotes the leaders' instruction on the 33 measures ("抓紧与济源对接"): not this list's.
+SECOND_LIST_NEXT_STEPS = [
+    "各责任单位要逐条对照措施内容，加强协调对接，推动各项措施落实、落地。",
+    "对亮红灯的措施，牵头单位要分析滞后原因，制定追赶措施，明确完成时限，确保按期完成。",
+    "各责任单位要严格按照要求，于每周四12时前将落实情况（电子版及盖章扫描件，附联系人、联系电话）同时报送副中心办公室和市发改委，未按时报送的单位要及时补报。",
+    "副中心办公室将不定期组织人员对落实情况进行督导，督导情况将定期通报。",
+]
+# The main mail body names the main list's 通报 word for word; {title} is this list's 通报 title.
+SECOND_LIST_MAIL_BODY = "各位领导、同事：\n\n现将{week_cn}{title}及工作台账发送给您，请查收。\n\n{office}\n{date_cn}"
 
 
 def _list_wording(context: Context) -> Config:
     """A second list's 通报 and mail: its own title and 发文字号, never the main list's series.
 
     [summary."<清单文件名>"] in 配置.toml may give title, title_lines, doc_number, opening (and any other [summary]
-    key); without it the title is built from the list's 清单名称, the 发文字号 is left blank and the opening cites
-    no notice (the main one cites the main list's).
+    key); without it the title is built from the list's 清单名称, the 发文字号 is left blank, the opening cites
+    no notice (the main one cites the main list's) and next_steps are generic (the main ones quote the 33 measures'
+    instruction). The [mail] body is kept only where it names the 通报 by {title}: the bundled one spells the main
+    list's title out.
     """
     config = context.config
     own = config.summary.get(context.master_path.stem)
@@ -89,12 +100,15 @@ def _list_wording(context: Context) -> Config:
     summary = {k: v for k, v in config.summary.items() if not isinstance(v, dict)}
     summary.update(title=f"{context.master.title}落实情况督导通报", title_lines=[], doc_number="")
     # The main opening cites the main list's notice (《关于开展洛阳济源同城一体……的通知》): not this list's.
-    summary.update(opening=SECOND_LIST_OPENING)
+    summary.update(opening=SECOND_LIST_OPENING, next_steps=list(SECOND_LIST_NEXT_STEPS))
     summary.update(own)
     main_number = str(config.summary.get("doc_number") or "").strip()
     if main_number and str(summary["doc_number"]).strip() == main_number:
         context.notes.append(problem("doc-number-shared", list_title=context.master.title, number=main_number))
-    return replace(config, summary=summary)
+    mail = dict(config.mail)
+    if "{title}" not in str(mail.get("body") or ""):  # missing: the bundled one, which spells the title out
+        mail["body"] = SECOND_LIST_MAIL_BODY
+    return replace(config, summary=summary, mail=mail)
 
 
 def scan_cache(context: Context) -> Path:

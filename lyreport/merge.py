@@ -242,6 +242,9 @@ def beside_return(found: Problem, units: set[str] | dict[str, ParsedReturn]) -> 
     return problem("format-unreadable-extra", file=found.file, unit=found.unit, format=name)
 
 
+OTHER_LIST_CODES = ("template-other-list", "return-other-list")  # said in every list's run it was filed in
+
+
 def merge_week(
     master: MasterList,
     intake: IntakeResult,
@@ -256,7 +259,7 @@ def merge_week(
     units = [_unit_week(u, master, assigned, deadline, previous, findings[u]) for u in master.units]
     measures = [_measure_week(m, assigned, deadline.date(), config, previous) for m in master.measures]
     # Findings about files that answer another week belong to that week's report, not this one.
-    own = [p for p in intake.problems if p.file not in assigned.elsewhere or p.code == "template-other-list"]
+    own = [p for p in intake.problems if p.file not in assigned.elsewhere or p.code in OTHER_LIST_CODES]
     own = [beside_return(p, assigned.counted) for p in own]
     # The saved-in-time rule is worth a warning where it decided on time: the counted copy or an earlier one.
     decisive = [on_time_copy(u, assigned, deadline) for u in assigned.counted]

@@ -193,6 +193,7 @@ class ParsedReturn:
     identity: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # why the return is unusable, if it is
     source: str = "electronic"  # "electronic" | "scan" (read from a signed paper copy)
+    other_list: str = ""  # the other measure list's title when the table reports that list's measures
 
     @property
     def usable(self) -> bool:

@@ -136,6 +136,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "week-other": (INFO, "本表属于 {week} 这一周的报送，不计入本周"),
     "week-conflict": (WARNING, "周次判断不一致：{details}；按 {chosen} 处理"),
     "template-other-list": (WARNING, "本表由其他措施清单（{list_id}）生成，与当前清单（{expected}）不一致"),
+    "return-other-list": (
+        WARNING,
+        "本表填写的是其他措施清单（{other}）的措施（{evidence}），不是当前清单（{expected}）的报表，"
+        "未读取完成状态，不计入当前清单",
+    ),
     "measure-unknown": (ERROR, "序号“{value}”不在措施清单中"),
     "measure-no-empty": (ERROR, "该行填写了内容（{value}），但未填写序号，无法对应到措施"),
     "measure-no-inferred": (WARNING, "序号为空，已按措施内容识别为第 {no} 条措施，请补填序号"),
@@ -606,7 +611,8 @@ class Problem:
 
 
 # Scan problems said once for the file by intake (pipeline.read_files), not again with the unit's scan notes.
-SCAN_FILE_CODES = frozenset({"scan-unreadable", "scan-several-units"})
+# Said with the scan's file whatever it is used for: another list's paper is not this list's data, yet said.
+SCAN_FILE_CODES = frozenset({"scan-unreadable", "scan-several-units", "template-other-list", "return-other-list"})
 
 
 def problem(

@@ -160,6 +160,38 @@ def test_second_list_opening_does_not_cite_the_main_lists_notice(tmp_path):
     assert opening == "按照《七大行动通知》要求，现通报截至2021年1月7日的情况。"
 
 
+def test_second_list_next_steps_and_mail_do_not_carry_the_main_lists_wording(tmp_path):
+    """The main next_steps quote the instruction on the 33 measures ("抓紧与济源对接") and the bundled mail body
+    spells out the main 通报's title: a 七大行动 通报 and its mail get generic wording, or the list's own."""
+    import email
+    import email.policy
+
+    from docx import Document
+
+    root = tmp_path / "ws"
+    CliRunner().invoke(main, ["init", str(root)])
+    seven = root / "templates" / "七大行动清单.xlsx"
+    assert "抓紧与济源对接" in "".join(api.load_context(root).config.summary["next_steps"])
+    args = ["run", "--workspace", str(root), "--week", "2021-01-07", "--master", str(seven)]
+    assert CliRunner().invoke(main, args).exit_code in (0, 1)
+    folder = root / "outbox" / "七大行动清单" / "2021-01-07"
+    text = "\n".join(p.text for p in Document(folder / "督导情况通报-2021-01-07.docx").paragraphs)
+    assert "五、下一步工作" in text and "济源对接" not in text and "逐条对照措施内容" in text
+    mail = email.message_from_bytes((folder / "邮件草稿-2021-01-07.eml").read_bytes(), policy=email.policy.default)
+    body = mail.get_body(("plain",)).get_content()
+    assert "洛阳济源同城一体" not in body
+    assert "现将2021年1月7日建设现代化洛阳都市圈七大行动重点工作落实情况督导通报及工作台账发送给您" in body
+    config = root / "templates" / "配置.toml"
+    own = '\n[summary."七大行动清单"]\nnext_steps = ["七大行动自己的下一步。"]\n'
+    config.write_text(config.read_text(encoding="utf-8") + own, encoding="utf-8")
+    assert api.load_context(root, seven).config.summary["next_steps"] == ["七大行动自己的下一步。"]
+    # A [mail] body naming the 通报 by {title} fits any list and is kept.
+    text = config.read_text(encoding="utf-8").replace("洛阳济源同城一体深度融合措施落实情况督导通报及", "{title}及")
+    config.write_text(text, encoding="utf-8")
+    assert "{title}及工作台账" in api.load_context(root, seven).config.mail["body"]
+    assert "{title}及工作台账" in api.load_context(root).config.mail["body"]
+
+
 def test_placeholder_typo_in_a_list_table_is_reported_and_that_key_keeps_the_default(tmp_path):
     """[summary."七大行动清单"] is checked like [summary]: a typo is named (table and key), not printed as
     blank text; it concerns only that list, so the runs go on."""

@@ -22,6 +22,7 @@ from .choose import Group, choose_tables, report_columns
 from .errorvalues import meaning as error_meaning
 from .headblock import Block
 from .layout import find_all_tables
+from .otherlist import other_list_of
 from .rows import check_missing, read_rows
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"
@@ -105,8 +106,14 @@ def _parse_group(
     if table.sheet.hidden:  # only a hidden sheet holds a table: read it, but never silently
         ctx.add("sheet-hidden-read", sheet_name=table.sheet.name)
 
+    other = None
+    if str(book.identity.get("list_id") or master.list_id).strip() == master.list_id:  # else said by its mark
+        other = other_list_of([c.table for c in group.tables], master)
+
     def measures(base_year: int | None = None) -> list[int]:
         """The measure numbers the tables report, read without the unit (its problems are not kept)."""
+        if other is not None:  # another list's numbers say nothing of whose return this is here
+            return []
         return [
             r.measure_no
             for c in group.tables
@@ -141,17 +148,21 @@ def _parse_group(
     if unit is None:
         ctx.add("unit-unknown", cell=block.cell("unit"), reason=unit_reason)
     rows = []
-    for cand in group.tables:
+    for cand in group.tables if other is None else []:  # another list's return: no status is read
         ctx.sheet = cand.table.sheet.name
         report_columns(ctx, cand.table)
         rows += read_rows(ctx, cand.table, master, unit, base_year, today)
     ctx.sheet = table.sheet.name
-    if unit is not None:
+    if other is not None:
+        ctx.add("return-other-list", cell=other.cell, other=other.title, evidence=other.evidence, expected=master.title)
+    elif unit is not None:
         check_missing(ctx, master, unit, {r.measure_no for r in rows})
     errors = []
     if unit is None:
         errors.append(unit_reason)
-    if not rows:
+    if other is not None:
+        pass  # set aside for this list, like a template marked for another list (assign.py)
+    elif not rows:
         ctx.add("no-rows")
         errors.append(NO_ROWS_REASON)
     elif all(r.status is None and not r.progress for r in rows):
@@ -174,6 +185,7 @@ def _parse_group(
         rows=rows,
         identity=dict(book.identity),
         errors=errors,
+        other_list=other.title if other else "",
     )
     return parsed, [dataclasses.replace(p, unit=p.unit or unit or "") for p in ctx.problems]
 

@@ -239,7 +239,7 @@ def _interpret_pages(
         scan.marked_week = qr_week if qr_unit else None
         scan.problems += [dataclasses.replace(p, unit=p.unit or scan.unit or "") for p in noted]
         return scan
-    if not parsed.rows:  # the form's table was read, yet no row could be used: the parser's problems say why
+    if not parsed.rows and not parsed.other_list:  # a table read, yet no row could be used: the problems say why
         unit = parsed.unit or fallback
         reason = "读出了报表表格，但" + "；".join(parsed.errors or [NO_ROWS_REASON]) + "（原因见同一文件的其他提示）"
         scan = _unreadable(file, unit, reason, stamped, grey)
