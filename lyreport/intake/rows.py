@@ -18,7 +18,7 @@ from .cellchecks import check_formula, error_row, formula_like, unreadable_field
 from .layout import Table
 from .rowkinds import is_blank_row, is_heading, is_total
 from .rowmeasure import Measures, measure_of_row
-from .status_words import bare_status, done_with_reservation, text_denies_done, text_says_lag
+from .status_words import bare_status, done_with_reservation, text_denies_done, text_key, text_says_lag
 
 GROUP_AFTER = 3  # more measures of other units than this are reported in one line
 TEXT_FIELDS = ("progress", "issues", "next_steps", "remark")
@@ -343,8 +343,8 @@ def _checked_against_text(
     error, not read). A 已完成 beside a text saying 尚未完成, 未开工 or 滞后 is not vouched for (an error, as a 是否完成
     of 否). Another status beside a text telling of a lag is read as written, and said.
     """
-    written = cells.get("progress")
-    other = bare_status(written)
+    progress = text_key(cells.get("progress"))
+    other = bare_status(progress)
     if other is not None and other != status:
         fields = {"no": no, "status": status, "other": other, "col": table.ref("progress", index)}
         if LAGGING in (status, other):
@@ -352,17 +352,18 @@ def _checked_against_text(
             return LAGGING
         ctx.add("status-progress-conflict", cell=table.ref("status", index), **fields)
         return None
-    if other is not None:
+    if other is not None or status == LAGGING:  # a lag told in the text adds nothing to a lag
         return status
     for key in ("progress", "issues"):
         value = cells.get(key)
         if key not in table.cols or nz.is_blank(value):
             continue
-        if status == DONE and text_denies_done(value):
+        said = progress if key == "progress" else text_key(value)
+        if status == DONE and text_denies_done(said):
             fields = {"no": no, "label": nz.text(table.labels[table.cols[key]]), "col": table.ref(key, index)}
             ctx.add("status-denied-in-text", cell=table.ref("status", index), value=_clip(value), **fields)
             return None
-        if status in (ON_TRACK, NOT_STARTED) and text_says_lag(value):
+        if status in (ON_TRACK, NOT_STARTED) and text_says_lag(said):
             fields = {"no": no, "label": nz.text(table.labels[table.cols[key]]), "col": table.ref(key, index)}
             ctx.add("status-lag-in-text", cell=table.ref("status", index), value=_clip(value), status=status, **fields)
             return status

@@ -370,17 +370,21 @@ def denies_done(value: Any) -> bool:
     return any(float(share) < 100 for share in _SHARE_IN.findall(key))
 
 
-def bare_status(value: Any) -> str | None:
+def text_key(value: Any) -> str:
+    """A free text (本周进展, 存在问题) as the three readings below take it: NFKC, no whitespace or invisible
+    characters. Made once per cell: on a long sentence the normalising costs more than the searches."""
+    return _key(value) or ""
+
+
+def bare_status(key: str) -> str | None:
     """The status a cell holds when it is nothing but a status word ("进度滞后", "已完成。"), else None: a status
-    written where a sentence belongs (本周进展) tells of two columns filled the wrong way round."""
-    key = _key(value)
-    return None if key is None else STATUS_INDEX.get(key.strip(_TICKS + "。.,;:!、"))
+    written where a sentence belongs (本周进展) tells of two columns filled the wrong way round. `key`: text_key."""
+    return STATUS_INDEX.get(key.strip(_TICKS + "。.,;:!、")) if key else None
 
 
-def text_denies_done(value: Any) -> bool:
-    """True when a free text (本周进展, 存在问题) says in so many words that the work is not done: 未完成, 部分完成,
+def text_denies_done(key: str) -> bool:
+    """True when a free text (its text_key) says in so many words that the work is not done: 未完成, 部分完成,
     not started, a lag. Narrower than denies_done: "正在办理移交" or "投资完成80%" beside a done says nothing of it."""
-    key = _key(value)
     if not key:
         return False
     if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key):
@@ -388,7 +392,6 @@ def text_denies_done(value: Any) -> bool:
     return text_says_lag(key)
 
 
-def text_says_lag(value: Any) -> bool:
-    """True when a free text tells of a lag (滞后, 停工, 未达到序时进度 …), a negated one aside."""
-    key = _key(value)
+def text_says_lag(key: str) -> bool:
+    """True when a free text (its text_key) tells of a lag (滞后, 停工, 未达到序时进度 …), a negated one aside."""
     return bool(key) and _LAG.search(_NO_LAG.sub("", key)) is not None
