@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .intake.cellrefs import cell_ref
 from .models import MasterList, Measure, Unit
 from .nodes import derive_nodes as derive_nodes  # re-exported
 from .nodes import parse_node_cell, read_timing
@@ -108,16 +109,6 @@ def _locate_header(rows: list[tuple[Any, ...]], columns: dict[str, tuple[str, ..
     return -1, {}
 
 
-def _column_letter(index: int) -> str:
-    """Excel column letters for a 0-based index (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def load_directory(path: Path) -> UnitDirectory:
     """Load 单位名录.xlsx; refuses duplicates and aliases shared by two units."""
     sheet, rows = _read_rows(path, DIRECTORY_SHEET, "directory-missing")
@@ -139,7 +130,7 @@ def load_directory(path: Path) -> UnitDirectory:
                 problems.append(problem("directory-no-name", file=path.name, sheet=sheet, cell=f"A{index}", row=index))
             continue
         if name in first_row:
-            cell = f"{_column_letter(cols['name'])}{index}"
+            cell = cell_ref(cols["name"], index - 1)
             problems.append(
                 problem(
                     "directory-duplicate", file=path.name, sheet=sheet, cell=cell, name=name, other_row=first_row[name]
@@ -197,7 +188,7 @@ def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[
             continue
 
         def at(field_name: str, row_no: int = row_no) -> dict[str, str]:
-            return {"file": path.name, "sheet": sheet, "cell": f"{_column_letter(cols[field_name])}{row_no}"}
+            return {"file": path.name, "sheet": sheet, "cell": cell_ref(cols[field_name], row_no - 1)}
 
         category = _cell_text(values.get("category")) or category
         no_text = _cell_text(values["no"])

@@ -514,9 +514,8 @@ def test_unreadable_page_with_a_qr_code_is_that_units_paper_of_that_week(master,
     assert "二维码" in said[0].message
 
 
-def test_a_wrapped_tick_box_status_is_read_whole_never_as_its_last_word(master, directory):
-    """ "□已完成 ☑正常推进 □进度滞后" printed in a narrow cell wraps over three lines and OCR reads both boxes as 口:
-    the lines are one cell (not a row without 序号 and a row of 进度滞后), and with no tick read it is no status."""
+def _wrapped_status_form(first_line: str) -> list[TextBox]:
+    """市体育局's measure 25 with its status cell wrapped over three lines: `first_line`, "常推进口进度", "滞后"."""
     head = [
         _box("序号", 100, 200, 60),
         _box("措施内容", 400, 200),
@@ -524,18 +523,24 @@ def test_a_wrapped_tick_box_status_is_read_whole_never_as_its_last_word(master, 
         _box("本周进展", 1100, 200),
     ]
     cell = [
-        _box("口已完成正", 790, 272, 130, 28),
+        _box(first_line, 790, 272, 130, 28),
         _box("常推进口进度", 786, 299, 135, 31),
         _box("滞后", 830, 327, 50, 32),
     ]
     text = [_box("支持济源加入秦晋豫黄河金三角体育协作区", 175, 288, 480), _box("召开对接会", 932, 283, 420)]
-    form = [_box("填报单位：市体育局", 100, 100, 400), *head, *cell, *text, _box("25", 106, 305, 33)]
+    return [_box("填报单位：市体育局", 100, 100, 400), *head, *cell, *text, _box("25", 106, 305, 33)]
+
+
+def test_a_wrapped_tick_box_status_is_read_whole_never_as_its_last_word(master, directory):
+    """ "□已完成 ☑正常推进 □进度滞后" printed in a narrow cell wraps over three lines and OCR reads both boxes as 口:
+    the lines are one cell (not a row without 序号 and a row of 进度滞后), and with no tick read it is no status."""
+    form = _wrapped_status_form("口已完成正")
     _, (parsed, problems) = _parse(form, master, directory)
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, None)]
     (said,) = [p for p in problems if p.code == "status-choices"]
     assert "口已完成正常推进口进度滞后" in said.message
     assert not [p for p in problems if p.code in ("measure-no-empty", "measure-rows-combined")]
-    form[form.index(cell[0])] = _box("口已完成√正", 790, 272, 130, 28)  # a tick the OCR did read
+    form = _wrapped_status_form("口已完成√正")  # a tick the OCR did read
     _, (parsed, _) = _parse(form, master, directory)
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, "正常推进")]
 
@@ -543,19 +548,7 @@ def test_a_wrapped_tick_box_status_is_read_whole_never_as_its_last_word(master, 
 def test_a_tick_box_status_garbled_by_the_tick_is_no_lag(master, directory):
     """A pen tick drawn over "口已" of "□已完成 □正常推进 □进度滞后" takes both with it: "完成口正常推进口进度滞后" is the
     printed list without its first box (was read as 进度滞后, with no word, because "滞后" was in it)."""
-    head = [
-        _box("序号", 100, 200, 60),
-        _box("措施内容", 400, 200),
-        _box("完成状态", 800, 200),
-        _box("本周进展", 1100, 200),
-    ]
-    cell = [
-        _box("完成口正", 790, 272, 130, 28),
-        _box("常推进口进度", 786, 299, 135, 31),
-        _box("滞后", 830, 327, 50, 32),
-    ]
-    text = [_box("支持济源加入秦晋豫黄河金三角体育协作区", 175, 288, 480), _box("召开对接会", 932, 283, 420)]
-    form = [_box("填报单位：市体育局", 100, 100, 400), *head, *cell, *text, _box("25", 106, 305, 33)]
+    form = _wrapped_status_form("完成口正")
     _, (parsed, problems) = _parse(form, master, directory)
     assert [(r.measure_no, r.status) for r in parsed.rows] == [(25, None)]
     (said,) = [p for p in problems if p.code == "status-choices"]

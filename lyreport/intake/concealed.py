@@ -20,6 +20,7 @@ import functools
 import re
 from typing import Any
 
+from .cellrefs import cell_ref
 from .marktools import MAX_INDEX, MAX_MARKS, cell_formats, sheets_styled
 from .marktools import attrs as _attrs
 from .xmltext import unescape
@@ -234,7 +235,7 @@ def under_merges(rows: list[list[Any]], merges: list[tuple[tuple[int, int], tupl
                 shown = first if col == left else None  # beside the top-left column the merge shows nothing there
                 if value != shown:
                     text = _plain(value)
-                    where = f"merge:{_ref(top, left)}:{_ref(bottom, right)}"
+                    where = f"merge:{cell_ref(left, top)}:{cell_ref(right, bottom)}"
                     found.append((index, col, text, _plain(first) if col == left else "", where))
                     if len(found) >= MAX_MARKS:
                         return found
@@ -247,12 +248,3 @@ def _plain(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _ref(row: int, col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"

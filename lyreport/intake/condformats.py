@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .concealed import conceals
-from .invisible import RGB, StyleColours, near, style_colours
+from .invisible import COLOR_TAG, FG_TAG, PATTERN_TAG, RGB, StyleColours, near, style_colours
 from .invisible import name as colour_name
 from .marktools import MAX_INDEX, MAX_MARKS, col_index, sheet_cells
 from .marktools import attrs as _attrs
@@ -27,10 +27,7 @@ _SQREF = re.compile(rb"<(?:\w+:)?sqref>([^<]*)</(?:\w+:)?sqref>")
 _INLINE_DXF = re.compile(rb"<(?:\w+:)?dxf>(.*?)</(?:\w+:)?dxf>", re.S)
 _FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*>(.*?)</(?:\w+:)?font>", re.S)
 _FILL = re.compile(rb"<(?:\w+:)?fill\b[^>]*>(.*?)</(?:\w+:)?fill>", re.S)
-_COLOR = re.compile(rb"<(?:\w+:)?color\b[^>]*>")
 _BG = re.compile(rb"<(?:\w+:)?bgColor\b[^>]*>")
-_FG = re.compile(rb"<(?:\w+:)?fgColor\b[^>]*>")
-_PATTERN = re.compile(rb"<(?:\w+:)?patternFill\b([^>]*)>")
 _NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
 _RANGE = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?")
 
@@ -102,13 +99,13 @@ def _rule_style(rule: re.Match[bytes], known: StyleColours) -> Style | None:
     if not body:
         return None
     font_part, fill_part = _FONT.search(body), _FILL.search(body)
-    colour = _COLOR.search(font_part[1]) if font_part else None
+    colour = COLOR_TAG.search(font_part[1]) if font_part else None
     font = known.colours.of(colour.group(), None) if colour else None
     fill = None
     if fill_part:
-        pattern = _PATTERN.search(fill_part[1])
+        pattern = PATTERN_TAG.search(fill_part[1])
         kind = _attrs(pattern[1]).get(b"patternType", b"solid").strip() if pattern else b"solid"
-        tag = _BG.search(fill_part[1]) or _FG.search(fill_part[1])  # a dxf's solid fill is its bgColor
+        tag = _BG.search(fill_part[1]) or FG_TAG.search(fill_part[1])  # a dxf's solid fill is its bgColor
         fill = known.colours.of(tag.group(), None) if tag and kind == b"solid" else None
     code = None
     for tag in _NUM_FMT.findall(body):

@@ -71,6 +71,22 @@ _KIND_NAMES = {
 }  # fmt: skip
 
 
+def _own_ext(item: Item) -> str:
+    """The extension of the file's own name (a zip member's, not the zip's: "材料.zip › 报表" has none)."""
+    return item.ext or Path(item.display.rsplit(ARROW, 1)[-1]).suffix.lower()
+
+
+def _sniffed(path: Path) -> str | None:
+    """The extension the file's content shows (mail.sniff_ext: workbook, PDF, picture, zip), or None."""
+    from .mail import sniff_ext
+
+    try:
+        with open(path, "rb") as handle:
+            return sniff_ext(handle.read(MAX_FILE_BYTES + 1))
+    except OSError:
+        return None
+
+
 def _named_kind(ext: str) -> bool:
     """Whether a name's extension says what the file is (letters: ".txt", ".bak"), rather than being none
     or a piece of the name itself ("报表1.7", "第3.1")."""
@@ -165,7 +181,7 @@ class _Discovery(MailExpansion):
     # ------------------------------------------------------------- one file, wherever it came from
     def take(self, item: Item, size: int | None = None) -> bool:
         """Look at one file (of `size` bytes, if known); True if it yielded at least one workbook or scan."""
-        ext = item.ext or Path(item.display.rsplit(ARROW, 1)[-1]).suffix.lower()
+        ext = _own_ext(item)
         kind = kind_of(ext)
         if kind is None and not _named_kind(ext):
             ext = self._ext_by_content(item) or ext
@@ -223,33 +239,18 @@ class _Discovery(MailExpansion):
         """The extension a file without one ("报表", a zip member; "报表1.7") shows by its content, said; else None.
 
         Only a name with no extension of letters is read this way: "说明.txt.bak" stays the backup it says it is."""
-        from .mail import sniff_ext
-
-        try:
-            with open(item.path, "rb") as handle:
-                found = sniff_ext(handle.read(MAX_FILE_BYTES + 1))
-        except OSError:
-            return None
-        if found is None:
-            return None
-        self.add("file-content-sniffed", item.display, actual=_KIND_NAMES.get(found, found))
+        found = _sniffed(item.path)
+        if found is not None:
+            self.add("file-content-sniffed", item.display, actual=_KIND_NAMES.get(found, found))
         return found
 
     def _workbook_named_scan(self, item: Item, display: str) -> str | None:
         """ "workbook" for a spreadsheet saved or sent under a scan's name ("报表.pdf" that is an .xlsx): the
         workbook reader goes by the content, so it is read as the workbook it is, and said."""
-        from .mail import sniff_ext
-
-        try:
-            with open(item.path, "rb") as handle:
-                found = sniff_ext(handle.read(MAX_FILE_BYTES + 1))
-        except OSError:
-            return None
+        found = _sniffed(item.path)
         if found not in WORKBOOK_EXTS:
             return None
-        name = {".xls": "Excel 97-2003 工作簿", ".ods": "ODF 电子表格"}.get(found, "Excel 工作簿")
-        ext = Path(item.display).suffix.lower() or "无"
-        self.add("file-content-workbook", display, ext=ext, actual=name)
+        self.add("file-content-workbook", display, ext=_own_ext(item) or "无", actual=_KIND_NAMES[found])
         return "workbook"
 
     def _unique(self, display: str) -> str:

@@ -96,9 +96,9 @@ def why(font: RGB, back: RGB) -> str:
 _FILLS = re.compile(rb"<(?:\w+:)?fills\b.*?</(?:\w+:)?fills>", re.S)
 _FILL = re.compile(rb"<(?:\w+:)?fill\b[^>]*?(/?)>")
 _FILL_END = re.compile(rb"</(?:\w+:)?fill>")
-_PATTERN = re.compile(rb"<(?:\w+:)?patternFill\b([^>]*)>")
-_FG = re.compile(rb"<(?:\w+:)?fgColor\b[^>]*>")
-_COLOR = re.compile(rb"<(?:\w+:)?color\b[^>]*>")
+PATTERN_TAG = re.compile(rb"<(?:\w+:)?patternFill\b([^>]*)>")
+FG_TAG = re.compile(rb"<(?:\w+:)?fgColor\b[^>]*>")
+COLOR_TAG = re.compile(rb"<(?:\w+:)?color\b[^>]*>")
 _INDEXED = re.compile(rb"<(?:\w+:)?indexedColors\b.*?</(?:\w+:)?indexedColors>", re.S)
 _RGB_COLOR = re.compile(rb"<(?:\w+:)?rgbColor\b[^>]*>")
 _SCHEME = re.compile(rb"<(?:\w+:)?(dk1|lt1|dk2|lt2|accent[1-6]|hlink|folHlink)\b[^>]*>(.*?)</(?:\w+:)?\1>", re.S)
@@ -181,15 +181,15 @@ class StyleColours:
         font_bodies, formats, fills_part = style_fonts(styles), cell_formats(styles), _FILLS.search(styles)
         if font_bodies is None or formats is None:
             return
-        fonts = [self.colours.of(_first(_COLOR, body), BLACK) for body in font_bodies]
+        fonts = [self.colours.of(_first(COLOR_TAG, body), BLACK) for body in font_bodies]
         fills: list[RGB | None] = []
         for body in item_bodies(fills_part.group(), _FILL, _FILL_END) if fills_part else []:
-            pattern = _PATTERN.search(body)
+            pattern = PATTERN_TAG.search(body)
             kind = _attrs(pattern[1]).get(b"patternType", b"none").strip() if pattern else b"gradient"
             if kind == b"none":
                 fills.append(WHITE)
             elif kind == b"solid":
-                fills.append(self.colours.of(_first(_FG, body), None))
+                fills.append(self.colours.of(_first(FG_TAG, body), None))
             else:
                 fills.append(None)  # a pattern or a gradient mixes colours: not known to hide anything
         for index, tag in enumerate(formats):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from .cellrefs import cell_ref
 from .condformats import Area, Style, area, how
 from .marktools import MAX_INDEX, MAX_MARKS
 from .marktools import attrs as _attrs
@@ -134,17 +135,8 @@ def _span(cells: list[tuple[int, int]]) -> str:
     """The range the cells of one conditional cell style span, as the message says it ("D3:D8")."""
     top, left = min(r for r, _ in cells), min(c for _, c in cells)
     bottom, right = max(r for r, _ in cells), max(c for _, c in cells)
-    first, last = _name(top, left), _name(bottom, right)
+    first, last = cell_ref(left, top), cell_ref(right, bottom)
     return first if first == last else f"{first}:{last}"
-
-
-def _name(row: int, col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
 
 
 class _Table(TablePlace):

@@ -102,18 +102,13 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
             identity = _identity(grid)
         else:
             mark = marks_of(marks, meta.name)
-            if mark.formats:
-                concealed.extend(by_format(grid, mark.formats))
-            if mark.merges:
-                concealed.extend(under_merges(grid, mark.merges))
-            if mark.colours:
-                concealed.extend(by_colour(grid, mark.colours))
-            if mark.conditional:
-                concealed.extend(by_condition(grid, mark.conditional))
-            if mark.runs:
-                concealed.extend(by_runs(grid, mark.runs))
-            if mark.unread:
-                concealed.extend(unread(grid, mark.unread))
+            # Text the sheet does not show, each kind where the marks found any (most sheets: none at all)
+            for found, hidden in (
+                (mark.formats, by_format), (mark.merges, under_merges), (mark.colours, by_colour),
+                (mark.conditional, by_condition), (mark.runs, by_runs), (mark.unread, unread),
+            ):  # fmt: skip
+                if found:
+                    concealed.extend(hidden(grid, found))
             marked = mark.answer(merged, concealed)
             sheets.append((meta.name, grid, meta.visible != SheetVisibleEnum.Visible, marked))
     return ("ok", sheets, identity, notes)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .invisible import BLACK, RGB, StyleColours, near, style_colours
+from .invisible import BLACK, COLOR_TAG, RGB, StyleColours, near, style_colours
 from .invisible import name as colour_name
 from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, sheet_cells
 from .strikemarks import Strings, item_runs
@@ -22,7 +22,6 @@ from .zipparts import ZipParts
 # (row, col) -> (the text the sheet shows, the text it hides, "<hidden run's colour>/<background>")
 Runs = dict[tuple[int, int], tuple[str, str, str]]
 
-_COLOR = re.compile(rb"<(?:\w+:)?color\b[^>]*>")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _INLINE = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
 
@@ -67,7 +66,7 @@ class _Suspect:
 
     def colour(self, props: bytes) -> RGB | None:
         """A run's colour from its properties: its <color>, or automatic (black) without one."""
-        tag = _COLOR.search(props)
+        tag = COLOR_TAG.search(props)
         key = tag.group() if tag else b""
         if key not in self._colours:
             self._colours[key] = self.known.colours.of(key or None, BLACK)
@@ -82,7 +81,7 @@ class _Suspect:
         the <color> tags (and the automatic colour, for a run without one, when a background is dark)."""
         if b"rPr" not in self.strings:
             return set()
-        tags = set(_COLOR.findall(self.strings))
+        tags = set(COLOR_TAG.findall(self.strings))
         dark = any(near(BLACK, back) for back in self.backgrounds)
         if not dark and not any(self.could_hide(tag) for tag in tags):
             return set()
