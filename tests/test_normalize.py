@@ -376,6 +376,10 @@ def test_weak_label() -> None:
         ("已完成，已验收", "已完成", True),
         ("已全部完成（已销号）", "已完成", True),
         ("已按期完成", "已完成", True),
+        ("已提前完成", "已完成", True),  # done ahead of time is done
+        ("已超额完成", "已完成", True),
+        ("已完成（提前）", "已完成", True),
+        ("已提前完成，待验收", "正常推进", True),
         # a remark that does not contradict the status word leaves it exact
         ("正常推进（已完成80%）", "正常推进", True),
         ("进度滞后（受疫情影响）", "进度滞后", True),
@@ -390,6 +394,8 @@ def test_weak_label() -> None:
         ("正在研究", None, False),
         ("同上", None, False),
         ("按期完成", None, False),
+        ("提前完成", None, False),  # without 已: a plan as much as a result
+        ("计划提前完成", None, False),
         ("完成了一半", None, False),
         # crossed out, unticked, questioned or struck through: never done, never greener than no status
         ("已完成？", None, False),

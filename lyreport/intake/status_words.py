@@ -18,6 +18,8 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 已完成并投入使用 · 已完成，已通车               | 已完成     | done, and the rest only confirms it            |
 | 進度滯後 · 正常推進，部分路段滯後              | as simplified | traditional characters (always noted)       |
 | 已完成（已销号） · 已完成，已验收 · 已完成100%  | 已完成     | done, and the rest only confirms it            |
+| 已提前完成 · 已超额完成 · 已完成（提前）       | 已完成     | done ahead of time or beyond the plan is done  |
+| 提前完成 · 按期完成 (no 已)                  | unreadable | a plan as much as a result                     |
 | 已完成，完成率100% · 已完成（进度100%）        | 已完成     | the same                                       |
 | 已完成；某段尚未开工 · 已完成（部分）          | 正常推进   | done with a reservation is not done            |
 | 基本完成 · 已完成90% · 已完成前期工作 · 已完成，待验收 | 正常推进 | the same                             |
@@ -95,7 +97,7 @@ _LAG = re.compile(
 _NOT_DONE = re.compile(r"(?:未|尚未|没有|没|还未|仍未|暂未|还没有?)(?:全部|全面|完全)?(?:完成|办结|完工|落实)")
 _NOT_STARTED = re.compile(r"(?:未|尚未|暂未|还未|没有|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)")
 _DONE = re.compile(
-    r"(?:已经?|均已|全部|全面)(?:按期|按时|如期|全面|全部|顺利)?(?:完成|办结|完工|落实|建成|竣工|销号)|^(?:完成|办结)(?=[\W_]|$)"
+    r"(?:已经?|均已|全部|全面)(?:按期|按时|如期|全面|全部|顺利|提前|超额)?(?:完成|办结|完工|落实|建成|竣工|销号)|^(?:完成|办结)(?=[\W_]|$)"
 )
 # A measure given up or found not needed is none of the four statuses: the unit must say (不再实施, 无需推进).
 _CANCELLED = re.compile(r"取消|终止|撤销|不再|无需|无须|不需要|不适用")
@@ -103,7 +105,7 @@ _CANCELLED = re.compile(r"取消|终止|撤销|不再|无需|无须|不需要|�
 _PARTLY_DONE = re.compile(r"基本完|基本完工|接近完成|即将完成|大部分完成|部分完成|阶段性完成|阶段性任务|初步完成")
 # What may follow 已完成 and still leave it done.
 _CONFIRMS = re.compile(
-    r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期"
+    r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期|提前|超额"
     r"|(?:完成率|完成进度|完成比例|进度|已?完成)?(?:为|达到?)?(?:100%|百分之百)|任务|工作"
     r"|并?(?:已|已经)?(?:投入使用|投用|投运|通车|运营|运行)"
 )
