@@ -171,7 +171,7 @@ def test_libreoffice_formats_read_to_the_same_values(tmp_path: Path, fmt: str) -
 
 def test_an_ods_row_style_with_an_empty_height_does_not_hide_the_other_marks() -> None:
     """style:row-height="" beside a zero-height style: the empty one is no size, the others still count."""
-    from lyreport.intake import sheetmarks
+    from lyreport.intake import odsmarks
 
     xml = b"""<office:document-content><office:automatic-styles>
 <style:style style:name="ro1" style:family="table-row"><style:table-row-properties style:row-height=""/></style:style>
@@ -181,7 +181,7 @@ def test_an_ods_row_style_with_an_empty_height_does_not_hide_the_other_marks() -
 <table:table-row table:visibility="collapse"><table:table-cell/></table:table-row>
 <table:table-row table:style-name="ro2"><table:table-cell/></table:table-row>
 </table:table></office:spreadsheet></office:body></office:document-content>"""
-    marks = sheetmarks._ods(xml)
+    marks = odsmarks._ods(xml)
     assert marks["S"].hidden_rows == {1, 2}
 
 
@@ -195,13 +195,13 @@ def test_ods_error_cells_that_cannot_be_read_leave_the_hidden_rows(
 ) -> None:
     from test_struck import ods, ods_row
 
-    from lyreport.intake import precheck, sheetmarks
+    from lyreport.intake import odsmarks, precheck, sheetmarks
 
     rows = [ods_row(["a"]), '<table:table-row table:visibility="collapse">' + ods_row(["old"])[15:]]
     path = ods(tmp_path / "return.ods", rows, "")
     check = precheck.precheck(path)
     assert sheetmarks.sheet_marks(check.parts, path.read_bytes(), check.sheet_parts)["落实情况"].hidden_rows == {1}
-    monkeypatch.setattr(sheetmarks, "_ods_errors", _fail)
+    monkeypatch.setattr(odsmarks, "_ods_errors", _fail)
     marks = sheetmarks.sheet_marks(check.parts, path.read_bytes(), check.sheet_parts)
     assert marks["落实情况"].hidden_rows == {1}
 
@@ -274,7 +274,7 @@ def test_xls_sheet_that_fails_keeps_the_marks_found_and_says_the_strikes_unknown
 def test_ods_error_cell_is_placed_and_read_to_its_own_end(row: str) -> None:
     """A row tag without attributes ends at its own ">" (the first cell is counted), and a covered (merged-away)
     cell holding an error is read to its own end, not on into the next cell's text."""
-    from lyreport.intake import sheetmarks
+    from lyreport.intake import odsmarks
 
     xml = f"""<office:document-content><office:body><office:spreadsheet><table:table table:name="S">
 {row}<table:table-cell table:number-columns-spanned="2"><text:p>a</text:p></table:table-cell>
@@ -282,5 +282,5 @@ def test_ods_error_cell_is_placed_and_read_to_its_own_end(row: str) -> None:
 </table:covered-table-cell><table:table-cell office:value-type="string"><text:p>done</text:p></table:table-cell>
 <table:table-cell table:formula="of:=A9" calcext:value-type="error"><text:p>Err:502</text:p></table:table-cell>
 </table:table-row></table:table></office:spreadsheet></office:body></office:document-content>""".encode()
-    marks = sheetmarks._ods_errors(xml, {})
+    marks = odsmarks._ods_errors(xml, {})
     assert marks["S"].errors == {(0, 1): "#DIV/0!", (0, 3): "Err:502"}
