@@ -312,6 +312,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第 {no} 条措施完成状态为“{status}”，但同一行本周进展（{col}）只写了“{other}”，可能两列填反；"
         "已按较不利的“进度滞后”读取，请核对",
     ),
+    "status-second-lag": (
+        WARNING,
+        "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）填写“{value}”，两列不一致；"
+        "已按较不利的“进度滞后”读取，请核对",
+    ),
+    "status-second-conflict": (
+        ERROR,
+        "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）填写“{value}”，两列不一致，"
+        "无法判断哪个是本周状态；未读取该措施的完成状态（按未报送对待），请对方核实后重新报送",
+    ),
     "status-progress-conflict": (
         ERROR,
         "第 {no} 条措施完成状态为“{status}”，但同一行本周进展（{col}）只写了“{other}”，可能两列填反，"

@@ -505,3 +505,40 @@ def test_done_beside_an_ordinary_progress_text_is_done(workspace: Path, tmp_path
     statuses, found, _ = read(workspace, path)
     assert statuses == BASE
     assert not [code for code, _ in found if code.startswith("status-")]
+
+
+def test_a_second_status_column_that_disagrees_is_said(workspace: Path, tmp_path: Path) -> None:
+    """完成情况 added beside 完成状态 and 本周进展 (so it cannot be the progress): a status written there that
+    differs is never dropped in silence (it used to be ignored, and 已完成 beside 正常推进 closed the measure)."""
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    col = ws.max_column + 1
+    ws.cell(4, col).value = "完成情况"
+    second = {10: "已完成", 11: "进度滞后", 12: "进度滞后", 14: "正常推进", 15: "项目前期手续办理中，尚未开工"}
+    for r in range(5, 10):
+        ws.cell(r, col).value = second[ws.cell(r, 1).value]
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == {10: None, 11: "进度滞后", 12: "进度滞后", 14: None, 15: "尚未启动"}
+    letter = ws.cell(4, col).column_letter
+    assert ("status-second-conflict", "D5") in found  # 正常推进 beside 已完成: which holds cannot be told
+    assert ("status-second-lag", "D6") in found  # a lag in either column is read, and said
+    assert ("status-second-conflict", "D8") in found  # the 已完成 beside 正常推进 does not close measure 14
+    (msg,) = [p.message for p in problems if p.cell == "D8"]
+    assert f"“完成情况”（{letter}8）填写“正常推进”" in msg
+    assert not any(cell in ("D7", "D9") for _, cell in found)  # the same status, or a sentence that agrees
+
+
+def test_a_second_status_column_with_a_sentence_denying_done(workspace: Path, tmp_path: Path) -> None:
+    wb = filled_form(workspace, tmp_path, BASE)
+    ws = wb["落实情况"]
+    col = ws.max_column + 1
+    ws.cell(4, col).value = "完成情况"
+    for r in range(5, 10):
+        ws.cell(r, col).value = "主体工程尚未完成" if ws.cell(r, 1).value == 14 else "详见本周进展"
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, _ = read(workspace, path)
+    assert statuses == {**BASE, 14: None}
+    assert ("status-denied-in-text", "D8") in found

@@ -158,6 +158,8 @@ def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset())
             cols[key] = col
         elif "progress" not in cols:  # beside a real status column, 完成情况 describes the progress
             cols["progress"] = col
+        else:  # beside both: kept, so that a status written there is checked against the one read (rows.py)
+            cols.setdefault("status_also", col)
     return cols, [n for n in notes if n[0] in FIELD_NAMES]
 
 

@@ -244,6 +244,8 @@ def _read_row(
         status = _checked_against(ctx, table, index, cells.get("done_check"), status, no)
     if status is not None and part_of is None:
         status = _checked_against_text(ctx, table, index, cells, status, no)
+    if status is not None and "status_also" in table.cols:
+        status = _checked_against_second(ctx, table, index, cells.get("status_also"), status, no)
     row = ReturnRow(
         measure_no=no,
         status=status,
@@ -334,7 +336,13 @@ def _checked_against(ctx: Context, table: Table, index: int, raw: Any, status: s
 
 
 def _checked_against_text(
-    ctx: Context, table: Table, index: int, cells: dict[str, Any], status: str, no: int
+    ctx: Context,
+    table: Table,
+    index: int,
+    cells: dict[str, Any],
+    status: str,
+    no: int,
+    texts: tuple[str, ...] = ("progress", "issues"),
 ) -> str | None:
     """The status checked against the 本周进展 and 存在问题 of the same row.
 
@@ -344,7 +352,7 @@ def _checked_against_text(
     of 否). Another status beside a text telling of a lag is read as written, and said.
     """
     progress = text_key(cells.get("progress"))
-    other = bare_status(progress)
+    other = bare_status(progress) if "progress" in texts else None
     if other is not None and other != status:
         fields = {"no": no, "status": status, "other": other, "col": table.ref("progress", index)}
         if LAGGING in (status, other):
@@ -354,7 +362,7 @@ def _checked_against_text(
         return None
     if other is not None or status == LAGGING:  # a lag told in the text adds nothing to a lag
         return status
-    for key in ("progress", "issues"):
+    for key in texts:
         value = cells.get(key)
         if key not in table.cols or nz.is_blank(value):
             continue
@@ -368,6 +376,25 @@ def _checked_against_text(
             ctx.add("status-lag-in-text", cell=table.ref("status", index), value=_clip(value), status=status, **fields)
             return status
     return status
+
+
+def _checked_against_second(ctx: Context, table: Table, index: int, raw: Any, status: str, no: int) -> str | None:
+    """The status checked against a second status column of the same row (完成情况 beside 完成状态 and 本周进展).
+
+    Another status word there: a lag in either is read (said); otherwise it cannot be told which holds (an error,
+    not read). A sentence there is read as 存在问题 is (_checked_against_text): it may deny a 已完成 or tell of a lag.
+    """
+    said = text_key(raw)
+    other = bare_status(said)
+    if other is None or other == status:
+        return _checked_against_text(ctx, table, index, {"status_also": raw}, status, no, ("status_also",))
+    fields = {"no": no, "status": status, "label": nz.text(table.labels[table.cols["status_also"]])}
+    fields |= {"col": table.ref("status_also", index), "value": _clip(raw)}
+    if LAGGING in (status, other):
+        ctx.add("status-second-lag", cell=table.ref("status", index), **fields)
+        return LAGGING
+    ctx.add("status-second-conflict", cell=table.ref("status", index), **fields)
+    return None
 
 
 def _clip(value: Any, size: int = 40) -> str:
