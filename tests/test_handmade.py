@@ -377,15 +377,43 @@ def test_hidden_last_week_column_beside_a_plain_one(tmp_path: Path, workspace: P
 
 
 def test_two_plain_status_columns_are_a_warning(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """Which column is this week's cannot be told: said once; where the two agree, the status is read."""
     wb = Workbook()
     ws = wb.active
     row = header(ws, TRANSPORT, labels=["序号", "措施内容", "完成状态", "完成状态", "本周进展"])
     for offset, no in enumerate((10, 11, 12, 14, 15)):
-        put(ws, row + offset, [no, master.measure(no).text, "已完成", "正常推进", "进展"])
+        put(ws, row + offset, [no, master.measure(no).text, "正常推进", "正常推进", "进展"])
     path = tmp_path / "交通局两列同名.xlsx"
     wb.save(path)
     checked = check(workspace, path)
     assert found(checked) == [("column-ambiguous", "C2")]
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"正常推进"}
+
+
+def test_two_plain_status_columns_that_disagree_are_not_read(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """已完成 in one, 正常推进 in the other: the leftmost used to be read (a warning on the header only), and the
+    measures closed. Now each row whose columns disagree is an error and its status is not read; a lag wins."""
+    wb = Workbook()
+    ws = wb.active
+    row = header(ws, TRANSPORT, labels=["序号", "措施内容", "完成状态", "状态", "本周进展"])
+    second = {10: "正常推进", 11: "已完成", 12: "进度滞后", 14: "已完成", 15: "已完成"}
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, [no, master.measure(no).text, "已完成", second[no], "进展"])
+    path = tmp_path / "交通局两列状态.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [
+        ("column-ambiguous", "C2"),
+        ("status-second-conflict", "C3"),
+        ("status-second-lag", "C5"),
+    ]
+    assert "同一行“状态”（D3）填写“正常推进”" in message(checked, "status-second-conflict")
+    returns, _ = parse(workspace, path)
+    statuses = {r.measure_no: r.status for r in returns[0].rows}
+    assert statuses == {10: None, 11: "已完成", 12: "进度滞后", 14: "已完成", 15: "已完成"}
 
 
 def test_hidden_status_column_is_said(tmp_path: Path, workspace: Path, master: MasterList) -> None:

@@ -190,6 +190,7 @@ class Table:
     labels: list[Any] = field(default_factory=list)  # the header labels as read (two-level headers joined)
     notes: list[Note] = field(default_factory=list)  # fields named by several columns, and which was taken
     _last_week: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    _other_status: list[int] | None = field(default=None, repr=False, compare=False)
 
     def cells(self, index: int) -> dict[str, Any]:
         row = self.sheet.rows[index]
@@ -201,6 +202,22 @@ class Table:
         found = self._last_week.get(key)
         if found is None:  # asked for every row read: the header does not change
             found = self._last_week[key] = key in self.cols and label_rank(self.labels, self.cols[key]) == LAST_WEEK
+        return found
+
+    def other_status_cols(self) -> list[int]:
+        """Columns besides the one read that may hold this week's status too, so that each row is checked against
+        them (rows.py): a 完成情况 kept beside 完成状态 and 本周进展, and the other columns of an ambiguous choice
+        (several plain 完成状态 columns, none marked as this week's; those marked last week's or hidden aside)."""
+        found = self._other_status
+        if found is None:
+            found = [self.cols["status_also"]] if "status_also" in self.cols else []
+            chosen = self.cols.get("status")
+            if chosen is not None and label_rank(self.labels, chosen) != 0:
+                hidden = self.sheet.hidden_cols
+                for key, _, others in self.notes:
+                    if key == "status":
+                        found += [c for c in others if c not in hidden and label_rank(self.labels, c) != LAST_WEEK]
+            self._other_status = found
         return found
 
     def ref(self, key: str, index: int) -> str:

@@ -16,9 +16,10 @@ from . import normalize as nz
 from .attribution import Context
 from .cellchecks import check_formula, error_row, formula_like, unreadable_fields, unreadable_no
 from .layout import Table
+from .rowchecks import checked_against_done, checked_against_other, checked_against_text
 from .rowkinds import is_blank_row, is_heading, is_total
 from .rowmeasure import Measures, measure_of_row
-from .status_words import bare_status, done_with_reservation, text_denies_done, text_key, text_says_lag
+from .status_words import done_with_reservation
 
 GROUP_AFTER = 3  # more measures of other units than this are reported in one line
 TEXT_FIELDS = ("progress", "issues", "next_steps", "remark")
@@ -241,11 +242,13 @@ def _read_row(
     status_raw = cells.get("status")
     status = None if "status" in unreadable else _row_status(ctx, table, index, status_raw, no)
     if status is not None and "done_check" in table.cols:
-        status = _checked_against(ctx, table, index, cells.get("done_check"), status, no)
+        status = checked_against_done(ctx, table, index, cells.get("done_check"), status, no)
     if status is not None and part_of is None:
-        status = _checked_against_text(ctx, table, index, cells, status, no)
-    if status is not None and "status_also" in table.cols:
-        status = _checked_against_second(ctx, table, index, cells.get("status_also"), status, no)
+        status = checked_against_text(ctx, table, index, cells, status, no)
+    for col in table.other_status_cols() if status is not None else ():
+        status = checked_against_other(ctx, table, index, col, status, no)
+        if status is None:
+            break
     row = ReturnRow(
         measure_no=no,
         status=status,
@@ -313,93 +316,6 @@ def _row_status(ctx: Context, table: Table, index: int, raw: Any, no: int) -> st
     elif interpreted:
         ctx.add("status-interpreted", cell=cell, value=nz.text(raw), status=found)
     return found
-
-
-def _checked_against(ctx: Context, table: Table, index: int, raw: Any, status: str, no: int) -> str | None:
-    """The status checked against a 是否完成 / 完成率 cell of the same row.
-
-    已完成 beside 否 or 60% cannot be vouched for: an error, and not read (the measure does not close). Another
-    status beside 是 or 100% is read as written (it never closes a measure) and said.
-    """
-    claim = nz.done_claim(raw)
-    if claim is None or claim == (status == DONE):
-        return status
-    label = nz.text(table.labels[table.cols["done_check"]])
-    share = nz.done_share(raw) if isinstance(raw, float) and not label.startswith("是否") else None
-    shown = f"{share:g}%" if share is not None else nz.text(raw)  # Excel's 1.05 is the 105% the unit sees
-    fields = {"no": no, "status": status, "label": label, "value": shown, "col": table.ref("done_check", index)}
-    if status == DONE:
-        ctx.add("status-contradicted", cell=table.ref("status", index), **fields)
-        return None
-    ctx.add("status-done-elsewhere", cell=table.ref("status", index), **fields)
-    return status
-
-
-def _checked_against_text(
-    ctx: Context,
-    table: Table,
-    index: int,
-    cells: dict[str, Any],
-    status: str,
-    no: int,
-    texts: tuple[str, ...] = ("progress", "issues"),
-) -> str | None:
-    """The status checked against the 本周进展 and 存在问题 of the same row.
-
-    A bare status word in 本周进展 ("进度滞后") other than the status read (the two columns filled the wrong way
-    round, or two statuses given): a lag in either is read (said); otherwise it cannot be told which holds (an
-    error, not read). A 已完成 beside a text saying 尚未完成, 未开工 or 滞后 is not vouched for (an error, as a 是否完成
-    of 否). Another status beside a text telling of a lag is read as written, and said.
-    """
-    progress = text_key(cells.get("progress"))
-    other = bare_status(progress) if "progress" in texts else None
-    if other is not None and other != status:
-        fields = {"no": no, "status": status, "other": other, "col": table.ref("progress", index)}
-        if LAGGING in (status, other):
-            ctx.add("status-progress-lag", cell=table.ref("status", index), **fields)
-            return LAGGING
-        ctx.add("status-progress-conflict", cell=table.ref("status", index), **fields)
-        return None
-    if other is not None or status == LAGGING:  # a lag told in the text adds nothing to a lag
-        return status
-    for key in texts:
-        value = cells.get(key)
-        if key not in table.cols or nz.is_blank(value):
-            continue
-        said = progress if key == "progress" else text_key(value)
-        if status == DONE and text_denies_done(said):
-            fields = {"no": no, "label": nz.text(table.labels[table.cols[key]]), "col": table.ref(key, index)}
-            ctx.add("status-denied-in-text", cell=table.ref("status", index), value=_clip(value), **fields)
-            return None
-        if status in (ON_TRACK, NOT_STARTED) and text_says_lag(said):
-            fields = {"no": no, "label": nz.text(table.labels[table.cols[key]]), "col": table.ref(key, index)}
-            ctx.add("status-lag-in-text", cell=table.ref("status", index), value=_clip(value), status=status, **fields)
-            return status
-    return status
-
-
-def _checked_against_second(ctx: Context, table: Table, index: int, raw: Any, status: str, no: int) -> str | None:
-    """The status checked against a second status column of the same row (完成情况 beside 完成状态 and 本周进展).
-
-    Another status word there: a lag in either is read (said); otherwise it cannot be told which holds (an error,
-    not read). A sentence there is read as 存在问题 is (_checked_against_text): it may deny a 已完成 or tell of a lag.
-    """
-    said = text_key(raw)
-    other = bare_status(said)
-    if other is None or other == status:
-        return _checked_against_text(ctx, table, index, {"status_also": raw}, status, no, ("status_also",))
-    fields = {"no": no, "status": status, "label": nz.text(table.labels[table.cols["status_also"]])}
-    fields |= {"col": table.ref("status_also", index), "value": _clip(raw)}
-    if LAGGING in (status, other):
-        ctx.add("status-second-lag", cell=table.ref("status", index), **fields)
-        return LAGGING
-    ctx.add("status-second-conflict", cell=table.ref("status", index), **fields)
-    return None
-
-
-def _clip(value: Any, size: int = 40) -> str:
-    text = nz.text(value)
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _unstruck(ctx: Context, cell: str, raw: Any, struck: tuple[str, str, str]) -> str | None:

@@ -1,0 +1,115 @@
+"""A row's status checked against the other cells of the same row that also tell of it: a 是否完成 / 完成率 cell,
+the 本周进展 and 存在问题 texts, and other columns that may hold this week's status (Table.other_status_cols).
+
+Each check returns the status to read: the one written, 进度滞后 where a lag in either wins (said), or None where
+the two disagree and which holds cannot be told (an error: the measure never closes on a contradicted 已完成).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK
+from . import normalize as nz
+from .attribution import Context
+from .cellrefs import cell_ref
+from .layout import Table
+from .status_words import bare_status, text_denies_done, text_key, text_says_lag
+
+
+def checked_against_done(ctx: Context, table: Table, index: int, raw: Any, status: str, no: int) -> str | None:
+    """The status checked against a 是否完成 / 完成率 cell of the same row.
+
+    已完成 beside 否 or 60% cannot be vouched for: an error, and not read (the measure does not close). Another
+    status beside 是 or 100% is read as written (it never closes a measure) and said.
+    """
+    claim = nz.done_claim(raw)
+    if claim is None or claim == (status == DONE):
+        return status
+    label = nz.text(table.labels[table.cols["done_check"]])
+    share = nz.done_share(raw) if isinstance(raw, float) and not label.startswith("是否") else None
+    shown = f"{share:g}%" if share is not None else nz.text(raw)  # Excel's 1.05 is the 105% the unit sees
+    fields = {"no": no, "status": status, "label": label, "value": shown, "col": table.ref("done_check", index)}
+    if status == DONE:
+        ctx.add("status-contradicted", cell=table.ref("status", index), **fields)
+        return None
+    ctx.add("status-done-elsewhere", cell=table.ref("status", index), **fields)
+    return status
+
+
+def checked_against_text(
+    ctx: Context, table: Table, index: int, cells: dict[str, Any], status: str, no: int
+) -> str | None:
+    """The status checked against the 本周进展 and 存在问题 of the same row.
+
+    A bare status word in 本周进展 ("进度滞后") other than the status read (the two columns filled the wrong way
+    round, or two statuses given): a lag in either is read (said); otherwise it cannot be told which holds (an
+    error, not read). A 已完成 beside a text saying 尚未完成, 未开工 or 滞后 is not vouched for (an error, as a 是否完成
+    of 否). Another status beside a text telling of a lag is read as written, and said.
+    """
+    progress = text_key(cells.get("progress"))
+    other = bare_status(progress)
+    if other is not None and other != status:
+        fields = {"no": no, "status": status, "other": other, "col": table.ref("progress", index)}
+        if LAGGING in (status, other):
+            ctx.add("status-progress-lag", cell=table.ref("status", index), **fields)
+            return LAGGING
+        ctx.add("status-progress-conflict", cell=table.ref("status", index), **fields)
+        return None
+    if other is not None:
+        return status
+    texts = [
+        (table.cols[key], cells.get(key), progress if key == "progress" else None)
+        for key in TEXT_CHECKED
+        if key in table.cols
+    ]
+    return _checked_against_sentences(ctx, table, index, texts, status, no)
+
+
+TEXT_CHECKED = ("progress", "issues")
+
+
+def _checked_against_sentences(
+    ctx: Context, table: Table, index: int, texts: list[tuple[int, Any, str | None]], status: str, no: int
+) -> str | None:
+    """The status checked against free texts of the row, given as (column, value, its text_key or None)."""
+    if status == LAGGING:  # a lag told in the text adds nothing to a lag
+        return status
+    for col, value, said in texts:
+        if nz.is_blank(value):
+            continue
+        said = said if said is not None else text_key(value)
+        fields = {"no": no, "label": nz.text(table.labels[col]), "col": cell_ref(col, index), "value": _clip(value)}
+        if status == DONE and text_denies_done(said):
+            ctx.add("status-denied-in-text", cell=table.ref("status", index), **fields)
+            return None
+        if status in (ON_TRACK, NOT_STARTED) and text_says_lag(said):
+            ctx.add("status-lag-in-text", cell=table.ref("status", index), status=status, **fields)
+            return status
+    return status
+
+
+def checked_against_other(ctx: Context, table: Table, index: int, col: int, status: str, no: int) -> str | None:
+    """The status checked against another column that may hold it (Table.other_status_cols).
+
+    Another status word there: a lag in either is read (said); otherwise it cannot be told which holds (an error,
+    not read). A sentence there is checked as 存在问题 is: it may deny a 已完成 or tell of a lag.
+    """
+    row = table.sheet.rows[index]
+    raw = row[col] if col < len(row) else None
+    said = text_key(raw)
+    other = bare_status(said)
+    if other is None or other == status:
+        return _checked_against_sentences(ctx, table, index, [(col, raw, said)], status, no)
+    fields = {"no": no, "status": status, "label": nz.text(table.labels[col]), "col": cell_ref(col, index)}
+    fields["value"] = _clip(raw)
+    if LAGGING in (status, other):
+        ctx.add("status-second-lag", cell=table.ref("status", index), **fields)
+        return LAGGING
+    ctx.add("status-second-conflict", cell=table.ref("status", index), **fields)
+    return None
+
+
+def _clip(value: Any, size: int = 40) -> str:
+    text = nz.text(value)
+    return text if len(text) <= size else text[: size - 1] + "…"
