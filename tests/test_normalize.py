@@ -377,6 +377,10 @@ def test_weak_label() -> None:
         ("已全部完成（已销号）", "已完成", True),
         ("已按期完成", "已完成", True),
         ("已提前完成", "已完成", True),  # done ahead of time is done
+        ("A.已完成", "已完成", True),  # a drop-down list's option with its label (was 正常推进, a "reserved" done)
+        ("1、已完成", "已完成", True),
+        ("（2）正常推进", "正常推进", True),
+        ("E.已完成", "正常推进", True),  # not an option label: the done is qualified by something unknown
         ("已超额完成", "已完成", True),
         ("已完成（提前）", "已完成", True),
         ("已提前完成，待验收", "正常推进", True),
@@ -395,6 +399,8 @@ def test_weak_label() -> None:
         ("同上", None, False),
         ("按期完成", None, False),
         ("提前完成", None, False),  # without 已: a plan as much as a result
+        ("已完成/正常推进", None, False),  # a prompt's options, none chosen (was 正常推进)
+        ("完成/未完成", None, False),
         ("计划提前完成", None, False),
         ("完成了一半", None, False),
         # crossed out, unticked, questioned or struck through: never done, never greener than no status
@@ -472,6 +478,10 @@ def test_status_mark_is_quoted_as_written(value: str, mark: str | None) -> None:
         ("☑已完成 □正常推进", False),
         ("正常推进，部分工作滞后", False),
         ("☐已完成", False),
+        ("已完成/正常推进/进度滞后/尚未启动", True),  # the prompt left as it was: none chosen
+        ("完成/未完成", True),
+        ("已完成或正常推进", True),
+        ("已完成、正常推进", False),  # parts done, parts under way: a sentence (read as 正常推进, said)
     ],
 )
 def test_status_choices_without_one_tick(value: str, choices: bool) -> None:

@@ -37,6 +37,8 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 已完成 ☑正常推进 □进度滞后 · 口已完成正常推进口进度滞后 | unreadable | an option without a box: its tick may be lost |
 | ☑已完成 □正常推进（部分路段滞后）             | 进度滞后   | a remark beside the list is read with the tick; a lag wins |
 | 一期已完成√，二期正常推进 · √已完成 正常推进    | 正常推进   | no list (a box beside only one option): a sentence |
+| 已完成/正常推进/进度滞后 · 完成/未完成 · 已完成或正常推进 | unreadable | the prompt's options, none chosen |
+| A.已完成 · 1、已完成 · (2)正常推进            | the option | a drop-down list's option with its label |
 
 Everything but an exact match is an interpretation, which the parser reports with the original text. A status
 that reads as unreadable because of a mark is reported with that mark (`status_mark`).
@@ -174,6 +176,9 @@ def _read(key: str) -> tuple[str | None, bool, str | None]:
     bare = key.strip(_TICKS + "。.,;:!、")
     if bare in STATUS_INDEX:
         return STATUS_INDEX[bare], False, None
+    labelled = _OPTION_LABEL.fullmatch(bare)
+    if labelled and labelled[1] in STATUS_INDEX:  # "A.已完成", "1、已完成": a drop-down list's option, as chosen
+        return STATUS_INDEX[labelled[1]], True, None
     choices = _choices(key)
     if choices is not None:
         return _chosen(choices)
@@ -198,8 +203,28 @@ class _Choices(NamedTuple):
 
 @lru_cache(maxsize=4096)  # asked by the reading, status_choices and done_with_reservation for one cell
 def _choices(key: str) -> _Choices | None:
-    """A printed list of choices (see _listed), or one that the OCR garbled (see _garbled); else None."""
-    return _listed(key) or _garbled(key)
+    """A printed list of choices (see _listed), one that the OCR garbled (see _garbled), or the template's
+    prompt left as it was (see _prompt); else None."""
+    return _listed(key) or _garbled(key) or _prompt(key)
+
+
+# The label of an option in a drop-down list: "A.", "1、", "(1)", "1-" before the status word (after NFKC, which
+# also makes "（1）" of "(1)"; "①" becomes a bare "1" and is left to the sentence reading).
+_OPTION_LABEL = re.compile(r"(?:[A-Da-d][.:、)]|[1-4][.:、)\-]|\([1-4A-Da-d]\))(.+)")
+# "已完成/正常推进/进度滞后", "完成/未完成": the options of a prompt, none chosen. "、" and "," are not taken as
+# a prompt's separators: "已完成、正常推进" tells of parts done and parts under way (read as a sentence).
+_PROMPT_SEPARATOR = re.compile(r"[/|\\]|或")
+_NOT_DONE_OPTION = frozenset({"未完成", "尚未完成", "没有完成", "未办结"})
+
+
+def _prompt(key: str) -> _Choices | None:
+    """Two or more different status options and nothing else, joined by "/", "|" or 或: which holds is not said."""
+    parts = [part.strip("。.,;:!、") for part in _PROMPT_SEPARATOR.split(key)]
+    if len(parts) < 2 or not all(part in STATUS_INDEX or part in _NOT_DONE_OPTION for part in parts):
+        return None
+    if len({STATUS_INDEX.get(part, "") for part in parts}) < 2:
+        return None
+    return _Choices([(part, "") for part in parts], "", False)
 
 
 # Every character the options of a printed list are written with: a scanned list, wrapped in a narrow cell and
