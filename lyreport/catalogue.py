@@ -35,6 +35,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "该节点不参与逾期判定；请在节点日期列填写，如 2021-06-30",
     ),
     "master-empty": (ERROR, "措施清单中没有任何措施"),
+    "master-no-node-column": (
+        WARNING,
+        "措施清单中找不到“节点日期”列，也没有“时间节点”列：各措施都没有节点日期，不判断逾期；请检查表头是否被改动",
+    ),
+    "master-merged-cell": (INFO, "“{column}”列 {cells} 为合并单元格，第 {nos} 条措施均按该单元格的内容读取"),
+    "master-bad-base-year": (ERROR, "清单信息中的基准年份“{value}”无法识别，请写成 2020 这样的四位年份"),
     "master-history-differs": (WARNING, "措施清单中第 {no} 条的内容与往期不同（可能重新编号），往期状态未沿用"),
     "master-history-moved": (INFO, "措施清单中以下措施序号已变、内容与往期相同，按内容沿用其往期状态：{moved}"),
     "directory-missing": (ERROR, "找不到单位名录文件：{path}"),
