@@ -43,6 +43,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "master-bad-base-year": (ERROR, "清单信息中的基准年份“{value}”无法识别，请写成 2020 这样的四位年份"),
     "master-history-differs": (WARNING, "措施清单中第 {no} 条的内容与往期不同（可能重新编号），往期状态未沿用"),
     "master-history-moved": (INFO, "措施清单中以下措施序号已变、内容与往期相同，按内容沿用其往期状态：{moved}"),
+    "history-unit-unknown": (
+        WARNING,
+        "上期（{week}）记录中的单位“{name}”不在现在的措施清单和单位名录中，其往期状态和连续未报送次数未计入任何单位；"
+        "如该单位已改名，请在单位名录中把旧名“{name}”写进新名称的“简称及别名”后重新运行",
+    ),
     "directory-missing": (ERROR, "找不到单位名录文件：{path}"),
     "directory-unreadable": (ERROR, "单位名录无法读取：{reason}"),
     "directory-duplicate": (ERROR, "单位名录中“{name}”重复出现（另见第 {other_row} 行）"),

@@ -3,13 +3,24 @@ every change is read as Excel shows it, or said in a problem, never silently mis
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import random
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from lyreport.api import load_context
+from lyreport.cli import main
+from lyreport.history import history_view, open_history
 from lyreport.master import MasterError, load_directory, load_master
+from lyreport.samples import make_filling, set_received, standard_return
+
+TZ = ZoneInfo("Asia/Shanghai")
+W1, W2, W3 = date(2020, 12, 24), date(2020, 12, 31), date(2021, 1, 7)
 
 
 def _edit(workspace: Path, name: str, edit) -> Path:
@@ -102,6 +113,93 @@ def test_merged_contact_in_directory_is_read_for_both_units(workspace):
 
     directory = load_directory(_edit(workspace, "单位名录.xlsx", merge))
     assert directory.get("市发改委").contact == directory.get("市工信局").contact == "王伟"
+
+
+# ----------------------------------------------------------------- history across edits
+OLD, NEW = "市文化广电和旅游局", "市文化和旅游局"
+
+
+def _inbox(root: Path, week: date, skip: tuple[str, ...] = (), seed: int = 1) -> Path:
+    context = load_context(root)
+    rng = random.Random(seed)
+    box = root / "周报" / week.isoformat()
+    for i, unit in enumerate(context.master.units):
+        if unit in skip:
+            continue
+        filling = make_filling(context.master, unit, week, rng)
+        path = standard_return(context.master, context.directory, filling, week, box / f"{unit}.xlsx")
+        set_received(path, datetime(week.year, week.month, week.day, 9, i, tzinfo=TZ))
+    return box
+
+
+def _run(root: Path, week: date, box: Path):
+    result = CliRunner().invoke(
+        main, ["run", "--workspace", str(root), "--week", week.isoformat(), "--inbox", str(box)]
+    )
+    assert result.exit_code in (0, 1), result.output
+    return result
+
+
+def _summary(root: Path, week: date) -> dict:
+    return json.loads((root / "outbox" / week.isoformat() / "summary.json").read_text(encoding="utf-8"))
+
+
+def _rename(root: Path, *, keep_old_as_alias: bool) -> None:
+    def directory(wb):
+        ws = wb["单位名录"]
+        ws["A10"], ws["B10"] = NEW, "洛阳市文化和旅游局"
+        ws["C10"] = (f"{OLD}、" if keep_old_as_alias else "") + "市文旅局、文旅局"
+
+    def master(wb):
+        for row in wb["措施清单"].iter_rows(min_col=4, max_col=4):
+            if row[0].value == OLD:
+                row[0].value = NEW
+
+    _edit(root, "单位名录.xlsx", directory)
+    _edit(root, "措施清单.xlsx", master)
+
+
+@pytest.fixture
+def renamed(tmp_path):
+    """Two weeks recorded with 市文化广电和旅游局 (missing in the second), then renamed 市文化和旅游局."""
+
+    def build(keep_old_as_alias: bool) -> Path:
+        root = tmp_path / "ws"
+        assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+        _run(root, W1, _inbox(root, W1, seed=1))
+        _run(root, W2, _inbox(root, W2, skip=(OLD,), seed=2))
+        _rename(root, keep_old_as_alias=keep_old_as_alias)
+        _run(root, W3, _inbox(root, W3, skip=(NEW,), seed=3))
+        return root
+
+    return build
+
+
+def test_unit_renamed_without_its_old_name_is_said(renamed):
+    root = renamed(keep_old_as_alias=False)
+    summary = _summary(root, W3)
+    found = [p for p in summary["problems"] if p["code"] == "history-unit-unknown"]
+    assert found and found[0]["severity"] == "warning"
+    assert OLD in found[0]["message"] and "简称及别名" in found[0]["message"]
+
+
+def test_unit_renamed_with_its_old_name_as_alias_is_one_unit_in_the_ledger(renamed):
+    root = renamed(keep_old_as_alias=True)
+    summary = _summary(root, W3)
+    assert {u["name"]: u["consecutive_missed"] for u in summary["units"]}[NEW] == 2
+    assert not [p for p in summary["problems"] if p["code"] == "history-unit-unknown"]
+    context = load_context(root)
+    conn = open_history(root / "history")
+    try:
+        view = history_view(conn, context.master.list_id, W3, context.master, context.directory)
+    finally:
+        conn.close()
+    assert {u for _, u in view.unit_states} == set(context.master.units)
+    assert [view.unit_states[(w, NEW)] for w in (W1, W2, W3)] == ["on_time", "missing", "missing"]
+    assert OLD not in {row["unit"] for row in view.rows}
+    sheet = load_workbook(root / "outbox" / "工作台账.xlsx")["报送情况"]
+    names = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert NEW in names and OLD not in names
 
 
 @pytest.mark.parametrize(
