@@ -43,6 +43,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "master-bad-base-year": (ERROR, "清单信息中的基准年份“{value}”无法识别，请写成 2020 这样的四位年份"),
     "master-history-differs": (WARNING, "措施清单中第 {no} 条的内容与往期不同（可能重新编号），往期状态未沿用"),
     "master-history-moved": (INFO, "措施清单中以下措施序号已变、内容与往期相同，按内容沿用其往期状态：{moved}"),
+    "deadline-changed": (
+        WARNING,
+        "该周上次运行时的报送截止时间为 {before}，本次按配置.toml 中现在的截止时间 {now} 判定按时、迟报；"
+        "如配置的改动只适用于以后各周，请改回原设置后重新运行该周",
+    ),
     "history-unit-unknown": (
         WARNING,
         "上期（{week}）记录中的单位“{name}”不在现在的措施清单和单位名录中，其往期状态和连续未报送次数未计入任何单位；"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -200,6 +201,46 @@ def test_unit_renamed_with_its_old_name_as_alias_is_one_unit_in_the_ledger(renam
     sheet = load_workbook(root / "outbox" / "工作台账.xlsx")["报送情况"]
     names = [row[0] for row in sheet.iter_rows(values_only=True)]
     assert NEW in names and OLD not in names
+
+
+# ----------------------------------------------------------------- the deadline in 配置.toml changed
+def _config(root: Path, pattern: str, replacement: str) -> None:
+    path = root / "templates" / "配置.toml"
+    text = path.read_text(encoding="utf-8")
+    changed = re.sub(pattern, replacement, text, count=1, flags=re.M)
+    assert changed != text
+    path.write_text(changed, encoding="utf-8")
+
+
+@pytest.fixture
+def week_one(tmp_path) -> tuple[Path, Path]:
+    """Week 2020-12-24 recorded with 市发改委's return received at 13:00 (late against 12:00)."""
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    box = _inbox(root, W1)
+    set_received(box / "市发改委.xlsx", datetime(2020, 12, 24, 13, 0, tzinfo=TZ))
+    _run(root, W1, box)
+    assert {u["name"]: u["state"] for u in _summary(root, W1)["units"]}["市发改委"] == "late"
+    return root, box
+
+
+def test_rerun_after_the_deadline_weekday_changed_keeps_the_recorded_week(week_one):
+    root, box = week_one
+    _config(root, r"^weekday = 4", "weekday = 5")
+    result = _run(root, W1, box)
+    assert "2020年12月24日" in result.output and "第1期" in result.output
+    assert not (root / "outbox" / "2020-12-25").exists()
+    assert {u["name"]: u["state"] for u in _summary(root, W1)["units"]}["市发改委"] == "late"
+
+
+def test_rerun_after_the_deadline_time_changed_says_so(week_one):
+    root, box = week_one
+    _config(root, r'^time = "12:00"', 'time = "14:00"')
+    _run(root, W1, box)
+    summary = _summary(root, W1)
+    found = [p for p in summary["problems"] if p["code"] == "deadline-changed"]
+    assert found and found[0]["severity"] == "warning"
+    assert "2020年12月24日 12:00" in found[0]["message"] and "2020年12月24日 14:00" in found[0]["message"]
 
 
 @pytest.mark.parametrize(
