@@ -38,7 +38,7 @@ from .render.forked import Renderers
 from .resends import resent_files
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
-from .weeks import current_deadline, deadline_for, deadline_on
+from .weeks import cn_datetime, current_deadline, deadline_for, deadline_on
 from .worktemp import workspace_temp
 
 # Renderers (openpyxl, python-docx, lxml) are imported inside the functions that write outputs, so that
@@ -180,7 +180,9 @@ def _run_week(
 ) -> RunReport:
     context = load_context(workspace, master)
     ws = context.workspace
-    deadline = archived_deadline(context, week) if rebuild and week else None
+    # A recorded week keeps its own date (also when re-run from the inbox after the deadline weekday in
+    # 配置.toml changed): re-running 2020-12-24 must not record a second week 2020-12-25 beside it.
+    deadline = archived_deadline(context, week) if week else None
     if deadline and deadline.isoweekday() != context.config.deadline_weekday:
         # Recorded under an earlier deadline weekday: its returns are judged against that week's own days.
         context.config = dataclasses.replace(context.config, deadline_weekday=deadline.isoweekday())
@@ -273,7 +275,7 @@ def _record_and_render(
                     record_parts(conn, list_id, found.week, found.sha256, found.name, found.parts)
             period, said = week_period(context, conn, deadline)
             result = merge_week(context.master, intake, deadline, context.config, previous, period)
-            result.problems += unopened + said
+            result.problems += unopened + said + _deadline_changed(conn, list_id, deadline, context.config)
             note_later_weeks(conn, result)
             if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
                 raise LyreportError(
@@ -315,6 +317,20 @@ def _record_and_render(
             renderers.stop()
         shutil.rmtree(staging, ignore_errors=True)
     return RunReport(result, outputs, summary, main_ledger_written=outputs.ledger in staged)
+
+
+def _deadline_changed(conn: Any, list_id: str, deadline: datetime, config: Any) -> list[Problem]:
+    """A week re-run after the deadline time (or time zone) in 配置.toml changed is judged by the new one: say so."""
+    found = conn.execute(
+        "SELECT deadline FROM weeks WHERE list_id=? AND week=?", (list_id, deadline.date().isoformat())
+    ).fetchone()
+    try:
+        before = datetime.fromisoformat(found[0]) if found else None
+    except (TypeError, ValueError):
+        return []
+    if before is None or before == deadline:
+        return []
+    return [problem("deadline-changed", before=cn_datetime(before, config), now=cn_datetime(deadline, config))]
 
 
 def _check_writable(staged: dict[Path, Path]) -> None:

@@ -35,8 +35,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "该节点不参与逾期判定；请在节点日期列填写，如 2021-06-30",
     ),
     "master-empty": (ERROR, "措施清单中没有任何措施"),
+    "master-no-node-column": (
+        WARNING,
+        "措施清单中找不到“节点日期”列，也没有“时间节点”列：各措施都没有节点日期，不判断逾期；请检查表头是否被改动",
+    ),
+    "master-merged-cell": (INFO, "“{column}”列 {cells} 为合并单元格，第 {nos} 条措施均按该单元格的内容读取"),
+    "master-bad-base-year": (ERROR, "清单信息中的基准年份“{value}”无法识别，请写成 2020 这样的四位年份"),
     "master-history-differs": (WARNING, "措施清单中第 {no} 条的内容与往期不同（可能重新编号），往期状态未沿用"),
     "master-history-moved": (INFO, "措施清单中以下措施序号已变、内容与往期相同，按内容沿用其往期状态：{moved}"),
+    "deadline-changed": (
+        WARNING,
+        "该周上次运行时的报送截止时间为 {before}，本次按配置.toml 中现在的截止时间 {now} 判定按时、迟报；"
+        "如配置的改动只适用于以后各周，请改回原设置后重新运行该周",
+    ),
+    "history-unit-unknown": (
+        WARNING,
+        "上期（{week}）记录中的单位“{name}”不在现在的措施清单和单位名录中，其往期状态和连续未报送次数未计入任何单位；"
+        "如该单位已改名，请在单位名录中把旧名“{name}”写进新名称的“简称及别名”后重新运行",
+    ),
     "directory-missing": (ERROR, "找不到单位名录文件：{path}"),
     "directory-unreadable": (ERROR, "单位名录无法读取：{reason}"),
     "directory-duplicate": (ERROR, "单位名录中“{name}”重复出现（另见第 {other_row} 行）"),

@@ -117,6 +117,7 @@ def previous_state(
             (list_id, week.isoformat()),
         )
     ]
+    state.history_unknown_units = place.unknown_units(u for w, u, _ in state.unit_states if w == state.week)
     state.history_differs = sorted(place.differs - set(place.moved))
     state.history_moved = dict(sorted(place.moved.items()))
     return state
@@ -316,17 +317,29 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def history_view(conn: sqlite3.Connection, list_id: str, up_to: date) -> HistoryView:
-    """All weeks up to and including `up_to`, shaped for the ledger."""
+def history_view(
+    conn: sqlite3.Connection,
+    list_id: str,
+    up_to: date,
+    master: MasterList | None = None,
+    directory: UnitDirectory | None = None,
+) -> HistoryView:
+    """All weeks up to and including `up_to`, shaped for the ledger; with the master list and directory,
+    a unit recorded under a name that is now its alias is shown under today's name (one row, not two)."""
     week_filter = (list_id, up_to.isoformat())
     weeks = [
         date.fromisoformat(w)
         for (w,) in conn.execute("SELECT week FROM weeks WHERE list_id=? AND week<=? ORDER BY week", week_filter)
     ]
-    states = {
-        (date.fromisoformat(w), u): s
-        for w, u, s in conn.execute("SELECT week, unit, state FROM unit_weeks WHERE list_id=? AND week<=?", week_filter)
-    }
+    place = Placer(conn, list_id, up_to, None, directory)
+    place.master = master  # names only: measures stay as recorded
+    states: dict[tuple[date, str], str] = {}
+    for w, u, s in conn.execute(
+        "SELECT week, unit, state FROM unit_weeks WHERE list_id=? AND week<=? ORDER BY unit", week_filter
+    ):
+        now = place.unit(u)
+        if now == u or (date.fromisoformat(w), now) not in states:  # a unit recorded under its own name wins
+            states[(date.fromisoformat(w), now)] = s
     columns = [
         "week",
         "unit",
@@ -347,6 +360,7 @@ def history_view(conn: sqlite3.Connection, list_id: str, up_to: date) -> History
         week_filter,
     ):
         item = dict(zip(columns, record, strict=True))
+        item["unit"] = place.unit(item["unit"])
         item["week"] = date.fromisoformat(item["week"])
         item["expected"] = date.fromisoformat(item["expected"]) if item["expected"] else None
         item["received_at"] = datetime.fromisoformat(item["received_at"]) if item["received_at"] else None

@@ -6,6 +6,7 @@ Both are Excel workbooks staff edit by hand, so every refusal names the sheet, r
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -80,18 +81,39 @@ def _read_rows(path: Path, sheet_name: str, missing_code: str) -> tuple[str, lis
     return name, sheets[name]
 
 
-def _worksheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every worksheet of a workbook by name, in order; calamine's "" for an empty cell becomes None."""
+class _Rows(list):
+    """A worksheet's rows; `merged` lists its merged ranges (first row, first col, last row, last col; 0-based)."""
+
+    merged: list[tuple[int, int, int, int]]
+
+
+def _worksheets(path: Path) -> dict[str, _Rows]:
+    """Every worksheet of a workbook by name, in order; calamine's "" for an empty cell becomes None.
+
+    A merged cell's value is read in every cell it covers, as Excel shows it (staff merge a 节点日期 or
+    责任单位 shared by several measures; calamine gives it only in the top-left cell)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     with open(path, "rb") as handle:
         workbook = CalamineWorkbook.from_filelike(handle)
-    sheets: dict[str, list[tuple[Any, ...]]] = {}
+    sheets: dict[str, _Rows] = {}
     for index, meta in enumerate(workbook.sheets_metadata):
         if meta.typ != SheetTypeEnum.WorkSheet:
             continue
-        rows = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
-        sheets[meta.name] = [tuple(None if v == "" else v for v in row) for row in rows]
+        sheet = workbook.get_sheet_by_index(index)
+        rows = _Rows(list(None if v == "" else v for v in row) for row in sheet.to_python(skip_empty_area=False))
+        rows.merged = []
+        for (top, left), (bottom, right) in sheet.merged_cell_ranges or ():
+            if top >= len(rows) or (top, left) == (bottom, right):
+                continue
+            value = rows[top][left] if left < len(rows[top]) else None
+            rows.merged.append((top, left, bottom, right))
+            for r in range(top, min(bottom, len(rows) - 1) + 1):
+                for c in range(left, min(right, len(rows[r]) - 1) + 1):
+                    if rows[r][c] is None:
+                        rows[r][c] = value
+        sheets[meta.name] = _Rows(tuple(row) for row in rows)
+        sheets[meta.name].merged = rows.merged
     return sheets
 
 
@@ -139,11 +161,21 @@ def load_directory(path: Path) -> UnitDirectory:
             continue
         first_row[name] = index
         aliases = [a.strip() for a in _LIST_SPLIT.split(get("aliases")) if a.strip()]
-        units.append(Unit(name, get("full_name"), aliases, get("contact"), get("phone"), get("email")))
+        units.append(Unit(name, get("full_name"), aliases, get("contact"), get("phone"), _addresses(get("email"))))
     problems += _alias_clashes(units, path.name, sheet)
     if problems:
         raise MasterError(problems)
     return UnitDirectory(units)
+
+
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+
+
+def _addresses(cell: str) -> str:
+    """电子邮箱 as staff type it: one address, several (“a@x；b@y”, one a line) or with a name (“市发改委<a@x>”):
+    the addresses, comma-separated as a mail header lists them; a cell without any is kept as typed."""
+    found = _ADDRESS.findall(unicodedata.normalize("NFKC", cell))
+    return ", ".join(dict.fromkeys(found)) if found else cell
 
 
 def _alias_clashes(units: list[Unit], file: str, sheet: str) -> list[Problem]:
@@ -176,11 +208,15 @@ def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[
     if header < 0 or missing:
         names = missing or [MASTER_COLUMNS[f][0] for f in MASTER_REQUIRED]
         raise MasterError([problem("master-missing-column", file=path.name, sheet=sheet, column=c) for c in names])
-    base_year = _int_or(info.get("基准年份"), 2020)
     errors: list[Problem] = []
     notes: list[Problem] = []
+    base_year = _base_year(info, path.name, errors)
+    if "nodes" not in cols and "timing" not in cols:
+        # Without either column no measure has a node date and none can ever be overdue: say so.
+        notes.append(problem("master-no-node-column", file=path.name, sheet=sheet, cell=f"A{header + 1}"))
     measures: list[Measure] = []
     seen: dict[int, int] = {}
+    row_nos: dict[int, int] = {}  # sheet row (1-based) -> measure no
     category = ""
     for row_no, row in enumerate(rows[header + 1 :], start=header + 2):
         values = {f: (row[c] if c < len(row) else None) for f, c in cols.items()}
@@ -200,6 +236,7 @@ def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[
             errors.append(problem("master-duplicate-no", **at("no"), no=no, other_row=seen[no]))
             continue
         seen[no] = row_no
+        row_nos[row_no] = no
         text = _cell_text(values["text"])
         if not text:
             errors.append(problem("master-no-text", **at("text"), no=no))
@@ -235,6 +272,7 @@ def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[
         measures.append(Measure(no, category, text, units, timing, nodes, _cell_text(values.get("note")), derived))
     if not measures and not errors:
         errors.append(problem("master-empty", file=path.name, sheet=sheet))
+    notes += _merged_notes(getattr(rows, "merged", []), cols, row_nos, path.name, sheet)
     if errors:
         raise MasterError(errors)
     list_id = info.get("清单编号") or path.stem
@@ -242,12 +280,43 @@ def load_master(path: Path, directory: UnitDirectory) -> tuple[MasterList, list[
     return MasterList(list_id, title, base_year, measures, source=str(path)), notes
 
 
+_MERGE_NOTED = {"units": "责任单位", "timing": "时间节点", "nodes": "节点日期", "note": "备注"}
+
+
+def _merged_notes(
+    merged: list[tuple[int, int, int, int]], cols: dict[str, int], row_nos: dict[int, int], file: str, sheet: str
+) -> list[Problem]:
+    """A merged 责任单位/时间节点/节点日期/备注 cell over several measures is read for each of them: say which."""
+    notes = []
+    for top, left, bottom, right in merged:
+        nos = [row_nos[r + 1] for r in range(top, bottom + 1) if r + 1 in row_nos]
+        for field_name, column in _MERGE_NOTED.items():
+            if len(nos) > 1 and field_name in cols and left <= cols[field_name] <= right:
+                cells = f"{cell_ref(left, top)}:{cell_ref(right, bottom)}"
+                listed = "、".join(str(n) for n in nos)
+                notes.append(
+                    problem("master-merged-cell", file=file, sheet=sheet, cell=cells, column=column, nos=listed)
+                )
+    return notes
+
+
+_ROLE_MARK = re.compile(r"[（(]?(牵头|配合)(?:单位)?[)）]?$")
+
+
 def _resolve_units(
     cell: str, directory: UnitDirectory, no: int, where: dict[str, str], errors: list[Problem]
 ) -> list[str]:
-    """Split 责任单位 and match each name; "市发改委、工信局" carries the 市 prefix to later names."""
-    names = [n.strip() for n in _LIST_SPLIT.split(cell) if n.strip()]
-    names = [re.sub(r"[（(]?(牵头|配合)[)）]?$", "", n) for n in names]
+    """Split 责任单位 and match each name; "市发改委、工信局" carries the 市 prefix to later names.
+
+    The first unit is the lead, unless a name is marked “（牵头）” (it leads, wherever written) or the first
+    is marked “（配合）” (then the first unmarked one leads)."""
+    written = [n.strip() for n in _LIST_SPLIT.split(cell) if n.strip()]
+    marks = [m.group(1) if (m := _ROLE_MARK.search(n)) else "" for n in written]
+    names = [_ROLE_MARK.sub("", n) for n in written]
+    if "牵头" in marks or (marks and marks[0] == "配合" and "" in marks):
+        lead = "牵头" if "牵头" in marks else ""
+        order = sorted(range(len(names)), key=lambda i: marks[i] != lead)
+        names = [names[i] for i in order]
     if not names:
         errors.append(problem("master-no-unit", **where, no=no))
         return []
@@ -266,19 +335,32 @@ def _resolve_units(
 
 
 def _read_info(path: Path) -> dict[str, str]:
-    """Key/value pairs of the 清单信息 sheet (清单编号, 清单名称, 基准年份), if present."""
+    """Key/value pairs of the 清单信息 sheet (清单编号, 清单名称, 基准年份), if present; a key may be
+    written “基准年份：”. The row of each key is kept under “<key>#row”."""
     try:
         rows = _worksheets(path).get(INFO_SHEET, [])
     except Exception:  # noqa: BLE001 - already reported by _read_rows
         return {}
-    return {_cell_text(r[0]): _cell_text(r[1]) for r in rows if len(r) >= 2 and _cell_text(r[0])}
+    info: dict[str, str] = {}
+    for index, r in enumerate(rows, start=1):
+        key = _cell_text(r[0]).rstrip(":：").strip() if r else ""
+        if len(r) >= 2 and key and key not in info:
+            info[key] = _cell_text(r[1])
+            info[key + "#row"] = str(index)
+    return info
 
 
-def _int_or(value: str | None, default: int) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
+def _base_year(info: dict[str, str], file: str, errors: list[Problem]) -> int:
+    """基准年份 (2020 when not given): “2021”, “2021年”; anything else is refused, never read as 2020."""
+    value = info.get("基准年份", "")
+    if not value:
+        return 2020
+    found = re.fullmatch(r"\s*((?:19|20)\d{2})\s*年?\s*", unicodedata.normalize("NFKC", value))
+    if found:
+        return int(found.group(1))
+    cell = f"B{info.get('基准年份#row', '')}"
+    errors.append(problem("master-bad-base-year", file=file, sheet=INFO_SHEET, cell=cell, value=value))
+    return 2020
 
 
 def errors_of(problems: list[Problem]) -> list[Problem]:

@@ -271,6 +271,10 @@ def merge_week(
     problems = own + problems + timing + _unit_problems(units, deadline, config)
     problems += [p for u in master.units for p in findings[u][2]]
     problems += [problem("master-history-differs", no=no) for no in previous.history_differs]
+    problems += [
+        problem("history-unit-unknown", name=name, week=previous.week.isoformat() if previous.week else "")
+        for name in previous.history_unknown_units
+    ]
     if previous.history_moved:
         moved = [f"第 {no} 条（往期第 {old} 条）" for no, old in previous.history_moved.items()]
         problems.append(problem("master-history-moved", moved=moved))

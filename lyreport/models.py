@@ -249,6 +249,8 @@ class PreviousState:
     unit_states: list[tuple[date, str, str]] = field(default_factory=list)  # (week, unit, state), ascending
     history_differs: list[int] = field(default_factory=list)  # measures now different from their history
     history_moved: dict[int, int] = field(default_factory=dict)  # current no -> earlier no (same text)
+    # Units of the latest earlier week that today's directory does not know (renamed, old name not an alias).
+    history_unknown_units: list[str] = field(default_factory=list)
     # Files of this week byte-identical to an input archived for an earlier week: display -> (week, its name).
     resent: dict[str, tuple[date, str]] = field(default_factory=dict)
 

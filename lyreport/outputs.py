@@ -94,7 +94,7 @@ def _in_turn(
     week_dir.mkdir()
     summary = summary_json.write_summary_json(result, stage(outputs.summary_json))
     replace_week(conn, result, summary, archived)
-    view = history_view(conn, context.master.list_id, result.week)
+    view = history_view(conn, context.master.list_id, result.week, context.master, context.directory)
     lean.import_openpyxl()
     from .render import ledger, notices
     from .render.summary import render_summary
@@ -129,7 +129,7 @@ def _beside(
     try:
         replace_week(conn, result, summary, [])  # the archived inputs are recorded once copied, below
         step = "view"
-        view = history_view(conn, context.master.list_id, result.week)
+        view = history_view(conn, context.master.list_id, result.week, context.master, context.directory)
         step = "folder"
         week_dir.mkdir()
         step = "render"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,14 @@ class Placer:
         if name not in self._units:
             self._units[name] = self.directory.match(name).unit or name
         return self._units[name]
+
+    def unknown_units(self, names: Iterable[str]) -> list[str]:
+        """Recorded unit names that are no unit of today's list or directory (renamed without the old name
+        as an alias): their history is carried to nobody."""
+        if self.directory is None or self.master is None:
+            return []
+        known = set(self.master.units)
+        return sorted({n for n in names if self.unit(n) not in known and self.directory.match(n).unit is None})
 
     def saw(self, week: str, unit: str, no: int) -> None:
         self.reporters.setdefault((week, no), set()).add(unit)

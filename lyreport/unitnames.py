@@ -256,7 +256,9 @@ class UnitDirectory:
 
     def by_email(self, address: str) -> Match:
         address = address.strip().lower()
-        hits = sorted(u.name for u in self.units if u.email and u.email.strip().lower() == address)
+        hits = sorted(
+            u.name for u in self.units if u.email and address in (a.strip().lower() for a in u.email.split(","))
+        )
         return Match(hits[0]) if len(hits) == 1 else Match(None, hits)
 
 
