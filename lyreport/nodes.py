@@ -149,24 +149,26 @@ def derive_nodes(wording: str, base_year: int) -> list[date]:
     return read_timing(wording, base_year).dates
 
 
+_NODE_DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
+
+
 def parse_node_cell(value: Any) -> list[date] | None:
-    """节点日期 as staff write it: a date cell, or text with dates separated by ；、, . None if unreadable."""
+    """节点日期 as staff write it: a date cell, or text with dates ("2021-06-30", "2021/6/30", "2021年6月30日")
+    separated by ；、, / or line breaks. None if unreadable."""
     if value is None or value == "":
         return []
     if isinstance(value, datetime):
         return [value.date()]
     if isinstance(value, date):
         return [value]
+    # Dates are found first and the rest must be separators: "2021/6/30" is one date, not three parts.
+    text = str(value)
     dates = []
-    for part in _LIST_SPLIT.split(str(value)):
-        part = part.strip()
-        if not part:
-            continue
-        m = re.fullmatch(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?", part)
-        if not m:
-            return None
+    for m in _NODE_DATE.finditer(text):
         try:
             dates.append(date(int(m[1]), int(m[2]), int(m[3])))
         except ValueError:
             return None
+    if _LIST_SPLIT.sub("", _NODE_DATE.sub("", text)).strip():
+        return None
     return dates

@@ -288,3 +288,23 @@ def test_blank_dates_never_silently_missing(workspace, directory, wording, dates
     assert bool(warned) == undated
     if undated:
         assert warned[0].severity == "warning" and warned[0].cell == "F13" and wording in warned[0].message
+
+
+@pytest.mark.parametrize(
+    ("written", "dates"),
+    [
+        ("2021/6/30", [date(2021, 6, 30)]),  # was refused: "/" split it into three parts
+        ("2021/6/30/2021/12/31", [date(2021, 6, 30), date(2021, 12, 31)]),
+        ("2021-06-30；2021-12-31", [date(2021, 6, 30), date(2021, 12, 31)]),
+        ("2021年6月30日\n2021.12.31", [date(2021, 6, 30), date(2021, 12, 31)]),
+        ("2021-06-30 2021-12-31", [date(2021, 6, 30), date(2021, 12, 31)]),
+        ("2021-06", None),  # no day: refused, the cell is named
+        ("2021-6-30前", None),
+        ("2021/6/31", None),
+        ("44377", None),
+    ],
+)
+def test_node_date_cell_as_staff_type_it(written: str, dates: list[date] | None) -> None:
+    from lyreport.nodes import parse_node_cell
+
+    assert parse_node_cell(written) == dates
