@@ -164,6 +164,15 @@ def _from_raw(raw: dict[str, Any]) -> Config:
         raise ConfigError(
             f'[deadline] timezone 无法识别：“{deadline.get("timezone")}”，北京时间请写 "Asia/Shanghai"'
         ) from None
+    warn_days = _whole(deadline, "warn_days", 30, 0, 366, "[deadline] warn_days 应为 0～366 的整数（节点前几天亮黄灯）")
+    late_days = _whole(
+        deadline,
+        "late_days",
+        3,
+        0,
+        6,
+        "[deadline] late_days 应为 0～6 的整数（截止后几天内收到、又未注明周次的报表仍算上一周的迟报）",
+    )
     trend_weeks = raw.get("ledger", {}).get("trend_weeks", 26)
     if isinstance(trend_weeks, bool) or not isinstance(trend_weeks, int) or not 1 <= trend_weeks <= 520:
         raise ConfigError(f"[ledger] trend_weeks 应为 1～520 的整数（周数），现为“{trend_weeks}”")
@@ -178,8 +187,8 @@ def _from_raw(raw: dict[str, Any]) -> Config:
         deadline_weekday=weekday,
         deadline_time=time(hour, minute),
         timezone=zone,
-        warn_days=int(deadline.get("warn_days", 30)),
-        late_days=int(deadline.get("late_days", 3)),
+        warn_days=warn_days,
+        late_days=late_days,
         master_file=lists.get("master", "措施清单.xlsx"),
         directory_file=lists.get("directory", "单位名录.xlsx"),
         summary=dict(raw.get("summary", {})),
@@ -187,6 +196,14 @@ def _from_raw(raw: dict[str, Any]) -> Config:
         trend_weeks=trend_weeks,
         office_addresses=_office_addresses(raw),
     )
+
+
+def _whole(section: dict[str, Any], key: str, default: int, low: int, high: int, rule: str) -> int:
+    """An integer setting within [low, high]; ConfigError naming the rule and what was written otherwise."""
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{rule}，现为“{value}”")
+    return value
 
 
 def _office_addresses(raw: dict[str, Any]) -> frozenset[str]:

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+import lyreport
 from lyreport import api
 from lyreport.cli import main
 from lyreport.demo import MISMATCH, SCAN_ONLY, UNSTAMPED
@@ -320,3 +321,16 @@ def test_future_week_is_refused(tmp_path):
     result = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", "2099-01-01"])
     assert result.exit_code == 2 and "尚未到来" in result.output
     assert not list((root / "outbox").glob("2099-*"))
+
+
+@pytest.mark.parametrize(("line", "key"), [("late_days = -1", "late_days"), ('warn_days = "30天"', "warn_days")])
+def test_day_counts_in_the_config_are_checked(tmp_path, line, key):
+    """late_days = -1 was taken as it stood (every return after the deadline then answered the next week), and
+    warn_days = "30天" ended in a bare ValueError: both are said in Chinese, naming the key."""
+    from lyreport.config import ConfigError, load_config
+
+    bundled = (Path(lyreport.__file__).parent / "data" / "配置.toml").read_text(encoding="utf-8")
+    path = tmp_path / "配置.toml"
+    path.write_text(re.sub(f"(?m)^{key} = .*$", line, bundled), encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"{key} 应为 0～\\d+ 的整数"):
+        load_config(path)
