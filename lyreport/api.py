@@ -35,7 +35,7 @@ from .periods import week_period
 from .problems import Problem, has_errors, problem
 from .recovery import archived_weeks, restore_claims
 from .render.forked import Renderers
-from .resends import resent_files
+from .resends import recorded_without, resent_files
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
 from .weeks import current_deadline, deadline_for, deadline_on
@@ -274,6 +274,8 @@ def _record_and_render(
             period, said = week_period(context, conn, deadline)
             result = merge_week(context.master, intake, deadline, context.config, previous, period)
             result.problems += unopened + said
+            if late := recorded_without(context, conn, week, intake):  # came after their own week was recorded
+                result.problems = [late.get(p.file, p) if p.code == "week-other" else p for p in result.problems]
             note_later_weeks(conn, result)
             if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
                 raise LyreportError(

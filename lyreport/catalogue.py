@@ -425,6 +425,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "历史记录暂时无法读取（{reason}，可能正在运行“lyreport run”），未能核对本周收到的报表是否重发了往期的报表，"
         "以上报送情况可能把重发的往期报表算作已报送，请稍后再查看",
     ),
+    "week-recorded-without": (
+        WARNING,
+        "本表属于 {week} 这一周（{received} 收到），该周已经汇总，但汇总时还没有本表{recorded}；"
+        "未计入本周。如需把本表计入该周，请运行 lyreport run --week {week}",
+    ),
+    "week-next": (
+        WARNING,
+        "本表 {received} 收到（截止后 {days} 天内，按收到时间是本周的迟报），但{source}注明属于下一周 {week}，"
+        "已计入 {week} 这一周、未计入本周；如果是本周迟报的报表，请与报送单位核实",
+    ),
+    "week-saved-earlier": (
+        WARNING,
+        "本表未注明周次，按文件时间 {received} 属于 {week} 这一周，未计入本周；但表格自身的保存时间为 {saved}"
+        "（本周截止前），可能是本周的报表、截止几天后才存入收件箱，请以邮件实际收到时间核实",
+    ),
     "week-future": (
         WARNING,
         "{source}注明属于 {week} 这一周，但本表 {received} 就已收到，不可能属于以后的周次"
