@@ -425,6 +425,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "历史记录暂时无法读取（{reason}，可能正在运行“lyreport run”），未能核对本周收到的报表是否重发了往期的报表，"
         "以上报送情况可能把重发的往期报表算作已报送，请稍后再查看",
     ),
+    "week-not-due": (
+        WARNING,
+        "本周报送截止时间 {deadline} 尚未到（运行时间 {now}），尚未收到的单位暂列为“未报送”，"
+        "通报、台账和催报名单都不是本周的最终结果，请在截止后重新运行{hint}",
+    ),
+    "week-default-previous": (
+        INFO,
+        "未指定 --week：本周报送截止时间 {due} 尚未到，按上一周 {week}（尚未汇总）汇总；"
+        "如要汇总本周，请在截止后运行，或指定 --week",
+    ),
+    "week-arg-resolved": (
+        INFO,
+        "--week {given} 是星期{weekday}，不是截止日，按它所在的报送周（截止日 {week}）汇总；"
+        "如要汇总别的一周，请指定该周的截止日",
+    ),
     "week-recorded-without": (
         WARNING,
         "本表属于 {week} 这一周（{received} 收到），该周已经汇总，但汇总时还没有本表{recorded}；"

@@ -92,3 +92,31 @@ def test_a_late_return_that_came_after_its_week_was_recorded_is_said_in_the_next
     _run(workspace, inbox, at(7, 16), date(2020, 12, 31))
     again = _run(workspace, inbox, at(7, 17))
     assert _said(again, "上周-交通局.xlsx") == [("week-other", "info")]
+
+
+def test_a_monday_run_without_week_is_for_the_week_just_passed(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _run(workspace, inbox, at(31, 15, month=12, year=2020), date(2020, 12, 31))
+    this = workbook(tmp_path / "b.xlsx", grid(master, TRANSPORT), identity(TRANSPORT))
+    put(inbox / "交通局.xlsx", this.read_bytes(), at(7, 9))
+    result = _run(workspace, inbox, at(11, 9), None)  # Monday, no --week: the 2021-01-07 week, not 01-14's
+    assert result.week == WEEK and _unit(result).state == "on_time"
+    assert [p.code for p in result.problems if p.code.startswith("week-")] == ["week-default-previous"]
+
+
+def test_a_week_run_before_its_deadline_is_said(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    # A first run ever on a Monday, and a --week typed as the Friday of "1月4日—1月8日": both the week of
+    # 2021-01-14, not due yet; every unit 未报送 there is not final, and last week is not recorded.
+    inbox = tmp_path / "inbox"
+    this = workbook(tmp_path / "b.xlsx", grid(master, TRANSPORT), identity(TRANSPORT))
+    put(inbox / "交通局.xlsx", this.read_bytes(), at(7, 9))
+    result = _run(workspace, inbox, at(11, 9), date(2021, 1, 8))
+    assert result.week == date(2021, 1, 14)
+    found = {p.code: p.message for p in result.problems if p.code.startswith("week-")}
+    assert set(found) == {"week-arg-resolved", "week-not-due", "week-other"}
+    assert "星期五" in found["week-arg-resolved"] and "2021-01-14" in found["week-arg-resolved"]
+    assert found["week-not-due"].endswith("请运行 lyreport run --week 2021-01-07")
+    assert next(p for p in result.problems if p.code == "week-not-due").severity == "warning"
