@@ -18,6 +18,7 @@ from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
 from .faults import LyreportError, changed_during_run, fault_point
 from .history import (
+    DB_NAME,
     open_history,
     previous_state,
     record_parts,
@@ -28,14 +29,14 @@ from .intake.pool import DEFAULT_WORKERS
 from .intake.read import Reading, guess_workbooks
 from .merge import merge_week
 from .models import IntakeResult, WeekResult
-from .now import WeekGlance
+from .now import WeekGlance, recorded_weeks
 from .now import week_glance as _week_glance
 from .outputs import write_outputs
 from .periods import week_period
 from .problems import Problem, has_errors, problem
 from .recovery import archived_weeks, restore_claims
 from .render.forked import Renderers
-from .resends import resent_files
+from .resends import recorded_without, resent_files
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
 from .weeks import cn_datetime, current_deadline, deadline_for, deadline_on
@@ -187,7 +188,9 @@ def _run_week(
         # Recorded under an earlier deadline weekday: its returns are judged against that week's own days.
         context.config = dataclasses.replace(context.config, deadline_weekday=deadline.isoweekday())
     deadline = deadline or resolve_deadline(context, week, now)
-    coming = current_deadline(now or datetime.now(context.config.timezone), context.config)
+    moment = now or datetime.now(context.config.timezone)
+    deadline, timing = _week_timing(context, deadline, week if not rebuild else deadline.date(), moment)
+    coming = current_deadline(moment, context.config)
     if deadline > coming + timedelta(days=6):  # a typo in --week must not create a ghost week in history
         raise LyreportError(
             f"报送周 {deadline.date().isoformat()} 尚未到来（本周截止日为 {coming.date().isoformat()}），请检查 --week。"
@@ -224,13 +227,43 @@ def _run_week(
                     workers=workers, progress=reading, scan_cache=scan_cache(context), reading=ahead,
                 )  # fmt: skip
                 _stop_if_changed(intake)
-                intake.problems = context.notes + _mail_notes(context, deadline, rebuild) + intake.problems
+                intake.problems = timing + context.notes + _mail_notes(context, deadline, rebuild) + intake.problems
                 if not intake.files and not intake.problems:
                     intake.problems.append(problem("inbox-empty", file=str(source)))
                 return _record_and_render(context, conn, intake, deadline, source, outbox, renderers)
         finally:
             renderers.stop()
             conn.close()
+
+
+def _week_timing(
+    context: Context, deadline: datetime, week: date | None, moment: datetime
+) -> tuple[datetime, list[Problem]]:
+    """The week to run and what to say about when. With no --week before this week's deadline (Monday to
+    Thursday morning), the week before when it is the next one due after those recorded (a Monday run is for
+    last week; a workspace's first week ever is not). A --week that is not a deadline day names the week it
+    falls in. A week not due yet is said: its 未报送 are not final."""
+    config, said = context.config, []
+    if week is None and deadline > moment:
+        earlier = deadline - timedelta(days=7)
+        recorded = recorded_weeks(context.workspace.history / DB_NAME, context.master.list_id)
+        if recorded and max(recorded) < earlier.date():  # a first week ever is not taken for a missed one
+            said.append(
+                problem("week-default-previous", week=earlier.date().isoformat(), due=cn_datetime(deadline, config))
+            )
+            deadline = earlier
+    elif week is not None and week != deadline.date():
+        weekday = "一二三四五六日"[week.isoweekday() - 1]
+        said.append(
+            problem("week-arg-resolved", given=week.isoformat(), weekday=weekday, week=deadline.date().isoformat())
+        )
+    if deadline > moment:
+        earlier = (deadline - timedelta(days=7)).date()
+        recorded = recorded_weeks(context.workspace.history / DB_NAME, context.master.list_id)
+        hint = "" if earlier in recorded else f"；如要汇总上一周，请运行 lyreport run --week {earlier.isoformat()}"
+        due, run_at = cn_datetime(deadline, config), cn_datetime(moment, config)
+        said.append(problem("week-not-due", deadline=due, now=run_at, hint=hint))
+    return deadline, said
 
 
 def _mail_notes(context: Context, deadline: datetime, rebuild: bool) -> list[Problem]:
@@ -276,6 +309,8 @@ def _record_and_render(
             period, said = week_period(context, conn, deadline)
             result = merge_week(context.master, intake, deadline, context.config, previous, period)
             result.problems += unopened + said + _deadline_changed(conn, list_id, deadline, context.config)
+            if late := recorded_without(context, conn, week, intake):  # came after their own week was recorded
+                result.problems = [late.get(p.file, p) if p.code == "week-other" else p for p in result.problems]
             note_later_weeks(conn, result)
             if not result.answered and week_inputs(conn, list_id, week):  # would erase a recorded week
                 raise LyreportError(

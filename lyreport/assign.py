@@ -326,11 +326,29 @@ def _failed_elsewhere(fail: FailedFile, arrived: date, config: Config) -> Proble
 
 
 def _other_week(ret: ParsedReturn, answered: date, week: date, config: Config) -> Problem:
-    """Arrived this week but declares an earlier one: likely last week's form sent again — say so loudly."""
+    """A return set aside for another week: said loudly wherever it may be this week's after all."""
     arrived = week_of_received(ret.file.received_at, config).date()
-    if arrived == week and answered < week:
-        source = "报表模板标识" if ret.week_source == "template" else "填报日期"
+    source = "报表模板标识" if ret.week_source == "template" else "填报日期"
+    if _claimed_week(ret, config) == week:  # says this week, but "arrived" long before it (a sender's clock)
+        return future_week_problem(ret, config)  # type: ignore[return-value]
+    if arrived == week and answered < week:  # likely last week's form sent again
         return problem(
             "week-stale", file=ret.file.display, unit=ret.unit or "", source=source, week=answered.isoformat()
         )
+    if arrived == week and answered > week:  # came in this week's late window marked for the next week
+        received = cn_datetime(ret.file.received_at, config)
+        return problem(
+            "week-next", file=ret.file.display, unit=ret.unit or "", source=source,
+            week=answered.isoformat(), received=received, days=config.late_days,
+        )  # fmt: skip
+    if (
+        answered > week
+        and declared_week(ret, config) is None
+        and copies.saved_in_time(ret.file, deadline_on(week, config))
+    ):  # only its file time puts it later: saved into the inbox days after it came, perhaps
+        return problem(
+            "week-saved-earlier", file=ret.file.display, unit=ret.unit or "", week=answered.isoformat(),
+            received=cn_datetime(ret.file.received_at, config),
+            saved=cn_datetime(ret.file.saved_at, config),  # type: ignore[arg-type]
+        )  # fmt: skip
     return problem("week-other", file=ret.file.display, unit=ret.unit or "", week=answered.isoformat())

@@ -441,6 +441,36 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "历史记录暂时无法读取（{reason}，可能正在运行“lyreport run”），未能核对本周收到的报表是否重发了往期的报表，"
         "以上报送情况可能把重发的往期报表算作已报送，请稍后再查看",
     ),
+    "week-not-due": (
+        WARNING,
+        "本周报送截止时间 {deadline} 尚未到（运行时间 {now}），尚未收到的单位暂列为“未报送”，"
+        "通报、台账和催报名单都不是本周的最终结果，请在截止后重新运行{hint}",
+    ),
+    "week-default-previous": (
+        INFO,
+        "未指定 --week：本周报送截止时间 {due} 尚未到，按上一周 {week}（尚未汇总）汇总；"
+        "如要汇总本周，请在截止后运行，或指定 --week",
+    ),
+    "week-arg-resolved": (
+        INFO,
+        "--week {given} 是星期{weekday}，不是截止日，按它所在的报送周（截止日 {week}）汇总；"
+        "如要汇总别的一周，请指定该周的截止日",
+    ),
+    "week-recorded-without": (
+        WARNING,
+        "本表属于 {week} 这一周（{received} 收到），该周已经汇总，但汇总时还没有本表{recorded}；"
+        "未计入本周。如需把本表计入该周，请运行 lyreport run --week {week}",
+    ),
+    "week-next": (
+        WARNING,
+        "本表 {received} 收到（截止后 {days} 天内，按收到时间是本周的迟报），但{source}注明属于下一周 {week}，"
+        "已计入 {week} 这一周、未计入本周；如果是本周迟报的报表，请与报送单位核实",
+    ),
+    "week-saved-earlier": (
+        WARNING,
+        "本表未注明周次，按文件时间 {received} 属于 {week} 这一周，未计入本周；但表格自身的保存时间为 {saved}"
+        "（本周截止前），可能是本周的报表、截止几天后才存入收件箱，请以邮件实际收到时间核实",
+    ),
     "week-future": (
         WARNING,
         "{source}注明属于 {week} 这一周，但本表 {received} 就已收到，不可能属于以后的周次"

@@ -200,6 +200,9 @@ _ORDER_CODES = {
     "archived-container-unreadable",
     "config-list-wording",
     "config-unknown-key",
+    "week-not-due",
+    "week-default-previous",
+    "week-arg-resolved",
 }
 _PAPER_CODES = {
     "scan-unstamped",

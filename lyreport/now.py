@@ -41,12 +41,12 @@ def week_glance(start: Path | None = None, now: datetime | None = None, list_id:
     moment = now or datetime.now(config.timezone)
     deadline = current_deadline(moment, config)
     inbox = [p for p in ws.inbox.rglob("*") if p.is_file() and not p.name.startswith(".")] if ws.inbox.is_dir() else []
-    weeks = _recorded_weeks(ws.history / DB_NAME, list_id)
+    weeks = recorded_weeks(ws.history / DB_NAME, list_id)
     last = max(weeks, default=None)
     return WeekGlance(ws, deadline, moment, len(inbox), deadline.date() in weeks, last)
 
 
-def _recorded_weeks(db: Path, list_id: str | None) -> set[date]:
+def recorded_weeks(db: Path, list_id: str | None) -> set[date]:
     """Recorded weeks of the list (any list if None); empty if there is no (readable) history yet."""
     if not db.is_file():
         return set()

@@ -77,3 +77,43 @@ def resent_files(
     if earlier_inputs(conn, list_id, week):
         opened, said = open_archived_containers(context, conn, week, tmp)
     return archived_before(conn, list_id, week, candidates, opened), opened, said
+
+
+def recorded_without(context: Context, conn: Any, week: date, intake: Any) -> dict[str, Problem]:
+    """Returns answering an earlier week that is already recorded, whose record does not hold them (late ones
+    that came after that week was run): display -> the warning that replaces week-other's note. Without it the
+    earlier week keeps its unit 未报送 for good and this week only notes the file."""
+    from .assign import _other_list, return_week
+    from .history import recorded_summary, week_inputs
+    from .models import UNIT_STATES
+    from .weeks import cn_datetime
+
+    config, list_id = context.config, context.master.list_id
+    earlier = [(r, return_week(r, config)) for r in intake.returns if not _other_list(r, context.master)]
+    earlier = [(r, w) for r, w in earlier if w < week]
+    if not earlier:
+        return {}
+    held: dict[date, tuple[set[str], dict[str, str]] | None] = {}  # week -> (archived inputs, unit states)
+    found: dict[str, Problem] = {}
+    for ret, answered in earlier:
+        if answered not in held:
+            summary = recorded_summary(conn, list_id, answered)
+            states = {str(u.get("name")): str(u.get("state")) for u in (summary or {}).get("units", [])}
+            held[answered] = None if summary is None else (set(week_inputs(conn, list_id, answered)), states)
+        if (record := held[answered]) is None:
+            continue
+        try:
+            if sha256_of(ret.file.origin or ret.file.path) in record[0]:
+                continue
+        except OSError:
+            continue
+        state = UNIT_STATES.get(record[1].get(ret.unit or "", ""))
+        found[ret.file.display] = problem(
+            "week-recorded-without",
+            file=ret.file.display,
+            unit=ret.unit or "",
+            week=answered.isoformat(),
+            received=cn_datetime(ret.file.received_at, config),
+            recorded=f"，{ret.unit}在该周记为“{state}”" if state else "",
+        )
+    return found

@@ -520,6 +520,20 @@ def test_saved_mail_within_minutes_of_the_server_time_says_nothing_more(
     assert not [p for p in result.problems if p.code.startswith("mail-date")]
 
 
+@pytest.mark.parametrize("stamp", ["Thu, 7 Jan 2021 11:59:10 CST", "Thu, 7 Jan 2021 11:59:10 +0800 (CST)"])
+def test_a_server_stamp_in_cst_is_china_time_not_us_central(
+    tmp_path: Path, workspace: Path, master: MasterList, stamp: str
+) -> None:
+    # email.utils reads a bare "CST" as US Central: 11:59 became 01:59 on Friday, late, the Date outvoted.
+    inbox = tmp_path / "inbox"
+    raw = _dated_mail(tmp_path, master, "市应急管理局", "Thu, 07 Jan 2021 11:58:00 +0800")
+    put(inbox / "应急.eml", _received(stamp) + raw, at(8, 11))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 59).replace(second=10))
+    assert not [p for p in result.problems if p.code.startswith("mail-date")]
+
+
 def test_saved_mail_without_a_date_takes_the_server_time_not_the_file_time(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:

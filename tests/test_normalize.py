@@ -486,3 +486,20 @@ def test_status_mark_is_quoted_as_written(value: str, mark: str | None) -> None:
 )
 def test_status_choices_without_one_tick(value: str, choices: bool) -> None:
     assert nz.status_choices(value) is choices
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2021-1-1 10:30", date(2021, 1, 1)),  # was the 11th: the hour ran into the day once spaces went
+        ("2021-1-2 15:00:00", date(2021, 1, 2)),
+        ("2021/1/1 9:05", date(2021, 1, 1)),
+        ("2021-01-01T10:30:00", date(2021, 1, 1)),
+        ("2021年1月1日 10:30", date(2021, 1, 1)),
+        ("2021年1月1日10:30", date(2021, 1, 1)),  # 日 ends the day
+        ("1月1日 10:30", date(2021, 1, 1)),
+        ("2021-1-110:30", None),  # the 1st or the 11th: not guessed (said as date-invalid)
+    ],
+)
+def test_a_time_of_day_typed_after_the_date_never_changes_the_day(value: str, expected: date | None) -> None:
+    assert nz.parse_day(value, base_year=2021, not_after=date(2021, 1, 7)) == expected

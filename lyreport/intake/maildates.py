@@ -201,10 +201,21 @@ def relayed_at(message: Message, tz: ZoneInfo) -> datetime | None:
     for value in values[:_RECEIVED_LOOKED_AT]:
         if ";" not in value:
             continue
-        found = _parsed(re.sub(r"\s+", " ", value.rsplit(";", 1)[1]).strip())
-        if found is not None and found.tzinfo is not None:
+        found = _stamped(re.sub(r"\s+", " ", value.rsplit(";", 1)[1]).strip())
+        if found is not None:
             return found.astimezone(tz)
     return None
+
+
+def _stamped(text: str) -> datetime | None:
+    """A Received stamp's date with its zone; a bare "CST" (a Chinese server's clock, as in Date headers) is
+    China Standard Time, which email.utils would read as US Central, 14 hours later."""
+    found = _parsed(text)
+    before, zone = _zone_of(text)
+    if _CHINA_WORD.fullmatch(zone):
+        base = found.replace(tzinfo=None) if found is not None else _naive(before)
+        return base.replace(tzinfo=_CHINA_TZ) if base is not None else None
+    return found if found is not None and found.tzinfo is not None else None
 
 
 def dates_written(message: Message) -> list[str]:

@@ -182,7 +182,9 @@ def _safe(year: int, month: int, day: int | None = None) -> date | None:
 
 
 _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?:\d{1,2}:\d{2}(?::\d{2})?)?"), "ymd"),
+    # A time of day is cut off at its space before this (_CLOCK); run on without one it is read only after 日
+    # or 号: "2021-1-110:30" may be the 1st or the 11th.
+    (re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})(?:[日号](?:\d{1,2}:\d{2}(?::\d{2})?)?)?"), "ymd"),
     (re.compile(r"(\d{4})(\d{2})(\d{2})"), "ymd"),
     (re.compile(r"(\d{4})[-/.年](\d{1,2})月?(?:底|末|份|中旬|下旬)?"), "ym"),
     (re.compile(r"(\d{4})年?(上半年|年中|年上半年)"), "y-half"),
@@ -265,7 +267,7 @@ def _parse_date(value: Any, year: int) -> tuple[date | None, str]:
         if _SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]:
             return _EXCEL_EPOCH + timedelta(days=int(value)), "cell"
         value = text(value)  # maybe 20210630
-    key = _cn_date_digits(re.sub(r"\s+", "", _nfkc(value)))
+    key = _cn_date_digits(re.sub(r"\s+", "", _CLOCK.sub("", _nfkc(value))))
     key = re.sub(r"(?:之前|以前|前)?(?:完成|建成|办结|开工|完工|实施)?$", "", key)
     key = re.sub(r"(?:之前|以前|前)$", "", key)
     key = re.sub(r"^(\d{4}年)?\d{1,2}[-~～至到](?=\d{1,2}月)", r"\1", key)  # 2021年6-7月: the later month
@@ -279,6 +281,9 @@ def _parse_date(value: Any, year: int) -> tuple[date | None, str]:
     return None, ""
 
 
+# A time of day after a date and a space or "T" ("2021-1-1 10:30", "2021-01-01T10:30:00"): dropped before the
+# spaces are, so that it never runs into the day ("2021-1-110:30" read as the 11th).
+_CLOCK = re.compile(r"(?<=[\d日号])(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 _CN_YEAR = re.compile(r"[零〇一二三四五六七八九]{4}(?=年)")
 _CN_MONTH_DAY = re.compile(r"[一二三四五六七八九十]{1,3}(?=[月日号]|季度)")
 
