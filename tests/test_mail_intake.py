@@ -3,6 +3,7 @@ attachments, last week's workbook sent again inside a mail or zip."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import sqlite3
@@ -382,7 +383,7 @@ def _older_history_and_a_reply(tmp_path: Path) -> tuple[Path, Path, Path]:
     write_eml(inbox2 / "教育局报表.eml", "jyj@example.cn", datetime(2020, 12, 31, 9, 0, tzinfo=tz), "落实", [first])
     _cli(root, W2, inbox2)
     database = root / "history" / "history.sqlite3"
-    with sqlite3.connect(database) as conn:
+    with contextlib.closing(sqlite3.connect(database)) as conn, conn:  # closed: nothing left in the journal
         conn.execute("DELETE FROM input_parts")  # as the older version left it
     inbox3 = tmp_path / "w3"
     write_eml(inbox3 / "回复.eml", "jyj@example.cn", datetime(2021, 1, 7, 9, 0, tzinfo=tz), "Re: 落实", [first])
