@@ -156,3 +156,24 @@ def test_late_unit_is_late_since_its_first_copy(tmp_path: Path) -> None:
     assert "《市交通运输局（更正）.xlsx》（收到时间 2020年12月24日 16:30）" in said["unit-late-corrected"]["message"]
     assert "unit-corrected-late" not in said  # that one says 按时报送
     assert next(m for m in weeks.json(W1)["measures"] if m["no"] == 10)["status"] == "进度滞后"  # the correction's data
+
+
+def test_consecutive_misses_follow_the_units_they_are_among(tmp_path: Path) -> None:
+    """市金融工作局 sent a blank form two weeks running (报送有误) and nobody was late or missing: “其中，…已连续2周”
+    must come after the sentence naming it, not open the section with nothing before it."""
+    weeks = Weeks(tmp_path / "ws")
+    master, directory = weeks.context.master, weeks.context.directory
+    for week in (W1, W2):
+        inbox = tmp_path / "ws" / "周报" / week.isoformat()
+        blank = make_filling(master, "市金融工作局", week, random.Random(1))
+        blank.rows = {}
+        set_received(standard_return(master, directory, blank, week, inbox / "市金融工作局.xlsx"), weeks.at(week, 9, 0))
+        set_received(fake_scan(inbox / "市金融工作局-扫描件.pdf", f"金融{week}"), weeks.at(week, 9, 0))
+        weeks.run(week, missing={"市金融工作局"})
+    unit = next(u for u in weeks.json(W2)["units"] if u["name"] == "市金融工作局")
+    assert unit["state"] == "invalid" and unit["consecutive_missed"] == 2
+    text = weeks.summary_text(W2)
+    section = text[text.index("四、报送情况") + 1 : text.index("五、下一步工作")]
+    assert not section[0].startswith("其中")
+    said = "".join(section)
+    assert said.index("报送有误的单位1个：市金融工作局") < said.index("其中，市金融工作局已连续2周未按时报送")
