@@ -493,6 +493,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{unit}按时报送（《{first}》收到时间 {received}，截止时间 {deadline}），"
         "本周数据采用截止后收到的《{used}》（收到时间 {corrected}）；如截止后的更正不应采用，请与单位核实",
     ),
+    "unit-late-corrected": (
+        WARNING,
+        "{unit}迟报，迟报时间按最早收到的《{first}》（收到时间 {received}，截止时间 {deadline}）计；"
+        "本周数据采用其后收到的《{used}》（收到时间 {corrected}）",
+    ),
     # --- which copy counts and when it came in (issue 11: discover, expand_mail, msgread, versions, merge) ---
     "format-unreadable": (ERROR, "已收到，但格式无法读取（{format}）——请对方发送电子表格（.xlsx/.xls/.et）"),
     "format-unreadable-unit": (

@@ -69,9 +69,12 @@ def _unit_week(
         state.source = "scan" if unit in assigned.from_scan else "electronic"
         decisive = on_time_copy(unit, assigned, deadline)
         state.state = "on_time" if decisive else "late"
-        state.received_at = (decisive or ret).file.received_at
+        first = decisive or _first_copy(unit, assigned)
+        state.received_at = first.file.received_at
         if decisive is not None and decisive is not ret:  # on time, then corrected after the deadline
-            state.on_time_file, state.corrected_at = decisive.file.display, ret.file.received_at
+            state.first_file, state.corrected_at = decisive.file.display, ret.file.received_at
+        elif first is not ret:  # late, then corrected later still: late since its first copy
+            state.first_file, state.corrected_at = first.file.display, ret.file.received_at
         state.files = [ret.file.display]
         state.contact, state.phone = ret.contact, ret.phone
         reported = {row.measure_no for row in ret.rows}
@@ -105,6 +108,13 @@ def on_time_copy(unit: str, assigned: Assigned, deadline: datetime) -> ParsedRet
         key=lambda r: (r.file.received_at, r.file.display),
     )
     return earlier[0] if earlier else None
+
+
+def _first_copy(unit: str, assigned: Assigned) -> ParsedReturn:
+    """A late unit's earliest usable copy of the week: it was late by that much, not by its last correction's."""
+    ret = assigned.counted[unit]
+    usable = [r for r in assigned.superseded.get(unit, []) if r.usable]
+    return min([ret, *usable], key=lambda r: (r.file.received_at, r is not ret, r.file.display))
 
 
 def _consecutive(unit: str, state: str, week: date, previous: PreviousState) -> int:
@@ -192,7 +202,10 @@ def _changes(current: MeasureWeek, previous: PreviousState) -> list[str]:
     before = previous.measure_status.get(current.no)
     if current.status == DONE and before != DONE:
         changes.append("newly_completed")
-    elif current.status and before and current.status != before:
+    # 暂无报送 is a status of the 通报 too: a measure nobody had reported (recorded so last week) that is reported
+    # now has changed, and so has one whose status cannot be read this week (an error at the cell says why).
+    # One the history does not hold (new, or its text changed: said apart) is not compared.
+    elif current.status != before and (before is not None or current.no in previous.measure_status):
         changes.append("status_changed")
     if current.overdue and not previous.measure_overdue.get(current.no, False):
         changes.append("newly_overdue")
@@ -208,7 +221,7 @@ def _unit_problems(units: list[UnitWeek], deadline: datetime, config: Config) ->
             problems.append(
                 problem(
                     "unit-late",
-                    file=u.files[0],
+                    file=u.first_file or u.files[0],
                     unit=u.name,
                     received=cn_datetime(u.received_at, config),
                     deadline=cn_datetime(deadline, config),
@@ -217,10 +230,10 @@ def _unit_problems(units: list[UnitWeek], deadline: datetime, config: Config) ->
         if u.corrected_at is not None and u.received_at:
             problems.append(
                 problem(
-                    "unit-corrected-late",
+                    "unit-corrected-late" if u.state == "on_time" else "unit-late-corrected",
                     file=u.files[0],
                     unit=u.name,
-                    first=u.on_time_file,
+                    first=u.first_file,
                     received=cn_datetime(u.received_at, config),
                     deadline=cn_datetime(deadline, config),
                     used=u.files[0],

@@ -276,9 +276,10 @@ class UnitWeek:
     scan_stamped: bool | None = None  # None when no scan of this week was received, or its seal cannot be told
     scan_seal_unknown: bool = False  # its scan is black-and-white/greyscale without a seal found: cannot be told
     scan_mismatches: list[int] = field(default_factory=list)  # measures whose scan status differs
-    # On time through an earlier copy while the data comes from one received after the deadline (a correction):
-    # received_at is that on-time arrival, corrected_at when the copy that counts came in.
-    on_time_file: str = ""
+    # The data comes from a correction received after the copy that decided the unit's state (on time through an
+    # earlier copy, or late since an earlier late copy): received_at is that first arrival, first_file its name,
+    # corrected_at when the copy that counts came in.
+    first_file: str = ""
     corrected_at: datetime | None = None
 
     @property

@@ -56,7 +56,18 @@ def cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def clock(local: datetime, config: Config) -> str:
+    """14:05; with the seconds inside the deadline's minute, where 12:00:30 (late) must not read as 12:00."""
+    text = f"{local:%H:%M}"
+    due = config.deadline_time
+    if (local.hour, local.minute) != (due.hour, due.minute) or not (local.second or local.microsecond):
+        return text
+    if local.second:
+        return f"{text}:{local:%S}"
+    return f"{text}:00.{-(-local.microsecond // 100_000)}"  # a fraction past the deadline is still past it
+
+
 def cn_datetime(moment: datetime, config: Config) -> str:
     """2021年1月7日 14:05 (local time)"""
     local = moment.astimezone(config.timezone)
-    return f"{cn_date(local.date())} {local:%H:%M}"
+    return f"{cn_date(local.date())} {clock(local, config)}"

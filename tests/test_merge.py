@@ -375,7 +375,7 @@ def test_on_time_return_corrected_after_the_deadline_is_on_time(master):
     unit = result.unit("市教育局")
     assert (unit.state, unit.received_at, unit.consecutive_missed) == ("on_time", _at(WEEK, 10), 0)
     assert unit.files == ["市教育局（更正）.xlsx"] and unit.superseded == ["市教育局.xlsx"]
-    assert unit.corrected_at == _at(WEEK, 15) and unit.on_time_file == "市教育局.xlsx"
+    assert unit.corrected_at == _at(WEEK, 15) and unit.first_file == "市教育局.xlsx"
     assert result.measure(22).reports["市教育局"].status == "进度滞后"  # the data is the correction's
     assert not [p for p in result.problems if p.code == "unit-late"]
     note = next(p for p in result.problems if p.code == "unit-corrected-late")
@@ -405,9 +405,15 @@ def test_an_unusable_copy_before_the_deadline_does_not_make_a_late_correction_on
 
 
 def test_copies_all_after_the_deadline_stay_late(master):
+    """Late since its first usable copy (13:00), not since the correction that supplies the data (15:00)."""
     _, result = _corrected(master, _return(master, "市教育局", _at(WEEK, 13), name="市教育局.xlsx"))
     unit = result.unit("市教育局")
-    assert (unit.state, unit.received_at, unit.corrected_at) == ("late", _at(WEEK, 15), None)
+    assert (unit.state, unit.received_at, unit.corrected_at) == ("late", _at(WEEK, 13), _at(WEEK, 15))
+    assert unit.first_file == "市教育局.xlsx"
+    assert [p.code for p in result.problems if p.unit == "市教育局" and "late" in p.code] == [
+        "unit-late",
+        "unit-late-corrected",
+    ]
 
 
 def test_earlier_copy_saved_before_the_deadline_is_on_time_with_both_warnings(master):

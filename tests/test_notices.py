@@ -24,7 +24,9 @@ def test_reminders_list_units_to_chase_with_phone(tmp_path):
     result, config, directory = make_week(tmp_path)
     target = render_reminders(result, config, directory, tmp_path / "out" / "催报名单.docx")
     rows = table_rows(target)
-    assert list(rows) == ["市体育局", "市林业局", "市金融工作局", "市交通运输局"]  # missing first, late last
+    # missing first, late after them, last the on-time unit whose scan the 通报 asks for
+    assert list(rows) == ["市体育局", "市林业局", "市金融工作局", "市交通运输局", "市应急管理局"]
+    assert rows["市应急管理局"][5] == "已按时报送，未报盖章扫描件" and rows["市应急管理局"][4] == "—"
     sport = rows["市体育局"]
     assert sport[2] == "体科长" and sport[3] == "0379-63221234"  # not in the return: taken from 单位名录
     assert sport[4] == "第25条" and sport[5] == "未报送" and sport[6] == "3"
@@ -52,7 +54,7 @@ def test_reminder_text_sibling_for_pasting(tmp_path):
 def test_no_reminders_when_everyone_reported(tmp_path):
     result, config, directory = make_week(tmp_path)
     for unit in result.units:
-        unit.state = "on_time"
+        unit.state, unit.scan_received = "on_time", True  # and every signed scan in
     target = render_reminders(result, config, directory, tmp_path / "催报名单.docx")
     assert "无需催报" in "\n".join(p.text for p in Document(str(target)).paragraphs)
     assert "无需催报" in target.with_suffix(".txt").read_text(encoding="utf-8-sig")

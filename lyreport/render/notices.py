@@ -21,7 +21,7 @@ from ..unitnames import UnitDirectory
 from ..weeks import cn_date, cn_datetime
 from .wording import abridge, clean, mail_word, measure_nos, say, say_mail, short_time, summary_word
 
-REMIND_STATES = ("missing", "invalid", "late")
+REMIND_STATES = ("missing", "invalid", "late", "on_time")  # on time: only while its paper return is owed
 TABLE_WIDTHS = [9, 26, 18, 33, 20, 35, 15]  # mm, portrait type area is 156 mm wide
 TABLE_ALIGNS = ["center", "left", "center", "center", "left", "left", "center"]  # names in docx_format
 # Unfolded headers: folding splits a Chinese display name into two encoded-words, which some readers
@@ -53,10 +53,22 @@ class Reminder:
 
 # ----------------------------------------------------------------- 催报名单
 def reminders(result: WeekResult, config: Config, directory: UnitDirectory) -> list[Reminder]:
-    """Units whose return is missing, late or invalid, in the order of the unit list."""
-    chased = [u for u in result.units if u.state in REMIND_STATES]
+    """Units whose return is missing, late or invalid, and on-time ones the 通报 asks for the scan or the
+    electronic copy they still owe (never “无需催报” beside a 通报 that says “请尽快补报”); list order kept."""
+    chased = [u for u in result.units if u.state in REMIND_STATES and (u.state != "on_time" or _paper_owed(u))]
     chased.sort(key=lambda u: REMIND_STATES.index(u.state))  # most urgent first; stable keeps list order
     return [_reminder(u, config, directory) for u in chased]
+
+
+def _paper_owed(u: UnitWeek) -> list[str]:
+    """What a unit that reported still owes, as the 通报's 四、报送情况 says it: the scan, the electronic copy
+    (only a scan came in) or a stamped scan."""
+    if u.state not in ("on_time", "late"):
+        return []
+    if not u.scan_received:
+        return ["reminder_no_scan"]
+    owed = ["reminder_scan_only"] if u.source == "scan" else []
+    return [*owed, "reminder_scan_unstamped"] if u.scan_stamped is False else owed
 
 
 def _reminder(u: UnitWeek, config: Config, directory: UnitDirectory) -> Reminder:
@@ -70,11 +82,15 @@ def _reminder(u: UnitWeek, config: Config, directory: UnitDirectory) -> Reminder
     elif u.state == "invalid":
         state = say_mail(config, "reminder_invalid", reason=abridge(u.invalid_reason, 60).rstrip("。") or unknown)
         nos = u.missing_measures or u.measures
+    elif u.state == "on_time":
+        state = say_mail(config, "reminder_on_time")
+        nos = []
     else:
         state = say_mail(config, "reminder_missing")
         nos = u.missing_measures or u.measures
-    if u.state in ("late", "invalid") and not u.scan_received:
+    if u.state == "invalid" and not u.scan_received:
         state += say_mail(config, "reminder_no_scan")
+    state += "".join(say_mail(config, key) for key in _paper_owed(u))
     measures = measure_nos(config, nos) if nos else say(config, "empty_cell")
     return Reminder(u.name, contact, phone, measures, state, u.consecutive_missed, bool(nos))
 

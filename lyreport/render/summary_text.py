@@ -302,11 +302,6 @@ def reporting(result: WeekResult, config: Config) -> list[Block]:
         first += say(config, "report_late", count=len(late), items=items)
     if missing:
         first += say(config, "report_missing", count=len(missing), names=join_cn(u.name for u in missing))
-    repeat = [u for u in result.units if u.consecutive_missed >= 2]
-    if repeat:
-        items = "，".join(say(config, "consecutive_item", unit=u.name, weeks=u.consecutive_missed) for u in repeat)
-        first += say(config, "report_consecutive", items=items)
-    texts = [first]
     if invalid:
         items = join_cn(
             say(
@@ -314,7 +309,14 @@ def reporting(result: WeekResult, config: Config) -> list[Block]:
             )
             for u in invalid
         )
-        texts.append(say(config, "report_invalid", count=len(invalid), items=items))
+        first += say(config, "report_invalid", count=len(invalid), items=items)
+    # “其中，…已连续N周未按时报送” last: such a unit is late, missing or invalid this week, so it is among the units
+    # named before it (an invalid one too), never after them or with nothing before.
+    repeat = [u for u in result.units if u.consecutive_missed >= 2]
+    if repeat:
+        items = "，".join(say(config, "consecutive_item", unit=u.name, weeks=u.consecutive_missed) for u in repeat)
+        first += say(config, "report_consecutive", items=items)
+    texts = [first]
     if no_scan:
         texts.append(say(config, "report_no_scan", count=len(no_scan), names=join_cn(u.name for u in no_scan)))
     texts += paper

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Config, load_config
+from ..weeks import clock
 
 _CN_DIGITS = "零一二三四五六七八九"
 _CATEGORY_PREFIX = re.compile(r"^\s*[一二三四五六七八九十百]+\s*[、.．]\s*")
@@ -129,4 +130,4 @@ def short_time(moment: datetime | None, config: Config) -> str:
     if moment is None:
         return ""
     local = moment.astimezone(config.timezone)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.month}月{local.day}日 {clock(local, config)}"

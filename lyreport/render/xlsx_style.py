@@ -23,6 +23,7 @@ NOTE_FONT = Font(name=FONT_NAME, size=11, color="404040")
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATETIME_SECONDS_FORMAT = "yyyy-mm-dd hh:mm:ss"  # a time with seconds: 12:00:30 is past a 12:00 deadline
 
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -93,7 +94,7 @@ def naive_local(moment: datetime | None, zone: tzinfo | None) -> datetime | None
 
 def set_datetime(cell: Cell, value: datetime | None, zone: tzinfo | None) -> Cell:
     cell.value = naive_local(value, zone)
-    cell.number_format = DATETIME_FORMAT
+    cell.number_format = DATETIME_SECONDS_FORMAT if cell.value and cell.value.second else DATETIME_FORMAT
     return cell
 
 
