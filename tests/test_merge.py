@@ -104,7 +104,7 @@ def test_return_for_next_week_sent_after_the_deadline_not_counted(master):
     intake.returns.append(_return(master, "市教育局", _at(WEEK + timedelta(days=1), 9), week=WEEK + timedelta(days=7)))
     result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
     assert result.unit("市教育局").state == "missing"
-    assert any(p.code == "week-other" for p in result.problems)
+    assert any(p.code == "week-next" for p in result.problems)
     following = merge_week(master, intake, DEADLINE + timedelta(days=7), CONFIG, PreviousState(), 2)
     assert following.unit("市教育局").state == "on_time"
     assert not any(p.code == "week-future" for p in following.problems)
