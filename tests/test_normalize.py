@@ -503,3 +503,18 @@ def test_status_choices_without_one_tick(value: str, choices: bool) -> None:
 )
 def test_a_time_of_day_typed_after_the_date_never_changes_the_day(value: str, expected: date | None) -> None:
     assert nz.parse_day(value, base_year=2021, not_after=date(2021, 1, 7)) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2021年1月6日（星期三）", date(2021, 1, 6)),  # was unreadable (date-invalid)
+        ("2021-1-6 周三", date(2021, 1, 6)),
+        ("2021.1.6(礼拜三)", date(2021, 1, 6)),
+        ("2021年1月3日（星期天）", date(2021, 1, 3)),
+        ("12月30日（周三）", date(2020, 12, 30)),  # no year: the weekday is not checked against a guessed one
+        ("2021年1月6日（星期四）", None),  # the day and the weekday disagree: which is meant is not guessed
+    ],
+)
+def test_a_weekday_typed_after_the_date_is_checked_not_read_as_part_of_it(value: str, expected: date | None) -> None:
+    assert nz.parse_day(value, base_year=2021, not_after=date(2021, 1, 7)) == expected

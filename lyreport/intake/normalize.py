@@ -268,6 +268,12 @@ def _parse_date(value: Any, year: int) -> tuple[date | None, str]:
             return _EXCEL_EPOCH + timedelta(days=int(value)), "cell"
         value = text(value)  # maybe 20210630
     key = _cn_date_digits(re.sub(r"\s+", "", _CLOCK.sub("", _nfkc(value))))
+    weekday = _WEEKDAY.search(key)
+    if weekday:  # "2021年1月6日（星期三）": the day must be that weekday, or which of the two is meant is unknown
+        key = key[: weekday.start()]
+        found, kind = _parse_date(key, year)
+        named = "一二三四五六".find(weekday[1]) + 1 or 7  # 日 and 天 are Sunday
+        return (found, kind) if found and (kind != "ymd" or found.isoweekday() == named) else (None, "")
     key = re.sub(r"(?:之前|以前|前)?(?:完成|建成|办结|开工|完工|实施)?$", "", key)
     key = re.sub(r"(?:之前|以前|前)$", "", key)
     key = re.sub(r"^(\d{4}年)?\d{1,2}[-~～至到](?=\d{1,2}月)", r"\1", key)  # 2021年6-7月: the later month
@@ -284,6 +290,8 @@ def _parse_date(value: Any, year: int) -> tuple[date | None, str]:
 # A time of day after a date and a space or "T" ("2021-1-1 10:30", "2021-01-01T10:30:00"): dropped before the
 # spaces are, so that it never runs into the day ("2021-1-110:30" read as the 11th).
 _CLOCK = re.compile(r"(?<=[\d日号])(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+# A weekday after the day: "（星期三）", "周三", "(礼拜天)".
+_WEEKDAY = re.compile(r"(?<=[\d日号])\(?(?:星期|周|礼拜)([一二三四五六日天])\)?$")
 _CN_YEAR = re.compile(r"[零〇一二三四五六七八九]{4}(?=年)")
 _CN_MONTH_DAY = re.compile(r"[一二三四五六七八九十]{1,3}(?=[月日号]|季度)")
 
