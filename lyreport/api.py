@@ -18,7 +18,6 @@ from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
 from .faults import LyreportError, changed_during_run, fault_point
 from .history import (
-    DB_NAME,
     open_history,
     previous_state,
     record_parts,
@@ -29,17 +28,18 @@ from .intake.pool import DEFAULT_WORKERS
 from .intake.read import Reading, guess_workbooks
 from .merge import merge_week
 from .models import IntakeResult, WeekResult
-from .now import WeekGlance, recorded_weeks
+from .now import WeekGlance
 from .now import week_glance as _week_glance
 from .outputs import write_outputs
 from .periods import week_period
 from .problems import Problem, has_errors, problem
-from .recovery import archived_weeks, restore_claims
+from .recovery import restore_claims
 from .render.forked import Renderers
 from .resends import recorded_without, resent_files
 from .runguard import holding, note_later_weeks, start_checks, switch
 from .staging import marker, new_staging
-from .weeks import cn_datetime, current_deadline, deadline_for, deadline_on
+from .weekchoice import archived_deadline, deadline_changed, resolve_deadline, week_timing
+from .weeks import current_deadline
 from .worktemp import workspace_temp
 
 # Renderers (openpyxl, python-docx, lxml) are imported inside the functions that write outputs, so that
@@ -69,27 +69,6 @@ class RunReport:
     @property
     def exit_code(self) -> int:
         return 1 if has_errors(self.result.problems) else 0
-
-
-def resolve_deadline(context: Context, week: date | None, now: datetime | None = None) -> datetime:
-    """The report week's deadline: the week containing `week`, or the current week."""
-    if week is not None:
-        return deadline_for(week, context.config)
-    return current_deadline(now or datetime.now(context.config.timezone), context.config)
-
-
-def archived_deadline(context: Context, week: date) -> datetime | None:
-    """For a rebuild: the archived week `week` falls in, by the date it was recorded under.
-
-    The deadline weekday in 配置.toml may have changed since; a recorded week keeps its own date
-    (the archive folder's name), so it is found rather than recomputed from the current weekday.
-    """
-    archived = archived_weeks(context.archive, context.master.list_id)
-    if week in archived:
-        return deadline_on(week, context.config)
-    end = deadline_for(week, context.config).date()
-    near = [d for d in archived if week <= d <= end] or [d for d in archived if end - timedelta(days=6) <= d <= end]
-    return deadline_on(near[0], context.config) if len(near) == 1 else None
 
 
 def _output_paths(context: Context, outbox: Path, week: date) -> RunOutputs:
@@ -189,7 +168,7 @@ def _run_week(
         context.config = dataclasses.replace(context.config, deadline_weekday=deadline.isoweekday())
     deadline = deadline or resolve_deadline(context, week, now)
     moment = now or datetime.now(context.config.timezone)
-    deadline, timing = _week_timing(context, deadline, week if not rebuild else deadline.date(), moment)
+    deadline, timing = week_timing(context, deadline, week if not rebuild else deadline.date(), moment)
     coming = current_deadline(moment, context.config)
     if deadline > coming + timedelta(days=6):  # a typo in --week must not create a ghost week in history
         raise LyreportError(
@@ -236,36 +215,6 @@ def _run_week(
             conn.close()
 
 
-def _week_timing(
-    context: Context, deadline: datetime, week: date | None, moment: datetime
-) -> tuple[datetime, list[Problem]]:
-    """The week to run and what to say about when. With no --week before this week's deadline (Monday to
-    Thursday morning), the week before when it is the next one due after those recorded (a Monday run is for
-    last week; a workspace's first week ever is not). A --week that is not a deadline day names the week it
-    falls in. A week not due yet is said: its 未报送 are not final."""
-    config, said = context.config, []
-    if week is None and deadline > moment:
-        earlier = deadline - timedelta(days=7)
-        recorded = recorded_weeks(context.workspace.history / DB_NAME, context.master.list_id)
-        if recorded and max(recorded) < earlier.date():  # a first week ever is not taken for a missed one
-            said.append(
-                problem("week-default-previous", week=earlier.date().isoformat(), due=cn_datetime(deadline, config))
-            )
-            deadline = earlier
-    elif week is not None and week != deadline.date():
-        weekday = "一二三四五六日"[week.isoweekday() - 1]
-        said.append(
-            problem("week-arg-resolved", given=week.isoformat(), weekday=weekday, week=deadline.date().isoformat())
-        )
-    if deadline > moment:
-        earlier = (deadline - timedelta(days=7)).date()
-        recorded = recorded_weeks(context.workspace.history / DB_NAME, context.master.list_id)
-        hint = "" if earlier in recorded else f"；如要汇总上一周，请运行 lyreport run --week {earlier.isoformat()}"
-        due, run_at = cn_datetime(deadline, config), cn_datetime(moment, config)
-        said.append(problem("week-not-due", deadline=due, now=run_at, hint=hint))
-    return deadline, said
-
-
 def _mail_notes(context: Context, deadline: datetime, rebuild: bool) -> list[Problem]:
     """What the last `lyreport fetch` saw in mailbox folders it does not read (垃圾邮件…) for this week."""
     if rebuild:
@@ -308,7 +257,7 @@ def _record_and_render(
                     record_parts(conn, list_id, found.week, found.sha256, found.name, found.parts)
             period, said = week_period(context, conn, deadline)
             result = merge_week(context.master, intake, deadline, context.config, previous, period)
-            result.problems += unopened + said + _deadline_changed(conn, list_id, deadline, context.config)
+            result.problems += unopened + said + deadline_changed(conn, list_id, deadline, context.config)
             if late := recorded_without(context, conn, week, intake):  # came after their own week was recorded
                 result.problems = [late.get(p.file, p) if p.code == "week-other" else p for p in result.problems]
             note_later_weeks(conn, result)
@@ -352,20 +301,6 @@ def _record_and_render(
             renderers.stop()
         shutil.rmtree(staging, ignore_errors=True)
     return RunReport(result, outputs, summary, main_ledger_written=outputs.ledger in staged)
-
-
-def _deadline_changed(conn: Any, list_id: str, deadline: datetime, config: Any) -> list[Problem]:
-    """A week re-run after the deadline time (or time zone) in 配置.toml changed is judged by the new one: say so."""
-    found = conn.execute(
-        "SELECT deadline FROM weeks WHERE list_id=? AND week=?", (list_id, deadline.date().isoformat())
-    ).fetchone()
-    try:
-        before = datetime.fromisoformat(found[0]) if found else None
-    except (TypeError, ValueError):
-        return []
-    if before is None or before == deadline:
-        return []
-    return [problem("deadline-changed", before=cn_datetime(before, config), now=cn_datetime(deadline, config))]
 
 
 def _check_writable(staged: dict[Path, Path]) -> None:
