@@ -162,7 +162,7 @@ def _run_week(
     ws = context.workspace
     # A recorded week keeps its own date (also when re-run from the inbox after the deadline weekday in
     # 配置.toml changed): re-running 2020-12-24 must not record a second week 2020-12-25 beside it.
-    deadline = archived_deadline(context, week) if week else None
+    deadline = archived_deadline(context, week, rebuild) if week else None
     if deadline and deadline.isoweekday() != context.config.deadline_weekday:
         # Recorded under an earlier deadline weekday: its returns are judged against that week's own days.
         context.config = dataclasses.replace(context.config, deadline_weekday=deadline.isoweekday())

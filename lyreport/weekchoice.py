@@ -22,17 +22,24 @@ def resolve_deadline(context: Context, week: date | None, now: datetime | None =
     return current_deadline(now or datetime.now(context.config.timezone), context.config)
 
 
-def archived_deadline(context: Context, week: date) -> datetime | None:
-    """For a rebuild: the archived week `week` falls in, by the date it was recorded under.
+def archived_deadline(context: Context, week: date, rebuild: bool = True) -> datetime | None:
+    """The recorded week `week` names, by the date it was recorded under; None if it names none.
 
-    The deadline weekday in 配置.toml may have changed since; a recorded week keeps its own date
-    (the archive folder's name), so it is found rather than recomputed from the current weekday.
+    The deadline weekday in 配置.toml may have changed since; a recorded week keeps its own date (the archive
+    folder's name), so it is found rather than recomputed from the current weekday. `week` itself recorded is
+    that week. Otherwise a rebuild looks for the one recorded week `week` falls in; a run from the inbox only
+    when `week` is no deadline day today, and only forward ([week, its deadline]): the first week after the
+    weekday moved earlier (Thursday to Wednesday) must not be taken for the last week of the old weekday.
     """
     archived = archived_weeks(context.archive, context.master.list_id)
     if week in archived:
         return deadline_on(week, context.config)
     end = deadline_for(week, context.config).date()
-    near = [d for d in archived if week <= d <= end] or [d for d in archived if end - timedelta(days=6) <= d <= end]
+    if not rebuild and week == end:
+        return None
+    near = [d for d in archived if week <= d <= end]
+    if rebuild and not near:
+        near = [d for d in archived if end - timedelta(days=6) <= d <= end]
     return deadline_on(near[0], context.config) if len(near) == 1 else None
 
 

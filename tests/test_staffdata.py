@@ -233,6 +233,19 @@ def test_rerun_after_the_deadline_weekday_changed_keeps_the_recorded_week(week_o
     assert {u["name"]: u["state"] for u in _summary(root, W1)["units"]}["市发改委"] == "late"
 
 
+def test_first_week_after_the_deadline_weekday_moved_earlier_is_its_own_week(week_one):
+    """Thursday to Wednesday: the new week 2020-12-30 must not be taken for the recorded Thursday 2020-12-24 that
+    lies in its days (it was: that week was re-run and no 12-30 week came out)."""
+    root, _ = week_one
+    _config(root, r"^weekday = 4", "weekday = 3")
+    new = date(2020, 12, 30)
+    _run(root, new, _inbox(root, new, seed=2))
+    summary = _summary(root, new)
+    assert summary["week"].startswith("2020-12-30")
+    assert {u["state"] for u in summary["units"]} == {"on_time"}
+    assert {u["name"]: u["state"] for u in _summary(root, W1)["units"]}["市发改委"] == "late"  # left as recorded
+
+
 def test_rerun_after_the_deadline_time_changed_says_so(week_one):
     root, box = week_one
     _config(root, r'^time = "12:00"', 'time = "14:00"')
