@@ -90,8 +90,9 @@ class _Rows(list):
 def _worksheets(path: Path) -> dict[str, _Rows]:
     """Every worksheet of a workbook by name, in order; calamine's "" for an empty cell becomes None.
 
-    A merged cell's value is read in every cell it covers, as Excel shows it (staff merge a 节点日期 or
-    责任单位 shared by several measures; calamine gives it only in the top-left cell)."""
+    A merged cell's value is read in every row it covers, as Excel shows it (staff merge a 节点日期 or 责任单位
+    shared by several measures; calamine gives it only in the top-left cell), in its first column only: merged
+    across, one field spread over two columns (时间节点 over the empty 节点日期) must not fill the other field."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     with open(path, "rb") as handle:
@@ -108,10 +109,9 @@ def _worksheets(path: Path) -> dict[str, _Rows]:
                 continue
             value = rows[top][left] if left < len(rows[top]) else None
             rows.merged.append((top, left, bottom, right))
-            for r in range(top, min(bottom, len(rows) - 1) + 1):
-                for c in range(left, min(right, len(rows[r]) - 1) + 1):
-                    if rows[r][c] is None:
-                        rows[r][c] = value
+            for r in range(top, min(bottom, len(rows) - 1) + 1):  # down its first column only: a cell merged
+                if left < len(rows[r]) and rows[r][left] is None:  # across (时间节点 over 节点日期) stays one field
+                    rows[r][left] = value
         sheets[meta.name] = _Rows(tuple(row) for row in rows)
         sheets[meta.name].merged = rows.merged
     return sheets

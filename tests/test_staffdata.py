@@ -66,6 +66,18 @@ def test_merged_node_dates_apply_to_every_measure_they_cover(workspace, director
     assert all("11、12" in n.message for n in merged)
 
 
+def test_time_node_merged_across_the_empty_node_date_stays_one_field(workspace, directory):
+    """时间节点 merged over the empty 节点日期 beside it (E12:F12): the date is still worked out from the wording,
+    as before merges were read; the wording copied into 节点日期 made the whole list refused (master-bad-date)."""
+
+    def merge(ws):
+        ws["E12"], ws["F12"] = "2021年6月底", None
+        ws.merge_cells("E12:F12")
+
+    master, _ = _master_after(workspace, directory, merge)
+    assert master.measure(11).nodes == [date(2021, 6, 30)]
+
+
 def test_merged_responsible_unit_cell_is_read_for_each_measure(workspace, directory):
     def merge(ws):  # 29–33 are all 市应急管理局's: staff merge D30:D34
         for row in range(31, 35):
