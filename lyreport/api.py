@@ -21,6 +21,7 @@ from .history import (
     open_history,
     previous_state,
     record_parts,
+    units_dropped,
     week_inputs,
 )
 from .intake.pipeline import Progress, run_intake
@@ -209,7 +210,7 @@ def _run_week(
                 intake.problems = timing + context.notes + _mail_notes(context, deadline, rebuild) + intake.problems
                 if not intake.files and not intake.problems:
                     intake.problems.append(problem("inbox-empty", file=str(source)))
-                return _record_and_render(context, conn, intake, deadline, source, outbox, renderers)
+                return _record_and_render(context, conn, intake, deadline, source, outbox, renderers, rebuild)
         finally:
             renderers.stop()
             conn.close()
@@ -237,6 +238,7 @@ def _record_and_render(
     source: Path,
     outbox: Path,
     renderers: Renderers | None = None,
+    rebuild: bool = False,
 ) -> RunReport:
     """Merge, then write history and outputs so that a crash leaves the previous state intact."""
     list_id, week = context.master.list_id, deadline.date()
@@ -265,6 +267,12 @@ def _record_and_render(
                 raise LyreportError(
                     f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
                     "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
+                )
+            if not rebuild and (lost := units_dropped(conn, list_id, week, result)):
+                raise LyreportError(
+                    f"历史记录中 {week.isoformat()} 这一周已记有{_few(lost)}的报送，本次收件箱中却没有（或不再计入）"
+                    "它们的文件：按收件箱重新汇总会把它们改记为未报送。为避免覆盖，本次未做任何改动。"
+                    "请把该周原有的文件放回收件箱（history/archive 中有存档）后再运行；只按存档重新生成该周请加 --rebuild。"
                 )
 
             # A number guessed by the rule during a restore is never kept as the one issued: the manifest
@@ -301,6 +309,10 @@ def _record_and_render(
             renderers.stop()
         shutil.rmtree(staging, ignore_errors=True)
     return RunReport(result, outputs, summary, main_ledger_written=outputs.ledger in staged)
+
+
+def _few(names: list[str], shown: int = 5) -> str:
+    return "、".join(names) if len(names) <= shown else "、".join(names[:shown]) + f"等 {len(names)} 个单位"
 
 
 def _check_writable(staged: dict[Path, Path]) -> None:

@@ -459,7 +459,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "week-recorded-without": (
         WARNING,
         "本表属于 {week} 这一周（{received} 收到），该周已经汇总，但汇总时还没有本表{recorded}；"
-        "未计入本周。如需把本表计入该周，请运行 lyreport run --week {week}",
+        "未计入本周。如需把本表计入该周，请在收件箱中保留该周原有的全部文件，与本表一起运行 lyreport run --week {week}",
     ),
     "week-next": (
         WARNING,

@@ -143,6 +143,15 @@ def recorded_period(conn: sqlite3.Connection, list_id: str, week: date) -> int |
     return found[0] if found else None
 
 
+def units_dropped(conn: sqlite3.Connection, list_id: str, week: date, result: WeekResult) -> list[str]:
+    """Units a recorded week has as reported (on time, late, or with an invalid return) that `result`, the week
+    merged again, has as missing: their files are gone from the inbox (cleared, or a run per week's folder)."""
+    query = "SELECT unit, state FROM unit_weeks WHERE list_id=? AND week=?"
+    recorded = {unit: state for unit, state in conn.execute(query, (list_id, week.isoformat()))}
+    now = {unit.name: unit.state for unit in result.units}
+    return sorted(u for u, state in recorded.items() if state != "missing" and now.get(u) == "missing")
+
+
 def week_inputs(conn: sqlite3.Connection, list_id: str, week: date) -> list[str]:
     """SHA-256 of the archived inputs of a recorded week."""
     query = "SELECT sha256 FROM inputs WHERE list_id=? AND week=?"

@@ -120,3 +120,32 @@ def test_a_week_run_before_its_deadline_is_said(tmp_path: Path, workspace: Path,
     assert "星期五" in found["week-arg-resolved"] and "2021-01-14" in found["week-arg-resolved"]
     assert found["week-not-due"].endswith("请运行 lyreport run --week 2021-01-07")
     assert next(p for p in result.problems if p.code == "week-not-due").severity == "warning"
+
+
+def test_a_recorded_week_is_not_rerun_from_an_inbox_that_lost_its_returns(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """The advice of week-recorded-without, followed with an inbox that no longer holds the week's returns (cleared,
+    or a folder per week), re-recorded every unit of that week but the late one as 未报送 without a word."""
+    import pytest
+
+    from lyreport.faults import LyreportError
+
+    old = tmp_path / "old"
+    old.mkdir()
+    education = workbook(
+        tmp_path / "e.xlsx", grid(master, "市教育局", date(2020, 12, 30)), identity("市教育局", "2020-12-31")
+    )
+    put(old / "教育局.xlsx", education.read_bytes(), at(30, 9, month=12, year=2020))
+    assert (
+        _unit(_run(workspace, old, at(31, 15, month=12, year=2020), date(2020, 12, 31)), "市教育局").state == "on_time"
+    )
+    new = tmp_path / "new"
+    new.mkdir()
+    late = workbook(tmp_path / "a.xlsx", grid(master, TRANSPORT, date(2021, 1, 1)), identity(TRANSPORT, "2020-12-31"))
+    put(new / "上周-交通局.xlsx", late.read_bytes(), at(1, 10))
+    with pytest.raises(LyreportError, match="已记有市教育局的报送"):
+        _run(workspace, new, at(7, 16), date(2020, 12, 31))
+    put(new / "教育局.xlsx", education.read_bytes(), at(30, 9, month=12, year=2020))  # the week's files back
+    again = _run(workspace, new, at(7, 16), date(2020, 12, 31))
+    assert (_unit(again, "市教育局").state, _unit(again).state) == ("on_time", "late")
