@@ -177,3 +177,21 @@ def test_consecutive_misses_follow_the_units_they_are_among(tmp_path: Path) -> N
     assert not section[0].startswith("其中")
     said = "".join(section)
     assert said.index("报送有误的单位1个：市金融工作局") < said.index("其中，市金融工作局已连续2周未按时报送")
+
+
+def test_consecutive_misses_of_a_missing_unit_do_not_follow_another_groups_sentence(tmp_path: Path) -> None:
+    """市体育局 missing two weeks running, 市金融工作局 报送有误 this week: “其中，市体育局已连续2周…” came after the
+    报送有误 sentence, read as one of the invalid units. It now follows the 未报送 sentence that names it."""
+    weeks = Weeks(tmp_path / "ws")
+    master, directory = weeks.context.master, weeks.context.directory
+    weeks.run(W1, missing={"市体育局"})
+    inbox = tmp_path / "ws" / "周报" / W2.isoformat()
+    blank = make_filling(master, "市金融工作局", W2, random.Random(1))
+    blank.rows = {}
+    set_received(standard_return(master, directory, blank, W2, inbox / "市金融工作局.xlsx"), weeks.at(W2, 9, 0))
+    set_received(fake_scan(inbox / "市金融工作局-扫描件.pdf", f"金融{W2}"), weeks.at(W2, 9, 0))
+    weeks.run(W2, missing={"市体育局", "市金融工作局"})
+    text = weeks.summary_text(W2)
+    said = "".join(text[text.index("四、报送情况") + 1 : text.index("五、下一步工作")])
+    repeat = said.index("其中，市体育局已连续2周未按时报送")
+    assert said.index("未报送单位1个：市体育局") < repeat < said.index("报送有误的单位1个：市金融工作局")

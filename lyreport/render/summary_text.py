@@ -299,9 +299,10 @@ def reporting(result: WeekResult, config: Config) -> list[Block]:
     first = ""
     if late:
         items = join_cn(say(config, "late_item", unit=u.name, time=short_time(u.received_at, config)) for u in late)
-        first += say(config, "report_late", count=len(late), items=items)
+        first += say(config, "report_late", count=len(late), items=items) + _repeats(late, config)
     if missing:
         first += say(config, "report_missing", count=len(missing), names=join_cn(u.name for u in missing))
+        first += _repeats(missing, config)
     if invalid:
         items = join_cn(
             say(
@@ -309,18 +310,22 @@ def reporting(result: WeekResult, config: Config) -> list[Block]:
             )
             for u in invalid
         )
-        first += say(config, "report_invalid", count=len(invalid), items=items)
-    # “其中，…已连续N周未按时报送” last: such a unit is late, missing or invalid this week, so it is among the units
-    # named before it (an invalid one too), never after them or with nothing before.
-    repeat = [u for u in result.units if u.consecutive_missed >= 2]
-    if repeat:
-        items = "，".join(say(config, "consecutive_item", unit=u.name, weeks=u.consecutive_missed) for u in repeat)
-        first += say(config, "report_consecutive", items=items)
+        first += say(config, "report_invalid", count=len(invalid), items=items) + _repeats(invalid, config)
     texts = [first]
     if no_scan:
         texts.append(say(config, "report_no_scan", count=len(no_scan), names=join_cn(u.name for u in no_scan)))
     texts += paper
     return [Block(BODY, t) for t in texts if t]
+
+
+def _repeats(units: list[UnitWeek], config: Config) -> str:
+    """“其中，…已连续N周未按时报送” right after the sentence naming these units (late, missing or invalid), so
+    that it is read as one of them, never after another group's sentence or with nothing before it."""
+    repeat = [u for u in units if u.consecutive_missed >= 2]
+    if not repeat:
+        return ""
+    items = "，".join(say(config, "consecutive_item", unit=u.name, weeks=u.consecutive_missed) for u in repeat)
+    return say(config, "report_consecutive", items=items)
 
 
 # ----------------------------------------------------------------- 五、下一步工作
