@@ -64,7 +64,7 @@ def clock(local: datetime, config: Config) -> str:
         return text
     if local.second:
         return f"{text}:{local:%S}"
-    return f"{text}:00.{-(-local.microsecond // 100_000)}"  # a fraction past the deadline is still past it
+    return f"{text}:00.{max(1, local.microsecond // 100_000)}"  # a fraction past the deadline is still past it
 
 
 def cn_datetime(moment: datetime, config: Config) -> str:

@@ -11,6 +11,7 @@ import random
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -195,3 +196,28 @@ def test_consecutive_misses_of_a_missing_unit_do_not_follow_another_groups_sente
     said = "".join(text[text.index("四、报送情况") + 1 : text.index("五、下一步工作")])
     repeat = said.index("其中，市体育局已连续2周未按时报送")
     assert said.index("未报送单位1个：市体育局") < repeat < said.index("报送有误的单位1个：市金融工作局")
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (datetime(2020, 12, 24, 12, 0, 0, 950_000), "12:00:00.9"),  # was “12:00:00.10”, not a tenth of anything
+        (datetime(2020, 12, 24, 12, 0, 0, 10_000), "12:00:00.1"),  # never “12:00:00”, which reads as on time
+        (datetime(2020, 12, 24, 12, 0, 30), "12:00:30"),
+        (datetime(2020, 12, 24, 12, 1, 0, 500_000), "12:01"),
+    ],
+)
+def test_a_time_inside_the_deadline_minute_never_reads_as_the_deadline(moment: datetime, shown: str) -> None:
+    from lyreport.config import load_config
+    from lyreport.weeks import clock
+
+    assert clock(moment, load_config(None)) == shown
+
+
+def test_the_ledger_shows_a_fraction_of_a_second_past_the_deadline() -> None:
+    from openpyxl import Workbook
+
+    from lyreport.render.xlsx_style import set_datetime
+
+    cell = set_datetime(Workbook().active["A1"], datetime(2020, 12, 24, 12, 0, 0, 400_000), None)
+    assert cell.number_format.endswith("hh:mm:ss.0")  # was hh:mm: 12:00 for a file saved 0.4 s late

@@ -24,6 +24,7 @@ NOTE_FONT = Font(name=FONT_NAME, size=11, color="404040")
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATETIME_SECONDS_FORMAT = "yyyy-mm-dd hh:mm:ss"  # a time with seconds: 12:00:30 is past a 12:00 deadline
+DATETIME_FRACTION_FORMAT = "yyyy-mm-dd hh:mm:ss.0"  # 12:00:00.4 (a file time) is past it too
 
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -94,6 +95,11 @@ def naive_local(moment: datetime | None, zone: tzinfo | None) -> datetime | None
 
 def set_datetime(cell: Cell, value: datetime | None, zone: tzinfo | None) -> Cell:
     cell.value = naive_local(value, zone)
+    if cell.value is not None and value is not None and not cell.value.second and value.microsecond:
+        # 12:00:00.4 (a file time) is past a 12:00 deadline: kept to the tenth, at least .1, never shown as 12:00
+        cell.value = cell.value.replace(microsecond=max(1, value.microsecond // 100_000) * 100_000)
+        cell.number_format = DATETIME_FRACTION_FORMAT
+        return cell
     cell.number_format = DATETIME_SECONDS_FORMAT if cell.value and cell.value.second else DATETIME_FORMAT
     return cell
 
