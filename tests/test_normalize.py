@@ -512,7 +512,8 @@ def test_a_time_of_day_typed_after_the_date_never_changes_the_day(value: str, ex
         ("2021-1-6 周三", date(2021, 1, 6)),
         ("2021.1.6(礼拜三)", date(2021, 1, 6)),
         ("2021年1月3日（星期天）", date(2021, 1, 3)),
-        ("12月30日（周三）", date(2020, 12, 30)),  # no year: the weekday is not checked against a guessed one
+        ("12月30日（周三）", date(2020, 12, 30)),  # no year: the year before arrival whose 12-30 is a Wednesday
+        ("1月6日(星期四)", None),  # 2021-01-06 is a Wednesday: was read as the 6th, the weekday unchecked
         ("2021年1月6日（星期四）", None),  # the day and the weekday disagree: which is meant is not guessed
     ],
 )

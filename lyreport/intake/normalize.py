@@ -229,13 +229,13 @@ def parse_day(
     the reporting week's, is 2020.
     """
     found, kind = _dated(value, base_year, today)
+    if not_after is not None and kind in ("md", ""):  # a day written without a year (or whose weekday did not fit
+        for year in (not_after.year, not_after.year - 1):  # the base year): the latest year not after arrival
+            candidate, written = _dated(value, year)
+            if candidate is not None and written == "md" and candidate <= not_after:
+                return candidate
     if found is None or kind not in _DAY_KINDS:
         return None
-    if not_after is not None and kind == "md":  # the one kind of day written without a year
-        for year in (not_after.year, not_after.year - 1):  # the latest year that does not postdate arrival
-            candidate = _dated(value, year)[0]
-            if candidate is not None and candidate <= not_after:
-                return candidate
     return found
 
 
@@ -273,7 +273,7 @@ def _parse_date(value: Any, year: int) -> tuple[date | None, str]:
         key = key[: weekday.start()]
         found, kind = _parse_date(key, year)
         named = "一二三四五六".find(weekday[1]) + 1 or 7  # 日 and 天 are Sunday
-        return (found, kind) if found and (kind != "ymd" or found.isoweekday() == named) else (None, "")
+        return (found, kind) if found and (kind not in ("ymd", "md") or found.isoweekday() == named) else (None, "")
     key = re.sub(r"(?:之前|以前|前)?(?:完成|建成|办结|开工|完工|实施)?$", "", key)
     key = re.sub(r"(?:之前|以前|前)$", "", key)
     key = re.sub(r"^(\d{4}年)?\d{1,2}[-~～至到](?=\d{1,2}月)", r"\1", key)  # 2021年6-7月: the later month
