@@ -97,6 +97,9 @@ def test_done_measure_unreadable_now_is_a_change(tmp_path: Path) -> None:
     text = weeks.summary_text(W2)
     assert "与上期相比，完成状态发生变化1条（第27条）。" in text
     assert any("由“已完成”转为“暂无报送”" in p for p in text)
+    # 市林业局 did report it: the totals do not say nobody has (they did: “尚无责任单位报送情况的1条”)
+    assert any("已报送但完成状态未填写或无法识别的1条" in p for p in text)
+    assert not any("尚无责任单位报送情况" in p for p in text)
 
 
 def test_reminders_chase_what_the_summary_asks_for(tmp_path: Path) -> None:

@@ -126,9 +126,13 @@ def _measures_sentence(result: WeekResult, config: Config) -> str:
             parts.append(say(config, "measure_done_closed", count=count))  # every completed one is 销号
         elif count:
             parts.append(say(config, "measure_status", status=status, count=count))
-    unreported = sum(1 for m in measures if m.status is None)
+    # No status: nobody has reported it yet, or a unit did and its status could not be read (said at its cell).
+    unreadable = sum(1 for m in measures if m.status is None and any(r is not None for r in m.reports.values()))
+    unreported = sum(1 for m in measures if m.status is None) - unreadable
     if unreported:
         parts.append(say(config, "measure_unreported", count=unreported))
+    if unreadable:
+        parts.append(say(config, "measure_unreadable", count=unreadable))
     text = _parts_sentence(parts)
     if closed and closed != done:
         text += say(config, "measures_closed", count=closed)
