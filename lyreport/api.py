@@ -21,7 +21,6 @@ from .history import (
     open_history,
     previous_state,
     record_parts,
-    units_dropped,
     week_inputs,
 )
 from .intake.pipeline import Progress, run_intake
@@ -37,7 +36,7 @@ from .problems import Problem, has_errors, problem
 from .recovery import restore_claims
 from .render.forked import Renderers
 from .resends import recorded_without, resent_files
-from .runguard import holding, note_later_weeks, start_checks, switch
+from .runguard import holding, note_later_weeks, refuse_dropped_units, start_checks, switch
 from .staging import marker, new_staging
 from .weekchoice import archived_deadline, deadline_changed, resolve_deadline, week_timing
 from .weeks import current_deadline
@@ -268,12 +267,8 @@ def _record_and_render(
                     f"收件箱中没有属于 {week.isoformat()} 这一周的文件，而历史记录中已有该周的结果。"
                     "为避免覆盖，本次未做任何改动。如需重新生成该周，请加 --rebuild（使用存档的原始文件）。"
                 )
-            if not rebuild and (lost := units_dropped(conn, list_id, week, result)):
-                raise LyreportError(
-                    f"历史记录中 {week.isoformat()} 这一周已记有{_few(lost)}的报送，本次收件箱中却没有（或不再计入）"
-                    "它们的文件：按收件箱重新汇总会把它们改记为未报送。为避免覆盖，本次未做任何改动。"
-                    "请把该周原有的文件放回收件箱（history/archive 中有存档）后再运行；只按存档重新生成该周请加 --rebuild。"
-                )
+            if not rebuild:
+                refuse_dropped_units(conn, list_id, week, result)
 
             # A number guessed by the rule during a restore is never kept as the one issued: the manifest
             # keeps what it had, so a restore stopped midway and run again says the same thing again.
@@ -309,10 +304,6 @@ def _record_and_render(
             renderers.stop()
         shutil.rmtree(staging, ignore_errors=True)
     return RunReport(result, outputs, summary, main_ledger_written=outputs.ledger in staged)
-
-
-def _few(names: list[str], shown: int = 5) -> str:
-    return "、".join(names) if len(names) <= shown else "、".join(names[:shown]) + f"等 {len(names)} 个单位"
 
 
 def _check_writable(staged: dict[Path, Path]) -> None:

@@ -149,10 +149,9 @@ def assign_week(
     failed: dict[str, list[FailedFile]] = {}
     for fail in intake.failed:
         arrived = week_of_received(fail.file.received_at, config).date()
-        if arrived != week:
+        if arrived != week:  # its content cannot say which week it answers: one note, never silence
             elsewhere.add(fail.file.display)
-            if arrived < week:  # its content cannot say which week it answers: one warning, never silence
-                problems.append(_failed_elsewhere(fail, arrived, config))
+            problems.append(_failed_elsewhere(fail, arrived, week, config))
         elif fail.unit:
             failed.setdefault(fail.unit, []).append(fail)
     for ret in intake.returns:
@@ -313,9 +312,11 @@ def grey_pages_place(scan: Scan) -> str:
     return f"第{'、'.join(map(str, scan.grey_pages))}页" if scan.grey_pages else ""
 
 
-def _failed_elsewhere(fail: FailedFile, arrived: date, config: Config) -> Problem:
+def _failed_elsewhere(fail: FailedFile, arrived: date, week: date, config: Config) -> Problem:
+    """An unusable file whose time falls in another week: a warning when earlier (this week's, sent early or with a
+    wrong clock?), a note when later (mostly that week's own, seen when an earlier week is run again)."""
     return problem(
-        "failed-other-week",
+        "failed-other-week" if arrived < week else "failed-later-week",
         file=fail.file.display,
         unit=fail.unit or "",
         received=cn_datetime(fail.file.received_at, config),

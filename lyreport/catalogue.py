@@ -548,6 +548,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "该文件无法使用（{reason}）；按文件时间（{received}）属于 {week} 这一周，未计入本周，"
         "如果是本周报送的，请与{who}核实",
     ),
+    "failed-later-week": (
+        INFO,
+        "该文件无法使用（{reason}）；按文件时间（{received}）属于 {week} 这一周，未计入本周",
+    ),
     "version-chosen": (INFO, "{unit}本周有 {count} 份报表，采用本份（{why}）；未采用：{others}"),
     "versions-unordered": (
         WARNING,

@@ -17,7 +17,7 @@ from .archive import ArchiveError
 from .atomic import remove_stale_temps
 from .config import Workspace
 from .faults import LyreportError, fault_point, os_message, sqlite_message
-from .history import DB_NAME, recorded_period, recorded_summary
+from .history import DB_NAME, recorded_period, recorded_summary, units_dropped
 from .lock import WorkspaceBusy, workspace_lock
 from .models import WeekResult
 from .problems import Problem, problem
@@ -70,6 +70,26 @@ def note_later_weeks(conn: sqlite3.Connection, result: WeekResult) -> None:
     else:  # the same data again (a plain re-run): the later weeks stand, the outputs stay byte-identical
         return
     result.problems.append(found)
+
+
+def refuse_dropped_units(conn: sqlite3.Connection, list_id: str, week: date, result: WeekResult) -> None:
+    """A recorded week merged again must not turn units it has as reported into 未报送 (see units_dropped).
+    The refusal names them, and what the inbox still holds of theirs and why it was not counted (a file time
+    changed by copying the workspace, a return marked for another week …): the files may be there after all."""
+    lost = units_dropped(conn, list_id, week, result)
+    if not lost:
+        return
+    aside = [p for p in result.problems if p.unit in lost and p.file]
+    why = "".join(f"《{p.file}》：{p.message}。" for p in aside[:3]) + (
+        f"另有 {len(aside) - 3} 条，" if len(aside) > 3 else ""
+    )
+    names = "、".join(lost) if len(lost) <= 5 else "、".join(lost[:5]) + f"等 {len(lost)} 个单位"
+    raise LyreportError(
+        f"历史记录中 {week.isoformat()} 这一周已记有{names}的报送，本次收件箱中却没有（或不再计入）它们的文件："
+        "按收件箱重新汇总会把它们改记为未报送。为避免覆盖，本次未做任何改动。"
+        + (f"收件箱中这些单位未计入该周的文件：{why}" if why else "")
+        + "请把该周原有的文件放回收件箱（history/archive 中有存档）后再运行；只按存档重新生成该周请加 --rebuild。"
+    )
 
 
 def _changed(conn: sqlite3.Connection, result: WeekResult) -> bool:

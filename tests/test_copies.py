@@ -213,6 +213,19 @@ def test_broken_file_with_an_old_file_time_is_still_reported(tmp_path: Path, wor
     assert "格式无法读取（Word 文档）" in [p for p in result.problems if p.file == "市体育局.doc"][0].message
 
 
+def test_broken_file_with_a_later_file_time_is_noted_not_dropped(tmp_path: Path, workspace: Path) -> None:
+    """A week run again later, or a workspace copied (file times reset): an unusable file whose time falls after the
+    week was set aside without a word, its unit shown 未报送 with nothing pointing at the file."""
+    inbox = tmp_path / "inbox"
+    put(inbox / "市林业局落实情况.xlsx", b"PK\x03\x04 cut short", at(14, 9))
+    result = run(workspace, inbox)
+    (note,) = [p for p in result.problems if p.file == "市林业局落实情况.xlsx"]
+    assert (note.code, note.severity, note.unit) == ("failed-later-week", "info", "市林业局")
+    assert "2021-01-14 这一周" in note.message and "2021年1月14日 09:00" in note.message
+    assert "压缩结构损坏" in note.message
+    assert result.unit("市林业局").state == "missing"
+
+
 # ----------------------------------------------------------------- when it came in
 def test_forward_as_attached_eml_counts_from_the_inner_date(
     tmp_path: Path, workspace: Path, master: MasterList

@@ -194,7 +194,10 @@ def test_failed_file_of_a_later_week_is_not_charged_to_this_week(master):
     intake.failed.append(FailedFile(later, "文件已损坏", "市教育局"))
     result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
     assert result.unit("市教育局").state == "missing"  # its week is the next one, not this one
-    assert not [p for p in result.problems if p.file == "新的坏文件.xlsx"]
+    # Not charged to this week, but never dropped without a word either: a note names the file and its week.
+    (note,) = [p for p in result.problems if p.file == "新的坏文件.xlsx"]
+    assert (note.code, note.severity, note.unit) == ("failed-later-week", "info", "市教育局")
+    assert "文件已损坏" in note.message and "2021-01-14 这一周" in note.message
 
 
 @pytest.mark.parametrize(
@@ -202,16 +205,13 @@ def test_failed_file_of_a_later_week_is_not_charged_to_this_week(master):
     [
         (["已完成", "已完成"], "已完成"),
         (["已完成", "正常推进"], "正常推进"),
-        (["已完成", None], "已完成"),  # unit with no report at all
+        (["已完成", None], "正常推进"),  # a unit with no report at all: done only when every unit says so
         (["正常推进", "进度滞后"], "进度滞后"),
         (["尚未启动", None], "尚未启动"),
         ([None, None], None),
     ],
 )
 def test_combine_status(statuses, expected):
-    if statuses == ["已完成", None]:
-        assert combine_status(statuses) != "已完成"  # done only when every unit says so
-        return
     assert combine_status(statuses) == expected
 
 

@@ -13,6 +13,7 @@ from test_copies import _saved_at, at, grid, identity, put, workbook
 
 from lyreport.api import run_week
 from lyreport.models import MasterList
+from lyreport.samples import set_received
 
 WEEK = date(2021, 1, 7)
 TRANSPORT = "市交通运输局"
@@ -149,3 +150,25 @@ def test_a_recorded_week_is_not_rerun_from_an_inbox_that_lost_its_returns(
     put(new / "教育局.xlsx", education.read_bytes(), at(30, 9, month=12, year=2020))  # the week's files back
     again = _run(workspace, new, at(7, 16), date(2020, 12, 31))
     assert (_unit(again, "市教育局").state, _unit(again).state) == ("on_time", "late")
+
+
+def test_refusing_a_rerun_names_the_units_files_still_in_the_inbox_and_why_they_no_longer_count(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """A workspace copied without its file times: the re-run is refused (the unit's broken file now dates from
+    today), and the refusal said to put back files that were in the inbox all along. It names them now."""
+    import pytest
+
+    from lyreport.faults import LyreportError
+
+    inbox = tmp_path / "inbox"
+    broken = put(inbox / "市教育局落实情况.xlsx", b"PK\x03\x04 cut short", at(7, 9))
+    transport = workbook(tmp_path / "t.xlsx", grid(master, TRANSPORT), identity(TRANSPORT))
+    put(inbox / "交通局.xlsx", transport.read_bytes(), at(7, 10))
+    assert _unit(_run(workspace, inbox, at(7, 16)), "市教育局").state == "invalid"
+    set_received(broken, at(24, 9))  # copied: the file time is the day of the copy
+    with pytest.raises(LyreportError) as refused:
+        _run(workspace, inbox, at(25, 16))
+    said = str(refused.value)
+    assert "已记有市教育局的报送" in said and "《市教育局落实情况.xlsx》" in said
+    assert "按文件时间（2021年1月24日 09:00）属于 2021-01-21 这一周" in said
