@@ -389,6 +389,31 @@ def test_two_status_words_side_by_side_on_paper_are_the_worse_one_and_said(maste
         assert "scan-status-two" not in {p.code for p in scan.problems}
 
 
+def test_messages_about_a_scan_name_no_workbook_cells(master, directory):
+    """“本周进展”（E7） and “（D 列）” in a message about a paper form point at nothing on the paper: the cell says
+    page and row, the message names the column by its label or its place in the table."""
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
+    boxes = [
+        _box("正常推进", 300, 300) if b.text == "已完成" else _box("受资金影响，推进滞后", 1300, 300, 400)
+        if b.text == "绿色通道已开通运行" else b
+        for b in _other_units_boxes("市医疗保障局")
+    ]  # fmt: skip
+    (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
+    (said,) = [p for p in scan.problems if p.code == "status-lag-in-text"]
+    assert said.cell == "第1页 表格第1行（完成状态）" and "“本周进展”写有" in said.message, said.message
+    from lyreport.intake.scan.intake import _relocate
+    from lyreport.intake.scan.table import build_grid
+    from lyreport.problems import problem
+
+    column = problem(
+        "column-ambiguous", field="完成状态", columns="D 列“完成状态”、L 列“完成状态”", chosen="完成状态", col="D"
+    )
+    moved = _relocate(column, build_grid([boxes]), "市医疗保障局")
+    assert "表格第4列“完成状态”、表格第12列“完成状态”" in moved.message and "（表格第4列）" in moved.message
+
+
 def test_readable_table_without_usable_rows_keeps_the_parsers_reasons(master, directory):
     """QR and 填报单位 both 市林业局, the rows another unit's: not "不像是报表"; the parser's problems are kept."""
     from lyreport.intake.scan.intake import interpret
