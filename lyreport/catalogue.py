@@ -400,6 +400,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "第 {no} 条措施的{field}识别为“{value}”，但识别把握不大（{score}），请对照原件核对",
     ),
+    "scan-status-two": (
+        WARNING,
+        "{measure}的完成状态栏中并排写有“{words}”几个不同的状态（多为划掉后改写，而划线未能识别），"
+        "无法确定以哪个为准，已按其中最不利的“{status}”读取，请对照原件核实",
+    ),
     # said of the file whatever the week (intake/pipeline.py), so not again among a scan's own notes
     "scan-several-units": (
         INFO,

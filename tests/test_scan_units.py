@@ -366,6 +366,54 @@ def test_qr_of_one_unit_on_another_units_filled_form_counts_for_the_filler(maste
     assert not [p for p in scan.problems if p.code in ("scan-unreadable", "measure-not-assigned")]
 
 
+def test_two_status_words_side_by_side_on_paper_are_the_worse_one_and_said(master, directory):
+    """已完成 printed, 尚未启动 written by hand beside it, the pen stroke through 已完成 not seen: the OCR reads one
+    line "尚未启动已完成". It was read as a sentence, 已完成 with a reservation: 正常推进, which neither word says,
+    with only a note that the 已完成 was reserved. Now the least favourable of the two, with a warning there."""
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
+    boxes = [_box("尚未启动已完成", 300, 300) if b.text == "已完成" else b for b in _other_units_boxes("市医疗保障局")]
+    (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
+    assert scan.parsed is not None
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(21, "尚未启动")]
+    (said,) = [p for p in scan.problems if p.code == "scan-status-two"]
+    assert said.severity == "warning" and said.cell == "第1页 表格第1行（完成状态）"
+    assert "第 21 条措施" in said.message and "“尚未启动”“已完成”" in said.message
+    assert "status-done-reserved" not in {p.code for p in scan.problems}
+    # A lag among them is read as a lag, as before; a sentence with a separator stays a sentence.
+    for written, status in (("进度滞后已完成", "进度滞后"), ("已完成、正常推进", "正常推进")):
+        boxes = [_box(written, 300, 300) if b.text == "已完成" else b for b in _other_units_boxes("市医疗保障局")]
+        (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
+        assert [r.status for r in scan.parsed.rows] == [status]
+        assert "scan-status-two" not in {p.code for p in scan.problems}
+
+
+def test_messages_about_a_scan_name_no_workbook_cells(master, directory):
+    """“本周进展”（E7） and “（D 列）” in a message about a paper form point at nothing on the paper: the cell says
+    page and row, the message names the column by its label or its place in the table."""
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
+    boxes = [
+        _box("正常推进", 300, 300) if b.text == "已完成" else _box("受资金影响，推进滞后", 1300, 300, 400)
+        if b.text == "绿色通道已开通运行" else b
+        for b in _other_units_boxes("市医疗保障局")
+    ]  # fmt: skip
+    (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
+    (said,) = [p for p in scan.problems if p.code == "status-lag-in-text"]
+    assert said.cell == "第1页 表格第1行（完成状态）" and "“本周进展”写有" in said.message, said.message
+    from lyreport.intake.scan.intake import _relocate
+    from lyreport.intake.scan.table import build_grid
+    from lyreport.problems import problem
+
+    column = problem(
+        "column-ambiguous", field="完成状态", columns="D 列“完成状态”、L 列“完成状态”", chosen="完成状态", col="D"
+    )
+    moved = _relocate(column, build_grid([boxes]), "市医疗保障局")
+    assert "表格第4列“完成状态”、表格第12列“完成状态”" in moved.message and "（表格第4列）" in moved.message
+
+
 def test_readable_table_without_usable_rows_keeps_the_parsers_reasons(master, directory):
     """QR and 填报单位 both 市林业局, the rows another unit's: not "不像是报表"; the parser's problems are kept."""
     from lyreport.intake.scan.intake import interpret

@@ -250,6 +250,7 @@ def _interpret_pages(
     unit = parsed.unit or fallback
     problems = [_relocate(p, grid, unit) for p in found]
     problems += _low_confidence(grid, parsed, unit, file)
+    problems += _doubled(grid, parsed, unit, file)
     read = sum(1 for p in pages if not p.get("skipped"))
     if last and (total > len(pages) or read < len(pages)):
         problems.append(problem("scan-pages-skipped", file=file.display, unit=unit or "", read=read, total=total))
@@ -383,10 +384,45 @@ def _place_of(grid: ScanGrid, cell: str) -> tuple[str, int | None, int | None]:
     return where + (f"（{label}）" if label and place.ordinal else ""), index, col
 
 
+# A workbook's cell or column named inside a message ("“本周进展”（E8）", "（D 列）"): nothing on paper is called so.
+_CELL_IN_TEXT = re.compile(r"（[A-Z]{1,2}\d+）")
+_COLUMN_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}) ?列")
+
+
 def _relocate(found: Problem, grid: ScanGrid, unit: str | None) -> Problem:
-    """Grid cell references mean nothing on paper: say page and table row instead."""
+    """Grid cell references mean nothing on paper: say page and table row instead (in the message too, where a
+    column of the grid is the table's N-th column and a cell of the same row is named by its column label)."""
     where, _, _ = _place_of(grid, found.cell)
-    return dataclasses.replace(found, sheet="", cell=where or "", unit=found.unit or unit or "")
+    message = _CELL_IN_TEXT.sub("", found.message)
+    message = _COLUMN_IN_TEXT.sub(lambda m: f"表格第{_column_number(m[1])}列", message)
+    return dataclasses.replace(found, sheet="", cell=where or "", unit=found.unit or unit or "", message=message)
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _doubled(grid: ScanGrid, parsed: ParsedReturn, unit: str | None, file: SourceFile) -> list[Problem]:
+    """Status cells holding two different status words side by side (table._two_statuses): read as the least
+    favourable, and said where."""
+    out = []
+    numbers = {row.row - 1: row.measure_no for row in parsed.rows}
+    for index, (words, worst) in sorted(grid.doubled.items()):
+        keys = [header_label(label) for label in grid.columns]
+        col = keys.index("status") if "status" in keys else 0
+        where, _, _ = _place_of(grid, cell_ref(col, index))
+        no = numbers.get(index)
+        out.append(
+            problem(
+                "scan-status-two", file=file.display, cell=where, unit=unit or "",
+                measure=f"第 {no} 条措施" if no is not None else "该行",
+                words="”“".join(dict.fromkeys(words)), status=worst,
+            )
+        )  # fmt: skip
+    return out
 
 
 def _low_confidence(grid: ScanGrid, parsed: ParsedReturn, unit: str | None, file: SourceFile) -> list[Problem]:

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field, replace
 from statistics import median
 from typing import Any
 
-from ...models import STATUSES, SheetData
+from ...models import DONE, LAGGING, NOT_STARTED, ON_TRACK, STATUSES, SheetData
 from .. import normalize as nz
 from ..headblock import BLOCK_LABELS
 from ..layout import REQUIRED
 from ..rowkinds import is_footer
+from ..status_words import STATUS_INDEX
 from .ocr import TextBox
 
 SHEET = "扫描件"
@@ -67,6 +68,8 @@ class ScanGrid:
     places: list[RowPlace]  # one per grid row
     scores: dict[tuple[int, int], float] = field(default_factory=dict)  # (row, col) → lowest OCR score
     columns: list[str] = field(default_factory=list)  # header label per grid column, for messages
+    # grid row → (the status words written side by side in its status cell, the least favourable one read)
+    doubled: dict[int, tuple[list[str], str]] = field(default_factory=dict)
 
 
 def build_grid(pages: list[list[TextBox]], numbers: list[int] | None = None) -> ScanGrid:
@@ -95,6 +98,7 @@ def build_grid(pages: list[list[TextBox]], numbers: list[int] | None = None) -> 
     grid = ScanGrid(SheetData(SHEET, top.sheet.rows + table.sheet.rows), top.places + table.places)
     grid.scores = dict(top.scores) | {(r + len(top.sheet.rows), c): v for (r, c), v in table.scores.items()}
     grid.sheet.struck = {(r + len(top.sheet.rows), c): v for (r, c), v in table.sheet.struck.items()}
+    grid.doubled = {r + len(top.sheet.rows): v for r, v in table.doubled.items()}
     grid.columns = table.columns
     width = max((len(r) for r in grid.sheet.rows), default=0)
     grid.sheet.rows = [r + [None] * (width - len(r)) for r in grid.sheet.rows]
@@ -203,6 +207,7 @@ def _add_table(
         if "status" in keys:
             cells[keys.index("status")] = _status_cell(cells[keys.index("status")])
             _note_struck(grid, cells[keys.index("status")], keys.index("status"))
+            cells[keys.index("status")] = _two_statuses(grid, cells[keys.index("status")])
         _add_row(grid, cells, RowPlace(page, ordinal))
     _add_lines(top, footer, page)
 
@@ -338,6 +343,34 @@ def _status_cell(boxes: list[TextBox]) -> list[TextBox]:
         return boxes
     first = boxes[0]
     return [TextBox(close[0], first.x0, first.y0, boxes[-1].x1, boxes[-1].y1, min(GUESSED, *(b.score for b in boxes)))]
+
+
+# Status words long enough not to occur inside a sentence by chance ("推进", "完成", "落实" do).
+_WORD = "|".join(sorted((w for w in STATUS_INDEX if len(w) >= 3), key=len, reverse=True))
+_WORDS_ONLY = re.compile(f"(?:{_WORD})+")
+_WORDS = re.compile(_WORD)
+_WORST = {LAGGING: 0, NOT_STARTED: 1, ON_TRACK: 2, DONE: 3}  # as rows.py merges the lines of one measure
+
+
+def _two_statuses(grid: ScanGrid, boxes: list[TextBox]) -> list[TextBox]:
+    """A status cell holding nothing but two different status words side by side ("尚未启动已完成"): on paper, a
+    correction written beside or above a printed status whose pen stroke was not seen (or two boxes ticked by
+    hand). Which one the unit meant cannot be told; read like a correction written under a status (rows.py: the
+    least favourable) and said, never as a sentence ("已完成" with a reservation: 正常推进, which neither says).
+    A lag among them is read as a lag already."""
+    if not boxes or any(b.struck for b in boxes):
+        return boxes
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", _join(b.text for b in boxes)))
+    if not _WORDS_ONLY.fullmatch(key):
+        return boxes
+    words = _WORDS.findall(key)
+    found = {STATUS_INDEX[w] for w in words}
+    if len(found) < 2 or LAGGING in found:
+        return boxes
+    worst = min(found, key=_WORST.__getitem__)
+    grid.doubled[len(grid.sheet.rows)] = (words, worst)
+    first = boxes[0]
+    return [TextBox(worst, first.x0, first.y0, max(b.x1 for b in boxes), max(b.y1 for b in boxes), first.score)]
 
 
 def _continues(box: TextBox, wide: TextBox, line: float) -> bool:
