@@ -400,6 +400,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "第 {no} 条措施的{field}识别为“{value}”，但识别把握不大（{score}），请对照原件核对",
     ),
+    "scan-done-bare": (
+        WARNING,
+        "第 {no} 条措施的完成状态在扫描件上只识别出“完成”二字（没有“已”）：前面的“未”“尚未”可能被印章、划线或页边遮住而未能识别；"
+        "已按“已完成”读取，请对照原件核实",
+    ),
     "scan-status-two": (
         WARNING,
         "{measure}的完成状态栏中并排写有“{words}”几个不同的状态（多为划掉后改写，而划线未能识别），"

@@ -389,6 +389,21 @@ def test_two_status_words_side_by_side_on_paper_are_the_worse_one_and_said(maste
         assert "scan-status-two" not in {p.code for p in scan.problems}
 
 
+def test_a_bare_wancheng_on_paper_is_read_and_said(master, directory):
+    """“完成” alone in a scanned status cell: 未完成 whose 未 was lost under a seal or the page edge reads so, and
+    was counted 已完成 without a word. It is still read as written (a unit may write 完成), with a warning there."""
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
+    boxes = [_box("完成", 300, 300) if b.text == "已完成" else b for b in _other_units_boxes("市医疗保障局")]
+    (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(21, "已完成")]
+    (said,) = [p for p in scan.problems if p.code == "scan-done-bare"]
+    assert said.severity == "warning" and said.cell == "第1页 表格第1行（完成状态）" and "第 21 条措施" in said.message
+    (scan,) = interpret(file, _answer(_other_units_boxes("市医疗保障局"), "市医疗保障局"), master, directory)
+    assert "scan-done-bare" not in {p.code for p in scan.problems}  # 已完成 printed whole: nothing to say
+
+
 def test_messages_about_a_scan_name_no_workbook_cells(master, directory):
     """“本周进展”（E7） and “（D 列）” in a message about a paper form point at nothing on the paper: the cell says
     page and row, the message names the column by its label or its place in the table."""
@@ -403,7 +418,7 @@ def test_messages_about_a_scan_name_no_workbook_cells(master, directory):
     (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
     (said,) = [p for p in scan.problems if p.code == "status-lag-in-text"]
     assert said.cell == "第1页 表格第1行（完成状态）" and "“本周进展”写有" in said.message, said.message
-    from lyreport.intake.scan.intake import _relocate
+    from lyreport.intake.scan.cellnotes import relocate as _relocate
     from lyreport.intake.scan.table import build_grid
     from lyreport.problems import problem
 

@@ -6,22 +6,21 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
-import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ...atomic import atomic_write_text
-from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
+from ...models import MasterList, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
 from ...unitnames import UnitDirectory
-from ..cellrefs import cell_ref
 from ..normalize import header_label, label_key
 from ..normalize import measure_no as nz_measure_no
 from ..parse import NO_ROWS_REASON, parse_workbook
 from ..pool import Failure, isolated_map
 from ..rowmeasure import measure_by_text
+from .cellnotes import bare_done, doubled, low_confidence, relocate
 from .mark import identity_of
 from .ocr import TextBox
 from .pages import drop_copies, missing_pages, print_of
@@ -35,8 +34,6 @@ SCAN_MEMORY_MB = 2560
 SCAN_WORKERS = (
     1  # onnxruntime already uses both cores; a second worker was slower (29.7 s vs 22.3 s for 15) and doubled memory
 )
-LOW_CONFIDENCE = 0.85
-_CELL = re.compile(r"^([A-Z]+)(\d+)$")
 
 OnScan = Callable[[int], None]
 
@@ -243,14 +240,14 @@ def _interpret_pages(
         unit = parsed.unit or fallback
         reason = "读出了报表表格，但" + "；".join(parsed.errors or [NO_ROWS_REASON]) + "（原因见同一文件的其他提示）"
         scan = _unreadable(file, unit, reason, stamped, grey)
-        scan.problems += [_relocate(p, grid, unit) for p in found]
+        scan.problems += [relocate(p, grid, unit) for p in found]
         scan.problems += [dataclasses.replace(p, unit=p.unit or unit or "") for p in noted]
         return scan
     parsed.source = "scan"
     unit = parsed.unit or fallback
-    problems = [_relocate(p, grid, unit) for p in found]
-    problems += _low_confidence(grid, parsed, unit, file)
-    problems += _doubled(grid, parsed, unit, file)
+    problems = [relocate(p, grid, unit) for p in found]
+    problems += low_confidence(grid, parsed, unit, file)
+    problems += doubled(grid, parsed, unit, file) + bare_done(grid, parsed, unit, file)
     read = sum(1 for p in pages if not p.get("skipped"))
     if last and (total > len(pages) or read < len(pages)):
         problems.append(problem("scan-pages-skipped", file=file.display, unit=unit or "", read=read, total=total))
@@ -364,84 +361,3 @@ def _measure_like(master: MasterList, text: str) -> int | None:
 def _pairs(text: str) -> set[str]:
     key = label_key(text)
     return {key[i : i + 2] for i in range(len(key) - 1)}
-
-
-def _place_of(grid: ScanGrid, cell: str) -> tuple[str, int | None, int | None]:
-    """("第2页 第3行（完成状态）", row index, col index) for a grid cell reference."""
-    match = _CELL.match(cell or "")
-    if not match:
-        return "", None, None
-    letters, number = match.groups()
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    col, index = col - 1, int(number) - 1
-    if not 0 <= index < len(grid.places):
-        return "", None, None
-    place = grid.places[index]
-    label = grid.columns[col] if 0 <= col < len(grid.columns) else ""
-    where = f"第{place.page}页 " + (f"表格第{place.ordinal}行" if place.ordinal else "表头")
-    return where + (f"（{label}）" if label and place.ordinal else ""), index, col
-
-
-# A workbook's cell or column named inside a message ("“本周进展”（E8）", "（D 列）"): nothing on paper is called so.
-_CELL_IN_TEXT = re.compile(r"（[A-Z]{1,2}\d+）")
-_COLUMN_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}) ?列")
-
-
-def _relocate(found: Problem, grid: ScanGrid, unit: str | None) -> Problem:
-    """Grid cell references mean nothing on paper: say page and table row instead (in the message too, where a
-    column of the grid is the table's N-th column and a cell of the same row is named by its column label)."""
-    where, _, _ = _place_of(grid, found.cell)
-    message = _CELL_IN_TEXT.sub("", found.message)
-    message = _COLUMN_IN_TEXT.sub(lambda m: f"表格第{_column_number(m[1])}列", message)
-    return dataclasses.replace(found, sheet="", cell=where or "", unit=found.unit or unit or "", message=message)
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number
-
-
-def _doubled(grid: ScanGrid, parsed: ParsedReturn, unit: str | None, file: SourceFile) -> list[Problem]:
-    """Status cells holding two different status words side by side (table._two_statuses): read as the least
-    favourable, and said where."""
-    out = []
-    numbers = {row.row - 1: row.measure_no for row in parsed.rows}
-    for index, (words, worst) in sorted(grid.doubled.items()):
-        keys = [header_label(label) for label in grid.columns]
-        col = keys.index("status") if "status" in keys else 0
-        where, _, _ = _place_of(grid, cell_ref(col, index))
-        no = numbers.get(index)
-        out.append(
-            problem(
-                "scan-status-two", file=file.display, cell=where, unit=unit or "",
-                measure=f"第 {no} 条措施" if no is not None else "该行",
-                words="”“".join(dict.fromkeys(words)), status=worst,
-            )
-        )  # fmt: skip
-    return out
-
-
-def _low_confidence(grid: ScanGrid, parsed: ParsedReturn, unit: str | None, file: SourceFile) -> list[Problem]:
-    """序号 and 完成状态 cells the OCR was unsure of: staff check these against the paper."""
-    out = []
-    header = [str(v or "") for v in grid.sheet.rows[0]] if grid.sheet.rows else []
-    del header
-    for row in parsed.rows:
-        index = row.row - 1
-        for col, value in enumerate(grid.sheet.rows[index] if 0 <= index < len(grid.sheet.rows) else []):
-            score = grid.scores.get((index, col))
-            label = grid.columns[col] if col < len(grid.columns) else ""
-            if score is None or score >= LOW_CONFIDENCE or label not in ("序号", "完成状态"):
-                continue
-            where, _, _ = _place_of(grid, cell_ref(col, index))
-            out.append(
-                problem(
-                    "scan-low-confidence", file=file.display, cell=where, unit=unit or "",
-                    no=row.measure_no, field=label, value=str(value), score=f"{score:.2f}",
-                )
-            )  # fmt: skip
-    return out
