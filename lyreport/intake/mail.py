@@ -121,8 +121,10 @@ def attachments(message: Message) -> Iterator[Attachment]:
             and content_type not in EXT_BY_TYPE
             and disposition != "attachment"
             and part.get_content_maintype() != "application"
-        ):
-            continue  # the mail text itself, an inline picture (a file without a name is told by its bytes)
+        ):  # the mail text itself, an inline picture (a file without a name is told by its bytes)
+            for uu_name, uu_data in uuencoded_files(part):  # files an old client wrote into the text
+                yield file_attachment(uu_name, uu_data, "", count)
+            continue
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
@@ -131,6 +133,57 @@ def attachments(message: Message) -> Iterator[Attachment]:
         if found.unidentified and disposition != "attachment":
             continue  # an application part of the mail's own, not a file sent with it
         yield found
+
+
+# Foxmail 6, Outlook Express and some mail gateways put files into the mail text itself, uuencoded
+# ("begin 644 报表.xlsx", lines of uuencode, "end") instead of as a MIME part.
+_UU_BEGIN = re.compile(rb"^begin [0-7]{3,4} ([^\r\n]*\S)[ \t]*\r?$", re.MULTILINE)
+
+
+def uuencoded_files(part: Message, *, names_only: bool = False) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each file of a kind read here (by its extension) uuencoded into a text/plain part; a
+    block cut short or damaged gives what it holds (the reader then says the file is damaged), never nothing.
+    `names_only`: bytes left empty."""
+    if part.get_content_type() != "text/plain":
+        return []
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - a damaged text part holds nothing we can take
+        return []
+    if not isinstance(data, bytes) or b"begin " not in data:
+        return []
+    from .safety import kind_of
+
+    found = []
+    for begin in _UU_BEGIN.finditer(data):
+        if len(found) >= 20:
+            break
+        name = _decoded_text(begin.group(1), part.get_content_charset()).strip()
+        if kind_of("." + name.rsplit(".", 1)[-1]) is None:
+            continue  # "begin 2021 年工作" in a sentence, or a file of no kind read here
+        found.append((name, b"" if names_only else _uudecode(data, begin.end())))
+    return found
+
+
+def _uudecode(data: bytes, start: int) -> bytes:
+    import binascii
+
+    out = bytearray()
+    for line in data[start:].splitlines()[1:]:
+        line = line.rstrip(b" \t\r")
+        if line == b"end" or not line:
+            if line == b"end":
+                break
+            continue
+        try:
+            out += binascii.a2b_uu(line)
+        except binascii.Error:  # encoders that pad lines otherwise (what the old uu module forgave)
+            length = (((line[0] - 32) & 63) * 4 + 5) // 3
+            try:
+                out += binascii.a2b_uu(line[:length])
+            except binascii.Error:
+                break
+    return bytes(out)
 
 
 # What the QQ, NetEase, Tencent Exmail and similar clients write in the mail text instead of attaching a
