@@ -202,8 +202,17 @@ MAX_TEXT = _TEXT_LIMIT = 1_000_000  # bytes (characters) of mail text looked at
 def download_links(message: Message) -> list[str] | None:
     """The file names a mail's text offers as download links instead of attachments ("超大附件"), [] when it
     offers some without a name we can find; None when its text offers none."""
-    texts = []
-    for count, part in enumerate(message.walk()):
+    text = re.sub(r"<[^>]*>", " ", _texts(message))
+    if not _DOWNLOAD_LINK.search(text):
+        return None
+    return list(dict.fromkeys(name.strip() for name in _LINKED_FILE.findall(text)))[:10]
+
+
+def _texts(message: Message, *, nested: bool = True) -> str:
+    """The mail's text parts (plain and HTML as written), decoded, up to _TEXT_LIMIT characters; `nested`:
+    with those of mails forwarded as attachments."""
+    texts: list[str] = []
+    for count, part in enumerate(message.walk() if nested else _walk(message)):
         if count > MAX_PARTS or sum(len(t) for t in texts) > _TEXT_LIMIT:
             break
         if part.get_content_maintype() != "text" or part.is_multipart():
@@ -214,10 +223,16 @@ def download_links(message: Message) -> list[str] | None:
             continue
         if isinstance(data, bytes):
             texts.append(_decoded_text(data[:_TEXT_LIMIT], part.get_content_charset()))
-    text = re.sub(r"<[^>]*>", " ", "\n".join(texts))
-    if not _DOWNLOAD_LINK.search(text):
-        return None
-    return list(dict.fromkeys(name.strip() for name in _LINKED_FILE.findall(text)))[:10]
+    return "\n".join(texts)
+
+
+def plain_text(message: Message) -> str:
+    """The mail's own text as a reader sees it (not that of mails forwarded as attachments): HTML tags
+    dropped, a <br> or block end a line break."""
+    import html
+
+    text = re.sub(r"<(?:br|/p|/div|/tr)\b[^>]*>", "\n", _texts(message, nested=False), flags=re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]*>", " ", text)).replace("\xa0", " ")
 
 
 def _decoded_text(data: bytes, charset: str | None) -> str:
