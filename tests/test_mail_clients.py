@@ -135,3 +135,22 @@ def test_a_reply_quoting_the_notice_is_no_forward(tmp_path: Path, workspace: Pat
     result = run(workspace, inbox)
     assert result.unit("市应急管理局").state == "on_time"
     assert not [p for p in result.problems if p.code.startswith("mail-forwarded-inline")]
+
+
+# ----------------------------------------------------------------- encoded words cut inside a character
+def test_subject_in_encoded_words_cut_inside_a_character_names_the_unit(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    # Only the subject names the unit; cut inside “金” it read garbled: the unit unknown, 未报送.
+    import base64
+
+    rows = grid(master, "市金融工作局")
+    rows[1][1] = ""  # 填报单位 left blank, file "报表.xlsx", a personal address
+    xlsx = workbook(tmp_path / "x" / "报表.xlsx", rows).read_bytes()
+    raw = mail("12345678@qq.com", "SUBJECT", "Thu, 7 Jan 2021 10:00:00 +0800", [("报表.xlsx", xlsx)]).as_bytes()
+    data = "报送市金融工作局落实情况".encode("gbk")
+    words = " ".join(f"=?gb2312?B?{base64.b64encode(half).decode()}?=" for half in (data[:7], data[7:]))
+    inbox = tmp_path / "inbox"
+    put(inbox / "邮件.eml", raw.replace(b"Subject: SUBJECT", f"Subject: {words}".encode()), at(7, 16))
+    result = run(workspace, inbox)
+    assert result.unit("市金融工作局").state == "on_time"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 
-from .mailnames import attachment_name, charset_of, raw_text
+from .mailnames import attachment_name, charset_of, decode_words, raw_text
 
 MAX_PARTS = 2000
 
@@ -64,9 +64,15 @@ def parse(data: bytes) -> EmailMessage:
 def subject(message: Message) -> str:
     """The Subject header as text; "" if missing or unreadable."""
     try:
-        return str(message["Subject"] or "").strip()
+        text = str(message["Subject"] or "").strip()
     except Exception:
-        return " ".join(raw_text(v) for k, v in message.raw_items() if k.lower() == "subject").strip()
+        text = "\ufffd"
+    if "\ufffd" not in text:
+        return text
+    # Encoded words cut inside a character (=?gb2312?B?...?= =?gb2312?B?...?=, as some clients split a
+    # long subject): the parser decodes each word alone; joined as bytes first they read right.
+    raw = " ".join(raw_text(v) for k, v in message.raw_items() if k.lower() == "subject")
+    return decode_words(re.sub(r"\r?\n[ \t]+", " ", raw)).strip()
 
 
 def sender(message: Message) -> str:
