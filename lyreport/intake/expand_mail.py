@@ -64,7 +64,7 @@ class MailExpansion:
         else:
             sent, zone, raw = self._sent(item, message)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
-        usable = unidentified = pictured = False
+        usable = unidentified = pictured = sent_files = False
         tnef: list[mail.Attachment] = []
         try:
             for attachment in mail.attachments(message):
@@ -81,7 +81,9 @@ class MailExpansion:
                         unidentified |= opened[1]
                     continue
                 pictured |= attachment.inline_image
-                usable |= self._attachment(item, attachment)
+                taken = self._attachment(item, attachment)
+                usable |= taken
+                sent_files |= taken and attachment.message is None
             if usable:  # the return came as well: winmail.dat is only an unsupported extra
                 for attachment in tnef:
                     self._attachment(item, attachment)
@@ -99,12 +101,30 @@ class MailExpansion:
         except Exception as exc:  # the e-mail parser can fail in many ways on hostile structure
             self.add("eml-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
             return usable
+        if sent_files:
+            self._forwarded_inline(item, mail.subject(message), mail.plain_text(message))
         if tnef and not usable:
             self.add("eml-tnef", item.display, name=shown(tnef[0].name))
             return self._received_unusable(item, [])
         if not usable and not unidentified:
             return self._no_attachment(item, pictured, mail.download_links(message))
         return usable
+
+    def _forwarded_inline(self, item: Item, subject: str, text: str) -> None:
+        """A mail forwarded inline (the original's headers quoted in its text, its files attached again) came in
+        when it was forwarded, which is what counts; said when the original is quoted as sent earlier, for
+        a unit that sent on time may be called late. Not guessed: the files may not be the original's."""
+        from . import maildates
+
+        quoted = maildates.quoted_original(subject, text, self.tz)
+        if quoted is None:
+            return
+        original, written = quoted
+        forwarded = f"{item.received_at.astimezone(self.tz):%Y-%m-%d %H:%M}"
+        if original is None:
+            self.add("mail-forwarded-inline-unread", item.display, written=shown(written[:60]), forwarded=forwarded)
+        elif original < item.received_at - SERVER_SLACK:
+            self.add("mail-forwarded-inline", item.display, original=f"{original:%Y-%m-%d %H:%M}", forwarded=forwarded)
 
     def _sent(self, item: Item, message: Any) -> tuple[datetime | None, maildates.Zone, str]:
         """(when the mail came in, how its Date's zone was read, the Date as written) for a mail without a
@@ -328,7 +348,7 @@ class MailExpansion:
         if (relayed := _msg_relayed(data, self.tz)) is not None:
             sent, zone, raw = self._relayed(item, sent, raw, relayed)
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
-        usable = unidentified = pictured = False
+        usable = unidentified = pictured = sent_files = False
         for count, attachment in enumerate(data.get("attachments") or [], start=1):
             if isinstance(attachment.get("mail"), dict):
                 found = self._child(item, str(attachment.get("name") or "转发的邮件.msg"), attached=True)
@@ -350,7 +370,11 @@ class MailExpansion:
                     unidentified = True
                     continue
                 pictured |= sent_file.inline_image
-                usable |= self._attachment(item, sent_file)
+                taken = self._attachment(item, sent_file)
+                usable |= taken
+                sent_files |= taken
+        if sent_files and isinstance(data.get("body"), str):
+            self._forwarded_inline(item, str(data.get("subject") or ""), data["body"][: mail.MAX_TEXT])
         if not usable and not unidentified:
             return self._no_attachment(item, pictured, _msg_links(data))
         return usable

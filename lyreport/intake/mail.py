@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 
-from .mailnames import attachment_name, charset_of, raw_text
+from .mailnames import attachment_name, charset_of, decode_words, raw_text
 
 MAX_PARTS = 2000
 
@@ -64,9 +64,15 @@ def parse(data: bytes) -> EmailMessage:
 def subject(message: Message) -> str:
     """The Subject header as text; "" if missing or unreadable."""
     try:
-        return str(message["Subject"] or "").strip()
+        text = str(message["Subject"] or "").strip()
     except Exception:
-        return " ".join(raw_text(v) for k, v in message.raw_items() if k.lower() == "subject").strip()
+        text = "\ufffd"
+    if "\ufffd" not in text:
+        return text
+    # Encoded words cut inside a character (=?gb2312?B?...?= =?gb2312?B?...?=, as some clients split a
+    # long subject): the parser decodes each word alone; joined as bytes first they read right.
+    raw = " ".join(raw_text(v) for k, v in message.raw_items() if k.lower() == "subject")
+    return decode_words(re.sub(r"\r?\n[ \t]+", " ", raw)).strip()
 
 
 def sender(message: Message) -> str:
@@ -121,8 +127,10 @@ def attachments(message: Message) -> Iterator[Attachment]:
             and content_type not in EXT_BY_TYPE
             and disposition != "attachment"
             and part.get_content_maintype() != "application"
-        ):
-            continue  # the mail text itself, an inline picture (a file without a name is told by its bytes)
+        ):  # the mail text itself, an inline picture (a file without a name is told by its bytes)
+            for uu_name, uu_data in uuencoded_files(part):  # files an old client wrote into the text
+                yield file_attachment(uu_name, uu_data, "", count)
+            continue
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
@@ -131,6 +139,57 @@ def attachments(message: Message) -> Iterator[Attachment]:
         if found.unidentified and disposition != "attachment":
             continue  # an application part of the mail's own, not a file sent with it
         yield found
+
+
+# Foxmail 6, Outlook Express and some mail gateways put files into the mail text itself, uuencoded
+# ("begin 644 报表.xlsx", lines of uuencode, "end") instead of as a MIME part.
+_UU_BEGIN = re.compile(rb"^begin [0-7]{3,4} ([^\r\n]*\S)[ \t]*\r?$", re.MULTILINE)
+
+
+def uuencoded_files(part: Message, *, names_only: bool = False) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each file of a kind read here (by its extension) uuencoded into a text/plain part; a
+    block cut short or damaged gives what it holds (the reader then says the file is damaged), never nothing.
+    `names_only`: bytes left empty."""
+    if part.get_content_type() != "text/plain":
+        return []
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - a damaged text part holds nothing we can take
+        return []
+    if not isinstance(data, bytes) or b"begin " not in data:
+        return []
+    from .safety import kind_of
+
+    found = []
+    for begin in _UU_BEGIN.finditer(data):
+        if len(found) >= 20:
+            break
+        name = _decoded_text(begin.group(1), part.get_content_charset()).strip()
+        if kind_of("." + name.rsplit(".", 1)[-1]) is None:
+            continue  # "begin 2021 年工作" in a sentence, or a file of no kind read here
+        found.append((name, b"" if names_only else _uudecode(data, begin.end())))
+    return found
+
+
+def _uudecode(data: bytes, start: int) -> bytes:
+    import binascii
+
+    out = bytearray()
+    for line in data[start:].splitlines()[1:]:
+        line = line.rstrip(b" \t\r")
+        if line == b"end" or not line:
+            if line == b"end":
+                break
+            continue
+        try:
+            out += binascii.a2b_uu(line)
+        except binascii.Error:  # encoders that pad lines otherwise (what the old uu module forgave)
+            length = (((line[0] - 32) & 63) * 4 + 5) // 3
+            try:
+                out += binascii.a2b_uu(line[:length])
+            except binascii.Error:
+                break
+    return bytes(out)
 
 
 # What the QQ, NetEase, Tencent Exmail and similar clients write in the mail text instead of attaching a
@@ -149,8 +208,17 @@ MAX_TEXT = _TEXT_LIMIT = 1_000_000  # bytes (characters) of mail text looked at
 def download_links(message: Message) -> list[str] | None:
     """The file names a mail's text offers as download links instead of attachments ("超大附件"), [] when it
     offers some without a name we can find; None when its text offers none."""
-    texts = []
-    for count, part in enumerate(message.walk()):
+    text = re.sub(r"<[^>]*>", " ", _texts(message))
+    if not _DOWNLOAD_LINK.search(text):
+        return None
+    return list(dict.fromkeys(name.strip() for name in _LINKED_FILE.findall(text)))[:10]
+
+
+def _texts(message: Message, *, nested: bool = True) -> str:
+    """The mail's text parts (plain and HTML as written), decoded, up to _TEXT_LIMIT characters; `nested`:
+    with those of mails forwarded as attachments."""
+    texts: list[str] = []
+    for count, part in enumerate(message.walk() if nested else _walk(message)):
         if count > MAX_PARTS or sum(len(t) for t in texts) > _TEXT_LIMIT:
             break
         if part.get_content_maintype() != "text" or part.is_multipart():
@@ -161,10 +229,16 @@ def download_links(message: Message) -> list[str] | None:
             continue
         if isinstance(data, bytes):
             texts.append(_decoded_text(data[:_TEXT_LIMIT], part.get_content_charset()))
-    text = re.sub(r"<[^>]*>", " ", "\n".join(texts))
-    if not _DOWNLOAD_LINK.search(text):
-        return None
-    return list(dict.fromkeys(name.strip() for name in _LINKED_FILE.findall(text)))[:10]
+    return "\n".join(texts)
+
+
+def plain_text(message: Message) -> str:
+    """The mail's own text as a reader sees it (not that of mails forwarded as attachments): HTML tags
+    dropped, a <br> or block end a line break."""
+    import html
+
+    text = re.sub(r"<(?:br|/p|/div|/tr)\b[^>]*>", "\n", _texts(message, nested=False), flags=re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]*>", " ", text)).replace("\xa0", " ")
 
 
 def _decoded_text(data: bytes, charset: str | None) -> str:

@@ -241,3 +241,71 @@ def server_received_at(path: Path, tz: ZoneInfo) -> datetime | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return value.astimezone(tz) if value.tzinfo else None
+
+
+# ----------------------------------------------------------------- a mail forwarded inline ("转发")
+# A forward written into the text (not attached as message/rfc822): the client quotes the original's
+# headers under a line such as QQ's "原始邮件", NetEase's "转发邮件信息", Outlook's "Original Message",
+# Gmail's "Forwarded message", Apple's "Begin forwarded message" / "转发的邮件". QQ and Outlook write the
+# same line in replies, so those count only under a forward subject ("Fw:", "转发：").
+_FORWARD_SUBJECT = re.compile(r"\s*(?:FWD?|转发|转)\s*[:：]", re.IGNORECASE)
+_FORWARD_MARK = re.compile(
+    r"(转发邮件信息|Forwarded message|Begin forwarded message|转发的邮件)|原始邮件|Original Message|邮件原文",
+    re.IGNORECASE,
+)
+_SENT_LABEL = re.compile(r"(?:发送时间|发送日期|发件时间|发件日期|日期|时间|Sent|Date)[ \t]*[:：][ \t]*([^\r\n]{4,80})")
+_QUOTED_NEAR = 600  # characters from the marker line to the original's date line
+_MONTHS = {
+    m: n
+    for n, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
+_CN_DAY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_NUM_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_EN_DAY = re.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})|(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})")
+_QUOTED_CLOCK = re.compile(
+    r"(上午|下午|中午|晚上|凌晨)?\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*([AaPp]\.?[Mm]\.?)?(?![A-Za-z])"
+)
+
+
+def quoted_original(subject: str, text: str, tz: ZoneInfo) -> tuple[datetime | None, str] | None:
+    """For a mail forwarded inline: (the original's sent time as its quoted headers give it, in tz, or None
+    when unreadable; the time as written). None when the mail is no inline forward or quotes no time.
+    Quoted times carry no zone as a rule: the forwarding client wrote them in local time."""
+    for mark in _FORWARD_MARK.finditer(text[:MAX_QUOTED_TEXT]):
+        if not (mark.group(1) or _FORWARD_SUBJECT.match(subject)):
+            return None  # a reply quoting the mail it answers, not a forward
+        label = _SENT_LABEL.search(text, mark.end(), mark.end() + _QUOTED_NEAR)
+        if label is not None:
+            written = label.group(1).strip()
+            return _quoted_time(written, tz), written
+    return None
+
+
+MAX_QUOTED_TEXT = 200_000
+
+
+def _quoted_time(written: str, tz: ZoneInfo) -> datetime | None:
+    day = _CN_DAY.search(written) or _NUM_DAY.search(written)
+    if day is not None:
+        year, month, mday = (int(g) for g in day.groups())
+    elif (english := _EN_DAY.search(written)) is not None:
+        groups = english.groups()
+        name, mday, year = (groups[0], groups[1], groups[2]) if groups[0] else (groups[4], groups[3], groups[5])
+        month = _MONTHS.get(name[:3].lower(), 0)
+        mday, year = int(mday), int(year)
+        day = english
+    else:
+        return None
+    clock = _QUOTED_CLOCK.search(written, day.end())
+    if clock is None:
+        return None
+    hour, minute, second = int(clock.group(2)), int(clock.group(3)), int(clock.group(4) or 0)
+    mark = (clock.group(1) or clock.group(5) or "").upper().replace(".", "")
+    if mark in ("下午", "晚上", "PM") and hour < 12:
+        hour += 12
+    elif mark in ("AM", "凌晨") and hour == 12:
+        hour = 0
+    try:
+        return datetime(year, month, mday, hour, minute, second, tzinfo=tz)
+    except ValueError:
+        return None

@@ -287,6 +287,8 @@ def carries_files(data: bytes) -> bool:
                 return True  # a file without a name: discover tells it by its content, or says it cannot
             if name and not re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]{0,5}", ext):
                 return True  # its extension lost ("报表", "报表1.7"): discover tells it by its content too
+            if not name and mail.uuencoded_files(part, names_only=True):
+                return True  # a file uuencoded into the mail text (old clients): discover takes it out
         # no file attached, but a download link in the text ("超大附件"): the unit sent its return so
         return mail.download_links(message) is not None
     except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
