@@ -341,11 +341,11 @@ class MailExpansion:
         return False
 
     def _msg_mail(self, item: Item, data: dict[str, Any]) -> bool:
-        from . import mail
+        from . import mail, maildates
 
-        sent, zone = _msg_date(data, self.tz)
+        sent, zone = maildates.msg_date(data, self.tz)
         raw = str(data.get("header_date") or "")
-        if (relayed := _msg_relayed(data, self.tz)) is not None:
+        if (relayed := maildates.msg_relayed(data, self.tz)) is not None:
             sent, zone, raw = self._relayed(item, sent, raw, relayed)
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
         usable = unidentified = pictured = sent_files = False
@@ -376,22 +376,8 @@ class MailExpansion:
         if sent_files and isinstance(data.get("body"), str):
             self._forwarded_inline(item, str(data.get("subject") or ""), data["body"][: mail.MAX_TEXT])
         if not usable and not unidentified:
-            return self._no_attachment(item, pictured, _msg_links(data))
+            return self._no_attachment(item, pictured, mail.msg_download_links(data))
         return usable
-
-
-def _msg_links(data: dict[str, Any]) -> list[str] | None:
-    """Download links ("超大附件") in a .msg's text, as mail.download_links."""
-    from email.message import EmailMessage
-
-    from . import mail
-
-    body = data.get("body")
-    if not isinstance(body, str) or not body:
-        return None
-    text = EmailMessage()
-    text.set_content(body[: mail.MAX_TEXT])
-    return mail.download_links(text)
 
 
 # A sender's clock a few minutes off, or a few minutes in transit, is not worth a word.
@@ -409,37 +395,3 @@ def _gap(delta: timedelta) -> str:
 
 
 _PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
-
-
-def _msg_relayed(data: dict[str, Any], tz: ZoneInfo) -> datetime | None:
-    """The receiving server's time from the Received headers Outlook keeps with a mail it received."""
-    from . import mail, maildates
-
-    received = [str(value) for value in data.get("received") or [] if isinstance(value, str)]
-    if not received:
-        return None
-    text = "".join(f"Received: {value}\n" for value in received[:3]) + "From: x@x.x\n\n"
-    return maildates.relayed_at(mail.parse(text.encode("utf-8", "replace")), tz)
-
-
-def _msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, maildates.Zone]:
-    """The mail's sent time from the .msg: the submit time Outlook stores in UTC when there is one (a
-    copied Date header may name an ambiguous zone such as "CST"), else the Date header, a Date without a
-    zone being local time."""
-    from . import mail, maildates
-
-    try:
-        submitted = datetime.fromisoformat(str(data.get("date") or ""))
-    except ValueError:
-        submitted = None
-    if submitted is not None and submitted.tzinfo is not None:
-        return submitted.astimezone(tz), maildates.Zone()
-    header = str(data.get("header_date") or "")
-    if header:
-        parsed = mail.parse(f"Date: {header}\nFrom: x@x.x\n\n".encode("utf-8", "replace"))
-        found, zone = maildates.read_date(parsed, tz)
-        if found is not None:
-            return found, zone
-    if submitted is None:
-        return None, maildates.Zone()
-    return submitted.replace(tzinfo=tz), maildates.Zone(maildates.NO_ZONE)  # no zone: local time

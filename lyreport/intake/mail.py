@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
+from typing import Any
 
 from .mailnames import attachment_name, charset_of, decode_words, raw_text
 
@@ -347,3 +348,15 @@ _MAGIC_EXT = (
     (b"II*\x00", ".tif"),
     (b"MM\x00*", ".tif"),
 )
+
+
+def msg_download_links(data: dict[str, Any]) -> list[str] | None:
+    """Download links ("超大附件") in a .msg's text, as download_links."""
+    from email.message import EmailMessage
+
+    body = data.get("body")
+    if not isinstance(body, str) or not body:
+        return None
+    text = EmailMessage()
+    text.set_content(body[:MAX_TEXT])
+    return download_links(text)

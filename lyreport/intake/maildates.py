@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .mailnames import raw_text
@@ -309,3 +310,37 @@ def _quoted_time(written: str, tz: ZoneInfo) -> datetime | None:
         return datetime(year, month, mday, hour, minute, second, tzinfo=tz)
     except ValueError:
         return None
+
+
+def msg_relayed(data: dict[str, Any], tz: ZoneInfo) -> datetime | None:
+    """The receiving server's time from the Received headers Outlook keeps with a mail it received."""
+    from . import mail
+
+    received = [str(value) for value in data.get("received") or [] if isinstance(value, str)]
+    if not received:
+        return None
+    text = "".join(f"Received: {value}\n" for value in received[:3]) + "From: x@x.x\n\n"
+    return relayed_at(mail.parse(text.encode("utf-8", "replace")), tz)
+
+
+def msg_date(data: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, Zone]:
+    """The mail's sent time from the .msg: the submit time Outlook stores in UTC when there is one (a
+    copied Date header may name an ambiguous zone such as "CST"), else the Date header, a Date without a
+    zone being local time."""
+    from . import mail
+
+    try:
+        submitted = datetime.fromisoformat(str(data.get("date") or ""))
+    except ValueError:
+        submitted = None
+    if submitted is not None and submitted.tzinfo is not None:
+        return submitted.astimezone(tz), Zone()
+    header = str(data.get("header_date") or "")
+    if header:
+        parsed = mail.parse(f"Date: {header}\nFrom: x@x.x\n\n".encode("utf-8", "replace"))
+        found, zone = read_date(parsed, tz)
+        if found is not None:
+            return found, zone
+    if submitted is None:
+        return None, Zone()
+    return submitted.replace(tzinfo=tz), Zone(NO_ZONE)  # no zone: local time
