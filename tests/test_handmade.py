@@ -505,6 +505,21 @@ def test_week_bands_over_column_pairs_say_which_is_this_week(
     assert {r.progress for r in returns[0].rows} == {"资金未到位，进度滞后"}
 
 
+def test_weak_status_label_beside_last_weeks_status(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """完成情况 | 本周进展 | 上周状态: the plain 完成情况 is this week's status, not last week's (layout fuzzer)."""
+    wb = Workbook()
+    ws = wb.active
+    first = header(ws, TRANSPORT, labels=["序号", "措施内容", "完成情况", "本周进展", "上周状态"])
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, first + offset, [no, master.measure(no).text, "进度滞后", "资金未到位", "正常推进"])
+    path = tmp_path / "交通局上周状态.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("column-chosen", "C2")]
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"进度滞后"}
+
+
 # ----------------------------------------------------------------- one measure over several rows
 def _merged_rows_book(master: MasterList, path: Path) -> Path:
     wb = Workbook()

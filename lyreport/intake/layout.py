@@ -153,8 +153,16 @@ def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset())
     notes = [
         (key, cols[key], [c for _, c in cands if c != cols[key]]) for key, cands in strong.items() if len(cands) > 1
     ]
-    for _, col, key in sorted(weak):  # this week's first: "完成情况（上周）" is never taken before "完成情况（本周）"
+    for order, col, key in sorted(
+        weak
+    ):  # this week's first: "完成情况（上周）" is never taken before "完成情况（本周）"
         if key not in cols:
+            cols[key] = col
+        elif "progress" in cols and order < LAST_WEEK_ORDER <= min(strong.get(key, [(0, 0)]))[0]:
+            # "完成情况 | 本周进展 | 上周状态": the only other status column is last week's, so 完成情况 is this week's
+            notes = [note for note in notes if note[0] != key]
+            notes.append((key, col, [c for _, c in strong[key]]))
+            strong.pop(key)
             cols[key] = col
         elif "progress" not in cols:  # beside a real status column, 完成情况 describes the progress
             cols["progress"] = col
@@ -170,6 +178,9 @@ _BARE = ("", 1)  # a cell that is only 本周 / 上周: a week, not a field
 def _cell_label(value: str) -> tuple[str, int] | None:
     found = week_label(value)
     return _BARE if found is None and _is_week_word(value) else found
+
+
+LAST_WEEK_ORDER = 6  # _order of a column labelled last week's
 
 
 def _order(rank: int, hidden: bool) -> int:
