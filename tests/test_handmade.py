@@ -464,6 +464,62 @@ def test_status_split_into_last_and_this_week(tmp_path: Path, workspace: Path, m
     assert {r.status for r in returns[0].rows} == {"正常推进"}
 
 
+def _week_bands_book(master: MasterList, path: Path, bands: tuple[str, str], labels: tuple[str, str]) -> Path:
+    """Last week's pair of columns kept beside this week's, a band over each pair names its week (layout fuzzer)."""
+    wb = Workbook()
+    ws = wb.active
+    header(ws, TRANSPORT)
+    for col, label in enumerate(["序号", "措施内容", bands[0], None, bands[1], None], 1):
+        ws.cell(2, col, label)
+    for col, label in enumerate(labels * 2, 3):
+        ws.cell(3, col, label)
+    ws.merge_cells("C2:D2")
+    ws.merge_cells("E2:F2")
+    for col in (1, 2):
+        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+    last, this = ("已完成", "不再写"), ("进度滞后", "资金未到位，进度滞后")
+    first, second = (last, this) if bands[0].startswith("上周") else (this, last)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, 4 + offset, [no, master.measure(no).text, *first, *second])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "bands, labels",
+    [
+        (("上周情况", "本周情况"), ("完成状态", "进展情况")),  # read last week's column, with a warning only
+        (("上周情况", "本周情况"), ("本周完成状态", "本周进展")),  # read last week's with a note only: silent
+        (("本周情况", "上周情况"), ("完成情况", "本周进展")),  # 完成情况 (a weak label) twice
+        (("上周报送情况", "本周报送情况"), ("完成情况", "工作进展")),
+    ],
+)
+def test_week_bands_over_column_pairs_say_which_is_this_week(
+    tmp_path: Path, workspace: Path, master: MasterList, bands: tuple[str, str], labels: tuple[str, str]
+) -> None:
+    path = _week_bands_book(master, tmp_path / "交通局两周.xlsx", bands, labels)
+    checked = check(workspace, path)
+    assert {code for code, _ in found(checked)} <= {"column-chosen"}
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"进度滞后"}
+    assert {r.progress for r in returns[0].rows} == {"资金未到位，进度滞后"}
+
+
+def test_weak_status_label_beside_last_weeks_status(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """完成情况 | 本周进展 | 上周状态: the plain 完成情况 is this week's status, not last week's (layout fuzzer)."""
+    wb = Workbook()
+    ws = wb.active
+    first = header(ws, TRANSPORT, labels=["序号", "措施内容", "完成情况", "本周进展", "上周状态"])
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, first + offset, [no, master.measure(no).text, "进度滞后", "资金未到位", "正常推进"])
+    path = tmp_path / "交通局上周状态.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("column-chosen", "C2")]
+    returns, _ = parse(workspace, path)
+    assert {r.status for r in returns[0].rows} == {"进度滞后"}
+
+
 # ----------------------------------------------------------------- one measure over several rows
 def _merged_rows_book(master: MasterList, path: Path) -> Path:
     wb = Workbook()

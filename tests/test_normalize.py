@@ -392,6 +392,12 @@ def test_weak_label() -> None:
         ("尚未开工（待省里批复）", "尚未启动", True),
         ("尚未开工（正在办理手续）", "正常推进", True),  # preparatory work under way
         ("尚未开工，前期手续推进中", "正常推进", True),
+        ("尚未启动，计划二季度启动", "尚未启动", True),  # a start planned for later (was 正常推进)
+        ("未启动（计划3月启动）", "尚未启动", True),
+        ("尚未启动，预计下月开工建设", "尚未启动", True),
+        ("暂未开展，拟于3月实施", "尚未启动", True),
+        ("尚未开工（计划3月开工，正在办理手续）", "正常推进", True),  # preparatory work under way all the same
+        ("尚未启动，按计划推进前期工作", "正常推进", True),
         # unreadable: several statuses would fit, the unit must say
         ("未完成", None, False),
         ("尚未完成", None, False),

@@ -128,7 +128,7 @@ def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset())
     A column labelled last week's comes after every other, hidden ones included: it is never this week's.
     """
     strong: dict[str, list[tuple[int, int]]] = {}
-    weak: list[tuple[str, int]] = []
+    weak: list[tuple[int, int, str]] = []
     bare: list[int] = []
     for col, value in enumerate(row):
         if type(value) is not str:  # hot path: every row of every sheet passes here
@@ -140,7 +140,7 @@ def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset())
             bare.append(col)
             continue
         if nz.is_weak_label(value):
-            weak.append((found[0], col))
+            weak.append((_order(found[1], col in hidden), col, found[0]))
         else:
             strong.setdefault(found[0], []).append((_order(found[1], col in hidden), col))
     for col in bare:
@@ -153,8 +153,16 @@ def columns(row: Sequence[Any], hidden: set[int] | frozenset[int] = frozenset())
     notes = [
         (key, cols[key], [c for _, c in cands if c != cols[key]]) for key, cands in strong.items() if len(cands) > 1
     ]
-    for key, col in weak:
+    for order, col, key in sorted(
+        weak
+    ):  # this week's first: "完成情况（上周）" is never taken before "完成情况（本周）"
         if key not in cols:
+            cols[key] = col
+        elif "progress" in cols and order < LAST_WEEK_ORDER <= min(strong.get(key, [(0, 0)]))[0]:
+            # "完成情况 | 本周进展 | 上周状态": the only other status column is last week's, so 完成情况 is this week's
+            notes = [note for note in notes if note[0] != key]
+            notes.append((key, col, [c for _, c in strong[key]]))
+            strong.pop(key)
             cols[key] = col
         elif "progress" not in cols:  # beside a real status column, 完成情况 describes the progress
             cols["progress"] = col
@@ -170,6 +178,9 @@ _BARE = ("", 1)  # a cell that is only 本周 / 上周: a week, not a field
 def _cell_label(value: str) -> tuple[str, int] | None:
     found = week_label(value)
     return _BARE if found is None and _is_week_word(value) else found
+
+
+LAST_WEEK_ORDER = 6  # _order of a column labelled last week's
 
 
 def _order(rank: int, hidden: bool) -> int:
@@ -210,7 +221,8 @@ class Table:
         (several plain 完成状态 columns, none marked as this week's; those marked last week's or hidden aside)."""
         found = self._other_status
         if found is None:
-            found = [self.cols["status_also"]] if "status_also" in self.cols else []
+            also = self.cols.get("status_also")
+            found = [also] if also is not None and label_rank(self.labels, also) != LAST_WEEK else []
             chosen = self.cols.get("status")
             if chosen is not None and label_rank(self.labels, chosen) != 0:
                 hidden = self.sheet.hidden_cols
@@ -341,15 +353,53 @@ def _stacked(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
     width = max(len(upper), len(lower))
     out: list[Any] = []
     parent: Any = None
+    bands: dict[int, Any] = {}  # column -> the upper label over a lower label
     for col in range(width):
         above, below = _at(upper, col), _at(lower, col)
         parent = above if not nz.is_blank(above) else parent
-        if nz.header_label(below) is not None:
+        if week_label(below) is not None:  # a label, also one naming its week ("本周完成状态")
             out.append(below)
+            bands[col] = parent
         elif isinstance(parent, str) and _is_week_word(below):
             out.append(nz.label_key(below) + parent)
         else:
             out.append(above)
+    return _banded(out, bands)
+
+
+def _band_rank(band: Any) -> int:
+    """0 or 2 for a band that names this week or last week ("本周情况", "上周报送情况"), else 1."""
+    if not isinstance(band, str) or len(band) > 20 or nz.header_label(band) is not None:
+        return 1
+    key = nz.label_key(band, strip_notes=True)
+    named = {rank for rank, words in ((0, _THIS_WEEK), (2, _LAST_WEEK)) for word in words if key.startswith(word)}
+    return named.pop() if len(named) == 1 else 1
+
+
+_PLAIN_LABELS = {"status": "完成状态", "progress": "进展情况"}  # naming no week ("本周进展" names this week)
+
+
+def _banded(out: list[Any], bands: dict[int, Any]) -> list[Any]:
+    """Where a status or progress column is repeated under bands naming weeks ("本周情况 | 上周情况" merged over
+    "完成状态 | 本周进展" each), the band says which is this week's: "完成状态（上周）". A label that names the other
+    week than its band ("本周完成状态" under "上周情况", copied with last week's columns) is taken as naming none."""
+    fields: dict[str, list[int]] = {}
+    for col in bands:
+        found = week_label(out[col])
+        if found and found[0] in FIELD_NAMES:
+            fields.setdefault(found[0], []).append(col)
+    for key, cols in fields.items():
+        if len(cols) < 2:
+            continue
+        for col in cols:
+            rank = _band_rank(bands[col])
+            if rank == 1:
+                continue
+            own = label_rank(out, col)
+            if own == 1:
+                out[col] = f"{out[col]}（{'本周' if rank == 0 else '上周'}）"
+            elif own != rank:
+                out[col] = _PLAIN_LABELS[key]
     return out
 
 

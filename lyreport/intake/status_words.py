@@ -26,6 +26,7 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 未完成，正在推进 · 已开工                     | 正常推进   | started, not done                              |
 | 尚未开工（待省里批复）                       | 尚未启动   | only a not-started phrase                      |
 | 尚未开工（正在办理手续）                     | 正常推进   | not started, but preparatory work under way    |
+| 尚未启动，计划二季度启动 · 未启动，拟于3月开工  | 尚未启动   | a start planned for later is no start          |
 | 未完成 · 尚未完成 · 正在研究 · 同上 · 完成了一半 | unreadable | could be several statuses: the unit must say |
 | 已完成？ · ☐已完成 · 已完成× · ~~已完成~~ · 已完成(x) | unreadable | crossed out, unticked or questioned |
 | 已完成★ (a mark not known)                 | unreadable | cannot vouch for a done it may qualify         |
@@ -110,6 +111,10 @@ _CONFIRMS = re.compile(
     r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期|提前|超额"
     r"|(?:完成率|完成进度|完成比例|进度|已?完成)?(?:为|达到?)?(?:100%|百分之百)|任务|工作"
     r"|并?(?:已|已经)?(?:投入使用|投用|投运|通车|运营|运行)"
+)
+# A start announced for later ("计划二季度启动", "预计下月开工建设", "拟于3月实施"); 按计划推进 is no plan.
+_PLANNED = re.compile(
+    r"(?:(?<!按)计划|拟|预计|准备|争取|力争|将于|预定|打算)[^,;。:/()]{0,12}?(?:启动|开始|开展|开工|实施|动工|推进|建设)"
 )
 _STARTED = re.compile(
     r"推进|进行|实施|开展|启动|开工|复工|在建|建设中|施工|正常|按计划|有序|稳步|顺利|序时|持续|常态化|办理|落实中|对接中"
@@ -349,6 +354,8 @@ def _meaning(key: str) -> str | None:
         return ON_TRACK
     not_started = _NOT_STARTED.search(key) is not None
     key = _NOT_STARTED.sub("、", key)
+    if not_started:  # "尚未启动，计划二季度启动": a start yet to come is no start
+        key = _PLANNED.sub("、", key)
     done = _DONE.search(key)
     if done:
         rest = _PUNCT.sub("", _CONFIRMS.sub("", key[: done.start()] + key[done.end() :]))
