@@ -781,3 +781,16 @@ def test_hidden_row_found_however_the_workbook_writes_the_sheet_name(
     assert found(checked) == [("row-hidden", "A3")]
     returns, _ = parse(workspace, path)
     assert [(r.measure_no, r.status) for r in returns[0].rows][0] == (10, "进度滞后")
+
+
+def test_self_made_labels_no_and_luoshi_zhuangtai_are_read(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """“No.” for 序号 and “落实状态” for the status (self-made forms): the return was refused as having no table,
+    its unit 报送有误 (layout fuzzer finding)."""
+    labels = ["No.", "措施内容", "责任类型", "落实状态", "本周进展", "存在问题", "下一步计划", "预计完成时间"]
+    path = transport(tmp_path, master, {10: "进度滞后", 11: "已完成"}, labels=labels)
+    checked = check(workspace, path)
+    assert checked.unit == TRANSPORT and not [p for p in checked.problems if p.severity == "error"]
+    returns, _ = parse(workspace, path)
+    assert {r.measure_no: r.status for r in returns[0].rows} == {
+        10: "进度滞后", 11: "已完成", 12: "正常推进", 14: "正常推进", 15: "正常推进"
+    }  # fmt: skip

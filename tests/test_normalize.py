@@ -290,6 +290,10 @@ def test_text(value: object, expected: str) -> None:
         ("预计完成时间：", "expected"),
         ("＊完成状态", "status"),
         ("下一步\r\n工作计划", "next_steps"),
+        ("No.", "no"),  # self-made forms (layout fuzzer): refused as having no table before
+        ("落实状态", "status"),
+        ("推进状况", "status"),
+        ("完成状况", "status"),  # weak, as 完成情况
     ],
 )
 def test_header_label(value: str, expected: str) -> None:

@@ -368,10 +368,10 @@ def phone(value: Any) -> tuple[str, bool]:
 
 # ----------------------------------------------------------------- header labels
 _HEADER_WORDS = {
-    "no": "序号 编号 条目 序列号 措施序号 条目序号",
+    "no": "序号 编号 条目 序列号 措施序号 条目序号 No NO no",
     "text": "措施内容 措施 工作任务 重点工作 具体措施 工作措施 重点任务 主要任务 任务内容",
     "role": "责任类型 牵头或配合 牵头配合 角色 牵头配合单位 责任分工 牵头配合情况",
-    "status": "完成状态 状态 进展状态 推进状态 进度状态 当前状态",
+    "status": "完成状态 状态 进展状态 推进状态 进度状态 当前状态 落实状态 推进状况 进展状况 进度状况",
     "progress": "本周进展 进展情况 工作进展 本周工作进展 落实情况 本周进展情况 进展 推进情况 本周推进情况 "
     "工作进展情况 本周工作进展情况 工作推进情况 本周落实情况",
     "issues": "存在问题 存在的问题 困难问题 问题 困难和问题 存在困难和问题 存在的困难和问题 存在问题及困难 "
@@ -384,7 +384,7 @@ _HEADER_WORDS = {
     "done_check": "是否完成 是否已完成 是否销号 是否办结 是否完结 完成率 完成比例 完成百分比 完成度 完成进度",
 }
 # Labels that only count when the table has no column with a stronger label for the same field.
-WEAK_LABELS = {"完成情况": "status"}
+WEAK_LABELS = {"完成情况": "status", "完成状况": "status"}
 _HEADER_INDEX = {word: key for key, words in _HEADER_WORDS.items() for word in words.split()}
 _NOTE = re.compile(r"\([^()]*\)")
 
