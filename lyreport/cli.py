@@ -203,6 +203,7 @@ _ORDER_CODES = {
     "week-not-due",
     "week-default-previous",
     "week-arg-resolved",
+    "week-none-answered",
 }
 _PAPER_CODES = {
     "scan-unstamped",

@@ -671,3 +671,15 @@ def test_all_on_time_is_not_all_stamped_when_a_scan_bears_no_seal(master):
     assert f"扫描件上未发现公章的单位1个：{unit}" in said and "均按时报送了电子版及盖章扫描件" not in said
     everyone = merge_week(master, _all_on_time(master), DEADLINE, CONFIG, PreviousState(), 1)
     assert "".join(b.text for b in reporting(everyone, CONFIG)) == "本期各单位均按时报送了电子版及盖章扫描件。"
+
+
+def test_an_inbox_with_no_file_of_the_week_is_said_loudly(master):
+    """Every file of the inbox answers last week (the new returns not yet saved, or the wrong --week): every unit
+    was 未报送 with no more than a note per file."""
+    intake = _all_on_time_in(master, WEEK - timedelta(days=7))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    assert {u.state for u in result.units} == {"missing"}
+    (said,) = [p for p in result.problems if p.code == "week-none-answered"]
+    assert said.severity == "warning" and "2021-01-07 这一周" in said.message and "30 个文件" in said.message
+    ordinary = merge_week(master, _all_on_time(master), DEADLINE, CONFIG, PreviousState(), 1)
+    assert "week-none-answered" not in {p.code for p in ordinary.problems}

@@ -117,7 +117,7 @@ def test_a_week_run_before_its_deadline_is_said(tmp_path: Path, workspace: Path,
     result = _run(workspace, inbox, at(11, 9), date(2021, 1, 8))
     assert result.week == date(2021, 1, 14)
     found = {p.code: p.message for p in result.problems if p.code.startswith("week-")}
-    assert set(found) == {"week-arg-resolved", "week-not-due", "week-other"}
+    assert set(found) == {"week-arg-resolved", "week-not-due", "week-other", "week-none-answered"}
     assert "星期五" in found["week-arg-resolved"] and "2021-01-14" in found["week-arg-resolved"]
     assert found["week-not-due"].endswith("请运行 lyreport run --week 2021-01-07")
     assert next(p for p in result.problems if p.code == "week-not-due").severity == "warning"
