@@ -505,6 +505,46 @@ def test_week_bands_over_column_pairs_say_which_is_this_week(
     assert {r.progress for r in returns[0].rows} == {"资金未到位，进度滞后"}
 
 
+def _two_pairs_book(
+    master: MasterList, path: Path, upper: list[Any], merges: list[str], labels: tuple[str, str]
+) -> Path:
+    """Two 完成状态 | 本周进展 pairs, last week's copy (已完成) on the left, this week's (正常推进) on the right."""
+    wb = Workbook()
+    ws = wb.active
+    header(ws, TRANSPORT)
+    for col, label in enumerate(["序号", "措施内容", *upper, None, None], 1):
+        ws.cell(2, col).value = label  # over header()'s own label row
+    for col, label in enumerate(labels * 2, 3):
+        ws.cell(3, col, label)
+    for cells in ["A2:A3", "B2:B3", *merges]:
+        ws.merge_cells(cells)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, 4 + offset, [no, master.measure(no).text, "已完成", "上周进展", "正常推进", "本周进展"])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "upper, merges, labels",
+    [
+        (["本周情况", None, None, None], ["C2:F2"], ("完成状态", "本周进展")),  # one band over both pairs
+        (["本周情况", None, None, None], [], ("完成状态", "本周进展")),  # the same, not merged
+        (["本周情况", None, "本周情况", None], ["C2:D2", "E2:F2"], ("完成状态", "本周进展")),  # both say 本周
+        ([None, None, None, None], [], ("本周完成状态", "本周进展")),  # both columns say 本周 themselves
+    ],
+)
+def test_bands_or_labels_that_do_not_tell_the_pairs_apart_are_checked_row_by_row(
+    tmp_path: Path, workspace: Path, master: MasterList, upper: list[Any], merges: list[str], labels: tuple[str, str]
+) -> None:
+    """A band over both pairs was taken as naming each column this week's, and the leftmost (last week's 已完成)
+    was read with only a note: every measure closed (review finding). Nothing there tells which is this week's."""
+    path = _two_pairs_book(master, tmp_path / "交通局两列.xlsx", upper, merges, labels)
+    returns, _ = parse(workspace, path)
+    assert "已完成" not in {r.status for r in returns[0].rows}
+    checked = check(workspace, path)
+    assert {code for code, _ in found(checked)} >= {"status-second-conflict"}
+
+
 def test_weak_status_label_beside_last_weeks_status(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     """完成情况 | 本周进展 | 上周状态: the plain 完成情况 is this week's status, not last week's (layout fuzzer)."""
     wb = Workbook()

@@ -224,11 +224,11 @@ class Table:
             also = self.cols.get("status_also")
             found = [also] if also is not None and label_rank(self.labels, also) != LAST_WEEK else []
             chosen = self.cols.get("status")
-            if chosen is not None and label_rank(self.labels, chosen) != 0:
-                hidden = self.sheet.hidden_cols
+            if chosen is not None:  # a column marked this week's is checked only against others marked so too
+                hidden, rank = self.sheet.hidden_cols, label_rank(self.labels, chosen)
                 for key, _, others in self.notes:
                     if key == "status":
-                        found += [c for c in others if c not in hidden and label_rank(self.labels, c) != LAST_WEEK]
+                        found += [c for c in others if c not in hidden and _also_now(self.labels, c, rank)]
             self._other_status = found
         return found
 
@@ -238,6 +238,12 @@ class Table:
     def is_header_row(self, index: int) -> bool:
         """A repeated header (e.g. on a second printed page) inside the table."""
         return all(k in map_columns(self.sheet.rows[index]) for k in REQUIRED)
+
+
+def _also_now(labels: list[Any], col: int, chosen_rank: int) -> bool:
+    """Whether another status column may hold this week's status beside the chosen one of `chosen_rank`."""
+    rank = label_rank(labels, col)
+    return rank != LAST_WEEK and (chosen_rank != 0 or rank == 0)
 
 
 def _ordered(sheets: list[SheetData]) -> list[SheetData]:
@@ -353,13 +359,15 @@ def _stacked(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
     width = max(len(upper), len(lower))
     out: list[Any] = []
     parent: Any = None
-    bands: dict[int, Any] = {}  # column -> the upper label over a lower label
+    start = -1
+    bands: dict[int, tuple[Any, int]] = {}  # column -> the upper label over a lower label, and where it starts
     for col in range(width):
         above, below = _at(upper, col), _at(lower, col)
-        parent = above if not nz.is_blank(above) else parent
+        if not nz.is_blank(above):
+            parent, start = above, col
         if week_label(below) is not None:  # a label, also one naming its week ("本周完成状态")
             out.append(below)
-            bands[col] = parent
+            bands[col] = (parent, start)
         elif isinstance(parent, str) and _is_week_word(below):
             out.append(nz.label_key(below) + parent)
         else:
@@ -379,20 +387,25 @@ def _band_rank(band: Any) -> int:
 _PLAIN_LABELS = {"status": "完成状态", "progress": "进展情况"}  # naming no week ("本周进展" names this week)
 
 
-def _banded(out: list[Any], bands: dict[int, Any]) -> list[Any]:
+def _banded(out: list[Any], bands: dict[int, tuple[Any, int]]) -> list[Any]:
     """Where a status or progress column is repeated under bands naming weeks ("本周情况 | 上周情况" merged over
     "完成状态 | 本周进展" each), the band says which is this week's: "完成状态（上周）". A label that names the other
-    week than its band ("本周完成状态" under "上周情况", copied with last week's columns) is taken as naming none."""
+    week than its band ("本周完成状态" under "上周情况", copied with last week's columns) is taken as naming none.
+
+    Only bands that tell the columns apart decide: the repeated columns under different band cells, at most one of
+    them naming this week. One band over both (a blank upper cell looks like a merged one), or two bands both
+    saying 本周, tell nothing: the columns stay as labelled and each row is checked against the other (rows.py)."""
     fields: dict[str, list[int]] = {}
     for col in bands:
         found = week_label(out[col])
         if found and found[0] in FIELD_NAMES:
             fields.setdefault(found[0], []).append(col)
     for key, cols in fields.items():
-        if len(cols) < 2:
+        ranks = {col: _band_rank(bands[col][0]) for col in cols}
+        if len({bands[col][1] for col in cols}) < 2 or list(ranks.values()).count(0) > 1:
             continue
         for col in cols:
-            rank = _band_rank(bands[col])
+            rank = ranks[col]
             if rank == 1:
                 continue
             own = label_rank(out, col)
