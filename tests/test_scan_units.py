@@ -211,9 +211,9 @@ def _box(text: str, x: float, y: float, w: float = 120, h: float = 30, score: fl
 def test_status_cell_repairs_a_half_read_word_but_never_a_crossed_out_one():
     (repaired,) = _status_cell([_box("已完戍", 300, 300)])  # 成 misread
     assert repaired.text == "已完成" and repaired.score <= 0.5  # guessed: shown for checking
-    for written in ("已完成？", "已完成×", "☐已完成"):
+    for written in ("已完成？", "已完成×", "☐已完成", "未完成", "末完成", "尚未完成", "没完成"):
         read = [nz.read_status(b.text)[0] for b in _status_cell([_box(written, 300, 300)])]
-        assert read == [None]  # left unreadable, never repaired into 已完成
+        assert read == [None]  # left unreadable, never repaired into 已完成 (未完成 was: review finding)
 
 
 def _written(text: str, stroke: tuple[int, int, int] | None = None, tilt: int = 0) -> tuple[Image.Image, TextBox]:
@@ -389,6 +389,23 @@ def test_two_status_words_side_by_side_on_paper_are_the_worse_one_and_said(maste
         assert "scan-status-two" not in {p.code for p in scan.problems}
 
 
+def test_two_status_words_keep_the_least_sure_words_score(master, directory):
+    """The second word read with a low score lost its scan-low-confidence note: the first word's score was kept."""
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
+    boxes = [
+        b
+        for old in _other_units_boxes("市医疗保障局")
+        for b in (
+            [_box("尚未启动", 300, 300, 60), _box("已完成", 362, 300, 60, score=0.6)] if old.text == "已完成" else [old]
+        )
+    ]
+    (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
+    assert [r.status for r in scan.parsed.rows] == ["尚未启动"]
+    assert {"scan-status-two", "scan-low-confidence"} <= {p.code for p in scan.problems}
+
+
 def test_a_bare_wancheng_on_paper_is_read_and_said(master, directory):
     """“完成” alone in a scanned status cell: 未完成 whose 未 was lost under a seal or the page edge reads so, and
     was counted 已完成 without a word. It is still read as written (a unit may write 完成), with a warning there."""
@@ -402,6 +419,11 @@ def test_a_bare_wancheng_on_paper_is_read_and_said(master, directory):
     assert said.severity == "warning" and said.cell == "第1页 表格第1行（完成状态）" and "第 21 条措施" in said.message
     (scan,) = interpret(file, _answer(_other_units_boxes("市医疗保障局"), "市医疗保障局"), master, directory)
     assert "scan-done-bare" not in {p.code for p in scan.problems}  # 已完成 printed whole: nothing to say
+    for written in ("落实", "全部完成", "办结"):  # 未落实, 尚未全部完成, 未办结 lose their 未 the same way
+        boxes = [_box(written, 300, 300) if b.text == "已完成" else b for b in _other_units_boxes("市医疗保障局")]
+        (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
+        (said,) = [p for p in scan.problems if p.code == "scan-done-bare"]
+        assert f"只识别出“{written}”" in said.message
 
 
 def test_messages_about_a_scan_name_no_workbook_cells(master, directory):

@@ -10,7 +10,7 @@ from ...models import ParsedReturn, SourceFile
 from ...problems import Problem, problem
 from ..cellrefs import cell_ref
 from ..normalize import header_label
-from ..status_words import DONE
+from ..status_words import DONE, STATUS_INDEX
 from .table import ScanGrid
 
 LOW_CONFIDENCE = 0.85
@@ -97,17 +97,20 @@ def low_confidence(grid: ScanGrid, parsed: ParsedReturn, unit: str | None, file:
 
 
 def bare_done(grid: ScanGrid, parsed: ParsedReturn, unit: str | None, file: SourceFile) -> list[Problem]:
-    """A status cell read as nothing but 完成: on paper the 未 or 尚未 before it may be lost under a seal, a pen
-    stroke or the scanner's edge, and 未完成 read as 已完成 is the worst mistake. Read as written, and said."""
+    """A status cell read as nothing but a done word without 已 (完成, 落实, 办结, 全部完成): on paper the 未 or 尚未
+    before it may be lost under a seal, a pen stroke or the scanner's edge, and 未完成 read as 已完成 is the worst
+    mistake. Read as written, and said."""
     out = []
     col = _status_col(grid)
     for row in parsed.rows:
         index = row.row - 1
         cells = grid.sheet.rows[index] if 0 <= index < len(grid.sheet.rows) else []
         text = _BARE_SPACE.sub("", str(cells[col] or "")) if col < len(cells) else ""
-        if row.status == DONE and text == "完成":
+        if row.status == DONE and "已" not in text and STATUS_INDEX.get(text) == DONE:
             where, _, _ = place_of(grid, cell_ref(col, index))
-            out.append(problem("scan-done-bare", file=file.display, cell=where, unit=unit or "", no=row.measure_no))
+            out.append(
+                problem("scan-done-bare", file=file.display, cell=where, unit=unit or "", no=row.measure_no, text=text)
+            )
     return out
 
 

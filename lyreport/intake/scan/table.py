@@ -339,11 +339,13 @@ def _status_cell(boxes: list[TextBox]) -> list[TextBox]:
     if not text or nz.read_status(text)[0] is not None or nz.status_mark(text) is not None:
         return boxes  # a crossed-out or questioned 已完成 is no half-read one: never repaired into a status
     close = difflib.get_close_matches(text, STATUSES, n=2, cutoff=0.6)
-    if len(close) != 1:
-        return boxes
+    if len(close) != 1 or (close[0] == DONE and _NEGATION.search(text)):
+        return boxes  # 未完成 (or 末完成, as OCR reads 未) is two characters from 已完成: never repaired into it
     first = boxes[0]
     return [TextBox(close[0], first.x0, first.y0, boxes[-1].x1, boxes[-1].y1, min(GUESSED, *(b.score for b in boxes)))]
 
+
+_NEGATION = re.compile("[未末没不尚无非否]")
 
 # Status words long enough not to occur inside a sentence by chance ("推进", "完成", "落实" do).
 _WORD = "|".join(sorted((w for w in STATUS_INDEX if len(w) >= 3), key=len, reverse=True))
@@ -370,7 +372,8 @@ def _two_statuses(grid: ScanGrid, boxes: list[TextBox]) -> list[TextBox]:
     worst = min(found, key=_WORST.__getitem__)
     grid.doubled[len(grid.sheet.rows)] = (words, worst)
     first = boxes[0]
-    return [TextBox(worst, first.x0, first.y0, max(b.x1 for b in boxes), max(b.y1 for b in boxes), first.score)]
+    score = min(b.score for b in boxes)  # the least sure word, so that scan-low-confidence still says it
+    return [TextBox(worst, first.x0, first.y0, max(b.x1 for b in boxes), max(b.y1 for b in boxes), score)]
 
 
 def _continues(box: TextBox, wide: TextBox, line: float) -> bool:
