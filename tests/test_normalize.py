@@ -402,6 +402,10 @@ def test_weak_label() -> None:
         ("暂未开展，拟于3月实施", "尚未启动", True),
         ("尚未开工（计划3月开工，正在办理手续）", "正常推进", True),  # preparatory work under way all the same
         ("尚未启动，按计划推进前期工作", "正常推进", True),
+        ("尚未开工，准备工作正在推进", "正常推进", True),  # work going on, no start planned (review finding)
+        ("尚未开工，前期准备工作有序推进", "正常推进", True),
+        ("尚未开工，力争前期工作加快推进", "正常推进", True),
+        ("尚未开工，争取手续办理完成后尽快推进", "正常推进", True),
         # unreadable: several statuses would fit, the unit must say
         ("未完成", None, False),
         ("尚未完成", None, False),
