@@ -29,6 +29,7 @@ class Assigned:
     failed: dict[str, list[FailedFile]]
     scans: list[Scan]  # scans of this week from a known unit
     from_scan: set[str] = field(default_factory=set)  # units whose counted return was read from a scan
+    other_week: set[str] = field(default_factory=set)  # display names of returns and unusable files of other weeks
 
     @property
     def scan_units(self) -> set[str]:
@@ -146,11 +147,13 @@ def assign_week(
     problems: list[Problem] = []
     candidates: dict[str, list[ParsedReturn]] = {}
     elsewhere: set[str] = set()
+    other_week: set[str] = set()
     failed: dict[str, list[FailedFile]] = {}
     for fail in intake.failed:
         arrived = week_of_received(fail.file.received_at, config).date()
         if arrived != week:  # its content cannot say which week it answers: one note, never silence
             elsewhere.add(fail.file.display)
+            other_week.add(fail.file.display)
             problems.append(_failed_elsewhere(fail, arrived, week, config))
         elif fail.unit:
             failed.setdefault(fail.unit, []).append(fail)
@@ -160,6 +163,7 @@ def assign_week(
             elsewhere.add(ret.file.display)
             if not _other_list(ret, master):
                 problems.append(_other_week(ret, answered, week, config))
+                other_week.add(ret.file.display)
             continue
         if earlier := resent.get(ret.file.display):
             elsewhere.add(ret.file.display)
@@ -191,7 +195,7 @@ def assign_week(
         problems += chosen_why
     scans, more = _week_scans([s for s in intake.scans if not _other_list_scan(s, master)], week, config)
     problems += more
-    assigned = Assigned(counted, elsewhere, superseded, failed, scans)
+    assigned = Assigned(counted, elsewhere, superseded, failed, scans, other_week=other_week)
     _count_scan_only(assigned)
     return assigned, problems
 

@@ -68,7 +68,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "inbox-empty": (WARNING, "收件箱中没有找到任何文件，请确认各单位报送的文件已放入该文件夹"),
     "week-none-answered": (
         WARNING,
-        "收件箱中的 {count} 个文件都不属于 {week} 这一周（所属周次见各文件的提示），本周没有计入任何报表、各单位都记为未报送；"
+        "{week} 这一周没有计入任何报表、各单位都记为未报送，收件箱中有 {count} 个文件属于其他周（所属周次见各文件的提示）；"
         "如果本周的文件还没有放入收件箱，或要汇总的是另一周，请放入文件或用 --week 指定后重新运行",
     ),
     "file-ignored": (INFO, "已忽略：{reason}"),

@@ -258,12 +258,6 @@ def beside_return(found: Problem, units: set[str] | dict[str, ParsedReturn]) -> 
 OTHER_LIST_CODES = ("template-other-list", "return-other-list")  # said in every list's run it was filed in
 
 
-def _seen_files(intake: IntakeResult) -> set[str]:
-    """Every return, scan and unusable file the intake found (what could have answered the week)."""
-    seen = {r.file.display for r in intake.returns} | {s.file.display for s in intake.scans}
-    return seen | {f.file.display for f in intake.failed}
-
-
 def merge_week(
     master: MasterList,
     intake: IntakeResult,
@@ -294,8 +288,8 @@ def merge_week(
         problem("history-unit-unknown", name=name, week=previous.week.isoformat() if previous.week else "")
         for name in previous.history_unknown_units
     ]
-    if not assigned.files and (seen := _seen_files(intake)):  # none this week's: never a quiet 未报送 all round
-        problems.append(problem("week-none-answered", count=len(seen), week=deadline.date().isoformat()))
+    if not assigned.files and assigned.other_week:  # files of other weeks only: never a quiet 未报送 all round
+        problems.append(problem("week-none-answered", count=len(assigned.other_week), week=deadline.date().isoformat()))
     if previous.history_moved:
         moved = [f"第 {no} 条（往期第 {old} 条）" for no, old in previous.history_moved.items()]
         problems.append(problem("master-history-moved", moved=moved))

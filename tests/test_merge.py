@@ -680,6 +680,11 @@ def test_an_inbox_with_no_file_of_the_week_is_said_loudly(master):
     result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
     assert {u.state for u in result.units} == {"missing"}
     (said,) = [p for p in result.problems if p.code == "week-none-answered"]
-    assert said.severity == "warning" and "2021-01-07 这一周" in said.message and "30 个文件" in said.message
+    assert said.severity == "warning" and "2021-01-07 这一周" in said.message and "15 个文件属于其他周" in said.message
     ordinary = merge_week(master, _all_on_time(master), DEADLINE, CONFIG, PreviousState(), 1)
     assert "week-none-answered" not in {p.code for p in ordinary.problems}
+    # This week's file that fits no unit (no unit found, another list …) is not another week's: nothing claimed.
+    stray = IntakeResult()
+    stray.failed.append(FailedFile(_file("附件1.xlsx", _at(WEEK, 9)), "文件已损坏", None))
+    result = merge_week(master, stray, DEADLINE, CONFIG, PreviousState(), 1)
+    assert "week-none-answered" not in {p.code for p in result.problems}
