@@ -154,3 +154,23 @@ def test_subject_in_encoded_words_cut_inside_a_character_names_the_unit(
     put(inbox / "邮件.eml", raw.replace(b"Subject: SUBJECT", f"Subject: {words}".encode()), at(7, 16))
     result = run(workspace, inbox)
     assert result.unit("市金融工作局").state == "on_time"
+
+
+def test_subjects_beside_raw_text_are_not_garbled_by_the_split_word_repair() -> None:
+    """The repair of split encoded words read the whole raw header again: raw UTF-8 with one bad byte came out as
+    GB18030 mojibake, raw text beside encoded words as \\u escapes (review finding). Only all-ASCII headers of
+    encoded words are repaired; the rest is the parser's reading, as before."""
+    import base64
+
+    from lyreport.intake import mail
+
+    full = "市发改委落实情况报表".encode("gb2312")
+    words = " ".join(f"=?gb2312?B?{base64.b64encode(part).decode()}?=" for part in (full[:5], full[5:]))
+    cases = {
+        b"Subject: \xe5\xb8\x82\xe5\x8f\x91 \xff": "市发",
+        b"Subject: Re: " + words.encode(): "Re: 市发改委落实情况报表",
+        "Subject: 转发：".encode() + words.encode(): "转发：",
+    }
+    for header, start in cases.items():
+        read = mail.subject(mail.parse(header + b"\r\nFrom: a@b.c\r\n\r\nx"))
+        assert read.startswith(start) and "\\u" not in read, read

@@ -65,15 +65,20 @@ def parse(data: bytes) -> EmailMessage:
 def subject(message: Message) -> str:
     """The Subject header as text; "" if missing or unreadable."""
     try:
-        text = str(message["Subject"] or "").strip()
+        text: str | None = str(message["Subject"] or "").strip()
     except Exception:
-        text = "\ufffd"
-    if "\ufffd" not in text:
+        text = None
+    if text is not None and "\ufffd" not in text:
         return text
-    # Encoded words cut inside a character (=?gb2312?B?...?= =?gb2312?B?...?=, as some clients split a
-    # long subject): the parser decodes each word alone; joined as bytes first they read right.
     raw = " ".join(raw_text(v) for k, v in message.raw_items() if k.lower() == "subject")
-    return decode_words(re.sub(r"\r?\n[ \t]+", " ", raw)).strip()
+    # Encoded words cut inside a character (=?gb2312?B?...?= =?gb2312?B?...?=, as some clients split a long
+    # subject): the parser decodes each word alone; joined as bytes first they read right. Only for a header of
+    # encoded words and ASCII: raw 8-bit text beside them is the parser's to read.
+    if "=?" in raw and raw.isascii():
+        joined = decode_words(re.sub(r"\r?\n[ \t]+", " ", raw)).strip()
+        if text is None or joined.count("\ufffd") < text.count("\ufffd"):
+            return joined
+    return raw.strip() if text is None else text
 
 
 def sender(message: Message) -> str:
