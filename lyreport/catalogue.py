@@ -527,12 +527,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "msg-unreadable": (ERROR, "Outlook 邮件（.msg）无法读取：{reason}"),
     "mail-forwarded": (INFO, "转发的邮件：收到时间按原邮件的发送时间 {sent} 计算（转发时间 {forwarded}）"),
     "mail-forwarded-inline": (
-        WARNING,
+        INFO,
         "转发的邮件：正文中注明原邮件的发送时间为 {original}，收到时间按转发时间 {forwarded} 计算；"
         "所附报表如是原邮件中的附件，请按原邮件的收到时间核实是否按时报送",
     ),
     "mail-forwarded-inline-unread": (
-        WARNING,
+        INFO,
         "转发的邮件：正文中原邮件的发送时间“{written}”无法识别，收到时间按转发时间 {forwarded} 计算；"
         "所附报表如是原邮件中的附件，请按原邮件的收到时间核实是否按时报送",
     ),

@@ -7,13 +7,14 @@ system, no clock.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
 
 from . import copies
 from .assign import Assigned, assign_week, scan_findings
 from .config import Config
-from .intake.safety import FOREIGN_FORMATS
+from .intake.safety import ARROW, FOREIGN_FORMATS
 from .models import (
     DONE,
     LAGGING,
@@ -30,7 +31,7 @@ from .models import (
     UnitWeek,
     WeekResult,
 )
-from .problems import Problem, problem
+from .problems import WARNING, Problem, problem
 from .weeks import cn_datetime
 
 
@@ -258,6 +259,18 @@ def beside_return(found: Problem, units: set[str] | dict[str, ParsedReturn]) -> 
 OTHER_LIST_CODES = ("template-other-list", "return-other-list")  # said in every list's run it was filed in
 
 
+def _forwards_of_late(found: list[Problem], units: list[UnitWeek]) -> list[Problem]:
+    """A mail forwarded inline whose quoted original was sent earlier is noted (info); where its unit is late by
+    the forward's time, that may be wrong, and it is a warning."""
+    late = {name for u in units if u.state == "late" for name in u.files}
+
+    def of_late(p: Problem) -> bool:
+        return any(name == p.file or name.startswith(p.file + ARROW) for name in late)
+
+    forwards = ("mail-forwarded-inline", "mail-forwarded-inline-unread")
+    return [dataclasses.replace(p, severity=WARNING) if p.code in forwards and of_late(p) else p for p in found]
+
+
 def merge_week(
     master: MasterList,
     intake: IntakeResult,
@@ -281,7 +294,7 @@ def merge_week(
         for r in decisive
         if r is not None and copies.saved_in_time(r.file, deadline)
     ]
-    problems = own + problems + timing + _unit_problems(units, deadline, config)
+    problems = _forwards_of_late(own, units) + problems + timing + _unit_problems(units, deadline, config)
     problems += [p for u in master.units for p in findings[u][2]]
     problems += [problem("master-history-differs", no=no) for no in previous.history_differs]
     problems += [

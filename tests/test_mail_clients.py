@@ -110,6 +110,22 @@ def test_return_forwarded_inline_after_the_deadline_says_the_original_was_earlie
     assert "原邮件的发送时间为 2021-01-07 10:05，收到时间按转发时间 2021-01-07 14:30 计算" in note.message
 
 
+def test_an_on_time_forward_quoting_an_earlier_mail_is_only_a_note(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """A unit forwards the office's notice back with its form attached, on time: warned every week as if its time
+    were in doubt (review finding). The forward's time makes it on time anyway: a note."""
+    xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    subject, text = _QUOTED["outlook"]
+    forward = mail("yjj@ly.gov.cn", subject, "Thu, 7 Jan 2021 11:00:00 +0800", [("应急局落实情况.xlsx", xlsx)])
+    forward.get_body().set_content(text.replace("January 7, 2021 10:05", "January 4, 2021 09:00"))
+    inbox = tmp_path / "inbox"
+    put(inbox / "转发.eml", forward.as_bytes(), at(7, 16))
+    result = run(workspace, inbox)
+    assert result.unit("市应急管理局").state == "on_time"
+    assert only(result.problems, "mail-forwarded-inline").severity == "info"
+
+
 def test_outlook_msg_forwarded_inline_is_said_too(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
     subject, text = _QUOTED["outlook"]
