@@ -449,6 +449,12 @@ def test_messages_about_a_scan_name_no_workbook_cells(master, directory):
     )
     moved = _relocate(column, build_grid([boxes]), "市医疗保障局")
     assert "表格第4列“完成状态”、表格第12列“完成状态”" in moved.message and "（表格第4列）" in moved.message
+    quoted = problem(
+        "status-lag-in-text", no=21, status="正常推进", label="本周进展", col="E8", value="完成 B 列车采购（C3）"
+    )
+    assert (
+        "“完成 B 列车采购（C3）”" in _relocate(quoted, build_grid([boxes]), "市医疗保障局").message
+    )  # the unit's words
 
 
 def test_readable_table_without_usable_rows_keeps_the_parsers_reasons(master, directory):

@@ -44,9 +44,18 @@ def relocate(found: Problem, grid: ScanGrid, unit: str | None) -> Problem:
     """Grid cell references mean nothing on paper: say page and table row instead (in the message too, where a
     column of the grid is the table's N-th column and a cell of the same row is named by its column label)."""
     where, _, _ = place_of(grid, found.cell)
-    message = _CELL_IN_TEXT.sub("", found.message)
-    message = _COLUMN_IN_TEXT.sub(lambda m: f"表格第{_column_number(m[1])}列", message)
+    # Only the message's own words: text quoted from the paper (“完成 B 列车采购”) stays as written.
+    pieces = _QUOTED.split(found.message)
+    message = "".join(piece if piece.startswith("“") else _unreferenced(piece) for piece in pieces)
     return dataclasses.replace(found, sheet="", cell=where or "", unit=found.unit or unit or "", message=message)
+
+
+_QUOTED = re.compile(r"(“[^”]*”)")
+
+
+def _unreferenced(text: str) -> str:
+    text = _CELL_IN_TEXT.sub("", text)
+    return _COLUMN_IN_TEXT.sub(lambda m: f"表格第{_column_number(m[1])}列", text)
 
 
 def _column_number(letters: str) -> int:
