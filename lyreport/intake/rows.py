@@ -16,7 +16,7 @@ from . import normalize as nz
 from .attribution import Context
 from .cellchecks import check_formula, error_row, formula_like, unreadable_fields, unreadable_no
 from .layout import Table
-from .rowchecks import checked_against_done, checked_against_other, checked_against_text
+from .rowchecks import checked_against_done, checked_against_note, checked_against_other, checked_against_text
 from .rowkinds import is_blank_row, is_heading, is_total
 from .rowmeasure import Measures, measure_of_row
 from .status_words import done_with_reservation
@@ -249,6 +249,8 @@ def _read_row(
         status = checked_against_other(ctx, table, index, col, status, no)
         if status is None:
             break
+    if status is not None and table.sheet.notes:
+        status = checked_against_note(ctx, table, index, status, no)
     row = ReturnRow(
         measure_no=no,
         status=status,
