@@ -353,6 +353,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第 {no} 条措施完成状态为“已完成”，但同一行“{label}”（{col}）写有“{value}”，前后矛盾；"
         "未按已完成读取（按未报送对待），请对方核实后重新报送",
     ),
+    "status-note-conflict": (
+        ERROR,
+        "第 {no} 条措施完成状态为“{status}”，但该单元格的批注写有“{note}”（{other}），前后矛盾；"
+        "未读取该措施的完成状态（按未报送对待），请对方核实后重新报送",
+    ),
+    "status-note-denies": (
+        ERROR,
+        "第 {no} 条措施完成状态为“已完成”，但该单元格的批注写有“{note}”，前后矛盾；"
+        "未按已完成读取（按未报送对待），请对方核实后重新报送",
+    ),
+    "status-note-lag": (
+        WARNING,
+        "第 {no} 条措施完成状态为“{status}”，但该单元格的批注写有“{note}”，提到进度滞后；已按“{read}”读取，请核对",
+    ),
+    "status-note": (INFO, "第 {no} 条措施完成状态“{status}”的单元格有批注：“{note}”"),
     "status-lag-in-text": (
         WARNING,
         "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）写有“{value}”，提到进度滞后；"

@@ -147,6 +147,8 @@ class SheetData:
     # Cells the sheet does not show as they are (intake/concealed.py): (row, col) -> (what the cell holds, what the
     # sheet shows, why: "merge:D5:D6" or "format:<code>").
     concealed: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
+    # Notes (comments, 批注) on cells (intake/cellnotes.py): (row, col) -> the note's text.
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def unreadable(self, row: int, col: int) -> bool:
         """A formula without a saved value or an error value: None in the grid, yet not a blank cell."""

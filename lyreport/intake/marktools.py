@@ -42,11 +42,13 @@ class Marks:
     unread: dict[tuple[int, int], str] = field(default_factory=dict)
     runs: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
     conditional: dict[tuple[int, int], str] = field(default_factory=dict)
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)  # comments on cells (cellnotes.py)
 
     def answer(self, merged: list[tuple[int, int, int]], concealed: list[Any] | None = None) -> tuple[Any, ...]:
         """The marks as a worker's answer carries them (read._sheet_data unpacks this one shape); `concealed`:
         the cells the sheet does not show as they are (concealed.Concealed)."""
-        return (*self.as_tuple(), merged, self.error_list(), concealed or [])
+        notes = [(row, col, text) for (row, col), text in sorted(self.notes.items())]
+        return (*self.as_tuple(), merged, self.error_list(), concealed or [], notes)
 
     def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
         return (

@@ -423,7 +423,12 @@ def _header_label(value: str) -> str | None:
         found = _HEADER_INDEX.get(key) or WEAK_LABELS.get(key)
         if found:
             return found
-    return None
+    # "完成状态.1": pandas (to_excel of a read_excel) writes a repeated label with ".1", ".2": the same label.
+    repeated = _REPEATED_LABEL.fullmatch(value)
+    return _header_label(repeated[1]) if repeated else None
+
+
+_REPEATED_LABEL = re.compile(r"\s*(.*?\D)\.\d{1,2}\s*")
 
 
 def key_label(key: str) -> str | None:

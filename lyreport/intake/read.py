@@ -256,7 +256,8 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
 
 def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
     """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, struck cells,
-    whether some strike could not be placed, merge fills, error cells as (row, col, value), concealed cells)."""
+    whether some strike could not be placed, merge fills, error cells as (row, col, value), concealed cells,
+    notes on cells as (row, col, text))."""
     if not marks:
         return SheetData(name, rows, hidden)
     merged = {(r, c): top for r, c, top in marks[5]}
@@ -270,4 +271,6 @@ def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = Non
     sheet.struck, sheet.struck_unknown = struck, bool(marks[4])
     if len(marks) > 7 and marks[7]:
         sheet.concealed = {(r, c): (value, shown, why) for r, c, value, shown, why in marks[7]}
+    if len(marks) > 8 and marks[8]:
+        sheet.notes = {(r, c): text for r, c, text in marks[8]}
     return sheet

@@ -89,6 +89,49 @@ def _checked_against_sentences(
     return status
 
 
+def checked_against_note(ctx: Context, table: Table, index: int, status: str, no: int) -> str | None:
+    """The status checked against a note (comment, 批注) on its own cell, which the sheet shows only on hover.
+
+    A note naming another status ("实际为滞后", "进度滞后"): a lag in either is read (said); otherwise it cannot be
+    told which holds (an error, not read); one repeating the status says nothing. A note denying a 已完成 (尚未完成, 未开工, 滞后) is an error, as the same
+    words in 存在问题 are; one telling of a lag beside another status is said. Any other note is shown (info).
+    """
+    note = table.sheet.notes.get((index, table.cols["status"]))
+    if not note:
+        return status
+    cell = table.ref("status", index)
+    said = text_key(note)
+    fields = {"no": no, "status": status, "note": _clip(note)}
+    other = bare_status(said) or _note_status(said)
+    if other == status:  # the note repeats the status: nothing to say
+        return status
+    if other is not None:
+        if LAGGING in (status, other):
+            ctx.add("status-note-lag", cell=cell, read=LAGGING, **fields)
+            return LAGGING
+        ctx.add("status-note-conflict", cell=cell, other=other, **fields)
+        return None
+    if other is None and status == DONE and text_denies_done(said):
+        ctx.add("status-note-denies", cell=cell, **fields)
+        return None
+    if other is None and status in (ON_TRACK, NOT_STARTED) and text_says_lag(said):
+        ctx.add("status-note-lag", cell=cell, read=status, **fields)
+        return status
+    ctx.add("status-note", cell=cell, **fields)
+    return status
+
+
+def _note_status(said: str) -> str | None:
+    """The status a short note gives after a lead-in ("实际为滞后", "应为：已完成", "实际：正常推进"), else None."""
+    for lead in ("实际为", "实际是", "实际上", "实际", "应为", "应是", "改为", "更正为", "批注"):
+        at = said.find(lead)
+        if at >= 0:
+            found = bare_status(said[at + len(lead) :].lstrip(":：，, "))
+            if found is not None:
+                return found
+    return None
+
+
 def checked_against_other(ctx: Context, table: Table, index: int, col: int, status: str, no: int) -> str | None:
     """The status checked against another column that may hold it (Table.other_status_cols).
 

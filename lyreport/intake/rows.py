@@ -16,7 +16,7 @@ from . import normalize as nz
 from .attribution import Context
 from .cellchecks import check_formula, error_row, formula_like, unreadable_fields, unreadable_no
 from .layout import Table
-from .rowchecks import checked_against_done, checked_against_other, checked_against_text
+from .rowchecks import checked_against_done, checked_against_note, checked_against_other, checked_against_text
 from .rowkinds import is_blank_row, is_heading, is_total
 from .rowmeasure import Measures, measure_of_row
 from .status_words import done_with_reservation
@@ -61,7 +61,24 @@ def read_rows(
             and _continues(cells, last, last_text, known)
         ):
             part = _read_row(ctx, table, index, cells, known, unit, base_year, today, part_of=last)
+            before = last.status
             _combine(last, part)
+            if (
+                part is not None
+                and before
+                and part.status
+                and before != part.status
+                and _repeats(table, index, cells, last, last_text)
+            ):
+                ctx.add(
+                    "measure-duplicate-conflict",
+                    cell=table.ref("no", index),
+                    no=last.measure_no,
+                    other_row=last.row,
+                    first=before,
+                    second=part.status,
+                    status=last.status or "无法识别",
+                )
             parts[last.measure_no].append(index + 1)
             last.row = index + 1  # adjacency is checked against the latest row of the measure
             continue
@@ -170,6 +187,14 @@ def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, known: Me
     return last.measure_no in (nz.measure_no(raw), nz.sub_measure_no(raw))
 
 
+def _repeats(table: Table, index: int, cells: dict[str, Any], last: ReturnRow, last_text: str) -> bool:
+    """The row right under a measure row is a copy of it, not a sub-item: its own 序号 typed again (not filled from
+    a merge) and the same measure text. Two statuses in such rows are two versions (last week's row left in)."""
+    text = nz.label_key(cells.get("text"))
+    typed = (index, table.cols.get("no", -1)) not in table.sheet.merged_from
+    return typed and bool(text) and text == last_text and nz.measure_no(cells.get("no")) == last.measure_no
+
+
 def _combine(into: ReturnRow, part: ReturnRow | None) -> None:
     """Worst status wins (done only if every row is done); texts are joined; the later expected date counts."""
     if part is None:
@@ -249,6 +274,8 @@ def _read_row(
         status = checked_against_other(ctx, table, index, col, status, no)
         if status is None:
             break
+    if status is not None and table.sheet.notes:
+        status = checked_against_note(ctx, table, index, status, no)
     row = ReturnRow(
         measure_no=no,
         status=status,

@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Callable
 
+from .cellnotes import ods_notes, xlsx_notes
 from .concealed import xlsx_formats
 from .condformats import xlsx_conditional
 from .errorvalues import error_value
@@ -47,6 +48,8 @@ def sheet_marks(parts: ZipParts | None, source: bytes | str, sheet_parts: dict[s
         return marks
     marks = _xlsx(parts, sheet_parts) if xlsx else ods_marks(parts)
     _add_struck(marks, xlsx_struck(parts, sheet_parts) if xlsx else ods_struck(parts))  # never raises
+    for name, notes in (xlsx_notes(parts, sheet_parts) if xlsx else ods_notes(parts)).items():  # never raises
+        marks.setdefault(name, Marks()).notes = notes
     if xlsx:
         for name, cells in xlsx_formats(parts, sheet_parts).items():  # never raises
             marks.setdefault(name, Marks()).formats = cells

@@ -63,18 +63,29 @@ def xls_marks(source: Any) -> dict[str, Marks]:
             if getattr(sheet, "rich_text_runlist_map", None):  # the usual sheet has no rich text at all
                 palette = palette or _Palette(book)
                 runs = _hidden_runs(sheet, palette) if palette.suspect else {}
-            if rows or cols or struck or unknown or errors or formats or colours or runs:
+            notes = _notes(sheet)
+            if rows or cols or struck or unknown or errors or formats or colours or runs or notes:
                 found[sheet.name] = Marks(
                     hidden_rows=rows, hidden_cols=cols, struck=struck, struck_unknown=unknown, errors=errors
                 )
                 found[sheet.name].formats, found[sheet.name].colours = formats, colours
-                found[sheet.name].runs = runs
+                found[sheet.name].runs, found[sheet.name].notes = runs, notes
     except Exception:  # noqa: BLE001 - as above: no marks rather than no return; what was found stays
         if fonts:
             _unread(book, index, found)
     finally:
         book.release_resources()
     return found
+
+
+def _notes(sheet: Any) -> dict[tuple[int, int], str]:
+    """Notes (comments, 批注) on cells, as xlrd found them (cellnotes.py reads those of .xlsx and .ods)."""
+    notes = {}
+    for (row, col), note in list(getattr(sheet, "cell_note_map", {}).items())[:MAX_MARKS]:
+        text = " ".join(str(getattr(note, "text", "") or "").split())
+        if text and row < MAX_INDEX and col < MAX_INDEX:
+            notes[(row, col)] = text
+    return notes
 
 
 def _unread(book: Any, first: int, found: dict[str, Marks]) -> None:
