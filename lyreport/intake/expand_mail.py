@@ -60,7 +60,11 @@ class MailExpansion:
 
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
         if arrived is not None:
-            sent, zone, raw = arrived, maildates.Zone(), ""
+            sent, note, earlier = maildates.fetched_arrival(message, arrived, self.tz, SERVER_SLACK)
+            if note and earlier is not None:  # the mail was put in its folder later than it came in, maybe
+                gap, when = _gap(arrived - earlier), f"{earlier:%Y-%m-%d %H:%M}"
+                self.add(note, item.display, internal=f"{arrived:%Y-%m-%d %H:%M}", earlier=when, gap=gap)
+            zone, raw = maildates.Zone(), ""
         else:
             sent, zone, raw = self._sent(item, message)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
