@@ -570,6 +570,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "邮件的发送时间（发件方电脑的时钟）为 {sent}，而收件邮件服务器记录的收到时间为 {received}，相差 {gap}；"
         "收到时间按邮件服务器的时间计算（发件方电脑时钟可能不准），请核实",
     ),
+    "mail-date-moved-in": (
+        WARNING,
+        "邮箱中这封邮件的收到时间（INTERNALDATE）为 {internal}，而收件邮件服务器在邮件中记下的收到时间（Received）为"
+        " {earlier}，早 {gap}（多为邮件后来才被移动、复制或上传到该文件夹）；收到时间按 {earlier} 计算，请核实",
+    ),
+    "mail-date-no-server-stamp": (
+        WARNING,
+        "邮箱中这封邮件的收到时间（INTERNALDATE）为 {internal}，但邮件中没有收件邮件服务器的收到记录（Received），"
+        "多为从本地文件夹拖入或上传到邮箱的邮件，那个时间可能只是放进邮箱的时间；邮件头的发送时间为 {earlier}，早 {gap}。"
+        "收到时间暂按 {internal} 计算，请核实实际收到时间",
+    ),
     "mail-date-server-only": (
         INFO,
         "邮件没有可识别的发送时间{header}，收到时间按收件邮件服务器记录的时间 {received} 计算",

@@ -397,3 +397,42 @@ def test_junk_added_to_folders_is_fetched_and_no_longer_said(workspace: Path, se
     server.append(OFFICE, mail("市应急管理局落实情况", "<j@unit>", at(7, 10)), at(7, 10), folder="垃圾邮件")
     report = fetch_mail(workspace, since=SINCE)
     assert report.problems == [] and [s.subject for s in report.saved] == ["市应急管理局落实情况"]
+
+
+def test_mail_moved_into_the_folder_later_counts_from_the_server_stamp_and_says_so(
+    ws: Path, server: LocalImap, master, tmp_path: Path
+) -> None:
+    # INTERNALDATE is when a message entered the folder: a mail received at 10:00, then moved (or dragged back
+    # from a local folder) into the inbox at 15:00 was counted late from 15:00, with no word of it.
+    from email.utils import format_datetime
+
+    from test_copies import grid, workbook
+
+    from lyreport.api import run_week
+
+    def unit_mail(unit: str, message_id: str, received: datetime | None) -> bytes:
+        xlsx = workbook(tmp_path / f"{unit}.xlsx", grid(master, unit)).read_bytes()
+        raw = mail(f"{unit}报表", message_id, at(7, 9, 59), {f"{unit}.xlsx": xlsx})
+        return (
+            f"Received: from mx.qq.com by mx.163.com; {format_datetime(received)}\r\n".encode() if received else b""
+        ) + raw
+
+    server.append(OFFICE, unit_mail("市应急管理局", "<moved@unit>", at(7, 10)), at(7, 15))
+    server.append(OFFICE, unit_mail("市交通运输局", "<dragged@unit>", None), at(7, 15))  # no Received at all
+    server.append(OFFICE, unit_mail("市发改委", "<fine@unit>", at(7, 10)), at(7, 10, 1))
+    fetch_mail(ws, since=SINCE)
+    result = run_week(ws, datetime(2021, 1, 7).date(), now=at(9, 9), workers=0).result
+
+    moved = result.unit("市应急管理局")
+    assert (moved.state, moved.received_at) == ("on_time", at(7, 10))
+    (note,) = [p for p in result.problems if p.code == "mail-date-moved-in"]
+    assert note.severity == "warning" and note.file.startswith("邮件/副中心办公室/")
+    assert "收到时间（INTERNALDATE）为 2021-01-07 15:00" in note.message
+    assert "（Received）为 2021-01-07 10:00，早 5 小时" in note.message
+
+    dragged = result.unit("市交通运输局")  # INTERNALDATE still counts (README), but never without a word
+    assert (dragged.state, dragged.received_at) == ("late", at(7, 15))
+    (said,) = [p for p in result.problems if p.code == "mail-date-no-server-stamp"]
+    assert "邮件头的发送时间为 2021-01-07 09:59，早 5 小时 1 分钟" in said.message
+
+    assert result.unit("市发改委").received_at == at(7, 10, 1)  # a minute's transit: INTERNALDATE, no word

@@ -855,3 +855,33 @@ def test_a_blank_template_from_a_unit_is_still_its_error(tmp_path: Path, workspa
     result = run(workspace, inbox)
     assert result.unit("市交通运输局").state == "invalid"
     assert not [p for p in result.problems if p.code == "mail-office-own"]
+
+
+def test_winmail_dat_kept_inside_an_outlook_msg_is_read_as_in_an_eml(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    # A .msg holding winmail.dat (saved by a client that did not unpack it): "not a return (.dat)" and "no
+    # attachment" were said and the unit left 未报送, where the same mail as .eml was read.
+    inbox = tmp_path / "inbox"
+    xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    packed = tnef_stream([("市应急管理局落实情况报表.xlsx", xlsx)])
+    put(
+        inbox / "应急.msg",
+        msg_bytes(Mail("a@qq.com", "报表", "", at(7, 10), files=[("winmail.dat", packed)])),
+        at(7, 15),
+    )
+    broken = b"\x78\x9f\x3e\x22\x01\x00" + b"\x02\x90\x06\x00" + xlsx
+    put(
+        inbox / "交通.msg",
+        msg_bytes(Mail("b@qq.com", "市交通运输局报表", "", at(7, 10), files=[("winmail.dat", broken)])),
+        at(7, 15),
+    )
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 10))
+    assert only(result.problems, "eml-tnef-read").file == "应急.msg"
+    transport = result.unit("市交通运输局")  # nothing readable inside: 报送有误, as for .eml
+    assert transport.state == "invalid"
+    note = only(result.problems, "eml-tnef")
+    assert (note.severity, note.file) == ("error", "交通.msg")
+    assert not [p for p in result.problems if p.code in ("eml-no-attachment", "file-unsupported")]

@@ -181,7 +181,11 @@ def test_sidecar_arrival_time_beats_date_header_and_is_not_a_return(tmp_path: Pa
     (inbox / "orphan.eml.json").write_text("{}", "utf-8")  # no .eml beside it: reported like any file
     files, problems = discover(inbox, tmp_path / "work", TZ)
     assert [(f.display, f.received_at) for f in files] == [("x.eml › 市发改委.xlsx", at(12, 30))]
-    assert [p.file for p in problems] == ["orphan.eml.json"]
+    # A test mail carries no Received header (a delivered one always does): the earlier Date is said, not used
+    assert [(p.file, p.code) for p in problems] == [
+        ("orphan.eml.json", "file-unsupported"),
+        ("x.eml", "mail-date-no-server-stamp"),
+    ]
 
 
 # ----------------------------------------------------------------- reminders through a real SMTP server

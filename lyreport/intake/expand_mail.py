@@ -60,7 +60,11 @@ class MailExpansion:
 
         checked = arrived is not None  # the server's arrival: nothing we hold came provably later
         if arrived is not None:
-            sent, zone, raw = arrived, maildates.Zone(), ""
+            sent, note, earlier = maildates.fetched_arrival(message, arrived, self.tz, SERVER_SLACK)
+            if note and earlier is not None:  # the mail was put in its folder later than it came in, maybe
+                gap, when = _gap(arrived - earlier), f"{earlier:%Y-%m-%d %H:%M}"
+                self.add(note, item.display, internal=f"{arrived:%Y-%m-%d %H:%M}", earlier=when, gap=gap)
+            zone, raw = maildates.Zone(), ""
         else:
             sent, zone, raw = self._sent(item, message)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
@@ -349,6 +353,7 @@ class MailExpansion:
             sent, zone, raw = self._relayed(item, sent, raw, relayed)
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
         usable = unidentified = pictured = sent_files = False
+        tnef: list[mail.Attachment] = []
         for count, attachment in enumerate(data.get("attachments") or [], start=1):
             if isinstance(attachment.get("mail"), dict):
                 found = self._child(item, str(attachment.get("name") or "转发的邮件.msg"), attached=True)
@@ -369,12 +374,25 @@ class MailExpansion:
                     self.add("eml-attachment-unidentified", item.display, type=sent_file.unidentified)
                     unidentified = True
                     continue
+                if mail.is_tnef(sent_file):  # winmail.dat kept in the .msg: its files are read as for .eml
+                    opened = self._tnef(item, sent_file)
+                    tnef += [sent_file] if opened is None else []
+                    usable, unidentified = (
+                        usable or bool(opened and opened[0]),
+                        unidentified or bool(opened and opened[1]),
+                    )
+                    continue
                 pictured |= sent_file.inline_image
                 taken = self._attachment(item, sent_file)
                 usable |= taken
                 sent_files |= taken
         if sent_files and isinstance(data.get("body"), str):
             self._forwarded_inline(item, str(data.get("subject") or ""), data["body"][: mail.MAX_TEXT])
+        for packed in tnef if usable else []:  # the return came as well: winmail.dat is only an unsupported extra
+            self._attachment(item, packed)
+        if tnef and not usable and not unidentified:
+            self.add("eml-tnef", item.display, name=shown(tnef[0].name))
+            return self._received_unusable(item, [])
         if not usable and not unidentified:
             return self._no_attachment(item, pictured, mail.msg_download_links(data))
         return usable

@@ -244,6 +244,25 @@ def server_received_at(path: Path, tz: ZoneInfo) -> datetime | None:
     return value.astimezone(tz) if value.tzinfo else None
 
 
+def fetched_arrival(
+    message: Message, internal: datetime, tz: ZoneInfo, slack: timedelta
+) -> tuple[datetime, str, datetime | None]:
+    """(when a fetched mail came in, the note to make or "", the earlier time the note names), given INTERNALDATE.
+
+    INTERNALDATE is when the message entered its folder: a mail moved, copied or uploaded into it later
+    (dragged from a local folder, restored) has a later one. Then the receiving server's own Received stamp
+    counts ("mail-date-moved-in"); with no Received at all (only a client puts a mail there without one)
+    INTERNALDATE still counts, but a Date more than `slack` earlier is said ("mail-date-no-server-stamp").
+    """
+    relayed = relayed_at(message, tz)
+    if relayed is not None:
+        return (relayed, "mail-date-moved-in", relayed) if internal - relayed > slack else (internal, "", None)
+    sent = read_date(message, tz)[0]
+    if sent is not None and internal - sent > slack:
+        return internal, "mail-date-no-server-stamp", sent
+    return internal, "", None
+
+
 # ----------------------------------------------------------------- a mail forwarded inline ("转发")
 # A forward written into the text (not attached as message/rfc822): the client quotes the original's
 # headers under a line such as QQ's "原始邮件", NetEase's "转发邮件信息", Outlook's "Original Message",
