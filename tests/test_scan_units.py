@@ -440,7 +440,7 @@ def test_messages_about_a_scan_name_no_workbook_cells(master, directory):
     (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
     (said,) = [p for p in scan.problems if p.code == "status-lag-in-text"]
     assert said.cell == "第1页 表格第1行（完成状态）" and "“本周进展”写有" in said.message, said.message
-    from lyreport.intake.scan.cellnotes import relocate as _relocate
+    from lyreport.intake.scan.papernotes import relocate as _relocate
     from lyreport.intake.scan.table import build_grid
     from lyreport.problems import problem
 

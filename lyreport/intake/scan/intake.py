@@ -20,10 +20,10 @@ from ..normalize import measure_no as nz_measure_no
 from ..parse import NO_ROWS_REASON, parse_workbook
 from ..pool import Failure, isolated_map
 from ..rowmeasure import measure_by_text
-from .cellnotes import bare_done, doubled, low_confidence, relocate
 from .mark import identity_of
 from .ocr import TextBox
 from .pages import drop_copies, missing_pages, print_of
+from .papernotes import bare_done, doubled, low_confidence, relocate
 from .reader import READER_VERSION, scan_path
 from .table import GUESSED, ScanGrid, build_grid
 
