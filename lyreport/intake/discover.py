@@ -20,6 +20,7 @@ from ..models import SourceFile, stat_signature
 from ..problems import Problem, problem
 from ..textsafe import shown
 from .expand_mail import MailExpansion
+from .expand_msg import MsgExpansion
 from .safety import (
     ARROW,
     MAX_CONTAINER_BYTES,
@@ -124,7 +125,7 @@ def discover_paths(paths: list[Path], workdir: Path, tz: ZoneInfo) -> tuple[list
     return found.deduplicate(), found.problems
 
 
-class _Discovery(MailExpansion):
+class _Discovery(MailExpansion, MsgExpansion):
     def __init__(self, inbox: Path, workdir: Path, tz: ZoneInfo):
         self.inbox, self.workdir, self.tz = inbox, workdir, tz
         self.files: list[SourceFile] = []

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..problems import Problem
 from ..textsafe import shown
-from .msgread import read_msg_isolated
 from .safety import MAX_DEPTH, Budget, BudgetExceeded, UnsafePathError, inside, kind_of, os_reason
 
 if TYPE_CHECKING:
@@ -326,77 +325,6 @@ class MailExpansion:
             handle.write(payload)
         return self.take(child)
 
-    # ------------------------------------------------------------- Outlook .msg
-    def _expand_msg(self, item: Item) -> bool:
-        answer = read_msg_isolated(str(item.path))
-        if isinstance(answer, str):
-            self.add("msg-unreadable", item.display, reason=answer)
-            return self._add_file(item, "foreign")  # still received: the unit it names reported, wrongly
-        try:
-            return self._msg_mail(replace(item, budget=item.budget or Budget()), answer)
-        except BudgetExceeded:
-            self.add("zip-bomb", item.display)
-        except UnsafePathError:
-            raise
-        except OSError as exc:
-            self.add("file-unreadable", item.display, reason=os_reason(exc))
-        except Exception as exc:  # an answer of an unexpected shape
-            self.add("msg-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
-        return False
-
-    def _msg_mail(self, item: Item, data: dict[str, Any]) -> bool:
-        from . import mail, maildates
-
-        sent, zone = maildates.msg_date(data, self.tz)
-        raw = str(data.get("header_date") or "")
-        if (relayed := maildates.msg_relayed(data, self.tz)) is not None:
-            sent, zone, raw = self._relayed(item, sent, raw, relayed)
-        item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
-        usable = unidentified = pictured = sent_files = False
-        tnef: list[mail.Attachment] = []
-        for count, attachment in enumerate(data.get("attachments") or [], start=1):
-            if isinstance(attachment.get("mail"), dict):
-                found = self._child(item, str(attachment.get("name") or "转发的邮件.msg"), attached=True)
-                if found is None:
-                    continue
-                child, _ = found
-                if child.depth >= MAX_DEPTH:
-                    self.add("nested-too-deep", child.display)
-                    continue
-                usable |= self._msg_mail(child, attachment["mail"])
-            elif isinstance(attachment.get("payload"), bytes):
-                name, kind = str(attachment.get("name") or ""), str(attachment.get("type") or "")
-                picture = kind.startswith("image/") or Path(name).suffix.lower() in _PICTURES
-                sent_file = mail.file_attachment(
-                    name or None, attachment["payload"], kind, count, inline=bool(attachment.get("hidden")) and picture
-                )
-                if sent_file.unidentified:  # as for .eml: there is a file, of no kind we know
-                    self.add("eml-attachment-unidentified", item.display, type=sent_file.unidentified)
-                    unidentified = True
-                    continue
-                if mail.is_tnef(sent_file):  # winmail.dat kept in the .msg: its files are read as for .eml
-                    opened = self._tnef(item, sent_file)
-                    tnef += [sent_file] if opened is None else []
-                    usable, unidentified = (
-                        usable or bool(opened and opened[0]),
-                        unidentified or bool(opened and opened[1]),
-                    )
-                    continue
-                pictured |= sent_file.inline_image
-                taken = self._attachment(item, sent_file)
-                usable |= taken
-                sent_files |= taken
-        if sent_files and isinstance(data.get("body"), str):
-            self._forwarded_inline(item, str(data.get("subject") or ""), data["body"][: mail.MAX_TEXT])
-        for packed in tnef if usable else []:  # the return came as well: winmail.dat is only an unsupported extra
-            self._attachment(item, packed)
-        if tnef and not usable and not unidentified:
-            self.add("eml-tnef", item.display, name=shown(tnef[0].name))
-            return self._received_unusable(item, [])
-        if not usable and not unidentified:
-            return self._no_attachment(item, pictured, mail.msg_download_links(data))
-        return usable
-
 
 # A sender's clock a few minutes off, or a few minutes in transit, is not worth a word.
 SERVER_SLACK = timedelta(minutes=5)
@@ -410,6 +338,3 @@ def _gap(delta: timedelta) -> str:
     parts += [f"{hours} 小时"] if hours else []
     parts += [f"{minutes} 分钟"] if minutes and not days else []
     return " ".join(parts) or "不到 1 分钟"
-
-
-_PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
