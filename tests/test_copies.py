@@ -128,6 +128,50 @@ def test_word_return_makes_its_unit_invalid_not_missing(tmp_path: Path, workspac
     assert "WPS 文字文档" in unknown.message
 
 
+def _encrypted(members: dict[str, bytes]) -> bytes:
+    """A zip whose members carry the "encrypted" flag (as `zip -P` writes them; the content is never read)."""
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    blob = bytearray(plain.getvalue())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = blob.find(signature)
+        while at >= 0:
+            blob[at + flag_at] |= 0x01
+            at = blob.find(signature, at + 4)
+    return bytes(blob)
+
+
+def test_a_zip_that_cannot_be_opened_makes_its_unit_invalid_not_missing(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """An encrypted or damaged zip named by its unit, or sent from its mailbox, was received: 报送有误 with the
+    reason, never 未报送 (the notice and the reminder list would say the unit sent nothing)."""
+    inbox = tmp_path / "inbox"
+    put(inbox / "市交通运输局-第1周报表.zip", _encrypted({"落实情况.xlsx": b"x"}), at(7, 9))
+    put(inbox / "市体育局报表.zip", b"PK\x03\x04 cut in transit", at(7, 10))
+    forest = mail("someone@qq.com", "市林业局本周落实情况", "Thu, 07 Jan 2021 09:30:00 +0800", [("报表.zip", b"PK?")])
+    put(inbox / "林业局来信.eml", forest.as_bytes(), at(7, 9))
+    path = workbook(tmp_path / "t.xlsx", grid(master, "市发改委"))
+    put(inbox / "市发改委.zip", _encrypted({"a.xlsx": b"y"}), at(7, 9))  # beside a usable return: still said
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.write(path, "市发改委.xlsx")
+    put(inbox / "市发改委-可用.zip", zipped.getvalue(), at(7, 9))
+    result = run(workspace, inbox)
+    transport, sports = result.unit("市交通运输局"), result.unit("市体育局")
+    assert (transport.state, sports.state, result.unit("市林业局").state) == ("invalid", "invalid", "invalid")
+    assert transport.invalid_reason == "压缩包已加密，无法解压，请对方发送未加密的文件"
+    assert sports.invalid_reason.startswith("压缩包已损坏或不完整，无法解压")
+    corrupt = {p.file: p.unit for p in result.problems if p.code == "zip-corrupt"}
+    assert corrupt == {"市体育局报表.zip": "市体育局", "林业局来信.eml › 报表.zip": "市林业局"}
+    assert not [p for p in result.problems if p.code == "unit-missing" and p.unit in ("市交通运输局", "市体育局")]
+    assert result.unit("市发改委").state == "on_time"
+    locked = [p for p in result.problems if p.file == "市发改委.zip"]
+    assert [(p.code, p.severity, p.unit) for p in locked] == [("zip-encrypted", "error", "市发改委")]
+
+
 def _csv(rows: list[list[Any]], encoding: str) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerows([[v.isoformat() if isinstance(v, date) else v for v in row] for row in rows])

@@ -336,7 +336,8 @@ def test_zip_bomb_encrypted_and_corrupt(tmp_path: Path) -> None:
     put(inbox / "locked.zip", bytes(blob))
     put(inbox / "cut.zip", plain.read_bytes()[:40])
     files, problems = run(inbox, tmp_path)
-    assert files == []
+    # Still received: each is kept whole as an unreadable file, so the unit it names 报送有误, not 未报送.
+    assert [(f.display, f.kind) for f in files] == [(n, "foreign") for n in ("bomb.zip", "cut.zip", "locked.zip")]
     assert codes(problems, "bomb.zip") == ["zip-bomb"]
     assert codes(problems, "locked.zip") == ["zip-encrypted"]
     assert codes(problems, "cut.zip") == ["zip-corrupt"]
@@ -360,7 +361,7 @@ def test_many_members_is_a_bomb_and_nesting_is_limited(tmp_path: Path, monkeypat
     files, problems = run(inbox, tmp_path)
     assert codes(problems, "many.zip") == ["zip-bomb"]
     assert [p.code for p in problems if p.file.startswith("nest.zip")] == ["nested-too-deep"]
-    assert files == []
+    assert [(f.display, f.kind) for f in files] == [("many.zip", "foreign")]
 
 
 def test_inbox_is_never_modified(tmp_path: Path) -> None:
@@ -395,7 +396,8 @@ def test_archive_declaring_too_many_entries_is_refused_unopened(
         for n in range(11):
             archive.writestr(f"folder{n}/", b"")
     files, problems = run(inbox, tmp_path)
-    assert files == [] and [(p.code, p.file) for p in problems] == [("zip-bomb", "dirs.zip")]
+    assert [(f.display, f.kind) for f in files] == [("dirs.zip", "foreign")]
+    assert [(p.code, p.file) for p in problems] == [("zip-bomb", "dirs.zip")]
 
 
 def test_eml_with_too_many_parts_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -467,7 +469,7 @@ def test_a_zip_refused_after_some_members_were_taken_does_not_break_the_rest(tmp
     put(inbox / "ok.csv", b"x\n")
     put(inbox / "same.csv", b"y\n")  # the size of ok.csv: hashed and compared, different bytes
     files, problems = run(inbox, tmp_path)
-    assert [f.display for f in files] == ["ok.csv", "same.csv"]
+    assert [(f.display, f.kind) for f in files] == [("bomb.zip", "foreign"), ("ok.csv", "workbook"), ("same.csv", "workbook")]
     assert "zip-bomb" in codes(problems)
 
 

@@ -302,13 +302,20 @@ class _Discovery(MailExpansion, MsgExpansion):
         except BudgetExceeded:
             del self.files[files_before:], self.problems[problems_before:]
             self.add("zip-bomb", item.display)
+            return self._unopened_zip(item)
         except UnsafePathError:
             raise  # a bug in sanitising, not bad input
         except OSError as exc:
             self.add("file-unreadable", item.display, reason=os_reason(exc))
         except Exception as exc:  # zipfile raises many kinds of errors on hostile archives
             self.add("zip-corrupt", item.display, reason=_zip_reason(exc))
+            return self._unopened_zip(item)
         return False
+
+    def _unopened_zip(self, item: Item) -> bool:
+        """A zip that yields no file (damaged, encrypted, a bomb) was still received: the unit it names reported,
+        wrongly (报送有误, with the reason just said), not "未报送"."""
+        return self._add_file(item, "foreign")
 
     def _zip_members(self, archive: zipfile.ZipFile, item: Item, budget: Budget) -> bool:
         infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -323,6 +330,8 @@ class _Discovery(MailExpansion, MsgExpansion):
             usable |= self._zip_member(archive, info, name, item, budget, ignored_folders)
         if encrypted:
             self.add("zip-encrypted", item.display)
+            if not usable:
+                return self._unopened_zip(item)
         return usable
 
     def _zip_member(
