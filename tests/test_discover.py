@@ -469,7 +469,11 @@ def test_a_zip_refused_after_some_members_were_taken_does_not_break_the_rest(tmp
     put(inbox / "ok.csv", b"x\n")
     put(inbox / "same.csv", b"y\n")  # the size of ok.csv: hashed and compared, different bytes
     files, problems = run(inbox, tmp_path)
-    assert [(f.display, f.kind) for f in files] == [("bomb.zip", "foreign"), ("ok.csv", "workbook"), ("same.csv", "workbook")]
+    assert [(f.display, f.kind) for f in files] == [
+        ("bomb.zip", "foreign"),
+        ("ok.csv", "workbook"),
+        ("same.csv", "workbook"),
+    ]
     assert "zip-bomb" in codes(problems)
 
 
