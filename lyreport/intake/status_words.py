@@ -11,6 +11,8 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 未推进 · 停止推进 · 推进受阻 · 无进展 · 停工    | 进度滞后   | not moving is a lag (无新进展 this week is not)  |
 | 逾期 · 逾期未完成 · 正在推进，已逾期           | 进度滞后   | overdue is a lag                               |
 | 不正常 · 推进较慢 · 进度不理想 · 未达到序时进度  | 进度滞后   | behind schedule, however said                  |
+| 推进迟缓 · 进度延迟 · 工期延后 · 推进放缓 · 施工中断 | 进度滞后 | the same in other words (未延迟 is no lag)     |
+| 推进很慢 · 推进乏力 · 未达预期 · 未按节点推进 · 节点已过 | 进度滞后 | the same                                   |
 | 未按计划推进 · 没有按期完成 · 未能如期完成      | 进度滞后   | the same                                       |
 | 正常推进，未滞后 · 无延期 · 避免滞后 · 未逾期   | 正常推进   | a negated lag is not a lag                     |
 | 逾期完成                                  | unreadable | done late, or late yet to come: the unit must say |
@@ -24,7 +26,7 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 已完成；某段尚未开工 · 已完成（部分）          | 正常推进   | done with a reservation is not done            |
 | 基本完成 · 已完成90% · 已完成前期工作 · 已完成，待验收 | 正常推进 | the same                             |
 | 未完成，正在推进 · 已开工                     | 正常推进   | started, not done                              |
-| 尚未开工（待省里批复）                       | 尚未启动   | only a not-started phrase                      |
+| 尚未开工（待省里批复） · 没启动 · 还没开工       | 尚未启动   | only a not-started phrase                      |
 | 尚未开工（正在办理手续）                     | 正常推进   | not started, but preparatory work under way    |
 | 尚未启动，计划二季度启动 · 未启动，拟于3月开工  | 尚未启动   | a start planned for later is no start          |
 | 未完成 · 尚未完成 · 正在研究 · 同上 · 完成了一半 | unreadable | could be several statuses: the unit must say |
@@ -81,24 +83,28 @@ _INVISIBLE = re.compile(r"[\ufe0e\ufe0f\u200b-\u200f\u202a-\u202e\u2060-\u2069\u
 # A negated lag ("未滞后", "无明显延期", "避免滞后") says the opposite of a lag.
 _NO_LAG = re.compile(
     r"(?:未|无|没有|没|不|不存在|未发生|防止|避免|杜绝|不会)(?:发现|出现|任何|明显|进度|工作)*"
-    r"(?:滞后|延期|延误|落后|推迟|拖期|拖延|逾期|超期|停工|停滞)(?:情况|现象|问题|风险)?"
+    r"(?:滞后|延期|延误|延迟|延后|落后|推迟|拖期|拖延|逾期|超期|停工|停滞|迟缓|放缓|中断)(?:情况|现象|问题|风险)?"
 )
 _LAG = re.compile(
-    r"滞后|延期|延误|落后|推迟|停滞|暂停|暂缓|拖期|拖延|缓慢"
-    # not on time, not to plan: 未按期 · 没有按期完成 · 未能如期 · 不能按计划 · 未按计划推进
-    r"|(?:未|未能|没|没有|没能|不能|无法|难以|不能够)(?:按|如)(?:期|时|计划|序时)"
+    r"滞后|延期|延误|延迟|延后|顺延|落后|拖后|推迟|停滞|迟滞|迟缓|放缓|暂停|暂缓|停摆|中断|拖期|拖延|缓慢|跟不上"
+    # not on time, not to plan: 未按期 · 没有按期完成 · 未能如期 · 不能按计划 · 未按计划推进 · 未按节点推进
+    r"|(?:未|未能|没|没有|没能|不能|无法|难以|不能够)(?:按|如)(?:期|时|计划|序时|节点)"
+    # a deadline passed: 节点已过 · 工期已过
+    r"|(?:节点|时限|期限|工期)已过"
     # overdue (逾期完成 alone may be a done that came late, or a late one yet to come: the unit must say)
     r"|(?:逾期|超期)(?!完成)"
     # stopped, stuck or not moving: 未推进 · 无法推进 · 停止推进 · 停工 · 推进受阻 · 无进展 · 进展甚微
     r"|(?:未|没|没有|尚未|还未|仍未|暂未|未能|不能|无法|难以|停止)(?:正常|有效)?(?:推进|进展)"
-    r"|停止(?:实施|建设|施工|开展|工作)|停工|停建|中止|搁置|受阻|未复工|(?:推进|进展)(?:困难|艰难|不力)"
+    r"|停止(?:实施|建设|施工|开展|工作)|停工|停建|中止|搁置|受阻|未复工|(?:推进|进展)(?:困难|艰难|不力|乏力)"
     r"|(?:无|没有|没|毫无|暂无|未取得)(?:任何|明显|实质性?|大的|较大)?进展|进展(?:不大|甚微)"
     # behind schedule: 不正常 · 推进较慢 · 进度不理想 · 低于序时进度 · 未达到序时进度
-    r"|(?:不|非|未|未能|不能|无法)正常|(?:较|偏|过|稍|略|比较|相对)慢|慢于|(?:不|不太|不够)理想|不佳"
-    r"|(?:低于|落后于|未|尚未|未能|没有|没|达不到)(?:达到?)?序时"
+    r"|(?:不|非|未|未能|不能|无法)正常|(?:较|偏|过|稍|略|比较|相对|很|太|非常|十分|进度|推进|进展|施工)慢|慢于"
+    r"|(?:不|不太|不够)理想|不佳"
+    # behind schedule or short of what was expected: 未达到序时进度 · 未达预期 · 低于预期 · 不及预期
+    r"|(?:低于|落后于|未|尚未|未能|没有|没|达不到|不及)(?:达到?)?(?:序时|预期)"
 )
 _NOT_DONE = re.compile(r"(?:未|尚未|没有|没|还未|仍未|暂未|还没有?)(?:全部|全面|完全)?(?:完成|办结|完工|落实)")
-_NOT_STARTED = re.compile(r"(?:未|尚未|暂未|还未|没有|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)")
+_NOT_STARTED = re.compile(r"(?:未|尚未|暂未|还未|没有|还没有?|没|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)")
 _DONE = re.compile(
     r"(?:已经?|均已|全部|全面)(?:按期|按时|如期|全面|全部|顺利|提前|超额)?(?:完成|办结|完工|落实|建成|竣工|销号)|^(?:完成|办结)(?=[\W_]|$)"
 )
