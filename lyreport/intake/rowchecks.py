@@ -44,8 +44,9 @@ def checked_against_text(
 
     A bare status word in 本周进展 ("进度滞后") other than the status read (the two columns filled the wrong way
     round, or two statuses given): a lag in either is read (said); otherwise it cannot be told which holds (an
-    error, not read). A 已完成 beside a text saying 尚未完成, 未开工 or 滞后 is not vouched for (an error, as a 是否完成
-    of 否). Another status beside a text telling of a lag is read as written, and said.
+    error, not read). A 已完成 beside a text saying 尚未完成, 未开工 or 滞后, or work still to finish (预计下月完成,
+    正在施工, 已完成80%, 尚有扫尾工作, 待验收: status_words.text_denies_done) is not vouched for (an error, as a
+    是否完成 of 否). Another status beside a text telling of a lag is read as written, and said.
     """
     progress = text_key(cells.get("progress"))
     other = bare_status(progress)

@@ -423,12 +423,27 @@ def bare_status(key: str) -> str | None:
     return STATUS_INDEX.get(key.strip(_TICKS + "。.,;:!、")) if key else None
 
 
+# What in a free text says that the work itself is still to finish: a completion (or start) yet to come, work
+# under way, a share of it below 100%, work left, acceptance pending. 按计划完成 is no plan; 投资完成80% is money.
+_TEXT_NOT_DONE = re.compile(
+    r"(?:预计|(?<!按)计划|力争|争取|确保|将于|将在|有望|可望|拟于?|准备|打算|下周|下月|下步|下一步|近期|即将|尽快)"
+    r"[^,;。:]{0,12}?(?:完成|完工|建成|竣工|办结|投运|投用|投入使用|通车|开工|启动)"
+    r"|正在(?:推进|施工|建设|实施|安装|调试)|(?:推进|施工|建设|实施|安装|调试)中|在建"
+    r"|(?<![资金付])(?:完成|进度|完成率|完成进度|形象进度)(?:约|近|达到?|了|为)?(?:\d{1,2}(?:\.\d+)?|0)%"
+    r"|(?:剩余|剩下|还剩|尚余|还差|尚差)[^,;。]{0,6}?(?:\d|工作|工程|扫尾|收尾|任务|段|点位|工序|内容)"
+    r"|(?:尚有|还有|仍有)[^,;。]{0,4}?(?:扫尾|收尾|工程|工序|点位|路段|未完)"
+    r"|待(?:竣工)?验收|(?:正在|正|尚未|未|还未)(?:办理|组织|进行|开展)?(?:竣工)?验收(?!合格|通过)"
+)
+
+
 def text_denies_done(key: str) -> bool:
     """True when a free text (its text_key) says in so many words that the work is not done: 未完成, 部分完成,
-    not started, a lag. Narrower than denies_done: "正在办理移交" or "投资完成80%" beside a done says nothing of it."""
+    not started, a lag, a completion yet to come (预计下月完成), work under way (正在施工), below 100% (完成80%),
+    work left (尚有扫尾工作), acceptance pending (待验收). Narrower than denies_done: "正在办理移交" or "投资完成80%"
+    beside a done says nothing of it."""
     if not key:
         return False
-    if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key):
+    if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key) or _TEXT_NOT_DONE.search(key):
         return True
     return text_says_lag(key)
 
