@@ -590,3 +590,26 @@ def test_done_beside_progress_telling_of_work_to_finish_is_not_done(workspace: P
                 assert statuses[no] is None and denied, text
             else:
                 assert statuses[no] == "已完成" and not denied, text
+
+
+def test_on_track_beside_progress_saying_all_done_is_said(workspace: Path, tmp_path: Path) -> None:
+    progress = {
+        10: "本项工作已全部完成并通过验收",  # the whole work done: said, read as written (never closes)
+        11: "项目已竣工并投入使用",
+        12: "已完成方案初稿，正在征求相关部门意见。",  # a part done: nothing to say
+        14: "一期工程：已完成；二期工程：正在施工",
+        15: "已完成本周调度。",
+    }
+    wb = filled_form(workspace, tmp_path, {no: "正常推进" for no in BASE})
+    ws = wb["落实情况"]
+    for r in range(5, 10):
+        ws.cell(r, 5).value = progress[ws.cell(r, 1).value]
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == {no: "正常推进" for no in BASE}
+    assert [c for c in found if c[0] == "status-done-in-text"] == [
+        ("status-done-in-text", "D5"),
+        ("status-done-in-text", "D6"),
+    ]
+    assert "本项工作已全部完成并通过验收" in problems[[c for c, _ in found].index("status-done-in-text")].message

@@ -448,6 +448,20 @@ def text_denies_done(key: str) -> bool:
     return text_says_lag(key)
 
 
+# What a sentence in 本周进展 opens with before saying it is done: "本项工作已全部完成", "项目已竣工".
+_SUBJECT = re.compile(r"^(?:本项|该项|此项|本|该|此)?(?:工作|任务|措施|项目|工程)")
+
+
+def text_says_done(key: str) -> bool:
+    """True when a free text (its text_key) opens by saying the whole work is done ("本项工作已全部完成并通过验收",
+    "项目已竣工并投入使用", "已完成，已销号") and says nothing of work left. A part done ("已完成方案初稿",
+    "一期工程：已完成") or a bare 完成 is not the whole."""
+    if not key or _DONE.search(key) is None or text_denies_done(key):
+        return False
+    first = _SUBJECT.sub("", _CLAUSE.split(key, maxsplit=1)[0])
+    return not first.startswith(("完成", "办结")) and _meaning(first) == DONE
+
+
 def text_says_lag(key: str) -> bool:
     """True when a free text (its text_key) tells of a lag (滞后, 停工, 未达到序时进度 …), a negated one aside."""
     return bool(key) and _LAG.search(_NO_LAG.sub("", key)) is not None
