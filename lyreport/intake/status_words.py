@@ -397,14 +397,20 @@ _PENDING = re.compile(r"待(?:验收|审核|审批|批复|确认|销号|完善)|
 _SHARE_IN = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
 
 
+# A share in words: 九成, 大部分, 过半 (a 是否完成 / 完成进度 cell; 完成 itself has no digit before 成).
+_SHARE_WORDS = re.compile(r"(?<![\d.])[1-9一二三四五六七八九]成(?!功|果|立|绩|效|本|员)|大部分|过半|一半|多半")
+
+
 def denies_done(value: Any) -> bool:
-    """True when the text says, in so many words, that the work is not done: 未完成, 部分完成, 待验收, 80%, a lag,
-    not started. A remark that only adds to a done ("已完成，详见附件") denies nothing: checking a 是否完成 / 完成进度
+    """True when the text says, in so many words, that the work is not done: 未完成, 部分完成, 待验收, 80%, 九成, a
+    lag, not started, work under way or left (正在施工, 剩余扫尾: see _TEXT_NOT_DONE). A remark that only adds to a done ("已完成，详见附件") denies nothing: checking a 是否完成 / 完成进度
     cell against the status asks whether it contradicts 已完成, not whether it is a clean 已完成 itself."""
     key = _key(value)
     if not key:
         return False
     if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key) or _PENDING.search(key):
+        return True
+    if _TEXT_NOT_DONE.search(key) or _SHARE_WORDS.search(key):
         return True
     if _LAG.search(_NO_LAG.sub("", key)):
         return True
