@@ -462,10 +462,12 @@ def text_says_done(key: str) -> bool:
     """True when a free text (its text_key) opens by saying the whole work is done ("本项工作已全部完成并通过验收",
     "项目已竣工并投入使用", "已完成，已销号") and says nothing of work left. A part done ("已完成方案初稿",
     "一期工程：已完成") or a bare 完成 is not the whole."""
-    if not key or _DONE.search(key) is None or text_denies_done(key):
+    if not key:
         return False
     first = _SUBJECT.sub("", _CLAUSE.split(key, maxsplit=1)[0])
-    return not first.startswith(("完成", "办结")) and _meaning(first) == DONE
+    if first.startswith(("完成", "办结")) or _DONE.search(first) is None or _meaning(first) != DONE:
+        return False  # the common case, cheaply: no whole done in the opening clause
+    return not text_denies_done(key)
 
 
 def text_says_lag(key: str) -> bool:
