@@ -373,6 +373,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）写有“{value}”，提到进度滞后；"
         "已按“{status}”读取，请核对是否进度滞后",
     ),
+    "status-done-in-text": (
+        WARNING,
+        "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）写有“{value}”，说明已全部完成；"
+        "已按“{status}”读取，请核对是否已完成",
+    ),
     "status-done-elsewhere": (
         WARNING,
         "第 {no} 条措施同一行“{label}”（{col}）填写“{value}”，但完成状态为“{status}”，已按“{status}”读取，请核对是否已完成",

@@ -354,6 +354,33 @@ def test_weak_label() -> None:
         ("未能如期完成", "进度滞后", True),
         ("逾期完成", None, False),  # done late, or late yet to come: the unit must say
         ("正常推进，本周无新进展", "正常推进", True),  # nothing new this week is no lag
+        # a lag in other words (were 正常推进 for their 推进, or unreadable): statusfuzz round
+        ("推进迟缓", "进度滞后", True),
+        ("资金未到位，推进迟缓", "进度滞后", True),
+        ("推進遲緩", "进度滞后", True),
+        ("推进迟滞", "进度滞后", True),
+        ("进度延迟", "进度滞后", True),
+        ("延迟开工", "进度滞后", True),
+        ("推进中，工期延后", "进度滞后", True),
+        ("工期顺延", "进度滞后", True),
+        ("进度拖后", "进度滞后", True),
+        ("推进放缓", "进度滞后", True),
+        ("推进中，目前停摆", "进度滞后", True),
+        ("施工中断", "进度滞后", True),
+        ("推进很慢", "进度滞后", True),
+        ("进度慢", "进度滞后", True),
+        ("推进乏力", "进度滞后", True),
+        ("推进中但进度跟不上", "进度滞后", True),
+        ("正常推进，但未达预期", "进度滞后", True),
+        ("进度低于预期", "进度滞后", True),
+        ("推进中，进度不及预期", "进度滞后", True),
+        ("推进中，未按节点推进", "进度滞后", True),
+        ("推进中，节点已过", "进度滞后", True),
+        ("正常推进，无延迟", "正常推进", True),  # negated: no lag
+        ("推进中，未中断", "正常推进", True),
+        ("正常推进，符合预期", "正常推进", True),
+        ("没启动", "尚未启动", True),  # was 正常推进 for its 启动
+        ("还没开工", "尚未启动", True),
         ("已复工", "正常推进", True),
         # traditional characters read as simplified, always as an interpretation
         ("進度滯後", "进度滞后", True),

@@ -542,3 +542,74 @@ def test_a_second_status_column_with_a_sentence_denying_done(workspace: Path, tm
     statuses, found, _ = read(workspace, path)
     assert statuses == {**BASE, 14: None}
     assert ("status-denied-in-text", "D8") in found
+
+
+# statusfuzz round: a 已完成 beside a 本周进展 that tells of work still to finish was read as done without a word
+NOT_DONE_YET = [
+    "正在推进，预计下月完成",
+    "目前正在施工，计划1月底完工",
+    "主体已完成，附属工程正在施工",
+    "一期已完成，二期正在建设",
+    "已完成80%",
+    "完成进度90%",
+    "剩余20%正在推进",
+    "尚有部分扫尾工作",
+    "还差最后一段",
+    "本周完成招标，下周开工",
+    "正在办理竣工验收",
+    "待验收",
+    "已完成土建，设备安装中",
+    "施工进度迟缓",
+]
+DONE_INDEED = [
+    "已按计划完成，待销号。",
+    "已完成竣工验收，正式投入使用。",
+    "项目已竣工，正在办理移交手续。",
+    "年度投资完成95%，工程已完工。",
+    "工程已竣工，完成率100%。",
+    "已完成，下一步将组织开展总结评估。",
+    "已于12月底完成，按计划推进后续运营。",
+]
+
+
+def test_done_beside_progress_telling_of_work_to_finish_is_not_done(workspace: Path, tmp_path: Path) -> None:
+    texts = NOT_DONE_YET + DONE_INDEED
+    for i in range(0, len(texts), 5):
+        chunk = texts[i : i + 5]
+        wb = filled_form(workspace, tmp_path, {no: "已完成" for no in BASE})
+        ws = wb["落实情况"]
+        for r, text in zip(range(5, 10), chunk, strict=False):
+            ws.cell(r, 5).value = text
+        path = tmp_path / f"交通局{i}.xlsx"
+        wb.save(path)
+        statuses, found, _ = read(workspace, path)
+        for r, text in zip(range(5, 10), chunk, strict=False):
+            no = ws.cell(r, 1).value
+            denied = ("status-denied-in-text", f"D{r}") in found
+            if text in NOT_DONE_YET:
+                assert statuses[no] is None and denied, text
+            else:
+                assert statuses[no] == "已完成" and not denied, text
+
+
+def test_on_track_beside_progress_saying_all_done_is_said(workspace: Path, tmp_path: Path) -> None:
+    progress = {
+        10: "本项工作已全部完成并通过验收",  # the whole work done: said, read as written (never closes)
+        11: "项目已竣工并投入使用",
+        12: "已完成方案初稿，正在征求相关部门意见。",  # a part done: nothing to say
+        14: "一期工程：已完成；二期工程：正在施工",
+        15: "已完成本周调度。",
+    }
+    wb = filled_form(workspace, tmp_path, {no: "正常推进" for no in BASE})
+    ws = wb["落实情况"]
+    for r in range(5, 10):
+        ws.cell(r, 5).value = progress[ws.cell(r, 1).value]
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == {no: "正常推进" for no in BASE}
+    assert [c for c in found if c[0] == "status-done-in-text"] == [
+        ("status-done-in-text", "D5"),
+        ("status-done-in-text", "D6"),
+    ]
+    assert "本项工作已全部完成并通过验收" in problems[[c for c, _ in found].index("status-done-in-text")].message

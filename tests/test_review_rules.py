@@ -64,6 +64,16 @@ def test_a_hidden_sheet_does_not_make_a_guess_between_visible_sheets_sure(
         ("100%（已验收）", True),
         ("完成率100%", True),
         ("100%，待验收", False),
+        # statusfuzz round: these were None (unclear), so a 已完成 beside them stood without a word
+        ("9/10", False),  # nine of ten parts
+        ("10/10", True),
+        ("剩余扫尾", False),
+        ("正在施工", False),
+        ("九成", False),
+        ("大部分", False),
+        ("预计下月完工", False),
+        ("已建成投用", True),
+        ("是，按计划完成", True),
     ],
 )
 def test_a_completion_share_says_done_only_at_100_percent(written: object, claim: bool | None) -> None:

@@ -131,11 +131,14 @@ def done_share(value: Any) -> float | None:
     return float(value) if 1.5 < value <= 150 else None
 
 
+_FRACTION = re.compile(r"(\d{1,4})/(\d{1,4})")
+
+
 def done_claim(value: Any) -> bool | None:
     """What a 是否完成 / 完成率 cell says of done: True (是, 100%), False (否, 60%), None (blank or unclear).
 
-    A number is a share (done_share); any share below 100% in the text, or words that deny a done (待验收, 正在),
-    say not done; a status word counts as done only when it reads 已完成.
+    A number is a share (done_share), and so is a fraction of parts ("9/10"); any share below 100% in the text,
+    or words that deny a done (待验收, 正在, 剩余扫尾, 九成), say not done; a status word counts as done only when it reads 已完成.
     """
     if value is None or isinstance(value, bool):
         return value
@@ -149,6 +152,9 @@ def done_claim(value: Any) -> bool | None:
         return None
     if key in _YES or key in _NO:
         return key in _YES
+    fraction = _FRACTION.fullmatch(key)
+    if fraction and int(fraction[2]) > 0:  # "9/10": nine of ten parts done
+        return int(fraction[1]) >= int(fraction[2])
     # "是（已销号）", "否，待验收": the yes or no before a remark decides, unless the remark denies a yes.
     first = _FIRST_CLAUSE.split(key, maxsplit=1)[0]
     if first in _NO:

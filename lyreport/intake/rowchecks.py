@@ -14,7 +14,7 @@ from . import normalize as nz
 from .attribution import Context
 from .cellrefs import cell_ref
 from .layout import Table
-from .status_words import bare_status, text_denies_done, text_key, text_says_lag
+from .status_words import bare_status, text_denies_done, text_key, text_says_done, text_says_lag
 
 
 def checked_against_done(ctx: Context, table: Table, index: int, raw: Any, status: str, no: int) -> str | None:
@@ -44,8 +44,10 @@ def checked_against_text(
 
     A bare status word in 本周进展 ("进度滞后") other than the status read (the two columns filled the wrong way
     round, or two statuses given): a lag in either is read (said); otherwise it cannot be told which holds (an
-    error, not read). A 已完成 beside a text saying 尚未完成, 未开工 or 滞后 is not vouched for (an error, as a 是否完成
-    of 否). Another status beside a text telling of a lag is read as written, and said.
+    error, not read). Another status beside a text that says the whole work is done ("本项工作已全部完成并通过
+    验收") is read as written, and said. A 已完成 beside a text saying 尚未完成, 未开工 or 滞后, or work still to finish (预计下月完成,
+    正在施工, 已完成80%, 尚有扫尾工作, 待验收: status_words.text_denies_done) is not vouched for (an error, as a
+    是否完成 of 否). Another status beside a text telling of a lag is read as written, and said.
     """
     progress = text_key(cells.get("progress"))
     other = bare_status(progress)
@@ -85,6 +87,9 @@ def _checked_against_sentences(
             return None
         if status in (ON_TRACK, NOT_STARTED) and text_says_lag(said):
             ctx.add("status-lag-in-text", cell=table.ref("status", index), status=status, **fields)
+            return status
+        if status in (ON_TRACK, NOT_STARTED) and text_says_done(said):  # read as written: it never closes
+            ctx.add("status-done-in-text", cell=table.ref("status", index), status=status, **fields)
             return status
     return status
 

@@ -11,6 +11,8 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 未推进 · 停止推进 · 推进受阻 · 无进展 · 停工    | 进度滞后   | not moving is a lag (无新进展 this week is not)  |
 | 逾期 · 逾期未完成 · 正在推进，已逾期           | 进度滞后   | overdue is a lag                               |
 | 不正常 · 推进较慢 · 进度不理想 · 未达到序时进度  | 进度滞后   | behind schedule, however said                  |
+| 推进迟缓 · 进度延迟 · 工期延后 · 推进放缓 · 施工中断 | 进度滞后 | the same in other words (未延迟 is no lag)     |
+| 推进很慢 · 推进乏力 · 未达预期 · 未按节点推进 · 节点已过 | 进度滞后 | the same                                   |
 | 未按计划推进 · 没有按期完成 · 未能如期完成      | 进度滞后   | the same                                       |
 | 正常推进，未滞后 · 无延期 · 避免滞后 · 未逾期   | 正常推进   | a negated lag is not a lag                     |
 | 逾期完成                                  | unreadable | done late, or late yet to come: the unit must say |
@@ -24,7 +26,7 @@ The rules, in the order they decide (each row is tested in tests/test_normalize.
 | 已完成；某段尚未开工 · 已完成（部分）          | 正常推进   | done with a reservation is not done            |
 | 基本完成 · 已完成90% · 已完成前期工作 · 已完成，待验收 | 正常推进 | the same                             |
 | 未完成，正在推进 · 已开工                     | 正常推进   | started, not done                              |
-| 尚未开工（待省里批复）                       | 尚未启动   | only a not-started phrase                      |
+| 尚未开工（待省里批复） · 没启动 · 还没开工       | 尚未启动   | only a not-started phrase                      |
 | 尚未开工（正在办理手续）                     | 正常推进   | not started, but preparatory work under way    |
 | 尚未启动，计划二季度启动 · 未启动，拟于3月开工  | 尚未启动   | a start planned for later is no start          |
 | 未完成 · 尚未完成 · 正在研究 · 同上 · 完成了一半 | unreadable | could be several statuses: the unit must say |
@@ -81,24 +83,28 @@ _INVISIBLE = re.compile(r"[\ufe0e\ufe0f\u200b-\u200f\u202a-\u202e\u2060-\u2069\u
 # A negated lag ("未滞后", "无明显延期", "避免滞后") says the opposite of a lag.
 _NO_LAG = re.compile(
     r"(?:未|无|没有|没|不|不存在|未发生|防止|避免|杜绝|不会)(?:发现|出现|任何|明显|进度|工作)*"
-    r"(?:滞后|延期|延误|落后|推迟|拖期|拖延|逾期|超期|停工|停滞)(?:情况|现象|问题|风险)?"
+    r"(?:滞后|延期|延误|延迟|延后|落后|推迟|拖期|拖延|逾期|超期|停工|停滞|迟缓|放缓|中断)(?:情况|现象|问题|风险)?"
 )
 _LAG = re.compile(
-    r"滞后|延期|延误|落后|推迟|停滞|暂停|暂缓|拖期|拖延|缓慢"
-    # not on time, not to plan: 未按期 · 没有按期完成 · 未能如期 · 不能按计划 · 未按计划推进
-    r"|(?:未|未能|没|没有|没能|不能|无法|难以|不能够)(?:按|如)(?:期|时|计划|序时)"
+    r"滞后|延期|延误|延迟|延后|顺延|落后|拖后|推迟|停滞|迟滞|迟缓|放缓|暂停|暂缓|停摆|中断|拖期|拖延|缓慢|跟不上"
+    # not on time, not to plan: 未按期 · 没有按期完成 · 未能如期 · 不能按计划 · 未按计划推进 · 未按节点推进
+    r"|(?:未|未能|没|没有|没能|不能|无法|难以|不能够)(?:按|如)(?:期|时|计划|序时|节点)"
+    # a deadline passed: 节点已过 · 工期已过
+    r"|(?:节点|时限|期限|工期)已过"
     # overdue (逾期完成 alone may be a done that came late, or a late one yet to come: the unit must say)
     r"|(?:逾期|超期)(?!完成)"
     # stopped, stuck or not moving: 未推进 · 无法推进 · 停止推进 · 停工 · 推进受阻 · 无进展 · 进展甚微
     r"|(?:未|没|没有|尚未|还未|仍未|暂未|未能|不能|无法|难以|停止)(?:正常|有效)?(?:推进|进展)"
-    r"|停止(?:实施|建设|施工|开展|工作)|停工|停建|中止|搁置|受阻|未复工|(?:推进|进展)(?:困难|艰难|不力)"
+    r"|停止(?:实施|建设|施工|开展|工作)|停工|停建|中止|搁置|受阻|未复工|(?:推进|进展)(?:困难|艰难|不力|乏力)"
     r"|(?:无|没有|没|毫无|暂无|未取得)(?:任何|明显|实质性?|大的|较大)?进展|进展(?:不大|甚微)"
     # behind schedule: 不正常 · 推进较慢 · 进度不理想 · 低于序时进度 · 未达到序时进度
-    r"|(?:不|非|未|未能|不能|无法)正常|(?:较|偏|过|稍|略|比较|相对)慢|慢于|(?:不|不太|不够)理想|不佳"
-    r"|(?:低于|落后于|未|尚未|未能|没有|没|达不到)(?:达到?)?序时"
+    r"|(?:不|非|未|未能|不能|无法)正常|(?:较|偏|过|稍|略|比较|相对|很|太|非常|十分|进度|推进|进展|施工)慢|慢于"
+    r"|(?:不|不太|不够)理想|不佳"
+    # behind schedule or short of what was expected: 未达到序时进度 · 未达预期 · 低于预期 · 不及预期
+    r"|(?:低于|落后于|未|尚未|未能|没有|没|达不到|不及)(?:达到?)?(?:序时|预期)"
 )
 _NOT_DONE = re.compile(r"(?:未|尚未|没有|没|还未|仍未|暂未|还没有?)(?:全部|全面|完全)?(?:完成|办结|完工|落实)")
-_NOT_STARTED = re.compile(r"(?:未|尚未|暂未|还未|没有|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)")
+_NOT_STARTED = re.compile(r"(?:未|尚未|暂未|还未|没有|还没有?|没|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)")
 _DONE = re.compile(
     r"(?:已经?|均已|全部|全面)(?:按期|按时|如期|全面|全部|顺利|提前|超额)?(?:完成|办结|完工|落实|建成|竣工|销号)|^(?:完成|办结)(?=[\W_]|$)"
 )
@@ -391,14 +397,20 @@ _PENDING = re.compile(r"待(?:验收|审核|审批|批复|确认|销号|完善)|
 _SHARE_IN = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
 
 
+# A share in words: 九成, 大部分, 过半 (a 是否完成 / 完成进度 cell; 完成 itself has no digit before 成).
+_SHARE_WORDS = re.compile(r"(?<![\d.])[1-9一二三四五六七八九]成(?!功|果|立|绩|效|本|员)|大部分|过半|一半|多半")
+
+
 def denies_done(value: Any) -> bool:
-    """True when the text says, in so many words, that the work is not done: 未完成, 部分完成, 待验收, 80%, a lag,
-    not started. A remark that only adds to a done ("已完成，详见附件") denies nothing: checking a 是否完成 / 完成进度
+    """True when the text says, in so many words, that the work is not done: 未完成, 部分完成, 待验收, 80%, 九成, a
+    lag, not started, work under way or left (正在施工, 剩余扫尾: see _TEXT_NOT_DONE). A remark that only adds to a done ("已完成，详见附件") denies nothing: checking a 是否完成 / 完成进度
     cell against the status asks whether it contradicts 已完成, not whether it is a clean 已完成 itself."""
     key = _key(value)
     if not key:
         return False
     if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key) or _PENDING.search(key):
+        return True
+    if _TEXT_NOT_DONE.search(key) or _SHARE_WORDS.search(key):
         return True
     if _LAG.search(_NO_LAG.sub("", key)):
         return True
@@ -417,14 +429,45 @@ def bare_status(key: str) -> str | None:
     return STATUS_INDEX.get(key.strip(_TICKS + "。.,;:!、")) if key else None
 
 
+# What in a free text says that the work itself is still to finish: a completion (or start) yet to come, work
+# under way, a share of it below 100%, work left, acceptance pending. 按计划完成 is no plan; 投资完成80% is money.
+_TEXT_NOT_DONE = re.compile(
+    r"(?:预计|(?<!按)计划|力争|争取|确保|将于|将在|有望|可望|拟于?|准备|打算|下周|下月|下步|下一步|近期|即将|尽快)"
+    r"[^,;。:]{0,12}?(?:完成|完工|建成|竣工|办结|投运|投用|投入使用|通车|开工|启动)"
+    r"|正在(?:推进|施工|建设|实施|安装|调试)|(?:推进|施工|建设|实施|安装|调试)中|在建"
+    r"|(?<![资金付])(?:完成|进度|完成率|完成进度|形象进度)(?:约|近|达到?|了|为)?(?:\d{1,2}(?:\.\d+)?|0)%"
+    r"|(?:剩余|剩下|还剩|尚余|还差|尚差)[^,;。]{0,6}?(?:\d|工作|工程|扫尾|收尾|任务|段|点位|工序|内容)"
+    r"|(?:尚有|还有|仍有)[^,;。]{0,4}?(?:扫尾|收尾|工程|工序|点位|路段|未完)"
+    r"|待(?:竣工)?验收|(?:正在|正|尚未|未|还未)(?:办理|组织|进行|开展)?(?:竣工)?验收(?!合格|通过)"
+)
+
+
 def text_denies_done(key: str) -> bool:
     """True when a free text (its text_key) says in so many words that the work is not done: 未完成, 部分完成,
-    not started, a lag. Narrower than denies_done: "正在办理移交" or "投资完成80%" beside a done says nothing of it."""
+    not started, a lag, a completion yet to come (预计下月完成), work under way (正在施工), below 100% (完成80%),
+    work left (尚有扫尾工作), acceptance pending (待验收). Narrower than denies_done: "正在办理移交" or "投资完成80%"
+    beside a done says nothing of it."""
     if not key:
         return False
-    if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key):
+    if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key) or _TEXT_NOT_DONE.search(key):
         return True
     return text_says_lag(key)
+
+
+# What a sentence in 本周进展 opens with before saying it is done: "本项工作已全部完成", "项目已竣工".
+_SUBJECT = re.compile(r"^(?:本项|该项|此项|本|该|此)?(?:工作|任务|措施|项目|工程)")
+
+
+def text_says_done(key: str) -> bool:
+    """True when a free text (its text_key) opens by saying the whole work is done ("本项工作已全部完成并通过验收",
+    "项目已竣工并投入使用", "已完成，已销号") and says nothing of work left. A part done ("已完成方案初稿",
+    "一期工程：已完成") or a bare 完成 is not the whole."""
+    if not key:
+        return False
+    first = _SUBJECT.sub("", _CLAUSE.split(key, maxsplit=1)[0])
+    if first.startswith(("完成", "办结")) or _DONE.search(first) is None or _meaning(first) != DONE:
+        return False  # the common case, cheaply: no whole done in the opening clause
+    return not text_denies_done(key)
 
 
 def text_says_lag(key: str) -> bool:
