@@ -378,6 +378,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）写有“{value}”，说明已全部完成；"
         "已按“{status}”读取，请核对是否已完成",
     ),
+    "status-done-expected-later": (
+        WARNING,
+        "第 {no} 条措施完成状态为“已完成”，但预计完成时间为{day}，在本周之后；已按“已完成”读取，"
+        "请核实是否已全部完成（已提前完成的，请单位把预计完成时间改为实际完成日期）",
+    ),
     "status-done-elsewhere": (
         WARNING,
         "第 {no} 条措施同一行“{label}”（{col}）填写“{value}”，但完成状态为“{status}”，已按“{status}”读取，请核对是否已完成",

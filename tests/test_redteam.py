@@ -613,3 +613,24 @@ def test_on_track_beside_progress_saying_all_done_is_said(workspace: Path, tmp_p
         ("status-done-in-text", "D6"),
     ]
     assert "本项工作已全部完成并通过验收" in problems[[c for c, _ in found].index("status-done-in-text")].message
+
+
+def test_done_with_an_expected_date_after_the_week_is_said(workspace: Path, tmp_path: Path) -> None:
+    """已完成 beside a 预计完成时间 still to come (a planned date left in, or prefilled, after finishing early — or a
+    done that is not): read as written, and said at the date cell. A past date, the week's own, or none: nothing."""
+    expected = {10: date(2021, 6, 30), 11: date(2021, 1, 5), 12: date(2021, 1, 7), 14: None, 15: date(2021, 3, 1)}
+    wb = filled_form(workspace, tmp_path, {10: "已完成", 11: "已完成", 12: "已完成", 14: "已完成", 15: "正常推进"})
+    ws = wb["落实情况"]
+    for r in range(5, 10):
+        ws.cell(r, 8).value = expected[ws.cell(r, 1).value]
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    ctx = load_context(workspace)
+    book, _ = read_one(SourceFile(path, path.name, "workbook", deadline_on(WEEK, ctx.config), "0" * 64))
+    assert book is not None
+    (ret,), problems = parse_returns(book, ctx.master, ctx.directory, today=WEEK)
+    assert {r.measure_no: r.status for r in ret.rows}[10] == "已完成"
+    rows = {ws.cell(r, 1).value: r for r in range(5, 10)}
+    (said,) = [p for p in problems if p.code == "status-done-expected-later"]
+    assert (said.severity, said.cell) == ("warning", f"H{rows[10]}")
+    assert "第 10 条措施完成状态为“已完成”，但预计完成时间为2021年6月30日" in said.message

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK, MasterList, ReturnRow
+from ..weeks import cn_date
 from . import normalize as nz
 from .attribution import Context
 from .cellchecks import check_formula, error_row, formula_like, unreadable_fields, unreadable_no
@@ -287,6 +288,10 @@ def _read_row(
         role=measure.role_of(unit) if unit and measure else "",
         row=index + 1,
     )
+    if row.status == DONE and row.expected and today and row.expected > today and part_of is None:
+        # Done, yet finishing later: often a planned date left in (or prefilled) after finishing early, but the
+        # one word on the form that says otherwise of a 已完成.
+        ctx.add("status-done-expected-later", cell=table.ref("expected", index), no=no, day=cn_date(row.expected))
     top = table.sheet.merged_from.get((index, table.cols.get("status", -1)))
     if part_of is None and top is not None and row.status is not None:  # one status merged over two measures
         ctx.add("status-from-merge", cell=table.ref("status", index), no=no, top=top + 1, status=row.status)
