@@ -441,6 +441,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "扫描件缺少{missing}（表上注明共 {total} 页）{holds}，请核实是否漏扫并补报",
     ),
+    "scan-page-cut": (
+        WARNING,
+        "第 {page} 页扫描不完整：表格的文字在页面{edge}边缘被截断，{lost}请对照原件核对，必要时重新完整扫描后补报",
+    ),
     "scan-page-duplicate": (INFO, "第 {page} 页与第 {other} 页是同一页的两份扫描，内容相同，只计一次"),
     "scan-page-copies-differ": (
         WARNING,
