@@ -412,6 +412,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "第 {no} 条措施：盖章扫描件上的完成状态为“{scan}”，电子版为“{electronic}”；以电子版为准，请与报送单位核实",
     ),
+    "scan-unchecked": (
+        WARNING,
+        "第 {nos} 条措施在盖章扫描件上的完成状态未能识别（空白、划掉或勾选无法辨认），未能与电子版核对是否一致，请对照原件核实",
+    ),
     "scan-other-week": (
         WARNING,
         "扫描件注明属于 {week} 这一周（{source}），不计为本周的扫描件，可能误发了往期纸质报表，请与报送单位核实",

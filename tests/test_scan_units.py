@@ -923,3 +923,27 @@ def test_two_forms_side_by_side_on_one_page_are_refused_naming_the_page(master, 
     own = [_box("序号", 100, 200), _box("措施内容", 300, 200), _box("完成状态", 800, 200), _box("本周进展", 900, 200)]
     own += [_box("完成状态", 1300, 200), _box("本周进展", 1500, 200)]
     assert not side_by_side(own, 2000)
+
+
+def test_a_status_unread_on_the_paper_copy_is_said_unchecked_against_the_electronic_one():
+    """The electronic return says 已完成, its stamped paper copy's status cell could not be read (a tick the
+    OCR did not see): the two were never compared, and that is said (before, nothing was)."""
+    from lyreport.assign import Assigned, scan_findings
+    from lyreport.models import ParsedReturn, ReturnRow, Scan
+
+    sent = SourceFile(Path("a.xlsx"), "市工信局.xlsx", "xlsx", None, "")  # type: ignore[arg-type]
+    paper_file = SourceFile(Path("b.pdf"), "市工信局-扫描件.pdf", "scan", None, "")  # type: ignore[arg-type]
+    electronic = ParsedReturn(
+        sent, "表", "市工信局", date(2021, 1, 7), rows=[ReturnRow(1, "已完成"), ReturnRow(2, "正常推进")]
+    )
+    read = ParsedReturn(
+        paper_file, "扫描件", "市工信局", date(2021, 1, 7), rows=[ReturnRow(1, None), ReturnRow(2, "正常推进")]
+    )
+    scan = Scan(paper_file, "市工信局", read, True, True)
+    assigned = Assigned({"市工信局": electronic}, set(), {}, {}, [scan])
+    stamped, mismatches, problems = scan_findings("市工信局", assigned)
+    assert stamped is True and mismatches == []
+    (unchecked,) = [p for p in problems if p.code == "scan-unchecked"]
+    assert unchecked.severity == "warning" and unchecked.message.startswith(
+        "第 1 条措施在盖章扫描件上的完成状态未能识别"
+    )
