@@ -293,6 +293,11 @@ def scan_findings(unit: str, assigned: Assigned) -> tuple[bool | None, list[int]
     paper = readable[-1]
     written = {r.measure_no: r.status for r in paper.parsed.rows}  # type: ignore[union-attr]
     mismatches = []
+    unread = [r.measure_no for r in ret.rows if r.status and r.measure_no in written and not written[r.measure_no]]
+    if unread:  # a row found on the paper whose status could not be read (a tick unseen, blank, struck)
+        problems.append(
+            problem("scan-unchecked", file=paper.file.display, unit=unit, nos="、".join(map(str, sorted(unread))))
+        )
     for row in ret.rows:
         on_paper = written.get(row.measure_no)
         if row.status and on_paper and on_paper != row.status:

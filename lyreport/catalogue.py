@@ -422,6 +422,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "第 {no} 条措施：盖章扫描件上的完成状态为“{scan}”，电子版为“{electronic}”；以电子版为准，请与报送单位核实",
     ),
+    "scan-unchecked": (
+        WARNING,
+        "第 {nos} 条措施在盖章扫描件上的完成状态未能识别（空白、划掉或勾选无法辨认），未能与电子版核对是否一致，请对照原件核实",
+    ),
     "scan-other-week": (
         WARNING,
         "扫描件注明属于 {week} 这一周（{source}），不计为本周的扫描件，可能误发了往期纸质报表，请与报送单位核实",
@@ -450,6 +454,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "scan-page-missing": (
         WARNING,
         "扫描件缺少{missing}（表上注明共 {total} 页）{holds}，请核实是否漏扫并补报",
+    ),
+    "scan-page-cut": (
+        WARNING,
+        "第 {page} 页扫描不完整：表格的文字在页面{edge}边缘被截断，{lost}请对照原件核对，必要时重新完整扫描后补报",
     ),
     "scan-page-duplicate": (INFO, "第 {page} 页与第 {other} 页是同一页的两份扫描，内容相同，只计一次"),
     "scan-page-copies-differ": (

@@ -209,6 +209,7 @@ _PAPER_CODES = {
     "scan-unstamped",
     "scan-seal-unknown",
     "scan-mismatch",
+    "scan-unchecked",
     "scan-other-week",
     "scan-unreadable",
     "scan-low-confidence",

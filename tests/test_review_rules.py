@@ -160,6 +160,8 @@ def test_a_tick_is_read_only_where_every_option_has_its_box(written: str, status
         "□已完成☑正常推进□",  # boxes on both sides, ticks differing
         "完成口正常推进口进度滞后",  # a scanned list whose first box and letter the pen tick took (was 进度滞后)
         "常推进口进度滞后完成口正常推进口进度滞后",  # pieces of a wrapped list, read out of order
+        "口已完成正常推进进度滞后尚未启动",  # a scanned list's lines run together, boxes and tick lost (was 进度滞后)
+        "已完成正常推进进度滞后尚未启动",
     ],
 )
 def test_a_list_whose_tick_cannot_be_placed_is_not_read(written: str) -> None:

@@ -870,3 +870,80 @@ def test_a_number_in_a_wrapped_measure_text_is_no_row_of_its_own(master, directo
     assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(10, "已完成"), (11, "正常推进"), (12, "进度滞后")]
     assert not {"status-empty", "measure-rows-combined", "measure-no-empty", "scan-low-confidence"} & set(said)
     assert "本周与济源市对口部门召开对接会" in scan.parsed.rows[1].progress
+
+
+def _cut(page: dict, width: float, height: float) -> dict:
+    """The page as a scanner that lost what lies beyond (width, height) gives it: boxes past the edge gone, those
+    across it clipped to it."""
+    kept = []
+    for text, x0, y0, x1, y1, score in page["boxes"]:
+        if x0 < width - 10 and y0 < height - 10:
+            kept.append([text, x0, y0, min(x1, width), min(y1, height), score])
+    return page | {"boxes": kept, "width": width, "height": height}
+
+
+def test_a_page_cut_at_the_bottom_names_the_page_and_the_measures_lost(master, directory):
+    whole = _printed_page(master, [10, 11, 12, 14, 15], 1, 1) | {"width": 2000, "height": 1300}
+    _, said = _read_pages(master, directory, [whole])
+    assert "scan-page-cut" not in said  # a margin under the footer: nothing cut
+    scan, said = _read_pages(master, directory, [_cut(whole, 2000, 515)])  # cut through the row of measure 12
+    cut = said["scan-page-cut"]
+    assert cut.severity == "warning" and cut.cell == "第1页" and "页面下边缘被截断" in cut.message
+    assert "第 14、15 条措施未能读取" in cut.message
+    # Only the header line is left above the page's end: the rows were lost, not left unfilled.
+    scan, said = _read_pages(master, directory, [_cut(whole, 2000, 290)])
+    assert scan.parsed is None and "第 10、11、12、14、15 条措施未能读取" in said["scan-page-cut"].message
+
+
+def test_a_page_cut_at_the_right_is_said_and_a_lost_status_column_explained(master, directory):
+    whole = _printed_page(master, [10, 11, 12, 14, 15], 1, 1) | {"width": 2000, "height": 1300}
+    scan, said = _read_pages(master, directory, [_cut(whole, 1180, 1300)])  # through 本周进展
+    assert [r.status for r in scan.parsed.rows] == ["正常推进"] * 5
+    assert "表格右侧的列未扫入（读到的最后一列为“本周进展”）" in said["scan-page-cut"].message
+    scan, said = _read_pages(master, directory, [_cut(whole, 880, 1300)])  # through 完成状态 itself
+    assert scan.parsed is None and "第 1 页右边缘的文字被截断" in said["scan-unreadable"].message
+
+
+def test_two_forms_side_by_side_on_one_page_are_refused_naming_the_page(master, directory):
+    from lyreport.intake.scan.edges import side_by_side
+
+    left = _printed_page(master, [10, 11, 12], 1, 2)
+    right = _printed_page(master, [14, 15], 2, 2)
+    shifted = [[t, x0 + 2000, y0, x1 + 2000, y1, s] for t, x0, y0, x1, y1, s in right["boxes"]]
+    sheet = left | {"boxes": left["boxes"] + shifted, "width": 4000, "height": 1300}
+    scan, said = _read_pages(master, directory, [sheet])
+    assert scan.parsed is None and scan.unit == "市交通运输局"
+    assert "第 1 页是两页（或两份报表）缩小后左右并排印在一张纸上的" in said["scan-unreadable"].message
+    assert not {"scan-page-missing", "measure-missing", "column-ambiguous"} & set(said)
+    # Two units' forms side by side: both QR codes are named; neither unit is credited with the page.
+    marks = ["lyreport:1|ly-jy-33|市卫健委|2021-01-07|2", "lyreport:1|ly-jy-33|市交通运输局|2021-01-07|2"]
+    scan, said = _read_pages(master, directory, [_printed_page(master, [10], 1, 1) | {"marks": marks}])
+    assert scan.parsed is None and "二维码分别为市卫健委、市交通运输局" in said["scan-unreadable"].message
+    # A form of its own with this week's and last week's status and progress columns is no 2-up page.
+    own = [_box("序号", 100, 200), _box("措施内容", 300, 200), _box("完成状态", 800, 200), _box("本周进展", 900, 200)]
+    own += [_box("完成状态", 1300, 200), _box("本周进展", 1500, 200)]
+    assert not side_by_side(own, 2000)
+
+
+def test_a_status_unread_on_the_paper_copy_is_said_unchecked_against_the_electronic_one():
+    """The electronic return says 已完成, its stamped paper copy's status cell could not be read (a tick the
+    OCR did not see): the two were never compared, and that is said (before, nothing was)."""
+    from lyreport.assign import Assigned, scan_findings
+    from lyreport.models import ParsedReturn, ReturnRow, Scan
+
+    sent = SourceFile(Path("a.xlsx"), "市工信局.xlsx", "xlsx", None, "")  # type: ignore[arg-type]
+    paper_file = SourceFile(Path("b.pdf"), "市工信局-扫描件.pdf", "scan", None, "")  # type: ignore[arg-type]
+    electronic = ParsedReturn(
+        sent, "表", "市工信局", date(2021, 1, 7), rows=[ReturnRow(1, "已完成"), ReturnRow(2, "正常推进")]
+    )
+    read = ParsedReturn(
+        paper_file, "扫描件", "市工信局", date(2021, 1, 7), rows=[ReturnRow(1, None), ReturnRow(2, "正常推进")]
+    )
+    scan = Scan(paper_file, "市工信局", read, True, True)
+    assigned = Assigned({"市工信局": electronic}, set(), {}, {}, [scan])
+    stamped, mismatches, problems = scan_findings("市工信局", assigned)
+    assert stamped is True and mismatches == []
+    (unchecked,) = [p for p in problems if p.code == "scan-unchecked"]
+    assert unchecked.severity == "warning" and unchecked.message.startswith(
+        "第 1 条措施在盖章扫描件上的完成状态未能识别"
+    )

@@ -217,7 +217,7 @@ class _Choices(NamedTuple):
 def _choices(key: str) -> _Choices | None:
     """A printed list of choices (see _listed), one that the OCR garbled (see _garbled), or the template's
     prompt left as it was (see _prompt); else None."""
-    return _listed(key) or _garbled(key) or _prompt(key)
+    return _listed(key) or _garbled(key) or _prompt(key) or _run_together(key)
 
 
 # The label of an option in a drop-down list: "A.", "1、", "(1)", "1-" before the status word (after NFKC, which
@@ -254,6 +254,22 @@ def _garbled(key: str) -> _Choices | None:
         return None
     words = [m.group() for m in _OPTION.finditer(key)]
     if len({STATUS_INDEX[word] for word in words}) < 2:
+        return None
+    return _Choices([(word, "") for word in words], "", False)
+
+
+_RUN = re.compile(f"(?:{_OPTION.pattern})+")
+
+
+def _run_together(key: str) -> _Choices | None:
+    """Three or more different statuses' words one after the other and nothing else but boxes and punctuation
+    ("口已完成正常推进进度滞后尚未启动": a printed list whose boxes and tick the OCR lost, lines run together):
+    the options of a list or a prompt, no sentence; which holds is not said."""
+    bare = "".join(c for c in key if c.isalnum() and c not in _BOXES)
+    if not _RUN.fullmatch(bare):
+        return None
+    words = [m.group() for m in _OPTION.finditer(bare)]
+    if len({STATUS_INDEX[word] for word in words}) < 3:
         return None
     return _Choices([(word, "") for word in words], "", False)
 

@@ -110,6 +110,11 @@ def has_header(boxes: list[TextBox]) -> bool:
     return bool(boxes) and _header_band(boxes, median(b.height for b in boxes) or 10.0) is not None
 
 
+def header_band(boxes: list[TextBox]) -> list[TextBox] | None:
+    """The boxes of a page's table header line, None without one."""
+    return _header_band(boxes, median(b.height for b in boxes) or 10.0) if boxes else None
+
+
 def _header_band(boxes: list[TextBox], line: float) -> list[TextBox] | None:
     """The boxes of the first line that holds 序号, 完成状态 and 本周进展 (or their variants); a label
     garbled by a seal or a fold ("房成有") is taken for the known label it most resembles."""
