@@ -201,6 +201,24 @@ def test_consecutive_misses_of_a_missing_unit_do_not_follow_another_groups_sente
     assert said.index("未报送单位1个：市体育局") < repeat < said.index("报送有误的单位1个：市金融工作局")
 
 
+def test_consecutive_misses_run_on_when_the_deadline_weekday_moves(tmp_path: Path) -> None:
+    """配置 moved the deadline from Thursday to Friday: 市林业局 missed 12-24, 12-31 and 2021-01-08 (8 days after).
+    The count stepped back exactly 7 days, found no week on 12-31+1 and said 1 (“连续” lost) without a word."""
+    weeks = Weeks(tmp_path / "ws")
+    weeks.run(W1, missing={"市林业局"})
+    weeks.run(W2, missing={"市林业局"})
+    config = tmp_path / "ws" / "templates" / "配置.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("weekday = 4", "weekday = 5"), encoding="utf-8")
+    friday = date(2021, 1, 8)
+    weeks.run(friday, missing={"市林业局"})
+    unit = next(u for u in weeks.json(friday)["units"] if u["name"] == "市林业局")
+    assert unit["consecutive_missed"] == 3
+    assert any("市林业局已连续3周未按时报送" in p for p in weeks.summary_text(friday))
+    # a whole week without a record still breaks the run
+    weeks.run(date(2021, 1, 22), missing={"市林业局"})
+    assert next(u for u in weeks.json(date(2021, 1, 22))["units"] if u["name"] == "市林业局")["consecutive_missed"] == 1
+
+
 @pytest.mark.parametrize(
     ("moment", "shown"),
     [
