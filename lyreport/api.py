@@ -26,6 +26,7 @@ from .history import (
 from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
 from .intake.read import Reading, guess_workbooks
+from .listchange import list_changed_since
 from .merge import merge_week
 from .models import IntakeResult, WeekResult
 from .now import WeekGlance
@@ -259,6 +260,7 @@ def _record_and_render(
             period, said = week_period(context, conn, deadline)
             result = merge_week(context.master, intake, deadline, context.config, previous, period)
             result.problems += unopened + said + deadline_changed(conn, list_id, deadline, context.config)
+            result.problems += list_changed_since(context, conn, week, outputs.folder)
             if late := recorded_without(context, conn, week, intake):  # came after their own week was recorded
                 result.problems = [late.get(p.file, p) if p.code == "week-other" else p for p in result.problems]
             note_later_weeks(conn, result)

@@ -123,10 +123,13 @@ def _consecutive(unit: str, state: str, week: date, previous: PreviousState) -> 
     if state == "on_time":
         return 0
     by_week = {w: s for w, u, s in previous.unit_states if u == unit}
-    count, cursor = 1, week - timedelta(days=7)
-    while by_week.get(cursor) not in (None, "on_time"):
-        count += 1
-        cursor -= timedelta(days=7)
+    count, cursor = 1, week
+    # the recorded week before is the week before even when the deadline weekday was moved in between
+    # (Thursday then Friday: 8 days); a whole week without a record breaks the run
+    for recorded in sorted({w for w, _, _ in previous.unit_states if w < week}, reverse=True):
+        if cursor - recorded >= timedelta(days=14) or by_week.get(recorded) in (None, "on_time"):
+            break
+        count, cursor = count + 1, recorded
     return count
 
 

@@ -201,6 +201,56 @@ def test_consecutive_misses_of_a_missing_unit_do_not_follow_another_groups_sente
     assert said.index("未报送单位1个：市体育局") < repeat < said.index("报送有误的单位1个：市金融工作局")
 
 
+def test_consecutive_misses_run_on_when_the_deadline_weekday_moves(tmp_path: Path) -> None:
+    """配置 moved the deadline from Thursday to Friday: 市林业局 missed 12-24, 12-31 and 2021-01-08 (8 days after).
+    The count stepped back exactly 7 days, found no week on 12-31+1 and said 1 (“连续” lost) without a word."""
+    weeks = Weeks(tmp_path / "ws")
+    weeks.run(W1, missing={"市林业局"})
+    weeks.run(W2, missing={"市林业局"})
+    config = tmp_path / "ws" / "templates" / "配置.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("weekday = 4", "weekday = 5"), encoding="utf-8")
+    friday = date(2021, 1, 8)
+    weeks.run(friday, missing={"市林业局"})
+    unit = next(u for u in weeks.json(friday)["units"] if u["name"] == "市林业局")
+    assert unit["consecutive_missed"] == 3
+    assert any("市林业局已连续3周未按时报送" in p for p in weeks.summary_text(friday))
+    # a whole week without a record still breaks the run
+    weeks.run(date(2021, 1, 22), missing={"市林业局"})
+    assert next(u for u in weeks.json(date(2021, 1, 22))["units"] if u["name"] == "市林业局")["consecutive_missed"] == 1
+
+
+def test_an_earlier_week_rerun_after_the_list_was_edited_says_so(tmp_path: Path) -> None:
+    """Staff moved 第5条's 节点日期 to 2020-12-20 after 12-31 was issued; re-running 12-24 (or restoring) turned it red
+    and 新增逾期 in a week whose issued 通报 said green, with not a word that the list, not the returns, changed."""
+    from openpyxl import load_workbook
+
+    from lyreport.recovery import restore_all
+
+    weeks = Weeks(tmp_path / "ws")
+    weeks.run(W1)
+    weeks.run(W2)
+    listed = tmp_path / "ws" / "templates" / "措施清单.xlsx"
+    book = load_workbook(listed)
+    sheet = book["措施清单"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == 5)
+    row[5].value = "2020-12-20"
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == 3)
+    row[3].value = f"{row[3].value}、市发改委"
+    book.save(listed)
+    weeks.run(W1)
+    measure = next(m for m in weeks.json(W1)["measures"] if m["no"] == 5)
+    assert measure["overdue"] and measure["light"] == "red"  # today's list, as asked, but said:
+    said = [p["message"] for p in weeks.json(W1)["problems"] if p["code"] == "master-changed-since"]
+    assert len(said) == 1 and "第5条节点日期由“无”改为“2020-12-20”" in said[0]
+    assert "第3条责任单位由“市生态环境局”改为“市生态环境局、市发改委”" in said[0]
+    weeks.run(W1)  # nothing changed since this run
+    assert not [p for p in weeks.json(W1)["problems"] if p["code"] == "master-changed-since"]
+    (tmp_path / "ws" / "history" / "history.sqlite3").write_bytes(b"")
+    restore_all(tmp_path / "ws")  # 12-31 was issued under the old list too
+    said = [p["message"] for p in weeks.json(W2)["problems"] if p["code"] == "master-changed-since"]
+    assert len(said) == 1 and "第5条节点日期" in said[0]
+
+
 @pytest.mark.parametrize(
     ("moment", "shown"),
     [
