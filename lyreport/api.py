@@ -37,7 +37,14 @@ from .problems import Problem, has_errors, problem
 from .recovery import restore_claims
 from .render.forked import Renderers
 from .resends import recorded_without, resent_files
-from .runguard import holding, note_later_weeks, refuse_dropped_units, start_checks, switch
+from .runguard import (
+    holding,
+    note_later_weeks,
+    refuse_dropped_units,
+    refuse_retimed_units,
+    start_checks,
+    switch,
+)
 from .staging import marker, new_staging
 from .weekchoice import archived_deadline, deadline_changed, resolve_deadline, week_timing
 from .weeks import current_deadline
@@ -271,6 +278,7 @@ def _record_and_render(
                 )
             if not rebuild:
                 refuse_dropped_units(conn, list_id, week, result)
+                refuse_retimed_units(conn, list_id, week, result, intake.files)
 
             # A number guessed by the rule during a restore is never kept as the one issued: the manifest
             # keeps what it had, so a restore stopped midway and run again says the same thing again.

@@ -10,16 +10,16 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from .archive import ArchiveError
+from .archive import ArchiveError, sha256_of
 from .atomic import remove_stale_temps
 from .config import Workspace
 from .faults import LyreportError, fault_point, os_message, sqlite_message
 from .history import DB_NAME, recorded_period, recorded_summary, units_dropped
 from .lock import WorkspaceBusy, workspace_lock
-from .models import WeekResult
+from .models import SourceFile, WeekResult
 from .problems import Problem, problem
 from .recovery import HistoryLost, check_history, clean_temp
 from .staging import carry_over, marker, repair, switch_in, unfinished_weeks
@@ -90,6 +90,47 @@ def refuse_dropped_units(conn: sqlite3.Connection, list_id: str, week: date, res
         + (f"收件箱中这些单位未计入该周的文件：{why}" if why else "")
         + "请把该周原有的文件放回收件箱（history/archive 中有存档）后再运行；只按存档重新生成该周请加 --rebuild。"
     )
+
+
+def refuse_retimed_units(
+    conn: sqlite3.Connection, list_id: str, week: date, result: WeekResult, files: list[SourceFile]
+) -> None:
+    """A recorded week merged again must not re-time a unit by a file it already has archived for that week:
+    the same bytes with another time are the same file with its time lost (a workspace copied without keeping
+    file times), not a new arrival. Merged again, every on-time unit would become 迟报 at the copy's date."""
+    query = "SELECT unit, state, received_at FROM unit_weeks WHERE list_id=? AND week=?"
+    recorded = {unit: (state, at) for unit, state, at in conn.execute(query, (list_id, week.isoformat()))}
+    archived = {sha: at for sha, at in conn.execute(
+        "SELECT sha256, received_at FROM inputs WHERE list_id=? AND week=?", (list_id, week.isoformat())
+    )}  # fmt: skip
+    if not archived:
+        return
+    by_display = {f.display: f for f in files}
+    retimed: list[str] = []
+    for unit in result.units:
+        before = recorded.get(unit.name)
+        now = unit.received_at.isoformat() if unit.received_at else None
+        if before is None or (before[0], before[1]) == (unit.state, now):
+            continue
+        for name in unit.files:
+            file = by_display.get(name)
+            origin = file.origin if file is not None and file.origin else (file.path if file else None)
+            if origin is None or not origin.is_file() or file.received_at is None:
+                continue
+            was = archived.get(sha256_of(origin))
+            if was is not None and abs(datetime.fromisoformat(was) - file.received_at).total_seconds() > 60:
+                retimed.append(
+                    f"{unit.name}（《{name}》存档记为{was[:16].replace('T', ' ')}收到，现为"
+                    f"{file.received_at.isoformat()[:16].replace('T', ' ')}）"
+                )
+                break
+    if retimed:
+        names = "、".join(retimed[:5]) + (f"等 {len(retimed)} 个单位" if len(retimed) > 5 else "")
+        raise LyreportError(
+            f"历史记录中 {week.isoformat()} 这一周已有汇总结果；收件箱中{names}的文件与该周存档中的完全相同，"
+            "文件时间却变了（多为复制工作目录时没有保留文件时间），按收件箱重新汇总会改变这些单位的报送状态或收到时间。"
+            "为避免覆盖，本次未做任何改动。只按存档重新生成该周请加 --rebuild。"
+        )
 
 
 def _changed(conn: sqlite3.Connection, result: WeekResult) -> bool:

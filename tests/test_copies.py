@@ -20,6 +20,7 @@ from msgfile import Mail, msg_bytes
 from openpyxl import Workbook
 
 from lyreport.api import check_files, run_week
+from lyreport.faults import LyreportError
 from lyreport.intake.discover import discover
 from lyreport.intake.saved import with_saved_at
 from lyreport.models import MasterList, SourceFile
@@ -268,6 +269,36 @@ def test_broken_file_with_a_later_file_time_is_noted_not_dropped(tmp_path: Path,
     assert "2021-01-14 这一周" in note.message and "2021年1月14日 09:00" in note.message
     assert "压缩结构损坏" in note.message
     assert result.unit("市林业局").state == "missing"
+
+
+def test_a_recorded_week_rerun_with_file_times_lost_is_refused_not_made_late(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """A workspace copied without its file times: the same returns, byte for byte, now dated by the copy. Merged
+    again from the inbox, every on-time unit became 迟报 at the copy's date with only a unit-late warning each."""
+    inbox = tmp_path / "inbox"
+    for n, unit in enumerate(("市发改委", "市卫健委", "市交通运输局")):
+        path = workbook(inbox / f"{unit}.xlsx", grid(master, unit), identity(unit))
+        set_received(path, at(7, 9 + n))
+    first = run(workspace, inbox)
+    assert [first.unit(u).state for u in ("市发改委", "市卫健委", "市交通运输局")] == ["on_time"] * 3
+    history = workspace / "history" / "history.sqlite3"
+    before = history.read_bytes()
+    for path in inbox.iterdir():  # the copy: every file time is the day it was copied
+        set_received(path, at(20, 15))
+    with pytest.raises(LyreportError) as refused:
+        run(workspace, inbox)
+    message = str(refused.value)
+    assert "市发改委（《市发改委.xlsx》存档记为2021-01-07 09:00收到，现为2021-01-20 15:00）" in message
+    assert "与该周存档中的完全相同" in message and "--rebuild" in message
+    assert history.read_bytes() == before  # nothing recorded
+    rebuilt = run_week(workspace, WEEK, inbox=inbox, now=NOW, workers=0, rebuild=True).result
+    assert rebuilt.unit("市发改委").state == "on_time"
+    set_received(inbox / "市卫健委.xlsx", at(7, 10))
+    (inbox / "市发改委.xlsx").unlink()
+    (inbox / "市交通运输局.xlsx").unlink()
+    with pytest.raises(LyreportError):  # units dropped: the older refusal, as before
+        run(workspace, inbox)
 
 
 # ----------------------------------------------------------------- when it came in
