@@ -278,7 +278,7 @@ def _record_and_render(
                 )
             if not rebuild:
                 refuse_dropped_units(conn, list_id, week, result)
-                refuse_retimed_units(conn, list_id, week, result, intake.files)
+                refuse_retimed_units(conn, list_id, week, result, _week_originals(result))
 
             # A number guessed by the rule during a restore is never kept as the one issued: the manifest
             # keeps what it had, so a restore stopped midway and run again says the same thing again.

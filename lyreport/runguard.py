@@ -19,7 +19,7 @@ from .config import Workspace
 from .faults import LyreportError, fault_point, os_message, sqlite_message
 from .history import DB_NAME, recorded_period, recorded_summary, units_dropped
 from .lock import WorkspaceBusy, workspace_lock
-from .models import SourceFile, WeekResult
+from .models import WeekResult
 from .problems import Problem, problem
 from .recovery import HistoryLost, check_history, clean_temp
 from .staging import carry_over, marker, repair, switch_in, unfinished_weeks
@@ -93,36 +93,36 @@ def refuse_dropped_units(conn: sqlite3.Connection, list_id: str, week: date, res
 
 
 def refuse_retimed_units(
-    conn: sqlite3.Connection, list_id: str, week: date, result: WeekResult, files: list[SourceFile]
+    conn: sqlite3.Connection, list_id: str, week: date, result: WeekResult, originals: dict[Path, datetime]
 ) -> None:
     """A recorded week merged again must not re-time a unit by a file it already has archived for that week:
     the same bytes with another time are the same file with its time lost (a workspace copied without keeping
-    file times), not a new arrival. Merged again, every on-time unit would become 迟报 at the copy's date."""
-    query = "SELECT unit, state, received_at FROM unit_weeks WHERE list_id=? AND week=?"
-    recorded = {unit: (state, at) for unit, state, at in conn.execute(query, (list_id, week.isoformat()))}
-    archived = {sha: at for sha, at in conn.execute(
-        "SELECT sha256, received_at FROM inputs WHERE list_id=? AND week=?", (list_id, week.isoformat())
-    )}  # fmt: skip
+    file times), not a new arrival. Merged again, every on-time unit would become 迟报 at the copy's date.
+    `originals`: the inbox files answering the week with their times, as the archive records them."""
+    key = (list_id, week.isoformat())
+    archived = dict(conn.execute("SELECT sha256, received_at FROM inputs WHERE list_id=? AND week=?", key))
     if not archived:
         return
-    by_display = {f.display: f for f in files}
+    recorded = {unit: (state, at) for unit, state, at in conn.execute(
+        "SELECT unit, state, received_at FROM unit_weeks WHERE list_id=? AND week=?", key
+    )}  # fmt: skip
+    origin_of = {f.display: f.origin or f.path for f in result.answered}
     retimed: list[str] = []
-    for unit in result.units:
-        before = recorded.get(unit.name)
-        now = unit.received_at.isoformat() if unit.received_at else None
-        if before is None or (before[0], before[1]) == (unit.state, now):
+    for unit in result.units:  # only units whose state or time would change are worth hashing files for
+        now = (unit.state, unit.received_at.isoformat() if unit.received_at else None)
+        if recorded.get(unit.name, now) == now:
             continue
         for name in unit.files:
-            file = by_display.get(name)
-            origin = file.origin if file is not None and file.origin else (file.path if file else None)
-            if origin is None or not origin.is_file() or file.received_at is None:
+            origin = origin_of.get(name)
+            if origin is None or origin not in originals or not origin.is_file():
                 continue
             was = archived.get(sha256_of(origin))
-            if was is not None and abs(datetime.fromisoformat(was) - file.received_at).total_seconds() > 60:
-                retimed.append(
-                    f"{unit.name}（《{name}》存档记为{was[:16].replace('T', ' ')}收到，现为"
-                    f"{file.received_at.isoformat()[:16].replace('T', ' ')}）"
-                )
+            if was is None:
+                continue
+            then, moved = datetime.fromisoformat(was), originals[origin]
+            if abs((moved - then).total_seconds()) > 60:
+                shown = f"{then:%Y-%m-%d %H:%M}收到，现为{moved.astimezone(then.tzinfo):%Y-%m-%d %H:%M}"
+                retimed.append(f"{unit.name}（《{name}》存档记为{shown}）")
                 break
     if retimed:
         names = "、".join(retimed[:5]) + (f"等 {len(retimed)} 个单位" if len(retimed) > 5 else "")

@@ -8,10 +8,14 @@ import unicodedata
 from statistics import median
 from typing import Any
 
+from ...models import MasterList, SourceFile
+from ...problems import Problem, problem
 from ..normalize import header_label
+from ..normalize import measure_no as nz_measure_no
+from .mark import identity_of
 from .ocr import TextBox
 from .pages import _FOOTER
-from .table import _PAGE_NO
+from .table import _PAGE_NO, ScanGrid, header_band
 
 
 def _raw(box: TextBox, skew: float, width: float, height: float) -> tuple[float, float]:
@@ -93,3 +97,55 @@ def side_by_side(boxes: list[TextBox], width: float, marks: int = 0) -> bool:
         return True
     footers = [b.cx for b in boxes if "页" in b.text and _FOOTER.search(unicodedata.normalize("NFKC", b.text))]
     return split(footers)
+
+
+EDGE_NAMES = {"bottom": "下", "right": "右"}
+
+
+def cut_pages(
+    file: SourceFile,
+    unit: str | None,
+    usable: list[tuple[int, dict[str, Any]]],
+    boxes: list[list[TextBox]],
+    grid: ScanGrid,
+    read: set[int],
+    master: MasterList,
+) -> list[Problem]:
+    """A page of the table whose text runs into the page's bottom or right edge (the sheet went on beyond the
+    scan): said with the measures the unit owes that were not read after that page's last row (bottom), or the
+    last column read (right)."""
+    keys = [header_label(label) for label in grid.columns]
+    no_col = keys.index("no") if "no" in keys else None
+    order = [m.no for m in master.measures_of(unit)] if unit else []
+    out = []
+    for bxs, (number, page) in zip(boxes, usable, strict=True):
+        rows = [i for i, place in enumerate(grid.places) if place.page == number and place.ordinal]
+        band = header_band(bxs)
+        if not rows and band is None:
+            continue  # no table on this page (a cover letter, the signatures)
+        edges = cut_edges(page, bxs, max(b.y1 for b in band) if band else None)
+        if not edges:
+            continue
+        lost = []
+        if "bottom" in edges:
+            nos = [nz_measure_no(grid.sheet.rows[i][no_col]) for i in rows] if no_col is not None else []
+            last = max((order.index(n) for n in nos if n in order), default=None)
+            later = [n for n in order[(last + 1 if last is not None else 0) :] if n not in read]
+            lost.append(
+                f"表格下方的内容未扫入（第 {'、'.join(map(str, later))} 条措施未能读取）；"
+                if later
+                else "表格下方可能还有未扫入的内容；"
+            )
+        if "right" in edges:
+            last_col = f"（读到的最后一列为“{grid.columns[-1]}”）" if grid.columns else ""
+            lost.append(f"表格右侧的列未扫入{last_col}；")
+        out.append(
+            problem("scan-page-cut", file=file.display, unit=unit or "", cell=f"第{number}页", page=number,
+                    edge="、".join(EDGE_NAMES[e] for e in edges), lost="".join(lost))
+        )  # fmt: skip
+    return out
+
+
+def forms_on(page: dict[str, Any]) -> int:
+    """How many different forms of this product a page's QR codes name (one printed form bears one)."""
+    return len({text for text in page.get("marks", []) or [] if identity_of([text])})

@@ -20,13 +20,13 @@ from ..normalize import measure_no as nz_measure_no
 from ..parse import NO_ROWS_REASON, parse_workbook
 from ..pool import Failure, isolated_map
 from ..rowmeasure import measure_by_text
-from .edges import cut_edges, side_by_side
+from .edges import EDGE_NAMES, cut_edges, cut_pages, forms_on, side_by_side
 from .mark import identity_of
 from .ocr import TextBox
 from .pages import drop_copies, missing_pages, print_of
 from .papernotes import bare_done, doubled, low_confidence, relocate
 from .reader import READER_VERSION, scan_path
-from .table import GUESSED, ScanGrid, build_grid, header_band
+from .table import GUESSED, ScanGrid, build_grid
 
 SCAN_TIMEOUT = 150.0  # seconds per file, hard (the worker is killed); reader.FILE_BUDGET stops OCR earlier
 # Address space, not resident memory: onnxruntime's threads each reserve a malloc arena (64 MB of virtual
@@ -224,7 +224,7 @@ def _interpret_pages(
     prints = [prints[i] for i in kept]
     identity = identity_of([t for _, p in usable for t in p.get("marks", [])])
     two_up = [
-        n for b, (n, p) in zip(boxes, usable, strict=True) if side_by_side(b, float(p.get("width") or 0), _forms_on(p))
+        n for b, (n, p) in zip(boxes, usable, strict=True) if side_by_side(b, float(p.get("width") or 0), forms_on(p))
     ]
     if two_up:  # read as one form, two copies side by side give a table of both halves: said, not guessed
         return _two_up(file, usable, two_up, fallback, identity, master, directory, stamped, grey, noted)
@@ -252,7 +252,7 @@ def _interpret_pages(
         scan = _unreadable(file, unit, reason, stamped, grey)
         scan.problems += [relocate(p, grid, unit) for p in found]
         scan.problems += [dataclasses.replace(p, unit=p.unit or unit or "") for p in noted]
-        scan.problems += _cut_pages(file, unit, usable, boxes, grid, set(), master)
+        scan.problems += cut_pages(file, unit, usable, boxes, grid, set(), master)
         return scan
     parsed.source = "scan"
     unit = parsed.unit or fallback
@@ -265,60 +265,8 @@ def _interpret_pages(
     elif not any(p.get("skipped") for p in mine):  # every page was read: a page the footer counts is not there
         problems += missing_pages(file, unit, prints, {r.measure_no for r in parsed.rows}, master)
     problems += [dataclasses.replace(p, unit=p.unit or unit or "") for p in noted]
-    problems += _cut_pages(file, unit, usable, boxes, grid, {r.measure_no for r in parsed.rows}, master)
+    problems += cut_pages(file, unit, usable, boxes, grid, {r.measure_no for r in parsed.rows}, master)
     return Scan(file, unit, parsed, stamped, True, problems, grey_pages=grey)
-
-
-EDGE_NAMES = {"bottom": "下", "right": "右"}
-
-
-def _cut_pages(
-    file: SourceFile,
-    unit: str | None,
-    usable: list[tuple[int, dict[str, Any]]],
-    boxes: list[list[TextBox]],
-    grid: ScanGrid,
-    read: set[int],
-    master: MasterList,
-) -> list[Problem]:
-    """A page of the table whose text runs into the page's bottom or right edge (the sheet went on beyond the
-    scan): said with the measures the unit owes that were not read after that page's last row (bottom), or the
-    last column read (right)."""
-    keys = [header_label(label) for label in grid.columns]
-    no_col = keys.index("no") if "no" in keys else None
-    order = [m.no for m in master.measures_of(unit)] if unit else []
-    out = []
-    for bxs, (number, page) in zip(boxes, usable, strict=True):
-        rows = [i for i, place in enumerate(grid.places) if place.page == number and place.ordinal]
-        band = header_band(bxs)
-        if not rows and band is None:
-            continue  # no table on this page (a cover letter, the signatures)
-        edges = cut_edges(page, bxs, max(b.y1 for b in band) if band else None)
-        if not edges:
-            continue
-        lost = []
-        if "bottom" in edges:
-            nos = [nz_measure_no(grid.sheet.rows[i][no_col]) for i in rows] if no_col is not None else []
-            last = max((order.index(n) for n in nos if n in order), default=None)
-            later = [n for n in order[(last + 1 if last is not None else 0) :] if n not in read]
-            lost.append(
-                f"表格下方的内容未扫入（第 {'、'.join(map(str, later))} 条措施未能读取）；"
-                if later
-                else "表格下方可能还有未扫入的内容；"
-            )
-        if "right" in edges:
-            last_col = f"（读到的最后一列为“{grid.columns[-1]}”）" if grid.columns else ""
-            lost.append(f"表格右侧的列未扫入{last_col}；")
-        out.append(
-            problem("scan-page-cut", file=file.display, unit=unit or "", cell=f"第{number}页", page=number,
-                    edge="、".join(EDGE_NAMES[e] for e in edges), lost="".join(lost))
-        )  # fmt: skip
-    return out
-
-
-def _forms_on(page: dict[str, Any]) -> int:
-    """How many different forms of this product a page's QR codes name (one printed form bears one)."""
-    return len({text for text in page.get("marks", []) or [] if identity_of([text])})
 
 
 def _two_up(

@@ -107,7 +107,7 @@ def build_grid(pages: list[list[TextBox]], numbers: list[int] | None = None) -> 
 
 def has_header(boxes: list[TextBox]) -> bool:
     """Whether a page's text holds a form's header line (the reader's test that a page was read the right way up)."""
-    return bool(boxes) and _header_band(boxes, median(b.height for b in boxes) or 10.0) is not None
+    return header_band(boxes) is not None
 
 
 def header_band(boxes: list[TextBox]) -> list[TextBox] | None:
