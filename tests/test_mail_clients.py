@@ -110,6 +110,23 @@ def test_return_forwarded_inline_after_the_deadline_says_the_original_was_earlie
     assert "原邮件的发送时间为 2021-01-07 10:05，收到时间按转发时间 2021-01-07 14:30 计算" in note.message
 
 
+@pytest.mark.parametrize(
+    ("written", "original"), [("上午12:20", "00:20"), ("中午12:20", "12:20"), ("下午12:20", "12:20")]
+)
+def test_quoted_time_on_a_12_hour_clock_at_twelve(
+    tmp_path: Path, workspace: Path, master: MasterList, written: str, original: str
+) -> None:
+    # A client writing a 12-hour clock quotes 00:20 as 上午12:20 (as the Date header is read): was said as 12:20.
+    xlsx = workbook(tmp_path / "x" / "应急.xlsx", grid(master, "市应急管理局")).read_bytes()
+    subject, text = _QUOTED["qq"]
+    forward = mail("zhangky@163.com", subject, "Thu, 7 Jan 2021 14:30:00 +0800", [("应急局落实情况.xlsx", xlsx)])
+    forward.get_body().set_content(text.replace("上午10:05", written), subtype="html")
+    inbox = tmp_path / "inbox"
+    put(inbox / "转发.eml", forward.as_bytes(), at(7, 16))
+    result = run(workspace, inbox)
+    assert f"原邮件的发送时间为 2021-01-07 {original}" in only(result.problems, "mail-forwarded-inline").message
+
+
 def test_an_on_time_forward_quoting_an_earlier_mail_is_only_a_note(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:

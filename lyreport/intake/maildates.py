@@ -323,7 +323,7 @@ def _quoted_time(written: str, tz: ZoneInfo) -> datetime | None:
     mark = (clock.group(1) or clock.group(5) or "").upper().replace(".", "")
     if mark in ("下午", "晚上", "PM") and hour < 12:
         hour += 12
-    elif mark in ("AM", "凌晨") and hour == 12:
+    elif mark in ("AM", "上午", "凌晨") and hour == 12:  # a 12-hour clock's 上午12:20 is 00:20, as in _clock_24
         hour = 0
     try:
         return datetime(year, month, mday, hour, minute, second, tzinfo=tz)
