@@ -88,6 +88,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unsafe-name": (WARNING, "附件或压缩包成员名“{name}”含有路径字符，已按安全文件名“{safe}”处理"),
     "eml-unreadable": (ERROR, "邮件无法解析：{reason}"),
     "eml-no-attachment": (WARNING, "邮件中没有电子表格或扫描件附件"),
+    "eml-smime-encrypted": (
+        ERROR,
+        "已收到邮件，但邮件内容已加密（S/MIME 或 PGP 加密邮件），只有收件证书的持有人才能解开，本程序无法读取其中的报表。"
+        "请对方取消邮件加密（数字签名可以保留）后重新发送",
+    ),
+    "eml-smime-damaged": (
+        ERROR,
+        "已收到邮件，但邮件是带数字签名的 S/MIME 格式，签名数据已损坏（可能在传输中被截断），无法取出其中的报表。请对方重新发送",
+    ),
     "eml-tnef": (
         ERROR,
         "已收到邮件，但附件“{name}”是 Outlook 以 RTF 格式发信时生成的打包文件（TNEF），报表很可能在其中，本程序无法取出。"

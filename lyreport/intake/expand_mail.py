@@ -67,10 +67,14 @@ class MailExpansion:
         else:
             sent, zone, raw = self._sent(item, message)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
-        usable = unidentified = pictured = sent_files = False
+        usable = unidentified = pictured = sent_files = sealed = False
         tnef: list[mail.Attachment] = []
         try:
             for attachment in mail.attachments(message):
+                if attachment.sealed:  # encrypted for the office's certificate (S/MIME, PGP), or damaged
+                    self.add(f"eml-smime-{attachment.sealed}", item.display)
+                    sealed = True
+                    continue
                 if attachment.unidentified:  # said instead of "no attachment": there is one, of no known kind
                     self.add("eml-attachment-unidentified", item.display, type=attachment.unidentified)
                     unidentified = True
@@ -106,6 +110,8 @@ class MailExpansion:
             return usable
         if sent_files:
             self._forwarded_inline(item, mail.subject(message), mail.plain_text(message))
+        if sealed and not usable:  # the unit sent its return, encrypted: 报送有误, not 未报送
+            return self._received_unusable(item, [])
         if tnef and not usable:
             self.add("eml-tnef", item.display, name=shown(tnef[0].name))
             return self._received_unusable(item, [])

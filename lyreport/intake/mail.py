@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from typing import Any
 
+from . import smime
 from .mailnames import attachment_name, charset_of, decode_words, raw_text
 
 MAX_PARTS = 2000
@@ -47,6 +48,7 @@ class Attachment:
     message: Message | None = None  # a mail forwarded as an attachment (message/rfc822), already parsed
     unidentified: str = ""  # content type of an attachment with no name whose content is no file we know
     pasted: bool = False  # a picture in the mail body large enough to be a photo or scan: read as a scan
+    sealed: str = ""  # smime.ENCRYPTED or smime.DAMAGED: a signed or encrypted mail that cannot be opened here
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -96,14 +98,27 @@ def sender(message: Message) -> str:
     return found.group(0).lower() if found else ""
 
 
+MAX_UNWRAPPED = 4  # signed mails inside signed mails (sign, encrypt, sign): a few at most
+
+
 def _walk(message: Message) -> Iterator[Message]:
-    """Parts in mail order like Message.walk(), but a forwarded mail (message/rfc822) is one part, not opened."""
+    """Parts in mail order like Message.walk(), but a forwarded mail (message/rfc822) is one part, not opened,
+    and a mail wrapped whole in its S/MIME signature is replaced by the mail inside (smime.py)."""
     stack = [message]
+    unwrapped = 0
     while stack:
         part = stack.pop()
+        if smime.is_wrapped(part) and unwrapped < MAX_UNWRAPPED:
+            inner, _ = smime.unwrap(part)
+            if inner is not None:
+                unwrapped += 1
+                stack.append(email.message_from_bytes(inner, policy=email.policy.default))
+                continue
         yield part
         if part.get_content_type() == "message/rfc822" and part is not message:
             continue
+        if part.get_content_type() == smime.PGP_ENCRYPTED:
+            continue  # its parts are the key version and the ciphertext: said as one (smime.sealed)
         payload = part.get_payload() if part.is_multipart() else None
         if isinstance(payload, list):
             stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
@@ -123,9 +138,15 @@ def attachments(message: Message) -> Iterator[Attachment]:
                 )
                 yield Attachment(title[:80] + ".eml", b"", False, inner)
             continue
+        sealed = smime.sealed(part)
+        if sealed:  # encrypted for the office's certificate, or damaged: there is a file, but it cannot be opened
+            yield Attachment(attachment_name(part) or "加密邮件", b"", False, sealed=sealed)
+            continue
         if part.is_multipart():
             continue
         content_type = part.get_content_type()
+        if smime.is_signature(part):
+            continue  # the signature of a signed mail (smime.p7s, signature.asc): no file sent
         name = attachment_name(part)
         disposition = part.get_content_disposition()
         if (

@@ -265,7 +265,7 @@ def carries_files(data: bytes) -> bool:
     part is decoded here (only the text of a mail that holds no file)."""
     import email
 
-    from ..intake import mail
+    from ..intake import mail, smime
     from ..intake.safety import kind_of
 
     try:
@@ -273,6 +273,8 @@ def carries_files(data: bytes) -> bool:
         for count, part in enumerate(message.walk()):
             if count > mail.MAX_PARTS:
                 return True
+            if part.get_content_type() == smime.PGP_ENCRYPTED or smime.is_wrapped(part):
+                return True  # signed or encrypted whole (smime.p7m): discover opens it, or says it cannot
             if part.is_multipart():
                 continue
             name = mail.attachment_name(part) or ""
