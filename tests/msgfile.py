@@ -164,6 +164,7 @@ class Mail:
     pictures: list[tuple[str, bytes]] = field(default_factory=list)  # in the mail text: attachments Outlook hides
     body: str = "请查收。"
     received: str = ""  # a Received header's value, as the receiving server wrote it ("...; <date>")
+    message_class: str = "IPM.Note"  # "IPM.Note.SMIME": Outlook keeps a signed or encrypted mail whole in smime.p7m
 
 
 def _message_nodes(mail: Mail, top: bool) -> list[Node]:
@@ -171,7 +172,7 @@ def _message_nodes(mail: Mail, top: bool) -> list[Node]:
     if mail.received:
         headers = f"Received: {mail.received}\r\n{headers}"
     nodes = [
-        _text(0x001A, "IPM.Note"),
+        _text(0x001A, mail.message_class),
         _text(0x0037, mail.subject),
         _text(0x0C1F, mail.sender),
         _text(0x0C1A, mail.sender),

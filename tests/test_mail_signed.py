@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from msgfile import Mail, msg_bytes
 from test_copies import at, codes, grid, only, put, run, workbook
 
 from lyreport.models import MasterList
@@ -134,3 +135,37 @@ def test_fetch_keeps_signed_and_encrypted_mails(
     assert carries_files(_openssl(["smime", "-sign", "-nodetach", "-signer", str(cert), "-inkey", str(key)], content))
     assert carries_files(_openssl(["smime", "-encrypt", "-aes256"], content, (str(cert),)))
     assert not carries_files((HEADERS + "\r\nhello\r\n").encode())
+
+
+def _p7m(raw: bytes) -> bytes:
+    """The DER of smime.p7m, as Outlook keeps it in a .msg (openssl gives it base64 in an S/MIME mail)."""
+    import base64
+
+    return base64.b64decode(raw.split(b"\r\n\r\n", 1)[1])
+
+
+@pytest.mark.parametrize("sealing", ["signed", "encrypted"])
+def test_outlook_msg_kept_whole_in_smime_p7m(
+    tmp_path: Path, workspace: Path, master: MasterList, certificate: tuple[Path, Path], sealing: str
+) -> None:
+    # extract-msg cannot open smime.p7m: the mail was "邮件中没有电子表格或扫描件附件" and its unit 未报送.
+    key, cert = certificate
+    content = _content(tmp_path, master, "进度滞后")
+    if sealing == "signed":
+        raw = _openssl(["smime", "-sign", "-nodetach", "-signer", str(cert), "-inkey", str(key)], content)
+    else:
+        raw = _openssl(["smime", "-encrypt", "-aes256"], content, (str(cert),))
+    sent = at(7, 10)
+    mail = Mail("yjj@ly.gov.cn", "应急局落实情况", "Thu, 7 Jan 2021 10:00:00 +0800", sent, [("smime.p7m", _p7m(raw))])
+    mail.message_class = "IPM.Note.SMIME"
+    inbox = tmp_path / "inbox"
+    put(inbox / "应急.msg", msg_bytes(mail), at(7, 16))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert "eml-no-attachment" not in codes(result.problems, "应急.msg")
+    if sealing == "signed":
+        assert (unit.state, unit.received_at) == ("on_time", sent)
+        assert {m.reports[unit.name].status for m in result.measures if unit.name in m.reports} == {"进度滞后"}
+    else:
+        assert unit.state == "invalid"
+        assert only(result.problems, "eml-smime-encrypted").file == "应急.msg"

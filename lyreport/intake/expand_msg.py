@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..textsafe import shown
+from . import smime
 from .msgread import read_msg_isolated
 from .safety import MAX_DEPTH, Budget, BudgetExceeded, UnsafePathError, os_reason
 
@@ -17,6 +18,12 @@ if TYPE_CHECKING:
     from .discover import Item
 
 _PICTURES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"}
+
+
+def _signature(attachment: dict[str, Any]) -> bool:
+    """smime.p7s beside a clear-signed mail (extract-msg opens the signed mail and keeps it as an attachment)."""
+    kind = str(attachment.get("type") or "").lower()
+    return kind in smime.SIGNATURE_TYPES or str(attachment.get("name") or "").strip().lower().endswith(".p7s")
 
 
 class MsgExpansion:
@@ -65,10 +72,15 @@ class MsgExpansion:
         if (relayed := maildates.msg_relayed(data, self.tz)) is not None:
             sent, zone, raw = self._relayed(item, sent, raw, relayed)
         item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
-        usable = unidentified = pictured = sent_files = False
+        usable = unidentified = pictured = sent_files = sealed = False
         tnef: list[mail.Attachment] = []
         for count, attachment in enumerate(data.get("attachments") or [], start=1):
-            if isinstance(attachment.get("mail"), dict):
+            if attachment.get("sealed") in (smime.ENCRYPTED, smime.DAMAGED):  # as for .eml (expand_mail.py)
+                self.add(f"eml-smime-{attachment['sealed']}", item.display)
+                sealed = True
+            elif _signature(attachment):
+                continue  # the signature beside a clear-signed mail (smime.p7s): no file sent
+            elif isinstance(attachment.get("mail"), dict):
                 found = self._child(item, str(attachment.get("name") or "转发的邮件.msg"), attached=True)
                 if found is None:
                     continue
@@ -103,6 +115,8 @@ class MsgExpansion:
             self._forwarded_inline(item, str(data.get("subject") or ""), data["body"][: mail.MAX_TEXT])
         for packed in tnef if usable else []:  # the return came as well: winmail.dat is only an unsupported extra
             self._attachment(item, packed)
+        if sealed and not usable:
+            return self._received_unusable(item, [])
         if tnef and not usable and not unidentified:
             self.add("eml-tnef", item.display, name=shown(tnef[0].name))
             return self._received_unusable(item, [])

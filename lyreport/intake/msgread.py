@@ -73,7 +73,10 @@ def _mail(message: Any, depth: int, count: list[int]) -> dict[str, Any]:
         "body": str(_safe(lambda: message.body) or "")[:1_000_000],  # download links ("超大附件") instead of files
         "attachments": [],
     }
-    for attachment in _safe(lambda: message.attachments) or []:
+    attachments = _safe(lambda: message.attachments) or []
+    if not attachments and _safe(lambda: message.rawAttachments):  # S/MIME whose smime.p7m extract-msg cannot open
+        mail["attachments"] = _wrapped(message.rawAttachments, count)
+    for attachment in attachments:
         count[0] += 1
         if count[0] > MAX_MEMBERS:
             break
@@ -92,6 +95,34 @@ def _mail(message: Any, depth: int, count: list[int]) -> dict[str, Any]:
             inner = _mail(data, depth + 1, count)
             mail["attachments"].append({"name": (inner["subject"] or "转发的邮件")[:80] + ".msg", "mail": inner})
     return mail
+
+
+def _wrapped(raw: Any, count: list[int]) -> list[dict[str, Any]]:
+    """The files of a mail Outlook keeps whole in smime.p7m (signed as one, smime.py opens it), or the p7m marked
+    as sealed (encrypted or damaged): said as such, never as a mail without attachments."""
+    import email
+    import email.policy
+
+    from . import mail, smime
+
+    found: list[dict[str, Any]] = []
+    for attachment in raw:
+        data = _safe(lambda a=attachment: a.data)
+        if not isinstance(data, bytes):
+            continue
+        inner, sealed = smime.unwrap_bytes(data)
+        if inner is None:
+            found.append({"name": "smime.p7m", "sealed": sealed})
+            continue
+        for sent in mail.attachments(email.message_from_bytes(inner, policy=email.policy.default)):
+            count[0] += 1
+            if count[0] > MAX_MEMBERS:
+                break
+            if sent.sealed:
+                found.append({"name": sent.name, "sealed": sent.sealed})
+            elif sent.message is None:  # a mail forwarded inside a signed mail: rare, left out of this path
+                found.append({"name": sent.name, "payload": sent.payload, "type": "", "hidden": sent.inline_image})
+    return found
 
 
 def _safe(getter: Any) -> Any:

@@ -11,7 +11,10 @@ Signatures are not verified: what counts here is what the mail carries and when 
 
 from __future__ import annotations
 
-from email.message import Message
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # discover loads this module for .msg; the e-mail package only when there is a mail
+    from email.message import Message
 
 SIGNATURE_TYPES = frozenset(
     {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
@@ -66,8 +69,11 @@ def unwrap(part: Message) -> tuple[bytes | None, str]:
     """(the mail inside, "") for a signed-data wrapper; (None, ENCRYPTED or DAMAGED) for one that cannot be
     opened here."""
     payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return None, DAMAGED
+    return unwrap_bytes(payload) if isinstance(payload, bytes) else (None, DAMAGED)
+
+
+def unwrap_bytes(payload: bytes) -> tuple[bytes | None, str]:
+    """unwrap for the DER (or BER) bytes of smime.p7m themselves, as Outlook keeps them in a .msg."""
     try:
         return _signed_content(payload), ""
     except _Encrypted:
