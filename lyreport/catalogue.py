@@ -548,6 +548,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "{detail}；本清单的通报中该项（{key}）暂用默认措辞，请修改配置.toml",
     ),
+    "config-wording-own-list": (
+        INFO,
+        "配置.toml 中 {keys} 仍是三十三条的默认措辞，本清单（{list_title}）的通报和邮件改用按清单名称生成的措辞；"
+        "如需自定，请在配置.toml 的 [summary] 中修改",
+    ),
     "unit-not-responsible": (WARNING, "{unit}不是本清单（{list_title}）的责任单位，该报表未计入"),
     "unit-late": (WARNING, "{unit}迟报（收到时间 {received}，截止时间 {deadline}）"),
     "unit-corrected-late": (

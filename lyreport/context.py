@@ -67,6 +67,8 @@ def load_lists(ws: Workspace, config: Config, master: Path | None = None) -> Con
     context.notes += [problem("config-unknown-key", file=CONFIG_NAME, detail=m) for m in config.unknown_keys]
     if not context.is_default_list:
         context.config = _list_wording(context)
+    elif not _wording_names(context.master):
+        context.config = _own_list_wording(context)
     return context
 
 
@@ -108,6 +110,47 @@ def _list_wording(context: Context) -> Config:
     mail = dict(config.mail)
     if "{title}" not in str(mail.get("body") or ""):  # missing: the bundled one, which spells the title out
         mail["body"] = SECOND_LIST_MAIL_BODY
+    return replace(config, summary=summary, mail=mail)
+
+
+# The list the bundled [summary]/[mail] wording was written for: its title, opening, next steps and mail body name
+# the 33 measures (“洛阳济源同城一体深度融合”, “抓紧与济源对接”).
+BUNDLED_WORDING_LIST = ("ly-jy-33", "洛阳济源同城一体深度融合三十三条")
+# [summary] keys whose bundled text names that list, and what a workspace of another list says instead.
+_NAMING_KEYS = ("title", "title_lines", "opening", "next_steps")
+
+
+def _wording_names(master: MasterList) -> bool:
+    """Whether the bundled wording is this list's (by 清单编号 or 清单名称: a renumbered copy is still it)."""
+    return master.list_id == BUNDLED_WORDING_LIST[0] or master.title == BUNDLED_WORDING_LIST[1]
+
+
+def _own_list_wording(context: Context) -> Config:
+    """The workspace's own list (配置.toml `master`) is not the 33 measures: wording still as bundled (never written
+    by staff for this list) would title its 通报 “洛阳济源同城一体深度融合……” and ask units to 与济源对接. Those keys
+    take this list's wording, as for a second list; keys staff have changed are theirs and kept. Its 发文字号 series
+    is the workspace's own and stays. Noted once (info), so the config and the 通报 are not read as disagreeing."""
+    config = context.config
+    bundled = load_config()
+    ours = {
+        "title": f"{context.master.title}落实情况督导通报",
+        "title_lines": [],
+        "opening": SECOND_LIST_OPENING,
+        "next_steps": list(SECOND_LIST_NEXT_STEPS),
+    }
+    summary = dict(config.summary)
+    replaced = [key for key in _NAMING_KEYS if summary.get(key) in (None, bundled.summary.get(key))]
+    summary.update({key: ours[key] for key in replaced})
+    mail = dict(config.mail)
+    if mail.get("body") in (None, bundled.mail.get("body")):
+        mail["body"] = SECOND_LIST_MAIL_BODY
+        replaced.append("body")
+    if replaced:
+        context.notes.append(
+            problem(
+                "config-wording-own-list", file=CONFIG_NAME, list_title=context.master.title, keys="、".join(replaced)
+            )
+        )
     return replace(config, summary=summary, mail=mail)
 
 

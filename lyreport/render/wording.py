@@ -17,7 +17,11 @@ from ..config import Config, load_config
 from ..weeks import clock
 
 _CN_DIGITS = "零一二三四五六七八九"
-_CATEGORY_PREFIX = re.compile(r"^\s*[一二三四五六七八九十百]+\s*[、.．]\s*")
+_CN_OR_DIGITS = r"[一二三四五六七八九十百\d]+"
+# The list's own numbering of a category, in the ways staff write it: 一、 （二） (2) 3. 3、 第一部分 第二类 …
+_CATEGORY_PREFIX = re.compile(
+    rf"^\s*(?:第{_CN_OR_DIGITS}\s*(?:部分|类|章|篇|项|节)\s*[:：、.．]?|[（(]\s*{_CN_OR_DIGITS}\s*[)）]|{_CN_OR_DIGITS}\s*[、.．](?!\d))\s*"
+)
 _SENTENCE_END = "。；！？;"
 _CJK_COMMA = re.compile(r"(?<=[\u4e00-\u9fff）”’])\s*,\s*|\s*,\s*(?=[\u4e00-\u9fff（“‘])")
 
@@ -82,7 +86,8 @@ def cn_number(n: int) -> str:
 
 
 def strip_category_number(category: str) -> str:
-    """“一、产业项目共建” → “产业项目共建”, so the summary can number categories itself."""
+    """“一、产业项目共建”, “（二）交通互联”, “3.生态共保”, “第一部分 产业协作” → the bare name, so the summary can
+    number categories itself (never “（三）（二）交通互联”)."""
     return _CATEGORY_PREFIX.sub("", category).strip() or category.strip()
 
 
