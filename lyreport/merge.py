@@ -63,8 +63,9 @@ def _unit_week(
     state.scan_received = unit in assigned.scan_units
     state.superseded = [r.file.display for r in assigned.superseded.get(unit, [])]
     state.scan_stamped, state.scan_mismatches, _ = findings
-    # A black-and-white scan (not one the reader could not look at: that says nothing of a seal either way)
-    grey = any(s.seal_unknown for s in assigned.scans if s.unit == unit)
+    # A black-and-white scan (not one the reader could not look at or read no form from, such as a blank page:
+    # that says nothing of a seal either way, and is said as not checked)
+    grey = any(s.seal_unknown and s.readable for s in assigned.scans if s.unit == unit)
     state.scan_seal_unknown = state.scan_received and state.scan_stamped is None and grey
     if ret is not None:
         state.source = "scan" if unit in assigned.from_scan else "electronic"

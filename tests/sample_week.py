@@ -97,6 +97,7 @@ def _unit_week(index: int, name: str, master) -> UnitWeek:
         unit.state, unit.invalid_reason = "invalid", INVALID[name]
         unit.consecutive_missed = 1
     unit.scan_received = unit.scan_received and name not in NO_SCAN
+    unit.scan_stamped = True if unit.scan_received else None  # a scan read and found stamped
     return unit
 
 

@@ -58,7 +58,9 @@ def _all_on_time(master, **exclude) -> IntakeResult:
     for unit in master.units:
         if unit not in exclude:
             intake.returns.append(_return(master, unit, _at(WEEK, 9)))
-            intake.scans.append(Scan(_file(f"{unit}.pdf", _at(WEEK, 9), "scan"), unit))
+            intake.scans.append(
+                Scan(_file(f"{unit}.pdf", _at(WEEK, 9), "scan"), unit, None, True, True)
+            )  # a stamped one
     return intake
 
 
@@ -441,7 +443,8 @@ def _all_on_time_in(master, week: date, **exclude) -> IntakeResult:
     for unit in master.units:
         if unit not in exclude:
             intake.returns.append(_return(master, unit, _at(week - timedelta(days=1), 9), week=week))
-            intake.scans.append(Scan(_file(f"{unit}.pdf", _at(week - timedelta(days=1), 9), "scan"), unit))
+            scan = _file(f"{unit}.pdf", _at(week - timedelta(days=1), 9), "scan")
+            intake.scans.append(Scan(scan, unit, None, True, True))  # stamped
     return intake
 
 
@@ -671,6 +674,25 @@ def test_all_on_time_is_not_all_stamped_when_a_scan_bears_no_seal(master):
     assert f"扫描件上未发现公章的单位1个：{unit}" in said and "均按时报送了电子版及盖章扫描件" not in said
     everyone = merge_week(master, _all_on_time(master), DEADLINE, CONFIG, PreviousState(), 1)
     assert "".join(b.text for b in reporting(everyone, CONFIG)) == "本期各单位均按时报送了电子版及盖章扫描件。"
+
+
+def test_all_on_time_is_not_all_stamped_when_a_scan_could_not_be_read(master):
+    """A scan received that no form could be read from (a blank page, a damaged PDF, a time-out): its seal was never
+    looked at. The 通报 said "均按时报送了电子版及盖章扫描件" while 附件2 said "黑白件" for a blank page (oracle2)."""
+    from lyreport.render.scan_text import scan_cell
+    from lyreport.render.summary_text import reporting
+
+    units = ["市金融工作局", "市林业局"]
+    intake = _all_on_time(master)
+    intake.scans = [s for s in intake.scans if s.unit not in units]
+    intake.scans.append(Scan(_file("空白.png", _at(WEEK, 10), "scan"), units[0], None, None, False, grey_pages=[1]))
+    intake.scans.append(Scan(_file("损坏.pdf", _at(WEEK, 10), "scan"), units[1], None, None, False))
+    result = merge_week(master, intake, DEADLINE, CONFIG, PreviousState(), 1)
+    said = "".join(b.text for b in reporting(result, CONFIG))
+    assert "均按时报送了电子版及盖章扫描件" not in said and "黑白件" not in said
+    assert "市金融工作局、市林业局的扫描件未能识别，是否盖章未经核验，请人工核实。" in said
+    for unit in units:
+        assert scan_cell(result.unit(unit), CONFIG) == "已收到（未能识别，未核验公章）"
 
 
 def test_an_inbox_with_no_file_of_the_week_is_said_loudly(master):

@@ -219,7 +219,7 @@ def test_same_week_renders_byte_identical(rendered, tmp_path):
 def test_nothing_to_report_reads_naturally(tmp_path):
     result, config, _ = make_week(tmp_path)
     for unit in result.units:
-        unit.state, unit.scan_received, unit.consecutive_missed = "on_time", True, 0
+        unit.state, unit.scan_received, unit.scan_stamped, unit.consecutive_missed = "on_time", True, True, 0
     for m in result.measures:
         m.overdue, m.status, m.changes, m.light = False, "正常推进", [], "green"
     document = Document(str(render_summary(result, config, tmp_path / "quiet.docx")))
