@@ -310,6 +310,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         INFO,
         "第 {no} 条措施分多行填写（第 {rows} 行），已合并为一条：完成状态取最不利的“{status}”，进展等文字依次连接",
     ),
+    "measure-no-date": (
+        WARNING,
+        "序号是日期“{value}”（多为输入“10-1”“1/2”这样的分项序号时被 Excel 自动转成了日期），"
+        "已按第 {no} 条措施的分项读取，请把序号单元格设为文本后重新填写",
+    ),
+    "measure-sub-guessed": (
+        WARNING,
+        "序号“{value}”不是本单位的措施，该行又未填写措施内容，已按上一行（第 {row} 行）第 {no} 条措施的分项读取，"
+        "完成状态取最不利的，请核对",
+    ),
+    "measure-sub-apart": (
+        WARNING,
+        "序号“{value}”是第 {no} 条措施的分项，但未紧接在该措施的其他各行之下，已按第 {no} 条读取，请核对",
+    ),
     "measure-no-weak": (
         WARNING,
         "序号“{value}”与措施内容不符，措施内容与第 {no} 条最接近（约 {share} 相同），已按第 {no} 条读取，请核对序号",

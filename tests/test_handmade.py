@@ -7,7 +7,7 @@ LibreOffice), reads it exactly as `lyreport check` does and asserts the reading 
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -834,3 +834,96 @@ def test_self_made_labels_no_and_luoshi_zhuangtai_are_read(tmp_path: Path, works
     assert {r.measure_no: r.status for r in returns[0].rows} == {
         10: "进度滞后", 11: "已完成", 12: "正常推进", 14: "正常推进", 15: "正常推进"
     }  # fmt: skip
+
+
+# ----------------------------------------------------------------- sub-items numbered the way Excel and people do
+def _sub_item_book(tmp_path: Path, master: MasterList, lines: list[list[Any]]) -> Path:
+    """Transport's five measures (正常推进), with `lines` (序号, 措施内容, 完成状态) put right under measure 10."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT)
+    put(ws, row, measure_row(master, 10, "已完成"))
+    for offset, (no, text, status) in enumerate(lines, 1):
+        put(ws, row + offset, [no, text, "牵头", status, "分项进展", "无", "继续", "2021-06-30"])
+        if isinstance(no, datetime):
+            ws.cell(row + offset, 1).number_format = "m月d日"
+    for offset, no in enumerate((11, 12, 14, 15), len(lines) + 1):
+        put(ws, row + offset, measure_row(master, no, "正常推进"))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("no", "code"),
+    [
+        (datetime(2021, 10, 2), "measure-no-date"),  # "10-2" typed, Excel made it 10月2日
+        (10.2, None),  # "10.2" typed in a general cell: the number 10.2
+        ("（1）", "measure-sub-guessed"),
+        ("①", "measure-sub-guessed"),
+        ("其中：", "measure-sub-guessed"),
+    ],
+)
+def test_sub_item_under_done_never_leaves_the_measure_done(
+    tmp_path: Path, workspace: Path, master: MasterList, no: Any, code: str | None
+) -> None:
+    """A sub-item row under 已完成 saying 正常推进, numbered as Excel turned it (a date, a number) or as a list item
+    without measure text: it was an unknown or another unit's measure, and measure 10 stayed 已完成."""
+    path = _sub_item_book(tmp_path, master, [[no, "", "正常推进"]])
+    checked = check(workspace, path)
+    returns, _ = parse(workspace, path)
+    assert {r.measure_no: r.status for r in returns[0].rows}[10] == "正常推进"
+    assert [c for c in found(checked) if c[0].startswith("measure")] == [
+        *([(code, "A4")] if code else []),
+        ("measure-rows-combined", "A3"),
+    ]
+    if code == "measure-no-date":
+        assert "序号是日期“10月2日”" in message(checked, code)
+
+
+def test_sub_item_apart_from_its_measure_is_read_as_it(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """“10.2” typed under measure 12, not under 10: it was an unknown 序号 and measure 10 stayed 已完成."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT)
+    for offset, no in enumerate((10, 11, 12)):
+        put(ws, row + offset, measure_row(master, no, "已完成" if no == 10 else "正常推进"))
+    put(ws, row + 3, ["10.2", "", "牵头", "进度滞后", "分项进展", "无", "继续", "2021-06-30"])
+    for offset, no in enumerate((14, 15), 4):
+        put(ws, row + offset, measure_row(master, no, "正常推进"))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    returns, _ = parse(workspace, path)
+    assert {r.measure_no: r.status for r in returns[0].rows}[10] == "进度滞后"
+    assert [c for c in found(checked) if c[0].startswith("measure")] == [
+        ("measure-sub-apart", "A6"),
+        ("measure-duplicate-conflict", "A6"),
+    ]
+
+
+def test_first_row_typed_as_a_date_is_read_with_a_warning(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """“10-1” as the first sub-item, made 10月1日 by Excel: read as measure 10 and said as a date (was
+    “可能是按本单位顺序自行编号”, which sends the unit looking for the wrong mistake)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT)
+    put(ws, row, [datetime(2021, 10, 1), *measure_row(master, 10, "已完成")[1:]])
+    ws.cell(row, 1).number_format = "m月d日"
+    put(ws, row + 1, [datetime(2021, 10, 2), "", "牵头", "进度滞后", "分项进展", "无", "继续", "2021-06-30"])
+    ws.cell(row + 1, 1).number_format = "m月d日"
+    for offset, no in enumerate((11, 12, 14, 15), 2):
+        put(ws, row + offset, measure_row(master, no, "正常推进"))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    returns, _ = parse(workspace, path)
+    assert {r.measure_no: r.status for r in returns[0].rows}[10] == "进度滞后"
+    assert [c for c in found(checked) if c[0].startswith("measure")] == [
+        ("measure-no-date", "A3"),
+        ("measure-no-date", "A4"),
+        ("measure-rows-combined", "A3"),
+    ]

@@ -91,13 +91,45 @@ def _measure_no(value: Any) -> int | None:
 def sub_measure_no(value: Any) -> int | None:
     """The measure a sub-item number belongs to ("10.2", "10-2", "10(2)" → 10); None if it is not one.
 
-    "10.2" alone could be a decimal, so it only counts right under a row of measure 10 (rows.py).
+    "10.2" alone could be a decimal, so it only counts right under a row of measure 10 (rows.py). Typed into a
+    general cell, "10.2" is the number 10.2: the same sub-item.
     """
+    if isinstance(value, float) and not isinstance(value, bool):
+        shown = _number_text(value)  # 10.2 as typed, not 10.199999…
+        m = re.fullmatch(r"(\d{1,3})\.[1-9]\d?", shown)
+        return int(m[1]) if m and int(m[1]) > 0 else None
     if not isinstance(value, str):
         return None
     key = re.sub(r"\s+", "", _nfkc(value))
     m = re.fullmatch(r"(\d{1,3})(?:[-.—_~]|\()[1-9]\d?\)?", key)
     return int(m[1]) if m and int(m[1]) > 0 else None
+
+
+def date_sub_no(value: Any) -> int | None:
+    """The measure a 序号 typed as "10-1" or "1/2" belongs to, once Excel made it a date (10月1日, 1月2日): the month.
+
+    A date never is a 序号; callers say how they read it. Only a bare day (no time of day) is such a cell.
+    """
+    if isinstance(value, datetime):
+        if value.time() != datetime.min.time():
+            return None
+        value = value.date()
+    return value.month if isinstance(value, date) else None
+
+
+_ITEM_MARK = re.compile(r"[(（]\d{1,2}[)）]|\d{1,2}[)）]|[\u2460-\u2473\u2474-\u2487]")
+
+
+def item_mark(value: Any) -> bool:
+    """A 序号 written as a list item inside a measure: "(1)", "（2）", "1)", "①", "⑴" — not a measure's own number."""
+    return isinstance(value, str) and _ITEM_MARK.fullmatch(re.sub(r"\s+", "", value)) is not None
+
+
+def no_shown(value: Any) -> str:
+    """A 序号 cell as the unit sees it: a date as Excel shows it (10月1日), not as 2021-10-01."""
+    if isinstance(value, (date, datetime)) and date_sub_no(value) is not None:
+        return f"{value.month}月{value.day}日"
+    return text(value)
 
 
 # ----------------------------------------------------------------- statuses

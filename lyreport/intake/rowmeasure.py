@@ -74,6 +74,17 @@ def measure_of_row(
         ctx.add("measure-no-empty", cell=cell, value=content if len(content) <= 30 else content[:29] + "…")
         return None
     no = nz.measure_no(raw)
+    month = nz.date_sub_no(raw) if no is None else None
+    if month is not None and by_text in (None, month):  # "10-1" typed, Excel made it 10月1日: measure 10
+        dated = known.measure(month)
+        if dated is not None and (unit is None or unit in dated.units):
+            ctx.add("measure-no-date", cell=cell, value=nz.no_shown(raw), no=month)
+            return month
+    sub = nz.sub_measure_no(raw) if no is None and by_text is None else None
+    if sub is not None and known.measure(sub) is not None and (unit is None or unit in known.measure(sub).units):
+        # "10.2" or "10-2" away from the rows of measure 10 (rows.py combines adjacent ones): a part of it
+        ctx.add("measure-sub-apart", cell=cell, value=nz.text(raw), no=sub)
+        return sub
     if no is None and by_text is not None and by_text == _loose_no(raw):
         return by_text  # "（十五）", or "10.1" with no row of 10 above: the text says which, and agrees
     named = known.measure(by_text)

@@ -55,12 +55,13 @@ def read_rows(
         if index in table.sheet.hidden_rows:
             ctx.add("row-hidden", cell=table.ref("no", index), row=index + 1, value=_gist(cells))
             continue
-        if (
-            last is not None
-            and last.row == index
-            and not unreadable_no(table, index)
-            and _continues(cells, last, last_text, known)
-        ):
+        how = None
+        if last is not None and last.row == index and not unreadable_no(table, index):
+            how = _continues(cells, last, last_text, known, unit)
+        if how is not None:
+            if how:  # a 序号 read as a sub-item only because of where the row is: said at the cell
+                value = nz.no_shown(cells.get("no"))
+                ctx.add(how, cell=table.ref("no", index), value=value, no=last.measure_no, row=last.row)
             part = _read_row(ctx, table, index, cells, known, unit, base_year, today, part_of=last)
             before = last.status
             _combine(last, part)
@@ -174,18 +175,33 @@ def _gist(cells: dict[str, Any]) -> str:
     return content if len(content) <= 40 else content[:39] + "…"
 
 
-def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, known: Measures) -> bool:
-    """The row right under a measure row belongs to it: same 序号 (merged, filled down) or none at all.
+def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, known: Measures, unit: str | None) -> str | None:
+    """Whether the row right under a measure row belongs to it: None if not, "" if plainly (same 序号, merged or
+    filled down, or none at all), else the code of the problem that says the 序号 was read as a sub-item.
 
     A row repeating another measure's text is that measure, whatever its 序号 says (numbers typed crosswise).
     """
     raw = cells.get("no")
     text = nz.label_key(cells.get("text"))
     if nz.is_blank(raw):
-        return not text or text == last_text
+        return "" if not text or text == last_text else None
     if text and text != last_text and known.by_text(cells.get("text")) not in (None, last.measure_no):
-        return False
-    return last.measure_no in (nz.measure_no(raw), nz.sub_measure_no(raw))
+        return None
+    no, sub, month = nz.measure_no(raw), nz.sub_measure_no(raw), nz.date_sub_no(raw)
+    if last.measure_no in (no, sub):
+        return ""
+    if month == last.measure_no:  # "10-2" typed, Excel made it 10月2日
+        return "measure-no-date"
+    # A sub-item numbered on its own ("(1)", "①", "其中"), no measure text, filled in: dropping it as an unknown or
+    # another unit's measure would leave the measure above 已完成 whatever the sub-item says.
+    # A plain number (34 after 33, another unit's 1) is an item of its own, said as such by measure_of_row.
+    measure = known.measure(no)
+    others = measure is None or (unit is not None and unit not in measure.units)
+    item = no is None or nz.item_mark(raw)
+    filled = any(not nz.is_blank(cells.get(key)) for key in ("status", *TEXT_FIELDS))
+    if not text and others and item and sub is None and month is None and filled:
+        return "measure-sub-guessed"
+    return None
 
 
 def _repeats(table: Table, index: int, cells: dict[str, Any], last: ReturnRow, last_text: str) -> bool:
