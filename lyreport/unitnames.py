@@ -91,6 +91,12 @@ class _Places:
                 self.endings.setdefault(place + suffix, place)
         self.window = max((len(e) for e in self.endings), default=0)
 
+    def at_start(self, text: str) -> str | None:
+        """The known place a text begins with ("济源" of "济源分局"), the longest; else None."""
+        if text[:2] not in self.heads:
+            return None
+        return next((text[:n] for n in self.lengths if text[:n] in self.names), None)
+
     def findall(self, text: str) -> list[str]:
         """The places named in a text, left to right, the longest at each position (as re.findall would)."""
         found: list[str] = []
@@ -110,6 +116,8 @@ class _Places:
         """(whether the text ends with a place, which listed place): a known place with or without
         省/市/县/区/州/盟/地区 (恩施州, 锡林郭勒盟), or any name ending in 县/区/省/旗 or 自治州 (then None): a county's or
         district's bureau is not the city's even when its name is unknown here. The place starting first wins."""
+        if text in _ANY_END:  # "县发改委", "区交通局": a county's or district's bureau, whichever it is
+            return True, None
         for size in range(min(len(text), self.window), 0, -1):
             tail = text[-size:]
             if tail in self.endings:
@@ -251,6 +259,22 @@ class UnitDirectory:
             head = key[: start + 1] if key[start] == "市" else key[:start]  # "济源" + "市交通运输局"
             ends, place = self._places.at_end(head)
             if ends and place not in own:
+                out.add(name)
+        return sorted(out)
+
+    def placed_after(self, text: str) -> list[str]:
+        """Units named in the text right before another place's name ("发改委（济源）", "市交通局济源分局"): that
+        place's body, not ours. Only for a 填报单位 text: a file name or subject often goes on with 济源 (the
+        measures' subject)."""
+        assert self._places is not None
+        key = name_key(text)
+        spans = self._spans(key)
+        out: set[str] = set()
+        for start, end, name in spans:
+            if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans):
+                continue
+            place = self._places.at_start(key[end:])
+            if place is not None and place not in self._own.get(name, frozenset()):
                 out.add(name)
         return sorted(out)
 

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from test_handmade import check, header, measure_row, put
 
 from lyreport.api import load_context
+from lyreport.intake.attribution import written_unit
 from lyreport.models import Unit
 from lyreport.unitnames import UnitDirectory, _gazetteer
 from lyreport.workspace import bundled
@@ -103,6 +104,8 @@ def test_a_directory_of_other_luoyang_bodies_is_ours(directory: UnitDirectory, n
         "达拉特旗交通运输局",
         "广西壮族自治区交通运输局",
         "深圳市卫健委",
+        "县发改委",  # a county's, whichever county
+        "区交通运输局",
     ],
 )
 def test_another_places_body_is_not_ours(directory: UnitDirectory, text: str) -> None:
@@ -128,6 +131,44 @@ def test_return_of_another_citys_bureau_is_not_counted(tmp_path: Path, workspace
     ws = wb.active
     ws.title = "落实情况"
     row = header(ws, "黄冈市交通运输局")
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, measure_row(master, no, "已完成"))
+    path = tmp_path / "报表.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert "unit-other-place" in {p.code for p in checked.problems}
+    assert checked.unit in (None, "")
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("发改委（济源）", None),
+        ("市发改委济源分局", None),
+        ("交通运输局(济源示范区)", None),
+        ("市卫健委 郑州", None),
+        ("市发改委（洛阳）", "市发改委"),
+        ("市发改委 张伟 2021年1月6日", "市发改委"),
+        ("市交通运输局（盖章）", "市交通运输局"),
+    ],
+)
+def test_a_place_written_after_the_unit_in_the_unit_cell(directory: UnitDirectory, text: str, unit: str | None) -> None:
+    found = written_unit(directory, text)
+    assert found.unit == unit, text
+    assert bool(found.foreign) == (unit is None), text
+    # a file name or subject going on with 济源 (the measures' subject) still names our unit
+    assert directory.find_in_text("市发改委济源合作周报.xlsx").unit == "市发改委"
+
+
+@pytest.mark.parametrize("written", ["县交通运输局", "交通运输局（济源）"])
+def test_return_of_a_bureau_placed_by_a_bare_level_or_a_trailing_place_is_not_counted(
+    tmp_path: Path, workspace: Path, written: str
+) -> None:
+    master = load_context(workspace).master
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, written)
     for offset, no in enumerate((10, 11, 12, 14, 15)):
         put(ws, row + offset, measure_row(master, no, "已完成"))
     path = tmp_path / "报表.xlsx"

@@ -69,7 +69,12 @@ def written_unit(directory: UnitDirectory, written: str) -> Match:
     """The unit a 填报单位 text names: the name or an alias, else a unit named inside it
     ("洛阳市交通运输局综合科", "市卫健委（盖章）")."""
     match = directory.match(written)
-    return match if match.unit or match.ambiguous else units_in_text(directory, written)
+    if match.unit or match.ambiguous:
+        return match
+    match = units_in_text(directory, written)
+    if match.unit and (after := directory.placed_after(written)):
+        return Match(None, foreign=after)
+    return match
 
 
 def identify_unit(
