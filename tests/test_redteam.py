@@ -634,3 +634,20 @@ def test_done_with_an_expected_date_after_the_week_is_said(workspace: Path, tmp_
     (said,) = [p for p in problems if p.code == "status-done-expected-later"]
     assert (said.severity, said.cell) == ("warning", f"H{rows[10]}")
     assert "第 10 条措施完成状态为“已完成”，但预计完成时间为2021年6月30日" in said.message
+
+
+def test_printed_signature_line_is_not_the_unit_when_the_unit_cell_is_blank(workspace: Path, tmp_path: Path) -> None:
+    # 填报单位 left blank and the identity sheet gone: the form's "填报单位（盖章）：  负责人（签字）：" line under
+    # the table was read as a unit named "负责人（签字）：", which also kept the measures from naming the unit.
+    wb = filled_form(workspace, tmp_path, BASE)
+    wb["落实情况"]["B3"] = None
+    del wb["_lyreport"]
+    path = tmp_path / "副本(2).xlsx"
+    wb.save(path)
+    ctx = load_context(workspace)
+    book, _ = read_one(SourceFile(path, path.name, "workbook", deadline_on(WEEK, ctx.config), "0" * 64))
+    assert book is not None
+    (ret,), problems = parse_returns(book, ctx.master, ctx.directory)
+    assert ret.unit == TRANSPORT
+    assert "unit-inferred" in {p.code for p in problems}
+    assert not any("负责人" in p.message for p in problems)
