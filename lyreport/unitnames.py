@@ -97,6 +97,12 @@ class _Places:
             return None
         return next((text[:n] for n in self.lengths if text[:n] in self.names), None)
 
+    def whole(self, text: str) -> str | None:
+        """The known place a text is, with or without 省/市/县/区/… or 示范区 ("济源", "济源市", "济源示范区"); else None."""
+        for zone in ("产城融合示范区", "示范区"):
+            text = text.removesuffix(zone)
+        return self.endings.get(text)
+
     def findall(self, text: str) -> list[str]:
         """The places named in a text, left to right, the longest at each position (as re.findall would)."""
         found: list[str] = []
@@ -262,21 +268,33 @@ class UnitDirectory:
                 out.add(name)
         return sorted(out)
 
-    def placed_after(self, text: str) -> list[str]:
-        """Units named in the text right before another place's name ("发改委（济源）", "市交通局济源分局"): that
-        place's body, not ours. Only for a 填报单位 text: a file name or subject often goes on with 济源 (the
-        measures' subject)."""
+    def placed_after(self, text: str) -> tuple[list[str], str | None]:
+        """(units named in the text and then nothing but another place's name: "发改委（济源）", "市卫健委 郑州市" —
+        that place's body, not ours; the other place a unit's name is followed by, as in "市发改委济源分局", where
+        a branch "市交通运输局洛龙分局" is ours and a body of 济源 is not: to be checked).
+        Only for a 填报单位 text: a file name or subject often goes on with 济源 (the measures' subject)."""
         assert self._places is not None
         key = name_key(text)
         spans = self._spans(key)
-        out: set[str] = set()
+        foreign: set[str] = set()
+        then: str | None = None
         for start, end, name in spans:
             if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans):
                 continue
-            place = self._places.at_start(key[end:])
-            if place is not None and place not in self._own.get(name, frozenset()):
-                out.add(name)
-        return sorted(out)
+            own = self._own.get(name, frozenset())
+            if (place := self._places.whole(key[end:])) is not None and place not in own:
+                foreign.add(name)
+            elif (place := self._places.at_start(key[end:])) is not None and place not in own:
+                then = then or place
+        return sorted(foreign), then
+
+    def leading_place(self, text: str) -> str | None:
+        """The other place a text begins with ("济源" of "济源示范区发展改革和统计局"): none of the directory's own."""
+        assert self._places is not None
+        place = self._places.at_start(name_key(text))
+        if place is None or any(place in own for own in self._own.values()):
+            return None
+        return place
 
     def by_email(self, address: str) -> Match:
         address = address.strip().lower()

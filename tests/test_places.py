@@ -144,10 +144,12 @@ def test_return_of_another_citys_bureau_is_not_counted(tmp_path: Path, workspace
     ("text", "unit"),
     [
         ("发改委（济源）", None),
-        ("市发改委济源分局", None),
+        ("市发改委（济源市）", None),
         ("交通运输局(济源示范区)", None),
         ("市卫健委 郑州", None),
         ("市发改委（洛阳）", "市发改委"),
+        ("洛阳市交通运输局洛龙分局", "市交通运输局"),  # a branch of ours
+        ("市发改委济源对接组", "市发改委"),
         ("市发改委 张伟 2021年1月6日", "市发改委"),
         ("市交通运输局（盖章）", "市交通运输局"),
     ],
@@ -160,7 +162,23 @@ def test_a_place_written_after_the_unit_in_the_unit_cell(directory: UnitDirector
     assert directory.find_in_text("市发改委济源合作周报.xlsx").unit == "市发改委"
 
 
-@pytest.mark.parametrize("written", ["县交通运输局", "交通运输局（济源）"])
+def test_a_place_then_more_after_the_unit_is_counted_and_said(tmp_path: Path, workspace: Path) -> None:
+    master = load_context(workspace).master
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, "市交通运输局济源分局")  # a branch of ours, or 济源's bureau: counted, never silently
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, measure_row(master, no, "已完成"))
+    path = tmp_path / "报表.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert checked.unit == "市交通运输局"
+    said = [p for p in checked.problems if p.code == "unit-place-after"]
+    assert said and "济源" in said[0].message and said[0].cell
+
+
+@pytest.mark.parametrize("written", ["县交通运输局", "交通运输局（济源示范区）"])
 def test_return_of_a_bureau_placed_by_a_bare_level_or_a_trailing_place_is_not_counted(
     tmp_path: Path, workspace: Path, written: str
 ) -> None:
@@ -174,5 +192,6 @@ def test_return_of_a_bureau_placed_by_a_bare_level_or_a_trailing_place_is_not_co
     path = tmp_path / "报表.xlsx"
     wb.save(path)
     checked = check(workspace, path)
-    assert "unit-other-place" in {p.code for p in checked.problems}
+    (said,) = [p for p in checked.problems if p.code == "unit-other-place"]
+    assert ("后面" if written.endswith("）") else "前面") in said.message
     assert checked.unit in (None, "")

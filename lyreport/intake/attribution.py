@@ -72,7 +72,7 @@ def written_unit(directory: UnitDirectory, written: str) -> Match:
     if match.unit or match.ambiguous:
         return match
     match = units_in_text(directory, written)
-    if match.unit and (after := directory.placed_after(written)):
+    if match.unit and (after := directory.placed_after(written)[0]):
         return Match(None, foreign=after)
     return match
 
@@ -240,7 +240,7 @@ def _named_in(ctx: Context, directory: UnitDirectory, text: str, where: str) -> 
     """The unit a file or sheet name names; another place's body there ("济源市交通运输局.xlsx") is said, not used."""
     match = units_in_text(directory, text)
     if match.foreign:
-        ctx.add("unit-other-place", where=where, name=text, units=match.foreign)
+        ctx.add("unit-other-place", where=where, name=text, units=match.foreign, side="前面")
     return match.unit
 
 
@@ -253,14 +253,20 @@ def _match_block_unit(
     match = written_unit(directory, written)
     if match.unit:
         said.append(("block", match.unit))
+        if place := directory.placed_after(written)[1]:  # "市发改委济源分局": a branch of ours, or 济源's?
+            ctx.add("unit-place-after", cell=block.cell("unit"), name=written, unit=match.unit, place=place)
         return "", False
     if match.foreign:
         units = "、".join(match.foreign)
-        ctx.add("unit-other-place", cell=block.cell("unit"), where="填报单位", name=written, units=units)
+        side = "后面" if directory.find_in_text(written).unit else "前面"  # "发改委（济源）" or "济源市发改委"
+        ctx.add("unit-other-place", cell=block.cell("unit"), where="填报单位", name=written, units=units, side=side)
         return f"填报单位“{written}”是其他地方的单位，不是单位名录中的“{units}”", True
     if match.ambiguous:
         ctx.add("unit-ambiguous", cell=block.cell("unit"), name=written, candidates=match.candidates)
         return f"填报单位“{written}”可对应多个单位（{'、'.join(match.candidates)}）", False
+    if place := directory.leading_place(written):  # "济源示范区发展改革和统计局": whatever template it filled
+        ctx.add("unit-other-place-unlisted", cell=block.cell("unit"), name=written, place=place)
+        return f"填报单位“{written}”是{place}的单位，不在单位名录中", True
     ctx.add("unit-name-unknown", cell=block.cell("unit"), name=written)
     return f"填报单位“{written}”不在单位名录中", False
 
