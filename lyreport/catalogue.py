@@ -154,7 +154,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "unit-place-after": (
         WARNING,
-        "填报单位“{name}”中“{unit}”后面写有其他地方的名称“{place}”，按“{unit}”计入；如是{place}的单位报送，请勿计入",
+        "填报单位“{name}”中除“{unit}”外还写有其他地方的名称“{place}”，按“{unit}”计入；"
+        "如是{place}的单位报送或几个单位联合报送，请与{unit}核实",
+    ),
+    "unit-joint": (
+        WARNING,
+        "填报单位“{name}”中写有“{word}”，可能是几个单位联合报送，按“{unit}”计入；请与{unit}核实",
     ),
     "unit-ambiguous": (WARNING, "填报单位“{name}”可对应多个单位：{candidates}"),
     "unit-conflict": (WARNING, "报送单位判断不一致：{details}；按“{chosen}”处理"),

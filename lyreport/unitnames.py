@@ -268,25 +268,28 @@ class UnitDirectory:
                 out.add(name)
         return sorted(out)
 
-    def placed_after(self, text: str) -> tuple[list[str], str | None]:
-        """(units named in the text and then nothing but another place's name: "发改委（济源）", "市卫健委 郑州市" —
-        that place's body, not ours; the other place a unit's name is followed by, as in "市发改委济源分局", where
-        a branch "市交通运输局洛龙分局" is ours and a body of 济源 is not: to be checked).
-        Only for a 填报单位 text: a file name or subject often goes on with 济源 (the measures' subject)."""
+    def placed_after(self, text: str) -> list[str]:
+        """Units named in the text and then nothing but another place's name ("发改委（济源）", "市卫健委 郑州市"):
+        that place's body, not ours. Only for a 填报单位 text: a file name or subject often goes on with 济源 (the
+        measures' subject)."""
         assert self._places is not None
         key = name_key(text)
         spans = self._spans(key)
-        foreign: set[str] = set()
-        then: str | None = None
+        out: set[str] = set()
         for start, end, name in spans:
             if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans):
                 continue
-            own = self._own.get(name, frozenset())
-            if (place := self._places.whole(key[end:])) is not None and place not in own:
-                foreign.add(name)
-            elif (place := self._places.at_start(key[end:])) is not None and place not in own:
-                then = then or place
-        return sorted(foreign), then
+            place = self._places.whole(key[end:])
+            if place is not None and place not in self._own.get(name, frozenset()):
+                out.add(name)
+        return sorted(out)
+
+    def other_place_in(self, text: str, unit: str) -> str | None:
+        """Another place named anywhere in a text that names `unit` ("市交通运输局济源分局", "洛阳、济源两市交通运输局"):
+        a branch of ours, a joint return, or that place's body: to be checked."""
+        assert self._places is not None
+        own = self._own.get(unit, frozenset())
+        return next((p for p in self._places.findall(name_key(text)) if p not in own), None)
 
     def leading_place(self, text: str) -> str | None:
         """The other place a text begins with ("济源" of "济源示范区发展改革和统计局"): none of the directory's own."""

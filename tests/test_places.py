@@ -162,20 +162,37 @@ def test_a_place_written_after_the_unit_in_the_unit_cell(directory: UnitDirector
     assert directory.find_in_text("市发改委济源合作周报.xlsx").unit == "市发改委"
 
 
-def test_a_place_then_more_after_the_unit_is_counted_and_said(tmp_path: Path, workspace: Path) -> None:
+@pytest.mark.parametrize(
+    ("written", "code", "quoted"),
+    [
+        ("市交通运输局济源分局", "unit-place-after", "济源"),  # a branch of ours, or 济源's bureau
+        ("洛阳、济源两市交通运输局", "unit-place-after", "济源"),  # a joint return of the two cities
+        ("市交通运输局等单位", "unit-joint", "等"),
+        ("洛济两地交通运输局", "unit-joint", "两地"),
+        ("市交通运输局（牵头）会同市财政局", "unit-joint", "会同"),
+        ("洛阳市交通运输局（盖章） 王五 2021年1月6日", None, ""),
+    ],
+)
+def test_more_than_the_unit_in_the_unit_cell_is_counted_and_said(
+    tmp_path: Path, workspace: Path, written: str, code: str | None, quoted: str
+) -> None:
+    # Was 市交通运输局 on time without a word: the return may be another place's body's or several units'.
     master = load_context(workspace).master
     wb = Workbook()
     ws = wb.active
     ws.title = "落实情况"
-    row = header(ws, "市交通运输局济源分局")  # a branch of ours, or 济源's bureau: counted, never silently
+    row = header(ws, written)
     for offset, no in enumerate((10, 11, 12, 14, 15)):
         put(ws, row + offset, measure_row(master, no, "已完成"))
     path = tmp_path / "报表.xlsx"
     wb.save(path)
     checked = check(workspace, path)
     assert checked.unit == "市交通运输局"
-    said = [p for p in checked.problems if p.code == "unit-place-after"]
-    assert said and "济源" in said[0].message and said[0].cell
+    said = [p for p in checked.problems if p.code in ("unit-place-after", "unit-joint")]
+    if code is None:
+        assert said == []
+    else:
+        assert [p.code for p in said] == [code] and f"“{quoted}”" in said[0].message and said[0].cell
 
 
 @pytest.mark.parametrize("written", ["县交通运输局", "交通运输局（济源示范区）"])

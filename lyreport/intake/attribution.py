@@ -31,6 +31,8 @@ SOURCE_LABELS = {
 }
 # Separators between unit names in one cell or file name; none of them occurs inside a unit name.
 _SEPARATORS = re.compile(r"[、,，;；/／+＋&\s]+|与|及|联合")
+# Words of a return made by several bodies together, besides the separators: "市发改委等单位", "洛济两地发改委".
+_JOINT = re.compile(r"等|两市|两地|两家|双方|会同|协同|共同")
 _GENERIC_SHEETS = re.compile(r"^(?:sheet\d*|工作表\d*|落实情况|.*报表|.*台账|.*清单)$", re.IGNORECASE)
 
 
@@ -72,7 +74,7 @@ def written_unit(directory: UnitDirectory, written: str) -> Match:
     if match.unit or match.ambiguous:
         return match
     match = units_in_text(directory, written)
-    if match.unit and (after := directory.placed_after(written)[0]):
+    if match.unit and (after := directory.placed_after(written)):
         return Match(None, foreign=after)
     return match
 
@@ -253,8 +255,8 @@ def _match_block_unit(
     match = written_unit(directory, written)
     if match.unit:
         said.append(("block", match.unit))
-        if place := directory.placed_after(written)[1]:  # "市发改委济源分局": a branch of ours, or 济源's?
-            ctx.add("unit-place-after", cell=block.cell("unit"), name=written, unit=match.unit, place=place)
+        if directory.match(written).unit is None:  # the name found inside a longer text: what else does it say?
+            _said_besides(ctx, block, directory, written, match.unit)
         return "", False
     if match.foreign:
         units = "、".join(match.foreign)
@@ -269,6 +271,15 @@ def _match_block_unit(
         return f"填报单位“{written}”是{place}的单位，不在单位名录中", True
     ctx.add("unit-name-unknown", cell=block.cell("unit"), name=written)
     return f"填报单位“{written}”不在单位名录中", False
+
+
+def _said_besides(ctx: Context, block: Block, directory: UnitDirectory, written: str, unit: str) -> None:
+    """Counted for `unit`, but said when 填报单位 also names another place ("市交通运输局济源分局": a branch of ours
+    or 济源's; "洛阳、济源两市交通运输局": a joint return) or more bodies ("市发改委等单位", "洛济两地发改委")."""
+    if place := directory.other_place_in(written, unit):
+        ctx.add("unit-place-after", cell=block.cell("unit"), name=written, unit=unit, place=place)
+    elif word := _JOINT.search(nz.text(written)):
+        ctx.add("unit-joint", cell=block.cell("unit"), name=written, unit=unit, word=word.group())
 
 
 def infer_unit(master: MasterList, numbers: list[int]) -> str | None:
