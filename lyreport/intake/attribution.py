@@ -200,12 +200,17 @@ def _by_measures(
     master: MasterList, said: list[tuple[str, str]], chosen: str, measures: Callable[[], list[int]]
 ) -> str:
     """Nothing on the form names the unit and the weaker sources (sender, file name, sheet) disagree: the
-    unit that owns every measure reported wins over one that owns none of them (a unit mailing another
-    unit's return along with its own). Said in unit-conflict as 所填措施."""
+    unit that owns every measure reported wins over one that does not (a unit mailing another unit's return
+    along with its own; measures the two share do not count against it). Said in unit-conflict as 所填措施."""
     if all(unit == chosen for _, unit in said):
         return chosen
     numbers = _reported(master, measures)
-    fits = [u for u in dict.fromkeys(u for _, u in said) if _all_of_none_of(master, numbers, u, chosen)]
+    own = {m.no for m in master.measures_of(chosen)}
+    fits = [
+        u
+        for u in dict.fromkeys(u for _, u in said)
+        if numbers and numbers <= {m.no for m in master.measures_of(u)} and not numbers <= own
+    ]
     if len(fits) != 1:
         return chosen
     said.append(("measures", fits[0]))
