@@ -36,9 +36,14 @@ def without_marks(text: str) -> str:
     return text.translate(_MARKS)
 
 
+# Invisible format characters pasted into names from web pages and chat apps (zero-width space, soft hyphen,
+# word joiner, BOM, direction marks): "市交通\u200b运输局" is 市交通运输局.
+_FORMAT = dict.fromkeys([0xAD, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF])
+
+
 def name_key(name: str) -> str:
-    """Normalise a unit name for comparison: NFKC, no spaces or punctuation."""
-    return without_marks(unicodedata.normalize("NFKC", str(name)))
+    """Normalise a unit name for comparison: NFKC, no spaces, punctuation or invisible format characters."""
+    return without_marks(unicodedata.normalize("NFKC", str(name)).translate(_FORMAT))
 
 
 def _variants(key: str) -> set[str]:

@@ -212,3 +212,10 @@ def test_return_of_a_bureau_placed_by_a_bare_level_or_a_trailing_place_is_not_co
     (said,) = [p for p in checked.problems if p.code == "unit-other-place"]
     assert ("后面" if written.endswith("）") else "前面") in said.message
     assert checked.unit in (None, "")
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200e"])
+def test_invisible_characters_inside_a_unit_name(directory: UnitDirectory, mark: str) -> None:
+    # Pasted from a web page or a chat: was "不在单位名录中" and, with nothing else naming the unit, not counted.
+    assert directory.match(f"市交通{mark}运输局").unit == "市交通运输局"
+    assert written_unit(directory, f"{mark}洛阳市交通运输局（盖章）").unit == "市交通运输局"
