@@ -702,3 +702,15 @@ def test_mail_folder_name_matches_fetch() -> None:
     from lyreport.mailbox.fetch import MAIL_DIR as FETCH_DIR
 
     assert MAIL_DIR == FETCH_DIR
+
+
+@pytest.mark.parametrize("around", ["济源市交通运输局.zip › 报表.xlsx", "济源示范区交通运输局/报表.xlsx"])
+def test_zip_or_folder_named_for_another_place_is_not_guessed_from(
+    lists: tuple[MasterList, UnitDirectory], around: str
+) -> None:
+    # Nothing on the form names the unit; the zip or folder it came in names 济源's bureau: was guessed from the
+    # measures as 市交通运输局 (unit-inferred), not saying what the zip or folder said.
+    parsed, problems = run(lists, book(standard_grid(None, transport_rows()), display=around))
+    assert parsed is not None and parsed.unit is None
+    assert "济源" in only(problems, "unit-other-place").message
+    assert "unit-inferred" not in codes(problems)

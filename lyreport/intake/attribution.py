@@ -179,6 +179,11 @@ def settle_unnamed(
     """The unit of a return that names none itself: the mail or folder it came in, unless the measures it
     reports are none of that unit's; else the measures (when `guess`), with a warning either way."""
     hint = named_around(directory, ctx.book.file)
+    if hint is None and (elsewhere := _other_place_around(directory, ctx.book.file)):
+        # "济源市交通运输局.zip" or a folder named for another place's body: not anonymous, no guessing
+        where, name, units = elsewhere
+        ctx.add("unit-other-place", cell=cell, where=where, name=name, units="、".join(units), side="前面")
+        return None
     inferred = infer_unit(master, numbers) if guess else None
     if hint and inferred in (None, hint[0]) and _fits(master, hint[0], numbers):
         return hint[0]
@@ -188,6 +193,15 @@ def settle_unnamed(
             details = f"{SOURCE_LABELS[hint[1]]}为“{hint[0]}”；{SOURCE_LABELS['measures']}为“{inferred}”"
             ctx.add("unit-conflict", details=details, chosen=inferred)
     return inferred
+
+
+def _other_place_around(directory: UnitDirectory, file: SourceFile) -> tuple[str, str, list[str]] | None:
+    """(where, the name, units) when a zip, folder or saved mail the workbook came in is named for another place's
+    body. Not the subject: a reply to 济源's notice ("Re: 济源市发改委关于…的通知") may carry our unit's return."""
+    for name in names_around(file.display):
+        if foreign := units_in_text(directory, name).foreign:
+            return SOURCE_LABELS["around"], name, foreign
+    return None
 
 
 def _fits(master: MasterList, unit: str, numbers: list[int]) -> bool:
