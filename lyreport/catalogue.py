@@ -154,8 +154,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit-name-unknown": (WARNING, "填报单位“{name}”不在单位名录中"),
     "unit-other-place": (
         WARNING,
-        "{where}“{name}”中的“{units}”前面写有其他地方的名称（如济源市、某某县），是别处的单位，不按“{units}”计入；"
+        "{where}“{name}”中的“{units}”{side}写有其他地方的名称（如济源市、某某县），是别处的单位，不按“{units}”计入；"
         "如确为本单位报送，请在表中写明本单位名称",
+    ),
+    "unit-other-place-unlisted": (
+        WARNING,
+        "填报单位“{name}”是其他地方（{place}）的单位，不在单位名录中，该报表不计入任何单位；如确为本单位报送，请在表中写明本单位名称",
+    ),
+    "unit-place-after": (
+        WARNING,
+        "填报单位“{name}”中除“{unit}”外还写有其他地方的名称“{place}”，按“{unit}”计入；"
+        "如是{place}的单位报送或几个单位联合报送，请与{unit}核实",
+    ),
+    "unit-joint": (
+        WARNING,
+        "填报单位“{name}”中写有“{word}”，可能是几个单位联合报送，按“{unit}”计入；请与{unit}核实",
     ),
     "unit-ambiguous": (WARNING, "填报单位“{name}”可对应多个单位：{candidates}"),
     "unit-conflict": (WARNING, "报送单位判断不一致：{details}；按“{chosen}”处理"),

@@ -36,9 +36,14 @@ def without_marks(text: str) -> str:
     return text.translate(_MARKS)
 
 
+# Invisible format characters pasted into names from web pages and chat apps (zero-width space, soft hyphen,
+# word joiner, BOM, direction marks): "市交通\u200b运输局" is 市交通运输局.
+_FORMAT = dict.fromkeys([0xAD, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF])
+
+
 def name_key(name: str) -> str:
-    """Normalise a unit name for comparison: NFKC, no spaces or punctuation."""
-    return without_marks(unicodedata.normalize("NFKC", str(name)))
+    """Normalise a unit name for comparison: NFKC, no spaces, punctuation or invisible format characters."""
+    return without_marks(unicodedata.normalize("NFKC", str(name)).translate(_FORMAT))
 
 
 def _variants(key: str) -> set[str]:
@@ -91,6 +96,18 @@ class _Places:
                 self.endings.setdefault(place + suffix, place)
         self.window = max((len(e) for e in self.endings), default=0)
 
+    def at_start(self, text: str) -> str | None:
+        """The known place a text begins with ("济源" of "济源分局"), the longest; else None."""
+        if text[:2] not in self.heads:
+            return None
+        return next((text[:n] for n in self.lengths if text[:n] in self.names), None)
+
+    def whole(self, text: str) -> str | None:
+        """The known place a text is, with or without 省/市/县/区/… or 示范区 ("济源", "济源市", "济源示范区"); else None."""
+        for zone in ("产城融合示范区", "示范区"):
+            text = text.removesuffix(zone)
+        return self.endings.get(text)
+
     def findall(self, text: str) -> list[str]:
         """The places named in a text, left to right, the longest at each position (as re.findall would)."""
         found: list[str] = []
@@ -110,6 +127,8 @@ class _Places:
         """(whether the text ends with a place, which listed place): a known place with or without
         省/市/县/区/州/盟/地区 (恩施州, 锡林郭勒盟), or any name ending in 县/区/省/旗 or 自治州 (then None): a county's or
         district's bureau is not the city's even when its name is unknown here. The place starting first wins."""
+        if text in _ANY_END:  # "县发改委", "区交通局": a county's or district's bureau, whichever it is
+            return True, None
         for size in range(min(len(text), self.window), 0, -1):
             tail = text[-size:]
             if tail in self.endings:
@@ -253,6 +272,37 @@ class UnitDirectory:
             if ends and place not in own:
                 out.add(name)
         return sorted(out)
+
+    def placed_after(self, text: str) -> list[str]:
+        """Units named in the text and then nothing but another place's name ("发改委（济源）", "市卫健委 郑州市"):
+        that place's body, not ours. Only for a 填报单位 text: a file name or subject often goes on with 济源 (the
+        measures' subject)."""
+        assert self._places is not None
+        key = name_key(text)
+        spans = self._spans(key)
+        out: set[str] = set()
+        for start, end, name in spans:
+            if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans):
+                continue
+            place = self._places.whole(key[end:])
+            if place is not None and place not in self._own.get(name, frozenset()):
+                out.add(name)
+        return sorted(out)
+
+    def other_place_in(self, text: str, unit: str) -> str | None:
+        """Another place named anywhere in a text that names `unit` ("市交通运输局济源分局", "洛阳、济源两市交通运输局"):
+        a branch of ours, a joint return, or that place's body: to be checked."""
+        assert self._places is not None
+        own = self._own.get(unit, frozenset())
+        return next((p for p in self._places.findall(name_key(text)) if p not in own), None)
+
+    def leading_place(self, text: str) -> str | None:
+        """The other place a text begins with ("济源" of "济源示范区发展改革和统计局"): none of the directory's own."""
+        assert self._places is not None
+        place = self._places.at_start(name_key(text))
+        if place is None or any(place in own for own in self._own.values()):
+            return None
+        return place
 
     def by_email(self, address: str) -> Match:
         address = address.strip().lower()

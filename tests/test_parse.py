@@ -485,6 +485,17 @@ def test_measures_decide_between_sender_and_file_name_when_the_form_names_no_uni
     assert parsed is not None and parsed.unit == INSURANCE
 
 
+def test_measures_decide_when_the_other_unit_shares_some_of_them(lists: tuple[MasterList, UnitDirectory]) -> None:
+    """市医疗保障局 mails 市卫健委's return (20 and the shared 21), file named 卫健委: was charged to 医保局 (its
+    shared 21 taken as 医保局's status, and 医保局's own return superseded by it), with only unit-conflict."""
+    master, directory = lists
+    emails = directory_with_email(directory, INSURANCE, "ybj@ly.gov.cn")
+    data = book(standard_grid(None, [row(20), row(21)]), display="卫健委.xlsx", sender="ybj@ly.gov.cn")
+    parsed, problems = parse_workbook(data, master, emails)
+    assert parsed is not None and parsed.unit == HEALTH
+    assert only(problems, "unit-conflict").message.endswith("所填措施为“市卫健委”；按“市卫健委”处理")
+
+
 def test_unit_name_unknown_falls_back_to_file_name(lists: tuple[MasterList, UnitDirectory]) -> None:
     parsed, problems = run(lists, book(standard_grid("某某办公室", [row(20), row(21)]), display="卫健委.xlsx"))
     assert parsed is not None and parsed.unit == HEALTH
@@ -691,3 +702,15 @@ def test_mail_folder_name_matches_fetch() -> None:
     from lyreport.mailbox.fetch import MAIL_DIR as FETCH_DIR
 
     assert MAIL_DIR == FETCH_DIR
+
+
+@pytest.mark.parametrize("around", ["济源市交通运输局.zip › 报表.xlsx", "济源示范区交通运输局/报表.xlsx"])
+def test_zip_or_folder_named_for_another_place_is_not_guessed_from(
+    lists: tuple[MasterList, UnitDirectory], around: str
+) -> None:
+    # Nothing on the form names the unit; the zip or folder it came in names 济源's bureau: was guessed from the
+    # measures as 市交通运输局 (unit-inferred), not saying what the zip or folder said.
+    parsed, problems = run(lists, book(standard_grid(None, transport_rows()), display=around))
+    assert parsed is not None and parsed.unit is None
+    assert "济源" in only(problems, "unit-other-place").message
+    assert "unit-inferred" not in codes(problems)

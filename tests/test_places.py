@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from test_handmade import check, header, measure_row, put
 
 from lyreport.api import load_context
+from lyreport.intake.attribution import written_unit
 from lyreport.models import Unit
 from lyreport.unitnames import UnitDirectory, _gazetteer
 from lyreport.workspace import bundled
@@ -103,6 +104,8 @@ def test_a_directory_of_other_luoyang_bodies_is_ours(directory: UnitDirectory, n
         "达拉特旗交通运输局",
         "广西壮族自治区交通运输局",
         "深圳市卫健委",
+        "县发改委",  # a county's, whichever county
+        "区交通运输局",
     ],
 )
 def test_another_places_body_is_not_ours(directory: UnitDirectory, text: str) -> None:
@@ -135,3 +138,84 @@ def test_return_of_another_citys_bureau_is_not_counted(tmp_path: Path, workspace
     checked = check(workspace, path)
     assert "unit-other-place" in {p.code for p in checked.problems}
     assert checked.unit in (None, "")
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("发改委（济源）", None),
+        ("市发改委（济源市）", None),
+        ("交通运输局(济源示范区)", None),
+        ("市卫健委 郑州", None),
+        ("市发改委（洛阳）", "市发改委"),
+        ("洛阳市交通运输局洛龙分局", "市交通运输局"),  # a branch of ours
+        ("市发改委济源对接组", "市发改委"),
+        ("市发改委 张伟 2021年1月6日", "市发改委"),
+        ("市交通运输局（盖章）", "市交通运输局"),
+    ],
+)
+def test_a_place_written_after_the_unit_in_the_unit_cell(directory: UnitDirectory, text: str, unit: str | None) -> None:
+    found = written_unit(directory, text)
+    assert found.unit == unit, text
+    assert bool(found.foreign) == (unit is None), text
+    # a file name or subject going on with 济源 (the measures' subject) still names our unit
+    assert directory.find_in_text("市发改委济源合作周报.xlsx").unit == "市发改委"
+
+
+@pytest.mark.parametrize(
+    ("written", "code", "quoted"),
+    [
+        ("市交通运输局济源分局", "unit-place-after", "济源"),  # a branch of ours, or 济源's bureau
+        ("洛阳、济源两市交通运输局", "unit-place-after", "济源"),  # a joint return of the two cities
+        ("市交通运输局等单位", "unit-joint", "等"),
+        ("洛济两地交通运输局", "unit-joint", "两地"),
+        ("市交通运输局（牵头）会同市财政局", "unit-joint", "会同"),
+        ("洛阳市交通运输局（盖章） 王五 2021年1月6日", None, ""),
+    ],
+)
+def test_more_than_the_unit_in_the_unit_cell_is_counted_and_said(
+    tmp_path: Path, workspace: Path, written: str, code: str | None, quoted: str
+) -> None:
+    # Was 市交通运输局 on time without a word: the return may be another place's body's or several units'.
+    master = load_context(workspace).master
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, written)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, measure_row(master, no, "已完成"))
+    path = tmp_path / "报表.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert checked.unit == "市交通运输局"
+    said = [p for p in checked.problems if p.code in ("unit-place-after", "unit-joint")]
+    if code is None:
+        assert said == []
+    else:
+        assert [p.code for p in said] == [code] and f"“{quoted}”" in said[0].message and said[0].cell
+
+
+@pytest.mark.parametrize("written", ["县交通运输局", "交通运输局（济源示范区）"])
+def test_return_of_a_bureau_placed_by_a_bare_level_or_a_trailing_place_is_not_counted(
+    tmp_path: Path, workspace: Path, written: str
+) -> None:
+    master = load_context(workspace).master
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, written)
+    for offset, no in enumerate((10, 11, 12, 14, 15)):
+        put(ws, row + offset, measure_row(master, no, "已完成"))
+    path = tmp_path / "报表.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    (said,) = [p for p in checked.problems if p.code == "unit-other-place"]
+    assert ("后面" if written.endswith("）") else "前面") in said.message
+    assert checked.unit in (None, "")
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200e"])
+def test_invisible_characters_inside_a_unit_name(directory: UnitDirectory, mark: str) -> None:
+    # Pasted from a web page or a chat: was "不在单位名录中" and, with nothing else naming the unit, not counted.
+    assert directory.match(f"市交通{mark}运输局").unit == "市交通运输局"
+    assert written_unit(directory, f"{mark}洛阳市交通运输局（盖章）").unit == "市交通运输局"

@@ -634,3 +634,45 @@ def test_done_with_an_expected_date_after_the_week_is_said(workspace: Path, tmp_
     (said,) = [p for p in problems if p.code == "status-done-expected-later"]
     assert (said.severity, said.cell) == ("warning", f"H{rows[10]}")
     assert "第 10 条措施完成状态为“已完成”，但预计完成时间为2021年6月30日" in said.message
+
+
+def test_printed_signature_line_is_not_the_unit_when_the_unit_cell_is_blank(workspace: Path, tmp_path: Path) -> None:
+    # 填报单位 left blank and the identity sheet gone: the form's "填报单位（盖章）：  负责人（签字）：" line under
+    # the table was read as a unit named "负责人（签字）：", which also kept the measures from naming the unit.
+    wb = filled_form(workspace, tmp_path, BASE)
+    wb["落实情况"]["B3"] = None
+    del wb["_lyreport"]
+    path = tmp_path / "副本(2).xlsx"
+    wb.save(path)
+    ctx = load_context(workspace)
+    book, _ = read_one(SourceFile(path, path.name, "workbook", deadline_on(WEEK, ctx.config), "0" * 64))
+    assert book is not None
+    (ret,), problems = parse_returns(book, ctx.master, ctx.directory)
+    assert ret.unit == TRANSPORT
+    assert "unit-inferred" in {p.code for p in problems}
+    assert not any("负责人" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("济源产城融合示范区城市管理和交通运输综合执法支队", "unit-other-place-unlisted"),
+        ("济源示范区发展改革和统计局", "unit-other-place-unlisted"),
+        ("洛阳市统计局", "unit-name-unknown"),  # a Luoyang body not in the directory: the template's unit, warned
+    ],
+)
+def test_another_places_body_not_in_the_directory_on_our_template_is_not_counted(
+    workspace: Path, tmp_path: Path, written: str, code: str
+) -> None:
+    # Our template (identity 市交通运输局) filled in by a body of 济源 named in 填报单位: was counted as
+    # 市交通运输局 on time with only "不在单位名录中".
+    wb = filled_form(workspace, tmp_path, BASE)
+    wb["落实情况"]["B3"] = written
+    path = tmp_path / "报表.xlsx"
+    wb.save(path)
+    ctx = load_context(workspace)
+    book, _ = read_one(SourceFile(path, path.name, "workbook", deadline_on(WEEK, ctx.config), "0" * 64))
+    assert book is not None
+    (ret,), problems = parse_returns(book, ctx.master, ctx.directory)
+    assert (code, "B3") in {(p.code, p.cell) for p in problems}
+    assert ret.unit == (TRANSPORT if code == "unit-name-unknown" else None)

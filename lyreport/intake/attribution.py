@@ -31,6 +31,8 @@ SOURCE_LABELS = {
 }
 # Separators between unit names in one cell or file name; none of them occurs inside a unit name.
 _SEPARATORS = re.compile(r"[、,，;；/／+＋&\s]+|与|及|联合")
+# Words of a return made by several bodies together, besides the separators: "市发改委等单位", "洛济两地发改委".
+_JOINT = re.compile(r"等|两市|两地|两家|双方|会同|协同|共同")
 _GENERIC_SHEETS = re.compile(r"^(?:sheet\d*|工作表\d*|落实情况|.*报表|.*台账|.*清单)$", re.IGNORECASE)
 
 
@@ -69,7 +71,12 @@ def written_unit(directory: UnitDirectory, written: str) -> Match:
     """The unit a 填报单位 text names: the name or an alias, else a unit named inside it
     ("洛阳市交通运输局综合科", "市卫健委（盖章）")."""
     match = directory.match(written)
-    return match if match.unit or match.ambiguous else units_in_text(directory, written)
+    if match.unit or match.ambiguous:
+        return match
+    match = units_in_text(directory, written)
+    if match.unit and (after := directory.placed_after(written)):
+        return Match(None, foreign=after)
+    return match
 
 
 def identify_unit(
@@ -172,6 +179,11 @@ def settle_unnamed(
     """The unit of a return that names none itself: the mail or folder it came in, unless the measures it
     reports are none of that unit's; else the measures (when `guess`), with a warning either way."""
     hint = named_around(directory, ctx.book.file)
+    if hint is None and (elsewhere := _other_place_around(directory, ctx.book.file)):
+        # "济源市交通运输局.zip" or a folder named for another place's body: not anonymous, no guessing
+        where, name, units = elsewhere
+        ctx.add("unit-other-place", cell=cell, where=where, name=name, units="、".join(units), side="前面")
+        return None
     inferred = infer_unit(master, numbers) if guess else None
     if hint and inferred in (None, hint[0]) and _fits(master, hint[0], numbers):
         return hint[0]
@@ -181,6 +193,15 @@ def settle_unnamed(
             details = f"{SOURCE_LABELS[hint[1]]}为“{hint[0]}”；{SOURCE_LABELS['measures']}为“{inferred}”"
             ctx.add("unit-conflict", details=details, chosen=inferred)
     return inferred
+
+
+def _other_place_around(directory: UnitDirectory, file: SourceFile) -> tuple[str, str, list[str]] | None:
+    """(where, the name, units) when a zip, folder or saved mail the workbook came in is named for another place's
+    body. Not the subject: a reply to 济源's notice ("Re: 济源市发改委关于…的通知") may carry our unit's return."""
+    for name in names_around(file.display):
+        if foreign := units_in_text(directory, name).foreign:
+            return SOURCE_LABELS["around"], name, foreign
+    return None
 
 
 def _fits(master: MasterList, unit: str, numbers: list[int]) -> bool:
@@ -193,12 +214,17 @@ def _by_measures(
     master: MasterList, said: list[tuple[str, str]], chosen: str, measures: Callable[[], list[int]]
 ) -> str:
     """Nothing on the form names the unit and the weaker sources (sender, file name, sheet) disagree: the
-    unit that owns every measure reported wins over one that owns none of them (a unit mailing another
-    unit's return along with its own). Said in unit-conflict as 所填措施."""
+    unit that owns every measure reported wins over one that does not (a unit mailing another unit's return
+    along with its own; measures the two share do not count against it). Said in unit-conflict as 所填措施."""
     if all(unit == chosen for _, unit in said):
         return chosen
     numbers = _reported(master, measures)
-    fits = [u for u in dict.fromkeys(u for _, u in said) if _all_of_none_of(master, numbers, u, chosen)]
+    own = {m.no for m in master.measures_of(chosen)}
+    fits = [
+        u
+        for u in dict.fromkeys(u for _, u in said)
+        if numbers and numbers <= {m.no for m in master.measures_of(u)} and not numbers <= own
+    ]
     if len(fits) != 1:
         return chosen
     said.append(("measures", fits[0]))
@@ -235,7 +261,7 @@ def _named_in(ctx: Context, directory: UnitDirectory, text: str, where: str) -> 
     """The unit a file or sheet name names; another place's body there ("济源市交通运输局.xlsx") is said, not used."""
     match = units_in_text(directory, text)
     if match.foreign:
-        ctx.add("unit-other-place", where=where, name=text, units=match.foreign)
+        ctx.add("unit-other-place", where=where, name=text, units=match.foreign, side="前面")
     return match.unit
 
 
@@ -248,16 +274,31 @@ def _match_block_unit(
     match = written_unit(directory, written)
     if match.unit:
         said.append(("block", match.unit))
+        if directory.match(written).unit is None:  # the name found inside a longer text: what else does it say?
+            _said_besides(ctx, block, directory, written, match.unit)
         return "", False
     if match.foreign:
         units = "、".join(match.foreign)
-        ctx.add("unit-other-place", cell=block.cell("unit"), where="填报单位", name=written, units=units)
+        side = "后面" if directory.find_in_text(written).unit else "前面"  # "发改委（济源）" or "济源市发改委"
+        ctx.add("unit-other-place", cell=block.cell("unit"), where="填报单位", name=written, units=units, side=side)
         return f"填报单位“{written}”是其他地方的单位，不是单位名录中的“{units}”", True
     if match.ambiguous:
         ctx.add("unit-ambiguous", cell=block.cell("unit"), name=written, candidates=match.candidates)
         return f"填报单位“{written}”可对应多个单位（{'、'.join(match.candidates)}）", False
+    if place := directory.leading_place(written):  # "济源示范区发展改革和统计局": whatever template it filled
+        ctx.add("unit-other-place-unlisted", cell=block.cell("unit"), name=written, place=place)
+        return f"填报单位“{written}”是{place}的单位，不在单位名录中", True
     ctx.add("unit-name-unknown", cell=block.cell("unit"), name=written)
     return f"填报单位“{written}”不在单位名录中", False
+
+
+def _said_besides(ctx: Context, block: Block, directory: UnitDirectory, written: str, unit: str) -> None:
+    """Counted for `unit`, but said when 填报单位 also names another place ("市交通运输局济源分局": a branch of ours
+    or 济源's; "洛阳、济源两市交通运输局": a joint return) or more bodies ("市发改委等单位", "洛济两地发改委")."""
+    if place := directory.other_place_in(written, unit):
+        ctx.add("unit-place-after", cell=block.cell("unit"), name=written, unit=unit, place=place)
+    elif word := _JOINT.search(nz.text(written)):
+        ctx.add("unit-joint", cell=block.cell("unit"), name=written, unit=unit, word=word.group())
 
 
 def infer_unit(master: MasterList, numbers: list[int]) -> str | None:

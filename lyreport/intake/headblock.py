@@ -62,6 +62,12 @@ def _label_only(value: Any) -> str | None:
     return _LABEL_INDEX.get(nz.label_key(value, strip_notes=True))
 
 
+def _other_label(value: Any) -> bool:
+    """A label of a field not read here, ending in a colon: the printed form's "负责人（签字）：" right of an
+    empty "填报单位（盖章）：" is not the unit."""
+    return isinstance(value, str) and value.rstrip().endswith((":", "："))
+
+
 def is_label(value: Any) -> bool:
     return _label_only(value) is not None or (isinstance(value, str) and bool(_inline_labels(value)))
 
@@ -83,7 +89,7 @@ def _value_right(row: list[Any], col: int, index: int) -> tuple[Any, str]:
         value = row[right]
         if nz.is_blank(value):
             continue
-        if is_label(value):
+        if is_label(value) or _other_label(value):
             break
         return value, cell_ref(right, index)
     return None, cell_ref(col + 1, index)

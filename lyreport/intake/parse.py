@@ -138,7 +138,7 @@ def _parse_group(
             # rests on the template or the arrival time alone. Self-made tables without it are not told to add one.
             ctx.add("date-missing", cell=block.cell(key))
     base_year = week.year if week else (filled_on.year if filled_on else None)
-    other_place = any(p.code == "unit-other-place" for p in ctx.problems)
+    other_place = any(p.code in ("unit-other-place", "unit-other-place-unlisted") for p in ctx.problems)
     if unit is None and not other_place:
         # Nothing on the form names a unit (a pandas export, an anonymous file): the mail or folder it came in,
         # or the measures reported, may still say whose. A file named for another place's body
