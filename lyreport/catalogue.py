@@ -337,6 +337,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "序号“{value}”是第 {no} 条措施的分项，但未紧接在该措施的其他各行之下，已按第 {no} 条读取，请核对",
     ),
+    "measure-row-several": (
+        WARNING,
+        "序号“{value}”一行同时填报了第 {nos} 条措施，已按同一完成状态（{status}）分别计入；请核实各条措施的进展是否确实相同，今后每条措施单独填写一行",
+    ),
     "measure-no-weak": (
         WARNING,
         "序号“{value}”与措施内容不符，措施内容与第 {no} 条最接近（约 {share} 相同），已按第 {no} 条读取，请核对序号",

@@ -927,3 +927,43 @@ def test_first_row_typed_as_a_date_is_read_with_a_warning(tmp_path: Path, worksp
         ("measure-no-date", "A4"),
         ("measure-rows-combined", "A3"),
     ]
+
+
+@pytest.mark.parametrize("no", ["10、11", "第10-11条", "10,11", "10和11"])
+def test_row_for_two_measures_counts_for_both(tmp_path: Path, workspace: Path, master: MasterList, no: str) -> None:
+    """One row for measures 10 and 11 with one status: it was read as one of them (or none) and the other
+    measure 未填报 (an error the unit could not make sense of). Both now get the row, with a warning."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT)
+    put(ws, row, [no, "", "牵头", "进度滞后", "两项合并推进", "无", "继续", "2021-06-30"])
+    for offset, other in enumerate((12, 14, 15), 1):
+        put(ws, row + offset, measure_row(master, other, "正常推进"))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    returns, _ = parse(workspace, path)
+    statuses = {r.measure_no: r.status for r in returns[0].rows}
+    assert statuses == {10: "进度滞后", 11: "进度滞后", 12: "正常推进", 14: "正常推进", 15: "正常推进"}
+    assert [c for c in found(checked) if c[0].startswith("measure")] == [("measure-row-several", f"A{row}")]
+    assert "第 10、11 条措施，已按同一完成状态（进度滞后）分别计入" in message(checked, "measure-row-several")
+
+
+def test_row_for_a_measure_of_another_unit_too(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """“10、1”: measure 1 is not the unit's; the row counts for 10 and measure 1 is said as not the unit's."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "落实情况"
+    row = header(ws, TRANSPORT)
+    put(ws, row, ["1、10", "", "牵头", "已完成", "完成", "无", "无", "2021-01-05"])
+    for offset, other in enumerate((11, 12, 14, 15), 1):
+        put(ws, row + offset, measure_row(master, other, "正常推进"))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    returns, _ = parse(workspace, path)
+    assert {r.measure_no: r.status for r in returns[0].rows}[10] == "已完成"
+    assert 1 not in {r.measure_no for r in returns[0].rows}
+    codes = [c for c in found(checked) if c[0].startswith("measure")]
+    assert ("measure-row-several", f"A{row}") in codes and ("measure-not-assigned", f"A{row}") in codes

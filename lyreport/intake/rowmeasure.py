@@ -3,6 +3,8 @@ resembles a measure is a warning, never a silent remap (rows.py reads the rest o
 
 from __future__ import annotations
 
+import itertools
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -152,3 +154,26 @@ def _pairs(key: str) -> frozenset[str]:
 def measure_by_text(master: MasterList, value: Any) -> int | None:
     """A measure whose text the cell repeats (possibly cut short); None unless exactly one fits."""
     return Measures(master).by_text(value)
+
+
+# One row for several measures: "10、11", "第8、9条", "10,11", "10/11", "10和11", a range only when it cannot be a
+# sub-item ("第10-11条", "10至11", "10~11"; a bare "10-11" is sub-item 11 of measure 10).
+_SEVERAL = re.compile(r"第?(\d{1,3})(?:[、，,/和及与](\d{1,3}))+[条项]?")
+_RANGE = re.compile(r"(?:第(\d{1,3})[-—–~～至到](\d{1,3})[条项]|(\d{1,3})[~～至到](\d{1,3})[条项]?)")
+MAX_SEVERAL = 10
+
+
+def several_measure_nos(value: Any) -> list[int] | None:
+    """The measure numbers of a 序号 naming several measures at once, in order; None for any other 序号."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    key = re.sub(r"\s+", "", nz.text(value))
+    if _SEVERAL.fullmatch(key):
+        nos = [int(n) for n in re.findall(r"\d{1,3}", key)]
+    elif found := _RANGE.fullmatch(key):
+        low, high = (int(n) for n in found.groups() if n is not None)
+        nos = list(range(low, high + 1)) if 0 < low < high and high - low < MAX_SEVERAL else []
+    else:
+        return None
+    ascending = all(a < b for a, b in itertools.pairwise(nos))  # "10/1" is rather a date or sub-item 1 of 10
+    return nos if ascending and 1 < len(nos) <= MAX_SEVERAL and nos[0] > 0 else None

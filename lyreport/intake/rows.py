@@ -8,6 +8,7 @@ readable, never empty): cellchecks.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -19,7 +20,7 @@ from .cellchecks import check_formula, error_row, formula_like, unreadable_field
 from .layout import Table
 from .rowchecks import checked_against_done, checked_against_note, checked_against_other, checked_against_text
 from .rowkinds import is_blank_row, is_heading, is_total
-from .rowmeasure import Measures, measure_of_row
+from .rowmeasure import Measures, measure_of_row, several_measure_nos
 from .status_words import done_with_reservation
 
 GROUP_AFTER = 3  # more measures of other units than this are reported in one line
@@ -84,15 +85,15 @@ def read_rows(
             parts[last.measure_no].append(index + 1)
             last.row = index + 1  # adjacency is checked against the latest row of the measure
             continue
-        row = _read_row(ctx, table, index, cells, known, unit, base_year, today)
-        if row is None:
-            last = None
-            continue
-        if row.measure_no in by_no:
-            row = _duplicate(ctx, table, index, by_no.pop(row.measure_no), row)
-        by_no[row.measure_no] = row
-        parts[row.measure_no] = [index + 1]
-        last, last_text = row, nz.label_key(cells.get("text"))
+        several = _several(ctx, table, index, cells, known, unit, base_year, today)
+        read = several if several is not None else [_read_row(ctx, table, index, cells, known, unit, base_year, today)]
+        for row in filter(None, read):
+            if row.measure_no in by_no:
+                row = _duplicate(ctx, table, index, by_no.pop(row.measure_no), row)
+            by_no[row.measure_no] = row
+            parts[row.measure_no] = [index + 1]
+        last = read[0] if len(read) == 1 else None  # a row of several measures is continued by none
+        last_text = nz.label_key(cells.get("text"))
     for no, rows in parts.items():
         if len(rows) > 1 and no in by_no:
             first = rows[0]
@@ -102,6 +103,31 @@ def read_rows(
     _report_not_assigned(ctx, ctx.not_assigned)
     _report_rows_after_end(ctx, table, known)
     return sorted(by_no.values(), key=lambda r: r.row)
+
+
+def _several(
+    ctx: Context,
+    table: Table,
+    index: int,
+    cells: dict[str, Any],
+    known: Measures,
+    unit: str | None,
+    base_year: int | None,
+    today: date | None,
+) -> list[ReturnRow | None] | None:
+    """A row whose 序号 names several measures ("10、11", "第8-9条"): the row read once and counted for each of them
+    (the unit's own), said at the cell; None for any other row. Was read as one measure, the other 未填报."""
+    nos = several_measure_nos(cells.get("no"))
+    if nos is None or any(known.measure(no) is None for no in nos):
+        return None
+    cell = table.ref("no", index)
+    ours = [no for no in nos if unit is None or unit in known.measure(no).units]  # type: ignore[union-attr]
+    ctx.not_assigned += [(no, cell) for no in nos if no not in ours]
+    row = _read_row(ctx, table, index, cells, known, unit, base_year, today, number=ours[0]) if ours else None
+    if row is None:
+        return [None]
+    ctx.add("measure-row-several", cell=cell, value=nz.text(cells.get("no")), nos=nos, status=row.status or "无法识别")
+    return [row] + [replace(row, measure_no=no) for no in ours[1:]]
 
 
 def _report_rows_after_end(ctx: Context, table: Table, known: Measures) -> None:
@@ -251,11 +277,12 @@ def _read_row(
     base_year: int | None,
     today: date | None,
     part_of: ReturnRow | None = None,
+    number: int | None = None,
 ) -> ReturnRow | None:
     """One row → ReturnRow, or None when it cannot be tied to a measure of this unit.
 
     part_of: the measure row this one continues; its blank cells (merged in .ods) are not reported, except a
-    blank status under 已完成 (see _blank_part_status).
+    blank status under 已完成 (see _blank_part_status). number: the measure, already told from the 序号 (_several).
     """
     for key, value in cells.items():
         if formula_like(value):  # the cell reference only when there is something to say
@@ -263,7 +290,7 @@ def _read_row(
     unreadable = unreadable_fields(ctx, table, index)
     if table.last_week("status"):  # only last week's statuses: never this week's (one error at the header)
         unreadable.add("status")
-    no = part_of.measure_no if part_of else None
+    no = part_of.measure_no if part_of else number
     if part_of is not None and "status" not in unreadable and nz.is_blank(cells.get("status")):
         _blank_part_status(ctx, table, index, part_of)
         unreadable.add("status")  # no status of its own: _combine keeps the other rows' unless they say done
