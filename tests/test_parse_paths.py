@@ -29,9 +29,13 @@ SEED = 20210107
 
 
 # ----------------------------------------------------------------- reference implementations (the code before)
+_INVISIBLE = {0xAD, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF}
+
+
 def _reference_name_key(name: str) -> str:
     text = unicodedata.normalize("NFKC", str(name))
-    return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch)[0] in "PSZ"))
+    drop = lambda ch: ch.isspace() or unicodedata.category(ch)[0] in "PSZ" or ord(ch) in _INVISIBLE  # noqa: E731
+    return "".join(ch for ch in text if not drop(ch))
 
 
 def _reference_find_in_text(directory: UnitDirectory, text: str) -> Match:
@@ -78,8 +82,8 @@ def _reference_value_right(row: list[Any], col: int, index: int) -> tuple[Any, s
         value = row[right]
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        if _reference_is_label(value):
-            break
+        if _reference_is_label(value) or (isinstance(value, str) and value.rstrip()[-1:] in (":", "：")):
+            break  # another field's label ("负责人（签字）：") is no value
         return value, cell_ref(right, index)
     return None, cell_ref(col + 1, index)
 
