@@ -837,22 +837,30 @@ def test_self_made_labels_no_and_luoshi_zhuangtai_are_read(tmp_path: Path, works
 
 
 # ----------------------------------------------------------------- sub-items numbered the way Excel and people do
-def _sub_item_book(tmp_path: Path, master: MasterList, lines: list[list[Any]]) -> Path:
-    """Transport's five measures (正常推进), with `lines` (序号, 措施内容, 完成状态) put right under measure 10."""
+def _transport_book(tmp_path: Path, master: MasterList, lines: list[Any]) -> Path:
+    """Transport's return with `lines` under the header: a measure number (that measure, 正常推进) or a whole row.
+    A date in 序号 is shown as Excel shows a typed "10-2" it turned into a date (10月2日)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "落实情况"
     row = header(ws, TRANSPORT)
-    put(ws, row, measure_row(master, 10, "已完成"))
-    for offset, (no, text, status) in enumerate(lines, 1):
-        put(ws, row + offset, [no, text, "牵头", status, "分项进展", "无", "继续", "2021-06-30"])
-        if isinstance(no, datetime):
+    for offset, line in enumerate(lines):
+        put(ws, row + offset, measure_row(master, line, "正常推进") if isinstance(line, int) else line)
+        if isinstance(ws.cell(row + offset, 1).value, datetime):
             ws.cell(row + offset, 1).number_format = "m月d日"
-    for offset, no in enumerate((11, 12, 14, 15), len(lines) + 1):
-        put(ws, row + offset, measure_row(master, no, "正常推进"))
     path = tmp_path / "交通局.xlsx"
     wb.save(path)
     return path
+
+
+def _sub_item(no: Any, status: str, text: str = "", progress: str = "分项进展") -> list[Any]:
+    return [no, text, "牵头", status, progress, "无", "继续", "2021-06-30"]
+
+
+def _sub_item_book(tmp_path: Path, master: MasterList, lines: list[list[Any]]) -> Path:
+    """Transport's five measures (正常推进), with `lines` (序号, 措施内容, 完成状态) put right under measure 10 (已完成)."""
+    subs = [_sub_item(no, status, text) for no, text, status in lines]
+    return _transport_book(tmp_path, master, [measure_row(master, 10, "已完成"), *subs, 11, 12, 14, 15])
 
 
 @pytest.mark.parametrize(
@@ -884,17 +892,8 @@ def test_sub_item_under_done_never_leaves_the_measure_done(
 
 def test_sub_item_apart_from_its_measure_is_read_as_it(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     """“10.2” typed under measure 12, not under 10: it was an unknown 序号 and measure 10 stayed 已完成."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "落实情况"
-    row = header(ws, TRANSPORT)
-    for offset, no in enumerate((10, 11, 12)):
-        put(ws, row + offset, measure_row(master, no, "已完成" if no == 10 else "正常推进"))
-    put(ws, row + 3, ["10.2", "", "牵头", "进度滞后", "分项进展", "无", "继续", "2021-06-30"])
-    for offset, no in enumerate((14, 15), 4):
-        put(ws, row + offset, measure_row(master, no, "正常推进"))
-    path = tmp_path / "交通局.xlsx"
-    wb.save(path)
+    lines = [measure_row(master, 10, "已完成"), 11, 12, _sub_item("10.2", "进度滞后"), 14, 15]
+    path = _transport_book(tmp_path, master, lines)
     checked = check(workspace, path)
     returns, _ = parse(workspace, path)
     assert {r.measure_no: r.status for r in returns[0].rows}[10] == "进度滞后"
@@ -907,18 +906,8 @@ def test_sub_item_apart_from_its_measure_is_read_as_it(tmp_path: Path, workspace
 def test_first_row_typed_as_a_date_is_read_with_a_warning(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     """“10-1” as the first sub-item, made 10月1日 by Excel: read as measure 10 and said as a date (was
     “可能是按本单位顺序自行编号”, which sends the unit looking for the wrong mistake)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "落实情况"
-    row = header(ws, TRANSPORT)
-    put(ws, row, [datetime(2021, 10, 1), *measure_row(master, 10, "已完成")[1:]])
-    ws.cell(row, 1).number_format = "m月d日"
-    put(ws, row + 1, [datetime(2021, 10, 2), "", "牵头", "进度滞后", "分项进展", "无", "继续", "2021-06-30"])
-    ws.cell(row + 1, 1).number_format = "m月d日"
-    for offset, no in enumerate((11, 12, 14, 15), 2):
-        put(ws, row + offset, measure_row(master, no, "正常推进"))
-    path = tmp_path / "交通局.xlsx"
-    wb.save(path)
+    first = [datetime(2021, 10, 1), *measure_row(master, 10, "已完成")[1:]]
+    path = _transport_book(tmp_path, master, [first, _sub_item(datetime(2021, 10, 2), "进度滞后"), 11, 12, 14, 15])
     checked = check(workspace, path)
     returns, _ = parse(workspace, path)
     assert {r.measure_no: r.status for r in returns[0].rows}[10] == "进度滞后"
@@ -933,37 +922,21 @@ def test_first_row_typed_as_a_date_is_read_with_a_warning(tmp_path: Path, worksp
 def test_row_for_two_measures_counts_for_both(tmp_path: Path, workspace: Path, master: MasterList, no: str) -> None:
     """One row for measures 10 and 11 with one status: it was read as one of them (or none) and the other
     measure 未填报 (an error the unit could not make sense of). Both now get the row, with a warning."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "落实情况"
-    row = header(ws, TRANSPORT)
-    put(ws, row, [no, "", "牵头", "进度滞后", "两项合并推进", "无", "继续", "2021-06-30"])
-    for offset, other in enumerate((12, 14, 15), 1):
-        put(ws, row + offset, measure_row(master, other, "正常推进"))
-    path = tmp_path / "交通局.xlsx"
-    wb.save(path)
+    path = _transport_book(tmp_path, master, [_sub_item(no, "进度滞后", progress="两项合并推进"), 12, 14, 15])
     checked = check(workspace, path)
     returns, _ = parse(workspace, path)
     statuses = {r.measure_no: r.status for r in returns[0].rows}
     assert statuses == {10: "进度滞后", 11: "进度滞后", 12: "正常推进", 14: "正常推进", 15: "正常推进"}
-    assert [c for c in found(checked) if c[0].startswith("measure")] == [("measure-row-several", f"A{row}")]
+    assert [c for c in found(checked) if c[0].startswith("measure")] == [("measure-row-several", "A3")]
     assert "第 10、11 条措施，已按同一完成状态（进度滞后）分别计入" in message(checked, "measure-row-several")
 
 
 def test_row_for_a_measure_of_another_unit_too(tmp_path: Path, workspace: Path, master: MasterList) -> None:
-    """“10、1”: measure 1 is not the unit's; the row counts for 10 and measure 1 is said as not the unit's."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "落实情况"
-    row = header(ws, TRANSPORT)
-    put(ws, row, ["1、10", "", "牵头", "已完成", "完成", "无", "无", "2021-01-05"])
-    for offset, other in enumerate((11, 12, 14, 15), 1):
-        put(ws, row + offset, measure_row(master, other, "正常推进"))
-    path = tmp_path / "交通局.xlsx"
-    wb.save(path)
+    """“1、10”: measure 1 is not the unit's; the row counts for 10 and measure 1 is said as not the unit's."""
+    path = _transport_book(tmp_path, master, [_sub_item("1、10", "已完成", progress="完成"), 11, 12, 14, 15])
     checked = check(workspace, path)
     returns, _ = parse(workspace, path)
     assert {r.measure_no: r.status for r in returns[0].rows}[10] == "已完成"
     assert 1 not in {r.measure_no for r in returns[0].rows}
     codes = [c for c in found(checked) if c[0].startswith("measure")]
-    assert ("measure-row-several", f"A{row}") in codes and ("measure-not-assigned", f"A{row}") in codes
+    assert ("measure-row-several", "A3") in codes and ("measure-not-assigned", "A3") in codes

@@ -85,8 +85,13 @@ def read_rows(
             parts[last.measure_no].append(index + 1)
             last.row = index + 1  # adjacency is checked against the latest row of the measure
             continue
-        several = _several(ctx, table, index, cells, known, unit, base_year, today)
-        read = several if several is not None else [_read_row(ctx, table, index, cells, known, unit, base_year, today)]
+        several = _several(ctx, table, index, cells, known, unit)
+        if several is not None and not several[1]:  # several measures, none of them the unit's (said as such)
+            last = None
+            continue
+        number = several[1][0] if several else None
+        row = _read_row(ctx, table, index, cells, known, unit, base_year, today, number=number)
+        read = [row] + (_for_each(ctx, table, index, cells, row, *several) if several else [])
         for row in filter(None, read):
             if row.measure_no in by_no:
                 row = _duplicate(ctx, table, index, by_no.pop(row.measure_no), row)
@@ -106,28 +111,33 @@ def read_rows(
 
 
 def _several(
+    ctx: Context, table: Table, index: int, cells: dict[str, Any], known: Measures, unit: str | None
+) -> tuple[list[int], list[int]] | None:
+    """A row whose 序号 names several measures ("10、11", "第8-9条"): (those measures, the unit's own among them; the
+    others are said as not the unit's); None for any other row. Was read as one measure, the other 未填报."""
+    nos = several_measure_nos(cells.get("no"))
+    if nos is None or any(known.measure(no) is None for no in nos):
+        return None
+    ours = [no for no in nos if unit is None or unit in known.measure(no).units]  # type: ignore[union-attr]
+    ctx.not_assigned += [(no, table.ref("no", index)) for no in nos if no not in ours]
+    return nos, ours
+
+
+def _for_each(
     ctx: Context,
     table: Table,
     index: int,
     cells: dict[str, Any],
-    known: Measures,
-    unit: str | None,
-    base_year: int | None,
-    today: date | None,
-) -> list[ReturnRow | None] | None:
-    """A row whose 序号 names several measures ("10、11", "第8-9条"): the row read once and counted for each of them
-    (the unit's own), said at the cell; None for any other row. Was read as one measure, the other 未填报."""
-    nos = several_measure_nos(cells.get("no"))
-    if nos is None or any(known.measure(no) is None for no in nos):
-        return None
-    cell = table.ref("no", index)
-    ours = [no for no in nos if unit is None or unit in known.measure(no).units]  # type: ignore[union-attr]
-    ctx.not_assigned += [(no, cell) for no in nos if no not in ours]
-    row = _read_row(ctx, table, index, cells, known, unit, base_year, today, number=ours[0]) if ours else None
+    row: ReturnRow | None,
+    nos: list[int],
+    ours: list[int],
+) -> list[ReturnRow]:
+    """The row read for the first of the unit's measures, counted for the others too, and said at the cell."""
     if row is None:
-        return [None]
-    ctx.add("measure-row-several", cell=cell, value=nz.text(cells.get("no")), nos=nos, status=row.status or "无法识别")
-    return [row] + [replace(row, measure_no=no) for no in ours[1:]]
+        return []
+    value, status = nz.text(cells.get("no")), row.status or "无法识别"
+    ctx.add("measure-row-several", cell=table.ref("no", index), value=value, nos=nos, status=status)
+    return [replace(row, measure_no=no) for no in ours[1:]]
 
 
 def _report_rows_after_end(ctx: Context, table: Table, known: Measures) -> None:
