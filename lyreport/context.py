@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from .config import CONFIG_NAME, Config, ConfigError, Workspace, find_workspace, load_config
 from .faults import LyreportError
@@ -84,6 +85,16 @@ SECOND_LIST_NEXT_STEPS = [
 SECOND_LIST_MAIL_BODY = "各位领导、同事：\n\n现将{week_cn}{title}及工作台账发送给您，请查收。\n\n{office}\n{date_cn}"
 
 
+def _list_words(master: MasterList) -> dict[str, Any]:
+    """The [summary] keys whose bundled text names the 33 measures, as a list of its own says them."""
+    return {
+        "title": f"{master.title}落实情况督导通报",
+        "title_lines": [],
+        "opening": SECOND_LIST_OPENING,  # the main one cites the main list's notice (《关于开展洛阳济源同城一体……》)
+        "next_steps": list(SECOND_LIST_NEXT_STEPS),
+    }
+
+
 def _list_wording(context: Context) -> Config:
     """A second list's 通报 and mail: its own title and 发文字号, never the main list's series.
 
@@ -100,9 +111,7 @@ def _list_wording(context: Context) -> Config:
         own.pop(key, None)  # a typo'd placeholder would print as blank text: this key keeps the default
         context.notes += [problem("config-list-wording", file=CONFIG_NAME, detail=m, key=key) for m in messages]
     summary = {k: v for k, v in config.summary.items() if not isinstance(v, dict)}
-    summary.update(title=f"{context.master.title}落实情况督导通报", title_lines=[], doc_number="")
-    # The main opening cites the main list's notice (《关于开展洛阳济源同城一体……的通知》): not this list's.
-    summary.update(opening=SECOND_LIST_OPENING, next_steps=list(SECOND_LIST_NEXT_STEPS))
+    summary.update(_list_words(context.master), doc_number="")
     summary.update(own)
     main_number = str(config.summary.get("doc_number") or "").strip()
     if main_number and str(summary["doc_number"]).strip() == main_number:
@@ -116,8 +125,6 @@ def _list_wording(context: Context) -> Config:
 # The list the bundled [summary]/[mail] wording was written for: its title, opening, next steps and mail body name
 # the 33 measures (“洛阳济源同城一体深度融合”, “抓紧与济源对接”).
 BUNDLED_WORDING_LIST = ("ly-jy-33", "洛阳济源同城一体深度融合三十三条")
-# [summary] keys whose bundled text names that list, and what a workspace of another list says instead.
-_NAMING_KEYS = ("title", "title_lines", "opening", "next_steps")
 
 
 def _wording_names(master: MasterList) -> bool:
@@ -132,14 +139,9 @@ def _own_list_wording(context: Context) -> Config:
     is the workspace's own and stays. Noted once (info), so the config and the 通报 are not read as disagreeing."""
     config = context.config
     bundled = load_config()
-    ours = {
-        "title": f"{context.master.title}落实情况督导通报",
-        "title_lines": [],
-        "opening": SECOND_LIST_OPENING,
-        "next_steps": list(SECOND_LIST_NEXT_STEPS),
-    }
+    ours = _list_words(context.master)
     summary = dict(config.summary)
-    replaced = [key for key in _NAMING_KEYS if summary.get(key) in (None, bundled.summary.get(key))]
+    replaced = [key for key in ours if summary.get(key) in (None, bundled.summary.get(key))]
     summary.update({key: ours[key] for key in replaced})
     mail = dict(config.mail)
     if mail.get("body") in (None, bundled.mail.get("body")):

@@ -125,16 +125,22 @@ def test_places_list_is_complete_enough() -> None:
     assert {"黄冈", "延边朝鲜族自治州", "锡林郭勒", "巩义", "长垣"} <= set(gazetteer)
 
 
-def test_return_of_another_citys_bureau_is_not_counted(tmp_path: Path, workspace: Path) -> None:
+def _transport_return(tmp_path: Path, workspace: Path, written: str) -> Path:
+    """Transport's five measures (已完成), with `written` in 填报单位 and no identity sheet."""
     master = load_context(workspace).master
     wb = Workbook()
     ws = wb.active
     ws.title = "落实情况"
-    row = header(ws, "黄冈市交通运输局")
+    row = header(ws, written)
     for offset, no in enumerate((10, 11, 12, 14, 15)):
         put(ws, row + offset, measure_row(master, no, "已完成"))
     path = tmp_path / "报表.xlsx"
     wb.save(path)
+    return path
+
+
+def test_return_of_another_citys_bureau_is_not_counted(tmp_path: Path, workspace: Path) -> None:
+    path = _transport_return(tmp_path, workspace, "黄冈市交通运输局")
     checked = check(workspace, path)
     assert "unit-other-place" in {p.code for p in checked.problems}
     assert checked.unit in (None, "")
@@ -177,15 +183,7 @@ def test_more_than_the_unit_in_the_unit_cell_is_counted_and_said(
     tmp_path: Path, workspace: Path, written: str, code: str | None, quoted: str
 ) -> None:
     # Was 市交通运输局 on time without a word: the return may be another place's body's or several units'.
-    master = load_context(workspace).master
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "落实情况"
-    row = header(ws, written)
-    for offset, no in enumerate((10, 11, 12, 14, 15)):
-        put(ws, row + offset, measure_row(master, no, "已完成"))
-    path = tmp_path / "报表.xlsx"
-    wb.save(path)
+    path = _transport_return(tmp_path, workspace, written)
     checked = check(workspace, path)
     assert checked.unit == "市交通运输局"
     said = [p for p in checked.problems if p.code in ("unit-place-after", "unit-joint")]
@@ -199,15 +197,7 @@ def test_more_than_the_unit_in_the_unit_cell_is_counted_and_said(
 def test_return_of_a_bureau_placed_by_a_bare_level_or_a_trailing_place_is_not_counted(
     tmp_path: Path, workspace: Path, written: str
 ) -> None:
-    master = load_context(workspace).master
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "落实情况"
-    row = header(ws, written)
-    for offset, no in enumerate((10, 11, 12, 14, 15)):
-        put(ws, row + offset, measure_row(master, no, "已完成"))
-    path = tmp_path / "报表.xlsx"
-    wb.save(path)
+    path = _transport_return(tmp_path, workspace, written)
     checked = check(workspace, path)
     (said,) = [p for p in checked.problems if p.code == "unit-other-place"]
     assert ("后面" if written.endswith("）") else "前面") in said.message

@@ -40,12 +40,17 @@ def filled_form(workspace: Path, tmp_path: Path, statuses: dict[int, Any]) -> An
     return wb
 
 
-def read(workspace: Path, path: Path) -> tuple[dict[int, str | None], list[tuple[str, str]], list[Any]]:
+def parsed(workspace: Path, path: Path, today: date | None = None) -> tuple[Any, list[Any]]:
+    """The one return of a file received at the week's deadline, and the problems found."""
     ctx = load_context(workspace)
-    received = deadline_on(WEEK, ctx.config)
-    book, _ = read_one(SourceFile(path, path.name, "workbook", received, "0" * 64))
+    book, _ = read_one(SourceFile(path, path.name, "workbook", deadline_on(WEEK, ctx.config), "0" * 64))
     assert book is not None
-    (ret,), problems = parse_returns(book, ctx.master, ctx.directory)
+    (ret,), problems = parse_returns(book, ctx.master, ctx.directory, today=today)
+    return ret, problems
+
+
+def read(workspace: Path, path: Path) -> tuple[dict[int, str | None], list[tuple[str, str]], list[Any]]:
+    ret, problems = parsed(workspace, path)
     return {r.measure_no: r.status for r in ret.rows}, [(p.code, p.cell) for p in problems], problems
 
 
@@ -625,10 +630,7 @@ def test_done_with_an_expected_date_after_the_week_is_said(workspace: Path, tmp_
         ws.cell(r, 8).value = expected[ws.cell(r, 1).value]
     path = tmp_path / "交通局.xlsx"
     wb.save(path)
-    ctx = load_context(workspace)
-    book, _ = read_one(SourceFile(path, path.name, "workbook", deadline_on(WEEK, ctx.config), "0" * 64))
-    assert book is not None
-    (ret,), problems = parse_returns(book, ctx.master, ctx.directory, today=WEEK)
+    ret, problems = parsed(workspace, path, WEEK)
     assert {r.measure_no: r.status for r in ret.rows}[10] == "已完成"
     rows = {ws.cell(r, 1).value: r for r in range(5, 10)}
     (said,) = [p for p in problems if p.code == "status-done-expected-later"]
@@ -644,10 +646,7 @@ def test_printed_signature_line_is_not_the_unit_when_the_unit_cell_is_blank(work
     del wb["_lyreport"]
     path = tmp_path / "副本(2).xlsx"
     wb.save(path)
-    ctx = load_context(workspace)
-    book, _ = read_one(SourceFile(path, path.name, "workbook", deadline_on(WEEK, ctx.config), "0" * 64))
-    assert book is not None
-    (ret,), problems = parse_returns(book, ctx.master, ctx.directory)
+    ret, problems = parsed(workspace, path)
     assert ret.unit == TRANSPORT
     assert "unit-inferred" in {p.code for p in problems}
     assert not any("负责人" in p.message for p in problems)
@@ -670,9 +669,6 @@ def test_another_places_body_not_in_the_directory_on_our_template_is_not_counted
     wb["落实情况"]["B3"] = written
     path = tmp_path / "报表.xlsx"
     wb.save(path)
-    ctx = load_context(workspace)
-    book, _ = read_one(SourceFile(path, path.name, "workbook", deadline_on(WEEK, ctx.config), "0" * 64))
-    assert book is not None
-    (ret,), problems = parse_returns(book, ctx.master, ctx.directory)
+    ret, problems = parsed(workspace, path)
     assert (code, "B3") in {(p.code, p.cell) for p in problems}
     assert ret.unit == (TRANSPORT if code == "unit-name-unknown" else None)

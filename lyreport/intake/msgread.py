@@ -120,8 +120,9 @@ def _wrapped(raw: Any, count: list[int]) -> list[dict[str, Any]]:
                 break
             if sent.sealed:
                 found.append({"name": sent.name, "sealed": sent.sealed})
-            elif sent.message is None:  # a mail forwarded inside a signed mail: rare, left out of this path
-                found.append({"name": sent.name, "payload": sent.payload, "type": "", "hidden": sent.inline_image})
+            else:  # a mail forwarded inside goes on as its .eml bytes, opened like an attached .eml
+                payload = sent.payload if sent.message is None else bytes(sent.message)
+                found.append({"name": sent.name, "payload": payload, "type": "", "hidden": sent.inline_image})
     return found
 
 
