@@ -16,6 +16,7 @@ from .assign import resend_candidates
 from .checking import CheckedFile, check_files
 from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
+from .edits import keep_edited, record_written
 from .faults import LyreportError, changed_during_run, fault_point
 from .history import (
     open_history,
@@ -73,6 +74,8 @@ class RunReport:
     summary: dict[str, Any]
     # The main 工作台账 follows the newest recorded week: a re-run of an earlier week leaves it as it was.
     main_ledger_written: bool = True
+    # Outputs staff had changed, copied aside before this run replaced them (said on the terminal).
+    kept: list[Problem] = dataclasses.field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -293,6 +296,8 @@ def _record_and_render(
 
             staged, summary = write_outputs(context, conn, result, outputs, staging, archive, renderers)
             _check_writable(staged)
+            kept = keep_edited(conn, list_id, outbox, staged)  # staff's changes to the old outputs
+            record_written(conn, list_id, outbox, staged)
             outputs.ledger.parent.mkdir(parents=True, exist_ok=True)
             marker(outputs.ledger.parent, week.isoformat()).write_bytes(b"")
             if restore_claims(list_id) is None:
@@ -313,7 +318,7 @@ def _record_and_render(
         if renderers:  # a run that failed midway may leave a helper still writing into staging
             renderers.stop()
         shutil.rmtree(staging, ignore_errors=True)
-    return RunReport(result, outputs, summary, main_ledger_written=outputs.ledger in staged)
+    return RunReport(result, outputs, summary, main_ledger_written=outputs.ledger in staged, kept=kept)
 
 
 def _check_writable(staged: dict[Path, Path]) -> None:

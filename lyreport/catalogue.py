@@ -728,6 +728,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{later} 的通报、summary.json、台账副本和总的《工作台账.xlsx》仍是按 {week} 的旧数据计算的（如连续未按时报送周数），"
         "本次未更新；请按时间顺序依次运行{commands}",
     ),
+    "output-edited-kept": (
+        WARNING,
+        "在上次生成后被修改过（{saved} 保存），已另存为《{kept}》后再生成新文件；新文件不含这些修改，"
+        "如仍需要，请对照《{kept}》重新修改",
+    ),
+    "output-differs-kept": (
+        WARNING,
+        "与本次生成的不同，又没有上次生成时的记录（由旧版本生成，或历史记录重建过），无法确认是否手工修改过，"
+        "已另存为《{kept}》（{saved} 保存）后再生成新文件；其中如有需要保留的修改，请对照重新修改",
+    ),
     "period-taken": (
         WARNING,
         "按配置.toml 中的 first_week，本周应为第{wanted}期，但第{wanted}期已用于 {week}（first_week 可能改过）；"

@@ -165,6 +165,8 @@ def run_command(
             _print_paths(report)
         else:
             _print_report(report)
+        if as_json or quiet:  # staff's changed outputs are said whatever the output mode
+            _print_kept(report, err=True)
         return report.exit_code
 
     guard(debug, action)
@@ -182,6 +184,11 @@ class _NoBar:
 
     def update(self, n: int) -> None:
         self.pos += n
+
+
+def _print_kept(report: RunReport, *, err: bool = False) -> None:
+    for p in report.kept:
+        click.secho(f"  {shown(str(p))}", fg="yellow", err=err)
 
 
 def _print_paths(report: RunReport) -> None:
@@ -254,6 +261,7 @@ def _print_report(report: RunReport) -> None:
     for p in r.problems:
         if p.code in _ORDER_CODES:
             click.secho(f"  {shown(str(p))}", fg="yellow")
+    _print_kept(report)
     o = report.outputs
     click.echo("已生成：")
     for label, path in (
@@ -334,6 +342,7 @@ def restore_command(master: Path | None, workspace: Path | None, debug: bool) ->
             guessed = any(p.code == "period-not-archived" for p in r.problems)
             note = "，期数按现行规则推算，请与已发通报核对" if guessed else ""
             click.echo(f"  已重建 {cn_date(r.week)}（第{r.period}期{note}）")
+            _print_kept(report)
         click.echo(f"已按顺序重建 {len(reports)} 周，工作台账：{shown(str(reports[-1].outputs.ledger))}")
         return 0
 

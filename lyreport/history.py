@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS measure_texts (
 CREATE TABLE IF NOT EXISTS inputs (
     list_id TEXT NOT NULL, week TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
     archived TEXT NOT NULL, received_at TEXT NOT NULL, PRIMARY KEY (list_id, week, sha256));
+CREATE TABLE IF NOT EXISTS outputs_written (
+    list_id TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (list_id, name));
 CREATE TABLE IF NOT EXISTS input_parts (
     list_id TEXT NOT NULL, week TEXT NOT NULL, input_sha256 TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
     PRIMARY KEY (list_id, week, input_sha256, sha256));

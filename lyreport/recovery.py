@@ -284,7 +284,7 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
     return reports
 
 
-_TABLES = ("weeks", "unit_weeks", "measure_weeks", "rows", "measure_texts", "inputs", "input_parts")
+_TABLES = ("weeks", "unit_weeks", "measure_weeks", "rows", "measure_texts", "inputs", "input_parts", "outputs_written")
 
 
 def keep_other_lists(ws: Workspace, backup: Path | None, list_id: str) -> None:
