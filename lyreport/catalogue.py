@@ -512,6 +512,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "scan-corrupt": (ERROR, "文件无法打开：{reason}"),
     "scan-encrypted": (ERROR, "PDF 设置了打开密码，无法读取"),
+    "scan-ofd-no-font": (
+        ERROR,
+        "OFD 文件中的文字要用中文字体显示，本机没有找到（宋体、微软雅黑、黑体或 Noto CJK），无法识别；请对方另发 PDF 或图片",
+    ),
     "scan-too-many-pixels": (ERROR, "图片像素过多（疑似异常或恶意文件），已拒绝读取"),
     "scan-page-too-large": (ERROR, "PDF 第 {page} 页尺寸异常，已拒绝读取"),
     # --- merge ---

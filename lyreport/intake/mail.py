@@ -360,6 +360,8 @@ def sniff_ext(data: bytes) -> str | None:
             return ".zip"
         if "xl/workbook.xml" in names:
             return ".xlsm" if "xl/vbaProject.bin" in names else ".xlsx"
+        if "OFD.xml" in names:
+            return ".ofd"  # a fixed-layout document (GB/T 33190), read as a scan
         return ".ods" if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet") else ".zip"
     for magic, ext in _MAGIC_EXT:
         if data.startswith(magic):

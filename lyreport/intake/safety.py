@@ -24,7 +24,7 @@ RATIO_MIN_BYTES = 1 * MB  # ... checked only above this size (tiny members compr
 MAX_DEPTH = 3  # levels of zip/eml nesting below the inbox file
 
 WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".xltx", ".xltm", ".xlt", ".ett", ".ots"})
-SCAN_EXTS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"})
+SCAN_EXTS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".ofd"})
 CONTAINER_EXTS = frozenset({".zip", ".eml", ".msg"})
 # Formats a unit may send its return in that cannot be read as one: the unit did report, wrongly.
 FOREIGN_FORMATS = {
@@ -42,7 +42,6 @@ FOREIGN_FORMATS = {
     ".html": "网页文件",
     ".mht": "网页存档文件",
     ".mhtml": "网页存档文件",
-    ".ofd": "OFD 版式文档",
     ".xlsb": "Excel 二进制工作簿（.xlsb）",
     ".numbers": "Numbers 表格",
     ".pages": "Pages 文稿",

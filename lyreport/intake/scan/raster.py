@@ -1,4 +1,5 @@
-"""Scans to bounded RGB pages: image-only or text PDFs (pypdfium2), JPEG/PNG/TIFF/BMP (Pillow, multi-page too).
+"""Scans to bounded RGB pages: image-only or text PDFs (pypdfium2), JPEG/PNG/TIFF/BMP (Pillow, multi-page too),
+OFD (ofd.py).
 
 Every input is untrusted: page count, page size and pixel count are capped before anything big is
 allocated, and huge pictures are decoded small (JPEG draft mode) or refused.
@@ -6,7 +7,9 @@ allocated, and huge pictures are decoded small (JPEG draft mode) or refused.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,9 @@ class RasterError(Exception):
 class Page:
     image: Any  # PIL.Image.Image, RGB
     words: list[tuple[str, float, float, float, float]] = field(default_factory=list)  # PDF text layer, pixels
+    # Drawn from a document's own text and rules (an exported OFD), not scanned: its colours are the document's,
+    # so a page with no colour has no seal, rather than a seal a black-and-white scanner lost.
+    drawn: bool = False
 
 
 def load_pages(path: Path) -> tuple[list[Page], int]:
@@ -38,6 +44,10 @@ def load_pages(path: Path) -> tuple[list[Page], int]:
         head = handle.read(8)
     if head.startswith(b"%PDF"):
         return _pdf_pages(path)
+    if head.startswith(b"PK") and path.suffix.lower() == ".ofd":
+        from .ofd import ofd_pages
+
+        return ofd_pages(path)
     return _image_pages(path)
 
 
@@ -106,19 +116,36 @@ def _word(raw: list[Any], scale: float, height: float) -> tuple[str, float, floa
 
 
 def _image_pages(path: Path) -> tuple[list[Page], int]:
+    from PIL import Image
+
+    with _pillow_refusals():
+        image = Image.open(path)
+        total = getattr(image, "n_frames", 1)
+        pages = []
+        for index in range(min(total, MAX_PAGES)):
+            image.seek(index)
+            pages.append(Page(_bounded(image, index)))
+        return pages, total
+
+
+def bounded_picture(source: Any) -> Any:
+    """One picture (a file object) decoded within the pixel limits, its mode kept (a seal's transparency)."""
+    from PIL import Image
+
+    with _pillow_refusals():
+        return _decoded(Image.open(source))
+
+
+@contextlib.contextmanager
+def _pillow_refusals() -> Iterator[None]:
+    """Pillow's complaints about a picture, as the refusals staff read."""
     from PIL import Image, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(path)
-            total = getattr(image, "n_frames", 1)
-            pages = []
-            for index in range(min(total, MAX_PAGES)):
-                image.seek(index)
-                pages.append(Page(_bounded(image, index)))
-            return pages, total
+            yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise RasterError("scan-too-many-pixels") from None
     except UnidentifiedImageError:
@@ -127,9 +154,7 @@ def _image_pages(path: Path) -> tuple[list[Page], int]:
         raise RasterError("scan-corrupt", reason=f"图片数据损坏（{type(exc).__name__}）") from None
 
 
-def _bounded(image: Any, index: int) -> Any:
-    from PIL import Image, ImageOps
-
+def _decoded(image: Any) -> Any:
     width, height = image.size
     if width * height > MAX_DECODE_PIXELS * 4:
         raise RasterError("scan-too-many-pixels")
@@ -138,6 +163,13 @@ def _bounded(image: Any, index: int) -> Any:
     if image.size[0] * image.size[1] > MAX_DECODE_PIXELS:
         raise RasterError("scan-too-many-pixels")
     image.load()
+    return image
+
+
+def _bounded(image: Any, index: int) -> Any:
+    from PIL import Image, ImageOps
+
+    image = _decoded(image)
     if index == 0:
         image = ImageOps.exif_transpose(image)  # phone photos are stored sideways with an orientation tag
     rgb = _on_paper(image)

@@ -91,7 +91,7 @@ def read_one_page(page: Page) -> dict[str, Any]:
         "marks": marks,
         "seal": seal.found,
         "seal_score": seal.score,
-        "grey": not seal.found and not has_colour(image),
+        "grey": not seal.found and not page.drawn and not has_colour(image),
         "source": source,
         "skew": round(skew, 2),
         "turn": turn,
