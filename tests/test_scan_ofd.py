@@ -157,6 +157,16 @@ def test_a_scanners_ofd_gives_the_page_it_wraps(tmp_path: Path) -> None:
             "文件包之外",
         ),
         ({"Doc_0/Document.xml": f"<ofd:Document {NS}><ofd:Pages/></ofd:Document>"}, "scan-corrupt", "没有任何页面"),
+        (
+            {
+                "Doc_0/Pages/Page_0/Content.xml": f'<ofd:Page {NS}><ofd:Content><ofd:Layer ID="9">'
+                + '<ofd:TextObject Boundary="0 0 9 9"><ofd:TextCode X="0" Y="3">'
+                + "字" * 500_000
+                + "</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"
+            },
+            "scan-corrupt",
+            "内容过多",
+        ),
     ],
 )
 def test_a_damaged_or_hostile_ofd_is_refused_with_its_reason(tmp_path: Path, parts, code, said) -> None:

@@ -23,6 +23,7 @@ MAX_XML = 8 << 20
 MAX_PICTURE = 60 << 20
 MAX_TOTAL = 200 << 20
 MAX_OBJECTS = 20000  # drawing objects per page
+MAX_WORK = 400_000  # characters, path tokens and pictures (2,000 each) per page: a form has a few thousand
 MAX_PAGE_MM = 1000.0
 _DRAWN = ("ImageObject", "TextObject", "PathObject")
 _FONTS = (
@@ -159,6 +160,8 @@ def _draw(package: _Package, content: Any, box: tuple[float, ...], stamps: list[
     page = Image.new("RGB", (max(1, round(width_mm * scale)), max(1, round(height_mm * scale))), "white")
     draw = ImageDraw.Draw(page)
     objects = [e for e in content.iter() if _local(e.tag) in _DRAWN][:MAX_OBJECTS]
+    if _work_of(objects) > MAX_WORK:
+        raise RasterError("scan-corrupt", reason="OFD 页面中的内容过多（疑似异常文件）")
     pictures = 0
     for obj in objects:
         where = _box(obj.get("Boundary", ""))
@@ -176,6 +179,20 @@ def _draw(package: _Package, content: Any, box: tuple[float, ...], stamps: list[
     for where, picture in stamps:
         _paste(page, picture, where, scale)
     return Page(page, drawn=pictures == 0)
+
+
+def _work_of(objects: list[Any]) -> int:
+    """Characters, path tokens and pictures to draw on a page, counted before any is drawn."""
+    work = 0
+    for obj in objects:
+        kind = _local(obj.tag)
+        if kind == "ImageObject":
+            work += 2000
+        elif kind == "TextObject":
+            work += sum(len(code.text or "") for code in _all(obj, "TextCode"))
+        else:
+            work += len(_text(_first(obj, "AbbreviatedData")).split())
+    return work
 
 
 def _path_object(draw: Any, obj: Any, where: tuple[float, ...], scale: float) -> None:
