@@ -8,13 +8,28 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFont
 
+from lyreport.api import Context, load_context
+from lyreport.cli import main
 from lyreport.identity_mark import encode_mark
-from lyreport.models import MasterList
+from lyreport.models import DONE, LAGGING, NOT_STARTED, ON_TRACK, MasterList
 from lyreport.samples import Filling, standard_return
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
+def paper_workspace(root: Path, count: int) -> tuple[Context, list[str], dict[str, dict[int, str]]]:
+    """A new workspace; its `count` units with the fewest measures; for each, a status per measure, the four
+    statuses in turn (so that every status is read off paper somewhere)."""
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    context = load_context(root)
+    master = context.master
+    units = sorted(master.units, key=lambda u: (len(master.measures_of(u)), u))[:count]
+    cycle = (DONE, ON_TRACK, LAGGING, NOT_STARTED)
+    want = {u: {m.no: cycle[(i + k) % 4] for k, m in enumerate(master.measures_of(u))} for i, u in enumerate(units)}
+    return context, units, want
 
 
 def render_pages(workbooks: list[Path], outdir: Path) -> list[Image.Image]:

@@ -14,11 +14,10 @@ from docx import Document
 from office import needs_soffice
 from openpyxl import load_workbook
 from PIL import Image
-from scan_forms import scan_files
+from scan_forms import paper_workspace, scan_files
 
-from lyreport.api import load_context
 from lyreport.cli import main
-from lyreport.models import DONE, LAGGING, NOT_STARTED, ON_TRACK
+from lyreport.models import LAGGING, ON_TRACK
 from lyreport.samples import make_filling, set_received, standard_return
 
 WEEK = date(2021, 1, 7)
@@ -39,16 +38,12 @@ def _at(day: date, hour: int, tz) -> datetime:
 @pytest.fixture(scope="module")
 def paper_week(tmp_path_factory):
     root = tmp_path_factory.mktemp("paper") / "ws"
-    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
-    context = load_context(root)
+    context, small, want = paper_workspace(root, 5)
     master, directory, tz = context.master, context.directory, context.config.timezone
-    small = sorted((u for u in master.units), key=lambda u: (len(master.measures_of(u)), u))
-    only_a, only_b, both, stale, grey = small[:5]
+    only_a, only_b, both, stale, grey = small
     rng = random.Random(7)
     inbox, work = root / "inbox", root.parent / "work"
     work.mkdir()
-    cycle = (DONE, ON_TRACK, LAGGING, NOT_STARTED)
-    want = {u: {m.no: cycle[(i + k) % 4] for k, m in enumerate(master.measures_of(u))} for i, u in enumerate(small[:5])}
     fills = {u: make_filling(master, u, WEEK, rng, want[u]) for u in want}
     # The electronic return of `both` says something else than its signed paper for its first measure.
     paper_both = make_filling(master, both, WEEK, random.Random(8), want[both])

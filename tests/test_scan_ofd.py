@@ -16,13 +16,11 @@ from click.testing import CliRunner
 from docx import Document
 from office import needs_soffice
 from PIL import Image, ImageDraw
-from scan_forms import add_seal, scan_files
+from scan_forms import add_seal, paper_workspace, scan_files
 
-from lyreport.api import load_context
 from lyreport.cli import main
 from lyreport.intake.scan.ofd import ofd_pages
 from lyreport.intake.scan.raster import RasterError
-from lyreport.models import DONE, LAGGING, NOT_STARTED, ON_TRACK
 from lyreport.samples import make_filling, set_received, standard_return
 
 WEEK = date(2021, 1, 7)
@@ -187,15 +185,11 @@ def test_a_picture_bomb_inside_an_ofd_is_refused(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def ofd_week(tmp_path_factory):
     root = tmp_path_factory.mktemp("ofd") / "ws"
-    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
-    context = load_context(root)
+    context, small, want = paper_workspace(root, 4)
     master, directory, tz = context.master, context.directory, context.config.timezone
-    small = sorted(master.units, key=lambda u: (len(master.measures_of(u)), u))
-    scanned, exported, unsealed, damaged = small[:4]
+    scanned, exported, unsealed, damaged = small
     inbox, work = root / "inbox", root.parent / "work"
     work.mkdir()
-    cycle = (DONE, ON_TRACK, LAGGING, NOT_STARTED)
-    want = {u: {m.no: cycle[(i + k) % 4] for k, m in enumerate(master.measures_of(u))} for i, u in enumerate(small[:4])}
     fills = {u: make_filling(master, u, WEEK, random.Random(i), want[u]) for i, u in enumerate(want)}
     # A scanner's OFD, the only return of its unit: the stamped, QR-marked page as a picture.
     (png,) = scan_files(master, directory, [(fills[scanned], WEEK, work / "scan.png", True, True)], work)

@@ -9,6 +9,7 @@ the total inflated are capped, XML is parsed without entities, paths stay inside
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import zipfile
@@ -236,16 +237,13 @@ def _paste(page: Any, data: bytes, where: tuple[float, ...], scale: float) -> No
 
 
 def _text_object(draw: Any, obj: Any, where: tuple[float, ...], scale: float) -> None:
-    font_file = _font_file()
-    if font_file is None:
+    if _font_file() is None:
         raise RasterError("scan-ofd-no-font")
-    from PIL import ImageFont
-
     size_mm = _number(obj.get("Size")) or 3.5
     ctm = [_number(v) for v in (obj.get("CTM") or "").split()]
     a, b, c, d, e, f = ctm if len(ctm) == 6 and None not in ctm else (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     size_px = max(6, round(size_mm * scale * max(abs(a * d - b * c), 1e-6) ** 0.5))
-    font = ImageFont.truetype(font_file, min(size_px, 400))
+    font = _font(min(size_px, 400))
     colour = _colour(_first(obj, "FillColor"))
     x, y = 0.0, 0.0
     for code in _all(obj, "TextCode"):
@@ -274,6 +272,13 @@ def _deltas(text: str | None) -> list[float]:
         out.append(_number(tokens[index]) or 0.0)
         index += 1
     return out
+
+
+@functools.lru_cache(maxsize=32)
+def _font(size_px: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(_font_file(), size_px)
 
 
 def _font_file() -> str | None:
