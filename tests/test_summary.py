@@ -133,6 +133,14 @@ def test_attachment1_one_row_per_measure(rendered):
     assert header.find(qn("w:tblHeader")) is not None
 
 
+def test_no_table_row_is_split_across_pages(rendered):
+    """GB/T 9704 tables: a row that does not fit at the foot of a page moves whole to the next one."""
+    _, _, _, document = rendered
+    for table in document.tables:
+        for row in table.rows:
+            assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+
+
 def test_light_rule_explained_with_warn_days(rendered):
     _, _, _, document = rendered
     rule = next(t for t in texts(document) if t.startswith("亮灯规则"))

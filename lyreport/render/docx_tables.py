@@ -27,6 +27,20 @@ _TCPR_ORDER = [
     "w:vAlign",
     "w:hideMark",
 ]
+_TRPR_ORDER = [
+    "w:cnfStyle",
+    "w:divId",
+    "w:gridBefore",
+    "w:gridAfter",
+    "w:wBefore",
+    "w:wAfter",
+    "w:cantSplit",
+    "w:trHeight",
+    "w:tblHeader",
+    "w:tblCellSpacing",
+    "w:jc",
+    "w:hidden",
+]
 _TBLPR_ORDER = [
     "w:tblStyle",
     "w:tblpPr",
@@ -67,6 +81,8 @@ def add_table(container: Any, headers: list[str], widths_mm: list[float], size: 
 
 def add_row(table: Table, values: list[str], widths_mm: list[float], aligns: list[Any], size: float = TABLE_PT) -> Any:
     row = table.add_row()
+    # A row stays on one page (GB/T 9704 tables: a row is never split across pages).
+    insert_ordered(row._tr.get_or_add_trPr(), element("w:cantSplit"), _TRPR_ORDER)
     for cell, value, width, align in zip(row.cells, values, widths_mm, aligns, strict=False):
         cell.width = Mm(width)
         cell_text(cell, value, font=SONGTI, size=size, align=align)
