@@ -278,3 +278,23 @@ def test_completed_and_closed_read_as_one_figure(tmp_path):
     overview = section_text(document, "一、总体情况")
     assert "33条措施中，已完成并销号3条，正常推进22条" in overview
     assert "已销号" not in overview.replace("已完成并销号", "")
+
+
+def test_a_field_nobody_reported_on_is_not_said_to_have_no_progress(tmp_path):
+    """“本周无新进展” says what units reported; when no unit of a field sent anything, nobody knows."""
+    result, config, _ = make_week(tmp_path)
+    silent = {m.measure.category for m in result.measures if m.measure.category == result.measures[0].measure.category}
+    for m in result.measures:
+        if m.measure.category in silent:
+            m.reports = dict.fromkeys(m.reports)  # no unit of this field sent anything this week
+            m.changes = []
+        else:
+            for report in m.reports.values():
+                if report is not None:
+                    report.progress = "本周无新进展。"
+            m.changes = []
+    document = Document(str(render_summary(result, config, tmp_path / "silent.docx")))
+    progress = section_text(document, "二、各领域进展").split("\n")
+    first = progress.index("（一）产业项目共建")
+    assert progress[first + 1] == "本领域各措施的责任单位本周均未报送，进展情况无从掌握。"
+    assert progress[first + 3] == "本周无新进展。"  # the next field: units reported, with nothing new

@@ -188,7 +188,9 @@ def progress(result: WeekResult, config: Config) -> list[Block]:
         name = strip_category_number(category) if category else result.list_title
         blocks.append(Block(H2, say(config, "sub_heading", cn=cn_number(index), name=name)))
         texts = _category_progress(measures, config)
-        blocks += [Block(BODY, t) for t in texts] or [Block(BODY, say(config, "no_progress"))]
+        # “本周无新进展” is a claim about what units said; when none of them sent anything it is not known.
+        empty = "no_progress" if any(reported(m) for m in measures) else "no_reports_category"
+        blocks += [Block(BODY, t) for t in texts] or [Block(BODY, say(config, empty))]
     return blocks or [Block(BODY, say(config, "no_progress"))]
 
 
