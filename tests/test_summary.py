@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from docx import Document
+from docx.enum.section import WD_SECTION
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from office import convert, needs_soffice
@@ -178,7 +179,7 @@ def test_a4_with_official_margins_and_landscape_attachments(rendered):
         (body.right_margin, 26),
     ):
         assert abs(actual - Mm(expected)) < Mm(0.5)
-    attachments = document.sections[-1]
+    attachments = document.sections[1]
     assert attachments.page_width > attachments.page_height
 
 
@@ -259,6 +260,34 @@ def test_libreoffice_converts_it(rendered, tmp_path):
     pdf = (tmp_path / "summary.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
     assert 2 <= pages <= 30
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(tmp_path / "summary.pdf")
+    last = document[len(document) - 1]
+    text = last.get_textpage()
+    hit = text.search("印发").get_next()
+    assert hit is not None, "版记 is on the last page"
+    start, _ = hit
+    bottom = text.get_charbox(start)[1]
+    # The 版记's last line is the last line of the type area (35 mm bottom margin, 28.9 pt lines).
+    assert Mm(35).pt < bottom < Mm(35).pt + 28.9
+    assert len(document) % 2 == 0, "封四: the 版记 page is an even page"
+
+
+def test_the_record_follows_the_attachments_at_the_foot_of_an_even_page(rendered):
+    """GB/T 9704-2012: 附件 are bound before the 版记; the 版记 closes the document on the last (even) page."""
+    _, _, _, document = rendered
+    body = document.element.body
+    order = [el for el in body.iterchildren() if el.tag in (qn("w:p"), qn("w:tbl"))]
+    last_table = max(i for i, el in enumerate(order) if el.tag == qn("w:tbl"))
+    record = [i for i, el in enumerate(order) if "".join(el.itertext()).startswith("抄送")]
+    assert record and record[0] > last_table
+    section = document.sections[-1]
+    assert section.start_type == WD_SECTION.EVEN_PAGE and section.page_height > section.page_width
+    assert [p.text for p in document.paragraphs][-2:] == [
+        "抄送：市发改委。",
+        "洛阳市副中心城市建设工作领导小组办公室\t2021年1月7日印发",
+    ]
 
 
 def test_empty_week_still_renders(tmp_path):

@@ -36,6 +36,7 @@ BODY_PT = 16  # 3号
 SMALL_PT = 14  # 4号, page numbers and 版记
 TABLE_PT = 10.5  # 5号
 LINE_PT = 28.9  # 22 lines in the 225 mm type area
+LINES_PER_PAGE = 22
 TYPE_WIDTH_MM = 156  # 210 - 28 - 26
 
 CENTER = WD_ALIGN_PARAGRAPH.CENTER

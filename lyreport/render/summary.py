@@ -22,6 +22,7 @@ TABLE2_WIDTHS = [46, 40, 34, 24, 36, 22, 37]
 TABLE2_ALIGNS = [fmt.LEFT] + [fmt.CENTER] * 6
 LIGHT_FILLS = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE"}
 GRID_CHARS = 28  # characters per body line
+RECORD_RULES_PT = 8  # room the 版记's rules and their spacing take beyond its lines
 
 
 def render_summary(result: WeekResult, config: Config, target: Path, history: HistoryView | None = None) -> Path:
@@ -35,8 +36,8 @@ def render_summary(result: WeekResult, config: Config, target: Path, history: Hi
     _body(document, body_blocks(result, config, trends))
     _attachment_note(document, config)
     _signature(document, result, config)
-    _record(document, result, config)
     _attachments(document, result, config)
+    _record(document, result, config)
     title = _title_text(config) + say(config, "period_format", period=result.period)
     fmt.set_core_properties(document, title, config.office_name, result.deadline)
     return fmt.save_docx(document, target, result.deadline)
@@ -133,7 +134,13 @@ def _record(document, result: WeekResult, config: Config) -> None:
     printed = say(config, "printed", date_cn=cn_date(result.week)).strip()
     if not cc and not printed:
         return
-    fmt.add_text(document, "", indent=False)
+    # GB/T 9704-2012: 附件 come before the 版记, which sits at the foot of the last page (an even page, 封四).
+    section = document.add_section(WD_SECTION.EVEN_PAGE)
+    fmt.setup_page(section)
+    count = bool(cc) + bool(printed)
+    # An empty paragraph as tall as the lines above the 版记 (less its rules' few points), in Word and LibreOffice
+    # alike (LibreOffice ignores a section's vertical alignment).
+    fmt.add_text(document, "", indent=False, line=(fmt.LINES_PER_PAGE - count) * fmt.LINE_PT - RECORD_RULES_PT)
     lines = []
     if cc:
         lines.append(fmt.add_text(document, cc, size=fmt.SMALL_PT, align=fmt.LEFT, indent=False))
