@@ -327,3 +327,18 @@ def test_a_field_nobody_reported_on_is_not_said_to_have_no_progress(tmp_path):
     first = progress.index("（一）产业项目共建")
     assert progress[first + 1] == "本领域各措施的责任单位本周均未报送，进展情况无从掌握。"
     assert progress[first + 3] == "本周无新进展。"  # the next field: units reported, with nothing new
+
+
+def test_statuses_carried_from_last_week_are_said_to_be(rendered, tmp_path):
+    """“正常推进33条” in a week nobody reported reads as this week's news; the carried statuses are named."""
+    _, _, _, document = rendered
+    overview = section_text(document, "一、总体情况")
+    assert "其中1条措施本周无责任单位报送，完成状态沿用上期。" in overview  # 第7条: 市金融工作局's return unusable
+    result, config, _ = make_week(tmp_path)
+    for m in result.measures:
+        for report in m.reports.values():
+            if report is not None:
+                report.carried = True
+    text = section_text(Document(str(render_summary(result, config, tmp_path / "s.docx"))), "一、总体情况")
+    assert "33条措施中，已完成3条，正常推进22条，进度滞后3条，尚未启动3条，尚无责任单位报送情况的2条。" in text
+    assert "其中31条措施本周无责任单位报送，完成状态沿用上期。" in text

@@ -134,6 +134,10 @@ def _measures_sentence(result: WeekResult, config: Config) -> str:
     if unreadable:
         parts.append(say(config, "measure_unreadable", count=unreadable))
     text = _parts_sentence(parts)
+    # A status no unit sent this week is last week's (判定规则: a unit that did not report keeps its status).
+    carried = sum(1 for m in measures if m.status is not None and not reported(m))
+    if carried:
+        text += say(config, "measure_carried", count=carried)
     if closed and closed != done:
         text += say(config, "measures_closed", count=closed)
     overdue = [m.no for m in measures if m.overdue]
