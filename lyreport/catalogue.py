@@ -716,6 +716,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "未能查看该邮箱的其他文件夹（{reason}），垃圾邮件等文件夹中如有报表不会被发现，请到网页邮箱中查看",
     ),
+    "mail-id-reused": (
+        INFO,
+        "邮件“{subject}”与先前收到的一封邮件的 Message-ID（{message_id}）相同，但发送时间、主题或发件人不同，"
+        "是另一封邮件（发件程序重复使用了同一编号），已一并收取",
+    ),
     "mail-no-files": (INFO, "邮件“{subject}”没有报表、扫描件或压缩包附件，未存入收件箱"),
     "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),
     "remind-no-email": (WARNING, "单位名录中没有{unit}的电子邮箱，催报邮件草稿未填收件人，请补充名录或电话催报"),

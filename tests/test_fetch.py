@@ -102,6 +102,30 @@ def test_same_message_in_both_mailboxes_is_one_return_with_earliest_arrival(ws: 
     assert arrival(only) == at(7, 11, 1)  # the earlier of the two servers' arrival times
 
 
+def test_a_correction_reusing_the_message_id_is_not_taken_for_a_copy(ws: Path, server: LocalImap) -> None:
+    # A program that sends every mail under one Message-ID: the 11:40 correction was counted as "already kept"
+    # (a copy of the 9:00 return) and never reached the inbox; the first version's statuses were reported.
+    first = mail("市发改委报表", "<weekly@oa.example>", at(7, 9), {"市发改委.xlsx": b"PK\x03\x04first"})
+    fixed = mail("市发改委报表（更正）", "<weekly@oa.example>", at(7, 11, 40), {"市发改委.xlsx": b"PK\x03\x04second"})
+    for message, minute in ((first, 0), (fixed, 40)):
+        server.append(OFFICE, message, at(7, 9 if minute == 0 else 11, minute))
+        server.append(NDRC, message, at(7, 9 if minute == 0 else 11, minute + 1))  # reply-all: both mailboxes
+    report = fetch_mail(ws, since=SINCE)
+    assert sorted(s.subject for s in report.saved) == ["市发改委报表", "市发改委报表（更正）"]
+    assert report.duplicates == 2  # the other mailbox's copy of each
+    [said] = report.problems
+    assert said.code == "mail-id-reused" and "市发改委报表（更正）" in said.message and "已一并收取" in said.message
+    import email
+
+    attached = sorted(
+        email.message_from_bytes(p.read_bytes()).get_payload()[1].get_payload(decode=True) for p in emls(ws)
+    )
+    assert attached == [b"PK\x03\x04first", b"PK\x03\x04second"]
+    assert sorted(arrival(p) for p in emls(ws)) == [at(7, 9), at(7, 11, 40)]
+    again = fetch_mail(ws, since=SINCE)
+    assert again.saved == [] and again.problems == []
+
+
 def test_uidvalidity_change_rescans_without_duplicating(ws: Path, server: LocalImap) -> None:
     for n in range(3):
         server.append(OFFICE, mail(f"报表{n}", f"<m{n}@unit>", at(7, 9, n)), at(7, 9, n))

@@ -167,7 +167,7 @@ class _Job:
             self._too_large(env, folder)
             self.store.advance(name, folder, uidvalidity, env.uid)
             return
-        key = f"mid:{env.message_id}" if env.message_id else ""
+        key, reused = self._key(env)
         if key and self._known(key, when):
             self.store.advance(name, folder, uidvalidity, env.uid)
             return
@@ -184,8 +184,17 @@ class _Job:
             self.report.problems.append(
                 problem("mail-no-files", file=f"邮箱“{name}”/{folder}", subject=_clean(env.subject) or "（无主题）")
             )
-            self.store.keep(key, "", when, name, folder, uidvalidity, env.uid)
+            self.store.keep(key, "", when, name, folder, uidvalidity, env.uid, signature(env))
             return
+        if reused:
+            self.report.problems.append(
+                problem(
+                    "mail-id-reused",
+                    file=f"邮箱“{name}”/{folder}",
+                    subject=_clean(env.subject) or "（无主题）",
+                    message_id=_clean(env.message_id),
+                )
+            )
         target = self._target(key, when)
         self._write(
             target,
@@ -199,8 +208,28 @@ class _Job:
                 "message_id": env.message_id,
             },
         )
-        self.store.keep(key, target.relative_to(self.inbox).as_posix(), when, name, folder, uidvalidity, env.uid)
+        self.store.keep(
+            key, target.relative_to(self.inbox).as_posix(), when, name, folder, uidvalidity, env.uid, signature(env)
+        )
         self.report.saved.append(Saved(name, target, when.astimezone(self.tz), _clean(env.subject)))
+
+    def _key(self, env: object) -> tuple[str, bool]:
+        """The key a message is kept under ("" without a Message-ID: its content decides), and whether another
+        message was kept under its Message-ID before. The same mail in both mailboxes (reply-all) has the same
+        Date, Subject and From; a program that reuses one Message-ID for every mail it sends (a correction at
+        11:40 after the first at 9:00) does not, and that mail is kept too, not taken for a copy."""
+        message_id = getattr(env, "message_id", "")
+        if not message_id:
+            return "", False
+        key = f"mid:{message_id}"
+        kept = self.store.kept(key)
+        if kept is None:
+            return key, False
+        earlier = self.store.signature(key) or (kept.path and _file_signature(self.inbox / kept.path))
+        mine = signature(env)
+        if not earlier or earlier == mine:  # unknown (kept by an older version, file gone): a copy, as before
+            return key, False
+        return f"{key}#{mine}", self.store.kept(f"{key}#{mine}") is None
 
     def _known(self, key: str, when: datetime) -> bool:
         """Already kept; if this copy reached its mailbox earlier, the earlier arrival counts."""
@@ -295,6 +324,32 @@ def carries_files(data: bytes) -> bool:
         return mail.download_links(message) is not None
     except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
         return True
+
+
+def signature(env: object) -> str:
+    """What tells two mails with one Message-ID apart: the Date, Subject and From headers as the sender wrote
+    them (the same in every mailbox the mail reached; servers add only trace headers)."""
+    parts = [getattr(env, name, "") or "" for name in ("date", "subject", "sender")]
+    text = "\n".join(" ".join(str(part).split()) for part in parts)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def _file_signature(path: Path) -> str:
+    """signature() of a kept .eml (recorded by an older version without one); "" when it cannot be read."""
+    from email.parser import BytesHeaderParser
+
+    from .imap import Envelope
+
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(256 * 1024).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    except OSError:
+        return ""
+    headers = BytesHeaderParser().parsebytes(head)
+    values = {
+        k: str(headers.get(h, "") or "") for k, h in (("subject", "Subject"), ("sender", "From"), ("date", "Date"))
+    }
+    return signature(Envelope(0, None, 0, "", **values))
 
 
 def default_since(latest_recorded: date | None, current: datetime, late_days: int) -> date:  # current: its deadline

@@ -51,6 +51,7 @@ class Envelope:
     subject: str
     sender: str = ""  # the From header as written
     content_type: str = ""
+    date: str = ""  # the Date header as written (the sender's clock)
 
 
 def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
@@ -139,7 +140,7 @@ def envelopes(conn: imaplib.IMAP4, uids: list[int]) -> list[Envelope]:
         typ, data = conn.uid(
             "FETCH",
             chunk,
-            "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT FROM CONTENT-TYPE)])",
+            "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT FROM CONTENT-TYPE DATE)])",
         )
         if typ != "OK":
             raise MailboxError("mail-unreachable", f"服务器拒绝了读取命令（{_short(data)}）")
@@ -254,6 +255,7 @@ def _envelope(meta: bytes, literal: bytes | None) -> Envelope:
         str(headers.get("Subject", "") or ""),
         str(headers.get("From", "") or ""),
         str(headers.get("Content-Type", "") or ""),
+        str(headers.get("Date", "") or ""),
     )
 
 
