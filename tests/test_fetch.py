@@ -460,3 +460,26 @@ def test_mail_moved_into_the_folder_later_counts_from_the_server_stamp_and_says_
     assert "邮件头的发送时间为 2021-01-07 09:59，早 5 小时 1 分钟" in said.message
 
     assert result.unit("市发改委").received_at == at(7, 10, 1)  # a minute's transit: INTERNALDATE, no word
+
+
+def test_a_second_fetch_at_the_same_time_is_refused_with_a_chinese_message(ws: Path, server: LocalImap) -> None:
+    # Two staff ran fetch at once: each cleared the other's half-written messages and both ended with
+    # "连接中断（FileNotFoundError）", each claiming mails the other had saved.
+    server.append(OFFICE, mail("市发改委报表", "<busy@unit>", at(7, 9)), at(7, 9))
+    holder = (
+        "import sys, time\nfrom pathlib import Path\nfrom lyreport.lock import workspace_lock\n"
+        "with workspace_lock(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(60)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    state = ws / "history" / "mailbox"
+    state.mkdir(parents=True, exist_ok=True)
+    other = subprocess.Popen([sys.executable, "-c", holder, str(state)], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(main, ["fetch", "--workspace", str(ws), "--since", "2021-01-01"])
+    finally:
+        other.kill()
+        other.wait()
+    assert result.exit_code == 2 and "另一个 lyreport fetch 正在收取" in result.output, result.output
+    assert f"进程 {other.pid}" in result.output and "Traceback" not in result.output and emls(ws) == []
+    assert [s.subject for s in fetch_mail(ws, since=SINCE).saved] == ["市发改委报表"]  # its turn, once free
