@@ -721,6 +721,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "邮件“{subject}”与先前收到的一封邮件的 Message-ID（{message_id}）相同，但发送时间、主题或发件人不同，"
         "是另一封邮件（发件程序重复使用了同一编号），已一并收取",
     ),
+    "mail-gone": (
+        WARNING,
+        "邮件“{subject}”（{received} 收到）在收取过程中被删除或移到了其他文件夹（可能有人正在网页邮箱中整理邮件），未收取；"
+        "如是报表，请在网页邮箱的其他文件夹或“已删除”中找到，移回收件箱后重新运行 lyreport fetch",
+    ),
     "mail-no-files": (INFO, "邮件“{subject}”没有报表、扫描件或压缩包附件，未存入收件箱"),
     "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),
     "remind-no-email": (WARNING, "单位名录中没有{unit}的电子邮箱，催报邮件草稿未填收件人，请补充名录或电话催报"),

@@ -483,3 +483,30 @@ def test_a_second_fetch_at_the_same_time_is_refused_with_a_chinese_message(ws: P
     assert result.exit_code == 2 and "另一个 lyreport fetch 正在收取" in result.output, result.output
     assert f"进程 {other.pid}" in result.output and "Traceback" not in result.output and emls(ws) == []
     assert [s.subject for s in fetch_mail(ws, since=SINCE).saved] == ["市发改委报表"]  # its turn, once free
+
+
+def test_a_mail_deleted_by_a_colleague_during_the_fetch_is_named_and_the_rest_still_fetched(
+    ws: Path, server: LocalImap
+) -> None:
+    # The colleague tidying the web mailbox deleted one mail after fetch had listed it: fetch stopped the whole
+    # mailbox with "服务器没有返回……请检查网络连接", the mails after it waiting for another run.
+    for n in range(4):
+        server.append(OFFICE, mail(f"报表{n}", f"<gone{n}@unit>", at(7, 9, n)), at(7, 9, n))
+    deleted = []
+
+    def colleague(stage: str, path: Path) -> None:
+        if stage == "written" and not deleted:
+            conn = server.connect(OFFICE)
+            conn.select("INBOX")
+            conn.store("2", "+FLAGS", "\\Deleted")  # 报表1, listed but not yet downloaded
+            conn.expunge()
+            conn.logout()
+            deleted.append(1)
+
+    report = fetch_mail(ws, since=SINCE, hook=colleague)
+    assert [s.subject for s in report.saved] == ["报表0", "报表2", "报表3"]
+    assert report.mailboxes_read == ["副中心办公室", "市发改委"]
+    [gone] = report.problems
+    assert gone.code == "mail-gone" and gone.severity == "warning" and "“报表1”（01-07 09:01 收到）" in gone.message
+    assert "被删除或移到了其他文件夹" in gone.message and gone.file == "邮箱“副中心办公室”/INBOX"
+    assert fetch_mail(ws, since=SINCE).problems == [] and len(emls(ws)) == 3

@@ -172,6 +172,17 @@ class _Job:
             self.store.advance(name, folder, uidvalidity, env.uid)
             return
         data = imap.body(self.conn, env.uid)
+        if data is None:  # deleted or moved meanwhile (a colleague tidying the web mailbox): said, the rest fetched
+            self.report.problems.append(
+                problem(
+                    "mail-gone",
+                    file=f"邮箱“{name}”/{folder}",
+                    subject=_clean(env.subject) or "（无主题）",
+                    received=when.astimezone(self.tz).strftime("%m-%d %H:%M"),
+                )
+            )
+            self.store.advance(name, folder, uidvalidity, env.uid)
+            return
         if len(data) > self.settings.max_bytes:
             self._too_large(env, folder)
             self.store.advance(name, folder, uidvalidity, env.uid)

@@ -148,13 +148,15 @@ def envelopes(conn: imaplib.IMAP4, uids: list[int]) -> list[Envelope]:
     return sorted((e for e in found if e.uid), key=lambda e: e.uid)
 
 
-def body(conn: imaplib.IMAP4, uid: int) -> bytes:
-    """The whole message as stored (BODY.PEEK[] leaves it unread)."""
+def body(conn: imaplib.IMAP4, uid: int) -> bytes | None:
+    """The whole message as stored (BODY.PEEK[] leaves it unread); None when the server answers OK without it
+    (deleted or moved to another folder since the SEARCH)."""
     typ, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
-    records = _records(data) if typ == "OK" else []
-    if not records or records[0][1] is None:
-        raise MailboxError("mail-unreachable", f"服务器没有返回第 {uid} 封邮件的内容")
-    return records[0][1]
+    if typ != "OK":
+        raise MailboxError("mail-unreachable", f"服务器没有返回第 {uid} 封邮件的内容（{_short(data)}）")
+    records = [(meta, literal) for meta, literal in _records(data) if literal is not None]
+    mine = [literal for meta, literal in records if (found := _UID.search(meta)) and int(found.group(1)) == uid]
+    return (mine or [literal for _, literal in records] or [None])[0]
 
 
 def search_since(conn: imaplib.IMAP4, since: date | None) -> list[int]:
