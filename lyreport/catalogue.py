@@ -705,6 +705,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "未收取：{reason}。可能是网络被代理或劫持、电脑时间不对，或服务器地址写错；请勿关闭证书检查，联系信息技术人员处理",
     ),
     "mail-unsafe-login": (ERROR, "未收取：{reason}"),
+    "mail-ca-file": (ERROR, "未收取：{reason}，请改正配置中的 ca_file（或删除这一行）"),
     "mail-folder": (ERROR, "未收取：{reason}"),
     "mail-other-folder": (
         WARNING,

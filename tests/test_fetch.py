@@ -299,6 +299,29 @@ def test_tls_certificate_is_checked(workspace: Path, tls_server: LocalImap, monk
     assert report.problems == [] and [s.subject for s in report.saved] == ["STARTTLS 收到的报表"]
 
 
+def test_a_self_signed_certificate_tells_staff_what_to_do_and_a_wrong_ca_file_is_named(
+    workspace: Path, tls_server: LocalImap, monkeypatch, tmp_path: Path
+) -> None:
+    # An in-house server's own certificate was said only as "（self-signed certificate）" with advice about
+    # proxies; a ca_file that did not exist was said as "无法连接 …（No such file or directory）".
+    set_passwords(monkeypatch)
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls"))
+    [untrusted] = fetch_mail(workspace, since=SINCE).problems
+    assert untrusted.code == "mail-certificate" and "自签名证书" in untrusted.message
+    assert 'ca_file = "证书文件的完整路径"' in untrusted.message and "请勿关闭证书检查" in untrusted.message
+
+    missing = tmp_path / "没有的证书.pem"
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls", ca_file=missing))
+    [said] = fetch_mail(workspace, since=SINCE).problems
+    assert said.code == "mail-ca-file" and f"“{missing}”不存在" in said.message and "无法连接" not in said.message
+
+    not_a_certificate = tmp_path / "证书.pem"
+    not_a_certificate.write_text("这不是证书", encoding="utf-8")
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls", ca_file=not_a_certificate))
+    [said] = fetch_mail(workspace, since=SINCE).problems
+    assert said.code == "mail-ca-file" and "不是证书文件" in said.message
+
+
 def test_chinese_folders_are_read_and_a_missing_one_is_named(workspace: Path, server: LocalImap, monkeypatch) -> None:
     text = mailbox_config(server.port, users=(OFFICE,)) + 'folders = ["INBOX", "报表", "不存在"]\n'
     configure(workspace, text)

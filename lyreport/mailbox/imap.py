@@ -56,19 +56,18 @@ class Envelope:
 
 def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
     """Open and log in (TLS unless the config asks otherwise); then identify ourselves (IMAP ID)."""
+    context = tls_context(server) if server.security != "plain" else None
     try:
         if server.security == "tls":
-            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                server.host, server.port, ssl_context=server.tls_context(), timeout=timeout
-            )
+            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=context, timeout=timeout)
         else:
             conn = imaplib.IMAP4(server.host, server.port, timeout=timeout)
             if server.security == "starttls":
-                conn.starttls(server.tls_context())
+                conn.starttls(context)
     except TimeoutError:
         raise MailboxError("mail-timeout", f"服务器 {server.host}:{server.port} 在 {timeout:g} 秒内没有响应") from None
     except ssl.SSLCertVerificationError as exc:
-        raise MailboxError("mail-certificate", f"{server.host} 的安全证书无法验证（{exc.verify_message}）") from None
+        raise MailboxError("mail-certificate", certificate_reason(server, exc)) from None
     except (ssl.SSLError, imaplib.IMAP4.abort, imaplib.IMAP4.error) as exc:
         raise MailboxError("mail-unreachable", f"与 {server.host}:{server.port} 的连接异常（{_short(exc)}）") from None
     except OSError as exc:
@@ -91,6 +90,38 @@ def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
         raise MailboxError("mail-login", f"账号 {server.user} 登录被拒绝（{_short(exc)}）。{hint}") from None
     send_id(conn, server)
     return conn
+
+
+def tls_context(server: Server) -> ssl.SSLContext:
+    """The server's TLS context; a ca_file that is missing or not a certificate is said as such, not as a
+    server that cannot be reached."""
+    try:
+        return server.tls_context()
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        missing = isinstance(exc, FileNotFoundError)
+        raise MailboxError(
+            "mail-ca-file",
+            f"配置中该邮箱的 ca_file 所指的证书文件“{server.ca_file}”"
+            + ("不存在" if missing else "无法读取或不是证书文件（应为 .pem/.crt 格式的证书）"),
+        ) from None
+
+
+_SELF_SIGNED = {18, 19, 20, 21}  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, SELF_SIGNED_CERT_IN_CHAIN, no issuer
+
+
+def certificate_reason(server: Server, exc: ssl.SSLCertVerificationError) -> str:
+    """Why a certificate was refused, in Chinese, and what staff can do about a self-signed one."""
+    code = getattr(exc, "verify_code", None)
+    if code in _SELF_SIGNED:
+        which = "配置中 ca_file 所指的证书也不能验证它" if server.ca_file else "本机不认识签发它的机构"
+        return (
+            f"{server.host} 的安全证书无法验证：服务器使用的是自签名证书或内部机构签发的证书，{which}"
+            f"（{exc.verify_message}）。单位内部的邮件服务器常是这样：请向信息技术人员索取该服务器的证书文件"
+            '（.pem 或 .crt），在配置.toml 该邮箱段中写 ca_file = "证书文件的完整路径"，再运行 lyreport fetch'
+        )
+    said = {10: "证书已过期（或本机日期不对）", 9: "证书尚未生效（或本机日期不对）", 62: "证书上的名称与服务器地址不符"}
+    detail = f"{said[code]}：{exc.verify_message}" if code in said else exc.verify_message
+    return f"{server.host} 的安全证书无法验证（{detail}）"
 
 
 def send_id(conn: imaplib.IMAP4, server: Server) -> None:
