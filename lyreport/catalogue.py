@@ -719,7 +719,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "mail-id-reused": (
         INFO,
-        "邮件“{subject}”与先前收到的一封邮件的 Message-ID（{message_id}）相同，但发送时间、主题或发件人不同，"
+        "邮件“{subject}”与先前收到的一封邮件的 Message-ID（{message_id}）相同，但邮件头的发送时间不同，"
         "是另一封邮件（发件程序重复使用了同一编号），已一并收取",
     ),
     "mail-gone": (

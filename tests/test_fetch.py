@@ -107,9 +107,11 @@ def test_a_correction_reusing_the_message_id_is_not_taken_for_a_copy(ws: Path, s
     # (a copy of the 9:00 return) and never reached the inbox; the first version's statuses were reported.
     first = mail("市发改委报表", "<weekly@oa.example>", at(7, 9), {"市发改委.xlsx": b"PK\x03\x04first"})
     fixed = mail("市发改委报表（更正）", "<weekly@oa.example>", at(7, 11, 40), {"市发改委.xlsx": b"PK\x03\x04second"})
-    for message, minute in ((first, 0), (fixed, 40)):
-        server.append(OFFICE, message, at(7, 9 if minute == 0 else 11, minute))
-        server.append(NDRC, message, at(7, 9 if minute == 0 else 11, minute + 1))  # reply-all: both mailboxes
+    # reply-all: both mailboxes; one mail gateway tags the subject of outside mail, the Date stays as sent
+    tagged = mail("[外部邮件]市发改委报表", "<weekly@oa.example>", at(7, 9), {"市发改委.xlsx": b"PK\x03\x04first"})
+    for office_copy, ndrc_copy, hour, minute in ((first, tagged, 9, 0), (fixed, fixed, 11, 40)):
+        server.append(OFFICE, office_copy, at(7, hour, minute))
+        server.append(NDRC, ndrc_copy, at(7, hour, minute + 1))
     report = fetch_mail(ws, since=SINCE)
     assert sorted(s.subject for s in report.saved) == ["市发改委报表", "市发改委报表（更正）"]
     assert report.duplicates == 2  # the other mailbox's copy of each

@@ -227,7 +227,7 @@ class _Job:
     def _key(self, env: object) -> tuple[str, bool]:
         """The key a message is kept under ("" without a Message-ID: its content decides), and whether another
         message was kept under its Message-ID before. The same mail in both mailboxes (reply-all) has the same
-        Date, Subject and From; a program that reuses one Message-ID for every mail it sends (a correction at
+        Date header; a program that reuses one Message-ID for every mail it sends (a correction at
         11:40 after the first at 9:00) does not, and that mail is kept too, not taken for a copy."""
         message_id = getattr(env, "message_id", "")
         if not message_id:
@@ -338,9 +338,11 @@ def carries_files(data: bytes) -> bool:
 
 
 def signature(env: object) -> str:
-    """What tells two mails with one Message-ID apart: the Date, Subject and From headers as the sender wrote
-    them (the same in every mailbox the mail reached; servers add only trace headers)."""
-    parts = [getattr(env, name, "") or "" for name in ("date", "subject", "sender")]
+    """What tells two mails with one Message-ID apart: the Date header as the sender's client wrote it (the
+    same in every mailbox the mail reached; gateways that tag the subject "[外部邮件]" leave it alone), or
+    without one the Subject and From headers."""
+    date_header = " ".join(str(getattr(env, "date", "") or "").split())
+    parts = [date_header] if date_header else [getattr(env, name, "") or "" for name in ("subject", "sender")]
     text = "\n".join(" ".join(str(part).split()) for part in parts)
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
