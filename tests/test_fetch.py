@@ -179,6 +179,21 @@ def test_wrong_password_is_explained_and_other_mailbox_still_fetched(ws: Path, s
     )
 
 
+def test_a_locked_account_is_said_in_the_servers_own_chinese_words_and_not_as_a_wrong_code(
+    ws: Path, server: LocalImap
+) -> None:
+    # The server's reason came out as "\\xe8\\xb4\\xa6..." (imaplib's bytes through str()), followed by the
+    # advice to make a new 授权码, which does not unlock an account.
+    passwd = server.root / "passwd"
+    line = f"{OFFICE}:{{PLAIN}}{PASSWORDS[OFFICE]}::::::"
+    passwd.write_text(passwd.read_text().replace(line, line + "nologin=y reason=账号已被锁定，请联系管理员"))
+    [locked] = fetch_mail(ws, since=SINCE).problems
+    assert (
+        locked.code == "mail-login" and "账号已被锁定，请联系管理员" in locked.message and "\\x" not in locked.message
+    )
+    assert "联系邮箱管理员" in locked.message and "授权码输错" in locked.message and "生成授权码" not in locked.message
+
+
 def test_a_password_with_chinese_characters_is_said_without_showing_it(
     ws: Path, server: LocalImap, monkeypatch
 ) -> None:

@@ -86,10 +86,25 @@ def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
         raise MailboxError("mail-timeout", f"服务器 {server.host} 登录时没有响应") from None
     except imaplib.IMAP4.error as exc:
         _close(conn)
-        hint = NETEASE_HINT if server.netease else "请检查账号和密码，必要时重新运行“lyreport fetch --save-password”。"
-        raise MailboxError("mail-login", f"账号 {server.user} 登录被拒绝（{_short(exc)}）。{hint}") from None
+        said = _short(exc)
+        code = re.match(r"\[([A-Z-]+)", said)
+        hint = _LOGIN_CODES.get(code.group(1) if code else "", "")
+        if not hint:
+            hint = (
+                NETEASE_HINT if server.netease else "请检查账号和密码，必要时重新运行“lyreport fetch --save-password”。"
+            )
+        raise MailboxError("mail-login", f"账号 {server.user} 登录被拒绝（{said}）。{hint}") from None
     send_id(conn, server)
     return conn
+
+
+_LOGIN_CODES = {  # RFC 5530 response codes that are not a wrong password: the 授权码 advice would mislead
+    "CONTACTADMIN": "服务器要求联系管理员：账号可能已被锁定或停用，请联系邮箱管理员或信息技术人员（不是授权码输错）。",
+    "EXPIRED": "密码（授权码）已过期，请在网页邮箱中重新生成后运行“lyreport fetch --save-password”。",
+    "UNAVAILABLE": "服务器暂时不能登录（可能登录过于频繁而被暂时限制），请稍后再试。",
+    "PRIVACYREQUIRED": '服务器要求加密连接，请在配置中该邮箱段改用 security = "tls"（端口 993）。',
+    "LIMIT": "同时登录该邮箱的连接过多，请关闭其他邮件客户端后稍后再试。",
+}
 
 
 def tls_context(server: Server) -> ssl.SSLContext:
@@ -332,9 +347,15 @@ def short(value: object) -> str:
 def _short(value: object) -> str:
     if isinstance(value, list):
         value = b" ".join(v if isinstance(v, bytes) else str(v).encode() for v in value)
-    if isinstance(value, BaseException):
-        value = str(value)
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    if isinstance(value, BaseException):  # imaplib raises with the server's bytes: str() would show \xe8...
+        value = value.args[0] if len(value.args) == 1 and isinstance(value.args[0], bytes) else str(value)
+    if isinstance(value, bytes):
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:  # Coremail and other Chinese servers may answer in GBK
+            text = value.decode("gb18030", "replace")
+    else:
+        text = str(value)
     text = re.sub(r"^b'|'$", "", text.strip())
     return re.sub(r"[\x00-\x1f]", " ", text)[:160] or "无详细信息"
 
