@@ -351,6 +351,24 @@ def test_chinese_folders_are_read_and_a_missing_one_is_named(workspace: Path, se
     assert sorted(s.subject for s in report.saved) == ["已归入“报表”文件夹", "收件箱中的报表"]
 
 
+def test_a_folder_written_as_the_web_mail_shows_it_names_the_real_ones_and_the_rest_is_fetched(
+    workspace: Path, server: LocalImap, monkeypatch
+) -> None:
+    # "收件箱/周报" as the web mail shows it: the server (separator ".") refused it and fetch gave up on the whole
+    # mailbox, INBOX listed after it included, without saying how the server names its folders.
+    configure(workspace, mailbox_config(server.port, users=(OFFICE,)) + 'folders = ["收件箱/周报", "INBOX"]\n')
+    set_passwords(monkeypatch)
+    server.append(OFFICE, mail("收件箱中的报表", "<w1@unit>", at(7, 9)), at(7, 9))
+    server.append(OFFICE, mail("市林业局报表", "<w2@unit>", at(7, 9, 5)), at(7, 9, 5), folder="INBOX.周报")
+    report = fetch_mail(workspace, since=SINCE)
+    assert [s.subject for s in report.saved] == ["收件箱中的报表"] and report.mailboxes_read == ["副中心办公室"]
+    said = {p.code: p for p in report.problems}
+    assert set(said) == {"mail-folder", "mail-other-folder"}
+    assert "“收件箱/周报”" in said["mail-folder"].message
+    assert "该邮箱中的文件夹有：" in said["mail-folder"].message and "INBOX.周报" in said["mail-folder"].message
+    assert said["mail-other-folder"].file == "邮箱“副中心办公室”/INBOX.周报"  # the return there is not lost silently
+
+
 def test_killed_fetch_leaves_no_half_file_and_resumes(ws: Path, server: LocalImap) -> None:
     """A real kill (SIGKILL: no clean-up code runs) right after the second message was written to disk."""
     for n in range(3):

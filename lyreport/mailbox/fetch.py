@@ -107,7 +107,13 @@ def _one_mailbox(job: _Job, since: date | None) -> Problem | None:
         return problem(exc.code, file=where, reason=exc.reason)
     try:
         for folder in server.folders:
-            job.folder(folder, since)
+            try:
+                job.folder(folder, since)
+            except imap.MailboxError as exc:
+                if exc.code != "mail-folder":
+                    raise
+                # a folder name written wrong: said with the folders there are, the other folders still fetched
+                job.report.problems.append(problem(exc.code, file=where, reason=exc.reason + _folders_there(job)))
         job.look_elsewhere(since)
     except imap.MailboxError as exc:
         return problem(exc.code, file=where, reason=exc.reason)
@@ -119,6 +125,18 @@ def _one_mailbox(job: _Job, since: date | None) -> Problem | None:
     finally:
         imap.close(job.conn)
     return None
+
+
+def _folders_there(job: _Job) -> str:
+    """ "；该邮箱中的文件夹有：INBOX、INBOX.周报" (names as the server writes them, its separator included)."""
+    from . import imap
+
+    try:
+        names = [f.name for f in imap.folders(job.conn)]
+    except (imap.MailboxError, imap.imaplib.IMAP4.error):
+        return ""
+    shown = "、".join(names[:30]) + ("等" if len(names) > 30 else "")
+    return f"；该邮箱中的文件夹有：{shown}（收件箱写作 INBOX，子文件夹按上面的写法）" if names else ""
 
 
 @dataclass
