@@ -705,6 +705,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "未收取：{reason}。可能是网络被代理或劫持、电脑时间不对，或服务器地址写错；请勿关闭证书检查，联系信息技术人员处理",
     ),
     "mail-unsafe-login": (ERROR, "未收取：{reason}"),
+    "mail-ca-file": (ERROR, "未收取：{reason}，请改正配置中的 ca_file（或删除这一行）"),
     "mail-folder": (ERROR, "未收取：{reason}"),
     "mail-other-folder": (
         WARNING,
@@ -715,6 +716,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mail-other-folders-unread": (
         WARNING,
         "未能查看该邮箱的其他文件夹（{reason}），垃圾邮件等文件夹中如有报表不会被发现，请到网页邮箱中查看",
+    ),
+    "mail-id-reused": (
+        INFO,
+        "邮件“{subject}”与先前收到的一封邮件的 Message-ID（{message_id}）相同，但邮件头的发送时间不同，"
+        "是另一封邮件（发件程序重复使用了同一编号），已一并收取",
+    ),
+    "mail-gone": (
+        WARNING,
+        "邮件“{subject}”（{received} 收到）在收取过程中被删除或移到了其他文件夹（可能有人正在网页邮箱中整理邮件），未收取；"
+        "如是报表，请在网页邮箱的其他文件夹或“已删除”中找到，移回收件箱后重新运行 lyreport fetch",
     ),
     "mail-no-files": (INFO, "邮件“{subject}”没有报表、扫描件或压缩包附件，未存入收件箱"),
     "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),

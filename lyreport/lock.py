@@ -53,8 +53,9 @@ def _holder(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def workspace_lock(root: Path) -> Iterator[Path]:
-    """Hold the workspace for one run; WorkspaceBusy if a live process holds it."""
+def workspace_lock(root: Path, busy: str = "") -> Iterator[Path]:
+    """Hold the workspace for one run; WorkspaceBusy if a live process holds it. `busy`: the message then,
+    with {holder} for who holds it (default: the workspace is in use)."""
     path = root / LOCK_NAME
     key = str(path.resolve())
     if key in _held:
@@ -67,6 +68,8 @@ def workspace_lock(root: Path) -> Iterator[Path]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         if not _try_lock(fd):
+            if busy:
+                raise WorkspaceBusy(busy.format(holder=_holder(path)))
             raise WorkspaceBusy(
                 f"工作目录 {root} 正在被{_holder(path)}使用（锁文件 {path}）。"
                 "请等对方运行结束后再运行；如确认没有其他人在运行，请稍候片刻再试。"

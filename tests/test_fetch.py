@@ -102,6 +102,32 @@ def test_same_message_in_both_mailboxes_is_one_return_with_earliest_arrival(ws: 
     assert arrival(only) == at(7, 11, 1)  # the earlier of the two servers' arrival times
 
 
+def test_a_correction_reusing_the_message_id_is_not_taken_for_a_copy(ws: Path, server: LocalImap) -> None:
+    # A program that sends every mail under one Message-ID: the 11:40 correction was counted as "already kept"
+    # (a copy of the 9:00 return) and never reached the inbox; the first version's statuses were reported.
+    first = mail("市发改委报表", "<weekly@oa.example>", at(7, 9), {"市发改委.xlsx": b"PK\x03\x04first"})
+    fixed = mail("市发改委报表（更正）", "<weekly@oa.example>", at(7, 11, 40), {"市发改委.xlsx": b"PK\x03\x04second"})
+    # reply-all: both mailboxes; one mail gateway tags the subject of outside mail, the Date stays as sent
+    tagged = mail("[外部邮件]市发改委报表", "<weekly@oa.example>", at(7, 9), {"市发改委.xlsx": b"PK\x03\x04first"})
+    for office_copy, ndrc_copy, hour, minute in ((first, tagged, 9, 0), (fixed, fixed, 11, 40)):
+        server.append(OFFICE, office_copy, at(7, hour, minute))
+        server.append(NDRC, ndrc_copy, at(7, hour, minute + 1))
+    report = fetch_mail(ws, since=SINCE)
+    assert sorted(s.subject for s in report.saved) == ["市发改委报表", "市发改委报表（更正）"]
+    assert report.duplicates == 2  # the other mailbox's copy of each
+    [said] = report.problems
+    assert said.code == "mail-id-reused" and "市发改委报表（更正）" in said.message and "已一并收取" in said.message
+    import email
+
+    attached = sorted(
+        email.message_from_bytes(p.read_bytes()).get_payload()[1].get_payload(decode=True) for p in emls(ws)
+    )
+    assert attached == [b"PK\x03\x04first", b"PK\x03\x04second"]
+    assert sorted(arrival(p) for p in emls(ws)) == [at(7, 9), at(7, 11, 40)]
+    again = fetch_mail(ws, since=SINCE)
+    assert again.saved == [] and again.problems == []
+
+
 def test_uidvalidity_change_rescans_without_duplicating(ws: Path, server: LocalImap) -> None:
     for n in range(3):
         server.append(OFFICE, mail(f"报表{n}", f"<m{n}@unit>", at(7, 9, n)), at(7, 9, n))
@@ -151,6 +177,21 @@ def test_wrong_password_is_explained_and_other_mailbox_still_fetched(ws: Path, s
     assert PASSWORDS[NDRC] not in config and not any(
         PASSWORDS[NDRC].encode() in p.read_bytes() for p in (ws / "history").rglob("*") if p.is_file()
     )
+
+
+def test_a_locked_account_is_said_in_the_servers_own_chinese_words_and_not_as_a_wrong_code(
+    ws: Path, server: LocalImap
+) -> None:
+    # The server's reason came out as "\\xe8\\xb4\\xa6..." (imaplib's bytes through str()), followed by the
+    # advice to make a new 授权码, which does not unlock an account.
+    passwd = server.root / "passwd"
+    line = f"{OFFICE}:{{PLAIN}}{PASSWORDS[OFFICE]}::::::"
+    passwd.write_text(passwd.read_text().replace(line, line + "nologin=y reason=账号已被锁定，请联系管理员"))
+    [locked] = fetch_mail(ws, since=SINCE).problems
+    assert (
+        locked.code == "mail-login" and "账号已被锁定，请联系管理员" in locked.message and "\\x" not in locked.message
+    )
+    assert "联系邮箱管理员" in locked.message and "授权码输错" in locked.message and "生成授权码" not in locked.message
 
 
 def test_a_password_with_chinese_characters_is_said_without_showing_it(
@@ -275,6 +316,29 @@ def test_tls_certificate_is_checked(workspace: Path, tls_server: LocalImap, monk
     assert report.problems == [] and [s.subject for s in report.saved] == ["STARTTLS 收到的报表"]
 
 
+def test_a_self_signed_certificate_tells_staff_what_to_do_and_a_wrong_ca_file_is_named(
+    workspace: Path, tls_server: LocalImap, monkeypatch, tmp_path: Path
+) -> None:
+    # An in-house server's own certificate was said only as "（self-signed certificate）" with advice about
+    # proxies; a ca_file that did not exist was said as "无法连接 …（No such file or directory）".
+    set_passwords(monkeypatch)
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls"))
+    [untrusted] = fetch_mail(workspace, since=SINCE).problems
+    assert untrusted.code == "mail-certificate" and "自签名证书" in untrusted.message
+    assert 'ca_file = "证书文件的完整路径"' in untrusted.message and "请勿关闭证书检查" in untrusted.message
+
+    missing = tmp_path / "没有的证书.pem"
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls", ca_file=missing))
+    [said] = fetch_mail(workspace, since=SINCE).problems
+    assert said.code == "mail-ca-file" and f"“{missing}”不存在" in said.message and "无法连接" not in said.message
+
+    not_a_certificate = tmp_path / "证书.pem"
+    not_a_certificate.write_text("这不是证书", encoding="utf-8")
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="tls", ca_file=not_a_certificate))
+    [said] = fetch_mail(workspace, since=SINCE).problems
+    assert said.code == "mail-ca-file" and "不是证书文件" in said.message
+
+
 def test_chinese_folders_are_read_and_a_missing_one_is_named(workspace: Path, server: LocalImap, monkeypatch) -> None:
     text = mailbox_config(server.port, users=(OFFICE,)) + 'folders = ["INBOX", "报表", "不存在"]\n'
     configure(workspace, text)
@@ -285,6 +349,24 @@ def test_chinese_folders_are_read_and_a_missing_one_is_named(workspace: Path, se
     [missing] = report.problems
     assert missing.code == "mail-folder" and "“不存在”" in missing.message and "folders" in missing.message
     assert sorted(s.subject for s in report.saved) == ["已归入“报表”文件夹", "收件箱中的报表"]
+
+
+def test_a_folder_written_as_the_web_mail_shows_it_names_the_real_ones_and_the_rest_is_fetched(
+    workspace: Path, server: LocalImap, monkeypatch
+) -> None:
+    # "收件箱/周报" as the web mail shows it: the server (separator ".") refused it and fetch gave up on the whole
+    # mailbox, INBOX listed after it included, without saying how the server names its folders.
+    configure(workspace, mailbox_config(server.port, users=(OFFICE,)) + 'folders = ["收件箱/周报", "INBOX"]\n')
+    set_passwords(monkeypatch)
+    server.append(OFFICE, mail("收件箱中的报表", "<w1@unit>", at(7, 9)), at(7, 9))
+    server.append(OFFICE, mail("市林业局报表", "<w2@unit>", at(7, 9, 5)), at(7, 9, 5), folder="INBOX.周报")
+    report = fetch_mail(workspace, since=SINCE)
+    assert [s.subject for s in report.saved] == ["收件箱中的报表"] and report.mailboxes_read == ["副中心办公室"]
+    said = {p.code: p for p in report.problems}
+    assert set(said) == {"mail-folder", "mail-other-folder"}
+    assert "“收件箱/周报”" in said["mail-folder"].message
+    assert "该邮箱中的文件夹有：" in said["mail-folder"].message and "INBOX.周报" in said["mail-folder"].message
+    assert said["mail-other-folder"].file == "邮箱“副中心办公室”/INBOX.周报"  # the return there is not lost silently
 
 
 def test_killed_fetch_leaves_no_half_file_and_resumes(ws: Path, server: LocalImap) -> None:
@@ -436,3 +518,53 @@ def test_mail_moved_into_the_folder_later_counts_from_the_server_stamp_and_says_
     assert "邮件头的发送时间为 2021-01-07 09:59，早 5 小时 1 分钟" in said.message
 
     assert result.unit("市发改委").received_at == at(7, 10, 1)  # a minute's transit: INTERNALDATE, no word
+
+
+def test_a_second_fetch_at_the_same_time_is_refused_with_a_chinese_message(ws: Path, server: LocalImap) -> None:
+    # Two staff ran fetch at once: each cleared the other's half-written messages and both ended with
+    # "连接中断（FileNotFoundError）", each claiming mails the other had saved.
+    server.append(OFFICE, mail("市发改委报表", "<busy@unit>", at(7, 9)), at(7, 9))
+    holder = (
+        "import sys, time\nfrom pathlib import Path\nfrom lyreport.lock import workspace_lock\n"
+        "with workspace_lock(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(60)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    state = ws / "history" / "mailbox"
+    state.mkdir(parents=True, exist_ok=True)
+    other = subprocess.Popen([sys.executable, "-c", holder, str(state)], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(main, ["fetch", "--workspace", str(ws), "--since", "2021-01-01"])
+    finally:
+        other.kill()
+        other.wait()
+    assert result.exit_code == 2 and "另一个 lyreport fetch 正在收取" in result.output, result.output
+    assert f"进程 {other.pid}" in result.output and "Traceback" not in result.output and emls(ws) == []
+    assert [s.subject for s in fetch_mail(ws, since=SINCE).saved] == ["市发改委报表"]  # its turn, once free
+
+
+def test_a_mail_deleted_by_a_colleague_during_the_fetch_is_named_and_the_rest_still_fetched(
+    ws: Path, server: LocalImap
+) -> None:
+    # The colleague tidying the web mailbox deleted one mail after fetch had listed it: fetch stopped the whole
+    # mailbox with "服务器没有返回……请检查网络连接", the mails after it waiting for another run.
+    for n in range(4):
+        server.append(OFFICE, mail(f"报表{n}", f"<gone{n}@unit>", at(7, 9, n)), at(7, 9, n))
+    deleted = []
+
+    def colleague(stage: str, path: Path) -> None:
+        if stage == "written" and not deleted:
+            conn = server.connect(OFFICE)
+            conn.select("INBOX")
+            conn.store("2", "+FLAGS", "\\Deleted")  # 报表1, listed but not yet downloaded
+            conn.expunge()
+            conn.logout()
+            deleted.append(1)
+
+    report = fetch_mail(ws, since=SINCE, hook=colleague)
+    assert [s.subject for s in report.saved] == ["报表0", "报表2", "报表3"]
+    assert report.mailboxes_read == ["副中心办公室", "市发改委"]
+    [gone] = report.problems
+    assert gone.code == "mail-gone" and gone.severity == "warning" and "“报表1”（01-07 09:01 收到）" in gone.message
+    assert "被删除或移到了其他文件夹" in gone.message and gone.file == "邮箱“副中心办公室”/INBOX"
+    assert fetch_mail(ws, since=SINCE).problems == [] and len(emls(ws)) == 3

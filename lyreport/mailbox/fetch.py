@@ -107,7 +107,13 @@ def _one_mailbox(job: _Job, since: date | None) -> Problem | None:
         return problem(exc.code, file=where, reason=exc.reason)
     try:
         for folder in server.folders:
-            job.folder(folder, since)
+            try:
+                job.folder(folder, since)
+            except imap.MailboxError as exc:
+                if exc.code != "mail-folder":
+                    raise
+                # a folder name written wrong: said with the folders there are, the other folders still fetched
+                job.report.problems.append(problem(exc.code, file=where, reason=exc.reason + _folders_there(job)))
         job.look_elsewhere(since)
     except imap.MailboxError as exc:
         return problem(exc.code, file=where, reason=exc.reason)
@@ -119,6 +125,18 @@ def _one_mailbox(job: _Job, since: date | None) -> Problem | None:
     finally:
         imap.close(job.conn)
     return None
+
+
+def _folders_there(job: _Job) -> str:
+    """ "；该邮箱中的文件夹有：INBOX、INBOX.周报" (names as the server writes them, its separator included)."""
+    from . import imap
+
+    try:
+        names = [f.name for f in imap.folders(job.conn)]
+    except (imap.MailboxError, imap.imaplib.IMAP4.error):
+        return ""
+    shown = "、".join(names[:30]) + ("等" if len(names) > 30 else "")
+    return f"；该邮箱中的文件夹有：{shown}（收件箱写作 INBOX，子文件夹按上面的写法）" if names else ""
 
 
 @dataclass
@@ -167,11 +185,22 @@ class _Job:
             self._too_large(env, folder)
             self.store.advance(name, folder, uidvalidity, env.uid)
             return
-        key = f"mid:{env.message_id}" if env.message_id else ""
+        key, reused = self._key(env)
         if key and self._known(key, when):
             self.store.advance(name, folder, uidvalidity, env.uid)
             return
         data = imap.body(self.conn, env.uid)
+        if data is None:  # deleted or moved meanwhile (a colleague tidying the web mailbox): said, the rest fetched
+            self.report.problems.append(
+                problem(
+                    "mail-gone",
+                    file=f"邮箱“{name}”/{folder}",
+                    subject=_clean(env.subject) or "（无主题）",
+                    received=when.astimezone(self.tz).strftime("%m-%d %H:%M"),
+                )
+            )
+            self.store.advance(name, folder, uidvalidity, env.uid)
+            return
         if len(data) > self.settings.max_bytes:
             self._too_large(env, folder)
             self.store.advance(name, folder, uidvalidity, env.uid)
@@ -184,8 +213,17 @@ class _Job:
             self.report.problems.append(
                 problem("mail-no-files", file=f"邮箱“{name}”/{folder}", subject=_clean(env.subject) or "（无主题）")
             )
-            self.store.keep(key, "", when, name, folder, uidvalidity, env.uid)
+            self.store.keep(key, "", when, name, folder, uidvalidity, env.uid, signature(env))
             return
+        if reused:
+            self.report.problems.append(
+                problem(
+                    "mail-id-reused",
+                    file=f"邮箱“{name}”/{folder}",
+                    subject=_clean(env.subject) or "（无主题）",
+                    message_id=_clean(env.message_id),
+                )
+            )
         target = self._target(key, when)
         self._write(
             target,
@@ -199,8 +237,28 @@ class _Job:
                 "message_id": env.message_id,
             },
         )
-        self.store.keep(key, target.relative_to(self.inbox).as_posix(), when, name, folder, uidvalidity, env.uid)
+        self.store.keep(
+            key, target.relative_to(self.inbox).as_posix(), when, name, folder, uidvalidity, env.uid, signature(env)
+        )
         self.report.saved.append(Saved(name, target, when.astimezone(self.tz), _clean(env.subject)))
+
+    def _key(self, env: object) -> tuple[str, bool]:
+        """The key a message is kept under ("" without a Message-ID: its content decides), and whether another
+        message was kept under its Message-ID before. The same mail in both mailboxes (reply-all) has the same
+        Date header; a program that reuses one Message-ID for every mail it sends (a correction at
+        11:40 after the first at 9:00) does not, and that mail is kept too, not taken for a copy."""
+        message_id = getattr(env, "message_id", "")
+        if not message_id:
+            return "", False
+        key = f"mid:{message_id}"
+        kept = self.store.kept(key)
+        if kept is None:
+            return key, False
+        earlier = self.store.signature(key) or (kept.path and _file_signature(self.inbox / kept.path))
+        mine = signature(env)
+        if not earlier or earlier == mine:  # unknown (kept by an older version, file gone): a copy, as before
+            return key, False
+        return f"{key}#{mine}", self.store.kept(f"{key}#{mine}") is None
 
     def _known(self, key: str, when: datetime) -> bool:
         """Already kept; if this copy reached its mailbox earlier, the earlier arrival counts."""
@@ -295,6 +353,34 @@ def carries_files(data: bytes) -> bool:
         return mail.download_links(message) is not None
     except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
         return True
+
+
+def signature(env: object) -> str:
+    """What tells two mails with one Message-ID apart: the Date header as the sender's client wrote it (the
+    same in every mailbox the mail reached; gateways that tag the subject "[外部邮件]" leave it alone), or
+    without one the Subject and From headers."""
+    date_header = " ".join(str(getattr(env, "date", "") or "").split())
+    parts = [date_header] if date_header else [getattr(env, name, "") or "" for name in ("subject", "sender")]
+    text = "\n".join(" ".join(str(part).split()) for part in parts)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def _file_signature(path: Path) -> str:
+    """signature() of a kept .eml (recorded by an older version without one); "" when it cannot be read."""
+    from email.parser import BytesHeaderParser
+
+    from .imap import Envelope
+
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(256 * 1024).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    except OSError:
+        return ""
+    headers = BytesHeaderParser().parsebytes(head)
+    values = {
+        k: str(headers.get(h, "") or "") for k, h in (("subject", "Subject"), ("sender", "From"), ("date", "Date"))
+    }
+    return signature(Envelope(0, None, 0, "", **values))
 
 
 def default_since(latest_recorded: date | None, current: datetime, late_days: int) -> date:  # current: its deadline

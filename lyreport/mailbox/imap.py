@@ -51,23 +51,23 @@ class Envelope:
     subject: str
     sender: str = ""  # the From header as written
     content_type: str = ""
+    date: str = ""  # the Date header as written (the sender's clock)
 
 
 def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
     """Open and log in (TLS unless the config asks otherwise); then identify ourselves (IMAP ID)."""
+    context = tls_context(server) if server.security != "plain" else None
     try:
         if server.security == "tls":
-            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                server.host, server.port, ssl_context=server.tls_context(), timeout=timeout
-            )
+            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=context, timeout=timeout)
         else:
             conn = imaplib.IMAP4(server.host, server.port, timeout=timeout)
             if server.security == "starttls":
-                conn.starttls(server.tls_context())
+                conn.starttls(context)
     except TimeoutError:
         raise MailboxError("mail-timeout", f"服务器 {server.host}:{server.port} 在 {timeout:g} 秒内没有响应") from None
     except ssl.SSLCertVerificationError as exc:
-        raise MailboxError("mail-certificate", f"{server.host} 的安全证书无法验证（{exc.verify_message}）") from None
+        raise MailboxError("mail-certificate", certificate_reason(server, exc)) from None
     except (ssl.SSLError, imaplib.IMAP4.abort, imaplib.IMAP4.error) as exc:
         raise MailboxError("mail-unreachable", f"与 {server.host}:{server.port} 的连接异常（{_short(exc)}）") from None
     except OSError as exc:
@@ -86,10 +86,57 @@ def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
         raise MailboxError("mail-timeout", f"服务器 {server.host} 登录时没有响应") from None
     except imaplib.IMAP4.error as exc:
         _close(conn)
-        hint = NETEASE_HINT if server.netease else "请检查账号和密码，必要时重新运行“lyreport fetch --save-password”。"
-        raise MailboxError("mail-login", f"账号 {server.user} 登录被拒绝（{_short(exc)}）。{hint}") from None
+        said = _short(exc)
+        code = re.match(r"\[([A-Z-]+)", said)
+        hint = _LOGIN_CODES.get(code.group(1) if code else "", "")
+        if not hint:
+            hint = (
+                NETEASE_HINT if server.netease else "请检查账号和密码，必要时重新运行“lyreport fetch --save-password”。"
+            )
+        raise MailboxError("mail-login", f"账号 {server.user} 登录被拒绝（{said}）。{hint}") from None
     send_id(conn, server)
     return conn
+
+
+_LOGIN_CODES = {  # RFC 5530 response codes that are not a wrong password: the 授权码 advice would mislead
+    "CONTACTADMIN": "服务器要求联系管理员：账号可能已被锁定或停用，请联系邮箱管理员或信息技术人员（不是授权码输错）。",
+    "EXPIRED": "密码（授权码）已过期，请在网页邮箱中重新生成后运行“lyreport fetch --save-password”。",
+    "UNAVAILABLE": "服务器暂时不能登录（可能登录过于频繁而被暂时限制），请稍后再试。",
+    "PRIVACYREQUIRED": '服务器要求加密连接，请在配置中该邮箱段改用 security = "tls"（端口 993）。',
+    "LIMIT": "同时登录该邮箱的连接过多，请关闭其他邮件客户端后稍后再试。",
+}
+
+
+def tls_context(server: Server) -> ssl.SSLContext:
+    """The server's TLS context; a ca_file that is missing or not a certificate is said as such, not as a
+    server that cannot be reached."""
+    try:
+        return server.tls_context()
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        missing = isinstance(exc, FileNotFoundError)
+        raise MailboxError(
+            "mail-ca-file",
+            f"配置中该邮箱的 ca_file 所指的证书文件“{server.ca_file}”"
+            + ("不存在" if missing else "无法读取或不是证书文件（应为 .pem/.crt 格式的证书）"),
+        ) from None
+
+
+_SELF_SIGNED = {18, 19, 20, 21}  # X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, SELF_SIGNED_CERT_IN_CHAIN, no issuer
+
+
+def certificate_reason(server: Server, exc: ssl.SSLCertVerificationError) -> str:
+    """Why a certificate was refused, in Chinese, and what staff can do about a self-signed one."""
+    code = getattr(exc, "verify_code", None)
+    if code in _SELF_SIGNED:
+        which = "配置中 ca_file 所指的证书也不能验证它" if server.ca_file else "本机不认识签发它的机构"
+        return (
+            f"{server.host} 的安全证书无法验证：服务器使用的是自签名证书或内部机构签发的证书，{which}"
+            f"（{exc.verify_message}）。单位内部的邮件服务器常是这样：请向信息技术人员索取该服务器的证书文件"
+            '（.pem 或 .crt），在配置.toml 该邮箱段中写 ca_file = "证书文件的完整路径"，再运行 lyreport fetch'
+        )
+    said = {10: "证书已过期（或本机日期不对）", 9: "证书尚未生效（或本机日期不对）", 62: "证书上的名称与服务器地址不符"}
+    detail = f"{said[code]}：{exc.verify_message}" if code in said else exc.verify_message
+    return f"{server.host} 的安全证书无法验证（{detail}）"
 
 
 def send_id(conn: imaplib.IMAP4, server: Server) -> None:
@@ -139,7 +186,7 @@ def envelopes(conn: imaplib.IMAP4, uids: list[int]) -> list[Envelope]:
         typ, data = conn.uid(
             "FETCH",
             chunk,
-            "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT FROM CONTENT-TYPE)])",
+            "(UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT FROM CONTENT-TYPE DATE)])",
         )
         if typ != "OK":
             raise MailboxError("mail-unreachable", f"服务器拒绝了读取命令（{_short(data)}）")
@@ -147,13 +194,15 @@ def envelopes(conn: imaplib.IMAP4, uids: list[int]) -> list[Envelope]:
     return sorted((e for e in found if e.uid), key=lambda e: e.uid)
 
 
-def body(conn: imaplib.IMAP4, uid: int) -> bytes:
-    """The whole message as stored (BODY.PEEK[] leaves it unread)."""
+def body(conn: imaplib.IMAP4, uid: int) -> bytes | None:
+    """The whole message as stored (BODY.PEEK[] leaves it unread); None when the server answers OK without it
+    (deleted or moved to another folder since the SEARCH)."""
     typ, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
-    records = _records(data) if typ == "OK" else []
-    if not records or records[0][1] is None:
-        raise MailboxError("mail-unreachable", f"服务器没有返回第 {uid} 封邮件的内容")
-    return records[0][1]
+    if typ != "OK":
+        raise MailboxError("mail-unreachable", f"服务器没有返回第 {uid} 封邮件的内容（{_short(data)}）")
+    records = [(meta, literal) for meta, literal in _records(data) if literal is not None]
+    mine = [literal for meta, literal in records if (found := _UID.search(meta)) and int(found.group(1)) == uid]
+    return (mine or [literal for _, literal in records] or [None])[0]
 
 
 def search_since(conn: imaplib.IMAP4, since: date | None) -> list[int]:
@@ -254,6 +303,7 @@ def _envelope(meta: bytes, literal: bytes | None) -> Envelope:
         str(headers.get("Subject", "") or ""),
         str(headers.get("From", "") or ""),
         str(headers.get("Content-Type", "") or ""),
+        str(headers.get("Date", "") or ""),
     )
 
 
@@ -297,9 +347,15 @@ def short(value: object) -> str:
 def _short(value: object) -> str:
     if isinstance(value, list):
         value = b" ".join(v if isinstance(v, bytes) else str(v).encode() for v in value)
-    if isinstance(value, BaseException):
-        value = str(value)
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    if isinstance(value, BaseException):  # imaplib raises with the server's bytes: str() would show \xe8...
+        value = value.args[0] if len(value.args) == 1 and isinstance(value.args[0], bytes) else str(value)
+    if isinstance(value, bytes):
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:  # Coremail and other Chinese servers may answer in GBK
+            text = value.decode("gb18030", "replace")
+    else:
+        text = str(value)
     text = re.sub(r"^b'|'$", "", text.strip())
     return re.sub(r"[\x00-\x1f]", " ", text)[:160] or "无详细信息"
 

@@ -116,7 +116,15 @@ def send_reminders(workspace: Path | None, result: RemindResult, *, timeout: flo
     try:
         client = _connect(settings.smtp, password, timeout or settings.timeout)
     except Exception as exc:  # noqa: BLE001 - every SMTP/socket failure becomes one Chinese line
-        raise LyreportError(f"无法登录发信服务器 {settings.smtp.host}：{_reason(exc)}。邮件均未发出。") from None
+        import ssl
+
+        from .imap import MailboxError, certificate_reason
+
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            reason = certificate_reason(settings.smtp, exc) + "（在配置.toml 的 [smtp] 段中写 ca_file）"
+        else:
+            reason = exc.reason if isinstance(exc, MailboxError) else _reason(exc)
+        raise LyreportError(f"无法登录发信服务器 {settings.smtp.host}：{reason}。邮件均未发出。") from None
     try:
         for draft in ready:
             message = draft.message
@@ -135,12 +143,14 @@ def send_reminders(workspace: Path | None, result: RemindResult, *, timeout: flo
 def _connect(server: Server, password: str, timeout: float):  # noqa: ANN202 - smtplib.SMTP
     import smtplib
 
+    from .imap import tls_context
+
     if server.security == "tls":
-        client = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=server.tls_context())
+        client = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=tls_context(server))
     else:
         client = smtplib.SMTP(server.host, server.port, timeout=timeout)
         if server.security == "starttls":
-            client.starttls(context=server.tls_context())
+            client.starttls(context=tls_context(server))
     if password:
         client.login(server.user, password)
     return client

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..api import LyreportError, load_context
 from ..config import ConfigError
 from ..history import DB_NAME, latest_week
+from ..lock import WorkspaceBusy, workspace_lock
 from ..weeks import current_deadline
 from .elsewhere import STATE_DIR
 from .fetch import FetchReport, Hook, default_since, fetch_all
@@ -47,16 +48,26 @@ def fetch_mail(
             config.late_days,
         )
     ws.inbox.mkdir(parents=True, exist_ok=True)
-    return fetch_all(
-        settings,
-        ws.inbox,
-        ws.history / STATE_DIR,
-        config.timezone,
-        since,
-        only=only,
-        hook=hook,
-        directory=context.directory,  # type: ignore[attr-defined]
+    state_dir = ws.history / STATE_DIR
+    state_dir.mkdir(parents=True, exist_ok=True)
+    busy = (
+        "另一个 lyreport fetch 正在收取本工作目录的邮件（{holder}），请等它结束后再运行；收到的邮件不会因此重复或丢失。"
     )
+    try:
+        # Two fetches at once cleared each other's half-written messages and both ended "连接中断".
+        with workspace_lock(state_dir, busy):
+            return fetch_all(
+                settings,
+                ws.inbox,
+                state_dir,
+                config.timezone,
+                since,
+                only=only,
+                hook=hook,
+                directory=context.directory,  # type: ignore[attr-defined]
+            )
+    except WorkspaceBusy as exc:
+        raise LyreportError(str(exc)) from None
 
 
 def save_passwords(

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS folders (
 CREATE TABLE IF NOT EXISTS messages (
     key TEXT PRIMARY KEY, path TEXT NOT NULL, internaldate TEXT NOT NULL,
     mailbox TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS signatures (key TEXT PRIMARY KEY, signature TEXT NOT NULL);
 """
 
 
@@ -77,15 +78,33 @@ class Store:
         row = self.conn.execute("SELECT path, internaldate FROM messages WHERE key=?", (key,)).fetchone()
         return Kept(row[0], datetime.fromisoformat(row[1])) if row else None
 
-    def keep(self, key: str, path: str, when: datetime, mailbox: str, folder: str, uidvalidity: int, uid: int) -> None:
-        """Record a message and advance its folder in one transaction."""
+    def keep(
+        self,
+        key: str,
+        path: str,
+        when: datetime,
+        mailbox: str,
+        folder: str,
+        uidvalidity: int,
+        uid: int,
+        signature: str = "",
+    ) -> None:
+        """Record a message (and what tells it from another reusing its Message-ID) and advance its folder in one
+        transaction."""
         with self.conn:
             self.conn.execute("BEGIN")
             self.conn.execute(
                 "INSERT OR REPLACE INTO messages VALUES (?,?,?,?,?,?,?)",
                 (key, path, when.isoformat(), mailbox, folder, uidvalidity, uid),
             )
+            if signature:
+                self.conn.execute("INSERT OR REPLACE INTO signatures VALUES (?,?)", (key, signature))
             self.advance(mailbox, folder, uidvalidity, uid)
+
+    def signature(self, key: str) -> str | None:
+        """Date, subject and sender of the message kept under `key` (as fetch.signature), when recorded."""
+        row = self.conn.execute("SELECT signature FROM signatures WHERE key=?", (key,)).fetchone()
+        return str(row[0]) if row else None
 
     def earlier(self, key: str, when: datetime) -> None:
         self.conn.execute("UPDATE messages SET internaldate=? WHERE key=?", (when.isoformat(), key))
