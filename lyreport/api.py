@@ -217,7 +217,9 @@ def _run_week(
                     workers=workers, progress=reading, scan_cache=scan_cache(context), reading=ahead,
                 )  # fmt: skip
                 _stop_if_changed(intake)
-                intake.problems = timing + context.notes + _mail_notes(context, deadline, rebuild) + intake.problems
+                intake.problems = (
+                    timing + context.notes + _mail_notes(context, deadline, rebuild, moment) + intake.problems
+                )
                 if not intake.files and not intake.problems:
                     intake.problems.append(problem("inbox-empty", file=str(source)))
                 return _record_and_render(context, conn, intake, deadline, source, outbox, renderers, rebuild)
@@ -226,13 +228,15 @@ def _run_week(
             conn.close()
 
 
-def _mail_notes(context: Context, deadline: datetime, rebuild: bool) -> list[Problem]:
-    """What the last `lyreport fetch` saw in mailbox folders it does not read (垃圾邮件…) for this week."""
+def _mail_notes(context: Context, deadline: datetime, rebuild: bool, moment: datetime) -> list[Problem]:
+    """What the last `lyreport fetch` could not fetch, fetched too early or saw in folders it does not read
+    (垃圾邮件…) for this week."""
     if rebuild:
         return []  # a rebuilt week is judged on what was recorded for it
-    from .mailbox.elsewhere import week_notes
+    from .mailbox import elsewhere, lastfetch
 
-    return week_notes(context.workspace.history, deadline, context.config)
+    history = context.workspace.history
+    return lastfetch.week_notes(history, deadline, moment) + elsewhere.week_notes(history, deadline, context.config)
 
 
 def _start_checks(context: Context, outbox: Path, week: date) -> None:

@@ -727,6 +727,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "邮件“{subject}”（{received} 收到）在收取过程中被删除或移到了其他文件夹（可能有人正在网页邮箱中整理邮件），未收取；"
         "如是报表，请在网页邮箱的其他文件夹或“已删除”中找到，移回收件箱后重新运行 lyreport fetch",
     ),
+    "mail-fetch-failed": (
+        WARNING,
+        "最近一次收取邮件（{tried}）未能收取该邮箱（{reason}）。该邮箱{since}收到的报表未计入本次结果，"
+        "只发到该邮箱的单位可能被误计为未报送或迟报；请排除原因后运行 lyreport fetch，再重新运行",
+    ),
+    "mail-fetch-early": (
+        WARNING,
+        "最近一次收取该邮箱是 {fetched}，早于本周截止时间 {deadline}；此后收到的报表未计入本次结果，"
+        "按时报送的单位可能被误计为未报送。请运行 lyreport fetch 收取后再重新运行",
+    ),
     "mail-no-files": (INFO, "邮件“{subject}”没有报表、扫描件或压缩包附件，未存入收件箱"),
     "mail-too-large": (WARNING, "邮件“{subject}”过大（{size}，上限 {limit}），未下载，请到网页邮箱中查看"),
     "remind-no-email": (WARNING, "单位名录中没有{unit}的电子邮箱，催报邮件草稿未填收件人，请补充名录或电话催报"),

@@ -124,9 +124,12 @@ def week_status(
     now = now or datetime.now(config.timezone)
     deadline = resolve_deadline(context, week, now)
     previous = _previous(context.workspace.history / DB_NAME, context, deadline.date())
-    from .mailbox.elsewhere import week_notes
+    from .mailbox import elsewhere, lastfetch
 
-    notes: list[Problem] = week_notes(context.workspace.history, deadline, config)
+    history = context.workspace.history
+    notes: list[Problem] = lastfetch.week_notes(history, deadline, now) + elsewhere.week_notes(
+        history, deadline, config
+    )
     with tempfile.TemporaryDirectory(prefix="lyreport-status-") as tmp:
         source = inbox or context.workspace.inbox
         intake = run_intake(source, Path(tmp), context.master, context.directory, config) if source.is_dir() else None

@@ -344,3 +344,53 @@ def test_mailbox_config_mistakes_are_explained(workspace: Path) -> None:
     configure(workspace, "\n")
     result = CliRunner().invoke(main, ["fetch", "--workspace", str(workspace)])
     assert result.exit_code == 2 and "还没有填写邮箱" in result.output
+
+
+def test_run_says_a_mailbox_fetch_could_not_read_or_read_before_the_deadline(
+    tmp_path: Path, server: LocalImap, monkeypatch
+) -> None:
+    """A return that sits in a mailbox `run` never saw (fetched at 11:00, or the NDRC login refused) is not
+    said "未报送" without a word: run and status say which mailbox and since when."""
+    from lyreport.api import run_week
+    from lyreport.mailbox.service import fetch_mail
+
+    ws = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(ws)]).exit_code == 0
+    configure(ws, mailbox_config(server.port))
+    set_passwords(monkeypatch)
+    units, mails = _mails(ws)
+    a, b = units[0], units[1]
+    for subject, message_id, attachments, sent, arrived, user in mails[:2]:  # a's reply-all, before 11:00
+        server.append(user, mail(subject, message_id, sent, attachments), arrived)
+    fetch_mail(ws, since=date(2020, 12, 1), now=at(11))
+    late_mail = mail(f"{b}报表", "<b-ndrc@u>", at(11, 40), {f"{b}.xlsx": mails[2][2][f"{b}.xlsx"]})
+    server.append(NDRC, late_mail, at(11, 40))  # on time, after the 11:00 fetch, to the NDRC mailbox only
+
+    def said(code: str, moment: datetime) -> dict[str, str]:
+        report = run_week(ws, W, now=moment)
+        states = {u.name: u.state for u in report.result.units}
+        assert states[a] == "on_time" and states[b] == "missing"
+        return {p.file: p.message for p in report.result.problems if p.code == code}
+
+    early = said("mail-fetch-early", at(15))
+    assert set(early) == {"邮箱“副中心办公室”", "邮箱“市发改委”"}
+    assert "1月7日11:00，早于本周截止时间 1月7日12:00" in early["邮箱“市发改委”"]
+    assert "mail-fetch-early" in {p.code for p in week_status(ws, W, now=at(15)).problems}
+    assert not [p for p in week_status(ws, W, now=at(11, 30)).problems if p.code.startswith("mail-fetch")]
+
+    set_passwords(monkeypatch, {OFFICE: PASSWORDS[OFFICE], NDRC: "a-code-made-last-month"})
+    fetch_mail(ws, since=date(2020, 12, 1), now=at(15, 5))  # the office's is read; NDRC refuses the login
+    failed = said("mail-fetch-failed", at(15, 10))
+    assert list(failed) == ["邮箱“市发改委”"]
+    assert (
+        "最近一次收取邮件（1月7日15:05）未能收取该邮箱（未收取：账号 ndrc@126.com 登录被拒绝"
+        in failed["邮箱“市发改委”"]
+    )
+    assert "该邮箱在 1月7日11:00之后收到的报表未计入" in failed["邮箱“市发改委”"]
+    assert not said("mail-fetch-early", at(15, 10))  # the office's mailbox was read after the deadline
+
+    set_passwords(monkeypatch)
+    fetch_mail(ws, since=date(2020, 12, 1), now=at(15, 20))
+    report = run_week(ws, W, now=at(15, 25))
+    assert {u.name: u.state for u in report.result.units}[b] == "on_time"
+    assert not [p for p in report.result.problems if p.code.startswith("mail-fetch")]

@@ -48,6 +48,7 @@ class FetchReport:
     duplicates: int = 0  # already kept (same Message-ID from the other mailbox, or a re-scan)
     problems: list[Problem] = field(default_factory=list)
     mailboxes_read: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # mailbox -> why it could not be fetched (the message)
 
 
 def fetch_all(
@@ -81,6 +82,7 @@ def fetch_all(
                         others[server.name] = job.elsewhere
                 else:
                     report.problems.append(problem_found)
+                    report.failed[server.name] = problem_found.message
         for server in settings.mailboxes:
             if server.name in others:
                 found = elsewhere.forget_kept(others[server.name], store)

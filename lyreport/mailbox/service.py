@@ -11,6 +11,7 @@ from ..config import ConfigError
 from ..history import DB_NAME, latest_week
 from ..lock import WorkspaceBusy, workspace_lock
 from ..weeks import current_deadline
+from . import lastfetch
 from .elsewhere import STATE_DIR
 from .fetch import FetchReport, Hook, default_since, fetch_all
 from .settings import MailSettings, Server, load_mail_settings
@@ -56,7 +57,7 @@ def fetch_mail(
     try:
         # Two fetches at once cleared each other's half-written messages and both ended "连接中断".
         with workspace_lock(state_dir, busy):
-            return fetch_all(
+            report = fetch_all(
                 settings,
                 ws.inbox,
                 state_dir,
@@ -66,6 +67,9 @@ def fetch_mail(
                 hook=hook,
                 directory=context.directory,  # type: ignore[attr-defined]
             )
+            tried = [m.name for m in settings.mailboxes if not only or m.name == only]
+            lastfetch.record(state_dir, tried, report.failed, now or datetime.now(config.timezone))
+            return report
     except WorkspaceBusy as exc:
         raise LyreportError(str(exc)) from None
 
