@@ -9,11 +9,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from ..textsafe import document_text
 
 FONT_NAME = "宋体"
 FONT = Font(name=FONT_NAME, size=11)
@@ -58,9 +60,8 @@ MAX_CELL_TEXT = 32767
 
 
 def clean_text(value: Any) -> str:
-    """Text as it can be stored in a cell: control characters removed, length capped."""
-    text = "" if value is None else str(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    """Text as it can be stored in a cell: control characters and bidi controls removed, length capped."""
+    text = document_text("" if value is None else str(value))
     return text[:MAX_CELL_TEXT]
 
 

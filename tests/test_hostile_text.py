@@ -1,0 +1,96 @@
+"""Hostile text typed into returns, followed to what the leader and staff open (通报, 台账, 催报名单, summary)."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from openpyxl import load_workbook
+
+from lyreport.api import load_context
+from lyreport.cli import main
+from lyreport.render.templates import write_templates
+
+WEEK = date(2021, 1, 7)
+TZ = ZoneInfo("Asia/Shanghai")
+TRANSPORT = "市交通运输局"
+# What no output may carry: C0 controls but tab/newline, ESC sequences, bidi overrides and isolates.
+UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    return root
+
+
+def _return(workspace: Path, unit: str, cells: dict[tuple[int, int], str], status: str = "正常推进") -> Path:
+    """`unit`'s own template, filled, with `cells` ((row, col) -> text) written as typed text."""
+    context = load_context(workspace)
+    paths = write_templates(context.master, context.directory, WEEK, workspace.parent / "tpl", units=[unit])
+    book = load_workbook(paths[0])
+    sheet = book["落实情况"]
+    sheet.cell(3, 4, "王五")
+    sheet.cell(3, 6, "0379-63211234")
+    sheet.cell(3, 8, date(2021, 1, 6))
+    for row in range(5, sheet.max_row + 1):
+        if isinstance(sheet.cell(row, 1).value, int):
+            sheet.cell(row, 4, status)
+            sheet.cell(row, 5, "本周召开推进会")
+    for (row, col), value in cells.items():
+        sheet.cell(row, col).value = value
+        sheet.cell(row, col).data_type = "s"  # typed text, never a formula
+    target = workspace / "inbox" / f"{unit}-落实情况.xlsx"
+    book.save(target)
+    stamp = datetime(2021, 1, 7, 9, 0, tzinfo=TZ).timestamp()
+    os.utime(target, (stamp, stamp))
+    return target
+
+
+def _run(workspace: Path):
+    return CliRunner().invoke(main, ["run", "--workspace", str(workspace), "--week", WEEK.isoformat()])
+
+
+def _docx_text(path: Path) -> str:
+    document = Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def _ledger_texts(path: Path) -> list[str]:
+    book = load_workbook(path)
+    return [c.value for s in book for row in s.iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def test_control_characters_and_bidi_in_cells_reach_no_output(workspace: Path) -> None:
+    # Excel writes a control character typed (or pasted) into a cell as _x001B_; calamine decodes it.
+    # The contact's ESC sequence would recolour a terminal showing the 催报名单 .txt; U+202E would show
+    # "成完已" as "已完成" in Word.
+    _return(
+        workspace,
+        TRANSPORT,
+        {
+            (3, 4): "王五_x001B_[31m_x0007_",
+            (5, 5): "资金_x0001_到位\u202e成完已\u202c，推进中",
+            (5, 6): "\u2066无\u2069_x000B_",
+        },
+    )
+    (workspace / "inbox" / "市发改委.txt").write_text("报送函", encoding="utf-8")  # not a form: 市发改委 invalid
+    result = _run(workspace)
+    assert result.exit_code in (0, 1), result.output
+    week_dir = workspace / "outbox" / WEEK.isoformat()
+    for docx in week_dir.glob("*.docx"):
+        assert not UNSHOWABLE.search(_docx_text(docx)), docx.name
+    texts = _ledger_texts(workspace / "outbox" / "工作台账.xlsx")
+    assert any("资金到位成完已，推进中" in t for t in texts)  # the text as read, in the order read
+    assert not [t for t in texts if UNSHOWABLE.search(t)]
+    reminders = (week_dir / f"催报名单-{WEEK.isoformat()}.txt").read_text(encoding="utf-8-sig")
+    assert not UNSHOWABLE.search(reminders)
