@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 from docx import Document
 from openpyxl import load_workbook
 
-from lyreport.api import load_context
+from lyreport.api import CheckedFile, check_files, load_context
 from lyreport.cli import main
 from lyreport.render.templates import write_templates
 
@@ -52,6 +53,11 @@ def _return(workspace: Path, unit: str, cells: dict[tuple[int, int], str], statu
     stamp = datetime(2021, 1, 7, 9, 0, tzinfo=TZ).timestamp()
     os.utime(target, (stamp, stamp))
     return target
+
+
+def check_file(workspace: Path, path: Path) -> CheckedFile:
+    (checked,) = [c for c in check_files([path], workspace, workers=0) if c.name == path.name]
+    return checked
 
 
 def _run(workspace: Path):
@@ -94,3 +100,45 @@ def test_control_characters_and_bidi_in_cells_reach_no_output(workspace: Path) -
     assert not [t for t in texts if UNSHOWABLE.search(t)]
     reminders = (week_dir / f"催报名单-{WEEK.isoformat()}.txt").read_text(encoding="utf-8-sig")
     assert not UNSHOWABLE.search(reminders)
+
+
+def _with_saved_results(path: Path, results: dict[str, str]) -> None:
+    """Give formula cells (coordinate -> text) the saved result a spreadsheet program would have written."""
+    with zipfile.ZipFile(path) as src:
+        parts = [(item, src.read(item)) for item in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item, body in parts:
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for coord, value in results.items():
+                    pattern = rb'(<c r="' + coord.encode() + rb'"[^>]*?)(?: t="\w+")?>(<f>.*?</f>)<v\s*/?>(?:</v>)?'
+                    body, count = re.subn(pattern, rb'\1 t="str">\2<v>' + value.encode() + rb"</v>", body)
+                    assert count == 1, coord
+            dst.writestr(item, body)
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["='[1]进度'!D5", "=[2]Sheet1!$A$1", "=cmd|'/C calc'!A0", '=WEBSERVICE("http://example.com/s")'],
+)
+def test_status_taken_from_another_file_or_program_is_said(workspace: Path, formula: str) -> None:
+    # The saved "已完成" came from another workbook, a DDE program or the web, not from the unit's typing.
+    path = _return(workspace, TRANSPORT, {})
+    book = load_workbook(path)
+    book["落实情况"]["D5"] = formula
+    book.save(path)
+    _with_saved_results(path, {"D5": "已完成"})
+    checked = check_file(workspace, path)
+    linked = [p for p in checked.problems if p.code == "cell-linked"]
+    assert [p.cell for p in linked] == ["D5"], [(p.code, p.message) for p in checked.problems]
+    assert "已完成" in linked[0].message and formula[1:12] in linked[0].message
+
+
+def test_formula_within_the_return_is_not_said(workspace: Path) -> None:
+    path = _return(workspace, TRANSPORT, {})
+    book = load_workbook(path)
+    book["落实情况"]["D5"] = '=IF(E5="","正常推进","已完成")'
+    book["落实情况"]["E6"] = '="a|b"&"[1]x!"'  # a bar and brackets inside text are not links
+    book.save(path)
+    _with_saved_results(path, {"D5": "正常推进", "E6": "a|b[1]x!"})
+    checked = check_file(workspace, path)
+    assert not [p for p in checked.problems if p.code == "cell-linked"]

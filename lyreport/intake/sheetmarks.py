@@ -95,6 +95,17 @@ _SUSPECT_ROW = re.compile(rb"""hidden|ht\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
 _SUSPECT_COL = re.compile(rb"""hidden|width\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+# A formula's text and its shared-formula index (<f t="shared" si="0">…</f>, or <f t="shared" si="0"/>).
+_FORMULA_BODY = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_SHARED_INDEX = re.compile(rb"""\bsi\s*=\s*["'](\d+)["']""")
+# Where a saved value may come from outside the file: another workbook ([1]Sheet1!A1, 'C:\[报表.xlsx]表'!A1),
+# a program through DDE (cmd|'/C calc'!A0, MSEXCEL|…), the web or a live feed. String literals are left out first.
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+_OUTSIDE = re.compile(
+    r"\[[^\]]*\][^!\[\]]*!|[A-Za-z][\w.]*\s*\|"
+    r"|\b(?:_xlfn\.)?(?:WEBSERVICE|FILTERXML|RTD|CALL|REGISTER(?:\.ID)?|EXEC)\s*\(",
+    re.IGNORECASE,
+)
 _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
 _TRUE = (b"1", b"true")
 MIN_COL_WIDTH = 1.0  # characters: a column narrower than this shows no readable value
@@ -256,9 +267,29 @@ def _invisible_cols(head: bytes, marks: Marks) -> None:
                 marks.hidden_cols.update(range(int(low) - 1, min(int(high), MAX_INDEX)))
 
 
+def _linked(cell: bytes, at: tuple[int, int], marks: Marks, shared: dict[bytes, str]) -> None:
+    """Keep a formula cell whose saved value comes from another file, a program (DDE) or the web: the value
+    is what the unit's computer showed, not something typed in this file; opening it may show another."""
+    body = _FORMULA_BODY.search(cell)
+    if body is None:
+        return
+    index = _SHARED_INDEX.search(body[1])
+    formula = unescape(body[2].decode("utf-8", "replace")) if body[2] else ""
+    if formula:
+        if not _OUTSIDE.search(_STRING_LITERAL.sub("", formula)):
+            return
+        if index is not None:
+            shared[index[1]] = formula
+    elif index is None or (formula := shared.get(index[1], "")) == "":
+        return
+    marks.linked[at] = formula.strip()[:80]
+
+
 def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None) -> None:
     """Formula cells whose <v> is missing or empty: the program that wrote them never calculated.
-    `first`: where the first formula tag is, if known; `end`: where the cells end (</sheetData>)."""
+    `first`: where the first formula tag is, if known; `end`: where the cells end (</sheetData>).
+    Formulas with a saved value that comes from outside the file are kept too (_linked)."""
+    shared: dict[bytes, str] = {}  # a shared formula's index -> its outside source, when it has one
     for count, hit in enumerate(_FORMULA.finditer(xml, first, len(xml) if end is None else end)):
         if count >= MAX_MARKS:
             return
@@ -269,7 +300,10 @@ def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None) 
         cell = xml[start : close.end()]
         head = cell[: cell.find(b">") + 1]
         ref = _CELL_REF.search(head)
+        if ref is None:
+            continue
         # t="str" with an empty <v> is a formula whose saved result is "" (Excel writes that); not missing.
-        if ref is None or _VALUE.search(cell) or b't="str"' in head:
+        if _VALUE.search(cell) or b't="str"' in head:
+            _linked(cell, (int(ref[2]) - 1, col_index(ref[1])), marks, shared)
             continue
         marks.uncached.add((int(ref[2]) - 1, col_index(ref[1])))
