@@ -142,3 +142,22 @@ def test_formula_within_the_return_is_not_said(workspace: Path) -> None:
     _with_saved_results(path, {"D5": "正常推进", "E6": "a|b[1]x!"})
     checked = check_file(workspace, path)
     assert not [p for p in checked.problems if p.code == "cell-linked"]
+
+
+def test_text_longer_than_a_cell_holds_is_cut_visibly(workspace: Path) -> None:
+    # Excel cannot hold more than 32,767 characters in a cell, but a CSV field can.
+    master = load_context(workspace).master
+    long = "资金缺口较大" * 7000  # 42,000 characters
+    lines = ["填报单位,市交通运输局,联系人,王五,联系电话,0379-63211234,填报日期,2021-01-06"]
+    lines.append("序号,措施内容,责任类型,完成状态,本周进展,存在问题,下一步计划,预计完成时间,备注")
+    lines += [f"{m.no},{m.text},牵头,正常推进,召开协调会,{long},继续推进,," for m in master.measures_of(TRANSPORT)]
+    path = workspace / "inbox" / f"{TRANSPORT}.csv"
+    path.write_text("\r\n".join(lines), encoding="utf-8-sig")
+    stamp = datetime(2021, 1, 7, 9, 0, tzinfo=TZ).timestamp()
+    os.utime(path, (stamp, stamp))
+    assert _run(workspace).exit_code in (0, 1)
+    texts = [t for t in _ledger_texts(workspace / "outbox" / "工作台账.xlsx") if t.startswith("资金缺口较大资金")]
+    assert texts
+    for text in texts:
+        assert len(text) <= 32767
+        assert text.endswith("以下从略）")

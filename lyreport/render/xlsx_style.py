@@ -57,12 +57,15 @@ LOCKED = Protection(locked=True)
 
 # Excel refuses longer cell texts; longer ones would make the whole file unreadable.
 MAX_CELL_TEXT = 32767
+CUT_MARK = "……（原文超过 Excel 单元格的 32767 字上限，以下从略）"
 
 
 def clean_text(value: Any) -> str:
     """Text as it can be stored in a cell: control characters and bidi controls removed, length capped."""
     text = document_text("" if value is None else str(value))
-    return text[:MAX_CELL_TEXT]
+    if len(text) > MAX_CELL_TEXT:  # said in the cell itself: a leader must not take the cut text for all of it
+        return text[: MAX_CELL_TEXT - len(CUT_MARK)] + CUT_MARK
+    return text
 
 
 def set_text(cell: Cell, value: Any) -> Cell:
