@@ -7,6 +7,7 @@ import re
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -161,3 +162,75 @@ def test_text_longer_than_a_cell_holds_is_cut_visibly(workspace: Path) -> None:
     for text in texts:
         assert len(text) <= 32767
         assert text.endswith("以下从略）")
+
+
+def _ods(path: Path, rows: list[list[tuple[str, str]]]) -> Path:
+    """A one-sheet .ods; each cell is (text, formula or "")."""
+
+    def cell(text: str, formula: str) -> str:
+        attr = f' table:formula="{escape(formula, {chr(34): "&quot;"})}"' if formula else ""
+        return (
+            f'<table:table-cell{attr} office:value-type="string" office:string-value="{escape(text)}">'
+            f"<text:p>{escape(text)}</text:p></table:table-cell>"
+        )
+
+    body = "".join("<table:table-row>" + "".join(cell(*c) for c in row) + "</table:table-row>" for row in rows)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="落实情况">{body}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", manifest)
+    return path
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ["of:=['file:///C:/报表/进度.ods'#$Sheet1.D5]", 'of:=DDE("soffice";"C:\\进度.ods";"A1")', "of:=cmd|'/c calc'!a0"],
+)
+def test_ods_status_taken_from_another_file_or_program_is_said(workspace: Path, formula: str) -> None:
+    master = load_context(workspace).master
+    head = ["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", "2021-01-06"]
+    rows = [[(v, "") for v in head], [(v, "") for v in ["序号", "措施内容", "责任类型", "完成状态", "本周进展"]]]
+    for index, measure in enumerate(master.measures_of(TRANSPORT)):
+        status = ("已完成", formula) if index == 0 else ("正常推进", 'of:=[.F3]&""')  # an own-cell formula
+        rows.append([(str(measure.no), ""), (measure.text, ""), ("牵头", ""), status, ("召开协调会", "")])
+    path = _ods(workspace / "inbox" / f"{TRANSPORT}.ods", rows)
+    checked = check_file(workspace, path)
+    linked = [p for p in checked.problems if p.code == "cell-linked"]
+    assert [p.cell for p in linked] == ["D3"], [(p.code, p.message) for p in checked.problems]
+
+
+def test_status_through_a_name_that_stands_for_another_file_is_said(workspace: Path) -> None:
+    # =本周进度 looks like a formula within the return; the workbook's name 本周进度 is a cell of another file.
+    path = _return(workspace, TRANSPORT, {})
+    book = load_workbook(path)
+    book["落实情况"]["D5"] = "=本周进度"
+    book["落实情况"]["D6"] = '=IF(本周进度x="","正常推进","正常推进")'  # another name, not the linked one
+    book.save(path)
+    _with_saved_results(path, {"D5": "已完成", "D6": "正常推进"})
+    with zipfile.ZipFile(path) as src:
+        parts = [(item, src.read(item)) for item in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item, body in parts:
+            if item.filename == "xl/workbook.xml":
+                names = "<definedNames><definedName name=\"本周进度\">'[1]汇总'!$D$5</definedName></definedNames>"
+                body = body.replace(b"</sheets>", b"</sheets>" + names.encode())
+            dst.writestr(item, body)
+    checked = check_file(workspace, path)
+    linked = [p for p in checked.problems if p.code == "cell-linked"]
+    assert [p.cell for p in linked] == ["D5"], [(p.code, p.message) for p in checked.problems]
+

@@ -50,7 +50,7 @@ def _linked(ctx: Context, table: Table, index: int) -> None:
     saved, and said, since that value was never typed into this return and may show otherwise when opened."""
     for key, col in table.cols.items():
         formula = table.sheet.linked.get((index, col))
-        if formula is None:
+        if formula is None or table.sheet.unreadable(index, col):  # no value read: said as such already
             continue
         row = table.sheet.rows[index] if index < len(table.sheet.rows) else []
         value = nz.text(row[col]) if col < len(row) else ""

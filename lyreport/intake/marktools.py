@@ -74,6 +74,24 @@ CELL_END = re.compile(rb"</(?:\w+:)?c>")
 ERROR_CELL_TAG = rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']e["'][^>]*>"""
 
 
+# Where a formula's saved value may come from outside the file: another workbook ([1]Sheet1!A1, 'C:\[报表.xlsx]表'!A1),
+# a program through DDE (cmd|'/C calc'!A0, MSEXCEL|…), the web or a live feed. String literals are left out first.
+STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+_OUTSIDE = re.compile(
+    r"\[[^\]]*\][^!\[\]]*!|[A-Za-z][\w.]*\s*\|"
+    r"|\b(?:_xlfn\.)?(?:WEBSERVICE|FILTERXML|RTD|CALL|REGISTER(?:\.ID)?|EXEC)\s*\(",
+    re.IGNORECASE,
+)
+# In an .ods: a reference into another file (['file:///C:/报表.ods'#$Sheet1.A1]) and the DDE() function.
+_OUTSIDE_ODS = re.compile(r"'#\$|\bDDE\s*\(", re.IGNORECASE)
+
+
+def from_outside(formula: str, ods: bool = False) -> bool:
+    """Whether a formula's value comes from another file, a program (DDE) or the web."""
+    bare = STRING_LITERAL.sub("", formula)
+    return bool(_OUTSIDE.search(bare) or (ods and _OUTSIDE_ODS.search(bare)))
+
+
 def attrs(tag: bytes) -> dict[bytes, bytes]:
     """A tag's attributes, name (as written, prefix and all) -> value."""
     return {key: double or single for key, double, single in _ATTR.findall(tag)}
