@@ -234,3 +234,27 @@ def test_status_through_a_name_that_stands_for_another_file_is_said(workspace: P
     linked = [p for p in checked.problems if p.code == "cell-linked"]
     assert [p.cell for p in linked] == ["D5"], [(p.code, p.message) for p in checked.problems]
 
+
+def _csv_return(workspace: Path, unit: str, tail: list[str], status: str = "正常推进") -> Path:
+    master = load_context(workspace).master
+    lines = [f"填报单位,{unit},联系人,王五,联系电话,0379-63211234,填报日期,2021-01-06"]
+    lines.append("序号,措施内容,责任类型,完成状态,本周进展,存在问题,下一步计划,预计完成时间,备注")
+    lines += [f'{m.no},"{m.text}",牵头,{status},召开协调会,无,继续推进,,' for m in master.measures_of(unit)]
+    path = workspace / "inbox" / f"{unit}.csv"
+    path.write_text("\r\n".join(lines + tail), encoding="utf-8-sig")
+    return path
+
+
+@pytest.mark.parametrize("tail", [[",,,,,,,,"] * 30_000, [","] * 40, ["," * 700] * 3], ids=["rows", "few", "wide"])
+def test_csv_exported_down_to_a_formatted_range_is_read(workspace: Path, tail: list[str]) -> None:
+    # Excel's "save as CSV" writes empty cells down to (and across) the used range of formatted cells.
+    path = _csv_return(workspace, TRANSPORT, tail)
+    checked = check_file(workspace, path)
+    assert checked.unit == TRANSPORT and checked.rows == 5, [(p.code, p.message) for p in checked.problems]
+    assert not [p for p in checked.problems if p.severity == "error"], [(p.code, p.message) for p in checked.problems]
+
+
+def test_csv_with_a_table_below_a_long_empty_stretch_is_still_refused(workspace: Path) -> None:
+    path = _csv_return(workspace, TRANSPORT, [",,,,,,,,"] * 30_000 + ["10,措施,牵头,已完成,,,,,"])
+    checked = check_file(workspace, path)
+    assert [p.code for p in checked.problems] == ["read-too-many-rows"]
