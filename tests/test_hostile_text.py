@@ -258,3 +258,12 @@ def test_csv_with_a_table_below_a_long_empty_stretch_is_still_refused(workspace:
     path = _csv_return(workspace, TRANSPORT, [",,,,,,,,"] * 30_000 + ["10,措施,牵头,已完成,,,,,"])
     checked = check_file(workspace, path)
     assert [p.code for p in checked.problems] == ["read-too-many-rows"]
+
+
+@pytest.mark.parametrize("name", ["con.tar.xlsx", "NUL.old.xlsx", "COM1 .xlsx", "lpt\u00b9.xlsx", "CONOUT$.xlsx"])
+def test_attachment_named_as_a_windows_device_is_renamed(name: str) -> None:
+    # Windows opens the device for "CON.tar.xlsx" as for "CON.xlsx": the extracted copy would never be a file.
+    from lyreport.intake.safety import safe_basename
+
+    safe = safe_basename(name)
+    assert safe.startswith("_") and safe.endswith(".xlsx"), safe
