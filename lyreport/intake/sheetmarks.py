@@ -10,6 +10,7 @@ anything unexpected.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable
@@ -19,8 +20,7 @@ from .concealed import xlsx_formats
 from .condformats import xlsx_conditional
 from .errorvalues import error_value
 from .invisible import xlsx_colours
-from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index, from_outside
-from .marktools import STRING_LITERAL as _STRING_LITERAL
+from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, STRING_LITERAL, Marks, col_index, from_outside
 from .marktools import attrs as _attrs
 from .odscond import ods_conditional
 from .odsmarks import MIN_ROW_HEIGHT, ods_marks
@@ -116,7 +116,7 @@ def _below(value: bytes | None, limit: float) -> bool:
 
 def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
     marks: dict[str, Marks] = {}
-    outside = _outside_names(parts)
+    outside = functools.cache(lambda: _outside_names(parts))  # workbook.xml is read only for a formula
     for part, name in sheet_parts.items():
         info = parts.infos.get(part)
         if info is not None and info.file_size <= MAX_SHEET_BYTES:
@@ -127,6 +127,8 @@ def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
     return marks
 
 
+# The workbook's names that stand for another file's cell, asked for only when a formula needs them.
+Outside = Callable[[], "re.Pattern[str] | None"]
 _DEFINED_NAME = re.compile(rb"<(?:\w+:)?definedName\b([^>]*)>([^<]*)<")
 _NAME_ATTR = re.compile(rb"""\bname\s*=\s*["']([^"']+)["']""")
 
@@ -153,7 +155,7 @@ def _outside_names(parts: ZipParts) -> re.Pattern[str] | None:
         return None
 
 
-def _xlsx_sheet(xml: bytes, outside: re.Pattern[str] | None = None) -> Marks:
+def _xlsx_sheet(xml: bytes, outside: Outside | None = None) -> Marks:
     """The marks of one worksheet. The common sheet (nothing hidden, no formula, no error cell) costs a few
     substring searches over <sheetData> only, where the cells are (formulas of drop-down lists, <firstHeader>
     and the like come after it)."""
@@ -287,9 +289,7 @@ def _invisible_cols(head: bytes, marks: Marks) -> None:
                 marks.hidden_cols.update(range(int(low) - 1, min(int(high), MAX_INDEX)))
 
 
-def _linked(
-    cell: bytes, at: tuple[int, int], marks: Marks, shared: dict[bytes, str], outside: re.Pattern[str] | None
-) -> None:
+def _linked(cell: bytes, at: tuple[int, int], marks: Marks, shared: dict[bytes, str], outside: Outside | None) -> None:
     """Keep a formula cell whose saved value comes from another file, a program (DDE) or the web: the value
     is what the unit's computer showed, not something typed in this file; opening it may show another."""
     body = _FORMULA_BODY.search(cell)
@@ -298,7 +298,9 @@ def _linked(
     index = _SHARED_INDEX.search(body[1])
     formula = unescape(body[2].decode("utf-8", "replace")) if body[2] else ""
     if formula:
-        if not from_outside(formula) and not (outside and outside.search(_STRING_LITERAL.sub("", formula))):
+        if not from_outside(formula) and not (
+            (names := outside and outside()) and names.search(STRING_LITERAL.sub("", formula))
+        ):
             return
         if index is not None:
             shared[index[1]] = formula
@@ -307,9 +309,7 @@ def _linked(
     marks.linked[at] = formula.strip()[:80]
 
 
-def _uncached(
-    xml: bytes, marks: Marks, first: int = 0, end: int | None = None, outside: re.Pattern[str] | None = None
-) -> None:
+def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None, outside: Outside | None = None) -> None:
     """Formula cells whose <v> is missing or empty: the program that wrote them never calculated.
     `first`: where the first formula tag is, if known; `end`: where the cells end (</sheetData>).
     Formulas with a saved value that comes from outside the file are kept too (_linked; `outside`: the
