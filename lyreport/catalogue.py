@@ -280,6 +280,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "表中有多列“{field}”（{columns}），无法确定哪一列是本周的，已按“{chosen}”（{col} 列）读取，请核对",
     ),
+    "cell-linked": (
+        WARNING,
+        "“{field}”单元格是取自其他文件、外部程序或网络的公式（={formula}），读到的“{value}”是对方电脑保存时的结果，"
+        "不是在本表中填写的，打开或更新链接后可能变为别的内容，请与单位核实后直接填写",
+    ),
     "formula-no-value": (
         ERROR,
         "单元格是公式，但文件中没有保存计算结果（多见于程序生成的表格），无法读取其内容，"

@@ -149,6 +149,8 @@ class SheetData:
     concealed: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
     # Notes (comments, 批注) on cells (intake/cellnotes.py): (row, col) -> the note's text.
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Formulas whose saved value comes from another file, a program (DDE) or the web: (row, col) -> the formula.
+    linked: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def unreadable(self, row: int, col: int) -> bool:
         """A formula without a saved value or an error value: None in the grid, yet not a blank cell."""

@@ -39,5 +39,16 @@ def shown_path(path: os.PathLike[str] | str) -> str:
     return shown(os.fspath(path))
 
 
+# What a Word or Excel file cannot hold (XML 1.0 forbids C0 controls other than tab/newline, lone surrogates,
+# U+FFFE/U+FFFF; Excel's _x0001_ escapes decode to them) and the bidi controls that would show a unit's
+# "\u202e成完已" as "已完成" or turn the rest of a problem message around.
+_NOT_IN_DOCUMENTS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+
+
+def document_text(text: str) -> str:
+    """`text` as the outputs may show it: characters a .docx/.xlsx cannot hold and bidi controls removed."""
+    return _NOT_IN_DOCUMENTS.sub("", text)
+
+
 def is_clean(text: str) -> bool:
     return _UNSAFE.search(text) is None

@@ -218,7 +218,7 @@ def test_xlsx_sheet_whose_marks_fail_leaves_the_other_sheets_marks(
     wb.save(path)
     check = precheck.precheck(path)
     real = sheetmarks._xlsx_sheet
-    monkeypatch.setattr(sheetmarks, "_xlsx_sheet", lambda xml: real(xml) if b"hidden" in xml else _fail())
+    monkeypatch.setattr(sheetmarks, "_xlsx_sheet", lambda xml, *rest: real(xml, *rest) if b"hidden" in xml else _fail())
     marks = sheetmarks.sheet_marks(check.parts, path.read_bytes(), check.sheet_parts)
     assert marks["落实情况"].hidden_rows == {1}
 

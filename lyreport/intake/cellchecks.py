@@ -21,6 +21,8 @@ def unreadable_fields(ctx: Context, table: Table, index: int) -> set[str]:
     sheet = table.sheet
     if sheet.concealed:
         _concealed(ctx, table, index, found)
+    if sheet.linked:
+        _linked(ctx, table, index)
     if not sheet.uncached and not sheet.errors:  # the usual case: every formula has its saved value
         return found
     for key, col in table.cols.items():
@@ -41,6 +43,25 @@ def unreadable_fields(ctx: Context, table: Table, index: int) -> set[str]:
                 severity=severity,
             )
     return found
+
+
+def _linked(ctx: Context, table: Table, index: int) -> None:
+    """Cells of this row whose formula takes its value from another file, a program (DDE) or the web: read as
+    saved, and said, since that value was never typed into this return and may show otherwise when opened."""
+    for key, col in table.cols.items():
+        formula = table.sheet.linked.get((index, col))
+        if formula is None or table.sheet.unreadable(index, col):  # no value read: said as such already
+            continue
+        row = table.sheet.rows[index] if index < len(table.sheet.rows) else []
+        value = nz.text(row[col]) if col < len(row) else ""
+        label = nz.text(table.labels[col]) if col < len(table.labels) else ""
+        ctx.add(
+            "cell-linked",
+            cell=table.ref(key, index),
+            field=label or key,
+            formula=formula if len(formula) <= 60 else formula[:57] + "…",
+            value=value if len(value) <= 40 else value[:37] + "…",
+        )
 
 
 def _concealed(ctx: Context, table: Table, index: int, found: set[str]) -> None:

@@ -41,14 +41,29 @@ def read_csv(path: str) -> tuple[Any, ...]:
     csv.field_size_limit(MAX_FIELD)
     text, dialect = _dialect(text)
     rows: list[list[Any]] = []
+    # Empty lines not yet followed by content: Excel exports ",,,," down to its used range (a column formatted
+    # to the bottom), which is no part of the table. Held up to the row limit, past it only counted.
+    blank: list[list[Any]] = []
+    skipped = 0
     try:
         for line in csv.reader(io.StringIO(text, newline=""), dialect):
-            rows.append([_excel_text(cell.strip()) or None for cell in line])
-            if len(rows) > MAX_ROWS or len(line) > MAX_COLS:
+            row = [_excel_text(cell.strip()) or None for cell in line]
+            while len(row) > MAX_COLS and row[-1] is None:  # empty cells to the right widen no table either
+                row.pop()
+            if all(v is None for v in row):
+                if len(rows) + len(blank) < MAX_ROWS:
+                    blank.append(row)
+                else:
+                    skipped += 1
+                continue
+            rows.extend(blank)
+            blank.clear()
+            rows.append(row)
+            if len(rows) + skipped > MAX_ROWS or len(row) > MAX_COLS:
                 return (
                     "refused",
                     "read-too-many-rows",
-                    {"sheet_name": "CSV", "rows": len(rows), "cols": len(line)},
+                    {"sheet_name": "CSV", "rows": len(rows) + skipped, "cols": len(line)},
                     "",
                 )
     except csv.Error:

@@ -43,12 +43,15 @@ class Marks:
     runs: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
     conditional: dict[tuple[int, int], str] = field(default_factory=dict)
     notes: dict[tuple[int, int], str] = field(default_factory=dict)  # comments on cells (cellnotes.py)
+    # Formula cells whose saved value comes from another file, a program (DDE) or the web: (row, col) -> formula.
+    linked: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def answer(self, merged: list[tuple[int, int, int]], concealed: list[Any] | None = None) -> tuple[Any, ...]:
         """The marks as a worker's answer carries them (read._sheet_data unpacks this one shape); `concealed`:
         the cells the sheet does not show as they are (concealed.Concealed)."""
         notes = [(row, col, text) for (row, col), text in sorted(self.notes.items())]
-        return (*self.as_tuple(), merged, self.error_list(), concealed or [], notes)
+        linked = [(row, col, text) for (row, col), text in sorted(self.linked.items())]
+        return (*self.as_tuple(), merged, self.error_list(), concealed or [], notes, linked)
 
     def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
         return (
@@ -69,6 +72,24 @@ _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 CELL_END = re.compile(rb"</(?:\w+:)?c>")
 # The opening tag of a cell holding an error value (<c r="D3" t="e">): marks and the reader's rewrite share it.
 ERROR_CELL_TAG = rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']e["'][^>]*>"""
+
+
+# Where a formula's saved value may come from outside the file: another workbook ([1]Sheet1!A1, 'C:\[报表.xlsx]表'!A1),
+# a program through DDE (cmd|'/C calc'!A0, MSEXCEL|…), the web or a live feed. String literals are left out first.
+STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+_OUTSIDE = re.compile(
+    r"\[[^\]]*\][^!\[\]]*!|[A-Za-z][\w.]*\s*\|"
+    r"|\b(?:_xlfn\.)?(?:WEBSERVICE|FILTERXML|RTD|CALL|REGISTER(?:\.ID)?|EXEC)\s*\(",
+    re.IGNORECASE,
+)
+# In an .ods: a reference into another file (['file:///C:/报表.ods'#$Sheet1.A1]) and the DDE() function.
+_OUTSIDE_ODS = re.compile(r"'#\$|\bDDE\s*\(", re.IGNORECASE)
+
+
+def from_outside(formula: str, ods: bool = False) -> bool:
+    """Whether a formula's value comes from another file, a program (DDE) or the web."""
+    bare = STRING_LITERAL.sub("", formula)
+    return bool(_OUTSIDE.search(bare) or (ods and _OUTSIDE_ODS.search(bare)))
 
 
 def attrs(tag: bytes) -> dict[bytes, bytes]:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from .errorvalues import error_value
-from .marktools import MAX_INDEX, MAX_MARKS, Marks
+from .marktools import MAX_INDEX, MAX_MARKS, Marks, from_outside
 from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
@@ -30,6 +30,9 @@ def ods_marks(parts: ZipParts) -> dict[str, Marks]:
     with contextlib.suppress(Exception):  # as above
         if _ODS_COVERED_TEXT.search(content):
             _ods_merges(content, marks)
+    with contextlib.suppress(Exception):  # as above
+        if _ODS_OUTSIDE_HINT.search(content):
+            _ods_linked(content, marks)
     return marks
 
 
@@ -159,6 +162,31 @@ def _ods_errors(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
             if value or attrs.get(b"calcext:value-type") == b"error":
                 _mark_error(sheet, row, col, rows, cols, value or shown[:20] or "错误值")
     return marks
+
+
+# A formula that may take its value from outside the file: a bar (DDE), a quoted file before #$, a function;
+# the common .ods (no such formula) costs one search.
+_ODS_OUTSIDE_HINT = re.compile(
+    rb"""table:formula\s*=\s*["'][^"']*?(?:\||&apos;#\$|'#\$|\]|(?:webservice|filterxml|rtd|dde|call|register)\s*\()""",
+    re.IGNORECASE,
+)
+
+
+def _ods_linked(xml: bytes, marks: dict[str, Marks]) -> None:
+    """Add the cells whose formula takes its value from another file, a program (DDE) or the web."""
+    for sheet, _, attrs, row, col, rows, cols in _ods_cells(xml, marks):
+        raw = attrs.get(b"table:formula")
+        if raw is None:
+            continue
+        formula = unescape(raw.decode("utf-8", "replace"))
+        formula = formula.split(":", 1)[1] if formula[:3].lower() == "of:" else formula
+        if not from_outside(formula, ods=True):
+            continue
+        for r in range(row, min(row + rows, MAX_INDEX)):
+            for c in range(col, min(col + cols, MAX_INDEX)):
+                if len(sheet.linked) >= MAX_MARKS:
+                    return
+                sheet.linked[(r, c)] = formula.lstrip("=").strip()[:80]
 
 
 # A covered cell (under a merged one) with content: LibreOffice's "keep the contents of the hidden cells".

@@ -257,7 +257,7 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
 def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
     """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, struck cells,
     whether some strike could not be placed, merge fills, error cells as (row, col, value), concealed cells,
-    notes on cells as (row, col, text))."""
+    notes on cells as (row, col, text), formulas whose value comes from outside the file as (row, col, formula))."""
     if not marks:
         return SheetData(name, rows, hidden)
     merged = {(r, c): top for r, c, top in marks[5]}
@@ -273,4 +273,6 @@ def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = Non
         sheet.concealed = {(r, c): (value, shown, why) for r, c, value, shown, why in marks[7]}
     if len(marks) > 8 and marks[8]:
         sheet.notes = {(r, c): text for r, c, text in marks[8]}
+    if len(marks) > 9 and marks[9]:
+        sheet.linked = {(r, c): formula for r, c, formula in marks[9]}
     return sheet

@@ -54,7 +54,11 @@ FOREIGN_FORMATS = {
 
 ARROW = " › "  # joins a container's display name and a member's name
 
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)}
+# Device names Windows opens whatever follows them after a dot or spaces ("CON.xlsx", "nul.tar.xlsx", "COM1 .xls"):
+# writing an attachment so named would reach the console (whose reading then waits for a keyboard) or nothing.
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", "conin$", "conout$"} | {
+    f"{p}{i}" for p in ("com", "lpt") for i in ("0123456789\u00b9\u00b2\u00b3")
+}
 _BAD_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -149,7 +153,7 @@ def safe_basename(name: str) -> str:
     stem, dot, ext = name.rpartition(".")
     if not dot:
         stem, ext = name, ""
-    if stem.lower() in _WINDOWS_RESERVED or not stem:
+    if stem.split(".", 1)[0].rstrip(" ").lower() in _WINDOWS_RESERVED or not stem:
         stem = f"_{stem}"
     ext = ext[:16]
     # File systems limit names to 255 bytes; a Chinese character is 3 bytes in UTF-8.

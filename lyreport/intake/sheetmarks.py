@@ -10,6 +10,7 @@ anything unexpected.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from .concealed import xlsx_formats
 from .condformats import xlsx_conditional
 from .errorvalues import error_value
 from .invisible import xlsx_colours
-from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, Marks, col_index
+from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, STRING_LITERAL, Marks, col_index, from_outside
 from .marktools import attrs as _attrs
 from .odscond import ods_conditional
 from .odsmarks import MIN_ROW_HEIGHT, ods_marks
@@ -95,6 +96,9 @@ _SUSPECT_ROW = re.compile(rb"""hidden|ht\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
 _SUSPECT_COL = re.compile(rb"""hidden|width\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+# A formula's text and its shared-formula index (<f t="shared" si="0">…</f>, or <f t="shared" si="0"/>).
+_FORMULA_BODY = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_SHARED_INDEX = re.compile(rb"""\bsi\s*=\s*["'](\d+)["']""")
 _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
 _TRUE = (b"1", b"true")
 MIN_COL_WIDTH = 1.0  # characters: a column narrower than this shows no readable value
@@ -112,17 +116,46 @@ def _below(value: bytes | None, limit: float) -> bool:
 
 def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
     marks: dict[str, Marks] = {}
+    outside = functools.cache(lambda: _outside_names(parts))  # workbook.xml is read only for a formula
     for part, name in sheet_parts.items():
         info = parts.infos.get(part)
         if info is not None and info.file_size <= MAX_SHEET_BYTES:
             try:
-                marks[name] = _xlsx_sheet(parts.read(part))
+                marks[name] = _xlsx_sheet(parts.read(part), outside)
             except Exception:  # noqa: BLE001 - marks are an extra; the other sheets' stay
                 continue
     return marks
 
 
-def _xlsx_sheet(xml: bytes) -> Marks:
+# The workbook's names that stand for another file's cell, asked for only when a formula needs them.
+Outside = Callable[[], "re.Pattern[str] | None"]
+_DEFINED_NAME = re.compile(rb"<(?:\w+:)?definedName\b([^>]*)>([^<]*)<")
+_NAME_ATTR = re.compile(rb"""\bname\s*=\s*["']([^"']+)["']""")
+
+
+def _outside_names(parts: ZipParts) -> re.Pattern[str] | None:
+    """The workbook's defined names that stand for a cell of another file, a DDE link or a web query (进度 =
+    [1]Sheet1!$A$1), as a pattern finding them in a formula; None when there are none (the usual book)."""
+    try:
+        info = parts.infos.get("xl/workbook.xml")
+        if info is None or info.file_size > MAX_SHEET_BYTES:
+            return None
+        xml = parts.read("xl/workbook.xml")
+        if b"definedName" not in xml:
+            return None
+        names = []
+        for hit in _DEFINED_NAME.finditer(xml):
+            name = _NAME_ATTR.search(hit[1])
+            if name and from_outside(unescape(hit[2].decode("utf-8", "replace"))):
+                names.append(re.escape(unescape(name[1].decode("utf-8", "replace"))))
+        if not names:
+            return None
+        return re.compile(r"(?<![\w.])(?:" + "|".join(names[:MAX_MARKS]) + r")(?![\w.(])", re.IGNORECASE)
+    except Exception:  # noqa: BLE001 - marks are an extra
+        return None
+
+
+def _xlsx_sheet(xml: bytes, outside: Outside | None = None) -> Marks:
     """The marks of one worksheet. The common sheet (nothing hidden, no formula, no error cell) costs a few
     substring searches over <sheetData> only, where the cells are (formulas of drop-down lists, <firstHeader>
     and the like come after it)."""
@@ -135,7 +168,7 @@ def _xlsx_sheet(xml: bytes) -> Marks:
     near = xml.find(b"<" + prefix + b"f", start, end)
     first = _FORMULA.search(xml, near, end) if near >= 0 else None  # <firstHeader>, <family> are not formulas
     if first:
-        _uncached(xml, marks, first.start(), end)
+        _uncached(xml, marks, first.start(), end, outside)
     # <cols> comes before <sheetData>: the column widths are in the sheet's first few hundred bytes.
     head = xml[: data if data >= 0 else len(xml)]
     if _suspect(_SUSPECT_COL, head):
@@ -256,9 +289,32 @@ def _invisible_cols(head: bytes, marks: Marks) -> None:
                 marks.hidden_cols.update(range(int(low) - 1, min(int(high), MAX_INDEX)))
 
 
-def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None) -> None:
+def _linked(cell: bytes, at: tuple[int, int], marks: Marks, shared: dict[bytes, str], outside: Outside | None) -> None:
+    """Keep a formula cell whose saved value comes from another file, a program (DDE) or the web: the value
+    is what the unit's computer showed, not something typed in this file; opening it may show another."""
+    body = _FORMULA_BODY.search(cell)
+    if body is None:
+        return
+    index = _SHARED_INDEX.search(body[1])
+    formula = unescape(body[2].decode("utf-8", "replace")) if body[2] else ""
+    if formula:
+        if not from_outside(formula) and not (
+            (names := outside and outside()) and names.search(STRING_LITERAL.sub("", formula))
+        ):
+            return
+        if index is not None:
+            shared[index[1]] = formula
+    elif index is None or (formula := shared.get(index[1], "")) == "":
+        return
+    marks.linked[at] = formula.strip()[:80]
+
+
+def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None, outside: Outside | None = None) -> None:
     """Formula cells whose <v> is missing or empty: the program that wrote them never calculated.
-    `first`: where the first formula tag is, if known; `end`: where the cells end (</sheetData>)."""
+    `first`: where the first formula tag is, if known; `end`: where the cells end (</sheetData>).
+    Formulas with a saved value that comes from outside the file are kept too (_linked; `outside`: the
+    workbook's names that stand for such a source)."""
+    shared: dict[bytes, str] = {}  # a shared formula's index -> its outside source, when it has one
     for count, hit in enumerate(_FORMULA.finditer(xml, first, len(xml) if end is None else end)):
         if count >= MAX_MARKS:
             return
@@ -269,7 +325,10 @@ def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None) 
         cell = xml[start : close.end()]
         head = cell[: cell.find(b">") + 1]
         ref = _CELL_REF.search(head)
+        if ref is None:
+            continue
         # t="str" with an empty <v> is a formula whose saved result is "" (Excel writes that); not missing.
-        if ref is None or _VALUE.search(cell) or b't="str"' in head:
+        if _VALUE.search(cell) or b't="str"' in head:
+            _linked(cell, (int(ref[2]) - 1, col_index(ref[1])), marks, shared, outside)
             continue
         marks.uncached.add((int(ref[2]) - 1, col_index(ref[1])))

@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from ..atomic import atomic_write_bytes, stamped_entry
+from ..textsafe import document_text
 
 FANGSONG = "仿宋_GB2312"
 HEITI = "黑体"
@@ -250,6 +251,7 @@ def add_text(
         insert_ordered(paragraph._p.get_or_add_pPr(), element("w:outlineLvl", val=str(outline)), _PPR_ORDER)
     if keep_next:
         paragraph.paragraph_format.keep_with_next = True
+    text = document_text(text)  # a unit's text may hold controls Word cannot store
     if text:
         style_run(paragraph.add_run(text), font, size, bold, latin, color)
     return paragraph
@@ -293,7 +295,7 @@ def add_break_run(paragraph: Paragraph, text: str, font: str, size: float, bold:
     run = paragraph.add_run()
     run.add_break()
     style_run(run, font, size, bold)
-    style_run(paragraph.add_run(text), font, size, bold)
+    style_run(paragraph.add_run(document_text(text)), font, size, bold)
 
 
 def right_tab(paragraph: Paragraph, position_mm: float) -> None:

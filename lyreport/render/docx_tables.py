@@ -10,6 +10,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from docx.table import Table, _Cell, _Row
 
+from ..textsafe import document_text
 from .docx_format import CENTER, HEITI, LEFT, SONGTI, TABLE_PT, element, format_paragraph, insert_ordered, style_run
 
 _TCPR_ORDER = [
@@ -116,7 +117,7 @@ def add_rows(
         for index, (tc, value) in enumerate(zip(tr.findall(qn("w:tc")), values, strict=False)):
             for p in tc.findall(qn("w:p")):
                 tc.remove(p)
-            for line in str(value).split("\n") if value else [""]:
+            for line in document_text(str(value)).split("\n") if value else [""]:
                 p = deepcopy(with_run[index] if line else without_run[index])
                 if line:
                     p.find(qn("w:r")).text = line  # python-docx's setter: tabs and breaks as Word wants them
@@ -139,7 +140,7 @@ def cell_text(
 ) -> None:
     """Write text into a cell; "\\n" starts a new paragraph. Single spacing, off the page grid."""
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    lines = str(text).split("\n") if text else [""]
+    lines = document_text(str(text)).split("\n") if text else [""]
     for index, line in enumerate(lines):
         paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
         # Exact spacing keeps rows compact whatever CJK font the reader substitutes.

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..config import Config, load_config
+from ..textsafe import document_text
 from ..weeks import clock
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -91,9 +92,14 @@ def strip_category_number(category: str) -> str:
     return _CATEGORY_PREFIX.sub("", category).strip() or category.strip()
 
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def clean(text: str | None) -> str:
-    """Collapse whitespace and line breaks that units type into cells."""
-    return re.sub(r"\s+", " ", str(text or "")).strip()
+    """Collapse whitespace and line breaks that units type into cells; drop control characters (an ESC in a
+    contact's name must not reach the 催报名单 .txt a terminal may show) and bidi controls."""
+    text = re.sub(r"\s+", " ", str(text or ""))
+    return document_text(_CONTROLS.sub("", text)).strip()
 
 
 def abridge(text: str | None, limit: int = 60, stops: str = _SENTENCE_END) -> str:

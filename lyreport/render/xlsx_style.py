@@ -9,11 +9,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from ..textsafe import document_text
 
 FONT_NAME = "宋体"
 FONT = Font(name=FONT_NAME, size=11)
@@ -55,13 +57,15 @@ LOCKED = Protection(locked=True)
 
 # Excel refuses longer cell texts; longer ones would make the whole file unreadable.
 MAX_CELL_TEXT = 32767
+CUT_MARK = "……（原文超过 Excel 单元格的 32767 字上限，以下从略）"
 
 
 def clean_text(value: Any) -> str:
-    """Text as it can be stored in a cell: control characters removed, length capped."""
-    text = "" if value is None else str(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return text[:MAX_CELL_TEXT]
+    """Text as it can be stored in a cell: control characters and bidi controls removed, length capped."""
+    text = document_text("" if value is None else str(value))
+    if len(text) > MAX_CELL_TEXT:  # said in the cell itself: a leader must not take the cut text for all of it
+        return text[: MAX_CELL_TEXT - len(CUT_MARK)] + CUT_MARK
+    return text
 
 
 def set_text(cell: Cell, value: Any) -> Cell:
