@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 
@@ -251,10 +252,21 @@ def test_wording_is_taken_from_config(tmp_path):
     assert any("{oops" in p for p in paras)
 
 
+LONG_CC = (
+    "抄送："
+    + "，".join(f"市{name}" for name in ["委办公室", "人大常委会办公室", "政府办公室", "政协办公室"] * 3)
+    + "。"
+)
+
+
 @needs_soffice
-def test_libreoffice_converts_it(rendered, tmp_path):
-    _, _, target, _ = rendered
+@pytest.mark.parametrize("cc", [None, LONG_CC], ids=["one-line", "wrapped-cc"])
+def test_libreoffice_converts_it(rendered, tmp_path, cc):
+    result, config, target, _ = rendered
     source = tmp_path / "summary.docx"
+    if cc:  # a 抄送 list staff made long wraps: the 版记 still ends on the last line of the last page
+        config = dataclasses.replace(config, summary={**config.summary, "cc": cc})
+        target = render_summary(result, config, tmp_path / "long-cc.docx")
     shutil.copy(target, source)
     convert(source, "pdf", tmp_path)
     pdf = (tmp_path / "summary.pdf").read_bytes()

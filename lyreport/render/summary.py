@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from docx.enum.section import WD_SECTION
@@ -137,7 +138,12 @@ def _record(document, result: WeekResult, config: Config) -> None:
     # GB/T 9704-2012: 附件 come before the 版记, which sits at the foot of the last page (an even page, 封四).
     section = document.add_section(WD_SECTION.EVEN_PAGE)
     fmt.setup_page(section)
-    count = bool(cc) + bool(printed)
+    # Lines the 版记 takes: 4号 characters between one-character side indents; a long 抄送 list wraps.
+    per_line = int(fmt.TYPE_WIDTH_MM / 25.4 * 72 / fmt.SMALL_PT) - 2
+    texts = [cc] if cc else []
+    texts += [f"{config.office_name}  {printed}"] if printed else []
+    count = sum(math.ceil(_width_chars(text) / per_line) for text in texts)
+    count = min(count, fmt.LINES_PER_PAGE - 1)
     # An empty paragraph as tall as the lines above the 版记 (less its rules' few points), in Word and LibreOffice
     # alike (LibreOffice ignores a section's vertical alignment).
     fmt.add_text(document, "", indent=False, line=(fmt.LINES_PER_PAGE - count) * fmt.LINE_PT - RECORD_RULES_PT)
