@@ -339,6 +339,26 @@ def test_a_self_signed_certificate_tells_staff_what_to_do_and_a_wrong_ca_file_is
     assert said.code == "mail-ca-file" and "不是证书文件" in said.message
 
 
+def test_a_port_that_does_not_match_the_security_setting_is_said_so(
+    workspace: Path, tls_server: LocalImap, monkeypatch
+) -> None:
+    """TLS asked of the plain port showed only OpenSSL's English WRONG_VERSION_NUMBER; plain asked of the TLS
+    port only "没有响应". Both now say which setting or port to change."""
+    set_passwords(monkeypatch)
+    port = tls_server.starttls_port
+    configure(workspace, mailbox_config(port, users=(OFFICE,), security="tls", ca_file=tls_server.cert))
+    [said] = fetch_mail(workspace, since=SINCE).problems
+    assert said.code == "mail-unreachable" and f"端口 {port} 不是加密（TLS）端口" in said.message
+    assert 'security = "starttls"' in said.message
+
+    configure(workspace, mailbox_config(tls_server.port, users=(OFFICE,), security="plain", timeout=2))
+    [said] = fetch_mail(workspace, since=SINCE).problems
+    assert (
+        said.code == "mail-timeout"
+        and '加密端口（IMAP 一般为 993），请在配置.toml 该邮箱段中写 security = "tls"' in said.message
+    )
+
+
 def test_chinese_folders_are_read_and_a_missing_one_is_named(workspace: Path, server: LocalImap, monkeypatch) -> None:
     text = mailbox_config(server.port, users=(OFFICE,)) + 'folders = ["INBOX", "报表", "不存在"]\n'
     configure(workspace, text)

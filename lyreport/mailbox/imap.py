@@ -65,11 +65,13 @@ def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
             if server.security == "starttls":
                 conn.starttls(context)
     except TimeoutError:
-        raise MailboxError("mail-timeout", f"服务器 {server.host}:{server.port} 在 {timeout:g} 秒内没有响应") from None
+        said = f"服务器 {server.host}:{server.port} 在 {timeout:g} 秒内没有响应"
+        raise MailboxError("mail-timeout", said + _port_hint(server, quiet=True)) from None
     except ssl.SSLCertVerificationError as exc:
         raise MailboxError("mail-certificate", certificate_reason(server, exc)) from None
     except (ssl.SSLError, imaplib.IMAP4.abort, imaplib.IMAP4.error) as exc:
-        raise MailboxError("mail-unreachable", f"与 {server.host}:{server.port} 的连接异常（{_short(exc)}）") from None
+        said = f"与 {server.host}:{server.port} 的连接异常（{_short(exc)}）"
+        raise MailboxError("mail-unreachable", said + _port_hint(server, quiet=False, exc=exc)) from None
     except OSError as exc:
         raise MailboxError("mail-unreachable", f"无法连接 {server.host}:{server.port}（{_os_reason(exc)}）") from None
     if not password.isascii():  # imaplib sends ASCII only; its error would quote part of the password
@@ -137,6 +139,20 @@ def certificate_reason(server: Server, exc: ssl.SSLCertVerificationError) -> str
     said = {10: "证书已过期（或本机日期不对）", 9: "证书尚未生效（或本机日期不对）", 62: "证书上的名称与服务器地址不符"}
     detail = f"{said[code]}：{exc.verify_message}" if code in said else exc.verify_message
     return f"{server.host} 的安全证书无法验证（{detail}）"
+
+
+def _port_hint(server: Server, *, quiet: bool, exc: BaseException | None = None) -> str:
+    """What a port and `security` that do not match look like, said in words staff can act on: an encrypted
+    port (993) read as plain waits for a greeting that never comes; a plain port (143) read with TLS
+    answers with bytes that are not TLS (WRONG_VERSION_NUMBER)."""
+    if quiet and server.security != "tls":
+        return '；如果该端口是加密端口（IMAP 一般为 993），请在配置.toml 该邮箱段中写 security = "tls"'
+    if server.security == "tls" and isinstance(exc, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(exc):
+        return (
+            f"；端口 {server.port} 不是加密（TLS）端口：IMAP 的加密端口一般为 993，请改正 port；"
+            '服务器只在该端口提供加密时，写 security = "starttls"'
+        )
+    return ""
 
 
 def send_id(conn: imaplib.IMAP4, server: Server) -> None:
