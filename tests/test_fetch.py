@@ -128,6 +128,20 @@ def test_a_correction_reusing_the_message_id_is_not_taken_for_a_copy(ws: Path, s
     assert again.saved == [] and again.problems == []
 
 
+def test_a_correction_reusing_the_message_id_in_the_junk_folder_is_said(ws: Path, server: LocalImap) -> None:
+    # The look at other folders left out every mail whose Message-ID was fetched: a correction sent under the
+    # same Message-ID that the spam filter took was never mentioned, and the 9:00 version stood.
+    first = mail("市发改委报表", "<weekly@oa.example>", at(7, 9), {"市发改委.xlsx": b"PK\x03\x04first"})
+    fixed = mail("市发改委报表（更正）", "<weekly@oa.example>", at(7, 11, 40), {"市发改委.xlsx": b"PK\x03\x04second"})
+    server.append(OFFICE, first, at(7, 9))
+    server.append(OFFICE, first, at(7, 9), folder="垃圾邮件")  # the same mail twice: not said
+    server.append(OFFICE, fixed, at(7, 11, 40), folder="垃圾邮件")
+    report = fetch_mail(ws, since=SINCE)
+    assert [s.subject for s in report.saved] == ["市发改委报表"]
+    [junk] = [p for p in report.problems if p.code == "mail-other-folder"]
+    assert "有 1 封可能是报表的邮件没有收取" in junk.message and "市发改委报表（更正）" in junk.message
+
+
 def test_uidvalidity_change_rescans_without_duplicating(ws: Path, server: LocalImap) -> None:
     for n in range(3):
         server.append(OFFICE, mail(f"报表{n}", f"<m{n}@unit>", at(7, 9, n)), at(7, 9, n))

@@ -50,11 +50,13 @@ class Found:
     files: list[str] = field(default_factory=list)  # names of the files it carries, as far as known
     carries_files: bool = False
     message_id: str = ""
+    signature: str = ""  # fetch.signature: tells a correction reusing a Message-ID from the mail fetched under it
 
 
 def scan(conn: object, server: Server, since: date | None, directory: UnitDirectory | None) -> list[Found]:
     """The mails in the account's other folders that may be returns. MailboxError/imaplib errors pass up."""
     from . import imap
+    from .fetch import signature
 
     configured = {f.casefold() for f in server.folders}
     others = [
@@ -91,7 +93,8 @@ def scan(conn: object, server: Server, since: date | None, directory: UnitDirect
             if not (carries or unit):
                 continue
             when = env.internaldate.isoformat() if env.internaldate else ""
-            found.append(Found(folder.name, when, sender, subject, unit, names, carries, env.message_id))
+            mark = signature(env)
+            found.append(Found(folder.name, when, sender, subject, unit, names, carries, env.message_id, mark))
     return found
 
 
@@ -181,8 +184,21 @@ def record(state_dir: Path, mailbox: str, found: list[Found], folders: list[str]
 
 
 def forget_kept(found: list[Found], store: Store) -> list[Found]:
-    """Leave out mail already fetched (the same Message-ID reached a configured folder of either mailbox)."""
-    return [f for f in found if not (f.message_id and store.kept(f"mid:{f.message_id}") is not None)]
+    """Leave out mail already fetched (the same Message-ID reached a configured folder of either mailbox).
+    A mail that only reuses a fetched mail's Message-ID (another Date: a correction) is not that mail."""
+    return [f for f in found if not _fetched(f, store)]
+
+
+def _fetched(found: Found, store: Store) -> bool:
+    if not found.message_id:
+        return False
+    key = f"mid:{found.message_id}"
+    if store.kept(key) is None:
+        return False
+    earlier = store.signature(key)
+    if not found.signature or not earlier or earlier == found.signature:
+        return True  # the same mail (or unknown: kept by an older version), as fetch itself decides
+    return store.kept(f"{key}#{found.signature}") is not None
 
 
 def week_notes(history: Path, deadline: datetime, config: Config) -> list[Problem]:
