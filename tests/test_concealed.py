@@ -146,6 +146,8 @@ WHITE_TEXT = Font(color="FFFFFFFF")
         (Font(color="FF1F497D"), PatternFill("solid", fgColor=Color(theme=3))),  # dk2 text on a dk2 fill
         (Font(color=Color(indexed=64)), PatternFill("solid", fgColor="FF000000")),  # system text on black
         (Font(), PatternFill("solid", fgColor="FF000000")),  # automatic (black) text on black
+        (Font(), PatternFill("solid", fgColor="000000")),  # openpyxl writes it without fgColor: still black
+        (Font(), PatternFill("solid")),  # a solid fill with no colour is painted black
     ],
 )
 def test_status_in_its_background_colour_is_not_read(
@@ -171,6 +173,7 @@ def test_status_in_its_background_colour_is_not_read(
         (Font(color=Color(theme=1)), None),  # dk1: black
         (Font(color="FFFFFFFF"), PatternFill("solid", fgColor="FF1F497D")),  # white on dark blue (a header)
         (Font(color="FFFFFFFF"), PatternFill("darkGrid", fgColor="FFFFFFFF")),  # a pattern: not known to hide
+        (Font(color="FFFFFFFF"), PatternFill("solid")),  # white on a colourless solid fill (black): readable
         (Font(color="FFFF0000"), None),
     ],
 )

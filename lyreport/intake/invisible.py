@@ -189,7 +189,9 @@ class StyleColours:
             if kind == b"none":
                 fills.append(WHITE)
             elif kind == b"solid":
-                fills.append(self.colours.of(_first(FG_TAG, body), None))
+                # Without a colour (openpyxl leaves out fgColor="000000") or "auto", Excel and LibreOffice
+                # paint a solid fill in the system foreground colour: black.
+                fills.append(self.colours.of(_first(FG_TAG, body), BLACK))
             else:
                 fills.append(None)  # a pattern or a gradient mixes colours: not known to hide anything
         for index, tag in enumerate(formats):
