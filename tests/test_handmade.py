@@ -6,6 +6,8 @@ LibreOffice), reads it exactly as `lyreport check` does and asserts the reading 
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -293,6 +295,103 @@ def test_invisible_status_column_is_said_however_written(
     )
     checked = check(workspace, path)
     assert found(checked) == [("column-hidden", "D2")]
+
+
+def _marked_done(master: MasterList, path: Path, mark: str) -> Path:
+    """交通局's table with 14's 已完成 (D6) struck, white on white, hidden by ";;;" or by a conditional format,
+    or an uncached formula or an error value in its place."""
+    from openpyxl import load_workbook
+    from openpyxl.formatting.rule import Rule
+    from openpyxl.styles import Font
+    from openpyxl.styles.differential import DifferentialStyle
+
+    wb = load_workbook(transport(path.parent, master, {14: "已完成"}, name=path.name))
+    ws = wb.active
+    if mark == "struck":
+        ws["D6"].font = Font(strike=True)
+    elif mark == "white":
+        ws["D6"].font = Font(color="FFFFFFFF")
+    elif mark == "format":
+        ws["D6"].number_format = ";;;"
+    elif mark == "conditional":
+        rule = Rule(type="expression", formula=["TRUE"], dxf=DifferentialStyle(font=Font(color="FFFFFFFF")))
+        ws.conditional_formatting.add("D3:D7", rule)
+    elif mark == "formula":
+        ws["D6"] = '=IF(1,"已完成","")'
+    else:
+        ws["D6"] = "#N/A"
+    wb.save(path)
+    return path
+
+
+_SPELLINGS = {
+    # </c >, </font >: a closing tag may end in spaces
+    "closing-space": lambda xml: re.sub(rb"</([\w:]+)>", rb"</\1 >", xml),
+    # <c r="D6" s="1" >, <v >, <is >: so may an opening one
+    "opening-space": lambda xml: re.sub(rb"<([\w:]+)((?:\s[^>]*?)?)(/?)>", rb"<\1\2 \3>", xml),
+    # <c\n\tr = 'D6'\n\ts = '1'>: attributes on lines of their own, either quote, spaces around =
+    "attributes-apart": lambda xml: re.sub(
+        rb"<(\w+) ", rb"<\1\n\t", re.sub(rb'(\w+)="([^"\']*)"', rb"\1 = '\2'\n", xml)
+    ),
+    # <c s="1" t="s">: r= left out, each cell the one after the one before (every row here starts at A)
+    "cells-without-r": lambda xml: re.sub(rb'(<c) r="[A-Z]+\d+"', rb"\1", xml),
+}
+
+
+@pytest.mark.parametrize("spelling", list(_SPELLINGS))
+@pytest.mark.parametrize("mark", ["struck", "white", "format", "conditional", "formula", "error"])
+def test_cell_marks_found_however_the_xml_spells_the_tags(
+    tmp_path: Path, workspace: Path, master: MasterList, mark: str, spelling: str
+) -> None:
+    """The same workbook, its tags written as other programs write them: the same problem at the same cell.
+    A struck, white or concealed 已完成 is never read as done without a word."""
+    import zipfile
+
+    plain = _marked_done(master, tmp_path / "交通局.xlsx", mark)
+    expected = found(check(workspace, plain))
+    assert any(cell == "D6" for _, cell in expected), expected
+    path = tmp_path / "交通局（另一种写法）.xlsx"
+    change = _SPELLINGS[spelling]
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            mine = info.filename.startswith("xl/") and info.filename.endswith(".xml")
+            dst.writestr(info, change(data) if mine and "theme" not in info.filename else data)
+    assert found(check(workspace, path)) == expected
+    returns, _ = parse(workspace, path)
+    assert {r.measure_no: r.status for r in returns[0].rows}[14] is None
+
+
+def test_rich_text_runs_in_cdata_keep_their_colour(tmp_path: Path, workspace: Path, master: MasterList) -> None:
+    """<t><![CDATA[已完成]]></t> is the same text as <t>已完成</t>: a white run after a black 正常推进 still hides it."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    wb = load_workbook(transport(tmp_path, master, {}))
+    wb.active["D7"] = CellRichText(
+        [TextBlock(InlineFont(), "正常推进"), TextBlock(InlineFont(color="FFFFFFFF"), "已完成")]
+    )
+    plain = tmp_path / "交通局.xlsx"
+    wb.save(plain)
+    expected = found(check(workspace, plain))
+    assert expected == [("status-concealed", "D7")]
+    path = tmp_path / "交通局（CDATA）.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/") and b"<t>" in data:
+                data = re.sub(
+                    rb"<t>([^<]+)</t>",
+                    lambda m: b"<t><![CDATA[" + html.unescape(m[1].decode()).encode() + b"]]></t>",
+                    data,
+                )
+            dst.writestr(info, data)
+    with zipfile.ZipFile(path) as written:
+        assert b"<![CDATA[" in b"".join(written.read(name) for name in written.namelist())
+    assert found(check(workspace, path)) == expected
 
 
 def test_low_rows_and_page_margins_are_not_hidden(tmp_path: Path, workspace: Path, master: MasterList) -> None:

@@ -22,8 +22,8 @@ from .zipparts import ZipParts
 Notes = dict[tuple[int, int], str]
 MAX_NOTES_BYTES = 4 * 1024 * 1024
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
-_COMMENT = re.compile(rb"<(?:\w+:)?comment\b([^>]*)>(.*?)</(?:\w+:)?comment>", re.S)
-_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>")
+_COMMENT = re.compile(rb"<(?:\w+:)?comment\b([^>]*)>(.*?)</(?:\w+:)?comment\s*>", re.S)
+_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t\s*>")
 _REF = re.compile(rb"\s*([A-Za-z]{1,3})(\d{1,7})\s*")
 _ANNOTATION = re.compile(rb"<office:annotation\b[^>]*>(.*?)</office:annotation>", re.S)
 _PARAGRAPH = re.compile(rb"<text:p\b[^>]*>(.*?)</text:p>|<text:p\b[^>]*/>", re.S)

@@ -21,12 +21,12 @@ from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
 
-_BLOCK = re.compile(rb"<(?:\w+:)?conditionalFormatting\b([^>]*)>(.*?)</(?:\w+:)?conditionalFormatting>", re.S)
-_RULE = re.compile(rb"<(?:\w+:)?cfRule\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?cfRule>)", re.S)
-_SQREF = re.compile(rb"<(?:\w+:)?sqref>([^<]*)</(?:\w+:)?sqref>")
-_INLINE_DXF = re.compile(rb"<(?:\w+:)?dxf>(.*?)</(?:\w+:)?dxf>", re.S)
-_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*>(.*?)</(?:\w+:)?font>", re.S)
-_FILL = re.compile(rb"<(?:\w+:)?fill\b[^>]*>(.*?)</(?:\w+:)?fill>", re.S)
+_BLOCK = re.compile(rb"<(?:\w+:)?conditionalFormatting\b([^>]*)>(.*?)</(?:\w+:)?conditionalFormatting\s*>", re.S)
+_RULE = re.compile(rb"<(?:\w+:)?cfRule\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?cfRule\s*>)", re.S)
+_SQREF = re.compile(rb"<(?:\w+:)?sqref\s*>([^<]*)</(?:\w+:)?sqref\s*>")
+_INLINE_DXF = re.compile(rb"<(?:\w+:)?dxf\s*>(.*?)</(?:\w+:)?dxf\s*>", re.S)
+_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*>(.*?)</(?:\w+:)?font\s*>", re.S)
+_FILL = re.compile(rb"<(?:\w+:)?fill\b[^>]*>(.*?)</(?:\w+:)?fill\s*>", re.S)
 _BG = re.compile(rb"<(?:\w+:)?bgColor\b[^>]*>")
 _NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
 _RANGE = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?")

@@ -3,6 +3,7 @@ their limits, and the helpers of the raw-XML tag scans. Imports nothing of their
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ class Marks:
 # XML allows either quote and spaces around "=": hidden='1' and hidden = "1" are hidden="1".
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # The end of an .xlsx cell: its closing tag, never a "c>" inside its text or formula (IF(abc>0,…)).
-CELL_END = re.compile(rb"</(?:\w+:)?c>")
+CELL_END = re.compile(rb"</(?:\w+:)?c\s*>")
 # The opening tag of a cell holding an error value (<c r="D3" t="e">): marks and the reader's rewrite share it.
 ERROR_CELL_TAG = rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']e["'][^>]*>"""
 
@@ -106,10 +107,10 @@ def col_index(letters: bytes) -> int:
 
 
 # The styles part of an .xlsx (xl/styles.xml) as the marks readers walk it: its fonts and its cell formats.
-_FONTS = re.compile(rb"<(?:\w+:)?fonts\b.*?</(?:\w+:)?fonts>", re.S)
+_FONTS = re.compile(rb"<(?:\w+:)?fonts\b.*?</(?:\w+:)?fonts\s*>", re.S)
 _FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*?(/?)>")
-_FONT_END = re.compile(rb"</(?:\w+:)?font>")
-_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
+_FONT_END = re.compile(rb"</(?:\w+:)?font\s*>")
+_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs\s*>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
 
 
@@ -158,6 +159,40 @@ def sheet_cells(xml: bytes) -> Iterator[tuple[int, int, dict[bytes, bytes], re.M
         if ref:
             row = int(ref[2]) - 1
         yield row, col, found, hit
+
+
+class CellPlaces:
+    """The 0-based (row, col) of a worksheet's cell from its tag's offset, for a cell written without r= (its place
+    follows from the cells and rows before it): the sheet's cell tags are walked once, only when first asked."""
+
+    def __init__(self, xml: bytes):
+        self.xml = xml
+        self.starts: list[int] = []
+        self.places: list[tuple[int, int]] = []
+
+    def at(self, offset: int) -> tuple[int, int] | None:
+        """The place of the last cell tag starting at or before `offset`; None when there is none."""
+        if not self.starts:
+            for row, col, _, hit in sheet_cells(self.xml):
+                self.starts.append(hit.start())
+                self.places.append((row, col))
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return self.places[index] if index >= 0 else None
+
+    def start(self, offset: int) -> int:
+        """Where the last cell tag at or before `offset` starts (-1: none)."""
+        self.at(offset)
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return self.starts[index] if index >= 0 else -1
+
+
+def cell_place(tag: bytes, offset: int, places: CellPlaces) -> tuple[int, int] | None:
+    """A cell's 0-based (row, col): from its r= when given (A1 style), else from where its tag (at `offset`) is."""
+    given = attrs(tag).get(b"r")
+    if given is not None:
+        ref = _REF.fullmatch(given.strip().upper())
+        return (int(ref[2]) - 1, col_index(ref[1])) if ref else None
+    return places.at(offset)
 
 
 def styled_cells(xml: bytes, styled: dict[bytes, str]) -> dict[tuple[int, int], str]:

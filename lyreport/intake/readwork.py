@@ -117,8 +117,8 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
 # An error cell's saved value: <c … t="e">, an optional formula (<f …/> or <f>…</f>), then <v>value</v>.
 _ERROR_VALUE = re.compile(
     ERROR_CELL_TAG + rb"""[^<]*"""
-    rb"""(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)[^<]*)?"""
-    rb"""<(?:\w+:)?v>([^<]*)<"""
+    rb"""(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f\s*>)[^<]*)?"""
+    rb"""<(?:\w+:)?v\s*>([^<]*)<"""
 )
 
 

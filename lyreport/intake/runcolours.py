@@ -22,8 +22,8 @@ from .zipparts import ZipParts
 # (row, col) -> (the text the sheet shows, the text it hides, "<hidden run's colour>/<background>")
 Runs = dict[tuple[int, int], tuple[str, str, str]]
 
-_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_INLINE = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v\s*>([^<]*)</(?:\w+:)?v\s*>")
+_INLINE = re.compile(rb"<(?:\w+:)?is\s*>(.*?)</(?:\w+:)?is\s*>", re.S)
 
 
 def xlsx_runs(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Runs]:

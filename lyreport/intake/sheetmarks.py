@@ -20,7 +20,18 @@ from .concealed import xlsx_formats
 from .condformats import xlsx_conditional
 from .errorvalues import error_value
 from .invisible import xlsx_colours
-from .marktools import CELL_END, ERROR_CELL_TAG, MAX_INDEX, MAX_MARKS, STRING_LITERAL, Marks, col_index, from_outside
+from .marktools import (
+    CELL_END,
+    ERROR_CELL_TAG,
+    MAX_INDEX,
+    MAX_MARKS,
+    STRING_LITERAL,
+    CellPlaces,
+    Marks,
+    cell_place,
+    col_index,
+    from_outside,
+)
 from .marktools import attrs as _attrs
 from .odscond import ods_conditional
 from .odsmarks import MIN_ROW_HEIGHT, ods_marks
@@ -95,11 +106,11 @@ _COL_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
 _SUSPECT_ROW = re.compile(rb"""hidden|ht\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
 _SUSPECT_COL = re.compile(rb"""hidden|width\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_CELL_REF = re.compile(rb' r="([A-Z]{1,3})(\d{1,7})"')
 # A formula's text and its shared-formula index (<f t="shared" si="0">…</f>, or <f t="shared" si="0"/>).
-_FORMULA_BODY = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_FORMULA_BODY = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f\s*>)")
 _SHARED_INDEX = re.compile(rb"""\bsi\s*=\s*["'](\d+)["']""")
-_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+_VALUE = re.compile(rb"<(?:\w+:)?v\s*>[^<]")
 _TRUE = (b"1", b"true")
 MIN_COL_WIDTH = 1.0  # characters: a column narrower than this shows no readable value
 
@@ -192,12 +203,12 @@ def _xlsx_sheet(xml: bytes, outside: Outside | None = None) -> Marks:
 _STR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']str["'][^>]*>""")
 _INLINE_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']inlineStr["'][^>]*>""")
 # Both spellings in one scan: the <v> right after an inline string cell's tag, or after its </is>.
-_INLINE_V = re.compile(rb"""(?:is|inlineStr["'][^>]*(?<!/))>\s*<(?:\w+:)?v>""")
+_INLINE_V = re.compile(rb"""(?:is\s*|inlineStr["'][^>]*(?<!/))>\s*<(?:\w+:)?v\s*>""")
 _ANY_TAG = re.compile(rb"<[^>]*>")
 _READ_BY_CALAMINE = re.compile(rb"<(?:\w+:)?(?:f|v|is)[\s>/]")
 _V_TAG = re.compile(rb"<(?:\w+:)?v[\s>]")
-_IS_BODY = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
-_V_BODY = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_IS_BODY = re.compile(rb"<(?:\w+:)?is\s*>(.*?)</(?:\w+:)?is\s*>", re.S)
+_V_BODY = re.compile(rb"<(?:\w+:)?v\s*>(.*?)</(?:\w+:)?v\s*>", re.S)
 
 
 def _str_text(body: bytes) -> bytes | None:
@@ -216,10 +227,11 @@ def _inline_text(body: bytes) -> bytes | None:
 def _str_cells(xml: bytes, marks: Marks, cell: re.Pattern[bytes], held: Callable[[bytes], bytes | None]) -> None:
     """Cells of a text type (`cell`: t="str", or t="inlineStr") whose text is not where calamine reads it (`held`:
     that text, from the cell's content, or None): what they hold, unread."""
+    places = CellPlaces(xml)
     for hit in cell.finditer(xml):
         tag = hit.group()
-        ref = _REF.fullmatch(_attrs(tag).get(b"r", b"").strip())
-        if tag.endswith(b"/>") or ref is None or int(ref[2]) > MAX_INDEX:
+        at = cell_place(tag, hit.start(), places)
+        if tag.endswith(b"/>") or at is None or at[0] >= MAX_INDEX:
             continue
         close = CELL_END.search(xml, hit.end())
         body = xml[hit.end() : close.start() if close else hit.end()]
@@ -228,31 +240,32 @@ def _str_cells(xml: bytes, marks: Marks, cell: re.Pattern[bytes], held: Callable
             continue  # a formula, or a value where calamine reads it
         text = unescape(_ANY_TAG.sub(b"", raw).decode("utf-8", "replace")).strip()
         if text:
-            marks.unread[(int(ref[2]) - 1, col_index(ref[1].upper()))] = text
+            marks.unread[at] = text
             if len(marks.unread) >= MAX_MARKS:
                 return
 
 
 _ERROR_CELL = re.compile(ERROR_CELL_TAG)
-_V_TEXT = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
+_V_TEXT = re.compile(rb"<(?:\w+:)?v\s*>([^<]*)<")
 _REF = re.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
 
 
 def _error_cells(xml: bytes, marks: Marks) -> None:
     """Cells of type "e" with their saved error value (#REF!, #SPILL! …), a formula's result or typed in.
     One without a saved value is a formula never calculated: _uncached marks it."""
+    places = CellPlaces(xml)
     for count, hit in enumerate(_ERROR_CELL.finditer(xml)):
         if count >= MAX_MARKS:
             return
         tag = hit.group()
-        ref = _REF.fullmatch(_attrs(tag).get(b"r", b"").strip())
-        if tag.endswith(b"/>") or ref is None or int(ref[2]) > MAX_INDEX:
+        at = cell_place(tag, hit.start(), places)
+        if tag.endswith(b"/>") or at is None or at[0] >= MAX_INDEX:
             continue
         close = CELL_END.search(xml, hit.end())  # not a "c>" in the formula: IF(abc>0,…)
         value = _V_TEXT.search(xml, hit.end(), close.start() if close else len(xml))
         text = unescape(value[1].decode("utf-8", "replace")).strip() if value else ""
         if text:
-            marks.errors[(int(ref[2]) - 1, col_index(ref[1].upper()))] = error_value(text) or text[:20]
+            marks.errors[at] = error_value(text) or text[:20]
 
 
 def _suspect(pattern: re.Pattern[bytes], xml: bytes, start: int = 0, end: int | None = None) -> bool:
@@ -315,20 +328,26 @@ def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None, 
     Formulas with a saved value that comes from outside the file are kept too (_linked; `outside`: the
     workbook's names that stand for such a source)."""
     shared: dict[bytes, str] = {}  # a shared formula's index -> its outside source, when it has one
+    places = CellPlaces(xml)
     for count, hit in enumerate(_FORMULA.finditer(xml, first, len(xml) if end is None else end)):
         if count >= MAX_MARKS:
             return
         start = max(xml.rfind(b"<c ", 0, hit.start()), xml.rfind(b"<x:c ", 0, hit.start()))
         close = CELL_END.search(xml, hit.end())
-        if start < 0 or close is None:
+        if close is None:
             continue
+        if start < 0 or CELL_END.search(xml, start, hit.start()):  # <c\n r=…>, <ss:c …>: the cell tags walked
+            start = places.start(hit.start())
+            if start < 0:
+                continue
         cell = xml[start : close.end()]
         head = cell[: cell.find(b">") + 1]
-        ref = _CELL_REF.search(head)
-        if ref is None:
+        ref = _CELL_REF.search(head)  # the common spelling, else any (r = 'D8', or none)
+        at = (int(ref[2]) - 1, col_index(ref[1])) if ref else cell_place(head, start, places)
+        if at is None:
             continue
         # t="str" with an empty <v> is a formula whose saved result is "" (Excel writes that); not missing.
-        if _VALUE.search(cell) or b't="str"' in head:
-            _linked(cell, (int(ref[2]) - 1, col_index(ref[1])), marks, shared, outside)
+        if _VALUE.search(cell) or _attrs(head).get(b"t", b"").strip() == b"str":
+            _linked(cell, at, marks, shared, outside)
             continue
-        marks.uncached.add((int(ref[2]) - 1, col_index(ref[1])))
+        marks.uncached.add(at)

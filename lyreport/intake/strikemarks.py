@@ -33,12 +33,21 @@ _FALSE = (b"0", b"false", b"off")
 
 
 def xml_text(raw: bytes) -> str:
-    """Character data as the reader decodes it: references, and OOXML's _xHHHH_ escapes."""
-    text = unescape(raw.decode("utf-8", "replace"))
+    """Character data as the reader decodes it: references, and OOXML's _xHHHH_ escapes; a CDATA section's
+    text as it stands (<t><![CDATA[已完成]]></t>: some writers)."""
+    if b"<![CDATA[" in raw:
+        pieces = _CDATA.split(raw)  # outside, inside, outside …
+        text = "".join(
+            unescape(p.decode("utf-8", "replace")) if i % 2 == 0 else p.decode("utf-8", "replace")
+            for i, p in enumerate(pieces)
+        )
+    else:
+        text = unescape(raw.decode("utf-8", "replace"))
     return _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
 
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_CDATA = re.compile(rb"<!\[CDATA\[(.*?)\]\]>", re.S)
 
 
 def struck_entry(row: int, col: int, runs: list[tuple[str, bool]]) -> Struck | None:
@@ -53,14 +62,14 @@ def struck_entry(row: int, col: int, runs: list[tuple[str, bool]]) -> Struck | N
 # ----------------------------------------------------------------- xlsx
 _STRIKE = re.compile(rb"<(?:\w+:)?strike\b([^>]*)>")
 _REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})$")
-_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_INLINE = re.compile(rb"<(?:\w+:)?is>(.*?)</(?:\w+:)?is>", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v\s*>([^<]*)</(?:\w+:)?v\s*>")
+_INLINE = re.compile(rb"<(?:\w+:)?is\s*>(.*?)</(?:\w+:)?is\s*>", re.S)
 _SI = re.compile(rb"<(?:\w+:)?si\b[^>]*?(/?)>")
-_SI_END = re.compile(rb"</(?:\w+:)?si>")
-_PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>|<(?:\w+:)?phoneticPr\b[^>]*>", re.S)
-_RUN = re.compile(rb"<(?:\w+:)?r>(.*?)</(?:\w+:)?r>", re.S)
-_RPR = re.compile(rb"<(?:\w+:)?rPr\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?rPr>)", re.S)
-_T = re.compile(rb"<(?:\w+:)?t\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?t>)", re.S)
+_SI_END = re.compile(rb"</(?:\w+:)?si\s*>")
+_PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh\s*>|<(?:\w+:)?phoneticPr\b[^>]*>", re.S)
+_RUN = re.compile(rb"<(?:\w+:)?r\s*>(.*?)</(?:\w+:)?r\s*>", re.S)
+_RPR = re.compile(rb"<(?:\w+:)?rPr\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?rPr\s*>)", re.S)
+_T = re.compile(rb"<(?:\w+:)?t\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?t\s*>)", re.S)
 
 
 def _struck_in(xml: bytes) -> bool:
