@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,6 +15,7 @@ from typing import Any
 from . import lean
 from .archive import archive_inputs, backfill_manifests, release_period, restore_inputs, sha256_of
 from .assign import resend_candidates
+from .atomic import atomic_path
 from .checking import CheckedFile, check_files
 from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
@@ -347,8 +350,12 @@ def make_templates(
     folder: Path | None = None,
     master: Path | None = None,
     now: datetime | None = None,
+    kept: list[Problem] | None = None,
 ) -> list[Path]:
-    """Write the blank return forms for every unit (or one), pre-filled with last reported rows."""
+    """Write the blank return forms for every unit (or one), pre-filled with last reported rows.
+
+    A form staff changed since it was written (a contact typed in, a row reworded) is copied beside itself
+    first, as with `run`'s outputs; each copy is said in `kept` when a list is given."""
     lean.import_openpyxl()
     from .render.templates import write_templates
 
@@ -361,26 +368,48 @@ def make_templates(
             hint = f"可能是：{'、'.join(match.candidates)}" if match.candidates else "请检查单位名称是否写对"
             raise LyreportError(f"“{unit}”不是本清单的责任单位（{hint}）。")
         units = [match.unit]
+    list_id, outbox = context.master.list_id, context.workspace.outbox
+    target = folder or _output_paths(context, outbox, deadline.date()).folder / "templates"
     conn = open_history(context.workspace.history)
     try:
-        prev = previous_state(
-            conn, context.master.list_id, deadline.date() + timedelta(days=1), context.master, context.directory
-        )
+        prev = previous_state(conn, list_id, deadline.date() + timedelta(days=1), context.master, context.directory)
+        previous: dict[str, dict[int, Any]] = {}
+        for (name, no), row in prev.last_rows.items():
+            previous.setdefault(name, {})[no] = row
+        with workspace_temp(context.workspace, "template") as staging:
+            written = write_templates(
+                context.master, context.directory, deadline.date(), staging,
+                units=units, previous=previous, config=context.config,
+            )  # fmt: skip
+            staged = {target / path.name: path for path in written}
+            _check_writable(staged)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                said = keep_edited(conn, list_id, outbox, staged)
+                record_written(conn, list_id, outbox, staged)
+                target.mkdir(parents=True, exist_ok=True)
+                for final, new in staged.items():
+                    _put(new, final)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
     finally:
         conn.close()
-    previous: dict[str, dict[int, Any]] = {}
-    for (name, no), row in prev.last_rows.items():
-        previous.setdefault(name, {})[no] = row
-    target = folder or _output_paths(context, context.workspace.outbox, deadline.date()).folder / "templates"
-    return write_templates(
-        context.master,
-        context.directory,
-        deadline.date(),
-        target,
-        units=units,
-        previous=previous,
-        config=context.config,
-    )
+    if kept is not None:
+        kept.extend(said)
+    return list(staged)
+
+
+def _put(new: Path, final: Path) -> None:
+    """Move a staged file into place whole: renamed, or copied beside the target first (another drive)."""
+    try:
+        os.replace(new, final)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        with atomic_path(final) as tmp:
+            shutil.copyfile(new, tmp)
 
 
 # ----------------------------------------------------------------- check

@@ -16,6 +16,7 @@ from .weeks import cn_date
 
 if TYPE_CHECKING:
     from .api import RunReport
+    from .problems import Problem
 
 
 # Commands import lyreport.api (and through it only what they need) inside their bodies: `--help`
@@ -100,10 +101,13 @@ def template_command(
     def action() -> int:
         from . import api
 
-        paths = api.make_templates(workspace, week, unit=unit, folder=folder, master=master)
+        kept: list[Problem] = []
+        paths = api.make_templates(workspace, week, unit=unit, folder=folder, master=master, kept=kept)
         click.echo(f"已生成 {len(paths)} 个报表模板，位于：{paths[0].parent if paths else folder}")
         for path in paths:
             click.echo(f"  {path.name}")
+        for p in kept:
+            click.secho(f"  {shown(str(p))}", fg="yellow")
         return 0
 
     guard(debug, action)

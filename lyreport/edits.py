@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def keep_edited(conn: sqlite3.Connection, list_id: str, outbox: Path, staged: di
                 continue
             now = sha256_of(final)
             written = _recorded(conn, list_id, _key(final, outbox))
-            if now == written or (written is None and now == sha256_of(new)):
+            if now == written or (written is None and _same_content(final, new)):
                 continue
             kept = _keep(final, now)
         except OSError as exc:
@@ -63,6 +64,28 @@ def _key(final: Path, outbox: Path) -> str:
 def _recorded(conn: sqlite3.Connection, list_id: str, key: str) -> str | None:
     row = conn.execute("SELECT sha256 FROM outputs_written WHERE list_id = ? AND name = ?", (list_id, key)).fetchone()
     return row[0] if row else None
+
+
+def _same_content(old: Path, new: Path) -> bool:
+    """The same bytes, or the same workbook/document saved at another time: every part of the two packages
+    alike but the saving time in docProps/core.xml (forms are stamped with the time they were written)."""
+    if sha256_of(old) == sha256_of(new):
+        return True
+    try:
+        with zipfile.ZipFile(old) as a, zipfile.ZipFile(new) as b:
+            names = a.namelist()
+            if names != b.namelist() or len(names) > 200:
+                return False
+            return all(
+                name == _CORE or (a.getinfo(name).file_size <= _PART_LIMIT and a.read(name) == b.read(name))
+                for name in names
+            )
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, RuntimeError):
+        return False
+
+
+_CORE = "docProps/core.xml"
+_PART_LIMIT = 32 * 1024 * 1024  # a file a person put there may be anything: never inflate it without bound
 
 
 def _saved(path: Path) -> datetime:

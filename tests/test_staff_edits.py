@@ -7,6 +7,7 @@ next Thursday's week writes new files under the same names.
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -126,3 +127,53 @@ def test_a_changed_output_that_cannot_be_copied_stops_the_run_before_anything_is
     assert "为免修改丢失，本次未做任何改动" in result.output
     assert (week / NOTICE).read_bytes() == edited
     assert (week / "summary.json").read_bytes() == summary  # the week was not recorded again
+
+
+def _templates(root: Path, *more: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["template", "--week", W1.isoformat(), "--workspace", str(root), *more])
+    return result.exit_code, result.output
+
+
+def test_a_template_staff_filled_in_is_kept_when_the_templates_are_written_again(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    assert _templates(root)[0] == 0
+    folder = root / "outbox" / W1.isoformat() / "templates"
+    (form,) = folder.glob("市体育局-*.xlsx")
+    book = load_workbook(form)
+    book.worksheets[0]["D3"] = "张三 0379-12345678"  # a contact the directory did not have
+    book.save(form)
+    untouched = sorted(p.name for p in folder.iterdir() if p != form)
+
+    code, output = _templates(root)
+    assert code == 0
+    assert "在上次生成后被修改过" in output and form.name in output
+    (kept,) = _kept(folder, form.stem)
+    assert load_workbook(kept).worksheets[0]["D3"].value == "张三 0379-12345678"
+    assert load_workbook(form).worksheets[0]["D3"].value != "张三 0379-12345678"  # the new form is blank again
+    # Forms nobody touched are written again without copies
+    assert sorted(p.name for p in folder.iterdir() if p != form and p != kept) == untouched
+
+    code, output = _templates(root, "--unit", "市体育局")  # once kept, not again
+    assert code == 0 and "修改稿" not in output
+    assert _kept(folder, form.stem) == [kept]
+
+
+def test_templates_with_no_record_are_copied_only_when_their_content_differs(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    assert _templates(root)[0] == 0
+    folder = root / "outbox" / W1.isoformat() / "templates"
+    (form,) = folder.glob("市体育局-*.xlsx")
+    book = load_workbook(form)
+    book.worksheets[0]["D3"] = "张三"
+    book.save(form)
+    with sqlite3.connect(root / "history" / "history.sqlite3") as conn:  # written by an older version
+        conn.execute("DELETE FROM outputs_written")
+
+    other = next(p for p in folder.glob("*.xlsx") if p != form)
+    before = other.read_bytes()
+    time.sleep(1.1)  # the forms are stamped with the second they are written
+
+    code, output = _templates(root)  # only the saving time differs in the forms nobody touched
+    assert code == 0 and other.read_bytes() != before
+    assert output.count("修改稿") == 1 and "无法确认是否手工修改过" in output
+    assert [p.name for p in folder.glob("*-修改稿-*")] == [_kept(folder, form.stem)[0].name]
