@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 import xlsxwriter
+from office import convert, needs_soffice
 from openpyxl import Workbook
 
 from lyreport.api import load_context
@@ -25,7 +26,6 @@ from lyreport.models import DONE, LAGGING, NOT_STARTED, ON_TRACK, PreviousState,
 from lyreport.problems import Problem
 from lyreport.weeks import deadline_on
 from lyreport.workspace import init_workspace
-from tests.office import convert, needs_soffice
 
 WEEK = date(2021, 1, 7)
 TZ = ZoneInfo("Asia/Shanghai")
