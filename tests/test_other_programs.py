@@ -11,6 +11,7 @@ import shutil
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -248,3 +249,85 @@ def test_libreoffice_round_trips_of_xlsxwriter_return(workspace: Path, tmp_path:
         convert(source, "xlsx:Calc MS Excel 2007 XML" if fmt == "xlsx" else fmt, outdir)
         source = outdir / f"return.{fmt}"
     _read_right(*_read(workspace, tmp_path, f"{TRANSPORT}-落实情况.{route[-1]}", source.read_bytes()))
+
+
+# ------------------------------------------------------------------ XML as online spreadsheets export it
+# Google Sheets and Apple Numbers cannot be run here: their .xlsx spellings are crafted with zipfile (a sheet with
+# no r= on cells or rows, inline strings, t="str" text without a formula, booleans, dates as serials under a
+# custom 年月日 format or as text).
+_NS = "http://schemas.openxmlformats.org/"
+_PARTS = {
+    "[Content_Types].xml": f'<Types xmlns="{_NS}package/2006/content-types">'
+    f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    f'<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    f'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+    f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" '
+    f'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>',
+    "_rels/.rels": f'<Relationships xmlns="{_NS}package/2006/relationships"><Relationship Id="rId1" '
+    f'Type="{_NS}officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": f'<workbook xmlns="{_NS}spreadsheetml/2006/main" xmlns:r="{_NS}officeDocument/2006/'
+    f'relationships"><sheets><sheet name="落实情况" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{_NS}package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_NS}officeDocument/2006/relationships/worksheet" '
+    f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{_NS}officeDocument/2006/relationships/'
+    f'styles" Target="styles.xml"/></Relationships>',
+    "xl/styles.xml": f'<styleSheet xmlns="{_NS}spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" '
+    'formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts><fonts count="1"><font><sz val="11"/>'
+    '</font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1">'
+    '<border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2"><xf/>'
+    '<xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>',
+}
+
+
+def _cell(value: object, text: str) -> str:
+    if isinstance(value, bool):
+        return f'<c t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, date):
+        return f'<c s="1"><v>{(value - date(1899, 12, 30)).days}</v></c>'
+    if isinstance(value, int):
+        return f"<c><v>{value}</v></c>"
+    body = escape(str(value))
+    return f'<c t="str"><v>{body}</v></c>' if text == "str" else f'<c t="inlineStr"><is><t>{body}</t></is></c>'
+
+
+def _crafted(workspace: Path, text: str, expected) -> bytes:
+    """The return as an online spreadsheet exports it: no r= anywhere, every text cell spelt as `text`."""
+    texts = _texts(workspace)
+    lines = [
+        ["洛阳济源同城一体深度融合三十三条落实情况报表"],
+        [],
+        ["填报单位", TRANSPORT, "联系人", "王五", "联系电话", "0379-63211234", "填报日期", date(2021, 1, 6)],
+        HEADER,
+    ]
+    for no in sorted(STATUS):
+        lines.append([no, texts[no], "牵头", STATUS[no], progress(no), "无", "继续推进", expected(no)])
+    rows = "".join("<row>" + "".join(_cell(v, text) for v in line if v is not None) + "</row>" for line in lines)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, xml in _PARTS.items():
+            book.writestr(name, xml)
+        book.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{_NS}spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>',
+        )
+    return out.getvalue()
+
+
+_AS_DATE = {no: EXPECTED.get(no) for no in STATUS}
+
+
+@pytest.mark.parametrize("text", ["inline", "str"])
+@pytest.mark.parametrize(
+    "expected",
+    [
+        lambda no: _AS_DATE[no],
+        lambda no: _AS_DATE[no] and _AS_DATE[no].strftime("%Y年%-m月%-d日"),
+        lambda no: _AS_DATE[no] and _AS_DATE[no].strftime("%Y.%-m.%-d"),
+        lambda no: _AS_DATE[no] and f"{_AS_DATE[no].isoformat()}T00:00:00",
+    ],
+    ids=["serial", "年月日", "dots", "iso-time"],
+)
+def test_online_spreadsheet_exports_are_read_right(workspace: Path, tmp_path: Path, text: str, expected) -> None:
+    data = _crafted(workspace, text, expected)
+    _read_right(*_read(workspace, tmp_path, f"{TRANSPORT}-落实情况.xlsx", data))
