@@ -151,6 +151,9 @@ class SheetData:
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
     # Formulas whose saved value comes from another file, a program (DDE) or the web: (row, col) -> the formula.
     linked: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Formulas of a workbook that asks to be recalculated when opened, whose saved value its writer put there
+    # without calculating (xlsxwriter): (row, col) -> the formula.
+    recalc: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def unreadable(self, row: int, col: int) -> bool:
         """A formula without a saved value or an error value: None in the grid, yet not a blank cell."""

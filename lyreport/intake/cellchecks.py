@@ -23,6 +23,8 @@ def unreadable_fields(ctx: Context, table: Table, index: int) -> set[str]:
         _concealed(ctx, table, index, found)
     if sheet.linked:
         _linked(ctx, table, index)
+    if sheet.recalc:
+        _recalc(ctx, table, index)
     if not sheet.uncached and not sheet.errors:  # the usual case: every formula has its saved value
         return found
     for key, col in table.cols.items():
@@ -57,6 +59,26 @@ def _linked(ctx: Context, table: Table, index: int) -> None:
         label = nz.text(table.labels[col]) if col < len(table.labels) else ""
         ctx.add(
             "cell-linked",
+            cell=table.ref(key, index),
+            field=label or key,
+            formula=formula if len(formula) <= 60 else formula[:57] + "…",
+            value=value if len(value) <= 40 else value[:37] + "…",
+        )
+
+
+def _recalc(ctx: Context, table: Table, index: int) -> None:
+    """Cells of this row whose formula's saved value its writing program put there without calculating, in a
+    workbook that asks to be recalculated when opened (xlsxwriter): read as saved, and said, since Excel/WPS
+    recalculate it on opening and may show another value."""
+    for key, col in table.cols.items():
+        formula = table.sheet.recalc.get((index, col))
+        if formula is None or table.sheet.unreadable(index, col):
+            continue
+        row = table.sheet.rows[index] if index < len(table.sheet.rows) else []
+        value = nz.text(row[col]) if col < len(row) else ""
+        label = nz.text(table.labels[col]) if col < len(table.labels) else ""
+        ctx.add(
+            "cell-recalc",
             cell=table.ref(key, index),
             field=label or key,
             formula=formula if len(formula) <= 60 else formula[:57] + "…",

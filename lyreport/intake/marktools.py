@@ -46,13 +46,17 @@ class Marks:
     notes: dict[tuple[int, int], str] = field(default_factory=dict)  # comments on cells (cellnotes.py)
     # Formula cells whose saved value comes from another file, a program (DDE) or the web: (row, col) -> formula.
     linked: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Formula cells of a workbook that asks to be recalculated when opened (fullCalcOnLoad: xlsxwriter and other
+    # writers that do not calculate): their saved value is the writer's, not a spreadsheet's. (row, col) -> formula.
+    recalc: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def answer(self, merged: list[tuple[int, int, int]], concealed: list[Any] | None = None) -> tuple[Any, ...]:
         """The marks as a worker's answer carries them (read._sheet_data unpacks this one shape); `concealed`:
         the cells the sheet does not show as they are (concealed.Concealed)."""
         notes = [(row, col, text) for (row, col), text in sorted(self.notes.items())]
         linked = [(row, col, text) for (row, col), text in sorted(self.linked.items())]
-        return (*self.as_tuple(), merged, self.error_list(), concealed or [], notes, linked)
+        recalc = [(row, col, text) for (row, col), text in sorted(self.recalc.items())]
+        return (*self.as_tuple(), merged, self.error_list(), concealed or [], notes, linked, recalc)
 
     def as_tuple(self) -> tuple[list[int], list[int], list[tuple[int, int]], list[Struck], bool]:
         return (

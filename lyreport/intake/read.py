@@ -257,7 +257,8 @@ def _result(file: SourceFile, answer: Any, timeout: float) -> tuple[WorkbookData
 def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = None) -> SheetData:
     """One sheet of a worker's answer; `marks` are (hidden rows, hidden cols, uncached formulas, struck cells,
     whether some strike could not be placed, merge fills, error cells as (row, col, value), concealed cells,
-    notes on cells as (row, col, text), formulas whose value comes from outside the file as (row, col, formula))."""
+    notes on cells as (row, col, text), formulas whose value comes from outside the file as (row, col, formula),
+    formulas whose value their writer put there uncalculated as (row, col, formula))."""
     if not marks:
         return SheetData(name, rows, hidden)
     merged = {(r, c): top for r, c, top in marks[5]}
@@ -267,6 +268,9 @@ def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = Non
         if (top, c) in struck:
             struck.setdefault((r, c), struck[(top, c)])
     uncached = {tuple(c) for c in marks[2]}
+    for r, c in uncached:  # a writer's placeholder (xlsxwriter's 0) is no value: blank, as calamine has the others
+        if r < len(rows) and c < len(rows[r]):
+            rows[r][c] = None
     sheet = SheetData(name, rows, hidden, set(marks[0]), set(marks[1]), uncached, merged, errors=errors)
     sheet.struck, sheet.struck_unknown = struck, bool(marks[4])
     if len(marks) > 7 and marks[7]:
@@ -275,4 +279,6 @@ def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = Non
         sheet.notes = {(r, c): text for r, c, text in marks[8]}
     if len(marks) > 9 and marks[9]:
         sheet.linked = {(r, c): formula for r, c, formula in marks[9]}
+    if len(marks) > 10 and marks[10]:
+        sheet.recalc = {(r, c): formula for r, c, formula in marks[10]}
     return sheet

@@ -128,11 +128,12 @@ def _below(value: bytes | None, limit: float) -> bool:
 def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
     marks: dict[str, Marks] = {}
     outside = functools.cache(lambda: _outside_names(parts))  # workbook.xml is read only for a formula
+    recalc = functools.cache(lambda: _recalc_on_load(parts))
     for part, name in sheet_parts.items():
         info = parts.infos.get(part)
         if info is not None and info.file_size <= MAX_SHEET_BYTES:
             try:
-                marks[name] = _xlsx_sheet(parts.read(part), outside)
+                marks[name] = _xlsx_sheet(parts.read(part), outside, recalc)
             except Exception:  # noqa: BLE001 - marks are an extra; the other sheets' stay
                 continue
     return marks
@@ -166,7 +167,24 @@ def _outside_names(parts: ZipParts) -> re.Pattern[str] | None:
         return None
 
 
-def _xlsx_sheet(xml: bytes, outside: Outside | None = None) -> Marks:
+_CALC_PR = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*>")
+
+
+def _recalc_on_load(parts: ZipParts) -> bool:
+    """Whether the workbook asks to be fully recalculated when opened (<calcPr fullCalcOnLoad="1"/>): written by
+    a program that does not calculate (xlsxwriter, openpyxl), whose formulas' saved values are its own
+    placeholders or guesses; Excel throws them away on opening. A spreadsheet saving the file drops the flag."""
+    try:
+        info = parts.infos.get("xl/workbook.xml")
+        if info is None or info.file_size > MAX_SHEET_BYTES:
+            return False
+        tag = _CALC_PR.search(parts.read("xl/workbook.xml"))
+        return tag is not None and _attrs(tag.group()).get(b"fullCalcOnLoad", b"").strip().lower() in _TRUE
+    except Exception:  # noqa: BLE001 - marks are an extra
+        return False
+
+
+def _xlsx_sheet(xml: bytes, outside: Outside | None = None, recalc: Callable[[], bool] | None = None) -> Marks:
     """The marks of one worksheet. The common sheet (nothing hidden, no formula, no error cell) costs a few
     substring searches over <sheetData> only, where the cells are (formulas of drop-down lists, <firstHeader>
     and the like come after it)."""
@@ -179,7 +197,7 @@ def _xlsx_sheet(xml: bytes, outside: Outside | None = None) -> Marks:
     near = xml.find(b"<" + prefix + b"f", start, end)
     first = _FORMULA.search(xml, near, end) if near >= 0 else None  # <firstHeader>, <family> are not formulas
     if first:
-        _uncached(xml, marks, first.start(), end, outside)
+        _uncached(xml, marks, first.start(), end, outside, bool(recalc and recalc()))
     # <cols> comes before <sheetData>: the column widths are in the sheet's first few hundred bytes.
     head = xml[: data if data >= 0 else len(xml)]
     if _suspect(_SUSPECT_COL, head):
@@ -322,12 +340,45 @@ def _linked(cell: bytes, at: tuple[int, int], marks: Marks, shared: dict[bytes, 
     marks.linked[at] = formula.strip()[:80]
 
 
-def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None, outside: Outside | None = None) -> None:
+def _placeholder(cell: bytes) -> bool:
+    """Whether a numeric formula cell's saved value is 0 (or has none)."""
+    value = _V_TEXT.search(cell)
+    text = value[1].strip() if value else b""
+    try:
+        return float(text or b"0") == 0
+    except ValueError:
+        return False
+
+
+def _recalc(cell: bytes, at: tuple[int, int], marks: Marks, texts: dict[bytes, str]) -> None:
+    """Keep a formula cell whose saved value its writer put there uncalculated, with its formula (a shared
+    formula's text from its first cell)."""
+    if len(marks.recalc) >= MAX_MARKS:
+        return
+    body = _FORMULA_BODY.search(cell)
+    formula = unescape(body[2].decode("utf-8", "replace")) if body and body[2] else ""
+    index = _SHARED_INDEX.search(body[1]) if body else None
+    if index is not None:
+        formula = texts.setdefault(index[1], formula) if formula else texts.get(index[1], "")
+    marks.recalc[at] = formula.strip()[:80]
+
+
+def _uncached(  # noqa: PLR0913 - the walk's bounds and the workbook's two facts
+    xml: bytes,
+    marks: Marks,
+    first: int = 0,
+    end: int | None = None,
+    outside: Outside | None = None,
+    recalc: bool = False,
+) -> None:
     """Formula cells whose <v> is missing or empty: the program that wrote them never calculated.
     `first`: where the first formula tag is, if known; `end`: where the cells end (</sheetData>).
     Formulas with a saved value that comes from outside the file are kept too (_linked; `outside`: the
-    workbook's names that stand for such a source)."""
+    workbook's names that stand for such a source). In a workbook to be recalculated on opening (`recalc`), a
+    saved numeric 0 is the writer's placeholder (xlsxwriter's), no result; any other saved value is kept as the
+    writer's (_recalc)."""
     shared: dict[bytes, str] = {}  # a shared formula's index -> its outside source, when it has one
+    texts: dict[bytes, str] = {}  # a shared formula's index -> its text (recalc only)
     places = CellPlaces(xml)
     for count, hit in enumerate(_FORMULA.finditer(xml, first, len(xml) if end is None else end)):
         if count >= MAX_MARKS:
@@ -347,7 +398,12 @@ def _uncached(xml: bytes, marks: Marks, first: int = 0, end: int | None = None, 
         if at is None:
             continue
         # t="str" with an empty <v> is a formula whose saved result is "" (Excel writes that); not missing.
-        if _VALUE.search(cell) or _attrs(head).get(b"t", b"").strip() == b"str":
+        kind = _attrs(head).get(b"t", b"").strip()
+        if recalc and kind in (b"", b"n") and _placeholder(cell):
+            marks.uncached.add(at)
+        elif _VALUE.search(cell) or kind == b"str":
             _linked(cell, at, marks, shared, outside)
-            continue
-        marks.uncached.add(at)
+            if recalc and at not in marks.linked:
+                _recalc(cell, at, marks, texts)
+        else:
+            marks.uncached.add(at)
