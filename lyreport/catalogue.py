@@ -504,6 +504,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         INFO,
         "扫描件含 {count} 个单位的报表：{units}；已按各页二维码（没有二维码的页按所写的填报单位）分别计入各单位",
     ),
+    "scan-weeks-mixed": (
+        WARNING,
+        "扫描件各页所属的报送周不同（据各页的二维码或填报日期：{weeks}），可能混入了往期的纸质表；已按各周分开处理，"
+        "往期的页不计为本周的扫描件，其中的完成状态不会当作本周的，请与报送单位核实并补报本周完整的盖章扫描件",
+    ),
     "scan-pages-skipped": (WARNING, "扫描件共 {total} 页，只读取了前 {read} 页"),
     "scan-page-turned": (INFO, "第 {page} 页为{how}扫描，已自动旋转后识别"),
     "scan-page-missing": (

@@ -62,7 +62,9 @@ class Problem:
 
 # Scan problems said once for the file by intake (pipeline.read_files), not again with the unit's scan notes.
 # Said with the scan's file whatever it is used for: another list's paper is not this list's data, yet said.
-SCAN_FILE_CODES = frozenset({"scan-unreadable", "scan-several-units", "template-other-list", "return-other-list"})
+SCAN_FILE_CODES = frozenset(
+    {"scan-unreadable", "scan-several-units", "scan-weeks-mixed", "template-other-list", "return-other-list"}
+)
 
 
 def problem(

@@ -7,7 +7,7 @@ import dataclasses
 import difflib
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from ...atomic import atomic_write_text
 from ...models import MasterList, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
 from ...unitnames import UnitDirectory
+from .. import normalize as nz
 from ..normalize import header_label, label_key
 from ..normalize import measure_no as nz_measure_no
 from ..parse import NO_ROWS_REASON, parse_workbook
@@ -128,20 +129,42 @@ def interpret(
         code, fields = (answer[1], answer[2]) if isinstance(answer, (list, tuple)) and len(answer) >= 3 else ("", {})
         return [_unreadable(file, fallback, _refusal_reason(code, fields))]
     _, total, pages = answer
-    groups = _unit_groups(pages, _written_units(pages, directory) if len(pages) > 1 else None)
+    heads = _written_heads(file, pages, directory, deadline_weekday) if len(pages) > 1 else None
+    groups = _unit_groups(pages, heads)
     scans = []
-    for index, (page_unit, numbers) in enumerate(groups):
+    for index, (page_unit, _, numbers) in enumerate(groups):
         last = index == len(groups) - 1  # pages left unread follow the last page read
         whose = (page_unit or fallback) if len(groups) > 1 else fallback  # the file name cannot say whose part
         scans.append(_interpret_pages(file, total, pages, numbers, last, whose, master, directory, deadline_weekday))
-    if len(groups) > 1:
-        listed = "、".join(
-            f"{s.unit or '未识别单位'}（第{'、'.join(map(str, n))}页）" for s, (_, n) in zip(scans, groups, strict=True)
+    _several_units(file, scans, [numbers for _, _, numbers in groups])
+    return _weeks_mixed(file, scans, groups)
+
+
+def _several_units(file: SourceFile, scans: list[Scan], numbers: list[list[int]]) -> None:
+    """Said of a file holding several units' forms: each unit with its pages."""
+    pages: dict[str, list[int]] = {}
+    for scan, mine in zip(scans, numbers, strict=True):
+        pages.setdefault(scan.unit or "未识别单位", []).extend(mine)
+    if len(pages) < 2:
+        return
+    listed = "、".join(f"{unit}（第{'、'.join(map(str, sorted(n)))}页）" for unit, n in pages.items())
+    for scan in scans:
+        scan.problems.append(
+            problem("scan-several-units", file=file.display, unit=scan.unit or "", count=len(pages), units=listed)
         )
-        for scan in scans:
-            scan.problems.append(
-                problem("scan-several-units", file=file.display, unit=scan.unit or "", count=len(groups), units=listed)
-            )
+
+
+def _weeks_mixed(file: SourceFile, scans: list[Scan], groups: list[tuple[str | None, str, list[int]]]) -> list[Scan]:
+    """One unit's pages whose QR codes name different weeks (a page of an earlier week's signed form scanned
+    with this week's): each week's pages are a form of their own, so an old page's statuses never pass for
+    this week's (the old form is then another week's paper, the new one misses that page); said of the file."""
+    for unit in {g[0] for g in groups if g[0]}:
+        mine = [(s, g) for s, g in zip(scans, groups, strict=True) if g[0] == unit]
+        if len({g[1] for _, g in mine}) < 2:
+            continue
+        listed = "；".join(f"第 {'、'.join(map(str, g[2]))} 页为 {g[1] or '未注明'} 这一周" for _, g in mine)
+        for scan, _ in mine:
+            scan.problems.append(problem("scan-weeks-mixed", file=file.display, unit=scan.unit or unit, weeks=listed))
     return scans
 
 
@@ -151,48 +174,64 @@ def page_boxes(page: dict[str, Any]) -> list[TextBox]:
     return [TextBox(*b, struck=i in struck) for i, b in enumerate(page.get("boxes", []) or [])]
 
 
-def _written_units(pages: list[dict[str, Any]], directory: UnitDirectory) -> list[str | None]:
-    """The unit each page's own 填报单位 line names (a known unit), None where it names none."""
+def _written_heads(
+    file: SourceFile, pages: list[dict[str, Any]], directory: UnitDirectory, weekday: int
+) -> list[tuple[str | None, str]]:
+    """(the unit each page's own 填报单位 line names (a known unit) or None, the report week its own 填报日期
+    falls in (ISO) or "") per page: the printed form repeats that line on every page."""
     from ..attribution import written_unit
     from ..headblock import block_of
 
-    out: list[str | None] = []
+    out: list[tuple[str | None, str]] = []
     for page in pages:
         boxes = page_boxes(page)
         grid = build_grid([boxes]) if boxes else None
         if grid is None:
-            out.append(None)
+            out.append((None, ""))
             continue
         above = [row for row, place in zip(grid.sheet.rows, grid.places, strict=True) if not place.ordinal]
-        written = block_of(above).value("unit")
-        out.append(written_unit(directory, str(written)).unit if written and str(written).strip() else None)
+        block = block_of(above)
+        written = block.value("unit")
+        unit = written_unit(directory, str(written)).unit if written and str(written).strip() else None
+        received = file.received_at.date() if file.received_at else None
+        filled = nz.parse_day(block.value("filled"), None, None, not_after=received)
+        week = filled + timedelta(days=(weekday - filled.isoweekday()) % 7) if filled else None
+        out.append((unit, week.isoformat() if week else ""))
     return out
 
 
 def _unit_groups(
-    pages: list[dict[str, Any]], written: list[str | None] | None = None
-) -> list[tuple[str | None, list[int]]]:
-    """Page numbers (from 1) per unit named by the pages' QR codes, in order of first appearance; a page
-    without a QR code goes with the page before it (the first pages with the first unit's), unless its own
-    填报单位 names another unit (two units' self-made forms scanned into one file) when `written` (each page's
-    填报单位 unit) is given and names two units or more."""
-    if written is not None and len({u for u in written if u}) < 2:
-        written = None  # one unit written throughout (or none): the QR codes alone decide, as before
-    groups: dict[str, list[int]] = {}
-    current: str | None = None
+    pages: list[dict[str, Any]], heads: list[tuple[str | None, str]] | None = None
+) -> list[tuple[str | None, str, list[int]]]:
+    """(unit, week, page numbers from 1) per unit and week, in order of first appearance. A page's QR code names
+    both; a page without one goes with the page before it (the first pages with the first unit's), unless its
+    own 填报单位 names another unit (two units' self-made forms scanned into one file: `heads`, each page's
+    written unit and week, names two units or more) or its own 填报日期 falls in another week than the pages
+    before (a page of last week's signed form scanned with this week's: its statuses are not this week's)."""
+    written = [u for u, _ in heads] if heads and len({u for u, _ in heads if u}) >= 2 else None
+    groups: dict[tuple[str, str], list[int]] = {}
+    current: tuple[str, str] | None = None
+    dated = ""  # the week the 填报日期 of the current form's pages falls in, as written (not its QR code's)
     waiting: list[int] = []  # pages before the first QR code
     for number, page in enumerate(pages, start=1):
-        unit = identity_of(page.get("marks", []) or []).get("unit") or (written[number - 1] if written else None)
-        if unit:
-            current = unit
+        identity = identity_of(page.get("marks", []) or [])
+        own_week = heads[number - 1][1] if heads else ""
+        unit = identity.get("unit") or (written[number - 1] if written else None)
+        if identity.get("unit"):
+            current = (str(unit), str(identity.get("week") or "") or own_week)
+        elif unit and (current is None or unit != current[0]):
+            current = (unit, own_week)
+        elif current is not None and own_week and dated and own_week != dated:
+            current = (current[0], own_week)  # no QR code, and dated another week than the pages before
+        dated = own_week or dated
         if current is None:
             waiting.append(number)
         else:
             groups.setdefault(current, []).extend([*waiting, number])
             waiting = []
     if not groups:
-        return [(None, waiting)]
-    return list(groups.items())
+        return [(None, "", waiting)]
+    return [(unit, week, numbers) for (unit, week), numbers in groups.items()]
 
 
 def _interpret_pages(

@@ -18,6 +18,11 @@ MAX_DIAMETER = 0.40
 # a colour scan or photo shows paper tint, coloured ink or sensor colour noise on far more than a few pixels.
 GREY_CHROMA = 4  # of 255, max - min of a pixel's channels after averaging: still no colour
 COLOUR_SHARE = 0.002  # share of the page's pixels with more than that: a page in colour
+# HSV saturation (of 255) a pixel needs to count as red ink. A seal pressed with little ink, or an old pad,
+# leaves a light pink ring (saturation 40–70) that any reader sees as a seal: when no seal shows at the
+# full strength the page is looked at again with the paler bound, the same shape tests deciding.
+RED_SATURATION = 70
+PALE_SATURATION = 40
 
 
 @dataclass
@@ -27,22 +32,27 @@ class Seal:
     box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 in page pixels
 
 
-def red_mask(image: Any) -> Any:
+def red_mask(image: Any, saturation: int = RED_SATURATION) -> Any:
     """uint8 mask (255 = red ink) of a PIL RGB image or numpy RGB array."""
     import cv2
     import numpy as np
 
     hsv = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2HSV)
-    low = cv2.inRange(hsv, (0, 70, 60), (10, 255, 255))
-    high = cv2.inRange(hsv, (160, 70, 60), (180, 255, 255))
+    low = cv2.inRange(hsv, (0, saturation, 60), (10, 255, 255))
+    high = cv2.inRange(hsv, (160, saturation, 60), (180, 255, 255))
     return cv2.bitwise_or(low, high)
 
 
 def find_seal(image: Any) -> Seal:
+    """The best round red seal on the page; a pale pink one when no seal shows in full red."""
+    seal = _find_in(red_mask(image))
+    return seal if seal.found else _find_in(red_mask(image, PALE_SATURATION))
+
+
+def _find_in(mask: Any) -> Seal:
     import cv2
     import numpy as np
 
-    mask = red_mask(image)
     height, width = mask.shape
     short = min(height, width)
     if cv2.countNonZero(mask) < short * 0.5:
