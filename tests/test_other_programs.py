@@ -145,6 +145,26 @@ def test_xlsxwriter_placeholder_in_progress_is_not_read_as_zero(workspace: Path,
     assert statuses[11] == ON_TRACK
 
 
+def test_xlsxwriter_placeholder_merged_down_is_not_read_as_zero_below(workspace: Path, tmp_path: Path) -> None:
+    # 本周进展 merged over two measures, its top a formula with xlsxwriter's placeholder: the merge gives the rows
+    # below the top's value, and they must not get "0" without a word either.
+    data = _xlsxwriter_return(workspace)
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    start = xml.index(b'<c r="E5"')
+    end = xml.index(b"</c>", start) + 4
+    xml = xml[:start] + b'<c r="E5"><f>B5&amp;C5</f><v>0</v></c>' + xml[end:]
+    start = xml.index(b'<c r="E6"')
+    end = xml.index(b"</c>", start) + 4
+    xml = xml[:start] + b'<c r="E6"/>' + xml[end:]
+    xml = xml.replace(b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="E5:E6"/></mergeCells>')
+    statuses, rows, problems = _read(workspace, tmp_path, f"{TRANSPORT}.xlsx", _replace_part(data, xml))
+    second = sorted(STATUS)[1]
+    assert rows[sorted(STATUS)[0]].progress != "0" and rows[second].progress != "0"
+    assert sorted(p.cell for p in problems if p.code == "formula-no-value") == ["E5", "E6"], [
+        (p.code, p.cell, p.message) for p in problems
+    ]
+
+
 def _replace_part(data: bytes, sheet: bytes, name: str = "xl/worksheets/sheet1.xml") -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -176,6 +196,21 @@ def test_formula_results_saved_by_a_spreadsheet_are_not_said(workspace: Path, tm
     workbook = zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").replace(b' fullCalcOnLoad="1"', b"")
     data = _replace_part(data, workbook, "xl/workbook.xml")
     _read_right(*_read(workspace, tmp_path, f"{TRANSPORT}-落实情况.xlsx", data))
+
+
+def test_results_a_recalculating_program_saved_are_read_without_a_word(workspace: Path, tmp_path: Path) -> None:
+    # Apache POI and EPPlus also ask for recalculation on opening, but save the results they calculated, under
+    # the calcId of the Excel that made the file: a 0 there is a result, not xlsxwriter's placeholder.
+    def given(book, sheet, row: int, no: int, status: str) -> None:
+        sheet.write_formula(row, 3, f'=IF(A{row + 1}>0,"{status}","正常推进")', None, status)
+        sheet.write_formula(row, 8, f"=A{row + 1}-A{row + 1}", None, 0)  # a 完成率-like extra column: a real 0
+
+    data = _xlsxwriter_return(workspace, given)
+    workbook = zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").replace(b"124519", b"191029")
+    data = _replace_part(data, workbook, "xl/workbook.xml")
+    statuses, rows, problems = _read(workspace, tmp_path, f"{TRANSPORT}-落实情况.xlsx", data)
+    assert statuses == STATUS
+    assert not [p for p in problems if p.code in ("formula-no-value", "cell-recalc")]
 
 
 # ------------------------------------------------------------------ programs that write the return right

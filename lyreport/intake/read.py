@@ -268,6 +268,9 @@ def _sheet_data(name: str, rows: list[list[Any]], hidden: bool, marks: Any = Non
         if (top, c) in struck:
             struck.setdefault((r, c), struck[(top, c)])
     uncached = {tuple(c) for c in marks[2]}
+    # A merge copies its top cell down (readwork._fill_vertical_merges): a top without a saved value leaves
+    # none below either.
+    uncached |= {(r, c) for (r, c), top in merged.items() if (top, c) in uncached}
     for r, c in uncached:  # a writer's placeholder (xlsxwriter's 0) is no value: blank, as calamine has the others
         if r < len(rows) and c < len(rows[r]):
             rows[r][c] = None

@@ -168,6 +168,7 @@ def _outside_names(parts: ZipParts) -> re.Pattern[str] | None:
 
 
 _CALC_PR = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*>")
+_WRITER_CALC_ID = b"124519"
 
 
 def _recalc_on_load(parts: ZipParts) -> bool:
@@ -179,7 +180,13 @@ def _recalc_on_load(parts: ZipParts) -> bool:
         if info is None or info.file_size > MAX_SHEET_BYTES:
             return False
         tag = _CALC_PR.search(parts.read("xl/workbook.xml"))
-        return tag is not None and _attrs(tag.group()).get(b"fullCalcOnLoad", b"").strip().lower() in _TRUE
+        attrs = _attrs(tag.group()) if tag is not None else {}
+        # calcId 124519 is what xlsxwriter (and openpyxl, whose formulas carry no value at all) write; other
+        # programs that ask for recalculation (Apache POI, EPPlus) keep the results they calculated.
+        return (
+            attrs.get(b"fullCalcOnLoad", b"").strip().lower() in _TRUE
+            and attrs.get(b"calcId", b"").strip() == _WRITER_CALC_ID
+        )
     except Exception:  # noqa: BLE001 - marks are an extra
         return False
 
@@ -350,17 +357,14 @@ def _placeholder(cell: bytes) -> bool:
         return False
 
 
-def _recalc(cell: bytes, at: tuple[int, int], marks: Marks, texts: dict[bytes, str]) -> None:
-    """Keep a formula cell whose saved value its writer put there uncalculated, with its formula (a shared
-    formula's text from its first cell)."""
-    if len(marks.recalc) >= MAX_MARKS:
-        return
+def _formula_text(cell: bytes, texts: dict[bytes, str]) -> str:
+    """A formula cell's formula; a shared formula's text is kept from its first cell for the cells after it."""
     body = _FORMULA_BODY.search(cell)
     formula = unescape(body[2].decode("utf-8", "replace")) if body and body[2] else ""
     index = _SHARED_INDEX.search(body[1]) if body else None
     if index is not None:
         formula = texts.setdefault(index[1], formula) if formula else texts.get(index[1], "")
-    marks.recalc[at] = formula.strip()[:80]
+    return formula.strip()[:80]
 
 
 def _uncached(  # noqa: PLR0913 - the walk's bounds and the workbook's two facts
@@ -399,11 +403,12 @@ def _uncached(  # noqa: PLR0913 - the walk's bounds and the workbook's two facts
             continue
         # t="str" with an empty <v> is a formula whose saved result is "" (Excel writes that); not missing.
         kind = _attrs(head).get(b"t", b"").strip()
+        formula = _formula_text(cell, texts) if recalc else ""  # every cell: a shared formula's text is in its first
         if recalc and kind in (b"", b"n") and _placeholder(cell):
             marks.uncached.add(at)
         elif _VALUE.search(cell) or kind == b"str":
             _linked(cell, at, marks, shared, outside)
-            if recalc and at not in marks.linked:
-                _recalc(cell, at, marks, texts)
+            if recalc and at not in marks.linked and len(marks.recalc) < MAX_MARKS:
+                marks.recalc[at] = formula  # the writer's own value, read as saved and said (cell-recalc)
         else:
             marks.uncached.add(at)
