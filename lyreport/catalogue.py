@@ -287,8 +287,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "cell-recalc": (
         WARNING,
-        "“{field}”单元格是公式（={formula}），文件由不计算公式的程序生成并要求打开时重新计算，读到的“{value}”是该程序"
-        "写入的结果，未经 Excel/WPS 计算，打开后可能显示为别的内容，请在 Excel/WPS 中打开核对，或请单位直接填写",
+        "“{field}”单元格是公式（={formula}），文件由其他软件生成，读到的“{value}”是该软件写入的结果，未经 Excel/WPS "
+        "计算，在 Excel/WPS 中打开后可能显示为别的内容，请打开核对，或请单位直接填写",
     ),
     "formula-no-value": (
         ERROR,
@@ -506,8 +506,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "scan-weeks-mixed": (
         WARNING,
-        "扫描件各页所属的报送周不同（据各页的二维码或填报日期：{weeks}），可能混入了往期的纸质表；已按各周分开处理，"
-        "往期的页不计为本周的扫描件，其中的完成状态不会当作本周的，请与报送单位核实并补报本周完整的盖章扫描件",
+        "扫描件各页所属的报送周不同（据各页的二维码或填报日期：{weeks}），可能混入了其他周的纸质表；已按各周分开处理，"
+        "其他周的页不计为本周的扫描件，其中的完成状态不会当作本周的，请与报送单位核实并补报本周完整的盖章扫描件",
     ),
     "scan-pages-skipped": (WARNING, "扫描件共 {total} 页，只读取了前 {read} 页"),
     "scan-page-turned": (INFO, "第 {page} 页为{how}扫描，已自动旋转后识别"),

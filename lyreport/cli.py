@@ -222,6 +222,7 @@ _PAPER_CODES = {
     "scan-mismatch",
     "scan-unchecked",
     "scan-other-week",
+    "scan-weeks-mixed",
     "scan-unreadable",
     "scan-low-confidence",
 }

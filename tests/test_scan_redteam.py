@@ -102,3 +102,9 @@ def test_pages_of_one_form_dated_alike_stay_one_form():
     assert _unit_groups(pages, late) == [("市工信局", "2021-01-07", [1, 2, 3])]
     mixed = [("市工信局", "2021-01-07"), ("市工信局", ""), ("市工信局", "2020-12-31")]
     assert _unit_groups(pages, mixed) == [("市工信局", "2021-01-07", [1, 2]), ("市工信局", "2020-12-31", [3])]
+    # A later date on a page without a QR code is a misread digit or a late signature, not another form...
+    misread = [("市工信局", "2021-01-07"), ("市工信局", "2021-01-14"), ("市工信局", "2021-01-07")]
+    assert _unit_groups(pages, misread) == [("市工信局", "2021-01-07", [1, 2, 3])]
+    # ...unless it is the week of this week's form again, after an old page
+    back = [("市工信局", "2021-01-07"), ("市工信局", "2020-12-31"), ("市工信局", "2021-01-07")]
+    assert _unit_groups(pages, back) == [("市工信局", "2021-01-07", [1, 3]), ("市工信局", "2020-12-31", [2])]

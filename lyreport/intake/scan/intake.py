@@ -221,7 +221,13 @@ def _unit_groups(
             current = (str(unit), str(identity.get("week") or "") or own_week)
         elif unit and (current is None or unit != current[0]):
             current = (unit, own_week)
-        elif current is not None and own_week and dated and own_week != dated:
+        elif (
+            current is not None
+            and own_week
+            and dated
+            and own_week != dated
+            and _another_form(current, own_week, groups)
+        ):
             current = (current[0], own_week)  # no QR code, and dated another week than the pages before
         dated = own_week or dated
         if current is None:
@@ -232,6 +238,13 @@ def _unit_groups(
     if not groups:
         return [(None, "", waiting)]
     return [(unit, week, numbers) for (unit, week), numbers in groups.items()]
+
+
+def _another_form(current: tuple[str, str], week: str, groups: dict[tuple[str, str], list[int]]) -> bool:
+    """Whether a page without a QR code, dated in `week`, belongs to another form than the pages before it: a
+    stale page is dated earlier; a later date is believed only when it is the week of a form already seen (back
+    to this week's form after an old page), since a misread digit or a late signing date also looks later."""
+    return week < current[1] or (current[0], week) in groups
 
 
 def _interpret_pages(
