@@ -20,7 +20,7 @@ from .checking import CheckedFile, check_files
 from .config import ConfigError, find_workspace, in_workspace
 from .context import Context, load_context, scan_cache
 from .edits import keep_edited, record_written
-from .faults import LyreportError, changed_during_run, fault_point
+from .faults import LyreportError, changed_during_run, fault_point, os_message
 from .history import (
     open_history,
     previous_state,
@@ -370,32 +370,27 @@ def make_templates(
         units = [match.unit]
     list_id, outbox = context.master.list_id, context.workspace.outbox
     target = folder or _output_paths(context, outbox, deadline.date()).folder / "templates"
-    conn = open_history(context.workspace.history)
-    try:
-        prev = previous_state(conn, list_id, deadline.date() + timedelta(days=1), context.master, context.directory)
-        previous: dict[str, dict[int, Any]] = {}
-        for (name, no), row in prev.last_rows.items():
-            previous.setdefault(name, {})[no] = row
-        with workspace_temp(context.workspace, "template") as staging:
-            written = write_templates(
-                context.master, context.directory, deadline.date(), staging,
-                units=units, previous=previous, config=context.config,
-            )  # fmt: skip
-            staged = {target / path.name: path for path in written}
-            _check_writable(staged)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+    with holding(context.workspace):  # not while a run switches the week's folder or records its outputs
+        conn = open_history(context.workspace.history)
+        try:
+            prev = previous_state(conn, list_id, deadline.date() + timedelta(days=1), context.master, context.directory)
+            previous: dict[str, dict[int, Any]] = {}
+            for (name, no), row in prev.last_rows.items():
+                previous.setdefault(name, {})[no] = row
+            with workspace_temp(context.workspace, "template") as staging:
+                written = write_templates(
+                    context.master, context.directory, deadline.date(), staging,
+                    units=units, previous=previous, config=context.config,
+                )  # fmt: skip
+                staged = {target / path.name: path for path in written}
+                _check_writable(staged)
                 said = keep_edited(conn, list_id, outbox, staged)
-                record_written(conn, list_id, outbox, staged)
                 target.mkdir(parents=True, exist_ok=True)
-                for final, new in staged.items():
+                for final, new in staged.items():  # each form recorded once it is in place, not before
                     _put(new, final)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-    finally:
-        conn.close()
+                    record_written(conn, list_id, outbox, {final: final})
+        finally:
+            conn.close()
     if kept is not None:
         kept.extend(said)
     return list(staged)
@@ -404,12 +399,15 @@ def make_templates(
 def _put(new: Path, final: Path) -> None:
     """Move a staged file into place whole: renamed, or copied beside the target first (another drive)."""
     try:
-        os.replace(new, final)
+        try:
+            os.replace(new, final)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            with atomic_path(final) as tmp:
+                shutil.copyfile(new, tmp)
     except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            raise
-        with atomic_path(final) as tmp:
-            shutil.copyfile(new, tmp)
+        raise LyreportError(os_message(exc, final)) from None
 
 
 # ----------------------------------------------------------------- check

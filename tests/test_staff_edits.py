@@ -7,6 +7,8 @@ next Thursday's week writes new files under the same names.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -177,3 +179,28 @@ def test_templates_with_no_record_are_copied_only_when_their_content_differs(tmp
     assert code == 0 and other.read_bytes() != before
     assert output.count("修改稿") == 1 and "无法确认是否手工修改过" in output
     assert [p.name for p in folder.glob("*-修改稿-*")] == [_kept(folder, form.stem)[0].name]
+
+
+def test_templates_are_not_written_while_another_process_holds_the_workspace(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(root)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        code, output = _templates(root)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 2 and "正在被" in output and "使用" in output, output
+    assert not (root / "outbox" / W1.isoformat() / "templates").exists()
+
+
+HOLD = """
+import sys
+from pathlib import Path
+from lyreport.lock import workspace_lock
+with workspace_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
