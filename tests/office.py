@@ -29,3 +29,25 @@ def to_csv(source: Path, outdir: Path, *, all_sheets: bool = False) -> list[Path
     written = sorted(outdir.glob(f"{source.stem}*.csv"))
     assert written, output
     return written
+
+
+ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+    '<manifest:file-entry manifest:full-path="/" '
+    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
+def write_ods(path: Path, content: str, styles: str | None = None) -> Path:
+    """A hand-made .ods (no LibreOffice): the mimetype, content.xml, optional styles.xml and the manifest."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        if styles is not None:
+            archive.writestr("styles.xml", styles)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+    return path

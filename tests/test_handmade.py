@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from office import convert, needs_soffice
+from office import convert, needs_soffice, write_ods
 from openpyxl import Workbook
 
 from lyreport.api import CheckedFile, check_files, load_context
@@ -409,7 +409,6 @@ def test_low_rows_and_page_margins_are_not_hidden(tmp_path: Path, workspace: Pat
 
 def test_ods_rows_hidden_however_written(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     """.ods: visibility in single quotes, and a row style of height 0, hide rows just as LibreOffice's own does."""
-    import zipfile
 
     def cells(values: list[Any]) -> str:
         return "".join(
@@ -441,18 +440,7 @@ def test_ods_rows_hidden_however_written(tmp_path: Path, workspace: Path, master
         f'{styles}<office:body><office:spreadsheet><table:table table:name="落实情况">{"".join(rows)}'
         "</table:table></office:spreadsheet></office:body></office:document-content>"
     )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
-        '<manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
-    )
-    path = tmp_path / "交通局隐藏行.ods"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
-        archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml", manifest)
+    path = write_ods(tmp_path / "交通局隐藏行.ods", content)
     checked = check(workspace, path)
     assert found(checked) == [("row-hidden", "A3"), ("row-hidden", "A4")]
     returns, _ = parse(workspace, path)

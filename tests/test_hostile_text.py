@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from office import write_ods
 from openpyxl import load_workbook
 
 from lyreport.api import CheckedFile, check_files, load_context
@@ -183,18 +184,7 @@ def _ods(path: Path, rows: list[list[tuple[str, str]]]) -> Path:
         f'<office:body><office:spreadsheet><table:table table:name="落实情况">{body}'
         "</table:table></office:spreadsheet></office:body></office:document-content>"
     )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
-        '<manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
-        archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml", manifest)
-    return path
+    return write_ods(path, content)
 
 
 @pytest.mark.parametrize(

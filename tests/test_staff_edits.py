@@ -136,14 +136,20 @@ def _templates(root: Path, *more: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_a_template_staff_filled_in_is_kept_when_the_templates_are_written_again(tmp_path: Path) -> None:
-    root = _workspace(tmp_path)
+def _filled_form(root: Path, contact: str) -> tuple[Path, Path]:
+    """The week's templates written, and 市体育局's form given a contact by hand: (the folder, that form)."""
     assert _templates(root)[0] == 0
     folder = root / "outbox" / W1.isoformat() / "templates"
     (form,) = folder.glob("市体育局-*.xlsx")
     book = load_workbook(form)
-    book.worksheets[0]["D3"] = "张三 0379-12345678"  # a contact the directory did not have
+    book.worksheets[0]["D3"] = contact
     book.save(form)
+    return folder, form
+
+
+def test_a_template_staff_filled_in_is_kept_when_the_templates_are_written_again(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    folder, form = _filled_form(root, "张三 0379-12345678")  # a contact the directory did not have
     untouched = sorted(p.name for p in folder.iterdir() if p != form)
 
     code, output = _templates(root)
@@ -162,12 +168,7 @@ def test_a_template_staff_filled_in_is_kept_when_the_templates_are_written_again
 
 def test_templates_with_no_record_are_copied_only_when_their_content_differs(tmp_path: Path) -> None:
     root = _workspace(tmp_path)
-    assert _templates(root)[0] == 0
-    folder = root / "outbox" / W1.isoformat() / "templates"
-    (form,) = folder.glob("市体育局-*.xlsx")
-    book = load_workbook(form)
-    book.worksheets[0]["D3"] = "张三"
-    book.save(form)
+    folder, form = _filled_form(root, "张三")
     with sqlite3.connect(root / "history" / "history.sqlite3") as conn:  # written by an older version
         conn.execute("DELETE FROM outputs_written")
 

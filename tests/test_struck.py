@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from office import convert, needs_soffice
+from office import convert, needs_soffice, write_ods
 from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
@@ -277,19 +277,7 @@ def ods(path: Path, rows: list[str], automatic: str, named: str = "") -> Path:
         'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.2">'
         f"<office:styles>{named}</office:styles></office:document-styles>"
     )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
-        '<manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
-        archive.writestr("content.xml", content)
-        archive.writestr("styles.xml", styles)
-        archive.writestr("META-INF/manifest.xml", manifest)
-    return path
+    return write_ods(path, content, styles)
 
 
 def ods_row(values: list[Any], status: str = "", style: str = "") -> str:

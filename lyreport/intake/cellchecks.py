@@ -22,9 +22,9 @@ def unreadable_fields(ctx: Context, table: Table, index: int) -> set[str]:
     if sheet.concealed:
         _concealed(ctx, table, index, found)
     if sheet.linked:
-        _linked(ctx, table, index)
+        _formula_cells(ctx, table, index, "cell-linked", sheet.linked)
     if sheet.recalc:
-        _recalc(ctx, table, index)
+        _formula_cells(ctx, table, index, "cell-recalc", sheet.recalc)
     if not sheet.uncached and not sheet.errors:  # the usual case: every formula has its saved value
         return found
     for key, col in table.cols.items():
@@ -47,38 +47,19 @@ def unreadable_fields(ctx: Context, table: Table, index: int) -> set[str]:
     return found
 
 
-def _linked(ctx: Context, table: Table, index: int) -> None:
-    """Cells of this row whose formula takes its value from another file, a program (DDE) or the web: read as
-    saved, and said, since that value was never typed into this return and may show otherwise when opened."""
+def _formula_cells(ctx: Context, table: Table, index: int, code: str, formulas: dict[tuple[int, int], str]) -> None:
+    """Cells of this row whose formula's saved value is read as saved, and said with the formula: "cell-linked"
+    (the value comes from another file, a program (DDE) or the web, never typed into this return) or
+    "cell-recalc" (put there uncalculated by a writer that asks Excel/WPS to recalculate on opening)."""
     for key, col in table.cols.items():
-        formula = table.sheet.linked.get((index, col))
+        formula = formulas.get((index, col))
         if formula is None or table.sheet.unreadable(index, col):  # no value read: said as such already
             continue
         row = table.sheet.rows[index] if index < len(table.sheet.rows) else []
         value = nz.text(row[col]) if col < len(row) else ""
         label = nz.text(table.labels[col]) if col < len(table.labels) else ""
         ctx.add(
-            "cell-linked",
-            cell=table.ref(key, index),
-            field=label or key,
-            formula=formula if len(formula) <= 60 else formula[:57] + "…",
-            value=value if len(value) <= 40 else value[:37] + "…",
-        )
-
-
-def _recalc(ctx: Context, table: Table, index: int) -> None:
-    """Cells of this row whose formula's saved value its writing program put there without calculating, in a
-    workbook that asks to be recalculated when opened (xlsxwriter): read as saved, and said, since Excel/WPS
-    recalculate it on opening and may show another value."""
-    for key, col in table.cols.items():
-        formula = table.sheet.recalc.get((index, col))
-        if formula is None or table.sheet.unreadable(index, col):
-            continue
-        row = table.sheet.rows[index] if index < len(table.sheet.rows) else []
-        value = nz.text(row[col]) if col < len(row) else ""
-        label = nz.text(table.labels[col]) if col < len(table.labels) else ""
-        ctx.add(
-            "cell-recalc",
+            code,
             cell=table.ref(key, index),
             field=label or key,
             formula=formula if len(formula) <= 60 else formula[:57] + "…",
