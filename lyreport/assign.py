@@ -44,9 +44,18 @@ class Assigned:
         return files + [s.file for s in self.scans]
 
 
+# How a return names its week, as said to staff (else its 填报日期).
+_WEEK_SOURCES = {"template": "报表模板标识", "printed": "页脚印的报送周"}
+
+
+def _week_source(ret: ParsedReturn) -> str:
+    return _WEEK_SOURCES.get(ret.week_source, "填报日期")
+
+
 def _claimed_week(ret: ParsedReturn, config: Config) -> date | None:
-    """The week a return says it answers: its template identity, else its 填报日期."""
-    if ret.week_source == "template" and ret.week:
+    """The week a return says it answers: its template identity (or the week printed on a scanned page without
+    one), else its 填报日期."""
+    if ret.week_source in _WEEK_SOURCES and ret.week:
         return ret.week
     if ret.filled_on:
         filled = datetime.combine(ret.filled_on, datetime.min.time(), tzinfo=config.timezone)
@@ -81,7 +90,7 @@ def future_week_problem(ret: ParsedReturn, config: Config) -> Problem | None:
         file=ret.file.display,
         sheet=ret.sheet,
         unit=ret.unit or "",
-        source="报表模板标识" if ret.week_source == "template" else "填报日期",
+        source=_week_source(ret),
         week=claimed.isoformat(),
         received=cn_datetime(ret.file.received_at, config),
         arrived=week_of_received(ret.file.received_at, config).date().isoformat(),
@@ -219,7 +228,7 @@ def _week_scans(scans: list[Scan], week: date, config: Config) -> tuple[list[Sca
         if declared is not None and declared != week:
             if arrived == week:  # last week's paper sent again: it is not this week's signed copy
                 by_mark = scan.parsed is None or scan.parsed.week_source == "template"  # None: an unreadable QR'd page
-                source = "二维码标识" if by_mark else "填报日期"
+                source = "二维码标识" if by_mark else _week_source(scan.parsed)  # type: ignore[arg-type]
                 problems.append(
                     problem(
                         "scan-other-week", file=scan.file.display, unit=scan.unit,
@@ -338,7 +347,7 @@ def _failed_elsewhere(fail: FailedFile, arrived: date, week: date, config: Confi
 def _other_week(ret: ParsedReturn, answered: date, week: date, config: Config) -> Problem:
     """A return set aside for another week: said loudly wherever it may be this week's after all."""
     arrived = week_of_received(ret.file.received_at, config).date()
-    source = "报表模板标识" if ret.week_source == "template" else "填报日期"
+    source = _week_source(ret)
     if _claimed_week(ret, config) == week:  # says this week, but "arrived" long before it (a sender's clock)
         return future_week_problem(ret, config)  # type: ignore[return-value]
     if arrived == week and answered < week:  # likely last week's form sent again

@@ -223,6 +223,7 @@ _PAPER_CODES = {
     "scan-unchecked",
     "scan-other-week",
     "scan-weeks-mixed",
+    "scan-page-week-unknown",
     "scan-unreadable",
     "scan-low-confidence",
 }

@@ -192,7 +192,7 @@ class ParsedReturn:
     sheet: str
     unit: str | None
     week: date | None  # deadline date (a Thursday) the return says it answers
-    week_source: str = ""  # "template" | "填报日期" | "received"
+    week_source: str = ""  # "template" | "printed" (a scanned page's footer) | "填报日期" | "received"
     contact: str = ""
     phone: str = ""
     filled_on: date | None = None

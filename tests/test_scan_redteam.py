@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from datetime import date, datetime, timedelta
@@ -9,17 +10,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
+from office import needs_soffice
 from PIL import Image, ImageDraw, ImageFont
 from scan_forms import FONT, add_seal, self_made_form
 
 from lyreport.api import check_files
 from lyreport.cli import main
 from lyreport.identity_mark import encode_mark
-from lyreport.intake.scan.intake import _unit_groups
+from lyreport.intake.scan.intake import _unit_groups, page_boxes
+from lyreport.intake.scan.ocr import TextBox
+from lyreport.intake.scan.pages import printed_week
+from lyreport.intake.scan.reader import scan_path
 from lyreport.intake.scan.seal import find_seal
 from lyreport.models import DONE, ON_TRACK
 from lyreport.samples import make_filling, set_received
-from lyreport.scansim import forms
+from lyreport.scansim import forms, make_scan
 from lyreport.scansim.build import WEEK, Spec, _content, default_lists
 
 ROWS = [
@@ -57,12 +62,16 @@ def test_red_writing_and_a_pink_tint_are_still_no_seal():
     assert not find_seal(tinted).found
 
 
-def _two_page_form(unit: str, week: date, statuses: dict[int, str], seed: int) -> list[Image.Image]:
-    """The product's printed form over two pages (the QR code on the first only, 填报日期 on both), 150 dpi."""
+def _two_page_form(
+    unit: str, week: date, statuses: dict[int, str], seed: int, *, dated: bool = True, footer_week: bool = True
+) -> list[Image.Image]:
+    """The product's printed form over two pages (the QR code on the first only, 填报日期 on both, left empty
+    unless `dated`; the week in every page's footer unless printed from an older template), 150 dpi."""
     master, directory = default_lists()
     rng = random.Random(seed)
     filling = make_filling(master, unit, week, rng, statuses)
     content = _content(master, directory, Spec(kind="drawn", seed=seed, unit=unit, week=week), unit, filling, rng)
+    content = dataclasses.replace(content, filled_on=content.filled_on if dated else None, footer_week=footer_week)
     return forms.draw_product(content, 150, pages=2).pages
 
 
@@ -108,3 +117,87 @@ def test_pages_of_one_form_dated_alike_stay_one_form():
     # ...unless it is the week of this week's form again, after an old page
     back = [("市工信局", "2021-01-07"), ("市工信局", "2020-12-31"), ("市工信局", "2021-01-07")]
     assert _unit_groups(pages, back) == [("市工信局", "2021-01-07", [1, 3]), ("市工信局", "2020-12-31", [2])]
+
+
+def _run_scan(root: Path, pages: list[Image.Image], unit: str) -> dict:
+    """`lyreport run` on one signed scan of `pages`, received on the deadline morning; summary.json back."""
+    target = root / "inbox" / f"{unit}盖章扫描件.pdf"
+    pages[0].save(target, "PDF", save_all=True, append_images=pages[1:], resolution=150.0)
+    set_received(target, datetime(2021, 1, 7, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
+    result = CliRunner().invoke(main, ["run", "--workspace", str(root), "--week", WEEK.isoformat()])
+    assert "summary.json" in result.output, result.output
+    return json.loads((root / "outbox" / WEEK.isoformat() / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_a_stale_page_with_no_date_is_told_apart_by_the_week_in_its_footer(tmp_path: Path):
+    """Last week's page 2 scanned with this week's page 1, 填报日期 left empty on both: before the footer named the
+    week, nothing on page 2 said it was last week's and its 已完成 were read as this week's. The template now
+    prints the week in every page's footer, and the scan reader reads it."""
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    unit = "市工信局"
+    nos = [m.no for m in default_lists()[0].measures_of(unit)]
+    now = _two_page_form(unit, WEEK, dict.fromkeys(nos, ON_TRACK), 3, dated=False)
+    old = _two_page_form(unit, WEEK - timedelta(days=7), dict.fromkeys(nos, DONE), 4, dated=False)
+    summary = _run_scan(root, [now[0], old[1]], unit)
+    statuses = {m["no"]: m["units"].get(unit) for m in summary["measures"] if unit in m["units"]}
+    assert DONE not in statuses.values(), statuses
+    (mixed,) = [p for p in summary["problems"] if p["code"] == "scan-weeks-mixed"]
+    assert "第 2 页为 2020-12-31 这一周" in mixed["message"]
+    assert not [p for p in summary["problems"] if p["code"] == "scan-page-week-unknown"]
+
+
+def test_a_page_whose_week_cannot_be_read_is_said(tmp_path: Path):
+    """A form printed from an older template (no week in the footer) with 填报日期 left empty: page 2 carries no
+    sign of its week, so it is read as this form's page, and said to be unconfirmed, at its page."""
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    unit = "市工信局"
+    nos = [m.no for m in default_lists()[0].measures_of(unit)]
+    pages = _two_page_form(unit, WEEK, dict.fromkeys(nos, ON_TRACK), 5, dated=False, footer_week=False)
+    summary = _run_scan(root, pages, unit)
+    (unknown,) = [p for p in summary["problems"] if p["code"] == "scan-page-week-unknown"]
+    assert unknown["unit"] == unit and unknown["cell"] == "第2页" and "第 2 页" in unknown["message"]
+    assert unknown["severity"] == "warning"
+    assert not [p for p in summary["problems"] if p["code"] == "scan-weeks-mixed"]
+
+
+def test_pages_whose_week_is_printed_or_dated_are_not_said(tmp_path: Path):
+    """The usual two-page form (week in the footer) and an older one with 填报日期 filled in: no doubt is said."""
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    unit = "市工信局"
+    nos = [m.no for m in default_lists()[0].measures_of(unit)]
+    for footer_week, dated in ((True, False), (False, True)):
+        pages = _two_page_form(unit, WEEK, dict.fromkeys(nos, ON_TRACK), 6, dated=dated, footer_week=footer_week)
+        summary = _run_scan(root, pages, unit)
+        codes = {p["code"] for p in summary["problems"]}
+        assert not codes & {"scan-page-week-unknown", "scan-weeks-mixed", "scan-page-missing"}, codes
+        statuses = {m["units"].get(unit) for m in summary["measures"] if unit in m["units"]}
+        assert statuses == {ON_TRACK}, statuses
+
+
+@needs_soffice
+def test_the_week_printed_in_the_footer_by_libreoffice_is_read_back(tmp_path: Path):
+    """The real template printed by LibreOffice and scanned: OCR reads the week from the page's footer line (not
+    only from the heading, which is on the first page alone)."""
+    scan = make_scan("office", seed=3, unit="市交通运输局", stamped=True, fmt="pdf")
+    target = tmp_path / "scan.pdf"
+    target.write_bytes(scan.data)
+    status, _, [page] = scan_path(str(target))
+    assert status == "ok"
+    boxes = page_boxes(page)
+    footer = [b for b in boxes if "页" in b.text and "共" in b.text]
+    assert footer and printed_week(footer) == WEEK, [b.text for b in footer]
+
+
+def test_printed_week_is_read_from_one_line_only_when_it_is_a_real_day():
+    def line(*texts: str, y: float = 1200) -> list[TextBox]:
+        return [TextBox(t, 300 + 400 * i, y, 300 + 400 * i + 380, y + 20) for i, t in enumerate(texts)]
+
+    assert printed_week(line("报送周：2021年1月7日　第 2 页，共 3 页")) == date(2021, 1, 7)
+    assert printed_week(line("报送周", "2021年1月7日", "第2页，共3页")) == date(2021, 1, 7)  # OCR cut the line
+    assert printed_week(line("报送周:2021 年 1 月 14 日")) == date(2021, 1, 14)  # NFKC colon, spaces
+    assert printed_week(line("报送周：2021年2月30日")) is None  # no such day
+    assert printed_week(line("报送周") + line("2021年1月7日", y=1600)) is None  # not on the same line
+    assert printed_week(line("填报日期", "2021年1月7日")) is None  # a date, not the printed week

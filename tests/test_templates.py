@@ -188,6 +188,8 @@ def test_print_setup(written):
     assert int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
     assert sheet.print_title_rows == "$3:$4"  # 填报单位 line and table header on every page
+    # every page names its week (the QR code is on the first only): a stale page scanned with it is told apart
+    assert sheet.oddFooter.center.text == "报送周：2021年1月7日　第 &P 页，共 &N 页"
     assert sheet.column_dimensions["B"].width == 38 and sheet.column_dimensions["E"].width == 34
     assert sheet["B5"].alignment.wrap_text
     assert sheet["B5"].font.name == "宋体"
@@ -261,6 +263,7 @@ def test_libreoffice_prints_one_page_with_a_readable_qr_code(written, tmp_path):
     assert len(doc) == 1  # the 填表说明 sheet is not printed
     text = doc[0].get_textpage().get_text_range()
     assert "填报单位（盖章）" in text and "负责人（签字）" in text and "报送时间" not in text
+    assert re.search(r"报送周：2021年1月7日\s*第 1 页，共 1 页", text)  # the footer, as the scan reader reads it
     image = doc[0].render(scale=150 / 72).to_pil()
     assert image.width > image.height  # landscape
     [code] = zxingcpp.read_barcodes(image)

@@ -95,7 +95,7 @@ def write_template(
         _write_measure_row(sheet, FIRST_ROW + offset, measure, unit.name, (previous or {}).get(measure.no))
     last_row = FIRST_ROW + max(len(measures), 1) - 1
     _add_validations(sheet, last_row)
-    _finish_sheet(sheet)
+    _finish_sheet(sheet, deadline_day)
     seal_row = paper.write_seal_area(sheet, last_row + 1, len(HEADERS))
     try:
         mark = encode_mark(master.list_id, unit.name, deadline_day, TEMPLATE_VERSION)
@@ -222,14 +222,16 @@ def _add_validations(sheet: Worksheet, last_row: int) -> None:
     sheet.add_data_validation(dates)
 
 
-def _finish_sheet(sheet: Worksheet) -> None:
+def _finish_sheet(sheet: Worksheet, deadline_day: date) -> None:
     xs.set_widths(sheet, WIDTHS)
     for row in range(FIRST_ROW, sheet.max_row + 1):
         # Leave room for a few lines of typed progress: units cannot always resize rows themselves.
         xs.fit_row_height(sheet, row, ncols=len(HEADERS), min_lines=3)
     sheet.freeze_panes = f"A{FIRST_ROW}"
-    # The 填报单位 line repeats with the table header, so every printed page names its unit.
-    xs.print_setup(sheet, title_rows=f"{INFO_ROW}:{HEADER_ROW}")
+    # The 填报单位 line repeats with the table header, so every printed page names its unit; the footer
+    # prints the week on every page, so a page of another week's signed form scanned with this one is told
+    # apart by the scan reader (only the first page carries the QR code).
+    xs.print_setup(sheet, title_rows=f"{INFO_ROW}:{HEADER_ROW}", footer_note=f"报送周：{cn_date(deadline_day)}")
     protection = sheet.protection
     # No password on purpose: the protection guards against slips, units must never be locked out.
     protection.sheet = True

@@ -222,8 +222,8 @@ def fit_rows(sheet: Worksheet, first_row: int, last_row: int, *, slack: int = 0)
         sheet.row_dimensions[row].height = min(409.0, lines * 14.5 + 6)
 
 
-def print_setup(sheet: Worksheet, *, title_rows: str | None = None) -> None:
-    """A4 landscape, fit to one page wide, header rows repeated, page numbers in the footer."""
+def print_setup(sheet: Worksheet, *, title_rows: str | None = None, footer_note: str = "") -> None:
+    """A4 landscape, fit to one page wide, header rows repeated, page numbers (after `footer_note`) in the footer."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
@@ -236,7 +236,8 @@ def print_setup(sheet: Worksheet, *, title_rows: str | None = None) -> None:
     sheet.page_margins.header = sheet.page_margins.footer = 0.25
     if title_rows:
         sheet.print_title_rows = title_rows
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    note = footer_note.replace("&", "&&")  # "&" starts a field code in Excel's header/footer text
+    sheet.oddFooter.center.text = f"{note}　第 &P 页，共 &N 页" if note else "第 &P 页，共 &N 页"
 
 
 def table_sheet(sheet: Worksheet, header_row: int, last_row: int, ncols: int, *, freeze_col: int = 1) -> None:

@@ -57,9 +57,10 @@ class FormContent:
     list_id: str
     contact: str
     phone: str
-    filled_on: date
+    filled_on: date | None  # None: 填报日期 left empty (only the product's form draws it so)
     rows: list[FormRow] = field(default_factory=list)
     mark: str | None = None  # QR text, None on forms without one
+    footer_week: bool = True  # the footer names the week (False: a form printed from an older template)
 
 
 @dataclass
@@ -123,7 +124,10 @@ def draw_product(content: FormContent, dpi: int, pages: int = 1, style: str = "s
         y = box.ys[-1]
         if number == len(chunks) - 1:
             spot = _seal_lines(canvas, left, y, widths)
-        canvas.text(canvas.px(148.5), canvas.px(203), f"第 {number + 1} 页，共 {len(chunks)} 页", 8, anchor="mm")
+        footer = f"第 {number + 1} 页，共 {len(chunks)} 页"
+        if content.footer_week:  # as the template prints it since the footer names the week
+            footer = f"报送周：{_cn(content.week)}　{footer}"
+        canvas.text(canvas.px(148.5), canvas.px(203), footer, 8, anchor="mm")
         out.append(canvas.image)
     return Drawn(out, spot, box, HEADERS.index("完成状态"))
 
@@ -132,7 +136,7 @@ def _info_row(content: FormContent) -> list[Cell]:
     values = ["填报单位", content.unit_written, "联系人", content.contact, "联系电话", content.phone, "填报日期"]
     cells = [Cell(v, "center" if i % 2 == 0 else "left", i % 2 == 0) for i, v in enumerate(values)]
     cells[0].pt = BODY_PT * 0.85  # 填报单位 in the narrow 序号 column
-    return [*cells, Cell(content.filled_on.isoformat(), "center")]
+    return [*cells, Cell(content.filled_on.isoformat() if content.filled_on else "", "center")]
 
 
 def _product_row(row: FormRow) -> list[Cell]:

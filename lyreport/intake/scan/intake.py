@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ...atomic import atomic_write_text
-from ...models import MasterList, Scan, SourceFile, WorkbookData
+from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
 from ...unitnames import UnitDirectory
 from .. import normalize as nz
@@ -24,7 +24,7 @@ from ..rowmeasure import measure_by_text
 from .edges import EDGE_NAMES, cut_edges, cut_pages, forms_on, side_by_side
 from .mark import identity_of
 from .ocr import TextBox
-from .pages import drop_copies, missing_pages, print_of
+from .pages import PagePrint, drop_copies, missing_pages, print_of, printed_week
 from .papernotes import bare_done, doubled, low_confidence, relocate
 from .reader import READER_VERSION, scan_path
 from .table import GUESSED, ScanGrid, build_grid
@@ -137,6 +137,8 @@ def interpret(
         whose = (page_unit or fallback) if len(groups) > 1 else fallback  # the file name cannot say whose part
         scans.append(_interpret_pages(file, total, pages, numbers, last, whose, master, directory, deadline_weekday))
     _several_units(file, scans, [numbers for _, _, numbers in groups])
+    if heads:
+        _weeks_unknown(file, scans, groups, pages, heads)
     return _weeks_mixed(file, scans, groups)
 
 
@@ -152,6 +154,30 @@ def _several_units(file: SourceFile, scans: list[Scan], numbers: list[list[int]]
         scan.problems.append(
             problem("scan-several-units", file=file.display, unit=scan.unit or "", count=len(pages), units=listed)
         )
+
+
+def _weeks_unknown(
+    file: SourceFile, scans: list[Scan], groups: list[tuple[str | None, str, list[int]]],
+    pages: list[dict[str, Any]], heads: list[tuple[str | None, str, bool]],
+) -> None:  # fmt: skip
+    """Said of a form whose QR code names its week, of its pages without one whose week could not be read at all
+    (neither the footer's 报送周 nor the 填报日期): such a page is read as this form's, but it may be a page of
+    another week's signed form scanned with it, so its statuses are worth checking against the paper."""
+    for scan, (_, _, numbers) in zip(scans, groups, strict=True):
+        unmarked = [n for n in numbers if not identity_of(pages[n - 1].get("marks", []) or [])]
+        if len(unmarked) == len(numbers):
+            continue  # no QR code at all (a unit's own form): not told apart by week, see _unit_groups
+        unknown = [n for n in unmarked if heads[n - 1][2] and not heads[n - 1][1]]
+        if unknown:
+            scan.problems.append(
+                problem(
+                    "scan-page-week-unknown",
+                    file=file.display,
+                    unit=scan.unit or "",
+                    cell=f"第{unknown[0]}页",
+                    pages="、".join(map(str, unknown)),
+                )
+            )
 
 
 def _weeks_mixed(file: SourceFile, scans: list[Scan], groups: list[tuple[str | None, str, list[int]]]) -> list[Scan]:
@@ -176,39 +202,40 @@ def page_boxes(page: dict[str, Any]) -> list[TextBox]:
 
 def _written_heads(
     file: SourceFile, pages: list[dict[str, Any]], directory: UnitDirectory, weekday: int
-) -> list[tuple[str | None, str]]:
-    """(the unit each page's own 填报单位 line names (a known unit) or None, the report week its own 填报日期
-    falls in (ISO) or "") per page: the printed form repeats that line on every page."""
+) -> list[tuple[str | None, str, bool]]:
+    """(the unit each page's own 填报单位 line names (a known unit) or None, the report week the page is of (ISO)
+    or "", whether it holds table rows) per page: the printed form repeats that line on every page, and its footer names the week; a page
+    whose footer cannot be read (or was printed from an older template) is of the week its 填报日期 falls in."""
     from ..attribution import written_unit
     from ..headblock import block_of
 
-    out: list[tuple[str | None, str]] = []
+    out: list[tuple[str | None, str, bool]] = []
     for page in pages:
         boxes = page_boxes(page)
         grid = build_grid([boxes]) if boxes else None
         if grid is None:
-            out.append((None, ""))
+            out.append((None, "", False))
             continue
         above = [row for row, place in zip(grid.sheet.rows, grid.places, strict=True) if not place.ordinal]
         block = block_of(above)
         written = block.value("unit")
         unit = written_unit(directory, str(written)).unit if written and str(written).strip() else None
         received = file.received_at.date() if file.received_at else None
-        filled = nz.parse_day(block.value("filled"), None, None, not_after=received)
-        week = filled + timedelta(days=(weekday - filled.isoweekday()) % 7) if filled else None
-        out.append((unit, week.isoformat() if week else ""))
+        day = printed_week(boxes) or nz.parse_day(block.value("filled"), None, None, not_after=received)
+        week = day + timedelta(days=(weekday - day.isoweekday()) % 7) if day else None
+        out.append((unit, week.isoformat() if week else "", any(place.ordinal for place in grid.places)))
     return out
 
 
 def _unit_groups(
-    pages: list[dict[str, Any]], heads: list[tuple[str | None, str]] | None = None
+    pages: list[dict[str, Any]], heads: list[tuple[Any, ...]] | None = None
 ) -> list[tuple[str | None, str, list[int]]]:
     """(unit, week, page numbers from 1) per unit and week, in order of first appearance. A page's QR code names
     both; a page without one goes with the page before it (the first pages with the first unit's), unless its
     own 填报单位 names another unit (two units' self-made forms scanned into one file: `heads`, each page's
     written unit and week, names two units or more) or its own 填报日期 falls in another week than the pages
     before (a page of last week's signed form scanned with this week's: its statuses are not this week's)."""
-    written = [u for u, _ in heads] if heads and len({u for u, _ in heads if u}) >= 2 else None
+    written = [h[0] for h in heads] if heads and len({h[0] for h in heads if h[0]}) >= 2 else None
     groups: dict[tuple[str, str], list[int]] = {}
     current: tuple[str, str] | None = None
     dated = ""  # the week the 填报日期 of the current form's pages falls in, as written (not its QR code's)
@@ -307,6 +334,7 @@ def _interpret_pages(
         scan.problems += cut_pages(file, unit, usable, boxes, grid, set(), master)
         return scan
     parsed.source = "scan"
+    _printed_week(parsed, prints, deadline_weekday)
     unit = parsed.unit or fallback
     problems = [relocate(p, grid, unit) for p in found]
     problems += low_confidence(grid, parsed, unit, file)
@@ -319,6 +347,15 @@ def _interpret_pages(
     problems += [dataclasses.replace(p, unit=p.unit or unit or "") for p in noted]
     problems += cut_pages(file, unit, usable, boxes, grid, {r.measure_no for r in parsed.rows}, master)
     return Scan(file, unit, parsed, stamped, True, problems, grey_pages=grey)
+
+
+def _printed_week(parsed: ParsedReturn, prints: list[PagePrint], weekday: int) -> None:
+    """Pages with neither a QR code nor a 填报日期 (a later page of a form, scanned apart from its first) answer
+    the week their footer prints, as the QR code would say, rather than the week they arrived in."""
+    printed = {p.week for p in prints if p.week}
+    if parsed.week_source == "received" and len(printed) == 1:
+        day = printed.pop()
+        parsed.week, parsed.week_source = day + timedelta(days=(weekday - day.isoweekday()) % 7), "printed"
 
 
 def _two_up(

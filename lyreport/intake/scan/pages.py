@@ -3,10 +3,13 @@ differ), and a page the printed footer ("第 1 页，共 2 页") counts that is 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from ...models import MasterList, SourceFile
@@ -18,6 +21,8 @@ from .ocr import TextBox
 from .table import build_grid
 
 _DATE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+# "报送周：2021年1月7日": the week as the template prints it (footer and heading); OCR may drop the colon.
+_WEEK_LINE = re.compile(r"报送周\s*[:：]?\s*(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # "第 1 页，共 2 页": the printed form's footer (LibreOffice and the drawn form alike); OCR may drop the comma.
 _FOOTER = re.compile(r"第\s*(\d{1,2})\s*页\s*[，,、.。;；]?\s*共\s*(\d{1,2})\s*页")
 
@@ -30,24 +35,42 @@ class PagePrint:
     mark: str  # the lyreport QR text, "" without one
     rows: list[tuple[int | None, str | None, str]]  # (序号, status, rest of the row's text) per table row
     dates: frozenset[tuple[int, int, int]] = frozenset()  # every date written on it (填报日期 above all)
+    week: date | None = None  # the week its printed 报送周 names (footer, first page's heading)
 
     @property
     def nos(self) -> list[int]:
         return [no for no, _, _ in self.rows if no is not None]
 
 
-def page_footer(boxes: list[TextBox]) -> tuple[int, int] | None:
-    """(page, of pages) from a page's "第 N 页，共 M 页", when read and plausible."""
+def _line_texts(boxes: list[TextBox], key: str) -> Iterator[str]:
+    """The text of each box holding `key`, then of the whole printed line it stands on (OCR may cut a line)."""
     for box in boxes:
-        if "页" not in box.text:
+        if key not in box.text:
             continue
         line = [b for b in boxes if abs(b.cy - box.cy) < max(box.height, 1.0) * 0.6]
-        for text in (box.text, "".join(b.text for b in sorted(line, key=lambda b: b.x0))):
-            match = _FOOTER.search(unicodedata.normalize("NFKC", text))
-            if match:
-                number, count = int(match[1]), int(match[2])
-                if 1 <= number <= count:
-                    return number, count
+        yield unicodedata.normalize("NFKC", box.text)
+        yield unicodedata.normalize("NFKC", "".join(b.text for b in sorted(line, key=lambda b: b.x0)))
+
+
+def page_footer(boxes: list[TextBox]) -> tuple[int, int] | None:
+    """(page, of pages) from a page's "第 N 页，共 M 页", when read and plausible."""
+    for text in _line_texts(boxes, "页"):
+        match = _FOOTER.search(text)
+        if match:
+            number, count = int(match[1]), int(match[2])
+            if 1 <= number <= count:
+                return number, count
+    return None
+
+
+def printed_week(boxes: list[TextBox]) -> date | None:
+    """The week a page's printed "报送周：2021年1月7日" names (the template prints it in every page's footer and
+    in the first page's heading), when read and a real day."""
+    for text in _line_texts(boxes, "报送"):
+        match = _WEEK_LINE.search(text)
+        if match:
+            with contextlib.suppress(ValueError):
+                return date(int(match[1]), int(match[2]), int(match[3]))
     return None
 
 
@@ -67,7 +90,7 @@ def print_of(boxes: list[TextBox], page: dict[str, Any]) -> PagePrint:
     dates = frozenset(
         (int(y), int(m), int(d)) for b in boxes for y, m, d in _DATE.findall(unicodedata.normalize("NFKC", b.text))
     )
-    return PagePrint(page_footer(boxes), marks[0] if marks else "", rows, dates)
+    return PagePrint(page_footer(boxes), marks[0] if marks else "", rows, dates, printed_week(boxes))
 
 
 def _same_rows(a: PagePrint, b: PagePrint) -> list[int] | None:
