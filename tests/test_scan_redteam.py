@@ -62,6 +62,20 @@ def test_red_writing_and_a_pink_tint_are_still_no_seal():
     assert not find_seal(tinted).found
 
 
+def test_a_red_pen_circle_the_size_of_a_seal_is_no_seal(workspace: Path, tmp_path: Path):
+    """A reviewer's red-pen circle round a passage, as large as a seal, passed the round-shape tests: the unsealed
+    form was reported stamped, without a word. A seal has its star inside the ring; the circle is empty. A seal
+    pressed over the same passage is still found."""
+    page = self_made_form("市发改委", "2021年1月7日", ROWS)
+    ImageDraw.Draw(page).ellipse((1500, 700, 1830, 1030), outline=(200, 25, 35), width=6)  # 42 mm at 200 dpi
+    assert not find_seal(page).found
+    target = tmp_path / "发改委扫描件.png"
+    page.save(target)
+    [checked] = check_files([target], workspace)
+    assert checked.unit == "市发改委" and "scan-unstamped" in {p.code for p in checked.problems}
+    assert find_seal(add_seal(page.copy(), "洛阳市发展和改革委员会", centre=(1665, 865))).found
+
+
 def _two_page_form(
     unit: str, week: date, statuses: dict[int, str], seed: int, *, dated: bool = True, footer_week: bool = True
 ) -> list[Image.Image]:
