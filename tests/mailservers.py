@@ -10,6 +10,7 @@ import os
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from email.message import EmailMessage
@@ -62,6 +63,7 @@ def mailbox_config(
     port: int,
     *,
     timeout: float = 10,
+    max_minutes: float = 10,
     max_mb: float = 50,
     users=(OFFICE, NDRC),
     host="127.0.0.1",
@@ -69,7 +71,7 @@ def mailbox_config(
     ca_file: Path | None = None,
 ) -> str:
     """[fetch] and [[mailbox]] sections for the test server (plain IMAP on localhost, as only a test may do)."""
-    parts = [f'\n[fetch]\nsince = ""\nmax_mb = {max_mb}\ntimeout = {timeout}\n']
+    parts = [f'\n[fetch]\nsince = ""\nmax_mb = {max_mb}\ntimeout = {timeout}\nmax_minutes = {max_minutes}\n']
     for user in users:
         name = "副中心办公室" if user == OFFICE else "市发改委"
         parts.append(
@@ -118,6 +120,67 @@ class SilentServer:
         for conn in self.held:
             conn.close()
         with contextlib.suppress(OSError):  # wakes the thread blocked in accept()
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+class TrickleProxy:
+    """Stands in front of Dovecot like a failing link: everything passes, but once the client asked for a
+    message's body (`after` in a command), the server's bytes come one at a time, each well within the client's
+    read time-out, so the connection never goes quiet. Without `upstream` it is a server whose greeting trickles
+    on for ever."""
+
+    def __init__(self, upstream_port: int | None, after: bytes = b"BODY.PEEK[]", pause: float = 0.2) -> None:
+        self.upstream, self.after, self.pause = upstream_port, after, pause
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(client)
+            if self.upstream is None:
+                threading.Thread(target=self._drip, args=(client, b"* OK " + b"." * 100_000), daemon=True).start()
+                continue
+            server = socket.create_connection(("127.0.0.1", self.upstream))
+            self.held.append(server)
+            slow = threading.Event()
+            threading.Thread(target=self._up, args=(client, server, slow), daemon=True).start()
+            threading.Thread(target=self._down, args=(server, client, slow), daemon=True).start()
+
+    def _up(self, client: socket.socket, server: socket.socket, slow: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            for line in _lines(client):
+                if self.after in line:
+                    slow.set()
+                server.sendall(line)
+
+    def _down(self, server: socket.socket, client: socket.socket, slow: threading.Event) -> None:
+        with contextlib.suppress(OSError):
+            while data := server.recv(65536):
+                if slow.is_set():
+                    self._drip(client, data)
+                else:
+                    client.sendall(data)
+
+    def _drip(self, client: socket.socket, data: bytes) -> None:
+        with contextlib.suppress(OSError):
+            for index in range(len(data)):
+                client.sendall(data[index : index + 1])
+                time.sleep(self.pause)
+
+    def close(self) -> None:
+        for sock in self.held:
+            with contextlib.suppress(OSError):
+                sock.close()
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
 

@@ -19,6 +19,7 @@ from mailservers import (
     PASSWORDS,
     NetEaseProxy,
     SilentServer,
+    TrickleProxy,
     configure,
     mail,
     mailbox_config,
@@ -262,6 +263,45 @@ def test_server_that_never_answers_times_out(workspace: Path, monkeypatch) -> No
         silent.close()
     [timeout] = report.problems
     assert timeout.code == "mail-timeout" and "没有响应" in timeout.message and "1 秒" in timeout.message
+
+
+def test_a_greeting_that_trickles_on_is_stopped_at_the_time_set(workspace: Path, monkeypatch) -> None:
+    """A server sending a byte every 0.2 s never trips the 1-second read time-out: fetch waited for ever."""
+    trickle = TrickleProxy(None)
+    try:
+        configure(workspace, mailbox_config(trickle.port, timeout=1, max_minutes=0.05, users=(OFFICE,)))
+        set_passwords(monkeypatch)
+        started = datetime.now(UTC)
+        report = fetch_mail(workspace, since=SINCE)
+        assert (datetime.now(UTC) - started).total_seconds() < 15
+    finally:
+        trickle.close()
+    [slow] = report.problems
+    assert slow.code == "mail-timeout" and "收取超过 0.05 分钟仍未完成" in slow.message
+    assert "副中心办公室" in slow.file and report.mailboxes_read == []
+
+
+def test_a_mailbox_that_slows_to_a_trickle_is_stopped_and_fetched_on_next_time(
+    ws: Path, server: LocalImap, monkeypatch
+) -> None:
+    """Over a link that slows to a byte every 0.2 s once a mail's body is asked for, fetch stops at the time set,
+    says so in Chinese, and leaves nothing half-saved; the next fetch (link well again) gets every mail once."""
+    server.append(OFFICE, mail("市发改委报表", "<slow1@unit>", at(7, 9)), at(7, 9))
+    server.append(OFFICE, mail("市工信局报表", "<slow2@unit>", at(7, 10)), at(7, 10))
+    proxy = TrickleProxy(server.port)
+    try:
+        configure(ws, mailbox_config(proxy.port, timeout=1, max_minutes=0.05, users=(OFFICE,)))
+        started = datetime.now(UTC)
+        report = fetch_mail(ws, since=SINCE)
+        assert (datetime.now(UTC) - started).total_seconds() < 15
+    finally:
+        proxy.close()
+    [slow] = report.problems
+    assert slow.code == "mail-timeout" and "已收到的邮件已保存，下次运行会接着收取" in slow.message
+    assert report.saved == [] and emls(ws) == []
+    configure(ws, mailbox_config(server.port, users=(OFFICE,)))
+    again = fetch_mail(ws, since=SINCE)
+    assert again.problems == [] and len(again.saved) == 2 and len(emls(ws)) == 2
 
 
 def test_unreachable_server_is_explained(workspace: Path, monkeypatch) -> None:

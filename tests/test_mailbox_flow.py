@@ -344,6 +344,10 @@ def test_mailbox_config_mistakes_are_explained(workspace: Path) -> None:
     configure(workspace, "\n")
     result = CliRunner().invoke(main, ["fetch", "--workspace", str(workspace)])
     assert result.exit_code == 2 and "还没有填写邮箱" in result.output
+    for wrong in ('"十分钟"', "0"):
+        configure(workspace, f"\n[fetch]\nmax_minutes = {wrong}\n")
+        result = CliRunner().invoke(main, ["fetch", "--workspace", str(workspace)])
+        assert result.exit_code == 2 and "[fetch] max_minutes 应为大于 0 的分钟数" in result.output, result.output
 
 
 def test_run_says_a_mailbox_fetch_could_not_read_or_read_before_the_deadline(

@@ -29,6 +29,7 @@ from .store import Store
 
 if TYPE_CHECKING:
     from ..unitnames import UnitDirectory
+    from .imap import Deadline
 
 MAIL_DIR = "邮件"
 Hook = Callable[[str, Path], None]  # (stage, path): a test can stop a fetch half-way
@@ -95,14 +96,30 @@ def fetch_all(
 
 
 def _one_mailbox(job: _Job, since: date | None) -> Problem | None:
-    """Log in and fetch every folder of one mailbox; the problem that stopped it, if any."""
+    """Log in and fetch every folder of one mailbox, within the time set for it; the problem that stopped it,
+    if any (what was fetched before is kept: the next fetch goes on from there)."""
+    from . import imap
+
+    where = f"邮箱“{job.server.name}”（{job.server.user}）"
+    deadline = imap.Deadline(job.settings.max_seconds)
+    try:
+        stopped = _read_mailbox(job, since, where, deadline)
+    finally:
+        deadline.cancel()
+    if stopped is not None and deadline.expired:  # the error is the deadline's shutting the connection
+        minutes = f"{job.settings.max_seconds / 60:g}"
+        said = f"收取超过 {minutes} 分钟仍未完成（服务器传输过慢），已停止；已收到的邮件已保存，下次运行会接着收取"
+        return problem("mail-timeout", file=where, reason=said)
+    return stopped
+
+
+def _read_mailbox(job: _Job, since: date | None, where: str, deadline: Deadline) -> Problem | None:
     from . import imap
     from .credentials import CredentialError, get_password
 
     server = job.server
-    where = f"邮箱“{server.name}”（{server.user}）"
     try:
-        job.conn = imap.connect(server, get_password(server), job.settings.timeout)
+        job.conn = imap.connect(server, get_password(server), job.settings.timeout, deadline)
     except CredentialError as exc:
         return problem("mail-no-password", file=where, reason=str(exc))
     except imap.MailboxError as exc:

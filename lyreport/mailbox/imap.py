@@ -12,6 +12,7 @@ import imaplib
 import re
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.parser import BytesHeaderParser
@@ -54,14 +55,68 @@ class Envelope:
     date: str = ""  # the Date header as written (the sender's clock)
 
 
-def connect(server: Server, password: str, timeout: float) -> imaplib.IMAP4:
+class Deadline:
+    """A whole mailbox's conversation held to `seconds`. The per-read time-out only catches a server that goes
+    quiet; one that trickles a byte within each time-out (a failing link, a hostile server) would hold `fetch`
+    for hours. When the time is up the connection's socket is shut down from this timer's thread, which wakes
+    the read waiting on it with an error; `expired` then tells that error from a real one."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._conn: imaplib.IMAP4 | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, conn: imaplib.IMAP4) -> None:
+        with self._lock:
+            self._conn = conn
+            if self.expired:
+                _shut(conn)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._conn is not None:
+                _shut(self._conn)
+
+
+def _shut(conn: imaplib.IMAP4) -> None:
+    """Shut the socket down under a read in another thread (the plain socket call: an SSL socket's own
+    shutdown would first tear down its TLS state, which that read is using)."""
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _watched(base: type[imaplib.IMAP4], deadline: Deadline | None) -> type[imaplib.IMAP4]:
+    """`base` whose socket the deadline can shut down from the first byte (the greeting is read in __init__)."""
+    if deadline is None:
+        return base
+
+    class Watched(base):  # type: ignore[valid-type, misc]
+        def open(self, *args: object, **kwargs: object) -> None:
+            super().open(*args, **kwargs)
+            deadline.watch(self)
+
+    return Watched
+
+
+def connect(server: Server, password: str, timeout: float, deadline: Deadline | None = None) -> imaplib.IMAP4:
     """Open and log in (TLS unless the config asks otherwise); then identify ourselves (IMAP ID)."""
     context = tls_context(server) if server.security != "plain" else None
     try:
         if server.security == "tls":
-            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=context, timeout=timeout)
+            ssl_class = _watched(imaplib.IMAP4_SSL, deadline)
+            conn: imaplib.IMAP4 = ssl_class(server.host, server.port, ssl_context=context, timeout=timeout)
         else:
-            conn = imaplib.IMAP4(server.host, server.port, timeout=timeout)
+            conn = _watched(imaplib.IMAP4, deadline)(server.host, server.port, timeout=timeout)
             if server.security == "starttls":
                 conn.starttls(context)
     except TimeoutError:

@@ -51,6 +51,7 @@ class MailSettings:
     max_bytes: int
     timeout: float
     remind: dict[str, Any]
+    max_seconds: float = 600.0  # a whole mailbox's fetch, however slowly the server sends
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -92,7 +93,18 @@ def load_mail_settings(config_path: Path) -> MailSettings:
         max_bytes=int(float(fetch.get("max_mb", 50)) * 1024 * 1024),
         timeout=float(fetch.get("timeout", 30)),
         remind=dict(raw.get("remind", {})),
+        max_seconds=_minutes(fetch.get("max_minutes", 10)) * 60,
     )
+
+
+def _minutes(value: object) -> float:
+    try:
+        minutes = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        minutes = -1.0
+    if not minutes > 0:
+        raise ConfigError(f"[fetch] max_minutes 应为大于 0 的分钟数，如 10，现为“{value}”")
+    return minutes
 
 
 def _server(raw: dict[str, Any], kind: str, index: int) -> Server:
