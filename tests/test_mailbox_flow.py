@@ -15,7 +15,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from mailservers import NDRC, OFFICE, PASSWORDS, configure, mail, mailbox_config, require_dovecot, set_passwords
+from mailservers import (
+    NDRC,
+    OFFICE,
+    PASSWORDS,
+    TrickleProxy,
+    configure,
+    mail,
+    mailbox_config,
+    require_dovecot,
+    set_passwords,
+)
 
 from lyreport.api import load_context
 from lyreport.cli import main
@@ -259,6 +269,30 @@ def test_remind_send_reaches_each_missing_unit(workspace: Path, monkeypatch) -> 
     assert again.exit_code == 0 and f"{names[1]}：" not in again.output
     drafts = sorted((workspace / "outbox" / week.isoformat() / "催报邮件").glob("*.eml"))
     assert len(drafts) == len(owing) - 1  # the unit now complete has no draft left to send by mistake
+
+
+def test_remind_stops_at_the_time_set_when_the_mail_server_trickles(workspace: Path, monkeypatch) -> None:
+    """An SMTP server whose greeting comes a byte every 0.2 s never trips the read time-out: `remind --send`
+    waited for ever. It stops at [fetch] max_minutes and says, in Chinese, that nothing was sent."""
+    units = bundled("units.json")
+    for n, unit in enumerate(units):
+        unit["email"] = f"unit{n}@example.org"
+    write_directory_workbook(units, workspace / "templates" / "单位名录.xlsx")
+    trickle = TrickleProxy(None)
+    configure(
+        workspace,
+        f'\n[fetch]\ntimeout = 1\nmax_minutes = 0.05\n\n[smtp]\nhost = "127.0.0.1"\nport = {trickle.port}\n'
+        'user = "office@163.com"\nsecurity = "plain"\n',
+    )
+    monkeypatch.setenv("LYREPORT_SMTP_PASSWORD", "smtp-code")
+    started = datetime.now(TZ)
+    try:
+        result = CliRunner().invoke(main, ["remind", "--workspace", str(workspace), "--send", "--yes"])
+    finally:
+        trickle.close()
+    assert (datetime.now(TZ) - started).total_seconds() < 15
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "发信超过 0.05 分钟仍未完成" in result.output and "邮件均未发出" in result.output, result.output
 
 
 def test_remind_asks_before_sending_and_sends_nothing_on_no(workspace: Path) -> None:

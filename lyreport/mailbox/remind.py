@@ -13,6 +13,7 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import atomic_write_bytes
 from ..intake.safety import safe_basename
@@ -22,6 +23,9 @@ from ..status import WeekStatus, week_status
 from ..weeks import cn_date, cn_datetime
 from .service import mail_settings
 from .settings import Server
+
+if TYPE_CHECKING:
+    from .imap import Deadline
 
 DEFAULT_SUBJECT = "【催报】{list_title}落实情况（{week_cn}）"
 DEFAULT_BODY = """{unit}：
@@ -104,6 +108,7 @@ def send_reminders(workspace: Path | None, result: RemindResult, *, timeout: flo
     """Send the drafts that have an address through the configured SMTP server."""
     from ..api import LyreportError
     from .credentials import CredentialError, get_password
+    from .imap import Deadline
 
     _, settings = mail_settings(workspace)
     if settings.smtp is None:
@@ -113,18 +118,33 @@ def send_reminders(workspace: Path | None, result: RemindResult, *, timeout: flo
     except CredentialError as exc:
         raise LyreportError(str(exc)) from None
     ready = [d for d in result.drafts if d.to]
+    deadline = Deadline(settings.max_seconds)  # a server sending a byte at a time must not hold the office
     try:
-        client = _connect(settings.smtp, password, timeout or settings.timeout)
+        return _send(settings.smtp, password, ready, result, timeout or settings.timeout, deadline)
+    finally:
+        deadline.cancel()
+
+
+def _send(
+    server: Server, password: str, ready: list[Draft], result: RemindResult, timeout: float, deadline: Deadline
+) -> RemindResult:
+    from ..api import LyreportError
+
+    too_slow = f"发信超过 {deadline.seconds / 60:g} 分钟仍未完成（服务器传输过慢），已停止"
+    try:
+        client = _connect(server, password, timeout, deadline)
     except Exception as exc:  # noqa: BLE001 - every SMTP/socket failure becomes one Chinese line
         import ssl
 
         from .imap import MailboxError, certificate_reason
 
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            reason = certificate_reason(settings.smtp, exc) + "（在配置.toml 的 [smtp] 段中写 ca_file）"
+        if deadline.expired:
+            reason = too_slow
+        elif isinstance(exc, ssl.SSLCertVerificationError):
+            reason = certificate_reason(server, exc) + "（在配置.toml 的 [smtp] 段中写 ca_file）"
         else:
             reason = exc.reason if isinstance(exc, MailboxError) else _reason(exc)
-        raise LyreportError(f"无法登录发信服务器 {settings.smtp.host}：{reason}。邮件均未发出。") from None
+        raise LyreportError(f"无法登录发信服务器 {server.host}：{reason}。邮件均未发出。") from None
     try:
         for draft in ready:
             message = draft.message
@@ -133,24 +153,34 @@ def send_reminders(workspace: Path | None, result: RemindResult, *, timeout: flo
                 client.send_message(message)
                 result.sent.append(draft.unit)
             except Exception as exc:  # noqa: BLE001 - one refused address must not stop the others
-                result.problems.append(problem("remind-send-failed", unit=draft.unit, reason=_reason(exc)))
+                reason = too_slow if deadline.expired else _reason(exc)
+                result.problems.append(problem("remind-send-failed", unit=draft.unit, reason=reason))
     finally:
         with contextlib.suppress(Exception):  # the mails are out; closing politely is optional
             client.quit()
     return result
 
 
-def _connect(server: Server, password: str, timeout: float):  # noqa: ANN202 - smtplib.SMTP
+def _connect(server: Server, password: str, timeout: float, deadline: Deadline):  # noqa: ANN202 - smtplib.SMTP
     import smtplib
 
     from .imap import tls_context
 
+    base = smtplib.SMTP_SSL if server.security == "tls" else smtplib.SMTP
+
+    class Watched(base):  # type: ignore[valid-type, misc]
+        def _get_socket(self, *args: Any) -> Any:  # the greeting is read before the constructor returns
+            sock = super()._get_socket(*args)
+            deadline.watch(sock)
+            return sock
+
     if server.security == "tls":
-        client = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=tls_context(server))
+        client = Watched(server.host, server.port, timeout=timeout, context=tls_context(server))
     else:
-        client = smtplib.SMTP(server.host, server.port, timeout=timeout)
+        client = Watched(server.host, server.port, timeout=timeout)
         if server.security == "starttls":
             client.starttls(context=tls_context(server))
+    deadline.watch(client)  # its socket from now on (STARTTLS replaced the first)
     if password:
         client.login(server.user, password)
     return client
