@@ -511,7 +511,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "scan-page-week-unknown": (
         WARNING,
-        "扫描件第 {pages} 页没有二维码，页脚的报送周和表内的填报日期都未能识别，无法确认其属于本周的报表"
+        "扫描件第 {pages} 页没有二维码，页脚未印或未能识别报送周，表内的填报日期也未能识别，无法确认其属于本周的报表"
         "（可能混入了往期已签字盖章的旧页）；已按本周读取，请对照原件核对其中的完成状态",
     ),
     "scan-pages-skipped": (WARNING, "扫描件共 {total} 页，只读取了前 {read} 页"),

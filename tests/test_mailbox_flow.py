@@ -378,10 +378,11 @@ def test_mailbox_config_mistakes_are_explained(workspace: Path) -> None:
     configure(workspace, "\n")
     result = CliRunner().invoke(main, ["fetch", "--workspace", str(workspace)])
     assert result.exit_code == 2 and "还没有填写邮箱" in result.output
-    for wrong in ('"十分钟"', "0"):
+    for wrong in ('"十分钟"', "0", "inf", "true", "100000"):  # inf: a timer thread's traceback, no limit at all
         configure(workspace, f"\n[fetch]\nmax_minutes = {wrong}\n")
         result = CliRunner().invoke(main, ["fetch", "--workspace", str(workspace)])
-        assert result.exit_code == 2 and "[fetch] max_minutes 应为大于 0 的分钟数" in result.output, result.output
+        said = "[fetch] max_minutes 应为大于 0、不超过 1440 的分钟数"
+        assert result.exit_code == 2 and said in result.output and "Traceback" not in result.output, result.output
 
 
 def test_run_says_a_mailbox_fetch_could_not_read_or_read_before_the_deadline(

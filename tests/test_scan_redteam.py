@@ -17,12 +17,12 @@ from scan_forms import FONT, add_seal, self_made_form
 from lyreport.api import check_files
 from lyreport.cli import main
 from lyreport.identity_mark import encode_mark
-from lyreport.intake.scan.intake import _unit_groups, page_boxes
+from lyreport.intake.scan.intake import PageHead, _unit_groups, _written_heads, page_boxes
 from lyreport.intake.scan.ocr import TextBox
 from lyreport.intake.scan.pages import printed_week
 from lyreport.intake.scan.reader import scan_path
 from lyreport.intake.scan.seal import find_seal
-from lyreport.models import DONE, ON_TRACK
+from lyreport.models import DONE, ON_TRACK, SourceFile
 from lyreport.samples import make_filling, set_received
 from lyreport.scansim import forms, make_scan
 from lyreport.scansim.build import WEEK, Spec, _content, default_lists
@@ -121,16 +121,45 @@ def test_pages_of_one_form_dated_alike_stay_one_form():
     master, _ = default_lists()
     mark = encode_mark(master.list_id, "市工信局", WEEK, "1")
     pages = [{"marks": [mark]}, {"marks": []}, {"marks": []}]
-    late = [("市工信局", "2021-01-14")] * 3
+
+    def filled(*weeks: str) -> list[PageHead]:
+        return [PageHead("市工信局", filled=week, rows=True) for week in weeks]
+
+    late = filled("2021-01-14", "2021-01-14", "2021-01-14")
     assert _unit_groups(pages, late) == [("市工信局", "2021-01-07", [1, 2, 3])]
-    mixed = [("市工信局", "2021-01-07"), ("市工信局", ""), ("市工信局", "2020-12-31")]
+    mixed = filled("2021-01-07", "", "2020-12-31")
     assert _unit_groups(pages, mixed) == [("市工信局", "2021-01-07", [1, 2]), ("市工信局", "2020-12-31", [3])]
     # A later date on a page without a QR code is a misread digit or a late signature, not another form...
-    misread = [("市工信局", "2021-01-07"), ("市工信局", "2021-01-14"), ("市工信局", "2021-01-07")]
+    misread = filled("2021-01-07", "2021-01-14", "2021-01-07")
     assert _unit_groups(pages, misread) == [("市工信局", "2021-01-07", [1, 2, 3])]
     # ...unless it is the week of this week's form again, after an old page
-    back = [("市工信局", "2021-01-07"), ("市工信局", "2020-12-31"), ("市工信局", "2021-01-07")]
+    back = filled("2021-01-07", "2020-12-31", "2021-01-07")
     assert _unit_groups(pages, back) == [("市工信局", "2021-01-07", [1, 3]), ("市工信局", "2020-12-31", [2])]
+
+
+def test_an_old_page_is_told_apart_wherever_it_lies_and_whatever_page_one_shows():
+    """Reviewer's cases: last week's page scanned before this week's page 1; page 1's own week unread (only its
+    QR code says it); a 填报日期 typed a week early on every page, with one footer unread, stays one form."""
+    master, _ = default_lists()
+    mark = encode_mark(master.list_id, "市工信局", WEEK, "1")
+    unit = "市工信局"
+    first_old = [PageHead(unit, printed="2020-12-31", rows=True), PageHead(unit, rows=True)]
+    assert _unit_groups([{"marks": []}, {"marks": [mark]}], first_old) == [
+        (unit, "2020-12-31", [1]),
+        (unit, "2021-01-07", [2]),
+    ]
+    unread_first = [PageHead(unit, rows=True), PageHead(unit, printed="2020-12-31", rows=True)]
+    assert _unit_groups([{"marks": [mark]}, {"marks": []}], unread_first) == [
+        (unit, "2021-01-07", [1]),
+        (unit, "2020-12-31", [2]),
+    ]
+    typed_early = [
+        PageHead(unit, printed="2021-01-07", filled="2020-12-31", rows=True),
+        PageHead(unit, filled="2020-12-31", rows=True),  # its footer unread
+        PageHead(unit, printed="2021-01-07", filled="2020-12-31", rows=True),
+    ]
+    pages = [{"marks": [mark]}, {"marks": []}, {"marks": []}]
+    assert _unit_groups(pages, typed_early) == [(unit, "2021-01-07", [1, 2, 3])]
 
 
 def _run_scan(root: Path, pages: list[Image.Image], unit: str) -> dict:
@@ -215,3 +244,23 @@ def test_printed_week_is_read_from_one_line_only_when_it_is_a_real_day():
     assert printed_week(line("报送周：2021年2月30日")) is None  # no such day
     assert printed_week(line("报送周") + line("2021年1月7日", y=1600)) is None  # not on the same line
     assert printed_week(line("填报日期", "2021年1月7日")) is None  # a date, not the printed week
+
+
+def test_a_printed_week_off_the_deadline_weekday_is_a_misread_and_not_believed():
+    """The footer prints the deadline day: "2021年1月4日" (a Monday) is a misread "1月7日" (or "1月14日"), and
+    rounding it to a Thursday would set a correct page apart as another week's; it counts as unread."""
+
+    def box(text: str, x: int, y: int) -> list:
+        return [text, x, y, x + 30 * len(text), y + 24, 0.99]
+
+    def page(footer: str) -> dict:
+        lines = [("填报单位", 100, 200), ("市工信局", 300, 200), ("序号", 100, 300), ("措施内容", 250, 300),
+                 ("完成状态", 800, 300), ("本周进展", 1100, 300), ("1", 100, 400), ("推进石化产业基地建设", 250, 400),
+                 ("正常推进", 800, 400), ("已召开对接会", 1100, 400), (footer, 600, 1600)]  # fmt: skip
+        return {"boxes": [box(*line) for line in lines], "marks": []}
+
+    received = datetime(2021, 1, 7, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    file = SourceFile(Path("扫描件.pdf"), "扫描件.pdf", "scan", received, "0")
+    pages = [page("报送周：2021年1月7日　第 1 页，共 2 页"), page("报送周：2021年1月4日　第 2 页，共 2 页")]
+    heads = _written_heads(file, pages, default_lists()[1], 4)
+    assert [(h.unit, h.printed, h.rows) for h in heads] == [("市工信局", "2021-01-07", True), ("市工信局", "", True)]

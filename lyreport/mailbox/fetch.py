@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..atomic import atomic_write_bytes
@@ -29,7 +29,7 @@ from .store import Store
 
 if TYPE_CHECKING:
     from ..unitnames import UnitDirectory
-    from .imap import Deadline
+    from .deadline import Deadline
 
 MAIL_DIR = "邮件"
 Hook = Callable[[str, Path], None]  # (stage, path): a test can stop a fetch half-way
@@ -98,19 +98,33 @@ def fetch_all(
 def _one_mailbox(job: _Job, since: date | None) -> Problem | None:
     """Log in and fetch every folder of one mailbox, within the time set for it; the problem that stopped it,
     if any (what was fetched before is kept: the next fetch goes on from there)."""
-    from . import imap
+    from .deadline import Deadline
 
     where = f"邮箱“{job.server.name}”（{job.server.user}）"
-    deadline = imap.Deadline(job.settings.max_seconds)
+    saved_before = len(job.report.saved)
+    deadline = Deadline(job.settings.max_seconds)
     try:
         stopped = _read_mailbox(job, since, where, deadline)
     finally:
         deadline.cancel()
     if stopped is not None and deadline.expired:  # the error is the deadline's shutting the connection
-        minutes = f"{job.settings.max_seconds / 60:g}"
-        said = f"收取超过 {minutes} 分钟仍未完成（服务器传输过慢），已停止；已收到的邮件已保存，下次运行会接着收取"
-        return problem("mail-timeout", file=where, reason=said)
+        return problem("mail-timeout", file=where, reason=_too_slow(job, len(job.report.saved) - saved_before))
     return stopped
+
+
+def _too_slow(job: _Job, saved: int) -> str:
+    """Why a mailbox's fetch stopped at [fetch] max_minutes. A mail still downloading is named: one too large for
+    the time would stop every fetch at the same place, so staff are told what to raise."""
+    minutes = f"{job.settings.max_seconds / 60:g}"
+    said = f"收取超过 {minutes} 分钟仍未完成（服务器传输过慢），已停止"
+    if job.downloading is not None:
+        subject = _clean(job.downloading.subject) or "（无主题）"
+        said += f"；邮件“{subject}”（约 {job.downloading.size / 1048576:.1f} MB）未能收完"
+    said += f"；本次已收到的 {saved} 封邮件已保存" if saved else "；本次没有收到新邮件"
+    said += "，下次运行会接着收取"
+    if job.downloading is not None:
+        said += "；如仍在同一封邮件处停止，请在配置.toml 的 [fetch] 中调大 max_minutes"
+    return said
 
 
 def _read_mailbox(job: _Job, since: date | None, where: str, deadline: Deadline) -> Problem | None:
@@ -171,6 +185,7 @@ class _Job:
     hook: Hook | None
     directory: UnitDirectory | None = None
     elsewhere: list | None = None  # elsewhere.Found: may-be returns in the folders not read (None: not looked)
+    downloading: Any = None  # the imap.Envelope whose body is being fetched, if any
 
     def look_elsewhere(self, since: date | None) -> None:
         """The account's other folders, read-only; a server that cannot list them loses nothing fetched."""
@@ -208,7 +223,9 @@ class _Job:
         if key and self._known(key, when):
             self.store.advance(name, folder, uidvalidity, env.uid)
             return
+        self.downloading = env
         data = imap.body(self.conn, env.uid)
+        self.downloading = None
         if data is None:  # deleted or moved meanwhile (a colleague tidying the web mailbox): said, the rest fetched
             self.report.problems.append(
                 problem(

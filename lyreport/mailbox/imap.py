@@ -12,12 +12,12 @@ import imaplib
 import re
 import socket
 import ssl
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.parser import BytesHeaderParser
 
 from .. import __version__
+from .deadline import Deadline
 from .settings import Server
 
 imaplib.Commands.setdefault("ID", ("NONAUTH", "AUTH", "SELECTED"))  # RFC 2971; imaplib does not know it
@@ -55,46 +55,6 @@ class Envelope:
     date: str = ""  # the Date header as written (the sender's clock)
 
 
-class Deadline:
-    """A whole conversation with a mail server held to `seconds`. The per-read time-out only catches a server
-    that goes quiet; one that trickles a byte within each time-out (a failing link, a hostile server) would hold
-    `fetch` or `remind` for hours. When the time is up the watched socket is shut down from this timer's thread,
-    which wakes the read waiting on it with an error; `expired` then tells that error from a real one."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.expired = False
-        self._watched: object = None
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def watch(self, held: object) -> None:
-        """Watch a socket, or a client object whose `sock` is its current socket (STARTTLS replaces it)."""
-        with self._lock:
-            self._watched = held
-            if self.expired:
-                _shut(held)
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            _shut(self._watched)
-
-
-def _shut(held: object) -> None:
-    """Shut the socket down under a read in another thread (the plain socket call: an SSL socket's own
-    shutdown would first tear down its TLS state, which that read is using)."""
-    sock = held if isinstance(held, socket.socket) else getattr(held, "sock", None)
-    if isinstance(sock, socket.socket):
-        with contextlib.suppress(OSError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
 def _watched(base: type[imaplib.IMAP4], deadline: Deadline | None) -> type[imaplib.IMAP4]:
     """`base` whose socket the deadline can shut down from the first byte (the greeting is read in __init__)."""
     if deadline is None:
@@ -119,6 +79,8 @@ def connect(server: Server, password: str, timeout: float, deadline: Deadline | 
             conn = _watched(imaplib.IMAP4, deadline)(server.host, server.port, timeout=timeout)
             if server.security == "starttls":
                 conn.starttls(context)
+                if deadline is not None:
+                    deadline.watch(conn)  # its TLS socket from now on
     except TimeoutError:
         said = f"服务器 {server.host}:{server.port} 在 {timeout:g} 秒内没有响应"
         raise MailboxError("mail-timeout", said + _port_hint(server, quiet=True)) from None

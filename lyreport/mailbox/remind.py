@@ -25,7 +25,7 @@ from .service import mail_settings
 from .settings import Server
 
 if TYPE_CHECKING:
-    from .imap import Deadline
+    from .deadline import Deadline
 
 DEFAULT_SUBJECT = "【催报】{list_title}落实情况（{week_cn}）"
 DEFAULT_BODY = """{unit}：
@@ -108,7 +108,7 @@ def send_reminders(workspace: Path | None, result: RemindResult, *, timeout: flo
     """Send the drafts that have an address through the configured SMTP server."""
     from ..api import LyreportError
     from .credentials import CredentialError, get_password
-    from .imap import Deadline
+    from .deadline import Deadline
 
     _, settings = mail_settings(workspace)
     if settings.smtp is None:

@@ -97,14 +97,15 @@ def load_mail_settings(config_path: Path) -> MailSettings:
     )
 
 
+MAX_MINUTES = 1440  # a day: longer is no limit, and a timer of weeks overflows on Windows
+
+
 def _minutes(value: object) -> float:
-    try:
-        minutes = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        minutes = -1.0
-    if not minutes > 0:
-        raise ConfigError(f"[fetch] max_minutes 应为大于 0 的分钟数，如 10，现为“{value}”")
-    return minutes
+    """[fetch] max_minutes: a number of minutes above 0 and at most a day (true/false and "inf" are refused)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= MAX_MINUTES
+    if not ok:
+        raise ConfigError(f"[fetch] max_minutes 应为大于 0、不超过 {MAX_MINUTES} 的分钟数，如 10，现为“{value}”")
+    return float(value)  # type: ignore[arg-type]
 
 
 def _server(raw: dict[str, Any], kind: str, index: int) -> Server:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ...atomic import atomic_write_text
 from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
@@ -158,7 +158,7 @@ def _several_units(file: SourceFile, scans: list[Scan], numbers: list[list[int]]
 
 def _weeks_unknown(
     file: SourceFile, scans: list[Scan], groups: list[tuple[str | None, str, list[int]]],
-    pages: list[dict[str, Any]], heads: list[tuple[str | None, str, bool]],
+    pages: list[dict[str, Any]], heads: list[PageHead],
 ) -> None:  # fmt: skip
     """Said of a form whose QR code names its week, of its pages without one whose week could not be read at all
     (neither the footer's 报送周 nor the 填报日期): such a page is read as this form's, but it may be a page of
@@ -167,7 +167,7 @@ def _weeks_unknown(
         unmarked = [n for n in numbers if not identity_of(pages[n - 1].get("marks", []) or [])]
         if len(unmarked) == len(numbers):
             continue  # no QR code at all (a unit's own form): not told apart by week, see _unit_groups
-        unknown = [n for n in unmarked if heads[n - 1][2] and not heads[n - 1][1]]
+        unknown = [n for n in unmarked if heads[n - 1].rows and not heads[n - 1].week]
         if unknown:
             scan.problems.append(
                 problem(
@@ -200,78 +200,104 @@ def page_boxes(page: dict[str, Any]) -> list[TextBox]:
     return [TextBox(*b, struck=i in struck) for i, b in enumerate(page.get("boxes", []) or [])]
 
 
+class PageHead(NamedTuple):
+    """What a page says of itself around its table: the printed form repeats its 填报单位 line (with 填报日期) on
+    every page and prints the week in every page's footer; only the first page has the QR code."""
+
+    unit: str | None = None  # the known unit its own 填报单位 names
+    printed: str = ""  # the week its footer (or the first page's heading) prints, ISO; "" when unread or not printed
+    filled: str = ""  # the week its own 填报日期 falls in, ISO
+    rows: bool = False  # it holds table rows
+
+    @property
+    def week(self) -> str:
+        return self.printed or self.filled
+
+
 def _written_heads(
     file: SourceFile, pages: list[dict[str, Any]], directory: UnitDirectory, weekday: int
-) -> list[tuple[str | None, str, bool]]:
-    """(the unit each page's own 填报单位 line names (a known unit) or None, the report week the page is of (ISO)
-    or "", whether it holds table rows) per page: the printed form repeats that line on every page, and its footer names the week; a page
-    whose footer cannot be read (or was printed from an older template) is of the week its 填报日期 falls in."""
+) -> list[PageHead]:
+    """Each page's PageHead. A printed week is a deadline day: one on another weekday is a misread digit (rounding
+    it to a deadline would hide that), so it counts as unread."""
     from ..attribution import written_unit
     from ..headblock import block_of
 
-    out: list[tuple[str | None, str, bool]] = []
+    out: list[PageHead] = []
     for page in pages:
         boxes = page_boxes(page)
         grid = build_grid([boxes]) if boxes else None
         if grid is None:
-            out.append((None, "", False))
+            out.append(PageHead())
             continue
         above = [row for row, place in zip(grid.sheet.rows, grid.places, strict=True) if not place.ordinal]
         block = block_of(above)
         written = block.value("unit")
         unit = written_unit(directory, str(written)).unit if written and str(written).strip() else None
         received = file.received_at.date() if file.received_at else None
-        day = printed_week(boxes) or nz.parse_day(block.value("filled"), None, None, not_after=received)
-        week = day + timedelta(days=(weekday - day.isoweekday()) % 7) if day else None
-        out.append((unit, week.isoformat() if week else "", any(place.ordinal for place in grid.places)))
+        printed = printed_week(boxes)
+        filled = nz.parse_day(block.value("filled"), None, None, not_after=received)
+        week = filled + timedelta(days=(weekday - filled.isoweekday()) % 7) if filled else None
+        out.append(
+            PageHead(
+                unit,
+                printed.isoformat() if printed and printed.isoweekday() == weekday else "",
+                week.isoformat() if week else "",
+                any(place.ordinal for place in grid.places),
+            )
+        )
     return out
 
 
 def _unit_groups(
-    pages: list[dict[str, Any]], heads: list[tuple[Any, ...]] | None = None
+    pages: list[dict[str, Any]], heads: list[PageHead] | None = None
 ) -> list[tuple[str | None, str, list[int]]]:
     """(unit, week, page numbers from 1) per unit and week, in order of first appearance. A page's QR code names
     both; a page without one goes with the page before it (the first pages with the first unit's), unless its
-    own 填报单位 names another unit (two units' self-made forms scanned into one file: `heads`, each page's
-    written unit and week, names two units or more) or its own 填报日期 falls in another week than the pages
-    before (a page of last week's signed form scanned with this week's: its statuses are not this week's)."""
-    written = [h[0] for h in heads] if heads and len({h[0] for h in heads if h[0]}) >= 2 else None
+    own 填报单位 names another unit (two units' self-made forms scanned into one file: `heads` names two units or
+    more) or it is a page of another week's form (last week's signed page 2 scanned with this week's page 1: its
+    statuses are not this week's), told by _stale_week."""
+    written = [h.unit for h in heads] if heads and len({h.unit for h in heads if h.unit}) >= 2 else None
     groups: dict[tuple[str, str], list[int]] = {}
     current: tuple[str, str] | None = None
-    dated = ""  # the week the 填报日期 of the current form's pages falls in, as written (not its QR code's)
+    printed = filled = ""  # the weeks the current form's pages print and are dated in, as last read
     waiting: list[int] = []  # pages before the first QR code
     for number, page in enumerate(pages, start=1):
         identity = identity_of(page.get("marks", []) or [])
-        own_week = heads[number - 1][1] if heads else ""
+        head = heads[number - 1] if heads else PageHead()
         unit = identity.get("unit") or (written[number - 1] if written else None)
-        if identity.get("unit"):
-            current = (str(unit), str(identity.get("week") or "") or own_week)
-        elif unit and (current is None or unit != current[0]):
-            current = (unit, own_week)
-        elif (
-            current is not None
-            and own_week
-            and dated
-            and own_week != dated
-            and _another_form(current, own_week, groups)
-        ):
-            current = (current[0], own_week)  # no QR code, and dated another week than the pages before
-        dated = own_week or dated
+        if identity.get("unit") or (unit and (current is None or unit != current[0])):
+            current = (str(unit), str(identity.get("week") or "") or head.week)
+            # a QR code names the week the template printed; a form without one is judged by its own pages
+            printed, filled = (current[1] if identity.get("week") else head.printed), head.filled
+        elif current is not None and (stale := _stale_week(current, head, printed, filled, groups)):
+            current = (current[0], stale)
+            printed, filled = head.printed, head.filled
+        printed, filled = head.printed or printed, head.filled or filled
         if current is None:
             waiting.append(number)
-        else:
-            groups.setdefault(current, []).extend([*waiting, number])
-            waiting = []
+            continue
+        for early in waiting:  # pages scanned before the first QR code: an older form's page stays apart
+            stale = _stale_week(current, heads[early - 1], current[1], current[1], groups) if heads else ""
+            groups.setdefault((current[0], stale) if stale else current, []).append(early)
+        waiting = []
+        groups.setdefault(current, []).append(number)
     if not groups:
         return [(None, "", waiting)]
     return [(unit, week, numbers) for (unit, week), numbers in groups.items()]
 
 
-def _another_form(current: tuple[str, str], week: str, groups: dict[tuple[str, str], list[int]]) -> bool:
-    """Whether a page without a QR code, dated in `week`, belongs to another form than the pages before it: a
-    stale page is dated earlier; a later date is believed only when it is the week of a form already seen (back
-    to this week's form after an old page), since a misread digit or a late signing date also looks later."""
-    return week < current[1] or (current[0], week) in groups
+def _stale_week(
+    current: tuple[str, str], head: PageHead, printed: str, filled: str, groups: dict[tuple[str, str], list[int]]
+) -> str:
+    """The week of another form a page without a QR code belongs to, else "". Its printed week is compared with
+    the week the form's pages print (its QR code's), its 填报日期 with theirs (with the QR week before any is
+    read): a 填报日期 typed a week early on every page must not split them. A stale page is of an earlier week;
+    a later week is believed only when it is that of a form already seen (back to this week's form after an old
+    page), since a misread digit or a late signing date also looks later."""
+    for week, reference in ((head.printed, printed or current[1]), (head.filled, filled or current[1])):
+        if week and reference and week != reference and (week < current[1] or (current[0], week) in groups):
+            return week
+    return ""
 
 
 def _interpret_pages(
@@ -352,10 +378,9 @@ def _interpret_pages(
 def _printed_week(parsed: ParsedReturn, prints: list[PagePrint], weekday: int) -> None:
     """Pages with neither a QR code nor a 填报日期 (a later page of a form, scanned apart from its first) answer
     the week their footer prints, as the QR code would say, rather than the week they arrived in."""
-    printed = {p.week for p in prints if p.week}
+    printed = {p.week for p in prints if p.week and p.week.isoweekday() == weekday}  # another day: misread
     if parsed.week_source == "received" and len(printed) == 1:
-        day = printed.pop()
-        parsed.week, parsed.week_source = day + timedelta(days=(weekday - day.isoweekday()) % 7), "printed"
+        parsed.week, parsed.week_source = printed.pop(), "printed"
 
 
 def _two_up(
