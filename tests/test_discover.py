@@ -412,6 +412,21 @@ def test_eml_with_too_many_parts_is_refused(tmp_path: Path, monkeypatch: pytest.
     assert "部件过多" in problems[0].message
 
 
+def test_eml_whose_parts_run_over_only_while_read_is_still_received(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too few boundary lines to refuse it up front, too many parts to read (5,000 in a real one): the mail was
+    said unreadable and then dropped, so the unit that sent it stood 未报送 instead of 报送有误."""
+    monkeypatch.setattr(mail_module, "MAX_PARTS", 4)
+    inbox = tmp_path / "inbox"
+    notes = [(b"Content-Type: text/plain; charset=utf-8", f"附言{n}".encode()) for n in range(4)]
+    put(inbox / "many.eml", eml([*notes, (attachment_header(b'filename="0.xlsx"'), b"0")]))
+    files, problems = run(inbox, tmp_path)
+    assert [(f.display, f.kind) for f in files] == [("many.eml", "foreign")]
+    assert [(p.code, p.file) for p in problems] == [("eml-unreadable", "many.eml")]
+    assert "部件过多" in problems[0].message
+
+
 def test_fuzzed_archives_and_mails_never_escape(tmp_path: Path) -> None:
     """Seeded mutations of a zip and an e-mail: discovery finishes and accounts for every inbox file."""
     import random

@@ -70,6 +70,8 @@ class MailExpansion:
         usable = unidentified = pictured = sent_files = sealed = False
         tnef: list[mail.Attachment] = []
         try:
+            # A mail that breaks off before any file of it is taken still came from its unit: 报送有误, not 未报送
+            # (_received_unusable below), as for one that cannot be parsed at all.
             for attachment in mail.attachments(message):
                 if attachment.sealed:  # encrypted for the office's certificate (S/MIME, PGP), or damaged
                     self.add(f"eml-smime-{attachment.sealed}", item.display)
@@ -96,10 +98,10 @@ class MailExpansion:
                     self._attachment(item, attachment)
         except mail.MailError as exc:
             self.add("eml-unreadable", item.display, reason=str(exc))
-            return usable
+            return usable or self._received_unusable(item, [])
         except BudgetExceeded:
             self.add("eml-too-many", item.display)  # a mail, not a zip: say so
-            return usable
+            return usable or self._received_unusable(item, [])
         except UnsafePathError:
             raise
         except OSError as exc:
@@ -107,7 +109,7 @@ class MailExpansion:
             return usable
         except Exception as exc:  # the e-mail parser can fail in many ways on hostile structure
             self.add("eml-unreadable", item.display, reason=f"邮件结构异常（{type(exc).__name__}）")
-            return usable
+            return usable or self._received_unusable(item, [])
         if sent_files:
             self._forwarded_inline(item, mail.subject(message), mail.plain_text(message))
         if sealed and not usable:  # the unit sent its return, encrypted: 报送有误, not 未报送
