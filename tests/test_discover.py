@@ -194,6 +194,18 @@ def test_eml_attachment_names_dates_and_sender(tmp_path: Path, disposition: byte
     assert file.origin == inbox / "来信.eml" and file.kind == "workbook"
 
 
+@pytest.mark.parametrize("charset", ["gbk", "utf-8"])
+def test_a_raw_8_bit_subject_is_read(tmp_path: Path, charset: str) -> None:
+    """A subject written in raw GBK (no encoded words, as old clients send it) was kept as "\ufffd"s: the unit it
+    names and its 更正 mark were lost to attribution and to choosing between two versions."""
+    subject = "市发改委落实情况报表（更正）"
+    encoded = b"Subject: =?UTF-8?B?" + base64.b64encode("落实情况".encode()) + b"?="
+    raw = eml([(attachment_header(b'filename="report.xlsx"'), b"PK-workbook-bytes")])
+    put(tmp_path / "inbox" / "来信.eml", raw.replace(encoded, b"Subject: " + subject.encode(charset)))
+    files, problems = run(tmp_path / "inbox", tmp_path)
+    assert problems == [] and [f.subject for f in files] == [subject]
+
+
 def test_eml_date_in_other_zone_is_converted_and_missing_date_falls_back(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     put(

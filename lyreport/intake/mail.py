@@ -80,7 +80,11 @@ def subject(message: Message) -> str:
         joined = decode_words(re.sub(r"\r?\n[ \t]+", " ", raw)).strip()
         if text is None or joined.count("\ufffd") < text.count("\ufffd"):
             return joined
-    return raw.strip() if text is None else text
+    # Raw 8-bit text (a GBK subject written without encoded words, as old clients do): the parser shows it as
+    # "\ufffd"s, raw_text reads its bytes as UTF-8 or GB18030. Its 更正/单位 words must not be lost.
+    if text is None or raw.count("\ufffd") < text.count("\ufffd"):
+        return raw.strip()
+    return text
 
 
 def sender(message: Message) -> str:
