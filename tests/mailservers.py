@@ -97,8 +97,9 @@ def set_passwords(monkeypatch, passwords: dict[str, str] | None = None) -> None:
     monkeypatch.setenv("LYREPORT_MAIL_PASSWORD_2", values[NDRC])
 
 
-class SilentServer:
-    """Accepts connections and never says a word: fetch must give up after its time-out."""
+class _Listener:
+    """A local TCP server for the tests: each connection goes to `serve` (in the accepting thread, so a long
+    conversation starts a thread of its own); `close` drops every connection kept in `held`."""
 
     def __init__(self) -> None:
         self.sock = socket.socket()
@@ -114,17 +115,28 @@ class SilentServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            self.held.append(conn)
+            self.serve(conn)
+
+    def serve(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         for conn in self.held:
-            conn.close()
+            with contextlib.suppress(OSError):
+                conn.close()
         with contextlib.suppress(OSError):  # wakes the thread blocked in accept()
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
 
 
-class TrickleProxy:
+class SilentServer(_Listener):
+    """Accepts connections and never says a word: fetch must give up after its time-out."""
+
+    def serve(self, conn: socket.socket) -> None:
+        self.held.append(conn)
+
+
+class TrickleProxy(_Listener):
     """Stands in front of Dovecot like a failing link: everything passes, but once the client asked for a
     message's body (`after` in a command), the server's bytes come one at a time, each well within the client's
     read time-out, so the connection never goes quiet. Without `upstream` it is a server whose greeting trickles
@@ -132,28 +144,18 @@ class TrickleProxy:
 
     def __init__(self, upstream_port: int | None, after: bytes = b"BODY.PEEK[]", pause: float = 0.2) -> None:
         self.upstream, self.after, self.pause = upstream_port, after, pause
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.port = self.sock.getsockname()[1]
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(client)
-            if self.upstream is None:
-                threading.Thread(target=self._drip, args=(client, b"* OK " + b"." * 100_000), daemon=True).start()
-                continue
-            server = socket.create_connection(("127.0.0.1", self.upstream))
-            self.held.append(server)
-            slow = threading.Event()
-            threading.Thread(target=self._up, args=(client, server, slow), daemon=True).start()
-            threading.Thread(target=self._down, args=(server, client, slow), daemon=True).start()
+    def serve(self, client: socket.socket) -> None:
+        self.held.append(client)
+        if self.upstream is None:
+            threading.Thread(target=self._drip, args=(client, b"* OK " + b"." * 100_000), daemon=True).start()
+            return
+        server = socket.create_connection(("127.0.0.1", self.upstream))
+        self.held.append(server)
+        slow = threading.Event()
+        threading.Thread(target=self._up, args=(client, server, slow), daemon=True).start()
+        threading.Thread(target=self._down, args=(server, client, slow), daemon=True).start()
 
     def _up(self, client: socket.socket, server: socket.socket, slow: threading.Event) -> None:
         with contextlib.suppress(OSError):
@@ -176,40 +178,23 @@ class TrickleProxy:
                 client.sendall(data[index : index + 1])
                 time.sleep(self.pause)
 
-    def close(self) -> None:
-        for sock in self.held:
-            with contextlib.suppress(OSError):
-                sock.close()
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
 
-
-class NetEaseProxy:
+class NetEaseProxy(_Listener):
     """Stands in front of Dovecot like imap.163.com: EXAMINE/SELECT get "NO Unsafe Login" until the
     client sent IMAP ID (RFC 2971). It also hides ID from CAPABILITY, as NetEase's answer does not
     tell a client to send it. With `always_refuse`, even ID does not help."""
 
     def __init__(self, upstream_port: int, always_refuse: bool = False) -> None:
         self.upstream, self.always_refuse = upstream_port, always_refuse
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.port = self.sock.getsockname()[1]
         self.id_seen = 0
         self.refused = 0
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.upstream))
-            state = {"id": False}
-            threading.Thread(target=self._up, args=(client, server, state), daemon=True).start()
-            threading.Thread(target=self._down, args=(server, client), daemon=True).start()
+    def serve(self, client: socket.socket) -> None:
+        server = socket.create_connection(("127.0.0.1", self.upstream))
+        state = {"id": False}
+        threading.Thread(target=self._up, args=(client, server, state), daemon=True).start()
+        threading.Thread(target=self._down, args=(server, client), daemon=True).start()
 
     def _up(self, client: socket.socket, server: socket.socket, state: dict) -> None:
         for line in _lines(client):
@@ -237,11 +222,6 @@ class NetEaseProxy:
         except OSError:
             pass
         client.close()
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
 
 
 def _lines(sock: socket.socket) -> Iterator[bytes]:

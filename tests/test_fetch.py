@@ -28,6 +28,7 @@ from mailservers import (
 )
 
 from lyreport.cli import main
+from lyreport.mailbox.fetch import FetchReport
 from lyreport.mailbox.localserver import LocalImap, free_port
 from lyreport.mailbox.service import fetch_mail
 
@@ -251,51 +252,43 @@ def test_a_password_env_name_is_still_named_when_nothing_is_set(workspace: Path,
     assert missing.code == "mail-no-password" and "设置环境变量 MY_MAIL_CODE" in missing.message
 
 
-def test_server_that_never_answers_times_out(workspace: Path, monkeypatch) -> None:
-    silent = SilentServer()
+def _fetch_through(
+    workspace: Path, listener: SilentServer | TrickleProxy, within: float, **config: float
+) -> FetchReport:
+    """fetch_mail from the office mailbox behind a test server (closed after), which must end within `within`
+    seconds: a read time-out of 1 s and the test's own [fetch] values."""
     try:
-        configure(workspace, mailbox_config(silent.port, timeout=1, users=(OFFICE,)))
-        set_passwords(monkeypatch)
+        configure(workspace, mailbox_config(listener.port, timeout=1, users=(OFFICE,), **config))
         started = datetime.now(UTC)
         report = fetch_mail(workspace, since=SINCE)
-        assert (datetime.now(UTC) - started).total_seconds() < 10
+        assert (datetime.now(UTC) - started).total_seconds() < within
     finally:
-        silent.close()
+        listener.close()
+    return report
+
+
+def test_server_that_never_answers_times_out(workspace: Path, monkeypatch) -> None:
+    set_passwords(monkeypatch)
+    report = _fetch_through(workspace, SilentServer(), 10)
     [timeout] = report.problems
     assert timeout.code == "mail-timeout" and "没有响应" in timeout.message and "1 秒" in timeout.message
 
 
 def test_a_greeting_that_trickles_on_is_stopped_at_the_time_set(workspace: Path, monkeypatch) -> None:
     """A server sending a byte every 0.2 s never trips the 1-second read time-out: fetch waited for ever."""
-    trickle = TrickleProxy(None)
-    try:
-        configure(workspace, mailbox_config(trickle.port, timeout=1, max_minutes=0.05, users=(OFFICE,)))
-        set_passwords(monkeypatch)
-        started = datetime.now(UTC)
-        report = fetch_mail(workspace, since=SINCE)
-        assert (datetime.now(UTC) - started).total_seconds() < 15
-    finally:
-        trickle.close()
+    set_passwords(monkeypatch)
+    report = _fetch_through(workspace, TrickleProxy(None), 15, max_minutes=0.05)
     [slow] = report.problems
     assert slow.code == "mail-timeout" and "收取超过 0.05 分钟仍未完成" in slow.message
     assert "副中心办公室" in slow.file and report.mailboxes_read == []
 
 
-def test_a_mailbox_that_slows_to_a_trickle_is_stopped_and_fetched_on_next_time(
-    ws: Path, server: LocalImap, monkeypatch
-) -> None:
+def test_a_mailbox_that_slows_to_a_trickle_is_stopped_and_fetched_on_next_time(ws: Path, server: LocalImap) -> None:
     """Over a link that slows to a byte every 0.2 s once a mail's body is asked for, fetch stops at the time set,
     says so in Chinese, and leaves nothing half-saved; the next fetch (link well again) gets every mail once."""
     server.append(OFFICE, mail("市发改委报表", "<slow1@unit>", at(7, 9)), at(7, 9))
     server.append(OFFICE, mail("市工信局报表", "<slow2@unit>", at(7, 10)), at(7, 10))
-    proxy = TrickleProxy(server.port)
-    try:
-        configure(ws, mailbox_config(proxy.port, timeout=1, max_minutes=0.05, users=(OFFICE,)))
-        started = datetime.now(UTC)
-        report = fetch_mail(ws, since=SINCE)
-        assert (datetime.now(UTC) - started).total_seconds() < 15
-    finally:
-        proxy.close()
+    report = _fetch_through(ws, TrickleProxy(server.port), 15, max_minutes=0.05)
     [slow] = report.problems
     assert slow.code == "mail-timeout" and "收取超过 0.05 分钟仍未完成" in slow.message
     # the mail being downloaded is named, with what to raise if every fetch stops there

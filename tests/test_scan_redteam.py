@@ -231,19 +231,20 @@ def test_the_week_printed_in_the_footer_by_libreoffice_is_read_back(tmp_path: Pa
     assert status == "ok"
     boxes = page_boxes(page)
     footer = [b for b in boxes if "页" in b.text and "共" in b.text]
-    assert footer and printed_week(footer) == WEEK, [b.text for b in footer]
+    assert footer and printed_week(footer, 4) == WEEK, [b.text for b in footer]
 
 
 def test_printed_week_is_read_from_one_line_only_when_it_is_a_real_day():
     def line(*texts: str, y: float = 1200) -> list[TextBox]:
         return [TextBox(t, 300 + 400 * i, y, 300 + 400 * i + 380, y + 20) for i, t in enumerate(texts)]
 
-    assert printed_week(line("报送周：2021年1月7日　第 2 页，共 3 页")) == date(2021, 1, 7)
-    assert printed_week(line("报送周", "2021年1月7日", "第2页，共3页")) == date(2021, 1, 7)  # OCR cut the line
-    assert printed_week(line("报送周:2021 年 1 月 14 日")) == date(2021, 1, 14)  # NFKC colon, spaces
-    assert printed_week(line("报送周：2021年2月30日")) is None  # no such day
-    assert printed_week(line("报送周") + line("2021年1月7日", y=1600)) is None  # not on the same line
-    assert printed_week(line("填报日期", "2021年1月7日")) is None  # a date, not the printed week
+    assert printed_week(line("报送周：2021年1月7日　第 2 页，共 3 页"), 4) == date(2021, 1, 7)
+    assert printed_week(line("报送周", "2021年1月7日", "第2页，共3页"), 4) == date(2021, 1, 7)  # OCR cut the line
+    assert printed_week(line("报送周:2021 年 1 月 14 日"), 4) == date(2021, 1, 14)  # NFKC colon, spaces
+    assert printed_week(line("报送周：2021年2月30日"), 4) is None  # no such day
+    assert printed_week(line("报送周：2021年1月4日"), 4) is None  # a Monday: a misread deadline day
+    assert printed_week(line("报送周") + line("2021年1月7日", y=1600), 4) is None  # not on the same line
+    assert printed_week(line("填报日期", "2021年1月7日"), 4) is None  # a date, not the printed week
 
 
 def test_a_printed_week_off_the_deadline_weekday_is_a_misread_and_not_believed():

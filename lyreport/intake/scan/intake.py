@@ -217,8 +217,7 @@ class PageHead(NamedTuple):
 def _written_heads(
     file: SourceFile, pages: list[dict[str, Any]], directory: UnitDirectory, weekday: int
 ) -> list[PageHead]:
-    """Each page's PageHead. A printed week is a deadline day: one on another weekday is a misread digit (rounding
-    it to a deadline would hide that), so it counts as unread."""
+    """Each page's PageHead."""
     from ..attribution import written_unit
     from ..headblock import block_of
 
@@ -234,13 +233,13 @@ def _written_heads(
         written = block.value("unit")
         unit = written_unit(directory, str(written)).unit if written and str(written).strip() else None
         received = file.received_at.date() if file.received_at else None
-        printed = printed_week(boxes)
+        printed = printed_week(boxes, weekday)
         filled = nz.parse_day(block.value("filled"), None, None, not_after=received)
         week = filled + timedelta(days=(weekday - filled.isoweekday()) % 7) if filled else None
         out.append(
             PageHead(
                 unit,
-                printed.isoformat() if printed and printed.isoweekday() == weekday else "",
+                printed.isoformat() if printed else "",
                 week.isoformat() if week else "",
                 any(place.ordinal for place in grid.places),
             )
@@ -321,7 +320,7 @@ def _interpret_pages(
     usable = [(n, p) for n, p in zip(numbers, mine, strict=True) if not p.get("skipped")]
     noted = [_turned(file, n, p) for n, p in usable if p.get("turn")]
     boxes = [page_boxes(p) for _, p in usable]
-    prints = [print_of(b, p) for b, (_, p) in zip(boxes, usable, strict=True)]
+    prints = [print_of(b, p, deadline_weekday) for b, (_, p) in zip(boxes, usable, strict=True)]
     kept, noted_copies = drop_copies(file, [n for n, _ in usable], prints)
     noted += noted_copies
     usable = [usable[i] for i in kept]
@@ -360,7 +359,7 @@ def _interpret_pages(
         scan.problems += cut_pages(file, unit, usable, boxes, grid, set(), master)
         return scan
     parsed.source = "scan"
-    _printed_week(parsed, prints, deadline_weekday)
+    _printed_week(parsed, prints)
     unit = parsed.unit or fallback
     problems = [relocate(p, grid, unit) for p in found]
     problems += low_confidence(grid, parsed, unit, file)
@@ -375,10 +374,10 @@ def _interpret_pages(
     return Scan(file, unit, parsed, stamped, True, problems, grey_pages=grey)
 
 
-def _printed_week(parsed: ParsedReturn, prints: list[PagePrint], weekday: int) -> None:
+def _printed_week(parsed: ParsedReturn, prints: list[PagePrint]) -> None:
     """Pages with neither a QR code nor a 填报日期 (a later page of a form, scanned apart from its first) answer
     the week their footer prints, as the QR code would say, rather than the week they arrived in."""
-    printed = {p.week for p in prints if p.week and p.week.isoweekday() == weekday}  # another day: misread
+    printed = {p.week for p in prints if p.week}
     if parsed.week_source == "received" and len(printed) == 1:
         parsed.week, parsed.week_source = printed.pop(), "printed"
 

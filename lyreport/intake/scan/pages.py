@@ -35,7 +35,7 @@ class PagePrint:
     mark: str  # the lyreport QR text, "" without one
     rows: list[tuple[int | None, str | None, str]]  # (序号, status, rest of the row's text) per table row
     dates: frozenset[tuple[int, int, int]] = frozenset()  # every date written on it (填报日期 above all)
-    week: date | None = None  # the week its printed 报送周 names (footer, first page's heading)
+    week: date | None = None  # the week its printed 报送周 names (footer, first page's heading; printed_week)
 
     @property
     def nos(self) -> list[int]:
@@ -63,18 +63,20 @@ def page_footer(boxes: list[TextBox]) -> tuple[int, int] | None:
     return None
 
 
-def printed_week(boxes: list[TextBox]) -> date | None:
+def printed_week(boxes: list[TextBox], weekday: int) -> date | None:
     """The week a page's printed "报送周：2021年1月7日" names (the template prints it in every page's footer and
-    in the first page's heading), when read and a real day."""
+    in the first page's heading), when read and a real day. It is a deadline day: one on another weekday (ISO
+    `weekday`) is a misread digit, and rounding it to a deadline would hide that, so it counts as unread."""
     for text in _line_texts(boxes, "报送"):
         match = _WEEK_LINE.search(text)
         if match:
             with contextlib.suppress(ValueError):
-                return date(int(match[1]), int(match[2]), int(match[3]))
+                day = date(int(match[1]), int(match[2]), int(match[3]))
+                return day if day.isoweekday() == weekday else None
     return None
 
 
-def print_of(boxes: list[TextBox], page: dict[str, Any]) -> PagePrint:
+def print_of(boxes: list[TextBox], page: dict[str, Any], weekday: int) -> PagePrint:
     marks = [t for t in page.get("marks", []) or [] if identity_of([t])]
     grid = build_grid([boxes]) if boxes else None
     rows: list[tuple[int | None, str | None, str]] = []
@@ -90,7 +92,7 @@ def print_of(boxes: list[TextBox], page: dict[str, Any]) -> PagePrint:
     dates = frozenset(
         (int(y), int(m), int(d)) for b in boxes for y, m, d in _DATE.findall(unicodedata.normalize("NFKC", b.text))
     )
-    return PagePrint(page_footer(boxes), marks[0] if marks else "", rows, dates, printed_week(boxes))
+    return PagePrint(page_footer(boxes), marks[0] if marks else "", rows, dates, printed_week(boxes, weekday))
 
 
 def _same_rows(a: PagePrint, b: PagePrint) -> list[int] | None:
