@@ -13,6 +13,8 @@ import re
 import string
 from typing import Any
 
+from . import lazyre
+
 # Fields the program fills for these keys beyond those the bundled default text happens to use.
 EXTRA_FIELDS = {
     ("summary", "opening"): {"week_cn", "unit_count", "measure_count", "list_title"},
@@ -31,8 +33,8 @@ OPTIONAL_KEYS = {
     "mailbox": {"name", "host", "port", "user", "folders", "security", "password_env", "ca_file"},
     "smtp": {"host", "port", "user", "security", "password_env", "ca_file", "name", "folders"},
 }
-_SECRET = re.compile(r"pass|pwd|secret|授权码|密码", re.IGNORECASE)
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+_SECRET = lazyre.compile(r"pass|pwd|secret|授权码|密码", re.IGNORECASE)
+_EMAIL = lazyre.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 def placeholders(text: str) -> set[str]:

@@ -23,18 +23,18 @@ the return is counted on time with a warning showing both times.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 
+from . import lazyre
 from .config import Config
 from .models import ParsedReturn, SourceFile
 from .problems import Problem, problem
 from .weeks import cn_datetime
 
-CORRECTION = re.compile(r"更正|修改|修订|补充|更新|重报|重新报送|最终版|终版|定稿")
+CORRECTION = lazyre.compile(r"更正|修改|修订|补充|更新|重报|重新报送|最终版|终版|定稿")
 # "Before the revision / not revised / the original": the copy a unit sends along for comparison. Such
 # words contain a correction word (修改前, 未修改) and must never count as one; they mark the old copy.
-ORIGINAL = re.compile(
+ORIGINAL = lazyre.compile(
     r"(?:更正|修改|修订|补充|更新|调整|变更)之?前"
     r"|未经?(?:更正|修改|修订|补充|更新|调整|改)"
     r"|原稿|原版|旧版|旧稿|旧表|初稿|作废|废弃"

@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from . import lazyre
 from .intake.cellrefs import cell_ref
 from .models import MasterList, Measure, Unit
 from .nodes import derive_nodes as derive_nodes  # re-exported
@@ -41,7 +42,7 @@ DIRECTORY_COLUMNS = {
     "email": ("电子邮箱", "邮箱", "电子信箱"),
 }
 
-_LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
+_LIST_SPLIT = lazyre.compile(r"[、,，;；/\n]+")
 
 
 class MasterError(Exception):
@@ -168,7 +169,7 @@ def load_directory(path: Path) -> UnitDirectory:
     return UnitDirectory(units)
 
 
-_ADDRESS = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+_ADDRESS = lazyre.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 
 
 def _addresses(cell: str) -> str:
@@ -300,7 +301,7 @@ def _merged_notes(
     return notes
 
 
-_ROLE_MARK = re.compile(r"[（(]?(牵头|配合)(?:单位)?[)）]?$")
+_ROLE_MARK = lazyre.compile(r"[（(]?(牵头|配合)(?:单位)?[)）]?$")
 
 
 def _resolve_units(

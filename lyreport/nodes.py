@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from . import lazyre
 from .cnnum import CN_DIGITS, cn_number, month_end
 
-_LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
+_LIST_SPLIT = lazyre.compile(r"[、,，;；/\n]+")
 
 _QUARTER = r"(?:第|前)?(?P<{0}>[一二三四1-4])季度|[Qq](?P<{0}x>[1-4])(?!\d)"
 _RANGE_SEP = r"\s*[-—–~～至到]\s*"
@@ -149,7 +150,7 @@ def derive_nodes(wording: str, base_year: int) -> list[date]:
     return read_timing(wording, base_year).dates
 
 
-_NODE_DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
+_NODE_DATE = lazyre.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
 
 
 def parse_node_cell(value: Any) -> list[date] | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import sqlite3
 import sys
@@ -18,12 +17,13 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
+from . import lazyre
 from .archive import MANIFEST, ArchiveError, archived_file, manifest_period, read_manifest
 from .config import Workspace
 from .history import DB_NAME, open_history
 from .worktemp import TEMP_DIR
 
-_WEEK = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WEEK = lazyre.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 _restoring = False  # set while restore_all rebuilds: the outbox is ahead of the history on purpose

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 
+from . import lazyre
+
 # C0 controls, DEL, C1 controls, lone surrogates, and the bidi overrides that can reorder a line.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = lazyre.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -42,7 +44,7 @@ def shown_path(path: os.PathLike[str] | str) -> str:
 # What a Word or Excel file cannot hold (XML 1.0 forbids C0 controls other than tab/newline, lone surrogates,
 # U+FFFE/U+FFFF; Excel's _x0001_ escapes decode to them) and the bidi controls that would show a unit's
 # "\u202e成完已" as "已完成" or turn the rest of a problem message around.
-_NOT_IN_DOCUMENTS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+_NOT_IN_DOCUMENTS = lazyre.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 
 
 def document_text(text: str) -> str:

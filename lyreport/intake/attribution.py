@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import lazyre
 from ..models import MasterList, SourceFile, WorkbookData
 from ..problems import Problem, problem
 from ..unitnames import Match, UnitDirectory
@@ -30,10 +31,10 @@ SOURCE_LABELS = {
     "measures": "所填措施",
 }
 # Separators between unit names in one cell or file name; none of them occurs inside a unit name.
-_SEPARATORS = re.compile(r"[、,，;；/／+＋&\s]+|与|及|联合")
+_SEPARATORS = lazyre.compile(r"[、,，;；/／+＋&\s]+|与|及|联合")
 # Words of a return made by several bodies together, besides the separators: "市发改委等单位", "洛济两地发改委".
-_JOINT = re.compile(r"等|两市|两地|两家|双方|会同|协同|共同")
-_GENERIC_SHEETS = re.compile(r"^(?:sheet\d*|工作表\d*|落实情况|.*报表|.*台账|.*清单)$", re.IGNORECASE)
+_JOINT = lazyre.compile(r"等|两市|两地|两家|双方|会同|协同|共同")
+_GENERIC_SHEETS = lazyre.compile(r"^(?:sheet\d*|工作表\d*|落实情况|.*报表|.*台账|.*清单)$", re.IGNORECASE)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import contextlib
 import posixpath
 import re
 
+from .. import lazyre
 from .marktools import MAX_INDEX, MAX_MARKS, col_index
 from .marktools import attrs as _attrs
 from .odswalk import TablePlace, table_cells
@@ -21,14 +22,14 @@ from .zipparts import ZipParts
 
 Notes = dict[tuple[int, int], str]
 MAX_NOTES_BYTES = 4 * 1024 * 1024
-_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
-_COMMENT = re.compile(rb"<(?:\w+:)?comment\b([^>]*)>(.*?)</(?:\w+:)?comment\s*>", re.S)
-_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t\s*>")
-_REF = re.compile(rb"\s*([A-Za-z]{1,3})(\d{1,7})\s*")
-_ANNOTATION = re.compile(rb"<office:annotation\b[^>]*>(.*?)</office:annotation>", re.S)
-_PARAGRAPH = re.compile(rb"<text:p\b[^>]*>(.*?)</text:p>|<text:p\b[^>]*/>", re.S)
-_TAG = re.compile(rb"<[^>]*>")
-_META = re.compile(rb"<dc:(?:creator|date)\b[^>]*>.*?</dc:(?:creator|date)>", re.S)
+_REL = lazyre.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_COMMENT = lazyre.compile(rb"<(?:\w+:)?comment\b([^>]*)>(.*?)</(?:\w+:)?comment\s*>", re.S)
+_TEXT = lazyre.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t\s*>")
+_REF = lazyre.compile(rb"\s*([A-Za-z]{1,3})(\d{1,7})\s*")
+_ANNOTATION = lazyre.compile(rb"<office:annotation\b[^>]*>(.*?)</office:annotation>", re.S)
+_PARAGRAPH = lazyre.compile(rb"<text:p\b[^>]*>(.*?)</text:p>|<text:p\b[^>]*/>", re.S)
+_TAG = lazyre.compile(rb"<[^>]*>")
+_META = lazyre.compile(rb"<dc:(?:creator|date)\b[^>]*>.*?</dc:(?:creator|date)>", re.S)
 
 
 def _clean(text: str) -> str:

@@ -20,6 +20,7 @@ import functools
 import re
 from typing import Any
 
+from .. import lazyre
 from .cellrefs import cell_ref
 from .marktools import MAX_INDEX, MAX_MARKS, cell_formats, sheets_styled
 from .marktools import attrs as _attrs
@@ -34,7 +35,7 @@ from .zipparts import ZipParts
 # change the text when its condition holds (condformats.py; `how` as "colour:…" or "format:…" above).
 Concealed = tuple[int, int, str, str, str]
 
-_NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
+_NUM_FMT = lazyre.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
 
 
 def _sections(code: str) -> list[str]:

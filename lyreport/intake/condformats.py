@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .. import lazyre
 from .concealed import conceals
 from .invisible import COLOR_TAG, FG_TAG, PATTERN_TAG, RGB, StyleColours, near, style_colours
 from .invisible import name as colour_name
@@ -21,15 +22,15 @@ from .marktools import attrs as _attrs
 from .xmltext import unescape
 from .zipparts import ZipParts
 
-_BLOCK = re.compile(rb"<(?:\w+:)?conditionalFormatting\b([^>]*)>(.*?)</(?:\w+:)?conditionalFormatting\s*>", re.S)
-_RULE = re.compile(rb"<(?:\w+:)?cfRule\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?cfRule\s*>)", re.S)
-_SQREF = re.compile(rb"<(?:\w+:)?sqref\s*>([^<]*)</(?:\w+:)?sqref\s*>")
-_INLINE_DXF = re.compile(rb"<(?:\w+:)?dxf\s*>(.*?)</(?:\w+:)?dxf\s*>", re.S)
-_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*>(.*?)</(?:\w+:)?font\s*>", re.S)
-_FILL = re.compile(rb"<(?:\w+:)?fill\b[^>]*>(.*?)</(?:\w+:)?fill\s*>", re.S)
-_BG = re.compile(rb"<(?:\w+:)?bgColor\b[^>]*>")
-_NUM_FMT = re.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
-_RANGE = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?")
+_BLOCK = lazyre.compile(rb"<(?:\w+:)?conditionalFormatting\b([^>]*)>(.*?)</(?:\w+:)?conditionalFormatting\s*>", re.S)
+_RULE = lazyre.compile(rb"<(?:\w+:)?cfRule\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?cfRule\s*>)", re.S)
+_SQREF = lazyre.compile(rb"<(?:\w+:)?sqref\s*>([^<]*)</(?:\w+:)?sqref\s*>")
+_INLINE_DXF = lazyre.compile(rb"<(?:\w+:)?dxf\s*>(.*?)</(?:\w+:)?dxf\s*>", re.S)
+_FONT = lazyre.compile(rb"<(?:\w+:)?font\b[^>]*>(.*?)</(?:\w+:)?font\s*>", re.S)
+_FILL = lazyre.compile(rb"<(?:\w+:)?fill\b[^>]*>(.*?)</(?:\w+:)?fill\s*>", re.S)
+_BG = lazyre.compile(rb"<(?:\w+:)?bgColor\b[^>]*>")
+_NUM_FMT = lazyre.compile(rb"<(?:\w+:)?numFmt\b[^>]*>")
+_RANGE = lazyre.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?")
 
 # One rule's style as it can change a cell: (font colour, fill colour, concealing number format), each None if
 # the rule does not set it.

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 from typing import Any
 
+from .. import lazyre
 from .errorvalues import error_value
 from .marktools import Marks  # the one shape of marks in an answer
 from .precheck import MAX_COLS, MAX_ROWS, too_big
@@ -80,7 +80,7 @@ def read_csv(path: str) -> tuple[Any, ...]:
     return ("ok", [(Path(path).stem, rows, False)], {}, [], {})
 
 
-_TEXT_FORMULA = re.compile(r'="((?:[^"]|"")*)"')  # ="00123": how exports keep a text as it is in Excel
+_TEXT_FORMULA = lazyre.compile(r'="((?:[^"]|"")*)"')  # ="00123": how exports keep a text as it is in Excel
 
 
 def _excel_text(cell: str) -> str:
@@ -92,7 +92,7 @@ def _excel_text(cell: str) -> str:
     return hit[1].replace('""', '"').strip() if hit else cell
 
 
-_SEP_LINE = re.compile(r"\ufeff?sep=(.)\r?\n")  # Excel's hint line: "sep=;" says the separator
+_SEP_LINE = lazyre.compile(r"\ufeff?sep=(.)\r?\n")  # Excel's hint line: "sep=;" says the separator
 _DELIMITERS = (",", "\t", ";", "|")
 # Labels of the form's header: the separator that keeps them whole cells is the file's.
 _LABELS = frozenset({"序号", "完成状态", "本周进展", "措施内容", "存在问题", "下一步计划", "填报单位", "填报日期"})

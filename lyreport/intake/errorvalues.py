@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .. import lazyre
+
 # Excel's, WPS's and LibreOffice's error values and what each tells the person who has to fix the formula.
 MEANINGS = {
     "#NULL!": "公式引用的区域没有交集",
@@ -31,7 +33,7 @@ MEANINGS = {
 }
 # The error values python-calamine 0.9 reads (as ""); any other one in an .xlsx makes it refuse the whole file.
 CALAMINE_KNOWN = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
-_LITERAL = re.compile(r"#[A-Z_/0]+[!?]?|Err:\d{3}", re.IGNORECASE)
+_LITERAL = lazyre.compile(r"#[A-Z_/0]+[!?]?|Err:\d{3}", re.IGNORECASE)
 _BY_UPPER = {key.upper(): key for key in MEANINGS}
 
 

@@ -7,8 +7,7 @@ sheets whose extent is over the limits.
 
 from __future__ import annotations
 
-import re
-
+from .. import lazyre
 from .xmltext import unescape
 
 MAX_ROWS = 20_000  # legitimate returns have < 200 rows
@@ -31,9 +30,9 @@ def too_big(rows: int, cols: int) -> bool:
     return rows > MAX_ROWS or cols > MAX_COLS or rows * cols > MAX_CELLS
 
 
-_XLSX_TOKEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
-_R_ATTR = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
-_CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,10})\$?(\d{0,12})$")
+_XLSX_TOKEN = lazyre.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
+_R_ATTR = lazyre.compile(rb"(?:^|\s)r\s*=\s*[\"']([^\"']*)[\"']")
+_CELL_REF = lazyre.compile(rb"^\$?([A-Za-z]{1,10})\$?(\d{0,12})$")
 
 
 class XlsxScanner(Scanner):
@@ -149,17 +148,17 @@ class XlsxScanner(Scanner):
 
 
 # `b":c" in segment or b":row" in segment`, several times faster: the pattern is looked for from its rare first byte.
-_PREFIXED = re.compile(rb":(?:c|row)")
-_R_FIRST_CELL = re.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3})([0-9]{1,7})")?([^>]*)>')
-_R_FIRST_ROW = re.compile(rb'<row(?=[\s/>])(?: r="([0-9]{1,7})")?')
-_ANY_CELL = re.compile(rb"<c[\s/>]")
-_REF_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
-_LAST_CELL = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})[0-9]{1,7}"')
-_ANY_ROW = re.compile(rb"<row[\s/>]")
-_ROW_REF = re.compile(rb'<row\s[^>]*?\br="([0-9]{1,7})"')
+_PREFIXED = lazyre.compile(rb":(?:c|row)")
+_R_FIRST_CELL = lazyre.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3})([0-9]{1,7})")?([^>]*)>')
+_R_FIRST_ROW = lazyre.compile(rb'<row(?=[\s/>])(?: r="([0-9]{1,7})")?')
+_ANY_CELL = lazyre.compile(rb"<c[\s/>]")
+_REF_CELL = lazyre.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+_LAST_CELL = lazyre.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})[0-9]{1,7}"')
+_ANY_ROW = lazyre.compile(rb"<row[\s/>]")
+_ROW_REF = lazyre.compile(rb'<row\s[^>]*?\br="([0-9]{1,7})"')
 
 
-_ANY_CELL_REF = re.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3})([0-9]{1,7})")?')
+_ANY_CELL_REF = lazyre.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3})([0-9]{1,7})")?')
 
 
 def _upper_bound(segment: bytes) -> tuple[int, int] | None:
@@ -191,10 +190,10 @@ def column_number(letters: bytes) -> int:
     return number
 
 
-_ODS_TOKEN = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)\b([^>]*)>")
-_ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"'](\d{1,12})[\"']")
-_COLS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"'](\d{1,12})[\"']")
-_TABLE_NAME = re.compile(rb"table:name\s*=\s*[\"']([^\"']*)[\"']")
+_ODS_TOKEN = lazyre.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)\b([^>]*)>")
+_ROWS_REPEATED = lazyre.compile(rb"number-rows-repeated\s*=\s*[\"'](\d{1,12})[\"']")
+_COLS_REPEATED = lazyre.compile(rb"number-columns-repeated\s*=\s*[\"'](\d{1,12})[\"']")
+_TABLE_NAME = lazyre.compile(rb"table:name\s*=\s*[\"']([^\"']*)[\"']")
 
 
 class OdsScanner(Scanner):

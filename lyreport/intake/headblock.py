@@ -7,13 +7,13 @@ block above it left empty.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .. import lazyre
 from . import normalize as nz
 from .cellrefs import cell_ref
 from .rowkinds import BLANK_RUN_END
@@ -29,10 +29,10 @@ BLOCK_LABELS = {
     "filled": "填报日期 填报时间 报送日期 报送时间 日期",
 }
 _LABEL_INDEX = {word: key for key, words in BLOCK_LABELS.items() for word in words.split()}
-_INLINE = re.compile(
+_INLINE = lazyre.compile(
     r"(?:^|(?<=\s))(?P<label>" + "|".join(sorted(_LABEL_INDEX, key=len, reverse=True)) + r")(?:\([^()]*\))?\s*[:：]\s*"
 )
-_EMPTY_DATE = re.compile(r"[年月日\s_]*")
+_EMPTY_DATE = lazyre.compile(r"[年月日\s_]*")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from __future__ import annotations
 import colorsys
 import re
 
+from .. import lazyre
 from .marktools import attrs as _attrs
 from .marktools import cell_formats, item_bodies, sheets_styled, style_fonts
 from .zipparts import ZipParts
@@ -93,22 +94,22 @@ def why(font: RGB, back: RGB) -> str:
 
 
 # ----------------------------------------------------------------- xlsx
-_FILLS = re.compile(rb"<(?:\w+:)?fills\b.*?</(?:\w+:)?fills\s*>", re.S)
-_FILL = re.compile(rb"<(?:\w+:)?fill\b[^>]*?(/?)>")
-_FILL_END = re.compile(rb"</(?:\w+:)?fill\s*>")
-PATTERN_TAG = re.compile(rb"<(?:\w+:)?patternFill\b([^>]*)>")
-FG_TAG = re.compile(rb"<(?:\w+:)?fgColor\b[^>]*>")
-COLOR_TAG = re.compile(rb"<(?:\w+:)?color\b[^>]*>")
-_INDEXED = re.compile(rb"<(?:\w+:)?indexedColors\b.*?</(?:\w+:)?indexedColors\s*>", re.S)
-_RGB_COLOR = re.compile(rb"<(?:\w+:)?rgbColor\b[^>]*>")
-_SCHEME = re.compile(rb"<(?:\w+:)?(dk1|lt1|dk2|lt2|accent[1-6]|hlink|folHlink)\b[^>]*>(.*?)</(?:\w+:)?\1\s*>", re.S)
-_SRGB = re.compile(rb"""<(?:\w+:)?srgbClr\b[^>]*?\sval\s*=\s*["']([0-9A-Fa-f]{6})["']""")
-_SYS = re.compile(rb"""<(?:\w+:)?sysClr\b[^>]*?\slastClr\s*=\s*["']([0-9A-Fa-f]{6})["']""")
-_THEME_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/theme[\"'][^>]*>")
+_FILLS = lazyre.compile(rb"<(?:\w+:)?fills\b.*?</(?:\w+:)?fills\s*>", re.S)
+_FILL = lazyre.compile(rb"<(?:\w+:)?fill\b[^>]*?(/?)>")
+_FILL_END = lazyre.compile(rb"</(?:\w+:)?fill\s*>")
+PATTERN_TAG = lazyre.compile(rb"<(?:\w+:)?patternFill\b([^>]*)>")
+FG_TAG = lazyre.compile(rb"<(?:\w+:)?fgColor\b[^>]*>")
+COLOR_TAG = lazyre.compile(rb"<(?:\w+:)?color\b[^>]*>")
+_INDEXED = lazyre.compile(rb"<(?:\w+:)?indexedColors\b.*?</(?:\w+:)?indexedColors\s*>", re.S)
+_RGB_COLOR = lazyre.compile(rb"<(?:\w+:)?rgbColor\b[^>]*>")
+_SCHEME = lazyre.compile(rb"<(?:\w+:)?(dk1|lt1|dk2|lt2|accent[1-6]|hlink|folHlink)\b[^>]*>(.*?)</(?:\w+:)?\1\s*>", re.S)
+_SRGB = lazyre.compile(rb"""<(?:\w+:)?srgbClr\b[^>]*?\sval\s*=\s*["']([0-9A-Fa-f]{6})["']""")
+_SYS = lazyre.compile(rb"""<(?:\w+:)?sysClr\b[^>]*?\slastClr\s*=\s*["']([0-9A-Fa-f]{6})["']""")
+_THEME_REL = lazyre.compile(rb"<(?:\w+:)?Relationship\b[^>]*?/theme[\"'][^>]*>")
 _TRUE = (b"1", b"true")
-_DXFS = re.compile(rb"<(?:\w+:)?dxfs\b.*?</(?:\w+:)?dxfs\s*>", re.S)
-_DXF = re.compile(rb"<(?:\w+:)?dxf\b[^>]*?(/?)>")
-_DXF_END = re.compile(rb"</(?:\w+:)?dxf\s*>")
+_DXFS = lazyre.compile(rb"<(?:\w+:)?dxfs\b.*?</(?:\w+:)?dxfs\s*>", re.S)
+_DXF = lazyre.compile(rb"<(?:\w+:)?dxf\b[^>]*?(/?)>")
+_DXF_END = lazyre.compile(rb"</(?:\w+:)?dxf\s*>")
 
 
 def theme_colours(xml: bytes | None) -> tuple[RGB | None, ...]:

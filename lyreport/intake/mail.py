@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from typing import Any
 
+from .. import lazyre
 from . import smime
 from .mailnames import attachment_name, charset_of, decode_words, raw_text
 
@@ -174,7 +175,7 @@ def attachments(message: Message) -> Iterator[Attachment]:
 
 # Foxmail 6, Outlook Express and some mail gateways put files into the mail text itself, uuencoded
 # ("begin 644 报表.xlsx", lines of uuencode, "end") instead of as a MIME part.
-_UU_BEGIN = re.compile(rb"^begin [0-7]{3,4} ([^\r\n]*\S)[ \t]*\r?$", re.MULTILINE)
+_UU_BEGIN = lazyre.compile(rb"^begin [0-7]{3,4} ([^\r\n]*\S)[ \t]*\r?$", re.MULTILINE)
 
 
 def uuencoded_files(part: Message, *, names_only: bool = False) -> list[tuple[str, bytes]]:
@@ -225,11 +226,11 @@ def _uudecode(data: bytes, start: int) -> bytes:
 
 # What the QQ, NetEase, Tencent Exmail and similar clients write in the mail text instead of attaching a
 # file too large for an attachment ("超大附件", "云附件", "文件中转站"), with their download addresses.
-_DOWNLOAD_LINK = re.compile(
+_DOWNLOAD_LINK = lazyre.compile(
     r"超大附件|云附件|大附件|文件中转站|ftnExs|ftn_handler|/ftn/|large-attachment|bigattach|dashi\.163\.com",
     re.IGNORECASE,
 )
-_LINKED_FILE = re.compile(
+_LINKED_FILE = lazyre.compile(
     r"[^\s<>\"'/\\|:*?（）()]{1,80}?\.(?:xlsx|xlsm|xls|et|ods|csv|zip|rar|7z|pdf|jpe?g|png|tiff?)(?![A-Za-z0-9])",
     re.IGNORECASE,
 )

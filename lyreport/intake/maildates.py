@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .. import lazyre
 from .mailnames import raw_text
 from .sidecar import SIDECAR_SUFFIX
 
@@ -44,15 +45,15 @@ class Zone:
 
 # In this product's setting "CST" is China Standard Time (UTC+8), though email.utils reads it as US
 # Central (-0600) and the other words below not at all.
-_CHINA_WORD = re.compile(
+_CHINA_WORD = lazyre.compile(
     r"CST|China\s+Standard\s+Time|Beijing(?:\s+Standard)?(?:\s+Time)?|BJT|北京时间|中国标准时间", re.IGNORECASE
 )
 _CHINA_TZ = timezone(timedelta(hours=8))
-_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(\.\d+)?")
+_TIME = lazyre.compile(r"\d{1,2}:\d{2}(?::\d{2})?(\.\d+)?")
 # An offset written otherwise than RFC 5322's "+0800": email.utils drops "GMT+8", "UTC+08:00" and the
 # "+0800" of "GMT +0800" (reading plain GMT), and reads "+8" as 8 minutes.
-_OFFSET = re.compile(r"(?:(?:GMT|UTC|UT|Z)\s*)?([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
-_RFC_ZONE = re.compile(r"[+-]\d{4}|GMT|UTC?|Z|[ECMP][SD]T", re.IGNORECASE)  # what email.utils reads right
+_OFFSET = lazyre.compile(r"(?:(?:GMT|UTC|UT|Z)\s*)?([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+_RFC_ZONE = lazyre.compile(r"[+-]\d{4}|GMT|UTC?|Z|[ECMP][SD]T", re.IGNORECASE)  # what email.utils reads right
 
 
 def raw_date(message: Message) -> str:
@@ -107,7 +108,7 @@ def read_date(message: Message, tz: ZoneInfo) -> tuple[datetime | None, Zone]:
 
 
 # A 12-hour clock: "2:00:00 PM", "下午2:00", "下午 2:00:00" (the first time in the header only).
-_MERIDIEM = re.compile(
+_MERIDIEM = lazyre.compile(
     r"(?:(上午|下午)\s*)?(?<![\d:])(\d{1,2})(:\d{2}(?::\d{2})?(?:\.\d+)?)(?:\s*(上午|下午|[AP]\.?M\.?(?![A-Za-z])))?",
     re.IGNORECASE,
 )
@@ -268,21 +269,23 @@ def fetched_arrival(
 # headers under a line such as QQ's "原始邮件", NetEase's "转发邮件信息", Outlook's "Original Message",
 # Gmail's "Forwarded message", Apple's "Begin forwarded message" / "转发的邮件". QQ and Outlook write the
 # same line in replies, so those count only under a forward subject ("Fw:", "转发：").
-_FORWARD_SUBJECT = re.compile(r"\s*(?:FWD?|转发|转)\s*[:：]", re.IGNORECASE)
-_FORWARD_MARK = re.compile(
+_FORWARD_SUBJECT = lazyre.compile(r"\s*(?:FWD?|转发|转)\s*[:：]", re.IGNORECASE)
+_FORWARD_MARK = lazyre.compile(
     r"(转发邮件信息|Forwarded message|Begin forwarded message|转发的邮件)|原始邮件|Original Message|邮件原文",
     re.IGNORECASE,
 )
-_SENT_LABEL = re.compile(r"(?:发送时间|发送日期|发件时间|发件日期|日期|时间|Sent|Date)[ \t]*[:：][ \t]*([^\r\n]{4,80})")
+_SENT_LABEL = lazyre.compile(
+    r"(?:发送时间|发送日期|发件时间|发件日期|日期|时间|Sent|Date)[ \t]*[:：][ \t]*([^\r\n]{4,80})"
+)
 _QUOTED_NEAR = 600  # characters from the marker line to the original's date line
 _MONTHS = {
     m: n
     for n, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
 }
-_CN_DAY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_NUM_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
-_EN_DAY = re.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})|(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})")
-_QUOTED_CLOCK = re.compile(
+_CN_DAY = lazyre.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_NUM_DAY = lazyre.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_EN_DAY = lazyre.compile(r"([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})|(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})")
+_QUOTED_CLOCK = lazyre.compile(
     r"(上午|下午|中午|晚上|凌晨)?\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?\s*([AaPp]\.?[Mm]\.?)?(?![A-Za-z])"
 )
 

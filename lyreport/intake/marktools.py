@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import lazyre
+
 if TYPE_CHECKING:
     from .zipparts import ZipParts
 
@@ -72,23 +74,23 @@ class Marks:
 
 
 # XML allows either quote and spaces around "=": hidden='1' and hidden = "1" are hidden="1".
-_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ATTR = lazyre.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # The end of an .xlsx cell: its closing tag, never a "c>" inside its text or formula (IF(abc>0,…)).
-CELL_END = re.compile(rb"</(?:\w+:)?c\s*>")
+CELL_END = lazyre.compile(rb"</(?:\w+:)?c\s*>")
 # The opening tag of a cell holding an error value (<c r="D3" t="e">): marks and the reader's rewrite share it.
 ERROR_CELL_TAG = rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']e["'][^>]*>"""
 
 
 # Where a formula's saved value may come from outside the file: another workbook ([1]Sheet1!A1, 'C:\[报表.xlsx]表'!A1),
 # a program through DDE (cmd|'/C calc'!A0, MSEXCEL|…), the web or a live feed. String literals are left out first.
-STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
-_OUTSIDE = re.compile(
+STRING_LITERAL = lazyre.compile(r'"(?:[^"]|"")*"')
+_OUTSIDE = lazyre.compile(
     r"\[[^\]]*\][^!\[\]]*!|[A-Za-z][\w.]*\s*\|"
     r"|\b(?:_xlfn\.)?(?:WEBSERVICE|FILTERXML|RTD|CALL|REGISTER(?:\.ID)?|EXEC)\s*\(",
     re.IGNORECASE,
 )
 # In an .ods: a reference into another file (['file:///C:/报表.ods'#$Sheet1.A1]) and the DDE() function.
-_OUTSIDE_ODS = re.compile(r"'#\$|\bDDE\s*\(", re.IGNORECASE)
+_OUTSIDE_ODS = lazyre.compile(r"'#\$|\bDDE\s*\(", re.IGNORECASE)
 
 
 def from_outside(formula: str, ods: bool = False) -> bool:
@@ -111,11 +113,11 @@ def col_index(letters: bytes) -> int:
 
 
 # The styles part of an .xlsx (xl/styles.xml) as the marks readers walk it: its fonts and its cell formats.
-_FONTS = re.compile(rb"<(?:\w+:)?fonts\b.*?</(?:\w+:)?fonts\s*>", re.S)
-_FONT = re.compile(rb"<(?:\w+:)?font\b[^>]*?(/?)>")
-_FONT_END = re.compile(rb"</(?:\w+:)?font\s*>")
-_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs\s*>", re.S)
-_XF = re.compile(rb"<(?:\w+:)?xf\b[^>]*>")
+_FONTS = lazyre.compile(rb"<(?:\w+:)?fonts\b.*?</(?:\w+:)?fonts\s*>", re.S)
+_FONT = lazyre.compile(rb"<(?:\w+:)?font\b[^>]*?(/?)>")
+_FONT_END = lazyre.compile(rb"</(?:\w+:)?font\s*>")
+_CELL_XFS = lazyre.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs\s*>", re.S)
+_XF = lazyre.compile(rb"<(?:\w+:)?xf\b[^>]*>")
 
 
 def item_bodies(xml: bytes, item: re.Pattern[bytes], end: re.Pattern[bytes]) -> list[bytes]:
@@ -143,8 +145,8 @@ def cell_formats(styles: bytes) -> list[bytes] | None:
     return None if part is None else _XF.findall(part.group())
 
 
-_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
-_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})$")
+_ROW_OR_CELL = lazyre.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>")
+_REF = lazyre.compile(rb"([A-Z]{1,3})(\d{1,7})$")
 
 
 def sheet_cells(xml: bytes) -> Iterator[tuple[int, int, dict[bytes, bytes], re.Match[bytes]]]:

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from .. import lazyre
 from ..cnnum import CN_DIGITS, cn_number, month_end
 from ..models import DONE
 from ..unitnames import without_marks
@@ -19,7 +20,7 @@ from .status_words import denies_done, done_with_reservation, read_status, statu
 __all__ = ["read_status", "status_choices", "status_mark"]  # re-exported: callers read statuses through this module
 
 # ----------------------------------------------------------------- text
-_SPACES = re.compile(r"[^\S\n]+")  # whitespace except newline (includes U+3000 and NBSP)
+_SPACES = lazyre.compile(r"[^\S\n]+")  # whitespace except newline (includes U+3000 and NBSP)
 
 
 def is_blank(value: Any) -> bool:
@@ -117,7 +118,7 @@ def date_sub_no(value: Any) -> int | None:
     return value.month if isinstance(value, date) else None
 
 
-_ITEM_MARK = re.compile(r"[(（]\d{1,2}[)）]|\d{1,2}[)）]|[\u2460-\u2473\u2474-\u2487]")
+_ITEM_MARK = lazyre.compile(r"[(（]\d{1,2}[)）]|\d{1,2}[)）]|[\u2460-\u2473\u2474-\u2487]")
 
 
 def item_mark(value: Any) -> bool:
@@ -140,11 +141,11 @@ def status(value: Any) -> str | None:
 
 _YES = frozenset(["是", "√", "✓", "✔", "☑", "✅", "Y", "YES", "已完成", "完成", "已销号", "已办结", "已完结"])
 _NO = frozenset(["否", "×", "✗", "✘", "✕", "N", "NO", "未完成", "尚未完成", "没有完成", "未销号", "未办结"])
-_LABELLED_SHARE = re.compile(r"(?:完成率|完成进度|完成比例|进度|完成)?(?:为|达到?)?\d{1,3}(?:\.\d+)?%")
-_FIRST_CLAUSE = re.compile(r"[(\[【,，;；。:：/、]")
+_LABELLED_SHARE = lazyre.compile(r"(?:完成率|完成进度|完成比例|进度|完成)?(?:为|达到?)?\d{1,3}(?:\.\d+)?%")
+_FIRST_CLAUSE = lazyre.compile(r"[(\[【,，;；。:：/、]")
 
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = lazyre.compile(r"\d+(?:\.\d+)?")
 
 
 def done_share(value: Any) -> float | None:
@@ -163,7 +164,7 @@ def done_share(value: Any) -> float | None:
     return float(value) if 1.5 < value <= 150 else None
 
 
-_FRACTION = re.compile(r"(\d{1,4})/(\d{1,4})")
+_FRACTION = lazyre.compile(r"(\d{1,4})/(\d{1,4})")
 
 
 def done_claim(value: Any) -> bool | None:
@@ -222,22 +223,22 @@ def _safe(year: int, month: int, day: int | None = None) -> date | None:
 _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # A time of day is cut off at its space before this (_CLOCK); run on without one it is read only after 日
     # or 号: "2021-1-110:30" may be the 1st or the 11th.
-    (re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})(?:[日号](?:\d{1,2}:\d{2}(?::\d{2})?)?)?"), "ymd"),
-    (re.compile(r"(\d{4})(\d{2})(\d{2})"), "ymd"),
-    (re.compile(r"(\d{4})[-/.年](\d{1,2})月?(?:底|末|份|中旬|下旬)?"), "ym"),
-    (re.compile(r"(\d{4})年?(上半年|年中|年上半年)"), "y-half"),
-    (re.compile(r"(\d{4})年?(年底|底|年末|末|下半年|年内|内|全年)"), "y-end"),
-    (re.compile(r"(\d{4})年?第?([1-4一二三四])季度(?:末|底)?"), "y-quarter"),
-    (re.compile(r"(?:今年)?第?([1-4一二三四])季度(?:末|底)?"), "quarter"),
-    (re.compile(r"(\d{1,2})月(\d{1,2})[日号]"), "md"),
-    (re.compile(r"(\d{1,2})月(?:底|末|份|中旬|下旬)?"), "m"),
-    (re.compile(r"(?:今年)?(上半年|年中)"), "half"),
-    (re.compile(r"(?:今年)?(年底|年末|年内|下半年|全年)"), "end"),
+    (lazyre.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})(?:[日号](?:\d{1,2}:\d{2}(?::\d{2})?)?)?"), "ymd"),
+    (lazyre.compile(r"(\d{4})(\d{2})(\d{2})"), "ymd"),
+    (lazyre.compile(r"(\d{4})[-/.年](\d{1,2})月?(?:底|末|份|中旬|下旬)?"), "ym"),
+    (lazyre.compile(r"(\d{4})年?(上半年|年中|年上半年)"), "y-half"),
+    (lazyre.compile(r"(\d{4})年?(年底|底|年末|末|下半年|年内|内|全年)"), "y-end"),
+    (lazyre.compile(r"(\d{4})年?第?([1-4一二三四])季度(?:末|底)?"), "y-quarter"),
+    (lazyre.compile(r"(?:今年)?第?([1-4一二三四])季度(?:末|底)?"), "quarter"),
+    (lazyre.compile(r"(\d{1,2})月(\d{1,2})[日号]"), "md"),
+    (lazyre.compile(r"(\d{1,2})月(?:底|末|份|中旬|下旬)?"), "m"),
+    (lazyre.compile(r"(?:今年)?(上半年|年中)"), "half"),
+    (lazyre.compile(r"(?:今年)?(年底|年末|年内|下半年|全年)"), "end"),
 ]
 
 
 # 预计完成时间 answered with a word instead of a date: a legitimate answer, not a typing slip.
-_NO_DATE = re.compile(
+_NO_DATE = lazyre.compile(
     r"长期|持续|常态|待定|视情况|根据|按上级|十四五|每[年月季周]|逐年|已完成|已办结|^(?:无|略|/|-+|—+)$"
 )
 
@@ -327,11 +328,11 @@ def _parse_date(value: Any, year: int) -> tuple[date | None, str]:
 
 # A time of day after a date and a space or "T" ("2021-1-1 10:30", "2021-01-01T10:30:00"): dropped before the
 # spaces are, so that it never runs into the day ("2021-1-110:30" read as the 11th).
-_CLOCK = re.compile(r"(?<=[\d日号])(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+_CLOCK = lazyre.compile(r"(?<=[\d日号])(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 # A weekday after the day: "（星期三）", "周三", "(礼拜天)".
-_WEEKDAY = re.compile(r"(?<=[\d日号])\(?(?:星期|周|礼拜)([一二三四五六日天])\)?$")
-_CN_YEAR = re.compile(r"[零〇一二三四五六七八九]{4}(?=年)")
-_CN_MONTH_DAY = re.compile(r"[一二三四五六七八九十]{1,3}(?=[月日号]|季度)")
+_WEEKDAY = lazyre.compile(r"(?<=[\d日号])\(?(?:星期|周|礼拜)([一二三四五六日天])\)?$")
+_CN_YEAR = lazyre.compile(r"[零〇一二三四五六七八九]{4}(?=年)")
+_CN_MONTH_DAY = lazyre.compile(r"[一二三四五六七八九十]{1,3}(?=[月日号]|季度)")
 
 
 def _cn_date_digits(key: str) -> str:
@@ -364,8 +365,8 @@ def _from_match(kind: str, m: re.Match[str], year: int) -> date | None:
 
 
 # ----------------------------------------------------------------- phones
-_PHONE_SPLIT = re.compile(r"[/、,，;；\n]|(?<=\d)\s{2,}(?=\d)|或")
-_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
+_PHONE_SPLIT = lazyre.compile(r"[/、,，;；\n]|(?<=\d)\s{2,}(?=\d)|或")
+_EXTENSION = lazyre.compile(r"(?:转|分机|ext\.?|x)\s*(\d{1,6})$", re.IGNORECASE)
 _LOCAL_AREA = "0379"
 
 
@@ -424,7 +425,7 @@ _HEADER_WORDS = {
 # Labels that only count when the table has no column with a stronger label for the same field.
 WEAK_LABELS = {"完成情况": "status", "完成状况": "status"}
 _HEADER_INDEX = {word: key for key, words in _HEADER_WORDS.items() for word in words.split()}
-_NOTE = re.compile(r"\([^()]*\)")
+_NOTE = lazyre.compile(r"\([^()]*\)")
 
 
 @lru_cache(maxsize=8192)  # measure texts are compared with every row; labels recur in every return
@@ -466,7 +467,7 @@ def _header_label(value: str) -> str | None:
     return _header_label(repeated[1]) if repeated else None
 
 
-_REPEATED_LABEL = re.compile(r"\s*(.*?\D)\.\d{1,2}\s*")
+_REPEATED_LABEL = lazyre.compile(r"\s*(.*?\D)\.\d{1,2}\s*")
 
 
 def key_label(key: str) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from .. import lazyre
 from .cellrefs import cell_ref
 from .condformats import Area, Style, area, how
 from .marktools import MAX_INDEX, MAX_MARKS
@@ -26,10 +27,10 @@ from .odswalk import TablePlace, table_cells
 from .xmltext import unescape
 from .zipparts import ZipParts
 
-_TABLE = re.compile(rb"<table:table(?=[\s>])([^>]*)>")
-_CALC_FORMAT = re.compile(rb"<calcext:conditional-format\b([^>]*)>(.*?)</calcext:conditional-format>", re.S)
-_CALC_RULE = re.compile(rb"<calcext:(?:condition|date-is)\b([^>]*)>")
-_QUOTED = re.compile(r"'(?:[^']|'')*'")
+_TABLE = lazyre.compile(rb"<table:table(?=[\s>])([^>]*)>")
+_CALC_FORMAT = lazyre.compile(rb"<calcext:conditional-format\b([^>]*)>(.*?)</calcext:conditional-format>", re.S)
+_CALC_RULE = lazyre.compile(rb"<calcext:(?:condition|date-is)\b([^>]*)>")
+_QUOTED = lazyre.compile(r"'(?:[^']|'')*'")
 
 Rule = tuple[str, list[Area], Style]  # the range as the message says it, its areas, the condition's style
 

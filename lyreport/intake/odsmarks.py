@@ -7,6 +7,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 
+from .. import lazyre
 from .errorvalues import error_value
 from .marktools import MAX_INDEX, MAX_MARKS, Marks, from_outside
 from .marktools import attrs as _attrs
@@ -37,17 +38,17 @@ def ods_marks(parts: ZipParts) -> dict[str, Marks]:
 
 
 # (?=…): a tag without attributes (<table:table-row>) ends at its own ">", not at the next tag's.
-_ODS_TAG = re.compile(
+_ODS_TAG = lazyre.compile(
     rb"<table:table-row(?=[\s/>])[^>]*>|<table:table-column(?=[\s/>])[^>]*>|<table:table(?=[\s>])[^>]*>"
     rb"|</table:table>"
 )
 
 
-_ODS_STYLE = re.compile(rb"<style:style\b[^>]*>")
-_ODS_SIZE = re.compile(rb"""style:(row-height|column-width)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ODS_STYLE = lazyre.compile(rb"<style:style\b[^>]*>")
+_ODS_SIZE = lazyre.compile(rb"""style:(row-height|column-width)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 # A style's size that could be small (0cm, 0.02in, .5pt): only then are the styles read one by one.
-_ODS_LOW = re.compile(rb"""(?:row-height|column-width)\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
-_ODS_NUMBER = re.compile(rb"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(cm|mm|in|pt|pc|px)?\s*")
+_ODS_LOW = lazyre.compile(rb"""(?:row-height|column-width)\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
+_ODS_NUMBER = lazyre.compile(rb"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(cm|mm|in|pt|pc|px)?\s*")
 _POINTS = {b"cm": 72 / 2.54, b"mm": 72 / 25.4, b"in": 72.0, b"pt": 1.0, b"pc": 12.0, b"px": 0.75, None: 1.0}
 _ODS_MIN = {b"row-height": MIN_ROW_HEIGHT, b"column-width": 5.0}  # points; 5 points is about one character
 
@@ -109,11 +110,11 @@ def _ods_hidden(attrs: dict[bytes, bytes], invisible: set[tuple[bytes, bytes]], 
 
 
 # A cell LibreOffice calculated to an error: calcext:value-type="error" (older files: a formula showing Err:5xx / #…)
-_ODS_CELL_TAGS = re.compile(
+_ODS_CELL_TAGS = lazyre.compile(
     rb"<table:table-row(?=[\s/>])[^>]*>|</table:table-row>|<table:(?:covered-)?table-cell\b[^>]*>"
     rb"|<table:table(?=[\s>])[^>]*>|</table:table>"
 )
-_ODS_TEXT_TAG = re.compile(rb"<[^>]*>")
+_ODS_TEXT_TAG = lazyre.compile(rb"<[^>]*>")
 
 
 def _ods_cells(
@@ -166,7 +167,7 @@ def _ods_errors(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:
 
 # A formula that may take its value from outside the file: a bar (DDE), a quoted file before #$, a function;
 # the common .ods (no such formula) costs one search.
-_ODS_OUTSIDE_HINT = re.compile(
+_ODS_OUTSIDE_HINT = lazyre.compile(
     rb"""table:formula\s*=\s*["'][^"']*?(?:\||&apos;#\$|'#\$|\]|(?:webservice|filterxml|rtd|dde|call|register)\s*\()""",
     re.IGNORECASE,
 )
@@ -190,7 +191,7 @@ def _ods_linked(xml: bytes, marks: dict[str, Marks]) -> None:
 
 
 # A covered cell (under a merged one) with content: LibreOffice's "keep the contents of the hidden cells".
-_ODS_COVERED_TEXT = re.compile(rb"<table:covered-table-cell\b[^>]*(?<!/)>\s*<text:")
+_ODS_COVERED_TEXT = lazyre.compile(rb"<table:covered-table-cell\b[^>]*(?<!/)>\s*<text:")
 
 
 def _ods_merges(xml: bytes, marks: dict[str, Marks]) -> dict[str, Marks]:

@@ -3,9 +3,9 @@ and column styles, and <text:span> runs inside a cell), through style inheritanc
 
 from __future__ import annotations
 
-import re
 from typing import Protocol, TypeVar
 
+from .. import lazyre
 from .marktools import MAX_INDEX, MAX_MARKS, Struck
 from .marktools import attrs as _attrs
 from .odswalk import TablePlace, table_cells
@@ -15,10 +15,10 @@ from .zipparts import ZipParts
 MAX_PARENTS = 20  # style inheritance depth
 State = TypeVar("State")
 
-_ODS_STYLE = re.compile(rb"<style:(style|default-style)(?=[\s/>])([^>]*?)(/?)>")
-_LINE_THROUGH = re.compile(rb"""style:text-line-through-(?:style|type)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ODS_STYLE = lazyre.compile(rb"<style:(style|default-style)(?=[\s/>])([^>]*?)(/?)>")
+_LINE_THROUGH = lazyre.compile(rb"""style:text-line-through-(?:style|type)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _FAMILIES = (b"table-cell", b"text", b"paragraph")
-_ODS_TEXT_TAG = re.compile(
+_ODS_TEXT_TAG = lazyre.compile(
     rb"<(/?)(text:p|text:h|text:span|text:a|text:s|text:tab|text:line-break|office:annotation)(?=[\s/>])"
     rb"([^>]*?)(/?)>"
 )

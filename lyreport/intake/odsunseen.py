@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .. import lazyre
 from .invisible import BLACK, RGB, WHITE, hex_rgb, near, why
 from .marktools import MAX_INDEX, MAX_MARKS
 from .marktools import attrs as _attrs
@@ -16,13 +17,13 @@ from .runcolours import hidden_runs
 from .xmltext import unescape
 from .zipparts import ZipParts
 
-_ODS_STYLE = re.compile(rb"<style:(style|default-style)(?=[\s/>])([^>]*?)(/?)>")
-_ODS_FG = re.compile(rb"""<style:text-properties\b[^>]*?\sfo:color\s*=\s*["']([^"']*)["']""")
-_ODS_BG = re.compile(rb"""<style:table-cell-properties\b[^>]*?\sfo:background-color\s*=\s*["']([^"']*)["']""")
-_ODS_MAP = re.compile(rb"<style:map\b[^>]*>")
-_TEXT_STYLE = re.compile(rb"<number:text-style\b([^>]*?)(/?)>")
+_ODS_STYLE = lazyre.compile(rb"<style:(style|default-style)(?=[\s/>])([^>]*?)(/?)>")
+_ODS_FG = lazyre.compile(rb"""<style:text-properties\b[^>]*?\sfo:color\s*=\s*["']([^"']*)["']""")
+_ODS_BG = lazyre.compile(rb"""<style:table-cell-properties\b[^>]*?\sfo:background-color\s*=\s*["']([^"']*)["']""")
+_ODS_MAP = lazyre.compile(rb"<style:map\b[^>]*>")
+_TEXT_STYLE = lazyre.compile(rb"<number:text-style\b([^>]*?)(/?)>")
 _TEXT_STYLE_END = b"</number:text-style>"
-_TEXT_PIECE = re.compile(rb"<number:text-content\b[^>]*>|<number:text\b[^>]*?(?:/>|>(.*?)</number:text>)", re.S)
+_TEXT_PIECE = lazyre.compile(rb"<number:text-content\b[^>]*>|<number:text\b[^>]*?(?:/>|>(.*?)</number:text>)", re.S)
 MAX_PARENTS = 20
 
 
@@ -160,7 +161,7 @@ def _ods_cells(
 
 
 # ----------------------------------------------------------------- runs (<text:span>) in the background's colour
-_TEXT_STYLE_TAG = re.compile(rb"<style:style(?=[\s/>])([^>]*?)(/?)>")
+_TEXT_STYLE_TAG = lazyre.compile(rb"<style:style(?=[\s/>])([^>]*?)(/?)>")
 
 
 class _SpanColours:

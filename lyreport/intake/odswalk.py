@@ -9,11 +9,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+from .. import lazyre
 from .marktools import MAX_INDEX
 from .marktools import attrs as _attrs
 from .xmltext import unescape
 
-_BODY_TAG = re.compile(
+_BODY_TAG = lazyre.compile(
     rb"<(/?)(table:table-row|table:table-column|table:table-cell|table:covered-table-cell|table:table)(?=[\s/>])"
     rb"([^>]*?)(/?)>"
 )

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .. import lazyre
 from .extent import MAX_CELLS, MAX_COLS, MAX_ROWS, too_big  # noqa: F401 - read.py and callers use them from here
 from .extent import OdsScanner as _OdsScanner
 from .extent import Scanner as _Scanner
@@ -132,9 +133,12 @@ def _check_ole(data: bytes) -> None:
 
 # ----------------------------------------------------------------- other content under a spreadsheet name
 _TEXT_KINDS = (
-    (re.compile(rb"^\s*<(\?xml[^>]*>\s*)?<\?mso-application[^>]*Excel", re.I), "Excel 2003 XML 表格（需另存为 .xlsx）"),
-    (re.compile(rb"urn:schemas-microsoft-com:office:spreadsheet", re.I), "Excel 2003 XML 表格（需另存为 .xlsx）"),
-    (re.compile(rb"<(!doctype\s+html|html|table|meta|head|body)\b", re.I), "网页（HTML）文件（需另存为 .xlsx）"),
+    (
+        lazyre.compile(rb"^\s*<(\?xml[^>]*>\s*)?<\?mso-application[^>]*Excel", re.I),
+        "Excel 2003 XML 表格（需另存为 .xlsx）",
+    ),
+    (lazyre.compile(rb"urn:schemas-microsoft-com:office:spreadsheet", re.I), "Excel 2003 XML 表格（需另存为 .xlsx）"),
+    (lazyre.compile(rb"<(!doctype\s+html|html|table|meta|head|body)\b", re.I), "网页（HTML）文件（需另存为 .xlsx）"),
 )
 _MAGICS = (
     (b"%PDF", "PDF 文档"),
@@ -268,8 +272,8 @@ def _check_zip_sizes(infos: list[zipfile.ZipInfo]) -> None:
             raise _Refused(Refusal("read-bomb"))
 
 
-_SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
-_REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
+_SHEET_TAG = lazyre.compile(r"<(?:\w+:)?sheet\b([^>]*)>")
+_REL_TAG = lazyre.compile(r"<(?:\w+:)?Relationship\b([^>]*)>")
 
 
 _ATTRS: dict[str, re.Pattern[str]] = {}
@@ -344,13 +348,13 @@ _cached_sheet_entry = functools.lru_cache(maxsize=256)(_parse_sheet_entry)
 
 
 # ----------------------------------------------------------------- streaming XML scan
-_DOCTYPE = re.compile(
+_DOCTYPE = lazyre.compile(
     rb"<!(?:DOCTYPE|ENTITY)"
     rb"|<\x00!\x00(?:D\x00O\x00C\x00T\x00Y\x00P\x00E|E\x00N\x00T\x00I\x00T\x00Y)"
     rb"|\x00<\x00!\x00(?:D\x00O\x00C\x00T\x00Y\x00P\x00E|E\x00N\x00T\x00I\x00T\x00Y)",
     re.I,
 )
-_DOCTYPE_TEXT = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
+_DOCTYPE_TEXT = lazyre.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
 
 
 def _scan_part(chunks: Iterable[bytes], scanner: _Scanner) -> None:

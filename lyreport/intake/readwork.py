@@ -14,6 +14,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from .. import lazyre
 from ..models import stat_signature
 from . import precheck as checks
 from .concealed import by_colour, by_condition, by_format, by_runs, under_merges, unread
@@ -115,7 +116,7 @@ def _read_calamine(source: str | bytes, check: checks.Precheck) -> tuple[Any, ..
 
 
 # An error cell's saved value: <c … t="e">, an optional formula (<f …/> or <f>…</f>), then <v>value</v>.
-_ERROR_VALUE = re.compile(
+_ERROR_VALUE = lazyre.compile(
     ERROR_CELL_TAG + rb"""[^<]*"""
     rb"""(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f\s*>)[^<]*)?"""
     rb"""<(?:\w+:)?v\s*>([^<]*)<"""

@@ -8,11 +8,12 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from .. import lazyre
 from . import normalize as nz
 
 BLANK_RUN_END = 10  # this many blank rows in a row end the table (and the signature lines looked for under it)
 
-_FOOTER = re.compile(
+_FOOTER = lazyre.compile(
     r"^(?:填报人|填表人|审核人|审批人|单位负责人|负责人|签发人|分管领导|主要领导|制表人|(?:注|说明)\d*[:：.])"
 )
 
@@ -29,7 +30,7 @@ def is_footer(row: list[Any], no_value: Any) -> bool:
     return isinstance(first, str) and bool(_FOOTER.match(_squeezed(first)))
 
 
-_TOTAL = re.compile(r"^(?:合计|总计|小计|共计|汇总)")
+_TOTAL = lazyre.compile(r"^(?:合计|总计|小计|共计|汇总)")
 
 
 def is_total(row: list[Any]) -> bool:

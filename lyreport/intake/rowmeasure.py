@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from .. import lazyre
 from ..models import MasterList, Measure
 from . import normalize as nz
 from .attribution import Context
@@ -158,8 +159,8 @@ def measure_by_text(master: MasterList, value: Any) -> int | None:
 
 # One row for several measures: "10、11", "第8、9条", "10,11", "10/11", "10和11", a range only when it cannot be a
 # sub-item ("第10-11条", "10至11", "10~11"; a bare "10-11" is sub-item 11 of measure 10).
-_SEVERAL = re.compile(r"第?(\d{1,3})(?:[、，,/和及与](\d{1,3}))+[条项]?")
-_RANGE = re.compile(r"(?:第(\d{1,3})[-—–~～至到](\d{1,3})[条项]|(\d{1,3})[~～至到](\d{1,3})[条项]?)")
+_SEVERAL = lazyre.compile(r"第?(\d{1,3})(?:[、，,/和及与](\d{1,3}))+[条项]?")
+_RANGE = lazyre.compile(r"(?:第(\d{1,3})[-—–~～至到](\d{1,3})[条项]|(\d{1,3})[~～至到](\d{1,3})[条项]?)")
 MAX_SEVERAL = 10
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .. import lazyre
 from .invisible import BLACK, COLOR_TAG, RGB, StyleColours, near, style_colours
 from .invisible import name as colour_name
 from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, sheet_cells
@@ -22,8 +23,8 @@ from .zipparts import ZipParts
 # (row, col) -> (the text the sheet shows, the text it hides, "<hidden run's colour>/<background>")
 Runs = dict[tuple[int, int], tuple[str, str, str]]
 
-_VALUE = re.compile(rb"<(?:\w+:)?v\s*>([^<]*)</(?:\w+:)?v\s*>")
-_INLINE = re.compile(rb"<(?:\w+:)?is\s*>(.*?)</(?:\w+:)?is\s*>", re.S)
+_VALUE = lazyre.compile(rb"<(?:\w+:)?v\s*>([^<]*)</(?:\w+:)?v\s*>")
+_INLINE = lazyre.compile(rb"<(?:\w+:)?is\s*>(.*?)</(?:\w+:)?is\s*>", re.S)
 
 
 def xlsx_runs(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Runs]:

@@ -6,12 +6,13 @@ Everything staff drop in the inbox, and everything inside those files, comes fro
 from __future__ import annotations
 
 import io
-import re
 import struct
 import unicodedata
 import zlib
 from pathlib import Path
 from zipfile import ZipInfo
+
+from .. import lazyre
 
 MB = 1024 * 1024
 
@@ -59,9 +60,9 @@ ARROW = " › "  # joins a container's display name and a member's name
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", "conin$", "conout$"} | {
     f"{p}{i}" for p in ("com", "lpt") for i in ("0123456789\u00b9\u00b2\u00b3")
 }
-_BAD_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BAD_CHARS = lazyre.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
+_DRIVE = lazyre.compile(r"^[A-Za-z]:")
+_CONTROL = lazyre.compile(r"[\x00-\x1f\x7f]")
 _MAX_NAME_BYTES = 180
 
 

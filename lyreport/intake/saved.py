@@ -7,17 +7,17 @@ Read in the worker from the zip the pre-check has vetted (zipparts.py); small pa
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime
 
+from .. import lazyre
 from ..models import SourceFile
 from .zipparts import ZipParts
 
 MAX_PART = 256 * 1024
 _PARTS = (
-    ("docProps/core.xml", re.compile(rb"<dcterms:modified\b[^>]*>\s*([^<]{10,40}?)\s*</dcterms:modified>")),
-    ("meta.xml", re.compile(rb"<dc:date\b[^>]*>\s*([^<]{10,40}?)\s*</dc:date>")),
+    ("docProps/core.xml", lazyre.compile(rb"<dcterms:modified\b[^>]*>\s*([^<]{10,40}?)\s*</dcterms:modified>")),
+    ("meta.xml", lazyre.compile(rb"<dc:date\b[^>]*>\s*([^<]{10,40}?)\s*</dc:date>")),
 )
 
 

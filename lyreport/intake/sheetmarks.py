@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Callable
 
+from .. import lazyre
 from .cellnotes import ods_notes, xlsx_notes
 from .concealed import xlsx_formats
 from .condformats import xlsx_conditional
@@ -98,19 +99,19 @@ def marks_of(marks: dict[str, Marks], sheet: str) -> Marks:
 
 
 # ----------------------------------------------------------------- xlsx
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
-_COL_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
+_ROW_TAG = lazyre.compile(rb"<(?:\w+:)?row\b[^>]*>")
+_COL_TAG = lazyre.compile(rb"<(?:\w+:)?col\b[^>]*>")
 # "hidden", or a row height / column width that could be below one (0, 0.5, .5, -0, 1E-3): only then are the
 # tags read one by one. Each starts with a literal, so the scan is a fast substring search; right="0.7" (page
 # margins) and fitToHeight="0" match too and are told apart by the byte before.
-_SUSPECT_ROW = re.compile(rb"""hidden|ht\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
-_SUSPECT_COL = re.compile(rb"""hidden|width\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_CELL_REF = re.compile(rb' r="([A-Z]{1,3})(\d{1,7})"')
+_SUSPECT_ROW = lazyre.compile(rb"""hidden|ht\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
+_SUSPECT_COL = lazyre.compile(rb"""hidden|width\s*=\s*["']\s*(?:[-+.0]|[^"'>]*[eE])""")
+_FORMULA = lazyre.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_REF = lazyre.compile(rb' r="([A-Z]{1,3})(\d{1,7})"')
 # A formula's text and its shared-formula index (<f t="shared" si="0">…</f>, or <f t="shared" si="0"/>).
-_FORMULA_BODY = re.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f\s*>)")
-_SHARED_INDEX = re.compile(rb"""\bsi\s*=\s*["'](\d+)["']""")
-_VALUE = re.compile(rb"<(?:\w+:)?v\s*>[^<]")
+_FORMULA_BODY = lazyre.compile(rb"<(?:\w+:)?f\b([^>]*?)(?:/>|>([^<]*)</(?:\w+:)?f\s*>)")
+_SHARED_INDEX = lazyre.compile(rb"""\bsi\s*=\s*["'](\d+)["']""")
+_VALUE = lazyre.compile(rb"<(?:\w+:)?v\s*>[^<]")
 _TRUE = (b"1", b"true")
 MIN_COL_WIDTH = 1.0  # characters: a column narrower than this shows no readable value
 
@@ -141,8 +142,8 @@ def _xlsx(parts: ZipParts, sheet_parts: dict[str, str]) -> dict[str, Marks]:
 
 # The workbook's names that stand for another file's cell, asked for only when a formula needs them.
 Outside = Callable[[], "re.Pattern[str] | None"]
-_DEFINED_NAME = re.compile(rb"<(?:\w+:)?definedName\b([^>]*)>([^<]*)<")
-_NAME_ATTR = re.compile(rb"""\bname\s*=\s*["']([^"']+)["']""")
+_DEFINED_NAME = lazyre.compile(rb"<(?:\w+:)?definedName\b([^>]*)>([^<]*)<")
+_NAME_ATTR = lazyre.compile(rb"""\bname\s*=\s*["']([^"']+)["']""")
 
 
 def _outside_names(parts: ZipParts) -> re.Pattern[str] | None:
@@ -167,7 +168,7 @@ def _outside_names(parts: ZipParts) -> re.Pattern[str] | None:
         return None
 
 
-_CALC_PR = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*>")
+_CALC_PR = lazyre.compile(rb"<(?:\w+:)?calcPr\b[^>]*>")
 _WRITER_CALC_ID = b"124519"
 
 
@@ -225,15 +226,15 @@ def _xlsx_sheet(xml: bytes, outside: Outside | None = None, recalc: Callable[[],
     return marks
 
 
-_STR_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']str["'][^>]*>""")
-_INLINE_CELL = re.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']inlineStr["'][^>]*>""")
+_STR_CELL = lazyre.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']str["'][^>]*>""")
+_INLINE_CELL = lazyre.compile(rb"""<(?:\w+:)?c\s[^>]*?(?<=\s)t\s*=\s*["']inlineStr["'][^>]*>""")
 # Both spellings in one scan: the <v> right after an inline string cell's tag, or after its </is>.
-_INLINE_V = re.compile(rb"""(?:is\s*|inlineStr["'][^>]*(?<!/))>\s*<(?:\w+:)?v\s*>""")
-_ANY_TAG = re.compile(rb"<[^>]*>")
-_READ_BY_CALAMINE = re.compile(rb"<(?:\w+:)?(?:f|v|is)[\s>/]")
-_V_TAG = re.compile(rb"<(?:\w+:)?v[\s>]")
-_IS_BODY = re.compile(rb"<(?:\w+:)?is\s*>(.*?)</(?:\w+:)?is\s*>", re.S)
-_V_BODY = re.compile(rb"<(?:\w+:)?v\s*>(.*?)</(?:\w+:)?v\s*>", re.S)
+_INLINE_V = lazyre.compile(rb"""(?:is\s*|inlineStr["'][^>]*(?<!/))>\s*<(?:\w+:)?v\s*>""")
+_ANY_TAG = lazyre.compile(rb"<[^>]*>")
+_READ_BY_CALAMINE = lazyre.compile(rb"<(?:\w+:)?(?:f|v|is)[\s>/]")
+_V_TAG = lazyre.compile(rb"<(?:\w+:)?v[\s>]")
+_IS_BODY = lazyre.compile(rb"<(?:\w+:)?is\s*>(.*?)</(?:\w+:)?is\s*>", re.S)
+_V_BODY = lazyre.compile(rb"<(?:\w+:)?v\s*>(.*?)</(?:\w+:)?v\s*>", re.S)
 
 
 def _str_text(body: bytes) -> bytes | None:
@@ -270,9 +271,9 @@ def _str_cells(xml: bytes, marks: Marks, cell: re.Pattern[bytes], held: Callable
                 return
 
 
-_ERROR_CELL = re.compile(ERROR_CELL_TAG)
-_V_TEXT = re.compile(rb"<(?:\w+:)?v\s*>([^<]*)<")
-_REF = re.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
+_ERROR_CELL = lazyre.compile(ERROR_CELL_TAG)
+_V_TEXT = lazyre.compile(rb"<(?:\w+:)?v\s*>([^<]*)<")
+_REF = lazyre.compile(rb"([A-Za-z]{1,3})(\d{1,7})")
 
 
 def _error_cells(xml: bytes, marks: Marks) -> None:

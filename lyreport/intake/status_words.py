@@ -54,6 +54,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from .. import lazyre
 from ..models import DONE, LAGGING, NOT_STARTED, ON_TRACK
 
 _STATUS_WORDS = {
@@ -69,7 +70,7 @@ _TICKS = "✓√✔☑✅🗸"
 # Marks that cross out, leave unticked or question the word they stand beside (matched after NFKC, which turns
 # ？ into ?, ～ into ~ and ｘ into x). × and ~ are no mark between digits ("2×3", "1~3"), nor x inside a word.
 # The U+0335..U+0338 overlays are strike-through typed over the characters.
-_DOUBT = re.compile(
+_DOUBT = lazyre.compile(
     r"[?¿‽✕✖✗✘❌❎☒☓⊗⊠⨯╳☐□▢◻⬜\u0335-\u0338]"
     r"|(?<!\d)[×~〜]|[×~〜](?!\d)|(?<![A-Za-z0-9])[xX](?![A-Za-z0-9])"
 )
@@ -78,14 +79,14 @@ _SHORT = 8  # characters: a status word with a mark or two
 # Ticks, and the separators a table border leaves beside a scanned cell's text: no doubt about the word.
 _NO_MARK = _TICKS + "|｜丨¦"
 # Invisible characters that come with copied text or emoji (✔️ is ✔ + U+FE0F): no mark at all.
-_INVISIBLE = re.compile(r"[\ufe0e\ufe0f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE = lazyre.compile(r"[\ufe0e\ufe0f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 # A negated lag ("未滞后", "无明显延期", "避免滞后") says the opposite of a lag.
-_NO_LAG = re.compile(
+_NO_LAG = lazyre.compile(
     r"(?:未|无|没有|没|不|不存在|未发生|防止|避免|杜绝|不会)(?:发现|出现|任何|明显|进度|工作)*"
     r"(?:滞后|延期|延误|延迟|延后|落后|推迟|拖期|拖延|逾期|超期|停工|停滞|迟缓|放缓|中断)(?:情况|现象|问题|风险)?"
 )
-_LAG = re.compile(
+_LAG = lazyre.compile(
     r"滞后|延期|延误|延迟|延后|顺延|落后|拖后|推迟|停滞|迟滞|迟缓|放缓|暂停|暂缓|停摆|中断|拖期|拖延|缓慢|跟不上"
     # not on time, not to plan: 未按期 · 没有按期完成 · 未能如期 · 不能按计划 · 未按计划推进 · 未按节点推进
     r"|(?:未|未能|没|没有|没能|不能|无法|难以|不能够)(?:按|如)(?:期|时|计划|序时|节点)"
@@ -103,31 +104,33 @@ _LAG = re.compile(
     # behind schedule or short of what was expected: 未达到序时进度 · 未达预期 · 低于预期 · 不及预期
     r"|(?:低于|落后于|未|尚未|未能|没有|没|达不到|不及)(?:达到?)?(?:序时|预期)"
 )
-_NOT_DONE = re.compile(r"(?:未|尚未|没有|没|还未|仍未|暂未|还没有?)(?:全部|全面|完全)?(?:完成|办结|完工|落实)")
-_NOT_STARTED = re.compile(r"(?:未|尚未|暂未|还未|没有|还没有?|没|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)")
-_DONE = re.compile(
+_NOT_DONE = lazyre.compile(r"(?:未|尚未|没有|没|还未|仍未|暂未|还没有?)(?:全部|全面|完全)?(?:完成|办结|完工|落实)")
+_NOT_STARTED = lazyre.compile(
+    r"(?:未|尚未|暂未|还未|没有|还没有?|没|仍未)(?:正式)?(?:启动|开始|开展|开工|实施|动工|办理)"
+)
+_DONE = lazyre.compile(
     r"(?:已经?|均已|全部|全面)(?:按期|按时|如期|全面|全部|顺利|提前|超额)?(?:完成|办结|完工|落实|建成|竣工|销号)|^(?:完成|办结)(?=[\W_]|$)"
 )
 # A measure given up or found not needed is none of the four statuses: the unit must say (不再实施, 无需推进).
-_CANCELLED = re.compile(r"取消|终止|撤销|不再|无需|无须|不需要|不适用")
+_CANCELLED = lazyre.compile(r"取消|终止|撤销|不再|无需|无须|不需要|不适用")
 # Words that qualify a "done" as partial.
-_PARTLY_DONE = re.compile(r"基本完|基本完工|接近完成|即将完成|大部分完成|部分完成|阶段性完成|阶段性任务|初步完成")
+_PARTLY_DONE = lazyre.compile(r"基本完|基本完工|接近完成|即将完成|大部分完成|部分完成|阶段性完成|阶段性任务|初步完成")
 # What may follow 已完成 and still leave it done.
-_CONFIRMS = re.compile(
+_CONFIRMS = lazyre.compile(
     r"已?销号|已?办结|(?:已|已经|并)?(?:通过)?验收(?:合格|通过)?|全部|全面|圆满|顺利|按期|按时|如期|提前|超额"
     r"|(?:完成率|完成进度|完成比例|进度|已?完成)?(?:为|达到?)?(?:100%|百分之百)|任务|工作"
     r"|并?(?:已|已经)?(?:投入使用|投用|投运|通车|运营|运行)"
 )
 # A start announced for later ("计划二季度启动", "预计下月开工建设", "拟于3月实施"); 按计划推进 is no plan, nor is
 # work said to go on ("准备工作正在推进", "力争前期工作加快推进": 推进 is under way, 准备工作 is the work).
-_PLANNED = re.compile(
+_PLANNED = lazyre.compile(
     r"(?:(?<!按)计划|拟|预计|准备(?!工作)|争取|力争|将于|预定|打算)[^,;。:/()]{0,12}?(?:启动|开始|开展|开工|实施|动工|建设)"
 )
-_STARTED = re.compile(
+_STARTED = lazyre.compile(
     r"推进|进行|实施|开展|启动|开工|复工|在建|建设中|施工|正常|按计划|有序|稳步|顺利|序时|持续|常态化|办理|落实中|对接中"
 )
-_PERCENT = re.compile(r"(?:已|已经)?(?:完成|推进|进度|完成进度|完成约|完成了)(?:约|近|达|了)?(\d{1,3}(?:\.\d+)?)%")
-_CLAUSE = re.compile(r"[,;。:/()]")
+_PERCENT = lazyre.compile(r"(?:已|已经)?(?:完成|推进|进度|完成进度|完成约|完成了)(?:约|近|达|了)?(\d{1,3}(?:\.\d+)?)%")
+_CLAUSE = lazyre.compile(r"[,;。:/()]")
 # A printed list of choices ("□已完成 ☑正常推进 □进度滞后"): a box or tick beside every option, all on one side.
 # OCR reads a printed box as 口, and ○ is written for a zero: those two count as boxes only where they stand as
 # one (beside an option, with nothing but punctuation, another box or another option on the other side).
@@ -135,8 +138,8 @@ _EMPTY_BOXES = "□☐▢◻⬜口○◯"
 _CHOSEN = _TICKS + "■▣●◉"
 _BOXES = _EMPTY_BOXES + _CHOSEN + "☒"
 _LOOKALIKE = "口○◯"
-_OPTION = re.compile("已完成|正常推进|进度滞后|尚未启动|未启动|滞后")
-_PUNCT = re.compile(r"[\W_]+")
+_OPTION = lazyre.compile("已完成|正常推进|进度滞后|尚未启动|未启动|滞后")
+_PUNCT = lazyre.compile(r"[\W_]+")
 
 
 def read_status(value: Any) -> tuple[str | None, bool]:
@@ -203,8 +206,8 @@ def _read(key: str) -> tuple[str | None, bool, str | None]:
 
 
 # A box printed as brackets: "已完成（√） 正常推进（ ） 进度滞后（ ）" is "已完成√ 正常推进□ 进度滞后□".
-_BRACKET_TICK = re.compile(f"[(\\[【]([{_CHOSEN}])[)\\]】]")
-_BRACKET_EMPTY = re.compile(r"[(\[【][)\]】]")
+_BRACKET_TICK = lazyre.compile(f"[(\\[【]([{_CHOSEN}])[)\\]】]")
+_BRACKET_EMPTY = lazyre.compile(r"[(\[【][)\]】]")
 
 
 class _Choices(NamedTuple):
@@ -222,10 +225,10 @@ def _choices(key: str) -> _Choices | None:
 
 # The label of an option in a drop-down list: "A.", "1、", "(1)", "1-" before the status word (after NFKC, which
 # also makes "（1）" of "(1)"; "①" becomes a bare "1" and is left to the sentence reading).
-_OPTION_LABEL = re.compile(r"(?:[A-Da-d][.:、)]|[1-4][.:、)\-]|\([1-4A-Da-d]\))(.+)")
+_OPTION_LABEL = lazyre.compile(r"(?:[A-Da-d][.:、)]|[1-4][.:、)\-]|\([1-4A-Da-d]\))(.+)")
 # "已完成/正常推进/进度滞后", "完成/未完成": the options of a prompt, none chosen. "、" and "," are not taken as
 # a prompt's separators: "已完成、正常推进" tells of parts done and parts under way (read as a sentence).
-_PROMPT_SEPARATOR = re.compile(r"[/|\\]|或")
+_PROMPT_SEPARATOR = lazyre.compile(r"[/|\\]|或")
 _NOT_DONE_OPTION = frozenset({"未完成", "尚未完成", "没有完成", "未办结"})
 
 
@@ -258,7 +261,7 @@ def _garbled(key: str) -> _Choices | None:
     return _Choices([(word, "") for word in words], "", False)
 
 
-_RUN = re.compile(f"(?:{_OPTION.pattern})+")
+_RUN = lazyre.compile(f"(?:{_OPTION.pattern})+")
 
 
 def _run_together(key: str) -> _Choices | None:
@@ -409,12 +412,12 @@ def done_with_reservation(value: Any) -> bool:
 
 
 # What, beside a done, says it is not done yet: pending acceptance or approval, still under way, a share below 100%.
-_PENDING = re.compile(r"待(?:验收|审核|审批|批复|确认|销号|完善)|尚需|仍需|还需|正在|推进中|进行中|实施中")
-_SHARE_IN = re.compile(r"(\d{1,3}(?:\.\d+)?)%")
+_PENDING = lazyre.compile(r"待(?:验收|审核|审批|批复|确认|销号|完善)|尚需|仍需|还需|正在|推进中|进行中|实施中")
+_SHARE_IN = lazyre.compile(r"(\d{1,3}(?:\.\d+)?)%")
 
 
 # A share in words: 九成, 大部分, 过半 (a 是否完成 / 完成进度 cell; 完成 itself has no digit before 成).
-_SHARE_WORDS = re.compile(r"(?<![\d.])[1-9一二三四五六七八九]成(?!功|果|立|绩|效|本|员)|大部分|过半|一半|多半")
+_SHARE_WORDS = lazyre.compile(r"(?<![\d.])[1-9一二三四五六七八九]成(?!功|果|立|绩|效|本|员)|大部分|过半|一半|多半")
 
 
 def denies_done(value: Any) -> bool:
@@ -447,7 +450,7 @@ def bare_status(key: str) -> str | None:
 
 # What in a free text says that the work itself is still to finish: a completion (or start) yet to come, work
 # under way, a share of it below 100%, work left, acceptance pending. 按计划完成 is no plan; 投资完成80% is money.
-_TEXT_NOT_DONE = re.compile(
+_TEXT_NOT_DONE = lazyre.compile(
     r"(?:预计|(?<!按)计划|力争|争取|确保|将于|将在|有望|可望|拟于?|准备|打算|下周|下月|下步|下一步|近期|即将|尽快)"
     r"[^,;。:]{0,12}?(?:完成|完工|建成|竣工|办结|投运|投用|投入使用|通车|开工|启动)"
     r"|正在(?:推进|施工|建设|实施|安装|调试)|(?:推进|施工|建设|实施|安装|调试)中|在建"
@@ -471,7 +474,7 @@ def text_denies_done(key: str) -> bool:
 
 
 # What a sentence in 本周进展 opens with before saying it is done: "本项工作已全部完成", "项目已竣工".
-_SUBJECT = re.compile(r"^(?:本项|该项|此项|本|该|此)?(?:工作|任务|措施|项目|工程)")
+_SUBJECT = lazyre.compile(r"^(?:本项|该项|此项|本|该|此)?(?:工作|任务|措施|项目|工程)")
 
 
 def text_says_done(key: str) -> bool:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from .. import lazyre
 from .marktools import CELL_END, MAX_INDEX, MAX_MARKS, Struck, cell_formats, col_index, sheet_cells, style_fonts
 from .marktools import attrs as _attrs
 from .xmltext import unescape
@@ -46,8 +47,8 @@ def xml_text(raw: bytes) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
 
 
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_CDATA = re.compile(rb"<!\[CDATA\[(.*?)\]\]>", re.S)
+_ESCAPE = lazyre.compile(r"_x([0-9A-Fa-f]{4})_")
+_CDATA = lazyre.compile(rb"<!\[CDATA\[(.*?)\]\]>", re.S)
 
 
 def struck_entry(row: int, col: int, runs: list[tuple[str, bool]]) -> Struck | None:
@@ -60,16 +61,16 @@ def struck_entry(row: int, col: int, runs: list[tuple[str, bool]]) -> Struck | N
 
 
 # ----------------------------------------------------------------- xlsx
-_STRIKE = re.compile(rb"<(?:\w+:)?strike\b([^>]*)>")
-_REF = re.compile(rb"([A-Z]{1,3})(\d{1,7})$")
-_VALUE = re.compile(rb"<(?:\w+:)?v\s*>([^<]*)</(?:\w+:)?v\s*>")
-_INLINE = re.compile(rb"<(?:\w+:)?is\s*>(.*?)</(?:\w+:)?is\s*>", re.S)
-_SI = re.compile(rb"<(?:\w+:)?si\b[^>]*?(/?)>")
-_SI_END = re.compile(rb"</(?:\w+:)?si\s*>")
-_PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh\s*>|<(?:\w+:)?phoneticPr\b[^>]*>", re.S)
-_RUN = re.compile(rb"<(?:\w+:)?r\s*>(.*?)</(?:\w+:)?r\s*>", re.S)
-_RPR = re.compile(rb"<(?:\w+:)?rPr\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?rPr\s*>)", re.S)
-_T = re.compile(rb"<(?:\w+:)?t\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?t\s*>)", re.S)
+_STRIKE = lazyre.compile(rb"<(?:\w+:)?strike\b([^>]*)>")
+_REF = lazyre.compile(rb"([A-Z]{1,3})(\d{1,7})$")
+_VALUE = lazyre.compile(rb"<(?:\w+:)?v\s*>([^<]*)</(?:\w+:)?v\s*>")
+_INLINE = lazyre.compile(rb"<(?:\w+:)?is\s*>(.*?)</(?:\w+:)?is\s*>", re.S)
+_SI = lazyre.compile(rb"<(?:\w+:)?si\b[^>]*?(/?)>")
+_SI_END = lazyre.compile(rb"</(?:\w+:)?si\s*>")
+_PHONETIC = lazyre.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh\s*>|<(?:\w+:)?phoneticPr\b[^>]*>", re.S)
+_RUN = lazyre.compile(rb"<(?:\w+:)?r\s*>(.*?)</(?:\w+:)?r\s*>", re.S)
+_RPR = lazyre.compile(rb"<(?:\w+:)?rPr\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?rPr\s*>)", re.S)
+_T = lazyre.compile(rb"<(?:\w+:)?t\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?t\s*>)", re.S)
 
 
 def _struck_in(xml: bytes) -> bool:

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import lazyre
 from ..problems import Problem, problem
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # larger mails are taken to carry files witho
 MAX_LISTED = 5  # mails named in one problem
 # Folders of the office's own mail, never returns: by the server's special-use flag or by a usual name.
 _OWN_FLAGS = {"\\sent", "\\drafts"}
-_OWN_NAMES = re.compile(r"sent|draft|outbox|已发送|发件箱|草稿|已发邮件", re.IGNORECASE)
+_OWN_NAMES = lazyre.compile(r"sent|draft|outbox|已发送|发件箱|草稿|已发邮件", re.IGNORECASE)
 
 
 @dataclass

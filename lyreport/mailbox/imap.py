@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from email.parser import BytesHeaderParser
 
-from .. import __version__
+from .. import __version__, lazyre
 from .deadline import Deadline
 from .settings import Server
 
 imaplib.Commands.setdefault("ID", ("NONAUTH", "AUTH", "SELECTED"))  # RFC 2971; imaplib does not know it
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_INTERNALDATE = re.compile(rb'INTERNALDATE "\s?(\d{1,2}-\w{3}-\d{4} \d\d:\d\d:\d\d [+-]\d{4})"')
-_UID = re.compile(rb"\bUID (\d+)")
-_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
-_NEW_RECORD = re.compile(rb"^\d+ \(")
+_INTERNALDATE = lazyre.compile(rb'INTERNALDATE "\s?(\d{1,2}-\w{3}-\d{4} \d\d:\d\d:\d\d [+-]\d{4})"')
+_UID = lazyre.compile(rb"\bUID (\d+)")
+_SIZE = lazyre.compile(rb"\bRFC822\.SIZE (\d+)")
+_NEW_RECORD = lazyre.compile(rb"^\d+ \(")
 NETEASE_HINT = (
     "网易（163/126）邮箱须使用“客户端授权码”而不是网页登录密码：请登录网页邮箱，在“设置 → POP3/SMTP/IMAP”中"
     "开启 IMAP/SMTP 服务并生成授权码，再运行“lyreport fetch --save-password”保存。"
@@ -253,7 +253,7 @@ class Folder:
     flags: frozenset[str]  # lower-case: "\\junk", "\\noselect", ...
 
 
-_LIST_LINE = re.compile(rb'^\((?P<flags>[^)]*)\)\s+(?:"(?:[^"\\]|\\.)*"|NIL)\s+(?P<name>.*)$', re.IGNORECASE)
+_LIST_LINE = lazyre.compile(rb'^\((?P<flags>[^)]*)\)\s+(?:"(?:[^"\\]|\\.)*"|NIL)\s+(?P<name>.*)$', re.IGNORECASE)
 
 
 def folders(conn: imaplib.IMAP4) -> list[Folder]:

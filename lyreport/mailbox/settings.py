@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .. import lazyre
 from ..config import ConfigError
 
 SECURITY = ("tls", "starttls", "plain")
@@ -54,7 +55,7 @@ class MailSettings:
     max_seconds: float = 600.0  # a whole mailbox's fetch, however slowly the server sends
 
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ENV_NAME = lazyre.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def env_name(value: object) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .. import lazyre
 from ..atomic import save_workbook
 from ..config import Config, load_config
 from ..identity_mark import encode_mark
@@ -42,7 +42,7 @@ COL = {name: index for index, name in enumerate(HEADERS, start=1)}
 INPUT_COLS = range(COL["完成状态"], COL["备注"] + 1)
 
 _WEEKDAYS = "一二三四五六日"
-_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_UNSAFE_FILENAME = lazyre.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def template_filename(unit: str, deadline_day: date) -> str:

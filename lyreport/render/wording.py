@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from .. import lazyre
 from ..config import Config, load_config
 from ..textsafe import document_text
 from ..weeks import clock
@@ -20,11 +21,11 @@ from ..weeks import clock
 _CN_DIGITS = "零一二三四五六七八九"
 _CN_OR_DIGITS = r"[一二三四五六七八九十百\d]+"
 # The list's own numbering of a category, in the ways staff write it: 一、 （二） (2) 3. 3、 第一部分 第二类 …
-_CATEGORY_PREFIX = re.compile(
+_CATEGORY_PREFIX = lazyre.compile(
     rf"^\s*(?:第{_CN_OR_DIGITS}\s*(?:部分|类|章|篇|项|节)\s*[:：、.．]?|[（(]\s*{_CN_OR_DIGITS}\s*[)）]|{_CN_OR_DIGITS}\s*[、.．](?!\d))\s*"
 )
 _SENTENCE_END = "。；！？;"
-_CJK_COMMA = re.compile(r"(?<=[\u4e00-\u9fff）”’])\s*,\s*|\s*,\s*(?=[\u4e00-\u9fff（“‘])")
+_CJK_COMMA = lazyre.compile(r"(?<=[\u4e00-\u9fff）”’])\s*,\s*|\s*,\s*(?=[\u4e00-\u9fff（“‘])")
 
 
 @functools.cache
@@ -92,7 +93,7 @@ def strip_category_number(category: str) -> str:
     return _CATEGORY_PREFIX.sub("", category).strip() or category.strip()
 
 
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS = lazyre.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def clean(text: str | None) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
-import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from ... import lazyre
 from ...models import MasterList, SourceFile
 from ...problems import Problem, problem
 from ..normalize import header_label, read_status
@@ -20,11 +20,11 @@ from .mark import identity_of
 from .ocr import TextBox
 from .table import build_grid
 
-_DATE = re.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
+_DATE = lazyre.compile(r"(20\d\d)\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})")
 # "报送周：2021年1月7日": the week as the template prints it (footer and heading); OCR may drop the colon.
-_WEEK_LINE = re.compile(r"报送周\s*[:：]?\s*(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_WEEK_LINE = lazyre.compile(r"报送周\s*[:：]?\s*(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # "第 1 页，共 2 页": the printed form's footer (LibreOffice and the drawn form alike); OCR may drop the comma.
-_FOOTER = re.compile(r"第\s*(\d{1,2})\s*页\s*[，,、.。;；]?\s*共\s*(\d{1,2})\s*页")
+_FOOTER = lazyre.compile(r"第\s*(\d{1,2})\s*页\s*[，,、.。;；]?\s*共\s*(\d{1,2})\s*页")
 
 
 @dataclasses.dataclass

@@ -4,8 +4,8 @@ cell): cells the OCR was unsure of, two status words side by side, a bare 完成
 from __future__ import annotations
 
 import dataclasses
-import re
 
+from ... import lazyre
 from ...models import ParsedReturn, SourceFile
 from ...problems import Problem, problem
 from ..cellrefs import cell_ref
@@ -14,7 +14,7 @@ from ..status_words import DONE, STATUS_INDEX
 from .table import ScanGrid
 
 LOW_CONFIDENCE = 0.85
-_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+_CELL = lazyre.compile(r"^([A-Z]+)(\d+)$")
 
 
 def place_of(grid: ScanGrid, cell: str) -> tuple[str, int | None, int | None]:
@@ -36,8 +36,8 @@ def place_of(grid: ScanGrid, cell: str) -> tuple[str, int | None, int | None]:
 
 
 # A workbook's cell or column named inside a message ("“本周进展”（E8）", "（D 列）"): nothing on paper is called so.
-_CELL_IN_TEXT = re.compile(r"（[A-Z]{1,2}\d+）")
-_COLUMN_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}) ?列")
+_CELL_IN_TEXT = lazyre.compile(r"（[A-Z]{1,2}\d+）")
+_COLUMN_IN_TEXT = lazyre.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}) ?列")
 
 
 def relocate(found: Problem, grid: ScanGrid, unit: str | None) -> Problem:
@@ -50,7 +50,7 @@ def relocate(found: Problem, grid: ScanGrid, unit: str | None) -> Problem:
     return dataclasses.replace(found, sheet="", cell=where or "", unit=found.unit or unit or "", message=message)
 
 
-_QUOTED = re.compile(r"(“[^”]*”)")
+_QUOTED = lazyre.compile(r"(“[^”]*”)")
 
 
 def _unreferenced(text: str) -> str:
@@ -123,7 +123,7 @@ def bare_done(grid: ScanGrid, parsed: ParsedReturn, unit: str | None, file: Sour
     return out
 
 
-_BARE_SPACE = re.compile(r"[\s\W_]+")
+_BARE_SPACE = lazyre.compile(r"[\s\W_]+")
 
 
 def _status_col(grid: ScanGrid) -> int:

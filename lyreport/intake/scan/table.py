@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from statistics import median
 from typing import Any
 
+from ... import lazyre
 from ...models import DONE, LAGGING, NOT_STARTED, ON_TRACK, STATUSES, SheetData
 from .. import normalize as nz
 from ..headblock import BLOCK_LABELS
@@ -47,11 +48,11 @@ _HEADERS = [
     ]
     if nz.header_label(label)
 ]
-_NUMBER_START = re.compile(r"^(?P<no>\d{1,3})[、.．]?(?P<rest>\D.*)$")
+_NUMBER_START = lazyre.compile(r"^(?P<no>\d{1,3})[、.．]?(?P<rest>\D.*)$")
 _LABELS = sorted((w for words in BLOCK_LABELS.values() for w in words.split()), key=len, reverse=True)
 # "填报单位市发改委": OCR reads a label and the value in the next cell as one line. With a colon the text
 # is left whole: parse.py reads "联系人：王伟 联系电话：139…" itself.
-_GLUED = re.compile(r"^(?P<label>" + "|".join(_LABELS) + r")(?:[（(][^）)]*[）)])?(?P<value>[^:：].*)$")
+_GLUED = lazyre.compile(r"^(?P<label>" + "|".join(_LABELS) + r")(?:[（(][^）)]*[）)])?(?P<value>[^:：].*)$")
 
 
 @dataclass
@@ -145,7 +146,7 @@ def _lines(boxes: list[TextBox], line: float) -> list[list[TextBox]]:
     return [sorted(group, key=lambda b: b.x0) for group in out]
 
 
-_PAGE_NO = re.compile(r"^第?\s*\d+\s*页")
+_PAGE_NO = lazyre.compile(r"^第?\s*\d+\s*页")
 
 
 def _add_lines(grid: ScanGrid, boxes: list[TextBox], page: int) -> None:
@@ -317,7 +318,7 @@ def _split_number(box: TextBox, header_right: float, col: int, bounds: list[floa
 
 
 # "—已完成——": a pen stroke through a status that the OCR read as dashes where it runs past the word's ends.
-_DASHED = re.compile(r"^[—―‐\-－一_~～]+(?P<word>[^—―‐\-－一_~～]+)[—―‐\-－一_~～]+$")
+_DASHED = lazyre.compile(r"^[—―‐\-－一_~～]+(?P<word>[^—―‐\-－一_~～]+)[—―‐\-－一_~～]+$")
 
 
 def _note_struck(grid: ScanGrid, boxes: list[TextBox], col: int) -> None:
@@ -350,12 +351,12 @@ def _status_cell(boxes: list[TextBox]) -> list[TextBox]:
     return [TextBox(close[0], first.x0, first.y0, boxes[-1].x1, boxes[-1].y1, min(GUESSED, *(b.score for b in boxes)))]
 
 
-_NEGATION = re.compile("[未末没不尚无非否]")
+_NEGATION = lazyre.compile("[未末没不尚无非否]")
 
 # Status words long enough not to occur inside a sentence by chance ("推进", "完成", "落实" do).
 _WORD = "|".join(sorted((w for w in STATUS_INDEX if len(w) >= 3), key=len, reverse=True))
-_WORDS_ONLY = re.compile(f"(?:{_WORD})+")
-_WORDS = re.compile(_WORD)
+_WORDS_ONLY = lazyre.compile(f"(?:{_WORD})+")
+_WORDS = lazyre.compile(_WORD)
 _WORST = {LAGGING: 0, NOT_STARTED: 1, ON_TRACK: 2, DONE: 3}  # as rows.py merges the lines of one measure
 
 
