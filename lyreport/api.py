@@ -61,6 +61,8 @@ LEDGER_NAME = "工作台账.xlsx"  # = render.ledger.ledger_filename, kept here 
 
 @dataclass
 class RunOutputs:
+    """Where one run wrote (or would write) each of its outputs."""
+
     folder: Path
     summary: Path
     ledger: Path
@@ -72,6 +74,8 @@ class RunOutputs:
 
 @dataclass
 class RunReport:
+    """What `run_week` gives back: the week's result and where its outputs are."""
+
     result: WeekResult
     outputs: RunOutputs
     summary: dict[str, Any]

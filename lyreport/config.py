@@ -25,6 +25,8 @@ class ConfigError(Exception):
 
 @dataclass
 class Recipient:
+    """One addressee of the notice (报送对象): a name and, for the mail draft, an address."""
+
     name: str
     email: str = ""
     phone: str = ""
@@ -32,6 +34,8 @@ class Recipient:
 
 @dataclass
 class Config:
+    """The settings read from 配置.toml (defaults for whatever it leaves out)."""
+
     office_name: str
     office_short: str
     office_phone: str

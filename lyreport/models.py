@@ -238,6 +238,8 @@ class FailedFile:
 
 @dataclass
 class IntakeResult:
+    """Everything read from one inbox: returns, scans, unusable files, the files found and the problems."""
+
     returns: list[ParsedReturn] = field(default_factory=list)
     scans: list[Scan] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)

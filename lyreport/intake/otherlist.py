@@ -29,6 +29,8 @@ MAX_ROWS = 80  # a return has a unit's few measures; a longer table is judged on
 
 @dataclass(frozen=True)
 class OtherList:
+    """A second measure list (such as the seven actions) that a returned form may belong to."""
+
     list_id: str
     title: str
     texts: tuple[str, ...]
