@@ -423,6 +423,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第 {no} 条措施完成状态为“{status}”，但该单元格的批注写有“{note}”，提到进度滞后；已按“{read}”读取，请核对",
     ),
     "status-note": (INFO, "第 {no} 条措施完成状态“{status}”的单元格有批注：“{note}”"),
+    "status-done-check-unclear": (
+        ERROR,
+        "第 {no} 条措施完成状态为“已完成”，但同一行“{label}”（{col}）填写“{value}”，看不出是否已完成；"
+        "未按已完成读取（按未报送对待），请对方核实后重新报送",
+    ),
+    "status-denied-in-plan": (
+        WARNING,
+        "第 {no} 条措施完成状态为“已完成”，但同一行“{label}”（{col}）写有“{value}”，似乎尚未全部完成；"
+        "已按“已完成”读取，请与报送单位核实是否确已完成",
+    ),
     "status-lag-in-text": (
         WARNING,
         "第 {no} 条措施完成状态为“{status}”，但同一行“{label}”（{col}）写有“{value}”，提到进度滞后；"
@@ -680,6 +690,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mail-date-twice": (
         WARNING,
         "邮件有几个不同的发送时间（{dates}），无法确定哪个是真实的；收到时间暂按最晚的 {date} 计算，请核实",
+    ),
+    "mail-date-file-earlier": (
+        WARNING,
+        "文件时间 {saved} 早于邮件服务器记下的收到时间 {received}（本机时钟可能不准，或另存、解压时文件时间被改动）；"
+        "收到时间按邮件服务器的收到时间计算，请核实",
     ),
     "mail-date-impossible": (
         WARNING,

@@ -143,6 +143,15 @@ def finish(code: int) -> None:
     os._exit(code)
 
 
+def _pipe_closed() -> int:
+    """The reader of our output went away. Leave quietly as Unix programs do (128 + SIGPIPE), with what is still
+    buffered sent nowhere: flushing it at exit would print a BrokenPipeError of its own."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141
+
+
 def guard(debug: bool, action: Callable[[], int]) -> None:
     """Run an action; user errors become a Chinese message (exit 2), never a traceback unless --debug."""
     from .faults import LyreportError
@@ -160,6 +169,8 @@ def guard(debug: bool, action: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         click.secho("已中断。历史记录和已有输出文件未受影响。", fg="yellow", err=True)
         code = 130
+    except BrokenPipeError:  # `lyreport status | more` closed early: what it wanted was shown, nothing failed
+        code = _pipe_closed()
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
         if debug:
             import traceback  # only here: with linecache and tokenize it costs ~2 ms of every start

@@ -126,10 +126,22 @@ def test_lock_hidden_and_system_files_are_ignored_with_a_note(tmp_path: Path) ->
     assert set(ignored) == {"~$落实情况.xlsx", ".~lock.表.xlsx#", "Thumbs.db", "desktop.ini", ".DS_Store", ".git"}
     assert all(p.severity == INFO for p in ignored.values())
     assert "临时锁定文件" in ignored["~$落实情况.xlsx"].message
-    assert "隐藏文件夹" in ignored[".git"].message
+    assert "版本管理" in ignored[".git"].message
     unsupported = {p.file: p for p in problems if p.code == "file-unsupported"}
     assert set(unsupported) == {"README"}
     assert unsupported["README"].severity == WARNING and "“无”" in unsupported["README"].message
+
+
+def test_a_leading_dot_hides_nothing_on_windows_so_the_file_is_read(tmp_path: Path) -> None:
+    """ ".xlsx" (an attachment whose name was lost) and a folder ".教育局" are ordinary names where staff work:
+    they were ignored with a note, and their units left 未报送."""
+    inbox = tmp_path / "inbox"
+    for number, name in enumerate((".xlsx", ".卫健委报表.xlsx", ".交通局/报表.xlsx")):
+        put(inbox / name, b"not a workbook %d" % number)
+    files, problems = run(inbox, tmp_path)
+    assert sorted(f.display for f in files if f.kind == "workbook") == [".交通局/报表.xlsx", ".卫健委报表.xlsx"]
+    assert not [p for p in problems if p.code == "file-ignored"]
+    assert [p.code for p in problems if p.file == ".xlsx"] == ["file-unsupported"]  # told by content: said
 
 
 def test_duplicate_content_keeps_the_first(tmp_path: Path) -> None:

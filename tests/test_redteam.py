@@ -293,14 +293,20 @@ def test_new_status_column_labelled_this_week_wins(workspace: Path, tmp_path: Pa
 
 
 @pytest.mark.parametrize("new", ["调整后状态", "1月7日完成状态", "新完成状态", "本周"])
-def test_unrecognised_status_like_column_beside_the_read_one_is_a_warning(
+def test_unrecognised_status_like_column_beside_the_read_one_is_checked_row_by_row(
     workspace: Path, tmp_path: Path, new: str
 ) -> None:
+    """D (every row 已完成) is read, said once, and each row checked against E: a lag in either wins, other
+    differences are errors. Once only the warning was given, and four not-done measures read 已完成."""
     path, _ = _beside_old_status(workspace, tmp_path, "完成状态", new)
     statuses, found, problems = read(workspace, path)
-    assert found == [("column-status-other", "E4")]  # D is read, but never without a word
+    assert found[0] == ("column-status-other", "E4")
     assert problems[0].severity == "warning"
     assert f"“{new}”（E 列）" in problems[0].message and "“完成状态”（D 列）" in problems[0].message
+    assert found[1:] == [("status-second-conflict", f"D{r}") for r in (5, 6)] + [("status-second-lag", "D7")] + [
+        ("status-second-conflict", f"D{r}") for r in (8, 9)
+    ]
+    assert statuses == {10: None, 11: None, 12: "进度滞后", 14: None, 15: None}  # never a 已完成 E denies
 
 
 def test_last_week_column_never_beats_a_hidden_this_week_one(workspace: Path, tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ its own sheet, or send two units' sheets in one file. Every table is looked at; 
 | one table                                            | it                                               |
 | tables naming different units (填报单位 / sheet name)  | each unit's tables as that unit's return         |
 | tables of one unit with disjoint measures            | all of them, combined (one sheet per measure)    |
-| tables of one unit with the same measures            | visible sheet first, then latest 填报日期, then the |
-|                                                      | most filled-in (statuses), then the later one    |
+| tables of one unit with the same measures            | visible sheet first, then a 填报日期 in the week  |
+|                                                      | the file answers (undated next, then dated in    |
+|                                                      | another week or after arrival), then latest      |
+|                                                      | 填报日期, then the most filled-in, then the later |
 
 What was chosen and what was skipped is always said (table-several for one sheet, table-chosen otherwise); a
 choice made only by fullness or position over a table giving other statuses is a warning (table-chosen-unsure).
@@ -18,7 +20,7 @@ choice made only by fullness or position over a table giving other statuses is a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ..models import MasterList
@@ -28,6 +30,8 @@ from .attribution import _GENERIC_SHEETS, Context, units_in_text, written_unit
 from .cellrefs import cell_ref
 from .headblock import Block, read_block
 from .layout import FIELD_NAMES, LAST_WEEK, Table, is_this_week_word, label_rank, status_like
+
+IN_WEEK, UNDATED, OTHER_WEEK = 2, 1, 0
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Candidate:
     other_place: bool = False  # its 填报单位 names another place's body ("济源市交通运输局")
     # Measure → the status cell its table gives (the last row of a number wins, as rows.py reads it)
     status_cells: dict[int, Any] = field(default_factory=dict)
+    fit: int = UNDATED  # how its 填报日期 fits the week the file answers (_week_fit)
 
     @property
     def where(self) -> str:
@@ -81,12 +86,24 @@ def _candidate(table: Table, directory: UnitDirectory) -> Candidate:
 
 
 def choose_tables(
-    ctx: Context, tables: list[Table], directory: UnitDirectory, main_unit: str | None, master: MasterList | None = None
+    ctx: Context,
+    tables: list[Table],
+    directory: UnitDirectory,
+    main_unit: str | None,
+    master: MasterList | None = None,
+    *,
+    week: date | None = None,
+    weekday: int = 4,
 ) -> list[Group]:
-    """Groups of tables to read, the main unit's first; problems say what was chosen and skipped."""
+    """Groups of tables to read, the main unit's first; problems say what was chosen and skipped.
+
+    week: the deadline the file's template was made for, if known: the week its tables' 填报日期 should fall in."""
     if len(tables) == 1:  # the common case: nothing to choose, nothing to scan
         return [Group(main_unit, [Candidate(tables[0], read_block(tables[0]), None, None, set(), 0)])]
     every = [_candidate(t, directory) for t in tables]
+    received = ctx.book.file.received_at
+    for cand in every:
+        cand.fit = _week_fit(cand.filled, week, weekday, received.date() if received else None)
     # A visible table filled in by another place's body is read on its own (and attributed to no unit of ours),
     # never combined with or chosen over this unit's table.
     elsewhere = [Group(None, [c]) for c in every if c.other_place and not c.table.sheet.hidden]
@@ -129,7 +146,7 @@ def _pick(ctx: Context, group: Group, owned: set[int]) -> Group:
         skipped = "；".join(c.where for c in others)
         why = _why(chosen, cands, owned)
         # Chosen only for being fuller or further right, over a table that says otherwise: a guess, said as one.
-        guessed = why not in (_HIDDEN, _OWN) and not why.startswith(_LATEST)
+        guessed = why not in (_HIDDEN, _OWN, _OTHER_WEEK) and not why.startswith(_LATEST)
         rivals = _rivals(chosen, cands)  # a hidden sheet lost on being hidden: what it says is no doubt
         code = "table-chosen-unsure" if guessed and any(_disagree(chosen, c) for c in rivals) else "table-chosen"
         ctx.add(code, chosen=chosen.where, why=why, skipped=skipped)
@@ -159,12 +176,28 @@ def _disjoint(cands: list[Candidate], unit: str | None, owned: set[int]) -> bool
     return sum(len(c.nos) for c in cands) == len(set().union(*(c.nos for c in cands)))
 
 
-def _score(cand: Candidate, position: int, owned: set[int]) -> tuple[bool, date, int, int, int]:
-    """Visible, then latest 填报日期, then most of the unit's own measures, then most statuses, then later."""
-    return (not cand.table.sheet.hidden, cand.filled or date.min, len(cand.nos & owned), cand.statuses, position)
+def _week_fit(filled: date | None, week: date | None, weekday: int, received: date | None) -> int:
+    """IN_WEEK: the 填报日期 falls in the week the file answers (or that week is unknown); OTHER_WEEK: another
+    week's, or after the file arrived (last week's copy kept, next week's draft begun); UNDATED: none."""
+    if filled is None:
+        return UNDATED
+    if received is not None and filled > received:
+        return OTHER_WEEK
+    if week is None:
+        return IN_WEEK
+    return IN_WEEK if filled + timedelta(days=(weekday - filled.isoweekday()) % 7) == week else OTHER_WEEK
+
+
+def _score(cand: Candidate, position: int, owned: set[int]) -> tuple[bool, int, date, int, int, int]:
+    """Visible, then a 填报日期 in the week answered (undated next), then the latest, then most of the unit's own
+    measures, then most statuses, then later. Newest alone chose last week's dated copy over this week's undated
+    sheet, and a next week's draft over this week's form."""
+    dated = cand.filled if cand.fit == IN_WEEK else None
+    return (not cand.table.sheet.hidden, cand.fit, dated or date.min, len(cand.nos & owned), cand.statuses, position)
 
 
 _HIDDEN, _LATEST, _OWN = "其余在隐藏工作表中", "填报日期最新", "所填为本单位负责的措施"
+_OTHER_WEEK = "其余报表的填报日期属于其他周或晚于收到日期"
 
 
 def _rivals(chosen: Candidate, cands: list[Candidate]) -> list[Candidate]:
@@ -179,6 +212,8 @@ def _why(chosen: Candidate, cands: list[Candidate], owned: set[int]) -> str:
     others = _rivals(chosen, cands)
     if not others:
         return _HIDDEN
+    if chosen.fit != OTHER_WEEK and all(c.fit == OTHER_WEEK for c in others):
+        return _OTHER_WEEK
     if chosen.filled and all((c.filled or date.min) < chosen.filled for c in others):
         return f"{_LATEST}（{chosen.filled.isoformat()}）"
     if all(len(c.nos & owned) < len(chosen.nos & owned) for c in others):

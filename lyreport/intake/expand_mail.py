@@ -66,6 +66,8 @@ class MailExpansion:
             zone, raw = maildates.Zone(), ""
         else:
             sent, zone, raw = self._sent(item, message)
+            if item.received_from != "mail" and sent is not None and sent == maildates.relayed_at(message, self.tz):
+                checked = self._stamp_over_file_time(item, sent)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
         usable = unidentified = pictured = sent_files = sealed = False
         tnef: list[mail.Attachment] = []
@@ -159,6 +161,19 @@ class MailExpansion:
                 self.add("mail-date-twice", item.display, dates=f"“{quoted}”", date=f"{latest:%Y-%m-%d %H:%M}")
                 return maildates.read_date(mail.parse(f"Date: {text}\nFrom: x@x.x\n\n".encode()), self.tz) + (text,)
         return sent, zone, raw
+
+    def _stamp_over_file_time(self, item: Item, stamped: datetime) -> bool:
+        """A saved mail's Received stamp (the receiving server's clock) counts over the saved file's time (this
+        PC's clock, or a zip's lost time): a stamp after the file time says the PC's clock is wrong, not the
+        sender's. Said when they differ by more than a few minutes."""
+        if stamped - item.received_at > SERVER_SLACK:
+            self.add(
+                "mail-date-file-earlier",
+                item.display,
+                saved=f"{item.received_at.astimezone(self.tz):%Y-%m-%d %H:%M}",
+                received=f"{stamped.astimezone(self.tz):%Y-%m-%d %H:%M:%S}",
+            )
+        return True
 
     def _relayed(
         self, item: Item, sent: datetime | None, raw: str, relayed: datetime

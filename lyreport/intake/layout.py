@@ -17,6 +17,7 @@ from . import normalize as nz
 from .cellrefs import cell_ref
 from .headblock import is_label
 from .rowkinds import BLANK_RUN_END, is_blank_row, is_footer
+from .status_words import bare_status, text_key
 
 IDENTITY_SHEET = "_lyreport"
 REQUIRED = ("no", "status", "progress")
@@ -229,8 +230,30 @@ class Table:
                 for key, _, others in self.notes:
                     if key == "status":
                         found += [c for c in others if c not in hidden and _also_now(self.labels, c, rank)]
+                found += [c for c in self._status_word_cols() if c not in found]
             self._other_status = found
         return found
+
+    def _status_word_cols(self) -> list[int]:
+        """Columns under some other label, or none, that hold bare status words in at least half their filled rows:
+        a this-week column added beside the prefilled one ("本周", "1月7日"), or the statuses shifted under 责任类型
+        by a deleted cell. The texts (本周进展 …) are checked as texts (rowchecks.TEXT_CHECKED)."""
+        aside = {self.cols.get(key) for key in ("status", "no", "text", "progress", "issues", "remark", "next_steps")}
+        aside |= set(self.sheet.hidden_cols)
+        # Status columns the choice weighed already (a this-week one is checked only against others marked so).
+        aside |= {col for key, _, others in self.notes if key == "status" for col in others}
+        tally: dict[int, list[int]] = {}  # column -> [status words, filled cells]
+        for index in range(self.header + 1, self.end):
+            for col, value in enumerate(self.sheet.rows[index]):
+                if col not in aside and not nz.is_blank(value):
+                    counts = tally.setdefault(col, [0, 0])
+                    counts[0] += isinstance(value, str) and bare_status(text_key(value)) is not None
+                    counts[1] += 1
+        return [
+            col
+            for col, (words, filled) in sorted(tally.items())
+            if words and words * 2 >= filled and label_rank(self.labels, col) != LAST_WEEK
+        ]
 
     def ref(self, key: str, index: int) -> str:
         return cell_ref(self.cols[key], index) if key in self.cols else ""

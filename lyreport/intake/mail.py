@@ -6,8 +6,10 @@ The names are decoded in mailnames.py, the dates read in maildates.py.
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.policy
+import quopri
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -129,14 +131,34 @@ def _walk(message: Message) -> Iterator[Message]:
             stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
 
 
+def forwarded_message(part: Message) -> Message | None:
+    """The mail a message/rfc822 part holds. Exchange and some phone clients encode that part in base64 or
+    quoted-printable (RFC 2046 forbids it, but they do): the parser then reads the encoded text as a mail with
+    no headers, so it is decoded and parsed again here."""
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else None
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if not isinstance(inner, Message) or encoding not in ("base64", "quoted-printable"):
+        return inner if isinstance(inner, Message) else None
+    try:  # quoted-printable keeps most header lines readable, so the parser took some: the whole text is decoded
+        raw = inner.as_bytes(policy=email.policy.compat32)
+    except Exception:  # noqa: BLE001 - a part the library cannot write back: read as it stands
+        return inner
+    try:
+        data = binascii.a2b_base64(raw) if encoding == "base64" else quopri.decodestring(raw)
+    except (binascii.Error, ValueError):
+        return inner  # not decodable: read as it stands (said as a mail without files, if so)
+    policy = getattr(part, "policy", email.policy.default)
+    return email.message_from_bytes(data, policy=policy)
+
+
 def attachments(message: Message) -> Iterator[Attachment]:
     """Every part that is a file (named, or of a spreadsheet/zip/PDF/picture type), in mail order."""
     for count, part in enumerate(_walk(message), start=1):
         if count > MAX_PARTS:
             raise MailError("邮件结构异常（部件过多）")
         if part.get_content_type() == "message/rfc822" and part is not message:
-            inner = part.get_payload()
-            inner = inner[0] if isinstance(inner, list) and inner else None
+            inner = forwarded_message(part)
             if isinstance(inner, Message):
                 title = re.sub(
                     r"\.eml$", "", attachment_name(part) or subject(inner) or f"转发的邮件{count}", flags=re.I

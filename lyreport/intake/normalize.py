@@ -139,8 +139,14 @@ def status(value: Any) -> str | None:
     return read_status(value)[0]
 
 
-_YES = frozenset(["是", "√", "✓", "✔", "☑", "✅", "Y", "YES", "已完成", "完成", "已销号", "已办结", "已完结"])
-_NO = frozenset(["否", "×", "✗", "✘", "✕", "N", "NO", "未完成", "尚未完成", "没有完成", "未销号", "未办结"])
+_YES = frozenset(
+    ["是", "是的", "√", "✓", "✔", "☑", "✅", "Y", "YES", "TRUE", "已完成", "完成", "已销号", "已办结", "已完结"]
+)
+# The short answers of a 已/未 or 是/否 column: "未" is the usual no beside "已".
+_NO = frozenset(
+    ["否", "不是", "×", "✗", "✘", "✕", "N", "NO", "FALSE", "未", "尚未", "没有", "没", "无", "不", "未完", "未完成",
+     "尚未完成", "没有完成", "未完工", "未竣工", "未验收", "未销号", "未办结", "未结"]
+)  # fmt: skip
 _LABELLED_SHARE = lazyre.compile(r"(?:完成率|完成进度|完成比例|进度|完成)?(?:为|达到?)?\d{1,3}(?:\.\d+)?%")
 _FIRST_CLAUSE = lazyre.compile(r"[(\[【,，;；。:：/、]")
 
@@ -422,6 +428,16 @@ _HEADER_WORDS = {
     # A yes/no or percentage column beside the status ("是否完成 | 是", "完成率 | 60%"): checked against it.
     "done_check": "是否完成 是否已完成 是否销号 是否办结 是否完结 完成率 完成比例 完成百分比 完成度 完成进度",
 }
+# Other yes/no and percentage labels ("是否竣工", "是否达到销号条件", "形象进度", "累计完成进度"): a column that says
+# whether the work is done, checked against the status as done_check is (an unmatched one was ignored unsaid).
+_DONE_CHECK_LABEL = lazyre.compile(
+    r"是否(?:已经?|已?全部|全面|按期|如期)?(?:完成|竣工|完工|办结|完结|销号|验收|建成|投用|投运|通车|达到\w*(?:条件|要求|标准))"
+    r"|(?:形象|工程|项目|总体|整体|累计|实际|当前|目前|总|建设|施工)(?:完成)?进度|累计完成(?:率|比例|情况|进度)?|进度百分比"
+    r"|完成(?:情况)?(?:百分比|比率)"
+)
+# A label whose note gives the answers to write ("完成情况（是/否）", "完成（√/×）", "进度（%）").
+_DONE_CHECK_NOTE = lazyre.compile(r"是.?否|[√✓✔][^()]{0,3}[×✗✘]|已.?未|%|％|百分比")
+_DONE_CHECK_BASE = frozenset(["完成", "完成情况", "完成状况", "是否完成", "进度", "完成进度", "进度情况", "形象进度"])
 # Labels that only count when the table has no column with a stronger label for the same field.
 WEAK_LABELS = {"完成情况": "status", "完成状况": "status"}
 _HEADER_INDEX = {word: key for key, words in _HEADER_WORDS.items() for word in words.split()}
@@ -458,10 +474,15 @@ def _header_label(value: str) -> str | None:
     notes = "".join(_NOTE.findall(_nfkc(value)))
     if sum(word in notes for word in _STATUS_CHOICES) >= 2:
         return "status"
-    for key in (label_key(value), label_key(value, strip_notes=True)):
+    base = label_key(value, strip_notes=True)
+    if notes and base in _DONE_CHECK_BASE and _DONE_CHECK_NOTE.search(notes):
+        return "done_check"
+    for key in (label_key(value), base):
         found = _HEADER_INDEX.get(key) or WEAK_LABELS.get(key)
         if found:
             return found
+    if _DONE_CHECK_LABEL.fullmatch(base):
+        return "done_check"
     # "完成状态.1": pandas (to_excel of a read_excel) writes a repeated label with ".1", ".2": the same label.
     repeated = _REPEATED_LABEL.fullmatch(value)
     return _header_label(repeated[1]) if repeated else None

@@ -70,7 +70,9 @@ def parse_returns(
         )
         if main_unit is None and (around := named_around(directory, book.file)):
             main_unit = around[0]
-    groups = choose_tables(ctx, tables, directory, main_unit, master)
+    # The week the template was made for: the 填报日期 its sheets should bear (arrival alone is no such proof).
+    made_for = _iso_date(str(book.identity.get("week") or ""))
+    groups = choose_tables(ctx, tables, directory, main_unit, master, week=made_for, weekday=deadline_weekday)
     returns: list[ParsedReturn] = []
     found: list[Problem] = []
     for number, group in enumerate(groups):

@@ -20,13 +20,20 @@ from .status_words import bare_status, text_denies_done, text_key, text_says_don
 def checked_against_done(ctx: Context, table: Table, index: int, raw: Any, status: str, no: int) -> str | None:
     """The status checked against a 是否完成 / 完成率 cell of the same row.
 
-    已完成 beside 否 or 60% cannot be vouched for: an error, and not read (the measure does not close). Another
-    status beside 是 or 100% is read as written (it never closes a measure) and said.
+    已完成 beside 否 or 60%, or beside an answer that is neither yes nor no (待定), cannot be vouched for: an error,
+    and not read (the measure does not close). Another status beside 是 or 100% is read as written (it never
+    closes a measure) and said.
     """
     claim = nz.done_claim(raw)
+    label = nz.text(table.labels[table.cols["done_check"]])
+    if claim is None and status == DONE and not nz.is_blank(raw):  # "待定", "部分": no yes vouches for the done
+        ctx.add(
+            "status-done-check-unclear", cell=table.ref("status", index), no=no, label=label, value=_clip(raw),
+            col=table.ref("done_check", index),
+        )  # fmt: skip
+        return None
     if claim is None or claim == (status == DONE):
         return status
-    label = nz.text(table.labels[table.cols["done_check"]])
     share = nz.done_share(raw) if isinstance(raw, float) and not label.startswith("是否") else None
     shown = f"{share:g}%" if share is not None else nz.text(raw)  # Excel's 1.05 is the 105% the unit sees
     fields = {"no": no, "status": status, "label": label, "value": shown, "col": table.ref("done_check", index)}
@@ -38,18 +45,25 @@ def checked_against_done(ctx: Context, table: Table, index: int, raw: Any, statu
 
 
 def checked_against_text(
-    ctx: Context, table: Table, index: int, cells: dict[str, Any], status: str, no: int
+    ctx: Context,
+    table: Table,
+    index: int,
+    cells: dict[str, Any],
+    status: str,
+    no: int,
+    skip: frozenset[tuple[int, int]] = frozenset(),
 ) -> str | None:
-    """The status checked against the 本周进展 and 存在问题 of the same row.
+    """The status checked against the 本周进展, 存在问题, 备注 and 下一步计划 of the same row.
 
     A bare status word in 本周进展 ("进度滞后") other than the status read (the two columns filled the wrong way
     round, or two statuses given): a lag in either is read (said); otherwise it cannot be told which holds (an
     error, not read). Another status beside a text that says the whole work is done ("本项工作已全部完成并通过
     验收") is read as written, and said. A 已完成 beside a text saying 尚未完成, 未开工 or 滞后, or work still to finish (预计下月完成,
     正在施工, 已完成80%, 尚有扫尾工作, 待验收: status_words.text_denies_done) is not vouched for (an error, as a
-    是否完成 of 否). Another status beside a text telling of a lag is read as written, and said.
+    是否完成 of 否; in 下一步计划 a warning). Another status beside a text telling of a lag is read as written, and said.
+    skip: cells not to check again (a continuation row's cells filled from a merge above, checked there).
     """
-    progress = text_key(cells.get("progress"))
+    progress = "" if (index, table.cols.get("progress")) in skip else text_key(cells.get("progress"))
     other = bare_status(progress)
     if other is not None and other != status:
         fields = {"no": no, "status": status, "other": other, "col": table.ref("progress", index)}
@@ -63,15 +77,18 @@ def checked_against_text(
     texts = [
         (table.cols[key], cells.get(key), progress if key == "progress" else None)
         for key in TEXT_CHECKED
-        if key in table.cols
+        if key in table.cols and (index, table.cols[key]) not in skip
     ]
-    return _checked_against_sentences(ctx, table, index, texts, status, no)
+    return checked_against_sentences(ctx, table, index, texts, status, no)
 
 
-TEXT_CHECKED = ("progress", "issues")
+# 下一步计划 looks ahead by nature ("争取早日投入使用" may follow a finished build): a 已完成 beside a plan in it
+# is read and warned; beside 尚未开工 or 滞后 there, as in the other columns, it is an error.
+TEXT_CHECKED = ("progress", "issues", "remark", "next_steps")
+_PLAN = "next_steps"
 
 
-def _checked_against_sentences(
+def checked_against_sentences(
     ctx: Context, table: Table, index: int, texts: list[tuple[int, Any, str | None]], status: str, no: int
 ) -> str | None:
     """The status checked against free texts of the row, given as (column, value, its text_key or None)."""
@@ -81,7 +98,12 @@ def _checked_against_sentences(
         if nz.is_blank(value):
             continue
         said = said if said is not None else text_key(value)
-        fields = {"no": no, "label": nz.text(table.labels[col]), "col": cell_ref(col, index), "value": _clip(value)}
+        label = (nz.text(table.labels[col]) if col < len(table.labels) else "") or UNLABELLED
+        fields = {"no": no, "label": label, "col": cell_ref(col, index), "value": _clip(value)}
+        plan = table.cols.get(_PLAN) == col
+        if status == DONE and plan and text_denies_done(said) and not text_denies_done(said, plans=False):
+            ctx.add("status-denied-in-plan", cell=table.ref("status", index), **fields)
+            continue
         if status == DONE and text_denies_done(said):
             ctx.add("status-denied-in-text", cell=table.ref("status", index), **fields)
             return None
@@ -148,14 +170,18 @@ def checked_against_other(ctx: Context, table: Table, index: int, col: int, stat
     said = text_key(raw)
     other = bare_status(said)
     if other is None or other == status:
-        return _checked_against_sentences(ctx, table, index, [(col, raw, said)], status, no)
-    fields = {"no": no, "status": status, "label": nz.text(table.labels[col]), "col": cell_ref(col, index)}
+        return checked_against_sentences(ctx, table, index, [(col, raw, said)], status, no)
+    label = nz.text(table.labels[col]) if col < len(table.labels) else ""
+    fields = {"no": no, "status": status, "label": label or UNLABELLED, "col": cell_ref(col, index)}
     fields["value"] = _clip(raw)
     if LAGGING in (status, other):
         ctx.add("status-second-lag", cell=table.ref("status", index), **fields)
         return LAGGING
     ctx.add("status-second-conflict", cell=table.ref("status", index), **fields)
     return None
+
+
+UNLABELLED = "表头未写列名的一列"  # how a message names a column the unit added without a header
 
 
 def _clip(value: Any, size: int = 40) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import lazyre
 from . import normalize as nz
+from .status_words import text_denies_done, text_key, text_says_lag
 
 BLANK_RUN_END = 10  # this many blank rows in a row end the table (and the signature lines looked for under it)
 
@@ -46,15 +47,28 @@ def _squeezed(text: str) -> str:
 
 
 def is_heading(cells: dict[str, Any], row: list[Any]) -> bool:
-    """A category line inside the table (一、产业转型 …): no arabic 序号, and nothing reported or one lone text."""
+    """A category line inside the table (一、产业转型 …): no arabic 序号, and nothing reported or one lone text.
+
+    A line telling of progress ("（注：二期尚未完工）", "尚有扫尾工作", "待验收") is a note on the measure above,
+    never a category: dropped as a heading, it left the measure 已完成."""
     if _arabic_no(cells.get("no")):
+        return False
+    filled = [v for v in row if not nz.is_blank(v)]
+    if any(tells_progress(v) for v in filled):
         return False
     reported = ("status", "progress", "issues", "next_steps", "expected", "remark")
     if all(nz.is_blank(cells.get(k)) for k in reported):
         return True
     # A merged heading spanning the row leaves its text in whichever column comes first.
-    filled = [v for v in row if not nz.is_blank(v)]
     return len(filled) == 1 and nz.status(filled[0]) is None
+
+
+def tells_progress(value: Any) -> bool:
+    """A text saying the work is behind or not finished (滞后, 尚未完工, 待验收, 预计6月完成)."""
+    if not isinstance(value, str):
+        return False
+    said = text_key(value)
+    return text_denies_done(said) or text_says_lag(said)
 
 
 def _arabic_no(value: Any) -> bool:

@@ -18,8 +18,14 @@ from . import normalize as nz
 from .attribution import Context
 from .cellchecks import check_formula, error_row, formula_like, unreadable_fields, unreadable_no
 from .layout import Table
-from .rowchecks import checked_against_done, checked_against_note, checked_against_other, checked_against_text
-from .rowkinds import is_blank_row, is_heading, is_total
+from .rowchecks import (
+    checked_against_done,
+    checked_against_note,
+    checked_against_other,
+    checked_against_sentences,
+    checked_against_text,
+)
+from .rowkinds import is_blank_row, is_heading, is_total, tells_progress
 from .rowmeasure import Measures, measure_of_row, several_measure_nos
 from .status_words import done_with_reservation
 
@@ -63,7 +69,7 @@ def read_rows(
             if how:  # a 序号 read as a sub-item only because of where the row is: said at the cell
                 value = nz.no_shown(cells.get("no"))
                 ctx.add(how, cell=table.ref("no", index), value=value, no=last.measure_no, row=last.row)
-            part = _read_row(ctx, table, index, cells, known, unit, base_year, today, part_of=last)
+            part = _read_row(ctx, table, index, cells, known, unit, base_year, today, part_of=last, last_text=last_text)
             before = last.status
             _combine(last, part)
             if (
@@ -219,8 +225,9 @@ def _continues(cells: dict[str, Any], last: ReturnRow, last_text: str, known: Me
     """
     raw = cells.get("no")
     text = nz.label_key(cells.get("text"))
-    if nz.is_blank(raw):
-        return "" if not text or text == last_text else None
+    if nz.is_blank(raw):  # a note telling of progress where the text goes is the measure's too (_part_checked)
+        note = tells_progress(cells.get("text")) and known.by_text(cells.get("text")) is None
+        return "" if not text or text == last_text or note else None
     if text and text != last_text and known.by_text(cells.get("text")) not in (None, last.measure_no):
         return None
     no, sub, month = nz.measure_no(raw), nz.sub_measure_no(raw), nz.date_sub_no(raw)
@@ -288,11 +295,13 @@ def _read_row(
     today: date | None,
     part_of: ReturnRow | None = None,
     number: int | None = None,
+    last_text: str = "",
 ) -> ReturnRow | None:
     """One row → ReturnRow, or None when it cannot be tied to a measure of this unit.
 
     part_of: the measure row this one continues; its blank cells (merged in .ods) are not reported, except a
     blank status under 已完成 (see _blank_part_status). number: the measure, already told from the 序号 (_several).
+    last_text: the measure text of the rows above (label_key), for a note written in a continuation row's text.
     """
     for key, value in cells.items():
         if formula_like(value):  # the cell reference only when there is something to say
@@ -322,8 +331,10 @@ def _read_row(
     status = None if "status" in unreadable else _row_status(ctx, table, index, status_raw, no)
     if status is not None and "done_check" in table.cols:
         status = checked_against_done(ctx, table, index, cells.get("done_check"), status, no)
-    if status is not None and part_of is None:
+    if part_of is None and status is not None:
         status = checked_against_text(ctx, table, index, cells, status, no)
+    elif part_of is not None:
+        status = _part_checked(ctx, table, index, cells, status, part_of, last_text)
     for col in table.other_status_cols() if status is not None else ():
         status = checked_against_other(ctx, table, index, col, status, no)
         if status is None:
@@ -351,6 +362,32 @@ def _read_row(
     if not row.progress and row.status != DONE and "progress" not in unreadable and part_of is None:
         ctx.add("progress-empty", cell=table.ref("progress", index), no=no)
     return row
+
+
+def _part_checked(
+    ctx: Context,
+    table: Table,
+    index: int,
+    cells: dict[str, Any],
+    status: str | None,
+    part_of: ReturnRow,
+    last_text: str,
+) -> str | None:
+    """A continuation row's texts checked as a measure row's are (二期尚未开工 under a merged 已完成 must not close
+    the measure), against its own status or, when it has none, the rows' above. Cells filled from a merge above
+    were checked there; a note written where the measure text goes ("（注：二期尚未完工）") is checked too."""
+    if status is None and part_of.status == DONE:
+        return None  # a blank status under 已完成: said already (status-empty-part), never done
+    judged = status or part_of.status
+    if judged is None:
+        return status
+    merged = frozenset((index, col) for col in table.cols.values() if (index, col) in table.sheet.merged_from)
+    checked = checked_against_text(ctx, table, index, cells, judged, part_of.measure_no, merged)
+    note = cells.get("text")
+    if checked is not None and "text" in table.cols and not nz.is_blank(note) and nz.label_key(note) != last_text:
+        where = [(table.cols["text"], note, None)]
+        checked = checked_against_sentences(ctx, table, index, where, checked, part_of.measure_no)
+    return checked if status is not None else status
 
 
 def _struck_measure(ctx: Context, table: Table, index: int, cells: dict[str, Any], no: int) -> None:

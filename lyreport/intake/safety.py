@@ -25,7 +25,9 @@ RATIO_MIN_BYTES = 1 * MB  # ... checked only above this size (tiny members compr
 MAX_DEPTH = 3  # levels of zip/eml nesting below the inbox file
 
 WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".xltx", ".xltm", ".xlt", ".ett", ".ots"})
-SCAN_EXTS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".ofd"})
+SCAN_EXTS = frozenset(
+    {".pdf", ".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".tif", ".tiff", ".ofd"}
+)  # .jfif: browsers save JPEGs so
 CONTAINER_EXTS = frozenset({".zip", ".eml", ".msg"})
 # Formats a unit may send its return in that cannot be read as one: the unit did report, wrongly.
 FOREIGN_FORMATS = {
@@ -109,7 +111,7 @@ def kind_of(ext: str) -> str | None:
 def ignore_reason(name: str, *, is_dir: bool = False, hidden: bool = True) -> str | None:
     """Why a file or folder name is ignored (Chinese), or None if it should be looked at.
 
-    `hidden=False`: a leading "." does not hide it (a mail attachment: ".xlsx" is one whose name the client lost).
+    `hidden=False`: not even a tool's own dot-name is ignored (a mail attachment: ".gitignore" sent is a file sent).
     """
     lower = name.lower()
     if name.startswith("~$"):
@@ -124,9 +126,30 @@ def ignore_reason(name: str, *, is_dir: bool = False, hidden: bool = True) -> st
         return "macOS 压缩时附带的资源文件夹（__MACOSX）"
     if name.startswith("._"):
         return "macOS 资源文件（._ 开头）"
-    if name.startswith(".") and hidden:
-        return "隐藏文件夹（名称以“.”开头）" if is_dir else "隐藏文件（名称以“.”开头）"
+    if name.startswith(".~"):  # ".~lock.报表.xlsx#", and this program's own files being written (atomic.py)
+        return "正在写入或打开文件时自动生成的临时文件（.~ 开头）"
+    if name.startswith(".") and hidden and (lower in _TOOL_DOTFILES or (is_dir and lower in _TOOL_DOTDIRS)):
+        return "版本管理或系统自动生成的文件夹" if is_dir else "版本管理或系统自动生成的文件"
+    # Any other leading "." hides nothing on Windows, where staff work: ".xlsx" is an attachment whose name
+    # was lost, ".教育局" a folder someone named so. Read like any other name (said if not a return).
     return None
+
+
+_TOOL_DOTFILES = frozenset({".gitkeep", ".gitignore", ".gitattributes", ".keep", ".localized", ".directory"})
+_TOOL_DOTDIRS = frozenset(
+    {
+        ".git",
+        ".svn",
+        ".hg",
+        ".idea",
+        ".vscode",
+        ".trash",
+        ".trashes",
+        ".fseventsd",
+        ".spotlight-v100",
+        ".temporaryitems",
+    }
+)
 
 
 def sanitise_member(name: str) -> tuple[str, str, bool]:

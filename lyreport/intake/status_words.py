@@ -461,16 +461,17 @@ _TEXT_NOT_DONE = lazyre.compile(
 )
 
 
-def text_denies_done(key: str) -> bool:
+def text_denies_done(key: str, *, plans: bool = True) -> bool:
     """True when a free text (its text_key) says in so many words that the work is not done: 未完成, 部分完成,
     not started, a lag, a completion yet to come (预计下月完成), work under way (正在施工), below 100% (完成80%),
     work left (尚有扫尾工作), acceptance pending (待验收). Narrower than denies_done: "正在办理移交" or "投资完成80%"
-    beside a done says nothing of it."""
+    beside a done says nothing of it. plans=False leaves out completions yet to come and work under way, which a
+    下一步计划 may name of a finished work's next stage."""
     if not key:
         return False
-    if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key) or _TEXT_NOT_DONE.search(key):
+    if _NOT_DONE.search(key) or _PARTLY_DONE.search(key) or _NOT_STARTED.search(key):
         return True
-    return text_says_lag(key)
+    return (plans and _TEXT_NOT_DONE.search(key) is not None) or text_says_lag(key)
 
 
 # What a sentence in 本周进展 opens with before saying it is done: "本项工作已全部完成", "项目已竣工".

@@ -369,6 +369,10 @@ def carries_files(data: bytes) -> bool:
                 return True
             if part.get_content_type() == smime.PGP_ENCRYPTED or smime.is_wrapped(part):
                 return True  # signed or encrypted whole (smime.p7m): discover opens it, or says it cannot
+            if part.get_content_type() == "message/rfc822" and _encoded(part):
+                inner = mail.forwarded_message(part)
+                if inner is not None and carries_files(inner.as_bytes()):
+                    return True  # a forward encoded in base64 (Exchange): its files are not among the parts walked
             if part.is_multipart():
                 continue
             name = mail.attachment_name(part) or ""
@@ -377,6 +381,9 @@ def carries_files(data: bytes) -> bool:
             ext = ext if name else mail.EXT_BY_TYPE.get(part.get_content_type(), "")
             if kind_of(ext) is not None or mail.EXT_BY_TYPE.get(part.get_content_type()) in (".zip", ".pdf"):
                 return True
+            typed = kind_of(mail.EXT_BY_TYPE.get(part.get_content_type(), ""))
+            if typed is not None and part.get_content_disposition() == "attachment":
+                return True  # "盖章件.jfif" sent as image/jpeg: an attached file of a type run reads (not a logo)
             if part.get_content_type() == "application/ms-tnef" or base.lower() == "winmail.dat":
                 return True  # Outlook's winmail.dat: the return is packed inside; discover says so
             if not name and part.get_content_disposition() == "attachment":
@@ -389,6 +396,10 @@ def carries_files(data: bytes) -> bool:
         return mail.download_links(message) is not None
     except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
         return True
+
+
+def _encoded(part: Any) -> bool:
+    return str(part.get("Content-Transfer-Encoding", "")).strip().lower() in ("base64", "quoted-printable")
 
 
 def signature(env: object) -> str:
