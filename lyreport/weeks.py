@@ -7,10 +7,14 @@ from datetime import date, datetime, timedelta
 from .config import Config
 
 
+def week_day_of(day: date, weekday: int) -> date:
+    """The deadline day of the week that `day` belongs to: the first `weekday` (ISO, 4 = Thursday) on or after it."""
+    return day + timedelta(days=(weekday - day.isoweekday()) % 7)
+
+
 def deadline_for(day: date, config: Config) -> datetime:
     """The deadline of the week that `day` belongs to: the first deadline weekday on or after it."""
-    offset = (config.deadline_weekday - day.isoweekday()) % 7
-    deadline_day = day + timedelta(days=offset)
+    deadline_day = week_day_of(day, config.deadline_weekday)
     return datetime.combine(deadline_day, config.deadline_time, tzinfo=config.timezone)
 
 

@@ -172,13 +172,25 @@ def test_fetch_keeps_a_scan_sent_as_jfif() -> None:
     assert carries_files(message.as_bytes())
 
 
-def test_a_saved_mails_server_stamp_counts_over_the_file_time(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["eml", "msg"])
+def test_a_saved_mails_server_stamp_counts_over_the_file_time(tmp_path: Path, kind: str) -> None:
     """The office PC's clock is slow: the file says 11:58, the receiving server 12:03:04 (late)."""
+    from msgfile import Mail, msg_bytes
+
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    path = inbox / "教育局.eml"
-    stamp = b"Received: from mail.ly.gov.cn by mx.163.com; Thu, 07 Jan 2021 12:03:04 +0800\n"
-    path.write_bytes(stamp + _unit_mail().as_bytes())
+    path = inbox / f"教育局.{kind}"
+    stamp = "from mail.ly.gov.cn by mx.163.com; Thu, 07 Jan 2021 12:03:04 +0800"
+    if kind == "eml":
+        path.write_bytes(f"Received: {stamp}\n".encode() + _unit_mail().as_bytes())
+    else:
+        sent = datetime(2021, 1, 7, 11, 30, tzinfo=TZ)
+        files = [("报表.xlsx", b"PK\x03\x04 workbook")]
+        path.write_bytes(
+            msg_bytes(
+                Mail("jyj@ly.gov.cn", "教育局报表", "Thu, 07 Jan 2021 11:30:00 +0800", sent, files, received=stamp)
+            )
+        )
     saved = datetime(2021, 1, 7, 11, 58, tzinfo=TZ).timestamp()
     os.utime(path, (saved, saved))
     files, problems = discover(inbox, tmp_path / "work", TZ)

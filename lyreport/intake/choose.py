@@ -20,11 +20,12 @@ choice made only by fullness or position over a table giving other statuses is a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from ..models import MasterList
 from ..unitnames import UnitDirectory
+from ..weeks import week_day_of
 from . import normalize as nz
 from .attribution import _GENERIC_SHEETS, Context, units_in_text, written_unit
 from .cellrefs import cell_ref
@@ -185,7 +186,7 @@ def _week_fit(filled: date | None, week: date | None, weekday: int, received: da
         return OTHER_WEEK
     if week is None:
         return IN_WEEK
-    return IN_WEEK if filled + timedelta(days=(weekday - filled.isoweekday()) % 7) == week else OTHER_WEEK
+    return IN_WEEK if week_day_of(filled, weekday) == week else OTHER_WEEK
 
 
 def _score(cand: Candidate, position: int, owned: set[int]) -> tuple[bool, int, date, int, int, int]:

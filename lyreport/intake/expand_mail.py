@@ -65,9 +65,7 @@ class MailExpansion:
                 self.add(note, item.display, internal=f"{arrived:%Y-%m-%d %H:%M}", earlier=when, gap=gap)
             zone, raw = maildates.Zone(), ""
         else:
-            sent, zone, raw = self._sent(item, message)
-            if item.received_from != "mail" and sent is not None and sent == maildates.relayed_at(message, self.tz):
-                checked = self._stamp_over_file_time(item, sent)
+            sent, zone, raw, checked = self._sent(item, message)
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
         usable = unidentified = pictured = sent_files = sealed = False
         tnef: list[mail.Attachment] = []
@@ -139,10 +137,10 @@ class MailExpansion:
         elif original < item.received_at - SERVER_SLACK:
             self.add("mail-forwarded-inline", item.display, original=f"{original:%Y-%m-%d %H:%M}", forwarded=forwarded)
 
-    def _sent(self, item: Item, message: Any) -> tuple[datetime | None, maildates.Zone, str]:
-        """(when the mail came in, how its Date's zone was read, the Date as written) for a mail without a
-        recorded arrival: the receiving server's Received stamp when there is one (said when the sender's
-        Date differs), else the Date header (the latest of several, said)."""
+    def _sent(self, item: Item, message: Any) -> tuple[datetime | None, maildates.Zone, str, bool]:
+        """(when the mail came in, how its Date's zone was read, the Date as written, whether that time is
+        the receiving server's, over the file's: see _relayed) for a mail without a recorded arrival: the Received stamp when there is one
+        (said when the sender's Date differs), else the Date header (the latest of several, said)."""
         from . import mail, maildates
 
         sent, zone = maildates.read_date(message, self.tz)
@@ -159,8 +157,9 @@ class MailExpansion:
                 latest, text = max(known, key=lambda pair: pair[0])
                 quoted = "”“".join(shown(w[:60]) for w in written)
                 self.add("mail-date-twice", item.display, dates=f"“{quoted}”", date=f"{latest:%Y-%m-%d %H:%M}")
-                return maildates.read_date(mail.parse(f"Date: {text}\nFrom: x@x.x\n\n".encode()), self.tz) + (text,)
-        return sent, zone, raw
+                moment, zone = maildates.read_date(mail.parse(f"Date: {text}\nFrom: x@x.x\n\n".encode()), self.tz)
+                return moment, zone, text, False
+        return sent, zone, raw, False
 
     def _stamp_over_file_time(self, item: Item, stamped: datetime) -> bool:
         """A saved mail's Received stamp (the receiving server's clock) counts over the saved file's time (this
@@ -177,8 +176,10 @@ class MailExpansion:
 
     def _relayed(
         self, item: Item, sent: datetime | None, raw: str, relayed: datetime
-    ) -> tuple[datetime, maildates.Zone, str]:
-        """The receiving server's time counts; said when the Date is missing or says otherwise."""
+    ) -> tuple[datetime, maildates.Zone, str, bool]:
+        """The receiving server's time counts; said when the Date is missing or says otherwise. It counts over
+        the saved file's time too (the last item: checked), unless the mail was forwarded as an attachment,
+        where the forward's own time still bounds it."""
         from . import maildates
 
         when = f"{relayed:%Y-%m-%d %H:%M}"
@@ -188,7 +189,8 @@ class MailExpansion:
         elif abs(sent - relayed) > SERVER_SLACK:
             gap = _gap(abs(sent - relayed))
             self.add("mail-date-server", item.display, sent=f"{sent:%Y-%m-%d %H:%M}", received=when, gap=gap)
-        return relayed, maildates.Zone(), ""
+        checked = item.received_from != "mail" and self._stamp_over_file_time(item, relayed)
+        return relayed, maildates.Zone(), "", checked
 
     def _no_attachment(self, item: Item, pictured: bool, links: list[str] | None = None) -> bool:
         """No return in the mail: a picture left in its text (too small to read as a scan) may be one; a

@@ -37,9 +37,16 @@ class MsgExpansion:
     def _add_file(self, item: Item, kind: str, size: int | None = None) -> bool: ...
     def _relayed(
         self, item: Item, sent: datetime | None, raw: str, relayed: datetime
-    ) -> tuple[datetime, maildates.Zone, str]: ...
+    ) -> tuple[datetime, maildates.Zone, str, bool]: ...
     def _mail_item(
-        self, item: Item, sent: datetime | None, zone: maildates.Zone, address: str, subject: str, raw_date: str = ""
+        self,
+        item: Item,
+        sent: datetime | None,
+        zone: maildates.Zone,
+        address: str,
+        subject: str,
+        raw_date: str = "",
+        checked: bool = False,
     ) -> Item: ...
     def _forwarded_inline(self, item: Item, subject: str, text: str) -> None: ...
     def _no_attachment(self, item: Item, pictured: bool, links: list[str] | None = None) -> bool: ...
@@ -69,9 +76,11 @@ class MsgExpansion:
 
         sent, zone = maildates.msg_date(data, self.tz)
         raw = str(data.get("header_date") or "")
+        checked = False  # a Received stamp counts over the file's time (expand_mail._relayed)
         if (relayed := maildates.msg_relayed(data, self.tz)) is not None:
-            sent, zone, raw = self._relayed(item, sent, raw, relayed)
-        item = self._mail_item(item, sent, zone, str(data.get("sender") or ""), str(data.get("subject") or ""), raw)
+            sent, zone, raw, checked = self._relayed(item, sent, raw, relayed)
+        sender, subject = str(data.get("sender") or ""), str(data.get("subject") or "")
+        item = self._mail_item(item, sent, zone, sender, subject, raw, checked)
         usable = unidentified = pictured = sent_files = sealed = False
         tnef: list[mail.Attachment] = []
         for count, attachment in enumerate(data.get("attachments") or [], start=1):

@@ -14,6 +14,7 @@ from ..prefill import IDENTITY_KEY as PREFILL_KEY
 from ..prefill import fingerprint
 from ..problems import Problem
 from ..unitnames import UnitDirectory
+from ..weeks import week_day_of
 from . import normalize as nz
 from .attribution import Context, identify_unit, named_around, own_name, settle_unnamed, units_in_text
 from .cellchecks import check_formula
@@ -221,7 +222,7 @@ def _identify_week(
         ctx.add("date-not-day", cell=block.cell("filled"), value=nz.text(raw))
     elif filled_on is None and not nz.is_blank(raw):
         ctx.add("date-invalid", cell=block.cell("filled"), value=nz.text(raw))
-    filled_week = filled_on + timedelta(days=(weekday - filled_on.isoweekday()) % 7) if filled_on else None
+    filled_week = week_day_of(filled_on, weekday) if filled_on else None
     if template_week and filled_week and filled_week > template_week and _arrived_in(ctx, filled_week):
         # Last week's form reused with this week's 填报日期, and it arrived that week: two visible sources agree.
         ctx.add(

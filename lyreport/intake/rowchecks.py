@@ -98,8 +98,7 @@ def checked_against_sentences(
         if nz.is_blank(value):
             continue
         said = said if said is not None else text_key(value)
-        label = (nz.text(table.labels[col]) if col < len(table.labels) else "") or UNLABELLED
-        fields = {"no": no, "label": label, "col": cell_ref(col, index), "value": _clip(value)}
+        fields = {"no": no, "label": _label(table, col), "col": cell_ref(col, index), "value": _clip(value)}
         plan = table.cols.get(_PLAN) == col
         if status == DONE and plan and text_denies_done(said) and not text_denies_done(said, plans=False):
             ctx.add("status-denied-in-plan", cell=table.ref("status", index), **fields)
@@ -171,8 +170,7 @@ def checked_against_other(ctx: Context, table: Table, index: int, col: int, stat
     other = bare_status(said)
     if other is None or other == status:
         return checked_against_sentences(ctx, table, index, [(col, raw, said)], status, no)
-    label = nz.text(table.labels[col]) if col < len(table.labels) else ""
-    fields = {"no": no, "status": status, "label": label or UNLABELLED, "col": cell_ref(col, index)}
+    fields = {"no": no, "status": status, "label": _label(table, col), "col": cell_ref(col, index)}
     fields["value"] = _clip(raw)
     if LAGGING in (status, other):
         ctx.add("status-second-lag", cell=table.ref("status", index), **fields)
@@ -182,6 +180,10 @@ def checked_against_other(ctx: Context, table: Table, index: int, col: int, stat
 
 
 UNLABELLED = "表头未写列名的一列"  # how a message names a column the unit added without a header
+
+
+def _label(table: Table, col: int) -> str:
+    return (nz.text(table.labels[col]) if col < len(table.labels) else "") or UNLABELLED
 
 
 def _clip(value: Any, size: int = 40) -> str:

@@ -387,7 +387,7 @@ def _part_checked(
     if checked is not None and "text" in table.cols and not nz.is_blank(note) and nz.label_key(note) != last_text:
         where = [(table.cols["text"], note, None)]
         checked = checked_against_sentences(ctx, table, index, where, checked, part_of.measure_no)
-    return checked if status is not None else status
+    return None if status is None else checked  # no status of its own: the checks only speak
 
 
 def _struck_measure(ctx: Context, table: Table, index: int, cells: dict[str, Any], no: int) -> None:

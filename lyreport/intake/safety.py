@@ -25,9 +25,8 @@ RATIO_MIN_BYTES = 1 * MB  # ... checked only above this size (tiny members compr
 MAX_DEPTH = 3  # levels of zip/eml nesting below the inbox file
 
 WORKBOOK_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et", ".csv", ".xltx", ".xltm", ".xlt", ".ett", ".ots"})
-SCAN_EXTS = frozenset(
-    {".pdf", ".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".tif", ".tiff", ".ofd"}
-)  # .jfif: browsers save JPEGs so
+# .jfif and .jpe are JPEGs too: Windows browsers save pictures as .jfif.
+SCAN_EXTS = frozenset({".pdf", ".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".tif", ".tiff", ".ofd"})
 CONTAINER_EXTS = frozenset({".zip", ".eml", ".msg"})
 # Formats a unit may send its return in that cannot be read as one: the unit did report, wrongly.
 FOREIGN_FORMATS = {

@@ -369,10 +369,10 @@ def carries_files(data: bytes) -> bool:
                 return True
             if part.get_content_type() == smime.PGP_ENCRYPTED or smime.is_wrapped(part):
                 return True  # signed or encrypted whole (smime.p7m): discover opens it, or says it cannot
-            if part.get_content_type() == "message/rfc822" and _encoded(part):
-                inner = mail.forwarded_message(part)
-                if inner is not None and carries_files(inner.as_bytes()):
-                    return True  # a forward encoded in base64 (Exchange): its files are not among the parts walked
+            if part.get_content_type() == "message/rfc822":
+                inner = mail.forwarded_message(part)  # decoded anew when sent in base64 (Exchange)
+                if inner is not None and inner is not part.get_payload(0) and carries_files(inner.as_bytes()):
+                    return True  # its files are not among the parts walked here
             if part.is_multipart():
                 continue
             name = mail.attachment_name(part) or ""
@@ -396,10 +396,6 @@ def carries_files(data: bytes) -> bool:
         return mail.download_links(message) is not None
     except Exception:  # noqa: BLE001 - hostile structure: keep it for discover to report
         return True
-
-
-def _encoded(part: Any) -> bool:
-    return str(part.get("Content-Transfer-Encoding", "")).strip().lower() in ("base64", "quoted-printable")
 
 
 def signature(env: object) -> str:

@@ -7,7 +7,7 @@ import dataclasses
 import difflib
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -15,6 +15,7 @@ from ...atomic import atomic_write_text
 from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
 from ...unitnames import UnitDirectory
+from ...weeks import week_day_of
 from .. import normalize as nz
 from ..normalize import header_label, label_key
 from ..normalize import measure_no as nz_measure_no
@@ -235,7 +236,7 @@ def _written_heads(
         received = file.received_at.date() if file.received_at else None
         printed = printed_week(boxes, weekday)
         filled = nz.parse_day(block.value("filled"), None, None, not_after=received)
-        week = filled + timedelta(days=(weekday - filled.isoweekday()) % 7) if filled else None
+        week = week_day_of(filled, weekday) if filled else None
         out.append(
             PageHead(
                 unit,
