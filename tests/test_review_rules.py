@@ -162,6 +162,12 @@ def test_a_tick_is_read_only_where_every_option_has_its_box(written: str, status
         "常推进口进度滞后完成口正常推进口进度滞后",  # pieces of a wrapped list, read out of order
         "口已完成正常推进进度滞后尚未启动",  # a scanned list's lines run together, boxes and tick lost (was 进度滞后)
         "已完成正常推进进度滞后尚未启动",
+        # Red-team finding: an unticked list clipped by the row's height leaves pieces with one box between them
+        # (was 正常推进, with an info only)
+        "常推进口进度",
+        "常推进 □进度",
+        "滞后 □尚未启",
+        "正常推进口进度滞后",
     ],
 )
 def test_a_list_whose_tick_cannot_be_placed_is_not_read(written: str) -> None:

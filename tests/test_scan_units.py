@@ -107,6 +107,23 @@ def test_red_text_and_red_lines_are_not_a_seal():
     assert not find_seal(page).found
 
 
+@pytest.mark.parametrize("inside", ["tick", "同意 and a name"])
+def test_a_red_pen_circle_round_a_tick_or_an_approval_is_no_seal(inside):
+    """Red-team finding: a reviewer's red-pen circle with a tick in it, or a leader's circled 同意 and name, passed
+    the 'something inside the ring' test and the unstamped page was reported stamped."""
+    page = _page()
+    draw = ImageDraw.Draw(page)
+    red = (205, 30, 40)
+    draw.ellipse((1500, 600, 1800, 900), outline=red, width=7)
+    if inside == "tick":
+        draw.line((1560, 750, 1630, 830, 1760, 650), fill=red, width=9)
+    else:
+        draw.text((1580, 680), "同意", fill=red, font=ImageFont.truetype(FONT, 56))
+        draw.text((1585, 760), "张建国", fill=red, font=ImageFont.truetype(FONT, 40))
+    assert not find_seal(page).found
+    assert find_seal(add_seal(page, "洛阳市发展和改革委员会", centre=(900, 420))).found
+
+
 def test_seal_survives_a_phone_photo():
     page = add_seal(_page(), "洛阳市发展和改革委员会").rotate(3, expand=True, fillcolor=(235, 230, 220))
     photo = Image.eval(page, lambda v: int(v * 0.85 + 10))  # dimmer, yellowish paper
@@ -244,6 +261,72 @@ def test_a_pen_stroke_through_a_status_is_seen(pen):
     assert struck_lines(page, [box]) == [False]
 
 
+def _printed(text: str, size: int = 30) -> tuple[Image.Image, ImageDraw.ImageDraw, tuple[int, int, int, int]]:
+    """A line of print at 200 dpi and the ink box of its characters."""
+    page = Image.new("RGB", (700, 160), (246, 244, 240))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, size)
+    draw.text((60, 60), text, fill=(35, 35, 35), font=font)
+    return page, draw, draw.textbbox((60, 60), text, font=font)
+
+
+STROKES = {  # (x, y) of a straight pen stroke's ends, as shares of the characters' ink box
+    "level through the upper third": ((-0.05, 0.3), (1.05, 0.28)),
+    "level through the lower third": ((-0.05, 0.7), (1.05, 0.72)),
+    "tilted 12 degrees": ((-0.03, 0.5 + 0.75 * 0.21), (1.03, 0.5 - 0.75 * 0.21)),
+    "tilted 8 degrees the other way": ((-0.03, 0.5 - 0.75 * 0.14), (1.03, 0.5 + 0.75 * 0.14)),
+    "a slash from corner to corner": ((-0.05, 1.05), (1.05, -0.05)),
+    "a backslash from corner to corner": ((-0.05, -0.05), (1.05, 1.05)),
+}
+
+
+@pytest.mark.parametrize("text", ["已完成", "正常推进"])
+@pytest.mark.parametrize("shape", list(STROKES))
+def test_a_pen_stroke_at_any_height_or_tilt_is_seen(shape, text):
+    """Red-team finding: only a level stroke along the words' middle was seen; a stroke through the top half,
+    tilted by more than 8.5 degrees or a slash from corner to corner left the 已完成 read as done."""
+    from lyreport.intake.scan.strike import struck_lines
+
+    page, draw, (x0, y0, x1, y1) = _printed(text)
+    (ax, ay), (bx, by) = STROKES[shape]
+    w, h = x1 - x0, y1 - y0
+    draw.line((x0 + ax * w, y0 + ay * h, x0 + bx * w, y0 + by * h), fill=(30, 30, 40), width=3)
+    box = TextBox(text, x0 - 6, y0 - 8, x1 + 6, y1 + 8, 0.99)
+    assert struck_lines(page, [box]) == [True]
+
+
+@pytest.mark.parametrize("mark", ["underline", "rule above", "rule below", "rule beside"])
+def test_lines_beside_the_words_are_no_strike(mark):
+    """An underline or the table's rules inside the OCR's box: the line crosses no gap between the characters
+    where the characters are."""
+    from lyreport.intake.scan.strike import struck_lines
+
+    page, draw, (x0, y0, x1, y1) = _printed("已完成")
+    line = {
+        "underline": (x0 - 4, y1 + 4, x1 + 4, y1 + 4),
+        "rule above": (0, y0 - 5, 700, y0 - 5),
+        "rule below": (0, y1 + 5, 700, y1 + 5),
+        "rule beside": (x1 + 10, 0, x1 + 10, 160),
+    }[mark]
+    draw.line(line, fill=(30, 30, 30), width=2)
+    box = TextBox("已完成", x0 - 6, y0 - 8, x1 + 40, y1 + 8, 0.99)
+    assert struck_lines(page, [box]) == [False]
+
+
+def test_a_stroke_through_a_status_whose_box_runs_over_a_rule_is_seen():
+    """The OCR's box ran over the cell's rule into the next cell's first character: the status's part is looked
+    at alone (was missed: the stroke stops at the rule)."""
+    from lyreport.intake.scan.strike import struck_lines
+
+    page, draw, (x0, y0, x1, y1) = _printed("尚未启动")
+    draw.line((x1 + 30, 0, x1 + 30, 160), fill=(30, 30, 30), width=2)
+    draw.text((x1 + 38, y0 - 7), "按", fill=(35, 35, 35), font=ImageFont.truetype(FONT, 30))
+    box = TextBox("尚未启动", x0 - 6, y0 - 8, x1 + 48, y1 + 8, 0.99)
+    assert struck_lines(page, [box]) == [False]
+    draw.line((x0 - 4, (y0 + y1) / 2, x1 + 4, (y0 + y1) / 2), fill=(30, 30, 40), width=3)
+    assert struck_lines(page, [box]) == [True]
+
+
 def test_a_seals_ring_across_a_status_is_no_pen_stroke():
     """A seal stamped over the table: the top of its ring runs through 正常推进 like a stroke (was status-struck)."""
     from lyreport.intake.scan.strike import struck_lines
@@ -353,6 +436,52 @@ def _answer(boxes: list[TextBox], mark_unit: str) -> tuple:
     return ("ok", 1, [{"boxes": [list(b.as_tuple()) for b in boxes], "marks": [mark], "seal": True}])
 
 
+def _unmarked(filled: str, footer: str) -> tuple:
+    """市医疗保障局's form, its QR code unread, dated `filled`, its footer printing `footer` as the 报送周."""
+    boxes = [_box(f"填报日期：{filled}", 1400, 100, 360) if b.text.startswith("填报日期") else b
+             for b in _other_units_boxes("市医疗保障局")]  # fmt: skip
+    boxes.append(_box(f"报送周：{footer}　第 1 页，共 1 页", 900, 900, 500))
+    return ("ok", 1, [{"boxes": [list(b.as_tuple()) for b in boxes], "marks": [], "seal": True}])
+
+
+@pytest.mark.parametrize(
+    ("filled", "footer", "week", "said"),
+    [
+        # Red-team finding: last week's printed form, its QR code unreadable, dated this week by hand: counted this
+        # week without a word. It is counted this week (date and arrival agree), and said, as with a workbook.
+        ("2021年1月7日", "2020年12月31日", date(2021, 1, 7), "week-template-old"),
+        # Red-team finding: this week's form dated on the Saturday inside its week was set aside as last week's
+        # (the 填报日期 alone, with the late days' grace, names the week before): the printed week decides.
+        ("2021年1月2日", "2021年1月7日", date(2021, 1, 7), None),
+        ("2021年1月7日", "2021年1月7日", date(2021, 1, 7), None),
+        # This week's form dated in the week before: the printed week counts, the conflict is said.
+        ("2020年12月29日", "2021年1月7日", date(2021, 1, 7), "week-conflict"),
+    ],
+)
+def test_the_week_printed_on_a_form_without_a_qr_code_is_weighed_against_its_date(
+    filled, footer, week, said, master, directory, workspace
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from lyreport.assign import return_week
+    from lyreport.config import load_config
+    from lyreport.intake.scan.intake import interpret
+    from lyreport.workspace import Workspace
+
+    config = load_config(Workspace(workspace).config_path)
+
+    received = datetime(2021, 1, 7, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", received, "")
+    (scan,) = interpret(file, _unmarked(filled, footer), master, directory)
+    assert return_week(scan.parsed, config) == week
+    weekly = [p.code for p in scan.problems if p.code.startswith("week-")]
+    assert weekly == ([said] if said else [])
+    if said == "week-template-old":
+        (old,) = [p for p in scan.problems if p.code == said]
+        assert "2020-12-31 这一周" in old.message and old.cell.startswith("第1页")
+
+
 def test_qr_of_one_unit_on_another_units_filled_form_counts_for_the_filler(master, directory):
     """QR 市林业局, 填报单位 and the rows 市医疗保障局's: read as 市医疗保障局's, with a warning (the workbook rule)."""
     from lyreport.intake.scan.intake import interpret
@@ -424,6 +553,25 @@ def test_a_bare_wancheng_on_paper_is_read_and_said(master, directory):
         (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
         (said,) = [p for p in scan.problems if p.code == "scan-done-bare"]
         assert f"只识别出“{written}”" in said.message
+
+
+@pytest.mark.parametrize("written", ["启动", "开工", "实施", "开展"])
+def test_a_bare_qidong_on_paper_is_read_and_said(written, master, directory):
+    """Red-team finding: 尚未启动 whose 尚未 a coffee stain hid was read 启动 → 正常推进 with an info only. It is
+    still read as written, with a warning that names what it may have been."""
+    from lyreport.intake.scan.intake import interpret
+
+    file = SourceFile(Path("x.png"), "扫描件3.png", "scan", None, "")  # type: ignore[arg-type]
+    boxes = [_box(written, 300, 300) if b.text == "已完成" else b for b in _other_units_boxes("市医疗保障局")]
+    (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
+    assert [(r.measure_no, r.status) for r in scan.parsed.rows] == [(21, "正常推进")]
+    (said,) = [p for p in scan.problems if p.code == "scan-start-bare"]
+    assert said.severity == "warning" and said.cell == "第1页 表格第1行（完成状态）"
+    assert f"只识别出“{written}”" in said.message and f"“尚未{written}”" in said.message
+    for under_way in ("已启动", "正常推进", "推进中", "正在实施"):
+        boxes = [_box(under_way, 300, 300) if b.text == "已完成" else b for b in _other_units_boxes("市医疗保障局")]
+        (scan,) = interpret(file, _answer(boxes, "市医疗保障局"), master, directory)
+        assert "scan-start-bare" not in {p.code for p in scan.problems}, under_way
 
 
 def test_messages_about_a_scan_name_no_workbook_cells(master, directory):

@@ -212,6 +212,8 @@ def _identify_week(
     if list_id and list_id != master.list_id:
         ctx.add("template-other-list", list_id=list_id, expected=master.list_id)
     template_week = _iso_date(str(ident.get("week") or ""))
+    # A scan without a readable QR code: the week printed on its pages stands for the template's identity.
+    source, named = ("printed", "页面印的报送周") if ident.get("week_from") == "printed" else ("template", "模板标识")
     raw = block.value("filled")
     base_year = template_week.year if template_week else None
     # A return cannot be filled in after it arrived: "12月30日" received 2021-01-07 is 2020-12-30.
@@ -235,9 +237,9 @@ def _identify_week(
         return filled_week, "填报日期", filled_on
     if template_week:
         if filled_week and filled_week != template_week:
-            details = f"模板标识为 {template_week.isoformat()} 这一周，填报日期 {filled_on} 属于 {filled_week} 这一周"
+            details = f"{named}为 {template_week.isoformat()} 这一周，填报日期 {filled_on} 属于 {filled_week} 这一周"
             ctx.add("week-conflict", cell=block.cell("filled"), details=details, chosen=template_week.isoformat())
-        return template_week, "template", filled_on
+        return template_week, source, filled_on
     if filled_week:
         return filled_week, "填报日期", filled_on
     return None, "received", filled_on
@@ -245,6 +247,8 @@ def _identify_week(
 
 def _arrived_in(ctx: Context, week: date) -> bool:
     """Whether the file arrived after the previous deadline day and at most three days after this one (late)."""
+    if ctx.book.file.received_at is None:  # a grid read on its own (a scan's pages in tests)
+        return False
     received = ctx.book.file.received_at.date()
     return week - timedelta(days=7) < received <= week + timedelta(days=3)
 

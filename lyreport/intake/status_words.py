@@ -220,7 +220,7 @@ class _Choices(NamedTuple):
 def _choices(key: str) -> _Choices | None:
     """A printed list of choices (see _listed), one that the OCR garbled (see _garbled), or the template's
     prompt left as it was (see _prompt); else None."""
-    return _listed(key) or _garbled(key) or _prompt(key) or _run_together(key)
+    return _listed(key) or _garbled(key) or _fragment(key) or _prompt(key) or _run_together(key)
 
 
 # The label of an option in a drop-down list: "A.", "1、", "(1)", "1-" before the status word (after NFKC, which
@@ -259,6 +259,21 @@ def _garbled(key: str) -> _Choices | None:
     if len({STATUS_INDEX[word] for word in words}) < 2:
         return None
     return _Choices([(word, "") for word in words], "", False)
+
+
+_BETWEEN_PIECES = lazyre.compile(f"[\\W_]*[{_BOXES}][{_BOXES}\\W_]*")
+
+
+def _fragment(key: str) -> _Choices | None:
+    """What a row too low for a printed list leaves on paper: pieces of option words with a box between them
+    ("常推进口进度": the list "□已完成 □正常推进 □进度滞后" cut by the cell's height), nothing else. Whether and
+    which option was ticked cannot be seen."""
+    if any(c.isalnum() and c not in _OPTION_LETTERS and c not in _BOXES for c in key):
+        return None
+    pieces = [piece for piece in _BETWEEN_PIECES.split(key) if _PUNCT.sub("", piece)]
+    if len(pieces) < 2:
+        return None
+    return _Choices([(piece, "") for piece in pieces], "", False)
 
 
 _RUN = lazyre.compile(f"(?:{_OPTION.pattern})+")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ...atomic import atomic_write_text
-from ...models import MasterList, ParsedReturn, Scan, SourceFile, WorkbookData
+from ...models import MasterList, Scan, SourceFile, WorkbookData
 from ...problems import CATALOGUE, Problem, problem
 from ...unitnames import UnitDirectory
 from ...weeks import week_day_of
@@ -25,7 +25,7 @@ from ..rowmeasure import measure_by_text
 from .edges import EDGE_NAMES, cut_edges, cut_pages, forms_on, side_by_side
 from .mark import identity_of
 from .ocr import TextBox
-from .pages import PagePrint, drop_copies, missing_pages, print_of, printed_week
+from .pages import drop_copies, missing_pages, print_of, printed_week
 from .papernotes import bare_done, doubled, low_confidence, relocate
 from .reader import READER_VERSION, scan_path
 from .table import GUESSED, ScanGrid, build_grid
@@ -328,6 +328,11 @@ def _interpret_pages(
     boxes = [boxes[i] for i in kept]
     prints = [prints[i] for i in kept]
     identity = identity_of([t for _, p in usable for t in p.get("marks", [])])
+    printed = {p.week for p in prints if p.week}
+    if not identity.get("week") and len(printed) == 1:
+        # No QR code read: the 报送周 the template printed on the pages names the form's week as the QR code
+        # would, weighed against the 填报日期 in the same way (last week's form dated this week is said).
+        identity = {**identity, "week": printed.pop().isoformat(), "week_from": "printed"}
     two_up = [
         n for b, (n, p) in zip(boxes, usable, strict=True) if side_by_side(b, float(p.get("width") or 0), forms_on(p))
     ]
@@ -360,7 +365,6 @@ def _interpret_pages(
         scan.problems += cut_pages(file, unit, usable, boxes, grid, set(), master)
         return scan
     parsed.source = "scan"
-    _printed_week(parsed, prints)
     unit = parsed.unit or fallback
     problems = [relocate(p, grid, unit) for p in found]
     problems += low_confidence(grid, parsed, unit, file)
@@ -373,14 +377,6 @@ def _interpret_pages(
     problems += [dataclasses.replace(p, unit=p.unit or unit or "") for p in noted]
     problems += cut_pages(file, unit, usable, boxes, grid, {r.measure_no for r in parsed.rows}, master)
     return Scan(file, unit, parsed, stamped, True, problems, grey_pages=grey)
-
-
-def _printed_week(parsed: ParsedReturn, prints: list[PagePrint]) -> None:
-    """Pages with neither a QR code nor a 填报日期 (a later page of a form, scanned apart from its first) answer
-    the week their footer prints, as the QR code would say, rather than the week they arrived in."""
-    printed = {p.week for p in prints if p.week}
-    if parsed.week_source == "received" and len(printed) == 1:
-        parsed.week, parsed.week_source = printed.pop(), "printed"
 
 
 def _two_up(

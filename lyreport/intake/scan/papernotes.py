@@ -1,15 +1,16 @@
 """Notes on a scanned table's cells, said where staff find them on paper (page and table row, never a workbook
-cell): cells the OCR was unsure of, two status words side by side, a bare 完成 that may have lost its 未."""
+cell): cells the OCR was unsure of, two status words side by side, a bare 完成 or 启动 that may have lost its
+未 or 尚未."""
 
 from __future__ import annotations
 
 import dataclasses
 
 from ... import lazyre
-from ...models import ParsedReturn, SourceFile
+from ...models import LAGGING, NOT_STARTED, ON_TRACK, ParsedReturn, SourceFile
 from ...problems import Problem, problem
 from ..cellrefs import cell_ref
-from ..normalize import header_label
+from ..normalize import header_label, read_status
 from ..status_words import DONE, STATUS_INDEX
 from .table import ScanGrid
 
@@ -120,7 +121,25 @@ def bare_done(grid: ScanGrid, parsed: ParsedReturn, unit: str | None, file: Sour
             out.append(
                 problem("scan-done-bare", file=file.display, cell=where, unit=unit or "", no=row.measure_no, text=text)
             )
+        elif row.status == ON_TRACK and (hidden := _hidden_not(text)) is not None:
+            where, _, _ = place_of(grid, cell_ref(col, index))
+            out.append(
+                problem(
+                    "scan-start-bare", file=file.display, cell=where, unit=unit or "", no=row.measure_no, text=text,
+                    maybe=f"尚未{text}" + ("" if hidden == f"尚未{text}" else f"”，即“{hidden}"),
+                )
+            )  # fmt: skip
     return out
+
+
+def _hidden_not(text: str) -> str | None:
+    """What a status cell read as 正常推进 from a bare 启动, 开工, 实施 or 开展 would read with 尚未 before it
+    (尚未启动, or 进度滞后 for 推进), when that is worse; None for a word that says it is under way itself
+    (已启动, 正常推进, 正在实施, 推进中)."""
+    if not text or any(word in text for word in ("已", "正常", "在", "中")):
+        return None
+    hidden, _ = read_status("尚未" + text)
+    return hidden if hidden in (NOT_STARTED, LAGGING) else None
 
 
 _BARE_SPACE = lazyre.compile(r"[\s\W_]+")

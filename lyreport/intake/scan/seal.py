@@ -4,7 +4,8 @@ as such) carries no colour, so a seal on the paper is as grey as the text on it 
 
 An official seal is a red ring about 40 mm across with a star and ring text. Red ink text, red
 table lines and red underlines are thin or elongated: after closing they stay long and hollow-less,
-so they fail the roundness test; a red-pen circle is round but empty inside, where a seal has its star. Photos shift colours, so the red test is on hue and saturation only.
+so they fail the roundness test; a red-pen circle is round, but at its centre, where a seal has its solid star,
+it is empty or holds a few pen lines (a tick, 同意 and a name). Photos shift colours, so the red test is on hue and saturation only.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ COLOUR_SHARE = 0.002  # share of the page's pixels with more than that: a page i
 # full strength the page is looked at again with the paler bound, the same shape tests deciding.
 RED_SATURATION = 70
 PALE_SATURATION = 40
-# Share of the disc within 0.6 of the radius that is red ink: a seal's star (or emblem) alone covers ~9 % of it,
-# and stays above this when pressed over text; a red-pen circle drawn round a passage is an empty ring.
-MIN_INNER_INK = 0.02
+# Share of the disc within 0.2 of the radius that is red ink: a seal's solid star (or emblem) fills two thirds
+# of it or more, pressed over text too; a red-pen circle drawn round a passage is empty there, and one round a
+# tick or a handwritten 同意 and name holds a few pen lines (2–20 %).
+CENTRE = 0.2
+MIN_CENTRE_INK = 0.3
 
 
 @dataclass
@@ -75,7 +78,12 @@ def _find_in(mask: Any) -> Seal:
         roundness = float(cv2.contourArea(hull)) / (np.pi * radius * radius + 1e-6)
         ring = _ring_coverage(mask, cx, cy, radius)
         score = min(roundness, ring / 0.6)
-        if roundness > 0.7 and ring > 0.45 and score > best.score and _inner_ink(mask, cx, cy, radius) > MIN_INNER_INK:
+        if (
+            roundness > 0.7
+            and ring > 0.45
+            and score > best.score
+            and _centre_ink(mask, cx, cy, radius) > MIN_CENTRE_INK
+        ):
             best = Seal(True, round(score, 3), (x, y, x + w, y + h))
     return best
 
@@ -125,13 +133,13 @@ def _ring_coverage(mask: Any, cx: float, cy: float, radius: float) -> float:
     return hits / len(angles)
 
 
-def _inner_ink(mask: Any, cx: float, cy: float, radius: float) -> float:
-    """Share of red ink inside the ring (within 0.6 of the radius): the star and text a seal has there."""
+def _centre_ink(mask: Any, cx: float, cy: float, radius: float) -> float:
+    """Share of red ink at the ring's centre (within CENTRE of the radius): the star or emblem a seal has there."""
     import cv2
     import numpy as np
 
     disc = np.zeros_like(mask)
-    cv2.circle(disc, (round(cx), round(cy)), max(1, round(radius * 0.6)), 255, -1)
+    cv2.circle(disc, (round(cx), round(cy)), max(1, round(radius * CENTRE)), 255, -1)
     inside = cv2.countNonZero(disc)
     return cv2.countNonZero(cv2.bitwise_and(mask, disc)) / inside if inside else 0.0
 

@@ -1,29 +1,33 @@
-"""Is a line of text struck through by pen? A thin stroke along the middle of the words that crosses the gaps
-between the characters.
+"""Is a line of text struck through by pen? A thin stroke through the words that crosses the gaps between the
+characters.
 
 Printed characters stand apart: between two of them is a column of paper from top to bottom. A pen line through
-the words crosses every such gap at about the same height, leaving a little ink in the gap and nothing above or
-below it. Touching characters (a blurred or small print) leave no gap and are never taken for struck. The stroke is
-looked for in the picture as scanned, before red ink is faded for the OCR, so a red pen counts like any other.
+the words crosses every such gap, leaving a little ink in the gap and nothing above or below it. The stroke may be
+level or tilted (a slash from corner to corner), straight or gently bent, and may run through any height of the
+words: it is followed as a path from column to column. Touching characters (a blurred or small print) leave no
+gap and are never taken for struck. The stroke is looked for in the picture as scanned, before red ink is faded for
+the OCR, so a red pen counts like any other.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 MIN_GAPS = 2  # gaps between characters that must be crossed: a line of three characters at least
 MAX_CHARS = 16  # a status cell's line; longer lines (progress text) are not looked at
+COVERED = 0.9  # share of the words' columns the stroke must have ink in (a pen skips a little)
 
 
 def struck_lines(
     image: Any, boxes: list[Any], skew: float = 0.0, seal: tuple[int, int, int, int] | None = None
 ) -> list[bool]:
-    """For each OCR text line (TextBox in the image's pixels, with its tilt), whether a pen stroke crosses it;
-    `skew`: the page's tilt in degrees (its lines' median); `seal`: the box of a red seal on the page, whose ring
-    runs through the words it is stamped over and is no stroke of a pen (red ink inside it is not looked at)."""
+    """For each OCR text line (TextBox in the image's pixels), whether a pen stroke crosses it; `skew` (the page's
+    tilt in degrees) is kept for callers and no longer needed: the stroke is followed at any tilt up to 45°;
+    `seal`: the box of a red seal on the page, whose ring runs through the words it is stamped over and is no
+    stroke of a pen (red ink inside it is not looked at)."""
     import numpy as np
 
+    del skew
     if not boxes:
         return []
     rgb = np.asarray(image)
@@ -35,89 +39,157 @@ def struck_lines(
         red = (area[:, :, 0] - np.maximum(area[:, :, 1], area[:, :, 2])) > 40
         rgb = rgb.copy()
         rgb[y0:y1, x0:x1][red] = 255  # as paper
-    return [_crossed(rgb, box, skew) for box in boxes]
+    return [_crossed(rgb, box) for box in boxes]
 
 
-def _crossed(rgb: Any, box: Any, skew: float) -> bool:
-    """Looked at along the page's tilt and along the OCR's tilt of the line (a stroke overhanging the words tilts
-    the OCR's box). Only a line whose every gap between characters is crossed counts."""
+def _crossed(rgb: Any, box: Any) -> bool:
     words = sum(1 for c in box.text if c.isalnum())
     if not MIN_GAPS < words <= MAX_CHARS:
         return False
     import numpy as np
 
-    tilts = {math.tan(math.radians(a)) for a in (skew, box.angle) if abs(a) < 15}
     height, width = rgb.shape[:2]
-    x0, x1 = max(0, int(box.x0)), min(width, int(math.ceil(box.x1)))
-    y0, y1 = max(0, int(box.y0)), min(height, int(math.ceil(box.y1)))
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    x0, x1 = max(0, int(box.x0)), min(width, int(np.ceil(box.x1)))
+    y0, y1 = max(0, int(box.y0)), min(height, int(np.ceil(box.y1)))
+    if x1 - x0 < 16 or y1 - y0 < 8:
         return False
     patch = rgb[y0:y1, x0:x1].astype(np.int16)
     gray, colour = patch.mean(axis=2), patch.max(axis=2) - patch.min(axis=2)
-    return any(_crossed_at(gray, colour, box, tilt, words - 1) for tilt in sorted(tilts))
+    paper = float(np.percentile(gray, 90))
+    ink = (gray < paper - 60) | ((colour > 60) & (gray < paper - 25))
+    if ink.sum() < 8:
+        return False
+    pieces = _between_rules(ink)
+    if pieces is not None:  # the OCR's box ran over a table rule into the next cell: each cell's part alone
+        return any(_struck(gray[:, a:b], ink[:, a:b], paper, 0) for a, b in pieces)
+    return _struck(gray, ink, paper, words - 1)
 
 
-def _crossed_at(gray: Any, colour: Any, box: Any, tilt: float, between: int) -> bool:
+def _struck(gray: Any, ink: Any, paper: float, between: int) -> bool:
+    if _clean_gap(ink):
+        return False
+    return _runs_through(gray, ink, _inkiest_path(ink), paper, between)
+
+
+def _clean_gap(ink: Any) -> bool:
+    """Whether a column of clean paper stands between characters (columns with more ink than a stroke leaves):
+    nothing runs through the words there, so the line is not struck (most lines end here, cheaply)."""
     import numpy as np
 
-    line, span_x = gray.shape
-    text_h = max(1.0, line - abs(tilt) * span_x)  # the box of a tilted line is taller than the line
-    if text_h < 8 or span_x < 2 * text_h:
+    counts = ink.sum(axis=0)
+    tall = np.flatnonzero(counts >= _thin(ink.shape[0]))
+    if tall.size < 2:
         return False
-    patch = gray
-    paper = float(np.percentile(patch, 90))
-    ink = (patch < paper - 60) | ((colour > 60) & (patch < paper - 25))
-    # Follow the line's tilt: each column is shifted so that the text's middle lies on one row.
-    cols = np.arange(span_x)
-    shift = np.round((cols - span_x / 2) * tilt).astype(int)
-    rows = np.arange(int(round(text_h)))
-    top = (line - text_h) / 2
-    level = ink[np.clip((top + rows[:, None] + shift[None, :]).astype(int), 0, line - 1), cols[None, :]]
-    thin = max(4, int(text_h * 0.35))
-    counts = level.sum(axis=0)
-    first = np.where(counts > 0, level.argmax(axis=0), -1)
-    last = np.where(counts > 0, len(rows) - 1 - level[::-1].argmax(axis=0), -1)
-    middle = (first >= text_h * 0.15) & (last <= text_h * 0.85)
-    crossed = (counts > 0) & (last - first < thin) & middle  # a little ink, only along the middle
-    blank = counts == 0
-    # Gaps between characters: runs of columns that are blank or only crossed, with written columns either side.
-    written = ~(blank | crossed)
+    return bool((counts[tall[0] : tall[-1]] == 0).any())
+
+
+def _thin(rows: int) -> int:
+    """The most rows a pen stroke's ink covers in one column of a line `rows` high."""
+    return max(4, int(rows * 0.35))
+
+
+def _between_rules(ink: Any) -> list[tuple[int, int]] | None:
+    """The column ranges between the vertical table rules in a box (ink in almost every row of a column), each
+    wide enough to hold three characters; None without a rule."""
+    import numpy as np
+
+    rows = ink.shape[0]
+    rules = np.flatnonzero(ink.sum(axis=0) >= rows * 0.85)
+    if not rules.size:
+        return None
+    edges = [-1, *rules.tolist(), ink.shape[1]]
+    return [(a + 1, b) for a, b in zip(edges, edges[1:], strict=False) if b - a - 1 >= 2 * rows]
+
+
+def _inkiest_path(ink: Any) -> Any:
+    """The row, for each column, of the left-to-right path through the most ink that moves at most one row per
+    column (a stroke up to 45°). Where a pen crosses the words, that is the stroke: it alone has ink in every
+    column, the gaps between characters included."""
+    import numpy as np
+
+    rows, cols = ink.shape
+    hits = ink.astype(np.int32)
+    score = hits[:, 0].copy()
+    came = np.zeros((rows, cols), dtype=np.int8)
+    low = np.iinfo(np.int32).min // 2
+    for col in range(1, cols):
+        up = np.concatenate(([low], score[:-1]))  # from the row above
+        down = np.concatenate((score[1:], [low]))  # from the row below
+        best = np.maximum(score, np.maximum(up, down))
+        came[:, col] = np.where(best == score, 0, np.where(best == up, -1, 1))
+        score = best + hits[:, col]
+    path = np.empty(cols, dtype=np.int64)
+    path[-1] = int(np.argmax(score))
+    for col in range(cols - 1, 0, -1):
+        path[col - 1] = path[col] + came[path[col], col]
+    return path
+
+
+def _runs_through(gray: Any, ink: Any, path: Any, paper: float, between: int) -> bool:
+    """Whether the path is a pen stroke through the words: its thin run of ink in each column taken away, the
+    columns left blank are the gaps between characters, and the path has ink in every one of them, inside the
+    height of the characters, as dark as a pen (not JPEG ringing or show-through)."""
+    import numpy as np
+
+    rows, cols = ink.shape
+    span = np.arange(cols)
+    on = ink[path, span]
+    upper, lower = _run_around(ink, path, on)
+    stroke = on & (lower - upper < _thin(rows))
+    rest = ink.copy()
+    grid = np.arange(rows)[:, None]
+    rest &= ~(stroke[None, :] & (grid >= upper[None, :]) & (grid <= lower[None, :]))
+    written = rest.any(axis=0)
     inside = np.flatnonzero(written)
     if inside.size < 2:
         return False
+    first, last = int(inside[0]), int(inside[-1])
+    if on[first : last + 1].mean() < COVERED:
+        return False
+    tall = np.flatnonzero(rest[:, written].any(axis=1))
+    top, bottom = int(tall[0]), int(tall[-1])
+    text_ink = float(np.median(gray[rest])) if rest.any() else 0.0
+    crossed = 0
+    for a, b in _gaps(written, first, last):
+        if not on[a:b].all():
+            return False  # a gap of clean paper: nothing runs through the words here
+        middle = (upper[a:b] + lower[a:b]) / 2
+        if middle.max() < top + 1 or middle.min() > bottom - 1:
+            continue  # a steep stroke passing a gap above or below the characters: only where it runs through them
+        if middle.min() < top + 1 or middle.max() > bottom - 1:
+            return False  # along the top or bottom of the characters: an underline or a table rule, not a strike
+        shade = [gray[upper[col] : lower[col] + 1, col].min() for col in range(a, b)]  # the run's darkest
+        if float(np.median(shade)) > paper - 0.5 * (paper - text_ink):
+            return False  # faint grey in the gaps, not ink
+        crossed += 1
+    # Too few gaps crossed: most characters touch (a small or blurred print), nothing to tell a stroke by.
+    return crossed >= max(MIN_GAPS, between * 0.6)
+
+
+def _run_around(ink: Any, path: Any, on: Any) -> tuple[Any, Any]:
+    """For each column, the first and last row of the run of ink the path lies in (the path's row where it has
+    no ink)."""
+    import numpy as np
+
+    rows, cols = ink.shape
+    first = np.zeros((rows, cols), dtype=np.int64)  # per pixel: the first row of its run of ink
+    last = np.full((rows, cols), rows - 1, dtype=np.int64)
+    for row in range(1, rows):
+        first[row] = np.where(ink[row] & ink[row - 1], first[row - 1], row)
+    for row in range(rows - 2, -1, -1):
+        last[row] = np.where(ink[row] & ink[row + 1], last[row + 1], row)
+    span = np.arange(cols)
+    return np.where(on, first[path, span], path), np.where(on, last[path, span], path)
+
+
+def _gaps(written: Any, first: int, last: int) -> list[tuple[int, int]]:
+    """Runs of columns without characters' ink, between the first and last written column: (start, end)."""
     gaps: list[tuple[int, int]] = []
     start = None
-    for col in range(inside[0], inside[-1] + 1):
+    for col in range(first, last + 1):
         if not written[col] and start is None:
             start = col
         elif written[col] and start is not None:
-            if col - start >= 2:  # a one-pixel hole inside a character is no gap between two
-                gaps.append((start, col))
+            gaps.append((start, col))
             start = None
-    if len(gaps) < max(MIN_GAPS, between * 0.6):
-        return False  # most characters touch (a small or blurred print): no gaps to tell a stroke by
-    levels = np.clip((top + rows[:, None] + shift[None, :]).astype(int), 0, line - 1)
-    shade = patch[levels, cols[None, :]]
-    text_ink = float(np.median(shade[level & written[None, :]])) if (level & written[None, :]).any() else 0.0
-    heights = []
-    for a, b in gaps:
-        span = crossed[a:b]
-        joined = np.maximum(first[a + 1 : b], first[a : b - 1]) <= np.minimum(last[a + 1 : b], last[a : b - 1]) + 1
-        if not span.all() or not joined.all():
-            return False  # a gap of clean paper, or specks: nothing runs through the words here
-        stroke = shade[:, a:b][level[:, a:b]]
-        if float(np.median(stroke)) > paper - 0.5 * (paper - text_ink):
-            return False  # faint grey in the gaps (JPEG ringing, show-through), not ink
-        heights.append(((a + b) / 2, float(np.median(first[a:b]))))
-    # One straight stroke: the crossings lie on a line (a pen is rarely held level), not at random heights.
-    xs, ys = np.array(heights).T
-    slope, offset = np.polyfit(xs, ys, 1)
-    if abs(slope) >= 0.15 or float(np.abs(ys - (slope * xs + offset)).max()) > max(2.0, text_h * 0.15):
-        return False
-    # ... and it runs on through the characters: ink at its height in (nearly) every column from first to last.
-    span = np.arange(inside[0], inside[-1] + 1)
-    at = np.round(slope * span + offset).astype(int)
-    near = np.zeros(span.size, dtype=bool)
-    for dy in range(-2, thin):
-        near |= level[np.clip(at + dy, 0, level.shape[0] - 1), span]
-    return float(near.mean()) >= 0.95
+    return gaps
