@@ -716,6 +716,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "该文件无法使用（{reason}）；按文件时间（{received}）属于 {week} 这一周，未计入本周",
     ),
     "version-chosen": (INFO, "{unit}本周有 {count} 份报表，采用本份（{why}）；未采用：{others}"),
+    "version-chosen-earlier": (
+        WARNING,
+        "{unit}本周采用的《{chosen}》比《{later}》收到得早，只因{why}；请与{unit}核实以哪份为准",
+    ),
     "versions-unordered": (
         WARNING,
         "{unit}本周的《{chosen}》与《{other}》{dates}、同时收到，文件名或邮件主题也分不出先后，内容却不同，无法判断哪份是最终版；"

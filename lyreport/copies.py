@@ -23,6 +23,7 @@ the return is counted on time with a warning showing both times.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from . import lazyre
@@ -31,7 +32,9 @@ from .models import ParsedReturn, SourceFile
 from .problems import Problem, problem
 from .weeks import cn_datetime
 
-CORRECTION = lazyre.compile(r"更正|修改|修订|补充|更新|重报|重新报送|最终版|终版|定稿")
+CORRECTION = lazyre.compile(
+    r"更正|修改|修订|补充(?!说明|材料|资料|情况)|更新|重报|重新报送|最终版|终版|定稿|以此为准|以此件为准|以本件为准|以这份为准"
+)
 # "Before the revision / not revised / the original": the copy a unit sends along for comparison. Such
 # words contain a correction word (修改前, 未修改) and must never count as one; they mark the old copy.
 ORIGINAL = lazyre.compile(
@@ -41,8 +44,17 @@ ORIGINAL = lazyre.compile(
 )
 
 
+# A reply or forward: its subject is the mail it answers (the office's notice, "关于更新报表模板的通知"), whose
+# words are not the unit's own marks.
+_ANSWERED = lazyre.compile(r"^\s*(?:(?:re|fw|fwd|aw|答复|回复|转发)\s*[:：]\s*)+", re.IGNORECASE)
+
+
 def _names(file: SourceFile) -> str:
-    return f"{file.display} {file.subject}"
+    """The file's own names (of the file and the mail or zip it came in, not the folders staff sorted it into:
+    "补充材料/教育局.xlsx") and the mail's subject unless the mail answers or forwards another."""
+    names = " ".join(part.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] for part in file.display.split(" › "))
+    subject = "" if _ANSWERED.match(file.subject or "") else file.subject
+    return f"{names} {subject}"
 
 
 def original_word(file: SourceFile) -> str:
@@ -143,8 +155,11 @@ def _why(chosen: ParsedReturn, other: ParsedReturn, rets: list[ParsedReturn]) ->
     else:
         why = f"{both}，无法判断先后，暂按文件名顺序采用"
     if chosen.file.received_at < other.file.received_at:
-        why += "，尽管采用的一份收到时间更早"
+        why += _EARLIER
     return why
+
+
+_EARLIER = "，尽管采用的一份收到时间更早"
 
 
 def pick(unit: str, rets: list[ParsedReturn]) -> tuple[ParsedReturn, list[ParsedReturn], list[Problem]]:
@@ -171,6 +186,14 @@ def pick(unit: str, rets: list[ParsedReturn]) -> tuple[ParsedReturn, list[Parsed
         for old in older
         if _unordered(chosen, old, rets)
     ]
+    later = [old for old in older if old.file.received_at > chosen.file.received_at and _by_mark(chosen, old, rets)]
+    problems += [
+        problem(
+            "version-chosen-earlier", file=chosen.file.display, unit=unit, chosen=chosen.file.display,
+            later=old.file.display, why=_why(chosen, old, rets).removesuffix(_EARLIER),
+        )
+        for old in later
+    ]  # fmt: skip
     reasons = sorted({_why(chosen, old, rets) for old in older})
     problems.append(
         problem(
@@ -183,6 +206,11 @@ def pick(unit: str, rets: list[ParsedReturn]) -> tuple[ParsedReturn, list[Parsed
         )
     )
     return chosen, older, problems
+
+
+def _by_mark(chosen: ParsedReturn, other: ParsedReturn, rets: list[ParsedReturn]) -> bool:
+    """Whether only a word in a name or subject ranks `chosen` over `other` (same 填报日期)."""
+    return _filled(chosen, rets) == _filled(other, rets) and _marked(chosen.file) > _marked(other.file)
 
 
 def saved_in_time(file: SourceFile, deadline: datetime) -> bool:

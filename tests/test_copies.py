@@ -479,6 +479,55 @@ def test_correction_supersedes_an_earlier_version_saved_later(
 
 
 @pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("回复：关于更新报表模板的通知", "市教育局报表"),  # the office's notice's words, in the unit's reply
+        ("教育局报表及补充说明", "教育局报表"),  # 补充说明 tells of an explanation, not a correction
+        ("教育局报表", "教育局报表（请以此为准）"),  # the later one says it is the one to take
+    ],
+)
+def test_a_correction_word_that_is_not_the_units_mark_does_not_beat_a_later_version(
+    tmp_path: Path, workspace: Path, master: MasterList, first: str, last: str
+) -> None:
+    """Red-team finding: the 09:00 version won over the 11:00 one because its reply subject held 更新 (or 补充
+    in 补充说明), and a 进度滞后 measure was closed with an info only."""
+    inbox = tmp_path / "inbox"
+    early = workbook(tmp_path / "x" / "a.xlsx", grid(master, "市教育局", status="已完成")).read_bytes()
+    final = workbook(tmp_path / "y" / "b.xlsx", grid(master, "市教育局", status="进度滞后")).read_bytes()
+    put(inbox / "教育局1.eml", mail("jyj@ly.gov.cn", first, "Thu, 07 Jan 2021 09:00:00 +0800",
+                                   [("市教育局报表.xlsx", early)]).as_bytes(), at(7, 9))  # fmt: skip
+    put(inbox / "教育局2.eml", mail("jyj@ly.gov.cn", last, "Thu, 07 Jan 2021 11:00:00 +0800",
+                                   [("市教育局报表.xlsx", final)]).as_bytes(), at(7, 11))  # fmt: skip
+    result = run(workspace, inbox)
+    assert result.unit("市教育局").files == ["教育局2.eml › 市教育局报表.xlsx"]
+    reported = {r.status for m in result.measures for u, r in m.reports.items() if u == "市教育局" and r}
+    assert reported == {"进度滞后"}
+    assert not [p for p in result.problems if p.code == "version-chosen-earlier"]
+
+
+def test_a_folder_named_for_corrections_marks_nothing_and_an_earlier_marked_copy_is_said(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """A folder staff sorted files into ("补充材料/") is no mark of the unit's; a correction mark that makes an
+    earlier copy win over a later one is a warning, not an info."""
+    inbox = tmp_path / "inbox"
+    workbook(inbox / "补充材料" / "市教育局.xlsx", grid(master, "市教育局", status="已完成"))
+    set_received(inbox / "补充材料" / "市教育局.xlsx", at(7, 9))
+    workbook(inbox / "市教育局报表.xlsx", grid(master, "市教育局", status="进度滞后"))
+    set_received(inbox / "市教育局报表.xlsx", at(7, 11))
+    workbook(inbox / "市金融工作局（更正）.xlsx", grid(master, "市金融工作局", status="进度滞后"))
+    set_received(inbox / "市金融工作局（更正）.xlsx", at(7, 9))
+    workbook(inbox / "市金融工作局.xlsx", grid(master, "市金融工作局", status="已完成"))
+    set_received(inbox / "市金融工作局.xlsx", at(7, 11))
+    result = run(workspace, inbox)
+    assert result.unit("市教育局").files == ["市教育局报表.xlsx"]
+    assert result.unit("市金融工作局").files == ["市金融工作局（更正）.xlsx"]
+    (said,) = [p for p in result.problems if p.code == "version-chosen-earlier"]
+    assert said.severity == "warning" and said.unit == "市金融工作局"
+    assert "《市金融工作局（更正）.xlsx》比《市金融工作局.xlsx》收到得早" in said.message and "“更正”" in said.message
+
+
+@pytest.mark.parametrize(
     "name", ["市教育局落实情况（修改前）.xlsx", "市教育局落实情况（未修改）.xlsx", "市教育局-原稿.xlsx"]
 )
 def test_copy_before_the_revision_never_counts_as_the_correction(
