@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from msgfile import Mail, msg_bytes
 from test_copies import TZ, at, grid, mail, only, put, run, workbook
 
-from lyreport.api import load_context
+from lyreport.api import load_context, run_week
 from lyreport.cli import main
 from lyreport.models import MasterList
 from lyreport.samples import improvised_return, make_filling, set_received, write_eml
@@ -855,6 +855,50 @@ def test_a_blank_template_from_a_unit_is_still_its_error(tmp_path: Path, workspa
     result = run(workspace, inbox)
     assert result.unit("市交通运输局").state == "invalid"
     assert not [p for p in result.problems if p.code == "mail-office-own"]
+
+
+def test_other_units_blank_templates_in_a_units_forward_of_the_notice_charge_no_unit(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """Red-team finding: 市教育局 forwarded the notice with every unit's blank template and its own filled return;
+    the four units that sent nothing became 报送有误 ("空白模板被直接发回")."""
+    inbox = tmp_path / "inbox"
+    own = (
+        "市教育局落实情况报表（已填）.xlsx",
+        workbook(tmp_path / "x" / "教育.xlsx", grid(master, "市教育局")).read_bytes(),
+    )
+    blanks = _blank_templates(tmp_path, workspace, master, "市交通运输局", "市卫健委")
+    sent = mail(
+        "市教育局 <jyj@ly.gov.cn>", "转发: 关于报送落实情况的通知", "Thu, 07 Jan 2021 10:00:00 +0800", [own, *blanks]
+    )
+    put(inbox / "教育局转发通知.eml", sent.as_bytes(), at(7, 10))
+    result = run(workspace, inbox)
+    assert result.unit("市教育局").state == "on_time"
+    for unit in ("市交通运输局", "市卫健委"):
+        assert result.unit(unit).state == "missing"
+    notes = [p for p in result.problems if p.code == "mail-others-blank"]
+    assert {(p.unit, p.severity) for p in notes} == {("市交通运输局", "info"), ("市卫健委", "info")}
+    assert "市教育局发来的邮件附带的是市卫健委未填写" in [p.message for p in notes if p.unit == "市卫健委"][0]
+    assert not [p for p in result.problems if p.code in ("return-blank", "return-unchanged")]
+
+
+def test_the_offices_own_ledger_in_a_units_reply_is_no_return(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """Red-team finding: a unit replied 收到 to last week's bulletin mail with the office's 工作台账.xlsx still
+    attached; it was counted 按时报送 with last week's merged statuses."""
+    last = tmp_path / "last"
+    workbook(last / "市卫健委.xlsx", grid(master, "市卫健委", filled=date(2020, 12, 30), status="已完成"))
+    set_received(last / "市卫健委.xlsx", at(31, 9, month=12, year=2020))
+    ledger = run_week(workspace, date(2020, 12, 31), inbox=last, now=at(31, 15, month=12, year=2020), workers=0)
+    inbox = tmp_path / "inbox"
+    reply = mail("wjw@ly.gov.cn", "回复: 督导通报（第1期）", "Thu, 07 Jan 2021 10:00:00 +0800",
+                 [("工作台账.xlsx", Path(ledger.outputs.ledger).read_bytes())])  # fmt: skip
+    put(inbox / "卫健委回复.eml", reply.as_bytes(), at(7, 10))
+    result = run(workspace, inbox)
+    assert result.unit("市卫健委").state == "missing"
+    said = only(result.problems, "office-ledger")
+    assert said.severity == "warning" and said.file == "卫健委回复.eml › 工作台账.xlsx" and said.unit == "市卫健委"
 
 
 def test_winmail_dat_kept_inside_an_outlook_msg_is_read_as_in_an_eml(

@@ -54,12 +54,16 @@ def read_files(
     scan_files = [f for f in files if f.kind == "scan"]
     total = len(workbooks) + len(scan_files)
     outcomes: dict[str, tuple[list[ParsedReturn], list[Problem]]] = {}
+    ledgers: set[str] = set()
 
     def parse_as_read(file: SourceFile, book: WorkbookData | None, problems: list[Problem]) -> None:
         # Runs while the workers read the next files; results are put back in input order below.
         found = list(problems)
         parsed: list[ParsedReturn] = []
-        if book is not None:  # usually one return; a second unit's sheet in the same file is a second one
+        if book is not None and _office_ledger(book):  # the office's own 工作台账, still attached to a reply
+            found.append(problem("office-ledger", file=file.display, unit=attribute(file, directory) or ""))
+            ledgers.add(file.display)
+        elif book is not None:  # usually one return; a second unit's sheet in the same file is a second one
             # Year-less dates (1月6日, 6月底) take the year of the week the file answers, not the clock's.
             week = week_of_received(file.received_at, config).date()
             parsed, more = parse_returns(book, master, directory, deadline_weekday=config.deadline_weekday, today=week)
@@ -75,10 +79,20 @@ def read_files(
     else:  # begun on guessed paths (Reading.ahead) or on these files: now exactly these
         reading.adopt(workbooks)
     reading.finish(on_read=parse_as_read)
+    filled = _filled_by_origin(workbooks, outcomes)
     for file in workbooks:
         parsed, found = outcomes[file.display]
         if parsed and _office_own(file, parsed, config):  # the notice or a bounce of it: no unit's return
             result.problems.append(problem("mail-office-own", file=file.display, sender=file.sender))
+            continue
+        if parsed and (sender := _others_blank(file, parsed, directory, filled)):  # a notice forwarded with its forms
+            result.problems += [
+                problem("mail-others-blank", file=file.display, unit=r.unit or "", sender=sender)
+                for r in parsed
+            ]
+            continue
+        if file.display in ledgers:  # said above; no unit's return, and no failed one either
+            result.problems += found
             continue
         if parsed:
             result.returns += parsed
@@ -129,6 +143,45 @@ def _office_own(file: SourceFile, parsed: list[ParsedReturn], config: Config) ->
     if not file.sender or file.sender not in config.office_addresses:
         return False
     return all(BLANK_REASON in r.errors or UNCHANGED_REASON in r.errors for r in parsed)
+
+
+# The sheets of the 工作台账 that `run` writes (render/ledger.py): a workbook with most of them is the office's own.
+_LEDGER_SHEETS = frozenset({"措施进展", "报送情况", "问题清单", "历史记录"})
+
+
+def _office_ledger(book: WorkbookData) -> bool:
+    return len(_LEDGER_SHEETS & {sheet.name for sheet in book.sheets}) >= 3
+
+
+def _untouched(parsed: list[ParsedReturn]) -> bool:
+    return all(BLANK_REASON in r.errors or UNCHANGED_REASON in r.errors for r in parsed)
+
+
+def _filled_by_origin(
+    workbooks: list[SourceFile], outcomes: dict[str, tuple[list[ParsedReturn], list[Problem]]]
+) -> dict[Path, set[str]]:
+    """The units whose filled-in returns each e-mail (or zip) carries."""
+    found: dict[Path, set[str]] = {}
+    for file in workbooks:
+        parsed = outcomes[file.display][0]
+        if file.origin is not None and parsed and not _untouched(parsed):
+            found.setdefault(file.origin, set()).update(r.unit for r in parsed if r.unit)
+    return found
+
+
+def _others_blank(
+    file: SourceFile, parsed: list[ParsedReturn], directory: UnitDirectory, filled: dict[Path, set[str]]
+) -> str | None:
+    """The unit that sent other units' templates left blank (or as prefilled), known by its address or by its
+    own filled-in return in the same mail: it forwarded the office's notice with all its attachments. Those
+    units have sent nothing; None when that is not the case."""
+    if not _untouched(parsed) or file.origin is None or file.origin.suffix.lower() not in (".eml", ".msg"):
+        return None
+    senders = {directory.by_email(file.sender).unit} if file.sender else set()
+    senders = {unit for unit in senders if unit} or set(filled.get(file.origin, ()))
+    if len(senders) != 1 or any(not r.unit or r.unit in senders for r in parsed):
+        return None
+    return senders.pop()
 
 
 def said_for_file(scan: Any, found: Problem) -> bool:
