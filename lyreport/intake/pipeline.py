@@ -87,8 +87,7 @@ def read_files(
             continue
         if parsed and (sender := _others_blank(file, parsed, directory, filled)):  # a notice forwarded with its forms
             result.problems += [
-                problem("mail-others-blank", file=file.display, unit=r.unit or "", sender=sender)
-                for r in parsed
+                problem("mail-others-blank", file=file.display, unit=r.unit or "", sender=sender) for r in parsed
             ]
             continue
         if file.display in ledgers:  # said above; no unit's return, and no failed one either
