@@ -158,6 +158,14 @@ def _copy_new(source: Path, target: Path) -> None:
         shutil.copyfileobj(src, out, 1 << 20)
 
 
+def manifest_readable(folder: Path) -> bool:
+    """Whether the week's manifest.json is a JSON list (a damaged one would read as a week with no files)."""
+    try:
+        return isinstance(json.loads((folder / MANIFEST).read_text(encoding="utf-8")), list)
+    except (OSError, ValueError):
+        return False
+
+
 def _manifest(folder: Path) -> list[Any]:
     try:
         entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import lazyre
-from .archive import MANIFEST, ArchiveError, archived_file, manifest_period, read_manifest
+from .archive import MANIFEST, ArchiveError, archived_file, manifest_period, manifest_readable, read_manifest
 from .config import Workspace
 from .history import DB_NAME, open_history
 from .worktemp import TEMP_DIR
@@ -248,6 +248,20 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
             f"历史存档中 {'、'.join(unlisted)} 这几周没有文件清单（{MANIFEST}，由旧版本存档），无法据此重建。"
             "请从备份中恢复 history 文件夹。"
         )
+    damaged = [str(archive / w.isoformat() / MANIFEST) for w in weeks if not manifest_readable(archive / w.isoformat())]
+    if damaged:
+        raise api.LyreportError(
+            "历史存档中以下文件清单已损坏（不是有效的 JSON 列表），无法据此重建，本次未做任何改动：\n  "
+            + "\n  ".join(damaged)
+            + "\n请从备份中恢复这些文件（或整个 history 文件夹）。"
+        )
+    base = api._output_paths(context, ws.outbox, date.today()).ledger.parent
+    lost = _recorded_unarchived(ws, base, context.master.list_id, {w.isoformat() for w in weeks})
+    if lost:
+        raise api.LyreportError(
+            f"历史存档 {archive} 中没有 {'、'.join(lost)} 这几周的原始文件，而历史数据库或输出文件夹中有这些周的结果；"
+            "重建会丢掉这几周，本次未做任何改动。请从备份中恢复 history 文件夹（含 archive）后再运行“lyreport restore”。"
+        )
     # What can be checked before the database is moved aside; altered contents are caught week by week.
     files = [
         archived_file(ws.history / "archive", context.master.list_id, w, e["sha256"], e["name"])
@@ -282,6 +296,19 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
         finally:
             _restoring, _claims = False, None
     return reports
+
+
+def _recorded_unarchived(ws: Workspace, base: Path, list_id: str, archived: set[str]) -> list[str]:
+    """Weeks of the list that the history database (where readable) or the list's outbox folder holds results
+    for, but whose archive folder is gone: a rebuild would silently drop them."""
+    database = ws.history / DB_NAME
+    recorded = _weeks_in(database, list_id) if database.is_file() and not quick_check(database) else set()
+    recorded |= {
+        p.name
+        for p in _dirs(base)
+        if _WEEK.fullmatch(p.name) and (p / "summary.json").is_file() and summary_list_id(p) in (list_id, None)
+    }
+    return sorted(recorded - archived)
 
 
 _TABLES = ("weeks", "unit_weeks", "measure_weeks", "rows", "measure_texts", "inputs", "input_parts", "outputs_written")

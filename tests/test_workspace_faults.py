@@ -249,6 +249,35 @@ def test_restore_with_a_missing_archived_file_changes_nothing(ws):
     assert history(ws) == before and database.read_bytes() == data
 
 
+def test_restore_with_a_lost_archive_week_changes_nothing(ws):
+    """Red-team finding: with W1's archive folder gone, restore rebuilt W2 alone and said nothing of W1, which the
+    history and the outbox both held (later runs then refused and pointed at restore again: a loop)."""
+    database = ws / "history" / "history.sqlite3"
+    before, data = history(ws), database.read_bytes()
+    shutil.rmtree(ws / "history" / "archive" / "ly-jy-33" / W1.isoformat())
+    restore = cli(ws, "restore")
+    assert restore.returncode == 2
+    message = restore.stderr.decode()
+    assert f"没有 {W1.isoformat()} 这几周的原始文件" in message and "未做任何改动" in message, message
+    assert history(ws) == before and database.read_bytes() == data
+    database.unlink()  # the database lost as well: the outbox still shows the week
+    restore = cli(ws, "restore")
+    assert restore.returncode == 2 and W1.isoformat() in restore.stderr.decode()
+
+
+def test_restore_with_a_damaged_manifest_changes_nothing(ws):
+    """Red-team finding: a damaged manifest.json rebuilt its week with every unit 未报送, without a word."""
+    database = ws / "history" / "history.sqlite3"
+    before, data = history(ws), database.read_bytes()
+    manifest = ws / "history" / "archive" / "ly-jy-33" / W1.isoformat() / "manifest.json"
+    manifest.write_text("{damaged", encoding="utf-8")
+    restore = cli(ws, "restore")
+    assert restore.returncode == 2
+    message = restore.stderr.decode()
+    assert str(manifest) in message and "已损坏" in message and "未做任何改动" in message, message
+    assert history(ws) == before and database.read_bytes() == data
+
+
 def test_damaged_database_is_refused_by_quick_check(ws):
     database = ws / "history" / "history.sqlite3"
     conn = sqlite3.connect(database)
