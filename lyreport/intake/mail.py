@@ -13,6 +13,7 @@ import quopri
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import EmailMessage, Message
 from typing import Any
 
@@ -144,6 +145,11 @@ def forwarded_message(part: Message) -> Message | None:
         raw = inner.as_bytes(policy=email.policy.compat32)
     except Exception:  # noqa: BLE001 - a part the library cannot write back: read as it stands
         return inner
+    if encoding == "quoted-printable" and any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in inner.defects):
+        # A soft line break ("=" at a line's end) ended the headers the parser saw; writing them back put a blank
+        # line after them that the mail does not have, which would cut that header line in two once decoded.
+        head, _, rest = raw.partition(b"\n\n")
+        raw = head + b"\n" + rest
     try:
         data = binascii.a2b_base64(raw) if encoding == "base64" else quopri.decodestring(raw)
     except (binascii.Error, ValueError):
