@@ -18,7 +18,7 @@ from typing import Any
 from .ocr import release_memory
 from .raster import MAX_PAGES, Page, RasterError, load_pages
 
-READER_VERSION = "9"  # bump when reading changes, so cached answers are read again
+READER_VERSION = "10"  # bump when reading changes, so cached answers are read again
 FILE_BUDGET = 90.0  # seconds of OCR per file; pages after that are reported as not read
 FEW_LINES = 8  # text lines found on a page that was not blank: fewer, and it may lie sideways
 MIN_TEXT_WORDS = 12  # a PDF text layer with fewer words is a scan, not an exported spreadsheet
@@ -104,10 +104,9 @@ def read_one_page(page: Page) -> dict[str, Any]:
 def _strikes(image: Any, boxes: list[Any], seal: tuple[int, int, int, int] | None) -> list[Any]:
     """The boxes, each marked where a pen stroke runs through it (looked for in the page as scanned: a red pen's
     stroke too, which the OCR's view of a stamped page fades; not the seal's red ring)."""
-    from .ocr import page_skew
     from .strike import struck_lines
 
-    for box, struck in zip(boxes, struck_lines(image, boxes, page_skew(boxes), seal), strict=True):
+    for box, struck in zip(boxes, struck_lines(image, boxes, seal), strict=True):
         box.struck = struck
     return boxes
 

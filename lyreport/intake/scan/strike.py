@@ -18,16 +18,12 @@ MAX_CHARS = 16  # a status cell's line; longer lines (progress text) are not loo
 COVERED = 0.9  # share of the words' columns the stroke must have ink in (a pen skips a little)
 
 
-def struck_lines(
-    image: Any, boxes: list[Any], skew: float = 0.0, seal: tuple[int, int, int, int] | None = None
-) -> list[bool]:
-    """For each OCR text line (TextBox in the image's pixels), whether a pen stroke crosses it; `skew` (the page's
-    tilt in degrees) is kept for callers and no longer needed: the stroke is followed at any tilt up to 45°;
-    `seal`: the box of a red seal on the page, whose ring runs through the words it is stamped over and is no
-    stroke of a pen (red ink inside it is not looked at)."""
+def struck_lines(image: Any, boxes: list[Any], seal: tuple[int, int, int, int] | None = None) -> list[bool]:
+    """For each OCR text line (TextBox in the image's pixels), whether a pen stroke crosses it, at any tilt up to
+    45°; `seal`: the box of a red seal on the page, whose ring runs through the words it is stamped over and is
+    no stroke of a pen (red ink inside it is not looked at)."""
     import numpy as np
 
-    del skew
     if not boxes:
         return []
     rgb = np.asarray(image)
@@ -66,6 +62,7 @@ def _crossed(rgb: Any, box: Any) -> bool:
 
 
 def _struck(gray: Any, ink: Any, paper: float, between: int) -> bool:
+    """Whether a pen stroke runs through the words of this part of a line (`between`: gaps its text has)."""
     if _clean_gap(ink):
         return False
     return _runs_through(gray, ink, _inkiest_path(ink), paper, between)
