@@ -141,7 +141,7 @@ def _office_own(file: SourceFile, parsed: list[ParsedReturn], config: Config) ->
     mailboxes is filled in (or comes inside the unit's own mail) and counts as before."""
     if not file.sender or file.sender not in config.office_addresses:
         return False
-    return all(BLANK_REASON in r.errors or UNCHANGED_REASON in r.errors for r in parsed)
+    return _untouched(parsed)
 
 
 # The sheets of the 工作台账 that `run` writes (render/ledger.py): a workbook with most of them is the office's own.
