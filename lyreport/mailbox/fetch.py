@@ -370,7 +370,7 @@ def carries_files(data: bytes) -> bool:
             if part.get_content_type() == smime.PGP_ENCRYPTED or smime.is_wrapped(part):
                 return True  # signed or encrypted whole (smime.p7m): discover opens it, or says it cannot
             if part.get_content_type() == "message/rfc822":
-                inner = mail.forwarded_message(part)  # decoded anew when sent in base64 (Exchange)
+                inner = mail.forwarded_message(part)  # decoded anew when sent in base64 or quoted-printable
                 if inner is not None and inner is not part.get_payload(0) and carries_files(inner.as_bytes()):
                     return True  # its files are not among the parts walked here
             if part.is_multipart():
