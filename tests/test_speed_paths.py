@@ -42,20 +42,90 @@ AWKWARD = [
 ]
 
 
-# ----------------------------------------------------------------- Word tables
+# ----------------------------------------------------------------- Word paragraphs and tables
+# The references build through python-docx's own API, one property at a time, as the renderers did before
+# paragraphs became copies of prototypes: the only independent definition of the XML Word receives.
+def _reference_text(container, text: str = "", **style) -> None:
+    font, size, bold = style.get("font", fmt.FANGSONG), style.get("size", fmt.BODY_PT), style.get("bold", False)
+    line, indent = style.get("line", fmt.LINE_PT), style.get("indent", True)
+    paragraph = container.add_paragraph()
+    fmt.format_paragraph(paragraph, align=style.get("align", fmt.JUSTIFY), indent_chars=2 if indent else 0,
+                         size=size, line=line)  # fmt: skip
+    if style.get("outline") is not None:
+        fmt.insert_ordered(
+            paragraph._p.get_or_add_pPr(), fmt.element("w:outlineLvl", val=str(style["outline"])), fmt._PPR_ORDER
+        )
+    if style.get("keep_next"):
+        paragraph.paragraph_format.keep_with_next = True
+    text = fmt.document_text(text)
+    if text:
+        fmt.style_run(paragraph.add_run(text), font, size, bold, style.get("latin", fmt.LATIN), style.get("color", ""))
+
+
+def _reference_cell_text(cell, text: str, *, font=fmt.SONGTI, size=fmt.TABLE_PT, align=fmt.LEFT, bold=False) -> None:
+    cell.vertical_alignment = tables.WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    lines = fmt.document_text(str(text)).split("\n") if text else [""]
+    for index, line in enumerate(lines):
+        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+        fmt.format_paragraph(paragraph, align=align, size=size, line=round(size * 1.35, 1))
+        if line:
+            fmt.style_run(paragraph.add_run(line), font, size, bold)
+
+
+TEXTS = ["普通文字", "  前后有空格  ", "\u3000全角空格开头", "制表\t符", "两行\n第二行", "回车\r换行", "末尾换行\n",
+         "\t", "响铃\x07与\u202e方向控制", ""]  # fmt: skip
+STYLES = [
+    {},
+    {"font": fmt.HEITI, "outline": 0, "keep_next": True},
+    {"font": fmt.KAITI, "outline": 1, "keep_next": True},
+    {"align": fmt.CENTER, "indent": False, "font": fmt.XIAOBIAOSONG, "size": fmt.TITLE_PT, "line": 35},
+    {"size": 12, "line": None, "keep_next": True, "bold": True},
+    {"size": fmt.SMALL_PT, "align": fmt.LEFT, "indent": False, "color": "FF0000", "latin": fmt.SONGTI},
+]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_add_text_builds_the_xml_python_docx_builds(style: dict) -> None:
+    built = []
+    for adder in (_reference_text, fmt.add_text):
+        document = fmt.new_document()
+        cell = document.add_table(rows=1, cols=1).rows[0].cells[0]
+        for text in TEXTS:
+            adder(document, text, **style)
+            adder(cell, text, **style)
+        built.append(etree.tostring(document.element.body, encoding="unicode"))
+    assert built[0] == built[1]
+    assert built[1].rindex("<w:p>") < built[1].index("<w:sectPr")  # added before the section properties
+    assert 'xml:space="preserve"' in built[1] and "<w:tab/>" in built[1] and "<w:br/>" in built[1]
+
+
+def test_add_text_returns_the_paragraph_it_placed() -> None:
+    document = fmt.new_document()
+    first = fmt.add_text(document, "第一段")
+    fmt.side_indents(first, left_chars=2)  # changes that one paragraph only
+    second = fmt.add_text(document, "第二段")
+    assert [p.text for p in document.paragraphs] == ["第一段", "第二段"]
+    assert document.paragraphs[0].paragraph_format.left_indent == fmt.Pt(fmt.BODY_PT * 2)
+    assert second.paragraph_format.left_indent is None
+
+
 def _reference_rows(table: Table, rows: list[list[str]], size: float) -> None:
-    """How rows were built before add_rows: one python-docx add_row per row (kept as the reference)."""
+    """How rows were built before add_rows: one python-docx add_row per row."""
     for values in rows:
         tables.add_row(table, values, WIDTHS, ALIGNS, size)
 
 
 @pytest.mark.parametrize("size", [fmt.TABLE_PT, 12])
-def test_add_rows_builds_the_same_xml_as_row_by_row(size: float) -> None:
+def test_add_rows_builds_the_same_xml_as_row_by_row(size: float, monkeypatch: pytest.MonkeyPatch) -> None:
     built = []
+    awkward = AWKWARD + [[str(n), text, text[::-1], "已完成"] for n, text in enumerate(TEXTS)]
     for builder in (_reference_rows, lambda t, r, s: tables.add_rows(t, r, WIDTHS, ALIGNS, s)):
         document = fmt.new_document()
-        table = tables.add_table(document, ["序号", "措施", "问题", "状态"], WIDTHS, size=size)
-        builder(table, AWKWARD, size)
+        with monkeypatch.context() as patched:
+            if builder is _reference_rows:  # the header and every row cell by cell through python-docx
+                patched.setattr(tables, "cell_text", _reference_cell_text)
+            table = tables.add_table(document, ["序号", "措施", "问题", "状态"], WIDTHS, size=size)
+            builder(table, awkward, size)
         built.append(etree.tostring(table._tbl, encoding="unicode"))
     assert built[0] == built[1]
     assert "前后有空格" in built[1] and 'xml:space="preserve"' in built[1] and "<w:tab/>" in built[1]

@@ -11,7 +11,7 @@ from docx.shared import Mm
 from docx.table import Table, _Cell, _Row
 
 from ..textsafe import document_text
-from .docx_format import CENTER, HEITI, LEFT, SONGTI, TABLE_PT, element, format_paragraph, insert_ordered, style_run
+from .docx_format import CENTER, HEITI, LEFT, SONGTI, TABLE_PT, element, insert_ordered, put_text, styled_paragraph
 
 _TCPR_ORDER = [
     "w:cnfStyle",
@@ -103,14 +103,10 @@ def add_rows(
         return []
     prototype = add_row(table, ["X"] * len(widths_mm), widths_mm, aligns, size)._tr
     table._tbl.remove(prototype)
-    cells = prototype.findall(qn("w:tc"))
-    with_run = [tc.find(qn("w:p")) for tc in cells]
+    with_run = [tc.find(qn("w:p")) for tc in prototype.findall(qn("w:tc"))]
     without_run = [deepcopy(p) for p in with_run]
     for p in without_run:
         p.remove(p.find(qn("w:r")))
-    for p in with_run:
-        run = p.find(qn("w:r"))
-        run.remove(run.find(qn("w:t")))
     added = []
     for values in rows:
         tr = deepcopy(prototype)
@@ -120,7 +116,7 @@ def add_rows(
             for line in document_text(str(value)).split("\n") if value else [""]:
                 p = deepcopy(with_run[index] if line else without_run[index])
                 if line:
-                    p.find(qn("w:r")).text = line  # python-docx's setter: tabs and breaks as Word wants them
+                    put_text(p.find(qn("w:r")), line)
                 tc.append(p)
         table._tbl.append(tr)
         added.append(_Row(tr, table))
@@ -142,11 +138,12 @@ def cell_text(
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     lines = document_text(str(text)).split("\n") if text else [""]
     for index, line in enumerate(lines):
-        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
+        placed = cell.paragraphs[0]._p if index == 0 else cell.add_paragraph()._p
         # Exact spacing keeps rows compact whatever CJK font the reader substitutes.
-        format_paragraph(paragraph, align=align, size=size, line=round(size * 1.35, 1))
-        if line:
-            style_run(paragraph.add_run(line), font, size, bold)
+        p = styled_paragraph(
+            line, font=font, size=size, bold=bold, align=align, indent=False, line=round(size * 1.35, 1)
+        )
+        placed.getparent().replace(placed, p)
 
 
 def shade(cell: _Cell, fill: str) -> None:
