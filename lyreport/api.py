@@ -17,7 +17,7 @@ from .archive import archive_inputs, backfill_manifests, release_period, restore
 from .assign import resend_candidates
 from .atomic import atomic_path
 from .checking import CheckedFile, check_files
-from .config import ConfigError, find_workspace, in_workspace
+from .config import ConfigError, in_workspace
 from .context import Context, load_context, scan_cache
 from .edits import keep_edited, record_written
 from .faults import LyreportError, changed_during_run, fault_point, os_message
@@ -29,7 +29,7 @@ from .history import (
 )
 from .intake.pipeline import Progress, run_intake
 from .intake.pool import DEFAULT_WORKERS
-from .intake.read import Reading, guess_workbooks
+from .intake.read import Reading, read_week_ahead
 from .listchange import list_changed_since
 from .merge import merge_week
 from .models import IntakeResult, WeekResult
@@ -142,25 +142,17 @@ def run_week(
     now: datetime | None = None,
     workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
+    ahead: Reading | None = None,
 ) -> RunReport:
-    """The Thursday job: read the inbox, merge the week, record history, write every output."""
+    """The Thursday job: read the inbox, merge the week, record history, write every output.
+
+    `ahead`: the reading of the inbox, already begun by the caller (read_week_ahead); else begun here."""
     # The readers begin on the inbox's likely workbooks at once; the lists, history and helpers load meanwhile.
-    with Reading.ahead(_likely_workbooks(workspace, inbox, rebuild), workers=workers) as ahead:
+    with ahead or read_week_ahead(workspace, inbox, rebuild, workers=workers) as reading:
         return _run_week(
             workspace, week, inbox=inbox, outbox=outbox, master=master, rebuild=rebuild, now=now,
-            workers=workers, progress=progress, ahead=ahead,
+            workers=workers, progress=progress, ahead=reading,
         )  # fmt: skip
-
-
-def _likely_workbooks(workspace: Path | None, inbox: Path | None, rebuild: bool) -> list[str]:
-    """What the week's reading can begin on before anything is loaded (see read.guess_workbooks)."""
-    if rebuild:  # the inbox is restored from the archive later
-        return []
-    try:
-        source = inbox or find_workspace(workspace or Path.cwd()).inbox
-        return guess_workbooks([source]) if source.is_dir() else []
-    except (ConfigError, OSError):
-        return []  # said properly by what follows
 
 
 def _run_week(

@@ -16,6 +16,7 @@ from .weeks import cn_date
 
 if TYPE_CHECKING:
     from .api import RunReport
+    from .intake.read import Reading
     from .problems import Problem
 
 
@@ -145,6 +146,12 @@ def run_command(
         from .render import forked
 
         forked.start_early()  # the renderers load in helper processes while the rest starts (program only)
+        from .intake.read import read_week_ahead
+
+        with read_week_ahead(workspace, inbox, rebuild) as ahead:  # the readers begin before the rest loads
+            return _run(ahead)
+
+    def _run(ahead: Reading) -> int:
         from . import api
 
         show_bar = not (quiet or as_json) and sys.stderr.isatty()
@@ -159,8 +166,9 @@ def run_command(
                 bar.update(done - bar.pos)
 
             report = api.run_week(
-                workspace, week, inbox=inbox, outbox=outbox, master=master, rebuild=rebuild, progress=progress
-            )
+                workspace, week, inbox=inbox, outbox=outbox, master=master, rebuild=rebuild, progress=progress,
+                ahead=ahead,
+            )  # fmt: skip
         if as_json:
             import json
 

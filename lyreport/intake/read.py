@@ -148,6 +148,25 @@ class Reading:
         self.close()
 
 
+def read_week_ahead(
+    workspace: Path | None, inbox: Path | None, rebuild: bool, *, workers: int = DEFAULT_WORKERS
+) -> Reading:
+    """The reading of a run's inbox, begun before anything else is loaded (see guess_workbooks)."""
+    return Reading.ahead(_likely_workbooks(workspace, inbox, rebuild), workers=workers)
+
+
+def _likely_workbooks(workspace: Path | None, inbox: Path | None, rebuild: bool) -> list[str]:
+    if rebuild:  # the inbox is restored from the archive later
+        return []
+    from ..config import ConfigError, find_workspace
+
+    try:
+        source = inbox or find_workspace(workspace or Path.cwd()).inbox
+        return guess_workbooks([source]) if source.is_dir() else []
+    except (ConfigError, OSError):
+        return []  # said properly by what follows
+
+
 def workbooks_of(files: list[SourceFile]) -> list[SourceFile]:
     return [f for f in files if f.kind == "workbook"]
 
