@@ -830,4 +830,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         WARNING,
         "上次运行已记录 {week} 这一周，但未能写完输出文件；请运行“lyreport run --week {week} --rebuild”重新生成",
     ),
+    "archive-week-missing": (
+        WARNING,
+        "历史记录中有 {week} 这一周，但历史存档中该周的原始文件夹（{folder}）不见了；历史记录和输出文件不受影响，"
+        "但今后无法再用存档重建该周（lyreport restore 会因此拒绝运行）。请尽快从备份中恢复该文件夹",
+    ),
 }

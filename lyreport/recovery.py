@@ -245,7 +245,7 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
     unlisted = [w.isoformat() for w in weeks if not (archive / w.isoformat() / MANIFEST).is_file()]
     if unlisted:
         raise api.LyreportError(
-            f"历史存档中 {'、'.join(unlisted)} 这几周没有文件清单（{MANIFEST}，由旧版本存档），无法据此重建。"
+            f"历史存档中 {_weeks_said(unlisted)}没有文件清单（{MANIFEST}，由旧版本存档），无法据此重建。"
             "请从备份中恢复 history 文件夹。"
         )
     damaged = [str(archive / w.isoformat() / MANIFEST) for w in weeks if not manifest_readable(archive / w.isoformat())]
@@ -259,8 +259,8 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
     lost = _recorded_unarchived(ws, base, context.master.list_id, {w.isoformat() for w in weeks})
     if lost:
         raise api.LyreportError(
-            f"历史存档 {archive} 中没有 {'、'.join(lost)} 这几周的原始文件，而历史数据库或输出文件夹中有这些周的结果；"
-            "重建会丢掉这几周，本次未做任何改动。请从备份中恢复 history 文件夹（含 archive）后再运行“lyreport restore”。"
+            f"历史存档 {archive} 中没有 {_weeks_said(lost)}的原始文件，而历史数据库或输出文件夹中有{_that(lost)}的结果；"
+            f"重建会丢掉{_that(lost)}，本次未做任何改动。请从备份中恢复 history 文件夹（含 archive）后再运行“lyreport restore”。"
         )
     # What can be checked before the database is moved aside; altered contents are caught week by week.
     files = [
@@ -296,6 +296,25 @@ def restore_all(workspace: Path | None = None, master: Path | None = None) -> li
         finally:
             _restoring, _claims = False, None
     return reports
+
+
+def weeks_without_archive(ws: Workspace, list_id: str) -> list[str]:
+    """Weeks the history database records for the list whose archive folder is gone: nothing of them could be
+    rebuilt any more, and `restore` refuses until the folder is back."""
+    database = ws.history / DB_NAME
+    if not database.is_file() or database.stat().st_size == 0:
+        return []
+    folder = ws.history / "archive" / list_id
+    return sorted(week for week in _weeks_in(database, list_id) if not (folder / week).is_dir())
+
+
+def _weeks_said(weeks: list[str]) -> str:
+    """“2020-12-31 这一周” or “2020-12-24、2020-12-31 这几周”."""
+    return f"{'、'.join(weeks)} {'这一周' if len(weeks) == 1 else '这几周'}"
+
+
+def _that(weeks: list[str]) -> str:
+    return "该周" if len(weeks) == 1 else "这几周"
 
 
 def _recorded_unarchived(ws: Workspace, base: Path, list_id: str, archived: set[str]) -> list[str]:

@@ -21,7 +21,7 @@ from .history import DB_NAME, recorded_period, recorded_summary, units_dropped
 from .lock import WorkspaceBusy, workspace_lock
 from .models import WeekResult
 from .problems import Problem, problem
-from .recovery import HistoryLost, check_history, clean_temp
+from .recovery import HistoryLost, check_history, clean_temp, weeks_without_archive
 from .staging import carry_over, marker, repair, switch_in, unfinished_weeks
 
 
@@ -49,7 +49,11 @@ def start_checks(
     remove_stale_temps(outbox, 0)  # we hold the lock: no other run is writing there
     remove_stale_temps(archive, 0)
     repair(base)
-    return [problem("outputs-unfinished", week=w) for w in unfinished_weeks(base) if w != week.isoformat()]
+    said = [problem("outputs-unfinished", week=w) for w in unfinished_weeks(base) if w != week.isoformat()]
+    if list_id is not None:  # this run archives its own week again
+        lost = [w for w in weeks_without_archive(ws, list_id) if w != week.isoformat()]
+        said += [problem("archive-week-missing", week=w, folder=str(archive / list_id / w)) for w in lost]
+    return said
 
 
 def note_later_weeks(conn: sqlite3.Connection, result: WeekResult) -> None:

@@ -258,11 +258,27 @@ def test_restore_with_a_lost_archive_week_changes_nothing(ws):
     restore = cli(ws, "restore")
     assert restore.returncode == 2
     message = restore.stderr.decode()
-    assert f"没有 {W1.isoformat()} 这几周的原始文件" in message and "未做任何改动" in message, message
+    assert f"没有 {W1.isoformat()} 这一周的原始文件" in message and "有该周的结果" in message, message
+    assert "这几周" not in message and "未做任何改动" in message, message
     assert history(ws) == before and database.read_bytes() == data
     database.unlink()  # the database lost as well: the outbox still shows the week
     restore = cli(ws, "restore")
     assert restore.returncode == 2 and W1.isoformat() in restore.stderr.decode()
+
+
+def test_run_says_a_recorded_week_whose_archive_folder_is_gone(ws):
+    """Red-team finding: with W1's archive folder gone, runs went on without a word; the loss showed only when a
+    restore was needed. Every run now warns, naming the week and the folder, and still records its own week."""
+    lost = ws / "history" / "archive" / "ly-jy-33" / W1.isoformat()
+    shutil.rmtree(lost)
+    make_returns(ws, W3)
+    report = api.run_week(ws, W3)
+    said = [p for p in report.result.problems if p.code == "archive-week-missing"]
+    assert len(said) == 1 and W1.isoformat() in said[0].message and str(lost) in said[0].message, said
+    assert said[0].severity == "warning" and W3.isoformat() in {w for w, _, _ in history(ws)}
+    again = api.run_week(ws, W1)  # W1 run again from an inbox holding its files: archived anew, nothing to say
+    assert "archive-week-missing" not in {p.code for p in again.result.problems}
+    assert (lost / "manifest.json").is_file()
 
 
 def test_restore_with_a_damaged_manifest_changes_nothing(ws):
