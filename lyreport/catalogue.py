@@ -143,7 +143,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- read (intake/read.py) ---
     "read-corrupt": (ERROR, "文件已损坏或不是有效的 Excel/WPS 表格，无法读取：{reason}"),
     "read-encrypted": (ERROR, "表格设置了打开密码，无法读取，请对方去掉密码后重新报送"),
-    "read-wrong-type": (ERROR, "文件内容是{actual}，不是电子表格（扩展名与内容不符）"),
+    "read-wrong-type": (ERROR, "文件内容是{actual}，不是可读取的电子表格（扩展名与内容不符）"),
     "read-bomb": (ERROR, "表格解压后过大（疑似“压缩炸弹”），已拒绝读取"),
     "read-too-many-rows": (
         ERROR,

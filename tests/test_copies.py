@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from msgfile import Mail, msg_bytes
+from office import convert, needs_soffice
 from openpyxl import Workbook
 
 from lyreport.api import check_files, run_week
@@ -142,6 +143,32 @@ def _encrypted(members: dict[str, bytes]) -> bytes:
             blob[at + flag_at] |= 0x01
             at = blob.find(signature, at + 4)
     return bytes(blob)
+
+
+@needs_soffice
+def test_a_return_saved_as_flat_xml_spreadsheet_is_invalid_not_missing(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """Red-team finding: LibreOffice's flat XML spreadsheet (.fods) left its unit 未报送 with an unattributed
+    warning, and the same file renamed .xls was called a web page (its <table:table> tags)."""
+    flat = {}
+    for unit in ("市交通运输局", "市教育局"):
+        convert(workbook(tmp_path / "made" / f"{unit}.xlsx", grid(master, unit)), "fods", tmp_path / "made")
+        flat[unit] = (tmp_path / "made" / f"{unit}.fods").read_bytes()
+        assert b"<table:table " in flat[unit] and b"opendocument.spreadsheet" in flat[unit][:4096]
+    inbox = tmp_path / "inbox"
+    put(inbox / "市交通运输局.fods", flat["市交通运输局"], at(7, 9))
+    put(inbox / "市教育局落实情况.xls", flat["市教育局"], at(7, 10))  # renamed by hand
+
+    result = run(workspace, inbox)
+    transport = result.unit("市交通运输局")
+    assert transport.state == "invalid" and "ODF 平面 XML 电子表格" in transport.invalid_reason
+    said = only([p for p in result.problems if p.file == "市交通运输局.fods"], "format-unreadable")
+    assert said.unit == "市交通运输局" and said.severity == "error"
+    education = result.unit("市教育局")
+    assert education.state == "invalid", education
+    renamed = [p for p in result.problems if p.file == "市教育局落实情况.xls" and p.severity == "error"]
+    assert renamed and all("ODF 平面 XML 电子表格" in p.message and "网页" not in p.message for p in renamed), renamed
 
 
 def test_a_zip_that_cannot_be_opened_makes_its_unit_invalid_not_missing(

@@ -138,7 +138,16 @@ _TEXT_KINDS = (
         "Excel 2003 XML 表格（需另存为 .xlsx）",
     ),
     (lazyre.compile(rb"urn:schemas-microsoft-com:office:spreadsheet", re.I), "Excel 2003 XML 表格（需另存为 .xlsx）"),
-    (lazyre.compile(rb"<(!doctype\s+html|html|table|meta|head|body)\b", re.I), "网页（HTML）文件（需另存为 .xlsx）"),
+    (
+        lazyre.compile(rb"<office:document\b[^>]*opendocument\.spreadsheet"),
+        "ODF 平面 XML 电子表格（.fods，需另存为 .xlsx）",
+    ),
+    (lazyre.compile(rb"<office:document\b"), "ODF 平面 XML 文档（需另存为 .xlsx）"),
+    # A tag's name ends at a space, ">" or "/": "<table:table" (ODF) is not HTML's <table>.
+    (
+        lazyre.compile(rb"<(!doctype\s+html|html|table|meta|head|body)(?=[\s>/])", re.I),
+        "网页（HTML）文件（需另存为 .xlsx）",
+    ),
 )
 _MAGICS = (
     (b"%PDF", "PDF 文档"),

@@ -45,6 +45,8 @@ FOREIGN_FORMATS = {
     ".mht": "网页存档文件",
     ".mhtml": "网页存档文件",
     ".xlsb": "Excel 二进制工作簿（.xlsb）",
+    ".fods": "ODF 平面 XML 电子表格（.fods）",
+    ".fodt": "ODF 平面 XML 文字文档（.fodt）",
     ".numbers": "Numbers 表格",
     ".pages": "Pages 文稿",
     ".ppt": "PowerPoint 演示文稿",
