@@ -230,26 +230,10 @@ def set_core_properties(document: Any, title: str, author: str, when: datetime) 
 
 
 # ----------------------------------------------------------------- paragraphs
-def add_text(
-    container: Any,
-    text: str = "",
-    *,
-    font: str = FANGSONG,
-    size: float = BODY_PT,
-    bold: bool = False,
-    align: Any = JUSTIFY,
-    indent: bool = True,
-    line: float | None = LINE_PT,
-    outline: int | None = None,
-    keep_next: bool = False,
-    latin: str = LATIN,
-    color: str = "",
-) -> Paragraph:
-    """Add a paragraph with one styled run; `indent` gives the 2-character first-line indent."""
-    p = styled_paragraph(
-        text, font=font, size=size, bold=bold, align=align, indent=indent, line=line,
-        outline=outline, keep_next=keep_next, latin=latin, color=color,
-    )  # fmt: skip
+def add_text(container: Any, text: str = "", **style: Any) -> Paragraph:
+    """Add a paragraph with one styled run; `style` takes styled_paragraph's keywords (font, size, bold, align,
+    indent — the 2-character first-line indent —, line, outline, keep_next, latin, color)."""
+    p = styled_paragraph(text, **style)
     placed = container.add_paragraph()  # where the container puts a new paragraph (before a w:sectPr)
     placed._p.getparent().replace(placed._p, p)
     return Paragraph(p, placed._parent)
