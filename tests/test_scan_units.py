@@ -51,6 +51,33 @@ def test_transparent_paper_is_white_not_black(tmp_path: Path):
     assert int(np.asarray(page.image.convert("L")).min()) < 60  # writing stays dark
 
 
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_a_16_bit_grey_scan_keeps_its_tones(tmp_path: Path, suffix: str):
+    """A scanner's 16-bit greyscale file: Pillow's convert() clipped every grey above 255 of 65535 to white, so
+    only pure black survived and the page was unreadable."""
+    grey = _page().convert("L")
+    target = tmp_path / f"十六位灰度{suffix}"
+    Image.fromarray(np.asarray(grey).astype(np.uint16) * 257).save(target)
+    assert Image.open(target).mode.startswith("I;16")
+    ((page,), _) = raster.load_pages(target)
+    assert np.array_equal(np.asarray(page.image.convert("L")), np.asarray(grey))  # every tone as the 8-bit scan
+
+
+def test_a_16_bit_grey_scan_is_read(tmp_path: Path):
+    """Read end to end (OCR): the statuses, the unit and the date; its seal cannot be judged on a grey page."""
+    grey = np.asarray(add_seal(_page(), "洛阳市发展和改革委员会", centre=(900, 420)).convert("L"))
+    scanned = 50 + grey.astype(np.uint16) * 185 // 255  # a scanner's ink is dark grey, its paper light grey
+    target = tmp_path / "市发改委盖章扫描件.png"
+    Image.fromarray(scanned * 257).save(target)
+    answer = scan_path(str(target))
+    assert answer[0] == "ok"
+    (page,) = answer[2]
+    words = [box[0] for box in page["boxes"]]
+    assert {"正常推进", "进度滞后", "第1条", "第8条"} <= set(words)
+    assert "填报单位：市发改委" in words and "填报日期：2021年1月7日" in words
+    assert page["grey"] is True and not page["seal"]
+
+
 def test_huge_picture_is_refused_not_decoded(tmp_path: Path):
     target = tmp_path / "巨图.png"
     Image.new("1", (20000, 20000), 1).save(target)  # 400 M pixels, a few kB on disk

@@ -184,8 +184,33 @@ def _on_paper(image: Any) -> Any:
     its transparent pixels black underneath, which would hide the black writing; they are white paper."""
     from PIL import Image
 
+    image = _eight_bit(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode in ("P", "L", "RGB") and "transparency" in image.info):
         rgba = image.convert("RGBA")
         paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(paper, rgba).convert("RGB")
     return image.convert("RGB")
+
+
+_DEEP_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I", "F"})
+
+
+def _eight_bit(image: Any) -> Any:
+    """A 16-bit or 32-bit grey picture (a scanner's 16-bit greyscale PNG or TIFF) as 8-bit grey, its tones kept.
+
+    Pillow's convert() clips such values instead of scaling them: every grey above 255 of 65535 became white,
+    and only pure black writing was left."""
+    if image.mode not in _DEEP_MODES:
+        return image
+    import numpy as np
+    from PIL import Image
+
+    values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0).clip(min=0)
+    top = float(values.max(initial=0.0))
+    if image.mode.startswith("I;16"):
+        full = 65535.0  # the whole 16-bit range, as scanners write it
+    elif image.mode == "F" and top <= 1.0:
+        full = 1.0  # floating-point tones from 0 to 1
+    else:  # 32-bit: 8-bit or 16-bit values widened, or a range of its own
+        full = 255.0 if top <= 255 else 65535.0 if top <= 65535 else top
+    return Image.fromarray((values * (255.0 / full)).round().clip(0, 255).astype(np.uint8), "L")

@@ -18,7 +18,7 @@ from typing import Any
 from .ocr import release_memory
 from .raster import MAX_PAGES, Page, RasterError, load_pages
 
-READER_VERSION = "10"  # bump when reading changes, so cached answers are read again
+READER_VERSION = "11"  # bump when reading changes, so cached answers are read again
 FILE_BUDGET = 90.0  # seconds of OCR per file; pages after that are reported as not read
 FEW_LINES = 8  # text lines found on a page that was not blank: fewer, and it may lie sideways
 MIN_TEXT_WORDS = 12  # a PDF text layer with fewer words is a scan, not an exported spreadsheet
