@@ -78,6 +78,25 @@ def test_a_16_bit_grey_scan_is_read(tmp_path: Path):
     assert page["grey"] is True and not page["seal"]
 
 
+def test_a_phone_photo_saved_as_pdf_at_72_dpi_is_read(tmp_path: Path):
+    """Pillow and img2pdf save a 4032 x 3024 photo as a 4032 pt page (72 dpi, 1.4 m wide): it was refused as
+    "尺寸异常" and the unit was 报送有误 although the photo reads perfectly. A page beyond PDF's own largest
+    (200 inches) still is."""
+    photo = Image.new("RGB", (4032, 3024), (120, 110, 95))  # the desk around the paper
+    form = add_seal(_page(), "洛阳市发展和改革委员会", centre=(900, 420))
+    shot = form.resize((3800, 3800 * form.height // form.width))
+    photo.paste(shot, (116, (3024 - shot.height) // 2))
+    target = tmp_path / "市发改委盖章扫描件.pdf"
+    photo.save(target, "PDF")  # Pillow's default resolution: 72 dpi
+    answer = scan_path(str(target))
+    assert answer[0] == "ok"
+    (page,) = answer[2]
+    assert {"正常推进", "进度滞后", "第1条", "第8条", "填报单位：市发改委"} <= {box[0] for box in page["boxes"]}
+    assert page["seal"] is True
+    photo.save(target, "PDF", resolution=10)  # 29030 pt wide
+    assert scan_path(str(target)) == ("refused", "scan-page-too-large", {"page": 1})
+
+
 def test_huge_picture_is_refused_not_decoded(tmp_path: Path):
     target = tmp_path / "巨图.png"
     Image.new("1", (20000, 20000), 1).save(target)  # 400 M pixels, a few kB on disk

@@ -18,7 +18,9 @@ MAX_PAGES = 10
 PDF_DPI = 200
 MAX_SIDE = 3000  # pixels of the longer side handed to OCR; a phone photo at 4000 px is scaled down
 MAX_DECODE_PIXELS = 80_000_000  # what Pillow may decode at all (after draft reduction)
-MAX_PDF_POINTS = 3000  # a PDF page larger than ~1 m is not a scanned form
+# The largest page PDF allows (200 inches). A phone photo saved as PDF at 72 dpi makes a page of its own pixel
+# size, 4032 pt and more; it is rendered to MAX_SIDE pixels like any picture.
+MAX_PDF_POINTS = 14_400
 
 
 class RasterError(Exception):
