@@ -137,6 +137,56 @@ def test_blank_template_sent_back_is_an_error(tmp_path: Path, workspace: Path, m
     assert not returns[0].usable  # → 报送有误 in merge, not 按时报送
 
 
+# ----------------------------------------------------------------- a status column per status, ticked
+TICKED = {10: "正常推进", 11: "正常推进", 12: "进度滞后", 14: "已完成", 15: "尚未启动"}
+OPTIONS = ["已完成", "正常推进", "进度滞后", "尚未启动"]
+
+
+@pytest.mark.parametrize("tick", ["√", "✔"])
+def test_a_form_ticked_per_status_column_is_one_error_not_a_row_of_wrong_ones(
+    tmp_path: Path, workspace: Path, master: MasterList, tick: str
+) -> None:
+    """完成状态 merged over 已完成 | 正常推进 | 进度滞后 | 尚未启动, a tick in one of them per measure (a common Chinese
+    form): was said 序号“序号”不在措施清单中 (the merged 序号 filled down), 未填写完成状态 for each measure ticked
+    elsewhere and “√”无法识别 for the one ticked under 已完成."""
+    wb = Workbook()
+    ws = wb.active
+    header(ws, TRANSPORT, labels=["序号", "措施内容", "责任类型", "完成状态", None, None, None, "本周进展"])
+    put(ws, 3, [None, None, None, *OPTIONS])
+    ws.merge_cells("D2:G2")
+    for col in (1, 2, 3, 8):
+        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+    for offset, (no, status) in enumerate(TICKED.items()):
+        ticks = [tick if option == status else None for option in OPTIONS]
+        put(ws, 4 + offset, [no, master.measure(no).text, "牵头", *ticks, f"第{no}条本周进展"])
+    path = tmp_path / "交通局勾选.xlsx"
+    wb.save(path)
+    checked = check(workspace, path)
+    assert found(checked) == [("status-tick-columns", "D3:G3")]
+    assert "（已完成、正常推进、进度滞后、尚未启动）" in message(checked, "status-tick-columns")
+    returns, _ = parse(workspace, path)
+    assert not returns[0].usable  # → 报送有误 in merge: no status of it reaches the notice
+    assert {r.status for r in returns[0].rows} == {None}
+
+
+def test_status_words_across_a_measure_row_are_no_tick_columns(
+    tmp_path: Path, workspace: Path, master: MasterList
+) -> None:
+    """The first measure right under the header, its progress and problem written as bare status words: a measure
+    row (it has its 序号), read as one (and said of as such), not the labels of tick columns."""
+    wb = Workbook()
+    ws = wb.active
+    row = header(ws, TRANSPORT)
+    put(ws, row, [10, master.measure(10).text, "牵头", "已完成", "正常推进", "进度滞后", "继续", "2021-06-30"])
+    for offset, no in enumerate((11, 12, 14, 15), 1):
+        put(ws, row + offset, measure_row(master, no, "正常推进"))
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    returns, problems = parse(workspace, path)
+    assert "status-tick-columns" not in {p.code for p in problems}
+    assert returns[0].usable and [r.status for r in returns[0].rows[1:]] == ["正常推进"] * 4
+
+
 # ----------------------------------------------------------------- prefilled template sent back
 LAST_WEEK = {  # 市交通运输局's last report, as the office's template prefills it
     10: ("正常推进", "本周进展"),

@@ -263,6 +263,30 @@ class Table:
         return all(k in map_columns(self.sheet.rows[index]) for k in REQUIRED)
 
 
+TICK_MIN_WORDS = 3  # a status, its progress and one more column all bare status words: no data row is like that
+
+
+def tick_columns(table: Table) -> tuple[int, list[int]] | None:
+    """(row, columns) of the labels of a form ticked per status: 完成状态 over 已完成 | 正常推进 | 进度滞后 | 尚未启动,
+    a tick in one column of each row. Such a form is not read (rows.py reads one status column); without this
+    each row would be said 未填写完成状态 or its tick an unknown status, and the labels' row an unknown measure.
+
+    The labels' row is the header's own second row or the row under it: three or more different status words in
+    consecutive cells from the status column on, and no measure number in the 序号 column."""
+    status, no = table.cols.get("status"), table.cols.get("no")
+    rows = table.sheet.rows
+    for index in (table.header, table.header + 1):
+        if status is None or index >= len(rows) or (no is not None and nz.measure_no(_at(rows[index], no))):
+            continue
+        row, words, col = rows[index], {}, status
+        while col < len(row) and isinstance(row[col], str) and (word := bare_status(text_key(row[col]))):
+            words[col] = word
+            col += 1
+        if len(set(words.values())) >= TICK_MIN_WORDS:
+            return index, sorted(words)
+    return None
+
+
 def _also_now(labels: list[Any], col: int, chosen_rank: int) -> bool:
     """Whether another status column may hold this week's status beside the chosen one of `chosen_rank`."""
     rank = label_rank(labels, col)

@@ -22,13 +22,14 @@ from .cellrefs import cell_index, cell_ref
 from .choose import Group, choose_tables, report_columns
 from .errorvalues import meaning as error_meaning
 from .headblock import Block
-from .layout import find_all_tables
+from .layout import Table, find_all_tables, tick_columns
 from .otherlist import other_list_of
 from .rows import check_missing, read_rows
 
 NO_ROWS_REASON = "表中没有读到任何有效的措施行"
 BLANK_REASON = "报表未填写（完成状态和本周进展均为空）"
 UNCHANGED_REASON = "报表与模板预填的上次报送内容完全相同，未更新本周情况"
+TICK_REASON = "完成状态按每种状态一列打勾填写，未填写状态词"
 BLOCK_FIELDS = {"unit": "填报单位", "contact": "联系人", "phone": "联系电话", "filled": "填报日期"}
 NO_UNIT_WRITTEN = "表中未填写填报单位"
 UNIT_UNREADABLE = "表中“填报单位”单元格无法读取"
@@ -165,6 +166,9 @@ def _parse_group(
         errors.append(unit_reason)
     if other is not None:
         pass  # set aside for this list, like a template marked for another list (assign.py)
+    elif ticked := next((found for c in group.tables if (found := _ticked(c.table))), None):
+        _said_ticked(ctx, *ticked)
+        errors.append(TICK_REASON)
     elif not rows:
         ctx.add("no-rows")
         errors.append(NO_ROWS_REASON)
@@ -191,6 +195,27 @@ def _parse_group(
         other_list=other.title if other else "",
     )
     return parsed, [dataclasses.replace(p, unit=p.unit or unit or "") for p in ctx.problems]
+
+
+def _ticked(table: Table) -> tuple[Table, int, list[int]] | None:
+    found = tick_columns(table)
+    return (table, *found) if found else None
+
+
+def _said_ticked(ctx: Context, table: Table, index: int, cols: list[int]) -> None:
+    """One error for a form ticked per status column, in place of what reading it as a status column said: each
+    row 未填写完成状态 or its tick an unknown status, the labels' row an unknown measure."""
+    labels = table.sheet.rows[index]
+
+    def misread(p: Problem) -> bool:
+        at = cell_index(p.cell) if p.sheet == table.sheet.name else None
+        return at is not None and (p.code.startswith("status-") or at[0] == index)
+
+    ctx.problems = [p for p in ctx.problems if not misread(p)]
+    sheet, ctx.sheet = ctx.sheet, table.sheet.name
+    cells = f"{cell_ref(cols[0], index)}:{cell_ref(cols[-1], index)}"
+    ctx.add("status-tick-columns", cell=cells, words="、".join(str(labels[c]).strip() for c in cols))
+    ctx.sheet = sheet
 
 
 def _sent_back_unchanged(book: WorkbookData, rows: list[ReturnRow], filled_on: date | None) -> bool:
