@@ -662,6 +662,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "msg-unreadable": (ERROR, "Outlook 邮件（.msg）无法读取：{reason}"),
     "mail-forwarded": (INFO, "转发的邮件：收到时间按原邮件的发送时间 {sent} 计算（转发时间 {forwarded}）"),
+    "mail-forwarded-own": (
+        INFO,
+        "单位转发了自己此前发出的邮件：原邮件的发送时间 {sent} 只是发件人电脑上的时间（原邮件没有邮件服务器的收到记录），"
+        "收到时间按转发时间 {forwarded} 计算；如原邮件当时确已发到本办邮箱，请以邮箱中的原邮件为准",
+    ),
     "mail-forwarded-inline": (
         INFO,
         "转发的邮件：正文中注明原邮件的发送时间为 {original}，收到时间按转发时间 {forwarded} 计算；"

@@ -264,14 +264,14 @@ OTHER_LIST_CODES = ("template-other-list", "return-other-list")  # said in every
 
 
 def _forwards_of_late(found: list[Problem], units: list[UnitWeek]) -> list[Problem]:
-    """A mail forwarded inline whose quoted original was sent earlier is noted (info); where its unit is late by
-    the forward's time, that may be wrong, and it is a warning."""
+    """A mail forwarded inline whose quoted original was sent earlier, or a unit's own earlier mail forwarded by
+    it, is noted (info); where its unit is late by the forward's time, that may be wrong, and it is a warning."""
     late = {name for u in units if u.state == "late" for name in u.files}
 
     def of_late(p: Problem) -> bool:
         return any(name == p.file or name.startswith(p.file + ARROW) for name in late)
 
-    forwards = ("mail-forwarded-inline", "mail-forwarded-inline-unread")
+    forwards = ("mail-forwarded-inline", "mail-forwarded-inline-unread", "mail-forwarded-own")
     return [dataclasses.replace(p, severity=WARNING) if p.code in forwards and of_late(p) else p for p in found]
 
 

@@ -346,6 +346,35 @@ def test_forward_as_attached_eml_counts_from_the_inner_date(
     assert "2021-01-07 10:00" in note.message and "转发时间 2021-01-07 15:00" in note.message
 
 
+@pytest.mark.parametrize("stamped", [False, True])
+def test_a_units_own_earlier_mail_forwarded_by_it_counts_from_the_forward(
+    tmp_path: Path, workspace: Path, master: MasterList, stamped: bool
+) -> None:
+    """市卫健委 sent its return at 10:00 to a wrong address, then at 15:00 forwards that mail as an attachment. Only
+    its own PC's clock says 10:00: it was 按时报送 with an info. Now 迟报 by the forward, with a warning quoting both
+    times. An attached mail that a server stamped on its way keeps that server's time."""
+    xlsx = workbook(tmp_path / "x" / "市卫健委.xlsx", grid(master, "市卫健委")).read_bytes()
+    inner = mail("WJW@ly.gov.cn", "卫健委报表", "Thu, 07 Jan 2021 10:00:00 +0800", [("市卫健委.xlsx", xlsx)])
+    raw = inner.as_bytes()
+    if stamped:
+        raw = b"Received: from mail.ly.gov.cn by mx.163.com; Thu, 07 Jan 2021 10:00:05 +0800\r\n" + raw
+    outer = mail("wjw@ly.gov.cn", "Fw: 卫健委报表（上午发错邮箱了）", "Thu, 07 Jan 2021 15:00:00 +0800", [])
+    outer.add_attachment(raw, maintype="application", subtype="octet-stream", filename="原邮件.eml")
+    inbox = tmp_path / "inbox"
+    put(inbox / "转发.eml", outer.as_bytes(), at(7, 16))
+    result = run(workspace, inbox)
+    health = result.unit("市卫健委")
+    if stamped:
+        assert (health.state, health.received_at) == ("on_time", at(7, 10).replace(second=5))
+        assert only(result.problems, "mail-forwarded").severity == "info"
+        return
+    assert (health.state, health.received_at) == ("late", at(7, 15))
+    note = only(result.problems, "mail-forwarded-own")
+    assert note.file == "转发.eml › 原邮件.eml" and note.severity == "warning"
+    assert "原邮件的发送时间 2021-01-07 10:00" in note.message and "按转发时间 2021-01-07 15:00" in note.message
+    assert "mail-forwarded" not in {p.code for p in result.problems}
+
+
 def test_mail_date_without_time_zone_is_beijing_time(tmp_path: Path, workspace: Path, master: MasterList) -> None:
     xlsx = workbook(tmp_path / "x" / "市应急管理局.xlsx", grid(master, "市应急管理局")).read_bytes()
     inbox = tmp_path / "inbox"

@@ -66,7 +66,8 @@ class MailExpansion:
             zone, raw = maildates.Zone(), ""
         else:
             sent, zone, raw, checked = self._sent(item, message)
-        item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked)
+        stamped = checked or maildates.relayed_at(message, self.tz) is not None
+        item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked, stamped)
         usable = unidentified = pictured = sent_files = sealed = False
         tnef: list[mail.Attachment] = []
         try:
@@ -225,16 +226,28 @@ class MailExpansion:
         subject: str,
         raw_date: str = "",
         checked: bool = False,
+        stamped: bool = False,
     ) -> Item:
         """The item as its mail says: sent time, sender, subject; notes on forwards and on how the zone was read.
 
         `raw_date`: the Date header as written, quoted when it cannot be read; `checked`: `sent` is the
-        server's arrival time, not a sender's clock.
+        server's arrival time, not a sender's clock; `stamped`: a receiving server recorded the mail (Received).
         """
 
         sent = self._provable(item, sent, raw_date, checked)
+        forward = sent is not None and item.via_mail is not None and item.received_from == "mail"
+        if forward and not stamped and _same_address(address, item.sender):
+            # A unit forwarding a mail of its own (from its Sent folder, or one it first sent to a wrong address):
+            # no server ever stamped it, only the unit's own clock did. Its time cannot make the unit on time.
+            self.add(
+                "mail-forwarded-own",
+                item.display,
+                sent=f"{sent.astimezone(self.tz):%Y-%m-%d %H:%M}",
+                forwarded=f"{item.received_at.astimezone(self.tz):%Y-%m-%d %H:%M}",
+            )
+            sent, forward = None, False
         self._zone_note(item, sent, zone, raw_date)
-        if sent is not None and item.via_mail is not None and item.received_from == "mail":
+        if forward:
             self.add(
                 "mail-forwarded",
                 item.display,
@@ -363,3 +376,7 @@ def _gap(delta: timedelta) -> str:
     parts += [f"{hours} 小时"] if hours else []
     parts += [f"{minutes} 分钟"] if minutes and not days else []
     return " ".join(parts) or "不到 1 分钟"
+
+
+def _same_address(one: str, other: str) -> bool:
+    return bool(one.strip()) and one.strip().lower() == other.strip().lower()

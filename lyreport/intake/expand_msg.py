@@ -47,6 +47,7 @@ class MsgExpansion:
         subject: str,
         raw_date: str = "",
         checked: bool = False,
+        stamped: bool = False,
     ) -> Item: ...
     def _forwarded_inline(self, item: Item, subject: str, text: str) -> None: ...
     def _no_attachment(self, item: Item, pictured: bool, links: list[str] | None = None) -> bool: ...
@@ -80,7 +81,7 @@ class MsgExpansion:
         if (relayed := maildates.msg_relayed(data, self.tz)) is not None:
             sent, zone, raw, checked = self._relayed(item, sent, raw, relayed)
         sender, subject = str(data.get("sender") or ""), str(data.get("subject") or "")
-        item = self._mail_item(item, sent, zone, sender, subject, raw, checked)
+        item = self._mail_item(item, sent, zone, sender, subject, raw, checked, relayed is not None)
         usable = unidentified = pictured = sent_files = sealed = False
         tnef: list[mail.Attachment] = []
         for count, attachment in enumerate(data.get("attachments") or [], start=1):
