@@ -207,12 +207,12 @@ def _eight_bit(image: Any) -> Any:
     import numpy as np
     from PIL import Image
 
-    values = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0).clip(min=0)
+    values = np.asarray(image)
+    if image.mode.startswith("I;16"):  # the whole 16-bit range, as scanners write it; integers keep memory low
+        return Image.fromarray((values // 257).astype(np.uint8), "L")
+    values = np.nan_to_num(values.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0).clip(min=0)
     top = float(values.max(initial=0.0))
-    if image.mode.startswith("I;16"):
-        full = 65535.0  # the whole 16-bit range, as scanners write it
-    elif image.mode == "F" and top <= 1.0:
-        full = 1.0  # floating-point tones from 0 to 1
-    else:  # 32-bit: 8-bit or 16-bit values widened, or a range of its own
-        full = 255.0 if top <= 255 else 65535.0 if top <= 65535 else top
+    # Floating-point tones from 0 to 1; else 8-bit or 16-bit values widened to 32 bits, or a range of their own.
+    ranges = (1.0, 255.0, 65535.0) if image.mode == "F" else (255.0, 65535.0)
+    full = next((bound for bound in ranges if top <= bound), top)
     return Image.fromarray((values * (255.0 / full)).round().clip(0, 255).astype(np.uint8), "L")
