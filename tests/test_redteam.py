@@ -452,18 +452,39 @@ def test_done_struck_through_with_the_font_is_not_done(workspace: Path, tmp_path
 
 def test_sheets_of_one_unit_that_disagree_without_dates_are_a_warning(workspace: Path, tmp_path: Path) -> None:
     old = {**BASE, 12: "正常推进", 15: "已完成"}
-    wb = sheet_per_week(workspace, [("1月6日", BASE), ("12月30日", old)])  # the week's sheet put first, as units do
+    wb = sheet_per_week(workspace, [("落实情况", BASE), ("落实情况 (2)", old)])  # the week's sheet put first
     path = tmp_path / "交通局.xlsx"
     wb.save(path)
     _, found, problems = read(workspace, path)
     assert ("table-chosen-unsure", "") in found  # which sheet is this week's cannot be told: said, not guessed
     (msg,) = [p.message for p in problems if p.code == "table-chosen-unsure"]
-    assert "未计入：工作表“1月6日”" in msg
-    wb["12月30日"]["C7"] = "尚未启动"
-    wb["12月30日"]["C5"] = "进度滞后"
+    assert "未计入：工作表“落实情况”" in msg
+    wb["落实情况 (2)"]["C7"] = "尚未启动"
+    wb["落实情况 (2)"]["C5"] = "进度滞后"
     wb.save(path)
     _, found, _ = read(workspace, path)
     assert ("table-chosen", "") in found and ("table-chosen-unsure", "") not in found  # same statuses: a note
+
+
+@pytest.mark.parametrize("order", ["this week first", "this week last"])
+def test_a_sheet_per_week_named_by_its_day_is_read_by_that_day(workspace: Path, tmp_path: Path, order: str) -> None:
+    """A workbook kept over the weeks, a sheet per week named by its day, no 填报日期: last week's sheet was read
+    because it came last (15 尚未启动 read 已完成), with a warning that the choice was a guess."""
+    old = {**BASE, 12: "正常推进", 15: "已完成"}
+    sheets = [("1月6日", BASE), ("12月30日", old)]
+    wb = sheet_per_week(workspace, sheets if order == "this week first" else sheets[::-1])
+    path = tmp_path / "交通局.xlsx"
+    wb.save(path)
+    statuses, found, problems = read(workspace, path)
+    assert statuses == BASE
+    (said,) = [p for p in problems if p.code.startswith("table-chosen")]
+    assert said.code == "table-chosen"
+    assert "已读取工作表“1月6日”" in said.message and "工作表名称所示日期最新（“1月6日”，即 2021-01-06" in said.message
+    wb["1月6日"].title = "1月8日"  # a day after the file came (2021-01-07): not a day the names can be trusted for
+    wb.save(path)
+    _, _, problems = read(workspace, path)
+    (said,) = [p for p in problems if p.code.startswith("table-chosen")]
+    assert said.code == "table-chosen-unsure"  # as before: which sheet is this week's cannot be told
 
 
 # ----------------------------------------------------------------- statuses checked against the row's own texts

@@ -12,6 +12,8 @@ its own sheet, or send two units' sheets in one file. Every table is looked at; 
 |                                                      | the file answers (undated next, then dated in    |
 |                                                      | another week or after arrival), then latest      |
 |                                                      | 填报日期, then the most filled-in, then the later |
+|                                                      | (an undated table named for a day, "1月6日", is  |
+|                                                      | dated by its name when every table is dated)     |
 
 What was chosen and what was skipped is always said (table-several for one sheet, table-chosen otherwise); a
 choice made only by fullness or position over a table giving other statuses is a warning (table-chosen-unsure).
@@ -49,6 +51,11 @@ class Candidate:
     # Measure → the status cell its table gives (the last row of a number wins, as rows.py reads it)
     status_cells: dict[int, Any] = field(default_factory=dict)
     fit: int = UNDATED  # how its 填报日期 fits the week the file answers (_week_fit)
+    named: date | None = None  # without a 填报日期: the day its sheet is named for ("1月6日"), one sheet per week
+
+    @property
+    def day(self) -> date | None:
+        return self.filled or self.named
 
     @property
     def where(self) -> str:
@@ -103,8 +110,14 @@ def choose_tables(
         return [Group(main_unit, [Candidate(tables[0], read_block(tables[0]), None, None, set(), 0)])]
     every = [_candidate(t, directory) for t in tables]
     received = ctx.book.file.received_at
+    arrived = received.date() if received else None
     for cand in every:
-        cand.fit = _week_fit(cand.filled, week, weekday, received.date() if received else None)
+        cand.named = _named_day(cand.table.sheet.name, arrived) if cand.filled is None else None
+    if any(cand.day is None for cand in every):  # sheet names tell the weeks apart only when every table is dated
+        for cand in every:
+            cand.named = None
+    for cand in every:
+        cand.fit = _week_fit(cand.day, week, weekday, arrived)
     # A visible table filled in by another place's body is read on its own (and attributed to no unit of ours),
     # never combined with or chosen over this unit's table.
     elsewhere = [Group(None, [c]) for c in every if c.other_place and not c.table.sheet.hidden]
@@ -147,7 +160,9 @@ def _pick(ctx: Context, group: Group, owned: set[int]) -> Group:
         skipped = "；".join(c.where for c in others)
         why = _why(chosen, cands, owned)
         # Chosen only for being fuller or further right, over a table that says otherwise: a guess, said as one.
-        guessed = why not in (_HIDDEN, _OWN, _OTHER_WEEK) and not why.startswith(_LATEST)
+        guessed = why not in (_HIDDEN, _OWN, _OTHER_WEEK, _OTHER_WEEK_NAMED) and not why.startswith(
+            (_LATEST, _LATEST_NAMED)
+        )
         rivals = _rivals(chosen, cands)  # a hidden sheet lost on being hidden: what it says is no doubt
         code = "table-chosen-unsure" if guessed and any(_disagree(chosen, c) for c in rivals) else "table-chosen"
         ctx.add(code, chosen=chosen.where, why=why, skipped=skipped)
@@ -189,16 +204,30 @@ def _week_fit(filled: date | None, week: date | None, weekday: int, received: da
     return IN_WEEK if week_day_of(filled, weekday) == week else OTHER_WEEK
 
 
+NAMED_DAYS = 62  # a sheet named for a day longer ago than this is no week of this season's returns
+
+
+def _named_day(name: str, received: date | None) -> date | None:
+    """The day a sheet's whole name gives ("1月6日", "2021.1.6", "20210106"), in the two months before the file
+    arrived; None for any other name ("落实情况", "1月6日(2)") or day ("1月8日" arriving 1月7日: a year ago?)."""
+    if received is None:
+        return None
+    day = nz.parse_day(name.strip(), received.year, not_after=received)
+    return day if day is not None and (received - day).days <= NAMED_DAYS else None
+
+
 def _score(cand: Candidate, position: int, owned: set[int]) -> tuple[bool, int, date, int, int, int]:
-    """Visible, then a 填报日期 in the week answered (undated next), then the latest, then most of the unit's own
-    measures, then most statuses, then later. Newest alone chose last week's dated copy over this week's undated
-    sheet, and a next week's draft over this week's form."""
-    dated = cand.filled if cand.fit == IN_WEEK else None
+    """Visible, then a 填报日期 (or, without one, the day the sheet is named for) in the week answered (undated
+    next), then the latest, then most of the unit's own measures, then most statuses, then later. Newest alone
+    chose last week's dated copy over this week's undated sheet, and a next week's draft over this week's form."""
+    dated = cand.day if cand.fit == IN_WEEK else None
     return (not cand.table.sheet.hidden, cand.fit, dated or date.min, len(cand.nos & owned), cand.statuses, position)
 
 
 _HIDDEN, _LATEST, _OWN = "其余在隐藏工作表中", "填报日期最新", "所填为本单位负责的措施"
+_LATEST_NAMED = "工作表名称所示日期最新"
 _OTHER_WEEK = "其余报表的填报日期属于其他周或晚于收到日期"
+_OTHER_WEEK_NAMED = "其余报表的填报日期或工作表名称所示日期属于其他周或晚于收到日期"
 
 
 def _rivals(chosen: Candidate, cands: list[Candidate]) -> list[Candidate]:
@@ -214,9 +243,12 @@ def _why(chosen: Candidate, cands: list[Candidate], owned: set[int]) -> str:
     if not others:
         return _HIDDEN
     if chosen.fit != OTHER_WEEK and all(c.fit == OTHER_WEEK for c in others):
-        return _OTHER_WEEK
-    if chosen.filled and all((c.filled or date.min) < chosen.filled for c in others):
-        return f"{_LATEST}（{chosen.filled.isoformat()}）"
+        return _OTHER_WEEK_NAMED if any(c.named for c in [chosen, *others]) else _OTHER_WEEK
+    if chosen.day and all((c.day or date.min) < chosen.day for c in others):
+        if chosen.filled:
+            return f"{_LATEST}（{chosen.filled.isoformat()}）"
+        name = chosen.table.sheet.name.strip()
+        return f"{_LATEST_NAMED}（“{name}”，即 {chosen.day.isoformat()}；该表未填写填报日期）"
     if all(len(c.nos & owned) < len(chosen.nos & owned) for c in others):
         return _OWN
     if all(c.statuses < chosen.statuses for c in others):
