@@ -549,6 +549,24 @@ def test_a_time_of_day_typed_after_the_date_never_changes_the_day(value: str, ex
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
+        ("2021年元月6日", date(2021, 1, 6)),  # 元月 is January: was date-invalid
+        ("元月6日", date(2021, 1, 6)),
+        ("21年1月6日", date(2021, 1, 6)),
+        ("2021年1月6日上午", date(2021, 1, 6)),
+        ("2021年1月6日下午3点", date(2021, 1, 6)),
+        ("1月6日上午10:30", date(2021, 1, 6)),
+        ("2021—1—6", date(2021, 1, 6)),  # a dash for the hyphen
+        ("99年1月6日", None),  # not this century's: not guessed
+        ("2021年元月", None),  # a month names no day
+    ],
+)
+def test_dates_as_written_by_hand_are_read(value: str, expected: date | None) -> None:
+    assert nz.parse_day(value, base_year=2021, not_after=date(2021, 1, 7)) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
         ("2021年1月6日（星期三）", date(2021, 1, 6)),  # was unreadable (date-invalid)
         ("2021-1-6 周三", date(2021, 1, 6)),
         ("2021.1.6(礼拜三)", date(2021, 1, 6)),

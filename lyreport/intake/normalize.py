@@ -313,6 +313,7 @@ def _parse_date(value: Any, year: int) -> tuple[date | None, str]:
             return _EXCEL_EPOCH + timedelta(days=int(value)), "cell"
         value = text(value)  # maybe 20210630
     key = _cn_date_digits(re.sub(r"\s+", "", _CLOCK.sub("", _nfkc(value))))
+    key = _SHORT_YEAR.sub(r"20\1年", _DAY_PART.sub("", _DASH.sub("-", key.replace("元月", "1月"))))
     weekday = _WEEKDAY.search(key)
     if weekday:  # "2021年1月6日（星期三）": the day must be that weekday, or which of the two is meant is unknown
         key = key[: weekday.start()]
@@ -339,6 +340,15 @@ _CLOCK = lazyre.compile(r"(?<=[\d日号])(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+
 _WEEKDAY = lazyre.compile(r"(?<=[\d日号])\(?(?:星期|周|礼拜)([一二三四五六日天])\)?$")
 _CN_YEAR = lazyre.compile(r"[零〇一二三四五六七八九]{4}(?=年)")
 _CN_MONTH_DAY = lazyre.compile(r"[一二三四五六七八九十]{1,3}(?=[月日号]|季度)")
+
+
+# As dates are written by hand: 元月 (January), a dash for the hyphen, the part of the day after it ("1月6日下午",
+# "1月6日上午10点"), a two-digit year of this century before a month ("21年1月6日").
+_DASH = lazyre.compile(r"(?<=\d)[—–―](?=\d)")
+_DAY_PART = lazyre.compile(
+    r"(?<=[日号])(?:上午|下午|中午|晚上|早上|傍晚)(?:\d{1,2}(?::\d{2}|[点时](?:\d{1,2}分?|半)?))?$"
+)
+_SHORT_YEAR = lazyre.compile(r"^([1-3]\d)年(?=\d{1,2}月)")  # 2010–2039
 
 
 def _cn_date_digits(key: str) -> str:
