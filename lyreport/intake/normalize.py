@@ -408,6 +408,17 @@ def _one_phone(part: str) -> tuple[str, bool]:
     return part.strip() + ext, False
 
 
+def _phones_in(part: str) -> list[tuple[str, bool]]:
+    """One number ("0379 6321 1234" is one), or, where the whole is none, the numbers it holds side by side
+    ("座机：63211234 手机：13937900001", "63211234 13937900001") when each of them is one."""
+    whole = _one_phone(part)
+    pieces = [p for p in re.split(r"\s+(?=\D*\d)", part) if p.strip()]
+    if whole[1] or len(pieces) < 2:
+        return [whole]
+    found = [_one_phone(p) for p in pieces]
+    return found if all(ok for _, ok in found) else [whole]
+
+
 def phone(value: Any) -> tuple[str, bool]:
     """Normalise 联系电话; several numbers (separated by / or 、) are valid if any one is."""
     if isinstance(value, float) and value.is_integer():
@@ -416,7 +427,7 @@ def phone(value: Any) -> tuple[str, bool]:
     if not raw:
         return "", False
     parts = [p.strip() for p in _PHONE_SPLIT.split(raw) if p and p.strip()]
-    results = [_one_phone(p) for p in parts]
+    results = [found for p in parts for found in _phones_in(p)]
     valid = any(ok for _, ok in results)
     return "、".join(t for t, _ in results), valid
 
