@@ -389,6 +389,26 @@ def test_mail_date_without_time_zone_is_beijing_time(tmp_path: Path, workspace: 
     assert note.message == "邮件发送时间“2021-01-07 11:30”未注明时区，按北京时间计算"
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["周四, 07 1月 2021 11:30:00 +0800", "2021年1月7日 11:30", "星期四, 2021年1月7日 11:30:00 +0800"],
+)
+def test_a_mail_date_written_in_chinese_is_read(
+    tmp_path: Path, workspace: Path, master: MasterList, written: str
+) -> None:
+    """Date headers some Chinese clients write with Chinese month or weekday names: were unreadable, and the saved
+    file's time (18:00, late) counted instead."""
+    xlsx = workbook(tmp_path / "x" / "市应急管理局.xlsx", grid(master, "市应急管理局")).read_bytes()
+    inbox = tmp_path / "inbox"
+    raw = mail("yjj@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00 +0800", [("表.xlsx", xlsx)]).as_bytes()
+    raw = raw.replace(b"Thu, 07 Jan 2021 11:30:00 +0800", written.encode())
+    put(inbox / "应急.eml", raw, at(7, 18))
+    result = run(workspace, inbox)
+    unit = result.unit("市应急管理局")
+    assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 30))
+    assert not [p for p in result.problems if p.code == "mail-date-missing"]
+
+
 @pytest.mark.parametrize("zone", ["CST", "China Standard Time", "(CST)"])
 def test_mail_date_in_cst_is_china_standard_time(
     tmp_path: Path, workspace: Path, master: MasterList, zone: str

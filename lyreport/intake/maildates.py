@@ -176,15 +176,30 @@ def _naive(text: str) -> datetime | None:
     return _plain_date(text)
 
 
+# Dates as some clients write the Date header: 2021-01-07 10:00[:00], 2021/1/7 10:00, 2021年1月7日 10:00, and the
+# RFC order with Chinese month and weekday names ("周四, 07 1月 2021 10:00:00"). Each: year, month, day groups.
+_PLAIN_DATES = (
+    (lazyre.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+"), (1, 2, 3)),
+    (lazyre.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]\s*"), (1, 2, 3)),
+    (lazyre.compile(r"(\d{1,2})\s+(\d{1,2})月\s+(\d{4})\s+"), (3, 2, 1)),
+)
+_PLAIN_CLOCK = lazyre.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_CN_WEEKDAY = lazyre.compile(r"^(?:星期|周|礼拜)[一二三四五六日天]\s*[,，]?\s*")
+
+
 def _plain_date(raw: str) -> datetime | None:
-    """2021-01-07 10:00[:00] or 2021/1/7 10:00 as some clients write the Date header; naive."""
-    found = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?", raw.strip())
-    if not found:
-        return None
-    try:
-        return datetime(*(int(g or 0) for g in found.groups()))  # type: ignore[misc]
-    except ValueError:
-        return None
+    """The date and time of a Date header written in one of _PLAIN_DATES' ways; naive."""
+    text = _CN_WEEKDAY.sub("", raw.strip())
+    for pattern, order in _PLAIN_DATES:
+        day = pattern.match(text)
+        clock = _PLAIN_CLOCK.fullmatch(text, day.end()) if day else None
+        if day and clock:
+            year, month, mday = (int(day.group(i)) for i in order)
+            try:
+                return datetime(year, month, mday, *(int(g or 0) for g in clock.groups()))
+            except ValueError:
+                return None
+    return None
 
 
 # A receiving server stamps each mail it takes with a Received header on top of the others ("...; Thu, 7
