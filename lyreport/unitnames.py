@@ -47,7 +47,8 @@ def name_key(name: str) -> str:
 
 
 def _variants(key: str) -> set[str]:
-    """The usual ways the same unit is written: with or without 洛阳市/市 prefix."""
+    """The usual ways the same unit is written: with or without 洛阳市/市 prefix; 管理委员会 as 管委会 or left off
+    ("中国（河南）自由贸易试验区洛阳片区管委会", "洛阳高新技术产业开发区")."""
     out = {key}
     for prefix in ("洛阳市", "洛阳"):
         if key.startswith(prefix) and len(key) > len(prefix) + 1:
@@ -55,7 +56,16 @@ def _variants(key: str) -> set[str]:
             out |= {rest, "市" + rest}
     if key.startswith("市") and len(key) > 2:
         out |= {key[1:], "洛阳市" + key[1:]}
+    for written in list(out):
+        for suffix in _ORGAN_SUFFIXES:
+            stem = written.removesuffix(suffix)
+            if stem != written and stem:
+                out |= {stem + other for other in _ORGAN_SUFFIXES} | ({stem} if len(stem) >= MIN_STEM else set())
     return out
+
+
+_ORGAN_SUFFIXES = ("管理委员会", "管委会")
+MIN_STEM = 4  # "高新区" alone is an alias where the directory says so, never made from a suffix left off
 
 
 _CJK = "\u4e00-\u9fff"

@@ -209,3 +209,27 @@ def test_invisible_characters_inside_a_unit_name(directory: UnitDirectory, mark:
     # Pasted from a web page or a chat: was "不在单位名录中" and, with nothing else naming the unit, not counted.
     assert directory.match(f"市交通{mark}运输局").unit == "市交通运输局"
     assert written_unit(directory, f"{mark}洛阳市交通运输局（盖章）").unit == "市交通运输局"
+
+
+@pytest.mark.parametrize(
+    ("written", "unit"),
+    [
+        ("中国（河南）自由贸易试验区洛阳片区管委会", "自贸区洛阳片区管委会"),  # 管理委员会 as 管委会: was no unit
+        ("中国（河南）自由贸易试验区洛阳片区", "自贸区洛阳片区管委会"),  # the zone, its 管理委员会 left off
+        ("自贸区管理委员会", "自贸区洛阳片区管委会"),
+        ("洛阳高新技术产业开发区", "高新区管委会"),
+        ("高新区管理委员会", "高新区管委会"),
+    ],
+)
+def test_a_management_committee_is_found_however_its_organ_is_written(
+    directory: UnitDirectory, written: str, unit: str
+) -> None:
+    assert directory.match(written).unit == unit
+    found = directory.find_in_text(f"{written}落实情况报表.xlsx")
+    assert (found.unit, found.foreign) == (unit, [])
+    assert written_unit(directory, written).unit == unit
+
+
+def test_a_short_zone_name_is_not_made_an_alias_by_leaving_its_organ_off(directory: UnitDirectory) -> None:
+    """自贸区管委会 is an alias; 自贸区 alone (three characters) is not made one: measure texts say 洛阳自贸区 too."""
+    assert directory.match("自贸区").unit is None
