@@ -433,7 +433,7 @@ def test_mail_without_a_readable_date_says_the_file_time_counts(
     tmp_path: Path, workspace: Path, master: MasterList
 ) -> None:
     inbox = tmp_path / "inbox"
-    for unit, header in (("市应急管理局", None), ("市卫健委", "2021年1月7日 11:30")):
+    for unit, header in (("市应急管理局", None), ("市卫健委", "本周四上午 11:30")):  # no day named
         xlsx = workbook(tmp_path / "x" / f"{unit}.xlsx", grid(master, unit)).read_bytes()
         msg = mail("a@ly.gov.cn", "报表", "Thu, 07 Jan 2021 11:30:00 +0800", [(f"{unit}.xlsx", xlsx)])
         del msg["Date"]
@@ -451,7 +451,7 @@ def test_mail_without_a_readable_date_says_the_file_time_counts(
         ),
         "市卫健委.eml": (
             "warning",
-            "邮件没有可识别的发送时间（Date：“2021年1月7日 11:30”），收到时间按文件时间 2021-01-08 10:00 计算，"
+            "邮件没有可识别的发送时间（Date：“本周四上午 11:30”），收到时间按文件时间 2021-01-08 10:00 计算，"
             "可能晚于实际发送时间，请核实",
         ),
     }
