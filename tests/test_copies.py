@@ -407,6 +407,11 @@ def test_a_mail_date_written_in_chinese_is_read(
     unit = result.unit("市应急管理局")
     assert (unit.state, unit.received_at) == ("on_time", at(7, 11, 30))
     assert not [p for p in result.problems if p.code == "mail-date-missing"]
+    if written.startswith("周四"):  # a weekday that is not the date's: which is meant is not guessed
+        put(inbox / "应急.eml", raw.replace("周四".encode(), "周五".encode()), at(7, 18))
+        result = run(workspace, inbox)
+        assert result.unit("市应急管理局").received_at == at(7, 18)
+        assert only(result.problems, "mail-date-missing").file == "应急.eml"
 
 
 @pytest.mark.parametrize("zone", ["CST", "China Standard Time", "(CST)"])

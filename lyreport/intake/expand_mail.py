@@ -57,7 +57,7 @@ class MailExpansion:
     def _expand_message(self, item: Item, message: Any, arrived: datetime | None = None) -> bool:
         from . import mail, maildates
 
-        checked = arrived is not None  # the server's arrival: nothing we hold came provably later
+        checked = stamped = arrived is not None  # the server's arrival: nothing we hold came provably later
         if arrived is not None:
             sent, note, earlier = maildates.fetched_arrival(message, arrived, self.tz, SERVER_SLACK)
             if note and earlier is not None:  # the mail was put in its folder later than it came in, maybe
@@ -65,8 +65,9 @@ class MailExpansion:
                 self.add(note, item.display, internal=f"{arrived:%Y-%m-%d %H:%M}", earlier=when, gap=gap)
             zone, raw = maildates.Zone(), ""
         else:
-            sent, zone, raw, checked = self._sent(item, message)
-        stamped = checked or maildates.relayed_at(message, self.tz) is not None
+            relayed = maildates.relayed_at(message, self.tz)
+            sent, zone, raw, checked = self._sent(item, message, relayed)
+            stamped = relayed is not None
         item = self._mail_item(item, sent, zone, mail.sender(message), mail.subject(message), raw, checked, stamped)
         usable = unidentified = pictured = sent_files = sealed = False
         tnef: list[mail.Attachment] = []
@@ -138,15 +139,18 @@ class MailExpansion:
         elif original < item.received_at - SERVER_SLACK:
             self.add("mail-forwarded-inline", item.display, original=f"{original:%Y-%m-%d %H:%M}", forwarded=forwarded)
 
-    def _sent(self, item: Item, message: Any) -> tuple[datetime | None, maildates.Zone, str, bool]:
+    def _sent(
+        self, item: Item, message: Any, relayed: datetime | None
+    ) -> tuple[datetime | None, maildates.Zone, str, bool]:
         """(when the mail came in, how its Date's zone was read, the Date as written, whether that time is
-        the receiving server's, over the file's: see _relayed) for a mail without a recorded arrival: the Received stamp when there is one
-        (said when the sender's Date differs), else the Date header (the latest of several, said)."""
+        the receiving server's, over the file's: see _relayed) for a mail without a recorded arrival: the Received stamp
+        (`relayed`) when there is one (said when the sender's Date differs), else the Date header (the latest of
+        several, said)."""
         from . import mail, maildates
 
         sent, zone = maildates.read_date(message, self.tz)
         raw = maildates.raw_date(message)
-        if (relayed := maildates.relayed_at(message, self.tz)) is not None:
+        if relayed is not None:
             return self._relayed(item, sent, raw, relayed)
         if written := maildates.dates_written(message):
             read = [

@@ -184,21 +184,27 @@ _PLAIN_DATES = (
     (lazyre.compile(r"(\d{1,2})\s+(\d{1,2})月\s+(\d{4})\s+"), (3, 2, 1)),
 )
 _PLAIN_CLOCK = lazyre.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_CN_WEEKDAY = lazyre.compile(r"^(?:星期|周|礼拜)[一二三四五六日天]\s*[,，]?\s*")
+_CN_WEEKDAY = lazyre.compile(r"^(?:星期|周|礼拜)([一二三四五六日天])\s*[,，]?\s*")
 
 
 def _plain_date(raw: str) -> datetime | None:
-    """The date and time of a Date header written in one of _PLAIN_DATES' ways; naive."""
-    text = _CN_WEEKDAY.sub("", raw.strip())
+    """The date and time of a Date header written in one of _PLAIN_DATES' ways; naive. A weekday written before
+    it that is not the date's makes it unreadable: which of the two is meant is not guessed."""
+    text = raw.strip()
+    weekday = _CN_WEEKDAY.match(text)
+    text = text[weekday.end() :] if weekday else text
     for pattern, order in _PLAIN_DATES:
         day = pattern.match(text)
         clock = _PLAIN_CLOCK.fullmatch(text, day.end()) if day else None
         if day and clock:
             year, month, mday = (int(day.group(i)) for i in order)
             try:
-                return datetime(year, month, mday, *(int(g or 0) for g in clock.groups()))
+                found = datetime(year, month, mday, *(int(g or 0) for g in clock.groups()))
             except ValueError:
                 return None
+            if weekday and found.isoweekday() != ("一二三四五六".find(weekday[1]) + 1 or 7):  # 日, 天: Sunday
+                return None
+            return found
     return None
 
 

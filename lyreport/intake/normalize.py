@@ -313,7 +313,8 @@ def _parse_date(value: Any, year: int) -> tuple[date | None, str]:
             return _EXCEL_EPOCH + timedelta(days=int(value)), "cell"
         value = text(value)  # maybe 20210630
     key = _cn_date_digits(re.sub(r"\s+", "", _CLOCK.sub("", _nfkc(value))))
-    key = _SHORT_YEAR.sub(r"20\1年", _DAY_PART.sub("", _DASH.sub("-", key.replace("元月", "1月"))))
+    key = _DASH.sub("-", key.replace("元月", "1月"))  # as written by hand: see _DAY_PART
+    key = _SHORT_YEAR.sub(r"20\1年", _DAY_PART.sub("", key))
     weekday = _WEEKDAY.search(key)
     if weekday:  # "2021年1月6日（星期三）": the day must be that weekday, or which of the two is meant is unknown
         key = key[: weekday.start()]

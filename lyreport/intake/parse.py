@@ -166,7 +166,7 @@ def _parse_group(
         errors.append(unit_reason)
     if other is not None:
         pass  # set aside for this list, like a template marked for another list (assign.py)
-    elif ticked := next((found for c in group.tables if (found := _ticked(c.table))), None):
+    elif ticked := _ticked(group):
         _said_ticked(ctx, *ticked)
         errors.append(TICK_REASON)
     elif not rows:
@@ -197,9 +197,12 @@ def _parse_group(
     return parsed, [dataclasses.replace(p, unit=p.unit or unit or "") for p in ctx.problems]
 
 
-def _ticked(table: Table) -> tuple[Table, int, list[int]] | None:
-    found = tick_columns(table)
-    return (table, *found) if found else None
+def _ticked(group: Group) -> tuple[Table, int, list[int]] | None:
+    """The first of the group's tables ticked per status column, with its labels' row and columns."""
+    for cand in group.tables:
+        if found := tick_columns(cand.table):
+            return cand.table, *found
+    return None
 
 
 def _said_ticked(ctx: Context, table: Table, index: int, cols: list[int]) -> None:
